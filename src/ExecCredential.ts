@@ -1,0 +1,248 @@
+/**
+ * Exec credential plugins (`users[].user.exec` in a kubeconfig), as kubectl runs them: the command
+ * is run without a shell, with the configured args and env plus `KUBERNETES_EXEC_INFO`; its stdout
+ * is an `ExecCredential` (`client.authentication.k8s.io/v1`, `v1beta1` or `v1alpha1`) holding a
+ * token or a client certificate, optionally with an `expirationTimestamp`.
+ *
+ * @since 0.1.0
+ */
+import { Command, type CommandExecutor } from "@effect/platform"
+import { Chunk, Effect, Redacted, Schema, Stream } from "effect"
+import { ExecPluginError } from "./ConfigError.js"
+import type { ExecConfig } from "./KubeConfigFile.js"
+
+/**
+ * The API versions of `ExecCredential` this client speaks.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const apiVersions = [
+  "client.authentication.k8s.io/v1",
+  "client.authentication.k8s.io/v1beta1",
+  "client.authentication.k8s.io/v1alpha1"
+] as const
+
+/**
+ * The `ExecCredential` a plugin prints.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const ExecCredentialOutput = Schema.Struct({
+  apiVersion: Schema.String,
+  kind: Schema.Literal("ExecCredential"),
+  status: Schema.optionalWith(
+    Schema.Struct({
+      token: Schema.optionalWith(Schema.String, { nullable: true }),
+      clientCertificateData: Schema.optionalWith(Schema.String, { nullable: true }),
+      clientKeyData: Schema.optionalWith(Schema.String, { nullable: true }),
+      expirationTimestamp: Schema.optionalWith(Schema.String, { nullable: true })
+    }),
+    { nullable: true }
+  )
+})
+
+/**
+ * What a plugin gave: a token and/or a client certificate, and when it expires.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface ExecCredential {
+  readonly token?: Redacted.Redacted<string>
+  readonly clientCertificate?: { readonly cert: string; readonly key: Redacted.Redacted<string> }
+  /** Epoch milliseconds; absent means "valid until the server says 401". */
+  readonly expiresAt?: number
+}
+
+/**
+ * The cluster a plugin is told about when `provideClusterInfo` is set.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface ClusterInfoForPlugin {
+  readonly server: string
+  readonly "tls-server-name"?: string
+  readonly "insecure-skip-tls-verify"?: boolean
+  readonly "certificate-authority-data"?: string
+  readonly "proxy-url"?: string
+  readonly "disable-compression"?: boolean
+  readonly config?: unknown
+}
+
+/**
+ * Options for {@link run}.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface RunOptions {
+  readonly context?: string | undefined
+  readonly cluster?: ClusterInfoForPlugin | undefined
+  /** Whether a terminal is attached that an interactive plugin may use (stdin is a TTY). */
+  readonly interactive?: boolean | undefined
+}
+
+const MAX_STDERR = 4096
+
+const collect = <E>(stream: Stream.Stream<Uint8Array, E>, limit: number) =>
+  Stream.runFold(stream, { text: "", bytes: 0 }, (acc, chunk) => {
+    if (acc.bytes >= limit) return acc
+    return {
+      text: acc.text + new TextDecoder().decode(chunk.subarray(0, limit - acc.bytes)),
+      bytes: acc.bytes + chunk.length
+    }
+  }).pipe(Effect.map((acc) => acc.text))
+
+const collectAll = <E>(stream: Stream.Stream<Uint8Array, E>) =>
+  Stream.runCollect(stream).pipe(
+    Effect.map((chunks) => {
+      const parts = Chunk.toReadonlyArray(chunks)
+      const total = parts.reduce((n, p) => n + p.length, 0)
+      const out = new Uint8Array(total)
+      let offset = 0
+      for (const p of parts) {
+        out.set(p, offset)
+        offset += p.length
+      }
+      return new TextDecoder().decode(out)
+    })
+  )
+
+/**
+ * Runs an exec credential plugin once and decodes what it prints.
+ *
+ * @example
+ * ```ts
+ * import { ExecCredential } from "effect-kube"
+ *
+ * const credential = ExecCredential.run(
+ *   { command: "aws", args: ["eks", "get-token", "--cluster-name", "prod"],
+ *     apiVersion: "client.authentication.k8s.io/v1beta1" },
+ *   { context: "prod" }
+ * )
+ * ```
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const run = (
+  exec: ExecConfig,
+  options: RunOptions = {}
+): Effect.Effect<ExecCredential, ExecPluginError, CommandExecutor.CommandExecutor> =>
+  Effect.gen(function* () {
+    const fail = (
+      reason: ExecPluginError["reason"],
+      detail: string,
+      extra: { exitCode?: number; stderr?: string; cause?: unknown } = {}
+    ) =>
+      new ExecPluginError({
+        reason,
+        command: exec.command,
+        detail,
+        context: options.context,
+        installHint: exec.installHint,
+        ...extra
+      })
+
+    const apiVersion = exec.apiVersion ?? "client.authentication.k8s.io/v1beta1"
+    if (!apiVersions.some((v) => v === apiVersion)) {
+      return yield* fail("BadOutput", `unsupported exec apiVersion "${apiVersion}"`)
+    }
+    const mode = exec.interactiveMode ?? "IfAvailable"
+    const interactive = mode !== "Never" && options.interactive === true
+    if (mode === "Always" && !interactive) {
+      return yield* fail(
+        "Interactive",
+        "the plugin needs an interactive terminal (interactiveMode: Always) and none is attached"
+      )
+    }
+    const info = {
+      apiVersion,
+      kind: "ExecCredential",
+      spec: {
+        interactive,
+        ...(exec.provideClusterInfo === true && options.cluster !== undefined
+          ? { cluster: options.cluster }
+          : {})
+      }
+    }
+    const env: Record<string, string> = { KUBERNETES_EXEC_INFO: JSON.stringify(info) }
+    for (const { name, value } of exec.env ?? []) env[name] = value
+
+    const command = Command.make(exec.command, ...(exec.args ?? [])).pipe(
+      Command.env(env),
+      Command.stdin(interactive ? "inherit" : "pipe"),
+      Command.stderr(interactive ? "inherit" : "pipe")
+    )
+    const result = yield* Effect.scoped(
+      Effect.gen(function* () {
+        const proc = yield* Command.start(command)
+        const [stdout, stderr, code] = yield* Effect.all(
+          [
+            collectAll(proc.stdout),
+            interactive ? Effect.succeed("") : collect(proc.stderr, MAX_STDERR),
+            proc.exitCode
+          ],
+          { concurrency: "unbounded" }
+        )
+        return { stdout, stderr, code }
+      })
+    ).pipe(
+      Effect.mapError((error) =>
+        error._tag === "SystemError" && error.reason === "NotFound"
+          ? fail("NotFound", "command not found", { cause: error })
+          : fail("Failed", error.message, { cause: error })
+      )
+    )
+    if (result.code !== 0) {
+      return yield* fail("NonZeroExit", `exited with code ${result.code}`, {
+        exitCode: result.code,
+        stderr: result.stderr
+      })
+    }
+    const decoded = yield* Schema.decodeUnknown(Schema.parseJson(ExecCredentialOutput))(result.stdout).pipe(
+      Effect.mapError(() =>
+        fail("BadOutput", "stdout is not an ExecCredential JSON object", { stderr: result.stderr })
+      )
+    )
+    if (decoded.apiVersion !== apiVersion) {
+      return yield* fail(
+        "BadOutput",
+        `the plugin answered apiVersion "${decoded.apiVersion}" where "${apiVersion}" was asked for`
+      )
+    }
+    const status = decoded.status ?? {}
+    let expiresAt: number | undefined
+    if (status.expirationTimestamp !== undefined) {
+      const t = Date.parse(status.expirationTimestamp)
+      if (Number.isNaN(t)) {
+        return yield* fail("BadOutput", `expirationTimestamp "${status.expirationTimestamp}" is not a date`)
+      }
+      expiresAt = t
+    }
+    const hasCert = status.clientCertificateData !== undefined || status.clientKeyData !== undefined
+    if (hasCert && (status.clientCertificateData === undefined || status.clientKeyData === undefined)) {
+      return yield* fail("BadOutput", "clientCertificateData and clientKeyData must be given together")
+    }
+    if (status.token === undefined && !hasCert) {
+      return yield* fail(
+        "BadOutput",
+        "the ExecCredential status holds neither a token nor a client certificate"
+      )
+    }
+    return {
+      ...(status.token !== undefined ? { token: Redacted.make(status.token) } : {}),
+      ...(status.clientCertificateData !== undefined && status.clientKeyData !== undefined
+        ? {
+            clientCertificate: {
+              cert: status.clientCertificateData,
+              key: Redacted.make(status.clientKeyData)
+            }
+          }
+        : {}),
+      ...(expiresAt !== undefined ? { expiresAt } : {})
+    }
+  })

@@ -1,0 +1,817 @@
+/**
+ * The `KubeConfig` service: the resolved cluster, credentials and namespace every operation uses,
+ * with a layer for each source (a kubeconfig file, YAML, an object, `KUBECONFIG`, in-cluster) and
+ * auto-detection in lightkube's order.
+ *
+ * @since 0.1.0
+ */
+import { CommandExecutor, FileSystem, Path } from "@effect/platform"
+import {
+  Clock,
+  Config,
+  Context,
+  Effect,
+  Either,
+  Encoding,
+  Layer,
+  Option,
+  Redacted,
+  Schema,
+  SynchronizedRef
+} from "effect"
+import { parse as parseYamlText } from "yaml"
+import { ConfigError, type KubeConfigError } from "./ConfigError.js"
+import * as ExecCredential from "./ExecCredential.js"
+import * as KubeConfigFile from "./KubeConfigFile.js"
+
+/**
+ * The cluster to talk to and how to trust it.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface ClusterInfo {
+  readonly name?: string | undefined
+  /** Base URL of the apiserver, e.g. `https://127.0.0.1:6443`. */
+  readonly server: string
+  /** PEM of the certificate authority (from `certificate-authority` or `-data`). */
+  readonly certificateAuthority?: string | undefined
+  readonly insecureSkipTlsVerify: boolean
+  readonly tlsServerName?: string | undefined
+  readonly proxyUrl?: string | undefined
+  readonly disableCompression: boolean
+}
+
+/**
+ * Credentials to present, as resolved at the time of a request.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Credentials {
+  readonly token?: Redacted.Redacted<string> | undefined
+  readonly basic?: { readonly username: string; readonly password: Redacted.Redacted<string> } | undefined
+  readonly clientCertificate?: { readonly cert: string; readonly key: Redacted.Redacted<string> } | undefined
+}
+
+/**
+ * Impersonation (`as`, `as-uid`, `as-groups`, `as-user-extra`).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Impersonation {
+  readonly user?: string | undefined
+  readonly uid?: string | undefined
+  readonly groups: ReadonlyArray<string>
+  readonly extra: Readonly<Record<string, ReadonlyArray<string>>>
+}
+
+/**
+ * The resolved configuration.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface ResolvedConfig {
+  /** Where it came from: a file path, `"in-cluster"`, `"yaml"` or `"object"`. */
+  readonly source: string
+  readonly context?: string | undefined
+  readonly userName?: string | undefined
+  readonly cluster: ClusterInfo
+  /** The default namespace of operations (the override, else the context's, else `default`). */
+  readonly namespace: string
+  readonly impersonate?: Impersonation | undefined
+  /** The credentials to use now: cached, re-read (token files) or re-run (exec plugins) as needed. */
+  readonly credentials: Effect.Effect<Credentials, KubeConfigError>
+  /** Forgets cached credentials, after the server answered 401. */
+  readonly invalidateCredentials: Effect.Effect<void>
+  /** Whether {@link ResolvedConfig.invalidateCredentials} can yield different credentials. */
+  readonly refreshable: boolean
+}
+
+/**
+ * The `KubeConfig` service.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { KubeConfig } from "effect-kube"
+ *
+ * const program = Effect.gen(function* () {
+ *   const config = yield* KubeConfig.KubeConfig
+ *   console.log(config.cluster.server, config.namespace)
+ * })
+ * ```
+ *
+ * @since 0.1.0
+ * @category tags
+ */
+export class KubeConfig extends Context.Tag("effect-kube/KubeConfig")<KubeConfig, ResolvedConfig>() {}
+
+/**
+ * Options shared by the kubeconfig-based sources.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Options {
+  /** Use this context instead of `current-context`. */
+  readonly context?: string | undefined
+  /** Override the namespace of the context. */
+  readonly namespace?: string | undefined
+  /** Whether an exec plugin may talk to the user (stdin is a terminal). Default: false. */
+  readonly interactive?: boolean | undefined
+}
+
+/**
+ * What building a configuration needs from the platform.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type Requirements = FileSystem.FileSystem | Path.Path | CommandExecutor.CommandExecutor
+
+const configError = (
+  reason: ConfigError["reason"],
+  detail: string,
+  where: {
+    readonly file?: string | undefined
+    readonly context?: string | undefined
+    readonly cause?: unknown
+  } = {}
+) => new ConfigError({ reason, detail, ...where })
+
+const decodeBase64 = (
+  value: string,
+  field: string,
+  where: { file?: string | undefined; context?: string | undefined }
+) =>
+  Either.match(Encoding.decodeBase64String(value.replace(/\s+/g, "")), {
+    onLeft: () => Effect.fail(configError("BadBase64", `${field} is not valid base64`, where)),
+    onRight: Effect.succeed
+  })
+
+const readText = (fs: FileSystem.FileSystem, file: string, what: string, context?: string) =>
+  fs
+    .readFileString(file)
+    .pipe(
+      Effect.mapError((error) =>
+        configError(
+          error._tag === "SystemError" && error.reason === "NotFound" ? "FileNotFound" : "FileUnreadable",
+          `cannot read ${what} "${file}": ${error.message}`,
+          { file, context, cause: error }
+        )
+      )
+    )
+
+const decodeFile = (input: unknown, file?: string) =>
+  Schema.decodeUnknown(KubeConfigFile.KubeConfigFile, { onExcessProperty: "preserve" })(input).pipe(
+    Effect.mapError((error) =>
+      configError("InvalidConfig", `not a valid kubeconfig: ${error.message}`, { file, cause: error })
+    )
+  )
+
+/**
+ * Parses and decodes the text of a kubeconfig (YAML or JSON). An empty document is an empty config.
+ *
+ * @example
+ * ```ts
+ * import { KubeConfig } from "effect-kube"
+ *
+ * const file = KubeConfig.parseYaml("apiVersion: v1\nkind: Config\n")
+ * ```
+ *
+ * @since 0.1.0
+ * @category parsing
+ */
+export const parseYaml = (
+  text: string,
+  file?: string
+): Effect.Effect<KubeConfigFile.KubeConfigFile, ConfigError> =>
+  Effect.try({
+    try: () => parseYamlText(text, { uniqueKeys: false }),
+    catch: (cause) =>
+      configError(
+        "MalformedYaml",
+        `malformed YAML: ${cause instanceof Error ? cause.message : String(cause)}`,
+        {
+          file,
+          cause
+        }
+      )
+  }).pipe(Effect.flatMap((doc) => decodeFile(doc ?? {}, file)))
+
+/**
+ * Reads, parses and decodes a kubeconfig file, resolving its relative paths against its folder.
+ *
+ * @since 0.1.0
+ * @category parsing
+ */
+export const readFile = (
+  file: string
+): Effect.Effect<KubeConfigFile.KubeConfigFile, ConfigError, FileSystem.FileSystem | Path.Path> =>
+  Effect.gen(function* () {
+    const fs = yield* FileSystem.FileSystem
+    const path = yield* Path.Path
+    const absolute = path.resolve(file)
+    const text = yield* readText(fs, absolute, "kubeconfig")
+    const parsed = yield* parseYaml(text, absolute)
+    return KubeConfigFile.resolvePaths(parsed, path.dirname(absolute))
+  })
+
+interface TokenFileCache {
+  readonly mtime: number
+  readonly size: number
+  readonly token: string
+}
+
+/** A token file re-read whenever it changes on disk (projected service-account tokens rotate). */
+const tokenFileReader = (fs: FileSystem.FileSystem, file: string, context?: string) =>
+  Effect.gen(function* () {
+    const cache = yield* SynchronizedRef.make<Option.Option<TokenFileCache>>(Option.none())
+    const read = SynchronizedRef.modifyEffect(cache, (cached) =>
+      Effect.gen(function* () {
+        const info = yield* fs.stat(file).pipe(
+          Effect.mapError((error) =>
+            configError("FileUnreadable", `cannot read token file "${file}": ${error.message}`, {
+              file,
+              context,
+              cause: error
+            })
+          )
+        )
+        const mtime = Option.match(info.mtime, { onNone: () => 0, onSome: (d) => d.getTime() })
+        const size = Number(info.size)
+        if (Option.isSome(cached) && cached.value.mtime === mtime && cached.value.size === size) {
+          return [cached.value.token, cached] as const
+        }
+        const token = (yield* readText(fs, file, "token file", context)).trim()
+        if (token === "") {
+          return yield* Effect.fail(
+            configError("InvalidConfig", `token file "${file}" is empty`, { file, context })
+          )
+        }
+        return [token, Option.some({ mtime, size, token })] as const
+      })
+    )
+    return { read, reset: SynchronizedRef.set(cache, Option.none()) }
+  })
+
+interface ExecCache {
+  readonly credential: ExecCredential.ExecCredential
+}
+
+/** Runs the exec plugin when there is no credential or it expired; one run at a time. */
+const execCredentials = (
+  executor: CommandExecutor.CommandExecutor,
+  exec: KubeConfigFile.ExecConfig,
+  options: ExecCredential.RunOptions
+) =>
+  Effect.gen(function* () {
+    const cache = yield* SynchronizedRef.make<Option.Option<ExecCache>>(Option.none())
+    const get = SynchronizedRef.modifyEffect(cache, (cached) =>
+      Effect.gen(function* () {
+        const now = yield* Clock.currentTimeMillis
+        if (Option.isSome(cached)) {
+          const expiresAt = cached.value.credential.expiresAt
+          // Refresh a little before expiry, so that a request does not leave with a token about to lapse.
+          if (expiresAt === undefined || now < expiresAt - 10_000)
+            return [cached.value.credential, cached] as const
+        }
+        const credential = yield* ExecCredential.run(exec, options).pipe(
+          Effect.provideService(CommandExecutor.CommandExecutor, executor)
+        )
+        return [credential, Option.some({ credential })] as const
+      })
+    )
+    return { get, reset: SynchronizedRef.set(cache, Option.none()) }
+  })
+
+const impersonationOf = (user: KubeConfigFile.AuthInfo): Impersonation | undefined => {
+  const groups = user["as-groups"] ?? []
+  const extra = user["as-user-extra"] ?? {}
+  if (
+    user.as === undefined &&
+    user["as-uid"] === undefined &&
+    groups.length === 0 &&
+    Object.keys(extra).length === 0
+  ) {
+    return undefined
+  }
+  return { user: user.as, uid: user["as-uid"], groups, extra }
+}
+
+/**
+ * Resolves a decoded kubeconfig into the service: picks the context, its cluster and user, reads
+ * the certificate files, and sets up the credentials (token files re-read, exec plugins cached
+ * until expiry).
+ *
+ * @example
+ * ```ts
+ * import { KubeConfig } from "effect-kube"
+ *
+ * const resolved = KubeConfig.make(
+ *   {
+ *     clusters: [{ name: "c", cluster: { server: "https://127.0.0.1:6443" } }],
+ *     users: [{ name: "u", user: { token: "t" } }],
+ *     contexts: [{ name: "x", context: { cluster: "c", user: "u" } }],
+ *     "current-context": "x"
+ *   },
+ *   { namespace: "apps" }
+ * )
+ * ```
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const make = (
+  file: KubeConfigFile.KubeConfigFile,
+  options: Options & { readonly source?: string | undefined } = {}
+): Effect.Effect<ResolvedConfig, ConfigError, Requirements> =>
+  Effect.gen(function* () {
+    const fs = yield* FileSystem.FileSystem
+    const executor = yield* CommandExecutor.CommandExecutor
+    const source = options.source ?? "object"
+    const where = (context?: string) => ({ file: source.startsWith("/") ? source : undefined, context })
+
+    const contextName = options.context ?? file["current-context"]
+    if (contextName === undefined || contextName === "") {
+      return yield* Effect.fail(
+        configError(
+          "ContextNotFound",
+          "no context chosen: the kubeconfig has no current-context and none was given",
+          where()
+        )
+      )
+    }
+    const context = file.contexts?.find((c) => c.name === contextName)?.context
+    if (context === undefined) {
+      const known = (file.contexts ?? []).map((c) => `"${c.name}"`).join(", ")
+      return yield* Effect.fail(
+        configError(
+          "ContextNotFound",
+          `context "${contextName}" is not defined${known === "" ? "" : ` (known: ${known})`}`,
+          where(contextName)
+        )
+      )
+    }
+    const cluster = file.clusters?.find((c) => c.name === context.cluster)?.cluster
+    if (cluster === undefined) {
+      return yield* Effect.fail(
+        configError("ClusterNotFound", `cluster "${context.cluster}" is not defined`, where(contextName))
+      )
+    }
+    if (cluster.server === undefined || cluster.server === "") {
+      return yield* Effect.fail(
+        configError("InvalidConfig", `cluster "${context.cluster}" has no server`, where(contextName))
+      )
+    }
+    const server = cluster.server.replace(/\/+$/, "")
+    if (!/^https?:\/\/[^/]/.test(server)) {
+      return yield* Effect.fail(
+        configError(
+          "InvalidConfig",
+          `cluster "${context.cluster}" has an invalid server URL "${server}"`,
+          where(contextName)
+        )
+      )
+    }
+    let user: KubeConfigFile.AuthInfo = {}
+    if (context.user !== undefined && context.user !== "") {
+      const found = file.users?.find((u) => u.name === context.user)?.user
+      if (found === undefined) {
+        return yield* Effect.fail(
+          configError("UserNotFound", `user "${context.user}" is not defined`, where(contextName))
+        )
+      }
+      user = found
+    }
+
+    const w = where(contextName)
+    let certificateAuthority: string | undefined
+    if (cluster["certificate-authority-data"] !== undefined && cluster["certificate-authority-data"] !== "") {
+      certificateAuthority = yield* decodeBase64(
+        cluster["certificate-authority-data"],
+        "certificate-authority-data",
+        w
+      )
+    } else if (cluster["certificate-authority"] !== undefined && cluster["certificate-authority"] !== "") {
+      certificateAuthority = yield* readText(
+        fs,
+        cluster["certificate-authority"],
+        "certificate-authority",
+        contextName
+      )
+    }
+
+    let clientCert: string | undefined
+    if (user["client-certificate-data"] !== undefined && user["client-certificate-data"] !== "") {
+      clientCert = yield* decodeBase64(user["client-certificate-data"], "client-certificate-data", w)
+    } else if (user["client-certificate"] !== undefined && user["client-certificate"] !== "") {
+      clientCert = yield* readText(fs, user["client-certificate"], "client-certificate", contextName)
+    }
+    let clientKey: string | undefined
+    if (user["client-key-data"] !== undefined && user["client-key-data"] !== "") {
+      clientKey = yield* decodeBase64(user["client-key-data"], "client-key-data", w)
+    } else if (user["client-key"] !== undefined && user["client-key"] !== "") {
+      clientKey = yield* readText(fs, user["client-key"], "client-key", contextName)
+    }
+    if ((clientCert === undefined) !== (clientKey === undefined)) {
+      return yield* Effect.fail(
+        configError(
+          "InvalidConfig",
+          `user "${context.user}" has a client ${clientCert === undefined ? "key" : "certificate"} without the matching ${clientCert === undefined ? "certificate" : "key"}`,
+          w
+        )
+      )
+    }
+
+    const clusterInfo: ClusterInfo = {
+      name: context.cluster,
+      server,
+      certificateAuthority,
+      insecureSkipTlsVerify: cluster["insecure-skip-tls-verify"] === true,
+      tlsServerName: cluster["tls-server-name"],
+      proxyUrl: cluster["proxy-url"],
+      disableCompression: cluster["disable-compression"] === true
+    }
+
+    const staticCreds: Credentials = {
+      ...(clientCert !== undefined && clientKey !== undefined
+        ? { clientCertificate: { cert: clientCert, key: Redacted.make(clientKey) } }
+        : {}),
+      ...(user.username !== undefined && user.password !== undefined
+        ? { basic: { username: user.username, password: Redacted.make(user.password) } }
+        : {})
+    }
+    const providerToken = (() => {
+      const provider = user["auth-provider"]
+      if (provider === undefined) return undefined
+      const cfg = provider.config ?? {}
+      return provider.name === "oidc"
+        ? (cfg["id-token"] ?? cfg["access-token"])
+        : (cfg["access-token"] ?? cfg["id-token"])
+    })()
+
+    let credentials: Effect.Effect<Credentials, KubeConfigError>
+    let invalidate: Effect.Effect<void> = Effect.void
+    let refreshable = false
+    if (user.exec !== undefined) {
+      const plugin = yield* execCredentials(executor, user.exec, {
+        context: contextName,
+        interactive: options.interactive,
+        cluster: {
+          server,
+          ...(cluster["tls-server-name"] !== undefined
+            ? { "tls-server-name": cluster["tls-server-name"] }
+            : {}),
+          ...(cluster["insecure-skip-tls-verify"] !== undefined
+            ? { "insecure-skip-tls-verify": cluster["insecure-skip-tls-verify"] }
+            : {}),
+          ...(certificateAuthority !== undefined
+            ? { "certificate-authority-data": Encoding.encodeBase64(certificateAuthority) }
+            : {}),
+          ...(cluster["proxy-url"] !== undefined ? { "proxy-url": cluster["proxy-url"] } : {}),
+          ...(cluster["disable-compression"] !== undefined
+            ? { "disable-compression": cluster["disable-compression"] }
+            : {}),
+          config: cluster.extensions?.find(
+            (e): e is { name: string; extension: unknown } =>
+              typeof e === "object" &&
+              e !== null &&
+              "name" in e &&
+              e.name === "client.authentication.k8s.io/exec"
+          )?.extension
+        }
+      })
+      const fallbackToken = user.token
+      credentials = plugin.get.pipe(
+        Effect.map(
+          (cred): Credentials => ({
+            ...staticCreds,
+            ...(cred.clientCertificate !== undefined ? { clientCertificate: cred.clientCertificate } : {}),
+            token:
+              cred.token ??
+              (fallbackToken !== undefined && fallbackToken !== "" ? Redacted.make(fallbackToken) : undefined)
+          })
+        )
+      )
+      invalidate = plugin.reset
+      refreshable = true
+    } else if (user.token !== undefined && user.token !== "") {
+      const token = Redacted.make(user.token)
+      credentials = Effect.succeed({ ...staticCreds, token })
+    } else if (user.tokenFile !== undefined && user.tokenFile !== "") {
+      const reader = yield* tokenFileReader(fs, user.tokenFile, contextName)
+      credentials = reader.read.pipe(
+        Effect.map((t): Credentials => ({ ...staticCreds, token: Redacted.make(t) }))
+      )
+      invalidate = reader.reset
+      refreshable = true
+    } else if (providerToken !== undefined && providerToken !== "") {
+      credentials = Effect.succeed({ ...staticCreds, token: Redacted.make(providerToken) })
+    } else {
+      credentials = Effect.succeed(staticCreds)
+    }
+
+    return {
+      source,
+      context: contextName,
+      userName: context.user,
+      cluster: clusterInfo,
+      namespace:
+        options.namespace ??
+        (context.namespace !== undefined && context.namespace !== "" ? context.namespace : "default"),
+      impersonate: impersonationOf(user),
+      credentials,
+      invalidateCredentials: invalidate,
+      refreshable
+    }
+  })
+
+/**
+ * A configuration from a kubeconfig object (as parsed from YAML or JSON).
+ *
+ * @example
+ * ```ts
+ * import { KubeConfig } from "effect-kube"
+ *
+ * const layer = KubeConfig.fromObject({
+ *   clusters: [{ name: "c", cluster: { server: "https://127.0.0.1:6443" } }],
+ *   users: [{ name: "u", user: { token: "t" } }],
+ *   contexts: [{ name: "x", context: { cluster: "c", user: "u" } }],
+ *   "current-context": "x"
+ * })
+ * ```
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const fromObject = (
+  input: unknown,
+  options: Options = {}
+): Layer.Layer<KubeConfig, ConfigError, Requirements> =>
+  Layer.effect(
+    KubeConfig,
+    decodeFile(input).pipe(Effect.flatMap((file) => make(file, { ...options, source: "object" })))
+  )
+
+/**
+ * A configuration from the text of a kubeconfig.
+ *
+ * @example
+ * ```ts
+ * import { KubeConfig } from "effect-kube"
+ *
+ * declare const text: string
+ * const layer = KubeConfig.fromYaml(text, { context: "staging" })
+ * ```
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const fromYaml = (
+  text: string,
+  options: Options = {}
+): Layer.Layer<KubeConfig, ConfigError, Requirements> =>
+  Layer.effect(
+    KubeConfig,
+    parseYaml(text).pipe(Effect.flatMap((file) => make(file, { ...options, source: "yaml" })))
+  )
+
+/**
+ * A configuration from a kubeconfig file; relative paths in it resolve against its folder.
+ *
+ * @example
+ * ```ts
+ * import { KubeConfig } from "effect-kube"
+ *
+ * const layer = KubeConfig.fromFile("/home/me/.kube/config", { namespace: "apps" })
+ * ```
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const fromFile = (
+  file: string,
+  options: Options = {}
+): Layer.Layer<KubeConfig, ConfigError, Requirements> => Layer.effect(KubeConfig, loadFile(file, options))
+
+const loadFile = (file: string, options: Options) =>
+  Effect.gen(function* () {
+    const path = yield* Path.Path
+    const parsed = yield* readFile(file)
+    return yield* make(parsed, { ...options, source: path.resolve(file) })
+  })
+
+const homeDir = Config.string("HOME").pipe(
+  Config.orElse(() => Config.string("USERPROFILE")),
+  Config.option
+)
+
+const kubeconfigPaths = Effect.gen(function* () {
+  const path = yield* Path.Path
+  const env = yield* Config.option(Config.string("KUBECONFIG"))
+  if (Option.isSome(env) && env.value.trim() !== "") {
+    const delimiter = path.sep === "\\" ? ";" : ":"
+    return {
+      fromEnv: true,
+      paths: env.value
+        .split(delimiter)
+        .map((p) => p.trim())
+        .filter((p) => p !== "")
+    }
+  }
+  const home = yield* homeDir
+  return {
+    fromEnv: false,
+    paths: Option.isSome(home) ? [path.join(home.value, ".kube", "config")] : []
+  }
+}).pipe(Effect.orDie)
+
+/**
+ * Loads the kubeconfig the way kubectl does: the files of `KUBECONFIG` (several paths merged, first
+ * file wins per key, missing files skipped), else `~/.kube/config`. Environment variables are read
+ * through Effect's `ConfigProvider`, so tests can set them without touching `process.env`.
+ *
+ * @example
+ * ```ts
+ * import { KubeConfig } from "effect-kube"
+ *
+ * const layer = KubeConfig.fromKubeconfig({ context: "kind-dev" })
+ * ```
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const fromKubeconfig = (options: Options = {}): Layer.Layer<KubeConfig, ConfigError, Requirements> =>
+  Layer.effect(KubeConfig, loadKubeconfig(options))
+
+const loadKubeconfig = (options: Options) =>
+  Effect.gen(function* () {
+    const fs = yield* FileSystem.FileSystem
+    const { fromEnv, paths } = yield* kubeconfigPaths
+    const files: Array<KubeConfigFile.KubeConfigFile> = []
+    const used: Array<string> = []
+    for (const p of paths) {
+      const exists = yield* fs.exists(p).pipe(Effect.orElseSucceed(() => false))
+      if (!exists) continue
+      files.push(yield* readFile(p))
+      used.push(p)
+    }
+    if (files.length === 0) {
+      return yield* Effect.fail(
+        configError(
+          "NoConfiguration",
+          fromEnv
+            ? `none of the files of KUBECONFIG exist: ${paths.join(", ")}`
+            : `no kubeconfig found (KUBECONFIG is not set and ${paths[0] ?? "~/.kube/config"} does not exist)`
+        )
+      )
+    }
+    const merged = files.length === 1 && files[0] !== undefined ? files[0] : KubeConfigFile.merge(files)
+    return yield* make(merged, {
+      ...options,
+      source: used.length === 1 && used[0] !== undefined ? used[0] : used.join(":")
+    })
+  })
+
+/**
+ * Options of the in-cluster configuration.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface InClusterOptions {
+  readonly namespace?: string | undefined
+  /** Where the service account is mounted. Default: `/var/run/secrets/kubernetes.io/serviceaccount`. */
+  readonly serviceAccountDir?: string | undefined
+}
+
+const SERVICE_ACCOUNT_DIR = "/var/run/secrets/kubernetes.io/serviceaccount"
+
+const loadInCluster = (options: InClusterOptions) =>
+  Effect.gen(function* () {
+    const fs = yield* FileSystem.FileSystem
+    const path = yield* Path.Path
+    const host = yield* Config.option(Config.string("KUBERNETES_SERVICE_HOST")).pipe(Effect.orDie)
+    const port = yield* Config.option(Config.string("KUBERNETES_SERVICE_PORT")).pipe(Effect.orDie)
+    if (Option.isNone(host) || Option.isNone(port) || host.value === "" || port.value === "") {
+      return yield* Effect.fail(
+        configError(
+          "InCluster",
+          "not running in a cluster: KUBERNETES_SERVICE_HOST or KUBERNETES_SERVICE_PORT is not set"
+        )
+      )
+    }
+    const dir = options.serviceAccountDir ?? SERVICE_ACCOUNT_DIR
+    const tokenFile = path.join(dir, "token")
+    const caFile = path.join(dir, "ca.crt")
+    const hasToken = yield* fs.exists(tokenFile).pipe(Effect.orElseSucceed(() => false))
+    if (!hasToken) {
+      return yield* Effect.fail(
+        configError("InCluster", `no service-account token at ${tokenFile}`, { file: tokenFile })
+      )
+    }
+    const namespace =
+      options.namespace ??
+      (yield* fs.readFileString(path.join(dir, "namespace")).pipe(
+        Effect.map((s) => s.trim()),
+        Effect.orElseSucceed(() => "")
+      ))
+    const hostPart = host.value.includes(":") ? `[${host.value}]` : host.value
+    const file: KubeConfigFile.KubeConfigFile = {
+      clusters: [
+        {
+          name: "in-cluster",
+          cluster: { server: `https://${hostPart}:${port.value}`, "certificate-authority": caFile }
+        }
+      ],
+      users: [{ name: "in-cluster", user: { tokenFile } }],
+      contexts: [
+        {
+          name: "in-cluster",
+          context: { cluster: "in-cluster", user: "in-cluster", ...(namespace !== "" ? { namespace } : {}) }
+        }
+      ],
+      "current-context": "in-cluster"
+    }
+    return yield* make(file, { source: "in-cluster" })
+  })
+
+/**
+ * The in-cluster configuration of a pod: `KUBERNETES_SERVICE_HOST`/`PORT`, the service account's
+ * token (re-read when the file changes, as projected tokens rotate), `ca.crt` and `namespace`.
+ *
+ * @example
+ * ```ts
+ * import { KubeConfig } from "effect-kube"
+ *
+ * const layer = KubeConfig.inCluster()
+ * ```
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const inCluster = (
+  options: InClusterOptions = {}
+): Layer.Layer<KubeConfig, ConfigError, Requirements> => Layer.effect(KubeConfig, loadInCluster(options))
+
+/**
+ * Auto-detection in lightkube's order: in-cluster when `KUBERNETES_SERVICE_HOST` is set and a
+ * service-account token is mounted (and no `context` was asked for), else `KUBECONFIG`, else
+ * `~/.kube/config`. Fails with `NoConfiguration` when none applies.
+ *
+ * @example
+ * ```ts
+ * import { KubeConfig } from "effect-kube"
+ *
+ * const layer = KubeConfig.auto({ namespace: "apps" })
+ * ```
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const auto = (
+  options: Options & InClusterOptions = {}
+): Layer.Layer<KubeConfig, ConfigError, Requirements> =>
+  Layer.effect(
+    KubeConfig,
+    Effect.gen(function* () {
+      const host = yield* Config.option(Config.string("KUBERNETES_SERVICE_HOST")).pipe(Effect.orDie)
+      if (Option.isSome(host) && host.value !== "" && options.context === undefined) {
+        // As lightkube: a pod without a mounted token falls back to the kubeconfig files.
+        return yield* loadInCluster(options).pipe(
+          Effect.catchIf(
+            (error) => error.reason === "InCluster",
+            () => loadKubeconfig(options)
+          )
+        )
+      }
+      return yield* loadKubeconfig(options)
+    })
+  )
+
+/**
+ * The resolved configuration as a plain value, for a test or a custom source.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { KubeConfig } from "effect-kube"
+ *
+ * const layer = KubeConfig.layer({
+ *   source: "test",
+ *   cluster: { server: "http://127.0.0.1:8080", insecureSkipTlsVerify: false, disableCompression: false },
+ *   namespace: "default",
+ *   credentials: Effect.succeed({}),
+ *   invalidateCredentials: Effect.void,
+ *   refreshable: false
+ * })
+ * ```
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layer = (config: ResolvedConfig): Layer.Layer<KubeConfig> => Layer.succeed(KubeConfig, config)
