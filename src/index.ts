@@ -1,0 +1,16 @@
+/**
+ * effect-kube: a Kubernetes API client for TypeScript, built on Effect.
+ *
+ * @since 0.1.0
+ */
+
+/** @since 0.1.0 */
+export * as ConfigError from "./ConfigError.js"
+/** @since 0.1.0 */
+export * as ExecCredential from "./ExecCredential.js"
+/** @since 0.1.0 */
+export * as KubeConfig from "./KubeConfig.js"
+/** @since 0.1.0 */
+export * as KubeConfigFile from "./KubeConfigFile.js"
+/** @since 0.1.0 */
+export * as KubeHttpClient from "./KubeHttpClient.js"

@@ -1,0 +1,54 @@
+/**
+ * One layer for a Node program: the `KubeConfig` (auto-detected unless given) and the cluster's
+ * `HttpClient`, with Node's file system and process runner provided.
+ *
+ * @since 0.1.0
+ */
+import type { HttpClient } from "@effect/platform"
+import { NodeContext } from "@effect/platform-node"
+import { Layer } from "effect"
+import type { ConfigError } from "../ConfigError.js"
+import * as KubeConfig from "../KubeConfig.js"
+import * as NodeKubeHttpClient from "./NodeKubeHttpClient.js"
+
+/**
+ * Options: the transport's, the configuration's, and an optional configuration layer to use
+ * instead of auto-detection.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Options extends NodeKubeHttpClient.Options, KubeConfig.Options, KubeConfig.InClusterOptions {
+  readonly config?: Layer.Layer<KubeConfig.KubeConfig, ConfigError, KubeConfig.Requirements> | undefined
+}
+
+/**
+ * `KubeConfig` + `HttpClient` for a Node program.
+ *
+ * @example
+ * ```ts
+ * import { HttpClient } from "@effect/platform"
+ * import { NodeRuntime } from "@effect/platform-node"
+ * import { Effect } from "effect"
+ * import { NodeKube } from "effect-kube/node"
+ *
+ * const program = Effect.gen(function* () {
+ *   const http = yield* HttpClient.HttpClient
+ *   const response = yield* http.get("/version")
+ *   console.log(yield* response.json)
+ * })
+ *
+ * program.pipe(Effect.scoped, Effect.provide(NodeKube.layer()), NodeRuntime.runMain)
+ * ```
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layer = (
+  options: Options = {}
+): Layer.Layer<KubeConfig.KubeConfig | HttpClient.HttpClient, ConfigError> => {
+  const config =
+    options.config ??
+    KubeConfig.auto({ ...options, interactive: options.interactive ?? process.stdin.isTTY === true })
+  return NodeKubeHttpClient.layer(options).pipe(Layer.provideMerge(config), Layer.provide(NodeContext.layer))
+}

@@ -1,0 +1,345 @@
+/**
+ * The Node transport: an `HttpClient` for the cluster of the `KubeConfig`, on an undici `Agent`
+ * configured with the cluster's TLS (CA, client certificate, server name, insecure only when the
+ * kubeconfig says so), keep-alive, optional HTTP/2, proxies (`proxy-url`, or `HTTPS_PROXY` /
+ * `NO_PROXY` when `trustEnv`), gzip unless `disable-compression`; wrapped by
+ * {@link KubeHttpClient.make} for credentials, timeouts, retries and rate limits. Sockets are
+ * released when the layer's scope closes.
+ *
+ * @since 0.1.0
+ */
+
+import * as Zlib from "node:zlib"
+import { HttpClient, HttpClientError, HttpClientRequest, HttpClientResponse } from "@effect/platform"
+import { NodeHttpClient, NodeStream } from "@effect/platform-node"
+import { Config, Effect, Layer, Option, Redacted, Ref, type Scope, Stream } from "effect"
+import { Agent, type Dispatcher, ProxyAgent, Socks5ProxyAgent } from "undici"
+import { ConfigError } from "../ConfigError.js"
+import { type Credentials, KubeConfig, type ResolvedConfig } from "../KubeConfig.js"
+import * as KubeHttpClient from "../KubeHttpClient.js"
+
+/**
+ * Options of the Node transport.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Options extends KubeHttpClient.Options {
+  /** Honour `HTTPS_PROXY` / `HTTP_PROXY` / `NO_PROXY` (and lower-case forms). Default: true. */
+  readonly trustEnv?: boolean | undefined
+  /** A proxy for every request (`http://`, `https://` or `socks5://`); the cluster's `proxy-url` wins. */
+  readonly proxy?: string | undefined
+  /** Offer HTTP/2 through ALPN. Default: false. */
+  readonly http2?: boolean | undefined
+  /** Idle keep-alive sockets are closed after this many milliseconds. Default: 4000 (undici's). */
+  readonly keepAliveTimeout?: number | undefined
+}
+
+interface TlsOptions {
+  readonly ca?: string
+  readonly cert?: string
+  readonly key?: string
+  readonly servername?: string
+  readonly rejectUnauthorized: boolean
+}
+
+const tlsOptions = (config: ResolvedConfig, creds: Credentials): TlsOptions => ({
+  ...(config.cluster.certificateAuthority !== undefined ? { ca: config.cluster.certificateAuthority } : {}),
+  ...(creds.clientCertificate !== undefined
+    ? { cert: creds.clientCertificate.cert, key: Redacted.value(creds.clientCertificate.key) }
+    : {}),
+  ...(config.cluster.tlsServerName !== undefined ? { servername: config.cluster.tlsServerName } : {}),
+  rejectUnauthorized: !config.cluster.insecureSkipTlsVerify
+})
+
+const proxyEnv = Config.all({
+  https: Config.option(Config.string("HTTPS_PROXY").pipe(Config.orElse(() => Config.string("https_proxy")))),
+  http: Config.option(Config.string("HTTP_PROXY").pipe(Config.orElse(() => Config.string("http_proxy")))),
+  noProxy: Config.option(Config.string("NO_PROXY").pipe(Config.orElse(() => Config.string("no_proxy"))))
+})
+
+/**
+ * Whether `NO_PROXY` excludes a URL: `*`, exact hosts, domain suffixes (`.example.com` or
+ * `example.com`), `host:port`, and IPv4 CIDR ranges.
+ *
+ * @example
+ * ```ts
+ * import { NodeKubeHttpClient } from "effect-kube/node"
+ *
+ * NodeKubeHttpClient.isNoProxy("https://api.internal:6443", "localhost,.internal") // true
+ * ```
+ *
+ * @since 0.1.0
+ * @category proxies
+ */
+export const isNoProxy = (url: string, noProxy: string): boolean => {
+  const target = new URL(url)
+  const host = target.hostname.replace(/^\[|\]$/g, "").toLowerCase()
+  const port = target.port !== "" ? target.port : target.protocol === "https:" ? "443" : "80"
+  return noProxy
+    .split(/[,\s]+/)
+    .map((e) => e.trim().toLowerCase())
+    .filter((e) => e !== "")
+    .some((entry) => {
+      if (entry === "*") return true
+      let name = entry
+      const portMatch = /^(.*):(\d+)$/.exec(entry)
+      if (portMatch !== null && !entry.includes("::")) {
+        if (portMatch[2] !== port) return false
+        name = portMatch[1] ?? ""
+      }
+      name = name.replace(/^\[|\]$/g, "")
+      if (name.includes("/")) return inCidr(host, name)
+      name = name.replace(/^\*?\./, "")
+      return host === name || host.endsWith(`.${name}`)
+    })
+}
+
+const ipv4 = (s: string): number | undefined => {
+  const parts = s.split(".")
+  if (parts.length !== 4) return undefined
+  let n = 0
+  for (const p of parts) {
+    const v = Number(p)
+    if (!/^\d+$/.test(p) || v > 255) return undefined
+    n = n * 256 + v
+  }
+  return n
+}
+
+const inCidr = (host: string, cidr: string): boolean => {
+  const [base, bitsText] = cidr.split("/")
+  const h = ipv4(host)
+  const b = ipv4(base ?? "")
+  const bits = Number(bitsText)
+  if (h === undefined || b === undefined || !Number.isInteger(bits) || bits < 0 || bits > 32) return false
+  const size = 2 ** (32 - bits)
+  return Math.floor(h / size) === Math.floor(b / size)
+}
+
+const chooseProxy = (config: ResolvedConfig, options: Options) =>
+  Effect.gen(function* () {
+    if (config.cluster.proxyUrl !== undefined && config.cluster.proxyUrl !== "")
+      return Option.some(config.cluster.proxyUrl)
+    if (options.proxy !== undefined && options.proxy !== "") return Option.some(options.proxy)
+    if (options.trustEnv === false) return Option.none<string>()
+    const env = yield* Effect.orDie(proxyEnv)
+    const server = config.cluster.server
+    const candidate = server.startsWith("https:") ? env.https : env.http
+    if (Option.isNone(candidate) || candidate.value === "") return Option.none<string>()
+    if (Option.isSome(env.noProxy) && isNoProxy(server, env.noProxy.value)) return Option.none<string>()
+    return candidate
+  })
+
+const makeAgent = (config: ResolvedConfig, options: Options, tls: TlsOptions, proxy: Option.Option<string>) =>
+  Effect.try({
+    try: (): Dispatcher => {
+      const common = {
+        allowH2: options.http2 === true,
+        ...(options.keepAliveTimeout !== undefined ? { keepAliveTimeout: options.keepAliveTimeout } : {})
+      }
+      let base: Dispatcher
+      if (Option.isNone(proxy)) {
+        base = new Agent({ ...common, connect: tls })
+      } else if (/^socks5?:\/\//i.test(proxy.value)) {
+        // undici 7 implements `requestTls` for SOCKS5 but its typings lack it.
+        const socksOptions: Socks5ProxyAgent.Options & { readonly requestTls: TlsOptions } = {
+          requestTls: tls
+        }
+        base = new Socks5ProxyAgent(proxy.value, socksOptions)
+      } else if (/^https?:\/\//i.test(proxy.value)) {
+        base = new ProxyAgent({ ...common, uri: proxy.value, requestTls: tls })
+      } else {
+        throw new Error(
+          `unsupported proxy URL scheme in "${redactUrl(proxy.value)}" (use http, https or socks5)`
+        )
+      }
+      return base
+    },
+    catch: (cause) =>
+      new ConfigError({
+        reason: "InvalidConfig",
+        detail: `cannot set up the connection to ${config.cluster.server}: ${cause instanceof Error ? cause.message : String(cause)}`,
+        context: config.context,
+        cause
+      })
+  })
+
+const redactUrl = (url: string) => url.replace(/\/\/[^@/]*@/, "//***@")
+
+interface Current {
+  readonly certKey: string
+  readonly dispatcher: Dispatcher
+}
+
+/**
+ * The undici dispatcher for a configuration. It follows the client certificate of the credentials:
+ * when an exec plugin hands out a new one, new connections use it (the old pool closes after its
+ * requests). Impersonation groups and extras go out as repeated header lines. Closed with the scope.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const makeDispatcher = (
+  config: ResolvedConfig,
+  options: Options = {}
+): Effect.Effect<
+  {
+    readonly dispatcher: Dispatcher
+    readonly sync: (creds: Credentials) => Effect.Effect<void, ConfigError>
+  },
+  ConfigError,
+  Scope.Scope
+> =>
+  Effect.gen(function* () {
+    const proxy = yield* chooseProxy(config, options)
+    const initialCreds = yield* config.credentials.pipe(Effect.orElseSucceed((): Credentials => ({})))
+    const keyOf = (creds: Credentials) => creds.clientCertificate?.cert ?? ""
+    const first = yield* makeAgent(config, options, tlsOptions(config, initialCreds), proxy)
+    const current = yield* Ref.make<Current>({ certKey: keyOf(initialCreds), dispatcher: first })
+    const retired: Array<Dispatcher> = []
+    let active = first
+    yield* Effect.addFinalizer(() =>
+      Effect.promise(() => Promise.allSettled([active, ...retired].map((d) => d.destroy()))).pipe(
+        Effect.asVoid
+      )
+    )
+
+    const multi =
+      config.impersonate === undefined
+        ? []
+        : Object.entries(
+            KubeHttpClient.impersonationHeaders(config.impersonate).reduce<Record<string, Array<string>>>(
+              (acc, [name, value]) => {
+                acc[name] = [...(acc[name] ?? []), value]
+                return acc
+              },
+              {}
+            )
+          ).filter(([, values]) => values.length > 1)
+
+    const router: Dispatcher = first.compose((_dispatch) => (opts, handler) => {
+      let dispatchOpts = opts
+      const headers = opts.headers
+      if (
+        multi.length > 0 &&
+        headers !== null &&
+        headers !== undefined &&
+        !Array.isArray(headers) &&
+        !isIterable(headers)
+      ) {
+        const replaced: Record<string, string | Array<string> | undefined> = { ...headers }
+        for (const [name, values] of multi) replaced[name] = values
+        dispatchOpts = { ...opts, headers: replaced }
+      }
+      return active.dispatch(dispatchOpts, handler)
+    })
+
+    const sync = (creds: Credentials) =>
+      Effect.gen(function* () {
+        const key = keyOf(creds)
+        const now = yield* Ref.get(current)
+        if (now.certKey === key) return
+        const next = yield* makeAgent(config, options, tlsOptions(config, creds), proxy)
+        yield* Ref.set(current, { certKey: key, dispatcher: next })
+        const old = active
+        active = next
+        retired.push(old)
+        // Let requests in flight finish on the old pool.
+        yield* Effect.sync(() => {
+          old.close().catch(() => {})
+        })
+      })
+
+    return { dispatcher: router, sync }
+  })
+
+const isIterable = (value: object): value is Iterable<unknown> => Symbol.iterator in value
+
+/**
+ * Builds the cluster's `HttpClient` from a resolved configuration.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const make = (
+  config: ResolvedConfig,
+  options: Options = {}
+): Effect.Effect<HttpClient.HttpClient, ConfigError, Scope.Scope> =>
+  Effect.gen(function* () {
+    const { dispatcher, sync } = yield* makeDispatcher(config, options)
+    const undici = NodeHttpClient.makeUndici(dispatcher)
+    const compress = !config.cluster.disableCompression
+    const transport = HttpClient.mapRequestEffect(undici, (request) =>
+      config.credentials.pipe(
+        Effect.flatMap(sync),
+        Effect.mapError(
+          (error) =>
+            new HttpClientError.RequestError({
+              request,
+              reason: "Transport",
+              cause: error,
+              description: `credentials: ${error.message}`
+            })
+        ),
+        Effect.as(
+          compress && request.headers["accept-encoding"] === undefined
+            ? HttpClientRequest.setHeader(request, "accept-encoding", "gzip")
+            : request
+        )
+      )
+    )
+    return yield* KubeHttpClient.make(
+      compress ? HttpClient.transformResponse(transport, Effect.flatMap(gunzip)) : transport,
+      config,
+      options
+    )
+  })
+
+/** A gzip-encoded response (the apiserver compresses large bodies when asked) as plain bytes. */
+const gunzip = (
+  response: HttpClientResponse.HttpClientResponse
+): Effect.Effect<HttpClientResponse.HttpClientResponse> => {
+  const encoding = response.headers["content-encoding"]?.toLowerCase()
+  if (encoding !== "gzip" && encoding !== "deflate") return Effect.succeed(response)
+  return Effect.map(NodeStream.toReadable(response.stream), (compressed) => {
+    const headers = new Headers()
+    for (const [name, value] of Object.entries(response.headers)) {
+      if (name !== "content-encoding" && name !== "content-length") headers.set(name, value)
+    }
+    const inflate = encoding === "gzip" ? Zlib.createGunzip() : Zlib.createInflate()
+    const plain = NodeStream.fromReadable<Error, Uint8Array>(
+      () => compressed.pipe(inflate),
+      (cause) => (cause instanceof Error ? cause : new Error(String(cause)))
+    )
+    return HttpClientResponse.fromWeb(
+      response.request,
+      new Response(Stream.toReadableStream(plain), { status: response.status, headers })
+    )
+  })
+}
+
+/**
+ * The cluster's `HttpClient`, from the `KubeConfig` in context.
+ *
+ * @example
+ * ```ts
+ * import { Layer } from "effect"
+ * import { NodeContext } from "@effect/platform-node"
+ * import { KubeConfig } from "effect-kube"
+ * import { NodeKubeHttpClient } from "effect-kube/node"
+ *
+ * const Live = NodeKubeHttpClient.layer({ timeout: "5 seconds" }).pipe(
+ *   Layer.provideMerge(KubeConfig.auto()),
+ *   Layer.provide(NodeContext.layer)
+ * )
+ * ```
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layer = (options: Options = {}): Layer.Layer<HttpClient.HttpClient, ConfigError, KubeConfig> =>
+  Layer.scoped(
+    HttpClient.HttpClient,
+    Effect.flatMap(KubeConfig, (config) => make(config, options))
+  )
