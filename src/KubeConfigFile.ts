@@ -209,8 +209,19 @@ export const merge = (files: ReadonlyArray<KubeConfigFile>): KubeConfigFile => {
 
 const isAbsolute = (p: string) => p.startsWith("/") || /^[A-Za-z]:[\\/]/.test(p) || p.startsWith("\\\\")
 
+const normalize = (p: string): string => {
+  if (!p.startsWith("/")) return p
+  const out: Array<string> = []
+  for (const segment of p.split("/")) {
+    if (segment === "" || segment === ".") continue
+    if (segment === "..") out.pop()
+    else out.push(segment)
+  }
+  return `/${out.join("/")}`
+}
+
 const resolveAgainst = (dir: string, p: string | undefined): string | undefined =>
-  p === undefined || p === "" || isAbsolute(p) ? p : `${dir.replace(/[\\/]+$/, "")}/${p}`
+  p === undefined || p === "" || isAbsolute(p) ? p : normalize(`${dir.replace(/[\\/]+$/, "")}/${p}`)
 
 const withPath = <A extends object, K extends keyof A & string>(obj: A, key: K, dir: string): A => {
   const value = obj[key]
