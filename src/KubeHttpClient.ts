@@ -16,6 +16,7 @@ import {
   Option,
   RateLimiter,
   Redacted,
+  Ref,
   Schedule,
   type Scope
 } from "effect"
@@ -157,7 +158,7 @@ export const impersonationHeaders = (imp: Impersonation): ReadonlyArray<readonly
   if (imp.uid !== undefined) out.push(["impersonate-uid", imp.uid])
   for (const g of imp.groups) out.push(["impersonate-group", g])
   for (const [key, values] of Object.entries(imp.extra)) {
-    for (const v of values) out.push([`impersonate-extra-${encodeURIComponent(key)}`, v])
+    for (const v of values) out.push([`impersonate-extra-${encodeURIComponent(key).toLowerCase()}`, v])
   }
   return out
 }
@@ -285,43 +286,52 @@ export const make = (
       request: HttpClientRequest.HttpClientRequest
     ): Effect.Effect<HttpClientResponse.HttpClientResponse, HttpClientError.HttpClientError> => {
       const idempotent = IDEMPOTENT.has(request.method)
-      const attempt = Effect.flatMap(
-        Option.match(limiter, {
-          onNone: () => sendAuthorized(request),
-          onSome: (l) => l(sendAuthorized(request))
-        }),
-        (response): Effect.Effect<HttpClientResponse.HttpClientResponse, RetryableStatus> => {
-          const retryable =
-            response.status === 429 || (idempotent && (response.status === 503 || response.status === 504))
-          return retryable
-            ? Effect.fail(new RetryableStatus(response, parseRetryAfter(response.headers["retry-after"])))
-            : Effect.succeed(response)
-        }
-      )
-      const withDelay = schedule.pipe(
-        Schedule.intersect(Schedule.identity<RetryableStatus | HttpClientError.HttpClientError>()),
-        Schedule.modifyDelay(([, failure], delay) =>
-          failure instanceof RetryableStatus && Option.isSome(failure.retryAfter)
-            ? Duration.max(delay, failure.retryAfter.value)
-            : delay
+      return Effect.flatMap(Ref.make(Option.none<HttpClientResponse.HttpClientResponse>()), (previous) => {
+        // The answer that is retried is drained only when the next attempt starts, so that the
+        // last one, when retries run out, reaches the caller with its body.
+        const attempt = Ref.getAndSet(previous, Option.none()).pipe(
+          Effect.flatMap(Option.match({ onNone: () => Effect.void, onSome: discard })),
+          Effect.zipRight(
+            Option.match(limiter, {
+              onNone: () => sendAuthorized(request),
+              onSome: (l) => l(sendAuthorized(request))
+            })
+          ),
+          Effect.flatMap(
+            (response): Effect.Effect<HttpClientResponse.HttpClientResponse, RetryableStatus> => {
+              const retryable =
+                response.status === 429 ||
+                (idempotent && (response.status === 503 || response.status === 504))
+              if (!retryable) return Effect.succeed(response)
+              return Ref.set(previous, Option.some(response)).pipe(
+                Effect.zipRight(
+                  Effect.fail(new RetryableStatus(response, parseRetryAfter(response.headers["retry-after"])))
+                )
+              )
+            }
+          )
         )
-      )
-      return attempt.pipe(
-        Effect.tapError((failure) =>
-          failure instanceof RetryableStatus ? discard(failure.response) : Effect.void
-        ),
-        Effect.retry({
-          schedule: withDelay,
-          while: (failure) =>
-            failure instanceof RetryableStatus || (idempotent && isRetryableTransportError(failure))
-        }),
-        // Retries exhausted on a status: the caller gets that last answer (its Status body was kept
-        // by not discarding it: re-send once more would be wrong, so keep the final response).
-        Effect.catchIf(
-          (failure): failure is RetryableStatus => failure instanceof RetryableStatus,
-          (failure) => Effect.succeed(failure.response)
+        const withDelay = schedule.pipe(
+          Schedule.intersect(Schedule.identity<RetryableStatus | HttpClientError.HttpClientError>()),
+          Schedule.modifyDelay(([, failure], delay) =>
+            failure instanceof RetryableStatus && Option.isSome(failure.retryAfter)
+              ? Duration.max(delay, failure.retryAfter.value)
+              : delay
+          )
         )
-      )
+        return attempt.pipe(
+          Effect.retry({
+            schedule: withDelay,
+            while: (failure) =>
+              failure instanceof RetryableStatus || (idempotent && isRetryableTransportError(failure))
+          }),
+          // Retries exhausted on a status: the caller gets that last answer, Status body and all.
+          Effect.catchIf(
+            (failure): failure is RetryableStatus => failure instanceof RetryableStatus,
+            (failure) => Effect.succeed(failure.response)
+          )
+        )
+      })
     }
 
     return HttpClient.makeWith<never, never, HttpClientError.HttpClientError, never>(
