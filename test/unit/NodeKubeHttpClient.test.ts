@@ -1,0 +1,290 @@
+import { spawnSync } from "node:child_process"
+import * as http from "node:http"
+import * as net from "node:net"
+import * as path from "node:path"
+import * as zlib from "node:zlib"
+import { HttpClient } from "@effect/platform"
+import { describe, expect, it } from "@effect/vitest"
+import { ConfigProvider, Effect, Layer, Redacted } from "effect"
+import { KubeConfig } from "../../src/index.js"
+import type { ResolvedConfig } from "../../src/KubeConfig.js"
+import { NodeKubeHttpClient } from "../../src/node/index.js"
+
+interface Hit {
+  readonly url: string
+  readonly headers: http.IncomingHttpHeaders
+  readonly socket: net.Socket
+}
+
+/** A plain HTTP server on loopback that records requests; closed with the scope. */
+const server = (handler: (req: http.IncomingMessage, res: http.ServerResponse) => void) =>
+  Effect.acquireRelease(
+    Effect.async<{ readonly url: string; readonly hits: Array<Hit>; readonly sockets: Set<net.Socket> }>(
+      (resume) => {
+        const hits: Array<Hit> = []
+        const sockets = new Set<net.Socket>()
+        const s = http.createServer((req, res) => {
+          hits.push({ url: req.url ?? "", headers: req.headers, socket: req.socket })
+          handler(req, res)
+        })
+        s.on("connection", (socket) => sockets.add(socket))
+        s.listen(0, "127.0.0.1", () => {
+          const address = s.address()
+          const port = typeof address === "object" && address !== null ? address.port : 0
+          resume(Effect.succeed({ url: `http://127.0.0.1:${port}`, hits, sockets, close: s }))
+        })
+      }
+    ),
+    (srv) =>
+      Effect.sync(() => {
+        for (const socket of srv.sockets) socket.destroy()
+      })
+  )
+
+const configFor = (serverUrl: string, cluster: Partial<ResolvedConfig["cluster"]> = {}): ResolvedConfig => ({
+  source: "test",
+  cluster: { server: serverUrl, insecureSkipTlsVerify: false, disableCompression: false, ...cluster },
+  namespace: "default",
+  credentials: Effect.succeed({ token: Redacted.make("tok") }),
+  invalidateCredentials: Effect.void,
+  refreshable: false
+})
+
+const big = JSON.stringify({
+  items: Array.from({ length: 2000 }, (_, i) => ({ name: `item-${i}`, pad: "x".repeat(50) }))
+})
+
+const gzipServer = (req: http.IncomingMessage, res: http.ServerResponse) => {
+  if (req.headers["accept-encoding"]?.includes("gzip")) {
+    res.writeHead(200, { "content-type": "application/json", "content-encoding": "gzip" })
+    res.end(zlib.gzipSync(big))
+  } else {
+    res.writeHead(200, { "content-type": "application/json" })
+    res.end(big)
+  }
+}
+
+describe("NodeKubeHttpClient", () => {
+  it.scoped("asks for gzip and decodes it; disable-compression does not ask", () =>
+    Effect.gen(function* () {
+      const srv = yield* server(gzipServer)
+      const client = yield* NodeKubeHttpClient.make(configFor(srv.url))
+      const body = yield* Effect.flatMap(client.get("/api/v1/configmaps"), (r) => r.json)
+      expect(body).toEqual(JSON.parse(big))
+      expect(srv.hits[0]?.headers["accept-encoding"]).toBe("gzip")
+      expect(srv.hits[0]?.headers.authorization).toBe("Bearer tok")
+
+      const plain = yield* NodeKubeHttpClient.make(configFor(srv.url, { disableCompression: true }))
+      const text = yield* Effect.flatMap(plain.get("/api/v1/configmaps"), (r) => r.text)
+      expect(text).toBe(big)
+      expect(srv.hits[1]?.headers["accept-encoding"]).toBeUndefined()
+    })
+  )
+
+  it.scoped("reuses keep-alive connections for sequential requests", () =>
+    Effect.gen(function* () {
+      const srv = yield* server((_, res) => res.end("{}"))
+      const client = yield* NodeKubeHttpClient.make(configFor(srv.url))
+      for (let i = 0; i < 10; i++) yield* Effect.flatMap(client.get("/x"), (r) => r.text)
+      expect(srv.hits).toHaveLength(10)
+      // undici may open a second socket while the first is being released; never one per request.
+      expect(new Set(srv.hits.map((h) => h.socket)).size).toBeLessThanOrEqual(2)
+    })
+  )
+
+  it.scoped("closing the layer's scope closes its keep-alive sockets", () =>
+    Effect.gen(function* () {
+      const srv = yield* server((_, res) => res.end("{}"))
+      yield* Effect.scoped(
+        Effect.gen(function* () {
+          const client = yield* NodeKubeHttpClient.make(configFor(srv.url), { keepAliveTimeout: 60_000 })
+          yield* Effect.flatMap(client.get("/x"), (r) => r.text)
+          expect([...srv.sockets].some((socket) => !socket.destroyed)).toBe(true)
+        })
+      )
+      const closed = yield* Effect.promise(() =>
+        Promise.all(
+          [...srv.sockets].map(
+            (socket) =>
+              new Promise<boolean>((resolve) => {
+                if (socket.destroyed || socket.readyState === "closed") return resolve(true)
+                socket.once("close", () => resolve(true))
+                // Idle sockets would otherwise stay open for seconds (keepAliveTimeout 60 s here).
+                setTimeout(() => resolve(false), 1000).unref()
+              })
+          )
+        )
+      )
+      expect(closed.every(Boolean)).toBe(true)
+    })
+  )
+
+  it.scoped("sends impersonation groups and extras as repeated header lines", () =>
+    Effect.gen(function* () {
+      const raw: Array<Array<string>> = []
+      const srv = yield* server((req, res) => {
+        raw.push(req.rawHeaders)
+        res.end("{}")
+      })
+      const client = yield* NodeKubeHttpClient.make({
+        ...configFor(srv.url),
+        impersonate: { user: "u", groups: ["a, with comma", "b"], extra: { scopes: ["s1", "s2"] } }
+      })
+      yield* Effect.flatMap(client.get("/x"), (r) => r.text)
+      const headers = raw[0] ?? []
+      const values = (name: string) =>
+        headers.filter((_, i) => i % 2 === 1 && headers[i - 1]?.toLowerCase() === name)
+      expect(values("impersonate-group")).toEqual(["a, with comma", "b"])
+      expect(values("impersonate-extra-scopes")).toEqual(["s1", "s2"])
+      expect(values("impersonate-user")).toEqual(["u"])
+    })
+  )
+
+  it.scoped("goes through an HTTP CONNECT proxy from proxy-url, and from HTTPS_PROXY unless NO_PROXY", () =>
+    Effect.gen(function* () {
+      const srv = yield* server((_, res) => res.end("{}"))
+      const tunnels: Array<string> = []
+      const proxy = yield* Effect.acquireRelease(
+        Effect.async<{ readonly url: string; readonly close: () => void }>((resume) => {
+          const p = http.createServer((_, res) => {
+            res.writeHead(400)
+            res.end()
+          })
+          const sockets = new Set<net.Socket>()
+          p.on("connection", (s) => sockets.add(s))
+          p.on("connect", (req, client, head) => {
+            tunnels.push(req.url ?? "")
+            const [host, port] = (req.url ?? "").split(":")
+            const upstream = net.connect(Number(port), host, () => {
+              client.write("HTTP/1.1 200 Connection Established\r\n\r\n")
+              upstream.write(head)
+              upstream.pipe(client)
+              client.pipe(upstream)
+            })
+            upstream.on("error", () => client.destroy())
+            client.on("error", () => upstream.destroy())
+            sockets.add(upstream)
+          })
+          p.listen(0, "127.0.0.1", () => {
+            const address = p.address()
+            const port = typeof address === "object" && address !== null ? address.port : 0
+            resume(
+              Effect.succeed({
+                url: `http://127.0.0.1:${port}`,
+                close: () => {
+                  for (const s of sockets) s.destroy()
+                  p.close()
+                }
+              })
+            )
+          })
+        }),
+        (p) => Effect.sync(p.close)
+      )
+      const target = srv.url.replace("http://", "")
+      const viaConfig = yield* NodeKubeHttpClient.make(configFor(srv.url, { proxyUrl: proxy.url }))
+      expect((yield* viaConfig.get("/x")).status).toBe(200)
+      expect(tunnels).toEqual([target])
+
+      const withEnv = (env: Record<string, string>) =>
+        Effect.withConfigProvider(ConfigProvider.fromMap(new Map(Object.entries(env))))
+      const viaEnv = yield* NodeKubeHttpClient.make(configFor(srv.url)).pipe(
+        withEnv({ HTTP_PROXY: proxy.url })
+      )
+      expect((yield* viaEnv.get("/x")).status).toBe(200)
+      expect(tunnels).toHaveLength(2)
+
+      const excluded = yield* NodeKubeHttpClient.make(configFor(srv.url)).pipe(
+        withEnv({ HTTP_PROXY: proxy.url, NO_PROXY: "localhost,127.0.0.0/8" })
+      )
+      expect((yield* excluded.get("/x")).status).toBe(200)
+      const untrusted = yield* NodeKubeHttpClient.make(configFor(srv.url), { trustEnv: false }).pipe(
+        withEnv({ HTTP_PROXY: proxy.url })
+      )
+      expect((yield* untrusted.get("/x")).status).toBe(200)
+      expect(tunnels).toHaveLength(2)
+    })
+  )
+
+  it("NO_PROXY matching", () => {
+    const m = NodeKubeHttpClient.isNoProxy
+    expect(m("https://api.corp.example:6443", "corp.example")).toBe(true)
+    expect(m("https://api.corp.example:6443", ".corp.example")).toBe(true)
+    expect(m("https://corp.example.evil:6443", "corp.example")).toBe(false)
+    expect(m("https://10.1.2.3:6443", "10.0.0.0/8")).toBe(true)
+    expect(m("https://11.1.2.3:6443", "10.0.0.0/8")).toBe(false)
+    expect(m("https://h:6443", "h:443")).toBe(false)
+    expect(m("https://h:6443", "h:6443")).toBe(true)
+    expect(m("https://[::1]:6443", "::1")).toBe(true)
+    expect(m("https://anything", "*")).toBe(true)
+    expect(m("https://anything", "")).toBe(false)
+  })
+
+  it.scoped("an unsupported proxy scheme is a typed ConfigError", () =>
+    Effect.gen(function* () {
+      const error = yield* Effect.flip(
+        NodeKubeHttpClient.make(configFor("https://h:1", { proxyUrl: "ftp://proxy:21" }))
+      )
+      expect(error).toMatchObject({ _tag: "ConfigError", reason: "InvalidConfig" })
+    })
+  )
+
+  it.scoped("a server that hangs up mid-answer is a typed error, not a crash", () =>
+    Effect.gen(function* () {
+      const srv = yield* server((_, res) => {
+        res.writeHead(200, { "content-type": "application/json", "content-length": "1000" })
+        res.write('{"partial":')
+        setTimeout(() => res.socket?.destroy(), 10)
+      })
+      const client = yield* NodeKubeHttpClient.make(configFor(srv.url))
+      const error = yield* Effect.flip(Effect.flatMap(client.get("/x"), (r) => r.json))
+      expect(error._tag).toBe("ResponseError")
+    })
+  )
+
+  it.scoped("garbage instead of HTTP is a typed transport error", () =>
+    Effect.gen(function* () {
+      const garbage = yield* Effect.acquireRelease(
+        Effect.async<net.Server>((resume) => {
+          const s = net.createServer((socket) => socket.end("this is not http\r\n\r\n"))
+          s.listen(0, "127.0.0.1", () => resume(Effect.succeed(s)))
+        }),
+        (s) => Effect.sync(() => s.close())
+      )
+      const address = garbage.address()
+      const port = typeof address === "object" && address !== null ? address.port : 0
+      const client = yield* NodeKubeHttpClient.make(configFor(`http://127.0.0.1:${port}`), {
+        retrySchedule: undefined
+      })
+      const error = yield* Effect.flip(client.post("/x"))
+      expect(error._tag).toBe("RequestError")
+    })
+  )
+
+  it("a program exits at once after its last request, keep-alive sockets and all", () => {
+    const script = path.resolve(__dirname, "../fixtures/exit-after-request.ts")
+    const started = Date.now()
+    const result = spawnSync(process.execPath, ["--import", "tsx", script], {
+      encoding: "utf8",
+      timeout: 30_000,
+      cwd: path.resolve(__dirname, "../..")
+    })
+    expect(result.stderr).toBe("")
+    expect(result.stdout.trim()).toBe("200")
+    expect(result.status).toBe(0)
+    // The script's agent keeps idle sockets 60 s: only releasing them on scope close lets it exit now.
+    expect(Date.now() - started).toBeLessThan(20_000)
+  })
+
+  it.scoped("layer: from the KubeConfig in context", () =>
+    Effect.gen(function* () {
+      const srv = yield* server((_, res) => res.end('{"ok":true}'))
+      const body = yield* Effect.flatMap(HttpClient.HttpClient, (c) =>
+        Effect.flatMap(c.get("/x"), (r) => r.json)
+      ).pipe(
+        Effect.provide(NodeKubeHttpClient.layer().pipe(Layer.provide(KubeConfig.layer(configFor(srv.url)))))
+      )
+      expect(body).toEqual({ ok: true })
+    })
+  )
+})
