@@ -19,6 +19,7 @@ import {
   Schema,
   SynchronizedRef
 } from "effect"
+import { dual } from "effect/Function"
 import { parse as parseYamlText } from "yaml"
 import { ConfigError, type KubeConfigError } from "./ConfigError.js"
 import * as ExecCredential from "./ExecCredential.js"
@@ -88,6 +89,10 @@ export interface ResolvedConfig {
   readonly invalidateCredentials: Effect.Effect<void>
   /** Whether {@link ResolvedConfig.invalidateCredentials} can yield different credentials. */
   readonly refreshable: boolean
+  /** Client-wide default field manager of writes (create, replace, patch, apply). */
+  readonly fieldManager?: string | undefined
+  /** Client-wide default: send writes as dry runs (`dryRun=All`). */
+  readonly dryRun?: boolean | undefined
 }
 
 /**
@@ -122,6 +127,10 @@ export interface Options {
   readonly namespace?: string | undefined
   /** Whether an exec plugin may talk to the user (stdin is a terminal). Default: false. */
   readonly interactive?: boolean | undefined
+  /** Client-wide default field manager of writes. */
+  readonly fieldManager?: string | undefined
+  /** Client-wide default: writes are dry runs. */
+  readonly dryRun?: boolean | undefined
 }
 
 /**
@@ -526,7 +535,9 @@ export const make = (
       impersonate: impersonationOf(user),
       credentials,
       invalidateCredentials: invalidate,
-      refreshable
+      refreshable,
+      fieldManager: options.fieldManager,
+      dryRun: options.dryRun
     }
   })
 
@@ -685,6 +696,8 @@ const loadKubeconfig = (options: Options) =>
  */
 export interface InClusterOptions {
   readonly namespace?: string | undefined
+  readonly fieldManager?: string | undefined
+  readonly dryRun?: boolean | undefined
   /** Where the service account is mounted. Default: `/var/run/secrets/kubernetes.io/serviceaccount`. */
   readonly serviceAccountDir?: string | undefined
 }
@@ -737,7 +750,7 @@ const loadInCluster = (options: InClusterOptions) =>
       ],
       "current-context": "in-cluster"
     }
-    return yield* make(file, { source: "in-cluster" })
+    return yield* make(file, { ...options, source: "in-cluster" })
   })
 
 /**
@@ -815,3 +828,51 @@ export const auto = (
  * @category layers
  */
 export const layer = (config: ResolvedConfig): Layer.Layer<KubeConfig> => Layer.succeed(KubeConfig, config)
+
+/**
+ * Client-wide defaults of operations.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Defaults {
+  readonly namespace?: string | undefined
+  readonly fieldManager?: string | undefined
+  readonly dryRun?: boolean | undefined
+}
+
+/**
+ * Client-wide defaults laid over a configuration: namespace, field manager, dry run.
+ *
+ * @example
+ * ```ts
+ * import { KubeConfig } from "effect-kube"
+ *
+ * const layer = KubeConfig.auto().pipe(KubeConfig.withDefaults({ namespace: "apps", fieldManager: "my-operator" }))
+ * ```
+ *
+ * @since 0.1.0
+ * @category combinators
+ */
+export const withDefaults: {
+  (defaults: Defaults): <E, R>(self: Layer.Layer<KubeConfig, E, R>) => Layer.Layer<KubeConfig, E, R>
+  <E, R>(
+    self: Layer.Layer<KubeConfig, E, R>,
+    defaults: Defaults
+  ): Layer.Layer<KubeConfig, E, R>
+} = dual(
+  2,
+  <E, R>(
+    self: Layer.Layer<KubeConfig, E, R>,
+    defaults: Defaults
+  ): Layer.Layer<KubeConfig, E, R> =>
+    Layer.map(self, (context) => {
+      const config = Context.get(context, KubeConfig)
+      return Context.make(KubeConfig, {
+        ...config,
+        ...(defaults.namespace !== undefined ? { namespace: defaults.namespace } : {}),
+        ...(defaults.fieldManager !== undefined ? { fieldManager: defaults.fieldManager } : {}),
+        ...(defaults.dryRun !== undefined ? { dryRun: defaults.dryRun } : {})
+      })
+    })
+)

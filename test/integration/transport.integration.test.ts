@@ -76,6 +76,35 @@ describe("transport against the real apiserver", () => {
     )
   )
 
+  it.live("HTTP/2 when asked for", () =>
+    get(namespaces).pipe(
+      Effect.map((r) => expect(r.status).toBe(200)),
+      Effect.provide(
+        NodeKube.layer({ config: KubeConfig.fromFile(env.kubeconfigs["admin-cert"]), http2: true })
+      )
+    )
+  )
+
+  it.live("a large answer arrives gzip-compressed and is decoded", () =>
+    Effect.gen(function* () {
+      // The apiserver compresses answers over 128 KiB when the client accepts gzip; its OpenAPI
+      // document is several MB.
+      const compressed = yield* get("/openapi/v2").pipe(
+        Effect.provide(layerFor(KubeConfig.fromFile(env.kubeconfigs["admin-token"])))
+      )
+      expect(compressed.status).toBe(200)
+      expect(compressed.body).toHaveProperty("swagger", "2.0")
+      const plain = yield* get("/openapi/v2").pipe(
+        Effect.provide(
+          layerFor(
+            KubeConfig.fromObject(kubeconfig({ token: env.adminToken }, { "disable-compression": true }))
+          )
+        )
+      )
+      expect(plain.body).toEqual(compressed.body)
+    })
+  )
+
   it.live("a user with no rights gets 403 with the server's Status", () =>
     get(namespaces).pipe(
       Effect.map((r) => {

@@ -1,7 +1,15 @@
-import { HttpClient, HttpClientError, type HttpClientRequest, HttpClientResponse } from "@effect/platform"
+import * as http from "node:http"
+import {
+  FetchHttpClient,
+  HttpClient,
+  HttpClientError,
+  type HttpClientRequest,
+  HttpClientResponse
+} from "@effect/platform"
 import { describe, expect, it } from "@effect/vitest"
-import { Duration, Effect, Fiber, Redacted, Ref, Schedule, TestClock } from "effect"
-import { KubeHttpClient } from "../../src/index.js"
+import { Duration, Effect, Fiber, Layer, Redacted, Ref, Schedule, TestClock } from "effect"
+import { ConfigError } from "../../src/ConfigError.js"
+import { KubeConfig, KubeHttpClient } from "../../src/index.js"
 import type { Credentials, ResolvedConfig } from "../../src/KubeConfig.js"
 
 interface Seen {
@@ -117,7 +125,6 @@ describe("KubeHttpClient", () => {
 
   it.scoped("credential failures are typed transport errors carrying the ConfigError", () =>
     Effect.gen(function* () {
-      const { ConfigError } = yield* Effect.promise(() => import("../../src/ConfigError.js"))
       const { seen, transport } = scripted([() => new Response("{}")])
       const client = yield* KubeHttpClient.make(
         transport,
@@ -220,6 +227,36 @@ describe("KubeHttpClient", () => {
       yield* TestClock.adjust("500 millis")
       expect(seen).toHaveLength(4)
       yield* Fiber.join(fiber)
+    }).pipe(Effect.scoped)
+  )
+})
+
+describe("KubeHttpClient.layer over another transport", () => {
+  it.live("works over FetchHttpClient (a custom transport)", () =>
+    Effect.gen(function* () {
+      const seen: Array<string | undefined> = []
+      const server = http.createServer((req, res) => {
+        seen.push(req.headers.authorization)
+        res.setHeader("content-type", "application/json")
+        res.end(JSON.stringify({ path: req.url }))
+      })
+      yield* Effect.acquireRelease(
+        Effect.promise(() => new Promise<void>((resolve) => server.listen(0, "127.0.0.1", () => resolve()))),
+        () => Effect.sync(() => server.close())
+      )
+      const address = server.address()
+      const port = typeof address === "object" && address !== null ? address.port : 0
+      const live = KubeHttpClient.layer().pipe(
+        Layer.provide([
+          FetchHttpClient.layer,
+          KubeConfig.layer(config({ cluster: { ...config().cluster, server: `http://127.0.0.1:${port}` } }))
+        ])
+      )
+      const body = yield* Effect.flatMap(HttpClient.HttpClient, (c) =>
+        Effect.flatMap(c.get("/version"), (r) => r.json)
+      ).pipe(Effect.provide(live))
+      expect(body).toEqual({ path: "/version" })
+      expect(seen).toEqual(["Bearer tok"])
     }).pipe(Effect.scoped)
   )
 })
