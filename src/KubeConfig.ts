@@ -856,16 +856,10 @@ export interface Defaults {
  */
 export const withDefaults: {
   (defaults: Defaults): <E, R>(self: Layer.Layer<KubeConfig, E, R>) => Layer.Layer<KubeConfig, E, R>
-  <E, R>(
-    self: Layer.Layer<KubeConfig, E, R>,
-    defaults: Defaults
-  ): Layer.Layer<KubeConfig, E, R>
+  <E, R>(self: Layer.Layer<KubeConfig, E, R>, defaults: Defaults): Layer.Layer<KubeConfig, E, R>
 } = dual(
   2,
-  <E, R>(
-    self: Layer.Layer<KubeConfig, E, R>,
-    defaults: Defaults
-  ): Layer.Layer<KubeConfig, E, R> =>
+  <E, R>(self: Layer.Layer<KubeConfig, E, R>, defaults: Defaults): Layer.Layer<KubeConfig, E, R> =>
     Layer.map(self, (context) => {
       const config = Context.get(context, KubeConfig)
       return Context.make(KubeConfig, {
