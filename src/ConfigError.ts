@@ -68,6 +68,15 @@ export type ExecPluginErrorReason = "NotFound" | "NonZeroExit" | "BadOutput" | "
  * An exec credential plugin (`users[].user.exec`) failed. `stderr` holds what the plugin printed
  * (cut to 4 KiB); the plugin's output (which holds the credential) is never included.
  *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import type { ConfigError } from "effect-kube"
+ *
+ * declare const failure: ConfigError.ExecPluginError
+ * if (failure.reason === "NotFound") console.error(failure.installHint)
+ * ```
+ *
  * @since 0.1.0
  * @category errors
  */

@@ -14,6 +14,13 @@ import type { ExecConfig } from "./KubeConfigFile.js"
 /**
  * The API versions of `ExecCredential` this client speaks.
  *
+ * @example
+ * ```ts
+ * import { ExecCredential } from "effect-kube"
+ *
+ * const supported = ExecCredential.apiVersions.includes("client.authentication.k8s.io/v1")
+ * ```
+ *
  * @since 0.1.0
  * @category models
  */
@@ -25,6 +32,16 @@ export const apiVersions = [
 
 /**
  * The `ExecCredential` a plugin prints.
+ *
+ * @example
+ * ```ts
+ * import { Schema } from "effect"
+ * import { ExecCredential } from "effect-kube"
+ *
+ * const out = Schema.decodeUnknownSync(ExecCredential.ExecCredentialOutput)({
+ *   apiVersion: "client.authentication.k8s.io/v1", kind: "ExecCredential", status: { token: "t" }
+ * })
+ * ```
  *
  * @since 0.1.0
  * @category schemas

@@ -214,6 +214,15 @@ export const parseYaml = (
 /**
  * Reads, parses and decodes a kubeconfig file, resolving its relative paths against its folder.
  *
+ * @example
+ * ```ts
+ * import { NodeContext } from "@effect/platform-node"
+ * import { Effect } from "effect"
+ * import { KubeConfig } from "effect-kube"
+ *
+ * const file = KubeConfig.readFile("/home/me/.kube/config").pipe(Effect.provide(NodeContext.layer))
+ * ```
+ *
  * @since 0.1.0
  * @category parsing
  */

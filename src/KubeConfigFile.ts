@@ -17,6 +17,14 @@ const Rest = Schema.Record({ key: Schema.String, value: Schema.Unknown })
 /**
  * `clusters[].cluster`.
  *
+ * @example
+ * ```ts
+ * import { Schema } from "effect"
+ * import { KubeConfigFile } from "effect-kube"
+ *
+ * const cluster = Schema.decodeUnknownSync(KubeConfigFile.Cluster)({ server: "https://h:6443", "tls-server-name": "api" })
+ * ```
+ *
  * @since 0.1.0
  * @category schemas
  */
@@ -40,6 +48,16 @@ export type Cluster = typeof Cluster.Type
 /**
  * `users[].user.exec`: an exec credential plugin.
  *
+ * @example
+ * ```ts
+ * import { Schema } from "effect"
+ * import { KubeConfigFile } from "effect-kube"
+ *
+ * const exec = Schema.decodeUnknownSync(KubeConfigFile.ExecConfig)({
+ *   command: "aws", args: ["eks", "get-token"], apiVersion: "client.authentication.k8s.io/v1beta1"
+ * })
+ * ```
+ *
  * @since 0.1.0
  * @category schemas
  */
@@ -62,6 +80,14 @@ export type ExecConfig = typeof ExecConfig.Type
 /**
  * `users[].user.auth-provider`.
  *
+ * @example
+ * ```ts
+ * import { Schema } from "effect"
+ * import { KubeConfigFile } from "effect-kube"
+ *
+ * const provider = Schema.decodeUnknownSync(KubeConfigFile.AuthProvider)({ name: "oidc", config: { "id-token": "t" } })
+ * ```
+ *
  * @since 0.1.0
  * @category schemas
  */
@@ -72,6 +98,14 @@ export const AuthProvider = Schema.Struct({
 
 /**
  * `users[].user`: how to authenticate.
+ *
+ * @example
+ * ```ts
+ * import { Schema } from "effect"
+ * import { KubeConfigFile } from "effect-kube"
+ *
+ * const user = Schema.decodeUnknownSync(KubeConfigFile.AuthInfo)({ token: "t", as: "jane", "as-groups": ["dev"] })
+ * ```
  *
  * @since 0.1.0
  * @category schemas
@@ -102,6 +136,14 @@ export type AuthInfo = typeof AuthInfo.Type
 
 /**
  * `contexts[].context`.
+ *
+ * @example
+ * ```ts
+ * import { Schema } from "effect"
+ * import { KubeConfigFile } from "effect-kube"
+ *
+ * const context = Schema.decodeUnknownSync(KubeConfigFile.Context)({ cluster: "c", user: "u", namespace: "apps" })
+ * ```
  *
  * @since 0.1.0
  * @category schemas
@@ -233,6 +275,14 @@ const withPath = <A extends object, K extends keyof A & string>(obj: A, key: K, 
  * Makes the relative paths of a file absolute against the folder `dir` that holds it, as kubectl
  * does: `certificate-authority`, `client-certificate`, `client-key`, `tokenFile`, and an exec
  * `command` that names a path (contains a slash).
+ *
+ * @example
+ * ```ts
+ * import { KubeConfigFile } from "effect-kube"
+ *
+ * const file = KubeConfigFile.resolvePaths({ users: [{ name: "u", user: { tokenFile: "token" } }] }, "/home/me/.kube")
+ * // file.users[0].user.tokenFile === "/home/me/.kube/token"
+ * ```
  *
  * @since 0.1.0
  * @category combinators

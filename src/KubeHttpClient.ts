@@ -52,6 +52,18 @@ export interface Options {
  * The default retry policy: exponential from 200 ms with jitter, each delay capped at 10 s, at most
  * 5 retries.
  *
+ * @example
+ * ```ts
+ * import { Schedule } from "effect"
+ * import { KubeHttpClient } from "effect-kube"
+ *
+ * // Fewer, slower retries than the default:
+ * const options: KubeHttpClient.Options = {
+ *   retrySchedule: Schedule.spaced("2 seconds").pipe(Schedule.intersect(Schedule.recurs(2)))
+ * }
+ * const unchanged = KubeHttpClient.defaultRetrySchedule
+ * ```
+ *
  * @since 0.1.0
  * @category retries
  */
@@ -64,7 +76,19 @@ export const defaultRetrySchedule: Schedule.Schedule<unknown, unknown> = Schedul
   Schedule.intersect(Schedule.recurs(5))
 )
 
-/** @since 0.1.0 */
+/**
+ * The version of this client, sent in the default user agent.
+ *
+ * @example
+ * ```ts
+ * import { KubeHttpClient } from "effect-kube"
+ *
+ * console.log(`effect-kube/${KubeHttpClient.VERSION}`)
+ * ```
+ *
+ * @since 0.1.0
+ * @category constants
+ */
 export const VERSION = "0.1.0"
 
 const IDEMPOTENT = new Set(["GET", "HEAD", "OPTIONS", "PUT", "DELETE"])
@@ -89,6 +113,17 @@ const parseRetryAfter = (value: string | undefined): Option.Option<Duration.Dura
 
 /**
  * Whether a transport failure came from the configuration (credentials), not the network.
+ *
+ * @example
+ * ```ts
+ * import { HttpClient } from "@effect/platform"
+ * import { Effect } from "effect"
+ * import { KubeHttpClient } from "effect-kube"
+ *
+ * const program = Effect.flatMap(HttpClient.HttpClient, (http) => http.get("/version")).pipe(
+ *   Effect.tapError((e) => Effect.log(KubeHttpClient.isConfigFailure(e) ? "fix your kubeconfig" : "network"))
+ * )
+ * ```
  *
  * @since 0.1.0
  * @category errors
@@ -126,6 +161,17 @@ const codeChain = (cause: unknown): Array<string> => {
 /**
  * Whether a transport failure is worth retrying: a refused, reset or dropped connection. A TLS
  * verification failure, a timeout or a credentials failure is not.
+ *
+ * @example
+ * ```ts
+ * import { HttpClient } from "@effect/platform"
+ * import { Effect } from "effect"
+ * import { KubeHttpClient } from "effect-kube"
+ *
+ * const program = Effect.flatMap(HttpClient.HttpClient, (http) => http.post("/api/v1/namespaces")).pipe(
+ *   Effect.retry({ times: 3, while: KubeHttpClient.isRetryableTransportError })
+ * )
+ * ```
  *
  * @since 0.1.0
  * @category errors

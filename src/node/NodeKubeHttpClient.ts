@@ -177,6 +177,15 @@ interface Current {
  * when an exec plugin hands out a new one, new connections use it (the old pool closes after its
  * requests). Impersonation groups and extras go out as repeated header lines. Closed with the scope.
  *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { KubeConfig } from "effect-kube"
+ * import { NodeKubeHttpClient } from "effect-kube/node"
+ *
+ * const dispatcher = Effect.flatMap(KubeConfig.KubeConfig, (config) => NodeKubeHttpClient.makeDispatcher(config))
+ * ```
+ *
  * @since 0.1.0
  * @category constructors
  */
@@ -258,6 +267,15 @@ const isIterable = (value: object): value is Iterable<unknown> => Symbol.iterato
 
 /**
  * Builds the cluster's `HttpClient` from a resolved configuration.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { KubeConfig } from "effect-kube"
+ * import { NodeKubeHttpClient } from "effect-kube/node"
+ *
+ * const client = Effect.flatMap(KubeConfig.KubeConfig, (config) => NodeKubeHttpClient.make(config, { http2: true }))
+ * ```
  *
  * @since 0.1.0
  * @category constructors
