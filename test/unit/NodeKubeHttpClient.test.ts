@@ -206,6 +206,46 @@ describe("NodeKubeHttpClient", () => {
     })
   )
 
+  it.scoped("goes through a SOCKS5 proxy from proxy-url", () =>
+    Effect.gen(function* () {
+      const srv = yield* server((_, res) => res.end('{"via":"socks"}'))
+      const targets: Array<string> = []
+      const socks = yield* Effect.acquireRelease(
+        Effect.async<net.Server>((resume) => {
+          const s = net.createServer((client) => {
+            client.once("data", () => {
+              client.write(Buffer.from([5, 0])) // no authentication
+              client.once("data", (req) => {
+                // VER CMD RSV ATYP=1 (IPv4) ADDR(4) PORT(2)
+                const host = [...req.subarray(4, 8)].join(".")
+                const port = req.readUInt16BE(8)
+                targets.push(`${host}:${port}`)
+                const upstream = net.connect(port, host, () => {
+                  client.write(Buffer.from([5, 0, 0, 1, 0, 0, 0, 0, 0, 0]))
+                  upstream.pipe(client)
+                  client.pipe(upstream)
+                })
+                upstream.on("error", () => client.destroy())
+                client.on("close", () => upstream.destroy())
+              })
+            })
+            client.on("error", () => {})
+          })
+          s.listen(0, "127.0.0.1", () => resume(Effect.succeed(s)))
+        }),
+        (s) => Effect.sync(() => s.close())
+      )
+      const address = socks.address()
+      const port = typeof address === "object" && address !== null ? address.port : 0
+      const client = yield* NodeKubeHttpClient.make(
+        configFor(srv.url, { proxyUrl: `socks5://127.0.0.1:${port}` })
+      )
+      const body = yield* Effect.flatMap(client.get("/x"), (r) => r.json)
+      expect(body).toEqual({ via: "socks" })
+      expect(targets).toEqual([srv.url.replace("http://", "")])
+    })
+  )
+
   it("NO_PROXY matching", () => {
     const m = NodeKubeHttpClient.isNoProxy
     expect(m("https://api.corp.example:6443", "corp.example")).toBe(true)
