@@ -35,9 +35,16 @@ const nameOf = (node: ts.Statement, file: ts.SourceFile): string => {
 }
 
 for (const file of program.getSourceFiles()) {
-  if (!file.fileName.startsWith(path.join(root, "src")) || file.fileName.includes("/internal/")) continue
+  const generated = file.fileName.startsWith(path.join(root, "src", "models"))
+  if (!file.fileName.startsWith(path.join(root, "src")) || file.fileName.includes("/internal/") || generated)
+    continue
+  const seen = new Set<string>()
   for (const statement of file.statements) {
     if (!isExported(statement)) continue
+    // Overloads share the JSDoc of their first signature.
+    const overloadName = ts.isFunctionDeclaration(statement) ? statement.name?.text : undefined
+    if (overloadName !== undefined && seen.has(overloadName)) continue
+    if (overloadName !== undefined) seen.add(overloadName)
     const comments = (ts.getLeadingCommentRanges(file.text, statement.pos) ?? [])
       .map((r) => file.text.slice(r.pos, r.end))
       .filter((c) => c.startsWith("/**"))

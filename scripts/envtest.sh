@@ -53,7 +53,7 @@ Components: main
 Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
 SRC
   if [ "$CODENAME" != bookworm ]; then
-    # bookworm packages only when asked for by name (-t bookworm); never an upgrade of the system's own.
+    # bookworm packages only when asked for by name (pkg/bookworm); never an upgrade of the system's own.
     cat > /etc/apt/preferences.d/effect-kube-bookworm <<PIN
 Package: *
 Pin: release n=bookworm
@@ -64,14 +64,15 @@ fi
 
 log "apt-get update"
 apt-get update -qq >&2
-# Go 1.19 is the toolchain Debian built kubernetes 1.20 with; taken from bookworm on any release.
-PKGS="etcd-server golang-1.19-go rsync dpkg-dev golang-github-modern-go-reflect2-dev"
-log "installing $PKGS"
-if [ "$CODENAME" = bookworm ]; then
-  apt-get install -y -qq $PKGS >&2
-else
-  apt-get install -y -qq -t bookworm $PKGS >&2
-fi
+# Go 1.19 is the toolchain Debian built kubernetes 1.20 with: taken from bookworm on any release
+# (by name, so nothing else of the system is replaced); the rest from the machine's own release.
+GO_PKGS="golang-1.19-go golang-github-modern-go-reflect2-dev"
+if [ "$CODENAME" != bookworm ]; then GO_PKGS="golang-1.19-go/bookworm golang-github-modern-go-reflect2-dev"; fi
+log "installing etcd-server rsync dpkg-dev $GO_PKGS"
+apt-get install -y -qq etcd-server rsync dpkg-dev $GO_PKGS >&2 || {
+  log "etcd-server not in this release: taking bookworm's"
+  apt-get install -y -qq etcd-server/bookworm rsync dpkg-dev $GO_PKGS >&2
+}
 
 ETCD="$(command -v etcd || true)"
 [ -n "$ETCD" ] || { log "etcd not found after installing etcd-server"; exit 1; }

@@ -14,3 +14,9 @@ export * as KubeConfig from "./KubeConfig.js"
 export * as KubeConfigFile from "./KubeConfigFile.js"
 /** @since 0.1.0 */
 export * as KubeHttpClient from "./KubeHttpClient.js"
+/** @since 0.1.0 */
+export * as Primitives from "./Primitives.js"
+/** @since 0.1.0 */
+export * as Quantity from "./Quantity.js"
+/** @since 0.1.0 */
+export * as Resource from "./Resource.js"

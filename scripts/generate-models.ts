@@ -1,0 +1,478 @@
+/**
+ * Generates the resource models (`src/models/<package>/<version>.ts`) from a Kubernetes OpenAPI
+ * (Swagger 2.0) document.
+ *
+ *   npx tsx scripts/generate-models.ts [swagger.json[.gz]] [--out src/models] [--check]
+ *
+ * Default input: ../shared/spec/kubernetes/swagger-v1.35.0.json.gz (read in place, never copied).
+ * `--check` compares with the files on disk and fails when they differ (CI).
+ *
+ * Per definition: a TypeScript interface (field docs from the spec's descriptions) and an Effect
+ * Schema typed by it. Per kind with REST paths: a `Resource` (group, version, kind, plural,
+ * namespaced, verbs, sub-resources from `paths` and `x-kubernetes-action`). Per module: the
+ * strategic-merge metadata of its definitions (`patchMetadata`).
+ */
+import * as fs from "node:fs"
+import * as path from "node:path"
+import * as zlib from "node:zlib"
+
+const ROOT = path.resolve(import.meta.dirname, "..")
+const args = process.argv.slice(2)
+const check = args.includes("--check")
+const outIndex = args.indexOf("--out")
+const OUT = path.resolve(outIndex >= 0 ? (args[outIndex + 1] ?? "src/models") : path.join(ROOT, "src/models"))
+const input =
+  args.find((a, i) => !a.startsWith("--") && args[i - 1] !== "--out") ??
+  path.resolve(ROOT, "../shared/spec/kubernetes/swagger-v1.35.0.json.gz")
+
+interface Property {
+  readonly type?: string
+  readonly format?: string
+  readonly description?: string
+  readonly $ref?: string
+  readonly items?: Property
+  readonly additionalProperties?: Property
+  readonly "x-kubernetes-patch-strategy"?: string
+  readonly "x-kubernetes-patch-merge-key"?: string
+  readonly "x-kubernetes-list-type"?: string
+  readonly "x-kubernetes-list-map-keys"?: ReadonlyArray<string>
+  readonly "x-kubernetes-map-type"?: string
+}
+interface Gvk {
+  readonly group: string
+  readonly version: string
+  readonly kind: string
+}
+interface Definition {
+  readonly description?: string
+  readonly type?: string
+  readonly format?: string
+  readonly properties?: Record<string, Property>
+  readonly required?: ReadonlyArray<string>
+  readonly "x-kubernetes-group-version-kind"?: ReadonlyArray<Gvk>
+}
+interface Operation {
+  readonly "x-kubernetes-action"?: string
+  readonly "x-kubernetes-group-version-kind"?: Gvk
+}
+interface Swagger {
+  readonly info?: { readonly version?: string }
+  readonly definitions: Record<string, Definition>
+  readonly paths: Record<string, Record<string, Operation | unknown>>
+}
+
+const raw = fs.readFileSync(input)
+const text = input.endsWith(".gz") ? zlib.gunzipSync(raw).toString("utf8") : raw.toString("utf8")
+const spec: Swagger = JSON.parse(text)
+const specVersion = spec.info?.version ?? "unknown"
+
+// --- where each definition lives -------------------------------------------------------------
+
+/** Definitions with a hand-written counterpart in src/Primitives.ts or src/Quantity.ts. */
+const PRIMITIVES: Record<string, { readonly type: string; readonly schema: string }> = {
+  "io.k8s.apimachinery.pkg.api.resource.Quantity": { type: "$Q.Quantity", schema: "$Q.Quantity" },
+  "io.k8s.apimachinery.pkg.util.intstr.IntOrString": { type: "$P.IntOrString", schema: "$P.IntOrString" },
+  "io.k8s.apimachinery.pkg.apis.meta.v1.Time": { type: "$P.Time", schema: "$P.Time" },
+  "io.k8s.apimachinery.pkg.apis.meta.v1.MicroTime": { type: "$P.Time", schema: "$P.Time" },
+  "io.k8s.apimachinery.pkg.runtime.RawExtension": { type: "$P.JsonObject", schema: "$P.JsonObject" },
+  "io.k8s.apimachinery.pkg.apis.meta.v1.FieldsV1": { type: "$P.JsonObject", schema: "$P.JsonObject" },
+  "io.k8s.apimachinery.pkg.apis.meta.v1.Patch": { type: "$P.JsonObject", schema: "$P.JsonObject" },
+  "io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.JSON": { type: "unknown", schema: "$P.Json" }
+}
+
+/** `io.k8s.api.apps.v1.Deployment` -> { module: "apps/v1", name: "Deployment" } */
+const locate = (id: string): { readonly module: string; readonly name: string } => {
+  const parts = id.split(".")
+  const name = parts[parts.length - 1] ?? id
+  const version = parts[parts.length - 2] ?? ""
+  if (id.startsWith("io.k8s.apimachinery.pkg.version.")) return { module: "meta/v1", name }
+  if (!/^v\d/.test(version)) throw new Error(`cannot place definition ${id}`)
+  const pkg = parts[parts.length - 3] ?? ""
+  return { module: `${pkg}/${version}`, name }
+}
+
+const refId = (ref: string) => ref.replace(/^#\/definitions\//, "")
+
+// --- resources from paths --------------------------------------------------------------------
+
+interface Sub {
+  name: string
+  gvk?: Gvk
+  verbs: Set<string>
+}
+interface ResourceInfo {
+  gvk: Gvk
+  plural: string
+  namespaced: boolean
+  verbs: Set<string>
+  subresources: Map<string, Sub>
+}
+const resources = new Map<string, ResourceInfo>() // key: group/version/Kind
+const actionVerb: Record<string, string> = {
+  get: "get",
+  list: "list",
+  post: "create",
+  put: "update",
+  patch: "patch",
+  delete: "delete",
+  deletecollection: "deletecollection",
+  connect: "connect"
+}
+const gvKey = (g: Gvk) => `${g.group}/${g.version}/${g.kind}`
+
+for (const [p, ops] of Object.entries(spec.paths)) {
+  const m =
+    /^\/(?:api\/(v1)|apis\/([^/]+)\/([^/]+))\/(?!watch\/)(namespaces\/\{namespace\}\/)?([^/{}]+)(\/\{name\})?(?:\/([^/{}]+))?$/.exec(
+      p
+    )
+  if (m === null) continue
+  const group = m[2] ?? ""
+  const version = m[1] ?? m[3] ?? ""
+  const namespaced = m[4] !== undefined
+  const plural = m[5] ?? ""
+  const hasName = m[6] !== undefined
+  const sub = m[7]
+  if (sub !== undefined && !hasName) continue
+  for (const [method, opValue] of Object.entries(ops)) {
+    if (method === "parameters" || typeof opValue !== "object" || opValue === null) continue
+    const op: Operation = opValue
+    const action = op["x-kubernetes-action"]
+    const gvk = op["x-kubernetes-group-version-kind"]
+    if (action === undefined || gvk === undefined) continue
+    const verb = actionVerb[action]
+    if (verb === undefined) continue
+    if (sub === undefined) {
+      const key = gvKey({ group, version, kind: gvk.kind })
+      if (gvk.group !== group || gvk.version !== version) continue
+      const info = resources.get(key) ?? {
+        gvk,
+        plural,
+        namespaced,
+        verbs: new Set(),
+        subresources: new Map()
+      }
+      // `namespaces` itself: /api/v1/namespaces/{name} is cluster-scoped, as is the collection.
+      info.namespaced = info.namespaced || namespaced
+      info.verbs.add(verb)
+      if (verb === "list") info.verbs.add("watch")
+      resources.set(key, info)
+    }
+  }
+}
+// Sub-resources, once the parents are known (keyed by group/version/plural).
+for (const [p, ops] of Object.entries(spec.paths)) {
+  const m =
+    /^\/(?:api\/(v1)|apis\/([^/]+)\/([^/]+))\/(namespaces\/\{namespace\}\/)?([^/{}]+)\/\{name\}\/([^/{}]+)$/.exec(
+      p
+    )
+  if (m === null) continue
+  const group = m[2] ?? ""
+  const version = m[1] ?? m[3] ?? ""
+  const plural = m[5] ?? ""
+  const name = m[6] ?? ""
+  const parent = [...resources.values()].find(
+    (r) => r.gvk.group === group && r.gvk.version === version && r.plural === plural
+  )
+  if (parent === undefined) continue
+  for (const [method, opValue] of Object.entries(ops)) {
+    if (method === "parameters" || typeof opValue !== "object" || opValue === null) continue
+    const op: Operation = opValue
+    const action = op["x-kubernetes-action"]
+    const verb = action === undefined ? undefined : actionVerb[action]
+    if (verb === undefined) continue
+    const sub = parent.subresources.get(name) ?? { name, verbs: new Set<string>() }
+    sub.verbs.add(verb)
+    const gvk = op["x-kubernetes-group-version-kind"]
+    if (gvk !== undefined && gvKey(gvk) !== gvKey(parent.gvk) && verb !== "connect") sub.gvk = gvk
+    parent.subresources.set(name, sub)
+  }
+}
+
+// --- code generation -------------------------------------------------------------------------
+
+const IDENT = /^[A-Za-z_$][A-Za-z0-9_$]*$/
+const key = (name: string) => (IDENT.test(name) ? name : JSON.stringify(name))
+const moduleAlias = (module: string) => module.replace(/[^A-Za-z0-9]/g, "_")
+
+const doc = (text: string | undefined, indent: string): string => {
+  if (text === undefined || text.trim() === "") return ""
+  const lines = text.replace(/\*\//g, "*\\/").trim().split("\n")
+  return `${indent}/**\n${lines.map((l) => `${indent} * ${l}`.trimEnd()).join("\n")}\n${indent} */\n`
+}
+
+interface ModuleState {
+  readonly name: string
+  readonly imports: Set<string>
+  readonly types: Array<string>
+  readonly schemas: Array<string>
+  readonly resources: Array<string>
+  readonly patchMeta: Array<string>
+}
+const modules = new Map<string, ModuleState>()
+const moduleOf = (name: string): ModuleState => {
+  const existing = modules.get(name)
+  if (existing !== undefined) return existing
+  const created: ModuleState = {
+    name,
+    imports: new Set(),
+    types: [],
+    schemas: [],
+    resources: [],
+    patchMeta: []
+  }
+  modules.set(name, created)
+  return created
+}
+
+const uses = { primitives: new Set<string>(), quantity: new Set<string>() }
+
+/** The TypeScript type and Schema expression of a property, seen from module `from`. */
+const typeOf = (prop: Property, from: ModuleState): { readonly type: string; readonly schema: string } => {
+  if (prop.$ref !== undefined) {
+    const id = refId(prop.$ref)
+    const primitive = PRIMITIVES[id]
+    if (primitive !== undefined) {
+      if (primitive.type.startsWith("$Q.")) uses.quantity.add(from.name)
+      else uses.primitives.add(from.name)
+      return primitive
+    }
+    const target = locate(id)
+    const kindTarget = isKind(id)
+    const schemaName = kindTarget ? `${target.name}Schema` : target.name
+    if (target.module === from.name) {
+      return { type: target.name, schema: `$S.suspend((): $S.Schema<${target.name}> => ${schemaName})` }
+    }
+    from.imports.add(target.module)
+    const alias = moduleAlias(target.module)
+    return {
+      type: `${alias}.${target.name}`,
+      schema: `$S.suspend((): $S.Schema<${alias}.${target.name}> => ${alias}.${schemaName})`
+    }
+  }
+  switch (prop.type) {
+    case "string":
+      return { type: "string", schema: "$S.String" }
+    case "integer":
+    case "number":
+      return { type: "number", schema: "$S.Number" }
+    case "boolean":
+      return { type: "boolean", schema: "$S.Boolean" }
+    case "array": {
+      const item = typeOf(prop.items ?? {}, from)
+      return { type: `ReadonlyArray<${item.type}>`, schema: `$S.Array(${item.schema})` }
+    }
+    case "object": {
+      if (prop.additionalProperties === undefined) {
+        uses.primitives.add(from.name)
+        return { type: "$P.JsonObject", schema: "$P.JsonObject" }
+      }
+      const value = typeOf(prop.additionalProperties, from)
+      return {
+        type: `{ readonly [key: string]: ${value.type} }`,
+        schema: `$S.Record({ key: $S.String, value: ${value.schema} })`
+      }
+    }
+    default:
+      uses.primitives.add(from.name)
+      return { type: "unknown", schema: "$P.Json" }
+  }
+}
+
+const kindDefs = new Map<string, Gvk>()
+for (const [id, def] of Object.entries(spec.definitions)) {
+  const gvks = def["x-kubernetes-group-version-kind"] ?? []
+  const first = gvks[0]
+  if (
+    gvks.length === 1 &&
+    first !== undefined &&
+    def.properties?.apiVersion !== undefined &&
+    def.properties?.kind !== undefined
+  ) {
+    kindDefs.set(id, first)
+  }
+}
+function isKind(id: string): boolean {
+  return kindDefs.has(id)
+}
+
+const SPECIAL_UNIONS: Record<string, (m: ModuleState) => { readonly type: string; readonly schema: string }> =
+  {
+    "io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.JSONSchemaPropsOrArray": () => ({
+      type: "JSONSchemaProps | ReadonlyArray<JSONSchemaProps>",
+      schema:
+        "$S.Union($S.suspend((): $S.Schema<JSONSchemaProps> => JSONSchemaProps), $S.Array($S.suspend((): $S.Schema<JSONSchemaProps> => JSONSchemaProps)))"
+    }),
+    "io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.JSONSchemaPropsOrBool": () => ({
+      type: "JSONSchemaProps | boolean",
+      schema: "$S.Union($S.suspend((): $S.Schema<JSONSchemaProps> => JSONSchemaProps), $S.Boolean)"
+    }),
+    "io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.JSONSchemaPropsOrStringArray": () => ({
+      type: "JSONSchemaProps | ReadonlyArray<string>",
+      schema: "$S.Union($S.suspend((): $S.Schema<JSONSchemaProps> => JSONSchemaProps), $S.Array($S.String))"
+    })
+  }
+
+const apiVersionOf = (g: Gvk) => (g.group === "" ? g.version : `${g.group}/${g.version}`)
+
+const ids = Object.keys(spec.definitions).sort()
+for (const id of ids) {
+  if (PRIMITIVES[id] !== undefined) continue
+  const def = spec.definitions[id]
+  if (def === undefined) continue
+  const { module, name } = locate(id)
+  const mod = moduleOf(module)
+  const special = SPECIAL_UNIONS[id]
+  if (special !== undefined) {
+    const s = special(mod)
+    mod.types.push(`${doc(def.description, "")}export type ${name} = ${s.type}\n`)
+    mod.schemas.push(`${doc(def.description, "")}export const ${name}: $S.Schema<${name}> = ${s.schema}\n`)
+    continue
+  }
+  const gvk = kindDefs.get(id)
+  const required = new Set(def.required ?? [])
+  const props = Object.entries(def.properties ?? {}).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+  if (props.length === 0) {
+    uses.primitives.add(module)
+    mod.types.push(`${doc(def.description, "")}export type ${name} = $P.JsonObject\n`)
+    mod.schemas.push(`${doc(def.description, "")}export const ${name}: $S.Schema<${name}> = $P.JsonObject\n`)
+    continue
+  }
+  const fields: Array<string> = []
+  const schemaFields: Array<string> = []
+  const meta: Array<string> = []
+  for (const [propName, prop] of props) {
+    if (gvk !== undefined && (propName === "apiVersion" || propName === "kind")) {
+      const literal = JSON.stringify(propName === "apiVersion" ? apiVersionOf(gvk) : gvk.kind)
+      fields.push(`${doc(prop.description, "  ")}  readonly ${propName}: ${literal}\n`)
+      schemaFields.push(`  ${propName}: $S.Literal(${literal})`)
+      continue
+    }
+    const t = typeOf(prop, mod)
+    const optional = !required.has(propName)
+    fields.push(
+      `${doc(prop.description, "  ")}  readonly ${key(propName)}${optional ? "?" : ""}: ${t.type}\n`
+    )
+    schemaFields.push(
+      `  ${key(propName)}: ${optional ? `$S.optionalWith(${t.schema}, { exact: true })` : t.schema}`
+    )
+    const strategy = prop["x-kubernetes-patch-strategy"]
+    const mergeKey = prop["x-kubernetes-patch-merge-key"]
+    const listType = prop["x-kubernetes-list-type"]
+    const mapKeys = prop["x-kubernetes-list-map-keys"]
+    const mapType = prop["x-kubernetes-map-type"]
+    const ref = prop.$ref ?? prop.items?.$ref ?? prop.additionalProperties?.$ref
+    const refTarget = ref !== undefined && PRIMITIVES[refId(ref)] === undefined ? refId(ref) : undefined
+    if (
+      strategy !== undefined ||
+      mergeKey !== undefined ||
+      listType !== undefined ||
+      mapType !== undefined ||
+      refTarget !== undefined
+    ) {
+      const entry = [
+        refTarget !== undefined ? `ref: ${JSON.stringify(refTarget)}` : undefined,
+        prop.type === "array"
+          ? "list: true"
+          : prop.additionalProperties !== undefined
+            ? "map: true"
+            : undefined,
+        strategy !== undefined ? `patchStrategy: ${JSON.stringify(strategy)}` : undefined,
+        mergeKey !== undefined ? `patchMergeKey: ${JSON.stringify(mergeKey)}` : undefined,
+        listType !== undefined ? `listType: ${JSON.stringify(listType)}` : undefined,
+        mapKeys !== undefined ? `listMapKeys: ${JSON.stringify(mapKeys)}` : undefined,
+        mapType !== undefined ? `mapType: ${JSON.stringify(mapType)}` : undefined
+      ].filter((x) => x !== undefined)
+      meta.push(`    ${key(propName)}: { ${entry.join(", ")} }`)
+    }
+  }
+  const schemaName = gvk !== undefined ? `${name}Schema` : name
+  mod.types.push(`${doc(def.description, "")}export interface ${name} {\n${fields.join("")}}\n`)
+  const schemaDoc = gvk !== undefined ? `/** The Schema of {@link ${name}}. */\n` : doc(def.description, "")
+  mod.schemas.push(
+    `${schemaDoc}export const ${schemaName}: $S.Schema<${name}> = $S.Struct({\n${schemaFields.join(",\n")}\n}).annotations({ identifier: ${JSON.stringify(id)} })\n`
+  )
+  if (meta.length > 0) mod.patchMeta.push(`  ${JSON.stringify(id)}: {\n${meta.join(",\n")}\n  }`)
+
+  if (gvk !== undefined) {
+    const info = resources.get(gvKey(gvk))
+    if (info !== undefined) {
+      const subs = [...info.subresources.values()].sort((a, b) => (a.name < b.name ? -1 : 1))
+      const subType = subs.length === 0 ? "never" : subs.map((s) => JSON.stringify(s.name)).join(" | ")
+      const verbs = [...info.verbs].filter((v) => v !== "connect").sort()
+      const subLines = subs.map((s) => {
+        const parts = [
+          `name: ${JSON.stringify(s.name)}`,
+          s.gvk !== undefined
+            ? `group: ${JSON.stringify(s.gvk.group)}, version: ${JSON.stringify(s.gvk.version)}, kind: ${JSON.stringify(s.gvk.kind)}`
+            : undefined,
+          `verbs: ${JSON.stringify([...s.verbs].sort())}`
+        ].filter((x) => x !== undefined)
+        return `    ${key(s.name)}: { ${parts.join(", ")} }`
+      })
+      const listKind = kindDefs.has(id.replace(/\.([A-Za-z0-9]+)$/, ".$1List"))
+        ? `${gvk.kind}List`
+        : `${gvk.kind}List`
+      mod.resources.push(
+        `/**\n * The ${gvk.kind} kind (\`${apiVersionOf(gvk)}\`, ${info.namespaced ? "namespaced" : "cluster-scoped"}): pass it to the verbs.\n *\n * @example\n * \`\`\`ts\n * import { ${name} } from "effect-kube/models/${module}"\n *\n * ${name}.plural // ${JSON.stringify(info.plural)}\n * \`\`\`\n */\n` +
+          `export const ${name}: $R.Resource<${name}, ${info.namespaced}, ${subType}> = $R.make<${name}, ${info.namespaced}, ${subType}>({\n` +
+          `  group: ${JSON.stringify(gvk.group)},\n  version: ${JSON.stringify(gvk.version)},\n  kind: ${JSON.stringify(gvk.kind)},\n` +
+          `  listKind: ${JSON.stringify(listKind)},\n  plural: ${JSON.stringify(info.plural)},\n  namespaced: ${info.namespaced},\n` +
+          `  verbs: ${JSON.stringify(verbs)},\n  subresources: {\n${subLines.join(",\n")}\n  },\n` +
+          `  schema: ${name}Schema.annotations({ parseOptions: { onExcessProperty: "preserve" } })\n})\n`
+      )
+    } else {
+      // A kind without REST paths of its own (Status, Scale, Eviction, WatchEvent, ...): export its Schema
+      // under the kind's name as for other definitions.
+      mod.resources.push(`/** The Schema of {@link ${name}}. */\nexport const ${name} = ${name}Schema\n`)
+    }
+  }
+}
+
+const HEADER = `// Code generated by scripts/generate-models.ts from the Kubernetes API OpenAPI specification ${specVersion}. DO NOT EDIT.
+// Generated from the Kubernetes API OpenAPI specification, (c) The Kubernetes Authors, Apache-2.0.
+`
+
+const files = new Map<string, string>()
+for (const mod of [...modules.values()].sort((a, b) => (a.name < b.name ? -1 : 1))) {
+  const depth = mod.name.split("/").length
+  const up = "../".repeat(depth)
+  const imports = [`import * as $S from "effect/Schema"`]
+  if (mod.resources.some((r) => r.includes("$R."))) imports.push(`import * as $R from "${up}Resource.js"`)
+  if (uses.primitives.has(mod.name)) imports.push(`import * as $P from "${up}Primitives.js"`)
+  if (uses.quantity.has(mod.name)) imports.push(`import * as $Q from "${up}Quantity.js"`)
+  for (const dep of [...mod.imports].sort()) {
+    const rel = path.posix.relative(path.posix.dirname(mod.name), dep)
+    imports.push(`import * as ${moduleAlias(dep)} from "${rel.startsWith(".") ? rel : `./${rel}`}.js"`)
+  }
+  const body = [
+    HEADER,
+    `/**\n * Models of \`${mod.name}\`: interfaces, Schemas and resource kinds.\n *\n * @since 0.1.0\n */\n`,
+    imports.join("\n"),
+    "",
+    mod.types.join("\n"),
+    mod.schemas.join("\n"),
+    mod.resources.join("\n"),
+    `/** Strategic-merge and list metadata of this module's definitions, by definition and field. */\nexport const patchMetadata = {\n${mod.patchMeta.join(",\n")}\n} as const\n`
+  ].join("\n")
+  files.set(path.join(OUT, `${mod.name}.ts`), body)
+}
+
+if (check) {
+  const stale: Array<string> = []
+  for (const [file, content] of files) {
+    if (!fs.existsSync(file) || fs.readFileSync(file, "utf8") !== content)
+      stale.push(path.relative(ROOT, file))
+  }
+  if (stale.length > 0) {
+    console.error(`generated models are stale (run npm run generate): ${stale.join(", ")}`)
+    process.exit(1)
+  }
+  console.log(`models: ${files.size} modules match the generator`)
+} else {
+  fs.rmSync(OUT, { recursive: true, force: true })
+  for (const [file, content] of files) {
+    fs.mkdirSync(path.dirname(file), { recursive: true })
+    fs.writeFileSync(file, content)
+  }
+  console.log(`wrote ${files.size} modules to ${path.relative(ROOT, OUT)} (${specVersion})`)
+}

@@ -1,0 +1,466 @@
+/**
+ * Resource kinds: what the client must know of a kind to serve it (group, version, kind, plural,
+ * namespaced or not, verbs, sub-resources) and its Effect Schema. Every built-in kind has one
+ * (`effect-kube/models/core/v1` exports `Pod`, ...); `namespaced` / `global` make one at run time
+ * for a custom resource, generic or typed with a Schema for `spec` and `status`.
+ *
+ * @since 0.1.0
+ */
+import { Either, ParseResult, Pipeable, Schema } from "effect"
+import type { ObjectMeta } from "./models/meta/v1.js"
+import * as Meta from "./models/meta/v1.js"
+
+/**
+ * Marks resource kinds.
+ *
+ * @example
+ * ```ts
+ * import { Resource } from "effect-kube"
+ *
+ * const isKind = (u: object) => Resource.TypeId in u
+ * ```
+ *
+ * @since 0.1.0
+ * @category type ids
+ */
+export const TypeId: unique symbol = Symbol.for("effect-kube/Resource")
+
+/**
+ * @since 0.1.0
+ * @category type ids
+ */
+export type TypeId = typeof TypeId
+
+/**
+ * A verb of the Kubernetes API (`update` is HTTP PUT, `create` is POST).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type Verb = "get" | "list" | "watch" | "create" | "update" | "patch" | "delete" | "deletecollection"
+
+/**
+ * A sub-resource of a kind (`status`, `scale`, `eviction`, `log`, `exec`, ...), with the kind it
+ * takes and returns where that differs from its parent's (`scale` speaks `autoscaling/v1` `Scale`).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface SubresourceInfo {
+  readonly name: string
+  readonly group?: string | undefined
+  readonly version?: string | undefined
+  readonly kind?: string | undefined
+  readonly verbs: ReadonlyArray<Verb | "connect">
+}
+
+/**
+ * The shape every object of a kind has.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface KubeObject {
+  readonly apiVersion: string
+  readonly kind: string
+  readonly metadata?: ObjectMeta
+}
+
+/**
+ * A kind of resource.
+ *
+ * - `A`: the decoded object, `I`: its JSON form (the same for built-in kinds);
+ * - `N`: `true` for namespaced kinds, `false` for cluster-scoped ones;
+ * - `S`: the names of its sub-resources, so that a wrong pairing is a type error.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Resource<
+  A extends KubeObject = KubeObject,
+  N extends boolean = boolean,
+  S extends string = string,
+  I = A
+> extends Pipeable.Pipeable {
+  readonly [TypeId]: TypeId
+  /** API group, `""` for the core group. */
+  readonly group: string
+  readonly version: string
+  /** `v1` or `group/version`. */
+  readonly apiVersion: string
+  readonly kind: string
+  readonly listKind: string
+  /** The resource name in URLs, e.g. `deployments`. */
+  readonly plural: string
+  readonly namespaced: N
+  readonly verbs: ReadonlyArray<Verb>
+  readonly subresources: { readonly [K in S]: SubresourceInfo }
+  /** Full validation of an object of this kind; unknown fields are kept. */
+  readonly schema: Schema.Schema<A, I>
+}
+
+/**
+ * What {@link make} takes.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Definition<A extends KubeObject, N extends boolean, S extends string, I> {
+  readonly group: string
+  readonly version: string
+  readonly kind: string
+  readonly plural: string
+  readonly namespaced: N
+  readonly verbs?: ReadonlyArray<Verb> | undefined
+  readonly listKind?: string | undefined
+  readonly subresources?: { readonly [K in S]: SubresourceInfo } | undefined
+  readonly schema: Schema.Schema<A, I>
+}
+
+const ResourceProto = {
+  pipe() {
+    // biome-ignore lint/complexity/noArguments: Effect's pipe protocol
+    return Pipeable.pipeArguments(this, arguments)
+  }
+}
+
+const ALL_VERBS: ReadonlyArray<Verb> = [
+  "get",
+  "list",
+  "watch",
+  "create",
+  "update",
+  "patch",
+  "delete",
+  "deletecollection"
+]
+
+/**
+ * Makes a resource kind. Generated models and {@link namespaced} / {@link global} use it.
+ *
+ * @example
+ * ```ts
+ * import { Resource } from "effect-kube"
+ *
+ * const Widget = Resource.make({
+ *   group: "example.com", version: "v1", kind: "Widget", plural: "widgets", namespaced: true,
+ *   schema: Resource.GenericObject
+ * })
+ * ```
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const make = <A extends KubeObject, N extends boolean, S extends string = never, I = A>(
+  definition: Definition<A, N, S, I>
+): Resource<A, N, S, I> => {
+  const apiVersion =
+    definition.group === "" ? definition.version : `${definition.group}/${definition.version}`
+  const self = Object.create(ResourceProto)
+  return Object.assign(self, {
+    [TypeId]: TypeId,
+    group: definition.group,
+    version: definition.version,
+    apiVersion,
+    kind: definition.kind,
+    listKind: definition.listKind ?? `${definition.kind}List`,
+    plural: definition.plural,
+    namespaced: definition.namespaced,
+    verbs: definition.verbs ?? ALL_VERBS,
+    subresources: definition.subresources ?? emptySubresources<S>(),
+    schema: definition.schema
+  })
+}
+
+const emptySubresources = <S extends string>(): { readonly [K in S]: SubresourceInfo } => {
+  const out: { [K in S]?: SubresourceInfo } = {}
+  return fill(out)
+}
+const fill = <S extends string>(
+  partial: { [K in S]?: SubresourceInfo }
+): { readonly [K in S]: SubresourceInfo } => {
+  const result: { [K in S]: SubresourceInfo } = Object.assign(Object.create(null), partial)
+  return result
+}
+
+/**
+ * Whether a value is a resource kind.
+ *
+ * @example
+ * ```ts
+ * import { Resource } from "effect-kube"
+ *
+ * Resource.isResource({}) // false
+ * ```
+ *
+ * @since 0.1.0
+ * @category guards
+ */
+export const isResource = (u: unknown): u is Resource<KubeObject, boolean, string, unknown> =>
+  typeof u === "object" && u !== null && TypeId in u
+
+/**
+ * An object of a kind the client has no model for: metadata typed, every other field kept as JSON.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface GenericObject extends KubeObject {
+  readonly [key: string]: unknown
+}
+
+/**
+ * Schema of {@link GenericObject}.
+ *
+ * @example
+ * ```ts
+ * import { Schema } from "effect"
+ * import { Resource } from "effect-kube"
+ *
+ * const obj = Schema.decodeUnknownSync(Resource.GenericObject)({
+ *   apiVersion: "example.com/v1", kind: "Widget", metadata: { name: "w" }, spec: { size: 3 }
+ * })
+ * ```
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const GenericObject: Schema.Schema<GenericObject> = Schema.Struct(
+  {
+    apiVersion: Schema.String,
+    kind: Schema.String,
+    metadata: Schema.optionalWith(Meta.ObjectMeta, { exact: true })
+  },
+  Schema.Record({ key: Schema.String, value: Schema.Unknown })
+).annotations({ identifier: "GenericObject", parseOptions: { onExcessProperty: "preserve" } })
+
+/**
+ * A custom object typed by its `spec` and `status` Schemas; other fields are kept.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface CustomObject<Spec, Status> extends KubeObject {
+  readonly [key: string]: unknown
+  readonly spec: Spec
+  readonly status?: Status
+}
+
+/**
+ * The JSON form of a {@link CustomObject}.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface CustomObjectEncoded<Spec, Status> extends KubeObject {
+  readonly [key: string]: unknown
+  readonly spec: Spec
+  readonly status?: Status
+}
+
+/**
+ * The identity of a custom kind.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface CustomKind {
+  readonly group: string
+  readonly version: string
+  readonly kind: string
+  /** Default: the kind in lower case plus `s`, as the CRD convention has it. */
+  readonly plural?: string | undefined
+  readonly listKind?: string | undefined
+  readonly verbs?: ReadonlyArray<Verb> | undefined
+  /** Sub-resources the CRD enables (`status`, `scale`). */
+  readonly subresources?: ReadonlyArray<"status" | "scale"> | undefined
+}
+
+/**
+ * Schemas of a typed custom kind. Pass `Schema.Unknown` for a `status` left untyped.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface CustomSchemas<Spec, SpecI, Status, StatusI> {
+  readonly spec: Schema.Schema<Spec, SpecI>
+  readonly status: Schema.Schema<Status, StatusI>
+}
+
+/**
+ * The Schema of a custom object from the Schemas of its `spec` and `status`; other fields are kept.
+ *
+ * @example
+ * ```ts
+ * import { Schema } from "effect"
+ * import { Resource } from "effect-kube"
+ *
+ * const WidgetObject = Resource.customObject("Widget", {
+ *   spec: Schema.Struct({ size: Schema.Number }),
+ *   status: Schema.Struct({ ready: Schema.optional(Schema.Boolean) })
+ * })
+ * ```
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const customObject = <Spec, SpecI, Status, StatusI>(
+  kind: string,
+  schemas: CustomSchemas<Spec, SpecI, Status, StatusI>
+): Schema.Schema<CustomObject<Spec, Status>, CustomObjectEncoded<SpecI, StatusI>> =>
+  Schema.Struct(
+    {
+      apiVersion: Schema.String,
+      kind: Schema.String,
+      metadata: Schema.optionalWith(Meta.ObjectMeta, { exact: true }),
+      spec: schemas.spec,
+      status: Schema.optionalWith(schemas.status, { exact: true })
+    },
+    Schema.Record({ key: Schema.String, value: Schema.Unknown })
+  ).annotations({ identifier: kind, parseOptions: { onExcessProperty: "preserve" } })
+
+const custom = <N extends boolean, A extends KubeObject, I>(
+  namespaced: N,
+  kind: CustomKind,
+  schema: Schema.Schema<A, I>
+): Resource<A, N, "status" | "scale", I> => {
+  const enabled = new Set(kind.subresources ?? ["status", "scale"])
+  const subresources: { [K in "status" | "scale"]?: SubresourceInfo } = {}
+  if (enabled.has("status")) subresources.status = { name: "status", verbs: ["get", "update", "patch"] }
+  if (enabled.has("scale")) {
+    subresources.scale = {
+      name: "scale",
+      group: "autoscaling",
+      version: "v1",
+      kind: "Scale",
+      verbs: ["get", "update", "patch"]
+    }
+  }
+  return make<A, N, "status" | "scale", I>({
+    group: kind.group,
+    version: kind.version,
+    kind: kind.kind,
+    plural: kind.plural ?? `${kind.kind.toLowerCase()}s`,
+    namespaced,
+    verbs: kind.verbs,
+    listKind: kind.listKind,
+    subresources: fill(subresources),
+    schema
+  })
+}
+
+/**
+ * A namespaced custom kind, made at run time: generic (metadata typed, the rest kept as JSON), or
+ * typed by Schemas for `spec` and `status`. Usable with every verb.
+ *
+ * @example
+ * ```ts
+ * import { Schema } from "effect"
+ * import { Resource } from "effect-kube"
+ *
+ * // Generic:
+ * const Widget = Resource.namespaced({ group: "example.com", version: "v1", kind: "Widget", plural: "widgets" })
+ * // Typed:
+ * const TypedWidget = Resource.namespaced(
+ *   { group: "example.com", version: "v1", kind: "Widget", plural: "widgets" },
+ *   { spec: Schema.Struct({ size: Schema.Number }), status: Schema.Unknown }
+ * )
+ * ```
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export function namespaced(kind: CustomKind): Resource<GenericObject, true, "status" | "scale">
+export function namespaced<Spec, SpecI, Status, StatusI>(
+  kind: CustomKind,
+  schemas: CustomSchemas<Spec, SpecI, Status, StatusI>
+): Resource<CustomObject<Spec, Status>, true, "status" | "scale", CustomObjectEncoded<SpecI, StatusI>>
+export function namespaced<Spec, SpecI, Status, StatusI>(
+  kind: CustomKind,
+  schemas?: CustomSchemas<Spec, SpecI, Status, StatusI>
+):
+  | Resource<GenericObject, true, "status" | "scale">
+  | Resource<CustomObject<Spec, Status>, true, "status" | "scale", CustomObjectEncoded<SpecI, StatusI>> {
+  return schemas === undefined
+    ? custom(true, kind, GenericObject)
+    : custom(true, kind, customObject(kind.kind, schemas))
+}
+
+/**
+ * A cluster-scoped custom kind, made at run time: generic or typed, as {@link namespaced}.
+ *
+ * @example
+ * ```ts
+ * import { Resource } from "effect-kube"
+ *
+ * const Tenant = Resource.global({ group: "example.com", version: "v1", kind: "Tenant", plural: "tenants" })
+ * ```
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export function global(kind: CustomKind): Resource<GenericObject, false, "status" | "scale">
+export function global<Spec, SpecI, Status, StatusI>(
+  kind: CustomKind,
+  schemas: CustomSchemas<Spec, SpecI, Status, StatusI>
+): Resource<CustomObject<Spec, Status>, false, "status" | "scale", CustomObjectEncoded<SpecI, StatusI>>
+export function global<Spec, SpecI, Status, StatusI>(
+  kind: CustomKind,
+  schemas?: CustomSchemas<Spec, SpecI, Status, StatusI>
+):
+  | Resource<GenericObject, false, "status" | "scale">
+  | Resource<CustomObject<Spec, Status>, false, "status" | "scale", CustomObjectEncoded<SpecI, StatusI>> {
+  return schemas === undefined
+    ? custom(false, kind, GenericObject)
+    : custom(false, kind, customObject(kind.kind, schemas))
+}
+
+const isRecord = (u: unknown): u is { readonly [key: string]: unknown } =>
+  typeof u === "object" && u !== null && !Array.isArray(u)
+
+/**
+ * The fast decode of an object the server sent for this kind: it checks the envelope (an object
+ * whose `apiVersion`/`kind`, when present, are this kind's, and whose `metadata` is an object),
+ * fills `apiVersion`/`kind` where the server left them out (list items), and keeps the object as
+ * it is, every field included, without copying it. For input that did not come from the server,
+ * use the full {@link Resource.schema}.
+ *
+ * @example
+ * ```ts
+ * import { Either } from "effect"
+ * import { Resource } from "effect-kube"
+ *
+ * const Widget = Resource.namespaced({ group: "example.com", version: "v1", kind: "Widget", plural: "widgets" })
+ * const decoded = Resource.decodeTrusted(Widget, { metadata: { name: "w" }, spec: {} })
+ * // Either.right({ apiVersion: "example.com/v1", kind: "Widget", metadata: { name: "w" }, spec: {} })
+ * ```
+ *
+ * @since 0.1.0
+ * @category decoding
+ */
+export const decodeTrusted = <A extends KubeObject, N extends boolean, S extends string, I>(
+  resource: Resource<A, N, S, I>,
+  input: unknown
+): Either.Either<A, ParseResult.ParseError> => {
+  const fail = (message: string) =>
+    Either.left(
+      new ParseResult.ParseError({ issue: new ParseResult.Type(resource.schema.ast, input, message) })
+    )
+  if (!isRecord(input)) return fail(`expected a ${resource.kind} object`)
+  const apiVersion = input.apiVersion
+  const kind = input.kind
+  if (apiVersion !== undefined && apiVersion !== resource.apiVersion) {
+    return fail(`expected apiVersion ${resource.apiVersion}, got ${String(apiVersion)}`)
+  }
+  if (kind !== undefined && kind !== resource.kind)
+    return fail(`expected kind ${resource.kind}, got ${String(kind)}`)
+  if (input.metadata !== undefined && !isRecord(input.metadata)) return fail("metadata must be an object")
+  const object =
+    apiVersion === undefined || kind === undefined
+      ? { apiVersion: resource.apiVersion, kind: resource.kind, ...input }
+      : input
+  return isTrusted<A>(object) ? Either.right(object) : fail("unreachable")
+}
+
+/** The server is the authority on the shape of what it sends: its envelope was checked above. */
+const isTrusted = <A>(_: unknown): _ is A => true
