@@ -457,6 +457,28 @@ for (const mod of [...modules.values()].sort((a, b) => (a.name < b.name ? -1 : 1
   files.set(path.join(OUT, `${mod.name}.ts`), body)
 }
 
+// The registry of every built-in kind (loaded on demand by Registry.builtin).
+{
+  const kinds: Array<{ readonly module: string; readonly name: string }> = []
+  for (const mod of [...modules.values()].sort((a, b) => (a.name < b.name ? -1 : 1))) {
+    for (const r of mod.resources) {
+      const m = /^export const (\w+): \$R\.Resource</m.exec(r)
+      if (m?.[1] !== undefined) kinds.push({ module: mod.name, name: m[1] })
+    }
+  }
+  const used = [...new Set(kinds.map((k) => k.module))]
+  const body = [
+    HEADER,
+    "/**\n * Every built-in kind, for the registry (`Registry.builtin` loads this module on demand).\n *\n * @since 0.1.0\n */\n",
+    `import * as $Registry from "../Registry.js"`,
+    ...used.map((m) => `import * as ${moduleAlias(m)} from "./${m}.js"`),
+    "",
+    "/** Registry entries of every built-in kind. */",
+    `export const entries: ReadonlyArray<$Registry.Entry> = [\n${kinds.map((k) => `  $Registry.entry(${moduleAlias(k.module)}.${k.name})`).join(",\n")}\n]\n`
+  ].join("\n")
+  files.set(path.join(OUT, "all.ts"), body)
+}
+
 if (check) {
   const stale: Array<string> = []
   for (const [file, content] of files) {

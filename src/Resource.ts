@@ -81,8 +81,22 @@ export interface Resource<
   N extends boolean = boolean,
   S extends string = string,
   I = A
-> extends Pipeable.Pipeable {
+> extends ResourceInfo,
+    Pipeable.Pipeable {
   readonly [TypeId]: TypeId
+  readonly namespaced: N
+  readonly subresources: { readonly [K in S]: SubresourceInfo }
+  /** Full validation of an object of this kind; unknown fields are kept. */
+  readonly schema: Schema.Schema<A, I>
+}
+
+/**
+ * What the client knows of a kind, without its types: enough to build its URLs.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface ResourceInfo {
   /** API group, `""` for the core group. */
   readonly group: string
   readonly version: string
@@ -92,11 +106,9 @@ export interface Resource<
   readonly listKind: string
   /** The resource name in URLs, e.g. `deployments`. */
   readonly plural: string
-  readonly namespaced: N
+  readonly namespaced: boolean
   readonly verbs: ReadonlyArray<Verb>
-  readonly subresources: { readonly [K in S]: SubresourceInfo }
-  /** Full validation of an object of this kind; unknown fields are kept. */
-  readonly schema: Schema.Schema<A, I>
+  readonly subresources: { readonly [name: string]: SubresourceInfo }
 }
 
 /**

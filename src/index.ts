@@ -5,6 +5,10 @@
  */
 
 /** @since 0.1.0 */
+export * as ApiError from "./ApiError.js"
+/** @since 0.1.0 */
+export * as Codec from "./Codec.js"
+/** @since 0.1.0 */
 export * as ConfigError from "./ConfigError.js"
 /** @since 0.1.0 */
 export * as ExecCredential from "./ExecCredential.js"
@@ -18,5 +22,7 @@ export * as KubeHttpClient from "./KubeHttpClient.js"
 export * as Primitives from "./Primitives.js"
 /** @since 0.1.0 */
 export * as Quantity from "./Quantity.js"
+/** @since 0.1.0 */
+export * as Registry from "./Registry.js"
 /** @since 0.1.0 */
 export * as Resource from "./Resource.js"
