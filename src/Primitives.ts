@@ -90,12 +90,13 @@ export const IntOrString: Schema.Schema<IntOrString> = Schema.Union(Schema.Numbe
 
 /**
  * `Time` / `MicroTime`: an RFC 3339 timestamp as sent by the server (kept as the string, so that it
- * round-trips to the same JSON; {@link toDate} reads it).
+ * round-trips to the same JSON; {@link toDate} reads it). The server writes an unset time that is
+ * not omitted (`creationTimestamp` of a pod template) as `null`, so `null` is part of the type.
  *
  * @since 0.1.0
  * @category models
  */
-export type Time = string
+export type Time = string | null
 
 /**
  * Schema of {@link Time}.
@@ -111,7 +112,7 @@ export type Time = string
  * @since 0.1.0
  * @category schemas
  */
-export const Time: Schema.Schema<Time> = Schema.String
+export const Time: Schema.Schema<Time> = Schema.NullOr(Schema.String)
 
 /**
  * Reads a {@link Time} as a `Date` (`undefined` when it is not a date).
@@ -127,6 +128,7 @@ export const Time: Schema.Schema<Time> = Schema.String
  * @category utils
  */
 export const toDate = (time: Time): Date | undefined => {
+  if (time === null) return undefined
   const ms = Date.parse(time)
   return Number.isNaN(ms) ? undefined : new Date(ms)
 }

@@ -476,3 +476,38 @@ export const decodeTrusted = <A extends KubeObject, N extends boolean, S extends
 
 /** The server is the authority on the shape of what it sends: its envelope was checked above. */
 const isTrusted = <A>(_: unknown): _ is A => true
+
+/**
+ * The URL path of a kind's collection, an object, or an object's sub-resource. A namespaced kind
+ * without a namespace gives the all-namespaces collection.
+ *
+ * @example
+ * ```ts
+ * import { Resource } from "effect-kube"
+ * import { Deployment } from "effect-kube/models/apps/v1"
+ *
+ * Resource.path(Deployment, { namespace: "apps", name: "web", subresource: "scale" })
+ * // "/apis/apps/v1/namespaces/apps/deployments/web/scale"
+ * ```
+ *
+ * @since 0.1.0
+ * @category urls
+ */
+export const path = (
+  resource: ResourceInfo,
+  options: {
+    readonly namespace?: string | undefined
+    readonly name?: string | undefined
+    readonly subresource?: string | undefined
+  } = {}
+): string => {
+  const base =
+    resource.group === "" ? `/api/${resource.version}` : `/apis/${resource.group}/${resource.version}`
+  const ns =
+    resource.namespaced && options.namespace !== undefined
+      ? `/namespaces/${encodeURIComponent(options.namespace)}`
+      : ""
+  const name = options.name !== undefined ? `/${encodeURIComponent(options.name)}` : ""
+  const sub = options.name !== undefined && options.subresource !== undefined ? `/${options.subresource}` : ""
+  return `${base}${ns}/${resource.plural}${name}${sub}`
+}
