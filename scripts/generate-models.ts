@@ -2,10 +2,11 @@
  * Generates the resource models (`src/models/<package>/<version>.ts`) from a Kubernetes OpenAPI
  * (Swagger 2.0) document.
  *
- *   npx tsx scripts/generate-models.ts [swagger.json[.gz]] [--out src/models] [--check]
+ *   npx tsx scripts/generate-models.ts [swagger.json[.gz]] [--out src/models] [--runtime effect-kube] [--check]
  *
  * Default input: ../shared/spec/kubernetes/swagger-v1.35.0.json.gz (read in place, never copied).
- * `--check` compares with the files on disk and fails when they differ (CI).
+ * `--check` compares with the files on disk and fails when they differ (CI). `--runtime effect-kube`
+ * makes the output import the runtime from the package (for models generated in a user's project).
  *
  * Per definition: a TypeScript interface (field docs from the spec's descriptions) and an Effect
  * Schema typed by it. Per kind with REST paths: a `Resource` (group, version, kind, plural,
@@ -20,9 +21,13 @@ const ROOT = path.resolve(import.meta.dirname, "..")
 const args = process.argv.slice(2)
 const check = args.includes("--check")
 const outIndex = args.indexOf("--out")
+const runtimeIndex = args.indexOf("--runtime")
+/** Import the runtime (Resource, Primitives, ...) from this package instead of relative paths. */
+const runtime = runtimeIndex >= 0 ? args[runtimeIndex + 1] : undefined
 const OUT = path.resolve(outIndex >= 0 ? (args[outIndex + 1] ?? "src/models") : path.join(ROOT, "src/models"))
+const optionValues = new Set([outIndex + 1, runtimeIndex + 1].filter((i) => i > 0))
 const input =
-  args.find((a, i) => !a.startsWith("--") && args[i - 1] !== "--out") ??
+  args.find((a, i) => !a.startsWith("--") && !optionValues.has(i)) ??
   path.resolve(ROOT, "../shared/spec/kubernetes/swagger-v1.35.0.json.gz")
 
 interface Property {
@@ -77,7 +82,8 @@ const PRIMITIVES: Record<string, { readonly type: string; readonly schema: strin
   "io.k8s.apimachinery.pkg.runtime.RawExtension": { type: "$P.JsonObject", schema: "$P.JsonObject" },
   "io.k8s.apimachinery.pkg.apis.meta.v1.FieldsV1": { type: "$P.JsonObject", schema: "$P.JsonObject" },
   "io.k8s.apimachinery.pkg.apis.meta.v1.Patch": { type: "$P.JsonObject", schema: "$P.JsonObject" },
-  "io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.JSON": { type: "unknown", schema: "$P.Json" }
+  "io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.JSON": { type: "unknown", schema: "$P.Json" },
+  "io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1beta1.JSON": { type: "unknown", schema: "$P.Json" }
 }
 
 /** `io.k8s.api.apps.v1.Deployment` -> { module: "apps/v1", name: "Deployment" } */
@@ -295,22 +301,21 @@ function isKind(id: string): boolean {
   return kindDefs.has(id)
 }
 
-const SPECIAL_UNIONS: Record<string, (m: ModuleState) => { readonly type: string; readonly schema: string }> =
-  {
-    "io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.JSONSchemaPropsOrArray": () => ({
-      type: "JSONSchemaProps | ReadonlyArray<JSONSchemaProps>",
-      schema:
-        "$S.Union($S.suspend((): $S.Schema<JSONSchemaProps> => JSONSchemaProps), $S.Array($S.suspend((): $S.Schema<JSONSchemaProps> => JSONSchemaProps)))"
-    }),
-    "io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.JSONSchemaPropsOrBool": () => ({
-      type: "JSONSchemaProps | boolean",
-      schema: "$S.Union($S.suspend((): $S.Schema<JSONSchemaProps> => JSONSchemaProps), $S.Boolean)"
-    }),
-    "io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.JSONSchemaPropsOrStringArray": () => ({
-      type: "JSONSchemaProps | ReadonlyArray<string>",
-      schema: "$S.Union($S.suspend((): $S.Schema<JSONSchemaProps> => JSONSchemaProps), $S.Array($S.String))"
-    })
-  }
+const SPECIAL_UNION_BY_NAME: Record<string, () => { readonly type: string; readonly schema: string }> = {
+  JSONSchemaPropsOrArray: () => ({
+    type: "JSONSchemaProps | ReadonlyArray<JSONSchemaProps>",
+    schema:
+      "$S.Union($S.suspend((): $S.Schema<JSONSchemaProps> => JSONSchemaProps), $S.Array($S.suspend((): $S.Schema<JSONSchemaProps> => JSONSchemaProps)))"
+  }),
+  JSONSchemaPropsOrBool: () => ({
+    type: "JSONSchemaProps | boolean",
+    schema: "$S.Union($S.suspend((): $S.Schema<JSONSchemaProps> => JSONSchemaProps), $S.Boolean)"
+  }),
+  JSONSchemaPropsOrStringArray: () => ({
+    type: "JSONSchemaProps | ReadonlyArray<string>",
+    schema: "$S.Union($S.suspend((): $S.Schema<JSONSchemaProps> => JSONSchemaProps), $S.Array($S.String))"
+  })
+}
 
 const apiVersionOf = (g: Gvk) => (g.group === "" ? g.version : `${g.group}/${g.version}`)
 
@@ -321,9 +326,12 @@ for (const id of ids) {
   if (def === undefined) continue
   const { module, name } = locate(id)
   const mod = moduleOf(module)
-  const special = SPECIAL_UNIONS[id]
+  // apiextensions' JSONSchemaPropsOr* are unions the OpenAPI document leaves untyped (any version).
+  const special = id.startsWith("io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.")
+    ? SPECIAL_UNION_BY_NAME[name]
+    : undefined
   if (special !== undefined) {
-    const s = special(mod)
+    const s = special()
     mod.types.push(`${doc(def.description, "")}export type ${name} = ${s.type}\n`)
     mod.schemas.push(`${doc(def.description, "")}export const ${name}: $S.Schema<${name}> = ${s.schema}\n`)
     continue
@@ -437,9 +445,13 @@ for (const mod of [...modules.values()].sort((a, b) => (a.name < b.name ? -1 : 1
   const depth = mod.name.split("/").length
   const up = "../".repeat(depth)
   const imports = [`import * as $S from "effect/Schema"`]
-  if (mod.resources.some((r) => r.includes("$R."))) imports.push(`import * as $R from "${up}Resource.js"`)
-  if (uses.primitives.has(mod.name)) imports.push(`import * as $P from "${up}Primitives.js"`)
-  if (uses.quantity.has(mod.name)) imports.push(`import * as $Q from "${up}Quantity.js"`)
+  const from = (local: string, name: string) =>
+    runtime === undefined
+      ? `import * as ${name} from "${up}${local}.js"`
+      : `import { ${local} as ${name} } from "${runtime}"`
+  if (mod.resources.some((r) => r.includes("$R."))) imports.push(from("Resource", "$R"))
+  if (uses.primitives.has(mod.name)) imports.push(from("Primitives", "$P"))
+  if (uses.quantity.has(mod.name)) imports.push(from("Quantity", "$Q"))
   for (const dep of [...mod.imports].sort()) {
     const rel = path.posix.relative(path.posix.dirname(mod.name), dep)
     imports.push(`import * as ${moduleAlias(dep)} from "${rel.startsWith(".") ? rel : `./${rel}`}.js"`)
@@ -470,7 +482,9 @@ for (const mod of [...modules.values()].sort((a, b) => (a.name < b.name ? -1 : 1
   const body = [
     HEADER,
     "/**\n * Every built-in kind, for the registry (`Registry.builtin` loads this module on demand).\n *\n * @since 0.1.0\n */\n",
-    `import * as $Registry from "../Registry.js"`,
+    runtime === undefined
+      ? `import * as $Registry from "../Registry.js"`
+      : `import { Registry as $Registry } from "${runtime}"`,
     ...used.map((m) => `import * as ${moduleAlias(m)} from "./${m}.js"`),
     "",
     "/** Registry entries of every built-in kind. */",
