@@ -21,10 +21,14 @@ describe("scripts/generate-models.ts", () => {
       const file = path.join(dir, "swagger.json")
       fs.writeFileSync(file, spec)
       const out = path.join(dir, "models")
-      const result = spawnSync(process.execPath, ["--import", "tsx", "scripts/generate-models.ts", file, "--out", out], {
-        cwd: ROOT,
-        encoding: "utf8"
-      })
+      const result = spawnSync(
+        process.execPath,
+        ["--import", "tsx", "scripts/generate-models.ts", file, "--out", out],
+        {
+          cwd: ROOT,
+          encoding: "utf8"
+        }
+      )
       expect(result.stderr).toBe("")
       expect(result.status).toBe(0)
       const core = fs.readFileSync(path.join(out, "core/v1.ts"), "utf8")
