@@ -276,3 +276,22 @@ describe("Quantity", () => {
     expect(Quantity.parse("")).toBeUndefined()
   })
 })
+
+describe("tree-shaking", () => {
+  it("a group version imports only the model modules it refers to, never the registry of all", () => {
+    const importsOf = (file: string) =>
+      [...fs.readFileSync(path.join(MODELS, file), "utf8").matchAll(/^import .* from "(.*)"$/gm)].map(
+        (m) => m[1]
+      )
+    expect(importsOf("core/v1.ts").filter((i) => i?.startsWith("."))).toEqual([
+      "../../Resource.js",
+      "../../Primitives.js",
+      "../../Quantity.js",
+      "../meta/v1.js"
+    ])
+    for (const file of moduleFiles.filter((f) => f !== "all.ts")) {
+      expect(importsOf(file)).not.toContain("../all.js")
+      expect(importsOf(file).some((i) => i?.includes("Registry"))).toBe(false)
+    }
+  })
+})
