@@ -111,6 +111,31 @@ export class ApiError extends Data.TaggedError("ApiError")<{
     if (reason !== undefined && isReason(reason)) return reason
     return BY_CODE[this.code] ?? "Unknown"
   }
+  /** The field causes of an `Invalid` answer (field path and message). */
+  get causes(): ReadonlyArray<{
+    readonly field?: string
+    readonly message?: string
+    readonly reason?: string
+  }> {
+    return this.status.details?.causes ?? []
+  }
+  /**
+   * The field managers a server-side apply conflicts with (from a 409 answer's causes), and the
+   * fields in conflict.
+   */
+  get conflicts(): ReadonlyArray<{ readonly manager: string; readonly field: string }> {
+    if (this.code !== 409) return []
+    const out: Array<{ readonly manager: string; readonly field: string }> = []
+    for (const cause of this.causes) {
+      const match = /conflict with "([^"]+)"/.exec(cause.message ?? "")
+      if (match?.[1] !== undefined) out.push({ manager: match[1], field: cause.field ?? "" })
+    }
+    return out
+  }
+  /** The server's `Retry-After` in seconds (429, 503), when it gave one. */
+  get retryAfterSeconds(): number | undefined {
+    return this.status.details?.retryAfterSeconds
+  }
   override get message(): string {
     return `${this.method} ${this.url}: ${this.code} ${this.reason}: ${this.status.message ?? "(no message)"}`
   }

@@ -7,6 +7,8 @@
 /** @since 0.1.0 */
 export * as ApiError from "./ApiError.js"
 /** @since 0.1.0 */
+export * as Client from "./Client.js"
+/** @since 0.1.0 */
 export * as Codec from "./Codec.js"
 /** @since 0.1.0 */
 export * as ConfigError from "./ConfigError.js"
@@ -26,3 +28,5 @@ export * as Quantity from "./Quantity.js"
 export * as Registry from "./Registry.js"
 /** @since 0.1.0 */
 export * as Resource from "./Resource.js"
+/** @since 0.1.0 */
+export * as Selector from "./Selector.js"

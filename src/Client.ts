@@ -1,0 +1,1013 @@
+/**
+ * The verbs, as lightkube's client: the kind is the first argument, so one call site serves every
+ * kind, built-in or custom. Each verb is an `Effect` (`list` also a `Stream`) that needs
+ * `KubeConfig | HttpClient.HttpClient` and fails with typed errors: `ApiError` (the server's
+ * `Status`), `HttpClientError` (transport), `ParseError` (decoding), `SelectorError`,
+ * `InvalidRequest`.
+ *
+ * @since 0.1.0
+ */
+import { HttpClient, type HttpClientError, HttpClientRequest } from "@effect/platform"
+import { Chunk, Data, Effect, Either, Option, type ParseResult, Schedule, Schema, Stream } from "effect"
+import * as ApiError from "./ApiError.js"
+import { KubeConfig, type ResolvedConfig } from "./KubeConfig.js"
+import type { Scale } from "./models/autoscaling/v1.js"
+import * as Autoscaling from "./models/autoscaling/v1.js"
+import * as Resource from "./Resource.js"
+import * as Selector from "./Selector.js"
+
+/**
+ * A call that cannot be made as asked (no name on the object, no field manager for apply, ...).
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Client } from "effect-kube"
+ *
+ * declare const program: Effect.Effect<void, Client.InvalidRequest>
+ * program.pipe(Effect.catchTag("InvalidRequest", (e) => Effect.logError(e.message)))
+ * ```
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class InvalidRequest extends Data.TaggedError("InvalidRequest")<{ readonly detail: string }> {
+  override get message(): string {
+    return this.detail
+  }
+}
+
+/**
+ * Every failure of a verb.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export type ClientError =
+  | ApiError.ApiError
+  | HttpClientError.HttpClientError
+  | ParseResult.ParseError
+  | Selector.SelectorError
+  | InvalidRequest
+
+/**
+ * What every verb needs.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type Requirements = KubeConfig | HttpClient.HttpClient
+
+/** `"*"`: every namespace (list, watch, deleteCollection of a namespaced kind). */
+type NamespaceOption = { readonly namespace?: string | undefined }
+
+/**
+ * Options of writes.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface WriteOptions extends NamespaceOption {
+  /** Default: the client-wide `fieldManager` of the KubeConfig. */
+  readonly fieldManager?: string | undefined
+  /** Default: the client-wide `dryRun` of the KubeConfig. */
+  readonly dryRun?: boolean | undefined
+}
+
+/**
+ * Options of selections (list, watch, deleteCollection).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface SelectOptions extends NamespaceOption {
+  readonly labels?: Selector.LabelSelector | undefined
+  readonly fields?: Selector.FieldSelector | undefined
+}
+
+// --- request building (lightkube's GenericClient) ----------------------------------------
+
+type Method = "GET" | "POST" | "PUT" | "PATCH" | "DELETE"
+
+interface Call {
+  readonly method: Method
+  readonly path: string
+  readonly query?: Record<string, string | undefined> | undefined
+  readonly body?: unknown
+  readonly contentType?: string | undefined
+}
+
+const send = (
+  call: Call
+): Effect.Effect<unknown, ApiError.ApiError | HttpClientError.HttpClientError, HttpClient.HttpClient> =>
+  Effect.gen(function* () {
+    const http = yield* HttpClient.HttpClient
+    let request = HttpClientRequest.make(call.method)(call.path)
+    for (const [k, v] of Object.entries(call.query ?? {})) {
+      if (v !== undefined) request = HttpClientRequest.setUrlParam(request, k, v)
+    }
+    if (call.body !== undefined) {
+      request = HttpClientRequest.bodyText(
+        request,
+        JSON.stringify(call.body),
+        call.contentType ?? "application/json"
+      )
+    }
+    const response = yield* http.execute(request)
+    if (response.status >= 400) return yield* ApiError.fromResponse(response)
+    return yield* response.json
+  })
+
+const decodeAs =
+  <A extends Resource.KubeObject, N extends boolean, S extends string, I>(
+    resource: Resource.Resource<A, N, S, I>
+  ) =>
+  (json: unknown): Effect.Effect<A, ParseResult.ParseError> =>
+    Either.match(Resource.decodeTrusted(resource, json), { onLeft: Effect.fail, onRight: Effect.succeed })
+
+/** lightkube's rule: explicit option > the object's namespace > the KubeConfig's > `default`. */
+const namespaceOf = (
+  resource: Resource.ResourceInfo,
+  config: ResolvedConfig,
+  explicit: string | undefined,
+  object?: Resource.KubeObject
+): string | undefined => {
+  if (!resource.namespaced) return undefined
+  if (explicit !== undefined) return explicit === "*" ? undefined : explicit
+  return object?.metadata?.namespace ?? config.namespace
+}
+
+const writeQuery = (config: ResolvedConfig, options: WriteOptions | undefined) => {
+  const fieldManager = options?.fieldManager ?? config.fieldManager
+  const dryRun = options?.dryRun ?? config.dryRun
+  return {
+    ...(fieldManager !== undefined ? { fieldManager } : {}),
+    ...(dryRun === true ? { dryRun: "All" } : {})
+  }
+}
+
+const selectQuery = (options: SelectOptions | undefined) =>
+  Effect.gen(function* () {
+    const labelSelector =
+      options?.labels === undefined
+        ? undefined
+        : yield* Either.match(Selector.renderLabels(options.labels), {
+            onLeft: Effect.fail,
+            onRight: Effect.succeed
+          })
+    const fieldSelector =
+      options?.fields === undefined
+        ? undefined
+        : yield* Either.match(Selector.renderFields(options.fields), {
+            onLeft: Effect.fail,
+            onRight: Effect.succeed
+          })
+    return {
+      ...(labelSelector !== undefined && labelSelector !== "" ? { labelSelector } : {}),
+      ...(fieldSelector !== undefined && fieldSelector !== "" ? { fieldSelector } : {})
+    }
+  })
+
+const nameOf = (object: Resource.KubeObject) =>
+  object.metadata?.name !== undefined && object.metadata.name !== ""
+    ? Effect.succeed(object.metadata.name)
+    : Effect.fail(new InvalidRequest({ detail: `the ${object.kind} has no metadata.name` }))
+
+const encodeWith = <A extends Resource.KubeObject, N extends boolean, S extends string, I>(
+  resource: Resource.Resource<A, N, S, I>,
+  object: A
+) => Schema.encode(resource.schema)(object)
+
+// --- get ------------------------------------------------------------------------------
+
+/**
+ * Reads one object.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Client } from "effect-kube"
+ * import { ConfigMap } from "effect-kube/models/core/v1"
+ *
+ * const settings = Client.get(ConfigMap, "settings", { namespace: "apps" })
+ * ```
+ *
+ * @since 0.1.0
+ * @category reading
+ */
+export const get = <A extends Resource.KubeObject, N extends boolean, S extends string, I>(
+  resource: Resource.Resource<A, N, S, I>,
+  name: string,
+  options: NamespaceOption = {}
+): Effect.Effect<A, ClientError, Requirements> =>
+  Effect.gen(function* () {
+    const config = yield* KubeConfig
+    const namespace = namespaceOf(resource, config, options.namespace)
+    const json = yield* send({ method: "GET", path: Resource.path(resource, { namespace, name }) })
+    return yield* decodeAs(resource)(json)
+  })
+
+/**
+ * Reads one object; `Option.none()` when it does not exist (404).
+ *
+ * @example
+ * ```ts
+ * import { Effect, Option } from "effect"
+ * import { Client } from "effect-kube"
+ * import { ConfigMap } from "effect-kube/models/core/v1"
+ *
+ * const exists = Effect.map(Client.getOption(ConfigMap, "settings"), Option.isSome)
+ * ```
+ *
+ * @since 0.1.0
+ * @category reading
+ */
+export const getOption = <A extends Resource.KubeObject, N extends boolean, S extends string, I>(
+  resource: Resource.Resource<A, N, S, I>,
+  name: string,
+  options: NamespaceOption = {}
+): Effect.Effect<Option.Option<A>, ClientError, Requirements> =>
+  get(resource, name, options).pipe(
+    Effect.map(Option.some),
+    Effect.catchIf(
+      (e): e is ApiError.ApiError => e._tag === "ApiError" && e.code === 404,
+      () => Effect.succeedNone
+    )
+  )
+
+// --- list -----------------------------------------------------------------------------
+
+/**
+ * Options of {@link list}.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface ListOptions extends SelectOptions {
+  /** Objects per page (`limit`); pages are fetched lazily with the `continue` token. Default: 500. */
+  readonly chunkSize?: number | undefined
+  /** `resourceVersion` of the list (`"0"`: any version, from the apiserver's cache). */
+  readonly resourceVersion?: string | undefined
+}
+
+/**
+ * A list page: its items and the list's `resourceVersion`.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface ListResult<A> {
+  readonly items: ReadonlyArray<A>
+  /** The version of the list: watch from it to miss nothing. */
+  readonly resourceVersion: string
+}
+
+const ListEnvelope = Schema.Struct({
+  metadata: Schema.optionalWith(
+    Schema.Struct({
+      resourceVersion: Schema.optionalWith(Schema.String, { exact: true }),
+      continue: Schema.optionalWith(Schema.String, { exact: true })
+    }),
+    { exact: true }
+  ),
+  items: Schema.NullOr(Schema.Array(Schema.Unknown))
+})
+
+const pages = <A extends Resource.KubeObject, N extends boolean, S extends string, I>(
+  resource: Resource.Resource<A, N, S, I>,
+  options: ListOptions
+): Stream.Stream<ListResult<A>, ClientError, Requirements> =>
+  Stream.unwrap(
+    Effect.gen(function* () {
+      const config = yield* KubeConfig
+      const namespace = namespaceOf(resource, config, options.namespace)
+      const selection = yield* selectQuery(options)
+      const limit = String(options.chunkSize ?? 500)
+      const path = Resource.path(resource, { namespace })
+      const decode = decodeAs(resource)
+      const context = yield* Effect.context<Requirements>()
+      return Stream.paginateEffect(Option.none<string>(), (token) =>
+        Effect.gen(function* () {
+          const json = yield* send({
+            method: "GET",
+            path,
+            query: {
+              ...selection,
+              limit,
+              ...(Option.isSome(token) ? { continue: token.value } : {}),
+              ...(Option.isNone(token) && options.resourceVersion !== undefined
+                ? { resourceVersion: options.resourceVersion }
+                : {})
+            }
+          })
+          const envelope = yield* Schema.decodeUnknown(ListEnvelope)(json)
+          const items = yield* Effect.forEach(envelope.items ?? [], decode)
+          const next = envelope.metadata?.continue
+          const page: ListResult<A> = { items, resourceVersion: envelope.metadata?.resourceVersion ?? "" }
+          return [
+            page,
+            next !== undefined && next !== "" ? Option.some(Option.some(next)) : Option.none()
+          ] as const
+        }).pipe(Effect.provide(context))
+      )
+    })
+  )
+
+/**
+ * Lists objects as a `Stream`, fetching pages of `chunkSize` lazily (memory bounded by a page).
+ * A `continue` token that expired mid-way (410) fails the stream with an `ApiError` of reason
+ * `Expired`/`Gone`: nothing is silently cut. `namespace: "*"` lists every namespace.
+ *
+ * @example
+ * ```ts
+ * import { Effect, Stream } from "effect"
+ * import { Client, Selector } from "effect-kube"
+ * import { Pod } from "effect-kube/models/core/v1"
+ *
+ * const names = Client.list(Pod, { namespace: "*", labels: { app: "web", tier: Selector.in(["a", "b"]) } }).pipe(
+ *   Stream.map((pod) => pod.metadata?.name),
+ *   Stream.runCollect
+ * )
+ * ```
+ *
+ * @since 0.1.0
+ * @category reading
+ */
+export const list = <A extends Resource.KubeObject, N extends boolean, S extends string, I>(
+  resource: Resource.Resource<A, N, S, I>,
+  options: ListOptions = {}
+): Stream.Stream<A, ClientError, Requirements> =>
+  pages(resource, options).pipe(Stream.mapConcat((page) => page.items))
+
+/**
+ * Lists every object (all pages) with the list's `resourceVersion`, the point to watch from.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Client } from "effect-kube"
+ * import { Namespace } from "effect-kube/models/core/v1"
+ *
+ * const snapshot = Effect.map(Client.listAll(Namespace), ({ items, resourceVersion }) => [items.length, resourceVersion])
+ * ```
+ *
+ * @since 0.1.0
+ * @category reading
+ */
+export const listAll = <A extends Resource.KubeObject, N extends boolean, S extends string, I>(
+  resource: Resource.Resource<A, N, S, I>,
+  options: ListOptions = {}
+): Effect.Effect<ListResult<A>, ClientError, Requirements> =>
+  Stream.runFold(pages(resource, options), { items: Chunk.empty<A>(), resourceVersion: "" }, (acc, page) => ({
+    items: Chunk.appendAll(acc.items, Chunk.unsafeFromArray(page.items)),
+    // The version of a paged list is the first page's: every page is read at that snapshot.
+    resourceVersion: acc.resourceVersion === "" ? page.resourceVersion : acc.resourceVersion
+  })).pipe(
+    Effect.map((acc) => ({ items: Chunk.toReadonlyArray(acc.items), resourceVersion: acc.resourceVersion }))
+  )
+
+// --- writes ----------------------------------------------------------------------------
+
+/**
+ * Creates an object (POST). The namespace comes from the option, else the object, else the
+ * KubeConfig.
+ *
+ * @example
+ * ```ts
+ * import { Client } from "effect-kube"
+ * import { ConfigMap } from "effect-kube/models/core/v1"
+ *
+ * const created = Client.create(ConfigMap, {
+ *   apiVersion: "v1", kind: "ConfigMap", metadata: { name: "settings" }, data: { mode: "fast" }
+ * }, { fieldManager: "my-app" })
+ * ```
+ *
+ * @since 0.1.0
+ * @category writing
+ */
+export const create = <A extends Resource.KubeObject, N extends boolean, S extends string, I>(
+  resource: Resource.Resource<A, N, S, I>,
+  object: A,
+  options: WriteOptions = {}
+): Effect.Effect<A, ClientError, Requirements> =>
+  Effect.gen(function* () {
+    const config = yield* KubeConfig
+    const namespace = namespaceOf(resource, config, options.namespace, object)
+    const body = yield* encodeWith(resource, object)
+    const json = yield* send({
+      method: "POST",
+      path: Resource.path(resource, { namespace }),
+      query: writeQuery(config, options),
+      body
+    })
+    return yield* decodeAs(resource)(json)
+  })
+
+/**
+ * Replaces an object (PUT): optimistic concurrency through `metadata.resourceVersion` (a stale one
+ * is an `ApiError` of reason `Conflict`; see {@link retryOnConflict}).
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Client } from "effect-kube"
+ * import { ConfigMap } from "effect-kube/models/core/v1"
+ *
+ * const bump = Effect.flatMap(Client.get(ConfigMap, "settings"), (cm) =>
+ *   Client.replace(ConfigMap, { ...cm, data: { ...cm.data, mode: "slow" } })
+ * )
+ * ```
+ *
+ * @since 0.1.0
+ * @category writing
+ */
+export const replace = <A extends Resource.KubeObject, N extends boolean, S extends string, I>(
+  resource: Resource.Resource<A, N, S, I>,
+  object: A,
+  options: WriteOptions = {}
+): Effect.Effect<A, ClientError, Requirements> => replaceAt(resource, object, options, undefined)
+
+const replaceAt = <A extends Resource.KubeObject, N extends boolean, S extends string, I>(
+  resource: Resource.Resource<A, N, S, I>,
+  object: A,
+  options: WriteOptions,
+  subresource: string | undefined
+): Effect.Effect<A, ClientError, Requirements> =>
+  Effect.gen(function* () {
+    const config = yield* KubeConfig
+    const namespace = namespaceOf(resource, config, options.namespace, object)
+    const name = yield* nameOf(object)
+    const body = yield* encodeWith(resource, object)
+    const json = yield* send({
+      method: "PUT",
+      path: Resource.path(resource, { namespace, name, subresource }),
+      query: writeQuery(config, options),
+      body
+    })
+    return yield* decodeAs(resource)(json)
+  })
+
+/**
+ * Patch types: strategic merge (built-in kinds only), JSON merge, JSON patch, server-side apply.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type PatchType = "strategic" | "merge" | "json" | "apply"
+
+const CONTENT_TYPES: Record<PatchType, string> = {
+  strategic: "application/strategic-merge-patch+json",
+  merge: "application/merge-patch+json",
+  json: "application/json-patch+json",
+  apply: "application/apply-patch+yaml"
+}
+
+/**
+ * Options of {@link patch}.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface PatchOptions extends WriteOptions {
+  /** Default: `strategic` for built-in kinds, `merge` for custom ones (which have no strategy). */
+  readonly patchType?: PatchType | undefined
+  /** Server-side apply only: take over fields other managers own. */
+  readonly force?: boolean | undefined
+}
+
+const patchAt = <A extends Resource.KubeObject, N extends boolean, S extends string, I>(
+  resource: Resource.Resource<A, N, S, I>,
+  name: string,
+  patchBody: unknown,
+  options: PatchOptions,
+  subresource: string | undefined
+): Effect.Effect<A, ClientError, Requirements> =>
+  Effect.gen(function* () {
+    const config = yield* KubeConfig
+    const namespace = namespaceOf(resource, config, options.namespace)
+    const patchType = options.patchType ?? (isBuiltinGroup(resource.group) ? "strategic" : "merge")
+    const query = writeQuery(config, options)
+    if (patchType === "apply" && query.fieldManager === undefined) {
+      return yield* new InvalidRequest({
+        detail: "server-side apply needs a fieldManager (option or client default)"
+      })
+    }
+    const json = yield* send({
+      method: "PATCH",
+      path: Resource.path(resource, { namespace, name, subresource }),
+      query: { ...query, ...(patchType === "apply" && options.force === true ? { force: "true" } : {}) },
+      body: patchBody,
+      contentType: CONTENT_TYPES[patchType]
+    })
+    return yield* decodeAs(resource)(json)
+  })
+
+const isBuiltinGroup = (group: string) => group === "" || !group.includes(".") || group.endsWith(".k8s.io")
+
+/**
+ * Patches an object: strategic merge (default for built-in kinds), JSON merge (default for custom
+ * kinds), JSON patch (an array of operations) or server-side apply.
+ *
+ * @example
+ * ```ts
+ * import { Client } from "effect-kube"
+ * import { Deployment } from "effect-kube/models/apps/v1"
+ *
+ * const scaled = Client.patch(Deployment, "web", { spec: { replicas: 3 } }, { namespace: "apps" })
+ * const viaJsonPatch = Client.patch(Deployment, "web", [{ op: "replace", path: "/spec/replicas", value: 2 }], {
+ *   patchType: "json"
+ * })
+ * ```
+ *
+ * @since 0.1.0
+ * @category writing
+ */
+export const patch = <A extends Resource.KubeObject, N extends boolean, S extends string, I>(
+  resource: Resource.Resource<A, N, S, I>,
+  name: string,
+  patchBody: unknown,
+  options: PatchOptions = {}
+): Effect.Effect<A, ClientError, Requirements> => patchAt(resource, name, patchBody, options, undefined)
+
+/**
+ * Options of {@link apply}.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface ApplyOptions extends WriteOptions {
+  /** Take over the fields other managers own (else their conflict is an `ApiError` 409 with `conflicts`). */
+  readonly force?: boolean | undefined
+}
+
+/**
+ * Server-side apply: a PATCH with `application/apply-patch+yaml`. A field manager is required (the
+ * option or the client default); a conflict with other managers is an `ApiError` (409) whose
+ * `conflicts` name them.
+ *
+ * @example
+ * ```ts
+ * import { Client } from "effect-kube"
+ * import { ConfigMap } from "effect-kube/models/core/v1"
+ *
+ * const applied = Client.apply(ConfigMap, {
+ *   apiVersion: "v1", kind: "ConfigMap", metadata: { name: "settings", namespace: "apps" }, data: { mode: "fast" }
+ * }, { fieldManager: "my-controller", force: true })
+ * ```
+ *
+ * @since 0.1.0
+ * @category writing
+ */
+export const apply = <A extends Resource.KubeObject, N extends boolean, S extends string, I>(
+  resource: Resource.Resource<A, N, S, I>,
+  object: A,
+  options: ApplyOptions = {}
+): Effect.Effect<A, ClientError, Requirements> => applyAt(resource, object, options, undefined)
+
+const applyAt = <A extends Resource.KubeObject, N extends boolean, S extends string, I>(
+  resource: Resource.Resource<A, N, S, I>,
+  object: A,
+  options: ApplyOptions,
+  subresource: string | undefined
+): Effect.Effect<A, ClientError, Requirements> =>
+  Effect.gen(function* () {
+    const config = yield* KubeConfig
+    const name = yield* nameOf(object)
+    const body = yield* encodeWith(resource, object)
+    const namespace = namespaceOf(resource, config, options.namespace, object)
+    return yield* patchAt(resource, name, body, { ...options, namespace, patchType: "apply" }, subresource)
+  })
+
+/**
+ * Sets labels and annotations with a JSON merge patch; a `null` value removes the key.
+ *
+ * @example
+ * ```ts
+ * import { Client } from "effect-kube"
+ * import { Deployment } from "effect-kube/models/apps/v1"
+ *
+ * const marked = Client.set(Deployment, "web", { labels: { tier: "front", old: null }, annotations: { note: "x" } })
+ * ```
+ *
+ * @since 0.1.0
+ * @category writing
+ */
+export const set = <A extends Resource.KubeObject, N extends boolean, S extends string, I>(
+  resource: Resource.Resource<A, N, S, I>,
+  name: string,
+  changes: {
+    readonly labels?: { readonly [key: string]: string | null } | undefined
+    readonly annotations?: { readonly [key: string]: string | null } | undefined
+  },
+  options: WriteOptions = {}
+): Effect.Effect<A, ClientError, Requirements> =>
+  patchAt(
+    resource,
+    name,
+    {
+      metadata: {
+        ...(changes.labels !== undefined ? { labels: changes.labels } : {}),
+        ...(changes.annotations !== undefined ? { annotations: changes.annotations } : {})
+      }
+    },
+    { ...options, patchType: "merge" },
+    undefined
+  )
+
+/**
+ * Options of deletes.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface DeleteOptions extends NamespaceOption {
+  /** Seconds before the object is killed; 0 deletes at once. */
+  readonly gracePeriod?: number | undefined
+  /** What happens to dependents: `Background` (default of most kinds), `Foreground` or `Orphan`. */
+  readonly cascade?: "Background" | "Foreground" | "Orphan" | undefined
+  readonly dryRun?: boolean | undefined
+}
+
+const deleteQuery = (config: ResolvedConfig, options: DeleteOptions) => {
+  const dryRun = options.dryRun ?? config.dryRun
+  return {
+    ...(options.gracePeriod !== undefined ? { gracePeriodSeconds: String(options.gracePeriod) } : {}),
+    ...(options.cascade !== undefined ? { propagationPolicy: options.cascade } : {}),
+    ...(dryRun === true ? { dryRun: "All" } : {})
+  }
+}
+
+/**
+ * Deletes an object.
+ *
+ * @example
+ * ```ts
+ * import { Client } from "effect-kube"
+ * import { Deployment } from "effect-kube/models/apps/v1"
+ *
+ * const gone = Client.delete(Deployment, "web", { namespace: "apps", cascade: "Foreground" })
+ * ```
+ *
+ * @since 0.1.0
+ * @category writing
+ */
+export const del = <A extends Resource.KubeObject, N extends boolean, S extends string, I>(
+  resource: Resource.Resource<A, N, S, I>,
+  name: string,
+  options: DeleteOptions = {}
+): Effect.Effect<void, ClientError, Requirements> =>
+  Effect.gen(function* () {
+    const config = yield* KubeConfig
+    const namespace = namespaceOf(resource, config, options.namespace)
+    yield* send({
+      method: "DELETE",
+      path: Resource.path(resource, { namespace, name }),
+      query: deleteQuery(config, options)
+    })
+  })
+
+export {
+  /**
+   * Deletes an object (`delete` is a reserved word: the function is `del`, exported as `delete`).
+   *
+   * @example
+   * ```ts
+   * import { Client } from "effect-kube"
+   * import { ConfigMap } from "effect-kube/models/core/v1"
+   *
+   * const gone = Client.delete(ConfigMap, "settings")
+   * ```
+   *
+   * @since 0.1.0
+   * @category writing
+   */
+  del as delete
+}
+
+/**
+ * Deletes every object that matches the selectors (`deletecollection`).
+ *
+ * @example
+ * ```ts
+ * import { Client } from "effect-kube"
+ * import { ConfigMap } from "effect-kube/models/core/v1"
+ *
+ * const cleaned = Client.deleteCollection(ConfigMap, { namespace: "apps", labels: { temp: "true" } })
+ * ```
+ *
+ * @since 0.1.0
+ * @category writing
+ */
+export const deleteCollection = <A extends Resource.KubeObject, N extends boolean, S extends string, I>(
+  resource: Resource.Resource<A, N, S, I>,
+  options: SelectOptions & DeleteOptions = {}
+): Effect.Effect<void, ClientError, Requirements> =>
+  Effect.gen(function* () {
+    const config = yield* KubeConfig
+    const namespace = namespaceOf(resource, config, options.namespace)
+    const selection = yield* selectQuery(options)
+    yield* send({
+      method: "DELETE",
+      path: Resource.path(resource, { namespace }),
+      query: { ...selection, ...deleteQuery(config, options) }
+    })
+  })
+
+// --- sub-resources ---------------------------------------------------------------------
+
+/**
+ * Reads the `status` sub-resource (kinds without one are a type error).
+ *
+ * @example
+ * ```ts
+ * import { Client } from "effect-kube"
+ * import { Deployment } from "effect-kube/models/apps/v1"
+ *
+ * const status = Client.getStatus(Deployment, "web")
+ * ```
+ *
+ * @since 0.1.0
+ * @category sub-resources
+ */
+export const getStatus = <A extends Resource.KubeObject, N extends boolean, I>(
+  resource: Resource.Resource<A, N, "status", I>,
+  name: string,
+  options: NamespaceOption = {}
+): Effect.Effect<A, ClientError, Requirements> =>
+  Effect.gen(function* () {
+    const config = yield* KubeConfig
+    const namespace = namespaceOf(resource, config, options.namespace)
+    const json = yield* send({
+      method: "GET",
+      path: Resource.path(resource, { namespace, name, subresource: "status" })
+    })
+    return yield* decodeAs(resource)(json)
+  })
+
+/**
+ * Replaces the `status` sub-resource (the object's status is written; its spec is ignored).
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Client } from "effect-kube"
+ * import { Pod } from "effect-kube/models/core/v1"
+ *
+ * const running = Effect.flatMap(Client.get(Pod, "web"), (pod) =>
+ *   Client.replaceStatus(Pod, { ...pod, status: { ...pod.status, phase: "Running" } })
+ * )
+ * ```
+ *
+ * @since 0.1.0
+ * @category sub-resources
+ */
+export const replaceStatus = <A extends Resource.KubeObject, N extends boolean, I>(
+  resource: Resource.Resource<A, N, "status", I>,
+  object: A,
+  options: WriteOptions = {}
+): Effect.Effect<A, ClientError, Requirements> => replaceAt(resource, object, options, "status")
+
+/**
+ * Patches the `status` sub-resource.
+ *
+ * @example
+ * ```ts
+ * import { Client } from "effect-kube"
+ * import { Pod } from "effect-kube/models/core/v1"
+ *
+ * const ready = Client.patchStatus(Pod, "web", { status: { conditions: [{ type: "Ready", status: "True" }] } })
+ * ```
+ *
+ * @since 0.1.0
+ * @category sub-resources
+ */
+export const patchStatus = <A extends Resource.KubeObject, N extends boolean, I>(
+  resource: Resource.Resource<A, N, "status", I>,
+  name: string,
+  patchBody: unknown,
+  options: PatchOptions = {}
+): Effect.Effect<A, ClientError, Requirements> =>
+  options.patchType === "apply"
+    ? Effect.fail(new InvalidRequest({ detail: "use applyStatus for server-side apply of the status" }))
+    : patchAt(resource, name, patchBody, options, "status")
+
+/**
+ * Server-side apply of the `status` sub-resource.
+ *
+ * @example
+ * ```ts
+ * import { Client } from "effect-kube"
+ * import { Deployment } from "effect-kube/models/apps/v1"
+ *
+ * declare const observed: Deployment
+ * const applied = Client.applyStatus(Deployment, observed, { fieldManager: "my-controller" })
+ * ```
+ *
+ * @since 0.1.0
+ * @category sub-resources
+ */
+export const applyStatus = <A extends Resource.KubeObject, N extends boolean, I>(
+  resource: Resource.Resource<A, N, "status", I>,
+  object: A,
+  options: ApplyOptions = {}
+): Effect.Effect<A, ClientError, Requirements> => applyAt(resource, object, options, "status")
+
+const isRecord = (u: unknown): u is { readonly [key: string]: unknown } =>
+  typeof u === "object" && u !== null && !Array.isArray(u)
+
+/** The server leaves out apiVersion/kind of a Scale at times: fill them, then validate fully. */
+const toScale = (json: unknown): Effect.Effect<Scale, ParseResult.ParseError> =>
+  Schema.decodeUnknown(Autoscaling.Scale)(
+    isRecord(json) ? { apiVersion: "autoscaling/v1", kind: "Scale", ...json } : json
+  )
+
+/**
+ * Reads the `scale` sub-resource (`autoscaling/v1` `Scale`; kinds without one are a type error).
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Client } from "effect-kube"
+ * import { Deployment } from "effect-kube/models/apps/v1"
+ *
+ * const replicas = Effect.map(Client.getScale(Deployment, "web"), (s) => s.spec?.replicas)
+ * ```
+ *
+ * @since 0.1.0
+ * @category sub-resources
+ */
+export const getScale = <A extends Resource.KubeObject, N extends boolean, I>(
+  resource: Resource.Resource<A, N, "scale", I>,
+  name: string,
+  options: NamespaceOption = {}
+): Effect.Effect<Scale, ClientError, Requirements> =>
+  Effect.gen(function* () {
+    const config = yield* KubeConfig
+    const namespace = namespaceOf(resource, config, options.namespace)
+    const json = yield* send({
+      method: "GET",
+      path: Resource.path(resource, { namespace, name, subresource: "scale" })
+    })
+    return yield* toScale(json)
+  })
+
+/**
+ * Replaces the `scale` sub-resource.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Client } from "effect-kube"
+ * import { Deployment } from "effect-kube/models/apps/v1"
+ *
+ * const three = Effect.flatMap(Client.getScale(Deployment, "web"), (s) =>
+ *   Client.replaceScale(Deployment, "web", { ...s, spec: { replicas: 3 } })
+ * )
+ * ```
+ *
+ * @since 0.1.0
+ * @category sub-resources
+ */
+export const replaceScale = <A extends Resource.KubeObject, N extends boolean, I>(
+  resource: Resource.Resource<A, N, "scale", I>,
+  name: string,
+  scale: Scale,
+  options: WriteOptions = {}
+): Effect.Effect<Scale, ClientError, Requirements> =>
+  Effect.gen(function* () {
+    const config = yield* KubeConfig
+    const namespace = namespaceOf(resource, config, options.namespace)
+    const json = yield* send({
+      method: "PUT",
+      path: Resource.path(resource, { namespace, name, subresource: "scale" }),
+      query: writeQuery(config, options),
+      body: scale
+    })
+    return yield* toScale(json)
+  })
+
+/**
+ * Patches the `scale` sub-resource (a merge patch by default).
+ *
+ * @example
+ * ```ts
+ * import { Client } from "effect-kube"
+ * import { Deployment } from "effect-kube/models/apps/v1"
+ *
+ * const five = Client.patchScale(Deployment, "web", { spec: { replicas: 5 } })
+ * ```
+ *
+ * @since 0.1.0
+ * @category sub-resources
+ */
+export const patchScale = <A extends Resource.KubeObject, N extends boolean, I>(
+  resource: Resource.Resource<A, N, "scale", I>,
+  name: string,
+  patchBody: unknown,
+  options: PatchOptions = {}
+): Effect.Effect<Scale, ClientError, Requirements> =>
+  Effect.gen(function* () {
+    const config = yield* KubeConfig
+    const namespace = namespaceOf(resource, config, options.namespace)
+    const patchType = options.patchType ?? "merge"
+    const json = yield* send({
+      method: "PATCH",
+      path: Resource.path(resource, { namespace, name, subresource: "scale" }),
+      query: writeQuery(config, options),
+      body: patchBody,
+      contentType: CONTENT_TYPES[patchType]
+    })
+    return yield* toScale(json)
+  })
+
+/**
+ * Evicts a pod (creates an `Eviction`), honouring PodDisruptionBudgets; a refused eviction is an
+ * `ApiError` (429).
+ *
+ * @example
+ * ```ts
+ * import { Client } from "effect-kube"
+ * import { Pod } from "effect-kube/models/core/v1"
+ *
+ * const evicted = Client.evict(Pod, "web-0", { namespace: "apps", gracePeriod: 30 })
+ * ```
+ *
+ * @since 0.1.0
+ * @category sub-resources
+ */
+export const evict = <A extends Resource.KubeObject, N extends boolean, I>(
+  resource: Resource.Resource<A, N, "eviction", I>,
+  name: string,
+  options: NamespaceOption & {
+    readonly gracePeriod?: number | undefined
+    readonly dryRun?: boolean | undefined
+  } = {}
+): Effect.Effect<void, ClientError, Requirements> =>
+  Effect.gen(function* () {
+    const config = yield* KubeConfig
+    const namespace = namespaceOf(resource, config, options.namespace)
+    const dryRun = options.dryRun ?? config.dryRun
+    const body = (version: string) => ({
+      apiVersion: `policy/${version}`,
+      kind: "Eviction",
+      metadata: { name, ...(namespace !== undefined ? { namespace } : {}) },
+      ...(options.gracePeriod !== undefined || dryRun === true
+        ? {
+            deleteOptions: {
+              ...(options.gracePeriod !== undefined ? { gracePeriodSeconds: options.gracePeriod } : {}),
+              ...(dryRun === true ? { dryRun: ["All"] } : {})
+            }
+          }
+        : {})
+    })
+    const path = Resource.path(resource, { namespace, name, subresource: "eviction" })
+    const version = resource.subresources.eviction.version ?? "v1"
+    yield* send({ method: "POST", path, body: body(version) }).pipe(
+      // Servers before 1.22 know only policy/v1beta1 evictions (as kubectl drain, fall back).
+      Effect.catchIf(
+        (e): e is ApiError.ApiError =>
+          version !== "v1beta1" &&
+          e._tag === "ApiError" &&
+          e.code === 400 &&
+          (e.status.message ?? "").includes(
+            `no kind "Eviction" is registered for version "policy/${version}"`
+          ),
+        () => send({ method: "POST", path, body: body("v1beta1") })
+      )
+    )
+  })
+
+// --- helpers -----------------------------------------------------------------------------
+
+/**
+ * Re-runs a read-modify-write while the server answers `Conflict` (409: the object changed
+ * since it was read), as client-go's `retry.RetryOnConflict`. Default: up to 5 retries, 10 ms
+ * apart growing exponentially with jitter.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Client } from "effect-kube"
+ * import { ConfigMap } from "effect-kube/models/core/v1"
+ *
+ * const increment = Client.retryOnConflict(
+ *   Effect.flatMap(Client.get(ConfigMap, "counter"), (cm) =>
+ *     Client.replace(ConfigMap, { ...cm, data: { n: String(Number(cm.data?.n ?? "0") + 1) } })
+ *   )
+ * )
+ * ```
+ *
+ * @since 0.1.0
+ * @category helpers
+ */
+export const retryOnConflict = <A, E, R>(
+  effect: Effect.Effect<A, E, R>,
+  schedule: Schedule.Schedule<unknown, unknown> = Schedule.exponential("10 millis").pipe(
+    Schedule.jittered,
+    Schedule.intersect(Schedule.recurs(5))
+  )
+): Effect.Effect<A, E, R> =>
+  Effect.retry(effect, {
+    schedule,
+    while: (e) => e instanceof ApiError.ApiError && e.code === 409 && e.conflicts.length === 0
+  })

@@ -1,0 +1,388 @@
+import { describe, expect, it } from "@effect/vitest"
+import { Effect, Layer, Option, Stream } from "effect"
+import { inject } from "vitest"
+import { Client, KubeConfig, Resource, Selector } from "../../src/index.js"
+import * as apps from "../../src/models/apps/v1.js"
+import * as core from "../../src/models/core/v1.js"
+import { NodeKube } from "../../src/node/index.js"
+
+const env = inject("envtest")
+const unique = (prefix: string) => `${prefix}-${Math.random().toString(36).slice(2, 8)}`
+
+/** A client whose default namespace is a fresh namespace of its own. */
+const inNamespace = (namespace: string, defaults: KubeConfig.Defaults = {}) =>
+  NodeKube.layer({
+    config: KubeConfig.fromFile(env.kubeconfigs["admin-cert"]).pipe(
+      KubeConfig.withDefaults({ namespace, ...defaults })
+    )
+  })
+
+const withNamespace = <A, E>(
+  body: (namespace: string) => Effect.Effect<A, E, Client.Requirements>,
+  defaults: KubeConfig.Defaults = {}
+) => {
+  const namespace = unique("verbs")
+  const layer = inNamespace(namespace, defaults)
+  return Client.create(
+    core.Namespace,
+    { apiVersion: "v1", kind: "Namespace", metadata: { name: namespace } },
+    { dryRun: false }
+  ).pipe(Effect.zipRight(body(namespace)), Effect.provide(layer))
+}
+
+const configMap = (
+  name: string,
+  data: Record<string, string> = {},
+  labels: Record<string, string> = {}
+): core.ConfigMap => ({
+  apiVersion: "v1",
+  kind: "ConfigMap",
+  metadata: { name, labels },
+  data
+})
+
+const deployment = (name: string, replicas = 1): apps.Deployment => ({
+  apiVersion: "apps/v1",
+  kind: "Deployment",
+  metadata: { name },
+  spec: {
+    replicas,
+    selector: { matchLabels: { app: name } },
+    template: {
+      metadata: { labels: { app: name } },
+      spec: { containers: [{ name: "web", image: "nginx", env: [{ name: "A", value: "1" }] }] }
+    }
+  }
+})
+
+describe("verbs against the real apiserver", () => {
+  it.live("create, get, getOption, replace, delete; namespace from the client default or the object", () =>
+    withNamespace((ns) =>
+      Effect.gen(function* () {
+        const created = yield* Client.create(core.ConfigMap, configMap("a", { k: "1" }))
+        expect(created.metadata?.namespace).toBe(ns)
+        expect(created.metadata?.uid).toBeDefined()
+        const got = yield* Client.get(core.ConfigMap, "a")
+        expect(got.data).toEqual({ k: "1" })
+        expect(got.kind).toBe("ConfigMap")
+        const replaced = yield* Client.replace(core.ConfigMap, { ...got, data: { k: "2" } })
+        expect(replaced.data).toEqual({ k: "2" })
+        expect(Option.isNone(yield* Client.getOption(core.ConfigMap, "nope"))).toBe(true)
+        // The object's own namespace wins over the client default.
+        const other = unique("other")
+        yield* Client.create(core.Namespace, {
+          apiVersion: "v1",
+          kind: "Namespace",
+          metadata: { name: other }
+        })
+        const elsewhere = yield* Client.create(core.ConfigMap, {
+          ...configMap("b"),
+          metadata: { name: "b", namespace: other }
+        })
+        expect(elsewhere.metadata?.namespace).toBe(other)
+        // The option wins over both.
+        expect((yield* Client.get(core.ConfigMap, "b", { namespace: other })).metadata?.name).toBe("b")
+        yield* Client.delete(core.ConfigMap, "a")
+        const error = yield* Effect.flip(Client.get(core.ConfigMap, "a"))
+        expect(error).toMatchObject({ _tag: "ApiError", reason: "NotFound", code: 404 })
+      })
+    )
+  )
+
+  it.live("typed API errors: AlreadyExists, Invalid with causes, Conflict on a stale version", () =>
+    withNamespace(() =>
+      Effect.gen(function* () {
+        const first = yield* Client.create(core.ConfigMap, configMap("dup"))
+        const exists = yield* Effect.flip(Client.create(core.ConfigMap, configMap("dup")))
+        expect(exists).toMatchObject({ _tag: "ApiError", reason: "AlreadyExists", code: 409 })
+        const invalid = yield* Effect.flip(Client.create(core.ConfigMap, configMap("Not_Valid")))
+        expect(invalid).toMatchObject({ reason: "Invalid", code: 422 })
+        if (invalid._tag === "ApiError")
+          expect(invalid.causes.some((c) => c.field === "metadata.name")).toBe(true)
+        yield* Client.replace(core.ConfigMap, { ...first, data: { v: "1" } })
+        const stale = yield* Effect.flip(Client.replace(core.ConfigMap, { ...first, data: { v: "2" } }))
+        expect(stale).toMatchObject({ reason: "Conflict", code: 409 })
+        // retryOnConflict re-reads and succeeds.
+        const bumped = yield* Client.retryOnConflict(
+          Effect.flatMap(Client.get(core.ConfigMap, "dup"), (cm) =>
+            Client.replace(core.ConfigMap, { ...cm, data: { v: "3" } })
+          )
+        )
+        expect(bumped.data).toEqual({ v: "3" })
+      })
+    )
+  )
+
+  it.live("dryRun leaves nothing; field managers show in managedFields", () =>
+    withNamespace(() =>
+      Effect.gen(function* () {
+        yield* Client.create(core.ConfigMap, configMap("dry"), { dryRun: true })
+        expect(Option.isNone(yield* Client.getOption(core.ConfigMap, "dry"))).toBe(true)
+        const made = yield* Client.create(core.ConfigMap, configMap("managed", { a: "1" }), {
+          fieldManager: "tester"
+        })
+        expect(made.metadata?.managedFields?.map((f) => f.manager)).toContain("tester")
+        yield* Client.delete(core.ConfigMap, "managed", { dryRun: true })
+        expect(Option.isSome(yield* Client.getOption(core.ConfigMap, "managed"))).toBe(true)
+      })
+    )
+  )
+
+  it.live("client-wide dryRun and fieldManager defaults", () =>
+    withNamespace(
+      (ns) =>
+        Effect.gen(function* () {
+          yield* Client.create(core.ConfigMap, configMap("never"))
+          const none = yield* Client.getOption(core.ConfigMap, "never")
+          expect(Option.isNone(none)).toBe(true)
+          // A write that opts out of the default dry run.
+          // (An object owning no field beyond its name gets no managedFields entry: give it data.)
+          const real = yield* Client.create(core.ConfigMap, configMap("real", { a: "1" }), { dryRun: false })
+          expect(real.metadata?.managedFields?.map((f) => f.manager)).toContain("defaults-manager")
+          expect(real.metadata?.namespace).toBe(ns)
+        }),
+      { dryRun: true, fieldManager: "defaults-manager" }
+    )
+  )
+
+  it.live("patch: strategic merge by container name, JSON merge, JSON patch", () =>
+    withNamespace(() =>
+      Effect.gen(function* () {
+        yield* Client.create(apps.Deployment, deployment("web"))
+        const strategic = yield* Client.patch(apps.Deployment, "web", {
+          spec: {
+            template: {
+              spec: {
+                containers: [
+                  { name: "web", image: "nginx:2" },
+                  { name: "side", image: "busybox" }
+                ]
+              }
+            }
+          }
+        })
+        const containers = strategic.spec?.template.spec?.containers ?? []
+        expect(containers.map((c) => [c.name, c.image])).toEqual([
+          ["web", "nginx:2"],
+          ["side", "busybox"]
+        ])
+        // The strategic merge kept the env of "web".
+        expect(containers[0]?.env).toEqual([{ name: "A", value: "1" }])
+        const merged = yield* Client.patch(
+          apps.Deployment,
+          "web",
+          { metadata: { labels: { x: "y" } } },
+          { patchType: "merge" }
+        )
+        expect(merged.metadata?.labels).toEqual({ x: "y" })
+        const json = yield* Client.patch(
+          apps.Deployment,
+          "web",
+          [{ op: "replace", path: "/spec/replicas", value: 4 }],
+          {
+            patchType: "json"
+          }
+        )
+        expect(json.spec?.replicas).toBe(4)
+      })
+    )
+  )
+
+  it.live("apply: field manager required, conflicts name the managers, force takes over", () =>
+    withNamespace((ns) =>
+      Effect.gen(function* () {
+        const noManager = yield* Effect.flip(Client.apply(core.ConfigMap, configMap("ssa", { a: "1" })))
+        expect(noManager._tag).toBe("InvalidRequest")
+        const first = yield* Client.apply(
+          core.ConfigMap,
+          { ...configMap("ssa", { a: "1" }), metadata: { name: "ssa", namespace: ns } },
+          {
+            fieldManager: "alice"
+          }
+        )
+        expect(first.data).toEqual({ a: "1" })
+        const conflict = yield* Effect.flip(
+          Client.apply(core.ConfigMap, configMap("ssa", { a: "2" }), { fieldManager: "bob" })
+        )
+        expect(conflict).toMatchObject({ _tag: "ApiError", code: 409 })
+        if (conflict._tag === "ApiError") expect(conflict.conflicts.map((c) => c.manager)).toEqual(["alice"])
+        const forced = yield* Client.apply(core.ConfigMap, configMap("ssa", { a: "2" }), {
+          fieldManager: "bob",
+          force: true
+        })
+        expect(forced.data).toEqual({ a: "2" })
+        expect(forced.metadata?.managedFields?.find((f) => f.manager === "bob")?.operation).toBe("Apply")
+      })
+    )
+  )
+
+  it.live("set: labels and annotations, null removes", () =>
+    withNamespace(() =>
+      Effect.gen(function* () {
+        yield* Client.create(core.ConfigMap, configMap("lab", {}, { keep: "1", drop: "1" }))
+        const after = yield* Client.set(core.ConfigMap, "lab", {
+          labels: { drop: null, add: "2" },
+          annotations: { note: "hi" }
+        })
+        expect(after.metadata?.labels).toEqual({ keep: "1", add: "2" })
+        expect(after.metadata?.annotations).toEqual({ note: "hi" })
+      })
+    )
+  )
+
+  it.live("delete cascade options reach the server; deleteCollection by labels", () =>
+    withNamespace(() =>
+      Effect.gen(function* () {
+        for (const name of ["fg", "orphan", "bg"]) yield* Client.create(core.ConfigMap, configMap(name))
+        yield* Client.delete(core.ConfigMap, "fg", { cascade: "Foreground" })
+        yield* Client.delete(core.ConfigMap, "orphan", { cascade: "Orphan" })
+        yield* Client.delete(core.ConfigMap, "bg", { cascade: "Background", gracePeriod: 0 })
+        // Without a garbage collector the apiserver leaves the finalizer it added for the policy.
+        const fg = yield* Client.get(core.ConfigMap, "fg")
+        expect(fg.metadata?.finalizers).toContain("foregroundDeletion")
+        expect(fg.metadata?.deletionTimestamp).toBeDefined()
+        expect((yield* Client.get(core.ConfigMap, "orphan")).metadata?.finalizers).toContain("orphan")
+        expect(Option.isNone(yield* Client.getOption(core.ConfigMap, "bg"))).toBe(true)
+
+        for (const [name, temp] of [
+          ["t1", "yes"],
+          ["t2", "yes"],
+          ["t3", "no"]
+        ] as const) {
+          yield* Client.create(core.ConfigMap, configMap(name, {}, { temp }))
+        }
+        yield* Client.deleteCollection(core.ConfigMap, { labels: { temp: "yes" } })
+        const left = yield* Client.list(core.ConfigMap, { labels: { temp: Selector.exists } }).pipe(
+          Stream.runCollect
+        )
+        expect([...left].map((c) => c.metadata?.name)).toEqual(["t3"])
+      })
+    )
+  )
+
+  it.live(
+    "list walks every page of 1,200 objects by chunks of 100; selectors filter exactly",
+    () =>
+      withNamespace((ns) =>
+        Effect.gen(function* () {
+          yield* Effect.forEach(
+            Array.from({ length: 1200 }, (_, i) => i),
+            (i) =>
+              Client.create(
+                core.ConfigMap,
+                configMap(
+                  `cm-${String(i).padStart(4, "0")}`,
+                  {},
+                  { mod: String(i % 3), ...(i % 10 === 0 ? { tens: "" } : {}) }
+                )
+              ),
+            { concurrency: 20, discard: true }
+          )
+          let pages = 0
+          const all = yield* Client.list(core.ConfigMap, { chunkSize: 100 }).pipe(
+            Stream.tap(() => Effect.sync(() => pages++)),
+            Stream.runCollect
+          )
+          const names = [...all].map((c) => c.metadata?.name).filter((n) => n?.startsWith("cm-"))
+          expect(names).toHaveLength(1200)
+          expect(new Set(names).size).toBe(1200)
+          const listed = yield* Client.listAll(core.ConfigMap, { chunkSize: 100 })
+          expect(listed.items.filter((c) => c.metadata?.name?.startsWith("cm-"))).toHaveLength(1200)
+          expect(listed.resourceVersion).toMatch(/^\d+$/)
+
+          const count = (labels: Selector.LabelSelector, fields?: Selector.FieldSelector) =>
+            Client.list(core.ConfigMap, { labels, ...(fields !== undefined ? { fields } : {}) }).pipe(
+              Stream.runCount
+            )
+          expect(yield* count({ mod: "0" })).toBe(400)
+          expect(yield* count({ mod: Selector.notEqual("0") })).toBe(800)
+          expect(yield* count({ mod: Selector.in(["1", "2"]) })).toBe(800)
+          // No controller-manager here: no other ConfigMap (kube-root-ca.crt) in the namespace.
+          expect(yield* count({ mod: Selector.notIn(["1", "2"]) })).toBe(400)
+          expect(yield* count({ tens: Selector.exists })).toBe(120)
+          expect(yield* count({ tens: Selector.notExists, mod: "0" })).toBe(400 - 40)
+          expect(yield* count({}, { "metadata.name": "cm-0007" })).toBe(1)
+          expect(yield* count({ mod: "1" }, { "metadata.name": Selector.notEqual("cm-0001") })).toBe(399)
+          // Every namespace.
+          const everywhere = yield* Client.list(core.ConfigMap, {
+            namespace: "*",
+            fields: { "metadata.namespace": ns }
+          }).pipe(Stream.runCount)
+          expect(everywhere).toBe(1200)
+          const bad = yield* Effect.flip(
+            Client.list(core.ConfigMap, { labels: { "bad key!": "x" } }).pipe(Stream.runCount)
+          )
+          expect(bad._tag).toBe("SelectorError")
+        })
+      ),
+    120_000
+  )
+
+  it.live("status and scale sub-resources; eviction", () =>
+    withNamespace(() =>
+      Effect.gen(function* () {
+        yield* Client.create(apps.Deployment, deployment("scaled", 2))
+        const scale = yield* Client.getScale(apps.Deployment, "scaled")
+        expect(scale).toMatchObject({ kind: "Scale", spec: { replicas: 2 } })
+        const three = yield* Client.replaceScale(apps.Deployment, "scaled", {
+          ...scale,
+          spec: { replicas: 3 }
+        })
+        expect(three.spec?.replicas).toBe(3)
+        const five = yield* Client.patchScale(apps.Deployment, "scaled", { spec: { replicas: 5 } })
+        expect(five.spec?.replicas).toBe(5)
+        expect((yield* Client.get(apps.Deployment, "scaled")).spec?.replicas).toBe(5)
+
+        const d = yield* Client.get(apps.Deployment, "scaled")
+        const withStatus = yield* Client.replaceStatus(apps.Deployment, {
+          ...d,
+          status: { replicas: 5, readyReplicas: 4 }
+        })
+        expect(withStatus.status?.readyReplicas).toBe(4)
+        const patched = yield* Client.patchStatus(
+          apps.Deployment,
+          "scaled",
+          { status: { readyReplicas: 5 } },
+          { patchType: "merge" }
+        )
+        expect(patched.status?.readyReplicas).toBe(5)
+        expect((yield* Client.getStatus(apps.Deployment, "scaled")).status?.readyReplicas).toBe(5)
+
+        yield* Client.create(core.Pod, {
+          apiVersion: "v1",
+          kind: "Pod",
+          metadata: { name: "victim" },
+          spec: { containers: [{ name: "c", image: "busybox" }] }
+        })
+        yield* Client.evict(core.Pod, "victim")
+        const after = yield* Client.getOption(core.Pod, "victim")
+        expect(Option.isNone(after) || after.value.metadata?.deletionTimestamp !== undefined).toBe(true)
+      })
+    )
+  )
+
+  it.live("custom kinds take the verbs too (merge patch by default)", () =>
+    Effect.gen(function* () {
+      const Widget = Resource.namespaced({
+        group: "example.com",
+        version: "v1",
+        kind: "Gadget",
+        plural: "gadgets"
+      })
+      // No CRD: the server says NotFound for the kind, typed.
+      const error = yield* Effect.flip(Client.get(Widget, "x"))
+      expect(error).toMatchObject({ _tag: "ApiError", code: 404 })
+    }).pipe(Effect.provide(inNamespace("default")))
+  )
+})
+
+// Type-level: a wrong sub-resource pairing does not compile.
+export const typeChecks = () => {
+  // @ts-expect-error ConfigMap has no scale sub-resource
+  Client.getScale(core.ConfigMap, "x")
+  // @ts-expect-error ConfigMap has no status sub-resource
+  Client.getStatus(core.ConfigMap, "x")
+  // @ts-expect-error only pods can be evicted
+  Client.evict(apps.Deployment, "x")
+  return Layer.empty
+}
