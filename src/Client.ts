@@ -273,7 +273,23 @@ const ListEnvelope = Schema.Struct({
   items: Schema.NullOr(Schema.Array(Schema.Unknown))
 })
 
-const pages = <A extends Resource.KubeObject, N extends boolean, S extends string, I>(
+/**
+ * Lists page by page: each element is a page of at most `chunkSize` objects with the list's
+ * `resourceVersion` (the same on every page: the snapshot the first page was read at).
+ *
+ * @example
+ * ```ts
+ * import { Stream } from "effect"
+ * import { Client } from "effect-kube"
+ * import { ConfigMap } from "effect-kube/models/core/v1"
+ *
+ * const sizes = Client.listPages(ConfigMap, { chunkSize: 100 }).pipe(Stream.map((page) => page.items.length))
+ * ```
+ *
+ * @since 0.1.0
+ * @category reading
+ */
+export const listPages = <A extends Resource.KubeObject, N extends boolean, S extends string, I>(
   resource: Resource.Resource<A, N, S, I>,
   options: ListOptions
 ): Stream.Stream<ListResult<A>, ClientError, Requirements> =>
@@ -337,7 +353,7 @@ export const list = <A extends Resource.KubeObject, N extends boolean, S extends
   resource: Resource.Resource<A, N, S, I>,
   options: ListOptions = {}
 ): Stream.Stream<A, ClientError, Requirements> =>
-  pages(resource, options).pipe(Stream.mapConcat((page) => page.items))
+  listPages(resource, options).pipe(Stream.mapConcat((page) => page.items))
 
 /**
  * Lists every object (all pages) with the list's `resourceVersion`, the point to watch from.
@@ -358,11 +374,15 @@ export const listAll = <A extends Resource.KubeObject, N extends boolean, S exte
   resource: Resource.Resource<A, N, S, I>,
   options: ListOptions = {}
 ): Effect.Effect<ListResult<A>, ClientError, Requirements> =>
-  Stream.runFold(pages(resource, options), { items: Chunk.empty<A>(), resourceVersion: "" }, (acc, page) => ({
-    items: Chunk.appendAll(acc.items, Chunk.unsafeFromArray(page.items)),
-    // The version of a paged list is the first page's: every page is read at that snapshot.
-    resourceVersion: acc.resourceVersion === "" ? page.resourceVersion : acc.resourceVersion
-  })).pipe(
+  Stream.runFold(
+    listPages(resource, options),
+    { items: Chunk.empty<A>(), resourceVersion: "" },
+    (acc, page) => ({
+      items: Chunk.appendAll(acc.items, Chunk.unsafeFromArray(page.items)),
+      // The version of a paged list is the first page's: every page is read at that snapshot.
+      resourceVersion: acc.resourceVersion === "" ? page.resourceVersion : acc.resourceVersion
+    })
+  ).pipe(
     Effect.map((acc) => ({ items: Chunk.toReadonlyArray(acc.items), resourceVersion: acc.resourceVersion }))
   )
 

@@ -30,3 +30,5 @@ export * as Registry from "./Registry.js"
 export * as Resource from "./Resource.js"
 /** @since 0.1.0 */
 export * as Selector from "./Selector.js"
+/** @since 0.1.0 */
+export * as Watch from "./Watch.js"

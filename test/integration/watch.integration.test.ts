@@ -1,0 +1,126 @@
+import { describe, expect, it } from "@effect/vitest"
+import { Chunk, Effect, Fiber, Stream } from "effect"
+import { inject } from "vitest"
+import { Client, KubeConfig, Watch } from "../../src/index.js"
+import * as core from "../../src/models/core/v1.js"
+import { NodeKube } from "../../src/node/index.js"
+
+const env = inject("envtest")
+const unique = (prefix: string) => `${prefix}-${Math.random().toString(36).slice(2, 8)}`
+
+const inFreshNamespace = <A, E>(body: (ns: string) => Effect.Effect<A, E, Client.Requirements>) => {
+  const ns = unique("watch")
+  return Client.create(core.Namespace, { apiVersion: "v1", kind: "Namespace", metadata: { name: ns } }).pipe(
+    Effect.zipRight(body(ns)),
+    Effect.provide(
+      NodeKube.layer({
+        config: KubeConfig.fromFile(env.kubeconfigs["admin-token"]).pipe(
+          KubeConfig.withDefaults({ namespace: ns })
+        )
+      })
+    )
+  )
+}
+
+const cm = (name: string, data: Record<string, string> = {}): core.ConfigMap => ({
+  apiVersion: "v1",
+  kind: "ConfigMap",
+  metadata: { name },
+  data
+})
+
+const describeEvent = (e: Watch.WatchEvent<core.ConfigMap>) =>
+  e.type === "BOOKMARK"
+    ? "BOOKMARK"
+    : `${e.type} ${e.object.metadata?.name} ${JSON.stringify(e.object.data ?? {})}`
+
+describe("watch against the real apiserver", () => {
+  it.live("events arrive in order, typed", () =>
+    inFreshNamespace(() =>
+      Effect.gen(function* () {
+        const { resourceVersion } = yield* Client.listAll(core.ConfigMap)
+        const fiber = yield* Watch.watch(core.ConfigMap, { resourceVersion }).pipe(
+          Stream.filter((e) => e.type !== "BOOKMARK"),
+          Stream.take(4),
+          Stream.runCollect,
+          Effect.fork
+        )
+        yield* Client.create(core.ConfigMap, cm("a", { v: "1" }))
+        yield* Client.patch(core.ConfigMap, "a", { data: { v: "2" } })
+        yield* Client.create(core.ConfigMap, cm("b"))
+        yield* Client.delete(core.ConfigMap, "a")
+        const events = Chunk.toReadonlyArray(yield* Fiber.join(fiber)).map(describeEvent)
+        expect(events).toEqual([
+          'ADDED a {"v":"1"}',
+          'MODIFIED a {"v":"2"}',
+          "ADDED b {}",
+          'DELETED a {"v":"2"}'
+        ])
+      })
+    )
+  )
+
+  it.live("without a version: the current objects first, then changes", () =>
+    inFreshNamespace(() =>
+      Effect.gen(function* () {
+        yield* Client.create(core.ConfigMap, cm("existing"))
+        const fiber = yield* Watch.watch(core.ConfigMap).pipe(
+          Stream.filter((e) => e.type !== "BOOKMARK"),
+          Stream.take(2),
+          Stream.runCollect,
+          Effect.fork
+        )
+        yield* Effect.sleep("300 millis")
+        yield* Client.create(core.ConfigMap, cm("new"))
+        const events = Chunk.toReadonlyArray(yield* Fiber.join(fiber)).map(describeEvent)
+        expect(events).toEqual(["ADDED existing {}", "ADDED new {}"])
+      })
+    )
+  )
+
+  it.live(
+    "resumes after the server closes the watch (timeoutSeconds), losing and repeating nothing",
+    () =>
+      inFreshNamespace(() =>
+        Effect.gen(function* () {
+          const { resourceVersion } = yield* Client.listAll(core.ConfigMap)
+          const fiber = yield* Watch.watch(core.ConfigMap, { resourceVersion, serverTimeout: 1 }).pipe(
+            Stream.filter((e) => e.type !== "BOOKMARK"),
+            Stream.take(4),
+            Stream.runCollect,
+            Effect.fork
+          )
+          for (const name of ["one", "two", "three", "four"]) {
+            yield* Client.create(core.ConfigMap, cm(name))
+            // Across several server-side closes (each connection lasts one second).
+            yield* Effect.sleep("700 millis")
+          }
+          const events = Chunk.toReadonlyArray(yield* Fiber.join(fiber)).map(describeEvent)
+          expect(events).toEqual(["ADDED one {}", "ADDED two {}", "ADDED three {}", "ADDED four {}"])
+        })
+      ),
+    30_000
+  )
+
+  it.live("watcher: initial state, then changes; watching one object by name", () =>
+    inFreshNamespace(() =>
+      Effect.gen(function* () {
+        yield* Client.create(core.ConfigMap, cm("x"))
+        yield* Client.create(core.ConfigMap, cm("y"))
+        const fiber = yield* Watch.watcher(core.ConfigMap, { name: "x" }).pipe(
+          Stream.take(5),
+          Stream.runCollect,
+          Effect.fork
+        )
+        yield* Effect.sleep("300 millis")
+        yield* Client.patch(core.ConfigMap, "y", { data: { ignored: "1" } })
+        yield* Client.patch(core.ConfigMap, "x", { data: { seen: "1" } })
+        yield* Client.delete(core.ConfigMap, "x")
+        const events = Chunk.toReadonlyArray(yield* Fiber.join(fiber)).map((e) =>
+          e._tag === "Init" || e._tag === "InitDone" ? e._tag : `${e._tag} ${e.object.metadata?.name}`
+        )
+        expect(events).toEqual(["Init", "InitApply x", "InitDone", "Apply x", "Delete x"])
+      })
+    )
+  )
+})
