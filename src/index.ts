@@ -11,6 +11,8 @@ export * as Client from "./Client.js"
 /** @since 0.1.0 */
 export * as Codec from "./Codec.js"
 /** @since 0.1.0 */
+export * as Conditions from "./Conditions.js"
+/** @since 0.1.0 */
 export * as ConfigError from "./ConfigError.js"
 /** @since 0.1.0 */
 export * as ExecCredential from "./ExecCredential.js"
@@ -30,5 +32,7 @@ export * as Registry from "./Registry.js"
 export * as Resource from "./Resource.js"
 /** @since 0.1.0 */
 export * as Selector from "./Selector.js"
+/** @since 0.1.0 */
+export * as Wait from "./Wait.js"
 /** @since 0.1.0 */
 export * as Watch from "./Watch.js"

@@ -1,0 +1,180 @@
+/**
+ * Ready-made predicates for `Wait.until` (kube-rs's `conditions`), and combinators.
+ *
+ * @since 0.1.0
+ */
+import { Option } from "effect"
+import type { CustomResourceDefinition } from "./models/apiextensions/v1.js"
+import type { Deployment } from "./models/apps/v1.js"
+import type { Job } from "./models/batch/v1.js"
+import type { Pod } from "./models/core/v1.js"
+import { type Condition, conditionsOf } from "./Wait.js"
+
+const hasTrue = (object: unknown, type: string) =>
+  conditionsOf(object).some((c) => c.type === type && c.status === "True")
+
+/**
+ * The object does not exist (deleted, or never created).
+ *
+ * @example
+ * ```ts
+ * import { Conditions, Wait } from "effect-kube"
+ * import { ConfigMap } from "effect-kube/models/core/v1"
+ *
+ * const gone = Wait.until(ConfigMap, "settings", Conditions.deleted)
+ * ```
+ *
+ * @since 0.1.0
+ * @category conditions
+ */
+export const deleted = <A>(object: Option.Option<A>): boolean => Option.isNone(object)
+
+/**
+ * The pod's phase is `Running`.
+ *
+ * @example
+ * ```ts
+ * import { Conditions, Wait } from "effect-kube"
+ * import { Pod } from "effect-kube/models/core/v1"
+ *
+ * const running = Wait.until(Pod, "web", Conditions.podRunning)
+ * ```
+ *
+ * @since 0.1.0
+ * @category conditions
+ */
+export const podRunning: Condition<Pod> = (pod) => Option.exists(pod, (p) => p.status?.phase === "Running")
+
+/**
+ * The job has a `Complete` condition that is true.
+ *
+ * @example
+ * ```ts
+ * import { Conditions, Wait } from "effect-kube"
+ * import { Job } from "effect-kube/models/batch/v1"
+ *
+ * const done = Wait.until(Job, "migrate", Conditions.jobCompleted)
+ * ```
+ *
+ * @since 0.1.0
+ * @category conditions
+ */
+export const jobCompleted: Condition<Job> = (job) => Option.exists(job, (j) => hasTrue(j, "Complete"))
+
+/**
+ * The deployment's rollout is complete: the controller observed the latest generation and every
+ * replica is updated and available.
+ *
+ * @example
+ * ```ts
+ * import { Conditions, Wait } from "effect-kube"
+ * import { Deployment } from "effect-kube/models/apps/v1"
+ *
+ * const rolledOut = Wait.until(Deployment, "web", Conditions.deploymentRolledOut, { timeout: "5 minutes" })
+ * ```
+ *
+ * @since 0.1.0
+ * @category conditions
+ */
+export const deploymentRolledOut: Condition<Deployment> = (deployment) =>
+  Option.exists(deployment, (d) => {
+    const want = d.spec?.replicas ?? 1
+    const s = d.status
+    return (
+      s !== undefined &&
+      (s.observedGeneration ?? 0) >= (d.metadata?.generation ?? 0) &&
+      (s.updatedReplicas ?? 0) === want &&
+      (s.availableReplicas ?? 0) === want &&
+      (s.replicas ?? 0) === want
+    )
+  })
+
+/**
+ * The CRD is `Established`: its kind can be used.
+ *
+ * @example
+ * ```ts
+ * import { Conditions, Wait } from "effect-kube"
+ * import { CustomResourceDefinition } from "effect-kube/models/apiextensions/v1"
+ *
+ * const ready = Wait.until(CustomResourceDefinition, "widgets.example.com", Conditions.crdEstablished)
+ * ```
+ *
+ * @since 0.1.0
+ * @category conditions
+ */
+export const crdEstablished: Condition<CustomResourceDefinition> = (crd) =>
+  Option.exists(crd, (c) => hasTrue(c, "Established"))
+
+/**
+ * A condition of the given type is `"True"` (any kind with `status.conditions`).
+ *
+ * @example
+ * ```ts
+ * import { Conditions, Wait } from "effect-kube"
+ * import { Node } from "effect-kube/models/core/v1"
+ *
+ * const ready = Wait.until(Node, "worker-1", Conditions.hasCondition("Ready"))
+ * ```
+ *
+ * @since 0.1.0
+ * @category conditions
+ */
+export const hasCondition =
+  (type: string) =>
+  <A>(object: Option.Option<A>): boolean =>
+    Option.exists(object, (o) => hasTrue(o, type))
+
+/**
+ * Both conditions hold.
+ *
+ * @example
+ * ```ts
+ * import { Conditions } from "effect-kube"
+ *
+ * const readyAndRunning = Conditions.and(Conditions.podRunning, Conditions.hasCondition("Ready"))
+ * ```
+ *
+ * @since 0.1.0
+ * @category combinators
+ */
+export const and =
+  <A>(...conditions: ReadonlyArray<Condition<A>>): Condition<A> =>
+  (object) =>
+    conditions.every((c) => c(object))
+
+/**
+ * One of the conditions holds.
+ *
+ * @example
+ * ```ts
+ * import { Conditions } from "effect-kube"
+ *
+ * const finished = Conditions.or(Conditions.hasCondition("Complete"), Conditions.hasCondition("Failed"))
+ * ```
+ *
+ * @since 0.1.0
+ * @category combinators
+ */
+export const or =
+  <A>(...conditions: ReadonlyArray<Condition<A>>): Condition<A> =>
+  (object) =>
+    conditions.some((c) => c(object))
+
+/**
+ * The condition does not hold.
+ *
+ * @example
+ * ```ts
+ * import { Conditions } from "effect-kube"
+ *
+ * const exists = Conditions.not(Conditions.deleted)
+ * ```
+ *
+ * @since 0.1.0
+ * @category combinators
+ */
+export const not =
+  <A>(condition: Condition<A>): Condition<A> =>
+  (object) =>
+    !condition(object)

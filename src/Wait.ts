@@ -1,0 +1,277 @@
+/**
+ * Waiting for an object to reach a state: `forCondition` (lightkube's `wait`: condition types to
+ * wait for and to fail on), and `until` with a predicate (kube-rs's `await_condition`), with the
+ * ready-made predicates of `Conditions`. Built on the watcher, so it survives reconnects.
+ *
+ * @since 0.1.0
+ */
+import { Data, Duration, Effect, Option, Stream } from "effect"
+import type * as Client from "./Client.js"
+import type * as Resource from "./Resource.js"
+import * as Watch from "./Watch.js"
+
+/**
+ * The object was deleted while waiting for it.
+ *
+ * @example
+ * ```ts
+ * import { Wait } from "effect-kube"
+ *
+ * const error = new Wait.ObjectDeleted({ kind: "Pod", name: "web" })
+ * ```
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class ObjectDeleted extends Data.TaggedError("ObjectDeleted")<{
+  readonly kind: string
+  readonly name: string
+  readonly namespace?: string | undefined
+}> {
+  override get message(): string {
+    return `${this.kind} ${this.namespace !== undefined ? `${this.namespace}/` : ""}${this.name} was deleted while waiting`
+  }
+}
+
+/**
+ * A condition listed in `raiseFor` became true; `conditions` are the failing ones, with their
+ * messages.
+ *
+ * @example
+ * ```ts
+ * import { Wait } from "effect-kube"
+ *
+ * const error = new Wait.ConditionError({ kind: "Job", name: "once", conditions: [{ type: "Failed", message: "BackoffLimitExceeded" }] })
+ * ```
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class ConditionError extends Data.TaggedError("ConditionError")<{
+  readonly kind: string
+  readonly name: string
+  readonly conditions: ReadonlyArray<{
+    readonly type: string
+    readonly reason?: string
+    readonly message?: string
+  }>
+}> {
+  override get message(): string {
+    return `${this.kind} ${this.name}: ${this.conditions
+      .map(
+        (c) =>
+          `${c.type}${c.reason !== undefined ? ` (${c.reason})` : ""}${c.message !== undefined ? `: ${c.message}` : ""}`
+      )
+      .join("; ")}`
+  }
+}
+
+/**
+ * The object did not reach the state in time.
+ *
+ * @example
+ * ```ts
+ * import { Wait } from "effect-kube"
+ *
+ * const error = new Wait.WaitTimeout({ kind: "Deployment", name: "web", timeout: "1 minute" })
+ * ```
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class WaitTimeout extends Data.TaggedError("WaitTimeout")<{
+  readonly kind: string
+  readonly name: string
+  readonly timeout: Duration.DurationInput
+}> {
+  override get message(): string {
+    return `${this.kind} ${this.name} did not reach the state within ${Duration.format(Duration.decode(this.timeout))}`
+  }
+}
+
+/**
+ * A predicate on the object, `Option.none()` when it does not exist.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type Condition<A> = (object: Option.Option<A>) => boolean
+
+/**
+ * Options of the waits.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface WaitOptions {
+  readonly namespace?: string | undefined
+  /** Default: no limit. */
+  readonly timeout?: Duration.DurationInput | undefined
+}
+
+interface StatusCondition {
+  readonly type: string
+  readonly status: string
+  readonly reason?: string
+  readonly message?: string
+}
+
+const isRecord = (u: unknown): u is { readonly [key: string]: unknown } =>
+  typeof u === "object" && u !== null && !Array.isArray(u)
+
+/**
+ * The `status.conditions` of an object, whatever its kind.
+ *
+ * @example
+ * ```ts
+ * import { Wait } from "effect-kube"
+ *
+ * Wait.conditionsOf({ status: { conditions: [{ type: "Ready", status: "True" }] } })
+ * // [{ type: "Ready", status: "True" }]
+ * ```
+ *
+ * @since 0.1.0
+ * @category conditions
+ */
+export const conditionsOf = (object: unknown): ReadonlyArray<StatusCondition> => {
+  if (!isRecord(object) || !isRecord(object.status) || !Array.isArray(object.status.conditions)) return []
+  const out: Array<StatusCondition> = []
+  for (const c of object.status.conditions) {
+    if (!isRecord(c) || typeof c.type !== "string" || typeof c.status !== "string") continue
+    out.push({
+      type: c.type,
+      status: c.status,
+      ...(typeof c.reason === "string" ? { reason: c.reason } : {}),
+      ...(typeof c.message === "string" ? { message: c.message } : {})
+    })
+  }
+  return out
+}
+
+const watchOne = <A extends Resource.KubeObject, N extends boolean, S extends string, I>(
+  resource: Resource.Resource<A, N, S, I>,
+  name: string,
+  options: WaitOptions
+) =>
+  Watch.watcher(resource, {
+    name,
+    ...(options.namespace !== undefined ? { namespace: options.namespace } : {})
+  }).pipe(
+    Stream.mapAccum({ current: Option.none<A>(), ready: false, existed: false }, (state, event) => {
+      const next =
+        event._tag === "Init"
+          ? { current: Option.none<A>(), ready: false, existed: state.existed }
+          : event._tag === "InitApply" || event._tag === "Apply"
+            ? { current: Option.some(event.object), ready: state.ready, existed: true }
+            : event._tag === "Delete"
+              ? { current: Option.none<A>(), ready: state.ready, existed: state.existed }
+              : { ...state, ready: true }
+      return [next, { ...next, deleted: event._tag === "Delete" }] as const
+    }),
+    // Judge only a complete state: after the initial list, and at each change.
+    Stream.filter((s) => s.ready)
+  )
+
+const withTimeout =
+  (kind: string, name: string, timeout: Duration.DurationInput | undefined) =>
+  <A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E | WaitTimeout, R> =>
+    timeout === undefined
+      ? effect
+      : Effect.timeoutFail(effect, {
+          duration: timeout,
+          onTimeout: () => new WaitTimeout({ kind, name, timeout })
+        })
+
+/**
+ * Waits until a predicate holds for the object (`Option.none()`: it does not exist), and returns
+ * the object (none when the predicate accepted its absence).
+ *
+ * @example
+ * ```ts
+ * import { Wait, Conditions } from "effect-kube"
+ * import { Pod } from "effect-kube/models/core/v1"
+ *
+ * const running = Wait.until(Pod, "web", Conditions.podRunning, { namespace: "apps", timeout: "2 minutes" })
+ * const gone = Wait.until(Pod, "web", Conditions.deleted)
+ * ```
+ *
+ * @since 0.1.0
+ * @category waiting
+ */
+export const until = <A extends Resource.KubeObject, N extends boolean, S extends string, I>(
+  resource: Resource.Resource<A, N, S, I>,
+  name: string,
+  condition: Condition<A>,
+  options: WaitOptions = {}
+): Effect.Effect<Option.Option<A>, Watch.WatchError | WaitTimeout, Client.Requirements> =>
+  watchOne(resource, name, options).pipe(
+    Stream.filter((s) => condition(s.current)),
+    Stream.runHead,
+    Effect.flatMap(
+      Option.match({
+        onNone: () => Effect.dieMessage("the watch of a wait ended"),
+        onSome: (s) => Effect.succeed(s.current)
+      })
+    ),
+    withTimeout(resource.kind, name, options.timeout)
+  )
+
+/**
+ * Options of {@link forCondition}.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface ForConditionOptions extends WaitOptions {
+  /** Succeed when a condition of one of these types is `"True"`. */
+  readonly for: ReadonlyArray<string>
+  /** Fail with `ConditionError` when a condition of one of these types is `"True"`. */
+  readonly raiseFor?: ReadonlyArray<string> | undefined
+}
+
+/**
+ * lightkube's `wait`: succeeds with the object when a condition of a type in `for` is `"True"`,
+ * fails with `ConditionError` for `raiseFor`, with `ObjectDeleted` if the object is deleted while
+ * waiting. An object that does not exist yet is waited for.
+ *
+ * @example
+ * ```ts
+ * import { Wait } from "effect-kube"
+ * import { Job } from "effect-kube/models/batch/v1"
+ *
+ * const done = Wait.forCondition(Job, "migrate", { for: ["Complete"], raiseFor: ["Failed"], timeout: "10 minutes" })
+ * ```
+ *
+ * @since 0.1.0
+ * @category waiting
+ */
+export const forCondition = <A extends Resource.KubeObject, N extends boolean, S extends string, I>(
+  resource: Resource.Resource<A, N, S, I>,
+  name: string,
+  options: ForConditionOptions
+): Effect.Effect<A, Watch.WatchError | WaitTimeout | ObjectDeleted | ConditionError, Client.Requirements> =>
+  watchOne(resource, name, options).pipe(
+    Stream.mapEffect((s): Effect.Effect<Option.Option<A>, ObjectDeleted | ConditionError> => {
+      if (s.deleted) {
+        return Effect.fail(new ObjectDeleted({ kind: resource.kind, name, namespace: options.namespace }))
+      }
+      if (Option.isNone(s.current)) return Effect.succeed(Option.none<A>())
+      const conditions = conditionsOf(s.current.value)
+      const failing = conditions.filter(
+        (c) => c.status === "True" && (options.raiseFor ?? []).includes(c.type)
+      )
+      if (failing.length > 0)
+        return Effect.fail(new ConditionError({ kind: resource.kind, name, conditions: failing }))
+      return Effect.succeed(
+        conditions.some((c) => c.status === "True" && options.for.includes(c.type))
+          ? s.current
+          : Option.none<A>()
+      )
+    }),
+    Stream.filterMap((o) => o),
+    Stream.runHead,
+    Effect.flatMap(
+      Option.match({ onNone: () => Effect.dieMessage("the watch of a wait ended"), onSome: Effect.succeed })
+    ),
+    withTimeout(resource.kind, name, options.timeout)
+  )

@@ -1,0 +1,149 @@
+import { describe, expect, it } from "@effect/vitest"
+import { Effect, Fiber, Option } from "effect"
+import { inject } from "vitest"
+import { Client, Conditions, KubeConfig, Wait } from "../../src/index.js"
+import * as batch from "../../src/models/batch/v1.js"
+import * as core from "../../src/models/core/v1.js"
+import { NodeKube } from "../../src/node/index.js"
+
+const env = inject("envtest")
+const unique = (prefix: string) => `${prefix}-${Math.random().toString(36).slice(2, 8)}`
+
+const inFreshNamespace = <A, E>(body: (ns: string) => Effect.Effect<A, E, Client.Requirements>) => {
+  const ns = unique("wait")
+  return Client.create(core.Namespace, { apiVersion: "v1", kind: "Namespace", metadata: { name: ns } }).pipe(
+    Effect.zipRight(body(ns)),
+    Effect.provide(
+      NodeKube.layer({
+        config: KubeConfig.fromFile(env.kubeconfigs["admin-token"]).pipe(
+          KubeConfig.withDefaults({ namespace: ns })
+        )
+      })
+    )
+  )
+}
+
+const pod = (name: string): core.Pod => ({
+  apiVersion: "v1",
+  kind: "Pod",
+  metadata: { name },
+  spec: { containers: [{ name: "c", image: "busybox" }] }
+})
+
+const settle = Effect.sleep("300 millis")
+
+describe("wait against the real apiserver", () => {
+  it.live("forCondition: a condition set through the status sub-resource", () =>
+    inFreshNamespace(() =>
+      Effect.gen(function* () {
+        yield* Client.create(core.Pod, pod("p"))
+        const waiting = yield* Effect.fork(
+          Wait.forCondition(core.Pod, "p", { for: ["Ready"], timeout: "30 seconds" })
+        )
+        yield* settle
+        yield* Client.patchStatus(core.Pod, "p", {
+          status: { conditions: [{ type: "Ready", status: "False" }] }
+        })
+        yield* settle
+        expect(yield* Fiber.poll(waiting)).toEqual(Option.none())
+        yield* Client.patchStatus(core.Pod, "p", {
+          status: { conditions: [{ type: "Ready", status: "True" }] }
+        })
+        const ready = yield* Fiber.join(waiting)
+        expect(ready.status?.conditions?.[0]).toMatchObject({ type: "Ready", status: "True" })
+      })
+    )
+  )
+
+  it.live("forCondition: raiseFor fails with ConditionError and the condition's message", () =>
+    inFreshNamespace(() =>
+      Effect.gen(function* () {
+        yield* Client.create(batch.Job, {
+          apiVersion: "batch/v1",
+          kind: "Job",
+          metadata: { name: "j" },
+          spec: {
+            template: { spec: { restartPolicy: "Never", containers: [{ name: "c", image: "busybox" }] } }
+          }
+        })
+        const waiting = yield* Effect.fork(
+          Wait.forCondition(batch.Job, "j", { for: ["Complete"], raiseFor: ["Failed"] }).pipe(Effect.flip)
+        )
+        yield* settle
+        yield* Client.patchStatus(
+          batch.Job,
+          "j",
+          {
+            status: {
+              conditions: [
+                {
+                  type: "Failed",
+                  status: "True",
+                  reason: "BackoffLimitExceeded",
+                  message: "Job has reached the specified backoff limit"
+                }
+              ]
+            }
+          },
+          { patchType: "merge" }
+        )
+        const error = yield* Fiber.join(waiting)
+        expect(error).toMatchObject({ _tag: "ConditionError", kind: "Job", name: "j" })
+        expect(error.message).toContain("backoff limit")
+      })
+    )
+  )
+
+  it.live("forCondition: ObjectDeleted when the object goes away", () =>
+    inFreshNamespace(() =>
+      Effect.gen(function* () {
+        yield* Client.create(core.Pod, pod("doomed"))
+        const waiting = yield* Effect.fork(
+          Wait.forCondition(core.Pod, "doomed", { for: ["Ready"] }).pipe(Effect.flip)
+        )
+        yield* settle
+        // An unscheduled pod is deleted at once.
+        yield* Client.delete(core.Pod, "doomed", { gracePeriod: 0 })
+        expect(yield* Fiber.join(waiting)).toMatchObject({ _tag: "ObjectDeleted", name: "doomed" })
+      })
+    )
+  )
+
+  it.live("until: predicates, combinators, absence, timeout", () =>
+    inFreshNamespace(() =>
+      Effect.gen(function* () {
+        // Waiting for an object that does not exist yet.
+        const appears = yield* Effect.fork(Wait.until(core.Pod, "later", Conditions.not(Conditions.deleted)))
+        yield* settle
+        yield* Client.create(core.Pod, pod("later"))
+        expect(Option.isSome(yield* Fiber.join(appears))).toBe(true)
+
+        const running = yield* Effect.fork(
+          Wait.until(
+            core.Pod,
+            "later",
+            Conditions.and(Conditions.podRunning, Conditions.hasCondition("Ready"))
+          )
+        )
+        yield* settle
+        yield* Client.patchStatus(core.Pod, "later", { status: { phase: "Running" } })
+        yield* settle
+        expect(yield* Fiber.poll(running)).toEqual(Option.none())
+        yield* Client.patchStatus(core.Pod, "later", {
+          status: { conditions: [{ type: "Ready", status: "True" }] }
+        })
+        expect(Option.map(yield* Fiber.join(running), (p) => p.status?.phase)).toEqual(Option.some("Running"))
+
+        const gone = yield* Effect.fork(Wait.until(core.Pod, "later", Conditions.deleted))
+        yield* settle
+        yield* Client.delete(core.Pod, "later", { gracePeriod: 0 })
+        expect(Option.isNone(yield* Fiber.join(gone))).toBe(true)
+
+        const timeout = yield* Effect.flip(
+          Wait.until(core.Pod, "never", Conditions.podRunning, { timeout: "1 second" })
+        )
+        expect(timeout).toMatchObject({ _tag: "WaitTimeout", name: "never" })
+      })
+    )
+  )
+})
