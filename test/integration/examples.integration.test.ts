@@ -48,3 +48,29 @@ describe("examples/main.ts", () => {
     expect(output).toContain(path.join(dir, "config"))
   })
 })
+
+describe("examples of the verbs, against the test bed", () => {
+  for (const [file, expected] of [
+    ["examples/crud.ts", /deleted: true/],
+    [
+      "examples/apply-yaml.ts",
+      /applied Namespace[\s\S]*applied ConfigMap[\s\S]*applied Deployment[\s\S]*deleted Deployment/
+    ],
+    ["examples/watch.ts", /Init[\s\S]*InitDone[\s\S]*Apply watched-[\s\S]*Delete watched-/],
+    ["examples/wait.ts", /is Ready[\s\S]*is deleted/]
+  ] as const) {
+    it(file, () => {
+      const result = runExample(file, { KUBECONFIG: env.kubeconfigs["admin-cert"] })
+      expect(result.stderr).toBe("")
+      expect(result.status).toBe(0)
+      expect(result.stdout).toMatch(expected)
+    })
+  }
+
+  it("without a cluster they say so and stop", () => {
+    const home = fs.mkdtempSync(path.join(os.tmpdir(), "no-kube-"))
+    const result = runExample("examples/crud.ts", { HOME: home })
+    expect(result.status).toBe(0)
+    expect(result.stdout).toContain("No cluster configured")
+  })
+})
