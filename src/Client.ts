@@ -270,7 +270,8 @@ const ListEnvelope = Schema.Struct({
     }),
     { exact: true }
   ),
-  items: Schema.NullOr(Schema.Array(Schema.Unknown))
+  // Items are checked one by one below (Resource.decodeTrusted), not copied here.
+  items: Schema.NullOr(Schema.declare((u): u is ReadonlyArray<unknown> => Array.isArray(u)))
 })
 
 /**
@@ -300,7 +301,6 @@ export const listPages = <A extends Resource.KubeObject, N extends boolean, S ex
       const selection = yield* selectQuery(options)
       const limit = String(options.chunkSize ?? 500)
       const path = Resource.path(resource, { namespace })
-      const decode = decodeAs(resource)
       const context = yield* Effect.context<Requirements>()
       return Stream.paginateEffect(Option.none<string>(), (token) =>
         Effect.gen(function* () {
@@ -317,7 +317,14 @@ export const listPages = <A extends Resource.KubeObject, N extends boolean, S ex
             }
           })
           const envelope = yield* Schema.decodeUnknown(ListEnvelope)(json)
-          const items = yield* Effect.forEach(envelope.items ?? [], decode)
+          // A plain loop: this runs for every object of every page.
+          const raw = envelope.items ?? []
+          const items: Array<A> = new Array(raw.length)
+          for (let i = 0; i < raw.length; i++) {
+            const decoded = Resource.decodeTrusted(resource, raw[i])
+            if (Either.isLeft(decoded)) return yield* decoded.left
+            items[i] = decoded.right
+          }
           const next = envelope.metadata?.continue
           const page: ListResult<A> = { items, resourceVersion: envelope.metadata?.resourceVersion ?? "" }
           return [

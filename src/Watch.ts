@@ -8,18 +8,7 @@
  * @since 0.1.0
  */
 import { HttpClient, HttpClientRequest } from "@effect/platform"
-import {
-  Data,
-  Duration,
-  Effect,
-  Either,
-  Option,
-  type ParseResult,
-  Ref,
-  Schedule,
-  Schema,
-  Stream
-} from "effect"
+import { Data, Duration, Effect, Either, Option, ParseResult, Ref, Schedule, Schema, Stream } from "effect"
 import * as ApiError from "./ApiError.js"
 import * as Client from "./Client.js"
 import { KubeConfig } from "./KubeConfig.js"
@@ -267,28 +256,44 @@ const toEvent = <A extends Resource.KubeObject, N extends boolean, S extends str
   resource: Resource.Resource<A, N, S, I>,
   line: string,
   url: string
-): Effect.Effect<WatchEvent<A>, ApiError.ApiError | ParseResult.ParseError> =>
-  Effect.gen(function* () {
-    const raw = yield* Schema.decodeUnknown(Schema.parseJson(RawEvent))(line)
-    switch (raw.type) {
-      case "ADDED":
-      case "MODIFIED":
-      case "DELETED": {
-        const object = yield* Either.match(Resource.decodeTrusted(resource, raw.object), {
-          onLeft: Effect.fail,
-          onRight: Effect.succeed
-        })
-        return { type: raw.type, object }
-      }
-      case "BOOKMARK":
-        return { type: "BOOKMARK", resourceVersion: versionOf(raw.object) ?? "" }
-      default: {
-        // ERROR: the object is a Status (410 when the version is too old).
-        const status = ApiError.statusFromBody(500, JSON.stringify(raw.object))
-        return yield* new ApiError.ApiError({ status, method: "GET", url })
-      }
+): Effect.Effect<WatchEvent<A>, ApiError.ApiError | ParseResult.ParseError> => {
+  // A plain JSON.parse and shape check: this runs once per event, on the hot path.
+  let raw: unknown
+  try {
+    raw = JSON.parse(line)
+  } catch (cause) {
+    return Effect.fail(
+      new ParseResult.ParseError({
+        issue: new ParseResult.Type(RawEvent.ast, line, `a watch line is not JSON: ${String(cause)}`)
+      })
+    )
+  }
+  if (!isRecord(raw) || typeof raw.type !== "string") {
+    return Effect.fail(
+      new ParseResult.ParseError({
+        issue: new ParseResult.Type(RawEvent.ast, raw, "a watch event needs a type and an object")
+      })
+    )
+  }
+  switch (raw.type) {
+    case "ADDED":
+    case "MODIFIED":
+    case "DELETED": {
+      const type = raw.type
+      return Either.match(Resource.decodeTrusted(resource, raw.object), {
+        onLeft: Effect.fail,
+        onRight: (object) => Effect.succeed({ type, object })
+      })
     }
-  })
+    case "BOOKMARK":
+      return Effect.succeed({ type: "BOOKMARK", resourceVersion: versionOf(raw.object) ?? "" })
+    default: {
+      // ERROR: the object is a Status (410 when the version is too old).
+      const status = ApiError.statusFromBody(500, JSON.stringify(raw.object))
+      return Effect.fail(new ApiError.ApiError({ status, method: "GET", url }))
+    }
+  }
+}
 
 /**
  * An event of {@link watcher}: the initial state (`Init`, an `InitApply` per object, `InitDone`),

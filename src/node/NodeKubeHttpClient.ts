@@ -33,6 +33,16 @@ export interface Options extends KubeHttpClient.Options {
   readonly http2?: boolean | undefined
   /** Idle keep-alive sockets are closed after this many milliseconds. Default: 4000 (undici's). */
   readonly keepAliveTimeout?: number | undefined
+  /**
+   * Ask for gzip-compressed answers. Default: yes, unless the cluster says `disable-compression`
+   * or its server is on the loopback interface (where compressing costs time and saves nothing).
+   */
+  readonly compression?: boolean | undefined
+}
+
+const isLoopback = (server: string): boolean => {
+  const host = new URL(server).hostname.replace(/^\[|\]$/g, "")
+  return host === "localhost" || host === "::1" || /^127\./.test(host)
 }
 
 interface TlsOptions {
@@ -287,7 +297,8 @@ export const make = (
   Effect.gen(function* () {
     const { dispatcher, sync } = yield* makeDispatcher(config, options)
     const undici = NodeHttpClient.makeUndici(dispatcher)
-    const compress = !config.cluster.disableCompression
+    const compress =
+      !config.cluster.disableCompression && (options.compression ?? !isLoopback(config.cluster.server))
     const transport = HttpClient.mapRequestEffect(undici, (request) =>
       config.credentials.pipe(
         Effect.flatMap(sync),

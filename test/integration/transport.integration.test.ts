@@ -90,7 +90,9 @@ describe("transport against the real apiserver", () => {
       // The apiserver compresses answers over 128 KiB when the client accepts gzip; its OpenAPI
       // document is several MB.
       const compressed = yield* get("/openapi/v2").pipe(
-        Effect.provide(layerFor(KubeConfig.fromFile(env.kubeconfigs["admin-token"])))
+        Effect.provide(
+          NodeKube.layer({ config: KubeConfig.fromFile(env.kubeconfigs["admin-token"]), compression: true })
+        )
       )
       expect(compressed.status).toBe(200)
       expect(compressed.body).toHaveProperty("swagger", "2.0")

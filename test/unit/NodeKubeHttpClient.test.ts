@@ -65,19 +65,26 @@ const gzipServer = (req: http.IncomingMessage, res: http.ServerResponse) => {
 }
 
 describe("NodeKubeHttpClient", () => {
-  it.scoped("asks for gzip and decodes it; disable-compression does not ask", () =>
+  it.scoped("asks for gzip and decodes it; disable-compression and loopback servers do not ask", () =>
     Effect.gen(function* () {
       const srv = yield* server(gzipServer)
-      const client = yield* NodeKubeHttpClient.make(configFor(srv.url))
+      const client = yield* NodeKubeHttpClient.make(configFor(srv.url), { compression: true })
       const body = yield* Effect.flatMap(client.get("/api/v1/configmaps"), (r) => r.json)
       expect(body).toEqual(JSON.parse(big))
       expect(srv.hits[0]?.headers["accept-encoding"]).toBe("gzip")
       expect(srv.hits[0]?.headers.authorization).toBe("Bearer tok")
 
-      const plain = yield* NodeKubeHttpClient.make(configFor(srv.url, { disableCompression: true }))
+      const plain = yield* NodeKubeHttpClient.make(configFor(srv.url, { disableCompression: true }), {
+        compression: true
+      })
       const text = yield* Effect.flatMap(plain.get("/api/v1/configmaps"), (r) => r.text)
       expect(text).toBe(big)
       expect(srv.hits[1]?.headers["accept-encoding"]).toBeUndefined()
+
+      // On loopback compression is off unless asked for.
+      const local = yield* NodeKubeHttpClient.make(configFor(srv.url))
+      yield* Effect.flatMap(local.get("/api/v1/configmaps"), (r) => r.text)
+      expect(srv.hits[2]?.headers["accept-encoding"]).toBeUndefined()
     })
   )
 
