@@ -842,6 +842,31 @@ export const applyStatus = <A extends Resource.KubeObject, N extends boolean, I>
 const isRecord = (u: unknown): u is { readonly [key: string]: unknown } =>
   typeof u === "object" && u !== null && !Array.isArray(u)
 
+/** One call on the `scale` sub-resource of `name`, its answer read as a Scale. */
+const scaleCall = (
+  resource: Resource.ResourceInfo,
+  name: string,
+  options: WriteOptions,
+  call: {
+    readonly method: Method
+    readonly body?: unknown
+    readonly contentType?: string
+    readonly write: boolean
+  }
+): Effect.Effect<Scale, ClientError, Requirements> =>
+  Effect.gen(function* () {
+    const config = yield* KubeConfig
+    const namespace = namespaceOf(resource, config, options.namespace)
+    const json = yield* send({
+      method: call.method,
+      path: Resource.path(resource, { namespace, name, subresource: "scale" }),
+      query: call.write ? writeQuery(config, options) : undefined,
+      body: call.body,
+      contentType: call.contentType
+    })
+    return yield* toScale(json)
+  })
+
 /** The server leaves out apiVersion/kind of a Scale at times: fill them, then validate fully. */
 const toScale = (json: unknown): Effect.Effect<Scale, ParseResult.ParseError> =>
   Schema.decodeUnknown(Autoscaling.Scale)(
@@ -868,15 +893,7 @@ export const getScale = <A extends Resource.KubeObject, N extends boolean, I>(
   name: string,
   options: NamespaceOption = {}
 ): Effect.Effect<Scale, ClientError, Requirements> =>
-  Effect.gen(function* () {
-    const config = yield* KubeConfig
-    const namespace = namespaceOf(resource, config, options.namespace)
-    const json = yield* send({
-      method: "GET",
-      path: Resource.path(resource, { namespace, name, subresource: "scale" })
-    })
-    return yield* toScale(json)
-  })
+  scaleCall(resource, name, options, { method: "GET", write: false })
 
 /**
  * Replaces the `scale` sub-resource.
@@ -901,17 +918,7 @@ export const replaceScale = <A extends Resource.KubeObject, N extends boolean, I
   scale: Scale,
   options: WriteOptions = {}
 ): Effect.Effect<Scale, ClientError, Requirements> =>
-  Effect.gen(function* () {
-    const config = yield* KubeConfig
-    const namespace = namespaceOf(resource, config, options.namespace)
-    const json = yield* send({
-      method: "PUT",
-      path: Resource.path(resource, { namespace, name, subresource: "scale" }),
-      query: writeQuery(config, options),
-      body: scale
-    })
-    return yield* toScale(json)
-  })
+  scaleCall(resource, name, options, { method: "PUT", body: scale, write: true })
 
 /**
  * Patches the `scale` sub-resource (a merge patch by default).
@@ -933,18 +940,11 @@ export const patchScale = <A extends Resource.KubeObject, N extends boolean, I>(
   patchBody: unknown,
   options: PatchOptions = {}
 ): Effect.Effect<Scale, ClientError, Requirements> =>
-  Effect.gen(function* () {
-    const config = yield* KubeConfig
-    const namespace = namespaceOf(resource, config, options.namespace)
-    const patchType = options.patchType ?? "merge"
-    const json = yield* send({
-      method: "PATCH",
-      path: Resource.path(resource, { namespace, name, subresource: "scale" }),
-      query: writeQuery(config, options),
-      body: patchBody,
-      contentType: CONTENT_TYPES[patchType]
-    })
-    return yield* toScale(json)
+  scaleCall(resource, name, options, {
+    method: "PATCH",
+    body: patchBody,
+    contentType: CONTENT_TYPES[options.patchType ?? "merge"],
+    write: true
   })
 
 /**

@@ -1,34 +1,19 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Option, Stream } from "effect"
 import { inject } from "vitest"
-import { Client, KubeConfig, Resource, Selector } from "../../src/index.js"
+import { Client, type KubeConfig, Resource, Selector } from "../../src/index.js"
 import * as apps from "../../src/models/apps/v1.js"
 import * as core from "../../src/models/core/v1.js"
-import { NodeKube } from "../../src/node/index.js"
+import { clientLayer, inFreshNamespace, unique } from "../harness/Namespace.js"
 
 const env = inject("envtest")
-const unique = (prefix: string) => `${prefix}-${Math.random().toString(36).slice(2, 8)}`
-
-/** A client whose default namespace is a fresh namespace of its own. */
-const inNamespace = (namespace: string, defaults: KubeConfig.Defaults = {}) =>
-  NodeKube.layer({
-    config: KubeConfig.fromFile(env.kubeconfigs["admin-cert"]).pipe(
-      KubeConfig.withDefaults({ namespace, ...defaults })
-    )
-  })
+/** A client whose default namespace is the given one. */
+const inNamespace = (namespace: string) => clientLayer(env.kubeconfigs["admin-cert"], { namespace })
 
 const withNamespace = <A, E>(
   body: (namespace: string) => Effect.Effect<A, E, Client.Requirements>,
   defaults: KubeConfig.Defaults = {}
-) => {
-  const namespace = unique("verbs")
-  const layer = inNamespace(namespace, defaults)
-  return Client.create(
-    core.Namespace,
-    { apiVersion: "v1", kind: "Namespace", metadata: { name: namespace } },
-    { dryRun: false }
-  ).pipe(Effect.zipRight(body(namespace)), Effect.provide(layer))
-}
+) => inFreshNamespace(env.kubeconfigs["admin-cert"], "verbs", defaults)(body)
 
 const configMap = (
   name: string,

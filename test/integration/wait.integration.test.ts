@@ -1,27 +1,13 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Fiber, Option } from "effect"
 import { inject } from "vitest"
-import { Client, Conditions, KubeConfig, Wait } from "../../src/index.js"
+import { Client, Conditions, Wait } from "../../src/index.js"
 import * as batch from "../../src/models/batch/v1.js"
 import * as core from "../../src/models/core/v1.js"
-import { NodeKube } from "../../src/node/index.js"
+import { inFreshNamespace as freshNamespace } from "../harness/Namespace.js"
 
 const env = inject("envtest")
-const unique = (prefix: string) => `${prefix}-${Math.random().toString(36).slice(2, 8)}`
-
-const inFreshNamespace = <A, E>(body: (ns: string) => Effect.Effect<A, E, Client.Requirements>) => {
-  const ns = unique("wait")
-  return Client.create(core.Namespace, { apiVersion: "v1", kind: "Namespace", metadata: { name: ns } }).pipe(
-    Effect.zipRight(body(ns)),
-    Effect.provide(
-      NodeKube.layer({
-        config: KubeConfig.fromFile(env.kubeconfigs["admin-token"]).pipe(
-          KubeConfig.withDefaults({ namespace: ns })
-        )
-      })
-    )
-  )
-}
+const inFreshNamespace = freshNamespace(env.kubeconfigs["admin-token"], "wait")
 
 const pod = (name: string): core.Pod => ({
   apiVersion: "v1",

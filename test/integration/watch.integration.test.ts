@@ -1,26 +1,12 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Chunk, Effect, Fiber, Stream } from "effect"
 import { inject } from "vitest"
-import { Client, KubeConfig, Watch } from "../../src/index.js"
+import { Client, Watch } from "../../src/index.js"
 import * as core from "../../src/models/core/v1.js"
-import { NodeKube } from "../../src/node/index.js"
+import { inFreshNamespace as freshNamespace } from "../harness/Namespace.js"
 
 const env = inject("envtest")
-const unique = (prefix: string) => `${prefix}-${Math.random().toString(36).slice(2, 8)}`
-
-const inFreshNamespace = <A, E>(body: (ns: string) => Effect.Effect<A, E, Client.Requirements>) => {
-  const ns = unique("watch")
-  return Client.create(core.Namespace, { apiVersion: "v1", kind: "Namespace", metadata: { name: ns } }).pipe(
-    Effect.zipRight(body(ns)),
-    Effect.provide(
-      NodeKube.layer({
-        config: KubeConfig.fromFile(env.kubeconfigs["admin-token"]).pipe(
-          KubeConfig.withDefaults({ namespace: ns })
-        )
-      })
-    )
-  )
-}
+const inFreshNamespace = freshNamespace(env.kubeconfigs["admin-token"], "watch")
 
 const cm = (name: string, data: Record<string, string> = {}): core.ConfigMap => ({
   apiVersion: "v1",
