@@ -4,7 +4,7 @@
  *   1. list 5,000 ConfigMaps decoded vs bare https GET + JSON.parse (the limit) and vs client-node;
  *   2. 2,000 watch events received and decoded vs client-node's Watch;
  *   3. 1,000 gets at concurrency 50 vs client-node, with the connections each opened;
- *   4. peak memory streaming a 20,000-object list by chunks of 500 vs decoding it whole.
+ *   4. memory retained streaming a 20,000-object list by chunks of 500 vs decoding it whole.
  *
  *   npm run bench:api        (BENCH_RUNS=5 by default)
  */
