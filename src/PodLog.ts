@@ -56,6 +56,12 @@ export interface LogOptions {
 
 const TIMESTAMP = /^(\S+) (.*)$/s
 
+/** An RFC 3339 timestamp with its fraction padded to nanoseconds, so that strings compare as times. */
+const sortable = (time: string): string => {
+  const m = /^(.*T\d\d:\d\d:\d\d)(?:\.(\d+))?(Z|[+-]\d\d:\d\d)$/.exec(time)
+  return m === null ? time : `${m[1]}.${(m[2] ?? "").padEnd(9, "0")}${m[3]}`
+}
+
 /**
  * The default reconnection policy of a resumed follow.
  *
@@ -158,9 +164,16 @@ export const log = (
                 const time = match?.[1]
                 if (resume && time !== undefined) {
                   const current = yield* Ref.get(last)
-                  if (position.time !== undefined && time === position.time && skip > 0) {
-                    skip--
-                    return undefined
+                  const at = sortable(time)
+                  if (position.time !== undefined) {
+                    // The apiserver passes sinceTime on with second precision: the kubelet sends
+                    // again the lines of that second; drop what was already emitted.
+                    const resumeAt = sortable(position.time)
+                    if (at < resumeAt) return undefined
+                    if (at === resumeAt && skip > 0) {
+                      skip--
+                      return undefined
+                    }
                   }
                   yield* Ref.set(last, { time, sameTime: current.time === time ? current.sameTime + 1 : 1 })
                 }

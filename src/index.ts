@@ -23,6 +23,10 @@ export * as KubeConfigFile from "./KubeConfigFile.js"
 /** @since 0.1.0 */
 export * as KubeHttpClient from "./KubeHttpClient.js"
 /** @since 0.1.0 */
+export * as KubeWebSocket from "./KubeWebSocket.js"
+/** @since 0.1.0 */
+export * as PodExec from "./PodExec.js"
+/** @since 0.1.0 */
 export * as PodLog from "./PodLog.js"
 /** @since 0.1.0 */
 export * as Primitives from "./Primitives.js"

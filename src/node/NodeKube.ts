@@ -9,6 +9,7 @@ import { NodeContext } from "@effect/platform-node"
 import { Layer } from "effect"
 import type { ConfigError } from "../ConfigError.js"
 import * as KubeConfig from "../KubeConfig.js"
+import type * as KubeWebSocket from "../KubeWebSocket.js"
 import * as NodeKubeHttpClient from "./NodeKubeHttpClient.js"
 
 /**
@@ -23,7 +24,7 @@ export interface Options extends NodeKubeHttpClient.Options, KubeConfig.Options,
 }
 
 /**
- * `KubeConfig` + `HttpClient` for a Node program.
+ * `KubeConfig` + `HttpClient` (+ `KubeWebSocket` for exec) for a Node program.
  *
  * @example
  * ```ts
@@ -46,7 +47,7 @@ export interface Options extends NodeKubeHttpClient.Options, KubeConfig.Options,
  */
 export const layer = (
   options: Options = {}
-): Layer.Layer<KubeConfig.KubeConfig | HttpClient.HttpClient, ConfigError> => {
+): Layer.Layer<KubeConfig.KubeConfig | HttpClient.HttpClient | KubeWebSocket.KubeWebSocket, ConfigError> => {
   const config =
     options.config ??
     KubeConfig.auto({ ...options, interactive: options.interactive ?? process.stdin.isTTY === true })

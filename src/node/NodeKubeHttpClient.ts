@@ -12,11 +12,25 @@
 import * as Zlib from "node:zlib"
 import { HttpClient, HttpClientError, HttpClientRequest, HttpClientResponse } from "@effect/platform"
 import { NodeHttpClient, NodeStream } from "@effect/platform-node"
-import { Config, Effect, Layer, Option, Redacted, Ref, type Scope, Stream } from "effect"
-import { Agent, type Dispatcher, ProxyAgent, Socks5ProxyAgent } from "undici"
+import {
+  Config,
+  Context,
+  Deferred,
+  Effect,
+  Exit,
+  Layer,
+  Option,
+  Queue,
+  Redacted,
+  Ref,
+  type Scope,
+  Stream
+} from "effect"
+import { Agent, type Dispatcher, ProxyAgent, Socks5ProxyAgent, WebSocket } from "undici"
 import { ConfigError } from "../ConfigError.js"
 import { type Credentials, KubeConfig, type ResolvedConfig } from "../KubeConfig.js"
 import * as KubeHttpClient from "../KubeHttpClient.js"
+import * as KubeWebSocket from "../KubeWebSocket.js"
 
 /**
  * Options of the Node transport.
@@ -294,6 +308,31 @@ export const make = (
   config: ResolvedConfig,
   options: Options = {}
 ): Effect.Effect<HttpClient.HttpClient, ConfigError, Scope.Scope> =>
+  Effect.map(makeWithWebSocket(config, options), (c) => c.http)
+
+/**
+ * The cluster's `HttpClient` and `KubeWebSocket` (exec, attach) over one undici agent.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { KubeConfig } from "effect-kube"
+ * import { NodeKubeHttpClient } from "effect-kube/node"
+ *
+ * const both = Effect.flatMap(KubeConfig.KubeConfig, (config) => NodeKubeHttpClient.makeWithWebSocket(config))
+ * ```
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const makeWithWebSocket = (
+  config: ResolvedConfig,
+  options: Options = {}
+): Effect.Effect<
+  { readonly http: HttpClient.HttpClient; readonly webSocket: KubeWebSocket.Service },
+  ConfigError,
+  Scope.Scope
+> =>
   Effect.gen(function* () {
     const { dispatcher, sync } = yield* makeDispatcher(config, options)
     const undici = NodeHttpClient.makeUndici(dispatcher)
@@ -318,12 +357,108 @@ export const make = (
         )
       )
     )
-    return yield* KubeHttpClient.make(
+    const http = yield* KubeHttpClient.make(
       compress ? HttpClient.transformResponse(transport, Effect.flatMap(gunzip)) : transport,
       config,
       options
     )
+    return { http, webSocket: makeWebSocket(config, options, dispatcher, sync) }
   })
+
+type Item =
+  | { readonly _tag: "data"; readonly data: Uint8Array }
+  | { readonly _tag: "error"; readonly error: KubeWebSocket.WebSocketError }
+  | { readonly _tag: "end" }
+
+const makeWebSocket = (
+  config: ResolvedConfig,
+  options: Options,
+  dispatcher: Dispatcher,
+  sync: (creds: Credentials) => Effect.Effect<void, ConfigError>
+): KubeWebSocket.Service => ({
+  connect: (path, query, protocols) =>
+    Effect.gen(function* () {
+      const fail = (reason: KubeWebSocket.WebSocketError["reason"], detail: string, cause?: unknown) =>
+        new KubeWebSocket.WebSocketError({ reason, detail, cause })
+      const creds = yield* config.credentials.pipe(
+        Effect.tap(sync),
+        Effect.mapError((e) => fail("Connect", `credentials: ${e.message}`, e))
+      )
+      const url = new URL(`${config.cluster.server.replace(/^http/, "ws")}${path}`)
+      for (const [k, v] of query) url.searchParams.append(k, v)
+      const headers: Array<[string, string]> = [
+        ["user-agent", options.userAgent ?? `effect-kube/${KubeHttpClient.VERSION}`]
+      ]
+      if (creds.token !== undefined) headers.push(["authorization", `Bearer ${Redacted.value(creds.token)}`])
+      else if (creds.basic !== undefined) {
+        const raw = `${creds.basic.username}:${Redacted.value(creds.basic.password)}`
+        headers.push(["authorization", `Basic ${Buffer.from(raw).toString("base64")}`])
+      }
+      if (config.impersonate !== undefined) {
+        for (const [name, value] of KubeHttpClient.impersonationHeaders(config.impersonate))
+          headers.push([name, value])
+      }
+      const queue = yield* Queue.unbounded<Item>()
+      const ws = yield* Effect.acquireRelease(
+        Effect.try({
+          try: () => new WebSocket(url, { protocols: [...protocols], dispatcher, headers }),
+          catch: (cause) => fail("Connect", `cannot open ${url.pathname}: ${String(cause)}`, cause)
+        }),
+        (socket) => Effect.sync(() => socket.close())
+      )
+      ws.binaryType = "arraybuffer"
+      ws.addEventListener("message", (event) => {
+        const data = event.data
+        const bytes =
+          data instanceof ArrayBuffer
+            ? new Uint8Array(data)
+            : typeof data === "string"
+              ? new TextEncoder().encode(data)
+              : undefined
+        if (bytes !== undefined) Queue.unsafeOffer(queue, { _tag: "data", data: bytes })
+      })
+      const opened = yield* Deferred.make<void, KubeWebSocket.WebSocketError>()
+      ws.addEventListener("open", () => Deferred.unsafeDone(opened, Exit.void))
+      ws.addEventListener("error", (event) => {
+        const error = fail(
+          "Closed",
+          `WebSocket error on ${url.pathname}: ${"message" in event ? String(event.message) : "unknown"}`
+        )
+        Deferred.unsafeDone(
+          opened,
+          Exit.fail(fail("Connect", `the server refused the WebSocket for ${url.pathname}`))
+        )
+        Queue.unsafeOffer(queue, { _tag: "error", error })
+      })
+      ws.addEventListener("close", (event) => {
+        Deferred.unsafeDone(opened, Exit.fail(fail("Connect", `closed before opening (code ${event.code})`)))
+        Queue.unsafeOffer(
+          queue,
+          event.code === 1000 || event.code === 1005
+            ? { _tag: "end" }
+            : { _tag: "error", error: fail("Closed", `closed with code ${event.code} ${event.reason}`) }
+        )
+        Queue.unsafeOffer(queue, { _tag: "end" })
+      })
+      yield* Deferred.await(opened)
+      const messages: Stream.Stream<Uint8Array, KubeWebSocket.WebSocketError> = Stream.fromQueue(queue).pipe(
+        Stream.takeWhile((item) => item._tag !== "end"),
+        Stream.mapEffect((item) =>
+          item._tag === "data"
+            ? Effect.succeed(item.data)
+            : item._tag === "error"
+              ? Effect.fail(item.error)
+              : Effect.never
+        )
+      )
+      return {
+        protocol: ws.protocol,
+        messages,
+        send: (data: Uint8Array) =>
+          Effect.try({ try: () => ws.send(data), catch: (cause) => fail("Send", String(cause), cause) })
+      }
+    })
+})
 
 /** A gzip-encoded response (the apiserver compresses large bodies when asked) as plain bytes. */
 const gunzip = (
@@ -349,7 +484,7 @@ const gunzip = (
 }
 
 /**
- * The cluster's `HttpClient`, from the `KubeConfig` in context.
+ * The cluster's `HttpClient` and `KubeWebSocket`, from the `KubeConfig` in context.
  *
  * @example
  * ```ts
@@ -367,8 +502,13 @@ const gunzip = (
  * @since 0.1.0
  * @category layers
  */
-export const layer = (options: Options = {}): Layer.Layer<HttpClient.HttpClient, ConfigError, KubeConfig> =>
-  Layer.scoped(
-    HttpClient.HttpClient,
-    Effect.flatMap(KubeConfig, (config) => make(config, options))
+export const layer = (
+  options: Options = {}
+): Layer.Layer<HttpClient.HttpClient | KubeWebSocket.KubeWebSocket, ConfigError, KubeConfig> =>
+  Layer.scopedContext(
+    Effect.flatMap(KubeConfig, (config) => makeWithWebSocket(config, options)).pipe(
+      Effect.map(({ http, webSocket }) =>
+        Context.make(HttpClient.HttpClient, http).pipe(Context.add(KubeWebSocket.KubeWebSocket, webSocket))
+      )
+    )
   )

@@ -8,6 +8,7 @@ import type * as http from "node:http"
 import * as https from "node:https"
 import * as path from "node:path"
 import { Effect } from "effect"
+import { WebSocketServer, type WebSocket as WsSocket } from "ws"
 import { Client } from "../../src/index.js"
 import * as core from "../../src/models/core/v1.js"
 import type { EnvtestInfo } from "./Envtest.js"
@@ -30,7 +31,19 @@ export interface ContainerLog {
   readonly dropFirstFollowAfterMs?: number
 }
 
+export interface ExecRecord {
+  readonly url: URL
+  readonly protocol: string
+  stdin: string
+  stdinClosed: boolean
+  closed: boolean
+}
+
 export interface FakeKubelet {
+  /** Exec sessions received. */
+  readonly execs: Array<ExecRecord>
+  /** The subprotocols this kubelet accepts, by preference (default: v5 then v4). */
+  protocols: ReadonlyArray<string>
   readonly port: number
   readonly nodeName: string
   /** Logs by `namespace/pod/container`. */
@@ -123,7 +136,28 @@ export const start = async (env: EnvtestInfo, nodeName: string): Promise<FakeKub
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", () => resolve()))
   const address = server.address()
   const port = typeof address === "object" && address !== null ? address.port : 0
+  const execs: Array<ExecRecord> = []
+  const self: { protocols: ReadonlyArray<string> } = { protocols: ["v5.channel.k8s.io", "v4.channel.k8s.io"] }
+  const wss = new WebSocketServer({
+    noServer: true,
+    handleProtocols: (offered) => self.protocols.find((p) => offered.has(p)) ?? false
+  })
+  server.on("upgrade", (req, socket, head) => {
+    const url = new URL(req.url ?? "/", "https://kubelet")
+    if (!/^\/exec\//.test(url.pathname)) {
+      socket.destroy()
+      return
+    }
+    wss.handleUpgrade(req, socket, head, (ws) => runExec(ws, url, execs))
+  })
   return {
+    execs,
+    get protocols() {
+      return self.protocols
+    },
+    set protocols(p: ReadonlyArray<string>) {
+      self.protocols = p
+    },
     port,
     nodeName,
     logs,
@@ -131,9 +165,96 @@ export const start = async (env: EnvtestInfo, nodeName: string): Promise<FakeKub
     openFollows: () => follows.size,
     close: () =>
       new Promise<void>((resolve) => {
+        for (const client of wss.clients) client.terminate()
         for (const s of sockets) s.destroy()
         server.close(() => resolve())
       })
+  }
+}
+
+const frame = (channel: number, data: string | Buffer) =>
+  Buffer.concat([Buffer.from([channel]), Buffer.from(data)])
+
+const status = (code: number) =>
+  JSON.stringify(
+    code === 0
+      ? { metadata: {}, status: "Success" }
+      : {
+          metadata: {},
+          status: "Failure",
+          message: `command terminated with non-zero exit code: exit status ${code}`,
+          reason: "NonZeroExitCode",
+          details: { causes: [{ reason: "ExitCode", message: String(code) }] }
+        }
+  )
+
+/**
+ * The fake commands: `print words...`, `stderr text`, `exit code`, `cat` (echo stdin until it is
+ * closed), `big bytes`, `sleep ms`, `mixed` (stdout, stderr, exit 3).
+ */
+const runExec = (ws: WsSocket, url: URL, execs: Array<ExecRecord>) => {
+  const record: ExecRecord = { url, protocol: ws.protocol, stdin: "", stdinClosed: false, closed: false }
+  execs.push(record)
+  const command = url.searchParams.getAll("command")
+  const finish = (code: number) => {
+    if (ws.readyState !== ws.OPEN) return
+    ws.send(frame(3, status(code)))
+    ws.close(1000)
+  }
+  ws.on("close", () => {
+    record.closed = true
+  })
+  ws.on("message", (data: Buffer) => {
+    if (data[0] === 0) {
+      record.stdin += data.subarray(1).toString("utf8")
+      if (command[0] === "cat") ws.send(frame(1, data.subarray(1)))
+    } else if (data[0] === 255 && data[1] === 0) {
+      record.stdinClosed = true
+      if (command[0] === "cat") finish(0)
+    }
+  })
+  switch (command[0]) {
+    case "print":
+      ws.send(frame(1, `${command.slice(1).join(" ")}\n`))
+      finish(0)
+      break
+    case "stderr":
+      ws.send(frame(2, `${command.slice(1).join(" ")}\n`))
+      finish(0)
+      break
+    case "exit":
+      finish(Number(command[1] ?? 0))
+      break
+    case "mixed":
+      ws.send(frame(1, "out\n"))
+      ws.send(frame(2, "err\n"))
+      finish(3)
+      break
+    case "big": {
+      const total = Number(command[1] ?? 0)
+      for (let sent = 0; sent < total; sent += 65536)
+        ws.send(frame(1, Buffer.alloc(Math.min(65536, total - sent), "x")))
+      finish(0)
+      break
+    }
+    case "sleep":
+      setTimeout(() => finish(0), Number(command[1] ?? 0))
+      break
+    case "cat":
+      break
+    default:
+      ws.send(
+        frame(
+          3,
+          JSON.stringify({
+            metadata: {},
+            status: "Failure",
+            message: `executable not found: ${command[0]}`,
+            reason: "InternalError"
+          })
+        )
+      )
+      ws.close(1000)
   }
 }
 

@@ -1,0 +1,311 @@
+/**
+ * Running a command in a pod's container (lightkube's `exec`) over the Kubernetes WebSocket
+ * stream protocol: `v5.channel.k8s.io` (with its stdin close signal) or `v4.channel.k8s.io`,
+ * whichever the server picks. Captures stdout and stderr, feeds stdin from a string, bytes or a
+ * stream, reads the exit code from the status channel.
+ *
+ * @since 0.1.0
+ */
+import { HttpClient, HttpClientRequest } from "@effect/platform"
+import { Chunk, Data, Duration, Effect, Option, Schema, Stream } from "effect"
+import * as ApiError from "./ApiError.js"
+import type * as Client from "./Client.js"
+import { KubeConfig } from "./KubeConfig.js"
+import { KubeWebSocket, type WebSocketError } from "./KubeWebSocket.js"
+import * as Resource from "./Resource.js"
+
+/** The stream protocols this client speaks, in order of preference. */
+const PROTOCOLS = ["v5.channel.k8s.io", "v4.channel.k8s.io"] as const
+
+/** Channel numbers of the stream protocol. */
+const STDIN = 0
+const STDOUT = 1
+const STDERR = 2
+const STATUS = 3
+const CLOSE = 255
+
+/**
+ * The command exited with a non-zero code (with `raiseOnError`).
+ *
+ * @example
+ * ```ts
+ * import { PodExec } from "effect-kube"
+ *
+ * const error = new PodExec.ExecError({ exitCode: 7, stderr: "boom", message: "command terminated with exit code 7" })
+ * ```
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class ExecError extends Data.TaggedError("ExecError")<{
+  readonly exitCode: number
+  readonly stderr: string
+  readonly message: string
+}> {}
+
+/**
+ * The command did not finish within `timeout` (its connection is closed).
+ *
+ * @example
+ * ```ts
+ * import { PodExec } from "effect-kube"
+ *
+ * const error = new PodExec.ExecTimeout({ timeout: "5 seconds" })
+ * ```
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class ExecTimeout extends Data.TaggedError("ExecTimeout")<{
+  readonly timeout: Duration.DurationInput
+}> {
+  override get message(): string {
+    return `exec did not finish within ${Duration.format(Duration.decode(this.timeout))}`
+  }
+}
+
+/**
+ * Options of {@link exec}.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface ExecOptions<D extends boolean = true> {
+  readonly namespace?: string | undefined
+  /** Required when the pod has several containers. */
+  readonly container?: string | undefined
+  /** The command and its arguments (run without a shell, as the container runtime does). */
+  readonly command: ReadonlyArray<string>
+  /** Fed to the command's stdin (then closed, on `v5.channel.k8s.io`). */
+  readonly stdin?: string | Uint8Array | Stream.Stream<Uint8Array> | undefined
+  /** Capture stdout. Default: true. */
+  readonly stdout?: boolean | undefined
+  /** Capture stderr. Default: true (false with a TTY, which merges it into stdout). */
+  readonly stderr?: boolean | undefined
+  readonly tty?: boolean | undefined
+  /** Captured output as strings (default) or as bytes (`false`). */
+  readonly decode?: D | undefined
+  /** A non-zero exit code fails with `ExecError` (with the captured stderr). Default: false. */
+  readonly raiseOnError?: boolean | undefined
+  /** Interrupt and close after this long (`ExecTimeout`). Default: none. */
+  readonly timeout?: Duration.DurationInput | undefined
+}
+
+/**
+ * What a command left: its exit code and its output.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface ExecResult<O> {
+  readonly exitCode: number
+  readonly stdout: O
+  readonly stderr: O
+  /** The subprotocol the server chose. */
+  readonly protocol: string
+}
+
+/**
+ * What exec needs: the KubeConfig, an HttpClient (for error answers) and the WebSocket service.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type Requirements = Client.Requirements | KubeWebSocket
+
+/**
+ * Failures of exec.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export type ExecFailure = ApiError.ApiError | WebSocketError | ExecError | ExecTimeout | Client.ClientError
+
+const StatusMessage = Schema.parseJson(
+  Schema.Struct({
+    status: Schema.optional(Schema.String),
+    message: Schema.optional(Schema.String),
+    reason: Schema.optional(Schema.String),
+    details: Schema.optional(
+      Schema.Struct({
+        causes: Schema.optional(
+          Schema.Array(
+            Schema.Struct({ reason: Schema.optional(Schema.String), message: Schema.optional(Schema.String) })
+          )
+        )
+      })
+    )
+  })
+)
+
+const concat = (chunks: Chunk.Chunk<Uint8Array>): Uint8Array => {
+  const parts = Chunk.toReadonlyArray(chunks)
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0))
+  let offset = 0
+  for (const p of parts) {
+    out.set(p, offset)
+    offset += p.length
+  }
+  return out
+}
+
+const frame = (channel: number, data: Uint8Array): Uint8Array => {
+  const out = new Uint8Array(data.length + 1)
+  out[0] = channel
+  out.set(data, 1)
+  return out
+}
+
+const MAX_FRAME = 32 * 1024
+
+const stdinStream = (stdin: string | Uint8Array | Stream.Stream<Uint8Array>): Stream.Stream<Uint8Array> =>
+  typeof stdin === "string"
+    ? Stream.succeed(new TextEncoder().encode(stdin))
+    : stdin instanceof Uint8Array
+      ? Stream.succeed(stdin)
+      : stdin
+
+/**
+ * Runs a command in a pod and returns its exit code and output.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { PodExec } from "effect-kube"
+ *
+ * const result = PodExec.exec("web-0", { namespace: "apps", command: ["cat"], stdin: "hello", timeout: "30 seconds" })
+ * const checked = PodExec.exec("web-0", { command: ["false"], raiseOnError: true }).pipe(
+ *   Effect.catchTag("ExecError", (e) => Effect.succeed(e.exitCode))
+ * )
+ * ```
+ *
+ * @since 0.1.0
+ * @category exec
+ */
+export function exec(
+  name: string,
+  options: ExecOptions<true>
+): Effect.Effect<ExecResult<string>, ExecFailure, Requirements>
+export function exec(
+  name: string,
+  options: ExecOptions<false>
+): Effect.Effect<ExecResult<Uint8Array>, ExecFailure, Requirements>
+export function exec(
+  name: string,
+  options: ExecOptions<boolean>
+): Effect.Effect<ExecResult<string> | ExecResult<Uint8Array>, ExecFailure, Requirements> {
+  return Effect.gen(function* () {
+    const config = yield* KubeConfig
+    const webSocket = yield* KubeWebSocket
+    const { Pod } = yield* Effect.promise(() => import("./models/core/v1.js"))
+    const namespace = options.namespace ?? config.namespace
+    const path = Resource.path(Pod, { namespace, name, subresource: "exec" })
+    const tty = options.tty === true
+    const wantStdout = options.stdout !== false
+    const wantStderr = options.stderr !== false && !tty
+    const query: Array<readonly [string, string]> = options.command.map((c) => ["command", c] as const)
+    if (options.container !== undefined) query.push(["container", options.container])
+    if (options.stdin !== undefined) query.push(["stdin", "true"])
+    if (wantStdout) query.push(["stdout", "true"])
+    if (wantStderr) query.push(["stderr", "true"])
+    if (tty) query.push(["tty", "true"])
+
+    const run = Effect.scoped(
+      Effect.gen(function* () {
+        const connection = yield* webSocket.connect(path, query, PROTOCOLS).pipe(
+          // A refused upgrade hides the apiserver's Status: ask again without upgrading to read it.
+          Effect.catchTag("WebSocketError", (error) =>
+            error.reason === "Connect"
+              ? Effect.flatMap(explain(path, query), () => Effect.fail(error))
+              : Effect.fail(error)
+          )
+        )
+        if (options.stdin !== undefined) {
+          const v5 = connection.protocol === "v5.channel.k8s.io"
+          yield* stdinStream(options.stdin).pipe(
+            Stream.mapConcat((chunk) => {
+              const frames: Array<Uint8Array> = []
+              for (let i = 0; i < chunk.length; i += MAX_FRAME)
+                frames.push(frame(STDIN, chunk.subarray(i, i + MAX_FRAME)))
+              return frames
+            }),
+            Stream.runForEach(connection.send),
+            Effect.zipRight(v5 ? connection.send(new Uint8Array([CLOSE, STDIN])) : Effect.void),
+            Effect.forkScoped
+          )
+        }
+        const out: Array<Uint8Array> = []
+        const err: Array<Uint8Array> = []
+        let status = ""
+        yield* Stream.runForEach(connection.messages, (message) =>
+          Effect.sync(() => {
+            const channel = message[0]
+            const data = message.subarray(1)
+            if (channel === STDOUT) out.push(data)
+            else if (channel === STDERR) err.push(data)
+            else if (channel === STATUS) status += new TextDecoder().decode(data)
+          })
+        )
+        return {
+          out: concat(Chunk.unsafeFromArray(out)),
+          err: concat(Chunk.unsafeFromArray(err)),
+          status,
+          protocol: connection.protocol
+        }
+      })
+    )
+    const timed =
+      options.timeout === undefined
+        ? run
+        : Effect.timeoutFail(run, {
+            duration: options.timeout,
+            onTimeout: () => new ExecTimeout({ timeout: options.timeout ?? 0 })
+          })
+    const raw = yield* timed
+    const exitCode = yield* exitCodeOf(raw.status)
+    const decode = options.decode !== false
+    const stderrText = new TextDecoder().decode(raw.err)
+    if (options.raiseOnError === true && exitCode !== 0) {
+      return yield* new ExecError({
+        exitCode,
+        stderr: stderrText,
+        message: `command terminated with exit code ${exitCode}`
+      })
+    }
+    return decode
+      ? { exitCode, stdout: new TextDecoder().decode(raw.out), stderr: stderrText, protocol: raw.protocol }
+      : { exitCode, stdout: raw.out, stderr: raw.err, protocol: raw.protocol }
+  })
+}
+
+/** The exit code from the status channel: 0 on Success, the ExitCode cause on NonZeroExitCode. */
+const exitCodeOf = (status: string): Effect.Effect<number, ExecError> => {
+  if (status.trim() === "") return Effect.succeed(0)
+  return Schema.decodeUnknown(StatusMessage)(status).pipe(
+    Effect.orElseSucceed((): typeof StatusMessage.Type => ({ status: "Failure", message: status })),
+    Effect.flatMap((s) => {
+      if (s.status === "Success") return Effect.succeed(0)
+      const code = Option.fromNullable(s.details?.causes?.find((c) => c.reason === "ExitCode")?.message).pipe(
+        Option.map(Number),
+        Option.filter(Number.isInteger)
+      )
+      return Option.match(code, {
+        onSome: Effect.succeed,
+        // A failure without an exit code (the command could not start): -1, with the message.
+        onNone: () =>
+          Effect.fail(new ExecError({ exitCode: -1, stderr: "", message: s.message ?? "exec failed" }))
+      })
+    })
+  )
+}
+
+/** Reads the error answer of a refused exec request as an ApiError. */
+const explain = (path: string, query: ReadonlyArray<readonly [string, string]>) =>
+  Effect.gen(function* () {
+    const http = yield* HttpClient.HttpClient
+    let request = HttpClientRequest.get(path)
+    for (const [k, v] of query) request = HttpClientRequest.appendUrlParam(request, k, v)
+    const response = yield* http.execute(request).pipe(Effect.option)
+    if (Option.isSome(response) && response.value.status >= 400)
+      return yield* ApiError.fromResponse(response.value)
+  })

@@ -1,0 +1,159 @@
+import { describe, expect, it } from "@effect/vitest"
+import { Effect, Stream } from "effect"
+import { afterAll, beforeAll, inject } from "vitest"
+import { Client, KubeConfig, PodExec } from "../../src/index.js"
+import * as core from "../../src/models/core/v1.js"
+import { NodeKube } from "../../src/node/index.js"
+import * as Kubelet from "../harness/FakeKubelet.js"
+import { unique } from "../harness/Namespace.js"
+
+const env = inject("envtest")
+const ns = unique("exec")
+const admin = NodeKube.layer({
+  config: KubeConfig.fromFile(env.kubeconfigs["admin-cert"]).pipe(KubeConfig.withDefaults({ namespace: ns }))
+})
+let kubelet: Kubelet.FakeKubelet
+
+const pod = (name: string, containers: ReadonlyArray<string>): core.Pod => ({
+  apiVersion: "v1",
+  kind: "Pod",
+  metadata: { name },
+  spec: { nodeName: kubelet.nodeName, containers: containers.map((c) => ({ name: c, image: "busybox" })) }
+})
+
+beforeAll(async () => {
+  kubelet = await Kubelet.start(env, unique("exec-node"))
+  await Effect.runPromise(
+    Effect.gen(function* () {
+      yield* Client.create(core.Namespace, { apiVersion: "v1", kind: "Namespace", metadata: { name: ns } })
+      yield* Kubelet.registerNode(kubelet)
+      yield* Client.create(core.Pod, pod("box", ["main"]))
+      yield* Client.create(core.Pod, pod("two", ["a", "b"]))
+      yield* Client.create(core.Pod, {
+        ...pod("nowhere", ["main"]),
+        spec: { containers: [{ name: "main", image: "x" }] }
+      })
+    }).pipe(Effect.provide(admin))
+  )
+}, 60_000)
+afterAll(async () => {
+  await kubelet?.close()
+})
+
+const run = <A, E>(effect: Effect.Effect<A, E, PodExec.Requirements>) => Effect.provide(effect, admin)
+
+describe("exec through the real apiserver and a fake kubelet", () => {
+  it.live("stdout, stderr and exit 0 over v5", () =>
+    run(
+      Effect.gen(function* () {
+        const result = yield* PodExec.exec("box", { command: ["print", "hello", "world"] })
+        expect(result).toMatchObject({
+          exitCode: 0,
+          stdout: "hello world\n",
+          stderr: "",
+          protocol: "v5.channel.k8s.io"
+        })
+        const last = kubelet.execs[kubelet.execs.length - 1]
+        expect(last?.url.pathname).toBe(`/exec/${ns}/box/main`)
+        expect(last?.url.searchParams.getAll("command")).toEqual(["print", "hello", "world"])
+        expect(last?.url.searchParams.get("output")).toBe("1")
+        const mixed = yield* PodExec.exec("box", { command: ["mixed"] })
+        expect(mixed).toMatchObject({ exitCode: 3, stdout: "out\n", stderr: "err\n" })
+      })
+    )
+  )
+
+  it.live("stdin from a string, bytes and a stream; closed with v5's signal", () =>
+    run(
+      Effect.gen(function* () {
+        const fromString = yield* PodExec.exec("box", {
+          command: ["cat"],
+          stdin: "héllo\n",
+          timeout: "10 seconds"
+        })
+        expect(fromString.stdout).toBe("héllo\n")
+        expect(kubelet.execs[kubelet.execs.length - 1]?.stdinClosed).toBe(true)
+        const fromStream = yield* PodExec.exec("box", {
+          command: ["cat"],
+          stdin: Stream.make("a", "b", "c").pipe(Stream.map((s) => new TextEncoder().encode(s))),
+          timeout: "10 seconds"
+        })
+        expect(fromStream.stdout).toBe("abc")
+        const bytes = yield* PodExec.exec("box", {
+          command: ["cat"],
+          stdin: new Uint8Array([1, 2, 3]),
+          decode: false
+        })
+        expect([...bytes.stdout]).toEqual([1, 2, 3])
+      })
+    )
+  )
+
+  it.live("exit 7 with and without raiseOnError", () =>
+    run(
+      Effect.gen(function* () {
+        expect((yield* PodExec.exec("box", { command: ["exit", "7"] })).exitCode).toBe(7)
+        const error = yield* Effect.flip(PodExec.exec("box", { command: ["mixed"], raiseOnError: true }))
+        expect(error).toMatchObject({ _tag: "ExecError", exitCode: 3, stderr: "err\n" })
+      })
+    )
+  )
+
+  it.live("a 5 MB stdout arrives whole", () =>
+    run(
+      Effect.gen(function* () {
+        const big = yield* PodExec.exec("box", { command: ["big", String(5 * 1024 * 1024)], decode: false })
+        expect(big.stdout.length).toBe(5 * 1024 * 1024)
+        expect(big.stdout.every((b) => b === 120)).toBe(true)
+      })
+    )
+  )
+
+  it.live("timeout interrupts and closes the socket", () =>
+    run(
+      Effect.gen(function* () {
+        const error = yield* Effect.flip(
+          PodExec.exec("box", { command: ["sleep", "30000"], timeout: "500 millis" })
+        )
+        expect(error).toMatchObject({ _tag: "ExecTimeout" })
+        const session = kubelet.execs[kubelet.execs.length - 1]
+        yield* Effect.promise(async () => {
+          for (let i = 0; i < 100 && session?.closed !== true; i++)
+            await new Promise((r) => setTimeout(r, 20))
+        })
+        expect(session?.closed).toBe(true)
+      })
+    )
+  )
+
+  it.live("a server that speaks only v4", () =>
+    run(
+      Effect.gen(function* () {
+        kubelet.protocols = ["v4.channel.k8s.io"]
+        const result = yield* PodExec.exec("box", { command: ["print", "old"] }).pipe(
+          Effect.ensuring(Effect.sync(() => (kubelet.protocols = ["v5.channel.k8s.io", "v4.channel.k8s.io"])))
+        )
+        expect(result).toMatchObject({ exitCode: 0, stdout: "old\n", protocol: "v4.channel.k8s.io" })
+      })
+    )
+  )
+
+  it.live("container errors are ApiErrors with the server's Status", () =>
+    run(
+      Effect.gen(function* () {
+        const ambiguous = yield* Effect.flip(PodExec.exec("two", { command: ["print", "x"] }))
+        expect(ambiguous).toMatchObject({ _tag: "ApiError", code: 400 })
+        expect(ambiguous.message).toContain("container name must be specified")
+        const unknown = yield* Effect.flip(PodExec.exec("two", { command: ["print", "x"], container: "zz" }))
+        expect(unknown).toMatchObject({ _tag: "ApiError", code: 400 })
+        const unscheduled = yield* Effect.flip(PodExec.exec("nowhere", { command: ["print", "x"] }))
+        expect(unscheduled).toMatchObject({ _tag: "ApiError", code: 400 })
+        const missing = yield* Effect.flip(PodExec.exec("ghost", { command: ["print", "x"] }))
+        expect(missing).toMatchObject({ _tag: "ApiError", reason: "NotFound" })
+        // The command could not start: a failure without an exit code.
+        const notFound = yield* Effect.flip(PodExec.exec("box", { command: ["no-such-command"] }))
+        expect(notFound).toMatchObject({ _tag: "ExecError", exitCode: -1 })
+      })
+    )
+  )
+})
