@@ -7,7 +7,19 @@
  * @since 0.1.0
  */
 import { HttpClient, HttpClientRequest } from "@effect/platform"
-import { Chunk, Data, Duration, Effect, Option, Schema, Stream } from "effect"
+import {
+  Chunk,
+  Data,
+  Deferred,
+  Duration,
+  Effect,
+  Exit,
+  Option,
+  Queue,
+  Schema,
+  type Scope,
+  Stream
+} from "effect"
 import * as ApiError from "./ApiError.js"
 import type * as Client from "./Client.js"
 import { KubeConfig } from "./KubeConfig.js"
@@ -22,6 +34,7 @@ const STDIN = 0
 const STDOUT = 1
 const STDERR = 2
 const STATUS = 3
+const RESIZE = 4
 const CLOSE = 255
 
 /**
@@ -166,6 +179,193 @@ const stdinStream = (stdin: string | Uint8Array | Stream.Stream<Uint8Array>): St
       : stdin
 
 /**
+ * Options of {@link session} and {@link attach}.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface SessionOptions {
+  readonly namespace?: string | undefined
+  readonly container?: string | undefined
+  /** Open stdin (write with `session.write`). Default: false. */
+  readonly stdin?: boolean | undefined
+  /** Default: true. */
+  readonly stdout?: boolean | undefined
+  /** Default: true (false with a TTY). */
+  readonly stderr?: boolean | undefined
+  readonly tty?: boolean | undefined
+}
+
+/**
+ * A live exec or attach session: stdin to write to, stdout and stderr to read, the terminal to
+ * resize, and the exit code once the command ends. Closed with its scope.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Session {
+  /** The subprotocol the server chose. */
+  readonly protocol: string
+  readonly stdout: Stream.Stream<Uint8Array, WebSocketError>
+  readonly stderr: Stream.Stream<Uint8Array, WebSocketError>
+  /** Writes to the command's stdin. */
+  readonly write: (data: Uint8Array | string) => Effect.Effect<void, WebSocketError>
+  /** Closes stdin (the command sees end of input); a no-op on `v4.channel.k8s.io`, which cannot. */
+  readonly closeStdin: Effect.Effect<void, WebSocketError>
+  /** Resizes the TTY (channel 4). */
+  readonly resize: (size: {
+    readonly width: number
+    readonly height: number
+  }) => Effect.Effect<void, WebSocketError>
+  /** The exit code, once the server closes the session. */
+  readonly exitCode: Effect.Effect<number, ExecError | WebSocketError>
+}
+
+type Out = { readonly _tag: "data"; readonly data: Uint8Array } | { readonly _tag: "end" }
+
+const open = (
+  name: string,
+  subresource: "exec" | "attach",
+  command: ReadonlyArray<string>,
+  options: SessionOptions
+): Effect.Effect<Session, ExecFailure, Requirements | Scope.Scope> =>
+  Effect.gen(function* () {
+    const config = yield* KubeConfig
+    const webSocket = yield* KubeWebSocket
+    const { Pod } = yield* Effect.promise(() => import("./models/core/v1.js"))
+    const namespace = options.namespace ?? config.namespace
+    const path = Resource.path(Pod, { namespace, name, subresource })
+    const tty = options.tty === true
+    const wantStdout = options.stdout !== false
+    const wantStderr = options.stderr !== false && !tty
+    const query: Array<readonly [string, string]> = command.map((c) => ["command", c] as const)
+    if (options.container !== undefined) query.push(["container", options.container])
+    if (options.stdin === true) query.push(["stdin", "true"])
+    if (wantStdout) query.push(["stdout", "true"])
+    if (wantStderr) query.push(["stderr", "true"])
+    if (tty) query.push(["tty", "true"])
+    const connection = yield* webSocket.connect(path, query, PROTOCOLS).pipe(
+      // A refused upgrade hides the apiserver's Status: ask again without upgrading to read it.
+      Effect.catchTag("WebSocketError", (error) =>
+        error.reason === "Connect"
+          ? Effect.flatMap(explain(path, query), () => Effect.fail(error))
+          : Effect.fail(error)
+      )
+    )
+    const stdout = yield* Queue.unbounded<Out>()
+    const stderr = yield* Queue.unbounded<Out>()
+    const status = yield* Deferred.make<string, WebSocketError>()
+    let statusText = ""
+    yield* Stream.runForEach(connection.messages, (message) => {
+      const data = message.subarray(1)
+      switch (message[0]) {
+        case STDOUT:
+          return Queue.offer(stdout, { _tag: "data", data })
+        case STDERR:
+          return Queue.offer(stderr, { _tag: "data", data })
+        case STATUS:
+          return Effect.sync(() => {
+            statusText += new TextDecoder().decode(data)
+          })
+        default:
+          return Effect.void
+      }
+    }).pipe(
+      Effect.exit,
+      Effect.flatMap((exit) =>
+        Effect.all([
+          Queue.offer(stdout, { _tag: "end" }),
+          Queue.offer(stderr, { _tag: "end" }),
+          Exit.isSuccess(exit) ? Deferred.succeed(status, statusText) : Deferred.failCause(status, exit.cause)
+        ])
+      ),
+      Effect.forkScoped
+    )
+    const drain = (queue: Queue.Queue<Out>) =>
+      Stream.fromQueue(queue).pipe(
+        Stream.takeWhile((o) => o._tag === "data"),
+        Stream.filterMap((o) => (o._tag === "data" ? Option.some(o.data) : Option.none()))
+      )
+    const v5 = connection.protocol === "v5.channel.k8s.io"
+    const write = (data: Uint8Array | string) => {
+      const bytes = typeof data === "string" ? new TextEncoder().encode(data) : data
+      return Effect.forEach(
+        Array.from({ length: Math.ceil(bytes.length / MAX_FRAME) }, (_, i) =>
+          bytes.subarray(i * MAX_FRAME, (i + 1) * MAX_FRAME)
+        ),
+        (part) => connection.send(frame(STDIN, part)),
+        { discard: true }
+      )
+    }
+    return {
+      protocol: connection.protocol,
+      stdout: drain(stdout),
+      stderr: drain(stderr),
+      write,
+      closeStdin: v5 ? connection.send(new Uint8Array([CLOSE, STDIN])) : Effect.void,
+      resize: (size) =>
+        connection.send(
+          frame(RESIZE, new TextEncoder().encode(JSON.stringify({ Width: size.width, Height: size.height })))
+        ),
+      exitCode: Effect.flatMap(Deferred.await(status), exitCodeOf)
+    }
+  })
+
+/**
+ * An interactive exec: a scoped session with stdin to write to, stdout and stderr streams, TTY
+ * resize, and the exit code.
+ *
+ * @example
+ * ```ts
+ * import { Effect, Stream } from "effect"
+ * import { PodExec } from "effect-kube"
+ *
+ * const shell = Effect.scoped(
+ *   Effect.gen(function* () {
+ *     const s = yield* PodExec.session("web-0", ["sh"], { stdin: true, tty: true })
+ *     yield* s.resize({ width: 120, height: 40 })
+ *     yield* s.write("echo hi; exit\n")
+ *     const output = yield* Stream.runCollect(s.stdout)
+ *     return yield* s.exitCode
+ *   })
+ * )
+ * ```
+ *
+ * @since 0.1.0
+ * @category exec
+ */
+export const session = (
+  name: string,
+  command: ReadonlyArray<string>,
+  options: SessionOptions = {}
+): Effect.Effect<Session, ExecFailure, Requirements | Scope.Scope> => open(name, "exec", command, options)
+
+/**
+ * Attaches to the main process of a running container (`kubectl attach`): the same session as
+ * {@link session}, on the container's own stdin/stdout/stderr.
+ *
+ * @example
+ * ```ts
+ * import { Effect, Stream } from "effect"
+ * import { PodExec } from "effect-kube"
+ *
+ * const watched = Effect.scoped(
+ *   Effect.flatMap(PodExec.attach("web-0", { stdout: true }), (s) => Stream.runCollect(s.stdout))
+ * )
+ * ```
+ *
+ * @since 0.1.0
+ * @category exec
+ */
+export const attach = (
+  name: string,
+  options: SessionOptions = {}
+): Effect.Effect<Session, ExecFailure, Requirements | Scope.Scope> => open(name, "attach", [], options)
+
+const collect = (stream: Stream.Stream<Uint8Array, WebSocketError>) =>
+  Effect.map(Stream.runCollect(stream), concat)
+
+/**
  * Runs a command in a pod and returns its exit code and output.
  *
  * @example
@@ -194,87 +394,42 @@ export function exec(
   name: string,
   options: ExecOptions<boolean>
 ): Effect.Effect<ExecResult<string> | ExecResult<Uint8Array>, ExecFailure, Requirements> {
+  const run = Effect.scoped(
+    Effect.gen(function* () {
+      const s = yield* open(name, "exec", options.command, { ...options, stdin: options.stdin !== undefined })
+      if (options.stdin !== undefined) {
+        yield* stdinStream(options.stdin).pipe(
+          Stream.runForEach(s.write),
+          Effect.zipRight(s.closeStdin),
+          Effect.forkScoped
+        )
+      }
+      const [out, err] = yield* Effect.all([collect(s.stdout), collect(s.stderr)], { concurrency: 2 })
+      const exitCode = yield* s.exitCode
+      return { out, err, exitCode, protocol: s.protocol }
+    })
+  )
   return Effect.gen(function* () {
-    const config = yield* KubeConfig
-    const webSocket = yield* KubeWebSocket
-    const { Pod } = yield* Effect.promise(() => import("./models/core/v1.js"))
-    const namespace = options.namespace ?? config.namespace
-    const path = Resource.path(Pod, { namespace, name, subresource: "exec" })
-    const tty = options.tty === true
-    const wantStdout = options.stdout !== false
-    const wantStderr = options.stderr !== false && !tty
-    const query: Array<readonly [string, string]> = options.command.map((c) => ["command", c] as const)
-    if (options.container !== undefined) query.push(["container", options.container])
-    if (options.stdin !== undefined) query.push(["stdin", "true"])
-    if (wantStdout) query.push(["stdout", "true"])
-    if (wantStderr) query.push(["stderr", "true"])
-    if (tty) query.push(["tty", "true"])
-
-    const run = Effect.scoped(
-      Effect.gen(function* () {
-        const connection = yield* webSocket.connect(path, query, PROTOCOLS).pipe(
-          // A refused upgrade hides the apiserver's Status: ask again without upgrading to read it.
-          Effect.catchTag("WebSocketError", (error) =>
-            error.reason === "Connect"
-              ? Effect.flatMap(explain(path, query), () => Effect.fail(error))
-              : Effect.fail(error)
-          )
-        )
-        if (options.stdin !== undefined) {
-          const v5 = connection.protocol === "v5.channel.k8s.io"
-          yield* stdinStream(options.stdin).pipe(
-            Stream.mapConcat((chunk) => {
-              const frames: Array<Uint8Array> = []
-              for (let i = 0; i < chunk.length; i += MAX_FRAME)
-                frames.push(frame(STDIN, chunk.subarray(i, i + MAX_FRAME)))
-              return frames
-            }),
-            Stream.runForEach(connection.send),
-            Effect.zipRight(v5 ? connection.send(new Uint8Array([CLOSE, STDIN])) : Effect.void),
-            Effect.forkScoped
-          )
-        }
-        const out: Array<Uint8Array> = []
-        const err: Array<Uint8Array> = []
-        let status = ""
-        yield* Stream.runForEach(connection.messages, (message) =>
-          Effect.sync(() => {
-            const channel = message[0]
-            const data = message.subarray(1)
-            if (channel === STDOUT) out.push(data)
-            else if (channel === STDERR) err.push(data)
-            else if (channel === STATUS) status += new TextDecoder().decode(data)
-          })
-        )
-        return {
-          out: concat(Chunk.unsafeFromArray(out)),
-          err: concat(Chunk.unsafeFromArray(err)),
-          status,
-          protocol: connection.protocol
-        }
-      })
-    )
-    const timed =
-      options.timeout === undefined
-        ? run
-        : Effect.timeoutFail(run, {
-            duration: options.timeout,
-            onTimeout: () => new ExecTimeout({ timeout: options.timeout ?? 0 })
-          })
-    const raw = yield* timed
-    const exitCode = yield* exitCodeOf(raw.status)
-    const decode = options.decode !== false
+    const timeout = options.timeout
+    const raw = yield* timeout === undefined
+      ? run
+      : Effect.timeoutFail(run, { duration: timeout, onTimeout: () => new ExecTimeout({ timeout }) })
     const stderrText = new TextDecoder().decode(raw.err)
-    if (options.raiseOnError === true && exitCode !== 0) {
+    if (options.raiseOnError === true && raw.exitCode !== 0) {
       return yield* new ExecError({
-        exitCode,
+        exitCode: raw.exitCode,
         stderr: stderrText,
-        message: `command terminated with exit code ${exitCode}`
+        message: `command terminated with exit code ${raw.exitCode}`
       })
     }
-    return decode
-      ? { exitCode, stdout: new TextDecoder().decode(raw.out), stderr: stderrText, protocol: raw.protocol }
-      : { exitCode, stdout: raw.out, stderr: raw.err, protocol: raw.protocol }
+    return options.decode !== false
+      ? {
+          exitCode: raw.exitCode,
+          stdout: new TextDecoder().decode(raw.out),
+          stderr: stderrText,
+          protocol: raw.protocol
+        }
+      : { exitCode: raw.exitCode, stdout: raw.out, stderr: raw.err, protocol: raw.protocol }
   })
 }
 

@@ -37,6 +37,7 @@ export interface ExecRecord {
   stdin: string
   stdinClosed: boolean
   closed: boolean
+  readonly resizes: Array<string>
 }
 
 export interface FakeKubelet {
@@ -144,7 +145,7 @@ export const start = async (env: EnvtestInfo, nodeName: string): Promise<FakeKub
   })
   server.on("upgrade", (req, socket, head) => {
     const url = new URL(req.url ?? "/", "https://kubelet")
-    if (!/^\/exec\//.test(url.pathname)) {
+    if (!/^\/(exec|attach)\//.test(url.pathname)) {
       socket.destroy()
       return
     }
@@ -193,9 +194,17 @@ const status = (code: number) =>
  * closed), `big bytes`, `sleep ms`, `mixed` (stdout, stderr, exit 3).
  */
 const runExec = (ws: WsSocket, url: URL, execs: Array<ExecRecord>) => {
-  const record: ExecRecord = { url, protocol: ws.protocol, stdin: "", stdinClosed: false, closed: false }
+  const record: ExecRecord = {
+    url,
+    protocol: ws.protocol,
+    stdin: "",
+    stdinClosed: false,
+    closed: false,
+    resizes: []
+  }
   execs.push(record)
-  const command = url.searchParams.getAll("command")
+  // attach: the container's main process, here an echo of stdin.
+  const command = url.pathname.startsWith("/attach/") ? ["cat"] : url.searchParams.getAll("command")
   const finish = (code: number) => {
     if (ws.readyState !== ws.OPEN) return
     ws.send(frame(3, status(code)))
@@ -208,6 +217,8 @@ const runExec = (ws: WsSocket, url: URL, execs: Array<ExecRecord>) => {
     if (data[0] === 0) {
       record.stdin += data.subarray(1).toString("utf8")
       if (command[0] === "cat") ws.send(frame(1, data.subarray(1)))
+    } else if (data[0] === 4) {
+      record.resizes.push(data.subarray(1).toString("utf8"))
     } else if (data[0] === 255 && data[1] === 0) {
       record.stdinClosed = true
       if (command[0] === "cat") finish(0)

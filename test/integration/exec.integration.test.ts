@@ -1,5 +1,5 @@
 import { describe, expect, it } from "@effect/vitest"
-import { Effect, Stream } from "effect"
+import { Effect, Fiber, Stream } from "effect"
 import { afterAll, beforeAll, inject } from "vitest"
 import { Client, KubeConfig, PodExec } from "../../src/index.js"
 import * as core from "../../src/models/core/v1.js"
@@ -135,6 +135,45 @@ describe("exec through the real apiserver and a fake kubelet", () => {
         )
         expect(result).toMatchObject({ exitCode: 0, stdout: "old\n", protocol: "v4.channel.k8s.io" })
       })
+    )
+  )
+
+  it.live("interactive session: write, read, resize the TTY, close stdin, exit code", () =>
+    run(
+      Effect.scoped(
+        Effect.gen(function* () {
+          const s = yield* PodExec.session("box", ["cat"], { stdin: true, tty: true })
+          expect(s.protocol).toBe("v5.channel.k8s.io")
+          yield* s.resize({ width: 120, height: 40 })
+          const reader = yield* Effect.fork(Stream.runCollect(s.stdout))
+          yield* s.write("line one\n")
+          yield* s.write(new TextEncoder().encode("line two\n"))
+          yield* s.closeStdin
+          const out = yield* Fiber.join(reader)
+          expect(new TextDecoder().decode(Buffer.concat([...out]))).toBe("line one\nline two\n")
+          expect(yield* s.exitCode).toBe(0)
+          const session = kubelet.execs[kubelet.execs.length - 1]
+          expect(session?.resizes).toEqual(['{"Width":120,"Height":40}'])
+          expect(session?.url.searchParams.get("tty")).toBe("1")
+        })
+      )
+    )
+  )
+
+  it.live("attach to the container's process", () =>
+    run(
+      Effect.scoped(
+        Effect.gen(function* () {
+          const s = yield* PodExec.attach("box", { stdin: true })
+          const reader = yield* Effect.fork(Stream.runCollect(s.stdout))
+          yield* s.write("to the main process\n")
+          yield* s.closeStdin
+          expect(new TextDecoder().decode(Buffer.concat([...(yield* Fiber.join(reader))]))).toBe(
+            "to the main process\n"
+          )
+          expect(kubelet.execs[kubelet.execs.length - 1]?.url.pathname).toBe(`/attach/${ns}/box/main`)
+        })
+      )
     )
   )
 
