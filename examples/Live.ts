@@ -4,11 +4,13 @@
  */
 import { NodeRuntime } from "@effect/platform-node"
 import { Console, Effect } from "effect"
-import type { Client } from "../src/index.js"
+import type { Client, KubeWebSocket } from "../src/index.js"
 import { KubeConfig } from "../src/index.js"
 import { NodeKube } from "../src/node/index.js"
 
-export const run = <A, E>(program: Effect.Effect<A, E, Client.Requirements>): void =>
+export const run = <A, E>(
+  program: Effect.Effect<A, E, Client.Requirements | KubeWebSocket.KubeWebSocket>
+): void =>
   Effect.gen(function* () {
     const config = yield* KubeConfig.KubeConfig
     yield* Console.log(

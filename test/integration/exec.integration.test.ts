@@ -1,3 +1,5 @@
+import { execFile } from "node:child_process"
+import * as path from "node:path"
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Fiber, Stream } from "effect"
 import { afterAll, beforeAll, inject } from "vitest"
@@ -195,4 +197,46 @@ describe("exec through the real apiserver and a fake kubelet", () => {
       })
     )
   )
+})
+
+describe("examples/exec.ts and examples/logs.ts against the fake kubelet", () => {
+  const ROOT = path.resolve(__dirname, "../..")
+  // Asynchronous: the fake kubelet answering the example lives in this process.
+  const runExample = (file: string, args: ReadonlyArray<string>, extra: Record<string, string>) =>
+    new Promise<{ readonly code: number | null; readonly stdout: string; readonly stderr: string }>(
+      (resolve) => {
+        execFile(
+          process.execPath,
+          ["--import", "tsx", path.join(ROOT, file), ...args],
+          {
+            cwd: ROOT,
+            timeout: 60_000,
+            env: { ...process.env, KUBECONFIG: env.kubeconfigs["admin-cert"], NAMESPACE: ns, ...extra }
+          },
+          (error, stdout, stderr) =>
+            resolve({
+              code: error === null ? 0 : typeof error.code === "number" ? error.code : 1,
+              stdout,
+              stderr
+            })
+        )
+      }
+    )
+
+  it("exec", async () => {
+    const result = await runExample("examples/exec.ts", ["print", "from", "the", "example"], { POD: "box" })
+    expect(result.stderr).toBe("")
+    expect(result.stdout).toContain("stdout: from the example")
+    expect(result.stdout).toContain("exit code: 0 (v5.channel.k8s.io)")
+    const withStdin = await runExample("examples/exec.ts", [], { POD: "box" })
+    expect(withStdin.stdout).toContain("stdout: hello from effect-kube")
+  }, 60_000)
+
+  it("logs", async () => {
+    kubelet.logs.set(`${ns}/box/main`, { lines: [{ time: new Date(), text: "an old line" }], trickleMs: 100 })
+    const result = await runExample("examples/logs.ts", [], { POD: "box", FOLLOW_SECONDS: "1" })
+    expect(result.stderr).toBe("")
+    expect(result.stdout).toContain("an old line")
+    expect(result.stdout).toContain("tick 1")
+  }, 60_000)
 })
