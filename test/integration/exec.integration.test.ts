@@ -95,6 +95,8 @@ describe("exec through the real apiserver and a fake kubelet", () => {
     run(
       Effect.gen(function* () {
         expect((yield* PodExec.exec("box", { command: ["exit", "7"] })).exitCode).toBe(7)
+        const seven = yield* Effect.flip(PodExec.exec("box", { command: ["exit", "7"], raiseOnError: true }))
+        expect(seven).toMatchObject({ _tag: "ExecError", exitCode: 7 })
         const error = yield* Effect.flip(PodExec.exec("box", { command: ["mixed"], raiseOnError: true }))
         expect(error).toMatchObject({ _tag: "ExecError", exitCode: 3, stderr: "err\n" })
       })
