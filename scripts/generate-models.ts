@@ -478,7 +478,7 @@ for (const mod of [...modules.values()].sort((a, b) => (a.name < b.name ? -1 : 1
       if (m?.[1] !== undefined) kinds.push({ module: mod.name, name: m[1] })
     }
   }
-  const used = [...new Set(kinds.map((k) => k.module))]
+  const used = [...modules.keys()].sort()
   const body = [
     HEADER,
     "/**\n * Every built-in kind, for the registry (`Registry.builtin` loads this module on demand).\n *\n * @since 0.1.0\n */\n",
@@ -487,6 +487,8 @@ for (const mod of [...modules.values()].sort((a, b) => (a.name < b.name ? -1 : 1
       : `import { Registry as $Registry } from "${runtime}"`,
     ...used.map((m) => `import * as ${moduleAlias(m)} from "./${m}.js"`),
     "",
+    "/** Strategic-merge and list metadata of every definition (the in-memory cluster's strategic merge patch). */",
+    `export const patchMetadata = {\n${used.map((m) => `  ...${moduleAlias(m)}.patchMetadata`).join(",\n")}\n}\n`,
     "/** Registry entries of every built-in kind. */",
     `export const entries: ReadonlyArray<$Registry.Entry> = [\n${kinds.map((k) => `  $Registry.entry(${moduleAlias(k.module)}.${k.name})`).join(",\n")}\n]\n`
   ].join("\n")

@@ -17,6 +17,8 @@ export * as ConfigError from "./ConfigError.js"
 /** @since 0.1.0 */
 export * as ExecCredential from "./ExecCredential.js"
 /** @since 0.1.0 */
+export * as InMemoryCluster from "./InMemoryCluster.js"
+/** @since 0.1.0 */
 export * as KubeConfig from "./KubeConfig.js"
 /** @since 0.1.0 */
 export * as KubeConfigFile from "./KubeConfigFile.js"

@@ -30,6 +30,7 @@ import * as core_v1 from "./core/v1.js"
 import * as discovery_v1 from "./discovery/v1.js"
 import * as events_v1 from "./events/v1.js"
 import * as flowcontrol_v1 from "./flowcontrol/v1.js"
+import * as meta_v1 from "./meta/v1.js"
 import * as networking_v1 from "./networking/v1.js"
 import * as networking_v1beta1 from "./networking/v1beta1.js"
 import * as node_v1 from "./node/v1.js"
@@ -44,6 +45,47 @@ import * as scheduling_v1alpha1 from "./scheduling/v1alpha1.js"
 import * as storage_v1 from "./storage/v1.js"
 import * as storage_v1beta1 from "./storage/v1beta1.js"
 import * as storagemigration_v1beta1 from "./storagemigration/v1beta1.js"
+
+/** Strategic-merge and list metadata of every definition (the in-memory cluster's strategic merge patch). */
+export const patchMetadata = {
+  ...admissionregistration_v1.patchMetadata,
+  ...admissionregistration_v1alpha1.patchMetadata,
+  ...admissionregistration_v1beta1.patchMetadata,
+  ...apiextensions_v1.patchMetadata,
+  ...apiregistration_v1.patchMetadata,
+  ...apiserverinternal_v1alpha1.patchMetadata,
+  ...apps_v1.patchMetadata,
+  ...authentication_v1.patchMetadata,
+  ...authorization_v1.patchMetadata,
+  ...autoscaling_v1.patchMetadata,
+  ...autoscaling_v2.patchMetadata,
+  ...batch_v1.patchMetadata,
+  ...certificates_v1.patchMetadata,
+  ...certificates_v1alpha1.patchMetadata,
+  ...certificates_v1beta1.patchMetadata,
+  ...coordination_v1.patchMetadata,
+  ...coordination_v1alpha2.patchMetadata,
+  ...coordination_v1beta1.patchMetadata,
+  ...core_v1.patchMetadata,
+  ...discovery_v1.patchMetadata,
+  ...events_v1.patchMetadata,
+  ...flowcontrol_v1.patchMetadata,
+  ...meta_v1.patchMetadata,
+  ...networking_v1.patchMetadata,
+  ...networking_v1beta1.patchMetadata,
+  ...node_v1.patchMetadata,
+  ...policy_v1.patchMetadata,
+  ...rbac_v1.patchMetadata,
+  ...resource_v1.patchMetadata,
+  ...resource_v1alpha3.patchMetadata,
+  ...resource_v1beta1.patchMetadata,
+  ...resource_v1beta2.patchMetadata,
+  ...scheduling_v1.patchMetadata,
+  ...scheduling_v1alpha1.patchMetadata,
+  ...storage_v1.patchMetadata,
+  ...storage_v1beta1.patchMetadata,
+  ...storagemigration_v1beta1.patchMetadata
+}
 
 /** Registry entries of every built-in kind. */
 export const entries: ReadonlyArray<$Registry.Entry> = [

@@ -90,12 +90,7 @@ export const start = async (env: EnvtestInfo, nodeName: string): Promise<FakeKub
       let lines = q.get("previous") === "true" ? (log.previous ?? []) : log.lines
       const sinceTime = q.get("sinceTime")
       const sinceSeconds = q.get("sinceSeconds")
-      if (sinceTime !== null)
-        lines = lines.filter(
-          (l) =>
-            rfc3339Nano(l.time) >= sinceTime.replace(/Z$/, "").padEnd(29, "0") + "Z" ||
-            l.time.getTime() >= Date.parse(sinceTime)
-        )
+      if (sinceTime !== null) lines = lines.filter((l) => l.time.getTime() >= Date.parse(sinceTime))
       else if (sinceSeconds !== null)
         lines = lines.filter((l) => l.time.getTime() >= Date.now() - Number(sinceSeconds) * 1000)
       const tail = q.get("tailLines")
