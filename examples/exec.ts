@@ -22,4 +22,4 @@ const program = Effect.gen(function* () {
   yield* Console.log(`exit code: ${result.exitCode} (${result.protocol})`)
 })
 
-run(program)
+run(program, { containers: true })

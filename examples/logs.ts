@@ -21,4 +21,4 @@ const program = PodLog.log(pod, {
   Stream.runForEach((line) => Console.log(line))
 )
 
-run(program)
+run(program, { containers: true })

@@ -1,22 +1,17 @@
 /**
  * The main example: connect to the cluster of your kubeconfig (or in-cluster), print the server's
- * version and the namespaces. With no cluster configured it runs against the embedded demo cluster.
+ * version and the namespaces, then create, read and delete a ConfigMap. With no cluster configured
+ * it runs against the in-memory cluster.
  *
  *   npm run example
  */
-
-import type { HttpClientResponse } from "@effect/platform"
-import { HttpClient } from "@effect/platform"
-import { NodeRuntime } from "@effect/platform-node"
-import { Console, Data, Effect, Schema } from "effect"
-import { KubeConfig } from "../src/index.js"
-import { NodeKube } from "../src/node/index.js"
-import * as DemoCluster from "./DemoCluster.js"
+import { HttpClient, type HttpClientResponse } from "@effect/platform"
+import { Console, Data, Effect, Schema, Stream } from "effect"
+import { Client } from "../src/index.js"
+import { ConfigMap, Namespace } from "../src/models/core/v1.js"
+import { run } from "./Live.js"
 
 const Version = Schema.Struct({ gitVersion: Schema.String })
-const NamespaceList = Schema.Struct({
-  items: Schema.Array(Schema.Struct({ metadata: Schema.Struct({ name: Schema.String }) }))
-})
 
 class UnexpectedStatus extends Data.TaggedError("UnexpectedStatus")<{
   readonly status: number
@@ -32,28 +27,27 @@ const okJson = (response: HttpClientResponse.HttpClientResponse) =>
   )
 
 const program = Effect.gen(function* () {
-  const config = yield* KubeConfig.KubeConfig
-  yield* Console.log(
-    config.source === "demo"
-      ? "No cluster configured: using the embedded demo cluster."
-      : `Using cluster ${config.cluster.server} (context ${config.context ?? "-"}, from ${config.source}).`
-  )
   const http = yield* HttpClient.HttpClient
   const version = yield* http
     .get("/version")
     .pipe(Effect.flatMap(okJson), Effect.flatMap(Schema.decodeUnknown(Version)))
   yield* Console.log(`Server version: ${version.gitVersion}`)
-  const namespaces = yield* http
-    .get("/api/v1/namespaces")
-    .pipe(Effect.flatMap(okJson), Effect.flatMap(Schema.decodeUnknown(NamespaceList)))
-  yield* Console.log(`Namespaces: ${namespaces.items.map((n) => n.metadata.name).join(", ")}`)
+  const namespaces = yield* Client.list(Namespace).pipe(
+    Stream.map((ns) => ns.metadata?.name ?? ""),
+    Stream.runCollect
+  )
+  yield* Console.log(`Namespaces: ${[...namespaces].join(", ")}`)
+  const name = `effect-kube-main-${Date.now().toString(36)}`
+  yield* Client.create(ConfigMap, {
+    apiVersion: "v1",
+    kind: "ConfigMap",
+    metadata: { name },
+    data: { hello: "world" }
+  })
+  const read = yield* Client.get(ConfigMap, name)
+  yield* Console.log(`Created ConfigMap ${name}: ${JSON.stringify(read.data)}`)
+  yield* Client.delete(ConfigMap, name)
+  yield* Console.log(`Deleted ConfigMap ${name}`)
 })
 
-program.pipe(
-  Effect.provide(NodeKube.layer()),
-  Effect.catchIf(
-    (error) => error._tag === "ConfigError" && error.reason === "NoConfiguration",
-    () => Effect.provide(program, DemoCluster.layer)
-  ),
-  NodeRuntime.runMain
-)
+run(program)

@@ -20,22 +20,55 @@ const runExample = (file: string, extraEnv: Record<string, string>) => {
   })
 }
 
-describe("examples/main.ts", () => {
-  it("runs against the cluster of KUBECONFIG", () => {
-    const result = runExample("examples/main.ts", { KUBECONFIG: env.kubeconfigs["admin-cert"] })
-    expect(result.stderr).toBe("")
-    expect(result.status).toBe(0)
-    expect(result.stdout).toContain(`Using cluster ${env.server}`)
-    expect(result.stdout).toMatch(/Server version: v1\.20/)
-    expect(result.stdout).toMatch(/Namespaces: .*default/)
+const real = () => ({ KUBECONFIG: env.kubeconfigs["admin-cert"] })
+const none = () => ({ HOME: fs.mkdtempSync(path.join(os.tmpdir(), "no-kube-")) })
+
+// Every example, against the test bed's apiserver and against the in-memory cluster.
+const cases: ReadonlyArray<readonly [string, RegExp]> = [
+  ["examples/main.ts", /Namespaces: .*default[\s\S]*Created ConfigMap[\s\S]*Deleted ConfigMap/],
+  ["examples/crud.ts", /deleted: true/],
+  [
+    "examples/apply-yaml.ts",
+    /applied Namespace[\s\S]*applied ConfigMap[\s\S]*applied Deployment[\s\S]*deleted Deployment/
+  ],
+  ["examples/watch.ts", /Init[\s\S]*InitDone[\s\S]*Apply watched-[\s\S]*Delete watched-/],
+  ["examples/wait.ts", /is Ready[\s\S]*is deleted/]
+]
+
+describe("examples", () => {
+  for (const [file, expected] of cases) {
+    it(`${file} against the real apiserver`, () => {
+      const result = runExample(file, real())
+      expect(result.stderr).toBe("")
+      expect(result.status).toBe(0)
+      expect(result.stdout).toContain(`Using cluster ${env.server}`)
+      expect(result.stdout).toMatch(expected)
+    })
+    it(`${file} against the in-memory cluster`, () => {
+      const result = runExample(file, none())
+      expect(result.stderr).toBe("")
+      expect(result.status).toBe(0)
+      expect(result.stdout).toContain("No cluster configured: using the in-memory cluster.")
+      expect(result.stdout).toMatch(expected)
+    })
+  }
+
+  it("examples/main.ts shows the real server's version", () => {
+    expect(runExample("examples/main.ts", real()).stdout).toMatch(/Server version: v1\.20/)
   })
 
-  it("runs against the embedded demo cluster when none is configured", () => {
-    const home = fs.mkdtempSync(path.join(os.tmpdir(), "no-kube-"))
-    const result = runExample("examples/main.ts", { HOME: home })
+  it("examples/testing.ts: a user's test with the in-memory layer", () => {
+    const result = runExample("examples/testing.ts", none())
     expect(result.status).toBe(0)
-    expect(result.stdout).toContain("No cluster configured")
-    expect(result.stdout).toContain("Namespaces: default")
+    expect(result.stdout).toContain("ok: scaleTier scaled the front tier only")
+  })
+
+  it("logs and exec need containers: on the in-memory cluster they say so", () => {
+    for (const file of ["examples/logs.ts", "examples/exec.ts"]) {
+      const result = runExample(file, none())
+      expect(result.status).toBe(0)
+      expect(result.stdout).toContain("runs no containers")
+    }
   })
 
   it("a broken kubeconfig is a clear error, not a crash", () => {
@@ -46,31 +79,5 @@ describe("examples/main.ts", () => {
     const output = result.stdout + result.stderr
     expect(output).toContain("MalformedYaml")
     expect(output).toContain(path.join(dir, "config"))
-  })
-})
-
-describe("examples of the verbs, against the test bed", () => {
-  for (const [file, expected] of [
-    ["examples/crud.ts", /deleted: true/],
-    [
-      "examples/apply-yaml.ts",
-      /applied Namespace[\s\S]*applied ConfigMap[\s\S]*applied Deployment[\s\S]*deleted Deployment/
-    ],
-    ["examples/watch.ts", /Init[\s\S]*InitDone[\s\S]*Apply watched-[\s\S]*Delete watched-/],
-    ["examples/wait.ts", /is Ready[\s\S]*is deleted/]
-  ] as const) {
-    it(file, () => {
-      const result = runExample(file, { KUBECONFIG: env.kubeconfigs["admin-cert"] })
-      expect(result.stderr).toBe("")
-      expect(result.status).toBe(0)
-      expect(result.stdout).toMatch(expected)
-    })
-  }
-
-  it("without a cluster they say so and stop", () => {
-    const home = fs.mkdtempSync(path.join(os.tmpdir(), "no-kube-"))
-    const result = runExample("examples/crud.ts", { HOME: home })
-    expect(result.status).toBe(0)
-    expect(result.stdout).toContain("No cluster configured")
   })
 })
