@@ -18,6 +18,7 @@ import {
   Queue,
   Schema,
   type Scope,
+  type Sink,
   Stream
 } from "effect"
 import * as ApiError from "./ApiError.js"
@@ -100,6 +101,10 @@ export interface ExecOptions<D extends boolean = true> {
   readonly decode?: D | undefined
   /** A non-zero exit code fails with `ExecError` (with the captured stderr). Default: false. */
   readonly raiseOnError?: boolean | undefined
+  /** Send stdout to this sink as it arrives instead of capturing it (the result's stdout is then empty). */
+  readonly stdoutSink?: Sink.Sink<unknown, Uint8Array> | undefined
+  /** Send stderr to this sink as it arrives instead of capturing it. */
+  readonly stderrSink?: Sink.Sink<unknown, Uint8Array> | undefined
   /** Interrupt and close after this long (`ExecTimeout`). Default: none. */
   readonly timeout?: Duration.DurationInput | undefined
 }
@@ -404,7 +409,16 @@ export function exec(
           Effect.forkScoped
         )
       }
-      const [out, err] = yield* Effect.all([collect(s.stdout), collect(s.stderr)], { concurrency: 2 })
+      const consume = (
+        stream: Stream.Stream<Uint8Array, WebSocketError>,
+        sink: Sink.Sink<unknown, Uint8Array> | undefined
+      ) => (sink === undefined ? collect(stream) : Effect.as(Stream.run(stream, sink), new Uint8Array(0)))
+      const [out, err] = yield* Effect.all(
+        [consume(s.stdout, options.stdoutSink), consume(s.stderr, options.stderrSink)],
+        {
+          concurrency: 2
+        }
+      )
       const exitCode = yield* s.exitCode
       return { out, err, exitCode, protocol: s.protocol }
     })

@@ -1,6 +1,6 @@
 import { HttpClient, HttpClientResponse } from "@effect/platform"
 import { describe, expect, it } from "@effect/vitest"
-import { Effect, Layer, Redacted, Stream } from "effect"
+import { Effect, Layer, Redacted, Sink, Stream } from "effect"
 import { KubeConfig, KubeWebSocket, PodExec } from "../../src/index.js"
 
 const enc = (s: string) => new TextEncoder().encode(s)
@@ -108,6 +108,25 @@ describe("PodExec stream protocol", () => {
         PodExec.exec("p", { command: ["x"] }).pipe(Effect.provide(failed.layer))
       )
       expect(error).toMatchObject({ _tag: "ExecError", exitCode: -1, message: "exec: not found" })
+    })
+  )
+
+  it.effect("stdout and stderr sent to sinks as they arrive", () =>
+    Effect.gen(function* () {
+      const ws = scripted("v5.channel.k8s.io", [msg(1, "a"), msg(2, "x"), msg(1, "b")])
+      const seen: Array<string> = []
+      const sink = (label: string) =>
+        Sink.forEach((chunk: Uint8Array) =>
+          Effect.sync(() => seen.push(`${label}:${new TextDecoder().decode(chunk)}`))
+        )
+      const result = yield* PodExec.exec("p", {
+        command: ["x"],
+        stdoutSink: sink("out"),
+        stderrSink: sink("err")
+      }).pipe(Effect.provide(ws.layer))
+      expect(result).toMatchObject({ exitCode: 0, stdout: "", stderr: "" })
+      expect(seen.filter((s) => s.startsWith("out"))).toEqual(["out:a", "out:b"])
+      expect(seen).toContain("err:x")
     })
   )
 
