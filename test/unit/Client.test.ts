@@ -1,0 +1,112 @@
+import { HttpClient, HttpClientResponse } from "@effect/platform"
+import { describe, expect, it } from "@effect/vitest"
+import { Effect, Fiber, Layer, Redacted, Stream, TestClock } from "effect"
+import { Client, KubeConfig, KubeHttpClient } from "../../src/index.js"
+import * as core from "../../src/models/core/v1.js"
+
+/** The client over a transport that answers every request with `answer`. */
+const serving = (answer: () => Response | "hang") => {
+  const transport = HttpClient.make((request) => {
+    const a = answer()
+    return a === "hang" ? Effect.never : Effect.succeed(HttpClientResponse.fromWeb(request, a))
+  })
+  const config: KubeConfig.ResolvedConfig = {
+    source: "test",
+    cluster: { server: "https://k8s.test", insecureSkipTlsVerify: false, disableCompression: false },
+    namespace: "ns",
+    credentials: Effect.succeed({ token: Redacted.make("t") }),
+    invalidateCredentials: Effect.void,
+    refreshable: false
+  }
+  return Layer.merge(
+    KubeConfig.layer(config),
+    Layer.scoped(HttpClient.HttpClient, KubeHttpClient.make(transport, config, { timeout: "5 seconds" }))
+  )
+}
+
+describe("Client against a server that misbehaves", () => {
+  it.effect("garbage instead of JSON is a typed ResponseError", () =>
+    Effect.gen(function* () {
+      const error = yield* Effect.flip(Client.get(core.ConfigMap, "x"))
+      expect(error._tag).toBe("ResponseError")
+    }).pipe(Effect.provide(serving(() => new Response("<html>not json</html>", { status: 200 }))))
+  )
+
+  it.effect("JSON of another kind is a typed ParseError", () =>
+    Effect.gen(function* () {
+      const error = yield* Effect.flip(Client.get(core.ConfigMap, "x"))
+      expect(error._tag).toBe("ParseError")
+      const list = yield* Effect.flip(Client.list(core.ConfigMap).pipe(Stream.runDrain))
+      expect(list._tag).toBe("ParseError")
+    }).pipe(Effect.provide(serving(() => Response.json({ apiVersion: "v1", kind: "Secret", items: [1] }))))
+  )
+
+  it.effect("an error answer that is not a Status keeps the server's text in the ApiError", () =>
+    Effect.gen(function* () {
+      const error = yield* Effect.flip(Client.get(core.ConfigMap, "x"))
+      expect(error).toMatchObject({ _tag: "ApiError", code: 502, reason: "Unknown" })
+      expect(error.message).toContain("bad gateway from a proxy")
+    }).pipe(Effect.provide(serving(() => new Response("bad gateway from a proxy", { status: 502 }))))
+  )
+
+  it.effect("a server that never answers is a typed timeout", () =>
+    Effect.gen(function* () {
+      const fiber = yield* Effect.fork(Effect.flip(Client.get(core.ConfigMap, "x")))
+      yield* TestClock.adjust("5 seconds")
+      const error = yield* Fiber.join(fiber)
+      expect(error._tag).toBe("RequestError")
+      expect(error.message).toContain("no response within 5s")
+    }).pipe(Effect.provide(serving(() => "hang")))
+  )
+
+  it.effect("namespace resolution: option > object > KubeConfig; cluster-scoped kinds take none", () =>
+    Effect.gen(function* () {
+      const urls: Array<string> = []
+      const transport = HttpClient.make((request, url) => {
+        urls.push(`${request.method} ${url.pathname}`)
+        return Effect.succeed(
+          HttpClientResponse.fromWeb(
+            request,
+            Response.json({
+              apiVersion: "v1",
+              kind:
+                url.pathname.includes("namespaces/") && url.pathname.endsWith("/n")
+                  ? "Namespace"
+                  : "ConfigMap",
+              metadata: { name: "n" }
+            })
+          )
+        )
+      })
+      const config: KubeConfig.ResolvedConfig = {
+        source: "test",
+        cluster: { server: "https://k8s.test", insecureSkipTlsVerify: false, disableCompression: false },
+        namespace: "from-config",
+        credentials: Effect.succeed({}),
+        invalidateCredentials: Effect.void,
+        refreshable: false
+      }
+      const layer = Layer.merge(
+        KubeConfig.layer(config),
+        Layer.scoped(HttpClient.HttpClient, KubeHttpClient.make(transport, config))
+      )
+      const cm = (namespace?: string): core.ConfigMap => ({
+        apiVersion: "v1",
+        kind: "ConfigMap",
+        metadata: { name: "n", ...(namespace !== undefined ? { namespace } : {}) }
+      })
+      yield* Effect.gen(function* () {
+        yield* Client.create(core.ConfigMap, cm(), {})
+        yield* Client.create(core.ConfigMap, cm("from-object"))
+        yield* Client.create(core.ConfigMap, cm("from-object"), { namespace: "from-option" })
+        yield* Client.get(core.Namespace, "n", { namespace: "ignored" })
+      }).pipe(Effect.provide(layer))
+      expect(urls).toEqual([
+        "POST /api/v1/namespaces/from-config/configmaps",
+        "POST /api/v1/namespaces/from-object/configmaps",
+        "POST /api/v1/namespaces/from-option/configmaps",
+        "GET /api/v1/namespaces/n"
+      ])
+    })
+  )
+})
