@@ -241,8 +241,20 @@ export const watch = <A extends Resource.KubeObject, N extends boolean, S extend
         })
       )
 
-      // A connection that ends (server timeout) is followed by the next one, from the last version.
-      return Stream.forever(connection).pipe(
+      // A connection that ends (server timeout) is followed by the next one, from the last version;
+      // one that ended without a single event waits a second first, so that a server closing at
+      // once is not hammered.
+      const paced = Stream.unwrap(
+        Effect.map(Ref.make(false), (gotEvent) =>
+          Stream.concat(
+            connection.pipe(Stream.tap(() => Ref.set(gotEvent, true))),
+            Stream.fromEffect(
+              Effect.flatMap(Ref.get(gotEvent), (got) => (got ? Effect.void : Effect.sleep("1 second")))
+            ).pipe(Stream.drain)
+          )
+        )
+      )
+      return Stream.forever(paced).pipe(
         Stream.retry(
           (options.retrySchedule ?? defaultRetrySchedule).pipe(
             Schedule.intersect(Schedule.recurWhile<WatchError>(isRetryable))

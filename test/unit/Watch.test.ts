@@ -1,7 +1,7 @@
 import * as http from "node:http"
 import type * as net from "node:net"
 import { describe, expect, it } from "@effect/vitest"
-import { Chunk, Effect, Layer, Redacted, Schedule, Stream } from "effect"
+import { Chunk, Effect, Fiber, Layer, Redacted, Schedule, Stream } from "effect"
 import { KubeConfig, Watch } from "../../src/index.js"
 import * as core from "../../src/models/core/v1.js"
 import { NodeKubeHttpClient } from "../../src/node/index.js"
@@ -217,6 +217,27 @@ describe("Watch.watch with a scripted server", () => {
           })
       ).pipe(Effect.timeout("3 seconds"))
       expect(srv.closed).toEqual([1])
+    })
+  )
+
+  it.scopedLive("a server that closes every watch at once is not hammered", () =>
+    Effect.gen(function* () {
+      const srv = yield* fakeServer({
+        handle: (_url, res) => {
+          res.writeHead(200)
+          res.end()
+        }
+      })
+      const fiber = yield* Watch.watch(core.ConfigMap, { retrySchedule: fast }).pipe(
+        Stream.runDrain,
+        Effect.provide(layerFor(srv.url)),
+        Effect.fork
+      )
+      yield* Effect.sleep("1500 millis")
+      yield* Fiber.interrupt(fiber)
+      // One connection a second, not hundreds.
+      expect(srv.requests.length).toBeGreaterThanOrEqual(2)
+      expect(srv.requests.length).toBeLessThanOrEqual(3)
     })
   )
 
