@@ -8,35 +8,13 @@ import { Chunk, Effect, Fiber, type Layer, Option, Stream } from "effect"
 import { Client, Selector, Wait, Watch } from "../../src/index.js"
 import * as apps from "../../src/models/apps/v1.js"
 import * as core from "../../src/models/core/v1.js"
+import { configMap, deployment } from "../harness/Fixtures.js"
 
 export type Backend = Layer.Layer<Client.Requirements, unknown>
 
 const unique = (prefix: string) => `${prefix}-${Math.random().toString(36).slice(2, 8)}`
 
-const cm = (
-  name: string,
-  data: Record<string, string> = {},
-  labels: Record<string, string> = {}
-): core.ConfigMap => ({
-  apiVersion: "v1",
-  kind: "ConfigMap",
-  metadata: { name, labels },
-  data
-})
-
-const deployment = (name: string, replicas = 1): apps.Deployment => ({
-  apiVersion: "apps/v1",
-  kind: "Deployment",
-  metadata: { name },
-  spec: {
-    replicas,
-    selector: { matchLabels: { app: name } },
-    template: {
-      metadata: { labels: { app: name } },
-      spec: { containers: [{ name: "web", image: "nginx", env: [{ name: "A", value: "1" }] }] }
-    }
-  }
-})
+const cm = configMap
 
 export const contractSuite = (backend: string, layer: Backend) => {
   /** Each test in a fresh namespace of its own. */

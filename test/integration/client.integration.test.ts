@@ -4,6 +4,7 @@ import { inject } from "vitest"
 import { Client, type KubeConfig, Resource, Selector } from "../../src/index.js"
 import * as apps from "../../src/models/apps/v1.js"
 import * as core from "../../src/models/core/v1.js"
+import { configMap, deployment } from "../harness/Fixtures.js"
 import { clientLayer, inFreshNamespace, unique } from "../harness/Namespace.js"
 
 const env = inject("envtest")
@@ -14,31 +15,6 @@ const withNamespace = <A, E>(
   body: (namespace: string) => Effect.Effect<A, E, Client.Requirements>,
   defaults: KubeConfig.Defaults = {}
 ) => inFreshNamespace(env.kubeconfigs["admin-cert"], "verbs", defaults)(body)
-
-const configMap = (
-  name: string,
-  data: Record<string, string> = {},
-  labels: Record<string, string> = {}
-): core.ConfigMap => ({
-  apiVersion: "v1",
-  kind: "ConfigMap",
-  metadata: { name, labels },
-  data
-})
-
-const deployment = (name: string, replicas = 1): apps.Deployment => ({
-  apiVersion: "apps/v1",
-  kind: "Deployment",
-  metadata: { name },
-  spec: {
-    replicas,
-    selector: { matchLabels: { app: name } },
-    template: {
-      metadata: { labels: { app: name } },
-      spec: { containers: [{ name: "web", image: "nginx", env: [{ name: "A", value: "1" }] }] }
-    }
-  }
-})
 
 describe("verbs against the real apiserver", () => {
   it.live("create, get, getOption, replace, delete; namespace from the client default or the object", () =>

@@ -7,6 +7,7 @@ import { Client, KubeConfig, PodExec } from "../../src/index.js"
 import * as core from "../../src/models/core/v1.js"
 import { NodeKube } from "../../src/node/index.js"
 import * as Kubelet from "../harness/FakeKubelet.js"
+import { podOn } from "../harness/Fixtures.js"
 import { unique } from "../harness/Namespace.js"
 
 const env = inject("envtest")
@@ -16,12 +17,7 @@ const admin = NodeKube.layer({
 })
 let kubelet: Kubelet.FakeKubelet
 
-const pod = (name: string, containers: ReadonlyArray<string>): core.Pod => ({
-  apiVersion: "v1",
-  kind: "Pod",
-  metadata: { name },
-  spec: { nodeName: kubelet.nodeName, containers: containers.map((c) => ({ name: c, image: "busybox" })) }
-})
+const pod = (name: string, containers: ReadonlyArray<string>) => podOn(kubelet.nodeName, name, containers)
 
 beforeAll(async () => {
   kubelet = await Kubelet.start(env, unique("exec-node"))

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, inject } from "vitest"
 import { Client, PodLog } from "../../src/index.js"
 import * as core from "../../src/models/core/v1.js"
 import * as Kubelet from "../harness/FakeKubelet.js"
+import { podOn } from "../harness/Fixtures.js"
 import { clientLayer, unique } from "../harness/Namespace.js"
 
 const env = inject("envtest")
@@ -14,12 +15,7 @@ let kubelet: Kubelet.FakeKubelet
 const t0 = new Date("2026-01-01T00:00:00Z")
 const at = (seconds: number) => new Date(t0.getTime() + seconds * 1000)
 
-const pod = (name: string, containers: ReadonlyArray<string>): core.Pod => ({
-  apiVersion: "v1",
-  kind: "Pod",
-  metadata: { name },
-  spec: { nodeName: kubelet.nodeName, containers: containers.map((c) => ({ name: c, image: "busybox" })) }
-})
+const pod = (name: string, containers: ReadonlyArray<string>) => podOn(kubelet.nodeName, name, containers)
 
 beforeAll(async () => {
   kubelet = await Kubelet.start(env, unique("fake-node"))

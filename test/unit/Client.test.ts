@@ -1,8 +1,9 @@
 import { HttpClient, HttpClientResponse } from "@effect/platform"
 import { describe, expect, it } from "@effect/vitest"
-import { Effect, Fiber, Layer, Redacted, Stream, TestClock } from "effect"
+import { Effect, Fiber, Layer, Stream, TestClock } from "effect"
 import { Client, KubeConfig, KubeHttpClient } from "../../src/index.js"
 import * as core from "../../src/models/core/v1.js"
+import { resolvedConfig } from "../harness/Fixtures.js"
 
 /** The client over a transport that answers every request with `answer`. */
 const serving = (answer: () => Response | "hang") => {
@@ -10,14 +11,7 @@ const serving = (answer: () => Response | "hang") => {
     const a = answer()
     return a === "hang" ? Effect.never : Effect.succeed(HttpClientResponse.fromWeb(request, a))
   })
-  const config: KubeConfig.ResolvedConfig = {
-    source: "test",
-    cluster: { server: "https://k8s.test", insecureSkipTlsVerify: false, disableCompression: false },
-    namespace: "ns",
-    credentials: Effect.succeed({ token: Redacted.make("t") }),
-    invalidateCredentials: Effect.void,
-    refreshable: false
-  }
+  const config = resolvedConfig()
   return Layer.merge(
     KubeConfig.layer(config),
     Layer.scoped(HttpClient.HttpClient, KubeHttpClient.make(transport, config, { timeout: "5 seconds" }))
@@ -78,14 +72,7 @@ describe("Client against a server that misbehaves", () => {
           )
         )
       })
-      const config: KubeConfig.ResolvedConfig = {
-        source: "test",
-        cluster: { server: "https://k8s.test", insecureSkipTlsVerify: false, disableCompression: false },
-        namespace: "from-config",
-        credentials: Effect.succeed({}),
-        invalidateCredentials: Effect.void,
-        refreshable: false
-      }
+      const config = resolvedConfig("https://k8s.test", { namespace: "from-config" })
       const layer = Layer.merge(
         KubeConfig.layer(config),
         Layer.scoped(HttpClient.HttpClient, KubeHttpClient.make(transport, config))

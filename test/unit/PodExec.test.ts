@@ -1,7 +1,8 @@
 import { HttpClient, HttpClientResponse } from "@effect/platform"
 import { describe, expect, it } from "@effect/vitest"
-import { Effect, Layer, Redacted, Sink, Stream } from "effect"
+import { Effect, Layer, Sink, Stream } from "effect"
 import { KubeConfig, KubeWebSocket, PodExec } from "../../src/index.js"
+import { resolvedConfig } from "../harness/Fixtures.js"
 
 const enc = (s: string) => new TextEncoder().encode(s)
 const msg = (channel: number, data: string | Uint8Array) => {
@@ -27,14 +28,7 @@ const scripted = (protocol: string, messages: ReadonlyArray<Uint8Array>) => {
         }
       })
   })
-  const config = KubeConfig.layer({
-    source: "test",
-    cluster: { server: "https://k8s.test", insecureSkipTlsVerify: false, disableCompression: false },
-    namespace: "ns",
-    credentials: Effect.succeed({ token: Redacted.make("t") }),
-    invalidateCredentials: Effect.void,
-    refreshable: false
-  })
+  const config = KubeConfig.layer(resolvedConfig())
   const http = Layer.succeed(
     HttpClient.HttpClient,
     HttpClient.make((request) => Effect.succeed(HttpClientResponse.fromWeb(request, new Response("{}"))))
