@@ -46,6 +46,11 @@ export interface Options {
   readonly rateLimit?: { readonly qps: number; readonly burst: number } | undefined
   /** Default: `effect-kube/<version>`. */
   readonly userAgent?: string | undefined
+  /**
+   * Called with the credentials of each request before it is sent (a transport that must follow
+   * them, such as the Node one with client certificates from exec plugins, hooks in here).
+   */
+  readonly onCredentials?: ((credentials: Credentials) => Effect.Effect<void, KubeConfigError>) | undefined
 }
 
 /**
@@ -297,7 +302,10 @@ export const make = (
 
     const sendOnce = (request: HttpClientRequest.HttpClientRequest) =>
       Effect.gen(function* () {
-        const creds = yield* Effect.mapError(config.credentials, credentialFailure(request))
+        const creds = yield* config.credentials.pipe(
+          Effect.tap((c) => (options.onCredentials === undefined ? Effect.void : options.onCredentials(c))),
+          Effect.mapError(credentialFailure(request))
+        )
         const send = transport.execute(authorize(request, creds))
         if (!Duration.isFinite(timeout)) return yield* send
         return yield* send.pipe(

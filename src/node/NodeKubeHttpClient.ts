@@ -10,7 +10,7 @@
  */
 
 import * as Zlib from "node:zlib"
-import { HttpClient, HttpClientError, HttpClientRequest, HttpClientResponse } from "@effect/platform"
+import { HttpClient, HttpClientRequest, HttpClientResponse } from "@effect/platform"
 import { NodeHttpClient, NodeStream } from "@effect/platform-node"
 import {
   Config,
@@ -338,29 +338,18 @@ export const makeWithWebSocket = (
     const undici = NodeHttpClient.makeUndici(dispatcher)
     const compress =
       !config.cluster.disableCompression && (options.compression ?? !isLoopback(config.cluster.server))
-    const transport = HttpClient.mapRequestEffect(undici, (request) =>
-      config.credentials.pipe(
-        Effect.flatMap(sync),
-        Effect.mapError(
-          (error) =>
-            new HttpClientError.RequestError({
-              request,
-              reason: "Transport",
-              cause: error,
-              description: `credentials: ${error.message}`
-            })
-        ),
-        Effect.as(
-          compress && request.headers["accept-encoding"] === undefined
+    const transport = compress
+      ? HttpClient.mapRequest(undici, (request) =>
+          request.headers["accept-encoding"] === undefined
             ? HttpClientRequest.setHeader(request, "accept-encoding", "gzip")
             : request
         )
-      )
-    )
+      : undici
+    // The credentials are read once per request, by KubeHttpClient; the agent follows their client certificate.
     const http = yield* KubeHttpClient.make(
       compress ? HttpClient.transformResponse(transport, Effect.flatMap(gunzip)) : transport,
       config,
-      options
+      { ...options, onCredentials: sync }
     )
     return { http, webSocket: makeWebSocket(config, options, dispatcher, sync) }
   })
