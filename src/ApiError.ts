@@ -7,6 +7,7 @@
  */
 import type { HttpClientResponse } from "@effect/platform"
 import { Data, Effect } from "effect"
+import { isRecord } from "./internal/json.js"
 import type { Status } from "./models/meta/v1.js"
 
 /**
@@ -142,9 +143,6 @@ export class ApiError extends Data.TaggedError("ApiError")<{
 }
 
 const MAX_BODY = 4096
-
-const isRecord = (u: unknown): u is { readonly [key: string]: unknown } =>
-  typeof u === "object" && u !== null && !Array.isArray(u)
 
 /**
  * The `Status` of an answer body, or one made from the HTTP status and the body's text.

@@ -10,6 +10,7 @@
 import { HttpClient, type HttpClientError, HttpClientRequest } from "@effect/platform"
 import { Chunk, Data, Effect, Either, Option, type ParseResult, Schedule, Schema, Stream } from "effect"
 import * as ApiError from "./ApiError.js"
+import { isRecord } from "./internal/json.js"
 import { KubeConfig, type ResolvedConfig } from "./KubeConfig.js"
 import type { Scale } from "./models/autoscaling/v1.js"
 import * as Autoscaling from "./models/autoscaling/v1.js"
@@ -838,9 +839,6 @@ export const applyStatus = <A extends Resource.KubeObject, N extends boolean, I>
   object: A,
   options: ApplyOptions = {}
 ): Effect.Effect<A, ClientError, Requirements> => applyAt(resource, object, options, "status")
-
-const isRecord = (u: unknown): u is { readonly [key: string]: unknown } =>
-  typeof u === "object" && u !== null && !Array.isArray(u)
 
 /** One call on the `scale` sub-resource of `name`, its answer read as a Scale. */
 const scaleCall = (

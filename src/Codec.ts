@@ -8,6 +8,7 @@
  */
 import { Data, Effect, Either, ParseResult, Schema } from "effect"
 import { parseAllDocuments, stringify } from "yaml"
+import { isRecord } from "./internal/json.js"
 import * as Registry from "./Registry.js"
 import * as Resource from "./Resource.js"
 
@@ -58,9 +59,6 @@ export interface LoadOptions {
    */
   readonly dropNulls?: boolean | undefined
 }
-
-const isRecord = (u: unknown): u is { readonly [key: string]: unknown } =>
-  typeof u === "object" && u !== null && !Array.isArray(u)
 
 const dropNulls = (value: unknown): unknown => {
   if (Array.isArray(value)) return value.map(dropNulls)

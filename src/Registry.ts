@@ -9,6 +9,7 @@ import { HttpClient, type HttpClientError } from "@effect/platform"
 import { Effect, Either, Option, type ParseResult, Schema } from "effect"
 import { dual } from "effect/Function"
 import * as ApiError from "./ApiError.js"
+import { isRecord } from "./internal/json.js"
 import type { CustomResourceDefinition } from "./models/apiextensions/v1.js"
 import * as Resource from "./Resource.js"
 
@@ -219,9 +220,6 @@ const getJson = (path: string) =>
     return yield* response.json
   })
 
-const isRecord = (u: unknown): u is { readonly [key: string]: unknown } =>
-  typeof u === "object" && u !== null && !Array.isArray(u)
-
 const CrdItems = Schema.Struct({ items: Schema.Array(Schema.Unknown) })
 
 /**
@@ -308,7 +306,7 @@ export const loadDiscovery: Effect.Effect<
     for (const r of doc.resources) {
       if (!isRecord(r) || typeof r.name !== "string" || r.name.includes("/") || typeof r.kind !== "string")
         continue
-      const verbs = Array.isArray(r.verbs) ? r.verbs.filter(isVerb) : []
+      const verbs = Array.isArray(r.verbs) ? r.verbs.filter(Resource.isVerb) : []
       const subresources = (subs.get(r.name) ?? []).filter(
         (s): s is "status" | "scale" => s === "status" || s === "scale"
       )
@@ -325,15 +323,3 @@ export const loadDiscovery: Effect.Effect<
   }
   return out
 })
-
-const VERBS: ReadonlySet<string> = new Set([
-  "get",
-  "list",
-  "watch",
-  "create",
-  "update",
-  "patch",
-  "delete",
-  "deletecollection"
-])
-const isVerb = (u: unknown): u is Resource.Verb => typeof u === "string" && VERBS.has(u)

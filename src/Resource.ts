@@ -7,6 +7,7 @@
  * @since 0.1.0
  */
 import { Either, ParseResult, Pipeable, Schema } from "effect"
+import { isRecord } from "./internal/json.js"
 import type { ObjectMeta } from "./models/meta/v1.js"
 import * as Meta from "./models/meta/v1.js"
 
@@ -146,6 +147,22 @@ const ALL_VERBS: ReadonlyArray<Verb> = [
   "delete",
   "deletecollection"
 ]
+const VERBS: ReadonlySet<string> = new Set(ALL_VERBS)
+
+/**
+ * Whether a value (from a discovery document, say) is a verb of the API.
+ *
+ * @example
+ * ```ts
+ * import { Resource } from "effect-kube"
+ *
+ * ["get", "proxy"].filter(Resource.isVerb) // ["get"]
+ * ```
+ *
+ * @since 0.1.0
+ * @category guards
+ */
+export const isVerb = (u: unknown): u is Verb => typeof u === "string" && VERBS.has(u)
 
 /**
  * Makes a resource kind. Generated models and {@link namespaced} / {@link global} use it.
@@ -426,9 +443,6 @@ export function global<Spec, SpecI, Status, StatusI>(
     ? custom(false, kind, GenericObject)
     : custom(false, kind, customObject(kind.kind, schemas))
 }
-
-const isRecord = (u: unknown): u is { readonly [key: string]: unknown } =>
-  typeof u === "object" && u !== null && !Array.isArray(u)
 
 /**
  * The fast decode of an object the server sent for this kind: it checks the envelope (an object

@@ -7,6 +7,7 @@
  */
 import { Data, Duration, Effect, Option, Stream } from "effect"
 import type * as Client from "./Client.js"
+import { isRecord } from "./internal/json.js"
 import type * as Resource from "./Resource.js"
 import * as Watch from "./Watch.js"
 
@@ -115,9 +116,6 @@ interface StatusCondition {
   readonly reason?: string
   readonly message?: string
 }
-
-const isRecord = (u: unknown): u is { readonly [key: string]: unknown } =>
-  typeof u === "object" && u !== null && !Array.isArray(u)
 
 /**
  * The `status.conditions` of an object, whatever its kind.

@@ -11,6 +11,7 @@ import { HttpClient, HttpClientRequest } from "@effect/platform"
 import { Data, Duration, Effect, Either, Option, ParseResult, Ref, Schedule, Schema, Stream } from "effect"
 import * as ApiError from "./ApiError.js"
 import * as Client from "./Client.js"
+import { isRecord } from "./internal/json.js"
 import { KubeConfig } from "./KubeConfig.js"
 import * as Resource from "./Resource.js"
 import * as Selector from "./Selector.js"
@@ -102,9 +103,6 @@ export const defaultRetrySchedule: Schedule.Schedule<unknown, unknown> = Schedul
 )
 
 const RawEvent = Schema.Struct({ type: Schema.String, object: Schema.Unknown })
-
-const isRecord = (u: unknown): u is { readonly [key: string]: unknown } =>
-  typeof u === "object" && u !== null && !Array.isArray(u)
 
 const versionOf = (object: unknown): string | undefined => {
   if (!isRecord(object) || !isRecord(object.metadata)) return undefined

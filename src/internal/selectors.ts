@@ -4,6 +4,7 @@
  *
  * @internal
  */
+import { isRecord } from "./json.js"
 
 export type Requirement =
   | { readonly op: "=" | "!="; readonly key: string; readonly value: string }
@@ -116,9 +117,6 @@ export const parseFieldSelector = (text: string): ReadonlyArray<FieldRequirement
   }
   return out
 }
-
-const isRecord = (u: unknown): u is { readonly [key: string]: unknown } =>
-  typeof u === "object" && u !== null && !Array.isArray(u)
 
 const fieldValue = (object: unknown, path: string): string | undefined => {
   let current: unknown = object
