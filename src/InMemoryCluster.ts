@@ -104,12 +104,7 @@ const seedInto = (server: MemoryServer, objects: ReadonlyArray<Resource.KubeObje
     const info = server.findKind(o.apiVersion, o.kind)
     if (info === undefined) continue
     const namespace = info.namespaced ? (o.metadata?.namespace ?? "default") : undefined
-    if (
-      namespace !== undefined &&
-      server
-        .objects()
-        .every((x) => !(x.kind === "Namespace" && isObject(x.metadata) && x.metadata.name === namespace))
-    ) {
+    if (namespace !== undefined && !server.hasNamespace(namespace)) {
       const nsInfo = server.findKind("v1", "Namespace")
       if (nsInfo !== undefined)
         server.put(

@@ -268,6 +268,10 @@ export class MemoryServer {
     for (let i = 0; i < count; i++) this.failures.push({ code, reason })
   }
 
+  hasNamespace(name: string): boolean {
+    return this.store.has(this.objectKey(this.kindOf("", "v1", "namespaces"), undefined, name))
+  }
+
   findKind(apiVersion: string, kind: string): ResourceInfo | undefined {
     for (const info of this.kinds.values())
       if (info.apiVersion === apiVersion && info.kind === kind) return info
@@ -313,10 +317,7 @@ export class MemoryServer {
     if (info.namespaced && namespace === undefined && name !== undefined) {
       return status(404, "NotFound", "the server could not find the requested resource")
     }
-    if (
-      namespace !== undefined &&
-      !this.store.has(this.objectKey(this.kindOf("", "v1", "namespaces"), undefined, namespace))
-    ) {
+    if (namespace !== undefined && !this.hasNamespace(namespace)) {
       if (req.method !== "GET" || name !== undefined) {
         return status(404, "NotFound", `namespaces "${namespace}" not found`, {
           name: namespace,
