@@ -7,8 +7,9 @@
  * @since 0.1.0
  */
 import { Command, type CommandExecutor } from "@effect/platform"
-import { Chunk, Effect, Redacted, Schema, Stream } from "effect"
+import { Effect, Redacted, Schema, Stream } from "effect"
 import { ExecPluginError } from "./ConfigError.js"
+import { concatBytes } from "./internal/bytes.js"
 import type { ExecConfig } from "./KubeConfigFile.js"
 
 /**
@@ -114,19 +115,7 @@ const collect = <E>(stream: Stream.Stream<Uint8Array, E>, limit: number) =>
   }).pipe(Effect.map((acc) => acc.text))
 
 const collectAll = <E>(stream: Stream.Stream<Uint8Array, E>) =>
-  Stream.runCollect(stream).pipe(
-    Effect.map((chunks) => {
-      const parts = Chunk.toReadonlyArray(chunks)
-      const total = parts.reduce((n, p) => n + p.length, 0)
-      const out = new Uint8Array(total)
-      let offset = 0
-      for (const p of parts) {
-        out.set(p, offset)
-        offset += p.length
-      }
-      return new TextDecoder().decode(out)
-    })
-  )
+  Stream.runCollect(stream).pipe(Effect.map((chunks) => new TextDecoder().decode(concatBytes(chunks))))
 
 /**
  * Runs an exec credential plugin once and decodes what it prints.

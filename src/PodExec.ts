@@ -8,7 +8,6 @@
  */
 import { HttpClient, HttpClientRequest } from "@effect/platform"
 import {
-  Chunk,
   Data,
   Deferred,
   Duration,
@@ -23,6 +22,7 @@ import {
 } from "effect"
 import * as ApiError from "./ApiError.js"
 import type * as Client from "./Client.js"
+import { concatBytes } from "./internal/bytes.js"
 import { KubeConfig } from "./KubeConfig.js"
 import { KubeWebSocket, type WebSocketError } from "./KubeWebSocket.js"
 import * as Resource from "./Resource.js"
@@ -155,17 +155,6 @@ const StatusMessage = Schema.parseJson(
     )
   })
 )
-
-const concat = (chunks: Chunk.Chunk<Uint8Array>): Uint8Array => {
-  const parts = Chunk.toReadonlyArray(chunks)
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0))
-  let offset = 0
-  for (const p of parts) {
-    out.set(p, offset)
-    offset += p.length
-  }
-  return out
-}
 
 const frame = (channel: number, data: Uint8Array): Uint8Array => {
   const out = new Uint8Array(data.length + 1)
@@ -368,7 +357,7 @@ export const attach = (
 ): Effect.Effect<Session, ExecFailure, Requirements | Scope.Scope> => open(name, "attach", [], options)
 
 const collect = (stream: Stream.Stream<Uint8Array, WebSocketError>) =>
-  Effect.map(Stream.runCollect(stream), concat)
+  Effect.map(Stream.runCollect(stream), concatBytes)
 
 /**
  * Runs a command in a pod and returns its exit code and output.
