@@ -4,21 +4,37 @@
  * retries on 429/503/504 and connection failures (honouring `Retry-After`) and an optional
  * client-side rate limit. TLS is the underlying transport's job: see `effect-kube/node`.
  *
+ * All of that applies only to the cluster: to requests with a path (`/api/v1/...`) and to absolute
+ * URLs on the origin (scheme, host and port) of the cluster's server. Any other absolute URL goes
+ * to a plain transport as it is: no credentials, no impersonation, no retries, no rate limit.
+ * No request object that reaches the caller (in a response or an error) holds the credentials.
+ *
  * @since 0.1.0
  */
-import { HttpClient, HttpClientError, HttpClientRequest, type HttpClientResponse } from "@effect/platform"
+import {
+  type Cookies,
+  type Headers,
+  HttpClient,
+  HttpClientError,
+  HttpClientRequest,
+  HttpClientResponse,
+  HttpIncomingMessage,
+  type UrlParams
+} from "@effect/platform"
 import {
   Cause,
   Duration,
   Effect,
   Encoding,
+  Inspectable,
   Layer,
   Option,
   RateLimiter,
   Redacted,
   Ref,
   Schedule,
-  type Scope
+  type Scope,
+  Stream
 } from "effect"
 import type { KubeConfigError } from "./ConfigError.js"
 import { type Credentials, type Impersonation, KubeConfig, type ResolvedConfig } from "./KubeConfig.js"
@@ -51,6 +67,18 @@ export interface Options {
    * them, such as the Node one with client certificates from exec plugins, hooks in here).
    */
   readonly onCredentials?: ((credentials: Credentials) => Effect.Effect<void, KubeConfigError>) | undefined
+  /**
+   * Who writes the `Authorization` header. `"request"` (the default): it is set on the request
+   * handed to the transport, and the transport's responses and errors are given back holding the
+   * request without it. `"transport"`: the transport adds it itself from the credentials passed to
+   * `onCredentials` (the Node transport does, when it dispatches), so no request object holds it.
+   */
+  readonly authorization?: "request" | "transport" | undefined
+  /**
+   * The client for absolute URLs on other origins than the cluster's server. Default: the
+   * transport, untouched (the Node transport gives a plain connection pool with the system's CAs).
+   */
+  readonly otherOrigins?: HttpClient.HttpClient | undefined
 }
 
 /**
@@ -240,6 +268,212 @@ const withImpersonation = (request: HttpClientRequest.HttpClientRequest, imp: Im
   return out
 }
 
+const SCHEME = /^[a-zA-Z][a-zA-Z\d+.-]*:/
+
+const originOf = (url: string): string | undefined => {
+  try {
+    const origin = new URL(url).origin
+    return origin === "null" ? undefined : origin
+  } catch {
+    return undefined
+  }
+}
+
+/**
+ * Whether a request URL is for the cluster of `server`: a path (anything without a scheme, which
+ * is put under the server), or an absolute URL on the same origin (scheme, host and port).
+ *
+ * @example
+ * ```ts
+ * import { KubeHttpClient } from "effect-kube"
+ *
+ * KubeHttpClient.isClusterUrl("https://k8s.example:6443", "/api/v1/pods") // true
+ * KubeHttpClient.isClusterUrl("https://k8s.example:6443", "https://k8s.example:6443/version") // true
+ * KubeHttpClient.isClusterUrl("https://k8s.example:6443", "https://k8s.example/version") // false
+ * ```
+ *
+ * @since 0.1.0
+ * @category origins
+ */
+export const isClusterUrl = (server: string, url: string): boolean => {
+  if (!SCHEME.test(url)) return true
+  const origin = originOf(url)
+  return origin !== undefined && origin === originOf(server)
+}
+
+/** A path under the server: whatever the path starts with, the server's host ends the authority. */
+const underServer = (server: string, path: string): string =>
+  `${server.replace(/\/+$/, "")}${path.startsWith("/") ? "" : "/"}${path}`
+
+const TRANSPORT_REASONS: Readonly<Record<string, string>> = {
+  UNABLE_TO_VERIFY_LEAF_SIGNATURE:
+    "TLS: the server's certificate is signed by an unknown authority (check the cluster's certificate-authority)",
+  UNABLE_TO_GET_ISSUER_CERT:
+    "TLS: the server's certificate is signed by an unknown authority (check the cluster's certificate-authority)",
+  UNABLE_TO_GET_ISSUER_CERT_LOCALLY:
+    "TLS: the server's certificate is signed by an unknown authority (check the cluster's certificate-authority)",
+  SELF_SIGNED_CERT_IN_CHAIN:
+    "TLS: the server's certificate is signed by an unknown authority (check the cluster's certificate-authority)",
+  DEPTH_ZERO_SELF_SIGNED_CERT:
+    "TLS: the server's certificate is self-signed and not trusted (check the cluster's certificate-authority)",
+  CERT_HAS_EXPIRED: "TLS: the server's certificate has expired",
+  CERT_NOT_YET_VALID: "TLS: the server's certificate is not yet valid (check the clocks)",
+  ERR_TLS_CERT_ALTNAME_INVALID:
+    "TLS: the server's certificate is not valid for the host name (check the server URL or tls-server-name)",
+  CERT_SIGNATURE_FAILURE: "TLS: the server's certificate has an invalid signature",
+  CERT_REVOKED: "TLS: the server's certificate is revoked",
+  ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED: "TLS: the server requires a client certificate",
+  ERR_SSL_SSLV3_ALERT_BAD_CERTIFICATE: "TLS: the server refused the client certificate",
+  ERR_SSL_TLSV1_ALERT_UNKNOWN_CA: "TLS: the server does not know the client certificate's authority",
+  ECONNREFUSED: "connection refused",
+  ECONNRESET: "connection reset by the server",
+  ENOTFOUND: "host name not found",
+  EAI_AGAIN: "host name lookup failed (temporary)",
+  ETIMEDOUT: "connection timed out",
+  ENETUNREACH: "network unreachable",
+  EHOSTUNREACH: "host unreachable",
+  UND_ERR_CONNECT_TIMEOUT: "connection timed out",
+  UND_ERR_SOCKET: "the connection broke",
+  UND_ERR_CLOSED: "the connection was closed"
+}
+
+/** The first error of a cause chain with a code we can explain, with that explanation. */
+const explain = (cause: unknown): string | undefined => {
+  let current: unknown = cause
+  for (let depth = 0; depth < 5 && typeof current === "object" && current !== null; depth++) {
+    if ("code" in current && typeof current.code === "string") {
+      const reason = TRANSPORT_REASONS[current.code]
+      if (reason !== undefined) {
+        const detail = current instanceof Error && current.message !== "" ? `: ${current.message}` : ""
+        return `${reason}${detail} [${current.code}]`
+      }
+    }
+    current = "cause" in current ? current.cause : undefined
+  }
+  return undefined
+}
+
+/**
+ * Gives a transport failure a description that says why (an unknown certificate authority, a
+ * certificate for another host name, an expired certificate, a refused connection, ...).
+ *
+ * @example
+ * ```ts
+ * import { HttpClientError, HttpClientRequest } from "@effect/platform"
+ * import { KubeHttpClient } from "effect-kube"
+ *
+ * const error = new HttpClientError.RequestError({
+ *   request: HttpClientRequest.get("https://k8s.example:6443/version"),
+ *   reason: "Transport",
+ *   cause: Object.assign(new Error("certificate has expired"), { code: "CERT_HAS_EXPIRED" })
+ * })
+ * KubeHttpClient.describeTransportError(error).message
+ * // "Transport: TLS: the server's certificate has expired: certificate has expired [CERT_HAS_EXPIRED] (GET https://k8s.example:6443/version)"
+ * ```
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export const describeTransportError = (
+  error: HttpClientError.HttpClientError
+): HttpClientError.HttpClientError => {
+  if (error._tag !== "RequestError" || error.reason !== "Transport" || error.description !== undefined)
+    return error
+  const description = explain(error.cause)
+  return description === undefined
+    ? error
+    : new HttpClientError.RequestError({
+        request: error.request,
+        reason: error.reason,
+        cause: error.cause,
+        description
+      })
+}
+
+/**
+ * A response given back with another request (the one without credentials): it reads through
+ * the transport's response, and its failures hold the same request.
+ */
+class WithRequest extends Inspectable.Class implements HttpClientResponse.HttpClientResponse {
+  readonly [HttpIncomingMessage.TypeId]: HttpIncomingMessage.TypeId = HttpIncomingMessage.TypeId
+  readonly [HttpClientResponse.TypeId]: HttpClientResponse.TypeId = HttpClientResponse.TypeId
+  readonly #source: HttpClientResponse.HttpClientResponse
+
+  constructor(
+    readonly request: HttpClientRequest.HttpClientRequest,
+    source: HttpClientResponse.HttpClientResponse
+  ) {
+    super()
+    this.#source = source
+  }
+
+  #rebase = (error: HttpClientError.ResponseError): HttpClientError.ResponseError =>
+    new HttpClientError.ResponseError({
+      request: this.request,
+      response: this,
+      reason: error.reason,
+      cause: error.cause,
+      ...(error.description !== undefined ? { description: error.description } : {})
+    })
+
+  get status(): number {
+    return this.#source.status
+  }
+  get headers(): Headers.Headers {
+    return this.#source.headers
+  }
+  get cookies(): Cookies.Cookies {
+    return this.#source.cookies
+  }
+  get remoteAddress(): Option.Option<string> {
+    return this.#source.remoteAddress
+  }
+  get stream(): Stream.Stream<Uint8Array, HttpClientError.ResponseError> {
+    return Stream.mapError(this.#source.stream, this.#rebase)
+  }
+  get json(): Effect.Effect<unknown, HttpClientError.ResponseError> {
+    return Effect.mapError(this.#source.json, this.#rebase)
+  }
+  get text(): Effect.Effect<string, HttpClientError.ResponseError> {
+    return Effect.mapError(this.#source.text, this.#rebase)
+  }
+  get urlParamsBody(): Effect.Effect<UrlParams.UrlParams, HttpClientError.ResponseError> {
+    return Effect.mapError(this.#source.urlParamsBody, this.#rebase)
+  }
+  get arrayBuffer(): Effect.Effect<ArrayBuffer, HttpClientError.ResponseError> {
+    return Effect.mapError(this.#source.arrayBuffer, this.#rebase)
+  }
+  get formData(): Effect.Effect<FormData, HttpClientError.ResponseError> {
+    return Effect.mapError(this.#source.formData, this.#rebase)
+  }
+  toJSON(): unknown {
+    return HttpIncomingMessage.inspect(this, {
+      _id: "@effect/platform/HttpClientResponse",
+      request: this.request.toJSON(),
+      status: this.status
+    })
+  }
+}
+
+/** The transport's failure, holding `request` (the one without credentials) instead of its own. */
+const withRequest =
+  (request: HttpClientRequest.HttpClientRequest) =>
+  (error: HttpClientError.HttpClientError): HttpClientError.HttpClientError =>
+    error._tag === "RequestError"
+      ? new HttpClientError.RequestError({
+          request,
+          reason: error.reason,
+          cause: error.cause,
+          ...(error.description !== undefined ? { description: error.description } : {})
+        })
+      : new HttpClientError.ResponseError({
+          request,
+          response: new WithRequest(request, error.response),
+          reason: error.reason,
+          cause: error.cause,
+          ...(error.description !== undefined ? { description: error.description } : {})
+        })
+
 const credentialFailure = (request: HttpClientRequest.HttpClientRequest) => (error: KubeConfigError) =>
   new HttpClientError.RequestError({
     request,
@@ -250,7 +484,9 @@ const credentialFailure = (request: HttpClientRequest.HttpClientRequest) => (err
 
 /**
  * Wraps a transport `HttpClient` for the cluster of `config`. Requests with a path (`/api/v1/...`)
- * go to the cluster's server; absolute URLs are left alone.
+ * go to the cluster's server, and they and absolute URLs on the server's origin get the cluster
+ * treatment; absolute URLs on other origins go to `options.otherOrigins` (by default the
+ * transport) untouched.
  *
  * @example
  * ```ts
@@ -291,9 +527,13 @@ export const make = (
           )
         : Option.none()
 
+    const server = config.cluster.server
+    const otherOrigins = options.otherOrigins ?? transport
+    const inTransport = options.authorization === "transport"
+
     const prepare = (request: HttpClientRequest.HttpClientRequest) => {
       let req = request
-      if (req.url.startsWith("/")) req = HttpClientRequest.prependUrl(req, config.cluster.server)
+      if (!SCHEME.test(req.url)) req = HttpClientRequest.setUrl(req, underServer(server, req.url))
       if (req.headers.accept === undefined) req = HttpClientRequest.acceptJson(req)
       if (req.headers["user-agent"] === undefined)
         req = HttpClientRequest.setHeader(req, "user-agent", userAgent)
@@ -306,7 +546,15 @@ export const make = (
           Effect.tap((c) => (options.onCredentials === undefined ? Effect.void : options.onCredentials(c))),
           Effect.mapError(credentialFailure(request))
         )
-        const send = transport.execute(authorize(request, creds))
+        const send = (
+          inTransport
+            ? transport.execute(request)
+            : transport.execute(authorize(request, creds)).pipe(
+                // What the transport gives back holds the authorized request: swap in the plain one.
+                Effect.map((response) => new WithRequest(request, response)),
+                Effect.mapError(withRequest(request))
+              )
+        ).pipe(Effect.mapError(describeTransportError))
         if (!Duration.isFinite(timeout)) return yield* send
         return yield* send.pipe(
           Effect.timeoutFail({
@@ -389,7 +637,10 @@ export const make = (
     }
 
     return HttpClient.makeWith<never, never, HttpClientError.HttpClientError, never>(
-      (requestEffect) => Effect.flatMap(requestEffect, (request) => execute(prepare(request))),
+      (requestEffect) =>
+        Effect.flatMap(requestEffect, (request) =>
+          isClusterUrl(server, request.url) ? execute(prepare(request)) : otherOrigins.execute(request)
+        ),
       Effect.succeed
     )
   })

@@ -1,4 +1,5 @@
 import * as http from "node:http"
+import * as util from "node:util"
 import {
   FetchHttpClient,
   HttpClient,
@@ -7,7 +8,7 @@ import {
   HttpClientResponse
 } from "@effect/platform"
 import { describe, expect, it } from "@effect/vitest"
-import { Duration, Effect, Fiber, Layer, Redacted, Ref, Schedule, TestClock } from "effect"
+import { Cause, Duration, Effect, Fiber, Layer, Redacted, Ref, Schedule, Stream, TestClock } from "effect"
 import { ConfigError } from "../../src/ConfigError.js"
 import { KubeConfig, KubeHttpClient } from "../../src/index.js"
 import type { Credentials, ResolvedConfig } from "../../src/KubeConfig.js"
@@ -258,5 +259,200 @@ describe("KubeHttpClient.layer over another transport", () => {
       expect(body).toEqual({ path: "/version" })
       expect(seen).toEqual(["Bearer tok"])
     }).pipe(Effect.scoped)
+  )
+})
+
+const TOKEN = "s3cr3t-t0ken-value"
+
+/** Fails the test when the secret shows in any rendering of a value that can reach users. */
+const expectNoSecret = (value: unknown, secret: string = TOKEN) => {
+  const renderings = [
+    String(value),
+    value instanceof Error ? value.message : "",
+    util.inspect(value, { depth: 10 }),
+    JSON.stringify(value) ?? "",
+    Cause.pretty(Cause.fail(value))
+  ]
+  for (const text of renderings) expect(text).not.toContain(secret)
+}
+
+describe("KubeHttpClient: only the cluster's origin gets the cluster treatment", () => {
+  const withEverything = () =>
+    config({
+      credentials: Effect.succeed({ token: Redacted.make(TOKEN) }),
+      impersonate: { user: "bob", groups: ["g"], extra: {} }
+    })
+
+  it.scoped(
+    "another origin gets the request untouched: no credentials, impersonation, base URL or retries",
+    () =>
+      Effect.gen(function* () {
+        const { seen, transport } = scripted([status(503)])
+        const client = yield* KubeHttpClient.make(transport, withEverything())
+        const response = yield* client.get("https://elsewhere.test/x")
+        expect(response.status).toBe(503)
+        expect(seen).toHaveLength(1)
+        expect(seen[0]?.url).toBe("https://elsewhere.test/x")
+        // Only what the transport itself adds (trace propagation) is there.
+        expect(Object.keys(seen[0]?.headers ?? {}).sort()).toEqual(["b3", "traceparent"])
+      })
+  )
+
+  it.scoped("same host on another port or scheme is another origin; the cluster's own origin is not", () =>
+    Effect.gen(function* () {
+      const { seen, transport } = scripted([() => new Response("{}")])
+      const client = yield* KubeHttpClient.make(transport, withEverything())
+      yield* client.get("https://k8s.test:6444/x")
+      yield* client.get("http://k8s.test:6443/x")
+      yield* client.get("https://K8S.test:6443/api")
+      expect(seen.map((s) => s.headers.authorization)).toEqual([undefined, undefined, `Bearer ${TOKEN}`])
+      expect(seen[2]?.headers["impersonate-user"]).toBe("bob")
+    })
+  )
+
+  it.scoped("a relative URL stays on the cluster's host whatever it starts with", () =>
+    Effect.gen(function* () {
+      const { seen, transport } = scripted([() => new Response("{}")])
+      const client = yield* KubeHttpClient.make(transport, withEverything())
+      for (const url of [".evil.test/x", "@evil.test/x", "//evil.test/x", "api/v1"]) yield* client.get(url)
+      expect(seen.map((s) => new URL(s.url).host)).toEqual([
+        "k8s.test:6443",
+        "k8s.test:6443",
+        "k8s.test:6443",
+        "k8s.test:6443"
+      ])
+      expect(seen[3]?.url).toBe("https://k8s.test:6443/api/v1")
+    })
+  )
+
+  it.scoped("otherOrigins gets the requests to other origins", () =>
+    Effect.gen(function* () {
+      const cluster = scripted([() => new Response("{}")])
+      const plain = scripted([() => new Response("{}")])
+      const client = yield* KubeHttpClient.make(cluster.transport, withEverything(), {
+        otherOrigins: plain.transport
+      })
+      yield* client.get("/api")
+      yield* client.get("https://elsewhere.test/x")
+      expect(cluster.seen.map((s) => s.url)).toEqual(["https://k8s.test:6443/api"])
+      expect(plain.seen.map((s) => s.url)).toEqual(["https://elsewhere.test/x"])
+    })
+  )
+
+  it.effect("another origin is not rate-limited", () =>
+    Effect.gen(function* () {
+      const { seen, transport } = scripted([() => new Response("{}")])
+      const client = yield* KubeHttpClient.make(transport, withEverything(), {
+        rateLimit: { qps: 1, burst: 1 }
+      })
+      const fiber = yield* Effect.fork(
+        Effect.all(
+          [1, 2, 3].map(() => client.get("https://elsewhere.test/x")),
+          { concurrency: "unbounded" }
+        )
+      )
+      yield* TestClock.adjust(Duration.millis(1))
+      expect(seen).toHaveLength(3)
+      yield* Fiber.join(fiber)
+    }).pipe(Effect.scoped)
+  )
+})
+
+describe("KubeHttpClient: no credential in what reaches the caller", () => {
+  const basicPassword = "p4ssw0rd-value"
+  const configs = {
+    token: config({ credentials: Effect.succeed({ token: Redacted.make(TOKEN) }) }),
+    basic: config({
+      credentials: Effect.succeed({ basic: { username: "jane", password: Redacted.make(basicPassword) } })
+    })
+  }
+  const secretsOf = (name: keyof typeof configs) =>
+    name === "token" ? [TOKEN] : [basicPassword, Buffer.from(`jane:${basicPassword}`).toString("base64")]
+
+  for (const name of ["token", "basic"] as const) {
+    it.scoped(`${name}: transport errors, responses and body errors hold the request without it`, () =>
+      Effect.gen(function* () {
+        const failing = scripted([connRefused])
+        const failingClient = yield* KubeHttpClient.make(failing.transport, configs[name], {
+          retrySchedule: Schedule.stop
+        })
+        const requestError = yield* Effect.flip(failingClient.get("/x"))
+        expect(failing.seen[0]?.headers.authorization).toBeDefined()
+        for (const secret of secretsOf(name)) expectNoSecret(requestError, secret)
+
+        const answering = scripted([() => new Response("not json", { status: 200 })])
+        const client = yield* KubeHttpClient.make(answering.transport, configs[name])
+        const response = yield* client.get("/x")
+        expect(answering.seen[0]?.headers.authorization).toBeDefined()
+        expect(response.request.headers.authorization).toBeUndefined()
+        const decodeError = yield* Effect.flip(response.json)
+        for (const secret of secretsOf(name)) {
+          expectNoSecret(response, secret)
+          expectNoSecret(response.request, secret)
+          expectNoSecret(decodeError, secret)
+        }
+        expect(decodeError.response.request.headers.authorization).toBeUndefined()
+
+        const broken = scripted([
+          () =>
+            new Response(
+              new ReadableStream({
+                start: (controller) => controller.error(new Error("reset mid-body"))
+              })
+            )
+        ])
+        const brokenClient = yield* KubeHttpClient.make(broken.transport, configs[name])
+        const streamError = yield* Effect.flip(
+          Effect.flatMap(brokenClient.get("/x"), (r) => Stream.runDrain(r.stream))
+        )
+        expect(streamError._tag).toBe("ResponseError")
+        for (const secret of secretsOf(name)) expectNoSecret(streamError, secret)
+      })
+    )
+  }
+
+  it.scoped("a status error made by filterStatusOk on top holds no credential", () =>
+    Effect.gen(function* () {
+      const { transport } = scripted([status(404)])
+      const client = HttpClient.filterStatusOk(yield* KubeHttpClient.make(transport, configs.token))
+      const error = yield* Effect.flip(client.get("/x"))
+      expect(error._tag).toBe("ResponseError")
+      expectNoSecret(error)
+    })
+  )
+})
+
+describe("KubeHttpClient: transport failures say why", () => {
+  const failingWith = (code: string, message: string) =>
+    Effect.gen(function* () {
+      const { transport } = scripted([() => Object.assign(new Error(message), { code })])
+      const client = yield* KubeHttpClient.make(transport, config(), { retrySchedule: Schedule.stop })
+      return yield* Effect.flip(client.get("/x"))
+    })
+
+  it.scoped("certificate failures name the reason", () =>
+    Effect.gen(function* () {
+      const cases: ReadonlyArray<readonly [string, RegExp]> = [
+        ["UNABLE_TO_VERIFY_LEAF_SIGNATURE", /unknown authority/],
+        ["SELF_SIGNED_CERT_IN_CHAIN", /unknown authority/],
+        ["DEPTH_ZERO_SELF_SIGNED_CERT", /self-signed/],
+        ["CERT_HAS_EXPIRED", /expired/],
+        ["CERT_NOT_YET_VALID", /not yet valid/],
+        ["ERR_TLS_CERT_ALTNAME_INVALID", /not valid for the host name/]
+      ]
+      for (const [code, expected] of cases) {
+        const error = yield* failingWith(code, "tls")
+        expect(error.message).toMatch(expected)
+        expect(error.message).toContain(code)
+        expect(error.message).toContain("GET https://k8s.test:6443/x")
+      }
+    })
+  )
+
+  it.scoped("a refused connection says so", () =>
+    Effect.gen(function* () {
+      const error = yield* failingWith("ECONNREFUSED", "connect ECONNREFUSED")
+      expect(error.message).toMatch(/connection refused/)
+    })
   )
 })
