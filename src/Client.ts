@@ -8,8 +8,9 @@
  * @since 0.1.0
  */
 import { HttpClient, type HttpClientError, HttpClientRequest } from "@effect/platform"
-import { Chunk, Data, Effect, Either, Option, type ParseResult, Schedule, Schema, Stream } from "effect"
+import { Chunk, Effect, Either, Option, type ParseResult, Schedule, Schema, Stream } from "effect"
 import * as ApiError from "./ApiError.js"
+import { InvalidRequest } from "./InvalidRequest.js"
 import { isRecord } from "./internal/json.js"
 import { KubeConfig, type ResolvedConfig } from "./KubeConfig.js"
 import type { Scale } from "./models/autoscaling/v1.js"
@@ -17,26 +18,25 @@ import * as Autoscaling from "./models/autoscaling/v1.js"
 import * as Resource from "./Resource.js"
 import * as Selector from "./Selector.js"
 
-/**
- * A call that cannot be made as asked (no name on the object, no field manager for apply, ...).
- *
- * @example
- * ```ts
- * import { Effect } from "effect"
- * import { Client } from "effect-kube"
- *
- * declare const program: Effect.Effect<void, Client.InvalidRequest>
- * program.pipe(Effect.catchTag("InvalidRequest", (e) => Effect.logError(e.message)))
- * ```
- *
- * @since 0.1.0
- * @category errors
- */
-export class InvalidRequest extends Data.TaggedError("InvalidRequest")<{ readonly detail: string }> {
-  override get message(): string {
-    return this.detail
-  }
-}
+export {
+  /**
+   * A call that cannot be made as asked (a name or namespace that is not a path segment, no name on
+   * the object, no field manager for apply, ...); nothing was sent.
+   *
+   * @example
+   * ```ts
+   * import { Effect } from "effect"
+   * import { Client } from "effect-kube"
+   *
+   * declare const program: Effect.Effect<void, Client.InvalidRequest>
+   * program.pipe(Effect.catchTag("InvalidRequest", (e) => Effect.logError(e.message)))
+   * ```
+   *
+   * @since 0.1.0
+   * @category errors
+   */
+  InvalidRequest
+} from "./InvalidRequest.js"
 
 /**
  * Every failure of a verb.
@@ -92,7 +92,8 @@ type Method = "GET" | "POST" | "PUT" | "PATCH" | "DELETE"
 
 interface Call {
   readonly method: Method
-  readonly path: string
+  /** From `Resource.path`: checked before anything is sent. */
+  readonly path: Either.Either<string, InvalidRequest>
   readonly query?: Record<string, string | undefined> | undefined
   readonly body?: unknown
   readonly contentType?: string | undefined
@@ -100,10 +101,15 @@ interface Call {
 
 const send = (
   call: Call
-): Effect.Effect<unknown, ApiError.ApiError | HttpClientError.HttpClientError, HttpClient.HttpClient> =>
+): Effect.Effect<
+  unknown,
+  ApiError.ApiError | HttpClientError.HttpClientError | InvalidRequest,
+  HttpClient.HttpClient
+> =>
   Effect.gen(function* () {
+    const path = yield* call.path
     const http = yield* HttpClient.HttpClient
-    let request = HttpClientRequest.make(call.method)(call.path)
+    let request = HttpClientRequest.make(call.method)(path)
     for (const [k, v] of Object.entries(call.query ?? {})) {
       if (v !== undefined) request = HttpClientRequest.setUrlParam(request, k, v)
     }
@@ -1006,7 +1012,8 @@ export const evict = <A extends Resource.KubeObject, N extends boolean, I>(
 
 /**
  * Re-runs a read-modify-write while the server answers `Conflict` (409: the object changed
- * since it was read), as client-go's `retry.RetryOnConflict`. Default: up to 5 retries, 10 ms
+ * since it was read), as client-go's `retry.RetryOnConflict`. Other 409s (`AlreadyExists`, a
+ * server-side apply conflict with other managers) are not retried. Default: up to 5 retries, 10 ms
  * apart growing exponentially with jitter.
  *
  * @example
@@ -1034,5 +1041,5 @@ export const retryOnConflict = <A, E, R>(
 ): Effect.Effect<A, E, R> =>
   Effect.retry(effect, {
     schedule,
-    while: (e) => e instanceof ApiError.ApiError && e.code === 409 && e.conflicts.length === 0
+    while: (e) => e instanceof ApiError.ApiError && e.reason === "Conflict" && e.conflicts.length === 0
   })

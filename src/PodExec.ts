@@ -228,7 +228,7 @@ const open = (
     const webSocket = yield* KubeWebSocket
     const { Pod } = yield* Effect.promise(() => import("./models/core/v1.js"))
     const namespace = options.namespace ?? config.namespace
-    const path = Resource.path(Pod, { namespace, name, subresource })
+    const path = yield* Resource.path(Pod, { namespace, name, subresource })
     const tty = options.tty === true
     const wantStdout = options.stdout !== false
     const wantStderr = options.stderr !== false && !tty

@@ -129,7 +129,7 @@ export const log = (
       const config = yield* KubeConfig
       const http = yield* HttpClient.HttpClient
       const { Pod } = yield* Effect.promise(() => import("./models/core/v1.js"))
-      const path = Resource.path(Pod, {
+      const path = yield* Resource.path(Pod, {
         namespace: options.namespace ?? config.namespace,
         name,
         subresource: "log"

@@ -9,6 +9,7 @@ import { HttpClient, type HttpClientError } from "@effect/platform"
 import { Effect, Either, Option, type ParseResult, Schema } from "effect"
 import { dual } from "effect/Function"
 import * as ApiError from "./ApiError.js"
+import * as InvalidRequest from "./InvalidRequest.js"
 import { isRecord } from "./internal/json.js"
 import type { CustomResourceDefinition } from "./models/apiextensions/v1.js"
 import * as Resource from "./Resource.js"
@@ -220,6 +221,17 @@ const getJson = (path: string) =>
     return yield* response.json
   })
 
+/** `/api/v1` or `/apis/<group>/<version>`, when both are path segments. */
+const discoveryPath = (groupVersion: string): string | undefined => {
+  if (groupVersion === "v1") return "/api/v1"
+  const parts = groupVersion.split("/")
+  if (parts.length !== 2) return undefined
+  const [group = "", version = ""] = parts
+  if (Either.isLeft(InvalidRequest.checkSegment("group", group))) return undefined
+  if (Either.isLeft(InvalidRequest.checkSegment("version", version))) return undefined
+  return `/apis/${encodeURIComponent(group)}/${encodeURIComponent(version)}`
+}
+
 const CrdItems = Schema.Struct({ items: Schema.Array(Schema.Unknown) })
 
 /**
@@ -289,8 +301,12 @@ export const loadDiscovery: Effect.Effect<
     }
   }
   const lists = yield* Effect.forEach(
-    versions,
-    (gv) => getJson(gv === "v1" ? "/api/v1" : `/apis/${gv}`).pipe(Effect.map((doc) => [gv, doc] as const)),
+    // A group version the server named that is not `<group>/<version>` of path segments is skipped.
+    versions.flatMap((gv) => {
+      const path = discoveryPath(gv)
+      return path === undefined ? [] : [[gv, path] as const]
+    }),
+    ([gv, path]) => getJson(path).pipe(Effect.map((doc) => [gv, doc] as const)),
     { concurrency: 4 }
   )
   const out: Array<Entry> = []

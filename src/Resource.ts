@@ -7,6 +7,7 @@
  * @since 0.1.0
  */
 import { Either, ParseResult, Pipeable, Schema } from "effect"
+import * as InvalidRequest from "./InvalidRequest.js"
 import { isRecord } from "./internal/json.js"
 import type { ObjectMeta } from "./models/meta/v1.js"
 import * as Meta from "./models/meta/v1.js"
@@ -492,8 +493,12 @@ export const decodeTrusted = <A extends KubeObject, N extends boolean, S extends
 const isTrusted = <A>(_: unknown): _ is A => true
 
 /**
- * The URL path of a kind's collection, an object, or an object's sub-resource. A namespaced kind
- * without a namespace gives the all-namespaces collection.
+ * The URL path of a kind's collection, an object, or an object's sub-resource: the one place that
+ * builds API paths. Every segment (group, version, plural, namespace, name, sub-resource) is
+ * checked ({@link InvalidRequest.checkSegment}: no empty, `.`, `..`, `/` or `%`) and encoded, so no
+ * value can change the shape of the path. A namespaced kind without a namespace gives the
+ * all-namespaces collection; a single object of a namespaced kind needs its namespace, and a
+ * sub-resource needs a name.
  *
  * @example
  * ```ts
@@ -501,7 +506,9 @@ const isTrusted = <A>(_: unknown): _ is A => true
  * import { Deployment } from "effect-kube/models/apps/v1"
  *
  * Resource.path(Deployment, { namespace: "apps", name: "web", subresource: "scale" })
- * // "/apis/apps/v1/namespaces/apps/deployments/web/scale"
+ * // Either.right("/apis/apps/v1/namespaces/apps/deployments/web/scale")
+ * Resource.path(Deployment, { namespace: "apps", name: ".." })
+ * // Either.left(InvalidRequest: invalid name "..": '.' and '..' are not names)
  * ```
  *
  * @since 0.1.0
@@ -514,14 +521,33 @@ export const path = (
     readonly name?: string | undefined
     readonly subresource?: string | undefined
   } = {}
-): string => {
-  const base =
-    resource.group === "" ? `/api/${resource.version}` : `/apis/${resource.group}/${resource.version}`
-  const ns =
-    resource.namespaced && options.namespace !== undefined
-      ? `/namespaces/${encodeURIComponent(options.namespace)}`
-      : ""
-  const name = options.name !== undefined ? `/${encodeURIComponent(options.name)}` : ""
-  const sub = options.name !== undefined && options.subresource !== undefined ? `/${options.subresource}` : ""
-  return `${base}${ns}/${resource.plural}${name}${sub}`
+): Either.Either<string, InvalidRequest.InvalidRequest> => {
+  const { name, namespace, subresource } = options
+  if (name === undefined && subresource !== undefined) {
+    return Either.left(
+      new InvalidRequest.InvalidRequest({ detail: `the ${subresource} of a ${resource.kind} needs a name` })
+    )
+  }
+  if (name !== undefined && resource.namespaced && namespace === undefined) {
+    return Either.left(
+      new InvalidRequest.InvalidRequest({
+        detail: `${resource.kind} is namespaced: give the namespace of ${JSON.stringify(name)}`
+      })
+    )
+  }
+  const parts: Array<readonly [InvalidRequest.SegmentRole, string]> = []
+  if (resource.group !== "") parts.push(["group", resource.group])
+  parts.push(["version", resource.version])
+  const scoped = resource.namespaced && namespace !== undefined
+  if (scoped) parts.push(["namespace", namespace])
+  parts.push(["plural", resource.plural])
+  if (name !== undefined) parts.push(["name", name])
+  if (subresource !== undefined) parts.push(["subresource", subresource])
+  const encoded: Array<string> = []
+  for (const [role, value] of parts) {
+    const checked = InvalidRequest.checkSegment(role, value)
+    if (Either.isLeft(checked)) return checked
+    encoded.push(role === "namespace" ? `namespaces/${encodeURIComponent(value)}` : encodeURIComponent(value))
+  }
+  return Either.right(`/${resource.group === "" ? "api" : "apis"}/${encoded.join("/")}`)
 }

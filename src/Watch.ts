@@ -11,6 +11,7 @@ import { HttpClient, HttpClientRequest } from "@effect/platform"
 import { Data, Duration, Effect, Either, Option, ParseResult, Ref, Schedule, Schema, Stream } from "effect"
 import * as ApiError from "./ApiError.js"
 import * as Client from "./Client.js"
+import * as InvalidRequest from "./InvalidRequest.js"
 import { isRecord } from "./internal/json.js"
 import { KubeConfig } from "./KubeConfig.js"
 import * as Resource from "./Resource.js"
@@ -209,7 +210,9 @@ export const watch = <A extends Resource.KubeObject, N extends boolean, S extend
         ...(labelSelector !== undefined && labelSelector !== "" ? { labelSelector } : {}),
         ...(fieldSelector !== "" ? { fieldSelector } : {})
       }
-      const path = Resource.path(resource, { namespace })
+      // Checked before anything is sent: a name or namespace that is not a path segment is refused.
+      if (options.name !== undefined) yield* InvalidRequest.checkSegment("name", options.name)
+      const path = yield* Resource.path(resource, { namespace })
       const lastVersion = yield* Ref.make(options.resourceVersion)
       const idle = options.idleTimeout ?? Duration.seconds((options.serverTimeout ?? 290) + 30)
 

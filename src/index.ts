@@ -19,6 +19,8 @@ export * as ExecCredential from "./ExecCredential.js"
 /** @since 0.1.0 */
 export * as InMemoryCluster from "./InMemoryCluster.js"
 /** @since 0.1.0 */
+export * as InvalidRequest from "./InvalidRequest.js"
+/** @since 0.1.0 */
 export * as KubeConfig from "./KubeConfig.js"
 /** @since 0.1.0 */
 export * as KubeConfigFile from "./KubeConfigFile.js"

@@ -5,6 +5,7 @@
  *
  * @internal
  */
+import { isPathSegment } from "../InvalidRequest.js"
 import type * as Registry from "../Registry.js"
 import type { ResourceInfo } from "../Resource.js"
 import {
@@ -136,6 +137,26 @@ const valueAt = (object: Json, path: string): string | undefined => {
     : isObject(current) && Object.keys(current).length === 0
       ? "{}"
       : JSON.stringify(current)
+}
+
+/**
+ * The decoded segments of a path, or `undefined` when one is not a path segment (empty, `.`, `..`,
+ * `/` or `%` once decoded, or a broken escape): such a path names nothing, so it can never reach a
+ * collection by accident (`DELETE .../configmaps/` is not a deletecollection).
+ */
+const pathSegments = (rest: string): ReadonlyArray<string> | undefined => {
+  const out: Array<string> = []
+  for (const raw of rest.split("/")) {
+    let segment: string
+    try {
+      segment = decodeURIComponent(raw)
+    } catch {
+      return undefined
+    }
+    if (!isPathSegment(segment)) return undefined
+    out.push(segment)
+  }
+  return out
 }
 
 export class MemoryServer {
@@ -302,7 +323,8 @@ export class MemoryServer {
     if (m === null) return status(404, "NotFound", "the server could not find the requested resource")
     const group = m[2] ?? ""
     const version = m[1] ?? m[3] ?? ""
-    const segs = (m[4] ?? "").split("/").map(decodeURIComponent)
+    const segs = pathSegments(m[4] ?? "")
+    if (segs === undefined) return status(404, "NotFound", "the server could not find the requested resource")
     let namespace: string | undefined
     let rest = segs
     if (segs[0] === "namespaces" && segs.length >= 3 && this.kinds.has(`${group}/${version}/${segs[2]}`)) {

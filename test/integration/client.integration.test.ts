@@ -17,6 +17,41 @@ const withNamespace = <A, E>(
 ) => inFreshNamespace(env.kubeconfigs["admin-cert"], "verbs", defaults)(body)
 
 describe("verbs against the real apiserver", () => {
+  it.live(
+    "a name or namespace that is not a path segment deletes nothing (regression: '' deleted the collection)",
+    () =>
+      withNamespace((ns) =>
+        Effect.gen(function* () {
+          yield* Client.create(core.ConfigMap, configMap("keep-a"))
+          yield* Client.create(core.ConfigMap, configMap("keep-b"))
+          for (const bad of ["", ".", "..", "a/b", "%2e%2e", "..%2f"]) {
+            const byName = yield* Effect.flip(Client.delete(core.ConfigMap, bad))
+            expect(byName._tag, JSON.stringify(bad)).toBe("InvalidRequest")
+            const byNamespace = yield* Effect.flip(
+              Client.delete(core.ConfigMap, "keep-a", { namespace: bad })
+            )
+            expect(byNamespace._tag).toBe("InvalidRequest")
+            const collection = yield* Effect.flip(Client.deleteCollection(core.ConfigMap, { namespace: bad }))
+            expect(collection._tag).toBe("InvalidRequest")
+            const namespace = yield* Effect.flip(Client.delete(core.Namespace, bad))
+            expect(namespace._tag).toBe("InvalidRequest")
+          }
+          const left = yield* Client.listAll(core.ConfigMap)
+          expect(left.items.map((c) => c.metadata?.name).sort()).toEqual(["keep-a", "keep-b"])
+          const namespace = yield* Client.get(core.Namespace, ns)
+          expect(namespace.status?.phase).toBe("Active")
+        })
+      )
+  )
+
+  it.live("a namespace of '..' from the configuration never reaches a cluster-wide path", () =>
+    Effect.gen(function* () {
+      const error = yield* Effect.flip(Client.deleteCollection(core.ConfigMap))
+      expect(error._tag).toBe("InvalidRequest")
+      expect((yield* Effect.flip(Client.delete(core.ConfigMap, "x")))._tag).toBe("InvalidRequest")
+    }).pipe(Effect.provide(inNamespace("..")))
+  )
+
   it.live("create, get, getOption, replace, delete; namespace from the client default or the object", () =>
     withNamespace((ns) =>
       Effect.gen(function* () {

@@ -1,8 +1,8 @@
 import { HttpClient, HttpClientRequest } from "@effect/platform"
 import { describe, expect, it } from "@effect/vitest"
-import { Effect, Option, Schedule, Schema } from "effect"
+import { Effect, type Either, Option, Schedule, Schema } from "effect"
 import { inject } from "vitest"
-import { KubeConfig, Registry, Resource } from "../../src/index.js"
+import { type InvalidRequest, KubeConfig, Registry, Resource } from "../../src/index.js"
 import * as apiextensions from "../../src/models/apiextensions/v1.js"
 import * as apps from "../../src/models/apps/v1.js"
 import * as batch from "../../src/models/batch/v1.js"
@@ -14,8 +14,13 @@ const env = inject("envtest")
 const admin = NodeKube.layer({ config: KubeConfig.fromFile(env.kubeconfigs["admin-cert"]) })
 const unique = (prefix: string) => `${prefix}-${Math.random().toString(36).slice(2, 8)}`
 
-const send = (method: "GET" | "POST" | "PUT", path: string, body?: unknown) =>
+const send = (
+  method: "GET" | "POST" | "PUT",
+  checkedPath: Either.Either<string, InvalidRequest.InvalidRequest>,
+  body?: unknown
+) =>
   Effect.gen(function* () {
+    const path = yield* checkedPath
     const http = yield* HttpClient.HttpClient
     const response = yield* http.execute(requestOf(method, path, body))
     const json: unknown = yield* response.json
