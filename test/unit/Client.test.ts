@@ -1,7 +1,7 @@
 import { HttpClient, HttpClientResponse } from "@effect/platform"
 import { describe, expect, it } from "@effect/vitest"
-import { Effect, Fiber, Layer, Stream, TestClock } from "effect"
-import { Client, KubeConfig, KubeHttpClient } from "../../src/index.js"
+import { Effect, Fiber, Layer, Schedule, Stream, TestClock } from "effect"
+import { ApiError, Client, KubeConfig, KubeHttpClient } from "../../src/index.js"
 import * as core from "../../src/models/core/v1.js"
 import { resolvedConfig } from "../harness/Fixtures.js"
 
@@ -94,6 +94,61 @@ describe("Client against a server that misbehaves", () => {
         "POST /api/v1/namespaces/from-option/configmaps",
         "GET /api/v1/namespaces/n"
       ])
+    })
+  )
+})
+
+describe("Client.retryOnConflict", () => {
+  const answer = (code: number, reason: string) =>
+    new ApiError.ApiError({
+      status: { apiVersion: "v1", kind: "Status", code, reason, message: reason },
+      method: "PUT",
+      url: "/api/v1/namespaces/ns/configmaps/x"
+    })
+
+  it.effect("retries Conflict, never AlreadyExists or an apply conflict (all three are 409)", () =>
+    Effect.gen(function* () {
+      let runs = 0
+      const conflict = yield* Client.retryOnConflict(
+        Effect.suspend(() => (++runs < 3 ? Effect.fail(answer(409, "Conflict")) : Effect.succeed("done"))),
+        Schedule.recurs(5)
+      )
+      expect([conflict, runs]).toEqual(["done", 3])
+      runs = 0
+      const exists = yield* Effect.flip(
+        Client.retryOnConflict(
+          Effect.suspend(() => {
+            runs++
+            return Effect.fail(answer(409, "AlreadyExists"))
+          }),
+          Schedule.recurs(5)
+        )
+      )
+      expect([exists.reason, runs]).toEqual(["AlreadyExists", 1])
+      runs = 0
+      const applyConflict = new ApiError.ApiError({
+        status: {
+          apiVersion: "v1",
+          kind: "Status",
+          code: 409,
+          reason: "Conflict",
+          details: {
+            causes: [{ reason: "FieldManagerConflict", message: 'conflict with "other"', field: ".data.k" }]
+          }
+        },
+        method: "PATCH",
+        url: "/api/v1/namespaces/ns/configmaps/x"
+      })
+      yield* Effect.flip(
+        Client.retryOnConflict(
+          Effect.suspend(() => {
+            runs++
+            return Effect.fail(applyConflict)
+          }),
+          Schedule.recurs(5)
+        )
+      )
+      expect(runs).toBe(1)
     })
   )
 })
