@@ -2,7 +2,7 @@ import * as fs from "node:fs"
 import * as path from "node:path"
 import { describe, expect, it } from "@effect/vitest"
 import { Arbitrary, Either, FastCheck, Schema } from "effect"
-import { Quantity, Resource } from "../../../src/index.js"
+import { Resource } from "../../../src/index.js"
 import * as apiextensions from "../../../src/models/apiextensions/v1.js"
 import * as apps from "../../../src/models/apps/v1.js"
 import * as authentication from "../../../src/models/authentication/v1.js"
@@ -261,19 +261,6 @@ describe("generic and typed custom kinds", () => {
     expect(Either.isLeft(Resource.decodeTrusted(Widget, { apiVersion: "v1", kind: "Pod" }))).toBe(true)
     expect(Either.isLeft(Resource.decodeTrusted(Widget, "nope"))).toBe(true)
     expect(Either.isLeft(Resource.decodeTrusted(Widget, { metadata: 3 }))).toBe(true)
-  })
-})
-
-describe("Quantity", () => {
-  it("parses the suffixes", () => {
-    expect(Quantity.parse("250m")).toBe(0.25)
-    expect(Quantity.parse("1Gi")).toBe(2 ** 30)
-    expect(Quantity.parse("2k")).toBe(2000)
-    expect(Quantity.parse("1e3")).toBe(1000)
-    expect(Quantity.parse("1.5")).toBe(1.5)
-    expect(Quantity.parse(3)).toBe(3)
-    expect(Quantity.parse("12x")).toBeUndefined()
-    expect(Quantity.parse("")).toBeUndefined()
   })
 })
 
