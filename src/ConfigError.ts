@@ -25,7 +25,9 @@ export type ConfigErrorReason =
   | "InCluster"
 
 /**
- * A kubeconfig (or the in-cluster configuration) could not be loaded.
+ * A kubeconfig (or the in-cluster configuration) could not be loaded. Messages name the file, the
+ * context, the cluster and the path of a bad field with the type expected there, never a value of
+ * the file (a YAML error gives a line and column, not the line).
  *
  * @example
  * ```ts
@@ -62,11 +64,18 @@ export class ConfigError extends Data.TaggedError("ConfigError")<{
  * @since 0.1.0
  * @category errors
  */
-export type ExecPluginErrorReason = "NotFound" | "NonZeroExit" | "BadOutput" | "Interactive" | "Failed"
+export type ExecPluginErrorReason =
+  | "NotFound"
+  | "NonZeroExit"
+  | "BadOutput"
+  | "Interactive"
+  | "Timeout"
+  | "Failed"
 
 /**
  * An exec credential plugin (`users[].user.exec`) failed. `stderr` holds what the plugin printed
- * (cut to 4 KiB); the plugin's output (which holds the credential) is never included.
+ * (cut to 4 KiB); the plugin's output (which holds the credential) and its arguments (which may
+ * hold a client secret) are never included. `Timeout`: it did not answer in time and was killed.
  *
  * @example
  * ```ts

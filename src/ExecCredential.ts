@@ -2,12 +2,14 @@
  * Exec credential plugins (`users[].user.exec` in a kubeconfig), as kubectl runs them: the command
  * is run without a shell, with the configured args and env plus `KUBERNETES_EXEC_INFO`; its stdout
  * is an `ExecCredential` (`client.authentication.k8s.io/v1`, `v1beta1` or `v1alpha1`) holding a
- * token or a client certificate, optionally with an `expirationTimestamp`.
+ * token or a client certificate, optionally with an `expirationTimestamp`. Unless it runs
+ * interactively its stdin is empty (a plugin that reads it sees its end at once), and a run is
+ * bounded by a timeout after which the plugin (and what it started) is killed.
  *
  * @since 0.1.0
  */
-import { Command, type CommandExecutor } from "@effect/platform"
-import { Effect, Redacted, Schema, Stream } from "effect"
+import { Command, type CommandExecutor, type Error as PlatformError } from "@effect/platform"
+import { Chunk, Duration, Effect, Exit, Redacted, Schema, Stream } from "effect"
 import { ExecPluginError } from "./ConfigError.js"
 import { concatBytes } from "./internal/bytes.js"
 import type { ExecConfig } from "./KubeConfigFile.js"
@@ -101,9 +103,51 @@ export interface RunOptions {
   readonly cluster?: ClusterInfoForPlugin | undefined
   /** Whether a terminal is attached that an interactive plugin may use (stdin is a TTY). */
   readonly interactive?: boolean | undefined
+  /**
+   * How long a run may take before the plugin is killed and the run fails with `Timeout`.
+   * Default: {@link defaultTimeout}, or {@link defaultInteractiveTimeout} when it runs interactively.
+   */
+  readonly timeout?: Duration.DurationInput | undefined
 }
 
+/**
+ * How long a plugin that is not interactive may take: one minute. kubectl waits forever; a
+ * program that runs unattended must not, and a plugin that fetches a token over the network
+ * answers in seconds.
+ *
+ * @example
+ * ```ts
+ * import { Duration } from "effect"
+ * import { ExecCredential } from "effect-kube"
+ *
+ * console.log(Duration.format(ExecCredential.defaultTimeout)) // "1m"
+ * ```
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const defaultTimeout: Duration.Duration = Duration.minutes(1)
+
+/**
+ * How long an interactive plugin may take (a person logs in, in a terminal or a browser): five
+ * minutes.
+ *
+ * @example
+ * ```ts
+ * import { Duration } from "effect"
+ * import { ExecCredential } from "effect-kube"
+ *
+ * console.log(Duration.format(ExecCredential.defaultInteractiveTimeout)) // "5m"
+ * ```
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const defaultInteractiveTimeout: Duration.Duration = Duration.minutes(5)
+
 const MAX_STDERR = 4096
+/** An ExecCredential is a few KiB (a token, or a certificate and its key). */
+const MAX_STDOUT = 1024 * 1024
 
 const collect = <E>(stream: Stream.Stream<Uint8Array, E>, limit: number) =>
   Stream.runFold(stream, { text: "", bytes: 0 }, (acc, chunk) => {
@@ -114,8 +158,27 @@ const collect = <E>(stream: Stream.Stream<Uint8Array, E>, limit: number) =>
     }
   }).pipe(Effect.map((acc) => acc.text))
 
-const collectAll = <E>(stream: Stream.Stream<Uint8Array, E>) =>
-  Stream.runCollect(stream).pipe(Effect.map((chunks) => new TextDecoder().decode(concatBytes(chunks))))
+class OutputTooLarge {
+  readonly _tag = "OutputTooLarge"
+}
+
+const collectAll = <E>(stream: Stream.Stream<Uint8Array, E>, limit: number) =>
+  Stream.runFoldEffect(
+    stream,
+    { chunks: Chunk.empty<Uint8Array>(), bytes: 0 },
+    (acc, chunk): Effect.Effect<{ chunks: Chunk.Chunk<Uint8Array>; bytes: number }, OutputTooLarge> =>
+      acc.bytes + chunk.length > limit
+        ? Effect.fail(new OutputTooLarge())
+        : Effect.succeed({ chunks: Chunk.append(acc.chunks, chunk), bytes: acc.bytes + chunk.length })
+  ).pipe(Effect.map((acc) => new TextDecoder().decode(concatBytes(acc.chunks))))
+
+/** What went wrong starting or talking to the process, without its arguments (a secret may be one). */
+const platformDetail = (error: PlatformError.PlatformError): string =>
+  error._tag === "SystemError"
+    ? error.method === "exitCode"
+      ? "it was ended by a signal"
+      : `cannot ${error.method === "spawn" ? "start it" : "talk to it"} (${error.reason})`
+    : `cannot ${error.method === "spawn" ? "start it" : "talk to it"}`
 
 /**
  * Runs an exec credential plugin once and decodes what it prints.
@@ -180,15 +243,24 @@ export const run = (
 
     const command = Command.make(exec.command, ...(exec.args ?? [])).pipe(
       Command.env(env),
-      Command.stdin(interactive ? "inherit" : "pipe"),
+      // Not interactive: an empty stdin (as client-go's /dev/null), so a plugin that reads it does not wait.
+      Command.stdin(interactive ? "inherit" : Stream.empty),
       Command.stderr(interactive ? "inherit" : "pipe")
+    )
+    const timeout = Duration.decode(
+      options.timeout ?? (interactive ? defaultInteractiveTimeout : defaultTimeout)
     )
     const result = yield* Effect.scoped(
       Effect.gen(function* () {
         const proc = yield* Command.start(command)
+        // Runs before the executor's own release (SIGTERM, then wait): a plugin that ignores
+        // SIGTERM, or what it started, must not outlive a timeout or a failure.
+        yield* Effect.addFinalizer((exit) =>
+          Exit.isSuccess(exit) ? Effect.void : Effect.ignore(proc.kill("SIGKILL"))
+        )
         const [stdout, stderr, code] = yield* Effect.all(
           [
-            collectAll(proc.stdout),
+            collectAll(proc.stdout, MAX_STDOUT),
             interactive ? Effect.succeed("") : collect(proc.stderr, MAX_STDERR),
             proc.exitCode
           ],
@@ -198,10 +270,17 @@ export const run = (
       })
     ).pipe(
       Effect.mapError((error) =>
-        error._tag === "SystemError" && error.reason === "NotFound"
-          ? fail("NotFound", "command not found", { cause: error })
-          : fail("Failed", error.message, { cause: error })
-      )
+        error._tag === "OutputTooLarge"
+          ? fail("BadOutput", `it printed more than ${MAX_STDOUT} bytes`)
+          : error._tag === "SystemError" && error.reason === "NotFound" && error.method === "spawn"
+            ? fail("NotFound", "command not found")
+            : fail("Failed", platformDetail(error))
+      ),
+      Effect.timeoutFail({
+        duration: timeout,
+        onTimeout: () =>
+          fail("Timeout", `no answer within ${Duration.format(timeout)}; the plugin was killed`)
+      })
     )
     if (result.code !== 0) {
       return yield* fail("NonZeroExit", `exited with code ${result.code}`, {
