@@ -8,7 +8,21 @@
  * @since 0.1.0
  */
 import { HttpClient, HttpClientRequest } from "@effect/platform"
-import { Data, Duration, Effect, Either, Option, ParseResult, Ref, Schedule, Schema, Stream } from "effect"
+import {
+  Clock,
+  Data,
+  Duration,
+  Effect,
+  Either,
+  Option,
+  ParseResult,
+  Ref,
+  Schedule,
+  ScheduleDecision,
+  ScheduleIntervals,
+  Schema,
+  Stream
+} from "effect"
 import * as ApiError from "./ApiError.js"
 import * as Client from "./Client.js"
 import * as InvalidRequest from "./InvalidRequest.js"
@@ -75,10 +89,100 @@ export interface WatchOptions extends Client.SelectOptions {
   /** A connection silent for longer is resumed. Default: the server timeout plus 30 s. */
   readonly idleTimeout?: Duration.DurationInput | undefined
   /**
-   * When to reconnect after a failure (transport error, 5xx, 429, silent connection); reset after
-   * each event received. Default: exponential from 200 ms, jittered, capped at 30 s, forever.
+   * When to reconnect after a failure that `retryable` accepts; reset after each event received.
+   * Default: exponential from 200 ms, jittered, capped at 30 s, forever.
    */
   readonly retrySchedule?: Schedule.Schedule<unknown, unknown> | undefined
+  /**
+   * Which failures are retried (after `retrySchedule`'s delay, from the last version seen); the
+   * others end the stream. Default: {@link isRetryable}. Every retry is logged as a warning with
+   * its reason and the version it resumes from.
+   */
+  readonly retryable?: ((error: WatchError, context: RetryContext) => boolean) | undefined
+}
+
+/**
+ * What a retry policy ({@link WatchOptions.retryable}) knows besides the failure.
+ *
+ * @since 0.1.0
+ * @category retries
+ */
+export interface RetryContext {
+  /**
+   * Whether a connection of this stream (a watch, or the watcher's list) succeeded before: the
+   * failure happened on a reconnect, where the credentials and the kind were known to work.
+   */
+  readonly connectedBefore: boolean
+  /** Where a retry resumes: the version of the last event or bookmark received (else the starting one). */
+  readonly resourceVersion: string | undefined
+}
+
+/**
+ * The default retry policy of {@link watch} and {@link watcher}, close to client-go's reflector
+ * (which retries every list and watch failure with backoff): a connection that failed, was cut or
+ * went silent, `408`, `429` and `5xx` answers are retried; `401`, `403` and `404` are retried only
+ * on a reconnect (`context.connectedBefore`), as an apiserver answers so for a while after a
+ * restart (authenticators, RBAC and custom resources not loaded yet), while on the first
+ * connection they mean that the credentials, the permissions or the kind are wrong. A version the
+ * server no longer has (410) is not retried: the raw watch fails with it ({@link isGone}), the
+ * watcher relists. Request errors (`InvalidRequest`, `SelectorError`), events that do not decode
+ * and lines that are not JSON (`ParseError`) are not retried.
+ *
+ * @example
+ * ```ts
+ * import { Watch } from "effect-kube"
+ * import { Pod } from "effect-kube/models/core/v1"
+ *
+ * // Also retry a 403 on the first connection (permissions granted by a controller soon):
+ * const pods = Watch.watch(Pod, {
+ *   retryable: (error, context) =>
+ *     Watch.isRetryable(error, context) || (error._tag === "ApiError" && error.code === 403)
+ * })
+ * ```
+ *
+ * @since 0.1.0
+ * @category retries
+ */
+export const isRetryable = (error: WatchError, context: RetryContext): boolean => {
+  switch (error._tag) {
+    case "WatchIdle":
+      return true
+    case "RequestError":
+      return error.reason === "Transport"
+    case "ResponseError":
+      // The body failed while read: the connection broke.
+      return error.reason === "Decode"
+    case "ApiError":
+      if (error.code === 408 || error.code === 429 || error.code >= 500) return true
+      return context.connectedBefore && (error.code === 401 || error.code === 403 || error.code === 404)
+    default:
+      return false
+  }
+}
+
+/**
+ * The version an event brings the watch to: the object's `metadata.resourceVersion`, or the
+ * bookmark's. Watch again from the last event handled to resume without losing or repeating one.
+ *
+ * @example
+ * ```ts
+ * import { Effect, Stream } from "effect"
+ * import { Watch } from "effect-kube"
+ * import { ConfigMap } from "effect-kube/models/core/v1"
+ *
+ * let resumeFrom: string | undefined
+ * const handled = Watch.watch(ConfigMap).pipe(
+ *   Stream.runForEach((event) => Effect.sync(() => (resumeFrom = Watch.resourceVersionOf(event) ?? resumeFrom)))
+ * )
+ * // After a failure: Watch.watch(ConfigMap, { resourceVersion: resumeFrom })
+ * ```
+ *
+ * @since 0.1.0
+ * @category watching
+ */
+export const resourceVersionOf = <A>(event: WatchEvent<A>): string | undefined => {
+  const rv = event.type === "BOOKMARK" ? event.resourceVersion : versionOf(event.object)
+  return rv === undefined || rv === "" ? undefined : rv
 }
 
 /**
@@ -111,20 +215,63 @@ const versionOf = (object: unknown): string | undefined => {
   return typeof rv === "string" ? rv : undefined
 }
 
-/** Whether a failure is worth a reconnect: the connection or the server hiccuped. */
-const isRetryable = (error: WatchError): boolean => {
-  switch (error._tag) {
-    case "WatchIdle":
-      return true
-    case "RequestError":
-      return error.reason === "Transport"
-    case "ResponseError":
-      return error.reason === "Decode"
-    case "ApiError":
-      return error.code === 429 || error.code >= 500
-    default:
-      return false
-  }
+/** Where a watch stands, kept across its connections and retries. */
+interface Progress {
+  /** The resume point: the version of the last event or bookmark received (else the starting one). */
+  readonly version: Ref.Ref<string | undefined>
+  /** Whether a connection (or the watcher's list) succeeded before. */
+  readonly connected: Ref.Ref<boolean>
+}
+
+const makeProgress = (version: string | undefined): Effect.Effect<Progress> =>
+  Effect.all({ version: Ref.make(version), connected: Ref.make(false) })
+
+/** A failure as a log line shows it: a `ParseError` by its tag only (its details may quote data). */
+const describeFailure = (error: WatchError): string =>
+  error._tag === "ParseError"
+    ? "ParseError (a watch event that does not decode)"
+    : `${error._tag}: ${error.message}`
+
+/**
+ * Retries a watch stream (raw or watcher) after the failures its policy accepts, with one schedule
+ * (reset by each element), logging each retry with its reason and resume point.
+ */
+const retrying = <A, R>(
+  stream: Stream.Stream<A, WatchError, R>,
+  options: WatchOptions,
+  progress: Progress,
+  what: string
+): Stream.Stream<A, WatchError, R> => {
+  const retryable = options.retryable ?? isRetryable
+  const schedule = Schedule.intersect(
+    options.retrySchedule ?? defaultRetrySchedule,
+    Schedule.recurWhileEffect((error: WatchError) =>
+      Effect.map(
+        Effect.all({
+          connectedBefore: Ref.get(progress.connected),
+          resourceVersion: Ref.get(progress.version)
+        }),
+        (context) => retryable(error, context)
+      )
+    )
+  ).pipe(
+    Schedule.onDecision(([, error], decision) =>
+      Effect.gen(function* () {
+        const from = (yield* Ref.get(progress.version)) ?? "(none: the current state first)"
+        if (ScheduleDecision.isDone(decision)) {
+          return yield* Effect.logDebug(
+            `the watch of ${what} stops: ${describeFailure(error)}; it can resume from resourceVersion ${from}`
+          )
+        }
+        const now = yield* Clock.currentTimeMillis
+        const delay = Duration.millis(Math.max(0, ScheduleIntervals.start(decision.intervals) - now))
+        yield* Effect.logWarning(
+          `the watch of ${what} failed (${describeFailure(error)}); retrying in ${Duration.format(delay)} from resourceVersion ${from}`
+        )
+      })
+    )
+  )
+  return Stream.retry(stream, schedule)
 }
 
 /**
@@ -162,10 +309,13 @@ const watchUrlQuery = (
 
 /**
  * The raw watch of a kind: typed events, resumed from the last version seen (bookmarks included)
- * whenever a connection ends or fails, with `retrySchedule` between failed attempts. A version the
- * server no longer has (410) fails the stream with an `ApiError` (see {@link isGone}; {@link
- * watcher} relists instead): it never loops on a stale version. Interrupting the stream closes the
- * connection.
+ * whenever a connection ends, is cut (also in the middle of an event: the partial event is dropped
+ * and comes again), goes silent, or fails in a way the `retryable` policy accepts (default:
+ * {@link isRetryable}), with `retrySchedule` between failed attempts; other failures end the
+ * stream, and {@link resourceVersionOf} the last event handled is where to resume. A line that is
+ * whole but not JSON is a `ParseError`. A version the server no longer has (410) fails the stream
+ * with an `ApiError` (see {@link isGone}; {@link watcher} relists instead): it never loops on a
+ * stale version. Interrupting the stream closes the connection.
  *
  * @example
  * ```ts
@@ -184,6 +334,21 @@ const watchUrlQuery = (
 export const watch = <A extends Resource.KubeObject, N extends boolean, S extends string, I>(
   resource: Resource.Resource<A, N, S, I>,
   options: WatchOptions = {}
+): Stream.Stream<WatchEvent<A>, WatchError, Client.Requirements> =>
+  Stream.unwrap(
+    Effect.map(makeProgress(options.resourceVersion), (progress) =>
+      retrying(connections(resource, options, progress), options, progress, resource.plural)
+    )
+  )
+
+/**
+ * The connections of a watch, one after the other, each from `progress.version` (not
+ * `options.resourceVersion`); a failure ends the stream (`retrying` decides what follows).
+ */
+const connections = <A extends Resource.KubeObject, N extends boolean, S extends string, I>(
+  resource: Resource.Resource<A, N, S, I>,
+  options: WatchOptions,
+  progress: Progress
 ): Stream.Stream<WatchEvent<A>, WatchError, Client.Requirements> =>
   Stream.unwrap(
     Effect.gen(function* () {
@@ -213,57 +378,109 @@ export const watch = <A extends Resource.KubeObject, N extends boolean, S extend
       // Checked before anything is sent: a name or namespace that is not a path segment is refused.
       if (options.name !== undefined) yield* InvalidRequest.checkSegment("name", options.name)
       const path = yield* Resource.path(resource, { namespace })
-      const lastVersion = yield* Ref.make(options.resourceVersion)
       const idle = options.idleTimeout ?? Duration.seconds((options.serverTimeout ?? 290) + 30)
+      const resumePoint = Effect.map(
+        Ref.get(progress.version),
+        (rv) => rv ?? "(none: the current state first)"
+      )
 
       const connection: Stream.Stream<WatchEvent<A>, WatchError> = Stream.unwrapScoped(
         Effect.gen(function* () {
           let request = HttpClientRequest.get(path)
           for (const [k, v] of Object.entries(
-            watchUrlQuery(options, selection, yield* Ref.get(lastVersion))
+            watchUrlQuery(options, selection, yield* Ref.get(progress.version))
           )) {
             request = HttpClientRequest.setUrlParam(request, k, v)
           }
           const response = yield* http.execute(request)
           if (response.status >= 400) return yield* ApiError.fromResponse(response)
-          return response.stream.pipe(
-            Stream.decodeText(),
-            Stream.splitLines,
+          yield* Ref.set(progress.connected, true)
+          const cut = (partial: string) =>
+            Effect.flatMap(resumePoint, (from) =>
+              Effect.logWarning(
+                `the watch of ${resource.plural} was cut in the middle of an event (${partial.length} characters dropped); resuming from resourceVersion ${from}`
+              )
+            )
+          return watchLines(response.stream.pipe(Stream.decodeText()), cut).pipe(
             Stream.filter((line) => line.trim() !== ""),
             Stream.timeoutFail(() => new WatchIdle({ idleFor: idle }), idle),
             Stream.mapEffect((line) => toEvent(resource, line, request.url)),
-            Stream.tap((event) =>
-              Ref.set(
-                lastVersion,
-                event.type === "BOOKMARK" ? event.resourceVersion : versionOf(event.object)
-              )
-            )
+            Stream.tap((event) => {
+              // An event without a version (a bookmark without one) keeps the resume point.
+              const rv = resourceVersionOf(event)
+              return rv === undefined ? Effect.void : Ref.set(progress.version, rv)
+            })
           )
         })
       )
 
-      // A connection that ends (server timeout) is followed by the next one, from the last version;
-      // one that ended without a single event waits a second first, so that a server closing at
-      // once is not hammered.
+      // A connection that ends (server timeout, cut) is followed by the next one, from the last
+      // version; one that ended without a single event waits a second first, so that a server
+      // closing at once is not hammered.
       const paced = Stream.unwrap(
         Effect.map(Ref.make(false), (gotEvent) =>
           Stream.concat(
             connection.pipe(Stream.tap(() => Ref.set(gotEvent, true))),
             Stream.fromEffect(
-              Effect.flatMap(Ref.get(gotEvent), (got) => (got ? Effect.void : Effect.sleep("1 second")))
+              Effect.gen(function* () {
+                const got = yield* Ref.get(gotEvent)
+                yield* Effect.logDebug(
+                  `a watch connection of ${resource.plural} ended${got ? "" : " without an event"}; reconnecting${got ? "" : " in 1 second"} from resourceVersion ${yield* resumePoint}`
+                )
+                if (!got) yield* Effect.sleep("1 second")
+              })
             ).pipe(Stream.drain)
           )
         )
       )
-      return Stream.forever(paced).pipe(
-        Stream.retry(
-          (options.retrySchedule ?? defaultRetrySchedule).pipe(
-            Schedule.intersect(Schedule.recurWhile<WatchError>(isRetryable))
-          )
-        )
-      )
+      return Stream.forever(paced)
     })
   )
+
+/**
+ * The lines of a watch body. A last line without its newline is an event only if it is whole
+ * JSON; otherwise the connection was cut in the middle of an event: the piece is dropped (and
+ * `onCut` told), the body ends there, and the next connection resumes from the last whole event
+ * (as client-go does on an unexpected end of the stream). Lines are not merged or split otherwise.
+ */
+const watchLines = <E, R>(
+  text: Stream.Stream<string, E, R>,
+  onCut: (partial: string) => Effect.Effect<void>
+): Stream.Stream<string, E, R> =>
+  Stream.suspend(() => {
+    // The start of a line not ended yet, as the chunks brought it (joined once, when it ends).
+    let pending: Array<string> = []
+    const whole = Stream.mapConcat(text, (chunk) => {
+      const lines: Array<string> = []
+      let start = 0
+      let end = chunk.indexOf("\n")
+      while (end !== -1) {
+        const piece = chunk.slice(start, end)
+        lines.push(pending.length === 0 ? piece : pending.join("") + piece)
+        pending = []
+        start = end + 1
+        end = chunk.indexOf("\n", start)
+      }
+      if (start < chunk.length) pending.push(chunk.slice(start))
+      return lines
+    })
+    const last = Stream.suspend(() => {
+      const rest = pending.join("")
+      pending = []
+      if (rest.trim() === "") return Stream.empty
+      return isJson(rest) ? Stream.succeed(rest) : Stream.drain(Stream.fromEffect(onCut(rest)))
+    })
+    return Stream.concat(whole, last)
+  })
+
+const isJson = (text: string): boolean => {
+  try {
+    JSON.parse(text)
+    return true
+  } catch {
+    return false
+  }
+}
 
 const toEvent = <A extends Resource.KubeObject, N extends boolean, S extends string, I>(
   resource: Resource.Resource<A, N, S, I>,
@@ -275,16 +492,22 @@ const toEvent = <A extends Resource.KubeObject, N extends boolean, S extends str
   try {
     raw = JSON.parse(line)
   } catch (cause) {
+    // Neither the line nor the parser's message (which quotes it) is kept: it may hold a Secret.
+    const at = /position (\d+)/.exec(cause instanceof Error ? cause.message : "")?.[1]
     return Effect.fail(
       new ParseResult.ParseError({
-        issue: new ParseResult.Type(RawEvent.ast, line, `a watch line is not JSON: ${String(cause)}`)
+        issue: new ParseResult.Type(
+          RawEvent.ast,
+          undefined,
+          `a watch line of ${line.length} characters is not JSON${at === undefined ? "" : ` (at position ${at})`}`
+        )
       })
     )
   }
   if (!isRecord(raw) || typeof raw.type !== "string") {
     return Effect.fail(
       new ParseResult.ParseError({
-        issue: new ParseResult.Type(RawEvent.ast, raw, "a watch event needs a type and an object")
+        issue: new ParseResult.Type(RawEvent.ast, undefined, "a watch event needs a type and an object")
       })
     )
   }
@@ -324,8 +547,33 @@ export type WatcherEvent<A> =
   | { readonly _tag: "Delete"; readonly object: A }
 
 /**
+ * Options of {@link watcher}: those of {@link watch}, with `resourceVersion` for the first list.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface WatcherOptions extends Omit<WatchOptions, "resourceVersion"> {
+  /**
+   * The `resourceVersion` of the first list (the Kubernetes list parameter): `"0"` serves it from
+   * the apiserver's cache, the cheapest, possibly a little behind; default: the most recent (a
+   * quorum read). The watch then starts from the list's version; a relist after a 410 always
+   * reads the most recent.
+   */
+  readonly resourceVersion?: string | undefined
+  /** Objects per page of the list (`limit`). Default: 500. */
+  readonly chunkSize?: number | undefined
+}
+
+/** What a watcher does next: list (at this version), or watch from its last version. */
+type WatcherPhase =
+  | { readonly _tag: "List"; readonly resourceVersion: string | undefined }
+  | { readonly _tag: "Watch" }
+
+/**
  * List, then watch from the list's version, relisting when the version is gone (410, a watch or
- * an expired list continue token): kube-rs's `watcher`. Reconnects after failures as {@link watch}.
+ * an expired list continue token): kube-rs's `watcher`. One retry policy (`retryable`,
+ * `retrySchedule`, as {@link watch}) covers the list and the watch: a failed list is listed again
+ * (from `Init`), a failed watch resumes from its last version without a relist.
  *
  * @example
  * ```ts
@@ -334,7 +582,7 @@ export type WatcherEvent<A> =
  * import { Deployment } from "effect-kube/models/apps/v1"
  *
  * const names = new Set<string>()
- * const tracked = Watch.watcher(Deployment, { namespace: "apps" }).pipe(
+ * const tracked = Watch.watcher(Deployment, { namespace: "apps", resourceVersion: "0" }).pipe(
  *   Stream.runForEach((e) =>
  *     Effect.sync(() => {
  *       if (e._tag === "Init") names.clear()
@@ -350,57 +598,90 @@ export type WatcherEvent<A> =
  */
 export const watcher = <A extends Resource.KubeObject, N extends boolean, S extends string, I>(
   resource: Resource.Resource<A, N, S, I>,
-  options: WatchOptions & { readonly chunkSize?: number | undefined } = {}
+  options: WatcherOptions = {}
 ): Stream.Stream<WatcherEvent<A>, WatchError, Client.Requirements> => {
-  const listOptions: Client.ListOptions = {
+  const listOptions = (resourceVersion: string | undefined): Client.ListOptions => ({
     namespace: options.namespace,
     labels: options.labels,
     fields:
       options.name !== undefined ? { ...options.fields, "metadata.name": options.name } : options.fields,
-    chunkSize: options.chunkSize
-  }
-  const cycle = (): Stream.Stream<WatcherEvent<A>, WatchError, Client.Requirements> =>
-    Stream.unwrap(
-      Effect.map(Ref.make(""), (listVersion) =>
-        Stream.concat(
-          // The initial state streams page by page (memory bounded by a page).
-          Stream.concat(
-            Stream.succeed<WatcherEvent<A>>({ _tag: "Init" }),
-            Client.listPages(resource, listOptions).pipe(
-              Stream.tap((page) => Ref.update(listVersion, (rv) => (rv === "" ? page.resourceVersion : rv))),
-              Stream.mapConcat((page) =>
-                page.items.map((object): WatcherEvent<A> => ({ _tag: "InitApply", object }))
-              )
-            )
-          ),
-          Stream.unwrap(
-            Effect.map(Ref.get(listVersion), (resourceVersion) =>
+    chunkSize: options.chunkSize,
+    resourceVersion
+  })
+  return Stream.unwrap(
+    Effect.gen(function* () {
+      // Checked before anything is sent, as the watch does.
+      if (options.name !== undefined) yield* InvalidRequest.checkSegment("name", options.name)
+      const progress = yield* makeProgress(undefined)
+      const phase = yield* Ref.make<WatcherPhase>({ _tag: "List", resourceVersion: options.resourceVersion })
+
+      // The initial state streams page by page (memory bounded by a page).
+      const initial = (
+        resourceVersion: string | undefined
+      ): Stream.Stream<WatcherEvent<A>, WatchError, Client.Requirements> =>
+        Stream.unwrap(
+          Effect.map(Ref.make(""), (listVersion) =>
+            Client.listPages(resource, listOptions(resourceVersion)).pipe(
+              Stream.tap((page) =>
+                Effect.zipRight(
+                  Ref.set(progress.connected, true),
+                  Ref.update(listVersion, (rv) => (rv === "" ? page.resourceVersion : rv))
+                )
+              ),
+              // `Init` comes with the first page, once the list answered: a list failing again and
+              // again emits nothing, so its retries back off (each element resets the schedule).
+              Stream.mapAccum(true, (first, page) => {
+                const applies = page.items.map((object): WatcherEvent<A> => ({ _tag: "InitApply", object }))
+                return [
+                  false,
+                  first ? [{ _tag: "Init" } satisfies WatcherEvent<A>, ...applies] : applies
+                ] as const
+              }),
+              Stream.flattenIterables,
               Stream.concat(
-                Stream.succeed<WatcherEvent<A>>({ _tag: "InitDone", resourceVersion }),
-                watch(resource, { ...options, resourceVersion }).pipe(
-                  Stream.filterMap(
-                    (event): Option.Option<WatcherEvent<A>> =>
-                      event.type === "BOOKMARK"
-                        ? Option.none()
-                        : Option.some(
-                            event.type === "DELETED"
-                              ? { _tag: "Delete", object: event.object }
-                              : { _tag: "Apply", object: event.object }
-                          )
-                  )
+                Stream.fromEffect(
+                  Effect.gen(function* () {
+                    const rv = yield* Ref.get(listVersion)
+                    // From now on a retry resumes the watch from here, without a relist.
+                    yield* Ref.set(progress.version, rv)
+                    yield* Ref.set(phase, { _tag: "Watch" })
+                    return { _tag: "InitDone", resourceVersion: rv } satisfies WatcherEvent<A>
+                  })
                 )
               )
             )
           )
         )
+
+      const changes = connections(resource, options, progress).pipe(
+        Stream.filterMap(
+          (event): Option.Option<WatcherEvent<A>> =>
+            event.type === "BOOKMARK"
+              ? Option.none()
+              : Option.some(
+                  event.type === "DELETED"
+                    ? { _tag: "Delete", object: event.object }
+                    : { _tag: "Apply", object: event.object }
+                )
+        )
       )
-    ).pipe(Stream.catchAll((error) => (isGone(error) ? cycle() : Stream.fail(error))))
-  // A list that failed on the way (the watch retries by itself) starts the cycle again.
-  return cycle().pipe(
-    Stream.retry(
-      (options.retrySchedule ?? defaultRetrySchedule).pipe(
-        Schedule.intersect(Schedule.recurWhile<WatchError>(isRetryable))
-      )
-    )
+
+      const relist = (error: WatchError) =>
+        Effect.zipRight(
+          Ref.set(phase, { _tag: "List", resourceVersion: undefined }),
+          Effect.logInfo(`the watcher of ${resource.plural} relists: ${describeFailure(error)}`)
+        )
+      const cycle = (): Stream.Stream<WatcherEvent<A>, WatchError, Client.Requirements> =>
+        Stream.unwrap(
+          Effect.map(Ref.get(phase), (next) =>
+            next._tag === "List" ? Stream.concat(initial(next.resourceVersion), changes) : changes
+          )
+        ).pipe(
+          Stream.catchAll((error) =>
+            isGone(error) ? Stream.unwrap(Effect.as(relist(error), cycle())) : Stream.fail(error)
+          )
+        )
+      return retrying(cycle(), options, progress, resource.plural)
+    })
   )
 }

@@ -4,6 +4,7 @@ import { Chunk, Effect, Fiber, Schedule, Stream } from "effect"
 import { afterAll, beforeAll } from "vitest"
 import { Client, KubeConfig, Watch } from "../../src/index.js"
 import * as core from "../../src/models/core/v1.js"
+import * as rbac from "../../src/models/rbac/v1.js"
 import { NodeKube } from "../../src/node/index.js"
 import { compactEtcd, type Envtest, start } from "../harness/Envtest.js"
 
@@ -102,6 +103,68 @@ describe("faults on a private apiserver", () => {
           expect([...state.keys()].filter((n) => n !== "before").sort()).toEqual(names.sort())
         })
       ),
+    120_000
+  )
+
+  it.live(
+    "an RBAC user's watcher survives an apiserver restart (a 401/403 on reconnect is retried)",
+    () =>
+      Effect.gen(function* () {
+        const ns = unique("fault-rbac")
+        yield* Effect.gen(function* () {
+          yield* Client.create(core.Namespace, {
+            apiVersion: "v1",
+            kind: "Namespace",
+            metadata: { name: ns }
+          })
+          yield* Client.create(rbac.Role, {
+            apiVersion: "rbac.authorization.k8s.io/v1",
+            kind: "Role",
+            metadata: { name: "watch-configmaps" },
+            rules: [{ apiGroups: [""], resources: ["configmaps"], verbs: ["get", "list", "watch"] }]
+          })
+          yield* Client.create(rbac.RoleBinding, {
+            apiVersion: "rbac.authorization.k8s.io/v1",
+            kind: "RoleBinding",
+            metadata: { name: "watch-configmaps" },
+            roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: "watch-configmaps" },
+            subjects: [{ apiGroup: "rbac.authorization.k8s.io", kind: "User", name: "envtest-limited" }]
+          })
+        }).pipe(Effect.provide(layer(ns)))
+        const limited = NodeKube.layer({
+          config: KubeConfig.fromFile(env.kubeconfigs["limited-token"]).pipe(
+            KubeConfig.withDefaults({ namespace: ns })
+          ),
+          retrySchedule: fast
+        })
+        // The watcher (a restarted apiserver may have forgotten the version: 410, relist).
+        const state = new Set<string>()
+        const fiber = yield* Watch.watcher(core.ConfigMap, { retrySchedule: fast }).pipe(
+          Stream.tap((e) =>
+            Effect.sync(() => {
+              if (e._tag === "Init") state.clear()
+              if (e._tag === "InitApply" || e._tag === "Apply") state.add(e.object.metadata?.name ?? "")
+              if (e._tag === "Delete") state.delete(e.object.metadata?.name ?? "")
+            })
+          ),
+          // Until "after" is in a complete state (after a change, or at the end of a relist).
+          Stream.takeUntil((e) => (e._tag === "Apply" || e._tag === "InitDone") && state.has("after")),
+          Stream.runDrain,
+          Effect.provide(limited),
+          Effect.fork
+        )
+        yield* Effect.gen(function* () {
+          yield* Effect.sleep("300 millis")
+          yield* Client.create(core.ConfigMap, cm("before"))
+          yield* Effect.sleep("300 millis")
+          yield* Effect.promise(() => env.stopApiserver())
+          yield* Effect.sleep("500 millis")
+          yield* Effect.promise(() => env.startApiserver())
+          yield* Client.create(core.ConfigMap, cm("after"))
+        }).pipe(Effect.provide(layer(ns)))
+        yield* Fiber.join(fiber)
+        expect([...state].sort()).toEqual(["after", "before"])
+      }),
     120_000
   )
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "@effect/vitest"
-import { Chunk, Effect, Fiber, Stream } from "effect"
+import { Chunk, Deferred, Effect, Fiber, Stream } from "effect"
 import { inject } from "vitest"
 import { Client, Watch } from "../../src/index.js"
 import * as core from "../../src/models/core/v1.js"
@@ -106,6 +106,29 @@ describe("watch against the real apiserver", () => {
           e._tag === "Init" || e._tag === "InitDone" ? e._tag : `${e._tag} ${e.object.metadata?.name}`
         )
         expect(events).toEqual(["Init", "InitApply x", "InitDone", "Apply x", "Delete x"])
+      })
+    )
+  )
+
+  it.live("watcher: `resourceVersion` is the first list's; the watch follows from the list's version", () =>
+    inFreshNamespace(() =>
+      Effect.gen(function* () {
+        yield* Client.create(core.ConfigMap, cm("x"))
+        const { resourceVersion } = yield* Client.listAll(core.ConfigMap)
+        const listed = yield* Deferred.make<void>()
+        const fiber = yield* Watch.watcher(core.ConfigMap, { resourceVersion, chunkSize: 1 }).pipe(
+          Stream.tap((e) => (e._tag === "InitDone" ? Deferred.succeed(listed, undefined) : Effect.void)),
+          Stream.takeUntil((e) => e._tag === "Apply"),
+          Stream.runCollect,
+          Effect.fork
+        )
+        // Written once the list is done, so that it comes through the watch.
+        yield* Deferred.await(listed)
+        yield* Client.create(core.ConfigMap, cm("y"))
+        const events = Chunk.toReadonlyArray(yield* Fiber.join(fiber)).map((e) =>
+          e._tag === "Init" || e._tag === "InitDone" ? e._tag : `${e._tag} ${e.object.metadata?.name}`
+        )
+        expect(events).toEqual(["Init", "InitApply x", "InitDone", "Apply y"])
       })
     )
   )

@@ -1,8 +1,9 @@
 import * as http from "node:http"
 import type * as net from "node:net"
+import { inspect } from "node:util"
 import { describe, expect, it } from "@effect/vitest"
-import { Chunk, Effect, Fiber, Layer, Redacted, Schedule, Stream } from "effect"
-import { KubeConfig, Watch } from "../../src/index.js"
+import { Cause, Chunk, Effect, Fiber, Layer, Logger, LogLevel, Redacted, Schedule, Stream } from "effect"
+import { ApiError, Client, KubeConfig, Watch } from "../../src/index.js"
 import * as core from "../../src/models/core/v1.js"
 import { NodeKubeHttpClient } from "../../src/node/index.js"
 
@@ -264,6 +265,396 @@ describe("Watch.watch with a scripted server", () => {
       )
       expect(error).toMatchObject({ _tag: "ApiError", reason: "Forbidden" })
       expect(srv.requests).toHaveLength(1)
+    })
+  )
+})
+
+/** Collects what the program logs (debug and up), to check that every reconnect is visible. */
+const captureLogs = () => {
+  const logs: Array<{ readonly level: string; readonly message: string }> = []
+  const layer = Layer.merge(
+    Logger.replace(
+      Logger.defaultLogger,
+      Logger.make(({ logLevel, message }) => {
+        logs.push({
+          level: logLevel.label,
+          message: Array.isArray(message) ? message.map(String).join(" ") : String(message)
+        })
+      })
+    ),
+    Logger.minimumLogLevel(LogLevel.Debug)
+  )
+  return { logs, layer }
+}
+
+const status = (code: number, reason: string) =>
+  JSON.stringify({ kind: "Status", apiVersion: "v1", status: "Failure", code, reason, message: reason })
+
+const describeEvent = (e: Watch.WatchEvent<core.ConfigMap>) =>
+  e.type === "BOOKMARK" ? `BOOKMARK ${e.resourceVersion}` : `${e.type} ${e.object.metadata?.name}`
+
+describe("Watch.watch: a connection cut in the middle of an event", () => {
+  const cuts = [
+    [
+      "the body ends in the middle of a JSON object",
+      (res: http.ServerResponse, partial: string) => res.end(partial)
+    ],
+    [
+      "the socket is reset after half an event",
+      (res: http.ServerResponse, partial: string) => {
+        res.write(partial)
+        setTimeout(() => res.socket?.destroy(), 20)
+      }
+    ]
+  ] as const
+  for (const [how, cut] of cuts) {
+    it.scopedLive(
+      `${how}: the watch resumes from the last complete event, losing and repeating nothing`,
+      () =>
+        Effect.gen(function* () {
+          const modified = line("MODIFIED", cmObject("a", "11"))
+          const srv = yield* fakeServer({
+            handle: (_url, res, n) => {
+              res.writeHead(200, { "content-type": "application/json" })
+              if (n === 1) {
+                res.write(line("ADDED", cmObject("a", "10")))
+                cut(res, modified.slice(0, 30))
+              } else {
+                res.write(modified)
+                res.write(line("ADDED", cmObject("b", "12")))
+              }
+            }
+          })
+          const { logs, layer } = captureLogs()
+          const events = yield* Watch.watch(core.ConfigMap, {
+            resourceVersion: "5",
+            retrySchedule: fast
+          }).pipe(Stream.take(3), Stream.runCollect, Effect.provide(layerFor(srv.url)), Effect.provide(layer))
+          expect(Chunk.toReadonlyArray(events).map(describeEvent)).toEqual([
+            "ADDED a",
+            "MODIFIED a",
+            "ADDED b"
+          ])
+          expect(srv.requests.map((u) => u.searchParams.get("resourceVersion"))).toEqual(["5", "10"])
+          // The reconnect is visible, with the version it resumes from.
+          expect(logs.some((l) => /resourceVersion 10\b/.test(l.message))).toBe(true)
+        })
+    )
+  }
+
+  it.scopedLive("an event complete but for its final newline is delivered", () =>
+    Effect.gen(function* () {
+      const srv = yield* fakeServer({
+        handle: (_url, res, n) => {
+          res.writeHead(200)
+          if (n === 1) res.end(line("ADDED", cmObject("a", "10")).trimEnd())
+          else res.write(line("ADDED", cmObject("b", "11")))
+        }
+      })
+      const events = yield* Watch.watch(core.ConfigMap, { retrySchedule: fast }).pipe(
+        Stream.take(2),
+        Stream.runCollect,
+        Effect.provide(layerFor(srv.url))
+      )
+      expect(Chunk.toReadonlyArray(events).map(describeEvent)).toEqual(["ADDED a", "ADDED b"])
+      expect(srv.requests.map((u) => u.searchParams.get("resourceVersion"))).toEqual([null, "10"])
+    })
+  )
+
+  it.scopedLive(
+    "a complete line that is not JSON fails the watch with a ParseError that does not quote it",
+    () =>
+      Effect.gen(function* () {
+        const srv = yield* fakeServer({
+          handle: (_url, res) => {
+            res.writeHead(200)
+            res.write(line("ADDED", cmObject("a", "10")))
+            res.write("s3cret-value: this line is not JSON\n")
+          }
+        })
+        const error = yield* Watch.watch(core.ConfigMap, { retrySchedule: fast }).pipe(
+          Stream.runDrain,
+          Effect.flip,
+          Effect.provide(layerFor(srv.url))
+        )
+        expect(error._tag).toBe("ParseError")
+        expect(srv.requests).toHaveLength(1)
+        expect(error.message).not.toContain("s3cret")
+        expect(inspect(error, { depth: 10 })).not.toContain("s3cret")
+        expect(JSON.stringify(error)).not.toContain("s3cret")
+        expect(Cause.pretty(Cause.fail(error))).not.toContain("s3cret")
+      })
+  )
+
+  it.scopedLive("a bookmark without a version does not erase the resume point", () =>
+    Effect.gen(function* () {
+      const srv = yield* fakeServer({
+        handle: (_url, res, n) => {
+          res.writeHead(200)
+          if (n === 1) {
+            res.write(line("ADDED", cmObject("a", "10")))
+            res.end(line("BOOKMARK", { kind: "ConfigMap", apiVersion: "v1", metadata: {} }))
+          } else res.write(line("ADDED", cmObject("b", "11")))
+        }
+      })
+      yield* Watch.watch(core.ConfigMap, { retrySchedule: fast }).pipe(
+        Stream.filter((e) => e.type !== "BOOKMARK"),
+        Stream.take(2),
+        Stream.runDrain,
+        Effect.provide(layerFor(srv.url))
+      )
+      expect(srv.requests.map((u) => u.searchParams.get("resourceVersion"))).toEqual([null, "10"])
+    })
+  )
+})
+
+describe("Watch: which failures are retried is a replaceable policy", () => {
+  it.scopedLive("a 403 and a 401 on reconnect (an apiserver restart) are retried; the watch resumes", () =>
+    Effect.gen(function* () {
+      const srv = yield* fakeServer({
+        handle: (_url, res, n) => {
+          if (n === 1) {
+            res.writeHead(200)
+            res.end(line("ADDED", cmObject("a", "10")))
+          } else if (n === 2) {
+            res.writeHead(403, { "content-type": "application/json" })
+            res.end(status(403, "Forbidden"))
+          } else if (n === 3) {
+            res.writeHead(401, { "content-type": "application/json" })
+            res.end(status(401, "Unauthorized"))
+          } else {
+            res.writeHead(200)
+            res.write(line("MODIFIED", cmObject("a", "11")))
+          }
+        }
+      })
+      const { logs, layer } = captureLogs()
+      const events = yield* Watch.watch(core.ConfigMap, { retrySchedule: fast }).pipe(
+        Stream.take(2),
+        Stream.runCollect,
+        Effect.provide(layerFor(srv.url)),
+        Effect.provide(layer)
+      )
+      expect(Chunk.toReadonlyArray(events).map(describeEvent)).toEqual(["ADDED a", "MODIFIED a"])
+      expect(srv.requests.map((u) => u.searchParams.get("resourceVersion")).slice(1)).toEqual([
+        "10",
+        "10",
+        "10"
+      ])
+      // Each retry is logged as a warning with its reason.
+      const warnings = logs.filter((l) => l.level === "WARN").map((l) => l.message)
+      expect(warnings.some((m) => m.includes("Forbidden"))).toBe(true)
+      expect(warnings.some((m) => m.includes("Unauthorized"))).toBe(true)
+    })
+  )
+
+  it.scopedLive("`retryable` replaces the default: nothing retried, or a first 403 retried", () =>
+    Effect.gen(function* () {
+      const srv = yield* fakeServer({
+        handle: (_url, res, n) => {
+          if (n === 1) {
+            // A 500 inside the stream (retried by default), which the HTTP layer does not retry.
+            res.writeHead(200)
+            res.end(line("ERROR", JSON.parse(status(500, "InternalError"))))
+          } else if (n === 2) {
+            res.writeHead(403, { "content-type": "application/json" })
+            res.end(status(403, "Forbidden"))
+          } else {
+            res.writeHead(200)
+            res.write(line("ADDED", cmObject("a", "10")))
+          }
+        }
+      })
+      const never = yield* Watch.watch(core.ConfigMap, { retrySchedule: fast, retryable: () => false }).pipe(
+        Stream.runDrain,
+        Effect.flip,
+        Effect.provide(layerFor(srv.url))
+      )
+      expect(never).toMatchObject({ _tag: "ApiError", code: 500 })
+      expect(srv.requests).toHaveLength(1)
+
+      const first = yield* Watch.watch(core.ConfigMap, {
+        retrySchedule: fast,
+        retryable: (e, context) => Watch.isRetryable(e, context) || (e._tag === "ApiError" && e.code === 403)
+      }).pipe(Stream.runHead, Effect.provide(layerFor(srv.url)))
+      expect(first._tag).toBe("Some")
+      expect(srv.requests).toHaveLength(3)
+    })
+  )
+
+  it("the default policy: connection troubles, 429 and 5xx always; 401/403/404 only once connected", () => {
+    const api = (code: number) =>
+      new ApiError.ApiError({
+        status: { kind: "Status", apiVersion: "v1", code },
+        method: "GET",
+        url: "/api/v1/configmaps"
+      })
+    const first = { connectedBefore: false, resourceVersion: undefined }
+    const again = { connectedBefore: true, resourceVersion: "10" }
+    expect(Watch.isRetryable(new Watch.WatchIdle({ idleFor: "1 second" }), first)).toBe(true)
+    for (const code of [429, 500, 503, 504]) expect(Watch.isRetryable(api(code), first)).toBe(true)
+    for (const code of [401, 403, 404]) {
+      expect(Watch.isRetryable(api(code), first)).toBe(false)
+      expect(Watch.isRetryable(api(code), again)).toBe(true)
+    }
+    for (const code of [400, 410, 422]) expect(Watch.isRetryable(api(code), again)).toBe(false)
+    expect(Watch.isRetryable(new Client.InvalidRequest({ detail: "x" }), again)).toBe(false)
+  })
+
+  it.scopedLive("a watch that gives up can be resumed from the last event's version", () =>
+    Effect.gen(function* () {
+      const srv = yield* fakeServer({
+        handle: (_url, res, n) => {
+          res.writeHead(200)
+          if (n === 1) {
+            res.write(line("ADDED", cmObject("a", "10")))
+            res.write(
+              line("BOOKMARK", { kind: "ConfigMap", apiVersion: "v1", metadata: { resourceVersion: "15" } })
+            )
+            res.end(line("ERROR", JSON.parse(status(500, "InternalError"))))
+          } else res.write(line("ADDED", cmObject("b", "16")))
+        }
+      })
+      const seen: Array<Watch.WatchEvent<core.ConfigMap>> = []
+      const error = yield* Watch.watch(core.ConfigMap, { retryable: () => false }).pipe(
+        Stream.runForEach((e) => Effect.sync(() => seen.push(e))),
+        Effect.flip,
+        Effect.provide(layerFor(srv.url))
+      )
+      expect(error).toMatchObject({ _tag: "ApiError", code: 500 })
+      expect(seen.map((e) => Watch.resourceVersionOf(e))).toEqual(["10", "15"])
+      const last = seen[seen.length - 1]
+      const resumed = yield* Watch.watch(core.ConfigMap, {
+        resourceVersion: last === undefined ? undefined : Watch.resourceVersionOf(last)
+      }).pipe(Stream.runHead, Effect.provide(layerFor(srv.url)))
+      expect(resumed._tag).toBe("Some")
+      expect(srv.requests.map((u) => u.searchParams.get("resourceVersion"))).toEqual([null, "15"])
+    })
+  )
+})
+
+describe("Watch.watcher with a scripted server", () => {
+  const list = (rv: string, names: ReadonlyArray<string>) =>
+    JSON.stringify({
+      kind: "ConfigMapList",
+      apiVersion: "v1",
+      metadata: { resourceVersion: rv },
+      items: names.map((name) => cmObject(name, "1"))
+    })
+  const describeWatcherEvent = (e: Watch.WatcherEvent<core.ConfigMap>) =>
+    e._tag === "Init"
+      ? "Init"
+      : e._tag === "InitDone"
+        ? `InitDone ${e.resourceVersion}`
+        : `${e._tag} ${e.object.metadata?.name}`
+
+  it.scopedLive(
+    "a 403 on reconnect is retried and the watch resumes from its last version, without a relist",
+    () =>
+      Effect.gen(function* () {
+        let watches = 0
+        const srv = yield* fakeServer({
+          handle: (url, res) => {
+            if (url.searchParams.get("watch") !== "true") {
+              res.writeHead(200, { "content-type": "application/json" })
+              res.end(list("100", ["x"]))
+              return
+            }
+            watches++
+            if (watches === 1) {
+              res.writeHead(200)
+              res.end(line("ADDED", cmObject("y", "101")))
+            } else if (watches === 2) {
+              res.writeHead(403, { "content-type": "application/json" })
+              res.end(status(403, "Forbidden"))
+            } else {
+              res.writeHead(200)
+              res.write(line("ADDED", cmObject("z", "102")))
+            }
+          }
+        })
+        const events = yield* Watch.watcher(core.ConfigMap, { retrySchedule: fast }).pipe(
+          Stream.take(5),
+          Stream.runCollect,
+          Effect.provide(layerFor(srv.url))
+        )
+        expect(Chunk.toReadonlyArray(events).map(describeWatcherEvent)).toEqual([
+          "Init",
+          "InitApply x",
+          "InitDone 100",
+          "Apply y",
+          "Apply z"
+        ])
+        expect(
+          srv.requests.map((u) =>
+            u.searchParams.get("watch") === "true" ? `watch ${u.searchParams.get("resourceVersion")}` : "list"
+          )
+        ).toEqual(["list", "watch 100", "watch 101", "watch 101"])
+      })
+  )
+
+  it.scopedLive(
+    "a list that keeps failing emits nothing, so its retries follow the schedule to its end",
+    () =>
+      Effect.gen(function* () {
+        const srv = yield* fakeServer({
+          handle: (_url, res) => {
+            // A 500 (the HTTP layer does not retry it; the watch policy does).
+            res.writeHead(500, { "content-type": "application/json" })
+            res.end(status(500, "InternalError"))
+          }
+        })
+        const seen: Array<string> = []
+        const error = yield* Watch.watcher(core.ConfigMap, {
+          retrySchedule: fast.pipe(Schedule.intersect(Schedule.recurs(3)))
+        }).pipe(
+          Stream.runForEach((e) => Effect.sync(() => seen.push(e._tag))),
+          Effect.flip,
+          Effect.provide(layerFor(srv.url))
+        )
+        expect(error).toMatchObject({ _tag: "ApiError", code: 500 })
+        // Nothing emitted between attempts (an `Init` would reset the schedule: retries forever).
+        expect(seen).toEqual([])
+        expect(srv.requests).toHaveLength(4)
+      })
+  )
+
+  it.scopedLive("`resourceVersion` is the first list's; a relist after a 410 reads the most recent", () =>
+    Effect.gen(function* () {
+      let lists = 0
+      const srv = yield* fakeServer({
+        handle: (url, res) => {
+          res.writeHead(200, { "content-type": "application/json" })
+          if (url.searchParams.get("watch") !== "true") {
+            lists++
+            res.end(list(String(100 * lists), [`v${lists}`]))
+          } else if (lists === 1) {
+            res.end(line("ERROR", JSON.parse(status(410, "Expired"))))
+          } else {
+            res.write(line("ADDED", cmObject("later", "201")))
+          }
+        }
+      })
+      const events = yield* Watch.watcher(core.ConfigMap, { resourceVersion: "0", retrySchedule: fast }).pipe(
+        Stream.take(7),
+        Stream.runCollect,
+        Effect.provide(layerFor(srv.url))
+      )
+      expect(Chunk.toReadonlyArray(events).map(describeWatcherEvent)).toEqual([
+        "Init",
+        "InitApply v1",
+        "InitDone 100",
+        "Init",
+        "InitApply v2",
+        "InitDone 200",
+        "Apply later"
+      ])
+      expect(
+        srv.requests.map(
+          (u) =>
+            `${u.searchParams.get("watch") === "true" ? "watch" : "list"} ${u.searchParams.get("resourceVersion")}`
+        )
+      ).toEqual(["list 0", "watch 100", "list null", "watch 200"])
     })
   )
 })
