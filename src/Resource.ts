@@ -469,9 +469,12 @@ export const decodeTrusted = <A extends KubeObject, N extends boolean, S extends
   resource: Resource<A, N, S, I>,
   input: unknown
 ): Either.Either<A, ParseResult.ParseError> => {
+  // The issue shows the kind of what came, never its content (a Secret's data must not reach logs).
   const fail = (message: string) =>
     Either.left(
-      new ParseResult.ParseError({ issue: new ParseResult.Type(resource.schema.ast, input, message) })
+      new ParseResult.ParseError({
+        issue: new ParseResult.Type(resource.schema.ast, shapeOf(input), message)
+      })
     )
   if (!isRecord(input)) return fail(`expected a ${resource.kind} object`)
   const apiVersion = input.apiVersion
@@ -488,6 +491,10 @@ export const decodeTrusted = <A extends KubeObject, N extends boolean, S extends
       : input
   return isTrusted<A>(object) ? Either.right(object) : fail("unreachable")
 }
+
+/** What a value is, without its content: `"object"`, `"array"`, `"string"`, ... */
+const shapeOf = (input: unknown): string =>
+  input === null ? "null" : Array.isArray(input) ? "array" : typeof input
 
 /** The server is the authority on the shape of what it sends: its envelope was checked above. */
 const isTrusted = <A>(_: unknown): _ is A => true
