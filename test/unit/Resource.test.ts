@@ -22,6 +22,8 @@ describe("Resource.decodeTrusted", () => {
           String(error),
           inspect(error, { depth: 20 }),
           JSON.stringify(error),
+          // A logger or a user that walks the issue finds no content either.
+          JSON.stringify(error.issue),
           Cause.pretty(Cause.fail(error))
         ]) {
           expect(shown).not.toContain("czNjcmV0")
