@@ -1,11 +1,12 @@
 /**
  * WebSocket connections to the cluster (pod exec and attach), with the cluster's TLS and
  * credentials: a service, provided by the Node layer (`effect-kube/node`) over the same undici
- * agent as its `HttpClient`, and swappable in tests.
+ * agent as its `HttpClient`, and swappable in tests. A connection only ever goes to the cluster's
+ * server: {@link clusterUrl} refuses a path that could lead elsewhere.
  *
  * @since 0.1.0
  */
-import { Context, Data, type Effect, type Scope, type Stream } from "effect"
+import { Context, Data, Effect, type Scope, type Stream } from "effect"
 
 /**
  * A WebSocket could not be opened, or broke.
@@ -52,7 +53,10 @@ export interface Connection {
  * @category models
  */
 export interface Service {
-  /** Opens `path?query` of the cluster, offering these subprotocols; closed with the scope. */
+  /**
+   * Opens `path?query` of the cluster, offering these subprotocols; closed with the scope. The
+   * path must start with `/`: it is always put under the cluster's server (see {@link clusterUrl}).
+   */
   readonly connect: (
     path: string,
     query: ReadonlyArray<readonly [string, string]>,
@@ -77,3 +81,48 @@ export interface Service {
  * @category tags
  */
 export class KubeWebSocket extends Context.Tag("effect-kube/KubeWebSocket")<KubeWebSocket, Service>() {}
+
+/**
+ * The `ws:`/`wss:` URL of `path?query` on the cluster's `server`. The path must start with `/`, and
+ * the URL must end up on the server's host and port: anything else (`@host/...`, `.evil/...`, an
+ * absolute URL) is a `WebSocketError` with reason `"Connect"`, before any connection is made.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { KubeWebSocket } from "effect-kube"
+ *
+ * const url = KubeWebSocket.clusterUrl("https://k8s.example:6443", "/api/v1/namespaces/default/pods/web/exec", [
+ *   ["command", "date"]
+ * ])
+ * // Effect.succeed(new URL("wss://k8s.example:6443/api/v1/namespaces/default/pods/web/exec?command=date"))
+ * const refused = KubeWebSocket.clusterUrl("https://k8s.example:6443", "@elsewhere.example/x", [])
+ * // Effect.fail(WebSocketError { reason: "Connect", ... })
+ * ```
+ *
+ * @since 0.1.0
+ * @category urls
+ */
+export const clusterUrl = (
+  server: string,
+  path: string,
+  query: ReadonlyArray<readonly [string, string]>
+): Effect.Effect<URL, WebSocketError> =>
+  Effect.suspend(() => {
+    const refuse = (detail: string) => Effect.fail(new WebSocketError({ reason: "Connect", detail }))
+    if (!path.startsWith("/")) return refuse("the path of a WebSocket must start with /")
+    let base: URL
+    let url: URL
+    try {
+      base = new URL(server)
+      url = new URL(`${server.replace(/\/+$/, "").replace(/^http/i, "ws")}${path}`)
+    } catch {
+      return refuse("the cluster's server URL and the path do not make a URL")
+    }
+    const schemes: Readonly<Record<string, string>> = { "http:": "ws:", "https:": "wss:" }
+    if (schemes[base.protocol] !== url.protocol || url.host !== base.host || url.username !== "") {
+      return refuse("the URL does not lead to the cluster's server")
+    }
+    for (const [key, value] of query) url.searchParams.append(key, value)
+    return Effect.succeed(url)
+  })

@@ -1,14 +1,19 @@
 /**
  * The Node transport: an `HttpClient` for the cluster of the `KubeConfig`, on an undici `Agent`
  * configured with the cluster's TLS (CA, client certificate, server name, insecure only when the
- * kubeconfig says so), keep-alive, optional HTTP/2, proxies (`proxy-url`, or `HTTPS_PROXY` /
- * `NO_PROXY` when `trustEnv`), gzip unless `disable-compression`; wrapped by
- * {@link KubeHttpClient.make} for credentials, timeouts, retries and rate limits. Sockets are
+ * kubeconfig says so), keep-alive, optional HTTP/2 (with PING health checks), proxies
+ * (`proxy-url`, or `HTTPS_PROXY` / `NO_PROXY` when `trustEnv`), gzip unless
+ * `disable-compression`; wrapped by {@link KubeHttpClient.make} for timeouts, retries and rate
+ * limits. The `Authorization` header is added by the agent as it sends a request to the cluster's
+ * origin, so no request object ever holds it. Absolute URLs on other origins go through a
+ * separate plain agent (the system's CAs, no client certificate, no credentials). Sockets are
  * released when the layer's scope closes.
  *
  * @since 0.1.0
  */
 
+import { performance } from "node:perf_hooks"
+import { TLSSocket } from "node:tls"
 import * as Zlib from "node:zlib"
 import { HttpClient, HttpClientRequest, HttpClientResponse } from "@effect/platform"
 import { NodeHttpClient, NodeStream } from "@effect/platform-node"
@@ -16,6 +21,7 @@ import {
   Config,
   Context,
   Deferred,
+  Duration,
   Effect,
   Exit,
   Layer,
@@ -26,7 +32,7 @@ import {
   type Scope,
   Stream
 } from "effect"
-import { Agent, type Dispatcher, ProxyAgent, Socks5ProxyAgent, WebSocket } from "undici"
+import { Agent, buildConnector, type Dispatcher, ProxyAgent, Socks5ProxyAgent, WebSocket } from "undici"
 import { ConfigError } from "../ConfigError.js"
 import { type Credentials, KubeConfig, type ResolvedConfig } from "../KubeConfig.js"
 import * as KubeHttpClient from "../KubeHttpClient.js"
@@ -45,6 +51,16 @@ export interface Options extends KubeHttpClient.Options {
   readonly proxy?: string | undefined
   /** Offer HTTP/2 through ALPN. Default: false. */
   readonly http2?: boolean | undefined
+  /**
+   * HTTP/2 health check, as client-go's `ReadIdleTimeout` and `PingTimeout`: a PING goes out on
+   * each HTTP/2 connection every `http2PingInterval`, and a connection from which nothing arrives
+   * for `http2PingInterval` + `http2PingTimeout` (a silent network, a black hole) is torn down, so
+   * that its requests fail (and are retried) and the next ones open a new connection. Defaults:
+   * 30 seconds and 15 seconds.
+   */
+  readonly http2PingInterval?: Duration.DurationInput | undefined
+  /** See `http2PingInterval`. Default: 15 seconds. */
+  readonly http2PingTimeout?: Duration.DurationInput | undefined
   /** Idle keep-alive sockets are closed after this many milliseconds. Default: 4000 (undici's). */
   readonly keepAliveTimeout?: number | undefined
   /**
@@ -55,8 +71,14 @@ export interface Options extends KubeHttpClient.Options {
 }
 
 const isLoopback = (server: string): boolean => {
+  if (!URL.canParse(server)) return false
   const host = new URL(server).hostname.replace(/^\[|\]$/g, "")
   return host === "localhost" || host === "::1" || /^127\./.test(host)
+}
+
+const originOf = (url: string | URL): string | undefined => {
+  if (typeof url !== "string") return url.origin
+  return URL.canParse(url) ? new URL(url).origin : undefined
 }
 
 interface TlsOptions {
@@ -155,6 +177,53 @@ const chooseProxy = (config: ResolvedConfig, options: Options) =>
     return candidate
   })
 
+const millis = (input: Duration.DurationInput | undefined, fallback: Duration.DurationInput): number =>
+  Math.max(1, Math.round(Duration.toMillis(Duration.decode(input ?? fallback))))
+
+/** The error a silent HTTP/2 connection is torn down with (retried as a broken connection). */
+const silentConnection = (silentFor: number) =>
+  Object.assign(new Error(`the HTTP/2 connection sent nothing for ${silentFor} ms, not even a PING answer`), {
+    code: "ERR_HTTP2_PING_TIMEOUT"
+  })
+
+/**
+ * Watches an HTTP/2 connection: undici sends a PING every `interval`, so a live connection reads
+ * something at least that often. One that reads nothing for `interval + timeout` is destroyed.
+ */
+const watchHttp2 = (socket: TLSSocket, interval: number, timeout: number): void => {
+  let lastRead = socket.bytesRead
+  let since = performance.now()
+  const timer = setInterval(
+    () => {
+      const read = socket.bytesRead
+      const now = performance.now()
+      if (read !== lastRead) {
+        lastRead = read
+        since = now
+      } else if (now - since >= interval + timeout) {
+        clearInterval(timer)
+        socket.destroy(silentConnection(Math.round(now - since)))
+      }
+    },
+    Math.max(5, Math.floor(Math.min(interval, timeout) / 2))
+  )
+  timer.unref()
+  socket.once("close", () => clearInterval(timer))
+}
+
+/** undici's connector with the cluster's TLS, whose HTTP/2 connections are health-checked. */
+const connector = (options: Options, tls: TlsOptions): buildConnector.connector => {
+  const connect = buildConnector({ ...tls, allowH2: options.http2 === true })
+  const interval = millis(options.http2PingInterval, Duration.seconds(30))
+  const timeout = millis(options.http2PingTimeout, Duration.seconds(15))
+  return (opts, callback) =>
+    connect(opts, (...args) => {
+      const socket = args[1]
+      if (socket instanceof TLSSocket && socket.alpnProtocol === "h2") watchHttp2(socket, interval, timeout)
+      callback(...args)
+    })
+}
+
 const makeAgent = (config: ResolvedConfig, options: Options, tls: TlsOptions, proxy: Option.Option<string>) =>
   Effect.try({
     try: (): Dispatcher => {
@@ -164,7 +233,11 @@ const makeAgent = (config: ResolvedConfig, options: Options, tls: TlsOptions, pr
       }
       let base: Dispatcher
       if (Option.isNone(proxy)) {
-        base = new Agent({ ...common, connect: tls })
+        base = new Agent({
+          ...common,
+          pingInterval: millis(options.http2PingInterval, Duration.seconds(30)),
+          connect: connector(options, tls)
+        })
       } else if (/^socks5?:\/\//i.test(proxy.value)) {
         // undici 7 implements `requestTls` for SOCKS5 but its typings lack it.
         const socksOptions: Socks5ProxyAgent.Options & { readonly requestTls: TlsOptions } = {
@@ -197,9 +270,11 @@ interface Current {
 }
 
 /**
- * The undici dispatcher for a configuration. It follows the client certificate of the credentials:
- * when an exec plugin hands out a new one, new connections use it (the old pool closes after its
- * requests). Impersonation groups and extras go out as repeated header lines. Closed with the scope.
+ * The undici dispatcher for a configuration. It follows the credentials given to `sync` (read
+ * once at the start): it adds their `Authorization` header to each request to the cluster's
+ * origin as it sends it, and when an exec plugin hands out a new client certificate, new
+ * connections use it (the old pool closes after its requests). Impersonation headers go out as
+ * repeated header lines. Requests to other origins get none of these headers. Closed with the scope.
  *
  * @example
  * ```ts
@@ -238,38 +313,32 @@ export const makeDispatcher = (
       )
     )
 
-    const multi =
-      config.impersonate === undefined
-        ? []
-        : Object.entries(
-            KubeHttpClient.impersonationHeaders(config.impersonate).reduce<Record<string, Array<string>>>(
-              (acc, [name, value]) => {
-                acc[name] = [...(acc[name] ?? []), value]
-                return acc
-              },
-              {}
-            )
-          ).filter(([, values]) => values.length > 1)
+    // The headers the cluster's requests get, from the latest credentials; impersonation groups and
+    // extras as repeated header lines.
+    const impersonation: Record<string, Array<string>> = {}
+    if (config.impersonate !== undefined) {
+      for (const [name, value] of KubeHttpClient.impersonationHeaders(config.impersonate)) {
+        impersonation[name] = [...(impersonation[name] ?? []), value]
+      }
+    }
+    const clusterHeaders = (creds: Credentials): Record<string, string | Array<string>> => {
+      const authorization = authorizationOf(creds)
+      return authorization === undefined ? { ...impersonation } : { ...impersonation, authorization }
+    }
+    let headers = clusterHeaders(initialCreds)
+    const clusterOrigin = originOf(config.cluster.server)
 
     const router: Dispatcher = first.compose((_dispatch) => (opts, handler) => {
-      let dispatchOpts = opts
-      const headers = opts.headers
-      if (
-        multi.length > 0 &&
-        headers !== null &&
-        headers !== undefined &&
-        !Array.isArray(headers) &&
-        !isIterable(headers)
-      ) {
-        const replaced: Record<string, string | Array<string> | undefined> = { ...headers }
-        for (const [name, values] of multi) replaced[name] = values
-        dispatchOpts = { ...opts, headers: replaced }
-      }
-      return active.dispatch(dispatchOpts, handler)
+      const forCluster = clusterOrigin !== undefined && originOf(opts.origin ?? "") === clusterOrigin
+      return active.dispatch(
+        forCluster ? { ...opts, headers: setHeaders(opts.headers, headers) } : opts,
+        handler
+      )
     })
 
     const sync = (creds: Credentials) =>
       Effect.gen(function* () {
+        headers = clusterHeaders(creds)
         const key = keyOf(creds)
         const now = yield* Ref.get(current)
         if (now.certKey === key) return
@@ -287,7 +356,49 @@ export const makeDispatcher = (
     return { dispatcher: router, sync }
   })
 
-const isIterable = (value: object): value is Iterable<unknown> => Symbol.iterator in value
+const authorizationOf = (creds: Credentials): string | undefined => {
+  if (creds.token !== undefined) return `Bearer ${Redacted.value(creds.token)}`
+  if (creds.basic !== undefined) {
+    const raw = `${creds.basic.username}:${Redacted.value(creds.basic.password)}`
+    return `Basic ${Buffer.from(raw).toString("base64")}`
+  }
+  return undefined
+}
+
+type HeaderValue = string | Array<string> | undefined
+
+/** The request's headers with `set` in place of any header of the same name (in any case). */
+const setHeaders = (
+  input: Dispatcher.DispatchOptions["headers"],
+  set: Readonly<Record<string, string | Array<string>>>
+): Record<string, HeaderValue> => {
+  const out: Record<string, HeaderValue> = {}
+  const keep = (name: string, value: HeaderValue) => {
+    if (!(name.toLowerCase() in set)) out[name] = value
+  }
+  if (Array.isArray(input)) {
+    // The flat form: name, value, name, value, ...
+    for (let i = 0; i + 1 < input.length; i += 2) {
+      const name = input[i]
+      const value = input[i + 1]
+      if (typeof name === "string" && typeof value === "string") {
+        const previous = out[name]
+        keep(
+          name,
+          previous === undefined ? value : [...(typeof previous === "string" ? [previous] : previous), value]
+        )
+      }
+    }
+  } else if (input !== null && input !== undefined) {
+    const entries: Iterable<readonly [string, HeaderValue]> = isIterable(input)
+      ? input
+      : Object.entries(input)
+    for (const [name, value] of entries) keep(name, value)
+  }
+  return { ...out, ...set }
+}
+
+const isIterable = <A>(value: object): value is Iterable<A> => Symbol.iterator in value
 
 /**
  * Builds the cluster's `HttpClient` from a resolved configuration.
@@ -335,6 +446,11 @@ export const makeWithWebSocket = (
 > =>
   Effect.gen(function* () {
     const { dispatcher, sync } = yield* makeDispatcher(config, options)
+    // Other origins: a plain agent, with the system's CAs and no client certificate.
+    const plain = yield* Effect.acquireRelease(
+      Effect.sync(() => new Agent()),
+      (agent) => Effect.promise(() => agent.destroy())
+    )
     const undici = NodeHttpClient.makeUndici(dispatcher)
     const compress =
       !config.cluster.disableCompression && (options.compression ?? !isLoopback(config.cluster.server))
@@ -345,11 +461,17 @@ export const makeWithWebSocket = (
             : request
         )
       : undici
-    // The credentials are read once per request, by KubeHttpClient; the agent follows their client certificate.
+    // The credentials are read once per request, by KubeHttpClient; the agent follows them (their
+    // Authorization header and client certificate).
     const http = yield* KubeHttpClient.make(
       compress ? HttpClient.transformResponse(transport, Effect.flatMap(gunzip)) : transport,
       config,
-      { ...options, onCredentials: sync }
+      {
+        ...options,
+        onCredentials: sync,
+        authorization: "transport",
+        otherOrigins: options.otherOrigins ?? NodeHttpClient.makeUndici(plain)
+      }
     )
     return { http, webSocket: makeWebSocket(config, options, dispatcher, sync) }
   })
@@ -369,24 +491,15 @@ const makeWebSocket = (
     Effect.gen(function* () {
       const fail = (reason: KubeWebSocket.WebSocketError["reason"], detail: string, cause?: unknown) =>
         new KubeWebSocket.WebSocketError({ reason, detail, cause })
-      const creds = yield* config.credentials.pipe(
-        Effect.tap(sync),
+      // Only ever the cluster's server: the dispatcher adds the credentials and impersonation.
+      const url = yield* KubeWebSocket.clusterUrl(config.cluster.server, path, query)
+      yield* config.credentials.pipe(
+        Effect.flatMap(sync),
         Effect.mapError((e) => fail("Connect", `credentials: ${e.message}`, e))
       )
-      const url = new URL(`${config.cluster.server.replace(/^http/, "ws")}${path}`)
-      for (const [k, v] of query) url.searchParams.append(k, v)
       const headers: Array<[string, string]> = [
         ["user-agent", options.userAgent ?? `effect-kube/${KubeHttpClient.VERSION}`]
       ]
-      if (creds.token !== undefined) headers.push(["authorization", `Bearer ${Redacted.value(creds.token)}`])
-      else if (creds.basic !== undefined) {
-        const raw = `${creds.basic.username}:${Redacted.value(creds.basic.password)}`
-        headers.push(["authorization", `Basic ${Buffer.from(raw).toString("base64")}`])
-      }
-      if (config.impersonate !== undefined) {
-        for (const [name, value] of KubeHttpClient.impersonationHeaders(config.impersonate))
-          headers.push([name, value])
-      }
       const queue = yield* Queue.unbounded<Item>()
       const ws = yield* Effect.acquireRelease(
         Effect.try({

@@ -1,0 +1,110 @@
+// Certificates for the TLS tests of the Node transport, made with openssl (EC P-256, quick) in a
+// temporary directory, once per test file.
+import { execFileSync } from "node:child_process"
+import * as fs from "node:fs"
+import * as os from "node:os"
+import * as path from "node:path"
+
+export interface Pair {
+  readonly cert: string
+  readonly key: string
+}
+
+export interface Certs {
+  /** The cluster's CA. */
+  readonly ca: string
+  /** Another CA, that signed nothing the servers use. */
+  readonly otherCa: string
+  /** Signed by `ca` for 127.0.0.1 and localhost. */
+  readonly server: Pair
+  /** Signed by `ca` for other.example only. */
+  readonly wrongName: Pair
+  /** Signed by `ca` for 127.0.0.1, expired. */
+  readonly expired: Pair
+  /** Self-signed, for 127.0.0.1. */
+  readonly selfSigned: Pair
+  /** A client certificate signed by `ca`. */
+  readonly client: Pair
+}
+
+const openssl = (cwd: string, args: ReadonlyArray<string>): void => {
+  execFileSync("openssl", args, { cwd, stdio: ["ignore", "ignore", "pipe"] })
+}
+
+const newKey = (cwd: string, name: string) =>
+  openssl(cwd, ["genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256", "-out", `${name}.key`])
+
+const selfSigned = (cwd: string, name: string, ext: string) => {
+  newKey(cwd, name)
+  fs.writeFileSync(path.join(cwd, `${name}.ext`), ext)
+  openssl(cwd, [
+    "req",
+    "-x509",
+    "-new",
+    "-key",
+    `${name}.key`,
+    "-subj",
+    `/CN=${name}`,
+    "-days",
+    "2",
+    "-addext",
+    ext,
+    "-out",
+    `${name}.crt`
+  ])
+}
+
+const signed = (cwd: string, ca: string, name: string, ext: string, days: string) => {
+  newKey(cwd, name)
+  openssl(cwd, ["req", "-new", "-key", `${name}.key`, "-subj", `/CN=${name}`, "-out", `${name}.csr`])
+  fs.writeFileSync(path.join(cwd, `${name}.ext`), ext)
+  openssl(cwd, [
+    "x509",
+    "-req",
+    "-in",
+    `${name}.csr`,
+    "-CA",
+    `${ca}.crt`,
+    "-CAkey",
+    `${ca}.key`,
+    "-CAcreateserial",
+    "-days",
+    days,
+    "-extfile",
+    `${name}.ext`,
+    "-out",
+    `${name}.crt`
+  ])
+}
+
+let made: Certs | undefined
+
+/** The certificates (made on first use). */
+export const certs = (): Certs => {
+  if (made !== undefined) return made
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "effect-kube-certs-"))
+  const read = (name: string): Pair => ({
+    cert: fs.readFileSync(path.join(dir, `${name}.crt`), "utf8"),
+    key: fs.readFileSync(path.join(dir, `${name}.key`), "utf8")
+  })
+  selfSigned(dir, "ca", "basicConstraints=critical,CA:TRUE")
+  selfSigned(dir, "other-ca", "basicConstraints=critical,CA:TRUE")
+  const local = "subjectAltName=IP:127.0.0.1,DNS:localhost"
+  signed(dir, "ca", "server", local, "2")
+  signed(dir, "ca", "wrong-name", "subjectAltName=DNS:other.example", "2")
+  // A negative validity ends before it starts: expired as soon as it is made.
+  signed(dir, "ca", "expired", local, "-1")
+  selfSigned(dir, "self-signed", local)
+  signed(dir, "ca", "client", "extendedKeyUsage=clientAuth", "2")
+  made = {
+    ca: read("ca").cert,
+    otherCa: read("other-ca").cert,
+    server: read("server"),
+    wrongName: read("wrong-name"),
+    expired: read("expired"),
+    selfSigned: read("self-signed"),
+    client: read("client")
+  }
+  fs.rmSync(dir, { recursive: true, force: true })
+  return made
+}
