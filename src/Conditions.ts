@@ -1,5 +1,7 @@
 /**
- * Ready-made predicates for `Wait.until` (kube-rs's `conditions`), and combinators.
+ * Ready-made predicates for `Wait.until` (kube-rs's `conditions`), and combinators. Each is named
+ * (its function `name`), so that a wait's errors say what was awaited: `podRunning`,
+ * `hasCondition(Ready)`, `podRunning and hasCondition(Ready)`.
  *
  * @since 0.1.0
  */
@@ -12,6 +14,16 @@ import { type Condition, conditionsOf } from "./Wait.js"
 
 const hasTrue = (object: unknown, type: string) =>
   conditionsOf(object).some((c) => c.type === type && c.status === "True")
+
+/** Names a predicate (set explicitly, so that a minifier does not change it). */
+const named = <F extends (object: never) => boolean>(name: string, predicate: F): F =>
+  Object.defineProperty(predicate, "name", { value: name })
+
+/** A predicate's name inside a combinator's, in parentheses when it has several words. */
+const nameOf = (condition: Condition<never>): string => {
+  const name = condition.name !== "" ? condition.name : "an unnamed predicate"
+  return name.includes(" ") ? `(${name})` : name
+}
 
 /**
  * The object does not exist (deleted, or never created).
@@ -27,7 +39,7 @@ const hasTrue = (object: unknown, type: string) =>
  * @since 0.1.0
  * @category conditions
  */
-export const deleted = <A>(object: Option.Option<A>): boolean => Option.isNone(object)
+export const deleted = named("deleted", <A>(object: Option.Option<A>): boolean => Option.isNone(object))
 
 /**
  * The pod's phase is `Running`.
@@ -43,7 +55,9 @@ export const deleted = <A>(object: Option.Option<A>): boolean => Option.isNone(o
  * @since 0.1.0
  * @category conditions
  */
-export const podRunning: Condition<Pod> = (pod) => Option.exists(pod, (p) => p.status?.phase === "Running")
+export const podRunning: Condition<Pod> = named("podRunning", (pod: Option.Option<Pod>) =>
+  Option.exists(pod, (p) => p.status?.phase === "Running")
+)
 
 /**
  * The job has a `Complete` condition that is true.
@@ -59,7 +73,9 @@ export const podRunning: Condition<Pod> = (pod) => Option.exists(pod, (p) => p.s
  * @since 0.1.0
  * @category conditions
  */
-export const jobCompleted: Condition<Job> = (job) => Option.exists(job, (j) => hasTrue(j, "Complete"))
+export const jobCompleted: Condition<Job> = named("jobCompleted", (job: Option.Option<Job>) =>
+  Option.exists(job, (j) => hasTrue(j, "Complete"))
+)
 
 /**
  * The deployment's rollout is complete: the controller observed the latest generation and every
@@ -76,18 +92,21 @@ export const jobCompleted: Condition<Job> = (job) => Option.exists(job, (j) => h
  * @since 0.1.0
  * @category conditions
  */
-export const deploymentRolledOut: Condition<Deployment> = (deployment) =>
-  Option.exists(deployment, (d) => {
-    const want = d.spec?.replicas ?? 1
-    const s = d.status
-    return (
-      s !== undefined &&
-      (s.observedGeneration ?? 0) >= (d.metadata?.generation ?? 0) &&
-      (s.updatedReplicas ?? 0) === want &&
-      (s.availableReplicas ?? 0) === want &&
-      (s.replicas ?? 0) === want
-    )
-  })
+export const deploymentRolledOut: Condition<Deployment> = named(
+  "deploymentRolledOut",
+  (deployment: Option.Option<Deployment>) =>
+    Option.exists(deployment, (d) => {
+      const want = d.spec?.replicas ?? 1
+      const s = d.status
+      return (
+        s !== undefined &&
+        (s.observedGeneration ?? 0) >= (d.metadata?.generation ?? 0) &&
+        (s.updatedReplicas ?? 0) === want &&
+        (s.availableReplicas ?? 0) === want &&
+        (s.replicas ?? 0) === want
+      )
+    })
+)
 
 /**
  * The CRD is `Established`: its kind can be used.
@@ -103,8 +122,10 @@ export const deploymentRolledOut: Condition<Deployment> = (deployment) =>
  * @since 0.1.0
  * @category conditions
  */
-export const crdEstablished: Condition<CustomResourceDefinition> = (crd) =>
-  Option.exists(crd, (c) => hasTrue(c, "Established"))
+export const crdEstablished: Condition<CustomResourceDefinition> = named(
+  "crdEstablished",
+  (crd: Option.Option<CustomResourceDefinition>) => Option.exists(crd, (c) => hasTrue(c, "Established"))
+)
 
 /**
  * A condition of the given type is `"True"` (any kind with `status.conditions`).
@@ -120,10 +141,10 @@ export const crdEstablished: Condition<CustomResourceDefinition> = (crd) =>
  * @since 0.1.0
  * @category conditions
  */
-export const hasCondition =
-  (type: string) =>
-  <A>(object: Option.Option<A>): boolean =>
+export const hasCondition = (type: string) =>
+  named(`hasCondition(${type})`, <A>(object: Option.Option<A>): boolean =>
     Option.exists(object, (o) => hasTrue(o, type))
+  )
 
 /**
  * Both conditions hold.
@@ -138,10 +159,10 @@ export const hasCondition =
  * @since 0.1.0
  * @category combinators
  */
-export const and =
-  <A>(...conditions: ReadonlyArray<Condition<A>>): Condition<A> =>
-  (object) =>
+export const and = <A>(...conditions: ReadonlyArray<Condition<A>>): Condition<A> =>
+  named(conditions.map(nameOf).join(" and "), (object: Option.Option<A>) =>
     conditions.every((c) => c(object))
+  )
 
 /**
  * One of the conditions holds.
@@ -156,10 +177,8 @@ export const and =
  * @since 0.1.0
  * @category combinators
  */
-export const or =
-  <A>(...conditions: ReadonlyArray<Condition<A>>): Condition<A> =>
-  (object) =>
-    conditions.some((c) => c(object))
+export const or = <A>(...conditions: ReadonlyArray<Condition<A>>): Condition<A> =>
+  named(conditions.map(nameOf).join(" or "), (object: Option.Option<A>) => conditions.some((c) => c(object)))
 
 /**
  * The condition does not hold.
@@ -174,7 +193,5 @@ export const or =
  * @since 0.1.0
  * @category combinators
  */
-export const not =
-  <A>(condition: Condition<A>): Condition<A> =>
-  (object) =>
-    !condition(object)
+export const not = <A>(condition: Condition<A>): Condition<A> =>
+  named(`not ${nameOf(condition)}`, (object: Option.Option<A>) => !condition(object))

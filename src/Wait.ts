@@ -8,8 +8,29 @@
 import { Data, Duration, Effect, Option, Stream } from "effect"
 import type * as Client from "./Client.js"
 import { isRecord } from "./internal/json.js"
+import { KubeConfig } from "./KubeConfig.js"
 import type * as Resource from "./Resource.js"
 import * as Watch from "./Watch.js"
+
+/** `Kind namespace/name`, or `Kind name` for a cluster-scoped object. */
+const describeObject = (kind: string, objectName: string, namespace: string | undefined) =>
+  `${kind} ${namespace !== undefined ? `${namespace}/` : ""}${objectName}`
+
+/**
+ * The fields every wait error has: which object (`objectName`, since `name` is the error's tag as
+ * for every error), and what was awaited (`waitingFor`: `"condition Ready"` for `forCondition`, the
+ * predicate's name for `until`).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface WaitErrorFields {
+  readonly kind: string
+  readonly objectName: string
+  /** The namespace waited in; absent for a cluster-scoped object. */
+  readonly namespace?: string | undefined
+  readonly waitingFor: string
+}
 
 /**
  * The object was deleted while waiting for it.
@@ -18,47 +39,51 @@ import * as Watch from "./Watch.js"
  * ```ts
  * import { Wait } from "effect-kube"
  *
- * const error = new Wait.ObjectDeleted({ kind: "Pod", name: "web" })
+ * const error = new Wait.ObjectDeleted({ kind: "Pod", objectName: "web", namespace: "apps", waitingFor: "condition Ready" })
+ * error.message // "Pod apps/web was deleted while waiting for condition Ready"
  * ```
  *
  * @since 0.1.0
  * @category errors
  */
-export class ObjectDeleted extends Data.TaggedError("ObjectDeleted")<{
-  readonly kind: string
-  readonly name: string
-  readonly namespace?: string | undefined
-}> {
+export class ObjectDeleted extends Data.TaggedError("ObjectDeleted")<WaitErrorFields> {
   override get message(): string {
-    return `${this.kind} ${this.namespace !== undefined ? `${this.namespace}/` : ""}${this.name} was deleted while waiting`
+    return `${describeObject(this.kind, this.objectName, this.namespace)} was deleted while waiting for ${this.waitingFor}`
   }
 }
 
 /**
  * A condition listed in `raiseFor` became true; `conditions` are the failing ones, with their
- * messages.
+ * reasons and messages.
  *
  * @example
  * ```ts
  * import { Wait } from "effect-kube"
  *
- * const error = new Wait.ConditionError({ kind: "Job", name: "once", conditions: [{ type: "Failed", message: "BackoffLimitExceeded" }] })
+ * const error = new Wait.ConditionError({
+ *   kind: "Job",
+ *   objectName: "once",
+ *   namespace: "apps",
+ *   waitingFor: "condition Complete",
+ *   conditions: [{ type: "Failed", reason: "BackoffLimitExceeded" }]
+ * })
+ * error.message // "Job apps/once failed while waiting for condition Complete: Failed (BackoffLimitExceeded)"
  * ```
  *
  * @since 0.1.0
  * @category errors
  */
-export class ConditionError extends Data.TaggedError("ConditionError")<{
-  readonly kind: string
-  readonly name: string
-  readonly conditions: ReadonlyArray<{
-    readonly type: string
-    readonly reason?: string
-    readonly message?: string
-  }>
-}> {
+export class ConditionError extends Data.TaggedError("ConditionError")<
+  WaitErrorFields & {
+    readonly conditions: ReadonlyArray<{
+      readonly type: string
+      readonly reason?: string
+      readonly message?: string
+    }>
+  }
+> {
   override get message(): string {
-    return `${this.kind} ${this.name}: ${this.conditions
+    return `${describeObject(this.kind, this.objectName, this.namespace)} failed while waiting for ${this.waitingFor}: ${this.conditions
       .map(
         (c) =>
           `${c.type}${c.reason !== undefined ? ` (${c.reason})` : ""}${c.message !== undefined ? `: ${c.message}` : ""}`
@@ -68,30 +93,37 @@ export class ConditionError extends Data.TaggedError("ConditionError")<{
 }
 
 /**
- * The object did not reach the state in time.
+ * The object did not reach the awaited state in time.
  *
  * @example
  * ```ts
  * import { Wait } from "effect-kube"
  *
- * const error = new Wait.WaitTimeout({ kind: "Deployment", name: "web", timeout: "1 minute" })
+ * const error = new Wait.WaitTimeout({
+ *   kind: "Deployment",
+ *   objectName: "web",
+ *   namespace: "apps",
+ *   waitingFor: "deploymentRolledOut",
+ *   timeout: "1 minute"
+ * })
+ * error.message // "Timed out after 1m waiting for deploymentRolledOut of Deployment apps/web"
  * ```
  *
  * @since 0.1.0
  * @category errors
  */
-export class WaitTimeout extends Data.TaggedError("WaitTimeout")<{
-  readonly kind: string
-  readonly name: string
-  readonly timeout: Duration.DurationInput
-}> {
+export class WaitTimeout extends Data.TaggedError("WaitTimeout")<
+  WaitErrorFields & { readonly timeout: Duration.DurationInput }
+> {
   override get message(): string {
-    return `${this.kind} ${this.name} did not reach the state within ${Duration.format(Duration.decode(this.timeout))}`
+    return `Timed out after ${Duration.format(Duration.decode(this.timeout))} waiting for ${this.waitingFor} of ${describeObject(this.kind, this.objectName, this.namespace)}`
   }
 }
 
 /**
- * A predicate on the object, `Option.none()` when it does not exist.
+ * A predicate on the object, `Option.none()` when it does not exist. Its function name says what
+ * is awaited in the errors of {@link until} (the predicates and combinators of `Conditions` are
+ * named: `podRunning`, `hasCondition(Ready)`, `podRunning and hasCondition(Ready)`).
  *
  * @since 0.1.0
  * @category models
@@ -170,15 +202,33 @@ const watchOne = <A extends Resource.KubeObject, N extends boolean, S extends st
     Stream.filter((s) => s.ready)
   )
 
+/** Which object a wait is about: the namespace is the one it waits in (the KubeConfig's by default). */
+const target = <A extends Resource.KubeObject, N extends boolean, S extends string, I>(
+  resource: Resource.Resource<A, N, S, I>,
+  name: string,
+  options: WaitOptions,
+  waitingFor: string
+): Effect.Effect<WaitErrorFields, never, KubeConfig> =>
+  Effect.map(KubeConfig, (config) => ({
+    kind: resource.kind,
+    objectName: name,
+    namespace: resource.namespaced ? (options.namespace ?? config.namespace) : undefined,
+    waitingFor
+  }))
+
 const withTimeout =
-  (kind: string, name: string, timeout: Duration.DurationInput | undefined) =>
+  (fields: WaitErrorFields, timeout: Duration.DurationInput | undefined) =>
   <A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E | WaitTimeout, R> =>
     timeout === undefined
       ? effect
       : Effect.timeoutFail(effect, {
           duration: timeout,
-          onTimeout: () => new WaitTimeout({ kind, name, timeout })
+          onTimeout: () => new WaitTimeout({ ...fields, timeout })
         })
+
+/** What `until` waits for, from the predicate's function name. */
+const describeCondition = (condition: Condition<never>): string =>
+  condition.name !== "" ? condition.name : "an unnamed predicate"
 
 /**
  * Waits until a predicate holds for the object (`Option.none()`: it does not exist), and returns
@@ -202,16 +252,18 @@ export const until = <A extends Resource.KubeObject, N extends boolean, S extend
   condition: Condition<A>,
   options: WaitOptions = {}
 ): Effect.Effect<Option.Option<A>, Watch.WatchError | WaitTimeout, Client.Requirements> =>
-  watchOne(resource, name, options).pipe(
-    Stream.filter((s) => condition(s.current)),
-    Stream.runHead,
-    Effect.flatMap(
-      Option.match({
-        onNone: () => Effect.dieMessage("the watch of a wait ended"),
-        onSome: (s) => Effect.succeed(s.current)
-      })
-    ),
-    withTimeout(resource.kind, name, options.timeout)
+  Effect.flatMap(target(resource, name, options, describeCondition(condition)), (fields) =>
+    watchOne(resource, name, options).pipe(
+      Stream.filter((s) => condition(s.current)),
+      Stream.runHead,
+      Effect.flatMap(
+        Option.match({
+          onNone: () => Effect.dieMessage("the watch of a wait ended"),
+          onSome: (s) => Effect.succeed(s.current)
+        })
+      ),
+      withTimeout(fields, options.timeout)
+    )
   )
 
 /**
@@ -248,28 +300,37 @@ export const forCondition = <A extends Resource.KubeObject, N extends boolean, S
   name: string,
   options: ForConditionOptions
 ): Effect.Effect<A, Watch.WatchError | WaitTimeout | ObjectDeleted | ConditionError, Client.Requirements> =>
-  watchOne(resource, name, options).pipe(
-    Stream.mapEffect((s): Effect.Effect<Option.Option<A>, ObjectDeleted | ConditionError> => {
-      if (s.deleted) {
-        return Effect.fail(new ObjectDeleted({ kind: resource.kind, name, namespace: options.namespace }))
-      }
-      if (Option.isNone(s.current)) return Effect.succeed(Option.none<A>())
-      const conditions = conditionsOf(s.current.value)
-      const failing = conditions.filter(
-        (c) => c.status === "True" && (options.raiseFor ?? []).includes(c.type)
-      )
-      if (failing.length > 0)
-        return Effect.fail(new ConditionError({ kind: resource.kind, name, conditions: failing }))
-      return Effect.succeed(
-        conditions.some((c) => c.status === "True" && options.for.includes(c.type))
-          ? s.current
-          : Option.none<A>()
-      )
-    }),
-    Stream.filterMap((o) => o),
-    Stream.runHead,
-    Effect.flatMap(
-      Option.match({ onNone: () => Effect.dieMessage("the watch of a wait ended"), onSome: Effect.succeed })
+  Effect.flatMap(
+    target(
+      resource,
+      name,
+      options,
+      options.for.length === 0 ? "no condition" : `condition ${options.for.join(" or ")}`
     ),
-    withTimeout(resource.kind, name, options.timeout)
+    (fields) =>
+      watchOne(resource, name, options).pipe(
+        Stream.mapEffect((s): Effect.Effect<Option.Option<A>, ObjectDeleted | ConditionError> => {
+          if (s.deleted) return Effect.fail(new ObjectDeleted(fields))
+          if (Option.isNone(s.current)) return Effect.succeed(Option.none<A>())
+          const conditions = conditionsOf(s.current.value)
+          const failing = conditions.filter(
+            (c) => c.status === "True" && (options.raiseFor ?? []).includes(c.type)
+          )
+          if (failing.length > 0) return Effect.fail(new ConditionError({ ...fields, conditions: failing }))
+          return Effect.succeed(
+            conditions.some((c) => c.status === "True" && options.for.includes(c.type))
+              ? s.current
+              : Option.none<A>()
+          )
+        }),
+        Stream.filterMap((o) => o),
+        Stream.runHead,
+        Effect.flatMap(
+          Option.match({
+            onNone: () => Effect.dieMessage("the watch of a wait ended"),
+            onSome: Effect.succeed
+          })
+        ),
+        withTimeout(fields, options.timeout)
+      )
   )

@@ -42,7 +42,7 @@ describe("wait against the real apiserver", () => {
   )
 
   it.live("forCondition: raiseFor fails with ConditionError and the condition's message", () =>
-    inFreshNamespace(() =>
+    inFreshNamespace((namespace) =>
       Effect.gen(function* () {
         yield* Client.create(batch.Job, {
           apiVersion: "batch/v1",
@@ -74,14 +74,23 @@ describe("wait against the real apiserver", () => {
           { patchType: "merge" }
         )
         const error = yield* Fiber.join(waiting)
-        expect(error).toMatchObject({ _tag: "ConditionError", kind: "Job", name: "j" })
-        expect(error.message).toContain("backoff limit")
+        expect(error).toMatchObject({
+          _tag: "ConditionError",
+          kind: "Job",
+          objectName: "j",
+          namespace,
+          waitingFor: "condition Complete"
+        })
+        expect(error.name).toBe("ConditionError")
+        expect(error.message).toBe(
+          `Job ${namespace}/j failed while waiting for condition Complete: Failed (BackoffLimitExceeded): Job has reached the specified backoff limit`
+        )
       })
     )
   )
 
   it.live("forCondition: ObjectDeleted when the object goes away", () =>
-    inFreshNamespace(() =>
+    inFreshNamespace((namespace) =>
       Effect.gen(function* () {
         yield* Client.create(core.Pod, pod("doomed"))
         const waiting = yield* Effect.fork(
@@ -90,13 +99,17 @@ describe("wait against the real apiserver", () => {
         yield* settle
         // An unscheduled pod is deleted at once.
         yield* Client.delete(core.Pod, "doomed", { gracePeriod: 0 })
-        expect(yield* Fiber.join(waiting)).toMatchObject({ _tag: "ObjectDeleted", name: "doomed" })
+        const error = yield* Fiber.join(waiting)
+        expect(error).toMatchObject({ _tag: "ObjectDeleted", objectName: "doomed", namespace })
+        expect(String(error)).toBe(
+          `ObjectDeleted: Pod ${namespace}/doomed was deleted while waiting for condition Ready`
+        )
       })
     )
   )
 
   it.live("until: predicates, combinators, absence, timeout", () =>
-    inFreshNamespace(() =>
+    inFreshNamespace((namespace) =>
       Effect.gen(function* () {
         // Waiting for an object that does not exist yet.
         const appears = yield* Effect.fork(Wait.until(core.Pod, "later", Conditions.not(Conditions.deleted)))
@@ -128,7 +141,14 @@ describe("wait against the real apiserver", () => {
         const timeout = yield* Effect.flip(
           Wait.until(core.Pod, "never", Conditions.podRunning, { timeout: "1 second" })
         )
-        expect(timeout).toMatchObject({ _tag: "WaitTimeout", name: "never" })
+        expect(timeout).toMatchObject({
+          _tag: "WaitTimeout",
+          objectName: "never",
+          namespace,
+          waitingFor: "podRunning"
+        })
+        expect(timeout.name).toBe("WaitTimeout")
+        expect(timeout.message).toBe(`Timed out after 1s waiting for podRunning of Pod ${namespace}/never`)
       })
     )
   )
