@@ -10,19 +10,24 @@ import {
   Clock,
   Config,
   Context,
+  Deferred,
+  type Duration,
   Effect,
   Either,
   Encoding,
+  Exit,
   Layer,
   Option,
   Redacted,
+  Ref,
   Schema,
   SynchronizedRef
 } from "effect"
 import { dual } from "effect/Function"
-import { parse as parseYamlText } from "yaml"
-import { ConfigError, type KubeConfigError } from "./ConfigError.js"
+import { ConfigError, type ExecPluginError, type KubeConfigError } from "./ConfigError.js"
 import * as ExecCredential from "./ExecCredential.js"
+import * as ParseIssues from "./internal/parseIssues.js"
+import * as Yaml from "./internal/yaml.js"
 import * as KubeConfigFile from "./KubeConfigFile.js"
 
 /**
@@ -127,6 +132,11 @@ export interface Options {
   readonly namespace?: string | undefined
   /** Whether an exec plugin may talk to the user (stdin is a terminal). Default: false. */
   readonly interactive?: boolean | undefined
+  /**
+   * How long an exec credential plugin may run before it is killed (a `Timeout` error). Default:
+   * `ExecCredential.defaultTimeout` (one minute; five when interactive).
+   */
+  readonly execTimeout?: Duration.DurationInput | undefined
   /** Client-wide default field manager of writes. */
   readonly fieldManager?: string | undefined
   /** Client-wide default: writes are dry runs. */
@@ -174,15 +184,25 @@ const readText = (fs: FileSystem.FileSystem, file: string, what: string, context
       )
     )
 
+/**
+ * Paths and expected types only: the file's values (tokens, keys) are neither in the message nor
+ * kept as the cause.
+ */
 const decodeFile = (input: unknown, file?: string) =>
-  Schema.decodeUnknown(KubeConfigFile.KubeConfigFile, { onExcessProperty: "preserve" })(input).pipe(
+  Schema.decodeUnknown(KubeConfigFile.KubeConfigFile, { onExcessProperty: "preserve", errors: "all" })(
+    input
+  ).pipe(
     Effect.mapError((error) =>
-      configError("InvalidConfig", `not a valid kubeconfig: ${error.message}`, { file, cause: error })
+      configError("InvalidConfig", `not a valid kubeconfig: ${ParseIssues.format(error.issue, "the file")}`, {
+        file
+      })
     )
   )
 
 /**
  * Parses and decodes the text of a kubeconfig (YAML or JSON). An empty document is an empty config.
+ * `<<` merge keys merge; a syntax or alias problem is a `MalformedYaml` error with its line and
+ * column (never the line itself, which may hold a token); nothing is printed.
  *
  * @example
  * ```ts
@@ -198,18 +218,11 @@ export const parseYaml = (
   text: string,
   file?: string
 ): Effect.Effect<KubeConfigFile.KubeConfigFile, ConfigError> =>
-  Effect.try({
-    try: () => parseYamlText(text, { uniqueKeys: false }),
-    catch: (cause) =>
-      configError(
-        "MalformedYaml",
-        `malformed YAML: ${cause instanceof Error ? cause.message : String(cause)}`,
-        {
-          file,
-          cause
-        }
-      )
-  }).pipe(Effect.flatMap((doc) => decodeFile(doc ?? {}, file)))
+  Either.match(Yaml.parseOne(text), {
+    onLeft: (problem) =>
+      Effect.fail(configError("MalformedYaml", `malformed YAML: ${problem.message}`, { file })),
+    onRight: (doc) => decodeFile(doc.value ?? {}, file)
+  })
 
 /**
  * Reads, parses and decodes a kubeconfig file, resolving its relative paths against its folder.
@@ -276,34 +289,68 @@ const tokenFileReader = (fs: FileSystem.FileSystem, file: string, context?: stri
     return { read, reset: SynchronizedRef.set(cache, Option.none()) }
   })
 
-interface ExecCache {
-  readonly credential: ExecCredential.ExecCredential
+interface ExecState {
+  readonly cached: Option.Option<ExecCredential.ExecCredential>
+  /** The run in progress, which callers that arrive meanwhile share. */
+  readonly running: Option.Option<Deferred.Deferred<ExecCredential.ExecCredential, ExecPluginError>>
 }
 
-/** Runs the exec plugin when there is no credential or it expired; one run at a time. */
+type ExecStep =
+  | { readonly _tag: "Cached"; readonly credential: ExecCredential.ExecCredential }
+  | { readonly _tag: "Join"; readonly run: Deferred.Deferred<ExecCredential.ExecCredential, ExecPluginError> }
+  | { readonly _tag: "Lead"; readonly run: Deferred.Deferred<ExecCredential.ExecCredential, ExecPluginError> }
+
+/**
+ * The credential of an exec plugin: cached until its expiry (as client-go: no margin, so a token
+ * that lives a few seconds is still used for those seconds), else one run of the plugin shared by
+ * every caller that arrives while it runs. The run goes on in its own fiber, so a caller that is
+ * interrupted does not cancel it for the others; it is bounded by the plugin timeout.
+ */
 const execCredentials = (
   executor: CommandExecutor.CommandExecutor,
   exec: KubeConfigFile.ExecConfig,
   options: ExecCredential.RunOptions
 ) =>
   Effect.gen(function* () {
-    const cache = yield* SynchronizedRef.make<Option.Option<ExecCache>>(Option.none())
-    const get = SynchronizedRef.modifyEffect(cache, (cached) =>
-      Effect.gen(function* () {
-        const now = yield* Clock.currentTimeMillis
-        if (Option.isSome(cached)) {
-          const expiresAt = cached.value.credential.expiresAt
-          // Refresh a little before expiry, so that a request does not leave with a token about to lapse.
-          if (expiresAt === undefined || now < expiresAt - 10_000)
-            return [cached.value.credential, cached] as const
-        }
-        const credential = yield* ExecCredential.run(exec, options).pipe(
-          Effect.provideService(CommandExecutor.CommandExecutor, executor)
-        )
-        return [credential, Option.some({ credential })] as const
-      })
+    const state = yield* Ref.make<ExecState>({ cached: Option.none(), running: Option.none() })
+    const runPlugin = ExecCredential.run(exec, options).pipe(
+      Effect.provideService(CommandExecutor.CommandExecutor, executor)
     )
-    return { get, reset: SynchronizedRef.set(cache, Option.none()) }
+    const get = Effect.gen(function* () {
+      const now = yield* Clock.currentTimeMillis
+      const mine = yield* Deferred.make<ExecCredential.ExecCredential, ExecPluginError>()
+      const step = yield* Ref.modify(state, (s): readonly [ExecStep, ExecState] => {
+        if (Option.isSome(s.cached)) {
+          const expiresAt = s.cached.value.expiresAt
+          if (expiresAt === undefined || now < expiresAt)
+            return [{ _tag: "Cached", credential: s.cached.value }, s]
+        }
+        if (Option.isSome(s.running)) return [{ _tag: "Join", run: s.running.value }, s]
+        return [
+          { _tag: "Lead", run: mine },
+          { ...s, running: Option.some(mine) }
+        ]
+      })
+      switch (step._tag) {
+        case "Cached":
+          return step.credential
+        case "Join":
+          return yield* Deferred.await(step.run)
+        case "Lead":
+          yield* runPlugin.pipe(
+            Effect.exit,
+            Effect.flatMap((exit) =>
+              Ref.set(state, {
+                cached: Exit.isSuccess(exit) ? Option.some(exit.value) : Option.none(),
+                running: Option.none()
+              }).pipe(Effect.zipRight(Deferred.done(step.run, exit)))
+            ),
+            Effect.forkDaemon
+          )
+          return yield* Deferred.await(step.run)
+      }
+    })
+    return { get, reset: Ref.update(state, (s) => ({ ...s, cached: Option.none() })) }
   })
 
 const impersonationOf = (user: KubeConfigFile.AuthInfo): Impersonation | undefined => {
@@ -318,6 +365,52 @@ const impersonationOf = (user: KubeConfigFile.AuthInfo): Impersonation | undefin
     return undefined
   }
   return { user: user.as, uid: user["as-uid"], groups, extra }
+}
+
+/** Whitespace and control characters, which the URL parser would silently drop. */
+const UNSAFE_URL_CHARS = /[\s\p{Cc}]/u
+
+const parseUrl = (value: string): URL | undefined => {
+  if (UNSAFE_URL_CHARS.test(value)) return undefined
+  try {
+    return new URL(value)
+  } catch {
+    return undefined
+  }
+}
+
+/**
+ * The cluster's server as requests will use it (without trailing slashes), or why it cannot be:
+ * checked at load, so that a bad URL is a `ConfigError` naming the cluster rather than a failure
+ * of every request. Problems name the scheme and host at most, never credentials in the URL.
+ */
+const serverUrl = (value: string | undefined): Either.Either<string, string> => {
+  if (value === undefined || value.trim() === "") return Either.left("is not set")
+  const url = parseUrl(value)
+  if (url === undefined) return Either.left("is not a valid URL")
+  if (url.protocol !== "https:" && url.protocol !== "http:") {
+    return Either.left(
+      `must be an https or http URL, not "${url.protocol}${url.host === "" ? "" : `//${url.host}`}"`
+    )
+  }
+  if (url.hostname === "") return Either.left("has no host")
+  if (url.username !== "" || url.password !== "") {
+    return Either.left("must not hold credentials (give them in the user)")
+  }
+  if (url.search !== "" || url.hash !== "") return Either.left("must not have a query or a fragment")
+  return Either.right(value.replace(/\/+$/, ""))
+}
+
+/** Why a `proxy-url` cannot be used (client-go's schemes), in words that never repeat any of it. */
+const proxyUrlProblem = (value: string | undefined): string | undefined => {
+  if (value === undefined || value === "") return undefined
+  const url = parseUrl(value)
+  if (url === undefined) return "is not a valid URL"
+  if (url.protocol !== "http:" && url.protocol !== "https:" && url.protocol !== "socks5:") {
+    return "must be an http, https or socks5 URL"
+  }
+  if (url.hostname === "") return "has no host"
+  return undefined
 }
 
 /**
@@ -380,17 +473,19 @@ export const make = (
         configError("ClusterNotFound", `cluster "${context.cluster}" is not defined`, where(contextName))
       )
     }
-    if (cluster.server === undefined || cluster.server === "") {
-      return yield* Effect.fail(
-        configError("InvalidConfig", `cluster "${context.cluster}" has no server`, where(contextName))
-      )
-    }
-    const server = cluster.server.replace(/\/+$/, "")
-    if (!/^https?:\/\/[^/]/.test(server)) {
+    const server = yield* Either.match(serverUrl(cluster.server), {
+      onLeft: (problem) =>
+        Effect.fail(
+          configError("InvalidConfig", `cluster "${context.cluster}": server ${problem}`, where(contextName))
+        ),
+      onRight: Effect.succeed
+    })
+    const proxyProblem = proxyUrlProblem(cluster["proxy-url"])
+    if (proxyProblem !== undefined) {
       return yield* Effect.fail(
         configError(
           "InvalidConfig",
-          `cluster "${context.cluster}" has an invalid server URL "${server}"`,
+          `cluster "${context.cluster}": proxy-url ${proxyProblem}`,
           where(contextName)
         )
       )
@@ -479,6 +574,7 @@ export const make = (
       const plugin = yield* execCredentials(executor, user.exec, {
         context: contextName,
         interactive: options.interactive,
+        timeout: options.execTimeout,
         cluster: {
           server,
           ...(cluster["tls-server-name"] !== undefined

@@ -1,9 +1,10 @@
 import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
+import { inspect } from "node:util"
 import { NodeContext } from "@effect/platform-node"
-import { describe, expect, it } from "@effect/vitest"
-import { ConfigProvider, Effect, type Layer, Redacted } from "effect"
+import { describe, expect, it, vi } from "@effect/vitest"
+import { Cause, ConfigProvider, Effect, type Layer, Redacted, TestClock } from "effect"
 import type { ConfigError } from "../../src/ConfigError.js"
 import { KubeConfig } from "../../src/index.js"
 
@@ -370,5 +371,294 @@ describe("KUBECONFIG, ~/.kube/config, in-cluster and auto", () => {
       const empty = yield* load(KubeConfig.fromObject(base({ tokenFile: path.join(dir, "empty") })))
       expect(yield* Effect.flip(empty.credentials)).toMatchObject({ reason: "InvalidConfig" })
     })
+  )
+})
+
+/** Everything a failure shows: its message, inspection, serialization and pretty cause. */
+const shown = (error: unknown) => [
+  error instanceof Error ? error.message : String(error),
+  inspect(error, { depth: 20 }),
+  JSON.stringify(error) ?? "",
+  Cause.pretty(Cause.fail(error))
+]
+
+const SECRETS = ["planted-token-0451", "planted-key-0451", "planted-password-0451", "planted-proxy-0451"]
+
+const expectNoSecret = (error: unknown) => {
+  for (const text of shown(error)) for (const secret of SECRETS) expect(text).not.toContain(secret)
+}
+
+describe("no secret in configuration errors", () => {
+  it.effect("a wrong type under users names the path and the expected type, never a value", () =>
+    Effect.gen(function* () {
+      const users = [
+        {
+          name: "u",
+          user: {
+            token: "planted-token-0451",
+            "client-key-data": b64("planted-key-0451"),
+            password: "planted-password-0451",
+            "as-groups": "not-a-list"
+          }
+        }
+      ]
+      const error = yield* failure(KubeConfig.fromObject({ ...base(), users }))
+      expect(error).toMatchObject({ _tag: "ConfigError", reason: "InvalidConfig" })
+      expect(error.message).toContain("users[0].user.as-groups")
+      expect(error.message).toMatch(/expected/i)
+      expect(error.message).not.toContain("not-a-list")
+      expectNoSecret(error)
+
+      const notAList = yield* failure(
+        KubeConfig.fromObject({ ...base(), users: { u: { token: "planted-token-0451" } } })
+      )
+      expect(notAList.message).toContain("users")
+      expectNoSecret(notAList)
+
+      const yamlText = `users:\n- name: u\n  user: planted-token-0451\n`
+      const fromYaml = yield* failure(KubeConfig.fromYaml(yamlText))
+      expect(fromYaml).toMatchObject({ reason: "InvalidConfig" })
+      expect(fromYaml.message).toContain("users[0].user")
+      expectNoSecret(fromYaml)
+    })
+  )
+
+  it.effect("a YAML syntax error gives line and column, not the line's text; nothing on stderr", () =>
+    Effect.gen(function* () {
+      const emitWarning = vi.spyOn(process, "emitWarning")
+      const stderr = vi.spyOn(process.stderr, "write")
+      try {
+        const texts = [
+          `users:\n- name: u\n  user:\n\ttoken: planted-token-0451\n`,
+          `users:\n- name: u\n  user: {token: "planted-token-0451\n`,
+          `users:\n- name: u\n  user: {token: planted-token-0451\n`,
+          `users: [\n  {name: u, user: {token: planted-token-0451}}, ]]\n`
+        ]
+        for (const text of texts) {
+          const error = yield* failure(KubeConfig.fromYaml(text))
+          expect(error).toMatchObject({ _tag: "ConfigError", reason: "MalformedYaml" })
+          expect(error.message).toMatch(/line \d+, column \d+/)
+          expectNoSecret(error)
+        }
+        // Warnings (an unknown tag, an unknown directive) are not printed.
+        const warned = `%FOO planted-token-0451\n---\nusers:\n- name: u\n  user: {token: !foo planted-token-0451}\n`
+        expect(yield* failure(KubeConfig.fromYaml(warned))).toMatchObject({ reason: "ContextNotFound" })
+        expect(emitWarning).not.toHaveBeenCalled()
+        for (const call of stderr.mock.calls) expect(String(call[0])).not.toContain("planted-token-0451")
+      } finally {
+        emitWarning.mockRestore()
+        stderr.mockRestore()
+      }
+    })
+  )
+
+  it.effect("YAML alias problems are typed MalformedYaml; merge keys merge", () =>
+    Effect.gen(function* () {
+      let bomb = "a: &a [x, x, x, x, x, x, x, x, x, x]\n"
+      for (let i = 0; i < 9; i++)
+        bomb += `b${i}: &b${i} [${Array(10)
+          .fill(i === 0 ? "*a" : `*b${i - 1}`)
+          .join(", ")}]\n`
+      for (const text of [
+        bomb,
+        "current-context: *nowhere\n",
+        "users: &u [{name: u, user: *u}]\n",
+        "users: &u\n- name: u\n  user: {<<: *u}\n"
+      ]) {
+        const error = yield* failure(KubeConfig.fromYaml(text))
+        expect(error).toMatchObject({ _tag: "ConfigError", reason: "MalformedYaml" })
+        expect(error.message).toMatch(/line \d+, column \d+/)
+      }
+      const merged = yield* load(
+        KubeConfig.fromYaml(`
+defaults: &defaults {server: "https://merged:6443", insecure-skip-tls-verify: true}
+clusters:
+- name: c
+  cluster:
+    <<: *defaults
+    tls-server-name: api
+users: [{name: u, user: {token: t}}]
+contexts: [{name: x, context: {cluster: c, user: u}}]
+current-context: x
+`)
+      )
+      expect(merged.cluster).toMatchObject({
+        server: "https://merged:6443",
+        insecureSkipTlsVerify: true,
+        tlsServerName: "api"
+      })
+    })
+  )
+
+  it.effect("a server or proxy URL that does not parse is refused at load, naming the cluster", () =>
+    Effect.gen(function* () {
+      const badServers = [
+        "https://[::1",
+        "https://h:99999",
+        "ftp://x",
+        "",
+        "   ",
+        "https://",
+        "unix:///var/run/kube.sock",
+        "https://someone:planted-password-0451@h:6443"
+      ]
+      for (const server of badServers) {
+        const error = yield* failure(KubeConfig.fromObject(base({ token: "planted-token-0451" }, { server })))
+        expect(error, server).toMatchObject({ _tag: "ConfigError", reason: "InvalidConfig", context: "ctx" })
+        expect(error.message).toContain('cluster "c"')
+        expect(error.message).toContain("server")
+        expectNoSecret(error)
+      }
+      const badProxies = [
+        "http://[::1",
+        "http://proxy:99999",
+        "ftp://proxy:21",
+        "proxy:3128",
+        "http://someone:planted-proxy-0451@proxy:99999",
+        "http://someone:planted-proxy-0451@[::1"
+      ]
+      for (const proxy of badProxies) {
+        const error = yield* failure(KubeConfig.fromObject(base({}, { "proxy-url": proxy })))
+        expect(error, proxy).toMatchObject({ _tag: "ConfigError", reason: "InvalidConfig" })
+        expect(error.message).toContain('cluster "c"')
+        expect(error.message).toContain("proxy-url")
+        expectNoSecret(error)
+      }
+      for (const proxy of ["http://proxy:3128", "https://proxy", "socks5://127.0.0.1:1080"]) {
+        expect((yield* load(KubeConfig.fromObject(base({}, { "proxy-url": proxy })))).cluster.proxyUrl).toBe(
+          proxy
+        )
+      }
+      for (const server of ["https://[::1]:6443", "http://127.0.0.1:8080/", "https://h/k8s/clusters/c-1"]) {
+        const config = yield* load(KubeConfig.fromObject(base({}, { server })))
+        expect(config.cluster.server).toBe(server.replace(/\/$/, ""))
+      }
+    })
+  )
+
+  it.effect("the resolved configuration and credentials show no token, password or key", () =>
+    Effect.gen(function* () {
+      const dir = tmp()
+      const tokenFile = path.join(dir, "token")
+      fs.writeFileSync(tokenFile, "planted-token-0451\n")
+      const users = [
+        {
+          token: "planted-token-0451",
+          "client-certificate-data": b64("CERT"),
+          "client-key-data": b64("planted-key-0451")
+        },
+        { username: "jane", password: "planted-password-0451" },
+        { tokenFile },
+        { "auth-provider": { name: "oidc", config: { "id-token": "planted-token-0451" } } }
+      ]
+      for (const user of users) {
+        const config = yield* load(KubeConfig.fromObject(base(user)))
+        const creds = yield* config.credentials
+        for (const value of [config, creds]) {
+          for (const text of [inspect(value, { depth: 20 }), JSON.stringify(value) ?? ""]) {
+            for (const secret of SECRETS) expect(text).not.toContain(secret)
+          }
+        }
+      }
+    })
+  )
+})
+
+describe("exec credential plugins through the configuration", () => {
+  const PLUGIN = path.resolve(__dirname, "../fixtures/exec-plugin.mjs")
+  const SLOW = 60_000
+  const pluginUser = (env: Record<string, string>) => ({
+    exec: {
+      command: PLUGIN,
+      apiVersion: "client.authentication.k8s.io/v1",
+      interactiveMode: "Never",
+      env: Object.entries(env).map(([name, value]) => ({ name, value }))
+    }
+  })
+  const runs = (state: string) =>
+    fs.existsSync(path.join(state, "runs.log"))
+      ? fs.readFileSync(path.join(state, "runs.log"), "utf8").split("\n").filter(Boolean).length
+      : 0
+
+  it.effect(
+    "a short-lived token is used until it expires, then refreshed once",
+    () =>
+      Effect.gen(function* () {
+        const state = tmp()
+        // The test clock starts at 0; the token expires 5 s later.
+        const config = yield* load(
+          KubeConfig.fromObject(
+            base(pluginUser({ PLUGIN_STATE: state, PLUGIN_TOKEN: "t", PLUGIN_EXPIRES_AT: "5000" }))
+          )
+        )
+        for (let i = 0; i < 49; i++) yield* config.credentials
+        expect(runs(state)).toBe(1)
+        yield* TestClock.adjust("4999 millis")
+        yield* config.credentials
+        expect(runs(state)).toBe(1)
+        yield* TestClock.adjust("2 millis")
+        yield* config.credentials
+        expect(runs(state)).toBe(2)
+      }),
+    SLOW
+  )
+
+  it.effect(
+    "concurrent callers share one run of the plugin",
+    () =>
+      Effect.gen(function* () {
+        const state = tmp()
+        // Already expired: every caller that does not share a run starts its own.
+        const config = yield* load(
+          KubeConfig.fromObject(
+            base(
+              pluginUser({
+                PLUGIN_STATE: state,
+                PLUGIN_TOKEN: "shared",
+                PLUGIN_EXPIRES_AT: "0",
+                PLUGIN_DELAY_MS: "200"
+              })
+            )
+          )
+        )
+        yield* TestClock.adjust("1 second")
+        const all = yield* Effect.all(
+          Array.from({ length: 20 }, () => config.credentials),
+          {
+            concurrency: "unbounded"
+          }
+        )
+        expect(all.map((c) => c.token && Redacted.value(c.token))).toEqual(Array(20).fill("shared"))
+        expect(runs(state)).toBe(1)
+      }),
+    SLOW
+  )
+
+  it.live(
+    "the plugin timeout comes from the options",
+    () =>
+      Effect.gen(function* () {
+        const config = yield* load(
+          KubeConfig.fromObject(base(pluginUser({ PLUGIN_MODE: "hang" })), { execTimeout: "200 millis" })
+        )
+        const error = yield* Effect.flip(config.credentials)
+        expect(error).toMatchObject({ _tag: "ExecPluginError", reason: "Timeout", context: "ctx" })
+      }),
+    SLOW
+  )
+
+  it.effect(
+    "a failed run is not cached: the next caller runs the plugin again",
+    () =>
+      Effect.gen(function* () {
+        const state = tmp()
+        const config = yield* load(
+          KubeConfig.fromObject(base(pluginUser({ PLUGIN_STATE: state, PLUGIN_MODE: "fail" })))
+        )
+        expect(yield* Effect.flip(config.credentials)).toMatchObject({ reason: "NonZeroExit" })
+        expect(yield* Effect.flip(config.credentials)).toMatchObject({ reason: "NonZeroExit" })
+        expect(runs(state)).toBe(2)
+      }),
+    SLOW
   )
 })
