@@ -6,15 +6,19 @@
  *
  * @since 0.1.0
  */
-import { Data, Effect, Either, ParseResult, Schema } from "effect"
-import { parseAllDocuments, stringify } from "yaml"
+import { Data, Effect, Either, type ParseResult, Schema } from "effect"
+import { stringify } from "yaml"
 import { isRecord } from "./internal/json.js"
+import * as ParseIssues from "./internal/parseIssues.js"
+import * as Yaml from "./internal/yaml.js"
 import * as Registry from "./Registry.js"
 import * as Resource from "./Resource.js"
 
 /**
  * A manifest could not be read: the index of the document (from 0), what is wrong, and for a
- * decoding failure the path of the bad field.
+ * decoding failure the path of the bad field and the type expected there. A YAML problem (syntax,
+ * an undefined anchor, an alias cycle, an alias bomb) gives its line and column. Neither the
+ * message nor the error holds the document's text or values (a manifest may be a Secret).
  *
  * @example
  * ```ts
@@ -68,42 +72,21 @@ const dropNulls = (value: unknown): unknown => {
   return out
 }
 
-const isIssueArray = (
-  issues: ParseResult.ParseIssue | ReadonlyArray<ParseResult.ParseIssue>
-): issues is ReadonlyArray<ParseResult.ParseIssue> => Array.isArray(issues)
-
-const pathOf = (issue: ParseResult.ParseIssue): string | undefined => {
-  const segments: Array<string> = []
-  let current: ParseResult.ParseIssue | undefined = issue
-  for (let i = 0; i < 100 && current !== undefined; i++) {
-    switch (current._tag) {
-      case "Pointer": {
-        const p = Array.isArray(current.path) ? current.path : [current.path]
-        for (const k of p) segments.push(typeof k === "number" ? `[${k}]` : `.${String(k)}`)
-        current = current.issue
-        break
-      }
-      case "Composite": {
-        const issues: ParseResult.ParseIssue | ReadonlyArray<ParseResult.ParseIssue> = current.issues
-        current = isIssueArray(issues) ? issues[0] : issues
-        break
-      }
-      case "Refinement":
-      case "Transformation":
-        current = current.issue
-        break
-      default:
-        current = undefined
-    }
+/** The first bad field of a decoding failure: its path, and what was expected there. */
+const firstIssue = (issue: ParseResult.ParseIssue): { path: string | undefined; problem: string } => {
+  const [first] = ParseIssues.summarize(issue, 1)
+  return {
+    path: first === undefined || first.path === "" ? undefined : first.path,
+    problem: first?.problem ?? "invalid"
   }
-  const joined = segments.join("").replace(/^\./, "")
-  return joined === "" ? undefined : joined
 }
 
 /**
  * Reads every document of a YAML (or JSON) text: empty documents are skipped, `List` kinds are
  * flattened into their items, each object is decoded by its kind's model (full validation, unknown
  * fields kept), and kinds the registry does not know stay generic objects (or fail, by option).
+ * `<<` merge keys merge, as with kubectl; alias problems are `ManifestError`s, and aliases may
+ * not blow a document up far beyond its text.
  *
  * @example
  * ```ts
@@ -131,20 +114,17 @@ export const loadAll = (
 ): Effect.Effect<ReadonlyArray<Resource.KubeObject>, ManifestError> =>
   Effect.gen(function* () {
     const registry = options.registry ?? (yield* Registry.builtin)
-    const docs = parseAllDocuments(text, { uniqueKeys: false })
-    const docList = Array.isArray(docs) ? docs : [docs]
+    const docs = yield* Either.match(Yaml.parseAll(text), {
+      onLeft: (problem) =>
+        Effect.fail(new ManifestError({ reason: "Yaml", document: 0, detail: problem.message })),
+      onRight: Effect.succeed
+    })
     const out: Array<Resource.KubeObject> = []
-    for (const [index, doc] of docList.entries()) {
-      const yamlError = doc.errors[0]
-      if (yamlError !== undefined) {
-        return yield* new ManifestError({
-          reason: "Yaml",
-          document: index,
-          detail: yamlError.message,
-          cause: yamlError
-        })
+    for (const [index, doc] of docs.entries()) {
+      if (Either.isLeft(doc)) {
+        return yield* new ManifestError({ reason: "Yaml", document: index, detail: doc.left.message })
       }
-      const raw: unknown = doc.toJS({ maxAliasCount: 1000 })
+      const raw = doc.right.value
       if (raw === null || raw === undefined) continue
       const value = options.dropNulls === false ? raw : dropNulls(raw)
       if (!isRecord(value)) {
@@ -203,15 +183,9 @@ const decodeOne = (
   return Either.match(decode(item), {
     onRight: Effect.succeed,
     onLeft: (error) => {
-      const issue = error.issue
+      const { path, problem } = firstIssue(error.issue)
       return Effect.fail(
-        new ManifestError({
-          reason: "Decode",
-          document,
-          detail: `${apiVersion} ${kind}: ${ParseResult.TreeFormatter.formatIssueSync(issue).split("\n").slice(-1)[0]?.trim() ?? "invalid"}`,
-          path: pathOf(issue),
-          cause: error
-        })
+        new ManifestError({ reason: "Decode", document, detail: `${apiVersion} ${kind}: ${problem}`, path })
       )
     }
   })
@@ -245,16 +219,17 @@ export const dumpAll = (
         found._tag === "Some"
           ? yield* Either.match(found.value.encode(object), {
               onRight: Effect.succeed,
-              onLeft: (error) =>
-                Effect.fail(
+              onLeft: (error) => {
+                const { path, problem } = firstIssue(error.issue)
+                return Effect.fail(
                   new ManifestError({
                     reason: "Decode",
                     document: index,
-                    detail: `cannot encode ${object.apiVersion} ${object.kind}`,
-                    path: pathOf(error.issue),
-                    cause: error
+                    detail: `cannot encode ${object.apiVersion} ${object.kind}: ${problem}`,
+                    path
                   })
                 )
+              }
             })
           : object
       docs.push(stringify(encoded, { lineWidth: 0, aliasDuplicateObjects: false }))

@@ -1,7 +1,11 @@
-import { describe, expect, it } from "@effect/vitest"
-import { Effect, Option, Schema } from "effect"
+import { inspect } from "node:util"
+import { describe, expect, it, vi } from "@effect/vitest"
+import { Cause, Effect, Option, Schema } from "effect"
 import { parseAllDocuments } from "yaml"
 import { Codec, Registry, Resource } from "../../src/index.js"
+
+// The first test to touch Registry.builtin decodes every generated model: give a loaded machine room.
+vi.setConfig({ testTimeout: 60_000 })
 
 const manifest = `
 apiVersion: v1
@@ -134,6 +138,99 @@ spec:
       // And back to JSON form by dumpAll.
       const yaml = yield* Codec.dumpAll(widget === undefined ? [] : [widget], { registry })
       expect(yaml).toContain('size: "3"')
+    })
+  )
+})
+
+describe("Codec.loadAll: aliases, merge keys and what errors show", () => {
+  const cm = (data: string) => `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\ndata: ${data}\n`
+
+  it.effect("alias problems are typed ManifestErrors with a position, never defects", () =>
+    Effect.gen(function* () {
+      let bomb =
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: bomb}\na: &a [x, x, x, x, x, x, x, x, x, x]\n"
+      for (let i = 0; i < 9; i++)
+        bomb += `b${i}: &b${i} [${Array(10)
+          .fill(i === 0 ? "*a" : `*b${i - 1}`)
+          .join(", ")}]\n`
+      const cases = {
+        bomb,
+        undefinedAnchor: cm("*nowhere"),
+        earlierDocument: `${cm("&d {a: b}")}---\n${cm("*d")}`,
+        selfReference: cm("&s {a: *s}"),
+        selfReferenceInList: "apiVersion: v1\nkind: List\nitems: &i [*i]\n",
+        selfMerge: cm("&m {<<: *m}")
+      }
+      for (const [name, text] of Object.entries(cases)) {
+        const exit = yield* Effect.exit(Codec.loadAll(text))
+        expect(exit._tag, name).toBe("Failure")
+        const error = yield* Effect.flip(Codec.loadAll(text))
+        expect(error, name).toMatchObject({ _tag: "ManifestError", reason: "Yaml" })
+        expect(error.message, name).toMatch(/line \d+, column \d+/)
+      }
+      const earlier = yield* Effect.flip(Codec.loadAll(cases.earlierDocument))
+      expect(earlier.document).toBe(1)
+    })
+  )
+
+  it.effect("aliases used a reasonable number of times are fine", () =>
+    Effect.gen(function* () {
+      const refs = Array.from({ length: 300 }, (_, i) => `  k${i}: *v`).join("\n")
+      const [object] = yield* Codec.loadAll(
+        `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x, labels: {l: &v shared}}\ndata:\n${refs}\n`
+      )
+      expect(object).toMatchObject({ data: { k0: "shared", k299: "shared" } })
+    })
+  )
+
+  it.effect("merge keys (<<) merge, as kubectl does", () =>
+    Effect.gen(function* () {
+      const [object] = yield* Codec.loadAll(`
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: merged
+  labels: &labels {app: web, tier: front}
+  annotations:
+    <<: *labels
+    tier: back
+`)
+      expect(object?.metadata).toMatchObject({
+        labels: { app: "web", tier: "front" },
+        annotations: { app: "web", tier: "back" }
+      })
+    })
+  )
+
+  it.effect("errors show positions and paths, not the document's text or values", () =>
+    Effect.gen(function* () {
+      const secret = "planted-secret-0451"
+      const texts = [
+        `apiVersion: v1\nkind: Secret\nmetadata: {name: s}\nstringData:\n\tpassword: ${secret}\n`,
+        `apiVersion: v1\nkind: Secret\nmetadata: {name: s}\nstringData: {password: "${secret}\n`,
+        `apiVersion: v1\nkind: Secret\nmetadata: {name: s}\nstringData: {password: [${secret}]}\n`,
+        `apiVersion: v1\nkind: Secret\nmetadata: {name: s}\ndata: ${secret}\n`,
+        `apiVersion: v1\nkind: Secret\nmetadata: {name: s}\nstringData: {password: *${secret}}\n`
+      ]
+      const emitWarning = vi.spyOn(process, "emitWarning")
+      try {
+        for (const text of texts) {
+          const error = yield* Effect.flip(Codec.loadAll(text))
+          expect(error._tag).toBe("ManifestError")
+          for (const shown of [
+            error.message,
+            inspect(error, { depth: 20 }),
+            JSON.stringify(error),
+            Cause.pretty(Cause.fail(error))
+          ]) {
+            expect(shown).not.toContain(secret)
+          }
+        }
+        yield* Codec.loadAll(`%FOO bar\n---\n${cm(`{k: !unknown ${secret}}`)}`)
+        expect(emitWarning).not.toHaveBeenCalled()
+      } finally {
+        emitWarning.mockRestore()
+      }
     })
   )
 })
