@@ -258,7 +258,8 @@ export const parse = (quantity: Quantity): Either.Either<Amount, QuantityError> 
   if (typeof quantity === "number") {
     return Number.isFinite(quantity) ? parse(String(quantity)) : failure(String(quantity), "Format")
   }
-  if (typeof quantity !== "string") return failure(String(quantity), "Format")
+  // Untyped JSON can hold anything; String() of it could throw.
+  if (typeof quantity !== "string") return failure(`(${typeof quantity})`, "Format")
   const text = quantity.trim()
   if (text.length > MAX_LENGTH) return failure(text, "Range")
   const match = NUMBER.exec(text)

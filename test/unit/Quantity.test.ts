@@ -218,6 +218,15 @@ describe("Quantity.parse", () => {
     }
   })
 
+  it("a value of another type (untyped JSON) is a typed error too", () => {
+    // Straight through parse, as a caller with an unchecked cast would.
+    const untyped: ReadonlyArray<unknown> = [null, undefined, true, {}, Object.create(null), 1n]
+    for (const value of untyped) {
+      const result: unknown = Reflect.apply(Quantity.parse, undefined, [value])
+      expect(Either.isEither(result) && Either.isLeft(result)).toBe(true)
+    }
+  })
+
   it("the error names the input, shortened when long", () => {
     const error = Either.getLeft(Quantity.parse("12x")).pipe((o) => (o._tag === "Some" ? o.value : undefined))
     expect(error?.message).toBe('Invalid quantity "12x": unknown suffix "x"')
