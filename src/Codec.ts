@@ -124,6 +124,9 @@ export const loadAll = (
       if (Either.isLeft(doc)) {
         return yield* new ManifestError({ reason: "Yaml", document: index, detail: doc.left.message })
       }
+      for (const warning of doc.right.warnings) {
+        yield* Effect.logDebug(`manifest document ${index}: YAML warning: ${warning.message}`)
+      }
       const raw = doc.right.value
       if (raw === null || raw === undefined) continue
       const value = options.dropNulls === false ? raw : dropNulls(raw)

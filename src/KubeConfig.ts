@@ -221,7 +221,10 @@ export const parseYaml = (
   Either.match(Yaml.parseOne(text), {
     onLeft: (problem) =>
       Effect.fail(configError("MalformedYaml", `malformed YAML: ${problem.message}`, { file })),
-    onRight: (doc) => decodeFile(doc.value ?? {}, file)
+    onRight: (doc) =>
+      Effect.forEach(doc.warnings, (w) => Effect.logDebug(`kubeconfig: YAML warning: ${w.message}`), {
+        discard: true
+      }).pipe(Effect.zipRight(decodeFile(doc.value ?? {}, file)))
   })
 
 /**
