@@ -178,7 +178,9 @@ const RETRYABLE_CODES = new Set([
   "EHOSTUNREACH",
   "UND_ERR_SOCKET",
   "UND_ERR_CLOSED",
-  "UND_ERR_CONNECT_TIMEOUT"
+  "UND_ERR_CONNECT_TIMEOUT",
+  // A connection that went silent and was torn down by its health check (the Node transport's HTTP/2 PINGs).
+  "ERR_HTTP2_PING_TIMEOUT"
 ])
 
 const codeChain = (cause: unknown): Array<string> => {
@@ -334,7 +336,8 @@ const TRANSPORT_REASONS: Readonly<Record<string, string>> = {
   EHOSTUNREACH: "host unreachable",
   UND_ERR_CONNECT_TIMEOUT: "connection timed out",
   UND_ERR_SOCKET: "the connection broke",
-  UND_ERR_CLOSED: "the connection was closed"
+  UND_ERR_CLOSED: "the connection was closed",
+  ERR_HTTP2_PING_TIMEOUT: "the connection went silent (no answer to HTTP/2 PINGs) and was closed"
 }
 
 /** The first error of a cause chain with a code we can explain, with that explanation. */

@@ -201,8 +201,13 @@ const watchHttp2 = (socket: TLSSocket, interval: number, timeout: number): void 
         lastRead = read
         since = now
       } else if (now - since >= interval + timeout) {
-        clearInterval(timer)
-        socket.destroy(silentConnection(Math.round(now - since)))
+        // After a stalled event loop, the timer can run before the reads that arrived meanwhile:
+        // look again once they have been handled.
+        setImmediate(() => {
+          if (socket.bytesRead !== lastRead || socket.destroyed) return
+          clearInterval(timer)
+          socket.destroy(silentConnection(Math.round(performance.now() - since)))
+        })
       }
     },
     Math.max(5, Math.floor(Math.min(interval, timeout) / 2))
