@@ -1,13 +1,17 @@
 import * as fs from "node:fs"
+import * as http from "node:http"
 import * as os from "node:os"
 import * as path from "node:path"
 import { HttpBody, HttpClient } from "@effect/platform"
 import { describe, expect, it } from "@effect/vitest"
-import { Effect, type Layer, TestClock } from "effect"
+import { Chunk, Deferred, Effect, Fiber, type Layer, Schedule, Stream, TestClock } from "effect"
 import { inject } from "vitest"
 import type { ConfigError } from "../../src/ConfigError.js"
-import { KubeConfig } from "../../src/index.js"
+import { Client, KubeConfig, Watch } from "../../src/index.js"
+import * as core from "../../src/models/core/v1.js"
 import { NodeKube } from "../../src/node/index.js"
+import { unique } from "../harness/Namespace.js"
+import { tcpProxy } from "../unit/NodeKubeHttpClient.fixtures.js"
 
 const env = inject("envtest")
 const PLUGIN = path.resolve(__dirname, "../fixtures/exec-plugin.mjs")
@@ -132,6 +136,7 @@ describe("transport against the real apiserver", () => {
         expect(error._tag).toBe("RequestError")
         if (error._tag === "RequestError") expect(error.reason).toBe("Transport")
         expect(String(error.cause)).toMatch(/certificate/i)
+        expect(error.message).toMatch(/TLS: the server's certificate is signed by an unknown authority/)
       }),
       Effect.provide(
         layerFor(
@@ -182,6 +187,7 @@ describe("transport against the real apiserver", () => {
         )
       )
       expect(String(error.cause)).toMatch(/not-this\.example|altnames|ERR_TLS_CERT_ALTNAME_INVALID/i)
+      expect(error.message).toMatch(/not valid for the host name/)
     })
   )
 
@@ -247,8 +253,10 @@ describe("transport against the real apiserver", () => {
         expect((yield* get(namespaces)).status).toBe(200)
         expect((yield* get(namespaces)).status).toBe(200)
         expect(runs(state)).toBe(1)
-        // The plugin's second credential lasts two hours from the real now; the test clock is one hour on.
-        yield* TestClock.adjust("1 hour")
+        // The first credential expires one hour after the plugin ran (a moment after the test clock
+        // was set), the second lasts two hours from the real now: the test clock goes past the
+        // first expiry (credentials are kept until they expire, with no margin) but not the second.
+        yield* TestClock.adjust("61 minutes")
         expect((yield* get(namespaces)).status).toBe(200)
         expect(runs(state)).toBe(2)
       }).pipe(
@@ -359,5 +367,77 @@ describe("transport against the real apiserver", () => {
       expect(denied.status).toBe(403)
       expect(JSON.stringify(denied.body)).toContain("someone")
     })
+  )
+
+  it.live("the cluster's token goes to the cluster's origin only, never to another host", () =>
+    Effect.gen(function* () {
+      const seen: Array<http.IncomingHttpHeaders> = []
+      const other = yield* Effect.acquireRelease(
+        Effect.async<http.Server>((resume) => {
+          const server = http.createServer((req, res) => {
+            seen.push(req.headers)
+            res.end("{}")
+          })
+          server.listen(0, "127.0.0.1", () => resume(Effect.succeed(server)))
+        }),
+        (server) => Effect.sync(() => server.close())
+      )
+      const address = other.address()
+      const port = typeof address === "object" && address !== null ? address.port : 0
+      const [absolute, elsewhere] = yield* Effect.all([
+        get(`${env.server}${namespaces}`),
+        get(`http://127.0.0.1:${port}/x`)
+      ]).pipe(Effect.provide(layerFor(KubeConfig.fromFile(env.kubeconfigs["admin-token"]))))
+      expect(absolute.status).toBe(200)
+      expect(elsewhere.status).toBe(200)
+      expect(seen).toHaveLength(1)
+      expect(seen[0]?.authorization).toBeUndefined()
+    }).pipe(Effect.scoped)
+  )
+
+  it.live("HTTP/2: a watch whose connection goes silent (a black hole) resumes on a new connection", () =>
+    Effect.gen(function* () {
+      const namespace = unique("h2-blackhole")
+      const admin = layerFor(KubeConfig.fromFile(env.kubeconfigs["admin-token"]))
+      const cm = (name: string): core.ConfigMap => ({
+        apiVersion: "v1",
+        kind: "ConfigMap",
+        metadata: { name, namespace }
+      })
+      yield* Client.create(core.Namespace, {
+        apiVersion: "v1",
+        kind: "Namespace",
+        metadata: { name: namespace }
+      }).pipe(Effect.provide(admin))
+      const proxy = yield* tcpProxy(env.port)
+      const viaProxy = NodeKube.layer({
+        config: KubeConfig.fromObject(kubeconfig({ token: env.adminToken }, { server: proxy.url })),
+        http2: true,
+        http2PingInterval: "250 millis",
+        http2PingTimeout: "500 millis"
+      })
+      const silenced = yield* Deferred.make<void>()
+      const fiber = yield* Watch.watch(core.ConfigMap, {
+        namespace,
+        retrySchedule: Schedule.spaced("100 millis")
+      }).pipe(
+        Stream.filter((e) => e.type === "ADDED"),
+        Stream.map((e) => (e.type === "ADDED" ? e.object.metadata?.name : undefined)),
+        Stream.tap((name) =>
+          name === "a"
+            ? Effect.sync(proxy.blackHole).pipe(Effect.zipRight(Deferred.succeed(silenced, undefined)))
+            : Effect.void
+        ),
+        Stream.take(2),
+        Stream.runCollect,
+        Effect.provide(viaProxy),
+        Effect.fork
+      )
+      yield* Client.create(core.ConfigMap, cm("a")).pipe(Effect.provide(admin))
+      yield* Deferred.await(silenced)
+      yield* Client.create(core.ConfigMap, cm("b")).pipe(Effect.provide(admin))
+      expect(Chunk.toArray(yield* Fiber.join(fiber))).toEqual(["a", "b"])
+      expect(proxy.connections()).toBeGreaterThanOrEqual(2)
+    }).pipe(Effect.scoped)
   )
 })

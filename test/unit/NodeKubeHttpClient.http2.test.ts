@@ -1,12 +1,11 @@
 import * as http2 from "node:http2"
-import * as net from "node:net"
 import { describe, expect, it } from "@effect/vitest"
 import { Chunk, Effect, Layer, Redacted, Schedule, Stream } from "effect"
 import { KubeConfig, Watch } from "../../src/index.js"
 import type { ResolvedConfig } from "../../src/KubeConfig.js"
 import * as core from "../../src/models/core/v1.js"
 import { NodeKubeHttpClient } from "../../src/node/index.js"
-import { certs } from "./NodeKubeHttpClient.certs.js"
+import { certs, tcpProxy } from "./NodeKubeHttpClient.fixtures.js"
 
 /** An HTTP/2-only TLS server on loopback; closed with the scope. */
 const h2Server = (
@@ -42,56 +41,6 @@ const h2Server = (
       })
     }),
     (s) => Effect.sync(s.close)
-  )
-
-/**
- * A TCP proxy in front of `port`. `blackHole()` makes the connections open so far silent: nothing
- * is forwarded any more, in either direction, and nothing is closed. New connections work.
- */
-const tcpProxy = (port: number) =>
-  Effect.acquireRelease(
-    Effect.async<{
-      readonly url: string
-      readonly connections: () => number
-      readonly blackHole: () => void
-      readonly close: () => void
-    }>((resume) => {
-      const pairs: Array<readonly [net.Socket, net.Socket]> = []
-      const proxy = net.createServer((client) => {
-        const upstream = net.connect(port, "127.0.0.1")
-        client.pipe(upstream)
-        upstream.pipe(client)
-        client.on("error", () => upstream.destroy())
-        upstream.on("error", () => client.destroy())
-        pairs.push([client, upstream])
-      })
-      proxy.listen(0, "127.0.0.1", () => {
-        const address = proxy.address()
-        const proxyPort = typeof address === "object" && address !== null ? address.port : 0
-        resume(
-          Effect.succeed({
-            url: `https://127.0.0.1:${proxyPort}`,
-            connections: () => pairs.length,
-            blackHole: () => {
-              for (const [client, upstream] of pairs) {
-                client.unpipe(upstream)
-                upstream.unpipe(client)
-                client.pause()
-                upstream.pause()
-              }
-            },
-            close: () => {
-              for (const [client, upstream] of pairs) {
-                client.destroy()
-                upstream.destroy()
-              }
-              proxy.close()
-            }
-          })
-        )
-      })
-    }),
-    (p) => Effect.sync(p.close)
   )
 
 const configFor = (server: string): ResolvedConfig => ({

@@ -7,7 +7,7 @@ import { Effect, Redacted, Schedule } from "effect"
 import { KubeConfig } from "../../src/index.js"
 import type { ResolvedConfig } from "../../src/KubeConfig.js"
 import { NodeKube, NodeKubeHttpClient } from "../../src/node/index.js"
-import { certs, type Pair } from "./NodeKubeHttpClient.certs.js"
+import { certs, type Pair } from "./NodeKubeHttpClient.fixtures.js"
 
 interface Served {
   readonly url: string

@@ -1,9 +1,11 @@
-// Certificates for the TLS tests of the Node transport, made with openssl (EC P-256, quick) in a
-// temporary directory, once per test file.
+// Fixtures of the Node transport's tests: certificates made with openssl (EC P-256, quick) in a
+// temporary directory, once per test file, and a TCP proxy that can black-hole its connections.
 import { execFileSync } from "node:child_process"
 import * as fs from "node:fs"
+import * as net from "node:net"
 import * as os from "node:os"
 import * as path from "node:path"
+import { Effect } from "effect"
 
 export interface Pair {
   readonly cert: string
@@ -108,3 +110,54 @@ export const certs = (): Certs => {
   fs.rmSync(dir, { recursive: true, force: true })
   return made
 }
+
+export interface TcpProxy {
+  /** `https://127.0.0.1:<port>` of the proxy. */
+  readonly url: string
+  /** How many connections the proxy accepted so far. */
+  readonly connections: () => number
+  /** From now on the connections open so far forward nothing, either way, and stay open. */
+  readonly blackHole: () => void
+}
+
+/** A TCP proxy in front of `127.0.0.1:port`; new connections always work. Closed with the scope. */
+export const tcpProxy = (port: number) =>
+  Effect.acquireRelease(
+    Effect.async<TcpProxy & { readonly close: () => void }>((resume) => {
+      const pairs: Array<readonly [net.Socket, net.Socket]> = []
+      const proxy = net.createServer((client) => {
+        const upstream = net.connect(port, "127.0.0.1")
+        client.pipe(upstream)
+        upstream.pipe(client)
+        client.on("error", () => upstream.destroy())
+        upstream.on("error", () => client.destroy())
+        pairs.push([client, upstream])
+      })
+      proxy.listen(0, "127.0.0.1", () => {
+        const address = proxy.address()
+        const proxyPort = typeof address === "object" && address !== null ? address.port : 0
+        resume(
+          Effect.succeed({
+            url: `https://127.0.0.1:${proxyPort}`,
+            connections: () => pairs.length,
+            blackHole: () => {
+              for (const [client, upstream] of pairs) {
+                client.unpipe(upstream)
+                upstream.unpipe(client)
+                client.pause()
+                upstream.pause()
+              }
+            },
+            close: () => {
+              for (const [client, upstream] of pairs) {
+                client.destroy()
+                upstream.destroy()
+              }
+              proxy.close()
+            }
+          })
+        )
+      })
+    }),
+    (p) => Effect.sync(p.close)
+  )
