@@ -1,6 +1,7 @@
 /**
  * One layer for a Node program: the `KubeConfig` (auto-detected unless given) and the cluster's
- * `HttpClient`, with Node's file system and process runner provided.
+ * `HttpClient` (scoped to the cluster's origin: other origins get plain requests), with Node's
+ * file system and process runner provided.
  *
  * @since 0.1.0
  */
@@ -25,6 +26,12 @@ export interface Options extends NodeKubeHttpClient.Options, KubeConfig.Options,
 
 /**
  * `KubeConfig` + `HttpClient` (+ `KubeWebSocket` for exec) for a Node program.
+ *
+ * The `HttpClient` is the cluster's for paths (`/api/v1/...`) and for absolute URLs on the
+ * origin of the cluster's server: base URL, credentials, impersonation, timeout, retries, rate
+ * limit, the cluster's CA and client certificate, its `proxy-url`. Any other absolute URL goes
+ * out plain through a separate agent (the system's CAs, no credentials, no retries), so the same
+ * `HttpClient` can serve a program's other calls without leaking the cluster's token.
  *
  * @example
  * ```ts
