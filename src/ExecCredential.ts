@@ -71,7 +71,10 @@ export const ExecCredentialOutput = Schema.Struct({
  */
 export interface ExecCredential {
   readonly token?: Redacted.Redacted<string>
-  readonly clientCertificate?: { readonly cert: string; readonly key: Redacted.Redacted<string> }
+  readonly clientCertificate?: {
+    readonly cert: Redacted.Redacted<string>
+    readonly key: Redacted.Redacted<string>
+  }
   /** Epoch milliseconds; absent means "valid until the server says 401". */
   readonly expiresAt?: number
 }
@@ -323,7 +326,7 @@ export const run = (
       ...(status.clientCertificateData !== undefined && status.clientKeyData !== undefined
         ? {
             clientCertificate: {
-              cert: status.clientCertificateData,
+              cert: Redacted.make(status.clientCertificateData),
               key: Redacted.make(status.clientKeyData)
             }
           }

@@ -44,7 +44,8 @@ export interface ClusterInfo {
   readonly certificateAuthority?: string | undefined
   readonly insecureSkipTlsVerify: boolean
   readonly tlsServerName?: string | undefined
-  readonly proxyUrl?: string | undefined
+  /** `proxy-url` (http, https or socks5); redacted: it can hold a password. */
+  readonly proxyUrl?: Redacted.Redacted<string> | undefined
   readonly disableCompression: boolean
 }
 
@@ -57,7 +58,10 @@ export interface ClusterInfo {
 export interface Credentials {
   readonly token?: Redacted.Redacted<string> | undefined
   readonly basic?: { readonly username: string; readonly password: Redacted.Redacted<string> } | undefined
-  readonly clientCertificate?: { readonly cert: string; readonly key: Redacted.Redacted<string> } | undefined
+  /** PEM of the client certificate and its key, both redacted (never shown in logs or errors). */
+  readonly clientCertificate?:
+    | { readonly cert: Redacted.Redacted<string>; readonly key: Redacted.Redacted<string> }
+    | undefined
 }
 
 /**
@@ -549,13 +553,13 @@ export const make = (
       certificateAuthority,
       insecureSkipTlsVerify: cluster["insecure-skip-tls-verify"] === true,
       tlsServerName: cluster["tls-server-name"],
-      proxyUrl: cluster["proxy-url"],
+      proxyUrl: cluster["proxy-url"] !== undefined ? Redacted.make(cluster["proxy-url"]) : undefined,
       disableCompression: cluster["disable-compression"] === true
     }
 
     const staticCreds: Credentials = {
       ...(clientCert !== undefined && clientKey !== undefined
-        ? { clientCertificate: { cert: clientCert, key: Redacted.make(clientKey) } }
+        ? { clientCertificate: { cert: Redacted.make(clientCert), key: Redacted.make(clientKey) } }
         : {}),
       ...(user.username !== undefined && user.password !== undefined
         ? { basic: { username: user.username, password: Redacted.make(user.password) } }

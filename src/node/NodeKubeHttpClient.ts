@@ -92,7 +92,7 @@ interface TlsOptions {
 const tlsOptions = (config: ResolvedConfig, creds: Credentials): TlsOptions => ({
   ...(config.cluster.certificateAuthority !== undefined ? { ca: config.cluster.certificateAuthority } : {}),
   ...(creds.clientCertificate !== undefined
-    ? { cert: creds.clientCertificate.cert, key: Redacted.value(creds.clientCertificate.key) }
+    ? { cert: Redacted.value(creds.clientCertificate.cert), key: Redacted.value(creds.clientCertificate.key) }
     : {}),
   ...(config.cluster.tlsServerName !== undefined ? { servername: config.cluster.tlsServerName } : {}),
   rejectUnauthorized: !config.cluster.insecureSkipTlsVerify
@@ -165,8 +165,8 @@ const inCidr = (host: string, cidr: string): boolean => {
 
 const chooseProxy = (config: ResolvedConfig, options: Options) =>
   Effect.gen(function* () {
-    if (config.cluster.proxyUrl !== undefined && config.cluster.proxyUrl !== "")
-      return Option.some(config.cluster.proxyUrl)
+    const configured = config.cluster.proxyUrl !== undefined ? Redacted.value(config.cluster.proxyUrl) : ""
+    if (configured !== "") return Option.some(configured)
     if (options.proxy !== undefined && options.proxy !== "") return Option.some(options.proxy)
     if (options.trustEnv === false) return Option.none<string>()
     const env = yield* Effect.orDie(proxyEnv)
@@ -307,7 +307,8 @@ export const makeDispatcher = (
   Effect.gen(function* () {
     const proxy = yield* chooseProxy(config, options)
     const initialCreds = yield* config.credentials.pipe(Effect.orElseSucceed((): Credentials => ({})))
-    const keyOf = (creds: Credentials) => creds.clientCertificate?.cert ?? ""
+    const keyOf = (creds: Credentials) =>
+      creds.clientCertificate !== undefined ? Redacted.value(creds.clientCertificate.cert) : ""
     const first = yield* makeAgent(config, options, tlsOptions(config, initialCreds), proxy)
     const current = yield* Ref.make<Current>({ certKey: keyOf(initialCreds), dispatcher: first })
     const retired: Array<Dispatcher> = []

@@ -93,11 +93,11 @@ describe("KubeConfig.make", () => {
         certificateAuthority: "CA PEM",
         tlsServerName: "api.internal",
         insecureSkipTlsVerify: false,
-        proxyUrl: "http://proxy:3128",
         disableCompression: true
       })
+      expect(config.cluster.proxyUrl && Redacted.value(config.cluster.proxyUrl)).toBe("http://proxy:3128")
       const creds = yield* config.credentials
-      expect(creds.clientCertificate?.cert).toBe("CERT")
+      expect(creds.clientCertificate && Redacted.value(creds.clientCertificate.cert)).toBe("CERT")
       expect(creds.clientCertificate && Redacted.value(creds.clientCertificate.key)).toBe("KEY")
     })
   )
@@ -235,7 +235,8 @@ current-context: x
       const config = yield* load(KubeConfig.fromFile(file))
       expect(config.source).toBe(file)
       expect(config.cluster.certificateAuthority).toBe("CA FROM FILE")
-      expect((yield* config.credentials).clientCertificate?.cert).toBe("CERT")
+      const cert = (yield* config.credentials).clientCertificate?.cert
+      expect(cert && Redacted.value(cert)).toBe("CERT")
 
       const missing = yield* failure(KubeConfig.fromFile(path.join(dir, "nope")))
       expect(missing).toMatchObject({ reason: "FileNotFound" })
@@ -382,7 +383,13 @@ const shown = (error: unknown) => [
   Cause.pretty(Cause.fail(error))
 ]
 
-const SECRETS = ["planted-token-0451", "planted-key-0451", "planted-password-0451", "planted-proxy-0451"]
+const SECRETS = [
+  "planted-token-0451",
+  "planted-key-0451",
+  "planted-password-0451",
+  "planted-proxy-0451",
+  "planted-cert-0451"
+]
 
 const expectNoSecret = (error: unknown) => {
   for (const text of shown(error)) for (const secret of SECRETS) expect(text).not.toContain(secret)
@@ -525,9 +532,8 @@ current-context: x
         expectNoSecret(error)
       }
       for (const proxy of ["http://proxy:3128", "https://proxy", "socks5://127.0.0.1:1080"]) {
-        expect((yield* load(KubeConfig.fromObject(base({}, { "proxy-url": proxy })))).cluster.proxyUrl).toBe(
-          proxy
-        )
+        const loaded = (yield* load(KubeConfig.fromObject(base({}, { "proxy-url": proxy })))).cluster.proxyUrl
+        expect(loaded && Redacted.value(loaded)).toBe(proxy)
       }
       for (const server of ["https://[::1]:6443", "http://127.0.0.1:8080/", "https://h/k8s/clusters/c-1"]) {
         const config = yield* load(KubeConfig.fromObject(base({}, { server })))
@@ -536,7 +542,7 @@ current-context: x
     })
   )
 
-  it.effect("the resolved configuration and credentials show no token, password or key", () =>
+  it.effect("the resolved configuration and credentials show no token, password, key or certificate", () =>
     Effect.gen(function* () {
       const dir = tmp()
       const tokenFile = path.join(dir, "token")
@@ -544,7 +550,7 @@ current-context: x
       const users = [
         {
           token: "planted-token-0451",
-          "client-certificate-data": b64("CERT"),
+          "client-certificate-data": b64("planted-cert-0451"),
           "client-key-data": b64("planted-key-0451")
         },
         { username: "jane", password: "planted-password-0451" },
@@ -552,7 +558,9 @@ current-context: x
         { "auth-provider": { name: "oidc", config: { "id-token": "planted-token-0451" } } }
       ]
       for (const user of users) {
-        const config = yield* load(KubeConfig.fromObject(base(user)))
+        // A proxy URL can hold a password too.
+        const cluster = { "proxy-url": "http://proxy-user:planted-password-0451@proxy:3128" }
+        const config = yield* load(KubeConfig.fromObject(base(user, cluster)))
         const creds = yield* config.credentials
         for (const value of [config, creds]) {
           for (const text of [inspect(value, { depth: 20 }), JSON.stringify(value) ?? ""]) {

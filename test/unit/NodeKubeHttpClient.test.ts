@@ -190,7 +190,9 @@ describe("NodeKubeHttpClient", () => {
         (p) => Effect.sync(p.close)
       )
       const target = srv.url.replace("http://", "")
-      const viaConfig = yield* NodeKubeHttpClient.make(configFor(srv.url, { proxyUrl: proxy.url }))
+      const viaConfig = yield* NodeKubeHttpClient.make(
+        configFor(srv.url, { proxyUrl: Redacted.make(proxy.url) })
+      )
       expect((yield* viaConfig.get("/x")).status).toBe(200)
       expect(tunnels).toEqual([target])
 
@@ -246,7 +248,7 @@ describe("NodeKubeHttpClient", () => {
       const address = socks.address()
       const port = typeof address === "object" && address !== null ? address.port : 0
       const client = yield* NodeKubeHttpClient.make(
-        configFor(srv.url, { proxyUrl: `socks5://127.0.0.1:${port}` })
+        configFor(srv.url, { proxyUrl: Redacted.make(`socks5://127.0.0.1:${port}`) })
       )
       const body = yield* Effect.flatMap(client.get("/x"), (r) => r.json)
       expect(body).toEqual({ via: "socks" })
@@ -271,7 +273,7 @@ describe("NodeKubeHttpClient", () => {
   it.scoped("an unsupported proxy scheme is a typed ConfigError", () =>
     Effect.gen(function* () {
       const error = yield* Effect.flip(
-        NodeKubeHttpClient.make(configFor("https://h:1", { proxyUrl: "ftp://proxy:21" }))
+        NodeKubeHttpClient.make(configFor("https://h:1", { proxyUrl: Redacted.make("ftp://proxy:21") }))
       )
       expect(error).toMatchObject({ _tag: "ConfigError", reason: "InvalidConfig" })
     })

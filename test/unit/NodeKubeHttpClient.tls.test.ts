@@ -76,7 +76,7 @@ describe("NodeKubeHttpClient over TLS", () => {
             ...configFor(cluster.url, { certificateAuthority: ca }),
             credentials: Effect.succeed({
               token: Redacted.make("tok"),
-              clientCertificate: { cert: client.cert, key: Redacted.make(client.key) }
+              clientCertificate: { cert: Redacted.make(client.cert), key: Redacted.make(client.key) }
             })
           })
         })
