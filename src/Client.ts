@@ -10,7 +10,7 @@
 import { HttpClient, type HttpClientError, HttpClientRequest } from "@effect/platform"
 import { Chunk, Effect, Either, Option, type ParseResult, Schedule, Schema, Stream } from "effect"
 import * as ApiError from "./ApiError.js"
-import { InvalidRequest } from "./InvalidRequest.js"
+import { checkQueryValue, InvalidRequest } from "./InvalidRequest.js"
 import { isRecord } from "./internal/json.js"
 import { KubeConfig, type ResolvedConfig } from "./KubeConfig.js"
 import type { Scale } from "./models/autoscaling/v1.js"
@@ -111,7 +111,7 @@ const send = (
     const http = yield* HttpClient.HttpClient
     let request = HttpClientRequest.make(call.method)(path)
     for (const [k, v] of Object.entries(call.query ?? {})) {
-      if (v !== undefined) request = HttpClientRequest.setUrlParam(request, k, v)
+      if (v !== undefined) request = HttpClientRequest.setUrlParam(request, k, yield* checkQueryValue(k, v))
     }
     if (call.body !== undefined) {
       request = HttpClientRequest.bodyText(
@@ -132,16 +132,39 @@ const decodeAs =
   (json: unknown): Effect.Effect<A, ParseResult.ParseError> =>
     Either.match(Resource.decodeTrusted(resource, json), { onLeft: Effect.fail, onRight: Effect.succeed })
 
-/** lightkube's rule: explicit option > the object's namespace > the KubeConfig's > `default`. */
+/**
+ * The namespace of a list or deleteCollection: the option (`"*"`: every namespace), else the
+ * KubeConfig's.
+ */
+const collectionNamespace = (
+  resource: Resource.ResourceInfo,
+  config: ResolvedConfig,
+  explicit: string | undefined
+): string | undefined => {
+  if (!resource.namespaced) return undefined
+  if (explicit !== undefined) return explicit === "*" ? undefined : explicit
+  return config.namespace
+}
+
+/**
+ * The namespace of one object, lightkube's rule: explicit option > the object's namespace > the
+ * KubeConfig's. `"*"` names no object: it is refused, never replaced by a guess.
+ */
 const namespaceOf = (
   resource: Resource.ResourceInfo,
   config: ResolvedConfig,
   explicit: string | undefined,
   object?: Resource.KubeObject
-): string | undefined => {
-  if (!resource.namespaced) return undefined
-  if (explicit !== undefined) return explicit === "*" ? undefined : explicit
-  return object?.metadata?.namespace ?? config.namespace
+): Either.Either<string | undefined, InvalidRequest> => {
+  if (!resource.namespaced) return Either.right(undefined)
+  if (explicit === "*") {
+    return Either.left(
+      new InvalidRequest({
+        detail: `namespace "*" (every namespace) is for lists, watches and deleteCollection, not one ${resource.kind}`
+      })
+    )
+  }
+  return Either.right(explicit ?? object?.metadata?.namespace ?? config.namespace)
 }
 
 const writeQuery = (config: ResolvedConfig, options: WriteOptions | undefined) => {
@@ -209,7 +232,7 @@ export const get = <A extends Resource.KubeObject, N extends boolean, S extends 
 ): Effect.Effect<A, ClientError, Requirements> =>
   Effect.gen(function* () {
     const config = yield* KubeConfig
-    const namespace = namespaceOf(resource, config, options.namespace)
+    const namespace = yield* namespaceOf(resource, config, options.namespace)
     const json = yield* send({ method: "GET", path: Resource.path(resource, { namespace, name }) })
     return yield* decodeAs(resource)(json)
   })
@@ -304,7 +327,7 @@ export const listPages = <A extends Resource.KubeObject, N extends boolean, S ex
   Stream.unwrap(
     Effect.gen(function* () {
       const config = yield* KubeConfig
-      const namespace = namespaceOf(resource, config, options.namespace)
+      const namespace = collectionNamespace(resource, config, options.namespace)
       const selection = yield* selectQuery(options)
       const limit = String(options.chunkSize ?? 500)
       const path = Resource.path(resource, { namespace })
@@ -426,7 +449,7 @@ export const create = <A extends Resource.KubeObject, N extends boolean, S exten
 ): Effect.Effect<A, ClientError, Requirements> =>
   Effect.gen(function* () {
     const config = yield* KubeConfig
-    const namespace = namespaceOf(resource, config, options.namespace, object)
+    const namespace = yield* namespaceOf(resource, config, options.namespace, object)
     const body = yield* encodeWith(resource, object)
     const json = yield* send({
       method: "POST",
@@ -469,7 +492,7 @@ const replaceAt = <A extends Resource.KubeObject, N extends boolean, S extends s
 ): Effect.Effect<A, ClientError, Requirements> =>
   Effect.gen(function* () {
     const config = yield* KubeConfig
-    const namespace = namespaceOf(resource, config, options.namespace, object)
+    const namespace = yield* namespaceOf(resource, config, options.namespace, object)
     const name = yield* nameOf(object)
     const body = yield* encodeWith(resource, object)
     const json = yield* send({
@@ -518,7 +541,7 @@ const patchAt = <A extends Resource.KubeObject, N extends boolean, S extends str
 ): Effect.Effect<A, ClientError, Requirements> =>
   Effect.gen(function* () {
     const config = yield* KubeConfig
-    const namespace = namespaceOf(resource, config, options.namespace)
+    const namespace = yield* namespaceOf(resource, config, options.namespace)
     const patchType = options.patchType ?? (isBuiltinGroup(resource.group) ? "strategic" : "merge")
     const query = writeQuery(config, options)
     if (patchType === "apply" && query.fieldManager === undefined) {
@@ -608,7 +631,7 @@ const applyAt = <A extends Resource.KubeObject, N extends boolean, S extends str
     const config = yield* KubeConfig
     const name = yield* nameOf(object)
     const body = yield* encodeWith(resource, object)
-    const namespace = namespaceOf(resource, config, options.namespace, object)
+    const namespace = yield* namespaceOf(resource, config, options.namespace, object)
     return yield* patchAt(resource, name, body, { ...options, namespace, patchType: "apply" }, subresource)
   })
 
@@ -692,7 +715,7 @@ export const del = <A extends Resource.KubeObject, N extends boolean, S extends 
 ): Effect.Effect<void, ClientError, Requirements> =>
   Effect.gen(function* () {
     const config = yield* KubeConfig
-    const namespace = namespaceOf(resource, config, options.namespace)
+    const namespace = yield* namespaceOf(resource, config, options.namespace)
     yield* send({
       method: "DELETE",
       path: Resource.path(resource, { namespace, name }),
@@ -738,7 +761,7 @@ export const deleteCollection = <A extends Resource.KubeObject, N extends boolea
 ): Effect.Effect<void, ClientError, Requirements> =>
   Effect.gen(function* () {
     const config = yield* KubeConfig
-    const namespace = namespaceOf(resource, config, options.namespace)
+    const namespace = collectionNamespace(resource, config, options.namespace)
     const selection = yield* selectQuery(options)
     yield* send({
       method: "DELETE",
@@ -770,7 +793,7 @@ export const getStatus = <A extends Resource.KubeObject, N extends boolean, I>(
 ): Effect.Effect<A, ClientError, Requirements> =>
   Effect.gen(function* () {
     const config = yield* KubeConfig
-    const namespace = namespaceOf(resource, config, options.namespace)
+    const namespace = yield* namespaceOf(resource, config, options.namespace)
     const json = yield* send({
       method: "GET",
       path: Resource.path(resource, { namespace, name, subresource: "status" })
@@ -860,7 +883,7 @@ const scaleCall = (
 ): Effect.Effect<Scale, ClientError, Requirements> =>
   Effect.gen(function* () {
     const config = yield* KubeConfig
-    const namespace = namespaceOf(resource, config, options.namespace)
+    const namespace = yield* namespaceOf(resource, config, options.namespace)
     const json = yield* send({
       method: call.method,
       path: Resource.path(resource, { namespace, name, subresource: "scale" }),
@@ -976,7 +999,7 @@ export const evict = <A extends Resource.KubeObject, N extends boolean, I>(
 ): Effect.Effect<void, ClientError, Requirements> =>
   Effect.gen(function* () {
     const config = yield* KubeConfig
-    const namespace = namespaceOf(resource, config, options.namespace)
+    const namespace = yield* namespaceOf(resource, config, options.namespace)
     const dryRun = options.dryRun ?? config.dryRun
     const body = (version: string) => ({
       apiVersion: `policy/${version}`,

@@ -6,6 +6,7 @@
  * @since 0.1.0
  */
 import { Data, Either } from "effect"
+import { hasLoneSurrogate } from "./internal/text.js"
 
 /**
  * A call that cannot be made as asked; nothing was sent.
@@ -79,6 +80,26 @@ export const checkSegment = (role: SegmentRole, value: string): Either.Either<st
  */
 export const isPathSegment = (value: string): boolean => segmentProblem(value) === undefined
 
+/**
+ * Checks that a value can be sent as a query parameter as it is: well-formed Unicode (a lone
+ * surrogate would be sent as U+FFFD, another value than the one given).
+ *
+ * @example
+ * ```ts
+ * import { InvalidRequest } from "effect-kube"
+ *
+ * InvalidRequest.checkQueryValue("container", "web") // Either.right("web")
+ * InvalidRequest.checkQueryValue("container", "\ud800") // Either.left(InvalidRequest)
+ * ```
+ *
+ * @since 0.1.0
+ * @category validation
+ */
+export const checkQueryValue = (parameter: string, value: string): Either.Either<string, InvalidRequest> =>
+  typeof value === "string" && !hasLoneSurrogate(value)
+    ? Either.right(value)
+    : Either.left(new InvalidRequest({ detail: `invalid ${parameter}: not a well-formed Unicode string` }))
+
 // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what it finds
 const CONTROL = /[\u0000-\u001f\u007f]/
 
@@ -89,5 +110,6 @@ const segmentProblem = (value: string): string | undefined => {
   if (value.includes("/")) return "it contains '/'"
   if (value.includes("%")) return "it contains '%'"
   if (CONTROL.test(value)) return "it contains a control character"
+  if (hasLoneSurrogate(value)) return "it is not well-formed Unicode (a lone surrogate)"
   return undefined
 }

@@ -22,6 +22,7 @@ import {
 } from "effect"
 import * as ApiError from "./ApiError.js"
 import type * as Client from "./Client.js"
+import * as InvalidRequest from "./InvalidRequest.js"
 import { concatBytes } from "./internal/bytes.js"
 import { KubeConfig } from "./KubeConfig.js"
 import { KubeWebSocket, type WebSocketError } from "./KubeWebSocket.js"
@@ -233,7 +234,10 @@ const open = (
     const wantStdout = options.stdout !== false
     const wantStderr = options.stderr !== false && !tty
     const query: Array<readonly [string, string]> = command.map((c) => ["command", c] as const)
-    if (options.container !== undefined) query.push(["container", options.container])
+    // An empty container is no container (the pod's only one), as client-go's omitempty.
+    if (options.container !== undefined && options.container !== "")
+      query.push(["container", options.container])
+    for (const [k, v] of query) yield* InvalidRequest.checkQueryValue(k, v)
     if (options.stdin === true) query.push(["stdin", "true"])
     if (wantStdout) query.push(["stdout", "true"])
     if (wantStderr) query.push(["stderr", "true"])

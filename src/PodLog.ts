@@ -7,10 +7,11 @@
  * @since 0.1.0
  */
 import { HttpClient, HttpClientRequest } from "@effect/platform"
-import { Duration, Effect, Option, Ref, Schedule, Stream } from "effect"
+import { Duration, Effect, Either, Option, Ref, Schedule, Stream } from "effect"
 import { identity } from "effect/Function"
 import * as ApiError from "./ApiError.js"
 import type * as Client from "./Client.js"
+import * as InvalidRequest from "./InvalidRequest.js"
 import { KubeConfig } from "./KubeConfig.js"
 import * as Resource from "./Resource.js"
 
@@ -87,13 +88,17 @@ const query = (
   options: LogOptions,
   timestamps: boolean,
   sinceTime: string | undefined
-): Record<string, string> => {
+): Either.Either<Record<string, string>, InvalidRequest.InvalidRequest> => {
   const q: Record<string, string> = {}
-  if (options.container !== undefined) q.container = options.container
+  // An empty container is no container (the pod's only one), as client-go's omitempty.
+  if (options.container !== undefined && options.container !== "") q.container = options.container
   if (options.follow === true) q.follow = "true"
   if (sinceTime !== undefined) q.sinceTime = sinceTime
   else if (options.sinceTime !== undefined) {
-    q.sinceTime = typeof options.sinceTime === "string" ? options.sinceTime : options.sinceTime.toISOString()
+    if (typeof options.sinceTime === "string") q.sinceTime = options.sinceTime
+    else if (Number.isNaN(options.sinceTime.getTime()))
+      return Either.left(new InvalidRequest.InvalidRequest({ detail: "invalid sinceTime: not a valid Date" }))
+    else q.sinceTime = options.sinceTime.toISOString()
   } else if (options.since !== undefined) {
     q.sinceSeconds = String(Math.max(1, Math.ceil(Duration.toSeconds(Duration.decode(options.since)))))
   }
@@ -101,7 +106,11 @@ const query = (
   if (timestamps) q.timestamps = "true"
   if (options.previous === true) q.previous = "true"
   if (options.limitBytes !== undefined) q.limitBytes = String(options.limitBytes)
-  return q
+  for (const [k, v] of Object.entries(q)) {
+    const checked = InvalidRequest.checkQueryValue(k, v)
+    if (Either.isLeft(checked)) return Either.left(checked.left)
+  }
+  return Either.right(q)
 }
 
 /**
@@ -147,7 +156,7 @@ export const log = (
         Effect.gen(function* () {
           const position = yield* Ref.get(last)
           let request = HttpClientRequest.get(path).pipe(HttpClientRequest.accept("*/*"))
-          for (const [k, v] of Object.entries(query(options, timestamps, position.time))) {
+          for (const [k, v] of Object.entries(yield* query(options, timestamps, position.time))) {
             request = HttpClientRequest.setUrlParam(request, k, v)
           }
           const response = yield* http.execute(request)

@@ -7,6 +7,7 @@
  * @since 0.1.0
  */
 import { Data, Either } from "effect"
+import { hasLoneSurrogate } from "./internal/text.js"
 
 /**
  * A selector operator.
@@ -269,6 +270,12 @@ export const renderFields = (fields: FieldSelector): Either.Either<string, Selec
       )
     }
     const op = typeof raw === "string" ? equal(raw) : raw
+    if (hasLoneSurrogate(op.value)) {
+      // It would be sent as U+FFFD: another value than the one given.
+      return Either.left(
+        new SelectorError({ selector: "field", key, detail: "the value is not a well-formed Unicode string" })
+      )
+    }
     parts.push(`${key}${op._tag === "Equal" ? "=" : "!="}${escapeField(op.value)}`)
   }
   return Either.right(parts.join(","))

@@ -354,6 +354,8 @@ const connections = <A extends Resource.KubeObject, N extends boolean, S extends
     Effect.gen(function* () {
       const config = yield* KubeConfig
       const http = yield* HttpClient.HttpClient
+      // Checked before anything is sent: a name or namespace that is not a path segment is refused.
+      if (options.name !== undefined) yield* InvalidRequest.checkSegment("name", options.name)
       const namespace =
         resource.namespaced && options.namespace !== "*" ? (options.namespace ?? config.namespace) : undefined
       const fields: Selector.FieldSelector =
@@ -375,8 +377,6 @@ const connections = <A extends Resource.KubeObject, N extends boolean, S extends
         ...(labelSelector !== undefined && labelSelector !== "" ? { labelSelector } : {}),
         ...(fieldSelector !== "" ? { fieldSelector } : {})
       }
-      // Checked before anything is sent: a name or namespace that is not a path segment is refused.
-      if (options.name !== undefined) yield* InvalidRequest.checkSegment("name", options.name)
       const path = yield* Resource.path(resource, { namespace })
       const idle = options.idleTimeout ?? Duration.seconds((options.serverTimeout ?? 290) + 30)
       const resumePoint = Effect.map(

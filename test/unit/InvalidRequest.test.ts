@@ -19,19 +19,35 @@ import * as core from "../../src/models/core/v1.js"
 import { configMap, resolvedConfig } from "../harness/Fixtures.js"
 
 /** Values that are not path segments: each must be refused before any request. */
-const BAD = ["", ".", "..", "/", "a/b", "../x", "%", "%2e%2e", "..%2f", "a\nb", "a\u0000"]
+const BAD = [
+  "",
+  ".",
+  "..",
+  "/",
+  "a/b",
+  "../x",
+  "%",
+  "%2e%2e",
+  "..%2f",
+  "a\nb",
+  "a\u0000",
+  "\ud800",
+  "a\udfffb"
+]
 
 /** A client whose transport records every request and answers `{}`; WebSocket connects recorded too. */
 const recording = (namespace = "ns") => {
   const sent: Array<string> = []
   const transport = HttpClient.make((request, url) => {
-    sent.push(`${request.method} ${url.pathname}`)
+    sent.push(`${request.method} ${url.pathname}${url.search}`)
     return Effect.succeed(HttpClientResponse.fromWeb(request, Response.json({})))
   })
   const config = resolvedConfig("https://k8s.test", { namespace })
   const webSocket: KubeWebSocket.Service = {
-    connect: (path) =>
-      Effect.sync(() => sent.push(`WS ${path}`)).pipe(
+    connect: (path, query) =>
+      Effect.sync(() =>
+        sent.push(`WS ${path}?${new URLSearchParams(query.map(([k, v]) => [k, v])).toString()}`)
+      ).pipe(
         Effect.zipRight(
           Effect.fail(new KubeWebSocket.WebSocketError({ reason: "Connect", detail: "recorded" }))
         )
@@ -43,6 +59,18 @@ const recording = (namespace = "ns") => {
     Layer.succeed(KubeWebSocket.KubeWebSocket, webSocket)
   )
   return { sent, layer }
+}
+
+const expectStar = (error: { readonly _tag: string; readonly message: string }) => {
+  expect(error._tag).toBe("InvalidRequest")
+  expect(error.message).toContain('namespace "*" (every namespace) is for lists')
+}
+
+const expectQuery = (error: { readonly _tag: string; readonly message: string }) => {
+  expect(error._tag).toBe("InvalidRequest")
+  expect(error.message).toMatch(
+    /^invalid (container|command|fieldManager): not a well-formed Unicode string$/
+  )
 }
 
 const expectInvalid = (error: { readonly _tag: string; readonly message: string }) => {
@@ -181,11 +209,62 @@ describe("no verb sends a request for a name or namespace that is not a path seg
   it.effect("a namespaced object with namespace '*' is refused, not sent to a cluster-wide path", () => {
     const { sent, layer } = recording()
     return Effect.gen(function* () {
-      expectInvalid(yield* Effect.flip(Client.delete(core.ConfigMap, "x", { namespace: "*" })))
-      expectInvalid(yield* Effect.flip(Client.get(core.ConfigMap, "x", { namespace: "*" })))
+      expectStar(yield* Effect.flip(Client.delete(core.ConfigMap, "x", { namespace: "*" })))
+      expectStar(yield* Effect.flip(Client.get(core.ConfigMap, "x", { namespace: "*" })))
       expect(sent).toEqual([])
     }).pipe(Effect.provide(layer))
   })
+
+  it.effect(
+    "namespace '*' names no object: get, apply, applyStatus, create and delete refuse it (no guess)",
+    () => {
+      const { sent, layer } = recording()
+      return Effect.gen(function* () {
+        const cm = { ...configMap("x"), metadata: { name: "x" } }
+        expectStar(
+          yield* Effect.flip(Client.apply(core.ConfigMap, cm, { namespace: "*", fieldManager: "t" }))
+        )
+        expectStar(yield* Effect.flip(Client.create(core.ConfigMap, cm, { namespace: "*" })))
+        expectStar(yield* Effect.flip(Client.patch(core.ConfigMap, "x", {}, { namespace: "*" })))
+        expect(sent).toEqual([])
+        // Lists and deleteCollection take it as every namespace.
+        yield* Client.deleteCollection(core.ConfigMap, { namespace: "*" }).pipe(Effect.ignore)
+        expect(sent).toEqual(["DELETE /api/v1/configmaps"])
+      }).pipe(Effect.provide(layer))
+    }
+  )
+
+  it.effect(
+    "query values that are not well-formed Unicode are refused; an empty container is no container",
+    () => {
+      const { sent, layer } = recording()
+      return Effect.gen(function* () {
+        expectQuery(yield* Effect.flip(PodLog.log("p", { container: "\ud800" }).pipe(Stream.runDrain)))
+        expectQuery(yield* Effect.flip(PodExec.exec("p", { command: ["echo", "\udc00"] })))
+        expectQuery(yield* Effect.flip(PodExec.exec("p", { command: ["date"], container: "\ud800" })))
+        expectQuery(
+          yield* Effect.flip(Client.create(core.ConfigMap, configMap("x"), { fieldManager: "\ud800" }))
+        )
+        const fields = yield* Effect.flip(
+          Client.list(core.ConfigMap, { fields: { "metadata.name": "\ud800" } }).pipe(Stream.runDrain)
+        )
+        expect(fields._tag).toBe("SelectorError")
+        expect(sent).toEqual([])
+        yield* Effect.ignore(PodLog.log("p", { container: "" }).pipe(Stream.runDrain))
+        yield* Effect.ignore(PodExec.exec("p", { command: ["date"], container: "" }))
+        expect(sent).toEqual([
+          "GET /api/v1/namespaces/ns/pods/p/log",
+          "WS /api/v1/namespaces/ns/pods/p/exec?command=date&stdout=true&stderr=true",
+          // The refused upgrade is asked again without upgrading, to read the server's Status.
+          "GET /api/v1/namespaces/ns/pods/p/exec?command=date&stdout=true&stderr=true"
+        ])
+        const badDate = yield* Effect.flip(
+          PodLog.log("p", { sinceTime: new Date(Number.NaN) }).pipe(Stream.runDrain)
+        )
+        expect(badDate.message).toBe("invalid sinceTime: not a valid Date")
+      }).pipe(Effect.provide(layer))
+    }
+  )
 
   it.effect("pod streams and watches: log, exec, attach, watch by name or namespace", () => {
     const { sent, layer } = recording()
