@@ -148,24 +148,15 @@ const collectionNamespace = (
 
 /**
  * The namespace of one object, lightkube's rule: explicit option > the object's namespace > the
- * KubeConfig's. `"*"` names no object: it is refused, never replaced by a guess.
+ * KubeConfig's. `"*"` stays as it is: `Resource.path` refuses it for one object, never a guess.
  */
 const namespaceOf = (
   resource: Resource.ResourceInfo,
   config: ResolvedConfig,
   explicit: string | undefined,
   object?: Resource.KubeObject
-): Either.Either<string | undefined, InvalidRequest> => {
-  if (!resource.namespaced) return Either.right(undefined)
-  if (explicit === "*") {
-    return Either.left(
-      new InvalidRequest({
-        detail: `namespace "*" (every namespace) is for lists, watches and deleteCollection, not one ${resource.kind}`
-      })
-    )
-  }
-  return Either.right(explicit ?? object?.metadata?.namespace ?? config.namespace)
-}
+): string | undefined =>
+  resource.namespaced ? (explicit ?? object?.metadata?.namespace ?? config.namespace) : undefined
 
 const writeQuery = (config: ResolvedConfig, options: WriteOptions | undefined) => {
   const fieldManager = options?.fieldManager ?? config.fieldManager
@@ -232,7 +223,7 @@ export const get = <A extends Resource.KubeObject, N extends boolean, S extends 
 ): Effect.Effect<A, ClientError, Requirements> =>
   Effect.gen(function* () {
     const config = yield* KubeConfig
-    const namespace = yield* namespaceOf(resource, config, options.namespace)
+    const namespace = namespaceOf(resource, config, options.namespace)
     const json = yield* send({ method: "GET", path: Resource.path(resource, { namespace, name }) })
     return yield* decodeAs(resource)(json)
   })
@@ -449,7 +440,7 @@ export const create = <A extends Resource.KubeObject, N extends boolean, S exten
 ): Effect.Effect<A, ClientError, Requirements> =>
   Effect.gen(function* () {
     const config = yield* KubeConfig
-    const namespace = yield* namespaceOf(resource, config, options.namespace, object)
+    const namespace = namespaceOf(resource, config, options.namespace, object)
     const body = yield* encodeWith(resource, object)
     const json = yield* send({
       method: "POST",
@@ -492,7 +483,7 @@ const replaceAt = <A extends Resource.KubeObject, N extends boolean, S extends s
 ): Effect.Effect<A, ClientError, Requirements> =>
   Effect.gen(function* () {
     const config = yield* KubeConfig
-    const namespace = yield* namespaceOf(resource, config, options.namespace, object)
+    const namespace = namespaceOf(resource, config, options.namespace, object)
     const name = yield* nameOf(object)
     const body = yield* encodeWith(resource, object)
     const json = yield* send({
@@ -541,7 +532,7 @@ const patchAt = <A extends Resource.KubeObject, N extends boolean, S extends str
 ): Effect.Effect<A, ClientError, Requirements> =>
   Effect.gen(function* () {
     const config = yield* KubeConfig
-    const namespace = yield* namespaceOf(resource, config, options.namespace)
+    const namespace = namespaceOf(resource, config, options.namespace)
     const patchType = options.patchType ?? (isBuiltinGroup(resource.group) ? "strategic" : "merge")
     const query = writeQuery(config, options)
     if (patchType === "apply" && query.fieldManager === undefined) {
@@ -631,7 +622,7 @@ const applyAt = <A extends Resource.KubeObject, N extends boolean, S extends str
     const config = yield* KubeConfig
     const name = yield* nameOf(object)
     const body = yield* encodeWith(resource, object)
-    const namespace = yield* namespaceOf(resource, config, options.namespace, object)
+    const namespace = namespaceOf(resource, config, options.namespace, object)
     return yield* patchAt(resource, name, body, { ...options, namespace, patchType: "apply" }, subresource)
   })
 
@@ -715,7 +706,7 @@ export const del = <A extends Resource.KubeObject, N extends boolean, S extends 
 ): Effect.Effect<void, ClientError, Requirements> =>
   Effect.gen(function* () {
     const config = yield* KubeConfig
-    const namespace = yield* namespaceOf(resource, config, options.namespace)
+    const namespace = namespaceOf(resource, config, options.namespace)
     yield* send({
       method: "DELETE",
       path: Resource.path(resource, { namespace, name }),
@@ -793,7 +784,7 @@ export const getStatus = <A extends Resource.KubeObject, N extends boolean, I>(
 ): Effect.Effect<A, ClientError, Requirements> =>
   Effect.gen(function* () {
     const config = yield* KubeConfig
-    const namespace = yield* namespaceOf(resource, config, options.namespace)
+    const namespace = namespaceOf(resource, config, options.namespace)
     const json = yield* send({
       method: "GET",
       path: Resource.path(resource, { namespace, name, subresource: "status" })
@@ -883,7 +874,7 @@ const scaleCall = (
 ): Effect.Effect<Scale, ClientError, Requirements> =>
   Effect.gen(function* () {
     const config = yield* KubeConfig
-    const namespace = yield* namespaceOf(resource, config, options.namespace)
+    const namespace = namespaceOf(resource, config, options.namespace)
     const json = yield* send({
       method: call.method,
       path: Resource.path(resource, { namespace, name, subresource: "scale" }),
@@ -999,7 +990,7 @@ export const evict = <A extends Resource.KubeObject, N extends boolean, I>(
 ): Effect.Effect<void, ClientError, Requirements> =>
   Effect.gen(function* () {
     const config = yield* KubeConfig
-    const namespace = yield* namespaceOf(resource, config, options.namespace)
+    const namespace = namespaceOf(resource, config, options.namespace)
     const dryRun = options.dryRun ?? config.dryRun
     const body = (version: string) => ({
       apiVersion: `policy/${version}`,

@@ -542,6 +542,14 @@ export const path = (
       })
     )
   }
+  if (resource.namespaced && namespace === "*") {
+    // "*" is how callers say "every namespace": a collection without a namespace, never a name.
+    return Either.left(
+      new InvalidRequest.InvalidRequest({
+        detail: `namespace "*" (every namespace) is for lists, watches and deleteCollection, not one ${resource.kind}`
+      })
+    )
+  }
   const parts: Array<readonly [InvalidRequest.SegmentRole, string]> = []
   if (resource.group !== "") parts.push(["group", resource.group])
   parts.push(["version", resource.version])

@@ -226,6 +226,10 @@ describe("no verb sends a request for a name or namespace that is not a path seg
         )
         expectStar(yield* Effect.flip(Client.create(core.ConfigMap, cm, { namespace: "*" })))
         expectStar(yield* Effect.flip(Client.patch(core.ConfigMap, "x", {}, { namespace: "*" })))
+        expectStar(yield* Effect.flip(PodLog.log("p", { namespace: "*" }).pipe(Stream.runDrain)))
+        expectStar(yield* Effect.flip(PodExec.exec("p", { command: ["date"], namespace: "*" })))
+        expectStar(yield* Effect.flip(Effect.scoped(PodExec.attach("p", { namespace: "*" }))))
+        expect(Either.isLeft(Resource.path(core.ConfigMap, { namespace: "*" }))).toBe(true)
         expect(sent).toEqual([])
         // Lists and deleteCollection take it as every namespace.
         yield* Client.deleteCollection(core.ConfigMap, { namespace: "*" }).pipe(Effect.ignore)
