@@ -34,6 +34,7 @@ import {
 } from "effect"
 import { Agent, buildConnector, type Dispatcher, ProxyAgent, Socks5ProxyAgent, WebSocket } from "undici"
 import { ConfigError } from "../ConfigError.js"
+import { originOf, parseUrl, proxyUrlProblem } from "../internal/urls.js"
 import { type Credentials, KubeConfig, type ResolvedConfig } from "../KubeConfig.js"
 import * as KubeHttpClient from "../KubeHttpClient.js"
 import * as KubeWebSocket from "../KubeWebSocket.js"
@@ -76,11 +77,6 @@ const isLoopback = (server: string): boolean => {
   return host === "localhost" || host === "::1" || /^127\./.test(host)
 }
 
-const originOf = (url: string | URL): string | undefined => {
-  if (typeof url !== "string") return url.origin
-  return URL.canParse(url) ? new URL(url).origin : undefined
-}
-
 interface TlsOptions {
   readonly ca?: string
   readonly cert?: string
@@ -98,10 +94,18 @@ const tlsOptions = (config: ResolvedConfig, creds: Credentials): TlsOptions => (
   rejectUnauthorized: !config.cluster.insecureSkipTlsVerify
 })
 
+/** An environment variable, upper-case first, with the name it was found under. */
+const envVar = (name: string) =>
+  Config.option(
+    Config.map(Config.string(name.toUpperCase()), (value) => ({ name: name.toUpperCase(), value })).pipe(
+      Config.orElse(() => Config.map(Config.string(name), (value) => ({ name, value })))
+    )
+  )
+
 const proxyEnv = Config.all({
-  https: Config.option(Config.string("HTTPS_PROXY").pipe(Config.orElse(() => Config.string("https_proxy")))),
-  http: Config.option(Config.string("HTTP_PROXY").pipe(Config.orElse(() => Config.string("http_proxy")))),
-  noProxy: Config.option(Config.string("NO_PROXY").pipe(Config.orElse(() => Config.string("no_proxy"))))
+  https: envVar("https_proxy"),
+  http: envVar("http_proxy"),
+  noProxy: envVar("no_proxy")
 })
 
 /**
@@ -163,18 +167,50 @@ const inCidr = (host: string, cidr: string): boolean => {
   return Math.floor(h / size) === Math.floor(b / size)
 }
 
-const chooseProxy = (config: ResolvedConfig, options: Options) =>
+/** The proxy to use, checked, and where it came from (for messages, which never show the URL). */
+interface ChosenProxy {
+  readonly url: URL
+  readonly source: string
+}
+
+/**
+ * The proxy for the cluster: its `proxy-url`, else the `proxy` option, else (with `trustEnv`)
+ * `HTTPS_PROXY` / `HTTP_PROXY` unless `NO_PROXY` excludes the server. Whichever it is, it gets the
+ * same check ({@link proxyUrlProblem}); a bad one is a `ConfigError` naming its source only.
+ */
+const chooseProxy = (
+  config: ResolvedConfig,
+  options: Options
+): Effect.Effect<Option.Option<ChosenProxy>, ConfigError> =>
   Effect.gen(function* () {
-    const configured = config.cluster.proxyUrl !== undefined ? Redacted.value(config.cluster.proxyUrl) : ""
-    if (configured !== "") return Option.some(configured)
-    if (options.proxy !== undefined && options.proxy !== "") return Option.some(options.proxy)
-    if (options.trustEnv === false) return Option.none<string>()
-    const env = yield* Effect.orDie(proxyEnv)
-    const server = config.cluster.server
-    const candidate = server.startsWith("https:") ? env.https : env.http
-    if (Option.isNone(candidate) || candidate.value === "") return Option.none<string>()
-    if (Option.isSome(env.noProxy) && isNoProxy(server, env.noProxy.value)) return Option.none<string>()
-    return candidate
+    const pick = yield* Effect.gen(function* () {
+      const configured = config.cluster.proxyUrl !== undefined ? Redacted.value(config.cluster.proxyUrl) : ""
+      if (configured !== "") return Option.some({ value: configured, source: "the cluster's proxy-url" })
+      if (options.proxy !== undefined && options.proxy !== "") {
+        return Option.some({ value: options.proxy, source: "the proxy option" })
+      }
+      if (options.trustEnv === false) return Option.none()
+      const env = yield* Effect.orDie(proxyEnv)
+      const server = config.cluster.server
+      const candidate = server.startsWith("https:") ? env.https : env.http
+      if (Option.isNone(candidate) || candidate.value.value === "") return Option.none()
+      if (Option.isSome(env.noProxy) && isNoProxy(server, env.noProxy.value.value)) return Option.none()
+      return Option.some({ value: candidate.value.value, source: candidate.value.name })
+    })
+    if (Option.isNone(pick)) return Option.none()
+    const { source, value } = pick.value
+    const problem = proxyUrlProblem(value)
+    const url = problem === undefined ? parseUrl(value) : undefined
+    if (url === undefined) {
+      return yield* Effect.fail(
+        new ConfigError({
+          reason: "InvalidConfig",
+          detail: `the proxy from ${source} ${problem ?? "is not a valid URL"}`,
+          context: config.context
+        })
+      )
+    }
+    return Option.some({ url, source })
   })
 
 const millis = (input: Duration.DurationInput | undefined, fallback: Duration.DurationInput): number =>
@@ -229,45 +265,51 @@ const connector = (options: Options, tls: TlsOptions): buildConnector.connector 
     })
 }
 
-const makeAgent = (config: ResolvedConfig, options: Options, tls: TlsOptions, proxy: Option.Option<string>) =>
+const makeAgent = (
+  config: ResolvedConfig,
+  options: Options,
+  tls: TlsOptions,
+  proxy: Option.Option<ChosenProxy>
+) =>
   Effect.try({
     try: (): Dispatcher => {
       const common = {
         allowH2: options.http2 === true,
         ...(options.keepAliveTimeout !== undefined ? { keepAliveTimeout: options.keepAliveTimeout } : {})
       }
-      let base: Dispatcher
       if (Option.isNone(proxy)) {
-        base = new Agent({
+        return new Agent({
           ...common,
           pingInterval: millis(options.http2PingInterval, Duration.seconds(30)),
           connect: connector(options, tls)
         })
-      } else if (/^socks5?:\/\//i.test(proxy.value)) {
+      }
+      const url = proxy.value.url
+      if (url.protocol === "socks5:") {
         // undici 7 implements `requestTls` for SOCKS5 but its typings lack it.
         const socksOptions: Socks5ProxyAgent.Options & { readonly requestTls: TlsOptions } = {
           requestTls: tls
         }
-        base = new Socks5ProxyAgent(proxy.value, socksOptions)
-      } else if (/^https?:\/\//i.test(proxy.value)) {
-        base = new ProxyAgent({ ...common, uri: proxy.value, requestTls: tls })
-      } else {
-        throw new Error(
-          `unsupported proxy URL scheme in "${redactUrl(proxy.value)}" (use http, https or socks5)`
-        )
+        return new Socks5ProxyAgent(url.href, socksOptions)
       }
-      return base
+      return new ProxyAgent({ ...common, uri: url.href, requestTls: tls })
     },
     catch: (cause) =>
-      new ConfigError({
-        reason: "InvalidConfig",
-        detail: `cannot set up the connection to ${config.cluster.server}: ${cause instanceof Error ? cause.message : String(cause)}`,
-        context: config.context,
-        cause
-      })
+      Option.isNone(proxy)
+        ? new ConfigError({
+            reason: "InvalidConfig",
+            detail: `cannot set up the connection to ${config.cluster.server}: ${cause instanceof Error ? cause.message : String(cause)}`,
+            context: config.context,
+            cause
+          })
+        : // The proxy's URL can hold a password, and undici's errors can hold the URL (a TypeError's
+          // `input`): neither the cause nor its message is kept.
+          new ConfigError({
+            reason: "InvalidConfig",
+            detail: `cannot set up the proxy from ${proxy.value.source} for ${config.cluster.server}${cause instanceof Error ? ` (${cause.name})` : ""}`,
+            context: config.context
+          })
   })
-
-const redactUrl = (url: string) => url.replace(/\/\/[^@/]*@/, "//***@")
 
 interface Current {
   readonly certKey: string

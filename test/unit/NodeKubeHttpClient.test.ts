@@ -279,6 +279,51 @@ describe("NodeKubeHttpClient", () => {
     })
   )
 
+  it.scoped("a bad proxy URL from any source is a ConfigError that never shows its password", () =>
+    Effect.gen(function* () {
+      const secret = "s3cret"
+      const bad = [
+        `http://user:${secret}@[::1`,
+        `http://user:${secret}@proxy:99999`,
+        `ftp://user:${secret}@proxy:21`
+      ]
+      const withEnv = (env: Record<string, string>) =>
+        Effect.withConfigProvider(ConfigProvider.fromMap(new Map(Object.entries(env))))
+      const attempts = bad.flatMap((url) => [
+        NodeKubeHttpClient.make(configFor("https://h:1", { proxyUrl: Redacted.make(url) })),
+        NodeKubeHttpClient.make(configFor("https://h:1"), { proxy: url }),
+        NodeKubeHttpClient.make(configFor("https://h:1")).pipe(withEnv({ HTTPS_PROXY: url })),
+        NodeKubeHttpClient.make(configFor("http://h:1")).pipe(withEnv({ http_proxy: url }))
+      ])
+      for (const attempt of attempts) {
+        const error = yield* Effect.flip(attempt)
+        expect(error).toMatchObject({ _tag: "ConfigError", reason: "InvalidConfig" })
+        expect(error.message).toMatch(/proxy/)
+        for (const shown of [
+          error.message,
+          util.inspect(error, { depth: 20, showHidden: true }),
+          JSON.stringify(error),
+          Cause.pretty(Cause.fail(error))
+        ]) {
+          expect(shown).not.toContain(secret)
+          expect(shown).not.toContain("user:")
+        }
+      }
+    })
+  )
+
+  it.scoped("a valid proxy URL with credentials is accepted from every source", () =>
+    Effect.gen(function* () {
+      const url = "http://user:s3cret@proxy.example:3128"
+      yield* NodeKubeHttpClient.make(configFor("https://h:1", { proxyUrl: Redacted.make(url) }))
+      yield* NodeKubeHttpClient.make(configFor("https://h:1"), { proxy: url })
+      yield* NodeKubeHttpClient.make(configFor("https://h:1"), { proxy: "socks5://user:s3cret@proxy:1080" })
+      yield* NodeKubeHttpClient.make(configFor("https://h:1")).pipe(
+        Effect.withConfigProvider(ConfigProvider.fromMap(new Map([["HTTPS_PROXY", url]])))
+      )
+    })
+  )
+
   it.scoped("a server that hangs up mid-answer is a typed error, not a crash", () =>
     Effect.gen(function* () {
       const srv = yield* server((_, res) => {
