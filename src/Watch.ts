@@ -7,7 +7,7 @@
  *
  * @since 0.1.0
  */
-import { HttpClient, HttpClientRequest } from "@effect/platform"
+import { HttpClient, type HttpClientError, HttpClientRequest } from "@effect/platform"
 import {
   Clock,
   Data,
@@ -28,6 +28,7 @@ import * as Client from "./Client.js"
 import * as InvalidRequest from "./InvalidRequest.js"
 import { isRecord } from "./internal/json.js"
 import { KubeConfig } from "./KubeConfig.js"
+import { isConfigFailure } from "./KubeHttpClient.js"
 import * as Resource from "./Resource.js"
 import * as Selector from "./Selector.js"
 
@@ -115,15 +116,38 @@ export interface RetryContext {
   readonly connectedBefore: boolean
   /** Where a retry resumes: the version of the last event or bookmark received (else the starting one). */
   readonly resourceVersion: string | undefined
+  /** How long the stream has been failing: since the first failure after its last success. */
+  readonly failingFor: Duration.Duration
 }
+
+/**
+ * How long the default policy ({@link isRetryable}) keeps retrying, on a reconnect, the failures
+ * that mean wrong credentials, permissions or kind on a first connection (401, 403, 404, a
+ * credential plugin that fails, a TLS verification failure): long enough for an apiserver restart,
+ * short enough that a revoked permission or a deleted kind ends the stream. Two minutes.
+ *
+ * @example
+ * ```ts
+ * import { Duration } from "effect"
+ * import { Watch } from "effect-kube"
+ *
+ * console.log(Duration.format(Watch.reconnectGrace)) // "2m"
+ * ```
+ *
+ * @since 0.1.0
+ * @category retries
+ */
+export const reconnectGrace: Duration.Duration = Duration.minutes(2)
 
 /**
  * The default retry policy of {@link watch} and {@link watcher}, close to client-go's reflector
  * (which retries every list and watch failure with backoff): a connection that failed, was cut or
- * went silent, `408`, `429` and `5xx` answers are retried; `401`, `403` and `404` are retried only
- * on a reconnect (`context.connectedBefore`), as an apiserver answers so for a while after a
- * restart (authenticators, RBAC and custom resources not loaded yet), while on the first
- * connection they mean that the credentials, the permissions or the kind are wrong. A version the
+ * went silent, `408`, `429` and `5xx` answers are retried, for ever; `401`, `403` and `404`, a
+ * credential failure (`KubeHttpClient.isConfigFailure`) and a TLS verification failure are retried
+ * only on a reconnect (`context.connectedBefore`) and for {@link reconnectGrace}, as an apiserver
+ * answers so for a while after a restart (authenticators, RBAC and custom resources not loaded
+ * yet), while on the first connection, or for longer, they mean that the credentials, the
+ * permissions or the kind are wrong. A version the
  * server no longer has (410) is not retried: the raw watch fails with it ({@link isGone}), the
  * watcher relists. Request errors (`InvalidRequest`, `SelectorError`), events that do not decode
  * and lines that are not JSON (`ParseError`) are not retried.
@@ -148,16 +172,33 @@ export const isRetryable = (error: WatchError, context: RetryContext): boolean =
     case "WatchIdle":
       return true
     case "RequestError":
-      return error.reason === "Transport"
+      if (error.reason !== "Transport") return false
+      return isConfigFailure(error) || isTlsVerificationFailure(error) ? inGrace(context) : true
     case "ResponseError":
       // The body failed while read: the connection broke.
       return error.reason === "Decode"
     case "ApiError":
       if (error.code === 408 || error.code === 429 || error.code >= 500) return true
-      return context.connectedBefore && (error.code === 401 || error.code === 403 || error.code === 404)
+      return (error.code === 401 || error.code === 403 || error.code === 404) && inGrace(context)
     default:
       return false
   }
+}
+
+const inGrace = (context: RetryContext): boolean =>
+  context.connectedBefore && Duration.lessThan(context.failingFor, reconnectGrace)
+
+/** Node's codes of a certificate that does not verify (unknown authority, expired, wrong name). */
+const TLS_VERIFICATION = /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|UNABLE_TO_GET_ISSUER|ERR_TLS_CERT_ALTNAME_INVALID/
+
+const isTlsVerificationFailure = (error: HttpClientError.RequestError): boolean => {
+  let current: unknown = error.cause
+  for (let depth = 0; depth < 5 && typeof current === "object" && current !== null; depth++) {
+    if ("code" in current && typeof current.code === "string" && TLS_VERIFICATION.test(current.code))
+      return true
+    current = "cause" in current ? current.cause : undefined
+  }
+  return false
 }
 
 /**
@@ -221,10 +262,35 @@ interface Progress {
   readonly version: Ref.Ref<string | undefined>
   /** Whether a connection (or the watcher's list) succeeded before. */
   readonly connected: Ref.Ref<boolean>
+  /** When the current run of failures began (millis), none since the last success. */
+  readonly failingSince: Ref.Ref<Option.Option<number>>
 }
 
 const makeProgress = (version: string | undefined): Effect.Effect<Progress> =>
-  Effect.all({ version: Ref.make(version), connected: Ref.make(false) })
+  Effect.all({
+    version: Ref.make(version),
+    connected: Ref.make(false),
+    failingSince: Ref.make(Option.none<number>())
+  })
+
+/** A connection (or the watcher's list) answered. */
+const succeeded = (progress: Progress): Effect.Effect<void> =>
+  Effect.zipRight(Ref.set(progress.connected, true), Ref.set(progress.failingSince, Option.none()))
+
+/** The context of a failure for the retry policy (starting the run of failures if it is the first). */
+const retryContext = (progress: Progress): Effect.Effect<RetryContext> =>
+  Effect.gen(function* () {
+    const now = yield* Clock.currentTimeMillis
+    const since = yield* Ref.modify(progress.failingSince, (current) => {
+      const value = Option.getOrElse(current, () => now)
+      return [value, Option.some(value)]
+    })
+    return {
+      connectedBefore: yield* Ref.get(progress.connected),
+      resourceVersion: yield* Ref.get(progress.version),
+      failingFor: Duration.millis(now - since)
+    }
+  })
 
 /** A failure as a log line shows it: a `ParseError` by its tag only (its details may quote data). */
 const describeFailure = (error: WatchError): string =>
@@ -246,13 +312,7 @@ const retrying = <A, R>(
   const schedule = Schedule.intersect(
     options.retrySchedule ?? defaultRetrySchedule,
     Schedule.recurWhileEffect((error: WatchError) =>
-      Effect.map(
-        Effect.all({
-          connectedBefore: Ref.get(progress.connected),
-          resourceVersion: Ref.get(progress.version)
-        }),
-        (context) => retryable(error, context)
-      )
+      Effect.map(retryContext(progress), (context) => retryable(error, context))
     )
   ).pipe(
     Schedule.onDecision(([, error], decision) =>
@@ -394,7 +454,7 @@ const connections = <A extends Resource.KubeObject, N extends boolean, S extends
           }
           const response = yield* http.execute(request)
           if (response.status >= 400) return yield* ApiError.fromResponse(response)
-          yield* Ref.set(progress.connected, true)
+          yield* succeeded(progress)
           const cut = (partial: string) =>
             Effect.flatMap(resumePoint, (from) =>
               Effect.logWarning(
@@ -624,7 +684,7 @@ export const watcher = <A extends Resource.KubeObject, N extends boolean, S exte
             Client.listPages(resource, listOptions(resourceVersion)).pipe(
               Stream.tap((page) =>
                 Effect.zipRight(
-                  Ref.set(progress.connected, true),
+                  succeeded(progress),
                   Ref.update(listVersion, (rv) => (rv === "" ? page.resourceVersion : rv))
                 )
               ),

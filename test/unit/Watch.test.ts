@@ -1,9 +1,22 @@
 import * as http from "node:http"
 import type * as net from "node:net"
 import { inspect } from "node:util"
+import { HttpClientError, HttpClientRequest } from "@effect/platform"
 import { describe, expect, it } from "@effect/vitest"
-import { Cause, Chunk, Effect, Fiber, Layer, Logger, LogLevel, Redacted, Schedule, Stream } from "effect"
-import { ApiError, Client, KubeConfig, Watch } from "../../src/index.js"
+import {
+  Cause,
+  Chunk,
+  Duration,
+  Effect,
+  Fiber,
+  Layer,
+  Logger,
+  LogLevel,
+  Redacted,
+  Schedule,
+  Stream
+} from "effect"
+import { ApiError, Client, ConfigError, KubeConfig, Watch } from "../../src/index.js"
 import * as core from "../../src/models/core/v1.js"
 import { NodeKubeHttpClient } from "../../src/node/index.js"
 
@@ -448,6 +461,42 @@ describe("Watch: which failures are retried is a replaceable policy", () => {
     })
   )
 
+  it.scopedLive(
+    "the policy sees how long the watch has been failing: from the first failure, reset by a success",
+    () =>
+      Effect.gen(function* () {
+        const srv = yield* fakeServer({
+          handle: (_url, res, n) => {
+            if (n === 1 || n === 4) {
+              res.writeHead(200)
+              res.end(line("ADDED", cmObject("a", String(10 + n))))
+            } else if (n === 2 || n === 3 || n === 5) {
+              res.writeHead(403, { "content-type": "application/json" })
+              res.end(status(403, "Forbidden"))
+            } else {
+              res.writeHead(200)
+              res.write(line("MODIFIED", cmObject("a", "20")))
+            }
+          }
+        })
+        const seen: Array<Watch.RetryContext> = []
+        yield* Watch.watch(core.ConfigMap, {
+          retrySchedule: Schedule.spaced("30 millis"),
+          retryable: (error, context) => {
+            if (error._tag === "ApiError") seen.push(context)
+            return Watch.isRetryable(error, context)
+          }
+        }).pipe(Stream.take(3), Stream.runDrain, Effect.provide(layerFor(srv.url)))
+        expect(seen.map((c) => c.connectedBefore)).toEqual([true, true, true])
+        const [first, second, afterSuccess] = seen.map((c) => Duration.toMillis(c.failingFor))
+        expect(first).toBe(0)
+        // The second failure of the same run is counted from the first (at least the schedule's delay).
+        expect(second).toBeGreaterThanOrEqual(30)
+        // A success (connection 4) starts a new run of failures.
+        expect(afterSuccess).toBe(0)
+      })
+  )
+
   it.scopedLive("`retryable` replaces the default: nothing retried, or a first 403 retried", () =>
     Effect.gen(function* () {
       const srv = yield* fakeServer({
@@ -482,23 +531,52 @@ describe("Watch: which failures are retried is a replaceable policy", () => {
     })
   )
 
-  it("the default policy: connection troubles, 429 and 5xx always; 401/403/404 only once connected", () => {
+  it("the default policy: connection troubles, 429 and 5xx always; 401/403/404, credential and TLS failures only on a reconnect, for the grace", () => {
     const api = (code: number) =>
       new ApiError.ApiError({
         status: { kind: "Status", apiVersion: "v1", code },
         method: "GET",
         url: "/api/v1/configmaps"
       })
-    const first = { connectedBefore: false, resourceVersion: undefined }
-    const again = { connectedBefore: true, resourceVersion: "10" }
-    expect(Watch.isRetryable(new Watch.WatchIdle({ idleFor: "1 second" }), first)).toBe(true)
-    for (const code of [429, 500, 503, 504]) expect(Watch.isRetryable(api(code), first)).toBe(true)
+    const first = { connectedBefore: false, resourceVersion: undefined, failingFor: Duration.zero }
+    const again = { connectedBefore: true, resourceVersion: "10", failingFor: Duration.seconds(30) }
+    const tooLong = { ...again, failingFor: Watch.reconnectGrace }
+    const forever = { ...again, failingFor: Duration.days(1) }
+    expect(Watch.isRetryable(new Watch.WatchIdle({ idleFor: "1 second" }), forever)).toBe(true)
+    for (const code of [429, 500, 503, 504]) {
+      expect(Watch.isRetryable(api(code), first)).toBe(true)
+      expect(Watch.isRetryable(api(code), forever)).toBe(true)
+    }
     for (const code of [401, 403, 404]) {
       expect(Watch.isRetryable(api(code), first)).toBe(false)
       expect(Watch.isRetryable(api(code), again)).toBe(true)
+      // A revoked permission or a deleted kind ends the stream after the grace.
+      expect(Watch.isRetryable(api(code), tooLong)).toBe(false)
     }
     for (const code of [400, 410, 422]) expect(Watch.isRetryable(api(code), again)).toBe(false)
     expect(Watch.isRetryable(new Client.InvalidRequest({ detail: "x" }), again)).toBe(false)
+    // Transport: a refused connection for ever; a credential or TLS verification failure as a 401.
+    const request = HttpClientRequest.get("/api/v1/configmaps")
+    const transport = (cause: unknown) =>
+      new HttpClientError.RequestError({ request, reason: "Transport", cause })
+    const refused = transport(Object.assign(new Error("connect ECONNREFUSED"), { code: "ECONNREFUSED" }))
+    expect(Watch.isRetryable(refused, first)).toBe(true)
+    expect(Watch.isRetryable(refused, forever)).toBe(true)
+    for (const failure of [
+      transport(
+        new ConfigError.ExecPluginError({ reason: "NotFound", command: "plugin", detail: "no such plugin" })
+      ),
+      transport(Object.assign(new Error("unknown authority"), { code: "UNABLE_TO_VERIFY_LEAF_SIGNATURE" })),
+      transport(
+        new Error("fetch failed", {
+          cause: Object.assign(new Error("expired"), { code: "CERT_HAS_EXPIRED" })
+        })
+      )
+    ]) {
+      expect(Watch.isRetryable(failure, first)).toBe(false)
+      expect(Watch.isRetryable(failure, again)).toBe(true)
+      expect(Watch.isRetryable(failure, tooLong)).toBe(false)
+    }
   })
 
   it.scopedLive("a watch that gives up can be resumed from the last event's version", () =>
