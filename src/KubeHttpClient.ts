@@ -49,7 +49,7 @@ export interface Options {
   /**
    * How long to wait for the response headers of a request. Default: 10 seconds (as lightkube).
    * Streaming bodies (watch, follow) are not cut by it: they get idle detection in the verbs.
-   * `"infinity"` disables it.
+   * `Duration.infinity` disables it.
    */
   readonly timeout?: Duration.DurationInput | undefined
   /**

@@ -57,10 +57,12 @@ export interface Options extends KubeHttpClient.Options {
    * each HTTP/2 connection every `http2PingInterval`, and a connection from which nothing arrives
    * for `http2PingInterval` + `http2PingTimeout` (a silent network, a black hole) is torn down, so
    * that its requests fail (and are retried) and the next ones open a new connection. Defaults:
-   * 30 seconds and 15 seconds.
+   * 30 seconds and 15 seconds. `0` or `Duration.infinity` disables the check (no PINGs, no
+   * teardown). Through a proxy, connections are HTTP/1.1 (undici offers no HTTP/2 to the target
+   * there), so there is nothing to check.
    */
   readonly http2PingInterval?: Duration.DurationInput | undefined
-  /** See `http2PingInterval`. Default: 15 seconds. */
+  /** See `http2PingInterval`. Must be positive and finite. Default: 15 seconds. */
   readonly http2PingTimeout?: Duration.DurationInput | undefined
   /** Idle keep-alive sockets are closed after this many milliseconds. Default: 4000 (undici's). */
   readonly keepAliveTimeout?: number | undefined
@@ -213,8 +215,37 @@ const chooseProxy = (
     return Option.some({ url, source })
   })
 
-const millis = (input: Duration.DurationInput | undefined, fallback: Duration.DurationInput): number =>
-  Math.max(1, Math.round(Duration.toMillis(Duration.decode(input ?? fallback))))
+/** The HTTP/2 health check's periods, in whole milliseconds. */
+interface Health {
+  readonly interval: number
+  readonly timeout: number
+}
+
+/**
+ * The HTTP/2 health check of the options, checked once: `None` when `http2PingInterval` is 0 or
+ * infinite (disabled: no PINGs, no teardown), else positive whole milliseconds. The timeout must
+ * be positive and finite.
+ */
+const http2Health = (
+  config: ResolvedConfig,
+  options: Options
+): Effect.Effect<Option.Option<Health>, ConfigError> => {
+  const invalid = (detail: string) =>
+    Effect.fail(new ConfigError({ reason: "InvalidConfig", detail, context: config.context }))
+  const interval = Duration.decodeUnknown(options.http2PingInterval ?? Duration.seconds(30))
+  const timeout = Duration.decodeUnknown(options.http2PingTimeout ?? Duration.seconds(15))
+  if (Option.isNone(interval)) return invalid("http2PingInterval is not a duration")
+  if (Option.isNone(timeout)) return invalid("http2PingTimeout is not a duration")
+  const intervalMs = Duration.toMillis(interval.value)
+  if (intervalMs === 0 || !Duration.isFinite(interval.value)) return Effect.succeed(Option.none())
+  const timeoutMs = Duration.toMillis(timeout.value)
+  if (timeoutMs <= 0 || !Duration.isFinite(timeout.value)) {
+    return invalid(
+      "http2PingTimeout must be a positive, finite duration (http2PingInterval: 0 disables the health check)"
+    )
+  }
+  return Effect.succeed(Option.some({ interval: Math.ceil(intervalMs), timeout: Math.ceil(timeoutMs) }))
+}
 
 /** The error a silent HTTP/2 connection is torn down with (retried as a broken connection). */
 const silentConnection = (silentFor: number) =>
@@ -252,11 +283,15 @@ const watchHttp2 = (socket: TLSSocket, interval: number, timeout: number): void 
   socket.once("close", () => clearInterval(timer))
 }
 
-/** undici's connector with the cluster's TLS, whose HTTP/2 connections are health-checked. */
-const connector = (options: Options, tls: TlsOptions): buildConnector.connector => {
+/** undici's connector with the cluster's TLS, whose HTTP/2 connections are health-checked (unless disabled). */
+const connector = (
+  options: Options,
+  tls: TlsOptions,
+  health: Option.Option<Health>
+): buildConnector.connector => {
   const connect = buildConnector({ ...tls, allowH2: options.http2 === true })
-  const interval = millis(options.http2PingInterval, Duration.seconds(30))
-  const timeout = millis(options.http2PingTimeout, Duration.seconds(15))
+  if (Option.isNone(health)) return connect
+  const { interval, timeout } = health.value
   return (opts, callback) =>
     connect(opts, (...args) => {
       const socket = args[1]
@@ -265,11 +300,17 @@ const connector = (options: Options, tls: TlsOptions): buildConnector.connector 
     })
 }
 
+/**
+ * The agent for the cluster. Through a proxy, connections are HTTP/1.1 only: undici's proxy agents
+ * offer no `h2` in ALPN to the target (the TLS options given to them hold no `allowH2`), so the
+ * HTTP/2 health check has nothing to watch there.
+ */
 const makeAgent = (
   config: ResolvedConfig,
   options: Options,
   tls: TlsOptions,
-  proxy: Option.Option<ChosenProxy>
+  proxy: Option.Option<ChosenProxy>,
+  health: Option.Option<Health>
 ) =>
   Effect.try({
     try: (): Dispatcher => {
@@ -280,8 +321,9 @@ const makeAgent = (
       if (Option.isNone(proxy)) {
         return new Agent({
           ...common,
-          pingInterval: millis(options.http2PingInterval, Duration.seconds(30)),
-          connect: connector(options, tls)
+          // 0: undici sends no PINGs.
+          pingInterval: Option.match(health, { onNone: () => 0, onSome: (h) => h.interval }),
+          connect: connector(options, tls, health)
         })
       }
       const url = proxy.value.url
@@ -348,10 +390,11 @@ export const makeDispatcher = (
 > =>
   Effect.gen(function* () {
     const proxy = yield* chooseProxy(config, options)
+    const health = yield* http2Health(config, options)
     const initialCreds = yield* config.credentials.pipe(Effect.orElseSucceed((): Credentials => ({})))
     const keyOf = (creds: Credentials) =>
       creds.clientCertificate !== undefined ? Redacted.value(creds.clientCertificate.cert) : ""
-    const first = yield* makeAgent(config, options, tlsOptions(config, initialCreds), proxy)
+    const first = yield* makeAgent(config, options, tlsOptions(config, initialCreds), proxy, health)
     const current = yield* Ref.make<Current>({ certKey: keyOf(initialCreds), dispatcher: first })
     const retired: Array<Dispatcher> = []
     let active = first
@@ -390,7 +433,7 @@ export const makeDispatcher = (
         const key = keyOf(creds)
         const now = yield* Ref.get(current)
         if (now.certKey === key) return
-        const next = yield* makeAgent(config, options, tlsOptions(config, creds), proxy)
+        const next = yield* makeAgent(config, options, tlsOptions(config, creds), proxy, health)
         yield* Ref.set(current, { certKey: key, dispatcher: next })
         const old = active
         active = next
