@@ -731,17 +731,15 @@ export const watcher = <A extends Resource.KubeObject, N extends boolean, S exte
           Ref.set(phase, { _tag: "List", resourceVersion: undefined }),
           Effect.logInfo(`the watcher of ${resource.plural} relists: ${describeFailure(error)}`)
         )
-      const cycle = (): Stream.Stream<WatcherEvent<A>, WatchError, Client.Requirements> =>
-        Stream.unwrap(
-          Effect.map(Ref.get(phase), (next) =>
-            next._tag === "List" ? Stream.concat(initial(next.resourceVersion), changes) : changes
-          )
-        ).pipe(
-          Stream.catchAll((error) =>
-            isGone(error) ? Stream.unwrap(Effect.as(relist(error), cycle())) : Stream.fail(error)
-          )
+      // One pass: list (when the phase says so) and watch, until the version is gone (410), which
+      // ends the pass after setting the phase to a relist. Passes repeat in a loop, never nested, so
+      // a watcher that relists for months does not grow.
+      const pass: Stream.Stream<WatcherEvent<A>, WatchError, Client.Requirements> = Stream.unwrap(
+        Effect.map(Ref.get(phase), (next) =>
+          next._tag === "List" ? Stream.concat(initial(next.resourceVersion), changes) : changes
         )
-      return retrying(cycle(), options, progress, resource.plural)
+      ).pipe(Stream.catchAll((error) => (isGone(error) ? Stream.execute(relist(error)) : Stream.fail(error))))
+      return retrying(Stream.forever(pass), options, progress, resource.plural)
     })
   )
 }
