@@ -25,18 +25,18 @@ import {
   Cause,
   Duration,
   Effect,
-  Encoding,
   Inspectable,
   Layer,
   Option,
   RateLimiter,
-  Redacted,
   Ref,
   Schedule,
   type Scope,
   Stream
 } from "effect"
 import type { KubeConfigError } from "./ConfigError.js"
+import * as InternalHeaders from "./internal/headers.js"
+import { originOf } from "./internal/urls.js"
 import { type Credentials, type Impersonation, KubeConfig, type ResolvedConfig } from "./KubeConfig.js"
 
 /**
@@ -70,8 +70,9 @@ export interface Options {
   /**
    * Who writes the `Authorization` header. `"request"` (the default): it is set on the request
    * handed to the transport, and the transport's responses and errors are given back holding the
-   * request without it. `"transport"`: the transport adds it itself from the credentials passed to
-   * `onCredentials` (the Node transport does, when it dispatches), so no request object holds it.
+   * request without it. `"transport"`: the transport adds it (and the impersonation headers) itself
+   * from the credentials passed to `onCredentials` (the Node transport does, when it dispatches), so
+   * no request object holds it.
    */
   readonly authorization?: "request" | "transport" | undefined
   /**
@@ -183,14 +184,16 @@ const RETRYABLE_CODES = new Set([
   "ERR_HTTP2_PING_TIMEOUT"
 ])
 
-const codeChain = (cause: unknown): Array<string> => {
-  const codes: Array<string> = []
+/** The errors of a cause chain (at most 5 deep) that carry a string `code`, outermost first. */
+const codedCauses = (cause: unknown): Array<{ readonly code: string; readonly error: object }> => {
+  const found: Array<{ readonly code: string; readonly error: object }> = []
   let current: unknown = cause
   for (let depth = 0; depth < 5 && typeof current === "object" && current !== null; depth++) {
-    if ("code" in current && typeof current.code === "string") codes.push(current.code)
+    if ("code" in current && typeof current.code === "string")
+      found.push({ code: current.code, error: current })
     current = "cause" in current ? current.cause : undefined
   }
-  return codes
+  return found
 }
 
 /**
@@ -216,7 +219,7 @@ export const isRetryableTransportError = (error: HttpClientError.HttpClientError
   error.reason === "Transport" &&
   !Cause.isTimeoutException(error.cause) &&
   !isConfigFailure(error) &&
-  codeChain(error.cause).some((code) => RETRYABLE_CODES.has(code))
+  codedCauses(error.cause).some(({ code }) => RETRYABLE_CODES.has(code))
 
 /**
  * The impersonation headers of a configuration, one entry per header line (groups and extra
@@ -233,53 +236,28 @@ export const isRetryableTransportError = (error: HttpClientError.HttpClientError
  * @since 0.1.0
  * @category headers
  */
-export const impersonationHeaders = (imp: Impersonation): ReadonlyArray<readonly [string, string]> => {
-  const out: Array<readonly [string, string]> = []
-  if (imp.user !== undefined) out.push(["impersonate-user", imp.user])
-  if (imp.uid !== undefined) out.push(["impersonate-uid", imp.uid])
-  for (const g of imp.groups) out.push(["impersonate-group", g])
-  for (const [key, values] of Object.entries(imp.extra)) {
-    for (const v of values) out.push([`impersonate-extra-${encodeURIComponent(key).toLowerCase()}`, v])
-  }
-  return out
-}
+export const impersonationHeaders: (imp: Impersonation) => ReadonlyArray<readonly [string, string]> =
+  InternalHeaders.impersonationHeaders
 
 const authorize = (request: HttpClientRequest.HttpClientRequest, creds: Credentials) => {
-  if (creds.token !== undefined) {
-    return HttpClientRequest.setHeader(request, "authorization", `Bearer ${Redacted.value(creds.token)}`)
-  }
-  if (creds.basic !== undefined) {
-    const raw = `${creds.basic.username}:${Redacted.value(creds.basic.password)}`
-    return HttpClientRequest.setHeader(request, "authorization", `Basic ${Encoding.encodeBase64(raw)}`)
-  }
-  return request
+  const authorization = InternalHeaders.authorizationHeader(creds)
+  return authorization === undefined
+    ? request
+    : HttpClientRequest.setHeader(request, "authorization", authorization)
 }
 
 const withImpersonation = (request: HttpClientRequest.HttpClientRequest, imp: Impersonation | undefined) => {
   if (imp === undefined) return request
-  // A Headers record holds one value per name: repeated names are joined with ", " here, and the
-  // Node transport sends them as separate header lines (see effect-kube/node).
-  const joined = new Map<string, Array<string>>()
-  for (const [name, value] of impersonationHeaders(imp)) {
-    const list = joined.get(name) ?? []
-    list.push(value)
-    joined.set(name, list)
-  }
+  // A Headers record holds one value per name: repeated names are joined with ", " here (the Node
+  // transport, which adds them itself, sends them as separate header lines).
   let out = request
-  for (const [name, values] of joined) out = HttpClientRequest.setHeader(out, name, values.join(", "))
+  for (const [name, values] of InternalHeaders.groupedImpersonation(imp)) {
+    out = HttpClientRequest.setHeader(out, name, values.join(", "))
+  }
   return out
 }
 
 const SCHEME = /^[a-zA-Z][a-zA-Z\d+.-]*:/
-
-const originOf = (url: string): string | undefined => {
-  try {
-    const origin = new URL(url).origin
-    return origin === "null" ? undefined : origin
-  } catch {
-    return undefined
-  }
-}
 
 /**
  * Whether a request URL is for the cluster of `server`: a path (anything without a scheme, which
@@ -297,10 +275,12 @@ const originOf = (url: string): string | undefined => {
  * @since 0.1.0
  * @category origins
  */
-export const isClusterUrl = (server: string, url: string): boolean => {
+export const isClusterUrl = (server: string, url: string): boolean => onOrigin(originOf(server), url)
+
+/** Whether `url` is a path, or an absolute URL on `origin` (the server's, parsed once). */
+const onOrigin = (origin: string | undefined, url: string): boolean => {
   if (!SCHEME.test(url)) return true
-  const origin = originOf(url)
-  return origin !== undefined && origin === originOf(server)
+  return origin !== undefined && originOf(url) === origin
 }
 
 /** A path under the server: whatever the path starts with, the server's host ends the authority. */
@@ -342,16 +322,12 @@ const TRANSPORT_REASONS: Readonly<Record<string, string>> = {
 
 /** The first error of a cause chain with a code we can explain, with that explanation. */
 const explain = (cause: unknown): string | undefined => {
-  let current: unknown = cause
-  for (let depth = 0; depth < 5 && typeof current === "object" && current !== null; depth++) {
-    if ("code" in current && typeof current.code === "string") {
-      const reason = TRANSPORT_REASONS[current.code]
-      if (reason !== undefined) {
-        const detail = current instanceof Error && current.message !== "" ? `: ${current.message}` : ""
-        return `${reason}${detail} [${current.code}]`
-      }
+  for (const { code, error } of codedCauses(cause)) {
+    const reason = TRANSPORT_REASONS[code]
+    if (reason !== undefined) {
+      const detail = error instanceof Error && error.message !== "" ? `: ${error.message}` : ""
+      return `${reason}${detail} [${code}]`
     }
-    current = "cause" in current ? current.cause : undefined
   }
   return undefined
 }
@@ -531,6 +507,7 @@ export const make = (
         : Option.none()
 
     const server = config.cluster.server
+    const serverOrigin = originOf(server)
     const otherOrigins = options.otherOrigins ?? transport
     const inTransport = options.authorization === "transport"
 
@@ -540,7 +517,8 @@ export const make = (
       if (req.headers.accept === undefined) req = HttpClientRequest.acceptJson(req)
       if (req.headers["user-agent"] === undefined)
         req = HttpClientRequest.setHeader(req, "user-agent", userAgent)
-      return withImpersonation(req, config.impersonate)
+      // In "transport" mode the transport adds the impersonation headers too (as separate lines).
+      return inTransport ? req : withImpersonation(req, config.impersonate)
     }
 
     const sendOnce = (request: HttpClientRequest.HttpClientRequest) =>
@@ -642,7 +620,7 @@ export const make = (
     return HttpClient.makeWith<never, never, HttpClientError.HttpClientError, never>(
       (requestEffect) =>
         Effect.flatMap(requestEffect, (request) =>
-          isClusterUrl(server, request.url) ? execute(prepare(request)) : otherOrigins.execute(request)
+          onOrigin(serverOrigin, request.url) ? execute(prepare(request)) : otherOrigins.execute(request)
         ),
       Effect.succeed
     )

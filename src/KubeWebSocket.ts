@@ -7,6 +7,7 @@
  * @since 0.1.0
  */
 import { Context, Data, Effect, type Scope, type Stream } from "effect"
+import { originOf, parseUrl } from "./internal/urls.js"
 
 /**
  * A WebSocket could not be opened, or broke.
@@ -82,6 +83,8 @@ export interface Service {
  */
 export class KubeWebSocket extends Context.Tag("effect-kube/KubeWebSocket")<KubeWebSocket, Service>() {}
 
+const WS_SCHEMES: Readonly<Record<string, string>> = { "http:": "ws:", "https:": "wss:" }
+
 /**
  * The `ws:`/`wss:` URL of `path?query` on the cluster's `server`. The path must start with `/`, and
  * the URL must end up on the server's host and port: anything else (`@host/...`, `.evil/...`, an
@@ -111,18 +114,17 @@ export const clusterUrl = (
   Effect.suspend(() => {
     const refuse = (detail: string) => Effect.fail(new WebSocketError({ reason: "Connect", detail }))
     if (!path.startsWith("/")) return refuse("the path of a WebSocket must start with /")
-    let base: URL
-    let url: URL
-    try {
-      base = new URL(server)
-      url = new URL(`${server.replace(/\/+$/, "").replace(/^http/i, "ws")}${path}`)
-    } catch {
+    // The same origin check as the cluster's HTTP requests, on the http(s) form of the URL.
+    const origin = originOf(server)
+    const url = parseUrl(`${server.replace(/\/+$/, "")}${path}`)
+    if (origin === undefined || url === undefined) {
       return refuse("the cluster's server URL and the path do not make a URL")
     }
-    const schemes: Readonly<Record<string, string>> = { "http:": "ws:", "https:": "wss:" }
-    if (schemes[base.protocol] !== url.protocol || url.host !== base.host || url.username !== "") {
+    const scheme = WS_SCHEMES[url.protocol]
+    if (scheme === undefined || originOf(url) !== origin || url.username !== "" || url.password !== "") {
       return refuse("the URL does not lead to the cluster's server")
     }
+    url.protocol = scheme
     for (const [key, value] of query) url.searchParams.append(key, value)
     return Effect.succeed(url)
   })

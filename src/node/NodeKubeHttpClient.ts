@@ -34,6 +34,7 @@ import {
 } from "effect"
 import { Agent, buildConnector, type Dispatcher, ProxyAgent, Socks5ProxyAgent, WebSocket } from "undici"
 import { ConfigError } from "../ConfigError.js"
+import { authorizationHeader, groupedImpersonation } from "../internal/headers.js"
 import { originOf, parseUrl, proxyUrlProblem } from "../internal/urls.js"
 import { type Credentials, KubeConfig, type ResolvedConfig } from "../KubeConfig.js"
 import * as KubeHttpClient from "../KubeHttpClient.js"
@@ -74,8 +75,8 @@ export interface Options extends KubeHttpClient.Options {
 }
 
 const isLoopback = (server: string): boolean => {
-  if (!URL.canParse(server)) return false
-  const host = new URL(server).hostname.replace(/^\[|\]$/g, "")
+  const host = parseUrl(server)?.hostname.replace(/^\[|\]$/g, "")
+  if (host === undefined) return false
   return host === "localhost" || host === "::1" || /^127\./.test(host)
 }
 
@@ -406,21 +407,23 @@ export const makeDispatcher = (
 
     // The headers the cluster's requests get, from the latest credentials; impersonation groups and
     // extras as repeated header lines.
-    const impersonation: Record<string, Array<string>> = {}
-    if (config.impersonate !== undefined) {
-      for (const [name, value] of KubeHttpClient.impersonationHeaders(config.impersonate)) {
-        impersonation[name] = [...(impersonation[name] ?? []), value]
-      }
-    }
+    const impersonation: Record<string, Array<string>> = config.impersonate === undefined
+      ? {}
+      : Object.fromEntries(
+          Array.from(groupedImpersonation(config.impersonate), ([name, values]) => [name, [...values]])
+        )
     const clusterHeaders = (creds: Credentials): Record<string, string | Array<string>> => {
-      const authorization = authorizationOf(creds)
+      const authorization = authorizationHeader(creds)
       return authorization === undefined ? { ...impersonation } : { ...impersonation, authorization }
     }
     let headers = clusterHeaders(initialCreds)
     const clusterOrigin = originOf(config.cluster.server)
 
     const router: Dispatcher = first.compose((_dispatch) => (opts, handler) => {
-      const forCluster = clusterOrigin !== undefined && originOf(opts.origin ?? "") === clusterOrigin
+      // undici's origin is mostly the origin string itself: compared before parsing.
+      const forCluster =
+        clusterOrigin !== undefined &&
+        (opts.origin === clusterOrigin || originOf(opts.origin ?? "") === clusterOrigin)
       return active.dispatch(
         forCluster ? { ...opts, headers: setHeaders(opts.headers, headers) } : opts,
         handler
@@ -446,15 +449,6 @@ export const makeDispatcher = (
 
     return { dispatcher: router, sync }
   })
-
-const authorizationOf = (creds: Credentials): string | undefined => {
-  if (creds.token !== undefined) return `Bearer ${Redacted.value(creds.token)}`
-  if (creds.basic !== undefined) {
-    const raw = `${creds.basic.username}:${Redacted.value(creds.basic.password)}`
-    return `Basic ${Buffer.from(raw).toString("base64")}`
-  }
-  return undefined
-}
 
 type HeaderValue = string | Array<string> | undefined
 

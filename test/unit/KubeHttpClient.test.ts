@@ -94,6 +94,27 @@ describe("KubeHttpClient", () => {
     })
   )
 
+  it.scoped(
+    'with authorization "transport", neither credentials nor impersonation are put on the request',
+    () =>
+      Effect.gen(function* () {
+        const { seen, transport } = scripted([() => new Response("{}")])
+        const given: Array<Credentials> = []
+        const client = yield* KubeHttpClient.make(
+          transport,
+          config({ impersonate: { user: "bob", groups: ["g1", "g2"], extra: {} } }),
+          { authorization: "transport", onCredentials: (c) => Effect.sync(() => given.push(c)) }
+        )
+        yield* client.get("/x")
+        expect(
+          Object.keys(seen[0]?.headers ?? {}).filter(
+            (h) => h.startsWith("impersonate-") || h === "authorization"
+          )
+        ).toEqual([])
+        expect(given).toHaveLength(1)
+      })
+  )
+
   it.scoped("a 401 with refreshable credentials re-reads them and retries once", () =>
     Effect.gen(function* () {
       const generation = yield* Ref.make(0)
