@@ -7,6 +7,7 @@
  */
 import { CommandExecutor, FileSystem, Path } from "@effect/platform"
 import {
+  Cause,
   Clock,
   Config,
   Context,
@@ -16,15 +17,17 @@ import {
   Either,
   Encoding,
   Exit,
+  FiberRef,
   Layer,
   Option,
   Redacted,
   Ref,
   Schema,
+  type Scope,
   SynchronizedRef
 } from "effect"
 import { dual } from "effect/Function"
-import { ConfigError, type ExecPluginError, type KubeConfigError } from "./ConfigError.js"
+import { ConfigError, ExecPluginError, type KubeConfigError } from "./ConfigError.js"
 import * as ExecCredential from "./ExecCredential.js"
 import * as ParseIssues from "./internal/parseIssues.js"
 import * as Yaml from "./internal/yaml.js"
@@ -92,9 +95,15 @@ export interface ResolvedConfig {
   /** The default namespace of operations (the override, else the context's, else `default`). */
   readonly namespace: string
   readonly impersonate?: Impersonation | undefined
-  /** The credentials to use now: cached, re-read (token files) or re-run (exec plugins) as needed. */
+  /**
+   * The credentials to use now: cached, re-read (token files) or re-run (exec plugins) as needed.
+   * An exec plugin runs once for concurrent callers, within the scope of the configuration's layer.
+   */
   readonly credentials: Effect.Effect<Credentials, KubeConfigError>
-  /** Forgets cached credentials, after the server answered 401. */
+  /**
+   * Forgets cached credentials, after the server answered 401. For an exec plugin, only if they are
+   * the ones this fiber last read: the 401 of a request sent with older credentials keeps newer ones.
+   */
   readonly invalidateCredentials: Effect.Effect<void>
   /** Whether {@link ResolvedConfig.invalidateCredentials} can yield different credentials. */
   readonly refreshable: boolean
@@ -296,68 +305,124 @@ const tokenFileReader = (fs: FileSystem.FileSystem, file: string, context?: stri
     return { read, reset: SynchronizedRef.set(cache, Option.none()) }
   })
 
+/** A credential of the plugin with the number of the run that produced it. */
+interface ExecResult {
+  readonly credential: ExecCredential.ExecCredential
+  readonly generation: number
+}
+
 interface ExecState {
-  readonly cached: Option.Option<ExecCredential.ExecCredential>
+  readonly cached: Option.Option<ExecResult>
+  /** How many runs succeeded: the generation of the next credential is one more. */
+  readonly generation: number
   /** The run in progress, which callers that arrive meanwhile share. */
-  readonly running: Option.Option<Deferred.Deferred<ExecCredential.ExecCredential, ExecPluginError>>
+  readonly running: Option.Option<Deferred.Deferred<ExecResult, ExecPluginError>>
 }
 
 type ExecStep =
-  | { readonly _tag: "Cached"; readonly credential: ExecCredential.ExecCredential }
-  | { readonly _tag: "Join"; readonly run: Deferred.Deferred<ExecCredential.ExecCredential, ExecPluginError> }
-  | { readonly _tag: "Lead"; readonly run: Deferred.Deferred<ExecCredential.ExecCredential, ExecPluginError> }
+  | { readonly _tag: "Cached"; readonly result: ExecResult }
+  | { readonly _tag: "Join"; readonly run: Deferred.Deferred<ExecResult, ExecPluginError> }
+  | { readonly _tag: "Lead"; readonly run: Deferred.Deferred<ExecResult, ExecPluginError> }
+
+const freshResult = (state: ExecState, now: number): Option.Option<ExecResult> =>
+  Option.filter(state.cached, (c) => c.credential.expiresAt === undefined || now < c.credential.expiresAt)
 
 /**
  * The credential of an exec plugin: cached until its expiry (as client-go: no margin, so a token
  * that lives a few seconds is still used for those seconds), else one run of the plugin shared by
- * every caller that arrives while it runs. The run goes on in its own fiber, so a caller that is
- * interrupted does not cancel it for the others; it is bounded by the plugin timeout.
+ * every caller that arrives while it runs.
+ *
+ * - The run is registered and started in one uninterruptible step, so an interrupted caller can
+ *   never leave a registered run that nobody starts; callers wait interruptibly, and an
+ *   interrupted caller does not cancel the run for the others.
+ * - The run is a fiber of `scope` (the layer's): closing the layer interrupts it, which kills the
+ *   plugin, and its callers get an `ExecPluginError` ("Failed").
+ * - `reset` (after a 401) forgets the credential only if it is the one the calling fiber used (as
+ *   client-go passes the failed credential to its refresh): the 401s of requests that used an
+ *   older credential do not throw away a fresh one and run the plugin again.
  */
 const execCredentials = (
   executor: CommandExecutor.CommandExecutor,
   exec: KubeConfigFile.ExecConfig,
-  options: ExecCredential.RunOptions
+  options: ExecCredential.RunOptions,
+  scope: Scope.Scope
 ) =>
   Effect.gen(function* () {
-    const state = yield* Ref.make<ExecState>({ cached: Option.none(), running: Option.none() })
-    const runPlugin = ExecCredential.run(exec, options).pipe(
-      Effect.provideService(CommandExecutor.CommandExecutor, executor)
-    )
-    const get = Effect.gen(function* () {
-      const now = yield* Clock.currentTimeMillis
-      const mine = yield* Deferred.make<ExecCredential.ExecCredential, ExecPluginError>()
-      const step = yield* Ref.modify(state, (s): readonly [ExecStep, ExecState] => {
-        if (Option.isSome(s.cached)) {
-          const expiresAt = s.cached.value.expiresAt
-          if (expiresAt === undefined || now < expiresAt)
-            return [{ _tag: "Cached", credential: s.cached.value }, s]
-        }
-        if (Option.isSome(s.running)) return [{ _tag: "Join", run: s.running.value }, s]
-        return [
-          { _tag: "Lead", run: mine },
-          { ...s, running: Option.some(mine) }
-        ]
+    const state = yield* Ref.make<ExecState>({ cached: Option.none(), generation: 0, running: Option.none() })
+    // The generation of the credential the current fiber got last (a request reads the credential
+    // and, after a 401, resets it in the same fiber).
+    const seen = yield* Effect.sync(() => FiberRef.unsafeMake<number | undefined>(undefined))
+    const closed = () =>
+      new ExecPluginError({
+        reason: "Failed",
+        command: exec.command,
+        detail: "the configuration was closed (the scope of its layer ended) before it answered",
+        context: options.context
       })
-      switch (step._tag) {
-        case "Cached":
-          return step.credential
-        case "Join":
-          return yield* Deferred.await(step.run)
-        case "Lead":
-          yield* runPlugin.pipe(
-            Effect.exit,
-            Effect.flatMap((exit) =>
-              Ref.set(state, {
-                cached: Exit.isSuccess(exit) ? Option.some(exit.value) : Option.none(),
-                running: Option.none()
-              }).pipe(Effect.zipRight(Deferred.done(step.run, exit)))
-            ),
-            Effect.forkDaemon
-          )
-          return yield* Deferred.await(step.run)
-      }
+    const run = (deferred: Deferred.Deferred<ExecResult, ExecPluginError>) =>
+      ExecCredential.run(exec, options).pipe(
+        Effect.provideService(CommandExecutor.CommandExecutor, executor),
+        Effect.interruptible,
+        Effect.exit,
+        Effect.flatMap((exit) =>
+          Ref.modify(state, (s): readonly [Exit.Exit<ExecResult, ExecPluginError>, ExecState] => {
+            if (Exit.isSuccess(exit)) {
+              const result = { credential: exit.value, generation: s.generation + 1 }
+              return [
+                Exit.succeed(result),
+                { cached: Option.some(result), generation: result.generation, running: Option.none() }
+              ]
+            }
+            const outcome = Cause.isInterruptedOnly(exit.cause)
+              ? Exit.fail(closed())
+              : Exit.failCause(exit.cause)
+            return [outcome, { ...s, cached: Option.none(), running: Option.none() }]
+          })
+        ),
+        Effect.flatMap((outcome) => Deferred.done(deferred, outcome))
+      )
+    const obtain = Effect.gen(function* () {
+      const now = yield* Clock.currentTimeMillis
+      // The hot path: a fresh credential, read without allocating anything.
+      const cached = freshResult(yield* Ref.get(state), now)
+      if (Option.isSome(cached)) return cached.value
+      return yield* Effect.uninterruptibleMask((restore) =>
+        Effect.gen(function* () {
+          const mine = yield* Deferred.make<ExecResult, ExecPluginError>()
+          const step = yield* Ref.modify(state, (s): readonly [ExecStep, ExecState] => {
+            const fresh = freshResult(s, now)
+            if (Option.isSome(fresh)) return [{ _tag: "Cached", result: fresh.value }, s]
+            if (Option.isSome(s.running)) return [{ _tag: "Join", run: s.running.value }, s]
+            return [
+              { _tag: "Lead", run: mine },
+              { ...s, running: Option.some(mine) }
+            ]
+          })
+          switch (step._tag) {
+            case "Cached":
+              return step.result
+            case "Join":
+              return yield* restore(Deferred.await(step.run))
+            case "Lead":
+              // Started while still uninterruptible: it completes the deferred whatever happens.
+              yield* Effect.forkIn(run(step.run), scope)
+              return yield* restore(Deferred.await(step.run))
+          }
+        })
+      )
     })
-    return { get, reset: Ref.update(state, (s) => ({ ...s, cached: Option.none() })) }
+    const get = obtain.pipe(
+      Effect.tap((result) => FiberRef.set(seen, result.generation)),
+      Effect.map((result) => result.credential)
+    )
+    const reset = Effect.flatMap(FiberRef.get(seen), (used) =>
+      Ref.update(state, (s) =>
+        Option.isSome(s.cached) && (used === undefined || s.cached.value.generation <= used)
+          ? { ...s, cached: Option.none() }
+          : s
+      )
+    )
+    return { get, reset }
   })
 
 const impersonationOf = (user: KubeConfigFile.AuthInfo): Impersonation | undefined => {
@@ -423,7 +488,7 @@ const proxyUrlProblem = (value: string | undefined): string | undefined => {
 /**
  * Resolves a decoded kubeconfig into the service: picks the context, its cluster and user, reads
  * the certificate files, and sets up the credentials (token files re-read, exec plugins cached
- * until expiry).
+ * until expiry). Exec-plugin runs are fibers of the scope: closing it ends a running plugin.
  *
  * @example
  * ```ts
@@ -446,10 +511,11 @@ const proxyUrlProblem = (value: string | undefined): string | undefined => {
 export const make = (
   file: KubeConfigFile.KubeConfigFile,
   options: Options & { readonly source?: string | undefined } = {}
-): Effect.Effect<ResolvedConfig, ConfigError, Requirements> =>
+): Effect.Effect<ResolvedConfig, ConfigError, Requirements | Scope.Scope> =>
   Effect.gen(function* () {
     const fs = yield* FileSystem.FileSystem
     const executor = yield* CommandExecutor.CommandExecutor
+    const scope = yield* Effect.scope
     const source = options.source ?? "object"
     const where = (context?: string) => ({ file: source.startsWith("/") ? source : undefined, context })
 
@@ -578,34 +644,39 @@ export const make = (
     let invalidate: Effect.Effect<void> = Effect.void
     let refreshable = false
     if (user.exec !== undefined) {
-      const plugin = yield* execCredentials(executor, user.exec, {
-        context: contextName,
-        interactive: options.interactive,
-        timeout: options.execTimeout,
-        cluster: {
-          server,
-          ...(cluster["tls-server-name"] !== undefined
-            ? { "tls-server-name": cluster["tls-server-name"] }
-            : {}),
-          ...(cluster["insecure-skip-tls-verify"] !== undefined
-            ? { "insecure-skip-tls-verify": cluster["insecure-skip-tls-verify"] }
-            : {}),
-          ...(certificateAuthority !== undefined
-            ? { "certificate-authority-data": Encoding.encodeBase64(certificateAuthority) }
-            : {}),
-          ...(cluster["proxy-url"] !== undefined ? { "proxy-url": cluster["proxy-url"] } : {}),
-          ...(cluster["disable-compression"] !== undefined
-            ? { "disable-compression": cluster["disable-compression"] }
-            : {}),
-          config: cluster.extensions?.find(
-            (e): e is { name: string; extension: unknown } =>
-              typeof e === "object" &&
-              e !== null &&
-              "name" in e &&
-              e.name === "client.authentication.k8s.io/exec"
-          )?.extension
-        }
-      })
+      const plugin = yield* execCredentials(
+        executor,
+        user.exec,
+        {
+          context: contextName,
+          interactive: options.interactive,
+          timeout: options.execTimeout,
+          cluster: {
+            server,
+            ...(cluster["tls-server-name"] !== undefined
+              ? { "tls-server-name": cluster["tls-server-name"] }
+              : {}),
+            ...(cluster["insecure-skip-tls-verify"] !== undefined
+              ? { "insecure-skip-tls-verify": cluster["insecure-skip-tls-verify"] }
+              : {}),
+            ...(certificateAuthority !== undefined
+              ? { "certificate-authority-data": Encoding.encodeBase64(certificateAuthority) }
+              : {}),
+            ...(cluster["proxy-url"] !== undefined ? { "proxy-url": cluster["proxy-url"] } : {}),
+            ...(cluster["disable-compression"] !== undefined
+              ? { "disable-compression": cluster["disable-compression"] }
+              : {}),
+            config: cluster.extensions?.find(
+              (e): e is { name: string; extension: unknown } =>
+                typeof e === "object" &&
+                e !== null &&
+                "name" in e &&
+                e.name === "client.authentication.k8s.io/exec"
+            )?.extension
+          }
+        },
+        scope
+      )
       const fallbackToken = user.token
       credentials = plugin.get.pipe(
         Effect.map(
@@ -675,7 +746,7 @@ export const fromObject = (
   input: unknown,
   options: Options = {}
 ): Layer.Layer<KubeConfig, ConfigError, Requirements> =>
-  Layer.effect(
+  Layer.scoped(
     KubeConfig,
     decodeFile(input).pipe(Effect.flatMap((file) => make(file, { ...options, source: "object" })))
   )
@@ -698,7 +769,7 @@ export const fromYaml = (
   text: string,
   options: Options = {}
 ): Layer.Layer<KubeConfig, ConfigError, Requirements> =>
-  Layer.effect(
+  Layer.scoped(
     KubeConfig,
     parseYaml(text).pipe(Effect.flatMap((file) => make(file, { ...options, source: "yaml" })))
   )
@@ -719,7 +790,7 @@ export const fromYaml = (
 export const fromFile = (
   file: string,
   options: Options = {}
-): Layer.Layer<KubeConfig, ConfigError, Requirements> => Layer.effect(KubeConfig, loadFile(file, options))
+): Layer.Layer<KubeConfig, ConfigError, Requirements> => Layer.scoped(KubeConfig, loadFile(file, options))
 
 const loadFile = (file: string, options: Options) =>
   Effect.gen(function* () {
@@ -769,7 +840,7 @@ const kubeconfigPaths = Effect.gen(function* () {
  * @category layers
  */
 export const fromKubeconfig = (options: Options = {}): Layer.Layer<KubeConfig, ConfigError, Requirements> =>
-  Layer.effect(KubeConfig, loadKubeconfig(options))
+  Layer.scoped(KubeConfig, loadKubeconfig(options))
 
 const loadKubeconfig = (options: Options) =>
   Effect.gen(function* () {
@@ -881,7 +952,7 @@ const loadInCluster = (options: InClusterOptions) =>
  */
 export const inCluster = (
   options: InClusterOptions = {}
-): Layer.Layer<KubeConfig, ConfigError, Requirements> => Layer.effect(KubeConfig, loadInCluster(options))
+): Layer.Layer<KubeConfig, ConfigError, Requirements> => Layer.scoped(KubeConfig, loadInCluster(options))
 
 /**
  * Auto-detection in lightkube's order: in-cluster when `KUBERNETES_SERVICE_HOST` is set and a
@@ -901,7 +972,7 @@ export const inCluster = (
 export const auto = (
   options: Options & InClusterOptions = {}
 ): Layer.Layer<KubeConfig, ConfigError, Requirements> =>
-  Layer.effect(
+  Layer.scoped(
     KubeConfig,
     Effect.gen(function* () {
       const host = yield* Config.option(Config.string("KUBERNETES_SERVICE_HOST")).pipe(Effect.orDie)

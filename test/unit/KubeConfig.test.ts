@@ -4,7 +4,20 @@ import * as path from "node:path"
 import { inspect } from "node:util"
 import { NodeContext } from "@effect/platform-node"
 import { describe, expect, it, vi } from "@effect/vitest"
-import { Cause, ConfigProvider, Effect, type Layer, Redacted, TestClock } from "effect"
+import {
+  Cause,
+  ConfigProvider,
+  Context,
+  Deferred,
+  Effect,
+  Exit,
+  Fiber,
+  Layer,
+  Redacted,
+  Schedule,
+  Scope,
+  TestClock
+} from "effect"
 import type { ConfigError } from "../../src/ConfigError.js"
 import { KubeConfig } from "../../src/index.js"
 
@@ -30,6 +43,20 @@ const load = (
     return yield* KubeConfig.KubeConfig
   }).pipe(
     Effect.provide(layer),
+    Effect.provide(NodeContext.layer),
+    Effect.withConfigProvider(ConfigProvider.fromMap(new Map(Object.entries(env))))
+  )
+
+/**
+ * Builds a layer in the current scope: the configuration stays usable until the scope closes (its
+ * exec-plugin runs belong to that scope).
+ */
+const loadScoped = (
+  layer: Layer.Layer<KubeConfig.KubeConfig, ConfigError, KubeConfig.Requirements>,
+  env: Record<string, string> = {}
+) =>
+  Layer.build(layer).pipe(
+    Effect.map((context) => Context.get(context, KubeConfig.KubeConfig)),
     Effect.provide(NodeContext.layer),
     Effect.withConfigProvider(ConfigProvider.fromMap(new Map(Object.entries(env))))
   )
@@ -588,13 +615,13 @@ describe("exec credential plugins through the configuration", () => {
       ? fs.readFileSync(path.join(state, "runs.log"), "utf8").split("\n").filter(Boolean).length
       : 0
 
-  it.effect(
+  it.scoped(
     "a short-lived token is used until it expires, then refreshed once",
     () =>
       Effect.gen(function* () {
         const state = tmp()
         // The test clock starts at 0; the token expires 5 s later.
-        const config = yield* load(
+        const config = yield* loadScoped(
           KubeConfig.fromObject(
             base(pluginUser({ PLUGIN_STATE: state, PLUGIN_TOKEN: "t", PLUGIN_EXPIRES_AT: "5000" }))
           )
@@ -611,13 +638,13 @@ describe("exec credential plugins through the configuration", () => {
     SLOW
   )
 
-  it.effect(
+  it.scoped(
     "concurrent callers share one run of the plugin",
     () =>
       Effect.gen(function* () {
         const state = tmp()
         // Already expired: every caller that does not share a run starts its own.
-        const config = yield* load(
+        const config = yield* loadScoped(
           KubeConfig.fromObject(
             base(
               pluginUser({
@@ -642,11 +669,11 @@ describe("exec credential plugins through the configuration", () => {
     SLOW
   )
 
-  it.live(
+  it.scopedLive(
     "the plugin timeout comes from the options",
     () =>
       Effect.gen(function* () {
-        const config = yield* load(
+        const config = yield* loadScoped(
           KubeConfig.fromObject(base(pluginUser({ PLUGIN_MODE: "hang" })), { execTimeout: "200 millis" })
         )
         const error = yield* Effect.flip(config.credentials)
@@ -655,16 +682,238 @@ describe("exec credential plugins through the configuration", () => {
     SLOW
   )
 
-  it.effect(
+  it.scoped(
     "a failed run is not cached: the next caller runs the plugin again",
     () =>
       Effect.gen(function* () {
         const state = tmp()
-        const config = yield* load(
+        const config = yield* loadScoped(
           KubeConfig.fromObject(base(pluginUser({ PLUGIN_STATE: state, PLUGIN_MODE: "fail" })))
         )
         expect(yield* Effect.flip(config.credentials)).toMatchObject({ reason: "NonZeroExit" })
         expect(yield* Effect.flip(config.credentials)).toMatchObject({ reason: "NonZeroExit" })
+        expect(runs(state)).toBe(2)
+      }),
+    SLOW
+  )
+
+  /** A plugin that writes its pid to PID_FILE, then never answers and ignores SIGTERM. */
+  const hangingPlugin = (dir: string) => {
+    const file = path.join(dir, "hang-plugin.mjs")
+    fs.writeFileSync(
+      file,
+      [
+        "#!/usr/bin/env node",
+        'import * as fs from "node:fs"',
+        "fs.writeFileSync(process.env.PID_FILE, String(process.pid))",
+        'process.on("SIGTERM", () => {})',
+        "setInterval(() => {}, 1000)"
+      ].join("\n")
+    )
+    fs.chmodSync(file, 0o755)
+    return file
+  }
+  /** A plugin as cheap as a process can be: a shell script that prints a token. */
+  const quickPlugin = (dir: string) => {
+    const file = path.join(dir, "quick-plugin.sh")
+    const out = JSON.stringify({
+      apiVersion: "client.authentication.k8s.io/v1",
+      kind: "ExecCredential",
+      status: { token: "quick" }
+    })
+    fs.writeFileSync(file, `#!/bin/sh\necho run >> "${path.join(dir, "runs.log")}"\necho '${out}'\n`)
+    fs.chmodSync(file, 0o755)
+    return file
+  }
+  const alive = (pid: number) => {
+    try {
+      process.kill(pid, 0)
+      return true
+    } catch {
+      return false
+    }
+  }
+  /** Polls (live clock) until the condition holds; the bound only ends a broken test. */
+  const eventually = (what: string, condition: () => boolean) =>
+    Effect.suspend(() => (condition() ? Effect.void : Effect.fail(what))).pipe(
+      Effect.retry(Schedule.spaced("20 millis")),
+      Effect.timeoutFail({ duration: "30 seconds", onTimeout: () => `never: ${what}` })
+    )
+
+  it.live(
+    "a caller interrupted at any point does not break later callers",
+    () =>
+      Effect.gen(function* () {
+        const dir = tmp()
+        const command = quickPlugin(dir)
+        const user = {
+          exec: { command, apiVersion: "client.authentication.k8s.io/v1", interactiveMode: "Never" }
+        }
+        // The interruption lands after k turns of the scheduler: before, during and after the run.
+        for (let k = 0; k < 12; k++) {
+          yield* Effect.scoped(
+            Effect.gen(function* () {
+              const config = yield* loadScoped(KubeConfig.fromObject(base(user)))
+              const caller = yield* Effect.fork(config.credentials)
+              for (let i = 0; i < k; i++) yield* Effect.yieldNow()
+              yield* Fiber.interrupt(caller)
+              const later = yield* config.credentials.pipe(
+                Effect.timeoutFail({ duration: "30 seconds", onTimeout: () => `stuck (k=${k})` })
+              )
+              expect(later.token && Redacted.value(later.token)).toBe("quick")
+            })
+          )
+        }
+        expect(
+          fs.readFileSync(path.join(dir, "runs.log"), "utf8").split("\n").filter(Boolean).length
+        ).toBeLessThanOrEqual(24)
+      }),
+    SLOW
+  )
+
+  it.scopedLive(
+    "an interrupted caller does not cancel the shared run: the others get its credential",
+    () =>
+      Effect.gen(function* () {
+        const state = tmp()
+        const config = yield* loadScoped(
+          KubeConfig.fromObject(
+            base(pluginUser({ PLUGIN_STATE: state, PLUGIN_TOKEN: "shared", PLUGIN_DELAY_MS: "300" }))
+          )
+        )
+        const first = yield* Effect.fork(config.credentials)
+        const second = yield* Effect.fork(config.credentials)
+        yield* eventually("the plugin started", () => runs(state) === 1)
+        yield* Fiber.interrupt(first)
+        const creds = yield* Fiber.join(second)
+        expect(creds.token && Redacted.value(creds.token)).toBe("shared")
+        const again = yield* config.credentials
+        expect(again.token && Redacted.value(again.token)).toBe("shared")
+        expect(runs(state)).toBe(1)
+      }),
+    SLOW
+  )
+
+  it.live(
+    "closing the configuration's scope ends a running plugin, and its callers get a typed failure",
+    () =>
+      Effect.gen(function* () {
+        const dir = tmp()
+        const pidFile = path.join(dir, "pid")
+        const user = {
+          exec: {
+            command: hangingPlugin(dir),
+            apiVersion: "client.authentication.k8s.io/v1",
+            interactiveMode: "Never",
+            env: [{ name: "PID_FILE", value: pidFile }]
+          }
+        }
+        const pid = () => Number(fs.readFileSync(pidFile, "utf8"))
+        // Should this test fail, the plugin does not outlive it.
+        yield* Effect.addFinalizer(() =>
+          Effect.sync(() => {
+            if (fs.existsSync(pidFile) && alive(pid())) process.kill(pid(), "SIGKILL")
+          })
+        )
+        const scope = yield* Scope.make()
+        const config = yield* loadScoped(KubeConfig.fromObject(base(user))).pipe(Scope.extend(scope))
+        const caller = yield* Effect.fork(Effect.withMaxOpsBeforeYield(config.credentials, 16))
+        yield* eventually(
+          "the plugin started",
+          () => fs.existsSync(pidFile) && fs.readFileSync(pidFile, "utf8") !== ""
+        )
+        yield* Scope.close(scope, Exit.void)
+        yield* eventually("the plugin ended", () => !alive(pid()))
+        const exit = yield* Fiber.await(caller).pipe(
+          Effect.timeoutFail({ duration: "30 seconds", onTimeout: () => "the caller still waits" })
+        )
+        expect(exit).toMatchObject({ _tag: "Failure" })
+        if (Exit.isFailure(exit)) {
+          expect(Cause.failureOption(exit.cause)).toMatchObject({
+            _tag: "Some",
+            value: { _tag: "ExecPluginError", reason: "Failed", context: "ctx" }
+          })
+        }
+        // Used after its scope closed, the configuration fails rather than waiting.
+        const after = yield* Effect.flip(config.credentials).pipe(
+          Effect.timeoutFail({ duration: "30 seconds", onTimeout: () => "a call after closing waits" })
+        )
+        expect(after).toMatchObject({ _tag: "ExecPluginError", reason: "Failed" })
+      }).pipe(Effect.scoped),
+    SLOW
+  )
+
+  it.scoped(
+    "401s from requests that used the old credential, after one refresh, cause no further run",
+    () =>
+      Effect.gen(function* () {
+        const state = tmp()
+        const config = yield* loadScoped(
+          KubeConfig.fromObject(base(pluginUser({ PLUGIN_STATE: state, PLUGIN_TOKEN: "t" })))
+        )
+        const N = 8
+        // N requests, each in its own fiber as a client's are: read the credential, get a 401,
+        // invalidate, read again. The 401s are handled one after the other, after the first refresh.
+        const requests = yield* Effect.forEach(Array.from({ length: N }), () =>
+          Effect.gen(function* () {
+            const read = yield* Deferred.make<void>()
+            const answered = yield* Deferred.make<void>()
+            const fiber = yield* Effect.fork(
+              config.credentials.pipe(
+                Effect.zipRight(Deferred.succeed(read, undefined)),
+                Effect.zipRight(Deferred.await(answered)),
+                Effect.zipRight(config.invalidateCredentials),
+                Effect.zipRight(config.credentials)
+              )
+            )
+            return { read, answered, fiber }
+          })
+        )
+        yield* Effect.forEach(requests, (r) => Deferred.await(r.read), { discard: true })
+        expect(runs(state)).toBe(1)
+        for (const r of requests) {
+          yield* Deferred.succeed(r.answered, undefined)
+          yield* Fiber.join(r.fiber)
+        }
+        expect(runs(state)).toBe(2)
+        // A 401 with the fresh credential refreshes again, once.
+        yield* config.invalidateCredentials
+        yield* config.credentials
+        expect(runs(state)).toBe(3)
+      }),
+    SLOW
+  )
+
+  it.scoped(
+    "N concurrent 401 invalidations cause exactly one more run",
+    () =>
+      Effect.gen(function* () {
+        const state = tmp()
+        const config = yield* loadScoped(
+          KubeConfig.fromObject(
+            base(pluginUser({ PLUGIN_STATE: state, PLUGIN_TOKEN: "t", PLUGIN_DELAY_MS: "50" }))
+          )
+        )
+        const N = 12
+        const gate = yield* Deferred.make<void>()
+        const requests = yield* Effect.forEach(Array.from({ length: N }), () =>
+          Effect.gen(function* () {
+            const read = yield* Deferred.make<void>()
+            const fiber = yield* Effect.fork(
+              config.credentials.pipe(
+                Effect.zipRight(Deferred.succeed(read, undefined)),
+                Effect.zipRight(Deferred.await(gate)),
+                Effect.zipRight(config.invalidateCredentials),
+                Effect.zipRight(config.credentials)
+              )
+            )
+            return { read, fiber }
+          })
+        )
+        yield* Effect.forEach(requests, (r) => Deferred.await(r.read), { discard: true })
+        yield* Deferred.succeed(gate, undefined)
+        const all = yield* Effect.forEach(requests, (r) => Fiber.join(r.fiber))
+        expect(all.map((c) => c.token && Redacted.value(c.token))).toEqual(Array(N).fill("t"))
         expect(runs(state)).toBe(2)
       }),
     SLOW
