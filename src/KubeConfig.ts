@@ -30,6 +30,7 @@ import { dual } from "effect/Function"
 import { ConfigError, ExecPluginError, type KubeConfigError } from "./ConfigError.js"
 import * as ExecCredential from "./ExecCredential.js"
 import * as ParseIssues from "./internal/parseIssues.js"
+import { parseUrl, proxyUrlProblem } from "./internal/urls.js"
 import * as Yaml from "./internal/yaml.js"
 import * as KubeConfigFile from "./KubeConfigFile.js"
 
@@ -439,18 +440,6 @@ const impersonationOf = (user: KubeConfigFile.AuthInfo): Impersonation | undefin
   return { user: user.as, uid: user["as-uid"], groups, extra }
 }
 
-/** Whitespace and control characters, which the URL parser would silently drop. */
-const UNSAFE_URL_CHARS = /[\s\p{Cc}]/u
-
-const parseUrl = (value: string): URL | undefined => {
-  if (UNSAFE_URL_CHARS.test(value)) return undefined
-  try {
-    return new URL(value)
-  } catch {
-    return undefined
-  }
-}
-
 /**
  * The cluster's server as requests will use it (without trailing slashes), or why it cannot be:
  * checked at load, so that a bad URL is a `ConfigError` naming the cluster rather than a failure
@@ -471,18 +460,6 @@ const serverUrl = (value: string | undefined): Either.Either<string, string> => 
   }
   if (url.search !== "" || url.hash !== "") return Either.left("must not have a query or a fragment")
   return Either.right(value.replace(/\/+$/, ""))
-}
-
-/** Why a `proxy-url` cannot be used (client-go's schemes), in words that never repeat any of it. */
-const proxyUrlProblem = (value: string | undefined): string | undefined => {
-  if (value === undefined || value === "") return undefined
-  const url = parseUrl(value)
-  if (url === undefined) return "is not a valid URL"
-  if (url.protocol !== "http:" && url.protocol !== "https:" && url.protocol !== "socks5:") {
-    return "must be an http, https or socks5 URL"
-  }
-  if (url.hostname === "") return "has no host"
-  return undefined
 }
 
 /**
