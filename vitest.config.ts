@@ -8,7 +8,15 @@ export default defineConfig({
         test: {
           name: "unit",
           include: ["test/**/*.test.ts"],
-          exclude: ["test/**/*.integration.test.ts"]
+          exclude: ["test/**/*.integration.test.ts", "test/fuzz/**"]
+        }
+      },
+      {
+        // The generated bad-input suite (test/fuzz/README.md): FUZZ_RUNS, FUZZ_SEED, ...
+        test: {
+          name: "fuzz",
+          include: ["test/fuzz/**/*.fuzz.test.ts"],
+          testTimeout: 1_800_000
         }
       },
       {
