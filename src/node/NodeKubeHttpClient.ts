@@ -13,6 +13,7 @@
  */
 
 import { performance } from "node:perf_hooks"
+import * as Stream_ from "node:stream"
 import { TLSSocket } from "node:tls"
 import * as Zlib from "node:zlib"
 import { HttpClient, HttpClientRequest, HttpClientResponse } from "@effect/platform"
@@ -647,12 +648,19 @@ const makeWebSocket = (
     })
 })
 
+const NULL_BODY: ReadonlySet<number> = new Set([204, 205, 304])
+
 /** A gzip-encoded response (the apiserver compresses large bodies when asked) as plain bytes. */
 const gunzip = (
   response: HttpClientResponse.HttpClientResponse
 ): Effect.Effect<HttpClientResponse.HttpClientResponse> => {
   const encoding = response.headers["content-encoding"]?.toLowerCase()
   if (encoding !== "gzip" && encoding !== "deflate") return Effect.succeed(response)
+  // A status without a body (1xx, 204, 205, 304), or one a web Response cannot hold, has nothing
+  // to inflate: left as it is (the Response constructor would throw on it).
+  if (response.status < 200 || response.status > 599 || NULL_BODY.has(response.status)) {
+    return Effect.succeed(response)
+  }
   return Effect.map(NodeStream.toReadable(response.stream), (compressed) => {
     const headers = new Headers()
     for (const [name, value] of Object.entries(response.headers)) {
@@ -660,7 +668,9 @@ const gunzip = (
     }
     const inflate = encoding === "gzip" ? Zlib.createGunzip() : Zlib.createInflate()
     const plain = NodeStream.fromReadable<Error, Uint8Array>(
-      () => compressed.pipe(inflate),
+      // `pipeline`, not `pipe`: a body that breaks (reset, bad chunking) fails the inflated stream
+      // too, instead of leaving it open for ever and the error unhandled.
+      () => Stream_.pipeline(compressed, inflate, () => {}),
       (cause) => (cause instanceof Error ? cause : new Error(String(cause)))
     )
     return HttpClientResponse.fromWeb(

@@ -89,6 +89,39 @@ describe("NodeKubeHttpClient", () => {
     })
   )
 
+  it.scoped(
+    "a gzip answer without a body (304) or cut mid-body is a typed answer or failure, never a defect or a hang",
+    () =>
+      Effect.gen(function* () {
+        const srv = yield* server((req, res) => {
+          if (req.url === "/not-modified") {
+            res.writeHead(304, { "content-encoding": "gzip" })
+            res.end()
+          } else {
+            // Promises a long gzip body, sends a few bytes of it, then drops the connection.
+            res.writeHead(200, {
+              "content-type": "application/json",
+              "content-encoding": "gzip",
+              "content-length": "100000"
+            })
+            res.write(zlib.gzipSync(big).subarray(0, 64))
+            setTimeout(() => res.socket?.destroy(), 20)
+          }
+        })
+        const client = yield* NodeKubeHttpClient.make(configFor(srv.url), { compression: true })
+        const notModified = yield* Effect.exit(client.get("/not-modified"))
+        expect(notModified._tag === "Success" ? notModified.value.status : "failed").toBe(304)
+        const cut = yield* Effect.exit(Effect.flatMap(client.get("/cut"), (r) => r.text))
+        // A failure (typed), not a defect, and it ends: the test's own timeout bounds the hang.
+        expect(cut._tag).toBe("Failure")
+        if (cut._tag === "Failure") {
+          expect(Cause.isDie(cut.cause)).toBe(false)
+          expect(Cause.failureOption(cut.cause)._tag).toBe("Some")
+        }
+      }),
+    30_000
+  )
+
   it.scoped("reuses keep-alive connections for sequential requests", () =>
     Effect.gen(function* () {
       const srv = yield* server((_, res) => res.end("{}"))
