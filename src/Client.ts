@@ -8,7 +8,7 @@
  * @since 0.1.0
  */
 import { HttpClient, type HttpClientError, HttpClientRequest } from "@effect/platform"
-import { Chunk, Effect, Either, Option, type ParseResult, Schedule, Schema, Stream } from "effect"
+import { Chunk, Effect, Either, Option, ParseResult, Schedule, Schema, Stream } from "effect"
 import * as ApiError from "./ApiError.js"
 import { checkQueryValue, InvalidRequest } from "./InvalidRequest.js"
 import { isRecord } from "./internal/json.js"
@@ -337,7 +337,20 @@ export const listPages = <A extends Resource.KubeObject, N extends boolean, S ex
                 : {})
             }
           })
-          const envelope = yield* Schema.decodeUnknown(ListEnvelope)(json)
+          // The failure names the shape of what came, not its content (which can be deep enough
+          // to overflow the stack when printed, or hold a Secret's data).
+          const envelope = yield* Schema.decodeUnknown(ListEnvelope)(json).pipe(
+            Effect.mapError(
+              () =>
+                new ParseResult.ParseError({
+                  issue: new ParseResult.Type(
+                    ListEnvelope.ast,
+                    Array.isArray(json) ? "array" : json === null ? "null" : typeof json,
+                    "expected a list: an object with items and metadata"
+                  )
+                })
+            )
+          )
           // A plain loop: this runs for every object of every page.
           const raw = envelope.items ?? []
           const items: Array<A> = new Array(raw.length)

@@ -29,7 +29,6 @@ import {
   Layer,
   Option,
   RateLimiter,
-  Ref,
   Schedule,
   type Scope,
   Stream
@@ -554,6 +553,23 @@ export const make = (
     const discard = (response: HttpClientResponse.HttpClientResponse) =>
       Effect.ignore(Effect.timeout(response.arrayBuffer, Duration.seconds(5)))
 
+    /** The answer with its body read into memory (an empty one if it cannot be read in 5 s). */
+    const buffered = (response: HttpClientResponse.HttpClientResponse) =>
+      Effect.map(
+        Effect.orElseSucceed(
+          Effect.timeout(response.arrayBuffer, Duration.seconds(5)),
+          () => new ArrayBuffer(0)
+        ),
+        (body) => {
+          const headers = new globalThis.Headers()
+          for (const [name, value] of Object.entries(response.headers)) headers.set(name, value)
+          return HttpClientResponse.fromWeb(
+            response.request,
+            new Response(body, { status: response.status, headers })
+          )
+        }
+      )
+
     // A 401 with credentials that can change (token file, exec plugin): forget them and try once more.
     const sendAuthorized = (request: HttpClientRequest.HttpClientRequest) =>
       Effect.flatMap(sendOnce(request), (response) =>
@@ -569,52 +585,41 @@ export const make = (
       request: HttpClientRequest.HttpClientRequest
     ): Effect.Effect<HttpClientResponse.HttpClientResponse, HttpClientError.HttpClientError> => {
       const idempotent = IDEMPOTENT.has(request.method)
-      return Effect.flatMap(Ref.make(Option.none<HttpClientResponse.HttpClientResponse>()), (previous) => {
-        // The answer that is retried is drained only when the next attempt starts, so that the
-        // last one, when retries run out, reaches the caller with its body.
-        const attempt = Ref.getAndSet(previous, Option.none()).pipe(
-          Effect.flatMap(Option.match({ onNone: () => Effect.void, onSome: discard })),
-          Effect.zipRight(
-            Option.match(limiter, {
-              onNone: () => sendAuthorized(request),
-              onSome: (l) => l(sendAuthorized(request))
-            })
-          ),
-          Effect.flatMap(
-            (response): Effect.Effect<HttpClientResponse.HttpClientResponse, RetryableStatus> => {
-              const retryable =
-                response.status === 429 ||
-                (idempotent && (response.status === 503 || response.status === 504))
-              if (!retryable) return Effect.succeed(response)
-              return Ref.set(previous, Option.some(response)).pipe(
-                Effect.zipRight(
-                  Effect.fail(new RetryableStatus(response, parseRetryAfter(response.headers["retry-after"])))
-                )
-              )
-            }
+      // An answer that will be retried is read at once (its body kept in memory for the caller
+      // when retries run out): a body left paused while the connection ends crashed undici.
+      const attempt = Option.match(limiter, {
+        onNone: () => sendAuthorized(request),
+        onSome: (l) => l(sendAuthorized(request))
+      }).pipe(
+        Effect.flatMap((response): Effect.Effect<HttpClientResponse.HttpClientResponse, RetryableStatus> => {
+          const retryable =
+            response.status === 429 || (idempotent && (response.status === 503 || response.status === 504))
+          if (!retryable) return Effect.succeed(response)
+          return Effect.flatMap(buffered(response), (kept) =>
+            Effect.fail(new RetryableStatus(kept, parseRetryAfter(response.headers["retry-after"])))
           )
+        })
+      )
+      const withDelay = schedule.pipe(
+        Schedule.intersect(Schedule.identity<RetryableStatus | HttpClientError.HttpClientError>()),
+        Schedule.modifyDelay(([, failure], delay) =>
+          failure instanceof RetryableStatus && Option.isSome(failure.retryAfter)
+            ? Duration.max(delay, failure.retryAfter.value)
+            : delay
         )
-        const withDelay = schedule.pipe(
-          Schedule.intersect(Schedule.identity<RetryableStatus | HttpClientError.HttpClientError>()),
-          Schedule.modifyDelay(([, failure], delay) =>
-            failure instanceof RetryableStatus && Option.isSome(failure.retryAfter)
-              ? Duration.max(delay, failure.retryAfter.value)
-              : delay
-          )
+      )
+      return attempt.pipe(
+        Effect.retry({
+          schedule: withDelay,
+          while: (failure) =>
+            failure instanceof RetryableStatus || (idempotent && isRetryableTransportError(failure))
+        }),
+        // Retries exhausted on a status: the caller gets that last answer, Status body and all.
+        Effect.catchIf(
+          (failure): failure is RetryableStatus => failure instanceof RetryableStatus,
+          (failure) => Effect.succeed(failure.response)
         )
-        return attempt.pipe(
-          Effect.retry({
-            schedule: withDelay,
-            while: (failure) =>
-              failure instanceof RetryableStatus || (idempotent && isRetryableTransportError(failure))
-          }),
-          // Retries exhausted on a status: the caller gets that last answer, Status body and all.
-          Effect.catchIf(
-            (failure): failure is RetryableStatus => failure instanceof RetryableStatus,
-            (failure) => Effect.succeed(failure.response)
-          )
-        )
-      })
+      )
     }
 
     return HttpClient.makeWith<never, never, HttpClientError.HttpClientError, never>(

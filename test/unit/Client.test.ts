@@ -1,6 +1,6 @@
 import { HttpClient, HttpClientResponse } from "@effect/platform"
 import { describe, expect, it } from "@effect/vitest"
-import { Effect, Fiber, Layer, Schedule, Stream, TestClock } from "effect"
+import { Cause, Effect, Fiber, Layer, Schedule, Stream, TestClock } from "effect"
 import { ApiError, Client, KubeConfig, KubeHttpClient } from "../../src/index.js"
 import * as core from "../../src/models/core/v1.js"
 import { resolvedConfig } from "../harness/Fixtures.js"
@@ -33,6 +33,17 @@ describe("Client against a server that misbehaves", () => {
       const list = yield* Effect.flip(Client.list(core.ConfigMap).pipe(Stream.runDrain))
       expect(list._tag).toBe("ParseError")
     }).pipe(Effect.provide(serving(() => Response.json({ apiVersion: "v1", kind: "Secret", items: [1] }))))
+  )
+
+  it.effect("a list answer that is not a list (deeply nested JSON) is a ParseError that prints", () =>
+    Effect.gen(function* () {
+      const error = yield* Effect.flip(Client.list(core.ConfigMap).pipe(Stream.runDrain))
+      expect(error._tag).toBe("ParseError")
+      expect(error.message).toContain("expected a list")
+      expect(Cause.pretty(Cause.fail(error))).toContain("expected a list")
+    }).pipe(
+      Effect.provide(serving(() => new Response(`${"[".repeat(5000)}${"]".repeat(5000)}`, { status: 200 })))
+    )
   )
 
   it.effect("an error answer that is not a Status keeps the server's text in the ApiError", () =>
