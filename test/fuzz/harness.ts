@@ -609,12 +609,13 @@ export const fuzz = async <T>(
       }
       const c = report.counts
       c.cases++
+      const kinds = new Set(outcome.problems.map((p) => p.kind))
       if (outcome.end === "success") c.successes++
       else if (outcome.end === "typed") c.typedFailures++
-      else if (outcome.end === "defect") c.defects++
-      else c.hangs++
+      else if (outcome.end === "hang") c.hangs++
+      // A defect: the case died, or its typed failure cannot be printed (printing it throws).
+      if (outcome.end === "defect" || kinds.has("defect")) c.defects++
       if (outcome.tag !== undefined) report.tags.set(outcome.tag, (report.tags.get(outcome.tag) ?? 0) + 1)
-      const kinds = new Set(outcome.problems.map((p) => p.kind))
       if (kinds.has("leak")) c.leaks++
       if (kinds.has("violation")) c.violations++
       if (kinds.has("crash")) c.crashes++

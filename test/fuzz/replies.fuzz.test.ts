@@ -55,6 +55,9 @@ const INVALID_UTF8: ReadonlyArray<Uint8Array> = [
 
 const invalidUtf8 = fc.constantFrom(...INVALID_UTF8)
 
+/** Depths of nested JSON: shallow, or deep enough to overflow a recursive walk. */
+const nesting = fc.oneof(fc.integer({ min: 1, max: 100 }), fc.constantFrom(3_000, 5_000, 10_000, 20_000))
+
 /** Bodies any verb may get. */
 const commonBody: fc.Arbitrary<Uint8Array> = fc.oneof(
   fc.constantFrom(
@@ -87,8 +90,8 @@ const commonBody: fc.Arbitrary<Uint8Array> = fc.oneof(
       invalidUtf8
     )
     .map(([a, b]) => concat(text(a), b, text('"}}'))),
-  fc.integer({ min: 1, max: 5000 }).map((n) => text(`${"[".repeat(n)}${"]".repeat(n)}`)),
-  fc.integer({ min: 1, max: 5000 }).map((n) => text(`${'{"a":'.repeat(n)}1${"}".repeat(n)}`))
+  nesting.map((n) => text(`${"[".repeat(n)}${"]".repeat(n)}`)),
+  nesting.map((n) => text(`${'{"a":'.repeat(n)}1${"}".repeat(n)}`))
 )
 
 const truncated = (body: Uint8Array) =>
