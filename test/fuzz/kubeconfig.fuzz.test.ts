@@ -378,7 +378,7 @@ const runCase = async (c: Case): Promise<CaseOutcome> => {
 
 describe("fuzz: mutated kubeconfigs, loaded and used for one request", () => {
   it("end in a success or a typed failure, and never show a credential", async () => {
-    const report = await fuzz("kubeconfig", FILE, cases, runCase, { runs: 1200 })
+    const report = await fuzz("kubeconfig", FILE, cases, runCase, { runs: 1000 })
     assertClean(report)
   }, 1_800_000)
 })

@@ -493,7 +493,7 @@ const runCase = (c: Case): Promise<CaseOutcome> => {
 
 describe("fuzz: hostile server replies for get, list, watch and log", () => {
   it("end in a success or a typed failure, and never show the bearer token", async () => {
-    const report = await fuzz("replies", FILE, cases, runCase, { runs: 1500 })
+    const report = await fuzz("replies", FILE, cases, runCase, { runs: 1200 })
     assertClean(report)
   }, 1_800_000)
 })
