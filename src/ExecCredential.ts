@@ -255,7 +255,11 @@ export const run = (
     )
     const result = yield* Effect.scoped(
       Effect.gen(function* () {
-        const proc = yield* Command.start(command)
+        // A command the system refuses to even try (a name too long, arguments too big) throws
+        // from spawn: a typed failure, not a defect.
+        const proc = yield* Command.start(command).pipe(
+          Effect.catchAllDefect(() => fail("Failed", "cannot start it (the system refused the command)"))
+        )
         // Runs before the executor's own release (SIGTERM, then wait): a plugin that ignores
         // SIGTERM, or what it started, must not outlive a timeout or a failure.
         yield* Effect.addFinalizer((exit) =>
@@ -273,11 +277,13 @@ export const run = (
       })
     ).pipe(
       Effect.mapError((error) =>
-        error._tag === "OutputTooLarge"
-          ? fail("BadOutput", `it printed more than ${MAX_STDOUT} bytes`)
-          : error._tag === "SystemError" && error.reason === "NotFound" && error.method === "spawn"
-            ? fail("NotFound", "command not found")
-            : fail("Failed", platformDetail(error))
+        error._tag === "ExecPluginError"
+          ? error
+          : error._tag === "OutputTooLarge"
+            ? fail("BadOutput", `it printed more than ${MAX_STDOUT} bytes`)
+            : error._tag === "SystemError" && error.reason === "NotFound" && error.method === "spawn"
+              ? fail("NotFound", "command not found")
+              : fail("Failed", platformDetail(error))
       ),
       Effect.timeoutFail({
         duration: timeout,

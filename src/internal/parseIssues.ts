@@ -53,9 +53,16 @@ const describe = (ast: SchemaAST.AST, depth = 0): string => {
   }
 }
 
+/** A key as kubeconfigs and manifests name fields: letters, digits and `-_./:@`. */
+const PLAIN_KEY = /^[A-Za-z0-9_./:@-]{1,253}$/
+
 const joinPath = (segments: ReadonlyArray<PropertyKey>): string =>
   segments
-    .map((k) => (typeof k === "number" ? `[${k}]` : `.${String(k)}`))
+    // A key that is not a plain name (a YAML complex key, e.g. `? {token: ...}`) is shown as `?`:
+    // it is data, and may hold a secret.
+    .map((k) =>
+      typeof k === "number" ? `[${k}]` : typeof k === "string" && PLAIN_KEY.test(k) ? `.${k}` : ".?"
+    )
     .join("")
     .replace(/^\./, "")
 

@@ -71,6 +71,18 @@ describe("ExecCredential.run", () => {
   )
 
   it.effect(
+    "a command the system refuses to start (a name too long) is a typed ExecPluginError, not a defect",
+    () =>
+      Effect.gen(function* () {
+        const error = yield* Effect.flip(
+          run({ apiVersion: "client.authentication.k8s.io/v1", command: "x".repeat(100_000) }, {})
+        )
+        expect(error).toMatchObject({ _tag: "ExecPluginError" })
+      }),
+    SLOW
+  )
+
+  it.effect(
     "a missing command is NotFound with the install hint",
     () =>
       Effect.gen(function* () {

@@ -423,6 +423,27 @@ const expectNoSecret = (error: unknown) => {
 }
 
 describe("no secret in configuration errors", () => {
+  it.effect("a YAML complex key holding a secret is not shown in the path of a schema error", () =>
+    Effect.gen(function* () {
+      const yaml = [
+        "clusters: [{name: c, cluster: {server: 'https://127.0.0.1:6443'}}]",
+        "contexts: [{name: ctx, context: {cluster: c, user: u}}]",
+        "current-context: ctx",
+        "users:",
+        "- name: u",
+        "  user:",
+        "    auth-provider:",
+        "      name: oidc",
+        "      config:",
+        "        ? {id-token: planted-token-0451}",
+        "        : 1"
+      ].join("\n")
+      const error = yield* failure(KubeConfig.fromYaml(yaml))
+      expect(error).toMatchObject({ _tag: "ConfigError" })
+      expectNoSecret(error)
+    })
+  )
+
   it.effect("a wrong type under users names the path and the expected type, never a value", () =>
     Effect.gen(function* () {
       const users = [
