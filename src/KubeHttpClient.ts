@@ -195,6 +195,30 @@ const codedCauses = (cause: unknown): Array<{ readonly code: string; readonly er
   return found
 }
 
+/** Node's codes of a certificate that does not verify (unknown authority, expired, wrong name). */
+const TLS_VERIFICATION = /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|UNABLE_TO_GET_ISSUER|ERR_TLS_CERT_ALTNAME_INVALID/
+
+/**
+ * Whether a transport failure is a TLS verification failure: the server's certificate has an
+ * unknown authority, has expired, or names another host.
+ *
+ * @example
+ * ```ts
+ * import { HttpClient } from "@effect/platform"
+ * import { Effect } from "effect"
+ * import { KubeHttpClient } from "effect-kube"
+ *
+ * const program = Effect.flatMap(HttpClient.HttpClient, (http) => http.get("/version")).pipe(
+ *   Effect.tapError((e) => Effect.log(KubeHttpClient.isTlsVerificationFailure(e) ? "check the CA" : "other"))
+ * )
+ * ```
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export const isTlsVerificationFailure = (error: HttpClientError.HttpClientError): boolean =>
+  error._tag === "RequestError" && codedCauses(error.cause).some(({ code }) => TLS_VERIFICATION.test(code))
+
 /**
  * Whether a transport failure is worth retrying: a refused, reset or dropped connection. A TLS
  * verification failure, a timeout or a credentials failure is not.

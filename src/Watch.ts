@@ -7,7 +7,7 @@
  *
  * @since 0.1.0
  */
-import { HttpClient, type HttpClientError, HttpClientRequest } from "@effect/platform"
+import { HttpClient, HttpClientRequest } from "@effect/platform"
 import {
   Clock,
   Data,
@@ -28,7 +28,7 @@ import * as Client from "./Client.js"
 import * as InvalidRequest from "./InvalidRequest.js"
 import { isRecord } from "./internal/json.js"
 import { KubeConfig } from "./KubeConfig.js"
-import { isConfigFailure } from "./KubeHttpClient.js"
+import { isConfigFailure, isTlsVerificationFailure } from "./KubeHttpClient.js"
 import * as Resource from "./Resource.js"
 import * as Selector from "./Selector.js"
 
@@ -187,19 +187,6 @@ export const isRetryable = (error: WatchError, context: RetryContext): boolean =
 
 const inGrace = (context: RetryContext): boolean =>
   context.connectedBefore && Duration.lessThan(context.failingFor, reconnectGrace)
-
-/** Node's codes of a certificate that does not verify (unknown authority, expired, wrong name). */
-const TLS_VERIFICATION = /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|UNABLE_TO_GET_ISSUER|ERR_TLS_CERT_ALTNAME_INVALID/
-
-const isTlsVerificationFailure = (error: HttpClientError.RequestError): boolean => {
-  let current: unknown = error.cause
-  for (let depth = 0; depth < 5 && typeof current === "object" && current !== null; depth++) {
-    if ("code" in current && typeof current.code === "string" && TLS_VERIFICATION.test(current.code))
-      return true
-    current = "cause" in current ? current.cause : undefined
-  }
-  return false
-}
 
 /**
  * The version an event brings the watch to: the object's `metadata.resourceVersion`, or the
