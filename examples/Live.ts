@@ -5,8 +5,9 @@
 import { NodeRuntime } from "@effect/platform-node"
 import { Console, Effect, Layer } from "effect"
 import type { Client, KubeWebSocket } from "../src/index.js"
-import { InMemoryCluster, KubeConfig } from "../src/index.js"
+import { KubeConfig } from "../src/index.js"
 import { NodeKube } from "../src/node/index.js"
+import { InMemoryCluster } from "../src/testing/index.js"
 
 type Requirements = Client.Requirements | KubeWebSocket.KubeWebSocket
 

@@ -4,7 +4,7 @@
  *   npx tsx examples/apply-yaml.ts
  */
 import { Console, Effect, Option } from "effect"
-import { Client, Codec, Registry } from "../src/index.js"
+import { Builtin, Client, Codec, Registry } from "../src/index.js"
 import { run } from "./Live.js"
 
 const suffix = Date.now().toString(36)
@@ -30,7 +30,7 @@ data: { mode: fast }
 `
 
 const program = Effect.gen(function* () {
-  const registry = yield* Registry.builtin
+  const registry = yield* Builtin.registry
   const objects = Codec.sortObjects(yield* Codec.loadAll(manifests, { registry }))
   for (const object of objects) {
     const entry = Registry.get(registry, object.apiVersion, object.kind)

@@ -6,8 +6,9 @@
  */
 import { NodeRuntime } from "@effect/platform-node"
 import { Console, Effect, Option, Stream } from "effect"
-import { Client, InMemoryCluster } from "../src/index.js"
+import { Client } from "../src/index.js"
 import { Deployment } from "../src/models/apps/v1.js"
+import { InMemoryCluster } from "../src/testing/index.js"
 
 // The code under test: it needs only KubeConfig | HttpClient.
 export const scaleTier = (namespace: string, tier: string, replicas: number) =>

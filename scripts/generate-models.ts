@@ -4,7 +4,7 @@
  *
  *   npx tsx scripts/generate-models.ts [swagger.json[.gz]] [--out src/models] [--runtime effect-kube] [--check]
  *
- * Default input: ../shared/spec/kubernetes/swagger-v1.35.0.json.gz (read in place, never copied).
+ * Default input: spec/kubernetes/swagger-v1.35.0.json.gz (vendored; see spec/kubernetes/README.md).
  * `--check` compares with the files on disk and fails when they differ (CI). `--runtime effect-kube`
  * makes the output import the runtime from the package (for models generated in a user's project).
  *
@@ -28,7 +28,7 @@ const OUT = path.resolve(outIndex >= 0 ? (args[outIndex + 1] ?? "src/models") : 
 const optionValues = new Set([outIndex + 1, runtimeIndex + 1].filter((i) => i > 0))
 const input =
   args.find((a, i) => !a.startsWith("--") && !optionValues.has(i)) ??
-  path.resolve(ROOT, "../shared/spec/kubernetes/swagger-v1.35.0.json.gz")
+  path.resolve(ROOT, "spec/kubernetes/swagger-v1.35.0.json.gz")
 
 interface Property {
   readonly type?: string
@@ -447,7 +447,7 @@ for (const mod of [...modules.values()].sort((a, b) => (a.name < b.name ? -1 : 1
   const imports = [`import * as $S from "effect/Schema"`]
   const from = (local: string, name: string) =>
     runtime === undefined
-      ? `import * as ${name} from "${up}${local}.js"`
+      ? `import * as ${name} from "${up}resource/${local}.js"`
       : `import { ${local} as ${name} } from "${runtime}"`
   if (mod.resources.some((r) => r.includes("$R."))) imports.push(from("Resource", "$R"))
   if (uses.primitives.has(mod.name)) imports.push(from("Primitives", "$P"))
@@ -469,7 +469,8 @@ for (const mod of [...modules.values()].sort((a, b) => (a.name < b.name ? -1 : 1
   files.set(path.join(OUT, `${mod.name}.ts`), body)
 }
 
-// The registry of every built-in kind (loaded on demand by Registry.builtin).
+// Every built-in kind (the registry of them is kinds/Builtin.ts, which imports this module; this module
+// imports no registry, so a program that uses one model bundles only that model).
 {
   const kinds: Array<{ readonly module: string; readonly name: string }> = []
   for (const mod of [...modules.values()].sort((a, b) => (a.name < b.name ? -1 : 1))) {
@@ -481,16 +482,16 @@ for (const mod of [...modules.values()].sort((a, b) => (a.name < b.name ? -1 : 1
   const used = [...modules.keys()].sort()
   const body = [
     HEADER,
-    "/**\n * Every built-in kind, for the registry (`Registry.builtin` loads this module on demand).\n *\n * @since 0.1.0\n */\n",
+    "/**\n * Every built-in kind and the strategic-merge metadata of every definition (`Builtin.registry` is\n * made of these kinds).\n *\n * @since 0.1.0\n */\n",
     runtime === undefined
-      ? `import * as $Registry from "../Registry.js"`
-      : `import { Registry as $Registry } from "${runtime}"`,
+      ? `import type * as $R from "../resource/Resource.js"`
+      : `import type { Resource as $R } from "${runtime}"`,
     ...used.map((m) => `import * as ${moduleAlias(m)} from "./${m}.js"`),
     "",
     "/** Strategic-merge and list metadata of every definition (the in-memory cluster's strategic merge patch). */",
     `export const patchMetadata = {\n${used.map((m) => `  ...${moduleAlias(m)}.patchMetadata`).join(",\n")}\n}\n`,
-    "/** Registry entries of every built-in kind. */",
-    `export const entries: ReadonlyArray<$Registry.Entry> = [\n${kinds.map((k) => `  $Registry.entry(${moduleAlias(k.module)}.${k.name})`).join(",\n")}\n]\n`
+    "/** Every built-in kind, each through `f` (a generic function: each kind keeps its own types). */",
+    `export const mapKinds = <R>(\n  f: <A extends $R.KubeObject, N extends boolean, S extends string, I>(kind: $R.Resource<A, N, S, I>) => R\n): ReadonlyArray<R> => [\n${kinds.map((k) => `  f(${moduleAlias(k.module)}.${k.name})`).join(",\n")}\n]\n`
   ].join("\n")
   files.set(path.join(OUT, "all.ts"), body)
 }

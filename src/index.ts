@@ -5,44 +5,46 @@
  */
 
 /** @since 0.1.0 */
-export * as ApiError from "./ApiError.js"
+export * as Client from "./client/Client.js"
 /** @since 0.1.0 */
-export * as Client from "./Client.js"
+export * as Discovery from "./client/Discovery.js"
 /** @since 0.1.0 */
-export * as Codec from "./Codec.js"
+export * as ConfigError from "./config/ConfigError.js"
 /** @since 0.1.0 */
-export * as Conditions from "./Conditions.js"
+export * as ExecCredential from "./config/ExecCredential.js"
 /** @since 0.1.0 */
-export * as ConfigError from "./ConfigError.js"
+export * as KubeConfig from "./config/KubeConfig.js"
 /** @since 0.1.0 */
-export * as ExecCredential from "./ExecCredential.js"
+export * as KubeConfigFile from "./config/KubeConfigFile.js"
 /** @since 0.1.0 */
-export * as InMemoryCluster from "./InMemoryCluster.js"
+export * as ApiError from "./http/ApiError.js"
 /** @since 0.1.0 */
-export * as InvalidRequest from "./InvalidRequest.js"
+export * as KubeHttpClient from "./http/KubeHttpClient.js"
 /** @since 0.1.0 */
-export * as KubeConfig from "./KubeConfig.js"
+export * as KubeWebSocket from "./http/KubeWebSocket.js"
 /** @since 0.1.0 */
-export * as KubeConfigFile from "./KubeConfigFile.js"
+export * as Builtin from "./kinds/Builtin.js"
 /** @since 0.1.0 */
-export * as KubeHttpClient from "./KubeHttpClient.js"
+export * as Codec from "./kinds/Codec.js"
 /** @since 0.1.0 */
-export * as KubeWebSocket from "./KubeWebSocket.js"
+export * as Registry from "./kinds/Registry.js"
 /** @since 0.1.0 */
-export * as PodExec from "./PodExec.js"
+export * as InvalidRequest from "./resource/InvalidRequest.js"
 /** @since 0.1.0 */
-export * as PodLog from "./PodLog.js"
+export * as Primitives from "./resource/Primitives.js"
 /** @since 0.1.0 */
-export * as Primitives from "./Primitives.js"
+export * as Quantity from "./resource/Quantity.js"
 /** @since 0.1.0 */
-export * as Quantity from "./Quantity.js"
+export * as Resource from "./resource/Resource.js"
 /** @since 0.1.0 */
-export * as Registry from "./Registry.js"
+export * as Selector from "./resource/Selector.js"
 /** @since 0.1.0 */
-export * as Resource from "./Resource.js"
+export * as Conditions from "./runtime/Conditions.js"
 /** @since 0.1.0 */
-export * as Selector from "./Selector.js"
+export * as Wait from "./runtime/Wait.js"
 /** @since 0.1.0 */
-export * as Wait from "./Wait.js"
+export * as PodExec from "./streams/PodExec.js"
 /** @since 0.1.0 */
-export * as Watch from "./Watch.js"
+export * as PodLog from "./streams/PodLog.js"
+/** @since 0.1.0 */
+export * as Watch from "./streams/Watch.js"

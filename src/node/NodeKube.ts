@@ -8,9 +8,9 @@
 import type { HttpClient } from "@effect/platform"
 import { NodeContext } from "@effect/platform-node"
 import { Layer } from "effect"
-import type { ConfigError } from "../ConfigError.js"
-import * as KubeConfig from "../KubeConfig.js"
-import type * as KubeWebSocket from "../KubeWebSocket.js"
+import type { ConfigError } from "../config/ConfigError.js"
+import * as KubeConfig from "../config/KubeConfig.js"
+import type * as KubeWebSocket from "../http/KubeWebSocket.js"
 import * as NodeKubeHttpClient from "./NodeKubeHttpClient.js"
 
 /**

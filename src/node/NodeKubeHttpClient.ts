@@ -34,12 +34,12 @@ import {
   Stream
 } from "effect"
 import { Agent, buildConnector, type Dispatcher, ProxyAgent, Socks5ProxyAgent, WebSocket } from "undici"
-import { ConfigError } from "../ConfigError.js"
-import { authorizationHeader, groupedImpersonation } from "../internal/headers.js"
+import { ConfigError } from "../config/ConfigError.js"
+import { type Credentials, KubeConfig, type ResolvedConfig } from "../config/KubeConfig.js"
+import { authorizationHeader, groupedImpersonation } from "../http/internal/headers.js"
+import * as KubeHttpClient from "../http/KubeHttpClient.js"
+import * as KubeWebSocket from "../http/KubeWebSocket.js"
 import { originOf, parseUrl, proxyUrlProblem } from "../internal/urls.js"
-import { type Credentials, KubeConfig, type ResolvedConfig } from "../KubeConfig.js"
-import * as KubeHttpClient from "../KubeHttpClient.js"
-import * as KubeWebSocket from "../KubeWebSocket.js"
 
 /**
  * Options of the Node transport.

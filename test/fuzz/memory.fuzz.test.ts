@@ -7,8 +7,9 @@
 import { Effect, Exit, Layer, Stream } from "effect"
 import fc from "fast-check"
 import { afterAll, describe, it } from "vitest"
-import { Client, InMemoryCluster, type Resource } from "../../src/index.js"
+import { Client, type Resource } from "../../src/index.js"
 import * as core from "../../src/models/core/v1.js"
+import { InMemoryCluster } from "../../src/testing/index.js"
 import { assertClean, type CaseOutcome, evaluate, fuzz, type Problem, printSummary } from "./harness.js"
 import { dnsLabel, segment, segmentProblem } from "./segments.js"
 

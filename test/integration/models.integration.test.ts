@@ -2,7 +2,7 @@ import { HttpClient, HttpClientRequest } from "@effect/platform"
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, type Either, Option, Schedule, Schema } from "effect"
 import { inject } from "vitest"
-import { type InvalidRequest, KubeConfig, Registry, Resource } from "../../src/index.js"
+import { Discovery, type InvalidRequest, KubeConfig, Registry, Resource } from "../../src/index.js"
 import * as apiextensions from "../../src/models/apiextensions/v1.js"
 import * as apps from "../../src/models/apps/v1.js"
 import * as batch from "../../src/models/batch/v1.js"
@@ -275,12 +275,12 @@ describe("custom resources against the real apiserver", () => {
       expect(after.status?.ready).toBe(true)
 
       // From the cluster's CRD list, and from discovery.
-      const loaded = Registry.make(yield* Registry.loadCustomResources)
+      const loaded = Registry.make(yield* Discovery.customResources)
       const entry = Registry.get(loaded, `${group}/v1`, "Widget")
       expect(
         Option.map(entry, (e) => [e.info.plural, e.info.namespaced, Object.keys(e.info.subresources)])
       ).toEqual(Option.some(["widgets", true, ["status"]]))
-      const discovered = Registry.make(yield* Registry.loadDiscovery)
+      const discovered = Registry.make(yield* Discovery.apiResources)
       expect(Option.map(Registry.get(discovered, `${group}/v1`, "Widget"), (e) => e.info.plural)).toEqual(
         Option.some("widgets")
       )

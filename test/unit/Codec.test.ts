@@ -2,9 +2,9 @@ import { inspect } from "node:util"
 import { describe, expect, it, vi } from "@effect/vitest"
 import { Cause, Effect, Option, Schema } from "effect"
 import { parseAllDocuments } from "yaml"
-import { Codec, Registry, Resource } from "../../src/index.js"
+import { Builtin, Codec, Registry, Resource } from "../../src/index.js"
 
-// The first test to touch Registry.builtin decodes every generated model: give a loaded machine room.
+// The first test to touch Builtin.registry decodes every generated model: give a loaded machine room.
 vi.setConfig({ testTimeout: 60_000 })
 
 const manifest = `
@@ -130,7 +130,7 @@ spec:
         { group: "example.com", version: "v1", kind: "Widget", plural: "widgets" },
         { spec: Schema.Struct({ size: Schema.NumberFromString }), status: Schema.Unknown }
       )
-      const registry = Registry.add(yield* Registry.builtin, [Registry.entry(Widget)])
+      const registry = Registry.add(yield* Builtin.registry, [Registry.entry(Widget)])
       const [widget] = yield* Codec.loadAll("apiVersion: example.com/v1\nkind: Widget\nspec: {size: '3'}\n", {
         registry
       })
@@ -291,7 +291,7 @@ describe("Codec.sortObjects", () => {
 describe("Registry", () => {
   it.effect("builtin knows every generated kind; custom kinds from a CRD object", () =>
     Effect.gen(function* () {
-      const builtin = yield* Registry.builtin
+      const builtin = yield* Builtin.registry
       expect(builtin.entries.size).toBeGreaterThanOrEqual(90)
       const pod = Registry.get(builtin, "v1", "Pod")
       expect(Option.map(pod, (e) => e.info.plural)).toEqual(Option.some("pods"))

@@ -5,8 +5,8 @@ import { inspect } from "node:util"
 import { NodeContext } from "@effect/platform-node"
 import { describe, expect, it } from "@effect/vitest"
 import { Cause, Duration, Effect, Redacted } from "effect"
+import type { ExecConfig } from "../../src/config/KubeConfigFile.js"
 import { ExecCredential } from "../../src/index.js"
-import type { ExecConfig } from "../../src/KubeConfigFile.js"
 
 const PLUGIN = path.resolve(__dirname, "../fixtures/exec-plugin.mjs")
 const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), "effect-kube-exec-"))

@@ -1,8 +1,9 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Chunk, Effect, Fiber, Option, Schedule, Stream } from "effect"
-import { Client, InMemoryCluster, PodExec, Registry, Resource, Watch } from "../../src/index.js"
+import { Client, PodExec, Registry, Resource, Watch } from "../../src/index.js"
 import * as apps from "../../src/models/apps/v1.js"
 import * as core from "../../src/models/core/v1.js"
+import { InMemoryCluster } from "../../src/testing/index.js"
 
 const manifest = `
 apiVersion: v1

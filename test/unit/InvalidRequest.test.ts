@@ -3,19 +3,19 @@ import { describe, expect, it } from "@effect/vitest"
 import { Effect, Either, Layer, Stream } from "effect"
 import {
   Client,
-  InMemoryCluster,
+  Discovery,
   InvalidRequest,
   KubeConfig,
   KubeHttpClient,
   KubeWebSocket,
   PodExec,
   PodLog,
-  Registry,
   Resource,
   Watch
 } from "../../src/index.js"
 import * as apps from "../../src/models/apps/v1.js"
 import * as core from "../../src/models/core/v1.js"
+import { InMemoryCluster } from "../../src/testing/index.js"
 import { configMap, resolvedConfig } from "../harness/Fixtures.js"
 
 /** Values that are not path segments: each must be refused before any request. */
@@ -312,7 +312,7 @@ describe("Registry discovery", () => {
     })
     const config = resolvedConfig()
     return Effect.gen(function* () {
-      yield* Registry.loadDiscovery
+      yield* Discovery.apiResources
       expect(sent.sort()).toEqual(["/api/v1", "/apis", "/apis/ok.io/v1"])
     }).pipe(Effect.provide(Layer.scoped(HttpClient.HttpClient, KubeHttpClient.make(transport, config))))
   })

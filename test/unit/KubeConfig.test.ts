@@ -18,7 +18,7 @@ import {
   Scope,
   TestClock
 } from "effect"
-import type { ConfigError } from "../../src/ConfigError.js"
+import type { ConfigError } from "../../src/config/ConfigError.js"
 import { KubeConfig } from "../../src/index.js"
 
 const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), "effect-kube-unit-"))

@@ -9,9 +9,9 @@ import {
 } from "@effect/platform"
 import { describe, expect, it } from "@effect/vitest"
 import { Cause, Duration, Effect, Fiber, Layer, Redacted, Ref, Schedule, Stream, TestClock } from "effect"
-import { ConfigError } from "../../src/ConfigError.js"
+import { ConfigError } from "../../src/config/ConfigError.js"
+import type { Credentials, ResolvedConfig } from "../../src/config/KubeConfig.js"
 import { KubeConfig, KubeHttpClient } from "../../src/index.js"
-import type { Credentials, ResolvedConfig } from "../../src/KubeConfig.js"
 
 interface Seen {
   readonly method: string

@@ -7,8 +7,8 @@ import * as zlib from "node:zlib"
 import { HttpClient } from "@effect/platform"
 import { describe, expect, it } from "@effect/vitest"
 import { Cause, ConfigProvider, Effect, Layer, Redacted, Schedule } from "effect"
+import type { ResolvedConfig } from "../../src/config/KubeConfig.js"
 import { KubeConfig, KubeWebSocket } from "../../src/index.js"
-import type { ResolvedConfig } from "../../src/KubeConfig.js"
 import { NodeKube, NodeKubeHttpClient } from "../../src/node/index.js"
 
 interface Hit {

@@ -2,9 +2,10 @@ import { inspect } from "node:util"
 import { HttpClient } from "@effect/platform"
 import { describe, expect, it } from "@effect/vitest"
 import { Cause, Deferred, Effect, Exit, Fiber, Option, TestClock } from "effect"
-import { Client, Conditions, InMemoryCluster, Wait } from "../../src/index.js"
+import { Client, Conditions, Wait } from "../../src/index.js"
 import * as batch from "../../src/models/batch/v1.js"
 import * as core from "../../src/models/core/v1.js"
+import { InMemoryCluster } from "../../src/testing/index.js"
 
 const pod = (name: string, namespace = "apps"): core.Pod => ({
   apiVersion: "v1",

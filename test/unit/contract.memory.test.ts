@@ -1,4 +1,4 @@
-import { InMemoryCluster } from "../../src/index.js"
+import { InMemoryCluster } from "../../src/testing/index.js"
 import { contractSuite } from "../contract/suite.js"
 
 contractSuite("in-memory cluster", InMemoryCluster.layer())

@@ -8,7 +8,7 @@
  */
 
 import * as $S from "effect/Schema"
-import * as $R from "../../Resource.js"
+import * as $R from "../../resource/Resource.js"
 import * as core_v1 from "../core/v1.js"
 import * as meta_v1 from "../meta/v1.js"
 

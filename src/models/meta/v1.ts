@@ -8,7 +8,7 @@
  */
 
 import * as $S from "effect/Schema"
-import * as $P from "../../Primitives.js"
+import * as $P from "../../resource/Primitives.js"
 
 /**
  * APIGroup contains the name, the supported versions, and the preferred version of a group.

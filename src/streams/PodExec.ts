@@ -20,13 +20,13 @@ import {
   type Sink,
   Stream
 } from "effect"
-import * as ApiError from "./ApiError.js"
-import type * as Client from "./Client.js"
-import * as InvalidRequest from "./InvalidRequest.js"
-import { concatBytes } from "./internal/bytes.js"
-import { KubeConfig } from "./KubeConfig.js"
-import { KubeWebSocket, type WebSocketError } from "./KubeWebSocket.js"
-import * as Resource from "./Resource.js"
+import type * as Client from "../client/Client.js"
+import { KubeConfig } from "../config/KubeConfig.js"
+import * as ApiError from "../http/ApiError.js"
+import { KubeWebSocket, type WebSocketError } from "../http/KubeWebSocket.js"
+import { concatBytes } from "../internal/bytes.js"
+import * as InvalidRequest from "../resource/InvalidRequest.js"
+import * as Resource from "../resource/Resource.js"
 
 /** The stream protocols this client speaks, in order of preference. */
 const PROTOCOLS = ["v5.channel.k8s.io", "v4.channel.k8s.io"] as const
@@ -227,7 +227,7 @@ const open = (
   Effect.gen(function* () {
     const config = yield* KubeConfig
     const webSocket = yield* KubeWebSocket
-    const { Pod } = yield* Effect.promise(() => import("./models/core/v1.js"))
+    const { Pod } = yield* Effect.promise(() => import("../models/core/v1.js"))
     const namespace = options.namespace ?? config.namespace
     const path = yield* Resource.path(Pod, { namespace, name, subresource })
     const tty = options.tty === true

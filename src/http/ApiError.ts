@@ -7,8 +7,8 @@
  */
 import type { HttpClientResponse } from "@effect/platform"
 import { Data, Effect } from "effect"
-import { isRecord } from "./internal/json.js"
-import type { Status } from "./models/meta/v1.js"
+import { isRecord } from "../internal/json.js"
+import type { Status } from "../models/meta/v1.js"
 
 /**
  * The reasons of the Kubernetes API's `Status` (`metav1.StatusReason`), `Unknown` for any other.

@@ -5,9 +5,10 @@
  *
  * @internal
  */
-import { isPathSegment } from "../InvalidRequest.js"
-import type * as Registry from "../Registry.js"
-import type { ResourceInfo } from "../Resource.js"
+
+import type * as Registry from "../../kinds/Registry.js"
+import { isPathSegment } from "../../resource/InvalidRequest.js"
+import type { ResourceInfo } from "../../resource/Resource.js"
 import {
   isObject,
   type Json,

@@ -6,11 +6,63 @@
  * @since 0.1.0
  */
 import { Option } from "effect"
-import type { CustomResourceDefinition } from "./models/apiextensions/v1.js"
-import type { Deployment } from "./models/apps/v1.js"
-import type { Job } from "./models/batch/v1.js"
-import type { Pod } from "./models/core/v1.js"
-import { type Condition, conditionsOf } from "./Wait.js"
+import { isRecord } from "../internal/json.js"
+import type { CustomResourceDefinition } from "../models/apiextensions/v1.js"
+import type { Deployment } from "../models/apps/v1.js"
+import type { Job } from "../models/batch/v1.js"
+import type { Pod } from "../models/core/v1.js"
+
+/**
+ * A predicate on the object, `Option.none()` when it does not exist. Its function name says what
+ * is awaited in the errors of `Wait.until` (the predicates and combinators of this module are
+ * named: `podRunning`, `hasCondition(Ready)`, `podRunning and hasCondition(Ready)`).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type Condition<A> = (object: Option.Option<A>) => boolean
+
+/**
+ * A condition of `status.conditions`.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface StatusCondition {
+  readonly type: string
+  readonly status: string
+  readonly reason?: string
+  readonly message?: string
+}
+
+/**
+ * The `status.conditions` of an object, whatever its kind.
+ *
+ * @example
+ * ```ts
+ * import { Conditions } from "effect-kube"
+ *
+ * Conditions.conditionsOf({ status: { conditions: [{ type: "Ready", status: "True" }] } })
+ * // [{ type: "Ready", status: "True" }]
+ * ```
+ *
+ * @since 0.1.0
+ * @category conditions
+ */
+export const conditionsOf = (object: unknown): ReadonlyArray<StatusCondition> => {
+  if (!isRecord(object) || !isRecord(object.status) || !Array.isArray(object.status.conditions)) return []
+  const out: Array<StatusCondition> = []
+  for (const c of object.status.conditions) {
+    if (!isRecord(c) || typeof c.type !== "string" || typeof c.status !== "string") continue
+    out.push({
+      type: c.type,
+      status: c.status,
+      ...(typeof c.reason === "string" ? { reason: c.reason } : {}),
+      ...(typeof c.message === "string" ? { message: c.message } : {})
+    })
+  }
+  return out
+}
 
 const hasTrue = (object: unknown, type: string) =>
   conditionsOf(object).some((c) => c.type === type && c.status === "True")

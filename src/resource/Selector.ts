@@ -7,7 +7,7 @@
  * @since 0.1.0
  */
 import { Data, Either } from "effect"
-import { hasLoneSurrogate } from "./internal/text.js"
+import { hasLoneSurrogate } from "../internal/text.js"
 
 /**
  * A selector operator.

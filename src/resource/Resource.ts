@@ -7,10 +7,10 @@
  * @since 0.1.0
  */
 import { Either, ParseResult, Pipeable, Schema } from "effect"
+import { isRecord } from "../internal/json.js"
+import type { ObjectMeta } from "../models/meta/v1.js"
+import * as Meta from "../models/meta/v1.js"
 import * as InvalidRequest from "./InvalidRequest.js"
-import { isRecord } from "./internal/json.js"
-import type { ObjectMeta } from "./models/meta/v1.js"
-import * as Meta from "./models/meta/v1.js"
 
 /**
  * Marks resource kinds.

@@ -6,11 +6,11 @@
  * @since 0.1.0
  */
 import { Data, Duration, Effect, Option, Stream } from "effect"
-import type * as Client from "./Client.js"
-import { isRecord } from "./internal/json.js"
-import { KubeConfig } from "./KubeConfig.js"
-import type * as Resource from "./Resource.js"
-import * as Watch from "./Watch.js"
+import type * as Client from "../client/Client.js"
+import { KubeConfig } from "../config/KubeConfig.js"
+import type * as Resource from "../resource/Resource.js"
+import * as Watch from "../streams/Watch.js"
+import * as Conditions from "./Conditions.js"
 
 /** `Kind namespace/name`, or `Kind name` for a cluster-scoped object. */
 const describeObject = (kind: string, objectName: string, namespace: string | undefined) =>
@@ -121,14 +121,12 @@ export class WaitTimeout extends Data.TaggedError("WaitTimeout")<
 }
 
 /**
- * A predicate on the object, `Option.none()` when it does not exist. Its function name says what
- * is awaited in the errors of {@link until} (the predicates and combinators of `Conditions` are
- * named: `podRunning`, `hasCondition(Ready)`, `podRunning and hasCondition(Ready)`).
+ * A predicate on the object, `Option.none()` when it does not exist (see `Conditions.Condition`).
  *
  * @since 0.1.0
  * @category models
  */
-export type Condition<A> = (object: Option.Option<A>) => boolean
+export type Condition<A> = Conditions.Condition<A>
 
 /**
  * Options of the waits.
@@ -140,42 +138,6 @@ export interface WaitOptions {
   readonly namespace?: string | undefined
   /** Default: no limit. */
   readonly timeout?: Duration.DurationInput | undefined
-}
-
-interface StatusCondition {
-  readonly type: string
-  readonly status: string
-  readonly reason?: string
-  readonly message?: string
-}
-
-/**
- * The `status.conditions` of an object, whatever its kind.
- *
- * @example
- * ```ts
- * import { Wait } from "effect-kube"
- *
- * Wait.conditionsOf({ status: { conditions: [{ type: "Ready", status: "True" }] } })
- * // [{ type: "Ready", status: "True" }]
- * ```
- *
- * @since 0.1.0
- * @category conditions
- */
-export const conditionsOf = (object: unknown): ReadonlyArray<StatusCondition> => {
-  if (!isRecord(object) || !isRecord(object.status) || !Array.isArray(object.status.conditions)) return []
-  const out: Array<StatusCondition> = []
-  for (const c of object.status.conditions) {
-    if (!isRecord(c) || typeof c.type !== "string" || typeof c.status !== "string") continue
-    out.push({
-      type: c.type,
-      status: c.status,
-      ...(typeof c.reason === "string" ? { reason: c.reason } : {}),
-      ...(typeof c.message === "string" ? { message: c.message } : {})
-    })
-  }
-  return out
 }
 
 const watchOne = <A extends Resource.KubeObject, N extends boolean, S extends string, I>(
@@ -312,7 +274,7 @@ export const forCondition = <A extends Resource.KubeObject, N extends boolean, S
         Stream.mapEffect((s): Effect.Effect<Option.Option<A>, ObjectDeleted | ConditionError> => {
           if (s.deleted) return Effect.fail(new ObjectDeleted(fields))
           if (Option.isNone(s.current)) return Effect.succeed(Option.none<A>())
-          const conditions = conditionsOf(s.current.value)
+          const conditions = Conditions.conditionsOf(s.current.value)
           const failing = conditions.filter(
             (c) => c.status === "True" && (options.raiseFor ?? []).includes(c.type)
           )

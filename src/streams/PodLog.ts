@@ -9,11 +9,11 @@
 import { HttpClient, HttpClientRequest } from "@effect/platform"
 import { Duration, Effect, Either, Option, Ref, Schedule, Stream } from "effect"
 import { identity } from "effect/Function"
-import * as ApiError from "./ApiError.js"
-import type * as Client from "./Client.js"
-import * as InvalidRequest from "./InvalidRequest.js"
-import { KubeConfig } from "./KubeConfig.js"
-import * as Resource from "./Resource.js"
+import type * as Client from "../client/Client.js"
+import { KubeConfig } from "../config/KubeConfig.js"
+import * as ApiError from "../http/ApiError.js"
+import * as InvalidRequest from "../resource/InvalidRequest.js"
+import * as Resource from "../resource/Resource.js"
 
 /**
  * Options of {@link log}.
@@ -137,7 +137,7 @@ export const log = (
     Effect.gen(function* () {
       const config = yield* KubeConfig
       const http = yield* HttpClient.HttpClient
-      const { Pod } = yield* Effect.promise(() => import("./models/core/v1.js"))
+      const { Pod } = yield* Effect.promise(() => import("../models/core/v1.js"))
       const path = yield* Resource.path(Pod, {
         namespace: options.namespace ?? config.namespace,
         name,

@@ -9,14 +9,16 @@
  */
 import { HttpClient, HttpClientResponse } from "@effect/platform"
 import { Context, Duration, Effect, Layer, Option } from "effect"
-import * as Codec from "./Codec.js"
+import { KubeConfig } from "../config/KubeConfig.js"
+import * as KubeHttpClient from "../http/KubeHttpClient.js"
+import { KubeWebSocket, WebSocketError } from "../http/KubeWebSocket.js"
+import * as Builtin from "../kinds/Builtin.js"
+import * as Codec from "../kinds/Codec.js"
+import * as Registry from "../kinds/Registry.js"
+import { patchMetadata } from "../models/all.js"
+import type * as Resource from "../resource/Resource.js"
 import { MemoryServer } from "./internal/memoryServer.js"
 import { isObject, toJson } from "./internal/patch.js"
-import { KubeConfig } from "./KubeConfig.js"
-import * as KubeHttpClient from "./KubeHttpClient.js"
-import { KubeWebSocket, WebSocketError } from "./KubeWebSocket.js"
-import * as Registry from "./Registry.js"
-import type * as Resource from "./Resource.js"
 
 /**
  * Inspecting and steering the in-memory cluster from a test.
@@ -58,7 +60,7 @@ export interface Cluster {
  * @example
  * ```ts
  * import { Effect } from "effect"
- * import { InMemoryCluster } from "effect-kube"
+ * import { InMemoryCluster } from "effect-kube/testing"
  *
  * const count = Effect.flatMap(InMemoryCluster.InMemoryCluster, (c) => c.objects).pipe(Effect.map((o) => o.length))
  * ```
@@ -126,7 +128,8 @@ const seedInto = (server: MemoryServer, objects: ReadonlyArray<Resource.KubeObje
  * @example
  * ```ts
  * import { Effect } from "effect"
- * import { Client, InMemoryCluster } from "effect-kube"
+ * import { Client } from "effect-kube"
+ * import { InMemoryCluster } from "effect-kube/testing"
  * import { ConfigMap } from "effect-kube/models/core/v1"
  *
  * const test = Client.get(ConfigMap, "settings").pipe(
@@ -142,8 +145,7 @@ export const layer = (
 ): Layer.Layer<InMemoryCluster | KubeConfig | HttpClient.HttpClient | KubeWebSocket, Codec.ManifestError> =>
   Layer.scopedContext(
     Effect.gen(function* () {
-      const builtin = yield* Registry.builtin
-      const { patchMetadata } = yield* Effect.promise(() => import("./models/all.js"))
+      const builtin = yield* Builtin.registry
       const server = new MemoryServer({
         entries: [...builtin.entries.values(), ...(options.resources ?? [])],
         patchMetadata,

@@ -10,8 +10,8 @@
  */
 import { Command, type CommandExecutor, type Error as PlatformError } from "@effect/platform"
 import { Chunk, Duration, Effect, Exit, Redacted, Schema, Stream } from "effect"
+import { concatBytes } from "../internal/bytes.js"
 import { ExecPluginError } from "./ConfigError.js"
-import { concatBytes } from "./internal/bytes.js"
 import type { ExecConfig } from "./KubeConfigFile.js"
 
 /**

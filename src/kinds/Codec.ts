@@ -8,11 +8,12 @@
  */
 import { Data, Effect, Either, type ParseResult, Schema } from "effect"
 import { stringify } from "yaml"
-import { isRecord } from "./internal/json.js"
-import * as ParseIssues from "./internal/parseIssues.js"
-import * as Yaml from "./internal/yaml.js"
+import { isRecord } from "../internal/json.js"
+import * as ParseIssues from "../internal/parseIssues.js"
+import * as Yaml from "../internal/yaml.js"
+import * as Resource from "../resource/Resource.js"
+import * as Builtin from "./Builtin.js"
 import * as Registry from "./Registry.js"
-import * as Resource from "./Resource.js"
 
 /**
  * A manifest could not be read: the index of the document (from 0), what is wrong, and for a
@@ -113,7 +114,7 @@ export const loadAll = (
   options: LoadOptions = {}
 ): Effect.Effect<ReadonlyArray<Resource.KubeObject>, ManifestError> =>
   Effect.gen(function* () {
-    const registry = options.registry ?? (yield* Registry.builtin)
+    const registry = options.registry ?? (yield* Builtin.registry)
     const docs = yield* Either.match(Yaml.parseAll(text), {
       onLeft: (problem) =>
         Effect.fail(new ManifestError({ reason: "Yaml", document: 0, detail: problem.message })),
@@ -214,7 +215,7 @@ export const dumpAll = (
   options: { readonly registry?: Registry.Registry | undefined } = {}
 ): Effect.Effect<string, ManifestError> =>
   Effect.gen(function* () {
-    const registry = options.registry ?? (yield* Registry.builtin)
+    const registry = options.registry ?? (yield* Builtin.registry)
     const docs: Array<string> = []
     for (const [index, object] of objects.entries()) {
       const found = Registry.get(registry, object.apiVersion, object.kind)

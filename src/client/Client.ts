@@ -9,14 +9,14 @@
  */
 import { HttpClient, type HttpClientError, HttpClientRequest } from "@effect/platform"
 import { Chunk, Effect, Either, Option, ParseResult, Schedule, Schema, Stream } from "effect"
-import * as ApiError from "./ApiError.js"
-import { checkQueryValue, InvalidRequest } from "./InvalidRequest.js"
-import { isRecord } from "./internal/json.js"
-import { KubeConfig, type ResolvedConfig } from "./KubeConfig.js"
-import type { Scale } from "./models/autoscaling/v1.js"
-import * as Autoscaling from "./models/autoscaling/v1.js"
-import * as Resource from "./Resource.js"
-import * as Selector from "./Selector.js"
+import { KubeConfig, type ResolvedConfig } from "../config/KubeConfig.js"
+import * as ApiError from "../http/ApiError.js"
+import { isRecord } from "../internal/json.js"
+import type { Scale } from "../models/autoscaling/v1.js"
+import * as Autoscaling from "../models/autoscaling/v1.js"
+import { checkQueryValue, InvalidRequest } from "../resource/InvalidRequest.js"
+import * as Resource from "../resource/Resource.js"
+import * as Selector from "../resource/Selector.js"
 
 export {
   /**
@@ -36,7 +36,7 @@ export {
    * @category errors
    */
   InvalidRequest
-} from "./InvalidRequest.js"
+} from "../resource/InvalidRequest.js"
 
 /**
  * Every failure of a verb.

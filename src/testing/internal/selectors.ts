@@ -4,7 +4,7 @@
  *
  * @internal
  */
-import { isRecord } from "./json.js"
+import { isRecord } from "../../internal/json.js"
 
 export type Requirement =
   | { readonly op: "=" | "!="; readonly key: string; readonly value: string }

@@ -33,10 +33,15 @@ import {
   type Scope,
   Stream
 } from "effect"
-import type { KubeConfigError } from "./ConfigError.js"
+import type { KubeConfigError } from "../config/ConfigError.js"
+import {
+  type Credentials,
+  type Impersonation,
+  KubeConfig,
+  type ResolvedConfig
+} from "../config/KubeConfig.js"
+import { originOf } from "../internal/urls.js"
 import * as InternalHeaders from "./internal/headers.js"
-import { originOf } from "./internal/urls.js"
-import { type Credentials, type Impersonation, KubeConfig, type ResolvedConfig } from "./KubeConfig.js"
 
 /**
  * Options of the Kubernetes transport (lightkube's client options, as layer options).

@@ -23,14 +23,14 @@ import {
   Schema,
   Stream
 } from "effect"
-import * as ApiError from "./ApiError.js"
-import * as Client from "./Client.js"
-import * as InvalidRequest from "./InvalidRequest.js"
-import { isRecord } from "./internal/json.js"
-import { KubeConfig } from "./KubeConfig.js"
-import { isConfigFailure, isTlsVerificationFailure } from "./KubeHttpClient.js"
-import * as Resource from "./Resource.js"
-import * as Selector from "./Selector.js"
+import * as Client from "../client/Client.js"
+import { KubeConfig } from "../config/KubeConfig.js"
+import * as ApiError from "../http/ApiError.js"
+import { isConfigFailure, isTlsVerificationFailure } from "../http/KubeHttpClient.js"
+import { isRecord } from "../internal/json.js"
+import * as InvalidRequest from "../resource/InvalidRequest.js"
+import * as Resource from "../resource/Resource.js"
+import * as Selector from "../resource/Selector.js"
 
 /**
  * An event of the raw watch.

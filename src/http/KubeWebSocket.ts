@@ -7,7 +7,7 @@
  * @since 0.1.0
  */
 import { Context, Data, Effect, type Scope, type Stream } from "effect"
-import { originOf, parseUrl } from "./internal/urls.js"
+import { originOf, parseUrl } from "../internal/urls.js"
 
 /**
  * A WebSocket could not be opened, or broke.

@@ -6,7 +6,7 @@
  * @since 0.1.0
  */
 import { Data, Either } from "effect"
-import { hasLoneSurrogate } from "./internal/text.js"
+import { hasLoneSurrogate } from "../internal/text.js"
 
 /**
  * A call that cannot be made as asked; nothing was sent.

@@ -5,7 +5,7 @@
  * @internal
  */
 import { Encoding, Redacted } from "effect"
-import type { Credentials, Impersonation } from "../KubeConfig.js"
+import type { Credentials, Impersonation } from "../../config/KubeConfig.js"
 
 /** The `Authorization` header value of the credentials (bearer token or basic auth), if any. */
 export const authorizationHeader = (creds: Credentials): string | undefined => {

@@ -27,11 +27,11 @@ import {
   SynchronizedRef
 } from "effect"
 import { dual } from "effect/Function"
+import * as ParseIssues from "../internal/parseIssues.js"
+import { parseUrl, proxyUrlProblem } from "../internal/urls.js"
+import * as Yaml from "../internal/yaml.js"
 import { ConfigError, ExecPluginError, type KubeConfigError } from "./ConfigError.js"
 import * as ExecCredential from "./ExecCredential.js"
-import * as ParseIssues from "./internal/parseIssues.js"
-import { parseUrl, proxyUrlProblem } from "./internal/urls.js"
-import * as Yaml from "./internal/yaml.js"
 import * as KubeConfigFile from "./KubeConfigFile.js"
 
 /**

@@ -1,0 +1,148 @@
+/**
+ * What the cluster serves, as registry entries: the kinds of its `CustomResourceDefinition`s, or
+ * every kind its discovery documents list (lightkube's `load_in_cluster_generic_resources`).
+ *
+ * @since 0.1.0
+ */
+import { HttpClient, type HttpClientError } from "@effect/platform"
+import { Effect, Either, type ParseResult, Schema } from "effect"
+import * as ApiError from "../http/ApiError.js"
+import { isRecord } from "../internal/json.js"
+import * as Registry from "../kinds/Registry.js"
+import * as InvalidRequest from "../resource/InvalidRequest.js"
+import * as Resource from "../resource/Resource.js"
+
+/**
+ * A discovery request to the cluster failed.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export type LoadError = ApiError.ApiError | HttpClientError.HttpClientError | ParseResult.ParseError
+
+const getJson = (path: string) =>
+  Effect.gen(function* () {
+    const http = yield* HttpClient.HttpClient
+    const response = yield* http.get(path)
+    if (response.status >= 400) return yield* ApiError.fromResponse(response)
+    return yield* response.json
+  })
+
+/** `/api/v1` or `/apis/<group>/<version>`, when both are path segments. */
+const discoveryPath = (groupVersion: string): string | undefined => {
+  if (groupVersion === "v1") return "/api/v1"
+  const parts = groupVersion.split("/")
+  if (parts.length !== 2) return undefined
+  const [group = "", version = ""] = parts
+  if (Either.isLeft(InvalidRequest.checkSegment("group", group))) return undefined
+  if (Either.isLeft(InvalidRequest.checkSegment("version", version))) return undefined
+  return `/apis/${encodeURIComponent(group)}/${encodeURIComponent(version)}`
+}
+
+const CrdItems = Schema.Struct({ items: Schema.Array(Schema.Unknown) })
+
+/**
+ * The kinds of every `CustomResourceDefinition` of the cluster.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Builtin, Discovery, Registry } from "effect-kube"
+ *
+ * const registry = Effect.gen(function* () {
+ *   const builtin = yield* Builtin.registry
+ *   return Registry.add(builtin, yield* Discovery.customResources)
+ * })
+ * ```
+ *
+ * @since 0.1.0
+ * @category cluster
+ */
+export const customResources: Effect.Effect<
+  ReadonlyArray<Registry.Entry>,
+  LoadError,
+  HttpClient.HttpClient
+> = Effect.gen(function* () {
+  const { CustomResourceDefinition } = yield* Effect.promise(() => import("../models/apiextensions/v1.js"))
+  const list = yield* getJson("/apis/apiextensions.k8s.io/v1/customresourcedefinitions").pipe(
+    Effect.flatMap(Schema.decodeUnknown(CrdItems))
+  )
+  const out: Array<Registry.Entry> = []
+  for (const item of list.items) {
+    const crd = yield* Either.match(Resource.decodeTrusted(CustomResourceDefinition, item), {
+      onLeft: Effect.fail,
+      onRight: Effect.succeed
+    })
+    out.push(...Registry.fromCustomResourceDefinition(crd))
+  }
+  return out
+})
+
+/**
+ * The kinds the cluster's discovery documents list (`/api/v1`, `/apis/<group>/<version>` for every
+ * group version), as generic kinds: aggregated APIs and CRDs included.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Discovery, Registry } from "effect-kube"
+ *
+ * const everything = Effect.map(Discovery.apiResources, Registry.make)
+ * ```
+ *
+ * @since 0.1.0
+ * @category cluster
+ */
+export const apiResources: Effect.Effect<
+  ReadonlyArray<Registry.Entry>,
+  LoadError,
+  HttpClient.HttpClient
+> = Effect.gen(function* () {
+  const groups = yield* getJson("/apis")
+  const versions: Array<string> = ["v1"]
+  if (isRecord(groups) && Array.isArray(groups.groups)) {
+    for (const g of groups.groups) {
+      if (!isRecord(g) || !Array.isArray(g.versions)) continue
+      for (const v of g.versions)
+        if (isRecord(v) && typeof v.groupVersion === "string") versions.push(v.groupVersion)
+    }
+  }
+  const lists = yield* Effect.forEach(
+    // A group version the server named that is not `<group>/<version>` of path segments is skipped.
+    versions.flatMap((gv) => {
+      const path = discoveryPath(gv)
+      return path === undefined ? [] : [[gv, path] as const]
+    }),
+    ([gv, path]) => getJson(path).pipe(Effect.map((doc) => [gv, doc] as const)),
+    { concurrency: 4 }
+  )
+  const out: Array<Registry.Entry> = []
+  for (const [gv, doc] of lists) {
+    if (!isRecord(doc) || !Array.isArray(doc.resources)) continue
+    const [group, version] = gv.includes("/") ? gv.split("/") : ["", gv]
+    const subs = new Map<string, Array<string>>()
+    for (const r of doc.resources) {
+      if (!isRecord(r) || typeof r.name !== "string" || !r.name.includes("/")) continue
+      const [parent, sub] = r.name.split("/")
+      if (parent !== undefined && sub !== undefined) subs.set(parent, [...(subs.get(parent) ?? []), sub])
+    }
+    for (const r of doc.resources) {
+      if (!isRecord(r) || typeof r.name !== "string" || r.name.includes("/") || typeof r.kind !== "string")
+        continue
+      const verbs = Array.isArray(r.verbs) ? r.verbs.filter(Resource.isVerb) : []
+      const subresources = (subs.get(r.name) ?? []).filter(
+        (s): s is "status" | "scale" => s === "status" || s === "scale"
+      )
+      const kind = {
+        group: group ?? "",
+        version: version ?? "",
+        kind: r.kind,
+        plural: r.name,
+        verbs,
+        subresources
+      }
+      out.push(Registry.entry(r.namespaced === true ? Resource.namespaced(kind) : Resource.global(kind)))
+    }
+  }
+  return out
+})
