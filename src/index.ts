@@ -19,11 +19,17 @@ export * as KubeConfigFile from "./config/KubeConfigFile.js"
 /** @since 0.1.0 */
 export * as ApiError from "./http/ApiError.js"
 /** @since 0.1.0 */
+export * as ApiRequest from "./client/ApiRequest.js"
+/** @since 0.1.0 */
+export * as ApiResponse from "./client/ApiResponse.js"
+/** @since 0.1.0 */
 export * as KubeHttpClient from "./http/KubeHttpClient.js"
 /** @since 0.1.0 */
 export * as KubeWebSocket from "./http/KubeWebSocket.js"
 /** @since 0.1.0 */
 export * as Builtin from "./kinds/Builtin.js"
+/** @since 0.1.0 */
+export * as ClientDefaults from "./client/ClientDefaults.js"
 /** @since 0.1.0 */
 export * as Codec from "./kinds/Codec.js"
 /** @since 0.1.0 */

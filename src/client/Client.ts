@@ -7,16 +7,18 @@
  *
  * @since 0.1.0
  */
-import { HttpClient, type HttpClientError, HttpClientRequest } from "@effect/platform"
+import type { HttpClient, HttpClientError } from "@effect/platform"
 import { Chunk, Effect, Either, Option, ParseResult, Schedule, Schema, Stream } from "effect"
-import { KubeConfig, type ResolvedConfig } from "../config/KubeConfig.js"
+import type { KubeConfig } from "../config/KubeConfig.js"
 import * as ApiError from "../http/ApiError.js"
 import { isRecord } from "../internal/json.js"
 import type { Scale } from "../models/autoscaling/v1.js"
 import * as Autoscaling from "../models/autoscaling/v1.js"
-import { checkQueryValue, InvalidRequest } from "../resource/InvalidRequest.js"
+import { InvalidRequest } from "../resource/InvalidRequest.js"
 import * as Resource from "../resource/Resource.js"
-import * as Selector from "../resource/Selector.js"
+import type * as Selector from "../resource/Selector.js"
+import * as ApiRequest from "./ApiRequest.js"
+import * as ApiResponse from "./ApiResponse.js"
 
 export {
   /**
@@ -86,113 +88,11 @@ export interface SelectOptions extends NamespaceOption {
   readonly fields?: Selector.FieldSelector | undefined
 }
 
-// --- request building (lightkube's GenericClient) ----------------------------------------
+// --- sending (every call is built by Request and read by Response) ------------------------
 
-type Method = "GET" | "POST" | "PUT" | "PATCH" | "DELETE"
+const send = (call: ApiRequest.Call) => Effect.flatMap(ApiRequest.make(call), ApiResponse.json)
 
-interface Call {
-  readonly method: Method
-  /** From `Resource.path`: checked before anything is sent. */
-  readonly path: Either.Either<string, InvalidRequest>
-  readonly query?: Record<string, string | undefined> | undefined
-  readonly body?: unknown
-  readonly contentType?: string | undefined
-}
-
-const send = (
-  call: Call
-): Effect.Effect<
-  unknown,
-  ApiError.ApiError | HttpClientError.HttpClientError | InvalidRequest,
-  HttpClient.HttpClient
-> =>
-  Effect.gen(function* () {
-    const path = yield* call.path
-    const http = yield* HttpClient.HttpClient
-    let request = HttpClientRequest.make(call.method)(path)
-    for (const [k, v] of Object.entries(call.query ?? {})) {
-      if (v !== undefined) request = HttpClientRequest.setUrlParam(request, k, yield* checkQueryValue(k, v))
-    }
-    if (call.body !== undefined) {
-      request = HttpClientRequest.bodyText(
-        request,
-        JSON.stringify(call.body),
-        call.contentType ?? "application/json"
-      )
-    }
-    const response = yield* http.execute(request)
-    if (response.status >= 400) return yield* ApiError.fromResponse(response)
-    return yield* response.json
-  })
-
-const decodeAs =
-  <A extends Resource.KubeObject, N extends boolean, S extends string, I>(
-    resource: Resource.Resource<A, N, S, I>
-  ) =>
-  (json: unknown): Effect.Effect<A, ParseResult.ParseError> =>
-    Either.match(Resource.decodeTrusted(resource, json), { onLeft: Effect.fail, onRight: Effect.succeed })
-
-/**
- * The namespace of a list or deleteCollection: the option (`"*"`: every namespace), else the
- * KubeConfig's.
- */
-const collectionNamespace = (
-  resource: Resource.ResourceInfo,
-  config: ResolvedConfig,
-  explicit: string | undefined
-): string | undefined => {
-  if (!resource.namespaced) return undefined
-  if (explicit !== undefined) return explicit === "*" ? undefined : explicit
-  return config.namespace
-}
-
-/**
- * The namespace of one object, lightkube's rule: explicit option > the object's namespace > the
- * KubeConfig's. `"*"` stays as it is: `Resource.path` refuses it for one object, never a guess.
- */
-const namespaceOf = (
-  resource: Resource.ResourceInfo,
-  config: ResolvedConfig,
-  explicit: string | undefined,
-  object?: Resource.KubeObject
-): string | undefined =>
-  resource.namespaced ? (explicit ?? object?.metadata?.namespace ?? config.namespace) : undefined
-
-const writeQuery = (config: ResolvedConfig, options: WriteOptions | undefined) => {
-  const fieldManager = options?.fieldManager ?? config.fieldManager
-  const dryRun = options?.dryRun ?? config.dryRun
-  return {
-    ...(fieldManager !== undefined ? { fieldManager } : {}),
-    ...(dryRun === true ? { dryRun: "All" } : {})
-  }
-}
-
-const selectQuery = (options: SelectOptions | undefined) =>
-  Effect.gen(function* () {
-    const labelSelector =
-      options?.labels === undefined
-        ? undefined
-        : yield* Either.match(Selector.renderLabels(options.labels), {
-            onLeft: Effect.fail,
-            onRight: Effect.succeed
-          })
-    const fieldSelector =
-      options?.fields === undefined
-        ? undefined
-        : yield* Either.match(Selector.renderFields(options.fields), {
-            onLeft: Effect.fail,
-            onRight: Effect.succeed
-          })
-    return {
-      ...(labelSelector !== undefined && labelSelector !== "" ? { labelSelector } : {}),
-      ...(fieldSelector !== undefined && fieldSelector !== "" ? { fieldSelector } : {})
-    }
-  })
-
-const nameOf = (object: Resource.KubeObject) =>
-  object.metadata?.name !== undefined && object.metadata.name !== ""
-    ? Effect.succeed(object.metadata.name)
-    : Effect.fail(new InvalidRequest({ detail: `the ${object.kind} has no metadata.name` }))
+const decodeAs = ApiResponse.decode
 
 const encodeWith = <A extends Resource.KubeObject, N extends boolean, S extends string, I>(
   resource: Resource.Resource<A, N, S, I>,
@@ -222,9 +122,7 @@ export const get = <A extends Resource.KubeObject, N extends boolean, S extends 
   options: NamespaceOption = {}
 ): Effect.Effect<A, ClientError, Requirements> =>
   Effect.gen(function* () {
-    const config = yield* KubeConfig
-    const namespace = namespaceOf(resource, config, options.namespace)
-    const json = yield* send({ method: "GET", path: Resource.path(resource, { namespace, name }) })
+    const json = yield* send({ resource, method: "GET", namespace: options.namespace, name })
     return yield* decodeAs(resource)(json)
   })
 
@@ -317,25 +215,21 @@ export const listPages = <A extends Resource.KubeObject, N extends boolean, S ex
 ): Stream.Stream<ListResult<A>, ClientError, Requirements> =>
   Stream.unwrap(
     Effect.gen(function* () {
-      const config = yield* KubeConfig
-      const namespace = collectionNamespace(resource, config, options.namespace)
-      const selection = yield* selectQuery(options)
       const limit = String(options.chunkSize ?? 500)
-      const path = Resource.path(resource, { namespace })
       const context = yield* Effect.context<Requirements>()
       return Stream.paginateEffect(Option.none<string>(), (token) =>
         Effect.gen(function* () {
           const json = yield* send({
+            resource,
             method: "GET",
-            path,
-            query: {
-              ...selection,
-              limit,
-              ...(Option.isSome(token) ? { continue: token.value } : {}),
-              ...(Option.isNone(token) && options.resourceVersion !== undefined
-                ? { resourceVersion: options.resourceVersion }
-                : {})
-            }
+            scope: "collection",
+            namespace: options.namespace,
+            select: options,
+            query: [
+              ["limit", limit],
+              ["continue", Option.getOrUndefined(token)],
+              ["resourceVersion", Option.isNone(token) ? options.resourceVersion : undefined]
+            ]
           })
           // The failure names the shape of what came, not its content (which can be deep enough
           // to overflow the stack when printed, or hold a Secret's data).
@@ -452,13 +346,13 @@ export const create = <A extends Resource.KubeObject, N extends boolean, S exten
   options: WriteOptions = {}
 ): Effect.Effect<A, ClientError, Requirements> =>
   Effect.gen(function* () {
-    const config = yield* KubeConfig
-    const namespace = namespaceOf(resource, config, options.namespace, object)
     const body = yield* encodeWith(resource, object)
     const json = yield* send({
+      resource,
       method: "POST",
-      path: Resource.path(resource, { namespace }),
-      query: writeQuery(config, options),
+      namespace: options.namespace,
+      object,
+      write: options,
       body
     })
     return yield* decodeAs(resource)(json)
@@ -495,14 +389,16 @@ const replaceAt = <A extends Resource.KubeObject, N extends boolean, S extends s
   subresource: string | undefined
 ): Effect.Effect<A, ClientError, Requirements> =>
   Effect.gen(function* () {
-    const config = yield* KubeConfig
-    const namespace = namespaceOf(resource, config, options.namespace, object)
-    const name = yield* nameOf(object)
+    const name = yield* ApiRequest.nameOf(object)
     const body = yield* encodeWith(resource, object)
     const json = yield* send({
+      resource,
       method: "PUT",
-      path: Resource.path(resource, { namespace, name, subresource }),
-      query: writeQuery(config, options),
+      namespace: options.namespace,
+      object,
+      name,
+      subresource,
+      write: options,
       body
     })
     return yield* decodeAs(resource)(json)
@@ -544,19 +440,23 @@ const patchAt = <A extends Resource.KubeObject, N extends boolean, S extends str
   subresource: string | undefined
 ): Effect.Effect<A, ClientError, Requirements> =>
   Effect.gen(function* () {
-    const config = yield* KubeConfig
-    const namespace = namespaceOf(resource, config, options.namespace)
     const patchType = options.patchType ?? (isBuiltinGroup(resource.group) ? "strategic" : "merge")
-    const query = writeQuery(config, options)
-    if (patchType === "apply" && query.fieldManager === undefined) {
+    if (
+      patchType === "apply" &&
+      !(yield* ApiRequest.writeQuery(options)).some(([k]) => k === "fieldManager")
+    ) {
       return yield* new InvalidRequest({
         detail: "server-side apply needs a fieldManager (option or client default)"
       })
     }
     const json = yield* send({
+      resource,
       method: "PATCH",
-      path: Resource.path(resource, { namespace, name, subresource }),
-      query: { ...query, ...(patchType === "apply" && options.force === true ? { force: "true" } : {}) },
+      namespace: options.namespace,
+      name,
+      subresource,
+      write: options,
+      query: [["force", patchType === "apply" && options.force === true ? "true" : undefined]],
       body: patchBody,
       contentType: CONTENT_TYPES[patchType]
     })
@@ -632,10 +532,14 @@ const applyAt = <A extends Resource.KubeObject, N extends boolean, S extends str
   subresource: string | undefined
 ): Effect.Effect<A, ClientError, Requirements> =>
   Effect.gen(function* () {
-    const config = yield* KubeConfig
-    const name = yield* nameOf(object)
+    const name = yield* ApiRequest.nameOf(object)
     const body = yield* encodeWith(resource, object)
-    const namespace = namespaceOf(resource, config, options.namespace, object)
+    const namespace = yield* ApiRequest.namespaceOf({
+      resource,
+      method: "PATCH",
+      namespace: options.namespace,
+      object
+    })
     return yield* patchAt(resource, name, body, { ...options, namespace, patchType: "apply" }, subresource)
   })
 
@@ -689,14 +593,15 @@ export interface DeleteOptions extends NamespaceOption {
   readonly dryRun?: boolean | undefined
 }
 
-const deleteQuery = (config: ResolvedConfig, options: DeleteOptions) => {
-  const dryRun = options.dryRun ?? config.dryRun
-  return {
-    ...(options.gracePeriod !== undefined ? { gracePeriodSeconds: String(options.gracePeriod) } : {}),
-    ...(options.cascade !== undefined ? { propagationPolicy: options.cascade } : {}),
-    ...(dryRun === true ? { dryRun: "All" } : {})
-  }
-}
+const deleteQuery = (options: DeleteOptions) =>
+  Effect.map(
+    ApiRequest.dryRunOf(options.dryRun),
+    (dryRun): ReadonlyArray<readonly [string, string | undefined]> => [
+      ["gracePeriodSeconds", options.gracePeriod !== undefined ? String(options.gracePeriod) : undefined],
+      ["propagationPolicy", options.cascade],
+      ["dryRun", dryRun ? "All" : undefined]
+    ]
+  )
 
 /**
  * Deletes an object.
@@ -718,12 +623,12 @@ export const del = <A extends Resource.KubeObject, N extends boolean, S extends 
   options: DeleteOptions = {}
 ): Effect.Effect<void, ClientError, Requirements> =>
   Effect.gen(function* () {
-    const config = yield* KubeConfig
-    const namespace = namespaceOf(resource, config, options.namespace)
     yield* send({
+      resource,
       method: "DELETE",
-      path: Resource.path(resource, { namespace, name }),
-      query: deleteQuery(config, options)
+      namespace: options.namespace,
+      name,
+      query: yield* deleteQuery(options)
     })
   })
 
@@ -764,13 +669,13 @@ export const deleteCollection = <A extends Resource.KubeObject, N extends boolea
   options: SelectOptions & DeleteOptions = {}
 ): Effect.Effect<void, ClientError, Requirements> =>
   Effect.gen(function* () {
-    const config = yield* KubeConfig
-    const namespace = collectionNamespace(resource, config, options.namespace)
-    const selection = yield* selectQuery(options)
     yield* send({
+      resource,
       method: "DELETE",
-      path: Resource.path(resource, { namespace }),
-      query: { ...selection, ...deleteQuery(config, options) }
+      scope: "collection",
+      namespace: options.namespace,
+      select: options,
+      query: yield* deleteQuery(options)
     })
   })
 
@@ -796,11 +701,12 @@ export const getStatus = <A extends Resource.KubeObject, N extends boolean, I>(
   options: NamespaceOption = {}
 ): Effect.Effect<A, ClientError, Requirements> =>
   Effect.gen(function* () {
-    const config = yield* KubeConfig
-    const namespace = namespaceOf(resource, config, options.namespace)
     const json = yield* send({
+      resource,
       method: "GET",
-      path: Resource.path(resource, { namespace, name, subresource: "status" })
+      namespace: options.namespace,
+      name,
+      subresource: "status"
     })
     return yield* decodeAs(resource)(json)
   })
@@ -879,19 +785,20 @@ const scaleCall = (
   name: string,
   options: WriteOptions,
   call: {
-    readonly method: Method
+    readonly method: ApiRequest.Method
     readonly body?: unknown
     readonly contentType?: string
     readonly write: boolean
   }
 ): Effect.Effect<Scale, ClientError, Requirements> =>
   Effect.gen(function* () {
-    const config = yield* KubeConfig
-    const namespace = namespaceOf(resource, config, options.namespace)
     const json = yield* send({
+      resource,
       method: call.method,
-      path: Resource.path(resource, { namespace, name, subresource: "scale" }),
-      query: call.write ? writeQuery(config, options) : undefined,
+      namespace: options.namespace,
+      name,
+      subresource: "scale",
+      write: call.write ? options : undefined,
       body: call.body,
       contentType: call.contentType
     })
@@ -1002,9 +909,12 @@ export const evict = <A extends Resource.KubeObject, N extends boolean, I>(
   } = {}
 ): Effect.Effect<void, ClientError, Requirements> =>
   Effect.gen(function* () {
-    const config = yield* KubeConfig
-    const namespace = namespaceOf(resource, config, options.namespace)
-    const dryRun = options.dryRun ?? config.dryRun
+    const namespace = yield* ApiRequest.namespaceOf({
+      resource,
+      method: "POST",
+      namespace: options.namespace
+    })
+    const dryRun = yield* ApiRequest.dryRunOf(options.dryRun)
     const body = (version: string) => ({
       apiVersion: `policy/${version}`,
       kind: "Eviction",
@@ -1018,9 +928,9 @@ export const evict = <A extends Resource.KubeObject, N extends boolean, I>(
           }
         : {})
     })
-    const path = Resource.path(resource, { namespace, name, subresource: "eviction" })
     const version = resource.subresources.eviction.version ?? "v1"
-    yield* send({ method: "POST", path, body: body(version) }).pipe(
+    const call = { resource, method: "POST", namespace, name, subresource: "eviction" } as const
+    yield* send({ ...call, body: body(version) }).pipe(
       // Servers before 1.22 know only policy/v1beta1 evictions (as kubectl drain, fall back).
       Effect.catchIf(
         (e): e is ApiError.ApiError =>
@@ -1030,7 +940,7 @@ export const evict = <A extends Resource.KubeObject, N extends boolean, I>(
           (e.status.message ?? "").includes(
             `no kind "Eviction" is registered for version "policy/${version}"`
           ),
-        () => send({ method: "POST", path, body: body("v1beta1") })
+        () => send({ ...call, body: body("v1beta1") })
       )
     )
   })

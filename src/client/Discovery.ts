@@ -4,13 +4,14 @@
  *
  * @since 0.1.0
  */
-import { HttpClient, type HttpClientError } from "@effect/platform"
-import { Effect, Either, type ParseResult, Schema } from "effect"
-import * as ApiError from "../http/ApiError.js"
-import { isRecord } from "../internal/json.js"
+import { type HttpClient, type HttpClientError, HttpClientRequest } from "@effect/platform"
+import { Effect, Either, Option, type ParseResult, Schema } from "effect"
+import type * as ApiError from "../http/ApiError.js"
 import * as Registry from "../kinds/Registry.js"
+import * as Meta from "../models/meta/v1.js"
 import * as InvalidRequest from "../resource/InvalidRequest.js"
 import * as Resource from "../resource/Resource.js"
+import * as ApiResponse from "./ApiResponse.js"
 
 /**
  * A discovery request to the cluster failed.
@@ -20,13 +21,7 @@ import * as Resource from "../resource/Resource.js"
  */
 export type LoadError = ApiError.ApiError | HttpClientError.HttpClientError | ParseResult.ParseError
 
-const getJson = (path: string) =>
-  Effect.gen(function* () {
-    const http = yield* HttpClient.HttpClient
-    const response = yield* http.get(path)
-    if (response.status >= 400) return yield* ApiError.fromResponse(response)
-    return yield* response.json
-  })
+const getJson = (path: string) => ApiResponse.json(HttpClientRequest.get(path))
 
 /** `/api/v1` or `/apis/<group>/<version>`, when both are path segments. */
 const discoveryPath = (groupVersion: string): string | undefined => {
@@ -38,6 +33,22 @@ const discoveryPath = (groupVersion: string): string | undefined => {
   if (Either.isLeft(InvalidRequest.checkSegment("version", version))) return undefined
   return `/apis/${encodeURIComponent(group)}/${encodeURIComponent(version)}`
 }
+
+// The discovery documents, read with the generated Schemas; an entry that is not what they say is
+// skipped (one bad entry of an aggregated API does not hide the others).
+const Groups = Schema.Struct({
+  groups: Schema.Array(Schema.Struct({ versions: Schema.Array(Schema.Unknown) }))
+})
+const Resources = Schema.Struct({ resources: Schema.Array(Schema.Unknown) })
+const decodeGroups = Schema.decodeUnknownOption(Groups)
+const decodeResources = Schema.decodeUnknownOption(Resources)
+// Only the fields used are required (the in-memory cluster, for one, sends no singularName).
+const decodeGroupVersion = Schema.decodeUnknownOption(
+  Meta.GroupVersionForDiscovery.pipe(Schema.pick("groupVersion"))
+)
+const decodeResource = Schema.decodeUnknownOption(
+  Meta.APIResource.pipe(Schema.pick("name", "kind", "namespaced", "verbs"))
+)
 
 const CrdItems = Schema.Struct({ items: Schema.Array(Schema.Unknown) })
 
@@ -100,13 +111,8 @@ export const apiResources: Effect.Effect<
 > = Effect.gen(function* () {
   const groups = yield* getJson("/apis")
   const versions: Array<string> = ["v1"]
-  if (isRecord(groups) && Array.isArray(groups.groups)) {
-    for (const g of groups.groups) {
-      if (!isRecord(g) || !Array.isArray(g.versions)) continue
-      for (const v of g.versions)
-        if (isRecord(v) && typeof v.groupVersion === "string") versions.push(v.groupVersion)
-    }
-  }
+  for (const group of Option.match(decodeGroups(groups), { onNone: () => [], onSome: (g) => g.groups }))
+    for (const v of group.versions) Option.map(decodeGroupVersion(v), (gv) => versions.push(gv.groupVersion))
   const lists = yield* Effect.forEach(
     // A group version the server named that is not `<group>/<version>` of path segments is skipped.
     versions.flatMap((gv) => {
@@ -118,18 +124,19 @@ export const apiResources: Effect.Effect<
   )
   const out: Array<Registry.Entry> = []
   for (const [gv, doc] of lists) {
-    if (!isRecord(doc) || !Array.isArray(doc.resources)) continue
     const [group, version] = gv.includes("/") ? gv.split("/") : ["", gv]
+    const resources = Option.match(decodeResources(doc), { onNone: () => [], onSome: (d) => d.resources })
+      .map((r) => decodeResource(r))
+      .filter(Option.isSome)
+      .map((r) => r.value)
     const subs = new Map<string, Array<string>>()
-    for (const r of doc.resources) {
-      if (!isRecord(r) || typeof r.name !== "string" || !r.name.includes("/")) continue
+    for (const r of resources) {
+      if (!r.name.includes("/")) continue
       const [parent, sub] = r.name.split("/")
       if (parent !== undefined && sub !== undefined) subs.set(parent, [...(subs.get(parent) ?? []), sub])
     }
-    for (const r of doc.resources) {
-      if (!isRecord(r) || typeof r.name !== "string" || r.name.includes("/") || typeof r.kind !== "string")
-        continue
-      const verbs = Array.isArray(r.verbs) ? r.verbs.filter(Resource.isVerb) : []
+    for (const r of resources) {
+      if (r.name.includes("/")) continue
       const subresources = (subs.get(r.name) ?? []).filter(
         (s): s is "status" | "scale" => s === "status" || s === "scale"
       )
@@ -138,10 +145,10 @@ export const apiResources: Effect.Effect<
         version: version ?? "",
         kind: r.kind,
         plural: r.name,
-        verbs,
+        verbs: r.verbs.filter(Resource.isVerb),
         subresources
       }
-      out.push(Registry.entry(r.namespaced === true ? Resource.namespaced(kind) : Resource.global(kind)))
+      out.push(Registry.entry(r.namespaced ? Resource.namespaced(kind) : Resource.global(kind)))
     }
   }
   return out

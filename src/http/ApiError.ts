@@ -6,9 +6,9 @@
  * @since 0.1.0
  */
 import type { HttpClientResponse } from "@effect/platform"
-import { Data, Effect } from "effect"
+import { Data, Effect, Either, Schema } from "effect"
 import { isRecord } from "../internal/json.js"
-import type { Status } from "../models/meta/v1.js"
+import { type Status, Status as StatusSchema } from "../models/meta/v1.js"
 
 /**
  * The reasons of the Kubernetes API's `Status` (`metav1.StatusReason`), `Unknown` for any other.
@@ -164,16 +164,16 @@ export const statusFromBody = (code: number, body: string): Status => {
   } catch {
     parsed = undefined
   }
+  // The server's Status, decoded with the generated Schema (apiVersion may be left out by proxies).
   if (isRecord(parsed) && parsed.kind === "Status") {
-    const details = isRecord(parsed.details) ? parsed.details : undefined
-    return {
-      apiVersion: "v1",
-      kind: "Status",
-      code: typeof parsed.code === "number" ? parsed.code : code,
-      ...(typeof parsed.status === "string" ? { status: parsed.status } : {}),
-      ...(typeof parsed.reason === "string" && parsed.reason !== "" ? { reason: parsed.reason } : {}),
-      ...(typeof parsed.message === "string" ? { message: parsed.message } : {}),
-      ...(details !== undefined ? { details: statusDetails(details) } : {})
+    const decoded = decodeStatus({ apiVersion: "v1", ...parsed })
+    if (Either.isRight(decoded)) {
+      const { reason, ...status } = decoded.right
+      return {
+        ...status,
+        code: status.code ?? code,
+        ...(reason !== undefined && reason !== "" ? { reason } : {})
+      }
     }
   }
   const text = body.length > MAX_BODY ? `${body.slice(0, MAX_BODY)}...` : body
@@ -187,24 +187,7 @@ export const statusFromBody = (code: number, body: string): Status => {
   }
 }
 
-const str = (u: unknown): u is string => typeof u === "string"
-
-const statusDetails = (d: { readonly [key: string]: unknown }): NonNullable<Status["details"]> => ({
-  ...(str(d.name) ? { name: d.name } : {}),
-  ...(str(d.group) ? { group: d.group } : {}),
-  ...(str(d.kind) ? { kind: d.kind } : {}),
-  ...(str(d.uid) ? { uid: d.uid } : {}),
-  ...(typeof d.retryAfterSeconds === "number" ? { retryAfterSeconds: d.retryAfterSeconds } : {}),
-  ...(Array.isArray(d.causes)
-    ? {
-        causes: d.causes.filter(isRecord).map((c) => ({
-          ...(str(c.field) ? { field: c.field } : {}),
-          ...(str(c.message) ? { message: c.message } : {}),
-          ...(str(c.reason) ? { reason: c.reason } : {})
-        }))
-      }
-    : {})
-})
+const decodeStatus = Schema.decodeUnknownEither(StatusSchema)
 
 /**
  * Reads an error answer into an `ApiError` (reading the body never fails: an unreadable body gives

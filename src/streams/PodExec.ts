@@ -6,7 +6,7 @@
  *
  * @since 0.1.0
  */
-import { HttpClient, HttpClientRequest } from "@effect/platform"
+import { HttpClient } from "@effect/platform"
 import {
   Data,
   Deferred,
@@ -20,13 +20,12 @@ import {
   type Sink,
   Stream
 } from "effect"
+import * as ApiRequest from "../client/ApiRequest.js"
+import * as ApiResponse from "../client/ApiResponse.js"
 import type * as Client from "../client/Client.js"
-import { KubeConfig } from "../config/KubeConfig.js"
-import * as ApiError from "../http/ApiError.js"
+import type * as ApiError from "../http/ApiError.js"
 import { KubeWebSocket, type WebSocketError } from "../http/KubeWebSocket.js"
 import { concatBytes } from "../internal/bytes.js"
-import * as InvalidRequest from "../resource/InvalidRequest.js"
-import * as Resource from "../resource/Resource.js"
 
 /** The stream protocols this client speaks, in order of preference. */
 const PROTOCOLS = ["v5.channel.k8s.io", "v4.channel.k8s.io"] as const
@@ -225,11 +224,8 @@ const open = (
   options: SessionOptions
 ): Effect.Effect<Session, ExecFailure, Requirements | Scope.Scope> =>
   Effect.gen(function* () {
-    const config = yield* KubeConfig
     const webSocket = yield* KubeWebSocket
     const { Pod } = yield* Effect.promise(() => import("../models/core/v1.js"))
-    const namespace = options.namespace ?? config.namespace
-    const path = yield* Resource.path(Pod, { namespace, name, subresource })
     const tty = options.tty === true
     const wantStdout = options.stdout !== false
     const wantStderr = options.stderr !== false && !tty
@@ -237,16 +233,23 @@ const open = (
     // An empty container is no container (the pod's only one), as client-go's omitempty.
     if (options.container !== undefined && options.container !== "")
       query.push(["container", options.container])
-    for (const [k, v] of query) yield* InvalidRequest.checkQueryValue(k, v)
     if (options.stdin === true) query.push(["stdin", "true"])
     if (wantStdout) query.push(["stdout", "true"])
     if (wantStderr) query.push(["stderr", "true"])
     if (tty) query.push(["tty", "true"])
-    const connection = yield* webSocket.connect(path, query, PROTOCOLS).pipe(
+    const target = yield* ApiRequest.target({
+      resource: Pod,
+      method: "GET",
+      namespace: options.namespace,
+      name,
+      subresource,
+      query
+    })
+    const connection = yield* webSocket.connect(target.path, target.query, PROTOCOLS).pipe(
       // A refused upgrade hides the apiserver's Status: ask again without upgrading to read it.
       Effect.catchTag("WebSocketError", (error) =>
         error.reason === "Connect"
-          ? Effect.flatMap(explain(path, query), () => Effect.fail(error))
+          ? Effect.flatMap(explain(target), () => Effect.fail(error))
           : Effect.fail(error)
       )
     )
@@ -462,12 +465,9 @@ const exitCodeOf = (status: string): Effect.Effect<number, ExecError> => {
 }
 
 /** Reads the error answer of a refused exec request as an ApiError. */
-const explain = (path: string, query: ReadonlyArray<readonly [string, string]>) =>
+const explain = (target: ApiRequest.Target) =>
   Effect.gen(function* () {
     const http = yield* HttpClient.HttpClient
-    let request = HttpClientRequest.get(path)
-    for (const [k, v] of query) request = HttpClientRequest.appendUrlParam(request, k, v)
-    const response = yield* http.execute(request).pipe(Effect.option)
-    if (Option.isSome(response) && response.value.status >= 400)
-      return yield* ApiError.fromResponse(response.value)
+    const response = yield* http.execute(ApiRequest.toHttp(target)).pipe(Effect.option)
+    if (Option.isSome(response)) yield* ApiResponse.checked(response.value)
   })

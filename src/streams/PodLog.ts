@@ -6,14 +6,13 @@
  *
  * @since 0.1.0
  */
-import { HttpClient, HttpClientRequest } from "@effect/platform"
+import { HttpClient } from "@effect/platform"
 import { Duration, Effect, Either, Option, Ref, Schedule, Stream } from "effect"
 import { identity } from "effect/Function"
+import * as ApiRequest from "../client/ApiRequest.js"
+import * as ApiResponse from "../client/ApiResponse.js"
 import type * as Client from "../client/Client.js"
-import { KubeConfig } from "../config/KubeConfig.js"
-import * as ApiError from "../http/ApiError.js"
 import * as InvalidRequest from "../resource/InvalidRequest.js"
-import * as Resource from "../resource/Resource.js"
 
 /**
  * Options of {@link log}.
@@ -106,10 +105,6 @@ const query = (
   if (timestamps) q.timestamps = "true"
   if (options.previous === true) q.previous = "true"
   if (options.limitBytes !== undefined) q.limitBytes = String(options.limitBytes)
-  for (const [k, v] of Object.entries(q)) {
-    const checked = InvalidRequest.checkQueryValue(k, v)
-    if (Either.isLeft(checked)) return Either.left(checked.left)
-  }
   return Either.right(q)
 }
 
@@ -135,14 +130,18 @@ export const log = (
 ): Stream.Stream<string, Client.ClientError, Client.Requirements> =>
   Stream.unwrap(
     Effect.gen(function* () {
-      const config = yield* KubeConfig
       const http = yield* HttpClient.HttpClient
       const { Pod } = yield* Effect.promise(() => import("../models/core/v1.js"))
-      const path = yield* Resource.path(Pod, {
-        namespace: options.namespace ?? config.namespace,
+      const call = {
+        resource: Pod,
+        method: "GET",
+        namespace: options.namespace,
         name,
-        subresource: "log"
-      })
+        subresource: "log",
+        accept: "*/*"
+      } as const
+      // Checked before anything is sent (the query is checked with each connection's position).
+      const target = yield* ApiRequest.target(call)
       const resume = options.resume === true && options.follow === true
       // Resuming needs the timestamps; they are stripped again unless asked for.
       const wantTimestamps = options.timestamps === true
@@ -155,12 +154,13 @@ export const log = (
       const connect = Stream.unwrapScoped(
         Effect.gen(function* () {
           const position = yield* Ref.get(last)
-          let request = HttpClientRequest.get(path).pipe(HttpClientRequest.accept("*/*"))
-          for (const [k, v] of Object.entries(yield* query(options, timestamps, position.time))) {
-            request = HttpClientRequest.setUrlParam(request, k, v)
-          }
-          const response = yield* http.execute(request)
-          if (response.status >= 400) return yield* ApiError.fromResponse(response)
+          const request = ApiRequest.toHttp({
+            ...target,
+            query: yield* ApiRequest.checkQuery(
+              Object.entries(yield* query(options, timestamps, position.time))
+            )
+          })
+          const response = yield* Effect.flatMap(http.execute(request), ApiResponse.checked)
           // On reconnect, skip what was already emitted at the resume time.
           let skip = position.time !== undefined ? position.sameTime : 0
           return response.stream.pipe(

@@ -7,7 +7,7 @@
  *
  * @since 0.1.0
  */
-import { HttpClient, HttpClientRequest } from "@effect/platform"
+import { HttpClient } from "@effect/platform"
 import {
   Clock,
   Data,
@@ -23,14 +23,14 @@ import {
   Schema,
   Stream
 } from "effect"
+import * as ApiRequest from "../client/ApiRequest.js"
+import * as ApiResponse from "../client/ApiResponse.js"
 import * as Client from "../client/Client.js"
-import { KubeConfig } from "../config/KubeConfig.js"
 import * as ApiError from "../http/ApiError.js"
 import { isConfigFailure, isTlsVerificationFailure } from "../http/KubeHttpClient.js"
 import { isRecord } from "../internal/json.js"
 import * as InvalidRequest from "../resource/InvalidRequest.js"
 import * as Resource from "../resource/Resource.js"
-import * as Selector from "../resource/Selector.js"
 
 /**
  * An event of the raw watch.
@@ -344,15 +344,15 @@ export const isGone = (error: WatchError): boolean =>
 
 const watchUrlQuery = (
   options: WatchOptions,
-  selection: Record<string, string>,
   resourceVersion: string | undefined
-): Record<string, string> => ({
-  ...selection,
-  watch: "true",
-  timeoutSeconds: String(options.serverTimeout ?? 290),
-  ...(options.allowBookmarks === false ? {} : { allowWatchBookmarks: "true" }),
-  ...(resourceVersion !== undefined && resourceVersion !== "" ? { resourceVersion } : {})
-})
+): ReadonlyArray<readonly [string, string]> => [
+  ["watch", "true"],
+  ["timeoutSeconds", String(options.serverTimeout ?? 290)],
+  ...(options.allowBookmarks === false ? [] : [["allowWatchBookmarks", "true"] as const]),
+  ...(resourceVersion !== undefined && resourceVersion !== ""
+    ? [["resourceVersion", resourceVersion] as const]
+    : [])
+]
 
 /**
  * The raw watch of a kind: typed events, resumed from the last version seen (bookmarks included)
@@ -399,32 +399,22 @@ const connections = <A extends Resource.KubeObject, N extends boolean, S extends
 ): Stream.Stream<WatchEvent<A>, WatchError, Client.Requirements> =>
   Stream.unwrap(
     Effect.gen(function* () {
-      const config = yield* KubeConfig
-      const http = yield* HttpClient.HttpClient
       // Checked before anything is sent: a name or namespace that is not a path segment is refused.
       if (options.name !== undefined) yield* InvalidRequest.checkSegment("name", options.name)
-      const namespace =
-        resource.namespaced && options.namespace !== "*" ? (options.namespace ?? config.namespace) : undefined
-      const fields: Selector.FieldSelector =
-        options.name !== undefined
-          ? { ...options.fields, "metadata.name": options.name }
-          : (options.fields ?? {})
-      const labelSelector =
-        options.labels === undefined
-          ? undefined
-          : yield* Either.match(Selector.renderLabels(options.labels), {
-              onLeft: Effect.fail,
-              onRight: Effect.succeed
-            })
-      const fieldSelector = yield* Either.match(Selector.renderFields(fields), {
-        onLeft: Effect.fail,
-        onRight: Effect.succeed
+      const http = yield* HttpClient.HttpClient
+      const target = yield* ApiRequest.target({
+        resource,
+        method: "GET",
+        scope: "collection",
+        namespace: options.namespace,
+        select: {
+          labels: options.labels,
+          fields:
+            options.name !== undefined
+              ? { ...options.fields, "metadata.name": options.name }
+              : (options.fields ?? {})
+        }
       })
-      const selection: Record<string, string> = {
-        ...(labelSelector !== undefined && labelSelector !== "" ? { labelSelector } : {}),
-        ...(fieldSelector !== "" ? { fieldSelector } : {})
-      }
-      const path = yield* Resource.path(resource, { namespace })
       const idle = options.idleTimeout ?? Duration.seconds((options.serverTimeout ?? 290) + 30)
       const resumePoint = Effect.map(
         Ref.get(progress.version),
@@ -433,14 +423,11 @@ const connections = <A extends Resource.KubeObject, N extends boolean, S extends
 
       const connection: Stream.Stream<WatchEvent<A>, WatchError> = Stream.unwrapScoped(
         Effect.gen(function* () {
-          let request = HttpClientRequest.get(path)
-          for (const [k, v] of Object.entries(
-            watchUrlQuery(options, selection, yield* Ref.get(progress.version))
-          )) {
-            request = HttpClientRequest.setUrlParam(request, k, v)
-          }
-          const response = yield* http.execute(request)
-          if (response.status >= 400) return yield* ApiError.fromResponse(response)
+          const request = ApiRequest.toHttp({
+            ...target,
+            query: [...target.query, ...watchUrlQuery(options, yield* Ref.get(progress.version))]
+          })
+          const response = yield* Effect.flatMap(http.execute(request), ApiResponse.checked)
           yield* succeeded(progress)
           const cut = (partial: string) =>
             Effect.flatMap(resumePoint, (from) =>
