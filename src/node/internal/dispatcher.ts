@@ -1,0 +1,92 @@
+/**
+ * The cluster's dispatcher: routes each request to the agent of the moment, adds the cluster's
+ * headers to requests for its origin, and when the credentials bring a new client certificate,
+ * moves to a new agent (the old pool closes after its requests in flight).
+ */
+
+import { Effect, Redacted, Ref, type Scope } from "effect"
+import type { Dispatcher } from "undici"
+import type { ConfigError } from "../../config/ConfigError.js"
+import type { Credentials, ResolvedConfig } from "../../config/KubeConfig.js"
+import { originOf } from "../../internal/urls.js"
+import { type AgentOptions, makeAgent } from "./agents.js"
+import { clusterHeaders, setHeaders } from "./clusterHeaders.js"
+import { type HealthOptions, http2Health } from "./http2Health.js"
+import { chooseProxy, type ProxyOptions } from "./proxy.js"
+import { tlsOptions } from "./tls.js"
+
+/** The options of the dispatcher (a part of the transport's `Options`). */
+export interface DispatcherOptions extends ProxyOptions, HealthOptions, AgentOptions {}
+
+/** The dispatcher, and the function that makes it follow new credentials. */
+export interface ClusterDispatcher {
+  readonly dispatcher: Dispatcher
+  readonly sync: (creds: Credentials) => Effect.Effect<void, ConfigError>
+}
+
+interface Current {
+  readonly certKey: string
+  readonly dispatcher: Dispatcher
+}
+
+/** What tells one client certificate from another: its PEM, or "" when there is none. */
+const keyOf = (creds: Credentials): string =>
+  creds.clientCertificate !== undefined ? Redacted.value(creds.clientCertificate.cert) : ""
+
+/**
+ * The undici dispatcher for a configuration, following the credentials given to `sync` (read once
+ * at the start). Requests to other origins get none of the cluster's headers. Closed with the scope.
+ */
+export const makeDispatcher = (
+  config: ResolvedConfig,
+  options: DispatcherOptions
+): Effect.Effect<ClusterDispatcher, ConfigError, Scope.Scope> =>
+  Effect.gen(function* () {
+    const proxy = yield* chooseProxy(config, options)
+    const health = yield* http2Health(config, options)
+    const initialCreds = yield* config.credentials.pipe(Effect.orElseSucceed((): Credentials => ({})))
+    const first = yield* makeAgent(config, options, tlsOptions(config, initialCreds), proxy, health)
+    const current = yield* Ref.make<Current>({ certKey: keyOf(initialCreds), dispatcher: first })
+    const retired: Array<Dispatcher> = []
+    let active = first
+    yield* Effect.addFinalizer(() =>
+      Effect.promise(() => Promise.allSettled([active, ...retired].map((d) => d.destroy()))).pipe(
+        Effect.asVoid
+      )
+    )
+
+    // The headers the cluster's requests get, from the latest credentials.
+    const headersFor = clusterHeaders(config)
+    let headers = headersFor(initialCreds)
+    const clusterOrigin = originOf(config.cluster.server)
+
+    const router: Dispatcher = first.compose((_dispatch) => (opts, handler) => {
+      // undici's origin is mostly the origin string itself: compared before parsing.
+      const forCluster =
+        clusterOrigin !== undefined &&
+        (opts.origin === clusterOrigin || originOf(opts.origin ?? "") === clusterOrigin)
+      return active.dispatch(
+        forCluster ? { ...opts, headers: setHeaders(opts.headers, headers) } : opts,
+        handler
+      )
+    })
+
+    const sync = (creds: Credentials) =>
+      Effect.gen(function* () {
+        headers = headersFor(creds)
+        const key = keyOf(creds)
+        const now = yield* Ref.get(current)
+        if (now.certKey === key) return
+        const next = yield* makeAgent(config, options, tlsOptions(config, creds), proxy, health)
+        yield* Ref.set(current, { certKey: key, dispatcher: next })
+        const old = active
+        active = next
+        retired.push(old)
+        // Let requests in flight finish on the old pool.
+        yield* Effect.sync(() => {
+          old.close().catch(() => {})
+        })
+      })
+
+    return { dispatcher: router, sync }
+  })
