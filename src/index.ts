@@ -49,6 +49,8 @@ export * as Conditions from "./runtime/Conditions.js"
 /** @since 0.1.0 */
 export * as Wait from "./runtime/Wait.js"
 /** @since 0.1.0 */
+export * as Metrics from "./http/Metrics.js"
+/** @since 0.1.0 */
 export * as PodExec from "./streams/PodExec.js"
 /** @since 0.1.0 */
 export * as PodLog from "./streams/PodLog.js"

@@ -197,6 +197,36 @@ export const selectQuery = (
   })
 
 /**
+ * The Kubernetes verb of a call (as the apiserver's audit log names it): `get`, `list`, `create`,
+ * `update`, `patch`, `delete`, `deletecollection`.
+ *
+ * @example
+ * ```ts
+ * import { ApiRequest } from "effect-kube"
+ * import { Pod } from "effect-kube/models/core/v1"
+ *
+ * ApiRequest.verbOf({ resource: Pod, method: "GET", scope: "collection" }) // "list"
+ * ```
+ *
+ * @since 0.1.0
+ * @category queries
+ */
+export const verbOf = (call: Call): string => {
+  switch (call.method) {
+    case "GET":
+      return call.scope === "collection" ? "list" : "get"
+    case "POST":
+      return "create"
+    case "PUT":
+      return "update"
+    case "PATCH":
+      return "patch"
+    case "DELETE":
+      return call.scope === "collection" ? "deletecollection" : "delete"
+  }
+}
+
+/**
  * Checks query parameters (each value well-formed Unicode); undefined values are left out.
  *
  * @example

@@ -11,9 +11,11 @@ import {
   type HttpClientRequest,
   type HttpClientResponse
 } from "@effect/platform"
-import { Effect, Either, type ParseResult } from "effect"
+import { Effect, Either, Metric, type ParseResult } from "effect"
 import * as ApiError from "../http/ApiError.js"
+import * as Metrics from "../http/Metrics.js"
 import * as Resource from "../resource/Resource.js"
+import { CurrentVerb } from "./internal/operation.js"
 
 /**
  * The response when its status is a success, else its `ApiError` (the body read for the `Status`).
@@ -35,7 +37,14 @@ import * as Resource from "../resource/Resource.js"
 export const checked = (
   response: HttpClientResponse.HttpClientResponse
 ): Effect.Effect<HttpClientResponse.HttpClientResponse, ApiError.ApiError> =>
-  response.status >= 400 ? ApiError.fromResponse(response) : Effect.succeed(response)
+  Effect.flatMap(CurrentVerb, (verb) =>
+    Metric.increment(
+      Metric.tagged(Metric.tagged(Metrics.requests, "verb", verb), "code", String(response.status))
+    )
+  ).pipe(
+    Effect.zipRight(Effect.annotateCurrentSpan("http.response.status_code", response.status)),
+    Effect.zipRight(response.status >= 400 ? ApiError.fromResponse(response) : Effect.succeed(response))
+  )
 
 /**
  * Sends a request and checks the answer ({@link checked}); the body is left to read (or stream).

@@ -19,6 +19,7 @@ import * as Resource from "../resource/Resource.js"
 import type * as Selector from "../resource/Selector.js"
 import * as ApiRequest from "./ApiRequest.js"
 import * as ApiResponse from "./ApiResponse.js"
+import { annotateTarget, kindAttributes, operation } from "./internal/operation.js"
 
 export {
   /**
@@ -90,7 +91,15 @@ export interface SelectOptions extends NamespaceOption {
 
 // --- sending (every call is built by Request and read by Response) ------------------------
 
-const send = (call: ApiRequest.Call) => Effect.flatMap(ApiRequest.make(call), ApiResponse.json)
+const send = (name: string, call: ApiRequest.Call) =>
+  Effect.flatMap(ApiRequest.target(call), (target) =>
+    Effect.zipRight(annotateTarget(target.namespace, call.name), ApiResponse.json(ApiRequest.toHttp(target)))
+  ).pipe(
+    operation(name, ApiRequest.verbOf(call), {
+      ...kindAttributes(call.resource),
+      ...(call.subresource !== undefined ? { "k8s.subresource": call.subresource } : {})
+    })
+  )
 
 const decodeAs = ApiResponse.decode
 
@@ -122,7 +131,7 @@ export const get = <A extends Resource.KubeObject, N extends boolean, S extends 
   options: NamespaceOption = {}
 ): Effect.Effect<A, ClientError, Requirements> =>
   Effect.gen(function* () {
-    const json = yield* send({ resource, method: "GET", namespace: options.namespace, name })
+    const json = yield* send("Client.get", { resource, method: "GET", namespace: options.namespace, name })
     return yield* decodeAs(resource)(json)
   })
 
@@ -219,7 +228,7 @@ export const listPages = <A extends Resource.KubeObject, N extends boolean, S ex
       const context = yield* Effect.context<Requirements>()
       return Stream.paginateEffect(Option.none<string>(), (token) =>
         Effect.gen(function* () {
-          const json = yield* send({
+          const json = yield* send("Client.list", {
             resource,
             method: "GET",
             scope: "collection",
@@ -347,7 +356,7 @@ export const create = <A extends Resource.KubeObject, N extends boolean, S exten
 ): Effect.Effect<A, ClientError, Requirements> =>
   Effect.gen(function* () {
     const body = yield* encodeWith(resource, object)
-    const json = yield* send({
+    const json = yield* send("Client.create", {
       resource,
       method: "POST",
       namespace: options.namespace,
@@ -391,7 +400,7 @@ const replaceAt = <A extends Resource.KubeObject, N extends boolean, S extends s
   Effect.gen(function* () {
     const name = yield* ApiRequest.nameOf(object)
     const body = yield* encodeWith(resource, object)
-    const json = yield* send({
+    const json = yield* send(subresource === "status" ? "Client.replaceStatus" : "Client.replace", {
       resource,
       method: "PUT",
       namespace: options.namespace,
@@ -449,17 +458,20 @@ const patchAt = <A extends Resource.KubeObject, N extends boolean, S extends str
         detail: "server-side apply needs a fieldManager (option or client default)"
       })
     }
-    const json = yield* send({
-      resource,
-      method: "PATCH",
-      namespace: options.namespace,
-      name,
-      subresource,
-      write: options,
-      query: [["force", patchType === "apply" && options.force === true ? "true" : undefined]],
-      body: patchBody,
-      contentType: CONTENT_TYPES[patchType]
-    })
+    const json = yield* send(
+      `Client.${patchType === "apply" ? "apply" : "patch"}${subresource === "status" ? "Status" : ""}`,
+      {
+        resource,
+        method: "PATCH",
+        namespace: options.namespace,
+        name,
+        subresource,
+        write: options,
+        query: [["force", patchType === "apply" && options.force === true ? "true" : undefined]],
+        body: patchBody,
+        contentType: CONTENT_TYPES[patchType]
+      }
+    )
     return yield* decodeAs(resource)(json)
   })
 
@@ -623,7 +635,7 @@ export const del = <A extends Resource.KubeObject, N extends boolean, S extends 
   options: DeleteOptions = {}
 ): Effect.Effect<void, ClientError, Requirements> =>
   Effect.gen(function* () {
-    yield* send({
+    yield* send("Client.delete", {
       resource,
       method: "DELETE",
       namespace: options.namespace,
@@ -669,7 +681,7 @@ export const deleteCollection = <A extends Resource.KubeObject, N extends boolea
   options: SelectOptions & DeleteOptions = {}
 ): Effect.Effect<void, ClientError, Requirements> =>
   Effect.gen(function* () {
-    yield* send({
+    yield* send("Client.deleteCollection", {
       resource,
       method: "DELETE",
       scope: "collection",
@@ -701,7 +713,7 @@ export const getStatus = <A extends Resource.KubeObject, N extends boolean, I>(
   options: NamespaceOption = {}
 ): Effect.Effect<A, ClientError, Requirements> =>
   Effect.gen(function* () {
-    const json = yield* send({
+    const json = yield* send("Client.getStatus", {
       resource,
       method: "GET",
       namespace: options.namespace,
@@ -792,16 +804,23 @@ const scaleCall = (
   }
 ): Effect.Effect<Scale, ClientError, Requirements> =>
   Effect.gen(function* () {
-    const json = yield* send({
-      resource,
-      method: call.method,
-      namespace: options.namespace,
-      name,
-      subresource: "scale",
-      write: call.write ? options : undefined,
-      body: call.body,
-      contentType: call.contentType
-    })
+    const json = yield* send(
+      call.method === "GET"
+        ? "Client.getScale"
+        : call.method === "PUT"
+          ? "Client.replaceScale"
+          : "Client.patchScale",
+      {
+        resource,
+        method: call.method,
+        namespace: options.namespace,
+        name,
+        subresource: "scale",
+        write: call.write ? options : undefined,
+        body: call.body,
+        contentType: call.contentType
+      }
+    )
     return yield* toScale(json)
   })
 
@@ -930,7 +949,7 @@ export const evict = <A extends Resource.KubeObject, N extends boolean, I>(
     })
     const version = resource.subresources.eviction.version ?? "v1"
     const call = { resource, method: "POST", namespace, name, subresource: "eviction" } as const
-    yield* send({ ...call, body: body(version) }).pipe(
+    yield* send("Client.evict", { ...call, body: body(version) }).pipe(
       // Servers before 1.22 know only policy/v1beta1 evictions (as kubectl drain, fall back).
       Effect.catchIf(
         (e): e is ApiError.ApiError =>
@@ -940,7 +959,7 @@ export const evict = <A extends Resource.KubeObject, N extends boolean, I>(
           (e.status.message ?? "").includes(
             `no kind "Eviction" is registered for version "policy/${version}"`
           ),
-        () => send({ ...call, body: body("v1beta1") })
+        () => send("Client.evict", { ...call, body: body("v1beta1") })
       )
     )
   })

@@ -23,13 +23,17 @@ import {
 } from "@effect/platform"
 import {
   Cause,
+  Clock,
   Duration,
   Effect,
   Inspectable,
   Layer,
+  Metric,
   Option,
   RateLimiter,
   Schedule,
+  ScheduleDecision,
+  ScheduleIntervals,
   type Scope,
   Stream
 } from "effect"
@@ -42,6 +46,7 @@ import {
 } from "../config/KubeConfig.js"
 import { originOf } from "../internal/urls.js"
 import * as InternalHeaders from "./internal/headers.js"
+import * as Metrics from "./Metrics.js"
 
 /**
  * Options of the Kubernetes transport (lightkube's client options, as layer options).
@@ -605,6 +610,12 @@ export const make = (
         response.status === 401 && config.refreshable
           ? discard(response).pipe(
               Effect.zipRight(config.invalidateCredentials),
+              Effect.zipRight(Metric.increment(Metrics.credentialRefreshes)),
+              Effect.zipRight(
+                Effect.logInfo(
+                  `${request.method} ${request.url}: 401 Unauthorized; credentials refreshed, sending again`
+                )
+              ),
               Effect.zipRight(sendOnce(request))
             )
           : Effect.succeed(response)
@@ -637,12 +648,32 @@ export const make = (
             : delay
         )
       )
-      return attempt.pipe(
-        Effect.retry({
-          schedule: withDelay,
-          while: (failure) =>
+      const observed = withDelay.pipe(
+        Schedule.whileInput(
+          (failure: RetryableStatus | HttpClientError.HttpClientError) =>
             failure instanceof RetryableStatus || (idempotent && isRetryableTransportError(failure))
-        }),
+        ),
+        // Each retry is logged (with its cause and delay) and counted by reason.
+        Schedule.onDecision(([, failure], decision) => {
+          if (ScheduleDecision.isDone(decision)) return Effect.void
+          const reason = failure instanceof RetryableStatus ? String(failure.response.status) : "transport"
+          const cause =
+            failure instanceof RetryableStatus
+              ? `answered ${failure.response.status}`
+              : `failed: ${failure.message}`
+          return Effect.flatMap(Clock.currentTimeMillis, (now) => {
+            const delay = Duration.millis(Math.max(0, ScheduleIntervals.start(decision.intervals) - now))
+            return Effect.zipRight(
+              Metric.increment(Metric.tagged(Metrics.retries, "reason", reason)),
+              Effect.logWarning(
+                `${request.method} ${request.url} ${cause}; retrying in ${Duration.format(delay)}`
+              )
+            )
+          })
+        })
+      )
+      return attempt.pipe(
+        Effect.retry(observed),
         // Retries exhausted on a status: the caller gets that last answer, Status body and all.
         Effect.catchIf(
           (failure): failure is RetryableStatus => failure instanceof RetryableStatus,

@@ -23,6 +23,7 @@ import {
 import * as ApiRequest from "../client/ApiRequest.js"
 import * as ApiResponse from "../client/ApiResponse.js"
 import type * as Client from "../client/Client.js"
+import { annotateTarget, kindAttributes, operation } from "../client/internal/operation.js"
 import type * as ApiError from "../http/ApiError.js"
 import { KubeWebSocket, type WebSocketError } from "../http/KubeWebSocket.js"
 import { concatBytes } from "../internal/bytes.js"
@@ -246,6 +247,11 @@ const open = (
       query
     })
     const connection = yield* webSocket.connect(target.path, target.query, PROTOCOLS).pipe(
+      Effect.zipLeft(annotateTarget(target.namespace, name)),
+      operation(`PodExec.${subresource}`, "create", {
+        ...kindAttributes(Pod),
+        "k8s.subresource": subresource
+      }),
       // A refused upgrade hides the apiserver's Status: ask again without upgrading to read it.
       Effect.catchTag("WebSocketError", (error) =>
         error.reason === "Connect"

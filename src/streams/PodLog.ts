@@ -12,6 +12,7 @@ import { identity } from "effect/Function"
 import * as ApiRequest from "../client/ApiRequest.js"
 import * as ApiResponse from "../client/ApiResponse.js"
 import type * as Client from "../client/Client.js"
+import { annotateTarget, kindAttributes, operation } from "../client/internal/operation.js"
 import * as InvalidRequest from "../resource/InvalidRequest.js"
 
 /**
@@ -160,7 +161,10 @@ export const log = (
               Object.entries(yield* query(options, timestamps, position.time))
             )
           })
-          const response = yield* Effect.flatMap(http.execute(request), ApiResponse.checked)
+          const response = yield* Effect.flatMap(http.execute(request), ApiResponse.checked).pipe(
+            Effect.zipLeft(annotateTarget(target.namespace, name)),
+            operation("PodLog.log", "get", { ...kindAttributes(Pod), "k8s.subresource": "log" })
+          )
           // On reconnect, skip what was already emitted at the resume time.
           let skip = position.time !== undefined ? position.sameTime : 0
           return response.stream.pipe(

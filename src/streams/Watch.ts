@@ -14,6 +14,7 @@ import {
   Duration,
   Effect,
   Either,
+  Metric,
   Option,
   ParseResult,
   Ref,
@@ -26,8 +27,10 @@ import {
 import * as ApiRequest from "../client/ApiRequest.js"
 import * as ApiResponse from "../client/ApiResponse.js"
 import * as Client from "../client/Client.js"
+import { annotateTarget, kindAttributes, operation } from "../client/internal/operation.js"
 import * as ApiError from "../http/ApiError.js"
 import { isConfigFailure, isTlsVerificationFailure } from "../http/KubeHttpClient.js"
+import * as Metrics from "../http/Metrics.js"
 import { isRecord } from "../internal/json.js"
 import * as InvalidRequest from "../resource/InvalidRequest.js"
 import * as Resource from "../resource/Resource.js"
@@ -315,6 +318,7 @@ const retrying = <A, R>(
         yield* Effect.logWarning(
           `the watch of ${what} failed (${describeFailure(error)}); retrying in ${Duration.format(delay)} from resourceVersion ${from}`
         )
+        yield* Metric.increment(Metric.tagged(Metrics.watchReconnects, "resource", what))
       })
     )
   )
@@ -415,6 +419,8 @@ const connections = <A extends Resource.KubeObject, N extends boolean, S extends
               : (options.fields ?? {})
         }
       })
+      const eventCounter = Metric.tagged(Metrics.watchEvents, "resource", resource.plural)
+      const reconnectCounter = Metric.tagged(Metrics.watchReconnects, "resource", resource.plural)
       const idle = options.idleTimeout ?? Duration.seconds((options.serverTimeout ?? 290) + 30)
       const resumePoint = Effect.map(
         Ref.get(progress.version),
@@ -427,7 +433,13 @@ const connections = <A extends Resource.KubeObject, N extends boolean, S extends
             ...target,
             query: [...target.query, ...watchUrlQuery(options, yield* Ref.get(progress.version))]
           })
-          const response = yield* Effect.flatMap(http.execute(request), ApiResponse.checked)
+          const response = yield* Effect.flatMap(http.execute(request), ApiResponse.checked).pipe(
+            Effect.zipLeft(annotateTarget(target.namespace, options.name)),
+            operation("Watch.watch", "watch", {
+              ...kindAttributes(resource),
+              "k8s.watch.resource_version": (yield* Ref.get(progress.version)) ?? ""
+            })
+          )
           yield* succeeded(progress)
           const cut = (partial: string) =>
             Effect.flatMap(resumePoint, (from) =>
@@ -439,6 +451,9 @@ const connections = <A extends Resource.KubeObject, N extends boolean, S extends
             Stream.filter((line) => line.trim() !== ""),
             Stream.timeoutFail(() => new WatchIdle({ idleFor: idle }), idle),
             Stream.mapEffect((line) => toEvent(resource, line, request.url)),
+            Stream.mapChunksEffect((events) =>
+              Effect.as(Metric.incrementBy(eventCounter, events.length), events)
+            ),
             Stream.tap((event) => {
               // An event without a version (a bookmark without one) keeps the resume point.
               const rv = resourceVersionOf(event)
@@ -461,6 +476,7 @@ const connections = <A extends Resource.KubeObject, N extends boolean, S extends
                 yield* Effect.logDebug(
                   `a watch connection of ${resource.plural} ended${got ? "" : " without an event"}; reconnecting${got ? "" : " in 1 second"} from resourceVersion ${yield* resumePoint}`
                 )
+                yield* Metric.increment(reconnectCounter)
                 if (!got) yield* Effect.sleep("1 second")
               })
             ).pipe(Stream.drain)
@@ -710,7 +726,14 @@ export const watcher = <A extends Resource.KubeObject, N extends boolean, S exte
       // a watcher that relists for months does not grow.
       const pass: Stream.Stream<WatcherEvent<A>, WatchError, Client.Requirements> = Stream.unwrap(
         Effect.map(Ref.get(phase), (next) =>
-          next._tag === "List" ? Stream.concat(initial(next.resourceVersion), changes) : changes
+          next._tag === "List"
+            ? Stream.concat(
+                Stream.execute(
+                  Metric.increment(Metric.tagged(Metrics.watchRelists, "resource", resource.plural))
+                ),
+                Stream.concat(initial(next.resourceVersion), changes)
+              )
+            : changes
         )
       ).pipe(Stream.catchAll((error) => (isGone(error) ? Stream.execute(relist(error)) : Stream.fail(error))))
       return retrying(Stream.forever(pass), options, progress, resource.plural)

@@ -1,0 +1,44 @@
+/**
+ * What a call is, for its span and metrics: the operation wrapper every verb, watch connection, log
+ * and exec runs in. It opens the operation's span (the HTTP spans of its attempts are its children),
+ * records its duration, and tells `ApiResponse.checked` which verb an answer belongs to.
+ */
+import { Context, Duration, Effect, Metric } from "effect"
+import * as Metrics from "../../http/Metrics.js"
+import type * as Resource from "../../resource/Resource.js"
+
+/** The verb of the operation in progress (`"request"` outside any). */
+export class CurrentVerb extends Context.Reference<CurrentVerb>()("effect-kube/CurrentVerb", {
+  defaultValue: (): string => "request"
+}) {}
+
+/** Span attributes of a kind (OpenTelemetry style, `k8s.*`). */
+export const kindAttributes = (resource: Resource.ResourceInfo): Record<string, string> => ({
+  "k8s.api.group": resource.group,
+  "k8s.api.version": resource.version,
+  "k8s.kind": resource.kind,
+  "k8s.resource": resource.plural
+})
+
+/** Annotates the operation's span with what a checked call addresses. */
+export const annotateTarget = (
+  namespace: string | undefined,
+  name: string | undefined
+): Effect.Effect<void> =>
+  Effect.annotateCurrentSpan({
+    ...(namespace !== undefined ? { "k8s.namespace.name": namespace } : {}),
+    ...(name !== undefined ? { "k8s.object.name": name } : {})
+  })
+
+/**
+ * Runs an operation in its span (`name`, e.g. `Client.get`), with its verb for the metrics and its
+ * duration recorded.
+ */
+export const operation =
+  (name: string, verb: string, attributes: Record<string, string>) =>
+  <A, E, R>(self: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
+    self.pipe(
+      Effect.provideService(CurrentVerb, verb),
+      Metric.trackDurationWith(Metrics.requestDuration.pipe(Metric.tagged("verb", verb)), Duration.toSeconds),
+      Effect.withSpan(name, { kind: "client", attributes: { "k8s.verb": verb, ...attributes } })
+    )

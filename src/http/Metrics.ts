@@ -1,0 +1,147 @@
+/**
+ * The metrics effect-kube records, with Effect's `Metric`: read them with `Metric.value`, or export
+ * them with `@effect/opentelemetry` (names follow Prometheus conventions, as client-go's
+ * `rest_client_*` metrics). Tags never hold a secret: verbs, kinds, methods, codes and reasons.
+ *
+ * @since 0.1.0
+ */
+import { Metric, MetricBoundaries } from "effect"
+
+/**
+ * Answers by verb (`get`, `list`, `watch`, `create`, `log`, ...) and HTTP status code, one per
+ * answer the client reads (after retries; tags `verb`, `code`).
+ *
+ * @example
+ * ```ts
+ * import { Effect, Metric } from "effect"
+ * import { Metrics } from "effect-kube"
+ *
+ * const gets = Metric.value(Metrics.requests.pipe(Metric.tagged("verb", "get"), Metric.tagged("code", "200")))
+ * ```
+ *
+ * @since 0.1.0
+ * @category metrics
+ */
+export const requests = Metric.counter("effect_kube_requests_total", {
+  description: "Kubernetes API answers by verb and HTTP status code",
+  incremental: true
+})
+
+/**
+ * Duration of operations (a verb from its call to its decoded result; for streams, until the answer's
+ * headers), in seconds, by verb (tag `verb`).
+ *
+ * @example
+ * ```ts
+ * import { Metric } from "effect"
+ * import { Metrics } from "effect-kube"
+ *
+ * const latency = Metric.value(Metrics.requestDuration.pipe(Metric.tagged("verb", "get")))
+ * ```
+ *
+ * @since 0.1.0
+ * @category metrics
+ */
+export const requestDuration = Metric.histogram(
+  "effect_kube_request_duration_seconds",
+  MetricBoundaries.exponential({ start: 0.001, factor: 2, count: 16 }),
+  "Duration of Kubernetes API operations by verb, in seconds"
+)
+
+/**
+ * HTTP requests retried by the transport pipeline, by reason (tag `reason`: the status code that
+ * asked for it, `429`, `503`, `504`, or `transport` for a failed connection).
+ *
+ * @example
+ * ```ts
+ * import { Metric } from "effect"
+ * import { Metrics } from "effect-kube"
+ *
+ * const throttled = Metric.value(Metrics.retries.pipe(Metric.tagged("reason", "429")))
+ * ```
+ *
+ * @since 0.1.0
+ * @category metrics
+ */
+export const retries = Metric.counter("effect_kube_retries_total", {
+  description: "Kubernetes API requests retried, by reason",
+  incremental: true
+})
+
+/**
+ * Credentials dropped and read again after the server answered 401 (token files, exec plugins).
+ *
+ * @example
+ * ```ts
+ * import { Metric } from "effect"
+ * import { Metrics } from "effect-kube"
+ *
+ * const refreshes = Metric.value(Metrics.credentialRefreshes)
+ * ```
+ *
+ * @since 0.1.0
+ * @category metrics
+ */
+export const credentialRefreshes = Metric.counter("effect_kube_credential_refreshes_total", {
+  description: "Credentials refreshed after a 401 answer",
+  incremental: true
+})
+
+/**
+ * Watch connections opened again after one ended or failed, by resource (tag `resource`: the plural,
+ * `configmaps`).
+ *
+ * @example
+ * ```ts
+ * import { Metric } from "effect"
+ * import { Metrics } from "effect-kube"
+ *
+ * const reconnects = Metric.value(Metrics.watchReconnects.pipe(Metric.tagged("resource", "configmaps")))
+ * ```
+ *
+ * @since 0.1.0
+ * @category metrics
+ */
+export const watchReconnects = Metric.counter("effect_kube_watch_reconnects_total", {
+  description: "Watch connections reopened, by resource",
+  incremental: true
+})
+
+/**
+ * Relists of watchers (the first list, and each one after the server forgot the version: 410 Gone),
+ * by resource (tag `resource`).
+ *
+ * @example
+ * ```ts
+ * import { Metric } from "effect"
+ * import { Metrics } from "effect-kube"
+ *
+ * const relists = Metric.value(Metrics.watchRelists.pipe(Metric.tagged("resource", "pods")))
+ * ```
+ *
+ * @since 0.1.0
+ * @category metrics
+ */
+export const watchRelists = Metric.counter("effect_kube_watch_relists_total", {
+  description: "Watcher lists, by resource",
+  incremental: true
+})
+
+/**
+ * Watch events received (bookmarks included), by resource (tag `resource`).
+ *
+ * @example
+ * ```ts
+ * import { Metric } from "effect"
+ * import { Metrics } from "effect-kube"
+ *
+ * const events = Metric.value(Metrics.watchEvents.pipe(Metric.tagged("resource", "pods")))
+ * ```
+ *
+ * @since 0.1.0
+ * @category metrics
+ */
+export const watchEvents = Metric.counter("effect_kube_watch_events_total", {
+  description: "Watch events received, by resource",
+  incremental: true
+})
