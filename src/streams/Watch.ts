@@ -36,16 +36,46 @@ import * as InvalidRequest from "../resource/InvalidRequest.js"
 import * as Resource from "../resource/Resource.js"
 
 /**
- * An event of the raw watch.
+ * An event of the raw watch, tagged as the watcher's are (`_tag`): `Added`, `Modified`, `Deleted`
+ * (the server's `ADDED`, `MODIFIED`, `DELETED`) and `Bookmark` (with the version it marks).
+ * {@link WatchEvent} (the value) gives `$is` and `$match`.
  *
  * @since 0.1.0
  * @category models
  */
-export type WatchEvent<A> =
-  | { readonly type: "ADDED"; readonly object: A }
-  | { readonly type: "MODIFIED"; readonly object: A }
-  | { readonly type: "DELETED"; readonly object: A }
-  | { readonly type: "BOOKMARK"; readonly resourceVersion: string }
+export type WatchEvent<A> = Data.TaggedEnum<{
+  Added: { readonly object: A }
+  Modified: { readonly object: A }
+  Deleted: { readonly object: A }
+  Bookmark: { readonly resourceVersion: string }
+}>
+
+interface WatchEventDefinition extends Data.TaggedEnum.WithGenerics<1> {
+  readonly taggedEnum: WatchEvent<this["A"]>
+}
+
+/**
+ * Constructors, `$is` and `$match` of {@link WatchEvent}s.
+ *
+ * @example
+ * ```ts
+ * import { Stream } from "effect"
+ * import { Watch } from "effect-kube"
+ * import { ConfigMap } from "effect-kube/models/core/v1"
+ *
+ * const names = Watch.watch(ConfigMap).pipe(
+ *   Stream.filter(Watch.WatchEvent.$is("Added")),
+ *   Stream.map((e) => e.object.metadata?.name)
+ * )
+ * ```
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const WatchEvent = Data.taggedEnum<WatchEventDefinition>()
+
+/** The tags of the server's event types. */
+const TAGS = { ADDED: "Added", MODIFIED: "Modified", DELETED: "Deleted" } as const
 
 /**
  * A watch connection sent nothing (no event, no bookmark) for longer than the idle limit: it is
@@ -212,7 +242,7 @@ const inGrace = (context: RetryContext): boolean =>
  * @category watching
  */
 export const resourceVersionOf = <A>(event: WatchEvent<A>): string | undefined => {
-  const rv = event.type === "BOOKMARK" ? event.resourceVersion : versionOf(event.object)
+  const rv = event._tag === "Bookmark" ? event.resourceVersion : versionOf(event.object)
   return rv === undefined || rv === "" ? undefined : rv
 }
 
@@ -375,7 +405,7 @@ const watchUrlQuery = (
  * import { Pod } from "effect-kube/models/core/v1"
  *
  * const printed = Watch.watch(Pod, { namespace: "apps", labels: { app: "web" } }).pipe(
- *   Stream.runForEach((e) => Console.log(e.type, e.type === "BOOKMARK" ? e.resourceVersion : e.object.metadata?.name))
+ *   Stream.runForEach((e) => Console.log(e._tag, e._tag === "Bookmark" ? e.resourceVersion : e.object.metadata?.name))
  * )
  * ```
  *
@@ -565,14 +595,15 @@ const toEvent = <A extends Resource.KubeObject, N extends boolean, S extends str
     case "ADDED":
     case "MODIFIED":
     case "DELETED": {
-      const type = raw.type
+      // A plain object (what the enum's constructors make, without their cost on the hot path).
+      const _tag = TAGS[raw.type]
       return Either.match(Resource.decodeTrusted(resource, raw.object), {
         onLeft: Effect.fail,
-        onRight: (object) => Effect.succeed({ type, object })
+        onRight: (object) => Effect.succeed({ _tag, object })
       })
     }
     case "BOOKMARK":
-      return Effect.succeed({ type: "BOOKMARK", resourceVersion: versionOf(raw.object) ?? "" })
+      return Effect.succeed({ _tag: "Bookmark", resourceVersion: versionOf(raw.object) ?? "" })
     default: {
       // ERROR: the object is a Status (410 when the version is too old).
       const status = ApiError.statusFromBody(500, JSON.stringify(raw.object))
@@ -589,12 +620,44 @@ const toEvent = <A extends Resource.KubeObject, N extends boolean, S extends str
  * @since 0.1.0
  * @category models
  */
-export type WatcherEvent<A> =
-  | { readonly _tag: "Init" }
-  | { readonly _tag: "InitApply"; readonly object: A }
-  | { readonly _tag: "InitDone"; readonly resourceVersion: string }
-  | { readonly _tag: "Apply"; readonly object: A }
-  | { readonly _tag: "Delete"; readonly object: A }
+export type WatcherEvent<A> = Data.TaggedEnum<{
+  Init: {}
+  InitApply: { readonly object: A }
+  InitDone: { readonly resourceVersion: string }
+  Apply: { readonly object: A }
+  Delete: { readonly object: A }
+}>
+
+interface WatcherEventDefinition extends Data.TaggedEnum.WithGenerics<1> {
+  readonly taggedEnum: WatcherEvent<this["A"]>
+}
+
+/**
+ * Constructors, `$is` and `$match` of {@link WatcherEvent}s.
+ *
+ * @example
+ * ```ts
+ * import { Stream } from "effect"
+ * import { Watch } from "effect-kube"
+ * import { ConfigMap } from "effect-kube/models/core/v1"
+ *
+ * const described = Watch.watcher(ConfigMap).pipe(
+ *   Stream.map(
+ *     Watch.WatcherEvent.$match({
+ *       Init: () => "relisting",
+ *       InitApply: (e) => `have ${e.object.metadata?.name}`,
+ *       InitDone: (e) => `listed at ${e.resourceVersion}`,
+ *       Apply: (e) => `changed ${e.object.metadata?.name}`,
+ *       Delete: (e) => `deleted ${e.object.metadata?.name}`
+ *     })
+ *   )
+ * )
+ * ```
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const WatcherEvent = Data.taggedEnum<WatcherEventDefinition>()
 
 /**
  * Options of {@link watcher}: those of {@link watch}, with `resourceVersion` for the first list.
@@ -706,10 +769,10 @@ export const watcher = <A extends Resource.KubeObject, N extends boolean, S exte
       const changes = connections(resource, options, progress).pipe(
         Stream.filterMap(
           (event): Option.Option<WatcherEvent<A>> =>
-            event.type === "BOOKMARK"
+            event._tag === "Bookmark"
               ? Option.none()
               : Option.some(
-                  event.type === "DELETED"
+                  event._tag === "Deleted"
                     ? { _tag: "Delete", object: event.object }
                     : { _tag: "Apply", object: event.object }
                 )

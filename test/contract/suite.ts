@@ -296,7 +296,7 @@ export const contractSuite = (backend: string, layer: Backend) => {
         Effect.gen(function* () {
           const { resourceVersion } = yield* Client.listAll(core.ConfigMap, { namespace })
           const fiber = yield* Watch.watch(core.ConfigMap, { namespace, resourceVersion }).pipe(
-            Stream.filter((e) => e.type !== "BOOKMARK"),
+            Stream.filter((e) => e._tag !== "Bookmark"),
             Stream.take(3),
             Stream.runCollect,
             Effect.fork
@@ -305,9 +305,9 @@ export const contractSuite = (backend: string, layer: Backend) => {
           yield* Client.patch(core.ConfigMap, "w", { data: { v: "2" } }, { namespace })
           yield* Client.delete(core.ConfigMap, "w", { namespace })
           const events = Chunk.toReadonlyArray(yield* Fiber.join(fiber)).map(
-            (e) => `${e.type} ${JSON.stringify(e.object.data)}`
+            (e) => `${e._tag} ${JSON.stringify(e.object.data)}`
           )
-          expect(events).toEqual(['ADDED {"v":"1"}', 'MODIFIED {"v":"2"}', 'DELETED {"v":"2"}'])
+          expect(events).toEqual(['Added {"v":"1"}', 'Modified {"v":"2"}', 'Deleted {"v":"2"}'])
 
           yield* Client.create(
             core.Pod,

@@ -433,7 +433,7 @@ const callOf = (c: Case): Effect.Effect<unknown, unknown, Client.Requirements> =
         idleTimeout: "3 seconds",
         serverTimeout: 5
       }).pipe(
-        Stream.takeUntil((e) => e.type !== "BOOKMARK" && e.object.metadata?.name === "sentinel"),
+        Stream.takeUntil((e) => e._tag !== "Bookmark" && e.object.metadata?.name === "sentinel"),
         Stream.runDrain
       )
     case "log":

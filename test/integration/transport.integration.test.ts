@@ -421,8 +421,8 @@ describe("transport against the real apiserver", () => {
         namespace,
         retrySchedule: Schedule.spaced("100 millis")
       }).pipe(
-        Stream.filter((e) => e.type === "ADDED"),
-        Stream.map((e) => (e.type === "ADDED" ? e.object.metadata?.name : undefined)),
+        Stream.filter((e) => e._tag === "Added"),
+        Stream.map((e) => (e._tag === "Added" ? e.object.metadata?.name : undefined)),
         Stream.tap((name) =>
           name === "a"
             ? Effect.sync(proxy.blackHole).pipe(Effect.zipRight(Deferred.succeed(silenced, undefined)))

@@ -16,9 +16,9 @@ const cm = (name: string, data: Record<string, string> = {}): core.ConfigMap => 
 })
 
 const describeEvent = (e: Watch.WatchEvent<core.ConfigMap>) =>
-  e.type === "BOOKMARK"
-    ? "BOOKMARK"
-    : `${e.type} ${e.object.metadata?.name} ${JSON.stringify(e.object.data ?? {})}`
+  e._tag === "Bookmark"
+    ? "Bookmark"
+    : `${e._tag} ${e.object.metadata?.name} ${JSON.stringify(e.object.data ?? {})}`
 
 describe("watch against the real apiserver", () => {
   it.live("events arrive in order, typed", () =>
@@ -26,7 +26,7 @@ describe("watch against the real apiserver", () => {
       Effect.gen(function* () {
         const { resourceVersion } = yield* Client.listAll(core.ConfigMap)
         const fiber = yield* Watch.watch(core.ConfigMap, { resourceVersion }).pipe(
-          Stream.filter((e) => e.type !== "BOOKMARK"),
+          Stream.filter((e) => e._tag !== "Bookmark"),
           Stream.take(4),
           Stream.runCollect,
           Effect.fork
@@ -37,10 +37,10 @@ describe("watch against the real apiserver", () => {
         yield* Client.delete(core.ConfigMap, "a")
         const events = Chunk.toReadonlyArray(yield* Fiber.join(fiber)).map(describeEvent)
         expect(events).toEqual([
-          'ADDED a {"v":"1"}',
-          'MODIFIED a {"v":"2"}',
-          "ADDED b {}",
-          'DELETED a {"v":"2"}'
+          'Added a {"v":"1"}',
+          'Modified a {"v":"2"}',
+          "Added b {}",
+          'Deleted a {"v":"2"}'
         ])
       })
     )
@@ -51,7 +51,7 @@ describe("watch against the real apiserver", () => {
       Effect.gen(function* () {
         yield* Client.create(core.ConfigMap, cm("existing"))
         const fiber = yield* Watch.watch(core.ConfigMap).pipe(
-          Stream.filter((e) => e.type !== "BOOKMARK"),
+          Stream.filter((e) => e._tag !== "Bookmark"),
           Stream.take(2),
           Stream.runCollect,
           Effect.fork
@@ -59,7 +59,7 @@ describe("watch against the real apiserver", () => {
         yield* Effect.sleep("300 millis")
         yield* Client.create(core.ConfigMap, cm("new"))
         const events = Chunk.toReadonlyArray(yield* Fiber.join(fiber)).map(describeEvent)
-        expect(events).toEqual(["ADDED existing {}", "ADDED new {}"])
+        expect(events).toEqual(["Added existing {}", "Added new {}"])
       })
     )
   )
@@ -71,7 +71,7 @@ describe("watch against the real apiserver", () => {
         Effect.gen(function* () {
           const { resourceVersion } = yield* Client.listAll(core.ConfigMap)
           const fiber = yield* Watch.watch(core.ConfigMap, { resourceVersion, serverTimeout: 1 }).pipe(
-            Stream.filter((e) => e.type !== "BOOKMARK"),
+            Stream.filter((e) => e._tag !== "Bookmark"),
             Stream.take(4),
             Stream.runCollect,
             Effect.fork
@@ -82,7 +82,7 @@ describe("watch against the real apiserver", () => {
             yield* Effect.sleep("700 millis")
           }
           const events = Chunk.toReadonlyArray(yield* Fiber.join(fiber)).map(describeEvent)
-          expect(events).toEqual(["ADDED one {}", "ADDED two {}", "ADDED three {}", "ADDED four {}"])
+          expect(events).toEqual(["Added one {}", "Added two {}", "Added three {}", "Added four {}"])
         })
       ),
     30_000

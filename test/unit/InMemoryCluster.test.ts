@@ -80,7 +80,7 @@ describe("InMemoryCluster", () => {
         resourceVersion,
         retrySchedule: Schedule.spaced("10 millis")
       }).pipe(
-        Stream.filter((e) => e.type !== "BOOKMARK"),
+        Stream.filter((e) => e._tag !== "Bookmark"),
         Stream.take(2),
         Stream.runCollect,
         Effect.fork

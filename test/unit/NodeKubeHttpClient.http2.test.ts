@@ -239,7 +239,7 @@ describe("NodeKubeHttpClient over HTTP/2", () => {
         }).pipe(
           Stream.tap((event) =>
             Effect.sync(() =>
-              event.type === "ADDED" && event.object.metadata?.name === "a" ? proxy.blackHole() : undefined
+              event._tag === "Added" && event.object.metadata?.name === "a" ? proxy.blackHole() : undefined
             )
           ),
           Stream.take(2),
@@ -248,9 +248,9 @@ describe("NodeKubeHttpClient over HTTP/2", () => {
         )
         expect(
           Chunk.toArray(events).map((e) =>
-            e.type === "BOOKMARK" ? "bookmark" : `${e.type} ${e.object.metadata?.name}`
+            e._tag === "Bookmark" ? "bookmark" : `${e._tag} ${e.object.metadata?.name}`
           )
-        ).toEqual(["ADDED a", "ADDED b"])
+        ).toEqual(["Added a", "Added b"])
         expect(watchRequests.map((u) => u.searchParams.get("resourceVersion"))).toEqual([null, "1"])
         expect(proxy.connections()).toBe(2)
       }).pipe(Effect.scoped),

@@ -104,8 +104,8 @@ describe("Watch.watch with a scripted server", () => {
         Effect.provide(layerFor(srv.url))
       )
       expect(
-        Chunk.toReadonlyArray(events).map((e) => (e.type === "BOOKMARK" ? `B ${e.resourceVersion}` : e.type))
-      ).toEqual(["ADDED", "B 25", "MODIFIED"])
+        Chunk.toReadonlyArray(events).map((e) => (e._tag === "Bookmark" ? `B ${e.resourceVersion}` : e._tag))
+      ).toEqual(["Added", "B 25", "Modified"])
       expect(srv.requests.map((u) => u.searchParams.get("resourceVersion"))).toEqual(["5", "25"])
       expect(srv.requests[0]?.searchParams.get("watch")).toBe("true")
       expect(srv.requests[0]?.searchParams.get("allowWatchBookmarks")).toBe("true")
@@ -206,7 +206,7 @@ describe("Watch.watch with a scripted server", () => {
         retrySchedule: fast
       }).pipe(Stream.take(2), Stream.runCollect, Effect.provide(layerFor(srv.url)))
       expect(
-        Chunk.toReadonlyArray(events).map((e) => (e.type === "BOOKMARK" ? "" : e.object.metadata?.name))
+        Chunk.toReadonlyArray(events).map((e) => (e._tag === "Bookmark" ? "" : e.object.metadata?.name))
       ).toEqual(["a", "b"])
       expect(srv.requests.map((u) => u.searchParams.get("resourceVersion"))).toEqual([null, "7"])
     })
@@ -304,7 +304,7 @@ const status = (code: number, reason: string) =>
   JSON.stringify({ kind: "Status", apiVersion: "v1", status: "Failure", code, reason, message: reason })
 
 const describeEvent = (e: Watch.WatchEvent<core.ConfigMap>) =>
-  e.type === "BOOKMARK" ? `BOOKMARK ${e.resourceVersion}` : `${e.type} ${e.object.metadata?.name}`
+  e._tag === "Bookmark" ? `Bookmark ${e.resourceVersion}` : `${e._tag} ${e.object.metadata?.name}`
 
 describe("Watch.watch: a connection cut in the middle of an event", () => {
   const cuts = [
@@ -344,9 +344,9 @@ describe("Watch.watch: a connection cut in the middle of an event", () => {
             retrySchedule: fast
           }).pipe(Stream.take(3), Stream.runCollect, Effect.provide(layerFor(srv.url)), Effect.provide(layer))
           expect(Chunk.toReadonlyArray(events).map(describeEvent)).toEqual([
-            "ADDED a",
-            "MODIFIED a",
-            "ADDED b"
+            "Added a",
+            "Modified a",
+            "Added b"
           ])
           expect(srv.requests.map((u) => u.searchParams.get("resourceVersion"))).toEqual(["5", "10"])
           // The reconnect is visible, with the version it resumes from.
@@ -369,7 +369,7 @@ describe("Watch.watch: a connection cut in the middle of an event", () => {
         Stream.runCollect,
         Effect.provide(layerFor(srv.url))
       )
-      expect(Chunk.toReadonlyArray(events).map(describeEvent)).toEqual(["ADDED a", "ADDED b"])
+      expect(Chunk.toReadonlyArray(events).map(describeEvent)).toEqual(["Added a", "Added b"])
       expect(srv.requests.map((u) => u.searchParams.get("resourceVersion"))).toEqual([null, "10"])
     })
   )
@@ -411,7 +411,7 @@ describe("Watch.watch: a connection cut in the middle of an event", () => {
         }
       })
       yield* Watch.watch(core.ConfigMap, { retrySchedule: fast }).pipe(
-        Stream.filter((e) => e.type !== "BOOKMARK"),
+        Stream.filter((e) => e._tag !== "Bookmark"),
         Stream.take(2),
         Stream.runDrain,
         Effect.provide(layerFor(srv.url))
@@ -448,7 +448,7 @@ describe("Watch: which failures are retried is a replaceable policy", () => {
         Effect.provide(layerFor(srv.url)),
         Effect.provide(layer)
       )
-      expect(Chunk.toReadonlyArray(events).map(describeEvent)).toEqual(["ADDED a", "MODIFIED a"])
+      expect(Chunk.toReadonlyArray(events).map(describeEvent)).toEqual(["Added a", "Modified a"])
       expect(srv.requests.map((u) => u.searchParams.get("resourceVersion")).slice(1)).toEqual([
         "10",
         "10",
