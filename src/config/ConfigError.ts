@@ -34,7 +34,7 @@ export type ConfigErrorReason =
  * import { Effect } from "effect"
  * import { KubeConfig } from "effect-kube"
  *
- * const program = KubeConfig.KubeConfig.pipe(
+ * const program = KubeConfig.parseYaml("apiVersion: v1\nkind: [").pipe(
  *   Effect.catchTag("ConfigError", (e) => Effect.die(`bad config: ${e.message}`))
  * )
  * ```

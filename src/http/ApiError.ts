@@ -200,7 +200,7 @@ const decodeStatus = Schema.decodeUnknownEither(StatusSchema)
  * import { ApiError } from "effect-kube"
  *
  * const program = Effect.flatMap(HttpClient.HttpClient, (http) => http.get("/api/v1/namespaces/x")).pipe(
- *   Effect.flatMap((r) => (r.status >= 400 ? Effect.flip(ApiError.fromResponse(r)) : Effect.succeed(r)))
+ *   Effect.flatMap((r) => (r.status >= 400 ? ApiError.fromResponse(r) : Effect.succeed(r)))
  * )
  * ```
  *

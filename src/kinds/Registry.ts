@@ -135,10 +135,11 @@ export const get: {
  *
  * @example
  * ```ts
+ * import { pipe } from "effect"
  * import { Registry, Resource } from "effect-kube"
  *
  * const Widget = Resource.namespaced({ group: "example.com", version: "v1", kind: "Widget", plural: "widgets" })
- * const registry = Registry.empty.pipe(Registry.add([Registry.entry(Widget)]))
+ * const registry = pipe(Registry.empty, Registry.add([Registry.entry(Widget)]))
  * ```
  *
  * @since 0.1.0

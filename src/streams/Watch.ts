@@ -64,7 +64,7 @@ interface WatchEventDefinition extends Data.TaggedEnum.WithGenerics<1> {
  * import { ConfigMap } from "effect-kube/models/core/v1"
  *
  * const names = Watch.watch(ConfigMap).pipe(
- *   Stream.filter(Watch.WatchEvent.$is("Added")),
+ *   Stream.filter((e) => Watch.WatchEvent.$is("Added")(e)),
  *   Stream.map((e) => e.object.metadata?.name)
  * )
  * ```
