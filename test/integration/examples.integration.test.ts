@@ -63,6 +63,27 @@ describe("examples", () => {
     expect(result.stdout).toContain("ok: scaleTier scaled the front tier only")
   })
 
+  it("examples/tracing.ts: the operations' spans, with k8s.* attributes, on the console exporter", () => {
+    const result = runExample("examples/tracing.ts", none())
+    expect(result.stderr).toBe("")
+    expect(result.status).toBe(0)
+    expect(result.stdout).toContain("No cluster configured: using the in-memory cluster.")
+    // A span as the ConsoleSpanExporter prints it: name, id, kind, ..., then its attributes.
+    expect(result.stdout).toMatch(
+      /name: 'Client\.create',[^}]*attributes: \{[^}]*'k8s\.verb': 'create',[^}]*'k8s\.kind': 'ConfigMap',[^}]*'k8s\.namespace\.name': 'default'/
+    )
+    expect(result.stdout).toMatch(
+      /name: 'Client\.get',[^}]*attributes: \{[^}]*'k8s\.verb': 'get',[^}]*'k8s\.kind': 'ConfigMap',[^}]*'k8s\.object\.name': 'effect-kube-tracing-[^}]*'http\.response\.status_code': 200/
+    )
+    // The HTTP span of the get is a child of the Client.get span.
+    const getId = /name: 'Client\.get',\s*id: '([0-9a-f]+)'/.exec(result.stdout)?.[1]
+    expect(getId).toBeDefined()
+    expect(result.stdout).toMatch(
+      new RegExp(`parentSpanContext: \\{[^}]*spanId: '${getId}'[^}]*\\},[^}]*name: 'http\\.client GET'`)
+    )
+    expect(result.stdout).toContain("effect_kube_requests_total{verb=get code=200} 1")
+  })
+
   it("logs and exec need containers: on the in-memory cluster they say so", () => {
     for (const file of ["examples/logs.ts", "examples/exec.ts"]) {
       const result = runExample(file, none())
