@@ -93,7 +93,10 @@ export interface SelectOptions extends NamespaceOption {
 
 const send = (name: string, call: ApiRequest.Call) =>
   Effect.flatMap(ApiRequest.target(call), (target) =>
-    Effect.zipRight(annotateTarget(target.namespace, call.name), ApiResponse.json(ApiRequest.toHttp(target)))
+    Effect.zipRight(
+      annotateTarget(target.namespace, call.name ?? call.object?.metadata?.name),
+      ApiResponse.json(ApiRequest.toHttp(target))
+    )
   ).pipe(
     operation(name, ApiRequest.verbOf(call), {
       ...kindAttributes(call.resource),

@@ -28,8 +28,8 @@ export const requests = Metric.counter("effect_kube_requests_total", {
 })
 
 /**
- * Duration of operations (a verb from its call to its decoded result; for streams, until the answer's
- * headers), in seconds, by verb (tag `verb`).
+ * Duration of operations, in seconds, by verb (tag `verb`), whatever their outcome: a verb from its
+ * call until its answer is read (retries included, decoding not), a stream until its answer's headers.
  *
  * @example
  * ```ts

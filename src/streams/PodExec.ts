@@ -13,6 +13,7 @@ import {
   Duration,
   Effect,
   Exit,
+  Metric,
   Option,
   Queue,
   Schema,
@@ -26,6 +27,7 @@ import type * as Client from "../client/Client.js"
 import { annotateTarget, kindAttributes, operation } from "../client/internal/operation.js"
 import type * as ApiError from "../http/ApiError.js"
 import { KubeWebSocket, type WebSocketError } from "../http/KubeWebSocket.js"
+import * as Metrics from "../http/Metrics.js"
 import { concatBytes } from "../internal/bytes.js"
 
 /** The stream protocols this client speaks, in order of preference. */
@@ -246,18 +248,22 @@ const open = (
       subresource,
       query
     })
-    const connection = yield* webSocket.connect(target.path, target.query, PROTOCOLS).pipe(
-      Effect.zipLeft(annotateTarget(target.namespace, name)),
-      operation(`PodExec.${subresource}`, "create", {
-        ...kindAttributes(Pod),
-        "k8s.subresource": subresource
-      }),
+    const connection = yield* annotateTarget(target.namespace, name).pipe(
+      Effect.zipRight(webSocket.connect(target.path, target.query, PROTOCOLS)),
+      // The upgraded connection is an answer too (101 Switching Protocols).
+      Effect.tap(() =>
+        Metric.increment(Metric.tagged(Metric.tagged(Metrics.requests, "verb", "create"), "code", "101"))
+      ),
       // A refused upgrade hides the apiserver's Status: ask again without upgrading to read it.
       Effect.catchTag("WebSocketError", (error) =>
         error.reason === "Connect"
           ? Effect.flatMap(explain(target), () => Effect.fail(error))
           : Effect.fail(error)
-      )
+      ),
+      operation(`PodExec.${subresource}`, "create", {
+        ...kindAttributes(Pod),
+        "k8s.subresource": subresource
+      })
     )
     const stdout = yield* Queue.unbounded<Out>()
     const stderr = yield* Queue.unbounded<Out>()

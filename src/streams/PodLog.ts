@@ -161,8 +161,8 @@ export const log = (
               Object.entries(yield* query(options, timestamps, position.time))
             )
           })
-          const response = yield* Effect.flatMap(http.execute(request), ApiResponse.checked).pipe(
-            Effect.zipLeft(annotateTarget(target.namespace, name)),
+          const response = yield* annotateTarget(target.namespace, name).pipe(
+            Effect.zipRight(Effect.flatMap(http.execute(request), ApiResponse.checked)),
             operation("PodLog.log", "get", { ...kindAttributes(Pod), "k8s.subresource": "log" })
           )
           // On reconnect, skip what was already emitted at the resume time.

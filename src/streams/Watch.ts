@@ -463,11 +463,12 @@ const connections = <A extends Resource.KubeObject, N extends boolean, S extends
             ...target,
             query: [...target.query, ...watchUrlQuery(options, yield* Ref.get(progress.version))]
           })
-          const response = yield* Effect.flatMap(http.execute(request), ApiResponse.checked).pipe(
-            Effect.zipLeft(annotateTarget(target.namespace, options.name)),
+          const from = yield* Ref.get(progress.version)
+          const response = yield* annotateTarget(target.namespace, options.name).pipe(
+            Effect.zipRight(Effect.flatMap(http.execute(request), ApiResponse.checked)),
             operation("Watch.watch", "watch", {
               ...kindAttributes(resource),
-              "k8s.watch.resource_version": (yield* Ref.get(progress.version)) ?? ""
+              ...(from !== undefined && from !== "" ? { "k8s.watch.resource_version": from } : {})
             })
           )
           yield* succeeded(progress)

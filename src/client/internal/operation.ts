@@ -3,7 +3,7 @@
  * and exec runs in. It opens the operation's span (the HTTP spans of its attempts are its children),
  * records its duration, and tells `ApiResponse.checked` which verb an answer belongs to.
  */
-import { Context, Duration, Effect, Metric } from "effect"
+import { Clock, Context, Effect, Metric } from "effect"
 import * as Metrics from "../../http/Metrics.js"
 import type * as Resource from "../../resource/Resource.js"
 
@@ -32,13 +32,25 @@ export const annotateTarget = (
 
 /**
  * Runs an operation in its span (`name`, e.g. `Client.get`), with its verb for the metrics and its
- * duration recorded.
+ * duration recorded (whatever its outcome: success, failure or interruption).
  */
 export const operation =
   (name: string, verb: string, attributes: Record<string, string>) =>
-  <A, E, R>(self: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
-    self.pipe(
-      Effect.provideService(CurrentVerb, verb),
-      Metric.trackDurationWith(Metrics.requestDuration.pipe(Metric.tagged("verb", verb)), Duration.toSeconds),
-      Effect.withSpan(name, { kind: "client", attributes: { "k8s.verb": verb, ...attributes } })
+  <A, E, R>(self: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> => {
+    const duration = Metric.tagged(Metrics.requestDuration, "verb", verb)
+    return Effect.flatMap(Clock.currentTimeNanos, (start) =>
+      self.pipe(
+        Effect.provideService(CurrentVerb, verb),
+        Effect.onExit(() =>
+          Effect.flatMap(Clock.currentTimeNanos, (end) => Metric.update(duration, Number(end - start) / 1e9))
+        )
+      )
+    ).pipe(
+      // The stack trace of a span made here would always point here: left out, as @effect/platform does.
+      Effect.withSpan(name, {
+        kind: "client",
+        captureStackTrace: false,
+        attributes: { "k8s.verb": verb, ...attributes }
+      })
     )
+  }
