@@ -5,7 +5,13 @@
  */
 
 /** @since 0.1.0 */
+export * as ApiRequest from "./client/ApiRequest.js"
+/** @since 0.1.0 */
+export * as ApiResponse from "./client/ApiResponse.js"
+/** @since 0.1.0 */
 export * as Client from "./client/Client.js"
+/** @since 0.1.0 */
+export * as ClientDefaults from "./client/ClientDefaults.js"
 /** @since 0.1.0 */
 export * as Discovery from "./client/Discovery.js"
 /** @since 0.1.0 */
@@ -19,17 +25,13 @@ export * as KubeConfigFile from "./config/KubeConfigFile.js"
 /** @since 0.1.0 */
 export * as ApiError from "./http/ApiError.js"
 /** @since 0.1.0 */
-export * as ApiRequest from "./client/ApiRequest.js"
-/** @since 0.1.0 */
-export * as ApiResponse from "./client/ApiResponse.js"
-/** @since 0.1.0 */
 export * as KubeHttpClient from "./http/KubeHttpClient.js"
 /** @since 0.1.0 */
 export * as KubeWebSocket from "./http/KubeWebSocket.js"
 /** @since 0.1.0 */
-export * as Builtin from "./kinds/Builtin.js"
+export * as Metrics from "./http/Metrics.js"
 /** @since 0.1.0 */
-export * as ClientDefaults from "./client/ClientDefaults.js"
+export * as Builtin from "./kinds/Builtin.js"
 /** @since 0.1.0 */
 export * as Codec from "./kinds/Codec.js"
 /** @since 0.1.0 */
@@ -48,8 +50,6 @@ export * as Selector from "./resource/Selector.js"
 export * as Conditions from "./runtime/Conditions.js"
 /** @since 0.1.0 */
 export * as Wait from "./runtime/Wait.js"
-/** @since 0.1.0 */
-export * as Metrics from "./http/Metrics.js"
 /** @since 0.1.0 */
 export * as PodExec from "./streams/PodExec.js"
 /** @since 0.1.0 */
