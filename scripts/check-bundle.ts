@@ -3,6 +3,9 @@
  * and minified with esbuild from the sources, without `effect` and `@effect/*` (the application's own
  * copies), must stay under the budget. It catches a module graph that drags every model (or the
  * in-memory cluster) into every program. Part of `npm run lint`; prints the largest modules.
+ *
+ * Also: the root entry (`effect-kube`) and the testing entry (`effect-kube/testing`) bundle for a
+ * neutral platform (no Node built-in module, no undici): Node-only code lives behind `effect-kube/node`.
  */
 import * as path from "node:path"
 import * as esbuild from "esbuild"
@@ -38,4 +41,40 @@ for (const [file, bytes] of byModule.slice(0, 8)) console.log(`  ${kb(bytes).pad
 if (size > BUDGET) {
   console.error(`bundle: over budget by ${kb(size - BUDGET)}`)
   process.exit(1)
+}
+
+// The platform-neutral entries: bundling them for the "neutral" platform fails on any Node built-in.
+for (const entry of ["src/index.ts", "src/testing/index.ts"]) {
+  const neutral = await esbuild
+    .build({
+      entryPoints: [path.join(root, entry)],
+      bundle: true,
+      write: false,
+      metafile: true,
+      platform: "neutral",
+      format: "esm",
+      external: ["effect", "@effect/*", "yaml"],
+      logLevel: "silent"
+    })
+    .then(
+      (r) =>
+        Object.values(r.metafile.outputs).flatMap((o) =>
+          o.imports.filter((i) => i.external).map((i) => i.path)
+        ),
+      (error: unknown) => error
+    )
+  if (!Array.isArray(neutral)) {
+    console.error(
+      `bundle: ${entry} does not bundle for a neutral platform (Node-only code?): ${String(neutral)}`
+    )
+    process.exit(1)
+  }
+  const nodeOnly = neutral.filter((i) => i.startsWith("node:") || i === "undici")
+  if (nodeOnly.length > 0) {
+    console.error(`bundle: ${entry} imports Node-only modules: ${[...new Set(nodeOnly)].join(", ")}`)
+    process.exit(1)
+  }
+  console.log(
+    `bundle: ${entry} is platform-neutral (imports only ${[...new Set(neutral)].sort().join(", ")})`
+  )
 }

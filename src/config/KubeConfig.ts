@@ -7,7 +7,6 @@
  */
 import { CommandExecutor, FileSystem, Path } from "@effect/platform"
 import { Context, type Duration, Effect, Layer, Redacted, type Scope } from "effect"
-import { dual } from "effect/Function"
 import type { ConfigError, KubeConfigError } from "./ConfigError.js"
 import * as Certificates from "./internal/certificates.js"
 import * as Contexts from "./internal/contexts.js"
@@ -42,14 +41,7 @@ export interface ClusterInfo {
  * @since 0.1.0
  * @category models
  */
-export interface Credentials {
-  readonly token?: Redacted.Redacted<string> | undefined
-  readonly basic?: { readonly username: string; readonly password: Redacted.Redacted<string> } | undefined
-  /** PEM of the client certificate and its key, both redacted (never shown in logs or errors). */
-  readonly clientCertificate?:
-    | { readonly cert: Redacted.Redacted<string>; readonly key: Redacted.Redacted<string> }
-    | undefined
-}
+export type Credentials = CredentialSource.Credentials
 
 /**
  * Impersonation (`as`, `as-uid`, `as-groups`, `as-user-extra`).
@@ -91,10 +83,6 @@ export interface ResolvedConfig {
   readonly invalidateCredentials: Effect.Effect<void>
   /** Whether {@link ResolvedConfig.invalidateCredentials} can yield different credentials. */
   readonly refreshable: boolean
-  /** Client-wide default field manager of writes (create, replace, patch, apply). */
-  readonly fieldManager?: string | undefined
-  /** Client-wide default: send writes as dry runs (`dryRun=All`). */
-  readonly dryRun?: boolean | undefined
 }
 
 /**
@@ -134,10 +122,6 @@ export interface Options {
    * `ExecCredential.defaultTimeout` (one minute; five when interactive).
    */
   readonly execTimeout?: Duration.DurationInput | undefined
-  /** Client-wide default field manager of writes. */
-  readonly fieldManager?: string | undefined
-  /** Client-wide default: writes are dry runs. */
-  readonly dryRun?: boolean | undefined
 }
 
 /**
@@ -264,9 +248,7 @@ export const make = (
       impersonate: impersonationOf(user),
       credentials: credentials.credentials,
       invalidateCredentials: credentials.invalidate,
-      refreshable: credentials.refreshable,
-      fieldManager: options.fieldManager,
-      dryRun: options.dryRun
+      refreshable: credentials.refreshable
     }
   })
 
@@ -374,8 +356,6 @@ const loadKubeconfig = (options: Options) =>
  */
 export interface InClusterOptions {
   readonly namespace?: string | undefined
-  readonly fieldManager?: string | undefined
-  readonly dryRun?: boolean | undefined
   /** Where the service account is mounted. Default: `/var/run/secrets/kubernetes.io/serviceaccount`. */
   readonly serviceAccountDir?: string | undefined
 }
@@ -457,45 +437,3 @@ export const auto = (
  * @category layers
  */
 export const layer = (config: ResolvedConfig): Layer.Layer<KubeConfig> => Layer.succeed(KubeConfig, config)
-
-/**
- * Client-wide defaults of operations.
- *
- * @since 0.1.0
- * @category models
- */
-export interface Defaults {
-  readonly namespace?: string | undefined
-  readonly fieldManager?: string | undefined
-  readonly dryRun?: boolean | undefined
-}
-
-/**
- * Client-wide defaults laid over a configuration: namespace, field manager, dry run.
- *
- * @example
- * ```ts
- * import { KubeConfig } from "effect-kube"
- *
- * const layer = KubeConfig.auto().pipe(KubeConfig.withDefaults({ namespace: "apps", fieldManager: "my-operator" }))
- * ```
- *
- * @since 0.1.0
- * @category combinators
- */
-export const withDefaults: {
-  (defaults: Defaults): <E, R>(self: Layer.Layer<KubeConfig, E, R>) => Layer.Layer<KubeConfig, E, R>
-  <E, R>(self: Layer.Layer<KubeConfig, E, R>, defaults: Defaults): Layer.Layer<KubeConfig, E, R>
-} = dual(
-  2,
-  <E, R>(self: Layer.Layer<KubeConfig, E, R>, defaults: Defaults): Layer.Layer<KubeConfig, E, R> =>
-    Layer.map(self, (context) => {
-      const config = Context.get(context, KubeConfig)
-      return Context.make(KubeConfig, {
-        ...config,
-        ...(defaults.namespace !== undefined ? { namespace: defaults.namespace } : {}),
-        ...(defaults.fieldManager !== undefined ? { fieldManager: defaults.fieldManager } : {}),
-        ...(defaults.dryRun !== undefined ? { dryRun: defaults.dryRun } : {})
-      })
-    })
-)

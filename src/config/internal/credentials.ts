@@ -13,14 +13,11 @@ import type { Selection } from "./contexts.js"
 import * as ExecPlugin from "./execPlugin.js"
 import * as TokenFile from "./tokenFile.js"
 
-/**
- * The credentials of a request. The same shape as the public `Credentials` of `KubeConfig.ts`
- * (which documents it), declared again because internal modules do not import the public one;
- * `KubeConfig.make` hands these to it, so the compiler checks that they fit.
- */
+/** The credentials of a request (`KubeConfig.Credentials`, which documents them, is this type). */
 export interface Credentials {
   readonly token?: Redacted.Redacted<string> | undefined
   readonly basic?: { readonly username: string; readonly password: Redacted.Redacted<string> } | undefined
+  /** PEM of the client certificate and its key, both redacted (never shown in logs or errors). */
   readonly clientCertificate?:
     | { readonly cert: Redacted.Redacted<string>; readonly key: Redacted.Redacted<string> }
     | undefined
