@@ -135,12 +135,11 @@ export const namespaceOf = (call: Call): Effect.Effect<string | undefined, never
  */
 export const writeQuery = (
   write: NonNullable<Call["write"]>
-): Effect.Effect<ReadonlyArray<readonly [string, string]>, never, KubeConfig> =>
+): Effect.Effect<ReadonlyArray<readonly [string, string]>> =>
   Effect.gen(function* () {
     const defaults = yield* ClientDefaults
-    const config = yield* KubeConfig
-    const fieldManager = write.fieldManager ?? defaults.fieldManager ?? config.fieldManager
-    const dryRun = write.dryRun ?? defaults.dryRun ?? config.dryRun
+    const fieldManager = write.fieldManager ?? defaults.fieldManager
+    const dryRun = write.dryRun ?? defaults.dryRun
     const out: Array<readonly [string, string]> = []
     if (fieldManager !== undefined) out.push(["fieldManager", fieldManager])
     if (dryRun === true) out.push(["dryRun", "All"])
@@ -160,11 +159,10 @@ export const writeQuery = (
  * @since 0.1.0
  * @category queries
  */
-export const dryRunOf = (explicit: boolean | undefined): Effect.Effect<boolean, never, KubeConfig> =>
+export const dryRunOf = (explicit: boolean | undefined): Effect.Effect<boolean> =>
   Effect.gen(function* () {
     if (explicit !== undefined) return explicit
-    const defaults = yield* ClientDefaults
-    return defaults.dryRun ?? (yield* KubeConfig).dryRun ?? false
+    return (yield* ClientDefaults).dryRun ?? false
   })
 
 /**

@@ -8,20 +8,26 @@
 import type { HttpClient } from "@effect/platform"
 import { NodeContext } from "@effect/platform-node"
 import { Layer } from "effect"
+import * as ClientDefaults from "../client/ClientDefaults.js"
 import type { ConfigError } from "../config/ConfigError.js"
 import * as KubeConfig from "../config/KubeConfig.js"
 import type * as KubeWebSocket from "../http/KubeWebSocket.js"
 import * as NodeKubeHttpClient from "./NodeKubeHttpClient.js"
 
 /**
- * Options: the transport's, the configuration's, and an optional configuration layer to use
- * instead of auto-detection.
+ * Options: the transport's, the configuration's, an optional configuration layer to use instead of
+ * auto-detection, and client-wide defaults of writes (`fieldManager`, `dryRun`: the layer then also
+ * provides `ClientDefaults`; `namespace` is the configuration's).
  *
  * @since 0.1.0
  * @category models
  */
 export interface Options extends NodeKubeHttpClient.Options, KubeConfig.Options, KubeConfig.InClusterOptions {
   readonly config?: Layer.Layer<KubeConfig.KubeConfig, ConfigError, KubeConfig.Requirements> | undefined
+  /** Client-wide default field manager of writes. */
+  readonly fieldManager?: string | undefined
+  /** Client-wide default: writes are dry runs. */
+  readonly dryRun?: boolean | undefined
 }
 
 /**
@@ -54,9 +60,16 @@ export interface Options extends NodeKubeHttpClient.Options, KubeConfig.Options,
  */
 export const layer = (
   options: Options = {}
-): Layer.Layer<KubeConfig.KubeConfig | HttpClient.HttpClient | KubeWebSocket.KubeWebSocket, ConfigError> => {
+): Layer.Layer<
+  KubeConfig.KubeConfig | HttpClient.HttpClient | KubeWebSocket.KubeWebSocket | ClientDefaults.ClientDefaults,
+  ConfigError
+> => {
   const config =
     options.config ??
     KubeConfig.auto({ ...options, interactive: options.interactive ?? process.stdin.isTTY === true })
-  return NodeKubeHttpClient.layer(options).pipe(Layer.provideMerge(config), Layer.provide(NodeContext.layer))
+  return NodeKubeHttpClient.layer(options).pipe(
+    Layer.provideMerge(config),
+    Layer.provide(NodeContext.layer),
+    Layer.merge(ClientDefaults.layer({ fieldManager: options.fieldManager, dryRun: options.dryRun }))
+  )
 }

@@ -9,6 +9,7 @@
  */
 import { HttpClient, HttpClientResponse } from "@effect/platform"
 import { Context, Duration, Effect, Layer, Option } from "effect"
+import * as ClientDefaults from "../client/ClientDefaults.js"
 import { KubeConfig } from "../config/KubeConfig.js"
 import * as KubeHttpClient from "../http/KubeHttpClient.js"
 import { KubeWebSocket, WebSocketError } from "../http/KubeWebSocket.js"
@@ -142,7 +143,10 @@ const seedInto = (server: MemoryServer, objects: ReadonlyArray<Resource.KubeObje
  */
 export const layer = (
   options: Options = {}
-): Layer.Layer<InMemoryCluster | KubeConfig | HttpClient.HttpClient | KubeWebSocket, Codec.ManifestError> =>
+): Layer.Layer<
+  InMemoryCluster | KubeConfig | HttpClient.HttpClient | KubeWebSocket | ClientDefaults.ClientDefaults,
+  Codec.ManifestError
+> =>
   Layer.scopedContext(
     Effect.gen(function* () {
       const builtin = yield* Builtin.registry
@@ -188,9 +192,7 @@ export const layer = (
         namespace: options.namespace ?? "default",
         credentials: Effect.succeed({}),
         invalidateCredentials: Effect.void,
-        refreshable: false,
-        fieldManager: options.fieldManager,
-        dryRun: options.dryRun
+        refreshable: false
       }
       const http = yield* KubeHttpClient.make(transport, config, { timeout: "30 seconds" })
       const cluster: Cluster = {
@@ -227,8 +229,15 @@ export const layer = (
             server.latencyMs = Duration.toMillis(Duration.decode(latency))
           })
       }
+      const defaults = yield* ClientDefaults.ClientDefaults
       return Context.make(InMemoryCluster, cluster).pipe(
         Context.add(KubeConfig, config),
+        // The options' write defaults, laid over the ones in effect where the layer is built.
+        Context.add(ClientDefaults.ClientDefaults, {
+          ...defaults,
+          ...(options.fieldManager !== undefined ? { fieldManager: options.fieldManager } : {}),
+          ...(options.dryRun !== undefined ? { dryRun: options.dryRun } : {})
+        }),
         Context.add(HttpClient.HttpClient, http),
         Context.add(KubeWebSocket, {
           connect: () =>

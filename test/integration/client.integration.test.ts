@@ -1,7 +1,7 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Option, Stream } from "effect"
 import { inject } from "vitest"
-import { Client, type KubeConfig, Resource, Selector } from "../../src/index.js"
+import { Client, type ClientDefaults, Resource, Selector } from "../../src/index.js"
 import * as apps from "../../src/models/apps/v1.js"
 import * as core from "../../src/models/core/v1.js"
 import { configMap, deployment } from "../harness/Fixtures.js"
@@ -13,7 +13,7 @@ const inNamespace = (namespace: string) => clientLayer(env.kubeconfigs["admin-ce
 
 const withNamespace = <A, E>(
   body: (namespace: string) => Effect.Effect<A, E, Client.Requirements>,
-  defaults: KubeConfig.Defaults = {}
+  defaults: ClientDefaults.Defaults = {}
 ) => inFreshNamespace(env.kubeconfigs["admin-cert"], "verbs", defaults)(body)
 
 describe("verbs against the real apiserver", () => {

@@ -13,7 +13,7 @@ import { unique } from "../harness/Namespace.js"
 const env = inject("envtest")
 const ns = unique("exec")
 const admin = NodeKube.layer({
-  config: KubeConfig.fromFile(env.kubeconfigs["admin-cert"]).pipe(KubeConfig.withDefaults({ namespace: ns }))
+  config: KubeConfig.fromFile(env.kubeconfigs["admin-cert"], { namespace: ns })
 })
 let kubelet: Kubelet.FakeKubelet
 

@@ -21,7 +21,7 @@ const unique = (prefix: string) => `${prefix}-${Math.random().toString(36).slice
 const fast = Schedule.spaced("300 millis").pipe(Schedule.intersect(Schedule.recurs(200)))
 const layer = (namespace = "default") =>
   NodeKube.layer({
-    config: KubeConfig.fromFile(env.kubeconfigs["admin-token"]).pipe(KubeConfig.withDefaults({ namespace })),
+    config: KubeConfig.fromFile(env.kubeconfigs["admin-token"], { namespace }),
     retrySchedule: fast
   })
 
@@ -132,9 +132,7 @@ describe("faults on a private apiserver", () => {
           })
         }).pipe(Effect.provide(layer(ns)))
         const limited = NodeKube.layer({
-          config: KubeConfig.fromFile(env.kubeconfigs["limited-token"]).pipe(
-            KubeConfig.withDefaults({ namespace: ns })
-          ),
+          config: KubeConfig.fromFile(env.kubeconfigs["limited-token"], { namespace: ns }),
           retrySchedule: fast
         })
         // The watcher (a restarted apiserver may have forgotten the version: 410, relist).

@@ -85,21 +85,6 @@ describe("KubeConfig.make", () => {
     })
   )
 
-  it.effect("client-wide defaults: from options, and laid over any layer", () =>
-    Effect.gen(function* () {
-      const fromOptions = yield* load(KubeConfig.fromObject(base(), { fieldManager: "op", dryRun: true }))
-      expect(fromOptions).toMatchObject({ fieldManager: "op", dryRun: true, namespace: "team" })
-      const laid = yield* load(
-        KubeConfig.fromObject(base()).pipe(
-          KubeConfig.withDefaults({ namespace: "apps", fieldManager: "ctl" })
-        )
-      )
-      expect(laid).toMatchObject({ namespace: "apps", fieldManager: "ctl", context: "ctx" })
-      const dataFirst = yield* load(KubeConfig.withDefaults(KubeConfig.fromObject(base()), { dryRun: true }))
-      expect(dataFirst).toMatchObject({ namespace: "team", dryRun: true })
-    })
-  )
-
   it.effect("cluster TLS settings and data fields", () =>
     Effect.gen(function* () {
       const config = yield* load(
