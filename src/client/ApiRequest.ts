@@ -10,7 +10,7 @@
 import { HttpClientRequest } from "@effect/platform"
 import { Effect, Either } from "effect"
 import { KubeConfig } from "../config/KubeConfig.js"
-import { checkQueryValue, InvalidRequest } from "../resource/InvalidRequest.js"
+import { checkQueryValue, checkSegment, InvalidRequest } from "../resource/InvalidRequest.js"
 import * as Resource from "../resource/Resource.js"
 import * as Selector from "../resource/Selector.js"
 import { ClientDefaults } from "./ClientDefaults.js"
@@ -332,6 +332,32 @@ export const make = (
   call: Call
 ): Effect.Effect<HttpClientRequest.HttpClientRequest, BuildError, KubeConfig> =>
   Effect.map(target(call), toHttp)
+
+/**
+ * The discovery path of a group version: `/api/v1` for the core group, `/apis/<group>/<version>`
+ * otherwise, each part checked as a path segment.
+ *
+ * @example
+ * ```ts
+ * import { ApiRequest } from "effect-kube"
+ *
+ * ApiRequest.groupVersionPath("apps/v1") // Either.right("/apis/apps/v1")
+ * ApiRequest.groupVersionPath("../v1") // Either.left(InvalidRequest)
+ * ```
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const groupVersionPath = (groupVersion: string): Either.Either<string, InvalidRequest> => {
+  if (groupVersion === "v1") return Either.right("/api/v1")
+  const parts = groupVersion.split("/")
+  if (parts.length !== 2)
+    return Either.left(new InvalidRequest({ detail: "a group version is <group>/<version>, or v1" }))
+  const [group = "", version = ""] = parts
+  return Either.all([checkSegment("group", group), checkSegment("version", version)]).pipe(
+    Either.map(([g, v]) => `/apis/${encodeURIComponent(g)}/${encodeURIComponent(v)}`)
+  )
+}
 
 /**
  * The `metadata.name` of an object to write, refused when missing.

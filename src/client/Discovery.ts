@@ -9,9 +9,10 @@ import { Effect, Either, Option, type ParseResult, Schema } from "effect"
 import type * as ApiError from "../http/ApiError.js"
 import * as Registry from "../kinds/Registry.js"
 import * as Meta from "../models/meta/v1.js"
-import * as InvalidRequest from "../resource/InvalidRequest.js"
 import * as Resource from "../resource/Resource.js"
+import * as ApiRequest from "./ApiRequest.js"
 import * as ApiResponse from "./ApiResponse.js"
+import { operation } from "./internal/operation.js"
 
 /**
  * A discovery request to the cluster failed.
@@ -21,18 +22,9 @@ import * as ApiResponse from "./ApiResponse.js"
  */
 export type LoadError = ApiError.ApiError | HttpClientError.HttpClientError | ParseResult.ParseError
 
-const getJson = (path: string) => ApiResponse.json(HttpClientRequest.get(path))
-
-/** `/api/v1` or `/apis/<group>/<version>`, when both are path segments. */
-const discoveryPath = (groupVersion: string): string | undefined => {
-  if (groupVersion === "v1") return "/api/v1"
-  const parts = groupVersion.split("/")
-  if (parts.length !== 2) return undefined
-  const [group = "", version = ""] = parts
-  if (Either.isLeft(InvalidRequest.checkSegment("group", group))) return undefined
-  if (Either.isLeft(InvalidRequest.checkSegment("version", version))) return undefined
-  return `/apis/${encodeURIComponent(group)}/${encodeURIComponent(version)}`
-}
+/** A discovery document, read in its own operation span. */
+const getJson = (path: string) =>
+  ApiResponse.json(HttpClientRequest.get(path)).pipe(operation("Discovery.get", "get", { "url.path": path }))
 
 // The discovery documents, read with the generated Schemas; an entry that is not what they say is
 // skipped (one bad entry of an aggregated API does not hide the others).
@@ -116,8 +108,8 @@ export const apiResources: Effect.Effect<
   const lists = yield* Effect.forEach(
     // A group version the server named that is not `<group>/<version>` of path segments is skipped.
     versions.flatMap((gv) => {
-      const path = discoveryPath(gv)
-      return path === undefined ? [] : [[gv, path] as const]
+      const path = ApiRequest.groupVersionPath(gv)
+      return Either.isLeft(path) ? [] : [[gv, path.right] as const]
     }),
     ([gv, path]) => getJson(path).pipe(Effect.map((doc) => [gv, doc] as const)),
     { concurrency: 4 }
