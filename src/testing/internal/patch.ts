@@ -5,9 +5,12 @@
  * @internal
  */
 
+import type { ResourceInfo } from "../../resource/Resource.js"
+
 /** JSON, mutable: patches work on a private copy. */
 export type Json = null | boolean | number | string | Array<Json> | { [key: string]: Json }
-type JsonObject = { [key: string]: Json }
+/** A JSON object: what the server stores. */
+export type JsonObject = { [key: string]: Json }
 
 export const isObject = (u: unknown): u is JsonObject =>
   typeof u === "object" && u !== null && !Array.isArray(u)
@@ -136,6 +139,20 @@ export interface PatchMeta {
       readonly mapType?: string
     }
   }
+}
+
+/**
+ * The models' definition of a kind, whose fields tell how strategic merge patch merges lists;
+ * `undefined` for kinds the models do not define (custom resources).
+ */
+export const definitionOf = (info: ResourceInfo, meta: PatchMeta): string | undefined => {
+  const pkg = info.group === "" ? "core" : (info.group.split(".")[0] ?? "")
+  const candidates = [
+    `io.k8s.api.${pkg}.${info.version}.${info.kind}`,
+    `io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.${info.version}.${info.kind}`,
+    `io.k8s.kube-aggregator.pkg.apis.apiregistration.${info.version}.${info.kind}`
+  ]
+  return candidates.find((c) => meta[c] !== undefined)
 }
 
 /**

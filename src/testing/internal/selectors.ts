@@ -5,6 +5,8 @@
  * @internal
  */
 import { isRecord } from "../../internal/json.js"
+import { meta } from "./objects.js"
+import { isObject, type JsonObject } from "./patch.js"
 
 export type Requirement =
   | { readonly op: "=" | "!="; readonly key: string; readonly value: string }
@@ -136,3 +138,20 @@ export const matchesFields = (object: unknown, requirements: ReadonlyArray<Field
     const value = fieldValue(object, r.key) ?? ""
     return r.op === "=" ? value === r.value : value !== r.value
   })
+
+/** A label selector and a field selector, both required to match. */
+export interface Selection {
+  readonly labels: ReadonlyArray<Requirement>
+  readonly fields: ReadonlyArray<FieldRequirement>
+}
+
+const labelsOf = (o: JsonObject): { [key: string]: string } => {
+  const labels = meta(o).labels
+  const out: { [key: string]: string } = {}
+  if (isObject(labels)) for (const [k, v] of Object.entries(labels)) if (typeof v === "string") out[k] = v
+  return out
+}
+
+/** Whether an object matches both selectors. */
+export const selects = (selection: Selection, object: JsonObject): boolean =>
+  matchesLabels(labelsOf(object), selection.labels) && matchesFields(object, selection.fields)

@@ -1,0 +1,94 @@
+/**
+ * Deletes: of an object, of a collection (by selectors), and eviction. An object nothing holds is
+ * gone at once; otherwise (finalizers, including the propagation policy's; a namespace; a pod on a
+ * node, unless without grace period) it gets a deletionTimestamp and waits for its finalizers.
+ *
+ * @internal
+ */
+import type { ResourceInfo } from "../../resource/Resource.js"
+import { matching, selectionOf } from "./list.js"
+import { meta, now, str } from "./objects.js"
+import { isObject, type Json, type JsonObject } from "./patch.js"
+import { json, notFound } from "./responses.js"
+import { objectKey, type Stored } from "./store.js"
+import { lookup, type State, stamp } from "./writes.js"
+
+/** Deletes a stored object, or marks it deleted until its finalizers are gone. */
+export const remove = (s: State, stored: Stored, key: string, q: URLSearchParams): Response => {
+  const m = { ...meta(stored.object) }
+  const finalizers: Array<Json> = Array.isArray(m.finalizers) ? [...m.finalizers] : []
+  const policy = q.get("propagationPolicy")
+  // As the apiserver without a garbage collector: the policy's finalizer stays.
+  if (policy === "Foreground" && !finalizers.includes("foregroundDeletion"))
+    finalizers.push("foregroundDeletion")
+  if (policy === "Orphan" && !finalizers.includes("orphan")) finalizers.push("orphan")
+  const isNamespace = stored.info.group === "" && stored.info.plural === "namespaces"
+  const scheduledPod =
+    stored.info.group === "" &&
+    stored.info.plural === "pods" &&
+    isObject(stored.object.spec) &&
+    typeof stored.object.spec.nodeName === "string" &&
+    q.get("gracePeriodSeconds") !== "0"
+  if (finalizers.length === 0 && !isNamespace && !scheduledPod) {
+    if (q.get("dryRun") === "All") return json(200, stored.object)
+    s.store.delete(key)
+    s.fields.forget(key)
+    const gone = { ...stored.object, metadata: { ...m, resourceVersion: String(s.store.nextVersion()) } }
+    s.store.record("DELETED", stored.info, gone)
+    return json(200, gone)
+  }
+  if (q.get("dryRun") === "All") return json(200, stored.object)
+  m.finalizers = finalizers
+  if (m.deletionTimestamp === undefined) m.deletionTimestamp = now()
+  if (finalizers.length === 0) delete m.finalizers
+  const next: JsonObject = { ...stored.object, metadata: m }
+  if (isNamespace) next.status = { phase: "Terminating" }
+  stored.object = stamp(s.store, stored.info, next, stored.object, str(m.namespace))
+  s.store.record("MODIFIED", stored.info, stored.object)
+  return json(200, stored.object)
+}
+
+export const deleteOne = (
+  s: State,
+  info: ResourceInfo,
+  namespace: string | undefined,
+  name: string,
+  q: URLSearchParams
+): Response => {
+  const { key, stored } = lookup(s.store, info, namespace, name)
+  if (stored === undefined) return notFound(info, name)
+  return remove(s, stored, key, q)
+}
+
+export const deleteCollection = (
+  s: State,
+  info: ResourceInfo,
+  namespace: string | undefined,
+  q: URLSearchParams
+): Response => {
+  const sel = selectionOf(q)
+  if (sel instanceof Response) return sel
+  const items = matching(s.store, info, namespace, sel)
+  for (const [key, stored] of items) remove(s, stored, key, q)
+  return json(200, {
+    kind: info.listKind,
+    apiVersion: info.apiVersion,
+    metadata: {},
+    items: items.map(([, stored]) => stored.object)
+  })
+}
+
+/** The eviction sub-resource: a delete without grace period, answered with a Success Status. */
+export const evict = (
+  s: State,
+  info: ResourceInfo,
+  namespace: string | undefined,
+  name: string
+): Response => {
+  // The key as the path gives it (the namespace of a cluster-scoped kind is not dropped).
+  const key = objectKey(info, namespace, name)
+  const stored = s.store.get(key)
+  if (stored === undefined) return notFound(info, name)
+  remove(s, stored, key, new URLSearchParams({ gracePeriodSeconds: "0" }))
+  return json(201, { kind: "Status", apiVersion: "v1", metadata: {}, status: "Success", code: 201 })
+}

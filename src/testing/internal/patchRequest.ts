@@ -1,0 +1,81 @@
+/**
+ * The PATCH verb: the content type picks the patch (apply patch, JSON patch, strategic merge patch,
+ * JSON merge patch), applied to the main resource, `/status` or `/scale`. An apply patch of an
+ * object that does not exist creates it.
+ *
+ * @internal
+ */
+import type { ResourceInfo } from "../../resource/Resource.js"
+import { withManager } from "./apply.js"
+import {
+  definitionOf,
+  isObject,
+  type Json,
+  jsonPatch,
+  mergePatch,
+  type PatchMeta,
+  strategicMergePatch,
+  toJson
+} from "./patch.js"
+import { notFound, status } from "./responses.js"
+import { scaleOf, statusRule } from "./subresources.js"
+import { commit, create, lookup, type State as WriteState, writeScale } from "./writes.js"
+
+/** What patches need beside the objects: the models' patch metadata (strategic merge patch). */
+export interface State extends WriteState {
+  readonly patchMetadata: PatchMeta
+}
+
+export const patch = (
+  s: State,
+  info: ResourceInfo,
+  namespace: string | undefined,
+  name: string,
+  sub: string | undefined,
+  body: Json,
+  contentType: string,
+  q: URLSearchParams
+): Response => {
+  const { key, stored } = lookup(s.store, info, namespace, name)
+  const manager = q.get("fieldManager") ?? undefined
+  if (contentType.startsWith("application/apply-patch")) {
+    if (manager === undefined)
+      return status(400, "BadRequest", "PATCH, application/apply-patch+yaml requires fieldManager to be set")
+    if (!isObject(body)) return status(400, "BadRequest", "an apply patch must be an object")
+    if (stored === undefined) return create(s, info, namespace, body, q, manager, "Apply")
+    const next = s.fields.apply(
+      stored.info,
+      key,
+      stored.object,
+      body,
+      manager,
+      q.get("force") === "true",
+      sub,
+      s.patchMetadata
+    )
+    return next instanceof Response ? next : commit(s, stored, key, next, q)
+  }
+  if (stored === undefined) return notFound(info, name)
+  if (sub === "scale") {
+    const current = toJson(scaleOf(stored.object))
+    const patched = contentType.includes("json-patch") ? jsonPatch(current, body) : mergePatch(current, body)
+    return writeScale(s, stored, key, patched, q)
+  }
+  const current = toJson(stored.object)
+  let patched: Json
+  if (contentType.includes("json-patch")) patched = jsonPatch(current, body)
+  else if (contentType.includes("strategic-merge-patch")) {
+    const definition = definitionOf(info, s.patchMetadata)
+    if (definition === undefined)
+      return status(
+        415,
+        "UnsupportedMediaType",
+        "strategic merge patch is not supported for custom resources"
+      )
+    patched = strategicMergePatch(current, body, s.patchMetadata, definition)
+  } else patched = mergePatch(current, body)
+  if (!isObject(patched)) return status(422, "Invalid", "the patched object is not an object")
+  const next = statusRule(info, sub, patched, stored.object)
+  s.fields.update(key, isObject(body) ? body : {}, manager)
+  return commit(s, stored, key, withManager(next, manager, "Update"), q)
+}

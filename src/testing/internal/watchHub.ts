@@ -1,0 +1,127 @@
+/**
+ * Watches: each open watch is a subscriber that gets the changes of its kind, namespace and
+ * selectors as they are recorded. A watch starts with the current objects (ADDED), or resumes from
+ * a version out of the history (410 Gone when that version was compacted), and ends at its timeout
+ * (with a bookmark when asked) or when the connection drops.
+ *
+ * @internal
+ */
+import type { ResourceInfo } from "../../resource/Resource.js"
+import { matching, selectionOf } from "./list.js"
+import { meta } from "./objects.js"
+import { type Selection, selects } from "./selectors.js"
+import { type Event, resourceKey, type Store } from "./store.js"
+
+interface Watcher {
+  readonly resource: string
+  readonly namespace: string | undefined
+  readonly selection: Selection
+  readonly send: (line: string) => void
+  readonly fail: (error: Error) => void
+  readonly end: () => void
+}
+
+const deliver = (w: Watcher, event: Event) => {
+  if (w.resource !== event.resource) return
+  const m = meta(event.object)
+  if (w.namespace !== undefined && m.namespace !== w.namespace) return
+  if (!selects(w.selection, event.object)) return
+  w.send(`${JSON.stringify({ type: event.type, object: event.object })}\n`)
+}
+
+export class WatchHub {
+  private readonly watchers = new Set<Watcher>()
+
+  constructor(private readonly store: Store) {
+    store.listen((event) => {
+      for (const w of this.watchers) deliver(w, event)
+    })
+  }
+
+  /** Cuts every open watch connection (as a network failure). */
+  dropAll() {
+    for (const w of [...this.watchers]) w.fail(new Error("connection dropped (in-memory cluster fault)"))
+    this.watchers.clear()
+  }
+
+  /** A watch request: its streamed answer, or the 400 of a selector that does not parse. */
+  watch(
+    info: ResourceInfo,
+    namespace: string | undefined,
+    q: URLSearchParams,
+    signal: AbortSignal
+  ): Response {
+    const sel = selectionOf(q)
+    if (sel instanceof Response) return sel
+    const store = this.store
+    const from = q.get("resourceVersion")
+    const timeout = Number(q.get("timeoutSeconds") ?? "0")
+    const bookmarks = q.get("allowWatchBookmarks") === "true"
+    const encoder = new TextEncoder()
+    let watcher: Watcher | undefined
+    let timer: ReturnType<typeof setTimeout> | undefined
+    const cleanup = () => {
+      if (watcher !== undefined) this.watchers.delete(watcher)
+      if (timer !== undefined) clearTimeout(timer)
+    }
+    const body = new ReadableStream<Uint8Array>({
+      start: (controller) => {
+        let open = true
+        const send = (line: string) => {
+          if (open) controller.enqueue(encoder.encode(line))
+        }
+        const end = () => {
+          if (!open) return
+          open = false
+          cleanup()
+          controller.close()
+        }
+        watcher = {
+          resource: resourceKey(info),
+          namespace,
+          selection: sel,
+          send,
+          end,
+          fail: (error) => {
+            if (!open) return
+            open = false
+            cleanup()
+            controller.error(error)
+          }
+        }
+        if (from !== null && from !== "" && from !== "0") {
+          const since = Number(from)
+          if (since < store.compactedBelow - 1) {
+            send(
+              `${JSON.stringify({ type: "ERROR", object: { kind: "Status", apiVersion: "v1", metadata: {}, status: "Failure", message: `too old resource version: ${from} (${store.compactedBelow})`, reason: "Expired", code: 410 } })}\n`
+            )
+            end()
+            return
+          }
+          for (const event of store.eventsAfter(since)) deliver(watcher, event)
+        } else {
+          for (const [, s] of matching(store, info, namespace, sel)) {
+            send(`${JSON.stringify({ type: "ADDED", object: s.object })}\n`)
+          }
+        }
+        this.watchers.add(watcher)
+        if (timeout > 0) {
+          timer = setTimeout(() => {
+            if (bookmarks) {
+              send(
+                `${JSON.stringify({ type: "BOOKMARK", object: { kind: info.kind, apiVersion: info.apiVersion, metadata: { resourceVersion: String(store.version) } } })}\n`
+              )
+            }
+            end()
+          }, timeout * 1000)
+        }
+        signal.addEventListener("abort", () => {
+          open = false
+          cleanup()
+        })
+      },
+      cancel: () => cleanup()
+    })
+    return new Response(body, { status: 200, headers: { "content-type": "application/json" } })
+  }
+}

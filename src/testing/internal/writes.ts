@@ -1,0 +1,182 @@
+/**
+ * Writes: create (names, generateName, dry run), replace (resourceVersion precondition), a new
+ * version of an object (gone once deleted and without finalizers), and the stamp every write puts
+ * on an object (uid, creationTimestamp, resourceVersion, generation). Deletes: `deletion.ts`.
+ *
+ * @internal
+ */
+import type { ResourceInfo } from "../../resource/Resource.js"
+import { type FieldManager, type Operation, withManager } from "./apply.js"
+import { meta, now, str } from "./objects.js"
+import { isObject, type Json, type JsonObject } from "./patch.js"
+import { alreadyExists, conflict, json, notFound, status } from "./responses.js"
+import { objectKey, type Store, type Stored } from "./store.js"
+import { scaled, scaleOf, statusRule } from "./subresources.js"
+import { nameRequired, validateName } from "./validation.js"
+
+/** What writes change: the objects (and their history) and the owners of their fields. */
+export interface State {
+  readonly store: Store
+  readonly fields: FieldManager
+}
+
+/** The stored object of a request's kind, namespace and name (the namespace of cluster-scoped kinds ignored). */
+export const lookup = (
+  store: Store,
+  info: ResourceInfo,
+  namespace: string | undefined,
+  name: string
+): { readonly key: string; readonly stored: Stored | undefined } => {
+  const key = objectKey(info, info.namespaced ? namespace : undefined, name)
+  return { key, stored: store.get(key) }
+}
+
+/**
+ * The object as the server stores it: its kind's apiVersion and kind, its namespace, uid and
+ * creationTimestamp (kept from the previous version), the next resourceVersion, and a generation
+ * that counts the changes of its spec.
+ */
+export const stamp = (
+  store: Store,
+  info: ResourceInfo,
+  object: JsonObject,
+  previous: JsonObject | undefined,
+  namespace: string | undefined
+): JsonObject => {
+  const m = { ...meta(object) }
+  const pm = previous !== undefined ? meta(previous) : undefined
+  if (info.namespaced) m.namespace = namespace ?? str(m.namespace) ?? "default"
+  else delete m.namespace
+  m.uid = pm?.uid ?? crypto.randomUUID()
+  m.creationTimestamp = pm?.creationTimestamp ?? now()
+  m.resourceVersion = String(store.nextVersion())
+  if (object.spec !== undefined) {
+    const gen = typeof pm?.generation === "number" ? pm.generation : 0
+    m.generation =
+      previous === undefined
+        ? 1
+        : JSON.stringify(previous.spec) !== JSON.stringify(object.spec)
+          ? gen + 1
+          : gen
+  }
+  return { ...object, apiVersion: info.apiVersion, kind: info.kind, metadata: m }
+}
+
+/** Stores an object as a write would, without the checks (seeding). */
+export const put = (
+  store: Store,
+  info: ResourceInfo,
+  object: JsonObject,
+  namespace: string | undefined
+): JsonObject => {
+  const m = meta(object)
+  const name = str(m.name) ?? ""
+  const key = objectKey(
+    info,
+    info.namespaced ? (namespace ?? str(m.namespace) ?? "default") : undefined,
+    name
+  )
+  const existing = store.get(key)
+  const stamped = stamp(store, info, object, existing?.object, namespace)
+  store.set(key, { info, object: stamped })
+  store.record(existing === undefined ? "ADDED" : "MODIFIED", info, stamped)
+  return stamped
+}
+
+export const create = (
+  s: State,
+  info: ResourceInfo,
+  namespace: string | undefined,
+  body: Json,
+  q: URLSearchParams,
+  manager?: string,
+  operation: Operation = "Update"
+): Response => {
+  if (!isObject(body)) return status(400, "BadRequest", "the body of a create must be an object")
+  if (body.kind !== undefined && body.kind !== info.kind)
+    return status(400, "BadRequest", `the body's kind ${String(body.kind)} does not match ${info.kind}`)
+  const m = { ...meta(body) }
+  if (info.namespaced && namespace !== undefined && m.namespace !== undefined && m.namespace !== namespace) {
+    return status(
+      400,
+      "BadRequest",
+      "the namespace of the provided object does not match the namespace sent on the request"
+    )
+  }
+  let name = str(m.name)
+  if ((name === undefined || name === "") && typeof m.generateName === "string") {
+    name = `${m.generateName}${Math.random().toString(36).slice(2, 7)}`
+  }
+  if (name === undefined) return nameRequired(info)
+  const invalid = validateName(info, name)
+  if (invalid !== undefined) return invalid
+  const ns = info.namespaced ? (namespace ?? str(m.namespace) ?? "default") : undefined
+  const key = objectKey(info, ns, name)
+  if (s.store.has(key)) return alreadyExists(info, name)
+  const managerName = manager ?? q.get("fieldManager") ?? undefined
+  const draft = withManager({ ...body, metadata: { ...m, name } }, managerName, operation)
+  const stamped = stamp(s.store, info, draft, undefined, ns)
+  if (q.get("dryRun") === "All") return json(201, stamped)
+  s.store.set(key, { info, object: stamped })
+  s.fields.update(key, body, managerName)
+  s.store.record("ADDED", info, stamped)
+  return json(201, stamped)
+}
+
+/** Writes a new version of a stored object (a deleted object whose last finalizer goes is gone). */
+export const commit = (
+  s: State,
+  stored: Stored,
+  key: string,
+  next: JsonObject,
+  q: URLSearchParams
+): Response => {
+  const m = meta(next)
+  const finalizers = Array.isArray(m.finalizers) ? m.finalizers : []
+  const deleting = meta(stored.object).deletionTimestamp !== undefined
+  const stamped = stamp(s.store, stored.info, next, stored.object, str(meta(stored.object).namespace))
+  if (q.get("dryRun") === "All") return json(200, stamped)
+  if (deleting && finalizers.length === 0) {
+    s.store.delete(key)
+    s.fields.forget(key)
+    s.store.record("DELETED", stored.info, stamped)
+    return json(200, stamped)
+  }
+  stored.object = stamped
+  s.store.record("MODIFIED", stored.info, stamped)
+  return json(200, stamped)
+}
+
+/** Writes the replicas of a `Scale` to a stored object; answers the new `Scale`. */
+export const writeScale = (
+  s: State,
+  stored: Stored,
+  key: string,
+  scale: Json,
+  q: URLSearchParams
+): Response => {
+  const answer = commit(s, stored, key, scaled(stored.object, scale), q)
+  return answer.ok ? json(200, scaleOf(stored.object)) : answer
+}
+
+export const replace = (
+  s: State,
+  info: ResourceInfo,
+  namespace: string | undefined,
+  name: string,
+  sub: string | undefined,
+  body: Json,
+  q: URLSearchParams
+): Response => {
+  const { key, stored } = lookup(s.store, info, namespace, name)
+  if (stored === undefined) return notFound(info, name)
+  if (!isObject(body)) return status(400, "BadRequest", "the body of a replace must be an object")
+  if (sub === "scale") return writeScale(s, stored, key, body, q)
+  const rv = str(meta(body).resourceVersion)
+  if (rv !== undefined && rv !== "" && rv !== str(meta(stored.object).resourceVersion))
+    return conflict(info, name)
+  const next = statusRule(info, sub, body, stored.object)
+  const manager = q.get("fieldManager") ?? undefined
+  s.fields.update(key, body, manager)
+  return commit(s, stored, key, withManager(next, manager, "Update"), q)
+}
