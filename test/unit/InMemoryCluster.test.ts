@@ -1,6 +1,6 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Chunk, Effect, Fiber, Option, Schedule, Stream } from "effect"
-import { Client, PodExec, Registry, Resource, Watch } from "../../src/index.js"
+import { Client, Discovery, PodExec, Registry, Resource, Watch } from "../../src/index.js"
 import * as apps from "../../src/models/apps/v1.js"
 import * as core from "../../src/models/core/v1.js"
 import { InMemoryCluster } from "../../src/testing/index.js"
@@ -171,6 +171,18 @@ describe("InMemoryCluster", () => {
         expect(yield* Effect.flip(PodExec.exec("p", { command: ["x"] }))).toMatchObject({
           _tag: "WebSocketError"
         })
+      }).pipe(Effect.provide(InMemoryCluster.layer()))
+  )
+
+  it.effect(
+    "discovery lists the kinds it serves, with their sub-resources, as the apiserver's documents do",
+    () =>
+      Effect.gen(function* () {
+        const registry = Registry.make(yield* Discovery.apiResources)
+        const deployment = Option.getOrThrow(Registry.get(registry, "apps/v1", "Deployment"))
+        expect(deployment.info.namespaced).toBe(true)
+        expect(Object.keys(deployment.info.subresources).sort()).toEqual(["scale", "status"])
+        expect(Option.getOrThrow(Registry.get(registry, "v1", "Namespace")).info.namespaced).toBe(false)
       }).pipe(Effect.provide(InMemoryCluster.layer()))
   )
 })

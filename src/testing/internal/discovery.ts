@@ -30,10 +30,18 @@ const resourceList = (kinds: Kinds, group: string, version: string) => {
   const resources: Array<unknown> = []
   for (const info of kinds.all()) {
     if (info.group !== group || info.version !== version) continue
-    resources.push({ name: info.plural, namespaced: info.namespaced, kind: info.kind, verbs: info.verbs })
+    // As the apiserver sends them: singularName is required (empty when the server does not say).
+    resources.push({
+      name: info.plural,
+      singularName: "",
+      namespaced: info.namespaced,
+      kind: info.kind,
+      verbs: info.verbs
+    })
     for (const sub of Object.keys(info.subresources)) {
       resources.push({
         name: `${info.plural}/${sub}`,
+        singularName: "",
         namespaced: info.namespaced,
         kind: info.kind,
         verbs: ["get", "patch", "update"]
