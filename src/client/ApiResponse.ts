@@ -19,6 +19,8 @@ import { CurrentVerb } from "./internal/operation.js"
 
 /**
  * The response when its status is a success, else its `ApiError` (the body read for the `Status`).
+ * The answer is counted (`Metrics.requests`, under the verb of the operation in progress: `request`
+ * outside the library's own) and its status code set on the current span.
  *
  * @example
  * ```ts

@@ -72,9 +72,9 @@ type NamespaceOption = { readonly namespace?: string | undefined }
  * @category models
  */
 export interface WriteOptions extends NamespaceOption {
-  /** Default: the client-wide `fieldManager` of the KubeConfig. */
+  /** Default: the client-wide `fieldManager` (`ClientDefaults`). */
   readonly fieldManager?: string | undefined
-  /** Default: the client-wide `dryRun` of the KubeConfig. */
+  /** Default: the client-wide `dryRun` (`ClientDefaults`), else off. */
   readonly dryRun?: boolean | undefined
 }
 

@@ -6,7 +6,7 @@
  *
  * @since 0.1.0
  */
-import { Context, Effect, Layer } from "effect"
+import { Context, Effect, Layer, Stream } from "effect"
 import { dual } from "effect/Function"
 
 /**
@@ -49,7 +49,9 @@ const merge = (outer: Defaults, inner: Defaults): Defaults => ({
 })
 
 /**
- * A layer of defaults for a whole program (merge it with the cluster layer).
+ * A layer of defaults for a whole program. It lays its fields over the defaults in effect where it is
+ * built: to lay one layer of defaults over another, provide one to the other
+ * (`Layer.provideMerge`); two merged side by side (`Layer.merge`) do not see each other, the last wins.
  *
  * @example
  * ```ts
@@ -91,5 +93,32 @@ export const locally: {
   <A, E, R>(self: Effect.Effect<A, E, R>, defaults: Defaults): Effect.Effect<A, E, R> =>
     Effect.flatMap(ClientDefaults, (outer) =>
       Effect.provideService(self, ClientDefaults, merge(outer, defaults))
+    )
+)
+
+/**
+ * {@link locally} for a `Stream` (a list, a watch, a log): the defaults apply to the whole stream.
+ *
+ * @example
+ * ```ts
+ * import { Client, ClientDefaults } from "effect-kube"
+ * import { ConfigMap } from "effect-kube/models/core/v1"
+ *
+ * const staging = Client.list(ConfigMap).pipe(ClientDefaults.locallyStream({ namespace: "staging" }))
+ * ```
+ *
+ * @since 0.1.0
+ * @category combinators
+ */
+export const locallyStream: {
+  (defaults: Defaults): <A, E, R>(self: Stream.Stream<A, E, R>) => Stream.Stream<A, E, R>
+  <A, E, R>(self: Stream.Stream<A, E, R>, defaults: Defaults): Stream.Stream<A, E, R>
+} = dual(
+  2,
+  <A, E, R>(self: Stream.Stream<A, E, R>, defaults: Defaults): Stream.Stream<A, E, R> =>
+    Stream.unwrap(
+      Effect.map(ClientDefaults, (outer) =>
+        Stream.provideService(self, ClientDefaults, merge(outer, defaults))
+      )
     )
 )

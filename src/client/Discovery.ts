@@ -24,23 +24,32 @@ export type LoadError = ApiError.ApiError | HttpClientError.HttpClientError | Pa
 
 /** A discovery document, read in its own operation span. */
 const getJson = (path: string) =>
-  ApiResponse.json(HttpClientRequest.get(path)).pipe(operation("Discovery.get", "get", { "url.path": path }))
+  ApiResponse.json(HttpClientRequest.get(path)).pipe(
+    operation("Discovery.get", path.endsWith("/customresourcedefinitions") ? "list" : "get", {
+      "url.path": path
+    })
+  )
 
 // The discovery documents, read with the generated Schemas; an entry that is not what they say is
 // skipped (one bad entry of an aggregated API does not hide the others).
-const Groups = Schema.Struct({
-  groups: Schema.Array(Schema.Struct({ versions: Schema.Array(Schema.Unknown) }))
-})
-const Resources = Schema.Struct({ resources: Schema.Array(Schema.Unknown) })
-const decodeGroups = Schema.decodeUnknownOption(Groups)
-const decodeResources = Schema.decodeUnknownOption(Resources)
-// Only the fields used are required (the in-memory cluster, for one, sends no singularName).
+// Only the fields used are required, each entry on its own.
+const decodeGroups = Schema.decodeUnknownOption(Schema.Struct({ groups: Schema.Array(Schema.Unknown) }))
+const decodeGroup = Schema.decodeUnknownOption(Schema.Struct({ versions: Schema.Array(Schema.Unknown) }))
 const decodeGroupVersion = Schema.decodeUnknownOption(
   Meta.GroupVersionForDiscovery.pipe(Schema.pick("groupVersion"))
 )
+const decodeResources = Schema.decodeUnknownOption(Schema.Struct({ resources: Schema.Array(Schema.Unknown) }))
+/** A sub-resource entry (`pods/status`) counts by its name alone. */
+const decodeName = Schema.decodeUnknownOption(Meta.APIResource.pipe(Schema.pick("name")))
 const decodeResource = Schema.decodeUnknownOption(
-  Meta.APIResource.pipe(Schema.pick("name", "kind", "namespaced", "verbs"))
+  Schema.extend(
+    Meta.APIResource.pipe(Schema.pick("name", "kind", "namespaced")),
+    // No verbs (or null): none known.
+    Schema.Struct({ verbs: Schema.optionalWith(Schema.NullOr(Schema.Array(Schema.String)), { exact: true }) })
+  )
 )
+const someOf = <A>(options: ReadonlyArray<Option.Option<A>>): ReadonlyArray<A> =>
+  options.flatMap((o) => (Option.isSome(o) ? [o.value] : []))
 
 const CrdItems = Schema.Struct({ items: Schema.Array(Schema.Unknown) })
 
@@ -103,8 +112,9 @@ export const apiResources: Effect.Effect<
 > = Effect.gen(function* () {
   const groups = yield* getJson("/apis")
   const versions: Array<string> = ["v1"]
-  for (const group of Option.match(decodeGroups(groups), { onNone: () => [], onSome: (g) => g.groups }))
-    for (const v of group.versions) Option.map(decodeGroupVersion(v), (gv) => versions.push(gv.groupVersion))
+  const listed = Option.match(decodeGroups(groups), { onNone: () => [], onSome: (g) => g.groups })
+  for (const group of someOf(listed.map((g) => decodeGroup(g))))
+    for (const gv of someOf(group.versions.map((v) => decodeGroupVersion(v)))) versions.push(gv.groupVersion)
   const lists = yield* Effect.forEach(
     // A group version the server named that is not `<group>/<version>` of path segments is skipped.
     versions.flatMap((gv) => {
@@ -117,12 +127,10 @@ export const apiResources: Effect.Effect<
   const out: Array<Registry.Entry> = []
   for (const [gv, doc] of lists) {
     const [group, version] = gv.includes("/") ? gv.split("/") : ["", gv]
-    const resources = Option.match(decodeResources(doc), { onNone: () => [], onSome: (d) => d.resources })
-      .map((r) => decodeResource(r))
-      .filter(Option.isSome)
-      .map((r) => r.value)
+    const entries = Option.match(decodeResources(doc), { onNone: () => [], onSome: (d) => d.resources })
+    const resources = someOf(entries.map((r) => decodeResource(r)))
     const subs = new Map<string, Array<string>>()
-    for (const r of resources) {
+    for (const r of someOf(entries.map((r) => decodeName(r)))) {
       if (!r.name.includes("/")) continue
       const [parent, sub] = r.name.split("/")
       if (parent !== undefined && sub !== undefined) subs.set(parent, [...(subs.get(parent) ?? []), sub])
@@ -137,7 +145,7 @@ export const apiResources: Effect.Effect<
         version: version ?? "",
         kind: r.kind,
         plural: r.name,
-        verbs: r.verbs.filter(Resource.isVerb),
+        verbs: (r.verbs ?? []).filter(Resource.isVerb),
         subresources
       }
       out.push(Registry.entry(r.namespaced ? Resource.namespaced(kind) : Resource.global(kind)))

@@ -164,16 +164,17 @@ export const statusFromBody = (code: number, body: string): Status => {
   } catch {
     parsed = undefined
   }
-  // The server's Status, decoded with the generated Schema (apiVersion may be left out by proxies).
   if (isRecord(parsed) && parsed.kind === "Status") {
+    // The server's Status, decoded with the generated Schema (apiVersion may be left out by proxies);
+    // one that does not match it is read field by field, a field of the wrong type ignored (as
+    // Kubernetes asks of clients), so that its reason, message and details are not lost.
     const decoded = decodeStatus({ apiVersion: "v1", ...parsed })
-    if (Either.isRight(decoded)) {
-      const { reason, ...status } = decoded.right
-      return {
-        ...status,
-        code: status.code ?? code,
-        ...(reason !== undefined && reason !== "" ? { reason } : {})
-      }
+    const status: Status = Either.isRight(decoded) ? decoded.right : leniently(parsed)
+    const { reason, ...rest } = status
+    return {
+      ...rest,
+      code: status.code ?? code,
+      ...(reason !== undefined && reason !== "" ? { reason } : {})
     }
   }
   const text = body.length > MAX_BODY ? `${body.slice(0, MAX_BODY)}...` : body
@@ -188,6 +189,38 @@ export const statusFromBody = (code: number, body: string): Status => {
 }
 
 const decodeStatus = Schema.decodeUnknownEither(StatusSchema)
+
+const leniently = (parsed: { readonly [key: string]: unknown }): Status => {
+  const details = isRecord(parsed.details) ? parsed.details : undefined
+  return {
+    apiVersion: "v1",
+    kind: "Status",
+    ...(typeof parsed.code === "number" ? { code: parsed.code } : {}),
+    ...(typeof parsed.status === "string" ? { status: parsed.status } : {}),
+    ...(typeof parsed.reason === "string" ? { reason: parsed.reason } : {}),
+    ...(typeof parsed.message === "string" ? { message: parsed.message } : {}),
+    ...(details !== undefined ? { details: statusDetails(details) } : {})
+  }
+}
+
+const str = (u: unknown): u is string => typeof u === "string"
+
+const statusDetails = (d: { readonly [key: string]: unknown }): NonNullable<Status["details"]> => ({
+  ...(str(d.name) ? { name: d.name } : {}),
+  ...(str(d.group) ? { group: d.group } : {}),
+  ...(str(d.kind) ? { kind: d.kind } : {}),
+  ...(str(d.uid) ? { uid: d.uid } : {}),
+  ...(typeof d.retryAfterSeconds === "number" ? { retryAfterSeconds: d.retryAfterSeconds } : {}),
+  ...(Array.isArray(d.causes)
+    ? {
+        causes: d.causes.filter(isRecord).map((c) => ({
+          ...(str(c.field) ? { field: c.field } : {}),
+          ...(str(c.message) ? { message: c.message } : {}),
+          ...(str(c.reason) ? { reason: c.reason } : {})
+        }))
+      }
+    : {})
+})
 
 /**
  * Reads an error answer into an `ApiError` (reading the body never fails: an unreadable body gives

@@ -657,17 +657,18 @@ export const make = (
         Schedule.onDecision(([, failure], decision) => {
           if (ScheduleDecision.isDone(decision)) return Effect.void
           const reason = failure instanceof RetryableStatus ? String(failure.response.status) : "transport"
-          const cause =
+          // A transport failure's message names the request already.
+          const what =
             failure instanceof RetryableStatus
-              ? `answered ${failure.response.status}`
-              : `failed: ${failure.message}`
+              ? `${request.method} ${request.url} answered ${failure.response.status}`
+              : failure.message
           return Effect.flatMap(Clock.currentTimeMillis, (now) => {
-            const delay = Duration.millis(Math.max(0, ScheduleIntervals.start(decision.intervals) - now))
+            const delay = Duration.millis(
+              Math.max(0, Math.round(ScheduleIntervals.start(decision.intervals) - now))
+            )
             return Effect.zipRight(
               Metric.increment(Metric.tagged(Metrics.retries, "reason", reason)),
-              Effect.logWarning(
-                `${request.method} ${request.url} ${cause}; retrying in ${Duration.format(delay)}`
-              )
+              Effect.logWarning(`${what}; retrying in ${Duration.format(delay)}`)
             )
           })
         })

@@ -88,8 +88,8 @@ export const credentialRefreshes = Metric.counter("effect_kube_credential_refres
 })
 
 /**
- * Watch connections opened again after one ended or failed, by resource (tag `resource`: the plural,
- * `configmaps`).
+ * Watch connections opened again after one ended or failed, by resource (tag `resource`, as kubectl
+ * names it: `configmaps`, `deployments.apps`).
  *
  * @example
  * ```ts
@@ -108,8 +108,8 @@ export const watchReconnects = Metric.counter("effect_kube_watch_reconnects_tota
 })
 
 /**
- * Relists of watchers (the first list, and each one after the server forgot the version: 410 Gone),
- * by resource (tag `resource`).
+ * Lists of watchers (the first, each after the server forgot the version: 410 Gone, and each retry of
+ * a failed list), by resource (tag `resource`).
  *
  * @example
  * ```ts

@@ -1,11 +1,11 @@
 /**
- * The registry of every built-in kind of the generated models. Importing this module imports every
- * model module; a program that only uses some kinds and never this registry bundles only those.
+ * The registry of every built-in kind of the generated models, loaded on first use (a dynamic import of
+ * every model module: importing `effect-kube` does not load them; a bundle of a program that never uses
+ * this registry, nor `Codec` or the in-memory cluster, holds only the models it imports).
  *
  * @since 0.1.0
  */
 import { Effect } from "effect"
-import { mapKinds } from "../models/all.js"
 import * as Registry from "./Registry.js"
 
 /**
@@ -23,5 +23,9 @@ import * as Registry from "./Registry.js"
  * @category registries
  */
 export const registry: Effect.Effect<Registry.Registry> = /* @__PURE__ */ Effect.runSync(
-  Effect.cached(Effect.sync(() => Registry.make(mapKinds(Registry.entry))))
+  Effect.cached(
+    Effect.promise(() => import("../models/all.js")).pipe(
+      Effect.map((all) => Registry.make(all.mapKinds(Registry.entry)))
+    )
+  )
 )

@@ -60,16 +60,19 @@ export interface Options extends NodeKubeHttpClient.Options, KubeConfig.Options,
  */
 export const layer = (
   options: Options = {}
-): Layer.Layer<
-  KubeConfig.KubeConfig | HttpClient.HttpClient | KubeWebSocket.KubeWebSocket | ClientDefaults.ClientDefaults,
-  ConfigError
-> => {
+): Layer.Layer<KubeConfig.KubeConfig | HttpClient.HttpClient | KubeWebSocket.KubeWebSocket, ConfigError> => {
   const config =
     options.config ??
     KubeConfig.auto({ ...options, interactive: options.interactive ?? process.stdin.isTTY === true })
-  return NodeKubeHttpClient.layer(options).pipe(
+  const cluster = NodeKubeHttpClient.layer(options).pipe(
     Layer.provideMerge(config),
-    Layer.provide(NodeContext.layer),
-    Layer.merge(ClientDefaults.layer({ fieldManager: options.fieldManager, dryRun: options.dryRun }))
+    Layer.provide(NodeContext.layer)
   )
+  // Client defaults only when asked for: otherwise the layer leaves the ones in effect alone.
+  return options.fieldManager === undefined && options.dryRun === undefined
+    ? cluster
+    : Layer.merge(
+        cluster,
+        ClientDefaults.layer({ fieldManager: options.fieldManager, dryRun: options.dryRun })
+      )
 }

@@ -6,8 +6,9 @@
  * @since 0.1.0
  */
 import { Data, Duration, Effect, Option, Stream } from "effect"
+import * as ApiRequest from "../client/ApiRequest.js"
 import type * as Client from "../client/Client.js"
-import { KubeConfig } from "../config/KubeConfig.js"
+import type { KubeConfig } from "../config/KubeConfig.js"
 import type * as Resource from "../resource/Resource.js"
 import * as Watch from "../streams/Watch.js"
 import * as Conditions from "./Conditions.js"
@@ -164,19 +165,22 @@ const watchOne = <A extends Resource.KubeObject, N extends boolean, S extends st
     Stream.filter((s) => s.ready)
   )
 
-/** Which object a wait is about: the namespace is the one it waits in (the KubeConfig's by default). */
+/** Which object a wait is about: the namespace is the one its watch addresses (ApiRequest's rule). */
 const target = <A extends Resource.KubeObject, N extends boolean, S extends string, I>(
   resource: Resource.Resource<A, N, S, I>,
   name: string,
   options: WaitOptions,
   waitingFor: string
 ): Effect.Effect<WaitErrorFields, never, KubeConfig> =>
-  Effect.map(KubeConfig, (config) => ({
-    kind: resource.kind,
-    objectName: name,
-    namespace: resource.namespaced ? (options.namespace ?? config.namespace) : undefined,
-    waitingFor
-  }))
+  Effect.map(
+    ApiRequest.namespaceOf({ resource, method: "GET", namespace: options.namespace, name }),
+    (namespace) => ({
+      kind: resource.kind,
+      objectName: name,
+      namespace,
+      waitingFor
+    })
+  )
 
 const withTimeout =
   (fields: WaitErrorFields, timeout: Duration.DurationInput | undefined) =>

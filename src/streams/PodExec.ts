@@ -479,7 +479,8 @@ const exitCodeOf = (status: string): Effect.Effect<number, ExecError> => {
 /** Reads the error answer of a refused exec request as an ApiError. */
 const explain = (target: ApiRequest.Target) =>
   Effect.gen(function* () {
-    const http = yield* HttpClient.HttpClient
+    // Untraced: its URL holds the command, which can hold a secret (a password in `sh -c`).
+    const http = HttpClient.withTracerDisabledWhen(yield* HttpClient.HttpClient, () => true)
     const response = yield* http.execute(ApiRequest.toHttp(target)).pipe(Effect.option)
     if (Option.isSome(response)) yield* ApiResponse.checked(response.value)
   })

@@ -38,7 +38,8 @@ import * as Resource from "../resource/Resource.js"
 /**
  * An event of the raw watch, tagged as the watcher's are (`_tag`): `Added`, `Modified`, `Deleted`
  * (the server's `ADDED`, `MODIFIED`, `DELETED`) and `Bookmark` (with the version it marks).
- * {@link WatchEvent} (the value) gives `$is` and `$match`.
+ * {@link WatchEvent} (the value) gives `$is` and `$match`. The stream emits plain objects of this
+ * shape (not made by the enum's constructors, whose structural equality would cost on the hot path).
  *
  * @since 0.1.0
  * @category models
@@ -344,7 +345,9 @@ const retrying = <A, R>(
           )
         }
         const now = yield* Clock.currentTimeMillis
-        const delay = Duration.millis(Math.max(0, ScheduleIntervals.start(decision.intervals) - now))
+        const delay = Duration.millis(
+          Math.max(0, Math.round(ScheduleIntervals.start(decision.intervals) - now))
+        )
         yield* Effect.logWarning(
           `the watch of ${what} failed (${describeFailure(error)}); retrying in ${Duration.format(delay)} from resourceVersion ${from}`
         )
@@ -375,6 +378,10 @@ const retrying = <A, R>(
  */
 export const isGone = (error: WatchError): boolean =>
   error._tag === "ApiError" && (error.code === 410 || error.reason === "Expired" || error.reason === "Gone")
+
+/** A kind's resource as kubectl names it: `configmaps`, `deployments.apps` (logs, metric tags). */
+const resourceName = (resource: Resource.ResourceInfo): string =>
+  resource.group === "" ? resource.plural : `${resource.plural}.${resource.group}`
 
 const watchUrlQuery = (
   options: WatchOptions,
@@ -418,7 +425,7 @@ export const watch = <A extends Resource.KubeObject, N extends boolean, S extend
 ): Stream.Stream<WatchEvent<A>, WatchError, Client.Requirements> =>
   Stream.unwrap(
     Effect.map(makeProgress(options.resourceVersion), (progress) =>
-      retrying(connections(resource, options, progress), options, progress, resource.plural)
+      retrying(connections(resource, options, progress), options, progress, resourceName(resource))
     )
   )
 
@@ -449,8 +456,8 @@ const connections = <A extends Resource.KubeObject, N extends boolean, S extends
               : (options.fields ?? {})
         }
       })
-      const eventCounter = Metric.tagged(Metrics.watchEvents, "resource", resource.plural)
-      const reconnectCounter = Metric.tagged(Metrics.watchReconnects, "resource", resource.plural)
+      const eventCounter = Metric.tagged(Metrics.watchEvents, "resource", resourceName(resource))
+      const reconnectCounter = Metric.tagged(Metrics.watchReconnects, "resource", resourceName(resource))
       const idle = options.idleTimeout ?? Duration.seconds((options.serverTimeout ?? 290) + 30)
       const resumePoint = Effect.map(
         Ref.get(progress.version),
@@ -461,7 +468,10 @@ const connections = <A extends Resource.KubeObject, N extends boolean, S extends
         Effect.gen(function* () {
           const request = ApiRequest.toHttp({
             ...target,
-            query: [...target.query, ...watchUrlQuery(options, yield* Ref.get(progress.version))]
+            query: [
+              ...target.query,
+              ...(yield* ApiRequest.checkQuery(watchUrlQuery(options, yield* Ref.get(progress.version))))
+            ]
           })
           const from = yield* Ref.get(progress.version)
           const response = yield* annotateTarget(target.namespace, options.name).pipe(
@@ -475,7 +485,7 @@ const connections = <A extends Resource.KubeObject, N extends boolean, S extends
           const cut = (partial: string) =>
             Effect.flatMap(resumePoint, (from) =>
               Effect.logWarning(
-                `the watch of ${resource.plural} was cut in the middle of an event (${partial.length} characters dropped); resuming from resourceVersion ${from}`
+                `the watch of ${resourceName(resource)} was cut in the middle of an event (${partial.length} characters dropped); resuming from resourceVersion ${from}`
               )
             )
           return watchLines(response.stream.pipe(Stream.decodeText()), cut).pipe(
@@ -505,7 +515,7 @@ const connections = <A extends Resource.KubeObject, N extends boolean, S extends
               Effect.gen(function* () {
                 const got = yield* Ref.get(gotEvent)
                 yield* Effect.logDebug(
-                  `a watch connection of ${resource.plural} ended${got ? "" : " without an event"}; reconnecting${got ? "" : " in 1 second"} from resourceVersion ${yield* resumePoint}`
+                  `a watch connection of ${resourceName(resource)} ended${got ? "" : " without an event"}; reconnecting${got ? "" : " in 1 second"} from resourceVersion ${yield* resumePoint}`
                 )
                 yield* Metric.increment(reconnectCounter)
                 if (!got) yield* Effect.sleep("1 second")
@@ -783,7 +793,7 @@ export const watcher = <A extends Resource.KubeObject, N extends boolean, S exte
       const relist = (error: WatchError) =>
         Effect.zipRight(
           Ref.set(phase, { _tag: "List", resourceVersion: undefined }),
-          Effect.logInfo(`the watcher of ${resource.plural} relists: ${describeFailure(error)}`)
+          Effect.logInfo(`the watcher of ${resourceName(resource)} relists: ${describeFailure(error)}`)
         )
       // One pass: list (when the phase says so) and watch, until the version is gone (410), which
       // ends the pass after setting the phase to a relist. Passes repeat in a loop, never nested, so
@@ -793,14 +803,14 @@ export const watcher = <A extends Resource.KubeObject, N extends boolean, S exte
           next._tag === "List"
             ? Stream.concat(
                 Stream.execute(
-                  Metric.increment(Metric.tagged(Metrics.watchRelists, "resource", resource.plural))
+                  Metric.increment(Metric.tagged(Metrics.watchRelists, "resource", resourceName(resource)))
                 ),
                 Stream.concat(initial(next.resourceVersion), changes)
               )
             : changes
         )
       ).pipe(Stream.catchAll((error) => (isGone(error) ? Stream.execute(relist(error)) : Stream.fail(error))))
-      return retrying(Stream.forever(pass), options, progress, resource.plural)
+      return retrying(Stream.forever(pass), options, progress, resourceName(resource))
     })
   )
 }

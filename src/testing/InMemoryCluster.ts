@@ -143,10 +143,7 @@ const seedInto = (server: MemoryServer, objects: ReadonlyArray<Resource.KubeObje
  */
 export const layer = (
   options: Options = {}
-): Layer.Layer<
-  InMemoryCluster | KubeConfig | HttpClient.HttpClient | KubeWebSocket | ClientDefaults.ClientDefaults,
-  Codec.ManifestError
-> =>
+): Layer.Layer<InMemoryCluster | KubeConfig | HttpClient.HttpClient | KubeWebSocket, Codec.ManifestError> =>
   Layer.scopedContext(
     Effect.gen(function* () {
       const builtin = yield* Builtin.registry
@@ -230,14 +227,8 @@ export const layer = (
           })
       }
       const defaults = yield* ClientDefaults.ClientDefaults
-      return Context.make(InMemoryCluster, cluster).pipe(
+      const context = Context.make(InMemoryCluster, cluster).pipe(
         Context.add(KubeConfig, config),
-        // The options' write defaults, laid over the ones in effect where the layer is built.
-        Context.add(ClientDefaults.ClientDefaults, {
-          ...defaults,
-          ...(options.fieldManager !== undefined ? { fieldManager: options.fieldManager } : {}),
-          ...(options.dryRun !== undefined ? { dryRun: options.dryRun } : {})
-        }),
         Context.add(HttpClient.HttpClient, http),
         Context.add(KubeWebSocket, {
           connect: () =>
@@ -249,5 +240,14 @@ export const layer = (
             )
         })
       )
+      // The options' write defaults, laid over the ones in effect where the layer is built; none
+      // given: the layer leaves the ones in effect alone.
+      return options.fieldManager === undefined && options.dryRun === undefined
+        ? context
+        : Context.add(context, ClientDefaults.ClientDefaults, {
+            ...defaults,
+            ...(options.fieldManager !== undefined ? { fieldManager: options.fieldManager } : {}),
+            ...(options.dryRun !== undefined ? { dryRun: options.dryRun } : {})
+          })
     })
   )

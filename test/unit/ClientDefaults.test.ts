@@ -1,7 +1,8 @@
 import { describe, expect, it } from "@effect/vitest"
-import { Effect, Layer } from "effect"
+import { Effect, Layer, Option, Stream } from "effect"
 import { ApiRequest, ClientDefaults, KubeConfig } from "../../src/index.js"
 import * as core from "../../src/models/core/v1.js"
+import { InMemoryCluster } from "../../src/testing/index.js"
 
 /** A configuration whose context's namespace is "team". */
 const config = KubeConfig.layer({
@@ -68,5 +69,35 @@ describe("ClientDefaults", () => {
       Effect.provide(ClientDefaults.layer({ fieldManager: "ctl" })),
       Effect.provide(ClientDefaults.layer({ namespace: "apps" }))
     )
+  )
+
+  it.effect(
+    "a cluster layer without write defaults leaves the program's alone, in either order of a merge",
+    () =>
+      Effect.gen(function* () {
+        const read = Effect.map(ClientDefaults.ClientDefaults, (d) => d)
+        const defaults = ClientDefaults.layer({ namespace: "apps", fieldManager: "op" })
+        expect(yield* Effect.provide(read, Layer.merge(defaults, InMemoryCluster.layer()))).toEqual({
+          namespace: "apps",
+          fieldManager: "op"
+        })
+        expect(yield* Effect.provide(read, Layer.merge(InMemoryCluster.layer(), defaults))).toEqual({
+          namespace: "apps",
+          fieldManager: "op"
+        })
+        // With its own, laid over what is in effect where it is built.
+        const over = InMemoryCluster.layer({ fieldManager: "tests" }).pipe(Layer.provideMerge(defaults))
+        expect(yield* Effect.provide(read, over)).toEqual({ namespace: "apps", fieldManager: "tests" })
+      })
+  )
+
+  it.effect("locallyStream: the defaults of a whole stream, laid over the ones in effect", () =>
+    Effect.gen(function* () {
+      const seen = yield* Stream.fromEffect(ClientDefaults.ClientDefaults).pipe(
+        ClientDefaults.locallyStream({ namespace: "staging" }),
+        Stream.runHead
+      )
+      expect(Option.getOrThrow(seen)).toEqual({ namespace: "staging", fieldManager: "ctl" })
+    }).pipe(Effect.provide(ClientDefaults.layer({ namespace: "apps", fieldManager: "ctl" })))
   )
 })

@@ -519,7 +519,7 @@ describe("Observability edges", () => {
   )
 
   it.scoped(
-    "the Status read after a refused exec upgrade is part of the PodExec.exec operation (its span, its verb)",
+    "the Status read after a refused exec upgrade belongs to the PodExec.exec span, untraced itself (its URL holds the command)",
     () =>
       Effect.gen(function* () {
         const o = observed()
@@ -533,13 +533,17 @@ describe("Observability edges", () => {
           Layer.succeed(KubeWebSocket.KubeWebSocket, webSocket)
         )
         const error = yield* o.run(
-          PodExec.exec("p", { command: ["date"] }).pipe(Effect.provide(layer), Effect.flip)
+          PodExec.exec("p", { command: ["sh", "-c", "PGPASSWORD=hunter2 psql"] }).pipe(
+            Effect.provide(layer),
+            Effect.flip
+          )
         )
         expect(error._tag).toBe("ApiError")
         const [exec] = o.named("PodExec.exec")
-        const [attempt] = o.named("http.client GET")
-        expect(exec).toBeDefined()
-        expect(attempt?.parentId).toBe(exec?.spanId)
+        expect(exec?.attributes.get("http.response.status_code")).toBe(403)
+        expect(exec?.attributes.get("k8s.object.name")).toBe("p")
+        expect(o.named("http.client GET")).toEqual([])
+        expect(o.everything()).not.toContain("hunter2")
       })
   )
 })
