@@ -9,6 +9,7 @@
  */
 import { HttpClient } from "@effect/platform"
 import {
+  Chunk,
   Clock,
   Data,
   Duration,
@@ -488,17 +489,25 @@ const connections = <A extends Resource.KubeObject, N extends boolean, S extends
                 `the watch of ${resourceName(resource)} was cut in the middle of an event (${partial.length} characters dropped); resuming from resourceVersion ${from}`
               )
             )
+          // The hot path works a chunk at a time: lines are decoded in one loop, the resume point
+          // and the counter updated once per chunk (no Effect, no timer per event).
           return watchLines(response.stream.pipe(Stream.decodeText()), cut).pipe(
-            Stream.filter((line) => line.trim() !== ""),
             Stream.timeoutFail(() => new WatchIdle({ idleFor: idle }), idle),
-            Stream.mapEffect((line) => toEvent(resource, line, request.url)),
-            Stream.mapChunksEffect((events) =>
-              Effect.as(Metric.incrementBy(eventCounter, events.length), events)
-            ),
-            Stream.tap((event) => {
-              // An event without a version (a bookmark without one) keeps the resume point.
-              const rv = resourceVersionOf(event)
-              return rv === undefined ? Effect.void : Ref.set(progress.version, rv)
+            Stream.chunks,
+            Stream.flatMap((lines) => {
+              const decoded = decodeLines(resource, lines, request.url)
+              const record = Effect.zipRight(
+                Metric.incrementBy(eventCounter, decoded.events.length),
+                // An event without a version (a bookmark without one) keeps the resume point.
+                decoded.resourceVersion === undefined
+                  ? Effect.void
+                  : Ref.set(progress.version, decoded.resourceVersion)
+              )
+              const events = Stream.fromChunk(Chunk.unsafeFromArray(decoded.events))
+              return Stream.concat(
+                Stream.execute(record),
+                decoded.error === undefined ? events : Stream.concat(events, Stream.fail(decoded.error))
+              )
             })
           )
         })
@@ -510,7 +519,11 @@ const connections = <A extends Resource.KubeObject, N extends boolean, S extends
       const paced = Stream.unwrap(
         Effect.map(Ref.make(false), (gotEvent) =>
           Stream.concat(
-            connection.pipe(Stream.tap(() => Ref.set(gotEvent, true))),
+            connection.pipe(
+              Stream.mapChunksEffect((events) =>
+                Chunk.isEmpty(events) ? Effect.succeed(events) : Effect.as(Ref.set(gotEvent, true), events)
+              )
+            ),
             Stream.fromEffect(
               Effect.gen(function* () {
                 const got = yield* Ref.get(gotEvent)
@@ -573,11 +586,35 @@ const isJson = (text: string): boolean => {
   }
 }
 
+/** The events of a chunk of lines: those before the first failure, the failure, and the last version. */
+interface Decoded<A> {
+  readonly events: Array<WatchEvent<A>>
+  readonly resourceVersion: string | undefined
+  readonly error: ApiError.ApiError | ParseResult.ParseError | undefined
+}
+
+const decodeLines = <A extends Resource.KubeObject, N extends boolean, S extends string, I>(
+  resource: Resource.Resource<A, N, S, I>,
+  lines: Chunk.Chunk<string>,
+  url: string
+): Decoded<A> => {
+  const events: Array<WatchEvent<A>> = []
+  let resourceVersion: string | undefined
+  for (const line of lines) {
+    if (line.trim() === "") continue
+    const event = toEvent(resource, line, url)
+    if (Either.isLeft(event)) return { events, resourceVersion, error: event.left }
+    events.push(event.right)
+    resourceVersion = resourceVersionOf(event.right) ?? resourceVersion
+  }
+  return { events, resourceVersion, error: undefined }
+}
+
 const toEvent = <A extends Resource.KubeObject, N extends boolean, S extends string, I>(
   resource: Resource.Resource<A, N, S, I>,
   line: string,
   url: string
-): Effect.Effect<WatchEvent<A>, ApiError.ApiError | ParseResult.ParseError> => {
+): Either.Either<WatchEvent<A>, ApiError.ApiError | ParseResult.ParseError> => {
   // A plain JSON.parse and shape check: this runs once per event, on the hot path.
   let raw: unknown
   try {
@@ -585,7 +622,7 @@ const toEvent = <A extends Resource.KubeObject, N extends boolean, S extends str
   } catch (cause) {
     // Neither the line nor the parser's message (which quotes it) is kept: it may hold a Secret.
     const at = /position (\d+)/.exec(cause instanceof Error ? cause.message : "")?.[1]
-    return Effect.fail(
+    return Either.left(
       new ParseResult.ParseError({
         issue: new ParseResult.Type(
           RawEvent.ast,
@@ -596,7 +633,7 @@ const toEvent = <A extends Resource.KubeObject, N extends boolean, S extends str
     )
   }
   if (!isRecord(raw) || typeof raw.type !== "string") {
-    return Effect.fail(
+    return Either.left(
       new ParseResult.ParseError({
         issue: new ParseResult.Type(RawEvent.ast, undefined, "a watch event needs a type and an object")
       })
@@ -608,17 +645,14 @@ const toEvent = <A extends Resource.KubeObject, N extends boolean, S extends str
     case "DELETED": {
       // A plain object (what the enum's constructors make, without their cost on the hot path).
       const _tag = TAGS[raw.type]
-      return Either.match(Resource.decodeTrusted(resource, raw.object), {
-        onLeft: Effect.fail,
-        onRight: (object) => Effect.succeed({ _tag, object })
-      })
+      return Either.map(Resource.decodeTrusted(resource, raw.object), (object) => ({ _tag, object }))
     }
     case "BOOKMARK":
-      return Effect.succeed({ _tag: "Bookmark", resourceVersion: versionOf(raw.object) ?? "" })
+      return Either.right({ _tag: "Bookmark", resourceVersion: versionOf(raw.object) ?? "" })
     default: {
       // ERROR: the object is a Status (410 when the version is too old).
       const status = ApiError.statusFromBody(500, JSON.stringify(raw.object))
-      return Effect.fail(new ApiError.ApiError({ status, method: "GET", url }))
+      return Either.left(new ApiError.ApiError({ status, method: "GET", url }))
     }
   }
 }
