@@ -554,7 +554,7 @@ const watchLines = <E, R>(
   Stream.suspend(() => {
     // The start of a line not ended yet, as the chunks brought it (joined once, when it ends).
     let pending: Array<string> = []
-    const whole = Stream.mapConcat(text, (chunk) => {
+    const whole = Stream.mapConcatChunk(text, (chunk) => {
       const lines: Array<string> = []
       let start = 0
       let end = chunk.indexOf("\n")
@@ -566,7 +566,7 @@ const watchLines = <E, R>(
         end = chunk.indexOf("\n", start)
       }
       if (start < chunk.length) pending.push(chunk.slice(start))
-      return lines
+      return Chunk.unsafeFromArray(lines)
     })
     const last = Stream.suspend(() => {
       const rest = pending.join("")
@@ -601,7 +601,8 @@ const decodeLines = <A extends Resource.KubeObject, N extends boolean, S extends
   const events: Array<WatchEvent<A>> = []
   let resourceVersion: string | undefined
   for (const line of lines) {
-    if (line.trim() === "") continue
+    // A blank line (rare) is skipped; an event starts with "{" (no trim, no copy, per event).
+    if (line.length === 0 || (line.charCodeAt(0) !== 123 && line.trim() === "")) continue
     const event = toEvent(resource, line, url)
     if (Either.isLeft(event)) return { events, resourceVersion, error: event.left }
     events.push(event.right)
