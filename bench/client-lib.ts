@@ -1,0 +1,366 @@
+/**
+ * The client-bound benchmarks, shared by bench/client.ts (all of them, three contenders) and
+ * scripts/bench-guard.ts (two of them, small, effect-kube against the bare limit): the scripted
+ * server (bench/client-server.ts, in a process of its own), the contenders pointed at it, and
+ * interleaved timing.
+ */
+import { spawn } from "node:child_process"
+import * as http from "node:http"
+import * as path from "node:path"
+import * as readline from "node:readline"
+import type * as k8s from "@kubernetes/client-node"
+import { Effect, ManagedRuntime, Stream } from "effect"
+import { Client, KubeConfig, Watch } from "../src/index.js"
+import * as core from "../src/models/core/v1.js"
+import { NodeKube } from "../src/node/index.js"
+
+export const ROOT = path.resolve(import.meta.dirname, "..")
+export const COLLECTION = "/api/v1/namespaces/bench/configmaps"
+
+export interface Server {
+  readonly url: string
+  readonly stop: () => void
+}
+
+/** Starts bench/client-server.ts in a child process and waits until it listens. */
+export const startServer = (): Promise<Server> =>
+  new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ["--import", "tsx", path.join(ROOT, "bench/client-server.ts")], {
+      cwd: ROOT,
+      stdio: ["pipe", "pipe", "inherit"]
+    })
+    child.on("error", reject)
+    child.on("exit", (code) => reject(new Error(`the bench server exited (${code})`)))
+    const lines = readline.createInterface({ input: child.stdout })
+    lines.once("line", (line) => {
+      const port = Number(/"port":(\d+)/.exec(line)?.[1] ?? "0")
+      resolve({
+        url: `http://127.0.0.1:${port}`,
+        stop: () => {
+          child.stdin.end()
+          child.kill()
+        }
+      })
+    })
+  })
+
+/** A kubeconfig (as an object) for the bench server: plain HTTP, a bearer token. */
+export const kubeconfig = (url: string) => ({
+  apiVersion: "v1",
+  kind: "Config",
+  clusters: [{ name: "bench", cluster: { server: url } }],
+  users: [{ name: "bench", user: { token: "bench-token" } }],
+  contexts: [{ name: "bench", context: { cluster: "bench", user: "bench", namespace: "bench" } }],
+  "current-context": "bench"
+})
+
+export type Contender = "bare" | "effect-kube" | "client-node"
+export const CONTENDERS: ReadonlyArray<Contender> = ["bare", "effect-kube", "client-node"]
+
+/** One benchmark: what it does, and each contender's run (resolving once all of it is done). */
+export interface Benchmark {
+  readonly name: string
+  readonly label: string
+  /** What the bare contender does (the limit). */
+  readonly bareLabel: string
+  readonly runs: Readonly<Record<Contender, () => Promise<unknown>>>
+}
+
+/** The clients of one bench process, pointed at the server; `dispose` closes their connections. */
+export interface Clients {
+  readonly url: string
+  readonly agent: http.Agent
+  readonly runtime: ManagedRuntime.ManagedRuntime<Client.Requirements, unknown>
+  /** client-node's clients, when asked for (its import alone takes a while). */
+  readonly clientNode: { readonly coreApi: k8s.CoreV1Api; readonly watch: k8s.Watch } | undefined
+  readonly dispose: () => Promise<void>
+}
+
+export const makeClients = async (
+  url: string,
+  options: { readonly clientNode: boolean }
+): Promise<Clients> => {
+  const agent = new http.Agent({ keepAlive: true })
+  const runtime = ManagedRuntime.make(NodeKube.layer({ config: KubeConfig.fromObject(kubeconfig(url)) }))
+  const clientNode = async () => {
+    const k8s = await import("@kubernetes/client-node")
+    const kc = new k8s.KubeConfig()
+    // skipTLSVerify: client-node refuses plain http:// servers without it.
+    kc.loadFromClusterAndUser(
+      { name: "bench", server: url, skipTLSVerify: true },
+      { name: "bench", token: "t" }
+    )
+    return { coreApi: kc.makeApiClient(k8s.CoreV1Api), watch: new k8s.Watch(kc) }
+  }
+  return {
+    url,
+    agent,
+    runtime,
+    clientNode: options.clientNode ? await clientNode() : undefined,
+    dispose: async () => {
+      agent.destroy()
+      await runtime.dispose()
+    }
+  }
+}
+
+const clientNodeOf = (clients: Clients) => {
+  if (clients.clientNode === undefined) throw new Error("these clients were made without client-node")
+  return clients.clientNode
+}
+
+const selector = (size: "small" | "large", count: number) => `size=${size},count=${count}`
+
+const expect = (what: string, got: number, want: number) => {
+  if (got !== want) throw new Error(`${what}: got ${got}, expected ${want}`)
+  return got
+}
+
+/** GET a path with the bare keep-alive agent; the body as text. */
+const bareGet = (clients: Clients, pathAndQuery: string) =>
+  new Promise<string>((resolve, reject) => {
+    http
+      .get(
+        `${clients.url}${pathAndQuery}`,
+        { agent: clients.agent, headers: { accept: "application/json", authorization: "Bearer t" } },
+        (res) => {
+          res.setEncoding("utf8")
+          let body = ""
+          res.on("data", (c: string) => {
+            body += c
+          })
+          res.on("end", () => resolve(body))
+          res.on("error", reject)
+        }
+      )
+      .on("error", reject)
+  })
+
+const isRecord = (u: unknown): u is Record<string, unknown> => typeof u === "object" && u !== null
+
+/** Bare paging: GET pages of `limit` + JSON.parse each, following `continue`; the items. */
+const bareList = async (clients: Clients, size: "small" | "large", count: number, limit: number) => {
+  const items: Array<unknown> = []
+  let token = ""
+  do {
+    const list: unknown = JSON.parse(
+      await bareGet(
+        clients,
+        `${COLLECTION}?labelSelector=${encodeURIComponent(selector(size, count))}&limit=${limit}${token === "" ? "" : `&continue=${token}`}`
+      )
+    )
+    if (!isRecord(list) || !Array.isArray(list.items) || !isRecord(list.metadata))
+      throw new Error("not a list")
+    for (const item of list.items) items.push(item)
+    token = typeof list.metadata.continue === "string" ? list.metadata.continue : ""
+  } while (token !== "")
+  return items
+}
+
+/** client-node paging: `listNamespacedConfigMap` with `limit` and `_continue`. */
+const clientNodeList = async (clients: Clients, size: "small" | "large", count: number, limit: number) => {
+  let n = 0
+  let token: string | undefined
+  do {
+    const list = await clientNodeOf(clients).coreApi.listNamespacedConfigMap({
+      namespace: "bench",
+      labelSelector: selector(size, count),
+      limit,
+      ...(token === undefined ? {} : { _continue: token })
+    })
+    n += list.items.length
+    token = list.metadata?._continue
+  } while (token !== undefined && token !== "")
+  return n
+}
+
+/** A pool of `concurrency` workers running `f` over 0..count-1 (bare and client-node gets). */
+const pool = async (count: number, concurrency: number, f: (i: number) => Promise<unknown>) => {
+  let next = 0
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < count) await f(next++)
+    })
+  )
+}
+
+/** N watch events: the server sends them all at once, then ends the response. */
+export const watchBenchmark = (clients: Clients, size: "small" | "large", count: number): Benchmark => {
+  const labelSelector = selector(size, count)
+  return {
+    name: `watch-${size}`,
+    label: `watch: ${count.toLocaleString("en")} events of ~${size === "small" ? "300 B" : "5 KB"}, decoded`,
+    bareLabel: "http.get + split lines + JSON.parse",
+    runs: {
+      bare: () =>
+        new Promise<number>((resolve, reject) => {
+          http
+            .get(
+              `${clients.url}${COLLECTION}?watch=true&resourceVersion=1&labelSelector=${encodeURIComponent(labelSelector)}`,
+              { agent: clients.agent, headers: { accept: "application/json", authorization: "Bearer t" } },
+              (res) => {
+                res.setEncoding("utf8")
+                let pending = ""
+                let n = 0
+                res.on("data", (chunk: string) => {
+                  const text = pending + chunk
+                  let start = 0
+                  let end = text.indexOf("\n")
+                  while (end !== -1) {
+                    const event: unknown = JSON.parse(text.slice(start, end))
+                    if (isRecord(event) && event.type === "ADDED" && isRecord(event.object)) n++
+                    start = end + 1
+                    end = text.indexOf("\n", start)
+                  }
+                  pending = text.slice(start)
+                })
+                res.on("end", () => {
+                  try {
+                    resolve(expect("bare watch", n, count))
+                  } catch (e) {
+                    reject(e)
+                  }
+                })
+                res.on("error", reject)
+              }
+            )
+            .on("error", reject)
+        }),
+      // Exactly `count` events: the stream ends there, before the watch would reconnect.
+      "effect-kube": () =>
+        clients.runtime.runPromise(
+          Watch.watch(core.ConfigMap, {
+            namespace: "bench",
+            resourceVersion: "1",
+            labels: { size, count: String(count) }
+          }).pipe(
+            Stream.take(count),
+            Stream.runCount,
+            Effect.map((n) => expect("effect-kube watch", n, count))
+          )
+        ),
+      "client-node": () =>
+        new Promise<number>((resolve, reject) => {
+          let n = 0
+          clientNodeOf(clients)
+            .watch.watch(
+              COLLECTION,
+              { resourceVersion: "1", labelSelector },
+              (type: string) => {
+                if (type === "ADDED" && ++n === count) resolve(n)
+              },
+              (err: unknown) => {
+                if (n < count)
+                  reject(err instanceof Error ? err : new Error(`client-node watch ended at ${n}`))
+              }
+            )
+            .catch(reject)
+        })
+    }
+  }
+}
+
+/** `count` gets of one ConfigMap each, `concurrency` at a time. */
+export const getsBenchmark = (clients: Clients, count: number, concurrency: number): Benchmark => ({
+  name: concurrency === 1 ? "get-latency" : "gets",
+  label:
+    concurrency === 1
+      ? `get latency: ${count.toLocaleString("en")} gets one after the other (time per get)`
+      : `${count.toLocaleString("en")} gets at concurrency ${concurrency}`,
+  bareLabel: "http.get (keep-alive agent) + JSON.parse",
+  runs: {
+    bare: () =>
+      pool(count, concurrency, async (i) => {
+        const object: unknown = JSON.parse(await bareGet(clients, `${COLLECTION}/cm-${i}`))
+        if (!isRecord(object)) throw new Error("not an object")
+      }),
+    "effect-kube": () =>
+      clients.runtime.runPromise(
+        Effect.forEach(
+          Array.from({ length: count }, (_, i) => i),
+          (i) => Client.get(core.ConfigMap, `cm-${i}`, { namespace: "bench" }),
+          { concurrency, discard: true }
+        )
+      ),
+    "client-node": () =>
+      pool(count, concurrency, (i) =>
+        clientNodeOf(clients).coreApi.readNamespacedConfigMap({ name: `cm-${i}`, namespace: "bench" })
+      )
+  }
+})
+
+/** A list of `count` ConfigMaps, by pages of 500. */
+export const listBenchmark = (clients: Clients, count: number): Benchmark => ({
+  name: "list",
+  label: `listAll: ${count.toLocaleString("en")} ConfigMaps, pages of 500`,
+  bareLabel: "http.get pages + JSON.parse",
+  runs: {
+    bare: async () => expect("bare list", (await bareList(clients, "small", count, 500)).length, count),
+    "effect-kube": () =>
+      clients.runtime.runPromise(
+        Effect.map(
+          Client.listAll(core.ConfigMap, {
+            namespace: "bench",
+            labels: { size: "small", count: String(count) }
+          }),
+          (list) => expect("effect-kube listAll", list.items.length, count)
+        )
+      ),
+    "client-node": async () =>
+      expect("client-node list", await clientNodeList(clients, "small", count, 500), count)
+  }
+})
+
+/** The watcher's initial list of `count` objects (pages of 500, `InitApply` each) until `InitDone`. */
+export const relistBenchmark = (clients: Clients, count: number): Benchmark => ({
+  name: "relist",
+  label: `watcher relist: ${count.toLocaleString("en")} objects (pages of 500) until InitDone`,
+  bareLabel: "http.get pages + JSON.parse",
+  runs: {
+    bare: async () => expect("bare relist", (await bareList(clients, "small", count, 500)).length, count),
+    "effect-kube": () =>
+      clients.runtime.runPromise(
+        Watch.watcher(core.ConfigMap, {
+          namespace: "bench",
+          labels: { size: "small", count: String(count) }
+        }).pipe(
+          Stream.takeUntil((e) => e._tag === "InitDone"),
+          Stream.runFold(0, (n, e) => (e._tag === "InitApply" ? n + 1 : n)),
+          Effect.map((n) => expect("effect-kube watcher", n, count))
+        )
+      ),
+    // client-node has no watcher of its own (its informer lists the same way): the same pages.
+    "client-node": async () =>
+      expect("client-node list", await clientNodeList(clients, "small", count, 500), count)
+  }
+})
+
+export const median = (xs: ReadonlyArray<number>) =>
+  [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0
+
+const collect = globalThis.gc ?? (() => {})
+
+/**
+ * Times the contenders in interleaved rounds (the order rotated each round, so that none always
+ * runs first or after the same one), after one warm-up run each; the median of each, in ms. With
+ * `--expose-gc`, a full GC runs before each timed run, so that no run pays for another's garbage.
+ */
+export const measure = async (
+  benchmark: Benchmark,
+  contenders: ReadonlyArray<Contender>,
+  rounds: number
+): Promise<Partial<Record<Contender, number>>> => {
+  for (const c of contenders) await benchmark.runs[c]()
+  const samples = new Map<Contender, Array<number>>(contenders.map((c) => [c, []]))
+  for (let r = 0; r < rounds; r++) {
+    for (let k = 0; k < contenders.length; k++) {
+      const c = contenders[(k + r) % contenders.length]
+      if (c === undefined) continue
+      collect()
+      const t = performance.now()
+      await benchmark.runs[c]()
+      samples.get(c)?.push(performance.now() - t)
+    }
+  }
+  return Object.fromEntries(contenders.map((c) => [c, median(samples.get(c) ?? [])]))
+}
