@@ -39,14 +39,22 @@ import { CurrentVerb } from "./internal/operation.js"
 export const checked = (
   response: HttpClientResponse.HttpClientResponse
 ): Effect.Effect<HttpClientResponse.HttpClientResponse, ApiError.ApiError> =>
-  Effect.flatMap(CurrentVerb, (verb) =>
-    Metric.increment(
-      Metric.tagged(Metric.tagged(Metrics.requests, "verb", verb), "code", String(response.status))
-    )
-  ).pipe(
+  Effect.flatMap(CurrentVerb, (verb) => Metric.increment(requestsOf(verb, response.status))).pipe(
     Effect.zipRight(Effect.annotateCurrentSpan("http.response.status_code", response.status)),
     Effect.zipRight(response.status >= 400 ? ApiError.fromResponse(response) : Effect.succeed(response))
   )
+
+// The tagged counter of each verb and code, made once (not per answer: this is on the hot path).
+const tagged = new Map<string, Metric.Metric.Counter<number>>()
+const requestsOf = (verb: string, code: number): Metric.Metric.Counter<number> => {
+  const key = `${verb} ${code}`
+  let counter = tagged.get(key)
+  if (counter === undefined) {
+    counter = Metric.tagged(Metric.tagged(Metrics.requests, "verb", verb), "code", String(code))
+    tagged.set(key, counter)
+  }
+  return counter
+}
 
 /**
  * Sends a request and checks the answer ({@link checked}); the body is left to read (or stream).

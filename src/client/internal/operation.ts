@@ -30,6 +30,17 @@ export const annotateTarget = (
     ...(name !== undefined ? { "k8s.object.name": name } : {})
   })
 
+// The tagged histogram of each verb, made once (not per operation).
+const durations = new Map<string, Metric.Metric.Histogram<number>>()
+const durationOf = (verb: string): Metric.Metric.Histogram<number> => {
+  let histogram = durations.get(verb)
+  if (histogram === undefined) {
+    histogram = Metric.tagged(Metrics.requestDuration, "verb", verb)
+    durations.set(verb, histogram)
+  }
+  return histogram
+}
+
 /**
  * Runs an operation in its span (`name`, e.g. `Client.get`), with its verb for the metrics and its
  * duration recorded (whatever its outcome: success, failure or interruption).
@@ -37,7 +48,7 @@ export const annotateTarget = (
 export const operation =
   (name: string, verb: string, attributes: Record<string, string>) =>
   <A, E, R>(self: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> => {
-    const duration = Metric.tagged(Metrics.requestDuration, "verb", verb)
+    const duration = durationOf(verb)
     return Effect.flatMap(Clock.currentTimeNanos, (start) =>
       self.pipe(
         Effect.provideService(CurrentVerb, verb),
