@@ -491,24 +491,34 @@ const connections = <A extends Resource.KubeObject, N extends boolean, S extends
             )
           // The hot path works a chunk at a time: lines are decoded in one loop, the resume point
           // and the counter updated once per chunk (no Effect, no timer per event).
-          return watchLines(response.stream.pipe(Stream.decodeText()), cut).pipe(
+          // A failure inside a chunk is raised right after the chunk's earlier events went out: the
+          // stream stops at the last of them (nothing more is read) and then fails.
+          let failure: ApiError.ApiError | ParseResult.ParseError | undefined
+          let lastBeforeFailure: WatchEvent<A> | undefined
+          const decodedEvents = watchLines(response.stream.pipe(Stream.decodeText()), cut).pipe(
             Stream.timeoutFail(() => new WatchIdle({ idleFor: idle }), idle),
-            Stream.chunks,
-            Stream.flatMap((lines) => {
+            Stream.mapChunksEffect((lines) => {
               const decoded = decodeLines(resource, lines, request.url)
-              const record = Effect.zipRight(
-                Metric.incrementBy(eventCounter, decoded.events.length),
+              if (decoded.error !== undefined) {
+                if (decoded.events.length === 0) return Effect.fail(decoded.error)
+                failure = decoded.error
+                lastBeforeFailure = decoded.events[decoded.events.length - 1]
+              }
+              return Metric.incrementBy(eventCounter, decoded.events.length).pipe(
                 // An event without a version (a bookmark without one) keeps the resume point.
-                decoded.resourceVersion === undefined
-                  ? Effect.void
-                  : Ref.set(progress.version, decoded.resourceVersion)
+                Effect.zipRight(
+                  decoded.resourceVersion === undefined
+                    ? Effect.void
+                    : Ref.set(progress.version, decoded.resourceVersion)
+                ),
+                Effect.as(Chunk.unsafeFromArray(decoded.events))
               )
-              const events = Stream.fromChunk(Chunk.unsafeFromArray(decoded.events))
-              return Stream.concat(
-                Stream.execute(record),
-                decoded.error === undefined ? events : Stream.concat(events, Stream.fail(decoded.error))
-              )
-            })
+            }),
+            Stream.takeUntil((event) => event === lastBeforeFailure)
+          )
+          return Stream.concat(
+            decodedEvents,
+            Stream.suspend(() => (failure === undefined ? Stream.empty : Stream.fail(failure)))
           )
         })
       )

@@ -375,6 +375,34 @@ describe("Watch.watch: a connection cut in the middle of an event", () => {
   )
 
   it.scopedLive(
+    "a bad line in the middle of a chunk: the events before it go out, then the failure, at once (nothing after it)",
+    () =>
+      Effect.gen(function* () {
+        const srv = yield* fakeServer({
+          handle: (_url, res) => {
+            res.writeHead(200)
+            // One write: the three lines arrive in one chunk; the connection stays open.
+            res.write(line("ADDED", cmObject("a", "10")) + "not json\n" + line("ADDED", cmObject("b", "11")))
+          }
+        })
+        const seen = yield* Watch.watch(core.ConfigMap, { retrySchedule: Schedule.stop }).pipe(
+          Stream.either,
+          Stream.runCollect,
+          Effect.provide(layerFor(srv.url))
+        )
+        expect(
+          Chunk.toReadonlyArray(seen).map((e) =>
+            e._tag === "Left"
+              ? e.left._tag
+              : e.right._tag === "Bookmark"
+                ? "Bookmark"
+                : e.right.object.metadata?.name
+          )
+        ).toEqual(["a", "ParseError"])
+      })
+  )
+
+  it.scopedLive(
     "a complete line that is not JSON fails the watch with a ParseError that does not quote it",
     () =>
       Effect.gen(function* () {
