@@ -41,7 +41,21 @@ export class ClientDefaults extends Context.Reference<ClientDefaults>()("effect-
   defaultValue: (): Defaults => ({})
 }) {}
 
-const merge = (outer: Defaults, inner: Defaults): Defaults => ({
+/**
+ * Lays defaults over others: the fields `inner` sets win, the others stay `outer`'s.
+ *
+ * @example
+ * ```ts
+ * import { ClientDefaults } from "effect-kube"
+ *
+ * ClientDefaults.merge({ namespace: "apps", fieldManager: "a" }, { fieldManager: "b" })
+ * // { namespace: "apps", fieldManager: "b" }
+ * ```
+ *
+ * @since 0.1.0
+ * @category combinators
+ */
+export const merge = (outer: Defaults, inner: Defaults): Defaults => ({
   ...outer,
   ...(inner.namespace !== undefined ? { namespace: inner.namespace } : {}),
   ...(inner.fieldManager !== undefined ? { fieldManager: inner.fieldManager } : {}),

@@ -23,12 +23,8 @@ import { operation } from "./internal/operation.js"
 export type LoadError = ApiError.ApiError | HttpClientError.HttpClientError | ParseResult.ParseError
 
 /** A discovery document, read in its own operation span. */
-const getJson = (path: string) =>
-  ApiResponse.json(HttpClientRequest.get(path)).pipe(
-    operation("Discovery.get", path.endsWith("/customresourcedefinitions") ? "list" : "get", {
-      "url.path": path
-    })
-  )
+const getJson = (path: string, verb: "get" | "list" = "get") =>
+  ApiResponse.json(HttpClientRequest.get(path)).pipe(operation("Discovery.get", verb, { "url.path": path }))
 
 // The discovery documents, read with the generated Schemas; an entry that is not what they say is
 // skipped (one bad entry of an aggregated API does not hide the others).
@@ -76,7 +72,7 @@ export const customResources: Effect.Effect<
   HttpClient.HttpClient
 > = Effect.gen(function* () {
   const { CustomResourceDefinition } = yield* Effect.promise(() => import("../models/apiextensions/v1.js"))
-  const list = yield* getJson("/apis/apiextensions.k8s.io/v1/customresourcedefinitions").pipe(
+  const list = yield* getJson("/apis/apiextensions.k8s.io/v1/customresourcedefinitions", "list").pipe(
     Effect.flatMap(Schema.decodeUnknown(CrdItems))
   )
   const out: Array<Registry.Entry> = []

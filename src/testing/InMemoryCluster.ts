@@ -244,10 +244,10 @@ export const layer = (
       // given: the layer leaves the ones in effect alone.
       return options.fieldManager === undefined && options.dryRun === undefined
         ? context
-        : Context.add(context, ClientDefaults.ClientDefaults, {
-            ...defaults,
-            ...(options.fieldManager !== undefined ? { fieldManager: options.fieldManager } : {}),
-            ...(options.dryRun !== undefined ? { dryRun: options.dryRun } : {})
-          })
+        : Context.add(
+            context,
+            ClientDefaults.ClientDefaults,
+            ClientDefaults.merge(defaults, { fieldManager: options.fieldManager, dryRun: options.dryRun })
+          )
     })
   )
