@@ -23,6 +23,7 @@ import * as KubeWebSocket from "../http/KubeWebSocket.js"
 import { plainAgent } from "./internal/agents.js"
 import { wantsCompression, withGzip } from "./internal/compression.js"
 import * as ClusterDispatcher from "./internal/dispatcher.js"
+import { installPausedEndGuard } from "./internal/pausedEnd.js"
 import * as Proxies from "./internal/proxy.js"
 import { makeWebSocket } from "./internal/webSocket.js"
 
@@ -152,6 +153,8 @@ export const makeWithWebSocket = (
   Scope.Scope
 > =>
   Effect.gen(function* () {
+    // undici 7 crashes the process when a connection ends while a body is paused: guarded.
+    installPausedEndGuard()
     const { dispatcher, sync } = yield* makeDispatcher(config, options)
     // Other origins: a plain agent, with the system's CAs and no client certificate.
     const plain = yield* plainAgent
