@@ -10,9 +10,9 @@ import * as path from "node:path"
 import * as readline from "node:readline"
 import type * as k8s from "@kubernetes/client-node"
 import { Effect, ManagedRuntime, Stream } from "effect"
-import { Client, KubeConfig, Watch } from "../src/index.js"
-import * as core from "../src/models/core/v1.js"
-import { NodeKube } from "../src/node/index.js"
+import { Client, KubeConfig, Watch } from "effect-kube"
+import * as core from "effect-kube/models/core/v1"
+import { NodeKube } from "effect-kube/node"
 
 export const ROOT = path.resolve(import.meta.dirname, "..")
 export const COLLECTION = "/api/v1/namespaces/bench/configmaps"

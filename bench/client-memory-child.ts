@@ -10,9 +10,9 @@
  */
 import * as http from "node:http"
 import { Effect, ManagedRuntime, Stream } from "effect"
-import { KubeConfig, Watch } from "../src/index.js"
-import * as core from "../src/models/core/v1.js"
-import { NodeKube } from "../src/node/index.js"
+import { KubeConfig, Watch } from "effect-kube"
+import * as core from "effect-kube/models/core/v1"
+import { NodeKube } from "effect-kube/node"
 import { COLLECTION, kubeconfig } from "./client-lib.js"
 
 const [url = "", mode = "raw", countText = "100000"] = process.argv.slice(2)

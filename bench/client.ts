@@ -3,7 +3,8 @@
  * process of its own) that answers at once from pre-rendered bodies, so that what is measured is
  * the client. Three contenders in the same run, interleaved rounds (order rotated), medians:
  *   bare        the limit: node:http with a keep-alive agent + JSON.parse (split lines for watch);
- *   effect-kube Watch.watch, Watch.watcher, Client.get, Client.listAll (from src/);
+ *   effect-kube Watch.watch, Watch.watcher, Client.get, Client.listAll: the built package (dist/,
+ *               what users run; `npm run bench:client` builds it first), imported by its name;
  *   client-node @kubernetes/client-node 1.4: Watch, CoreV1Api.
  * Then memory (a Map by name of 100,000 small objects from Watch.watcher vs the raw parsed
  * objects, each in a process of its own) and cold start (import time and first request, each in
@@ -146,24 +147,15 @@ try {
     memory = { raw: median(raw), effectKube: median(ek), count }
   }
 
-  // Cold start: a fresh process each, plain node (no tsx) when dist/ is built.
+  // Cold start: a fresh process each, plain node, the built package.
   if (!flag("--no-cold") && (ONLY === undefined || ONLY.includes("cold"))) {
     console.error("[bench] cold start")
-    const built =
-      fs.existsSync(path.join(ROOT, "dist/index.js")) && fs.existsSync(path.join(ROOT, "dist/node/index.js"))
-    const src = (file: string) => JSON.stringify(path.join(ROOT, file))
     const kc = JSON.stringify(kubeconfig(server.url))
-    const ekImports = built
-      ? `const { Client, KubeConfig } = await import("effect-kube")
-         const { NodeKube } = await import("effect-kube/node")
-         const t1 = performance.now()
-         const { ConfigMap } = await import("effect-kube/models/core/v1")`
-      : `const { Client, KubeConfig } = await import(${src("src/index.ts")})
-         const { NodeKube } = await import(${src("src/node/index.ts")})
-         const t1 = performance.now()
-         const { ConfigMap } = await import(${src("src/models/core/v1.ts")})`
     const ekCode = `const t0 = performance.now()
-      ${ekImports}
+      const { Client, KubeConfig } = await import("effect-kube")
+      const { NodeKube } = await import("effect-kube/node")
+      const t1 = performance.now()
+      const { ConfigMap } = await import("effect-kube/models/core/v1")
       const { Effect } = await import("effect")
       await Effect.runPromise(Effect.provide(Client.get(ConfigMap, "cm-1", { namespace: "bench" }), NodeKube.layer({ config: KubeConfig.fromObject(${kc}) })))
       console.log(JSON.stringify({ importMs: t1 - t0, firstRequestMs: performance.now() - t1 }))
@@ -176,13 +168,12 @@ try {
       await kc.makeApiClient(k8s.CoreV1Api).readNamespacedConfigMap({ name: "cm-1", namespace: "bench" })
       console.log(JSON.stringify({ importMs: t1 - t0, firstRequestMs: performance.now() - t1 }))
       process.exit(0)`
-    const fresh = (code: string, tsx: boolean) => {
+    const fresh = (code: string) => {
       const t = performance.now()
-      const out = spawnSync(
-        process.execPath,
-        [...(tsx ? ["--import", "tsx"] : []), "--input-type=module", "-e", code],
-        { cwd: ROOT, encoding: "utf8" }
-      )
+      const out = spawnSync(process.execPath, ["--input-type=module", "-e", code], {
+        cwd: ROOT,
+        encoding: "utf8"
+      })
       const processMs = performance.now() - t
       if (out.status !== 0) throw new Error(out.stderr)
       const r: unknown = JSON.parse(out.stdout.trim().split("\n").pop() ?? "")
@@ -192,22 +183,20 @@ try {
     }
     const ek: Array<ReturnType<typeof fresh>> = []
     const cn: Array<ReturnType<typeof fresh>> = []
-    fresh(ekCode, !built) // warm the file system cache
-    fresh(cnCode, false)
+    fresh(ekCode) // warm the file system cache
+    fresh(cnCode)
     for (let r = 0; r < 5; r++) {
-      ek.push(fresh(ekCode, !built))
-      cn.push(fresh(cnCode, false))
+      ek.push(fresh(ekCode))
+      cn.push(fresh(cnCode))
     }
     const med = (xs: ReadonlyArray<ReturnType<typeof fresh>>) => ({
       importMs: median(xs.map((x) => x.importMs)),
       firstRequestMs: median(xs.map((x) => x.firstRequestMs)),
       processMs: median(xs.map((x) => x.processMs))
     })
-    const distTime = built ? fs.statSync(path.join(ROOT, "dist/index.js")).mtime.toISOString() : ""
+    const distTime = fs.statSync(path.join(ROOT, "dist/index.js")).mtime.toISOString()
     coldStart = {
-      source: built
-        ? `dist/ (plain node; built ${distTime})`
-        : "src/ through tsx (dist/ not built: includes transpiling)",
+      source: `dist/ (plain node; built ${distTime})`,
       effectKube: med(ek),
       clientNode: med(cn)
     }

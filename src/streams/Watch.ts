@@ -7,14 +7,16 @@
  *
  * @since 0.1.0
  */
-import { HttpClient } from "@effect/platform"
+import { HttpClient, type HttpClientError } from "@effect/platform"
 import {
+  Channel,
   Chunk,
   Clock,
   Data,
   Duration,
   Effect,
   Either,
+  FiberRef,
   Metric,
   Option,
   ParseResult,
@@ -35,6 +37,7 @@ import * as Metrics from "../http/Metrics.js"
 import { isRecord } from "../internal/json.js"
 import * as InvalidRequest from "../resource/InvalidRequest.js"
 import * as Resource from "../resource/Resource.js"
+import { Lines } from "./internal/lines.js"
 
 /**
  * An event of the raw watch, tagged as the watcher's are (`_tag`): `Added`, `Modified`, `Deleted`
@@ -280,8 +283,13 @@ const versionOf = (object: unknown): string | undefined => {
 
 /** Where a watch stands, kept across its connections and retries. */
 interface Progress {
-  /** The resume point: the version of the last event or bookmark received (else the starting one). */
-  readonly version: Ref.Ref<string | undefined>
+  /**
+   * The resume point: the version of the last event or bookmark received (else the starting one).
+   * A plain cell, not a `Ref`: the hot path sets it once per chunk without running an Effect.
+   */
+  version: string | undefined
+  /** Whether elements went out since the last failure (the retry schedule starts over then). */
+  advanced: boolean
   /** Whether a connection (or the watcher's list) succeeded before. */
   readonly connected: Ref.Ref<boolean>
   /** When the current run of failures began (millis), none since the last success. */
@@ -289,11 +297,10 @@ interface Progress {
 }
 
 const makeProgress = (version: string | undefined): Effect.Effect<Progress> =>
-  Effect.all({
-    version: Ref.make(version),
-    connected: Ref.make(false),
-    failingSince: Ref.make(Option.none<number>())
-  })
+  Effect.map(
+    Effect.all({ connected: Ref.make(false), failingSince: Ref.make(Option.none<number>()) }),
+    ({ connected, failingSince }): Progress => ({ version, advanced: false, connected, failingSince })
+  )
 
 /** A connection (or the watcher's list) answered. */
 const succeeded = (progress: Progress): Effect.Effect<void> =>
@@ -309,7 +316,7 @@ const retryContext = (progress: Progress): Effect.Effect<RetryContext> =>
     })
     return {
       connectedBefore: yield* Ref.get(progress.connected),
-      resourceVersion: yield* Ref.get(progress.version),
+      resourceVersion: progress.version,
       failingFor: Duration.millis(now - since)
     }
   })
@@ -339,7 +346,7 @@ const retrying = <A, R>(
   ).pipe(
     Schedule.onDecision(([, error], decision) =>
       Effect.gen(function* () {
-        const from = (yield* Ref.get(progress.version)) ?? "(none: the current state first)"
+        const from = progress.version ?? "(none: the current state first)"
         if (ScheduleDecision.isDone(decision)) {
           return yield* Effect.logDebug(
             `the watch of ${what} stops: ${describeFailure(error)}; it can resume from resourceVersion ${from}`
@@ -356,7 +363,30 @@ const retrying = <A, R>(
       })
     )
   )
-  return Stream.retry(stream, schedule)
+  // Stream.retry would run an Effect per chunk (resetting the schedule); here the chunks only
+  // mark the progress (no Effect: an Effect per chunk of decoded events costs the watch dearly in
+  // garbage collection), and the schedule starts over at the next failure when they did.
+  const marked = Stream.mapChunks(stream, (chunk) => {
+    if (chunk.length > 0) progress.advanced = true
+    return chunk
+  })
+  return Stream.unwrap(
+    Effect.map(Schedule.driver(schedule), (driver) => {
+      const attempt: Stream.Stream<A, WatchError, R> = Stream.catchAll(marked, (error) =>
+        Stream.unwrap(
+          Effect.suspend(() => {
+            const reset = progress.advanced ? driver.reset : Effect.void
+            progress.advanced = false
+            return reset.pipe(
+              Effect.zipRight(driver.next(error)),
+              Effect.match({ onFailure: () => Stream.fail(error), onSuccess: () => attempt })
+            )
+          })
+        )
+      )
+      return attempt
+    })
+  )
 }
 
 /**
@@ -460,10 +490,7 @@ const connections = <A extends Resource.KubeObject, N extends boolean, S extends
       const eventCounter = Metric.tagged(Metrics.watchEvents, "resource", resourceName(resource))
       const reconnectCounter = Metric.tagged(Metrics.watchReconnects, "resource", resourceName(resource))
       const idle = options.idleTimeout ?? Duration.seconds((options.serverTimeout ?? 290) + 30)
-      const resumePoint = Effect.map(
-        Ref.get(progress.version),
-        (rv) => rv ?? "(none: the current state first)"
-      )
+      const resumePoint = Effect.sync(() => progress.version ?? "(none: the current state first)")
 
       const connection: Stream.Stream<WatchEvent<A>, WatchError> = Stream.unwrapScoped(
         Effect.gen(function* () {
@@ -471,10 +498,10 @@ const connections = <A extends Resource.KubeObject, N extends boolean, S extends
             ...target,
             query: [
               ...target.query,
-              ...(yield* ApiRequest.checkQuery(watchUrlQuery(options, yield* Ref.get(progress.version))))
+              ...(yield* ApiRequest.checkQuery(watchUrlQuery(options, progress.version)))
             ]
           })
-          const from = yield* Ref.get(progress.version)
+          const from = progress.version
           const response = yield* annotateTarget(target.namespace, options.name).pipe(
             Effect.zipRight(Effect.flatMap(http.execute(request), ApiResponse.checked)),
             operation("Watch.watch", "watch", {
@@ -489,36 +516,26 @@ const connections = <A extends Resource.KubeObject, N extends boolean, S extends
                 `the watch of ${resourceName(resource)} was cut in the middle of an event (${partial.length} characters dropped); resuming from resourceVersion ${from}`
               )
             )
-          // The hot path works a chunk at a time: lines are decoded in one loop, the resume point
-          // and the counter updated once per chunk (no Effect, no timer per event).
-          // A failure inside a chunk is raised right after the chunk's earlier events went out: the
-          // stream stops at the last of them (nothing more is read) and then fails.
-          let failure: ApiError.ApiError | ParseResult.ParseError | undefined
-          let lastBeforeFailure: WatchEvent<A> | undefined
-          const decodedEvents = watchLines(response.stream.pipe(Stream.decodeText()), cut).pipe(
+          // The hot path works a chunk of bytes at a time, in one stage: split into lines and
+          // decoded (once per chunk), parsed into events in one loop, the resume point and the
+          // counter updated once per chunk, without an Effect (an Effect per chunk of decoded
+          // events costs dearly in garbage collection); no Effect and no timer per event. The idle
+          // limit is a timeout per read of the body (a chunk of bytes), not per event.
+          const labels = yield* FiberRef.get(FiberRef.currentMetricLabels)
+          const body = eventsOf<A, HttpClientError.ResponseError | WatchIdle>({
+            decode: (lines) => decodeLines(resource, lines, request.url),
+            onChunk: (decoded) => {
+              if (decoded.events.length === 0) return
+              gotEvent = true
+              eventCounter.unsafeUpdate(decoded.events.length, labels)
+              // An event without a version (a bookmark without one) keeps the resume point.
+              if (decoded.resourceVersion !== undefined) progress.version = decoded.resourceVersion
+            },
+            onCut: cut
+          })
+          return response.stream.pipe(
             Stream.timeoutFail(() => new WatchIdle({ idleFor: idle }), idle),
-            Stream.mapChunksEffect((lines) => {
-              const decoded = decodeLines(resource, lines, request.url)
-              if (decoded.error !== undefined) {
-                if (decoded.events.length === 0) return Effect.fail(decoded.error)
-                failure = decoded.error
-                lastBeforeFailure = decoded.events[decoded.events.length - 1]
-              }
-              return Metric.incrementBy(eventCounter, decoded.events.length).pipe(
-                // An event without a version (a bookmark without one) keeps the resume point.
-                Effect.zipRight(
-                  decoded.resourceVersion === undefined
-                    ? Effect.void
-                    : Ref.set(progress.version, decoded.resourceVersion)
-                ),
-                Effect.as(Chunk.unsafeFromArray(decoded.events))
-              )
-            }),
-            Stream.takeUntil((event) => event === lastBeforeFailure)
-          )
-          return Stream.concat(
-            decodedEvents,
-            Stream.suspend(() => (failure === undefined ? Stream.empty : Stream.fail(failure)))
+            Stream.pipeThroughChannelOrFail(body)
           )
         })
       )
@@ -526,66 +543,85 @@ const connections = <A extends Resource.KubeObject, N extends boolean, S extends
       // A connection that ends (server timeout, cut) is followed by the next one, from the last
       // version; one that ended without a single event waits a second first, so that a server
       // closing at once is not hammered.
-      const paced = Stream.unwrap(
-        Effect.map(Ref.make(false), (gotEvent) =>
-          Stream.concat(
-            connection.pipe(
-              Stream.mapChunksEffect((events) =>
-                Chunk.isEmpty(events) ? Effect.succeed(events) : Effect.as(Ref.set(gotEvent, true), events)
+      let gotEvent = false
+      const paced = Stream.suspend(() => {
+        gotEvent = false
+        return Stream.concat(
+          connection,
+          Stream.fromEffect(
+            Effect.gen(function* () {
+              const got = gotEvent
+              yield* Effect.logDebug(
+                `a watch connection of ${resourceName(resource)} ended${got ? "" : " without an event"}; reconnecting${got ? "" : " in 1 second"} from resourceVersion ${yield* resumePoint}`
               )
-            ),
-            Stream.fromEffect(
-              Effect.gen(function* () {
-                const got = yield* Ref.get(gotEvent)
-                yield* Effect.logDebug(
-                  `a watch connection of ${resourceName(resource)} ended${got ? "" : " without an event"}; reconnecting${got ? "" : " in 1 second"} from resourceVersion ${yield* resumePoint}`
-                )
-                yield* Metric.increment(reconnectCounter)
-                if (!got) yield* Effect.sleep("1 second")
-              })
-            ).pipe(Stream.drain)
-          )
+              yield* Metric.increment(reconnectCounter)
+              if (!got) yield* Effect.sleep("1 second")
+            })
+          ).pipe(Stream.drain)
         )
-      )
+      })
       return Stream.forever(paced)
     })
   )
 
+/** What {@link eventsOf} needs: how lines become events, and what to do per chunk. */
+interface BodyHandlers<A> {
+  readonly decode: (lines: ReadonlyArray<string>) => Decoded<A>
+  /** Runs once per chunk, before its events go out (synchronously: no Effect on the hot path). */
+  readonly onChunk: (decoded: Decoded<A>) => void
+  /** A last line cut in the middle of an event (dropped). */
+  readonly onCut: (partial: string) => Effect.Effect<void>
+}
+
 /**
- * The lines of a watch body. A last line without its newline is an event only if it is whole
- * JSON; otherwise the connection was cut in the middle of an event: the piece is dropped (and
- * `onCut` told), the body ends there, and the next connection resumes from the last whole event
- * (as client-go does on an unexpected end of the stream). Lines are not merged or split otherwise.
+ * The events of a watch body, a chunk at a time. A failure inside a chunk (a line that does not
+ * decode, an `ERROR` event) is raised right after the chunk's earlier events went out; nothing more
+ * is read. A last line without its newline is an event only if it is whole JSON; otherwise the
+ * connection was cut in the middle of an event: the piece is dropped (and `onCut` told), the body
+ * ends there, and the next connection resumes from the last whole event (as client-go does on an
+ * unexpected end of the stream).
  */
-const watchLines = <E, R>(
-  text: Stream.Stream<string, E, R>,
-  onCut: (partial: string) => Effect.Effect<void>
-): Stream.Stream<string, E, R> =>
-  Stream.suspend(() => {
-    // The start of a line not ended yet, as the chunks brought it (joined once, when it ends).
-    let pending: Array<string> = []
-    const whole = Stream.mapConcatChunk(text, (chunk) => {
-      const lines: Array<string> = []
-      let start = 0
-      let end = chunk.indexOf("\n")
-      while (end !== -1) {
-        const piece = chunk.slice(start, end)
-        lines.push(pending.length === 0 ? piece : pending.join("") + piece)
-        pending = []
-        start = end + 1
-        end = chunk.indexOf("\n", start)
-      }
-      if (start < chunk.length) pending.push(chunk.slice(start))
-      return Chunk.unsafeFromArray(lines)
-    })
-    const last = Stream.suspend(() => {
-      const rest = pending.join("")
-      pending = []
-      if (rest.trim() === "") return Stream.empty
-      return isJson(rest) ? Stream.succeed(rest) : Stream.drain(Stream.fromEffect(onCut(rest)))
-    })
-    return Stream.concat(whole, last)
+const eventsOf = <A, E>(
+  handlers: BodyHandlers<A>
+): Channel.Channel<
+  Chunk.Chunk<WatchEvent<A>>,
+  Chunk.Chunk<Uint8Array>,
+  E | ApiError.ApiError | ParseResult.ParseError,
+  E,
+  unknown,
+  unknown
+> => {
+  const lines = new Lines()
+  const emit = (decoded: Decoded<A>) => {
+    handlers.onChunk(decoded)
+    const out =
+      decoded.events.length === 0 ? Channel.void : Channel.write(Chunk.unsafeFromArray(decoded.events))
+    return decoded.error === undefined ? out : Channel.zipRight(out, Channel.fail(decoded.error))
+  }
+  const loop: Channel.Channel<
+    Chunk.Chunk<WatchEvent<A>>,
+    Chunk.Chunk<Uint8Array>,
+    E | ApiError.ApiError | ParseResult.ParseError,
+    E,
+    unknown,
+    unknown
+  > = Channel.readWithCause({
+    onInput: (input: Chunk.Chunk<Uint8Array>) => {
+      const complete: Array<string> = []
+      for (const bytes of input) lines.push(bytes, complete)
+      const decoded = handlers.decode(complete)
+      return decoded.error === undefined ? Channel.zipRight(emit(decoded), loop) : emit(decoded)
+    },
+    onFailure: Channel.failCause,
+    onDone: () =>
+      Channel.suspend(() => {
+        const rest = lines.rest()
+        if (rest.trim() === "") return Channel.void
+        return isJson(rest) ? emit(handlers.decode([rest])) : Channel.fromEffect(handlers.onCut(rest))
+      })
   })
+  return loop
+}
 
 const isJson = (text: string): boolean => {
   try {
@@ -605,20 +641,28 @@ interface Decoded<A> {
 
 const decodeLines = <A extends Resource.KubeObject, N extends boolean, S extends string, I>(
   resource: Resource.Resource<A, N, S, I>,
-  lines: Chunk.Chunk<string>,
+  lines: ReadonlyArray<string>,
   url: string
 ): Decoded<A> => {
   const events: Array<WatchEvent<A>> = []
-  let resourceVersion: string | undefined
+  let error: ApiError.ApiError | ParseResult.ParseError | undefined
   for (const line of lines) {
     // A blank line (rare) is skipped; an event starts with "{" (no trim, no copy, per event).
     if (line.length === 0 || (line.charCodeAt(0) !== 123 && line.trim() === "")) continue
     const event = toEvent(resource, line, url)
-    if (Either.isLeft(event)) return { events, resourceVersion, error: event.left }
+    if (Either.isLeft(event)) {
+      error = event.left
+      break
+    }
     events.push(event.right)
-    resourceVersion = resourceVersionOf(event.right) ?? resourceVersion
   }
-  return { events, resourceVersion, error: undefined }
+  // The resume point: the last event that has a version (looked for from the end, usually the last).
+  let resourceVersion: string | undefined
+  for (let i = events.length - 1; i >= 0 && resourceVersion === undefined; i--) {
+    const event = events[i]
+    if (event !== undefined) resourceVersion = resourceVersionOf(event)
+  }
+  return { events, resourceVersion, error }
 }
 
 const toEvent = <A extends Resource.KubeObject, N extends boolean, S extends string, I>(
@@ -812,7 +856,7 @@ export const watcher = <A extends Resource.KubeObject, N extends boolean, S exte
                   Effect.gen(function* () {
                     const rv = yield* Ref.get(listVersion)
                     // From now on a retry resumes the watch from here, without a relist.
-                    yield* Ref.set(progress.version, rv)
+                    progress.version = rv
                     yield* Ref.set(phase, { _tag: "Watch" })
                     return { _tag: "InitDone", resourceVersion: rv } satisfies WatcherEvent<A>
                   })
