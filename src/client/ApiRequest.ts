@@ -108,17 +108,19 @@ const fromEither = <A, E>(either: Either.Either<A, E>): Effect.Effect<A, E> =>
  * @since 0.1.0
  * @category namespaces
  */
-export const namespaceOf = (call: Call): Effect.Effect<string | undefined, never, KubeConfig> =>
-  Effect.gen(function* () {
-    if (!call.resource.namespaced) return undefined
-    if (call.scope === "collection" && call.namespace === "*") return undefined
-    const explicit =
-      call.namespace ?? (call.scope === "collection" ? undefined : call.object?.metadata?.namespace)
-    if (explicit !== undefined) return explicit
-    const defaults = yield* ClientDefaults
-    if (defaults.namespace !== undefined) return defaults.namespace
-    return (yield* KubeConfig).namespace
-  })
+export const namespaceOf = (call: Call): Effect.Effect<string | undefined, never, KubeConfig> => {
+  // Plain values when the call decides (most calls): no Effect to run on the request path.
+  if (!call.resource.namespaced) return Effect.succeed(undefined)
+  if (call.scope === "collection" && call.namespace === "*") return Effect.succeed(undefined)
+  const explicit =
+    call.namespace ?? (call.scope === "collection" ? undefined : call.object?.metadata?.namespace)
+  if (explicit !== undefined) return Effect.succeed(explicit)
+  return Effect.flatMap(ClientDefaults, (defaults) =>
+    defaults.namespace !== undefined
+      ? Effect.succeed(defaults.namespace)
+      : Effect.map(KubeConfig, (config) => config.namespace)
+  )
+}
 
 /**
  * The write parameters of a call: the options, else the client-wide defaults.
@@ -239,12 +241,16 @@ export const verbOf = (call: Call): string => {
  */
 export const checkQuery = (
   query: Iterable<readonly [string, string | undefined]>
-): Effect.Effect<ReadonlyArray<readonly [string, string]>, InvalidRequest> =>
-  Effect.gen(function* () {
-    const out: Array<readonly [string, string]> = []
-    for (const [k, v] of query) if (v !== undefined) out.push([k, yield* fromEither(checkQueryValue(k, v))])
-    return out
-  })
+): Effect.Effect<ReadonlyArray<readonly [string, string]>, InvalidRequest> => {
+  const out: Array<readonly [string, string]> = []
+  for (const [k, v] of query) {
+    if (v === undefined) continue
+    const checked = checkQueryValue(k, v)
+    if (Either.isLeft(checked)) return Effect.fail(checked.left)
+    out.push([k, checked.right])
+  }
+  return Effect.succeed(out)
+}
 
 /**
  * Checks a call: its path (`Resource.path`: every segment), its selectors and every query value.
@@ -261,29 +267,34 @@ export const checkQuery = (
  * @category constructors
  */
 export const target = (call: Call): Effect.Effect<Target, BuildError, KubeConfig> =>
-  Effect.gen(function* () {
-    const namespace = yield* namespaceOf(call)
-    const path = yield* fromEither(
-      Resource.path(call.resource, {
-        namespace,
-        ...(call.name !== undefined ? { name: call.name } : {}),
-        ...(call.subresource !== undefined ? { subresource: call.subresource } : {})
-      })
-    )
-    const query = yield* checkQuery([
-      ...(call.select !== undefined ? yield* selectQuery(call.select) : []),
-      ...(call.write !== undefined ? yield* writeQuery(call.write) : []),
-      ...(call.query ?? [])
-    ])
-    return {
+  Effect.flatMap(namespaceOf(call), (namespace) => {
+    const path = Resource.path(call.resource, {
+      namespace,
+      ...(call.name !== undefined ? { name: call.name } : {}),
+      ...(call.subresource !== undefined ? { subresource: call.subresource } : {})
+    })
+    if (Either.isLeft(path)) return Effect.fail(path.left)
+    const made = (query: ReadonlyArray<readonly [string, string]>): Target => ({
       method: call.method,
-      path,
+      path: path.right,
       query,
       namespace,
       ...(call.body !== undefined ? { body: call.body } : {}),
       ...(call.contentType !== undefined ? { contentType: call.contentType } : {}),
       ...(call.accept !== undefined ? { accept: call.accept } : {})
+    })
+    // A call without selectors, write options or query (a get): nothing more to check.
+    if (call.select === undefined && call.write === undefined && call.query === undefined) {
+      return Effect.succeed(made([]))
     }
+    return Effect.gen(function* () {
+      const query = yield* checkQuery([
+        ...(call.select !== undefined ? yield* selectQuery(call.select) : []),
+        ...(call.write !== undefined ? yield* writeQuery(call.write) : []),
+        ...(call.query ?? [])
+      ])
+      return made(query)
+    })
   })
 
 /**

@@ -133,10 +133,10 @@ export const get = <A extends Resource.KubeObject, N extends boolean, S extends 
   name: string,
   options: NamespaceOption = {}
 ): Effect.Effect<A, ClientError, Requirements> =>
-  Effect.gen(function* () {
-    const json = yield* send("Client.get", { resource, method: "GET", namespace: options.namespace, name })
-    return yield* decodeAs(resource)(json)
-  })
+  Effect.flatMap(
+    send("Client.get", { resource, method: "GET", namespace: options.namespace, name }),
+    decodeAs(resource)
+  )
 
 /**
  * Reads one object; `Option.none()` when it does not exist (404).

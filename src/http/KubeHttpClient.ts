@@ -85,6 +85,13 @@ export interface Options {
    */
   readonly authorization?: "request" | "transport" | undefined
   /**
+   * Who enforces `timeout`. `"client"` (the default): a timer per request here. `"transport"`: the
+   * transport bounds the wait for the response headers itself, and fails with the same error (a
+   * `RequestError` whose cause is a `TimeoutException`, "no response within ..."); the Node
+   * transport does, with undici's own timer, which costs a request less than an Effect timeout.
+   */
+  readonly timeoutBy?: "client" | "transport" | undefined
+  /**
    * The client for absolute URLs on other origins than the cluster's server. Default: the
    * transport, untouched (the Node transport gives a plain connection pool with the system's CAs).
    */
@@ -569,7 +576,7 @@ export const make = (
                 Effect.mapError(withRequest(request))
               )
         ).pipe(Effect.mapError(describeTransportError))
-        if (!Duration.isFinite(timeout)) return yield* send
+        if (!Duration.isFinite(timeout) || options.timeoutBy === "transport") return yield* send
         return yield* send.pipe(
           Effect.timeoutFail({
             duration: timeout,
@@ -640,41 +647,54 @@ export const make = (
           )
         })
       )
-      const withDelay = schedule.pipe(
-        Schedule.intersect(Schedule.identity<RetryableStatus | HttpClientError.HttpClientError>()),
-        Schedule.modifyDelay(([, failure], delay) =>
-          failure instanceof RetryableStatus && Option.isSome(failure.retryAfter)
-            ? Duration.max(delay, failure.retryAfter.value)
-            : delay
+      // Built after a first failure only (see below).
+      const observed = () => {
+        const withDelay = schedule.pipe(
+          Schedule.intersect(Schedule.identity<RetryableStatus | HttpClientError.HttpClientError>()),
+          Schedule.modifyDelay(([, failure], delay) =>
+            failure instanceof RetryableStatus && Option.isSome(failure.retryAfter)
+              ? Duration.max(delay, failure.retryAfter.value)
+              : delay
+          )
         )
-      )
-      const observed = withDelay.pipe(
-        Schedule.whileInput(
-          (failure: RetryableStatus | HttpClientError.HttpClientError) =>
-            failure instanceof RetryableStatus || (idempotent && isRetryableTransportError(failure))
-        ),
-        // Each retry is logged (with its cause and delay) and counted by reason.
-        Schedule.onDecision(([, failure], decision) => {
-          if (ScheduleDecision.isDone(decision)) return Effect.void
-          const reason = failure instanceof RetryableStatus ? String(failure.response.status) : "transport"
-          // A transport failure's message names the request already.
-          const what =
-            failure instanceof RetryableStatus
-              ? `${request.method} ${request.url} answered ${failure.response.status}`
-              : failure.message
-          return Effect.flatMap(Clock.currentTimeMillis, (now) => {
-            const delay = Duration.millis(
-              Math.max(0, Math.round(ScheduleIntervals.start(decision.intervals) - now))
-            )
-            return Effect.zipRight(
-              Metric.increment(Metric.tagged(Metrics.retries, "reason", reason)),
-              Effect.logWarning(`${what}; retrying in ${Duration.format(delay)}`)
-            )
+        return withDelay.pipe(
+          Schedule.whileInput(
+            (failure: RetryableStatus | HttpClientError.HttpClientError) =>
+              failure instanceof RetryableStatus || (idempotent && isRetryableTransportError(failure))
+          ),
+          // Each retry is logged (with its cause and delay) and counted by reason.
+          Schedule.onDecision(([, failure], decision) => {
+            if (ScheduleDecision.isDone(decision)) return Effect.void
+            const reason = failure instanceof RetryableStatus ? String(failure.response.status) : "transport"
+            // A transport failure's message names the request already.
+            const what =
+              failure instanceof RetryableStatus
+                ? `${request.method} ${request.url} answered ${failure.response.status}`
+                : failure.message
+            return Effect.flatMap(Clock.currentTimeMillis, (now) => {
+              const delay = Duration.millis(
+                Math.max(0, Math.round(ScheduleIntervals.start(decision.intervals) - now))
+              )
+              return Effect.zipRight(
+                Metric.increment(Metric.tagged(Metrics.retries, "reason", reason)),
+                Effect.logWarning(`${what}; retrying in ${Duration.format(delay)}`)
+              )
+            })
           })
+        )
+      }
+      // The schedule is only driven after a first failure: an answer that comes at once (nearly
+      // all of them) costs no schedule. The first failure is handed to it as the retry would.
+      const retried = Effect.catchAll(attempt, (first) => {
+        let replayed = false
+        const again = Effect.suspend(() => {
+          if (replayed) return attempt
+          replayed = true
+          return Effect.fail(first)
         })
-      )
-      return attempt.pipe(
-        Effect.retry(observed),
+        return Effect.retry(again, observed())
+      })
+      return retried.pipe(
         // Retries exhausted on a status: the caller gets that last answer, Status body and all.
         Effect.catchIf(
           (failure): failure is RetryableStatus => failure instanceof RetryableStatus,

@@ -14,7 +14,7 @@
 
 import { HttpClient } from "@effect/platform"
 import { NodeHttpClient } from "@effect/platform-node"
-import { Context, type Duration, Effect, Layer, type Scope } from "effect"
+import { Context, Duration, Effect, Layer, type Scope } from "effect"
 import type { Dispatcher } from "undici"
 import type { ConfigError } from "../config/ConfigError.js"
 import { type Credentials, KubeConfig, type ResolvedConfig } from "../config/KubeConfig.js"
@@ -25,6 +25,7 @@ import { wantsCompression, withGzip } from "./internal/compression.js"
 import * as ClusterDispatcher from "./internal/dispatcher.js"
 import { installPausedEndGuard } from "./internal/pausedEnd.js"
 import * as Proxies from "./internal/proxy.js"
+import { withTimeoutError } from "./internal/timeout.js"
 import { makeWebSocket } from "./internal/webSocket.js"
 
 /**
@@ -155,10 +156,17 @@ export const makeWithWebSocket = (
   Effect.gen(function* () {
     // undici 7 crashes the process when a connection ends while a body is paused: guarded.
     installPausedEndGuard()
-    const { dispatcher, sync } = yield* makeDispatcher(config, options)
+    // The response timeout is undici's own (its headersTimeout, for the cluster's requests): an
+    // Effect timeout per request costs more than the rest of the transport's work on it.
+    const timeout = Duration.decode(options.timeout ?? Duration.seconds(10))
+    const headersTimeoutMs = Duration.isFinite(timeout) ? Math.max(1, Duration.toMillis(timeout)) : undefined
+    const { dispatcher, sync } = yield* ClusterDispatcher.makeDispatcher(config, {
+      ...options,
+      headersTimeoutMs
+    })
     // Other origins: a plain agent, with the system's CAs and no client certificate.
     const plain = yield* plainAgent
-    const undici = NodeHttpClient.makeUndici(dispatcher)
+    const undici = withTimeoutError(NodeHttpClient.makeUndici(dispatcher), timeout)
     const transport = wantsCompression(config, options) ? withGzip(undici) : undici
     // The credentials are read once per request, by KubeHttpClient; the agent follows them (their
     // Authorization header and client certificate).
@@ -166,6 +174,7 @@ export const makeWithWebSocket = (
       ...options,
       onCredentials: sync,
       authorization: "transport",
+      timeoutBy: headersTimeoutMs === undefined ? "client" : "transport",
       otherOrigins: options.otherOrigins ?? NodeHttpClient.makeUndici(plain)
     })
     return { http, webSocket: makeWebSocket(config, options, dispatcher, sync) }

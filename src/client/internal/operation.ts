@@ -13,12 +13,22 @@ export class CurrentVerb extends Context.Reference<CurrentVerb>()("effect-kube/C
 }) {}
 
 /** Span attributes of a kind (OpenTelemetry style, `k8s.*`). */
-export const kindAttributes = (resource: Resource.ResourceInfo): Record<string, string> => ({
-  "k8s.api.group": resource.group,
-  "k8s.api.version": resource.version,
-  "k8s.kind": resource.kind,
-  "k8s.resource": resource.plural
-})
+export const kindAttributes = (resource: Resource.ResourceInfo): Readonly<Record<string, string>> => {
+  // Made once per kind (not per request).
+  let attributes = attributesOf.get(resource)
+  if (attributes === undefined) {
+    attributes = {
+      "k8s.api.group": resource.group,
+      "k8s.api.version": resource.version,
+      "k8s.kind": resource.kind,
+      "k8s.resource": resource.plural
+    }
+    attributesOf.set(resource, attributes)
+  }
+  return attributes
+}
+
+const attributesOf = new WeakMap<Resource.ResourceInfo, Readonly<Record<string, string>>>()
 
 /** Annotates the operation's span with what a checked call addresses. */
 export const annotateTarget = (

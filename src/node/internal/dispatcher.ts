@@ -18,6 +18,14 @@ import { tlsOptions } from "./tls.js"
 /** The options of the dispatcher (a part of the transport's `Options`). */
 export interface DispatcherOptions extends ProxyOptions, HealthOptions, AgentOptions {}
 
+/**
+ * How long the cluster's requests wait for their response headers (undici's `headersTimeout`, its
+ * own timer: cheaper per request than an Effect timeout); none when undefined.
+ */
+export interface ResponseTimeout {
+  readonly headersTimeoutMs?: number | undefined
+}
+
 /** The dispatcher, and the function that makes it follow new credentials. */
 export interface ClusterDispatcher {
   readonly dispatcher: Dispatcher
@@ -39,7 +47,7 @@ const keyOf = (creds: Credentials): string =>
  */
 export const makeDispatcher = (
   config: ResolvedConfig,
-  options: DispatcherOptions
+  options: DispatcherOptions & ResponseTimeout
 ): Effect.Effect<ClusterDispatcher, ConfigError, Scope.Scope> =>
   Effect.gen(function* () {
     const proxy = yield* chooseProxy(config, options)
@@ -65,8 +73,12 @@ export const makeDispatcher = (
       const forCluster =
         clusterOrigin !== undefined &&
         (opts.origin === clusterOrigin || originOf(opts.origin ?? "") === clusterOrigin)
+      if (!forCluster) return active.dispatch(opts, handler)
+      const timeout = options.headersTimeoutMs
       return active.dispatch(
-        forCluster ? { ...opts, headers: setHeaders(opts.headers, headers) } : opts,
+        timeout === undefined
+          ? { ...opts, headers: setHeaders(opts.headers, headers) }
+          : { ...opts, headers: setHeaders(opts.headers, headers), headersTimeout: timeout },
         handler
       )
     })
