@@ -1,0 +1,168 @@
+/**
+ * The Node transport's two paths: with Effect's default tracer (spans go nowhere) a request takes
+ * the lean undici path; with a tracer of the program's own, @effect/platform's client serves it,
+ * with its `http.client` span and trace propagation. Both give the same answers.
+ */
+import * as http from "node:http"
+import { HttpClient } from "@effect/platform"
+import { describe, expect, it } from "@effect/vitest"
+import { Effect, type Exit, Layer, Option, Redacted, Schedule, Stream, Tracer } from "effect"
+import type { ResolvedConfig } from "../../src/config/KubeConfig.js"
+import { KubeConfig } from "../../src/index.js"
+import { NodeKubeHttpClient } from "../../src/node/index.js"
+
+interface Seen {
+  readonly url: string
+  readonly traceparent: string | undefined
+}
+
+/** A server answering JSON, or a body that never ends on /endless; closed with the scope. */
+const server = Effect.acquireRelease(
+  Effect.async<{
+    readonly url: string
+    readonly seen: Array<Seen>
+    readonly closed: Array<string>
+    readonly s: http.Server
+  }>((resume) => {
+    const seen: Array<Seen> = []
+    const closed: Array<string> = []
+    const s = http.createServer((req, res) => {
+      const url = req.url ?? ""
+      seen.push({ url, traceparent: req.headers.traceparent?.toString() })
+      req.socket.on("close", () => closed.push(url))
+      if (url === "/endless") {
+        res.writeHead(200, { "content-type": "application/json" })
+        res.write('{"type":"ADDED"')
+        return
+      }
+      res.writeHead(200, { "content-type": "application/json" })
+      res.end(JSON.stringify({ kind: "ConfigMap", data: { a: "b" } }))
+    })
+    s.listen(0, "127.0.0.1", () => {
+      const address = s.address()
+      const port = typeof address === "object" && address !== null ? address.port : 0
+      resume(Effect.succeed({ url: `http://127.0.0.1:${port}`, seen, closed, s }))
+    })
+  }),
+  ({ s }) =>
+    Effect.sync(() => {
+      s.closeAllConnections()
+      s.close()
+    })
+)
+
+const configFor = (url: string): ResolvedConfig => ({
+  source: "test",
+  cluster: { server: url, insecureSkipTlsVerify: false, disableCompression: false },
+  namespace: "default",
+  credentials: Effect.succeed({ token: Redacted.make("tok") }),
+  invalidateCredentials: Effect.void,
+  refreshable: false
+})
+
+const transport = (url: string) =>
+  NodeKubeHttpClient.layer({ retrySchedule: Schedule.stop }).pipe(
+    Layer.provideMerge(KubeConfig.layer(configFor(url)))
+  )
+
+/** A tracer that records the names of the spans it makes. */
+const recording = () => {
+  const names: Array<string> = []
+  let next = 0
+  const tracer = Tracer.make({
+    span: (name, parent, context, links, startTime, kind) => {
+      names.push(name)
+      const spanId = `span${++next}`
+      const span: Tracer.Span = {
+        _tag: "Span",
+        name,
+        spanId,
+        traceId: "0af7651916cd43dd8448eb211c80319c",
+        parent,
+        context,
+        status: { _tag: "Started", startTime },
+        attributes: new Map(),
+        links,
+        sampled: true,
+        kind,
+        end: (_endTime: bigint, _exit: Exit.Exit<unknown, unknown>) => {},
+        attribute: () => {},
+        event: () => {},
+        addLinks: () => {}
+      }
+      return span
+    },
+    context: (f) => f()
+  })
+  return { names, tracer }
+}
+
+const getJson = (path: string) =>
+  Effect.flatMap(HttpClient.HttpClient, (client) => Effect.flatMap(client.get(path), (r) => r.json))
+
+describe("the Node transport's lean and traced paths", () => {
+  it.scoped("default tracer: the lean path answers (json, text read twice); no trace headers go out", () =>
+    Effect.gen(function* () {
+      const srv = yield* server
+      const answer = yield* getJson("/a").pipe(Effect.provide(transport(srv.url)))
+      expect(answer).toEqual({ kind: "ConfigMap", data: { a: "b" } })
+      const texts = yield* Effect.gen(function* () {
+        const client = yield* HttpClient.HttpClient
+        const response = yield* client.get("/b")
+        return [yield* response.text, yield* response.text, yield* response.json]
+      }).pipe(Effect.provide(transport(srv.url)))
+      expect(texts[0]).toBe(texts[1])
+      expect(texts[2]).toEqual(answer)
+      expect(srv.seen.map((s) => s.traceparent)).toEqual([undefined, undefined])
+    })
+  )
+
+  it.scoped("a tracer of the program's own: the http.client span under the caller's, and traceparent", () =>
+    Effect.gen(function* () {
+      const srv = yield* server
+      const { names, tracer } = recording()
+      const answer = yield* getJson("/a").pipe(
+        Effect.withSpan("caller"),
+        Effect.provide(transport(srv.url)),
+        Effect.withTracer(tracer)
+      )
+      expect(answer).toEqual({ kind: "ConfigMap", data: { a: "b" } })
+      expect(names).toEqual(["caller", "http.client GET"])
+      expect(srv.seen[0]?.traceparent).toMatch(/^00-0af7651916cd43dd8448eb211c80319c-/)
+    })
+  )
+
+  it.scoped("tracing off: the lean path, no span", () =>
+    Effect.gen(function* () {
+      const srv = yield* server
+      const { names, tracer } = recording()
+      yield* getJson("/a").pipe(
+        Effect.provide(transport(srv.url)),
+        Effect.withTracerEnabled(false),
+        Effect.withTracer(tracer)
+      )
+      expect(names).toEqual([])
+      expect(srv.seen[0]?.traceparent).toBeUndefined()
+    })
+  )
+
+  it.live(
+    "a body read as a stream and left (interrupted) is aborted: the server sees its connection close",
+    () =>
+      Effect.gen(function* () {
+        const srv = yield* server
+        const first = yield* Effect.gen(function* () {
+          const client = yield* HttpClient.HttpClient
+          const response = yield* client.get("/endless")
+          return yield* Stream.runHead(response.stream)
+        }).pipe(Effect.provide(transport(srv.url)))
+        expect(Option.isSome(first)).toBe(true)
+        // The connection closes once the stream is left (no wall-clock bound: polled until it does).
+        yield* Effect.repeat(
+          Effect.sync(() => srv.closed.includes("/endless")),
+          { until: (closed) => closed, schedule: Schedule.spaced("10 millis") }
+        )
+        expect(srv.closed).toContain("/endless")
+      }).pipe(Effect.scoped)
+  )
+})
