@@ -25,6 +25,8 @@ export * as KubeConfigFile from "./config/KubeConfigFile.js"
 /** @since 0.1.0 */
 export * as ApiError from "./http/ApiError.js"
 /** @since 0.1.0 */
+export * as BodyIdleTimeout from "./http/BodyIdleTimeout.js"
+/** @since 0.1.0 */
 export * as KubeHttpClient from "./http/KubeHttpClient.js"
 /** @since 0.1.0 */
 export * as KubeWebSocket from "./http/KubeWebSocket.js"

@@ -9,6 +9,7 @@
  */
 import { HttpClient, type HttpClientError } from "@effect/platform"
 import {
+  Cause,
   Channel,
   Chunk,
   Clock,
@@ -32,6 +33,7 @@ import * as ApiResponse from "../client/ApiResponse.js"
 import * as Client from "../client/Client.js"
 import { annotateTarget, kindAttributes, operation } from "../client/internal/operation.js"
 import * as ApiError from "../http/ApiError.js"
+import * as BodyIdleTimeout from "../http/BodyIdleTimeout.js"
 import { isConfigFailure, isTlsVerificationFailure } from "../http/KubeHttpClient.js"
 import * as Metrics from "../http/Metrics.js"
 import { isRecord } from "../internal/json.js"
@@ -502,8 +504,19 @@ const connections = <A extends Resource.KubeObject, N extends boolean, S extends
             ]
           })
           const from = progress.version
+          // The idle limit, asked of the transport first (one timer per connection there).
+          const asked: BodyIdleTimeout.Request = { idle: Duration.decode(idle), enforced: false }
           const response = yield* annotateTarget(target.namespace, options.name).pipe(
-            Effect.zipRight(Effect.flatMap(http.execute(request), ApiResponse.checked)),
+            Effect.zipRight(
+              Effect.flatMap(
+                Effect.provideService(
+                  http.execute(request),
+                  BodyIdleTimeout.BodyIdleTimeout,
+                  Option.some(asked)
+                ),
+                ApiResponse.checked
+              )
+            ),
             operation("Watch.watch", "watch", {
               ...kindAttributes(resource),
               ...(from !== undefined && from !== "" ? { "k8s.watch.resource_version": from } : {})
@@ -519,8 +532,7 @@ const connections = <A extends Resource.KubeObject, N extends boolean, S extends
           // The hot path works a chunk of bytes at a time, in one stage: split into lines and
           // decoded (once per chunk), parsed into events in one loop, the resume point and the
           // counter updated once per chunk, without an Effect (an Effect per chunk of decoded
-          // events costs dearly in garbage collection); no Effect and no timer per event. The idle
-          // limit is a timeout per read of the body (a chunk of bytes), not per event.
+          // events costs dearly in garbage collection); no Effect and no timer per event.
           const labels = yield* FiberRef.get(FiberRef.currentMetricLabels)
           const body = eventsOf<A, HttpClientError.ResponseError | WatchIdle>({
             decode: (lines) => decodeLines(resource, lines, request.url),
@@ -533,10 +545,13 @@ const connections = <A extends Resource.KubeObject, N extends boolean, S extends
             },
             onCut: cut
           })
-          return response.stream.pipe(
-            Stream.timeoutFail(() => new WatchIdle({ idleFor: idle }), idle),
-            Stream.pipeThroughChannelOrFail(body)
-          )
+          // Where the transport does not watch the body, a timer per read of it (a chunk of bytes).
+          const watched: Stream.Stream<Uint8Array, HttpClientError.ResponseError | WatchIdle> = asked.enforced
+            ? Stream.mapError(response.stream, (error) =>
+                Cause.isTimeoutException(error.cause) ? new WatchIdle({ idleFor: idle }) : error
+              )
+            : Stream.timeoutFail(response.stream, () => new WatchIdle({ idleFor: idle }), idle)
+          return Stream.pipeThroughChannelOrFail(watched, body)
         })
       )
 

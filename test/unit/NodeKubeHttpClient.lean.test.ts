@@ -9,7 +9,9 @@ import { describe, expect, it } from "@effect/vitest"
 import { Effect, type Exit, Layer, Option, Redacted, Schedule, Stream, Tracer } from "effect"
 import type { ResolvedConfig } from "../../src/config/KubeConfig.js"
 import { KubeConfig } from "../../src/index.js"
+import { ConfigMap } from "../../src/models/core/v1.js"
 import { NodeKubeHttpClient } from "../../src/node/index.js"
+import * as Watch from "../../src/streams/Watch.js"
 
 interface Seen {
   readonly url: string
@@ -30,6 +32,18 @@ const server = Effect.acquireRelease(
       const url = req.url ?? ""
       seen.push({ url, traceparent: req.headers.traceparent?.toString() })
       req.socket.on("close", () => closed.push(url))
+      if (url.startsWith("/api/v1/namespaces/default/configmaps?")) {
+        // A watch: one event, then silence with the connection open.
+        const n = seen.filter((x) => x.url.startsWith("/api/v1/namespaces/default/configmaps?")).length
+        res.writeHead(200, { "content-type": "application/json" })
+        const object = {
+          apiVersion: "v1",
+          kind: "ConfigMap",
+          metadata: { name: `c${n}`, namespace: "default", resourceVersion: String(n) }
+        }
+        res.write(`${JSON.stringify({ type: "ADDED", object })}\n`)
+        return
+      }
       if (url === "/endless") {
         res.writeHead(200, { "content-type": "application/json" })
         res.write('{"type":"ADDED"')
@@ -165,4 +179,29 @@ describe("the Node transport's lean and traced paths", () => {
         expect(srv.closed).toContain("/endless")
       }).pipe(Effect.scoped)
   )
+
+  for (const traced of [false, true]) {
+    it.live(
+      `a silent watch is resumed after its idle limit (${traced ? "a timer per read, on the traced path" : "undici's body timeout, on the lean path"})`,
+      () =>
+        Effect.gen(function* () {
+          const srv = yield* server
+          const { names, tracer } = recording()
+          const watched = Watch.watch(ConfigMap, {
+            namespace: "default",
+            idleTimeout: "200 millis",
+            retrySchedule: Schedule.spaced("10 millis"),
+            // Only the idle failure is retried: anything else (a transport error the mapping
+            // missed) ends the stream and fails the test.
+            retryable: (error) => error._tag === "WatchIdle"
+          }).pipe(Stream.take(2), Stream.runCollect, Effect.provide(transport(srv.url)))
+          const events = yield* traced ? Effect.withTracer(watched, tracer) : watched
+          expect([...events].map((e) => (e._tag === "Added" ? e.object.metadata?.name : e._tag))).toEqual([
+            "c1",
+            "c2"
+          ])
+          expect(names.includes("http.client GET")).toBe(traced)
+        }).pipe(Effect.scoped)
+    )
+  }
 })

@@ -27,8 +27,9 @@ import {
   UrlParams
 } from "@effect/platform"
 import { NodeHttpClient, NodeStream } from "@effect/platform-node"
-import { Effect, Either, FiberRef, Inspectable, Option, Stream, type Tracer } from "effect"
+import { Duration, Effect, Either, FiberRef, Inspectable, Option, Stream, type Tracer } from "effect"
 import type { Dispatcher } from "undici"
+import * as BodyIdleTimeout from "../../http/BodyIdleTimeout.js"
 
 let defaultTracer: Tracer.Tracer | undefined
 /** Effect's default tracer (read once): its spans go nowhere. */
@@ -74,7 +75,9 @@ export const makeClient = (dispatcher: Dispatcher): HttpClient.HttpClient => {
         const body = plainBody(request)
         if (body === undefined) return platform.execute(request)
         return Effect.flatMap(spansSeen, (seen) =>
-          seen ? platform.execute(request) : send(dispatcher, request, body)
+          seen
+            ? platform.execute(request)
+            : Effect.flatMap(BodyIdleTimeout.BodyIdleTimeout, (idle) => send(dispatcher, request, body, idle))
         )
       }),
     Effect.succeed
@@ -84,13 +87,18 @@ export const makeClient = (dispatcher: Dispatcher): HttpClient.HttpClient => {
 const send = (
   dispatcher: Dispatcher,
   request: HttpClientRequest.HttpClientRequest,
-  body: Uint8Array | string | null
+  body: Uint8Array | string | null,
+  idle: Option.Option<BodyIdleTimeout.Request>
 ): Effect.Effect<HttpClientResponse.HttpClientResponse, HttpClientError.RequestError> => {
   const url = UrlParams.makeUrl(request.url, request.urlParams, request.hash)
   if (Either.isLeft(url)) {
     return Effect.fail(new HttpClientError.RequestError({ request, reason: "InvalidUrl", cause: url.left }))
   }
   const target = url.right
+  // An idle limit asked of the body: undici's body timeout enforces it (one timer per connection,
+  // stopped while the reader is behind), and the asker is told so.
+  const idleLimit = Option.getOrUndefined(idle)
+  if (idleLimit !== undefined) idleLimit.enforced = true
   return Effect.tryPromise({
     try: (signal) =>
       dispatcher.request({
@@ -100,16 +108,19 @@ const send = (
         origin: target.origin,
         path: target.pathname + target.search + target.hash,
         body,
-        // As the platform's client: time limits are the callers' (the cluster's dispatcher sets
-        // the response timeout; streams have their own idle limits).
+        // As the platform's client, the response timeout is the caller's (the cluster's
+        // dispatcher sets it); the body has the idle limit asked of it, else none.
         headersTimeout: 60 * 60 * 1000,
-        bodyTimeout: 0
+        bodyTimeout: idleLimit === undefined ? 0 : Math.max(1, Duration.toMillis(idleLimit.idle))
       }),
     catch: (cause) => new HttpClientError.RequestError({ request, reason: "Transport", cause })
-  }).pipe(Effect.map((data) => new UndiciResponse(request, data)))
+  }).pipe(Effect.map((data) => new UndiciResponse(request, data, idleLimit?.idle)))
 }
 
 const ignore = () => {}
+
+const isBodyTimeout = (cause: unknown): boolean =>
+  cause instanceof Error && "code" in cause && cause.code === "UND_ERR_BODY_TIMEOUT"
 
 /** A response reading undici's body directly. */
 class UndiciResponse extends Inspectable.Class implements HttpClientResponse.HttpClientResponse {
@@ -119,19 +130,30 @@ class UndiciResponse extends Inspectable.Class implements HttpClientResponse.Htt
   #headers: Headers.Headers | undefined
   #text: Promise<string> | undefined
 
+  readonly #idle: Duration.Duration | undefined
+
   constructor(
     readonly request: HttpClientRequest.HttpClientRequest,
-    source: Dispatcher.ResponseData
+    source: Dispatcher.ResponseData,
+    idle: Duration.Duration | undefined
   ) {
     super()
     this.#source = source
+    this.#idle = idle
     // An error of a body nobody reads (a reset) must not be an unhandled 'error' event.
     source.body.on("error", ignore)
     unread.register(this, source.body, this)
   }
 
   #failure = (cause: unknown): HttpClientError.ResponseError =>
-    new HttpClientError.ResponseError({ request: this.request, response: this, reason: "Decode", cause })
+    new HttpClientError.ResponseError({
+      request: this.request,
+      response: this,
+      reason: "Decode",
+      // undici's body timeout, when an idle limit was asked: the cause BodyIdleTimeout promises.
+      cause:
+        this.#idle !== undefined && isBodyTimeout(cause) ? BodyIdleTimeout.timeoutCause(this.#idle) : cause
+    })
 
   /** Reads the body once with `read`; interruption destroys it (aborting the request). */
   #read<A>(
