@@ -554,42 +554,58 @@ export const make = (
     const prepare = (request: HttpClientRequest.HttpClientRequest) => {
       let req = request
       if (!SCHEME.test(req.url)) req = HttpClientRequest.setUrl(req, underServer(server, req.url))
-      if (req.headers.accept === undefined) req = HttpClientRequest.acceptJson(req)
-      if (req.headers["user-agent"] === undefined)
-        req = HttpClientRequest.setHeader(req, "user-agent", userAgent)
+      // One copy of the request for both defaults (not one each).
+      const accept = req.headers.accept === undefined
+      const agent = req.headers["user-agent"] === undefined
+      if (accept || agent) {
+        req = HttpClientRequest.setHeaders(req, {
+          ...(accept ? { accept: "application/json" } : {}),
+          ...(agent ? { "user-agent": userAgent } : {})
+        })
+      }
       // In "transport" mode the transport adds the impersonation headers too (as separate lines).
       return inTransport ? req : withImpersonation(req, config.impersonate)
     }
 
+    const timed = (
+      request: HttpClientRequest.HttpClientRequest,
+      send: Effect.Effect<HttpClientResponse.HttpClientResponse, HttpClientError.HttpClientError>
+    ) =>
+      !Duration.isFinite(timeout) || options.timeoutBy === "transport"
+        ? send
+        : send.pipe(
+            Effect.timeoutFail({
+              duration: timeout,
+              onTimeout: () =>
+                new HttpClientError.RequestError({
+                  request,
+                  reason: "Transport",
+                  cause: new Cause.TimeoutException(`no response within ${Duration.format(timeout)}`),
+                  description: `no response within ${Duration.format(timeout)}`
+                })
+            })
+          )
+
+    // A chain of flatMaps, not a generator: this runs once per request.
     const sendOnce = (request: HttpClientRequest.HttpClientRequest) =>
-      Effect.gen(function* () {
-        const creds = yield* config.credentials.pipe(
+      Effect.flatMap(
+        config.credentials.pipe(
           Effect.tap((c) => (options.onCredentials === undefined ? Effect.void : options.onCredentials(c))),
           Effect.mapError(credentialFailure(request))
-        )
-        const send = (
-          inTransport
-            ? transport.execute(request)
-            : transport.execute(authorize(request, creds)).pipe(
-                // What the transport gives back holds the authorized request: swap in the plain one.
-                Effect.map((response) => new WithRequest(request, response)),
-                Effect.mapError(withRequest(request))
-              )
-        ).pipe(Effect.mapError(describeTransportError))
-        if (!Duration.isFinite(timeout) || options.timeoutBy === "transport") return yield* send
-        return yield* send.pipe(
-          Effect.timeoutFail({
-            duration: timeout,
-            onTimeout: () =>
-              new HttpClientError.RequestError({
-                request,
-                reason: "Transport",
-                cause: new Cause.TimeoutException(`no response within ${Duration.format(timeout)}`),
-                description: `no response within ${Duration.format(timeout)}`
-              })
-          })
-        )
-      })
+        ),
+        (creds) =>
+          timed(
+            request,
+            (inTransport
+              ? transport.execute(request)
+              : transport.execute(authorize(request, creds)).pipe(
+                  // What the transport gives back holds the authorized request: swap in the plain one.
+                  Effect.map((response) => new WithRequest(request, response)),
+                  Effect.mapError(withRequest(request))
+                )
+            ).pipe(Effect.mapError(describeTransportError))
+          )
+      )
 
     const discard = (response: HttpClientResponse.HttpClientResponse) =>
       Effect.ignore(Effect.timeout(response.arrayBuffer, Duration.seconds(5)))

@@ -83,22 +83,29 @@ export const makeDispatcher = (
       )
     })
 
+    // The credentials of the last sync: the same object again (a static token, a cached file or
+    // plugin answer: nearly every request) has nothing new to follow.
+    let synced: Credentials | undefined = initialCreds
     const sync = (creds: Credentials) =>
-      Effect.gen(function* () {
-        headers = headersFor(creds)
-        const key = keyOf(creds)
-        const now = yield* Ref.get(current)
-        if (now.certKey === key) return
-        const next = yield* makeAgent(config, options, tlsOptions(config, creds), proxy, health)
-        yield* Ref.set(current, { certKey: key, dispatcher: next })
-        const old = active
-        active = next
-        retired.push(old)
-        // Let requests in flight finish on the old pool.
-        yield* Effect.sync(() => {
-          old.close().catch(() => {})
-        })
-      })
+      creds === synced
+        ? Effect.void
+        : Effect.gen(function* () {
+            headers = headersFor(creds)
+            const key = keyOf(creds)
+            const now = yield* Ref.get(current)
+            if (now.certKey !== key) {
+              const next = yield* makeAgent(config, options, tlsOptions(config, creds), proxy, health)
+              yield* Ref.set(current, { certKey: key, dispatcher: next })
+              const old = active
+              active = next
+              retired.push(old)
+              // Let requests in flight finish on the old pool.
+              yield* Effect.sync(() => {
+                old.close().catch(() => {})
+              })
+            }
+            synced = creds
+          })
 
     return { dispatcher: router, sync }
   })
