@@ -1,11 +1,31 @@
 // Fixtures of the Node transport's tests: certificates made with openssl (EC P-256, quick) in a
-// temporary directory, once per test file, and a TCP proxy that can black-hole its connections.
+// temporary directory, once per test file, a TCP proxy that can black-hole its connections, and
+// the transport for a plain loopback server with a token and no retries.
 import { execFileSync } from "node:child_process"
 import * as fs from "node:fs"
 import * as net from "node:net"
 import * as os from "node:os"
 import * as path from "node:path"
-import { Effect } from "effect"
+import { Effect, Layer, Redacted, Schedule } from "effect"
+import type { ResolvedConfig } from "../../src/config/KubeConfig.js"
+import { KubeConfig } from "../../src/index.js"
+import { NodeKubeHttpClient } from "../../src/node/index.js"
+
+/** The configuration of a plain server on loopback: a token, namespace "default". */
+export const plainConfig = (server: string): ResolvedConfig => ({
+  source: "test",
+  cluster: { server, insecureSkipTlsVerify: false, disableCompression: false },
+  namespace: "default",
+  credentials: Effect.succeed({ token: Redacted.make("tok") }),
+  invalidateCredentials: Effect.void,
+  refreshable: false
+})
+
+/** The Node transport (and its KubeConfig) for a plain server on loopback, without retries. */
+export const plainTransport = (server: string) =>
+  NodeKubeHttpClient.layer({ retrySchedule: Schedule.stop }).pipe(
+    Layer.provideMerge(KubeConfig.layer(plainConfig(server)))
+  )
 
 export interface Pair {
   readonly cert: string

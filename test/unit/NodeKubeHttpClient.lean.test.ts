@@ -6,12 +6,10 @@
 import * as http from "node:http"
 import { HttpClient } from "@effect/platform"
 import { describe, expect, it } from "@effect/vitest"
-import { Effect, type Exit, Layer, Option, Redacted, Schedule, Stream, Tracer } from "effect"
-import type { ResolvedConfig } from "../../src/config/KubeConfig.js"
-import { KubeConfig } from "../../src/index.js"
+import { Effect, type Exit, Option, Schedule, Stream, Tracer } from "effect"
 import { ConfigMap } from "../../src/models/core/v1.js"
-import { NodeKubeHttpClient } from "../../src/node/index.js"
 import * as Watch from "../../src/streams/Watch.js"
+import { plainTransport } from "./NodeKubeHttpClient.fixtures.js"
 
 interface Seen {
   readonly url: string
@@ -65,19 +63,7 @@ const server = Effect.acquireRelease(
     })
 )
 
-const configFor = (url: string): ResolvedConfig => ({
-  source: "test",
-  cluster: { server: url, insecureSkipTlsVerify: false, disableCompression: false },
-  namespace: "default",
-  credentials: Effect.succeed({ token: Redacted.make("tok") }),
-  invalidateCredentials: Effect.void,
-  refreshable: false
-})
-
-const transport = (url: string) =>
-  NodeKubeHttpClient.layer({ retrySchedule: Schedule.stop }).pipe(
-    Layer.provideMerge(KubeConfig.layer(configFor(url)))
-  )
+const transport = plainTransport
 
 /** A tracer that records the names of the spans it makes. */
 const recording = () => {

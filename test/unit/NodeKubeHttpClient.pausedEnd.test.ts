@@ -8,10 +8,8 @@
 import * as net from "node:net"
 import { HttpClient } from "@effect/platform"
 import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
-import { Effect, Layer, Redacted, Schedule } from "effect"
-import type { ResolvedConfig } from "../../src/config/KubeConfig.js"
-import { KubeConfig } from "../../src/index.js"
-import { NodeKubeHttpClient } from "../../src/node/index.js"
+import { Effect } from "effect"
+import { plainTransport } from "./NodeKubeHttpClient.fixtures.js"
 
 type Framing = "connection: close" | "HTTP/1.0" | "ends with the connection" | "cut short"
 
@@ -52,19 +50,7 @@ const rawServer = (framing: () => Framing, body: () => Buffer) =>
     ({ server }) => Effect.sync(() => server.close())
   )
 
-const configFor = (server: string): ResolvedConfig => ({
-  source: "test",
-  cluster: { server, insecureSkipTlsVerify: false, disableCompression: false },
-  namespace: "default",
-  credentials: Effect.succeed({ token: Redacted.make("tok") }),
-  invalidateCredentials: Effect.void,
-  refreshable: false
-})
-
-const transport = (url: string) =>
-  NodeKubeHttpClient.layer({ retrySchedule: Schedule.stop }).pipe(
-    Layer.provideMerge(KubeConfig.layer(configFor(url)))
-  )
+const transport = plainTransport
 
 // An uncaught exception would also fail the run as an unhandled error; kept here to name the test.
 const uncaught: Array<unknown> = []
