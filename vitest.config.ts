@@ -7,6 +7,7 @@ export default defineConfig({
       {
         test: {
           name: "unit",
+          setupFiles: ["test/harness/yieldAfterEach.ts"],
           include: ["test/**/*.test.ts"],
           exclude: ["test/**/*.integration.test.ts", "test/fuzz/**"]
         }
@@ -15,6 +16,7 @@ export default defineConfig({
         // The generated bad-input suite (test/fuzz/README.md): FUZZ_RUNS, FUZZ_SEED, ...
         test: {
           name: "fuzz",
+          setupFiles: ["test/harness/yieldAfterEach.ts"],
           include: ["test/fuzz/**/*.fuzz.test.ts"],
           testTimeout: 1_800_000
         }
@@ -22,6 +24,7 @@ export default defineConfig({
       {
         test: {
           name: "integration",
+          setupFiles: ["test/harness/yieldAfterEach.ts"],
           include: ["test/**/*.integration.test.ts"],
           globalSetup: ["test/harness/globalSetup.ts"],
           testTimeout: 60_000,

@@ -1,4 +1,4 @@
-import { spawnSync } from "node:child_process"
+import { spawn } from "node:child_process"
 import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
@@ -7,16 +7,40 @@ import { describe, expect, inject, it } from "vitest"
 const ROOT = path.resolve(__dirname, "../..")
 const env = inject("envtest")
 
-const runExample = (file: string, extraEnv: Record<string, string>) => {
+interface Ran {
+  readonly status: number | null
+  readonly stdout: string
+  readonly stderr: string
+}
+
+/**
+ * Runs an example in a process of its own, without blocking this worker (a worker blocked for a
+ * minute cannot answer vitest's main process in time: "Timeout calling onTaskUpdate").
+ */
+const runExample = (file: string, extraEnv: Record<string, string>): Promise<Ran> => {
   const cleanEnv: Record<string, string> = {}
   for (const [k, v] of Object.entries(process.env)) {
     if (v !== undefined && !k.startsWith("KUBE")) cleanEnv[k] = v
   }
-  return spawnSync(process.execPath, ["--import", "tsx", path.join(ROOT, file)], {
-    cwd: ROOT,
-    encoding: "utf8",
-    timeout: 60_000,
-    env: { ...cleanEnv, ...extraEnv }
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ["--import", "tsx", path.join(ROOT, file)], {
+      cwd: ROOT,
+      env: { ...cleanEnv, ...extraEnv }
+    })
+    let stdout = ""
+    let stderr = ""
+    child.stdout.setEncoding("utf8").on("data", (chunk: string) => {
+      stdout += chunk
+    })
+    child.stderr.setEncoding("utf8").on("data", (chunk: string) => {
+      stderr += chunk
+    })
+    const timer = setTimeout(() => child.kill("SIGKILL"), 60_000)
+    child.on("error", reject)
+    child.on("close", (status) => {
+      clearTimeout(timer)
+      resolve({ status, stdout, stderr })
+    })
   })
 }
 
@@ -37,15 +61,15 @@ const cases: ReadonlyArray<readonly [string, RegExp]> = [
 
 describe("examples", () => {
   for (const [file, expected] of cases) {
-    it(`${file} against the real apiserver`, () => {
-      const result = runExample(file, real())
+    it(`${file} against the real apiserver`, async () => {
+      const result = await runExample(file, real())
       expect(result.stderr).toBe("")
       expect(result.status).toBe(0)
       expect(result.stdout).toContain(`Using cluster ${env.server}`)
       expect(result.stdout).toMatch(expected)
     })
-    it(`${file} against the in-memory cluster`, () => {
-      const result = runExample(file, none())
+    it(`${file} against the in-memory cluster`, async () => {
+      const result = await runExample(file, none())
       expect(result.stderr).toBe("")
       expect(result.status).toBe(0)
       expect(result.stdout).toContain("No cluster configured: using the in-memory cluster.")
@@ -53,18 +77,18 @@ describe("examples", () => {
     })
   }
 
-  it("examples/main.ts shows the real server's version", () => {
-    expect(runExample("examples/main.ts", real()).stdout).toMatch(/Server version: v1\.20/)
+  it("examples/main.ts shows the real server's version", async () => {
+    expect((await runExample("examples/main.ts", real())).stdout).toMatch(/Server version: v1\.20/)
   })
 
-  it("examples/testing.ts: a user's test with the in-memory layer", () => {
-    const result = runExample("examples/testing.ts", none())
+  it("examples/testing.ts: a user's test with the in-memory layer", async () => {
+    const result = await runExample("examples/testing.ts", none())
     expect(result.status).toBe(0)
     expect(result.stdout).toContain("ok: scaleTier scaled the front tier only")
   })
 
-  it("examples/tracing.ts: the operations' spans, with k8s.* attributes, on the console exporter", () => {
-    const result = runExample("examples/tracing.ts", none())
+  it("examples/tracing.ts: the operations' spans, with k8s.* attributes, on the console exporter", async () => {
+    const result = await runExample("examples/tracing.ts", none())
     expect(result.stderr).toBe("")
     expect(result.status).toBe(0)
     expect(result.stdout).toContain("No cluster configured: using the in-memory cluster.")
@@ -84,18 +108,18 @@ describe("examples", () => {
     expect(result.stdout).toContain("effect_kube_requests_total{verb=get code=200} 1")
   })
 
-  it("logs and exec need containers: on the in-memory cluster they say so", () => {
+  it("logs and exec need containers: on the in-memory cluster they say so", async () => {
     for (const file of ["examples/logs.ts", "examples/exec.ts"]) {
-      const result = runExample(file, none())
+      const result = await runExample(file, none())
       expect(result.status).toBe(0)
       expect(result.stdout).toContain("runs no containers")
     }
   })
 
-  it("a broken kubeconfig is a clear error, not a crash", () => {
+  it("a broken kubeconfig is a clear error, not a crash", async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "bad-kube-"))
     fs.writeFileSync(path.join(dir, "config"), "clusters: [\n")
-    const result = runExample("examples/main.ts", { KUBECONFIG: path.join(dir, "config") })
+    const result = await runExample("examples/main.ts", { KUBECONFIG: path.join(dir, "config") })
     expect(result.status).toBe(1)
     const output = result.stdout + result.stderr
     expect(output).toContain("MalformedYaml")
