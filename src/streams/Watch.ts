@@ -548,7 +548,7 @@ const connections = <A extends Resource.KubeObject, N extends boolean, S extends
           // Where the transport does not watch the body, a timer per read of it (a chunk of bytes).
           const watched: Stream.Stream<Uint8Array, HttpClientError.ResponseError | WatchIdle> = asked.enforced
             ? Stream.mapError(response.stream, (error) =>
-                Cause.isTimeoutException(error.cause) ? new WatchIdle({ idleFor: idle }) : error
+                idleTimedOut(error) ? new WatchIdle({ idleFor: idle }) : error
               )
             : Stream.timeoutFail(response.stream, () => new WatchIdle({ idleFor: idle }), idle)
           return Stream.pipeThroughChannelOrFail(watched, body)
@@ -578,6 +578,19 @@ const connections = <A extends Resource.KubeObject, N extends boolean, S extends
       return Stream.forever(paced)
     })
   )
+
+/**
+ * Whether a body failed on the idle limit the transport took on (its `TimeoutException`, possibly
+ * wrapped again by a layer above the transport, such as gzip's).
+ */
+const idleTimedOut = (error: unknown): boolean => {
+  let cause: unknown = error
+  for (let depth = 0; depth < 4 && typeof cause === "object" && cause !== null; depth++) {
+    if (Cause.isTimeoutException(cause)) return true
+    cause = Reflect.get(cause, "cause")
+  }
+  return false
+}
 
 /** What {@link eventsOf} needs: how lines become events, and what to do per chunk. */
 interface BodyHandlers<A> {

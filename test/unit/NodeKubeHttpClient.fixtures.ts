@@ -22,8 +22,8 @@ export const plainConfig = (server: string): ResolvedConfig => ({
 })
 
 /** The Node transport (and its KubeConfig) for a plain server on loopback, without retries. */
-export const plainTransport = (server: string) =>
-  NodeKubeHttpClient.layer({ retrySchedule: Schedule.stop }).pipe(
+export const plainTransport = (server: string, options: { readonly compression?: boolean } = {}) =>
+  NodeKubeHttpClient.layer({ retrySchedule: Schedule.stop, ...options }).pipe(
     Layer.provideMerge(KubeConfig.layer(plainConfig(server)))
   )
 

@@ -4,6 +4,7 @@
  * with its `http.client` span and trace propagation. Both give the same answers.
  */
 import * as http from "node:http"
+import * as zlib from "node:zlib"
 import { HttpClient } from "@effect/platform"
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, type Exit, Option, Schedule, Stream, Tracer } from "effect"
@@ -33,13 +34,22 @@ const server = Effect.acquireRelease(
       if (url.startsWith("/api/v1/namespaces/default/configmaps?")) {
         // A watch: one event, then silence with the connection open.
         const n = seen.filter((x) => x.url.startsWith("/api/v1/namespaces/default/configmaps?")).length
-        res.writeHead(200, { "content-type": "application/json" })
         const object = {
           apiVersion: "v1",
           kind: "ConfigMap",
           metadata: { name: `c${n}`, namespace: "default", resourceVersion: String(n) }
         }
-        res.write(`${JSON.stringify({ type: "ADDED", object })}\n`)
+        const line = `${JSON.stringify({ type: "ADDED", object })}\n`
+        if (req.headers["accept-encoding"]?.includes("gzip")) {
+          // Compressed, flushed after the event so that it arrives whole.
+          res.writeHead(200, { "content-type": "application/json", "content-encoding": "gzip" })
+          const gzip = zlib.createGzip({ flush: zlib.constants.Z_SYNC_FLUSH })
+          gzip.pipe(res)
+          gzip.write(line)
+          return
+        }
+        res.writeHead(200, { "content-type": "application/json" })
+        res.write(line)
         return
       }
       if (url === "/endless") {
@@ -166,28 +176,31 @@ describe("the Node transport's lean and traced paths", () => {
       }).pipe(Effect.scoped)
   )
 
-  for (const traced of [false, true]) {
-    it.live(
-      `a silent watch is resumed after its idle limit (${traced ? "a timer per read, on the traced path" : "undici's body timeout, on the lean path"})`,
-      () =>
-        Effect.gen(function* () {
-          const srv = yield* server
-          const { names, tracer } = recording()
-          const watched = Watch.watch(ConfigMap, {
-            namespace: "default",
-            idleTimeout: "200 millis",
-            retrySchedule: Schedule.spaced("10 millis"),
-            // Only the idle failure is retried: anything else (a transport error the mapping
-            // missed) ends the stream and fails the test.
-            retryable: (error) => error._tag === "WatchIdle"
-          }).pipe(Stream.take(2), Stream.runCollect, Effect.provide(transport(srv.url)))
-          const events = yield* traced ? Effect.withTracer(watched, tracer) : watched
-          expect([...events].map((e) => (e._tag === "Added" ? e.object.metadata?.name : e._tag))).toEqual([
-            "c1",
-            "c2"
-          ])
-          expect(names.includes("http.client GET")).toBe(traced)
-        }).pipe(Effect.scoped)
+  const paths = [
+    { traced: false, compression: false, what: "undici's body timeout, on the lean path" },
+    { traced: false, compression: true, what: "undici's body timeout, under gzip" },
+    { traced: true, compression: false, what: "a timer per read, on the traced path" }
+  ]
+  for (const { traced, compression, what } of paths) {
+    it.live(`a silent watch is resumed after its idle limit (${what})`, () =>
+      Effect.gen(function* () {
+        const srv = yield* server
+        const { names, tracer } = recording()
+        const watched = Watch.watch(ConfigMap, {
+          namespace: "default",
+          idleTimeout: "200 millis",
+          retrySchedule: Schedule.spaced("10 millis"),
+          // Only the idle failure is retried: anything else (a transport error the mapping
+          // missed) ends the stream and fails the test.
+          retryable: (error) => error._tag === "WatchIdle"
+        }).pipe(Stream.take(2), Stream.runCollect, Effect.provide(transport(srv.url, { compression })))
+        const events = yield* traced ? Effect.withTracer(watched, tracer) : watched
+        expect([...events].map((e) => (e._tag === "Added" ? e.object.metadata?.name : e._tag))).toEqual([
+          "c1",
+          "c2"
+        ])
+        expect(names.includes("http.client GET")).toBe(traced)
+      }).pipe(Effect.scoped)
     )
   }
 })
