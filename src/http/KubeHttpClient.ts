@@ -44,8 +44,10 @@ import {
   KubeConfig,
   type ResolvedConfig
 } from "../config/KubeConfig.js"
+import { causeChain } from "../internal/causes.js"
 import { originOf } from "../internal/urls.js"
 import * as InternalHeaders from "./internal/headers.js"
+import { DEFAULT_TIMEOUT, noResponseWithin } from "./internal/timeouts.js"
 import * as Metrics from "./Metrics.js"
 
 /**
@@ -201,16 +203,10 @@ const RETRYABLE_CODES = new Set([
 ])
 
 /** The errors of a cause chain (at most 5 deep) that carry a string `code`, outermost first. */
-const codedCauses = (cause: unknown): Array<{ readonly code: string; readonly error: object }> => {
-  const found: Array<{ readonly code: string; readonly error: object }> = []
-  let current: unknown = cause
-  for (let depth = 0; depth < 5 && typeof current === "object" && current !== null; depth++) {
-    if ("code" in current && typeof current.code === "string")
-      found.push({ code: current.code, error: current })
-    current = "cause" in current ? current.cause : undefined
-  }
-  return found
-}
+const codedCauses = (cause: unknown): Array<{ readonly code: string; readonly error: object }> =>
+  causeChain(cause).flatMap((error) =>
+    "code" in error && typeof error.code === "string" ? [{ code: error.code, error }] : []
+  )
 
 /** Node's codes of a certificate that does not verify (unknown authority, expired, wrong name). */
 const TLS_VERIFICATION = /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|UNABLE_TO_GET_ISSUER|ERR_TLS_CERT_ALTNAME_INVALID/
@@ -530,7 +526,9 @@ export const make = (
   options: Options = {}
 ): Effect.Effect<HttpClient.HttpClient, never, Scope.Scope> =>
   Effect.gen(function* () {
-    const timeout = Duration.decode(options.timeout ?? Duration.seconds(10))
+    const timeout = Duration.decode(options.timeout ?? DEFAULT_TIMEOUT)
+    // Whether the wait for each response is bounded here (not by the transport, and not unbounded).
+    const timedHere = Duration.isFinite(timeout) && options.timeoutBy !== "transport"
     const schedule = options.retrySchedule ?? defaultRetrySchedule
     const userAgent = options.userAgent ?? `effect-kube/${VERSION}`
     const limiter =
@@ -571,20 +569,11 @@ export const make = (
       request: HttpClientRequest.HttpClientRequest,
       send: Effect.Effect<HttpClientResponse.HttpClientResponse, HttpClientError.HttpClientError>
     ) =>
-      !Duration.isFinite(timeout) || options.timeoutBy === "transport"
-        ? send
-        : send.pipe(
-            Effect.timeoutFail({
-              duration: timeout,
-              onTimeout: () =>
-                new HttpClientError.RequestError({
-                  request,
-                  reason: "Transport",
-                  cause: new Cause.TimeoutException(`no response within ${Duration.format(timeout)}`),
-                  description: `no response within ${Duration.format(timeout)}`
-                })
-            })
+      timedHere
+        ? send.pipe(
+            Effect.timeoutFail({ duration: timeout, onTimeout: () => noResponseWithin(request, timeout) })
           )
+        : send
 
     // A chain of flatMaps, not a generator: this runs once per request.
     const sendOnce = (request: HttpClientRequest.HttpClientRequest) =>

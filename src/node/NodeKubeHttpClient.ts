@@ -18,6 +18,7 @@ import { Context, Duration, Effect, Layer, type Scope } from "effect"
 import type { Dispatcher } from "undici"
 import type { ConfigError } from "../config/ConfigError.js"
 import { type Credentials, KubeConfig, type ResolvedConfig } from "../config/KubeConfig.js"
+import { DEFAULT_TIMEOUT } from "../http/internal/timeouts.js"
 import * as KubeHttpClient from "../http/KubeHttpClient.js"
 import * as KubeWebSocket from "../http/KubeWebSocket.js"
 import { plainAgent } from "./internal/agents.js"
@@ -159,7 +160,7 @@ export const makeWithWebSocket = (
     installPausedEndGuard()
     // The response timeout is undici's own (its headersTimeout, for the cluster's requests): an
     // Effect timeout per request costs more than the rest of the transport's work on it.
-    const timeout = Duration.decode(options.timeout ?? Duration.seconds(10))
+    const timeout = Duration.decode(options.timeout ?? DEFAULT_TIMEOUT)
     const headersTimeoutMs = Duration.isFinite(timeout) ? Math.max(1, Duration.toMillis(timeout)) : undefined
     const { dispatcher, sync } = yield* ClusterDispatcher.makeDispatcher(config, {
       ...options,

@@ -36,6 +36,7 @@ import * as ApiError from "../http/ApiError.js"
 import * as BodyIdleTimeout from "../http/BodyIdleTimeout.js"
 import { isConfigFailure, isTlsVerificationFailure } from "../http/KubeHttpClient.js"
 import * as Metrics from "../http/Metrics.js"
+import { causeChain } from "../internal/causes.js"
 import { isRecord } from "../internal/json.js"
 import * as InvalidRequest from "../resource/InvalidRequest.js"
 import * as Resource from "../resource/Resource.js"
@@ -583,14 +584,7 @@ const connections = <A extends Resource.KubeObject, N extends boolean, S extends
  * Whether a body failed on the idle limit the transport took on (its `TimeoutException`, possibly
  * wrapped again by a layer above the transport, such as gzip's).
  */
-const idleTimedOut = (error: unknown): boolean => {
-  let cause: unknown = error
-  for (let depth = 0; depth < 4 && typeof cause === "object" && cause !== null; depth++) {
-    if (Cause.isTimeoutException(cause)) return true
-    cause = Reflect.get(cause, "cause")
-  }
-  return false
-}
+const idleTimedOut = (error: unknown): boolean => causeChain(error).some(Cause.isTimeoutException)
 
 /** What {@link eventsOf} needs: how lines become events, and what to do per chunk. */
 interface BodyHandlers<A> {

@@ -5,11 +5,13 @@
  * callers and the retry policy see the same failure whichever enforces it.
  */
 
-import { HttpClient, HttpClientError } from "@effect/platform"
-import { Cause, Duration, Effect } from "effect"
+import { HttpClient } from "@effect/platform"
+import { type Duration, Effect } from "effect"
+import { noResponseWithin } from "../../http/internal/timeouts.js"
 
-const isHeadersTimeout = (cause: unknown): boolean =>
-  cause instanceof Error && "code" in cause && cause.code === "UND_ERR_HEADERS_TIMEOUT"
+/** Whether an error is undici's of that code (`UND_ERR_HEADERS_TIMEOUT`, `UND_ERR_BODY_TIMEOUT`, ...). */
+export const isUndiciError = (cause: unknown, code: string): boolean =>
+  cause instanceof Error && "code" in cause && cause.code === code
 
 /** The transport with undici's headers timeout reported as KubeHttpClient reports its own. */
 export const withTimeoutError = (
@@ -19,13 +21,8 @@ export const withTimeoutError = (
   HttpClient.transformResponse(
     client,
     Effect.mapError((error) => {
-      if (error._tag !== "RequestError" || !isHeadersTimeout(error.cause)) return error
-      const description = `no response within ${Duration.format(timeout)}`
-      return new HttpClientError.RequestError({
-        request: error.request,
-        reason: "Transport",
-        cause: new Cause.TimeoutException(description),
-        description
-      })
+      if (error._tag !== "RequestError" || !isUndiciError(error.cause, "UND_ERR_HEADERS_TIMEOUT"))
+        return error
+      return noResponseWithin(error.request, timeout)
     })
   )

@@ -30,6 +30,7 @@ import { NodeHttpClient, NodeStream } from "@effect/platform-node"
 import { Duration, Effect, Either, FiberRef, Inspectable, Option, Stream, type Tracer } from "effect"
 import type { Dispatcher } from "undici"
 import * as BodyIdleTimeout from "../../http/BodyIdleTimeout.js"
+import { isUndiciError } from "./timeout.js"
 
 let defaultTracer: Tracer.Tracer | undefined
 /** Effect's default tracer (read once): its spans go nowhere. */
@@ -119,9 +120,6 @@ const send = (
 
 const ignore = () => {}
 
-const isBodyTimeout = (cause: unknown): boolean =>
-  cause instanceof Error && "code" in cause && cause.code === "UND_ERR_BODY_TIMEOUT"
-
 /** A response reading undici's body directly. */
 class UndiciResponse extends Inspectable.Class implements HttpClientResponse.HttpClientResponse {
   readonly [HttpIncomingMessage.TypeId]: HttpIncomingMessage.TypeId = HttpIncomingMessage.TypeId
@@ -152,7 +150,9 @@ class UndiciResponse extends Inspectable.Class implements HttpClientResponse.Htt
       reason: "Decode",
       // undici's body timeout, when an idle limit was asked: the cause BodyIdleTimeout promises.
       cause:
-        this.#idle !== undefined && isBodyTimeout(cause) ? BodyIdleTimeout.timeoutCause(this.#idle) : cause
+        this.#idle !== undefined && isUndiciError(cause, "UND_ERR_BODY_TIMEOUT")
+          ? BodyIdleTimeout.timeoutCause(this.#idle)
+          : cause
     })
 
   /** Reads the body once with `read`; interruption destroys it (aborting the request). */
