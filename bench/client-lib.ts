@@ -15,6 +15,15 @@ import * as core from "effect-kube/models/core/v1"
 import { NodeKube } from "effect-kube/node"
 
 export const ROOT = path.resolve(import.meta.dirname, "..")
+
+// The benchmarks measure the built package, what users run. Through tsx, `effect-kube` resolves
+// to src/ (tsconfig.json's `paths`, there for type-checking) unless tsx is given
+// bench/tsconfig.run.json: the npm scripts do so; anything else is refused.
+if (!import.meta.resolve("effect-kube").includes("/dist/")) {
+  throw new Error(
+    "effect-kube resolves to its sources here, not to dist/: run the benchmarks with npm run bench:client or npm run bench:guard"
+  )
+}
 export const COLLECTION = "/api/v1/namespaces/bench/configmaps"
 
 export interface Server {

@@ -11,16 +11,15 @@ import {
   type HttpClientRequest,
   type HttpClientResponse
 } from "@effect/platform"
-import { Effect, Either, Metric, type ParseResult } from "effect"
-import * as ApiError from "../http/ApiError.js"
-import * as Metrics from "../http/Metrics.js"
+import { Effect, Either, type ParseResult } from "effect"
+import type * as ApiError from "../http/ApiError.js"
 import * as Resource from "../resource/Resource.js"
-import { CurrentVerb } from "./internal/operation.js"
+import { checkedAs } from "./internal/answer.js"
 
 /**
  * The response when its status is a success, else its `ApiError` (the body read for the `Status`).
- * The answer is counted (`Metrics.requests`, under the verb of the operation in progress: `request`
- * outside the library's own) and its status code set on the current span.
+ * The answer is counted (`Metrics.requests`, verb `request`; the library's own operations count
+ * theirs under their verb) and its status code set on the current span.
  *
  * @example
  * ```ts
@@ -36,25 +35,9 @@ import { CurrentVerb } from "./internal/operation.js"
  * @since 0.1.0
  * @category checks
  */
-export const checked = (
+export const checked: (
   response: HttpClientResponse.HttpClientResponse
-): Effect.Effect<HttpClientResponse.HttpClientResponse, ApiError.ApiError> =>
-  Effect.flatMap(CurrentVerb, (verb) => Metric.increment(requestsOf(verb, response.status))).pipe(
-    Effect.zipRight(Effect.annotateCurrentSpan("http.response.status_code", response.status)),
-    Effect.zipRight(response.status >= 400 ? ApiError.fromResponse(response) : Effect.succeed(response))
-  )
-
-// The tagged counter of each verb and code, made once (not per answer: this is on the hot path).
-const tagged = new Map<string, Metric.Metric.Counter<number>>()
-const requestsOf = (verb: string, code: number): Metric.Metric.Counter<number> => {
-  const key = `${verb} ${code}`
-  let counter = tagged.get(key)
-  if (counter === undefined) {
-    counter = Metric.tagged(Metric.tagged(Metrics.requests, "verb", verb), "code", String(code))
-    tagged.set(key, counter)
-  }
-  return counter
-}
+) => Effect.Effect<HttpClientResponse.HttpClientResponse, ApiError.ApiError> = checkedAs("request")
 
 /**
  * Sends a request and checks the answer ({@link checked}); the body is left to read (or stream).

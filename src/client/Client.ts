@@ -19,6 +19,7 @@ import * as Resource from "../resource/Resource.js"
 import type * as Selector from "../resource/Selector.js"
 import * as ApiRequest from "./ApiRequest.js"
 import * as ApiResponse from "./ApiResponse.js"
+import { jsonAs } from "./internal/answer.js"
 import { annotateTarget, kindAttributes, operation } from "./internal/operation.js"
 
 export {
@@ -91,18 +92,20 @@ export interface SelectOptions extends NamespaceOption {
 
 // --- sending (every call is built by Request and read by Response) ------------------------
 
-const send = (name: string, call: ApiRequest.Call) =>
-  Effect.flatMap(ApiRequest.target(call), (target) =>
+const send = (name: string, call: ApiRequest.Call) => {
+  const verb = ApiRequest.verbOf(call)
+  return Effect.flatMap(ApiRequest.target(call), (target) =>
     Effect.zipRight(
       annotateTarget(target.namespace, call.name ?? call.object?.metadata?.name),
-      ApiResponse.json(ApiRequest.toHttp(target))
+      jsonAs(verb, ApiRequest.toHttp(target))
     )
   ).pipe(
-    operation(name, ApiRequest.verbOf(call), {
+    operation(name, verb, {
       ...kindAttributes(call.resource),
       ...(call.subresource !== undefined ? { "k8s.subresource": call.subresource } : {})
     })
   )
+}
 
 const decodeAs = ApiResponse.decode
 

@@ -11,7 +11,7 @@ import * as Registry from "../kinds/Registry.js"
 import * as Meta from "../models/meta/v1.js"
 import * as Resource from "../resource/Resource.js"
 import * as ApiRequest from "./ApiRequest.js"
-import * as ApiResponse from "./ApiResponse.js"
+import { jsonAs } from "./internal/answer.js"
 import { operation } from "./internal/operation.js"
 
 /**
@@ -24,7 +24,7 @@ export type LoadError = ApiError.ApiError | HttpClientError.HttpClientError | Pa
 
 /** A discovery document, read in its own operation span. */
 const getJson = (path: string, verb: "get" | "list" = "get") =>
-  ApiResponse.json(HttpClientRequest.get(path)).pipe(operation("Discovery.get", verb, { "url.path": path }))
+  jsonAs(verb, HttpClientRequest.get(path)).pipe(operation("Discovery.get", verb, { "url.path": path }))
 
 // The discovery documents, read with the generated Schemas; an entry that is not what they say is
 // skipped (one bad entry of an aggregated API does not hide the others).

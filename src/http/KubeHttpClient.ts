@@ -47,6 +47,7 @@ import {
 import { causeChain } from "../internal/causes.js"
 import { originOf } from "../internal/urls.js"
 import * as InternalHeaders from "./internal/headers.js"
+import * as metricKeys from "./internal/metricKeys.js"
 import { DEFAULT_TIMEOUT, noResponseWithin } from "./internal/timeouts.js"
 import * as Metrics from "./Metrics.js"
 
@@ -681,7 +682,7 @@ export const make = (
                 Math.max(0, Math.round(ScheduleIntervals.start(decision.intervals) - now))
               )
               return Effect.zipRight(
-                Metric.increment(Metric.tagged(Metrics.retries, "reason", reason)),
+                Metric.increment(metricKeys.counter(metricKeys.retries, [["reason", reason]])),
                 Effect.logWarning(`${what}; retrying in ${Duration.format(delay)}`)
               )
             })

@@ -5,7 +5,8 @@
  *
  * @since 0.1.0
  */
-import { Metric, MetricBoundaries } from "effect"
+import { Metric } from "effect"
+import * as keys from "./internal/metricKeys.js"
 
 /**
  * Answers by verb (`get`, `list`, `watch`, `create`, `log`, ...) and HTTP status code, one per
@@ -22,10 +23,7 @@ import { Metric, MetricBoundaries } from "effect"
  * @since 0.1.0
  * @category metrics
  */
-export const requests = Metric.counter("effect_kube_requests_total", {
-  description: "Kubernetes API answers by verb and HTTP status code",
-  incremental: true
-})
+export const requests: Metric.Metric.Counter<number> = Metric.fromMetricKey(keys.requests)
 
 /**
  * Duration of operations, in seconds, by verb (tag `verb`), whatever their outcome: a verb from its
@@ -42,11 +40,7 @@ export const requests = Metric.counter("effect_kube_requests_total", {
  * @since 0.1.0
  * @category metrics
  */
-export const requestDuration = Metric.histogram(
-  "effect_kube_request_duration_seconds",
-  MetricBoundaries.exponential({ start: 0.001, factor: 2, count: 16 }),
-  "Duration of Kubernetes API operations by verb, in seconds"
-)
+export const requestDuration: Metric.Metric.Histogram<number> = Metric.fromMetricKey(keys.requestDuration)
 
 /**
  * HTTP requests retried by the transport pipeline, by reason (tag `reason`: the status code that
@@ -63,10 +57,7 @@ export const requestDuration = Metric.histogram(
  * @since 0.1.0
  * @category metrics
  */
-export const retries = Metric.counter("effect_kube_retries_total", {
-  description: "Kubernetes API requests retried, by reason",
-  incremental: true
-})
+export const retries: Metric.Metric.Counter<number> = Metric.fromMetricKey(keys.retries)
 
 /**
  * Credentials dropped and read again after the server answered 401 (token files, exec plugins).
@@ -82,10 +73,9 @@ export const retries = Metric.counter("effect_kube_retries_total", {
  * @since 0.1.0
  * @category metrics
  */
-export const credentialRefreshes = Metric.counter("effect_kube_credential_refreshes_total", {
-  description: "Credentials refreshed after a 401 answer",
-  incremental: true
-})
+export const credentialRefreshes: Metric.Metric.Counter<number> = Metric.fromMetricKey(
+  keys.credentialRefreshes
+)
 
 /**
  * Watch connections opened again after one ended or failed, by resource (tag `resource`, as kubectl
@@ -102,10 +92,7 @@ export const credentialRefreshes = Metric.counter("effect_kube_credential_refres
  * @since 0.1.0
  * @category metrics
  */
-export const watchReconnects = Metric.counter("effect_kube_watch_reconnects_total", {
-  description: "Watch connections reopened, by resource",
-  incremental: true
-})
+export const watchReconnects: Metric.Metric.Counter<number> = Metric.fromMetricKey(keys.watchReconnects)
 
 /**
  * Lists of watchers (the first, each after the server forgot the version: 410 Gone, and each retry of
@@ -122,10 +109,7 @@ export const watchReconnects = Metric.counter("effect_kube_watch_reconnects_tota
  * @since 0.1.0
  * @category metrics
  */
-export const watchRelists = Metric.counter("effect_kube_watch_relists_total", {
-  description: "Watcher lists, by resource",
-  incremental: true
-})
+export const watchRelists: Metric.Metric.Counter<number> = Metric.fromMetricKey(keys.watchRelists)
 
 /**
  * Watch events received (bookmarks included), by resource (tag `resource`).
@@ -141,7 +125,4 @@ export const watchRelists = Metric.counter("effect_kube_watch_relists_total", {
  * @since 0.1.0
  * @category metrics
  */
-export const watchEvents = Metric.counter("effect_kube_watch_events_total", {
-  description: "Watch events received, by resource",
-  incremental: true
-})
+export const watchEvents: Metric.Metric.Counter<number> = Metric.fromMetricKey(keys.watchEvents)

@@ -22,12 +22,12 @@ import {
   Stream
 } from "effect"
 import * as ApiRequest from "../client/ApiRequest.js"
-import * as ApiResponse from "../client/ApiResponse.js"
 import type * as Client from "../client/Client.js"
+import { checkedAs } from "../client/internal/answer.js"
 import { annotateTarget, kindAttributes, operation } from "../client/internal/operation.js"
 import type * as ApiError from "../http/ApiError.js"
+import * as metricKeys from "../http/internal/metricKeys.js"
 import { KubeWebSocket, type WebSocketError } from "../http/KubeWebSocket.js"
-import * as Metrics from "../http/Metrics.js"
 import { concatBytes } from "../internal/bytes.js"
 
 /** The stream protocols this client speaks, in order of preference. */
@@ -252,7 +252,12 @@ const open = (
       Effect.zipRight(webSocket.connect(target.path, target.query, PROTOCOLS)),
       // The upgraded connection is an answer too (101 Switching Protocols).
       Effect.tap(() =>
-        Metric.increment(Metric.tagged(Metric.tagged(Metrics.requests, "verb", "create"), "code", "101"))
+        Metric.increment(
+          metricKeys.counter(metricKeys.requests, [
+            ["verb", "create"],
+            ["code", "101"]
+          ])
+        )
       ),
       // A refused upgrade hides the apiserver's Status: ask again without upgrading to read it.
       Effect.catchTag("WebSocketError", (error) =>
@@ -482,5 +487,5 @@ const explain = (target: ApiRequest.Target) =>
     // Untraced: its URL holds the command, which can hold a secret (a password in `sh -c`).
     const http = HttpClient.withTracerDisabledWhen(yield* HttpClient.HttpClient, () => true)
     const response = yield* http.execute(ApiRequest.toHttp(target)).pipe(Effect.option)
-    if (Option.isSome(response)) yield* ApiResponse.checked(response.value)
+    if (Option.isSome(response)) yield* checkedAs("create")(response.value)
   })

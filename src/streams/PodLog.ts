@@ -10,8 +10,8 @@ import { HttpClient } from "@effect/platform"
 import { Duration, Effect, Either, Option, Ref, Schedule, Stream } from "effect"
 import { identity } from "effect/Function"
 import * as ApiRequest from "../client/ApiRequest.js"
-import * as ApiResponse from "../client/ApiResponse.js"
 import type * as Client from "../client/Client.js"
+import { checkedAs } from "../client/internal/answer.js"
 import { annotateTarget, kindAttributes, operation } from "../client/internal/operation.js"
 import * as InvalidRequest from "../resource/InvalidRequest.js"
 
@@ -162,7 +162,7 @@ export const log = (
             )
           })
           const response = yield* annotateTarget(target.namespace, name).pipe(
-            Effect.zipRight(Effect.flatMap(http.execute(request), ApiResponse.checked)),
+            Effect.zipRight(Effect.flatMap(http.execute(request), checkedAs("get"))),
             operation("PodLog.log", "get", { ...kindAttributes(Pod), "k8s.subresource": "log" })
           )
           // On reconnect, skip what was already emitted at the resume time.

@@ -29,13 +29,13 @@ import {
   Stream
 } from "effect"
 import * as ApiRequest from "../client/ApiRequest.js"
-import * as ApiResponse from "../client/ApiResponse.js"
 import * as Client from "../client/Client.js"
+import { checkedAs } from "../client/internal/answer.js"
 import { annotateTarget, kindAttributes, operation } from "../client/internal/operation.js"
 import * as ApiError from "../http/ApiError.js"
 import * as BodyIdleTimeout from "../http/BodyIdleTimeout.js"
+import * as metricKeys from "../http/internal/metricKeys.js"
 import { isConfigFailure, isTlsVerificationFailure } from "../http/KubeHttpClient.js"
-import * as Metrics from "../http/Metrics.js"
 import { causeChain } from "../internal/causes.js"
 import { isRecord } from "../internal/json.js"
 import * as InvalidRequest from "../resource/InvalidRequest.js"
@@ -362,7 +362,7 @@ const retrying = <A, R>(
         yield* Effect.logWarning(
           `the watch of ${what} failed (${describeFailure(error)}); retrying in ${Duration.format(delay)} from resourceVersion ${from}`
         )
-        yield* Metric.increment(Metric.tagged(Metrics.watchReconnects, "resource", what))
+        yield* Metric.increment(metricKeys.counter(metricKeys.watchReconnects, [["resource", what]]))
       })
     )
   )
@@ -490,8 +490,10 @@ const connections = <A extends Resource.KubeObject, N extends boolean, S extends
               : (options.fields ?? {})
         }
       })
-      const eventCounter = Metric.tagged(Metrics.watchEvents, "resource", resourceName(resource))
-      const reconnectCounter = Metric.tagged(Metrics.watchReconnects, "resource", resourceName(resource))
+      const eventCounter = metricKeys.counter(metricKeys.watchEvents, [["resource", resourceName(resource)]])
+      const reconnectCounter = metricKeys.counter(metricKeys.watchReconnects, [
+        ["resource", resourceName(resource)]
+      ])
       const idle = options.idleTimeout ?? Duration.seconds((options.serverTimeout ?? 290) + 30)
       const resumePoint = Effect.sync(() => progress.version ?? "(none: the current state first)")
 
@@ -515,7 +517,7 @@ const connections = <A extends Resource.KubeObject, N extends boolean, S extends
                   BodyIdleTimeout.BodyIdleTimeout,
                   Option.some(asked)
                 ),
-                ApiResponse.checked
+                checkedAs("watch")
               )
             ),
             operation("Watch.watch", "watch", {
@@ -914,7 +916,9 @@ export const watcher = <A extends Resource.KubeObject, N extends boolean, S exte
           next._tag === "List"
             ? Stream.concat(
                 Stream.execute(
-                  Metric.increment(Metric.tagged(Metrics.watchRelists, "resource", resourceName(resource)))
+                  Metric.increment(
+                    metricKeys.counter(metricKeys.watchRelists, [["resource", resourceName(resource)]])
+                  )
                 ),
                 Stream.concat(initial(next.resourceVersion), changes)
               )

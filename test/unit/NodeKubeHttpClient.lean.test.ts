@@ -7,7 +7,7 @@ import * as http from "node:http"
 import * as zlib from "node:zlib"
 import { HttpClient } from "@effect/platform"
 import { describe, expect, it } from "@effect/vitest"
-import { Effect, type Exit, Option, Schedule, Stream, Tracer } from "effect"
+import { Effect, type Exit, Fiber, Option, Schedule, Stream, Tracer } from "effect"
 import { ConfigMap } from "../../src/models/core/v1.js"
 import * as Watch from "../../src/streams/Watch.js"
 import { plainTransport } from "./NodeKubeHttpClient.fixtures.js"
@@ -52,6 +52,7 @@ const server = Effect.acquireRelease(
         res.write(line)
         return
       }
+      if (url === "/silent") return // No answer at all: the request waits for headers.
       if (url === "/endless") {
         res.writeHead(200, { "content-type": "application/json" })
         res.write('{"type":"ADDED"')
@@ -174,6 +175,47 @@ describe("the Node transport's lean and traced paths", () => {
         )
         expect(srv.closed).toContain("/endless")
       }).pipe(Effect.scoped)
+  )
+
+  for (const { path, what } of [
+    { path: "/silent", what: "a request waiting for its answer" },
+    { path: "/endless", what: "a body being read whole (json)" }
+  ]) {
+    it.live(`${what}, interrupted, is aborted: the server sees its connection close`, () =>
+      Effect.gen(function* () {
+        const srv = yield* server
+        // The transport outlives the request (its connections are not closed with the request's fiber).
+        yield* Effect.gen(function* () {
+          const fiber = yield* Effect.fork(getJson(path))
+          // Interrupted once the server has the request (polled: no wall-clock bound).
+          yield* Effect.repeat(
+            Effect.sync(() => srv.seen.some((x) => x.url === path)),
+            { until: (seen) => seen, schedule: Schedule.spaced("10 millis") }
+          )
+          yield* Fiber.interrupt(fiber)
+          yield* Effect.repeat(
+            Effect.sync(() => srv.closed.includes(path)),
+            { until: (closed) => closed, schedule: Schedule.spaced("10 millis") }
+          )
+        }).pipe(Effect.provide(transport(srv.url)))
+        expect(srv.closed).toContain(path)
+      }).pipe(Effect.scoped)
+    )
+  }
+
+  it.scoped(
+    "a body read twice in ways that cannot share it (text, then bytes): a ResponseError, not a defect",
+    () =>
+      Effect.gen(function* () {
+        const srv = yield* server
+        const error = yield* Effect.gen(function* () {
+          const client = yield* HttpClient.HttpClient
+          const response = yield* client.get("/api/v1/namespaces/default/configmaps/a")
+          yield* response.text
+          return yield* Effect.flip(response.arrayBuffer)
+        }).pipe(Effect.provide(transport(srv.url)))
+        expect(error._tag).toBe("ResponseError")
+      })
   )
 
   const paths = [

@@ -291,6 +291,36 @@ describe("Observability", () => {
   )
 
   it.scoped(
+    "a get where no span would be seen (Effect's default tracer, or tracing off): no span made; counted all the same",
+    () =>
+      Effect.gen(function* () {
+        // What the transport's own span (HttpClient.make's) has as parent: the operation's span, if any.
+        const parents: Array<string> = []
+        const transport = HttpClient.make((request) =>
+          Effect.flatMap(Effect.option(Effect.currentSpan), (span) => {
+            const parent = Option.flatMap(span, (s) => s.parent)
+            parents.push(Option.match(parent, { onNone: () => "none", onSome: (p) => p.spanId }))
+            return Effect.succeed(HttpClientResponse.fromWeb(request, Response.json(cmObject("x", "7"))))
+          })
+        )
+        const metrics = yield* snapshot({ ok: requests("get", "200"), duration: duration("get") })
+        const get = Client.get(core.ConfigMap, "x").pipe(Effect.provide(layerOf(transport, tokenConfig())))
+        // Effect's default tracer: its spans go nowhere, so Client.get makes none.
+        expect((yield* get).metadata?.name).toBe("x")
+        // A tracer of the program's own, tracing disabled: none either.
+        const o = observed()
+        expect((yield* o.run(Effect.withTracerEnabled(get, false))).metadata?.name).toBe("x")
+        expect(o.spans).toEqual([])
+        // The same tracer, tracing on: the operation's span is the transport span's parent.
+        yield* o.run(get)
+        const [recorded] = o.named("Client.get")
+        if (recorded === undefined) return expect.fail("no Client.get span")
+        expect(parents).toEqual(["none", "none", recorded.spanId])
+        expect(yield* metrics.delta).toEqual({ ok: 3, duration: 3 })
+      })
+  )
+
+  it.scoped(
     "a get retried after a 503: two HTTP spans under one Client.get, the retry logged and counted",
     () =>
       Effect.gen(function* () {

@@ -1,16 +1,12 @@
 /**
  * What a call is, for its span and metrics: the operation wrapper every verb, watch connection, log
- * and exec runs in. It opens the operation's span (the HTTP spans of its attempts are its children),
- * records its duration, and tells `ApiResponse.checked` which verb an answer belongs to.
+ * and exec runs in. It opens the operation's span (the HTTP spans of its attempts are its children)
+ * and records its duration; its answers are checked and counted under its verb (`./answer.ts`).
  */
-import { Clock, Context, Effect, Metric } from "effect"
-import * as Metrics from "../../http/Metrics.js"
+import { Clock, Context, DefaultServices, Effect, FiberRef, type Metric } from "effect"
+import * as metricKeys from "../../http/internal/metricKeys.js"
+import { spansSeenBy } from "../../internal/tracing.js"
 import type * as Resource from "../../resource/Resource.js"
-
-/** The verb of the operation in progress (`"request"` outside any). */
-export class CurrentVerb extends Context.Reference<CurrentVerb>()("effect-kube/CurrentVerb", {
-  defaultValue: (): string => "request"
-}) {}
 
 /** Span attributes of a kind (OpenTelemetry style, `k8s.*`). */
 export const kindAttributes = (resource: Resource.ResourceInfo): Readonly<Record<string, string>> => {
@@ -30,14 +26,18 @@ export const kindAttributes = (resource: Resource.ResourceInfo): Readonly<Record
 
 const attributesOf = new WeakMap<Resource.ResourceInfo, Readonly<Record<string, string>>>()
 
-/** Annotates the operation's span with what a checked call addresses. */
+/** Annotates the operation's span (if one is recorded) with what a checked call addresses. */
 export const annotateTarget = (
   namespace: string | undefined,
   name: string | undefined
 ): Effect.Effect<void> =>
-  Effect.annotateCurrentSpan({
-    ...(namespace !== undefined ? { "k8s.namespace.name": namespace } : {}),
-    ...(name !== undefined ? { "k8s.object.name": name } : {})
+  Effect.withFiberRuntime((fiber) => {
+    const span = fiber.currentSpan
+    if (span !== undefined && span._tag === "Span") {
+      if (namespace !== undefined) span.attribute("k8s.namespace.name", namespace)
+      if (name !== undefined) span.attribute("k8s.object.name", name)
+    }
+    return Effect.void
   })
 
 // The tagged histogram of each verb, made once (not per operation).
@@ -45,33 +45,37 @@ const durations = new Map<string, Metric.Metric.Histogram<number>>()
 const durationOf = (verb: string): Metric.Metric.Histogram<number> => {
   let histogram = durations.get(verb)
   if (histogram === undefined) {
-    histogram = Metric.tagged(Metrics.requestDuration, "verb", verb)
+    histogram = metricKeys.histogram(metricKeys.requestDuration, [["verb", verb]])
     durations.set(verb, histogram)
   }
   return histogram
 }
 
 /**
- * Runs an operation in its span (`name`, e.g. `Client.get`), with its verb for the metrics and its
- * duration recorded (whatever its outcome: success, failure or interruption).
+ * Runs an operation in its span (`name`, e.g. `Client.get`; made only where spans are seen: a tracer
+ * of the program's own, tracing on) and records its duration under its verb (whatever its outcome:
+ * success, failure or interruption).
  */
 export const operation =
   (name: string, verb: string, attributes: Record<string, string>) =>
   <A, E, R>(self: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> => {
     const duration = durationOf(verb)
-    return Effect.flatMap(Clock.currentTimeNanos, (start) =>
-      self.pipe(
-        Effect.provideService(CurrentVerb, verb),
-        Effect.onExit(() =>
-          Effect.flatMap(Clock.currentTimeNanos, (end) => Metric.update(duration, Number(end - start) / 1e9))
-        )
+    return Effect.withFiberRuntime<A, E, R>((fiber) => {
+      const clock = Context.get(fiber.getFiberRef(DefaultServices.currentServices), Clock.Clock)
+      const start = clock.unsafeCurrentTimeNanos()
+      const timed = Effect.onExit(self, () =>
+        Effect.withFiberRuntime<void>((ended) => {
+          const seconds = Number(clock.unsafeCurrentTimeNanos() - start) / 1e9
+          duration.unsafeUpdate(seconds, ended.getFiberRef(FiberRef.currentMetricLabels))
+          return Effect.void
+        })
       )
-    ).pipe(
+      if (!spansSeenBy(fiber)) return timed
       // The stack trace of a span made here would always point here: left out, as @effect/platform does.
-      Effect.withSpan(name, {
+      return Effect.withSpan(timed, name, {
         kind: "client",
         captureStackTrace: false,
         attributes: { "k8s.verb": verb, ...attributes }
       })
-    )
+    })
   }

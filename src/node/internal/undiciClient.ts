@@ -27,22 +27,11 @@ import {
   UrlParams
 } from "@effect/platform"
 import { NodeHttpClient, NodeStream } from "@effect/platform-node"
-import { Duration, Effect, Either, FiberRef, Inspectable, Option, Stream, type Tracer } from "effect"
+import { Duration, Effect, Either, Inspectable, Option, Stream } from "effect"
 import type { Dispatcher } from "undici"
 import * as BodyIdleTimeout from "../../http/BodyIdleTimeout.js"
+import { spansSeen } from "../../internal/tracing.js"
 import { isUndiciError } from "./timeout.js"
-
-let defaultTracer: Tracer.Tracer | undefined
-/** Effect's default tracer (read once): its spans go nowhere. */
-const nativeTracer = (): Tracer.Tracer => {
-  defaultTracer ??= Effect.runSync(Effect.tracer)
-  return defaultTracer
-}
-
-/** Whether a span of the request would be seen: a tracer of the program's own, tracing on. */
-const spansSeen: Effect.Effect<boolean> = Effect.flatMap(Effect.tracer, (tracer) =>
-  tracer === nativeTracer() ? Effect.succeed(false) : FiberRef.get(FiberRef.currentTracerEnabled)
-)
 
 /** The body the lean path sends as it is; undefined for one it leaves to the platform's client. */
 const plainBody = (request: HttpClientRequest.HttpClientRequest): Uint8Array | string | null | undefined => {
@@ -100,9 +89,10 @@ const send = (
   // stopped while the reader is behind), and the asker is told so.
   const idleLimit = Option.getOrUndefined(idle)
   if (idleLimit !== undefined) idleLimit.enforced = true
-  return Effect.tryPromise({
-    try: (signal) =>
-      dispatcher.request({
+  return Effect.async<Dispatcher.ResponseData, HttpClientError.RequestError>((resume) => {
+    const signal = new Aborter()
+    dispatcher.request(
+      {
         signal,
         method: request.method,
         headers: request.headers,
@@ -113,9 +103,44 @@ const send = (
         // dispatcher sets it); the body has the idle limit asked of it, else none.
         headersTimeout: 60 * 60 * 1000,
         bodyTimeout: idleLimit === undefined ? 0 : Math.max(1, Duration.toMillis(idleLimit.idle))
-      }),
-    catch: (cause) => new HttpClientError.RequestError({ request, reason: "Transport", cause })
+      },
+      (error, data) =>
+        resume(
+          error === null
+            ? Effect.succeed(data)
+            : Effect.fail(new HttpClientError.RequestError({ request, reason: "Transport", cause: error }))
+        )
+    )
+    // Interrupted: the request is aborted (its body destroyed, if the answer came meanwhile).
+    return Effect.sync(() => signal.abort())
   }).pipe(Effect.map((data) => new UndiciResponse(request, data, idleLimit?.idle)))
+}
+
+/**
+ * A one-shot abort signal in the EventEmitter shape undici accepts: an `AbortController` and its
+ * listener cost more than the rest of a request's bookkeeping.
+ */
+class Aborter {
+  aborted = false
+  readonly reason = undefined
+  #listeners: Array<() => void> = []
+  on(_event: "abort", listener: () => void): this {
+    this.#listeners.push(listener)
+    return this
+  }
+  once(event: "abort", listener: () => void): this {
+    return this.on(event, listener)
+  }
+  removeListener(_event: "abort", listener: () => void): this {
+    this.#listeners = this.#listeners.filter((l) => l !== listener)
+    return this
+  }
+  abort(): void {
+    if (this.aborted) return
+    this.aborted = true
+    for (const listener of this.#listeners) listener()
+    this.#listeners = []
+  }
 }
 
 const ignore = () => {}
@@ -162,12 +187,21 @@ class UndiciResponse extends Inspectable.Class implements HttpClientResponse.Htt
     return Effect.suspend(() => {
       unread.unregister(this)
       const body = this.#source.body
-      return Effect.tryPromise({
-        try: (signal) => {
-          signal.addEventListener("abort", () => body.destroy(), { once: true })
-          return read(body)
-        },
-        catch: this.#failure
+      return Effect.async<A, HttpClientError.ResponseError>((resume) => {
+        let reading: Promise<A>
+        try {
+          reading = read(body)
+        } catch (cause) {
+          // undici throws at once for a body read before (an assertion): a failure all the same.
+          resume(Effect.fail(this.#failure(cause)))
+          return
+        }
+        reading.then(
+          (value) => resume(Effect.succeed(value)),
+          (cause: unknown) => resume(Effect.fail(this.#failure(cause)))
+        )
+        // Interrupted: the body is destroyed (aborting the request).
+        return Effect.sync(() => body.destroy())
       })
     })
   }
