@@ -576,26 +576,32 @@ export const make = (
           )
         : send
 
-    // A chain of flatMaps, not a generator: this runs once per request.
-    const sendOnce = (request: HttpClientRequest.HttpClientRequest) =>
-      Effect.flatMap(
-        config.credentials.pipe(
-          Effect.tap((c) => (options.onCredentials === undefined ? Effect.void : options.onCredentials(c))),
-          Effect.mapError(credentialFailure(request))
-        ),
-        (creds) =>
+    // The credentials as each request reads them (and hands them to the transport, if it asked).
+    const onCredentials = options.onCredentials
+    const credentials =
+      onCredentials === undefined ? config.credentials : Effect.tap(config.credentials, onCredentials)
+
+    // A chain of few steps, not a generator: this runs once per request (an Effect step costs).
+    const sendOnce = (
+      request: HttpClientRequest.HttpClientRequest
+    ): Effect.Effect<HttpClientResponse.HttpClientResponse, HttpClientError.HttpClientError> =>
+      Effect.matchEffect(credentials, {
+        onFailure: (error) => Effect.fail(credentialFailure(request)(error)),
+        onSuccess: (creds) =>
           timed(
             request,
-            (inTransport
-              ? transport.execute(request)
-              : transport.execute(authorize(request, creds)).pipe(
-                  // What the transport gives back holds the authorized request: swap in the plain one.
-                  Effect.map((response) => new WithRequest(request, response)),
-                  Effect.mapError(withRequest(request))
-                )
-            ).pipe(Effect.mapError(describeTransportError))
+            Effect.mapError(
+              inTransport
+                ? transport.execute(request)
+                : Effect.map(
+                    // What the transport gives back holds the authorized request: swap in the plain one.
+                    Effect.mapError(transport.execute(authorize(request, creds)), withRequest(request)),
+                    (response) => new WithRequest(request, response)
+                  ),
+              describeTransportError
+            )
           )
-      )
+      })
 
     const discard = (response: HttpClientResponse.HttpClientResponse) =>
       Effect.ignore(Effect.timeout(response.arrayBuffer, Duration.seconds(5)))
@@ -618,20 +624,19 @@ export const make = (
       )
 
     // A 401 with credentials that can change (token file, exec plugin): forget them and try once more.
-    const sendAuthorized = (request: HttpClientRequest.HttpClientRequest) =>
-      Effect.flatMap(sendOnce(request), (response) =>
-        response.status === 401 && config.refreshable
-          ? discard(response).pipe(
-              Effect.zipRight(config.invalidateCredentials),
-              Effect.zipRight(Metric.increment(Metrics.credentialRefreshes)),
-              Effect.zipRight(
-                Effect.logInfo(
-                  `${request.method} ${request.url}: 401 Unauthorized; credentials refreshed, sending again`
-                )
-              ),
-              Effect.zipRight(sendOnce(request))
-            )
-          : Effect.succeed(response)
+    const refreshed = (
+      request: HttpClientRequest.HttpClientRequest,
+      response: HttpClientResponse.HttpClientResponse
+    ) =>
+      discard(response).pipe(
+        Effect.zipRight(config.invalidateCredentials),
+        Effect.zipRight(Metric.increment(Metrics.credentialRefreshes)),
+        Effect.zipRight(
+          Effect.logInfo(
+            `${request.method} ${request.url}: 401 Unauthorized; credentials refreshed, sending again`
+          )
+        ),
+        Effect.zipRight(sendOnce(request))
       )
 
     const execute = (
@@ -640,19 +645,21 @@ export const make = (
       const idempotent = IDEMPOTENT.has(request.method)
       // An answer that will be retried is read at once (its body kept in memory for the caller
       // when retries run out): a body left paused while the connection ends crashed undici.
-      const attempt = Option.match(limiter, {
-        onNone: () => sendAuthorized(request),
-        onSome: (l) => l(sendAuthorized(request))
-      }).pipe(
-        Effect.flatMap((response): Effect.Effect<HttpClientResponse.HttpClientResponse, RetryableStatus> => {
-          const retryable =
-            response.status === 429 || (idempotent && (response.status === 503 || response.status === 504))
-          if (!retryable) return Effect.succeed(response)
-          return Effect.flatMap(buffered(response), (kept) =>
-            Effect.fail(new RetryableStatus(kept, parseRetryAfter(response.headers["retry-after"])))
-          )
-        })
+      const retryable = (
+        response: HttpClientResponse.HttpClientResponse
+      ): Effect.Effect<HttpClientResponse.HttpClientResponse, RetryableStatus> =>
+        response.status === 429 || (idempotent && (response.status === 503 || response.status === 504))
+          ? Effect.flatMap(buffered(response), (kept) =>
+              Effect.fail(new RetryableStatus(kept, parseRetryAfter(response.headers["retry-after"])))
+            )
+          : Effect.succeed(response)
+      // One step for the answer: a 401 to refresh after, a status to retry on, or the answer.
+      const sent = Effect.flatMap(sendOnce(request), (response) =>
+        response.status === 401 && config.refreshable
+          ? Effect.flatMap(refreshed(request, response), retryable)
+          : retryable(response)
       )
+      const attempt = Option.isNone(limiter) ? sent : limiter.value(sent)
       // Built after a first failure only (see below).
       const observed = () => {
         const withDelay = schedule.pipe(
@@ -691,22 +698,21 @@ export const make = (
       }
       // The schedule is only driven after a first failure: an answer that comes at once (nearly
       // all of them) costs no schedule. The first failure is handed to it as the retry would.
-      const retried = Effect.catchAll(attempt, (first) => {
+      return Effect.catchAll(attempt, (first) => {
         let replayed = false
         const again = Effect.suspend(() => {
           if (replayed) return attempt
           replayed = true
           return Effect.fail(first)
         })
-        return Effect.retry(again, observed())
-      })
-      return retried.pipe(
-        // Retries exhausted on a status: the caller gets that last answer, Status body and all.
-        Effect.catchIf(
-          (failure): failure is RetryableStatus => failure instanceof RetryableStatus,
-          (failure) => Effect.succeed(failure.response)
+        return Effect.retry(again, observed()).pipe(
+          // Retries exhausted on a status: the caller gets that last answer, Status body and all.
+          Effect.catchIf(
+            (failure): failure is RetryableStatus => failure instanceof RetryableStatus,
+            (failure) => Effect.succeed(failure.response)
+          )
         )
-      )
+      })
     }
 
     return HttpClient.makeWith<never, never, HttpClientError.HttpClientError, never>(

@@ -26,7 +26,6 @@ import { wantsCompression, withGzip } from "./internal/compression.js"
 import * as ClusterDispatcher from "./internal/dispatcher.js"
 import { installPausedEndGuard } from "./internal/pausedEnd.js"
 import * as Proxies from "./internal/proxy.js"
-import { withTimeoutError } from "./internal/timeout.js"
 import { makeClient } from "./internal/undiciClient.js"
 import { makeWebSocket } from "./internal/webSocket.js"
 
@@ -168,7 +167,7 @@ export const makeWithWebSocket = (
     })
     // Other origins: a plain agent, with the system's CAs and no client certificate.
     const plain = yield* plainAgent
-    const undici = withTimeoutError(makeClient(dispatcher), timeout)
+    const undici = makeClient(dispatcher, timeout)
     const transport = wantsCompression(config, options) ? withGzip(undici) : undici
     // The credentials are read once per request, by KubeHttpClient; the agent follows them (their
     // Authorization header and client certificate).

@@ -27,10 +27,11 @@ import {
   UrlParams
 } from "@effect/platform"
 import { NodeHttpClient, NodeStream } from "@effect/platform-node"
-import { Duration, Effect, Either, Inspectable, Option, Stream } from "effect"
+import { Context, Duration, Effect, Either, Inspectable, Option, Stream } from "effect"
 import type { Dispatcher } from "undici"
 import * as BodyIdleTimeout from "../../http/BodyIdleTimeout.js"
-import { spansSeen } from "../../internal/tracing.js"
+import { noResponseWithin } from "../../http/internal/timeouts.js"
+import { spansSeenBy } from "../../internal/tracing.js"
 import { isUndiciError } from "./timeout.js"
 
 /** The body the lean path sends as it is; undefined for one it leaves to the platform's client. */
@@ -55,19 +56,36 @@ const unread = new FinalizationRegistry<Readable>((body) => {
 
 /**
  * The `HttpClient` over an undici dispatcher: lean where no span would be seen, the platform's
- * (spans, propagation) otherwise.
+ * (spans, propagation) otherwise. undici's headers timeout (the response timeout, set by the
+ * cluster's dispatcher) fails as KubeHttpClient's own timeout does: "no response within `timeout`".
  */
-export const makeClient = (dispatcher: Dispatcher): HttpClient.HttpClient => {
+export const makeClient = (dispatcher: Dispatcher, timeout: Duration.Duration): HttpClient.HttpClient => {
   const platform = NodeHttpClient.makeUndici(dispatcher)
+  const timedOut = (error: HttpClientError.RequestError) =>
+    isUndiciError(error.cause, "UND_ERR_HEADERS_TIMEOUT") ? noResponseWithin(error.request, timeout) : error
+  const traced = (request: HttpClientRequest.HttpClientRequest) =>
+    Effect.mapError(platform.execute(request), (error) =>
+      error._tag === "RequestError" ? timedOut(error) : error
+    )
   return HttpClient.makeWith<never, never, HttpClientError.HttpClientError, never>(
     (requestEffect) =>
       Effect.flatMap(requestEffect, (request) => {
         const body = plainBody(request)
-        if (body === undefined) return platform.execute(request)
-        return Effect.flatMap(spansSeen, (seen) =>
-          seen
-            ? platform.execute(request)
-            : Effect.flatMap(BodyIdleTimeout.BodyIdleTimeout, (idle) => send(dispatcher, request, body, idle))
+        if (body === undefined) return traced(request)
+        // One fiber step reads both what decides the path and the idle limit asked of the body.
+        return Effect.withFiberRuntime<
+          HttpClientResponse.HttpClientResponse,
+          HttpClientError.HttpClientError
+        >((fiber) =>
+          spansSeenBy(fiber)
+            ? traced(request)
+            : send(
+                dispatcher,
+                request,
+                body,
+                Context.get(fiber.currentContext, BodyIdleTimeout.BodyIdleTimeout),
+                timedOut
+              )
         )
       }),
     Effect.succeed
@@ -78,7 +96,8 @@ const send = (
   dispatcher: Dispatcher,
   request: HttpClientRequest.HttpClientRequest,
   body: Uint8Array | string | null,
-  idle: Option.Option<BodyIdleTimeout.Request>
+  idle: Option.Option<BodyIdleTimeout.Request>,
+  failure: (error: HttpClientError.RequestError) => HttpClientError.RequestError
 ): Effect.Effect<HttpClientResponse.HttpClientResponse, HttpClientError.RequestError> => {
   const url = UrlParams.makeUrl(request.url, request.urlParams, request.hash)
   if (Either.isLeft(url)) {
@@ -89,7 +108,7 @@ const send = (
   // stopped while the reader is behind), and the asker is told so.
   const idleLimit = Option.getOrUndefined(idle)
   if (idleLimit !== undefined) idleLimit.enforced = true
-  return Effect.async<Dispatcher.ResponseData, HttpClientError.RequestError>((resume) => {
+  return Effect.async<HttpClientResponse.HttpClientResponse, HttpClientError.RequestError>((resume) => {
     const signal = new Aborter()
     dispatcher.request(
       {
@@ -107,13 +126,15 @@ const send = (
       (error, data) =>
         resume(
           error === null
-            ? Effect.succeed(data)
-            : Effect.fail(new HttpClientError.RequestError({ request, reason: "Transport", cause: error }))
+            ? Effect.succeed(new UndiciResponse(request, data, idleLimit?.idle))
+            : Effect.fail(
+                failure(new HttpClientError.RequestError({ request, reason: "Transport", cause: error }))
+              )
         )
     )
     // Interrupted: the request is aborted (its body destroyed, if the answer came meanwhile).
     return Effect.sync(() => signal.abort())
-  }).pipe(Effect.map((data) => new UndiciResponse(request, data, idleLimit?.idle)))
+  })
 }
 
 /**
