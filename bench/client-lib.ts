@@ -347,12 +347,22 @@ export const relistBenchmark = (clients: Clients, count: number): Benchmark => (
 export const median = (xs: ReadonlyArray<number>) =>
   [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0
 
-const collect = globalThis.gc ?? (() => {})
+/**
+ * A minor GC (the young generation only) before each timed run, so that no run pays for the
+ * young garbage of the run before it. Not a full GC: a forced full GC slows the next few hundred
+ * requests of every contender (measured: 200 sequential gets right after one took 2-2.5x as long,
+ * decaying over ~4 runs; after a minor GC, no change), effect-kube's most (V8 state a mark-compact
+ * resets; most likely its megamorphic inline caches, which Effect's fiber runtime leans on). A
+ * long-running program sees a full GC now and then, not before every 50 ms of work.
+ */
+const collect = (): void => {
+  globalThis.gc?.({ type: "minor" })
+}
 
 /**
  * Times the contenders in interleaved rounds (the order rotated each round, so that none always
  * runs first or after the same one), after one warm-up run each; the median of each, in ms. With
- * `--expose-gc`, a full GC runs before each timed run, so that no run pays for another's garbage.
+ * `--expose-gc`, a minor GC runs before each timed run (see `collect`).
  */
 export const measure = async (
   benchmark: Benchmark,

@@ -53,6 +53,11 @@ const server = Effect.acquireRelease(
         return
       }
       if (url === "/silent") return // No answer at all: the request waits for headers.
+      if (url === "/not-json") {
+        res.writeHead(200, { "content-type": "application/json" })
+        res.end("{not json")
+        return
+      }
       if (url === "/endless") {
         res.writeHead(200, { "content-type": "application/json" })
         res.write('{"type":"ADDED"')
@@ -202,6 +207,21 @@ describe("the Node transport's lean and traced paths", () => {
       }).pipe(Effect.scoped)
     )
   }
+
+  it.scoped("a body that is not JSON, read as JSON: a ResponseError (Decode); its text is still there", () =>
+    Effect.gen(function* () {
+      const srv = yield* server
+      const { error, text } = yield* Effect.gen(function* () {
+        const client = yield* HttpClient.HttpClient
+        const response = yield* client.get("/not-json")
+        const error = yield* Effect.flip(response.json)
+        return { error, text: yield* response.text }
+      }).pipe(Effect.provide(transport(srv.url)))
+      expect(error._tag).toBe("ResponseError")
+      expect(error.reason).toBe("Decode")
+      expect(text).toBe("{not json")
+    })
+  )
 
   it.scoped(
     "a body read twice in ways that cannot share it (text, then bytes): a ResponseError, not a defect",

@@ -28,6 +28,7 @@ import {
 } from "@effect/platform"
 import { NodeHttpClient, NodeStream } from "@effect/platform-node"
 import { Context, Duration, Effect, Either, Inspectable, Option, Stream } from "effect"
+import { identity } from "effect/Function"
 import type { Dispatcher } from "undici"
 import * as BodyIdleTimeout from "../../http/BodyIdleTimeout.js"
 import { noResponseWithin } from "../../http/internal/timeouts.js"
@@ -166,6 +167,8 @@ class Aborter {
 
 const ignore = () => {}
 
+const parseJson = (text: string): unknown => (text === "" ? null : JSON.parse(text))
+
 /** A response reading undici's body directly. */
 class UndiciResponse extends Inspectable.Class implements HttpClientResponse.HttpClientResponse {
   readonly [HttpIncomingMessage.TypeId]: HttpIncomingMessage.TypeId = HttpIncomingMessage.TypeId
@@ -201,29 +204,39 @@ class UndiciResponse extends Inspectable.Class implements HttpClientResponse.Htt
           : cause
     })
 
-  /** Reads the body once with `read`; interruption destroys it (aborting the request). */
-  #read<A>(
-    read: (body: Dispatcher.ResponseData["body"]) => Promise<A>
-  ): Effect.Effect<A, HttpClientError.ResponseError> {
-    return Effect.suspend(() => {
+  /**
+   * Reads the body once with `read`, then `then` of what it read (in the same step: a failure of
+   * either is a `ResponseError`); interruption destroys the body (aborting the request).
+   */
+  #read<A, B>(
+    read: (body: Dispatcher.ResponseData["body"]) => Promise<A>,
+    then: (value: A) => B
+  ): Effect.Effect<B, HttpClientError.ResponseError> {
+    return Effect.async<B, HttpClientError.ResponseError>((resume) => {
       unread.unregister(this)
       const body = this.#source.body
-      return Effect.async<A, HttpClientError.ResponseError>((resume) => {
-        let reading: Promise<A>
-        try {
-          reading = read(body)
-        } catch (cause) {
-          // undici throws at once for a body read before (an assertion): a failure all the same.
-          resume(Effect.fail(this.#failure(cause)))
-          return
-        }
-        reading.then(
-          (value) => resume(Effect.succeed(value)),
-          (cause: unknown) => resume(Effect.fail(this.#failure(cause)))
-        )
-        // Interrupted: the body is destroyed (aborting the request).
-        return Effect.sync(() => body.destroy())
-      })
+      let reading: Promise<A>
+      try {
+        reading = read(body)
+      } catch (cause) {
+        // undici throws at once for a body read before (an assertion): a failure all the same.
+        resume(Effect.fail(this.#failure(cause)))
+        return
+      }
+      reading.then(
+        (value) => {
+          let result: B
+          try {
+            result = then(value)
+          } catch (cause) {
+            return resume(Effect.fail(this.#failure(cause)))
+          }
+          resume(Effect.succeed(result))
+        },
+        (cause: unknown) => resume(Effect.fail(this.#failure(cause)))
+      )
+      // Interrupted: the body is destroyed (aborting the request).
+      return Effect.sync(() => body.destroy())
     })
   }
 
@@ -252,20 +265,19 @@ class UndiciResponse extends Inspectable.Class implements HttpClientResponse.Htt
       )
     })
   }
+  // Read once: `json` after `text` (or twice) sees the same text.
+  #readText = (body: Dispatcher.ResponseData["body"]): Promise<string> => {
+    this.#text ??= body.text()
+    return this.#text
+  }
   get text(): Effect.Effect<string, HttpClientError.ResponseError> {
-    // Read once: `json` after `text` (or twice) sees the same text.
-    return this.#read((body) => {
-      this.#text ??= body.text()
-      return this.#text
-    })
+    return this.#read(this.#readText, identity)
   }
   get json(): Effect.Effect<unknown, HttpClientError.ResponseError> {
-    return Effect.flatMap(this.text, (text) =>
-      Effect.try({ try: (): unknown => (text === "" ? null : JSON.parse(text)), catch: this.#failure })
-    )
+    return this.#read(this.#readText, parseJson)
   }
   get arrayBuffer(): Effect.Effect<ArrayBuffer, HttpClientError.ResponseError> {
-    return this.#read((body) => body.arrayBuffer())
+    return this.#read((body) => body.arrayBuffer(), identity)
   }
   get urlParamsBody(): Effect.Effect<UrlParams.UrlParams, HttpClientError.ResponseError> {
     return Effect.flatMap(this.text, (text) =>
