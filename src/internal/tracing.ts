@@ -17,8 +17,3 @@ const nativeTracer = (): Tracer.Tracer => {
 export const spansSeenBy = (fiber: Fiber.RuntimeFiber<unknown, unknown>): boolean =>
   fiber.getFiberRef(FiberRef.currentTracerEnabled) &&
   Context.get(fiber.getFiberRef(DefaultServices.currentServices), Tracer.Tracer) !== nativeTracer()
-
-/** Whether the current fiber's spans would be seen (see the module's comment). */
-export const spansSeen: Effect.Effect<boolean> = Effect.withFiberRuntime((fiber) =>
-  Effect.succeed(spansSeenBy(fiber))
-)

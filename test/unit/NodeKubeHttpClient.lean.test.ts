@@ -113,6 +113,10 @@ const recording = () => {
   return { names, tracer }
 }
 
+/** Waits until `holds` is true, polling every 10 ms (no wall-clock bound: the test's timeout is). */
+const eventually = (holds: () => boolean) =>
+  Effect.repeat(Effect.sync(holds), { until: (ok) => ok, schedule: Schedule.spaced("10 millis") })
+
 const getJson = (path: string) =>
   Effect.flatMap(HttpClient.HttpClient, (client) => Effect.flatMap(client.get(path), (r) => r.json))
 
@@ -174,10 +178,7 @@ describe("the Node transport's lean and traced paths", () => {
         }).pipe(Effect.provide(transport(srv.url)))
         expect(Option.isSome(first)).toBe(true)
         // The connection closes once the stream is left (no wall-clock bound: polled until it does).
-        yield* Effect.repeat(
-          Effect.sync(() => srv.closed.includes("/endless")),
-          { until: (closed) => closed, schedule: Schedule.spaced("10 millis") }
-        )
+        yield* eventually(() => srv.closed.includes("/endless"))
         expect(srv.closed).toContain("/endless")
       }).pipe(Effect.scoped)
   )
@@ -193,15 +194,9 @@ describe("the Node transport's lean and traced paths", () => {
         yield* Effect.gen(function* () {
           const fiber = yield* Effect.fork(getJson(path))
           // Interrupted once the server has the request (polled: no wall-clock bound).
-          yield* Effect.repeat(
-            Effect.sync(() => srv.seen.some((x) => x.url === path)),
-            { until: (seen) => seen, schedule: Schedule.spaced("10 millis") }
-          )
+          yield* eventually(() => srv.seen.some((x) => x.url === path))
           yield* Fiber.interrupt(fiber)
-          yield* Effect.repeat(
-            Effect.sync(() => srv.closed.includes(path)),
-            { until: (closed) => closed, schedule: Schedule.spaced("10 millis") }
-          )
+          yield* eventually(() => srv.closed.includes(path))
         }).pipe(Effect.provide(transport(srv.url)))
         expect(srv.closed).toContain(path)
       }).pipe(Effect.scoped)

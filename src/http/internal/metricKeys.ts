@@ -53,21 +53,26 @@ const cacheKey = (name: string, labels: Labels) =>
 
 const labelsOf = (labels: Labels) => labels.map(([k, v]) => MetricLabel.make(k, v))
 
+/** The metric of `id` from `cache`, made with `make` the first time. */
+const once = <M>(cache: Map<string, M>, id: string, make: () => M): M => {
+  let metric = cache.get(id)
+  if (metric === undefined) {
+    metric = make()
+    cache.set(id, metric)
+  }
+  return metric
+}
+
 const counters = new Map<string, Metric.Metric.Counter<number>>()
 
 /** The counter of `key` with `labels` (in this order), made once. */
 export const counter = (
   key: MetricKey.MetricKey.Counter<number>,
   labels: Labels
-): Metric.Metric.Counter<number> => {
-  const id = cacheKey(key.name, labels)
-  let metric = counters.get(id)
-  if (metric === undefined) {
-    metric = Metric.fromMetricKey(MetricKey.taggedWithLabels(key, labelsOf(labels)))
-    counters.set(id, metric)
-  }
-  return metric
-}
+): Metric.Metric.Counter<number> =>
+  once(counters, cacheKey(key.name, labels), () =>
+    Metric.fromMetricKey(MetricKey.taggedWithLabels(key, labelsOf(labels)))
+  )
 
 const histograms = new Map<string, Metric.Metric.Histogram<number>>()
 
@@ -75,12 +80,7 @@ const histograms = new Map<string, Metric.Metric.Histogram<number>>()
 export const histogram = (
   key: MetricKey.MetricKey.Histogram,
   labels: Labels
-): Metric.Metric.Histogram<number> => {
-  const id = cacheKey(key.name, labels)
-  let metric = histograms.get(id)
-  if (metric === undefined) {
-    metric = Metric.fromMetricKey(MetricKey.taggedWithLabels(key, labelsOf(labels)))
-    histograms.set(id, metric)
-  }
-  return metric
-}
+): Metric.Metric.Histogram<number> =>
+  once(histograms, cacheKey(key.name, labels), () =>
+    Metric.fromMetricKey(MetricKey.taggedWithLabels(key, labelsOf(labels)))
+  )
