@@ -110,17 +110,30 @@ const fromEither = <A, E>(either: Either.Either<A, E>): Effect.Effect<A, E> =>
  */
 export const namespaceOf = (call: Call): Effect.Effect<string | undefined, never, KubeConfig> => {
   // Plain values when the call decides (most calls): no Effect to run on the request path.
-  if (!call.resource.namespaced) return Effect.succeed(undefined)
-  if (call.scope === "collection" && call.namespace === "*") return Effect.succeed(undefined)
+  const decided = decidedNamespace(call)
+  if (decided !== DEFAULT_NAMESPACE) return Effect.succeed(decided)
+  return defaultNamespace
+}
+
+/** The namespace of a call when the call itself decides it, else `DEFAULT_NAMESPACE`. */
+const decidedNamespace = (call: Call): string | undefined | typeof DEFAULT_NAMESPACE => {
+  if (!call.resource.namespaced) return undefined
+  if (call.scope === "collection" && call.namespace === "*") return undefined
   const explicit =
     call.namespace ?? (call.scope === "collection" ? undefined : call.object?.metadata?.namespace)
-  if (explicit !== undefined) return Effect.succeed(explicit)
-  return Effect.flatMap(ClientDefaults, (defaults) =>
+  return explicit ?? DEFAULT_NAMESPACE
+}
+
+const DEFAULT_NAMESPACE: unique symbol = Symbol("effect-kube/DefaultNamespace")
+
+/** The client-wide default namespace, else the configuration's. */
+const defaultNamespace: Effect.Effect<string, never, KubeConfig> = Effect.flatMap(
+  ClientDefaults,
+  (defaults) =>
     defaults.namespace !== undefined
       ? Effect.succeed(defaults.namespace)
       : Effect.map(KubeConfig, (config) => config.namespace)
-  )
-}
+)
 
 /**
  * The write parameters of a call: the options, else the client-wide defaults.
@@ -266,8 +279,18 @@ export const checkQuery = (
  * @since 0.1.0
  * @category constructors
  */
-export const target = (call: Call): Effect.Effect<Target, BuildError, KubeConfig> =>
-  Effect.flatMap(namespaceOf(call), (namespace) => {
+export const target = (call: Call): Effect.Effect<Target, BuildError, KubeConfig> => {
+  // The namespace decided by the call (most calls): one step less on the request path.
+  const decided = decidedNamespace(call)
+  return decided === DEFAULT_NAMESPACE
+    ? Effect.flatMap(defaultNamespace, targetIn(call))
+    : targetIn(call)(decided)
+}
+
+/** The target of a call in `namespace`. */
+const targetIn =
+  (call: Call) =>
+  (namespace: string | undefined): Effect.Effect<Target, BuildError> => {
     const path = Resource.path(call.resource, {
       namespace,
       ...(call.name !== undefined ? { name: call.name } : {}),
@@ -295,7 +318,7 @@ export const target = (call: Call): Effect.Effect<Target, BuildError, KubeConfig
       ])
       return made(query)
     })
-  })
+  }
 
 /**
  * The HTTP request of a checked call (a JSON body, `application/json` unless told).

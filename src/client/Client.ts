@@ -20,7 +20,7 @@ import type * as Selector from "../resource/Selector.js"
 import * as ApiRequest from "./ApiRequest.js"
 import * as ApiResponse from "./ApiResponse.js"
 import { jsonAs } from "./internal/answer.js"
-import { annotateTarget, kindAttributes, operation } from "./internal/operation.js"
+import { kindAttributes, operation } from "./internal/operation.js"
 
 export {
   /**
@@ -95,10 +95,10 @@ export interface SelectOptions extends NamespaceOption {
 const send = (name: string, call: ApiRequest.Call) => {
   const verb = ApiRequest.verbOf(call)
   return Effect.flatMap(ApiRequest.target(call), (target) =>
-    Effect.zipRight(
-      annotateTarget(target.namespace, call.name ?? call.object?.metadata?.name),
-      jsonAs(verb, ApiRequest.toHttp(target))
-    )
+    jsonAs(verb, ApiRequest.toHttp(target), {
+      namespace: target.namespace,
+      name: call.name ?? call.object?.metadata?.name
+    })
   ).pipe(
     operation(name, verb, {
       ...kindAttributes(call.resource),

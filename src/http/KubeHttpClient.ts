@@ -75,8 +75,11 @@ export interface Options {
   /** Default: `effect-kube/<version>`. */
   readonly userAgent?: string | undefined
   /**
-   * Called with the credentials of each request before it is sent (a transport that must follow
-   * them, such as the Node one with client certificates from exec plugins, hooks in here).
+   * Called with the credentials of a request before it is sent, when they are another object than
+   * the last ones it accepted (a static token, a cached token file or plugin answer: nearly every
+   * request has the same): a transport that must follow them, such as the Node one with client
+   * certificates from exec plugins, hooks in here. A failure fails the request (and the next
+   * request with those credentials calls it again).
    */
   readonly onCredentials?: ((credentials: Credentials) => Effect.Effect<void, KubeConfigError>) | undefined
   /**
@@ -576,32 +579,42 @@ export const make = (
           )
         : send
 
-    // The credentials as each request reads them (and hands them to the transport, if it asked).
+    // The transport is told about credentials when they change (see `onCredentials`).
     const onCredentials = options.onCredentials
-    const credentials =
-      onCredentials === undefined ? config.credentials : Effect.tap(config.credentials, onCredentials)
+    let told: Credentials | undefined
 
     // A chain of few steps, not a generator: this runs once per request (an Effect step costs).
+    // Its failures are mapped where they are caught (`execute`): credentials to a RequestError.
     const sendOnce = (
       request: HttpClientRequest.HttpClientRequest
+    ): Effect.Effect<
+      HttpClientResponse.HttpClientResponse,
+      HttpClientError.HttpClientError | KubeConfigError
+    > =>
+      Effect.flatMap(config.credentials, (creds) =>
+        onCredentials === undefined || creds === told
+          ? sendWith(request, creds)
+          : Effect.flatMap(onCredentials(creds), () => {
+              told = creds
+              return sendWith(request, creds)
+            })
+      )
+
+    const sendWith = (
+      request: HttpClientRequest.HttpClientRequest,
+      creds: Credentials
     ): Effect.Effect<HttpClientResponse.HttpClientResponse, HttpClientError.HttpClientError> =>
-      Effect.matchEffect(credentials, {
-        onFailure: (error) => Effect.fail(credentialFailure(request)(error)),
-        onSuccess: (creds) =>
-          timed(
-            request,
-            Effect.mapError(
-              inTransport
-                ? transport.execute(request)
-                : Effect.map(
-                    // What the transport gives back holds the authorized request: swap in the plain one.
-                    Effect.mapError(transport.execute(authorize(request, creds)), withRequest(request)),
-                    (response) => new WithRequest(request, response)
-                  ),
-              describeTransportError
+      // Its transport failures are described where they are caught (`execute`), not here.
+      timed(
+        request,
+        inTransport
+          ? transport.execute(request)
+          : Effect.map(
+              // What the transport gives back holds the authorized request: swap in the plain one.
+              Effect.mapError(transport.execute(authorize(request, creds)), withRequest(request)),
+              (response) => new WithRequest(request, response)
             )
-          )
-      })
+      )
 
     const discard = (response: HttpClientResponse.HttpClientResponse) =>
       Effect.ignore(Effect.timeout(response.arrayBuffer, Duration.seconds(5)))
@@ -638,6 +651,18 @@ export const make = (
         ),
         Effect.zipRight(sendOnce(request))
       )
+
+    /** A failure as the caller and the retry policy see it: credentials' as a transport failure, described. */
+    const described =
+      (request: HttpClientRequest.HttpClientRequest) =>
+      (
+        failure: RetryableStatus | HttpClientError.HttpClientError | KubeConfigError
+      ): RetryableStatus | HttpClientError.HttpClientError =>
+        failure instanceof RetryableStatus
+          ? failure
+          : failure._tag === "ConfigError" || failure._tag === "ExecPluginError"
+            ? credentialFailure(request)(failure)
+            : describeTransportError(failure)
 
     const execute = (
       request: HttpClientRequest.HttpClientRequest
@@ -698,10 +723,14 @@ export const make = (
       }
       // The schedule is only driven after a first failure: an answer that comes at once (nearly
       // all of them) costs no schedule. The first failure is handed to it as the retry would.
-      return Effect.catchAll(attempt, (first) => {
+      // Transport failures get their description here (one step on the failure path only).
+      return Effect.catchAll(attempt, (failure) => {
+        const describe = described(request)
+        const first = describe(failure)
+        const attemptDescribed = Effect.mapError(attempt, describe)
         let replayed = false
         const again = Effect.suspend(() => {
-          if (replayed) return attempt
+          if (replayed) return attemptDescribed
           replayed = true
           return Effect.fail(first)
         })

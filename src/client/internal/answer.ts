@@ -3,8 +3,13 @@
  * `verb` and `code`), its status code set on the current span, an error status turned into the
  * `ApiError` with the server's `Status`. One fiber step, no context change: this is on every request.
  */
-import { HttpClient, type HttpClientRequest, type HttpClientResponse } from "@effect/platform"
-import { Effect, FiberRef, type Metric } from "effect"
+import {
+  HttpClient,
+  type HttpClientError,
+  type HttpClientRequest,
+  type HttpClientResponse
+} from "@effect/platform"
+import { Context, Effect, type Fiber, FiberRef, type Metric } from "effect"
 import * as ApiError from "../../http/ApiError.js"
 import * as metricKeys from "../../http/internal/metricKeys.js"
 
@@ -23,6 +28,13 @@ const requestsOf = (verb: string, code: number): Metric.Metric.Counter<number> =
   return counter
 }
 
+/** The answer counted under `verb` and its status code set on the current span (if one is recorded). */
+const count = (fiber: Fiber.RuntimeFiber<unknown, unknown>, verb: string, status: number): void => {
+  requestsOf(verb, status).unsafeUpdate(1, fiber.getFiberRef(FiberRef.currentMetricLabels))
+  const span = fiber.currentSpan
+  if (span !== undefined && span._tag === "Span") span.attribute("http.response.status_code", status)
+}
+
 /** The response when its status is a success, else its `ApiError`; counted under `verb`. */
 export const checkedAs =
   (verb: string) =>
@@ -30,17 +42,39 @@ export const checkedAs =
     response: HttpClientResponse.HttpClientResponse
   ): Effect.Effect<HttpClientResponse.HttpClientResponse, ApiError.ApiError> =>
     Effect.withFiberRuntime((fiber) => {
-      requestsOf(verb, response.status).unsafeUpdate(1, fiber.getFiberRef(FiberRef.currentMetricLabels))
-      const span = fiber.currentSpan
-      if (span !== undefined && span._tag === "Span")
-        span.attribute("http.response.status_code", response.status)
+      count(fiber, verb, response.status)
       return response.status >= 400 ? ApiError.fromResponse(response) : Effect.succeed(response)
     })
 
-/** Sends a request and reads the JSON of a successful answer, counted under `verb`. */
-export const jsonAs = (verb: string, request: HttpClientRequest.HttpClientRequest) => {
-  const check = checkedAs(verb)
-  return Effect.flatMap(HttpClient.HttpClient, (http) =>
-    Effect.flatMap(Effect.flatMap(http.execute(request), check), (response) => response.json)
-  )
+/** What a call addresses, for its operation's span. */
+export interface Addressed {
+  readonly namespace: string | undefined
+  readonly name: string | undefined
 }
+
+/**
+ * Sends a request in the current operation and reads the JSON of a successful answer, counted under
+ * `verb`; the operation's span (if one is recorded) is annotated with what the call addresses. A
+ * few fiber steps: every verb goes through here.
+ */
+export const jsonAs = (
+  verb: string,
+  request: HttpClientRequest.HttpClientRequest,
+  addressed?: Addressed
+): Effect.Effect<unknown, ApiError.ApiError | HttpClientError.HttpClientError, HttpClient.HttpClient> =>
+  Effect.withFiberRuntime((fiber) => {
+    const span = fiber.currentSpan
+    if (addressed !== undefined && span !== undefined && span._tag === "Span") {
+      if (addressed.namespace !== undefined) span.attribute("k8s.namespace.name", addressed.namespace)
+      if (addressed.name !== undefined) span.attribute("k8s.object.name", addressed.name)
+    }
+    // The service the Effect's type requires (as Effect's own service lookup reads it).
+    const http = Context.unsafeGet(fiber.currentContext, HttpClient.HttpClient)
+    return Effect.flatMap(
+      http.execute(request),
+      (response): Effect.Effect<unknown, ApiError.ApiError | HttpClientError.HttpClientError> => {
+        count(fiber, verb, response.status)
+        return response.status >= 400 ? ApiError.fromResponse(response) : response.json
+      }
+    )
+  })
