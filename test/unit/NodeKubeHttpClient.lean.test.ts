@@ -53,8 +53,31 @@ const server = Effect.acquireRelease(
         return
       }
       if (url === "/silent") return // No answer at all: the request waits for headers.
-      if (url === "/not-json") {
-        res.writeHead(200, { "content-type": "application/json" })
+      if (url.startsWith("/body/")) {
+        // The same JSON in the shapes a body comes in: small with content-length (here whole when
+        // its headers are), large (more than a stream buffer), chunked, and multi-byte characters.
+        const kind = url.slice("/body/".length)
+        const text = JSON.stringify(bodyOf(kind))
+        if (kind === "chunked") {
+          res.writeHead(200, { "content-type": "application/json" })
+          const middle = Math.floor(text.length / 2)
+          res.write(text.slice(0, middle))
+          setTimeout(() => res.end(text.slice(middle)), 20)
+          return
+        }
+        res.writeHead(200, {
+          "content-type": "application/json",
+          "content-length": String(Buffer.byteLength(text))
+        })
+        res.end(text)
+        return
+      }
+      if (url.startsWith("/not-json")) {
+        // With content-length (whole when the headers come), or chunked.
+        res.writeHead(200, {
+          "content-type": "application/json",
+          ...(url.endsWith("?length") ? { "content-length": "9" } : {})
+        })
         res.end("{not json")
         return
       }
@@ -112,6 +135,17 @@ const recording = () => {
   })
   return { names, tracer }
 }
+
+/** The JSON served at `/body/<kind>`. */
+const bodyOf = (kind: string) => ({
+  kind,
+  data:
+    kind === "large"
+      ? Object.fromEntries(Array.from({ length: 2_000 }, (_, i) => [`key-${i}`, "x".repeat(500)]))
+      : kind === "utf8"
+        ? { text: "é中😀".repeat(1_000) }
+        : { a: "b" }
+})
 
 /** Waits until `holds` is true, polling every 10 ms (no wall-clock bound: the test's timeout is). */
 const eventually = (holds: () => boolean) =>
@@ -203,35 +237,62 @@ describe("the Node transport's lean and traced paths", () => {
     )
   }
 
-  it.scoped("a body that is not JSON, read as JSON: a ResponseError (Decode); its text is still there", () =>
-    Effect.gen(function* () {
-      const srv = yield* server
-      const { error, text } = yield* Effect.gen(function* () {
-        const client = yield* HttpClient.HttpClient
-        const response = yield* client.get("/not-json")
-        const error = yield* Effect.flip(response.json)
-        return { error, text: yield* response.text }
-      }).pipe(Effect.provide(transport(srv.url)))
-      expect(error._tag).toBe("ResponseError")
-      expect(error.reason).toBe("Decode")
-      expect(text).toBe("{not json")
-    })
-  )
-
   it.scoped(
-    "a body read twice in ways that cannot share it (text, then bytes): a ResponseError, not a defect",
+    "a body is read whole in every shape: small, large, chunked, multi-byte; text and json agree",
     () =>
       Effect.gen(function* () {
         const srv = yield* server
-        const error = yield* Effect.gen(function* () {
-          const client = yield* HttpClient.HttpClient
-          const response = yield* client.get("/api/v1/namespaces/default/configmaps/a")
-          yield* response.text
-          return yield* Effect.flip(response.arrayBuffer)
-        }).pipe(Effect.provide(transport(srv.url)))
-        expect(error._tag).toBe("ResponseError")
+        for (const kind of ["small", "large", "chunked", "utf8"]) {
+          const { json, text } = yield* Effect.gen(function* () {
+            const client = yield* HttpClient.HttpClient
+            const response = yield* client.get(`/body/${kind}`)
+            const json = yield* response.json
+            return { json, text: yield* response.text }
+          }).pipe(Effect.provide(transport(srv.url)))
+          expect(json).toEqual(bodyOf(kind))
+          expect(text).toBe(JSON.stringify(bodyOf(kind)))
+        }
       })
   )
+
+  for (const { query, shape } of [
+    { query: "?length", shape: "with content-length" },
+    { query: "", shape: "chunked" }
+  ]) {
+    it.scoped(
+      `a body that is not JSON (${shape}), read as JSON: a ResponseError (Decode); its text is still there`,
+      () =>
+        Effect.gen(function* () {
+          const srv = yield* server
+          const { error, text } = yield* Effect.gen(function* () {
+            const client = yield* HttpClient.HttpClient
+            const response = yield* client.get(`/not-json${query}`)
+            const error = yield* Effect.flip(response.json)
+            return { error, text: yield* response.text }
+          }).pipe(Effect.provide(transport(srv.url)))
+          expect(error._tag).toBe("ResponseError")
+          expect(error.reason).toBe("Decode")
+          expect(text).toBe("{not json")
+        })
+    )
+  }
+
+  for (const path of ["/body/small", "/body/chunked"]) {
+    it.scoped(
+      `a body read twice in ways that cannot share it (text, then bytes; ${path}): a ResponseError, not a defect`,
+      () =>
+        Effect.gen(function* () {
+          const srv = yield* server
+          const error = yield* Effect.gen(function* () {
+            const client = yield* HttpClient.HttpClient
+            const response = yield* client.get(path)
+            yield* response.text
+            return yield* Effect.flip(response.arrayBuffer)
+          }).pipe(Effect.provide(transport(srv.url)))
+          expect(error._tag).toBe("ResponseError")
+        })
+    )
+  }
 
   const paths = [
     { traced: false, compression: false, what: "undici's body timeout, on the lean path" },

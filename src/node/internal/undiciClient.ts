@@ -167,6 +167,9 @@ class Aborter {
 
 const ignore = () => {}
 
+// Whole bodies only (no `stream` option): one decoder serves every response.
+const utf8 = new TextDecoder()
+
 const parseJson = (text: string): unknown => (text === "" ? null : JSON.parse(text))
 
 /** A response reading undici's body directly. */
@@ -270,11 +273,43 @@ class UndiciResponse extends Inspectable.Class implements HttpClientResponse.Htt
     this.#text ??= body.text()
     return this.#text
   }
+
+  /**
+   * The whole body as text when all of it is already here — a `content-length` body whose bytes
+   * are all buffered, as a small answer's are by the time its headers are handed over — read at
+   * once, without waiting for the stream's end; else undefined (the body is left as it is).
+   */
+  #textNow(): string | undefined {
+    if (this.#text !== undefined) return undefined
+    const body = this.#source.body
+    const length = Number(this.#source.headers["content-length"])
+    if (!(length > 0) || body.readableLength !== length) return undefined
+    const bytes: unknown = body.read()
+    if (!(bytes instanceof Uint8Array)) return undefined
+    if (bytes.length !== length) {
+      // Not all of it after all: given back, for the stream's end to be awaited.
+      body.unshift(bytes)
+      return undefined
+    }
+    unread.unregister(this)
+    const text = utf8.decode(bytes)
+    this.#text = Promise.resolve(text)
+    return text
+  }
+
   get text(): Effect.Effect<string, HttpClientError.ResponseError> {
-    return this.#read(this.#readText, identity)
+    return Effect.suspend(() => {
+      const now = this.#textNow()
+      return now === undefined ? this.#read(this.#readText, identity) : Effect.succeed(now)
+    })
   }
   get json(): Effect.Effect<unknown, HttpClientError.ResponseError> {
-    return this.#read(this.#readText, parseJson)
+    return Effect.suspend(() => {
+      const now = this.#textNow()
+      return now === undefined
+        ? this.#read(this.#readText, parseJson)
+        : Effect.try({ try: () => parseJson(now), catch: this.#failure })
+    })
   }
   get arrayBuffer(): Effect.Effect<ArrayBuffer, HttpClientError.ResponseError> {
     return this.#read((body) => body.arrayBuffer(), identity)
