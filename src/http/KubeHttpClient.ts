@@ -75,11 +75,10 @@ export interface Options {
   /** Default: `effect-kube/<version>`. */
   readonly userAgent?: string | undefined
   /**
-   * Called with the credentials of a request before it is sent, when they are another object than
-   * the last ones it accepted (a static token, a cached token file or plugin answer: nearly every
-   * request has the same): a transport that must follow them, such as the Node one with client
-   * certificates from exec plugins, hooks in here. A failure fails the request (and the next
-   * request with those credentials calls it again).
+   * Called with the credentials of each request before it is sent (a transport that must follow
+   * them, such as the Node one with client certificates from exec plugins, hooks in here; it is
+   * called for every request, so it should return at once when they did not change). A failure
+   * fails the request as a credentials failure.
    */
   readonly onCredentials?: ((credentials: Credentials) => Effect.Effect<void, KubeConfigError>) | undefined
   /**
@@ -579,9 +578,9 @@ export const make = (
           )
         : send
 
-    // The transport is told about credentials when they change (see `onCredentials`).
+    // The transport is told about the credentials of every request (see `onCredentials`): it may
+    // have been told other ones meanwhile by another of its users (the Node WebSocket path).
     const onCredentials = options.onCredentials
-    let told: Credentials | undefined
 
     // A chain of few steps, not a generator: this runs once per request (an Effect step costs).
     // Its failures are mapped where they are caught (`execute`): credentials to a RequestError.
@@ -592,12 +591,9 @@ export const make = (
       HttpClientError.HttpClientError | KubeConfigError
     > =>
       Effect.flatMap(config.credentials, (creds) =>
-        onCredentials === undefined || creds === told
+        onCredentials === undefined
           ? sendWith(request, creds)
-          : Effect.flatMap(onCredentials(creds), () => {
-              told = creds
-              return sendWith(request, creds)
-            })
+          : Effect.flatMap(onCredentials(creds), () => sendWith(request, creds))
       )
 
     const sendWith = (

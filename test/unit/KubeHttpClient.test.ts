@@ -115,39 +115,35 @@ describe("KubeHttpClient", () => {
       })
   )
 
-  it.scoped(
-    "onCredentials hears of credentials when they change; a failure fails that request, and is tried again",
-    () =>
-      Effect.gen(function* () {
-        const { seen, transport } = scripted([() => new Response("{}")])
-        const first: Credentials = { token: Redacted.make("tok-1") }
-        const second: Credentials = { token: Redacted.make("tok-2") }
-        const current = yield* Ref.make(first)
-        const given: Array<Credentials> = []
-        let refuse = false
-        const client = yield* KubeHttpClient.make(transport, config({ credentials: Ref.get(current) }), {
-          authorization: "transport",
-          onCredentials: (c) =>
-            refuse
-              ? Effect.fail(new ConfigError({ reason: "InvalidConfig", detail: "no agent for these" }))
-              : Effect.sync(() => given.push(c))
-        })
-        yield* client.get("/x")
-        yield* client.get("/x")
-        // The same credentials object: told once.
-        expect(given).toEqual([first])
-        yield* Ref.set(current, second)
-        refuse = true
-        const error = yield* Effect.flip(client.get("/x"))
-        expect(error.message).toContain("credentials: InvalidConfig: no agent for these")
-        // Nothing was sent with credentials the transport refused.
-        expect(seen).toHaveLength(2)
-        refuse = false
-        yield* client.get("/x")
-        yield* client.get("/x")
-        expect(given).toEqual([first, second])
-        expect(seen).toHaveLength(4)
+  it.scoped("onCredentials hears of each request's credentials; its failure fails that request, unsent", () =>
+    Effect.gen(function* () {
+      const { seen, transport } = scripted([() => new Response("{}")])
+      const first: Credentials = { token: Redacted.make("tok-1") }
+      const second: Credentials = { token: Redacted.make("tok-2") }
+      const current = yield* Ref.make(first)
+      const given: Array<Credentials> = []
+      let refuse = false
+      const client = yield* KubeHttpClient.make(transport, config({ credentials: Ref.get(current) }), {
+        authorization: "transport",
+        onCredentials: (c) =>
+          refuse
+            ? Effect.fail(new ConfigError({ reason: "InvalidConfig", detail: "no agent for these" }))
+            : Effect.sync(() => given.push(c))
       })
+      yield* client.get("/x")
+      yield* client.get("/x")
+      expect(given).toEqual([first, first])
+      yield* Ref.set(current, second)
+      refuse = true
+      const error = yield* Effect.flip(client.get("/x"))
+      expect(error.message).toContain("credentials: InvalidConfig: no agent for these")
+      // Nothing was sent with credentials the transport refused.
+      expect(seen).toHaveLength(2)
+      refuse = false
+      yield* client.get("/x")
+      expect(given).toEqual([first, first, second])
+      expect(seen).toHaveLength(3)
+    })
   )
 
   it.scoped("a 401 with refreshable credentials re-reads them and retries once", () =>

@@ -307,16 +307,22 @@ describe("Observability", () => {
         const get = Client.get(core.ConfigMap, "x").pipe(Effect.provide(layerOf(transport, tokenConfig())))
         // Effect's default tracer: its spans go nowhere, so Client.get makes none.
         expect((yield* get).metadata?.name).toBe("x")
-        // A tracer of the program's own, tracing disabled: none either.
+        // A tracer of the program's own, tracing disabled: none either, and a caller's span
+        // (recorded outside the disabled region) gets none of the operation's attributes.
         const o = observed()
         expect((yield* o.run(Effect.withTracerEnabled(get, false))).metadata?.name).toBe("x")
         expect(o.spans).toEqual([])
+        yield* o.run(Effect.withSpan(Effect.withTracerEnabled(get, false), "handler"))
+        const [handler] = o.named("handler")
+        if (handler === undefined) return expect.fail("no handler span")
+        expect(handler.attributeRecord).toEqual({})
+        o.spans.length = 0
         // The same tracer, tracing on: the operation's span is the transport span's parent.
         yield* o.run(get)
         const [recorded] = o.named("Client.get")
         if (recorded === undefined) return expect.fail("no Client.get span")
-        expect(parents).toEqual(["none", "none", recorded.spanId])
-        expect(yield* metrics.delta).toEqual({ ok: 3, duration: 3 })
+        expect(parents).toEqual(["none", "none", "none", recorded.spanId])
+        expect(yield* metrics.delta).toEqual({ ok: 4, duration: 4 })
       })
   )
 

@@ -9,9 +9,10 @@ import {
   type HttpClientRequest,
   type HttpClientResponse
 } from "@effect/platform"
-import { Context, Effect, type Fiber, FiberRef, type Metric } from "effect"
+import { Context, Effect, type Fiber, FiberRef, type Metric, type Tracer } from "effect"
 import * as ApiError from "../../http/ApiError.js"
 import * as metricKeys from "../../http/internal/metricKeys.js"
+import { spansSeenBy } from "../../internal/tracing.js"
 
 // The tagged counter of each verb and code, made once (not per answer).
 const counters = new Map<string, Metric.Metric.Counter<number>>()
@@ -28,11 +29,19 @@ const requestsOf = (verb: string, code: number): Metric.Metric.Counter<number> =
   return counter
 }
 
-/** The answer counted under `verb` and its status code set on the current span (if one is recorded). */
+/**
+ * The current span, to annotate, where the operation recorded one: where spans are not seen the
+ * operation made none, and the current span is a caller's (not to be annotated by the library).
+ */
+const recordedSpan = (fiber: Fiber.RuntimeFiber<unknown, unknown>): Tracer.Span | undefined => {
+  const span = fiber.currentSpan
+  return span !== undefined && span._tag === "Span" && spansSeenBy(fiber) ? span : undefined
+}
+
+/** The answer counted under `verb` and its status code set on the operation's span (if recorded). */
 const count = (fiber: Fiber.RuntimeFiber<unknown, unknown>, verb: string, status: number): void => {
   requestsOf(verb, status).unsafeUpdate(1, fiber.getFiberRef(FiberRef.currentMetricLabels))
-  const span = fiber.currentSpan
-  if (span !== undefined && span._tag === "Span") span.attribute("http.response.status_code", status)
+  recordedSpan(fiber)?.attribute("http.response.status_code", status)
 }
 
 /** The response when its status is a success, else its `ApiError`; counted under `verb`. */
@@ -63,8 +72,8 @@ export const jsonAs = (
   addressed?: Addressed
 ): Effect.Effect<unknown, ApiError.ApiError | HttpClientError.HttpClientError, HttpClient.HttpClient> =>
   Effect.withFiberRuntime((fiber) => {
-    const span = fiber.currentSpan
-    if (addressed !== undefined && span !== undefined && span._tag === "Span") {
+    const span = addressed === undefined ? undefined : recordedSpan(fiber)
+    if (addressed !== undefined && span !== undefined) {
       if (addressed.namespace !== undefined) span.attribute("k8s.namespace.name", addressed.namespace)
       if (addressed.name !== undefined) span.attribute("k8s.object.name", addressed.name)
     }

@@ -26,14 +26,17 @@ export const kindAttributes = (resource: Resource.ResourceInfo): Readonly<Record
 
 const attributesOf = new WeakMap<Resource.ResourceInfo, Readonly<Record<string, string>>>()
 
-/** Annotates the operation's span (if one is recorded) with what a checked call addresses. */
+/**
+ * Annotates the operation's span (if one is recorded) with what a checked call addresses. Where
+ * spans are not seen the operation made none: the current span is then a caller's, left alone.
+ */
 export const annotateTarget = (
   namespace: string | undefined,
   name: string | undefined
 ): Effect.Effect<void> =>
   Effect.withFiberRuntime((fiber) => {
     const span = fiber.currentSpan
-    if (span !== undefined && span._tag === "Span") {
+    if (span !== undefined && span._tag === "Span" && spansSeenBy(fiber)) {
       if (namespace !== undefined) span.attribute("k8s.namespace.name", namespace)
       if (name !== undefined) span.attribute("k8s.object.name", name)
     }
