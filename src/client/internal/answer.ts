@@ -9,10 +9,10 @@ import {
   type HttpClientRequest,
   type HttpClientResponse
 } from "@effect/platform"
-import { Context, Effect, type Fiber, FiberRef, type Metric, type Tracer } from "effect"
+import { Context, Effect, type Fiber, FiberRef, type Metric } from "effect"
 import * as ApiError from "../../http/ApiError.js"
 import * as metricKeys from "../../http/internal/metricKeys.js"
-import { spansSeenBy } from "../../internal/tracing.js"
+import { annotateAddressed, recordedSpan } from "./operation.js"
 
 // The tagged counter of each verb and code, made once (not per answer).
 const counters = new Map<string, Metric.Metric.Counter<number>>()
@@ -27,15 +27,6 @@ const requestsOf = (verb: string, code: number): Metric.Metric.Counter<number> =
     counters.set(key, counter)
   }
   return counter
-}
-
-/**
- * The current span, to annotate, where the operation recorded one: where spans are not seen the
- * operation made none, and the current span is a caller's (not to be annotated by the library).
- */
-const recordedSpan = (fiber: Fiber.RuntimeFiber<unknown, unknown>): Tracer.Span | undefined => {
-  const span = fiber.currentSpan
-  return span !== undefined && span._tag === "Span" && spansSeenBy(fiber) ? span : undefined
 }
 
 /** The answer counted under `verb` and its status code set on the operation's span (if recorded). */
@@ -72,11 +63,7 @@ export const jsonAs = (
   addressed?: Addressed
 ): Effect.Effect<unknown, ApiError.ApiError | HttpClientError.HttpClientError, HttpClient.HttpClient> =>
   Effect.withFiberRuntime((fiber) => {
-    const span = addressed === undefined ? undefined : recordedSpan(fiber)
-    if (addressed !== undefined && span !== undefined) {
-      if (addressed.namespace !== undefined) span.attribute("k8s.namespace.name", addressed.namespace)
-      if (addressed.name !== undefined) span.attribute("k8s.object.name", addressed.name)
-    }
+    if (addressed !== undefined) annotateAddressed(fiber, addressed.namespace, addressed.name)
     // The service the Effect's type requires (as Effect's own service lookup reads it).
     const http = Context.unsafeGet(fiber.currentContext, HttpClient.HttpClient)
     return Effect.flatMap(

@@ -3,7 +3,16 @@
  * and exec runs in. It opens the operation's span (the HTTP spans of its attempts are its children)
  * and records its duration; its answers are checked and counted under its verb (`./answer.ts`).
  */
-import { Clock, Context, DefaultServices, Effect, FiberRef, type Metric } from "effect"
+import {
+  Clock,
+  Context,
+  DefaultServices,
+  Effect,
+  type Fiber,
+  FiberRef,
+  type Metric,
+  type Tracer
+} from "effect"
 import * as metricKeys from "../../http/internal/metricKeys.js"
 import { spansSeenBy } from "../../internal/tracing.js"
 import type * as Resource from "../../resource/Resource.js"
@@ -27,19 +36,33 @@ export const kindAttributes = (resource: Resource.ResourceInfo): Readonly<Record
 const attributesOf = new WeakMap<Resource.ResourceInfo, Readonly<Record<string, string>>>()
 
 /**
- * Annotates the operation's span (if one is recorded) with what a checked call addresses. Where
- * spans are not seen the operation made none: the current span is then a caller's, left alone.
+ * The current span, to annotate, where the operation recorded one: where spans are not seen the
+ * operation made none, and the current span is a caller's (not to be annotated by the library).
  */
+export const recordedSpan = (fiber: Fiber.RuntimeFiber<unknown, unknown>): Tracer.Span | undefined => {
+  const span = fiber.currentSpan
+  return span !== undefined && span._tag === "Span" && spansSeenBy(fiber) ? span : undefined
+}
+
+/** Annotates the operation's span of `fiber` (if one is recorded) with what a call addresses. */
+export const annotateAddressed = (
+  fiber: Fiber.RuntimeFiber<unknown, unknown>,
+  namespace: string | undefined,
+  name: string | undefined
+): void => {
+  const span = recordedSpan(fiber)
+  if (span === undefined) return
+  if (namespace !== undefined) span.attribute("k8s.namespace.name", namespace)
+  if (name !== undefined) span.attribute("k8s.object.name", name)
+}
+
+/** Annotates the operation's span (if one is recorded) with what a checked call addresses. */
 export const annotateTarget = (
   namespace: string | undefined,
   name: string | undefined
 ): Effect.Effect<void> =>
   Effect.withFiberRuntime((fiber) => {
-    const span = fiber.currentSpan
-    if (span !== undefined && span._tag === "Span" && spansSeenBy(fiber)) {
-      if (namespace !== undefined) span.attribute("k8s.namespace.name", namespace)
-      if (name !== undefined) span.attribute("k8s.object.name", name)
-    }
+    annotateAddressed(fiber, namespace, name)
     return Effect.void
   })
 
