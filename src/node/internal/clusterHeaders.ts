@@ -31,30 +31,32 @@ export const setHeaders = (
   input: Dispatcher.DispatchOptions["headers"],
   set: Readonly<Record<string, string | Array<string>>>
 ): Record<string, HeaderValue> => {
+  // Plain loops: this runs for every request to the cluster.
   const out: Record<string, HeaderValue> = {}
-  const keep = (name: string, value: HeaderValue) => {
-    if (!(name.toLowerCase() in set)) out[name] = value
-  }
   if (Array.isArray(input)) {
     // The flat form: name, value, name, value, ...
     for (let i = 0; i + 1 < input.length; i += 2) {
       const name = input[i]
       const value = input[i + 1]
-      if (typeof name === "string" && typeof value === "string") {
+      if (typeof name === "string" && typeof value === "string" && !(name.toLowerCase() in set)) {
         const previous = out[name]
-        keep(
-          name,
+        out[name] =
           previous === undefined ? value : [...(typeof previous === "string" ? [previous] : previous), value]
-        )
       }
     }
   } else if (input !== null && input !== undefined) {
-    const entries: Iterable<readonly [string, HeaderValue]> = isIterable(input)
-      ? input
-      : Object.entries(input)
-    for (const [name, value] of entries) keep(name, value)
+    if (isIterable<readonly [string, HeaderValue]>(input)) {
+      for (const [name, value] of input) if (!(name.toLowerCase() in set)) out[name] = value
+    } else {
+      const names = Object.keys(input)
+      for (let i = 0; i < names.length; i++) {
+        const name = names[i]
+        if (name !== undefined && !(name.toLowerCase() in set)) out[name] = input[name]
+      }
+    }
   }
-  return { ...out, ...set }
+  for (const name in set) out[name] = set[name]
+  return out
 }
 
 const isIterable = <A>(value: object): value is Iterable<A> => Symbol.iterator in value
