@@ -280,3 +280,56 @@ export const renderFields = (fields: FieldSelector): Either.Either<string, Selec
   }
   return Either.right(parts.join(","))
 }
+
+/**
+ * Whether labels match a label selector, as the apiserver matches them (every requirement holds;
+ * `NotEqual` and `NotIn` also match objects without the label). For selecting on the client side,
+ * e.g. in a reflector's store.
+ *
+ * @example
+ * ```ts
+ * import { Selector } from "effect-kube"
+ *
+ * Selector.matchesLabels({ app: "web", tier: Selector.in(["front", "back"]) }, { app: "web", tier: "front" }) // true
+ * Selector.matchesLabels({ canary: Selector.notExists }, { canary: "yes" }) // false
+ * ```
+ *
+ * @since 0.1.0
+ * @category matching
+ */
+export const matchesLabels = (
+  selector: LabelSelector,
+  labels: { readonly [key: string]: string } | undefined
+): boolean => {
+  for (const key in selector) {
+    const raw = selector[key]
+    if (raw === undefined) continue
+    const has = labels !== undefined && Object.hasOwn(labels, key)
+    const value = has ? labels[key] : undefined
+    if (typeof raw === "string") {
+      if (value !== raw) return false
+      continue
+    }
+    switch (raw._tag) {
+      case "Equal":
+        if (value !== raw.value) return false
+        break
+      case "NotEqual":
+        if (value === raw.value) return false
+        break
+      case "In":
+        if (value === undefined || !raw.values.includes(value)) return false
+        break
+      case "NotIn":
+        if (value !== undefined && raw.values.includes(value)) return false
+        break
+      case "Exists":
+        if (!has) return false
+        break
+      case "NotExists":
+        if (has) return false
+        break
+    }
+  }
+  return true
+}

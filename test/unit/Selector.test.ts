@@ -1,6 +1,8 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Either } from "effect"
+import fc from "fast-check"
 import { Selector } from "../../src/index.js"
+import { matchesLabels, parseLabelSelector } from "../../src/testing/internal/selectors.js"
 
 describe("Selector", () => {
   it("renders label selectors in the exact Kubernetes syntax", () => {
@@ -47,5 +49,45 @@ describe("Selector", () => {
       Either.right("metadata.name=a\\,b\\=c\\\\d")
     )
     expect(Either.isLeft(Selector.renderFields({ "bad key": "x" }))).toBe(true)
+  })
+})
+
+describe("Selector.matchesLabels", () => {
+  it("matches as the apiserver does: NotEqual and NotIn also match objects without the label", () => {
+    const labels = { app: "web", tier: "front" }
+    expect(Selector.matchesLabels({}, undefined)).toBe(true)
+    expect(Selector.matchesLabels({ app: "web" }, labels)).toBe(true)
+    expect(Selector.matchesLabels({ app: "db" }, labels)).toBe(false)
+    expect(Selector.matchesLabels({ app: "web" }, undefined)).toBe(false)
+    expect(Selector.matchesLabels({ env: Selector.notEqual("prod") }, labels)).toBe(true)
+    expect(Selector.matchesLabels({ tier: Selector.notEqual("front") }, labels)).toBe(false)
+    expect(Selector.matchesLabels({ tier: Selector.in(["front", "back"]) }, labels)).toBe(true)
+    expect(Selector.matchesLabels({ env: Selector.in(["dev"]) }, labels)).toBe(false)
+    expect(Selector.matchesLabels({ env: Selector.notIn(["prod"]) }, labels)).toBe(true)
+    expect(Selector.matchesLabels({ tier: Selector.notIn(["front"]) }, labels)).toBe(false)
+    expect(Selector.matchesLabels({ app: Selector.exists, env: Selector.notExists }, labels)).toBe(true)
+    expect(Selector.matchesLabels({ env: Selector.exists }, labels)).toBe(false)
+    expect(Selector.matchesLabels({ app: Selector.notExists }, labels)).toBe(false)
+  })
+
+  it("agrees with the rendered selector as the in-memory cluster parses and matches it (property)", () => {
+    const key = fc.constantFrom("app", "tier", "example.com/env")
+    const value = fc.constantFrom("a", "b", "c")
+    const operator: fc.Arbitrary<string | Selector.Operator> = fc.oneof(
+      value,
+      value.map(Selector.notEqual),
+      fc.array(value, { minLength: 1, maxLength: 3 }).map((vs) => Selector.in(vs)),
+      fc.array(value, { minLength: 1, maxLength: 3 }).map(Selector.notIn),
+      fc.constant(Selector.exists),
+      fc.constant(Selector.notExists)
+    )
+    fc.assert(
+      fc.property(fc.dictionary(key, operator), fc.dictionary(key, value), (selector, labels) => {
+        const rendered = Either.getOrThrow(Selector.renderLabels(selector))
+        const requirements = parseLabelSelector(rendered)
+        expect(requirements).toBeDefined()
+        expect(Selector.matchesLabels(selector, labels)).toBe(matchesLabels(labels, requirements ?? []))
+      })
+    )
   })
 })

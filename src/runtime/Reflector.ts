@@ -1,0 +1,116 @@
+/**
+ * Keeps a {@link Store.Store} from a watcher (kube-rs's `reflector`, client-go's reflector +
+ * indexer): `make` starts the watcher in the scope and gives the store; `reflect` is the stream
+ * adapter under it, for a watcher stream of one's own.
+ *
+ * @since 0.1.0
+ */
+import { Effect, type Scope, Stream } from "effect"
+import { dual } from "effect/Function"
+import type * as Client from "../client/Client.js"
+import type * as Resource from "../resource/Resource.js"
+import * as Watch from "../streams/Watch.js"
+import * as Store from "./Store.js"
+
+/**
+ * Options of {@link make}: the watcher's (namespace, selectors, retry policy, ...) and the store's
+ * (custom indexes).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Options<A, I extends string> extends Watch.WatcherOptions, Store.Options<A, I> {}
+
+/**
+ * Applies a watcher's events to a store as they pass (a chunk at a time), and tells the store when
+ * the stream fails.
+ *
+ * @example
+ * ```ts
+ * import { Effect, type Scope, Stream } from "effect"
+ * import { Reflector, Store, Watch } from "effect-kube"
+ * import { ConfigMap } from "effect-kube/models/core/v1"
+ *
+ * const program = Effect.gen(function* () {
+ *   const writer = yield* Store.make<ConfigMap>()
+ *   yield* Watch.watcher(ConfigMap, { namespace: "apps" }).pipe(Reflector.reflect(writer), Stream.runDrain, Effect.forkScoped)
+ *   yield* writer.store.ready
+ *   return yield* writer.store.list()
+ * })
+ * ```
+ *
+ * @since 0.1.0
+ * @category combinators
+ */
+export const reflect: {
+  <A extends Resource.KubeObject, I extends string>(
+    writer: Store.Writer<A, I>
+  ): <R>(
+    stream: Stream.Stream<Watch.WatcherEvent<A>, Watch.WatchError, R>
+  ) => Stream.Stream<Watch.WatcherEvent<A>, Watch.WatchError, R>
+  <A extends Resource.KubeObject, I extends string, R>(
+    stream: Stream.Stream<Watch.WatcherEvent<A>, Watch.WatchError, R>,
+    writer: Store.Writer<A, I>
+  ): Stream.Stream<Watch.WatcherEvent<A>, Watch.WatchError, R>
+} = dual(
+  2,
+  <A extends Resource.KubeObject, I extends string, R>(
+    stream: Stream.Stream<Watch.WatcherEvent<A>, Watch.WatchError, R>,
+    writer: Store.Writer<A, I>
+  ): Stream.Stream<Watch.WatcherEvent<A>, Watch.WatchError, R> =>
+    stream.pipe(
+      Stream.mapChunksEffect((chunk) => Effect.as(writer.applyAll(chunk), chunk)),
+      Stream.tapError(writer.fail)
+    )
+)
+
+/**
+ * A store of a kind's objects, kept by a watcher that runs in the scope (it ends with the scope).
+ * The watcher retries as `Watch.watcher` does (its options are these); when it fails for good,
+ * the store's `ready` and `stopped` fail with why.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Reflector, Store } from "effect-kube"
+ * import { Pod } from "effect-kube/models/core/v1"
+ *
+ * const program = Effect.scoped(
+ *   Effect.gen(function* () {
+ *     const pods = yield* Reflector.make(Pod, { namespace: "apps", indexes: { node: (pod: Pod) => [pod.spec?.nodeName ?? ""] } })
+ *     yield* pods.ready
+ *     const web = yield* pods.list({ labels: { app: "web" } })
+ *     const onNode = yield* pods.byIndex("node", "node-1")
+ *     return { web: web.length, onNode: onNode.map(Store.keyOf) }
+ *   })
+ * )
+ * ```
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const make = <
+  A extends Resource.KubeObject,
+  N extends boolean,
+  S extends string,
+  Enc,
+  I extends string = never
+>(
+  resource: Resource.Resource<A, N, S, Enc>,
+  options: Options<A, I> = {}
+): Effect.Effect<Store.Store<A, I>, never, Client.Requirements | Scope.Scope> =>
+  Effect.gen(function* () {
+    const writer = yield* Store.make<A, I>(options)
+    yield* Watch.watcher(resource, options).pipe(
+      reflect(writer),
+      Stream.runDrain,
+      // The store holds the failure (`ready`, `stopped`); the log says it once.
+      Effect.catchAll((error) =>
+        Effect.logError(
+          `the store of ${resource.kind} (${resource.apiVersion}) stopped: ${error._tag}: ${error.message}`
+        )
+      ),
+      Effect.forkScoped
+    )
+    return writer.store
+  })
