@@ -51,6 +51,8 @@ export * as Selector from "./resource/Selector.js"
 /** @since 0.1.0 */
 export * as Conditions from "./runtime/Conditions.js"
 /** @since 0.1.0 */
+export * as Controller from "./runtime/Controller.js"
+/** @since 0.1.0 */
 export * as Reflector from "./runtime/Reflector.js"
 /** @since 0.1.0 */
 export * as Store from "./runtime/Store.js"

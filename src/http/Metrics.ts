@@ -126,3 +126,60 @@ export const watchRelists: Metric.Metric.Counter<number> = Metric.fromMetricKey(
  * @category metrics
  */
 export const watchEvents: Metric.Metric.Counter<number> = Metric.fromMetricKey(keys.watchEvents)
+
+/**
+ * Reconciles by controller and result (tags `controller`, `result`: `done`, `requeue`, `error`).
+ *
+ * @example
+ * ```ts
+ * import { Metric } from "effect"
+ * import { Metrics } from "effect-kube"
+ *
+ * const failed = Metric.value(
+ *   Metrics.controllerReconciles.pipe(Metric.tagged("controller", "configmaps"), Metric.tagged("result", "error"))
+ * )
+ * ```
+ *
+ * @since 0.1.0
+ * @category metrics
+ */
+export const controllerReconciles: Metric.Metric.Counter<number> = Metric.fromMetricKey(
+  keys.controllerReconciles
+)
+
+/**
+ * Duration of reconciles by controller (tag `controller`), in seconds.
+ *
+ * @example
+ * ```ts
+ * import { Metric } from "effect"
+ * import { Metrics } from "effect-kube"
+ *
+ * const durations = Metric.value(Metrics.controllerReconcileDuration.pipe(Metric.tagged("controller", "configmaps")))
+ * ```
+ *
+ * @since 0.1.0
+ * @category metrics
+ */
+export const controllerReconcileDuration: Metric.Metric.Histogram<number> = Metric.fromMetricKey(
+  keys.controllerReconcileDuration
+)
+
+/**
+ * Keys waiting to be reconciled, by controller (tag `controller`): set after each reconcile and
+ * every second.
+ *
+ * @example
+ * ```ts
+ * import { Metric } from "effect"
+ * import { Metrics } from "effect-kube"
+ *
+ * const depth = Metric.value(Metrics.controllerQueueDepth.pipe(Metric.tagged("controller", "configmaps")))
+ * ```
+ *
+ * @since 0.1.0
+ * @category metrics
+ */
+export const controllerQueueDepth: Metric.Metric.Gauge<number> = Metric.fromMetricKey(
+  keys.controllerQueueDepth
+)

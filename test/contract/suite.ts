@@ -83,6 +83,37 @@ export const contractSuite = (backend: string, layer: Backend) => {
       )
     )
 
+    it.live("a write that changes nothing keeps the resourceVersion and sends no watch event", () =>
+      inNamespace((namespace) =>
+        Effect.gen(function* () {
+          const applied = yield* Client.apply(
+            core.ConfigMap,
+            { ...cm("same", { a: "1" }), metadata: { name: "same", namespace } },
+            { fieldManager: "tester" }
+          )
+          const version = applied.metadata?.resourceVersion
+          const events = yield* Watch.watch(core.ConfigMap, { namespace, resourceVersion: version }).pipe(
+            Stream.filter((e) => e._tag !== "Bookmark"),
+            Stream.take(1),
+            Stream.runCollect,
+            Effect.fork
+          )
+          const again = yield* Client.apply(
+            core.ConfigMap,
+            { ...cm("same", { a: "1" }), metadata: { name: "same", namespace } },
+            { fieldManager: "tester" }
+          )
+          expect(again.metadata?.resourceVersion).toBe(version)
+          const patched = yield* Client.patch(core.ConfigMap, "same", { data: { a: "1" } }, { namespace })
+          expect(patched.metadata?.resourceVersion).toBe(version)
+          // The next real change is the first event the watch sees.
+          yield* Client.patch(core.ConfigMap, "same", { data: { a: "2" } }, { namespace })
+          const seen = Chunk.toReadonlyArray(yield* Fiber.join(events))
+          expect(seen.map((e) => (e._tag === "Bookmark" ? "" : e.object.data?.a))).toEqual(["2"])
+        })
+      )
+    )
+
     it.live("list: selectors filter exactly; pages of 3 walk all", () =>
       inNamespace((namespace) =>
         Effect.gen(function* () {

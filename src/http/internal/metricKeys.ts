@@ -46,6 +46,21 @@ export const watchEvents = MetricKey.counter("effect_kube_watch_events_total", {
   incremental: true
 })
 
+export const controllerReconciles = MetricKey.counter("effect_kube_controller_reconciles_total", {
+  description: "Reconciles by controller and result (done, requeue, error)",
+  incremental: true
+})
+
+export const controllerReconcileDuration = MetricKey.histogram(
+  "effect_kube_controller_reconcile_duration_seconds",
+  MetricBoundaries.exponential({ start: 0.001, factor: 2, count: 16 }),
+  "Duration of reconciles by controller, in seconds"
+)
+
+export const controllerQueueDepth = MetricKey.gauge("effect_kube_controller_queue_depth", {
+  description: "Keys waiting to be reconciled, by controller"
+})
+
 type Labels = ReadonlyArray<readonly [key: string, value: string]>
 
 const cacheKey = (name: string, labels: Labels) =>
@@ -82,5 +97,13 @@ export const histogram = (
   labels: Labels
 ): Metric.Metric.Histogram<number> =>
   once(histograms, cacheKey(key.name, labels), () =>
+    Metric.fromMetricKey(MetricKey.taggedWithLabels(key, labelsOf(labels)))
+  )
+
+const gauges = new Map<string, Metric.Metric.Gauge<number>>()
+
+/** The gauge of `key` with `labels` (in this order), made once. */
+export const gauge = (key: MetricKey.MetricKey.Gauge<number>, labels: Labels): Metric.Metric.Gauge<number> =>
+  once(gauges, cacheKey(key.name, labels), () =>
     Metric.fromMetricKey(MetricKey.taggedWithLabels(key, labelsOf(labels)))
   )

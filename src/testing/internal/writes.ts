@@ -41,7 +41,8 @@ export const stamp = (
   info: ResourceInfo,
   object: JsonObject,
   previous: JsonObject | undefined,
-  namespace: string | undefined
+  namespace: string | undefined,
+  version?: string
 ): JsonObject => {
   const m = { ...meta(object) }
   const pm = previous !== undefined ? meta(previous) : undefined
@@ -49,7 +50,7 @@ export const stamp = (
   else delete m.namespace
   m.uid = pm?.uid ?? crypto.randomUUID()
   m.creationTimestamp = pm?.creationTimestamp ?? now()
-  m.resourceVersion = String(store.nextVersion())
+  m.resourceVersion = version ?? String(store.nextVersion())
   if (object.spec !== undefined) {
     const gen = typeof pm?.generation === "number" ? pm.generation : 0
     m.generation =
@@ -134,7 +135,20 @@ export const commit = (
   const m = meta(next)
   const finalizers = Array.isArray(m.finalizers) ? m.finalizers : []
   const deleting = meta(stored.object).deletionTimestamp !== undefined
-  const stamped = stamp(s.store, stored.info, next, stored.object, str(meta(stored.object).namespace))
+  const current = str(meta(stored.object).resourceVersion)
+  const stamped = stamp(
+    s.store,
+    stored.info,
+    next,
+    stored.object,
+    str(meta(stored.object).namespace),
+    current
+  )
+  // A write that changes nothing is not a write (the apiserver's no-op update): same version, no
+  // watch event — a controller applying its desired state again must not trigger itself.
+  if (!(deleting && finalizers.length === 0) && sameObject(stamped, stored.object))
+    return json(200, stored.object)
+  stamped.metadata = { ...meta(stamped), resourceVersion: String(s.store.nextVersion()) }
   if (q.get("dryRun") === "All") return json(200, stamped)
   if (deleting && finalizers.length === 0) {
     s.store.delete(key)
@@ -179,4 +193,31 @@ export const replace = (
   const manager = q.get("fieldManager") ?? undefined
   s.fields.update(key, body, manager)
   return commit(s, stored, key, withManager(next, manager, "Update"), q)
+}
+
+/** Whether two versions of an object hold the same content (managed fields' times aside). */
+const sameObject = (a: Json, b: Json): boolean => equalJson(a, b, false)
+
+const equalJson = (a: Json, b: Json, inManagedFields: boolean): boolean => {
+  if (a === b) return true
+  if (Array.isArray(a)) {
+    if (!Array.isArray(b) || a.length !== b.length) return false
+    return a.every((x, i) => {
+      const y = b[i]
+      return y !== undefined && equalJson(x, y, inManagedFields)
+    })
+  }
+  if (!isObject(a) || !isObject(b) || Array.isArray(b)) return false
+  const keys = new Set([...Object.keys(a), ...Object.keys(b)])
+  for (const k of keys) {
+    if (inManagedFields && k === "time") continue
+    const x = a[k]
+    const y = b[k]
+    if (x === undefined || y === undefined) {
+      if (x !== y) return false
+      continue
+    }
+    if (!equalJson(x, y, inManagedFields || k === "managedFields")) return false
+  }
+  return true
 }
