@@ -53,6 +53,10 @@ export * as Conditions from "./runtime/Conditions.js"
 /** @since 0.1.0 */
 export * as Controller from "./runtime/Controller.js"
 /** @since 0.1.0 */
+export * as Finalizer from "./runtime/Finalizer.js"
+/** @since 0.1.0 */
+export * as Owner from "./runtime/Owner.js"
+/** @since 0.1.0 */
 export * as Reflector from "./runtime/Reflector.js"
 /** @since 0.1.0 */
 export * as Store from "./runtime/Store.js"

@@ -106,7 +106,8 @@ const apply1 = (doc: Json, op: JsonObject): Json => {
       return setAt(moved, path, clone(value), true)
     }
     case "test":
-      if (JSON.stringify(getAt(doc, path)) !== JSON.stringify(op.value))
+      // A missing member tests equal to null, as the apiserver's JSON patch has it.
+      if (JSON.stringify(getAt(doc, path) ?? null) !== JSON.stringify(op.value ?? null))
         throw new PatchError(`test failed at ${String(op.path)}`)
       return doc
     default:
