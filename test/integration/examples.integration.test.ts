@@ -56,7 +56,11 @@ const cases: ReadonlyArray<readonly [string, RegExp]> = [
     /applied Namespace[\s\S]*applied ConfigMap[\s\S]*applied Deployment[\s\S]*deleted Deployment/
   ],
   ["examples/watch.ts", /Init[\s\S]*InitDone[\s\S]*Apply watched-[\s\S]*Delete watched-/],
-  ["examples/wait.ts", /is Ready[\s\S]*is deleted/]
+  ["examples/wait.ts", /is Ready[\s\S]*is deleted/],
+  [
+    "examples/controller.ts",
+    /mirrored [\s\S]*repaired drift[\s\S]*followed a change[\s\S]*its copy is gone[\s\S]*controller stopped/
+  ]
 ]
 
 describe("examples", () => {
