@@ -819,12 +819,17 @@ type WatcherPhase =
  * import { Watch } from "effect-kube"
  * import { Deployment } from "effect-kube/models/apps/v1"
  *
- * const names = new Set<string>()
+ * // A relist restates everything: build the new state aside, replace the old one at InitDone
+ * // (`Reflector.make` keeps such a store for you, with indexes and a change stream).
+ * let names = new Set<string>()
+ * let relisting = new Set<string>()
  * const tracked = Watch.watcher(Deployment, { namespace: "apps", resourceVersion: "0" }).pipe(
  *   Stream.runForEach((e) =>
  *     Effect.sync(() => {
- *       if (e._tag === "Init") names.clear()
- *       if (e._tag === "InitApply" || e._tag === "Apply") names.add(e.object.metadata?.name ?? "")
+ *       if (e._tag === "Init") relisting = new Set()
+ *       if (e._tag === "InitApply") relisting.add(e.object.metadata?.name ?? "")
+ *       if (e._tag === "InitDone") names = relisting
+ *       if (e._tag === "Apply") names.add(e.object.metadata?.name ?? "")
  *       if (e._tag === "Delete") names.delete(e.object.metadata?.name ?? "")
  *     })
  *   )
