@@ -55,6 +55,8 @@ export * as Controller from "./runtime/Controller.js"
 /** @since 0.1.0 */
 export * as Finalizer from "./runtime/Finalizer.js"
 /** @since 0.1.0 */
+export * as Informers from "./runtime/Informers.js"
+/** @since 0.1.0 */
 export * as Owner from "./runtime/Owner.js"
 /** @since 0.1.0 */
 export * as Reflector from "./runtime/Reflector.js"
