@@ -1,16 +1,17 @@
 /**
  * The memory measurement of bench/client.ts, in a process of its own (run with --expose-gc): a
  * store-like fold (a Map by name) of `count` small ConfigMaps listed from the bench server by
- * pages of 500, either as raw parsed objects (`raw`: http.get + JSON.parse, the limit) or from
- * `Watch.watcher` (`effect-kube`: its `InitApply` events until `InitDone`). Prints
+ * pages of 500, either as raw parsed objects (`raw`: http.get + JSON.parse, the limit), from
+ * `Watch.watcher` (`effect-kube`: its `InitApply` events until `InitDone`), or in a `Store` kept by
+ * `Reflector.reflect` (`store`: its objects by key and namespace index). Prints
  * `{"bytesPerObject": ..., "count": ...}`: the heap retained by the store after a full GC, above
  * the heap before the fold, per object.
  *
- *   node --expose-gc --import tsx bench/client-memory-child.ts <server url> raw|effect-kube <count>
+ *   node --expose-gc --import tsx bench/client-memory-child.ts <server url> raw|effect-kube|store <count>
  */
 import * as http from "node:http"
 import { Effect, ManagedRuntime, Stream } from "effect"
-import { KubeConfig, Watch } from "effect-kube"
+import { KubeConfig, Reflector, Store, Watch } from "effect-kube"
 import * as core from "effect-kube/models/core/v1"
 import { NodeKube } from "effect-kube/node"
 import { COLLECTION, kubeconfig } from "./client-lib.js"
@@ -67,7 +68,21 @@ const watcherFold = (n: number, store: Map<string, unknown>) =>
     )
   )
 
-const fold = mode === "effect-kube" ? watcherFold : rawFold
+// The store holds the objects; the Map holds the store (and counts its objects for the check below).
+const storeFold = async (n: number, store: Map<string, unknown>) => {
+  const writer = await runtime.runPromise(Store.make<core.ConfigMap>())
+  await runtime.runPromise(
+    Watch.watcher(core.ConfigMap, { namespace: "bench", labels: { size: "small", count: String(n) } }).pipe(
+      Reflector.reflect(writer),
+      Stream.takeUntil((e) => e._tag === "InitDone"),
+      Stream.runDrain
+    )
+  )
+  const objects = await runtime.runPromise(writer.store.list())
+  for (const object of objects) store.set(object.metadata?.name ?? "", writer)
+}
+
+const fold = mode === "effect-kube" ? watcherFold : mode === "store" ? storeFold : rawFold
 // Warm up (modules, connection, JIT) so that the baseline holds them.
 await fold(1000, new Map())
 gc()

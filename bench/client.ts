@@ -69,7 +69,9 @@ console.log(
 const server = await startServer()
 const clients = await makeClients(server.url, { clientNode: true })
 const rows: Array<Row> = []
-let memory: { readonly raw: number; readonly effectKube: number; readonly count: number } | undefined
+let memory:
+  | { readonly raw: number; readonly effectKube: number; readonly store: number; readonly count: number }
+  | undefined
 let coldStart:
   | {
       readonly source: string
@@ -140,11 +142,13 @@ try {
     const count = n(100_000)
     const raw: Array<number> = []
     const ek: Array<number> = []
+    const stored: Array<number> = []
     for (let r = 0; r < 3; r++) {
       raw.push(child("raw", count))
       ek.push(child("effect-kube", count))
+      stored.push(child("store", count))
     }
-    memory = { raw: median(raw), effectKube: median(ek), count }
+    memory = { raw: median(raw), effectKube: median(ek), store: median(stored), count }
   }
 
   // Cold start: a fresh process each, plain node, the built package.
@@ -222,6 +226,12 @@ if (memory !== undefined) {
     `memory: a Map by name of ${memory.count.toLocaleString("en")} ConfigMaps, retained per object`,
     `${memory.raw.toFixed(0)} B  1.00x`,
     `${memory.effectKube.toFixed(0)} B  ${(memory.effectKube / memory.raw).toFixed(2)}x`,
+    ""
+  ])
+  table.push([
+    `memory: a Reflector store of ${memory.count.toLocaleString("en")} ConfigMaps, retained per object`,
+    `${memory.raw.toFixed(0)} B  1.00x`,
+    `${memory.store.toFixed(0)} B  ${(memory.store / memory.raw).toFixed(2)}x`,
     ""
   ])
 }
