@@ -49,17 +49,7 @@ export const entry = <A extends Resource.KubeObject, N extends boolean, S extend
     info: resource,
     decode,
     encode,
-    generic: Resource.make({
-      group: resource.group,
-      version: resource.version,
-      kind: resource.kind,
-      listKind: resource.listKind,
-      plural: resource.plural,
-      namespaced: resource.namespaced,
-      verbs: resource.verbs,
-      subresources: resource.subresources,
-      schema: Resource.GenericObject
-    })
+    generic: Resource.generic(resource)
   }
 }
 

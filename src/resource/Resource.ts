@@ -214,6 +214,34 @@ const fill = <S extends string>(
 }
 
 /**
+ * The same kind as a generic resource (its objects as `GenericObject`s): to use a kind with code
+ * that does not know its type statically.
+ *
+ * @example
+ * ```ts
+ * import { Resource } from "effect-kube"
+ * import { ConfigMap } from "effect-kube/models/core/v1"
+ *
+ * const anyConfigMap = Resource.generic(ConfigMap) // Resource<GenericObject, boolean, string>
+ * ```
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const generic = (resource: ResourceInfo): Resource<GenericObject, boolean, string> =>
+  make<GenericObject, boolean, string>({
+    group: resource.group,
+    version: resource.version,
+    kind: resource.kind,
+    listKind: resource.listKind,
+    plural: resource.plural,
+    namespaced: resource.namespaced,
+    verbs: resource.verbs,
+    subresources: resource.subresources,
+    schema: GenericObject
+  })
+
+/**
  * Whether a value is a resource kind.
  *
  * @example

@@ -106,7 +106,7 @@ export const make = (
     const wanted = new Map<
       string,
       {
-        readonly resource: Resource.Resource<Resource.GenericObject, boolean, string, Resource.GenericObject>
+        readonly resource: Resource.Resource<Resource.GenericObject, boolean, string>
         readonly options: Watch.WatcherOptions
       }
     >()
@@ -127,7 +127,8 @@ export const make = (
       ) =>
         Effect.gen(function* () {
           const key = keyOf(resource, watchOptions)
-          if (!wanted.has(key)) wanted.set(key, { resource: erased(resource), options: watchOptions })
+          if (!wanted.has(key))
+            wanted.set(key, { resource: Resource.generic(resource), options: watchOptions })
           const shared = yield* RcMap.get(stores, key)
           return view(resource, shared)
         }),
@@ -179,22 +180,6 @@ export const store = <A extends Resource.KubeObject, N extends boolean, S extend
   options: Watch.WatcherOptions = {}
 ): Effect.Effect<Store.Store<A>, never, Scope.Scope | Informers> =>
   Effect.flatMap(Informers, (informers) => informers.store(resource, options))
-
-/** A kind as the shared map holds it: its generic twin (its reads are typed again by `view`). */
-const erased = <A extends Resource.KubeObject, N extends boolean, S extends string, I>(
-  resource: Resource.Resource<A, N, S, I>
-): Resource.Resource<Resource.GenericObject, boolean, string, Resource.GenericObject> =>
-  Resource.make<Resource.GenericObject, boolean, string, Resource.GenericObject>({
-    group: resource.group,
-    version: resource.version,
-    kind: resource.kind,
-    listKind: resource.listKind,
-    plural: resource.plural,
-    namespaced: resource.namespaced,
-    verbs: resource.verbs,
-    subresources: resource.subresources,
-    schema: Resource.GenericObject
-  })
 
 /**
  * A shared store read as one of `resource`'s objects: each object is checked to be of the kind
