@@ -288,7 +288,7 @@ export interface Options<A extends Resource.KubeObject, E, R, I extends string =
   readonly watches?: ReadonlyArray<Trigger> | undefined
   /** Reconcile every object of the kind this often (none by default). */
   readonly resync?: Duration.DurationInput | undefined
-  /** Reconciles at once (of different keys). Default: 4. */
+  /** Reconciles at once (of different keys): a whole number from 1. Default: 4 (also for `NaN`, `Infinity`). */
   readonly concurrency?: number | undefined
   /**
    * When to reconcile a key again after a failed reconcile (its `Cause` is the input: a failure
@@ -399,21 +399,25 @@ export const run = <
         )
       }
 
-      // A store that fails for good stops the controller.
-      const stopped = Effect.raceAll(
+      // The first store that fails for good stops the controller (`raceAll` would wait for a
+      // success, which `stopped` never is: each failure is turned into the race's value).
+      const stopped: Effect.Effect<never, ControllerError> = Effect.raceAll(
         sources.map((source) =>
-          Effect.catchAll(
-            source.store.stopped,
+          Effect.map(
+            Effect.flip(source.store.stopped),
             (cause) => new ControllerError({ controller: name, kind: source.kind, cause })
           )
         )
-      )
+      ).pipe(Effect.flatMap(Effect.fail))
       yield* Effect.raceFirst(
-        Effect.forEach(sources, (source) => source.store.ready, {
-          discard: true,
-          concurrency: "unbounded"
-        }).pipe(
-          Effect.catchAll((cause) => new ControllerError({ controller: name, kind: resource.kind, cause }))
+        Effect.forEach(
+          sources,
+          (source) =>
+            Effect.catchAll(
+              source.store.ready,
+              (cause) => new ControllerError({ controller: name, kind: source.kind, cause })
+            ),
+          { discard: true, concurrency: "unbounded" }
         ),
         stopped
       )
@@ -452,7 +456,9 @@ export const run = <
           const now = yield* Clock.currentTimeMillis
           const previous = failures.get(key)
           const [state, , decision] = yield* backoff.step(now, cause, previous?.state ?? backoff.initial)
-          failures.set(key, { count: (previous?.count ?? 0) + 1, state })
+          const count = (previous?.count ?? 0) + 1
+          // An ended backoff starts over at the key's next change.
+          failures.set(key, { count, state: ScheduleDecision.isDone(decision) ? backoff.initial : state })
           const what = Cause.pretty(cause).split("\n")[0] ?? "failed"
           if (ScheduleDecision.isDone(decision)) {
             yield* Effect.logWarning(
@@ -488,7 +494,8 @@ export const run = <
           const end = yield* Clock.currentTimeMillis
           yield* Metric.update(duration, (end - start) / 1000)
           if (exit._tag === "Failure") {
-            if (Cause.isInterruptedOnly(exit.cause)) return yield* Effect.interrupt
+            // An interruption the reconcile returned (its own fiber was not interrupted, or this
+            // line would not run) is a failure like any other: the worker goes on.
             yield* Metric.increment(reconciles.error)
             return yield* afterFailure(key, exit.cause)
           }
@@ -520,12 +527,11 @@ export const run = <
           )
         )
       )
-      const concurrency = Math.max(1, Math.floor(options.concurrency ?? 4))
-      const workers = yield* Effect.forEach(
-        Array.from({ length: concurrency }, () => worker),
-        (w) => Effect.forkDaemon(w)
-      )
+      const asked = options.concurrency ?? 4
+      const concurrency = Number.isFinite(asked) ? Math.max(1, Math.floor(asked)) : 4
+      const workers: Array<Fiber.RuntimeFiber<never>> = []
       // Stopping: no new reconcile starts; running ones get the deadline, then are interrupted.
+      // Registered before the workers start, so that none can outlive the controller.
       const shutdownTimeout = Duration.decode(options.shutdownTimeout ?? "30 seconds")
       yield* Effect.addFinalizer(() =>
         Effect.gen(function* () {
@@ -544,6 +550,7 @@ export const run = <
           yield* Effect.logDebug(`the controller ${name} stopped`)
         })
       )
+      for (let i = 0; i < concurrency; i++) workers.push(yield* Effect.forkDaemon(worker))
       yield* Effect.forever(Effect.zipRight(Effect.sleep("1 second"), Metric.set(depth, queue.depth()))).pipe(
         Effect.forkScoped
       )

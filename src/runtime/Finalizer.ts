@@ -71,6 +71,8 @@ export const finalizer = <A extends Resource.KubeObject, N extends boolean, S ex
         resource,
         objectName,
         [
+          // The same object (not one recreated under the name) and the finalizer where it was read.
+          { op: "test", path: "/metadata/uid", value: object.metadata?.uid ?? null },
           { op: "test", path: `/metadata/finalizers/${index}`, value: name },
           { op: "remove", path: `/metadata/finalizers/${index}` }
         ],
@@ -82,7 +84,7 @@ export const finalizer = <A extends Resource.KubeObject, N extends boolean, S ex
       yield* Client.patch(
         resource,
         objectName,
-        finalizers.length === 0
+        object.metadata?.finalizers === undefined
           ? [
               { op: "test", path: "/metadata/finalizers", value: null },
               { op: "add", path: "/metadata/finalizers", value: [name] }

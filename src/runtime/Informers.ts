@@ -21,9 +21,9 @@ import type * as Store from "./Store.js"
  */
 export interface Service {
   /**
-   * The shared store of a kind for these watch options (made and started by the first user; the
-   * watcher stops when the last user's scope ends). Custom indexes are not shared: a store with
-   * indexes of its own is `Reflector.make`'s.
+   * The shared store of a kind for these watch options (made and started by the first user, whose
+   * retry options apply; the watcher stops when the last user's scope ends). Custom indexes are
+   * not shared: a store with indexes of its own is `Reflector.make`'s.
    */
   readonly store: <A extends Resource.KubeObject, N extends boolean, S extends string, I>(
     resource: Resource.Resource<A, N, S, I>,
@@ -60,19 +60,22 @@ export interface Options {
   readonly idleTimeToLive?: Duration.DurationInput | undefined
 }
 
-/** What identifies a shared store: the kind and the options that shape its watch. */
+/** What identifies a shared store: the kind and the options that shape its watch (selectors in key order). */
 const keyOf = (resource: Resource.ResourceInfo, options: Watch.WatcherOptions): string =>
   JSON.stringify([
     resource.apiVersion,
     resource.kind,
     resource.plural,
     options.namespace ?? null,
-    options.labels ?? null,
-    options.fields ?? null,
+    sorted(options.labels),
+    sorted(options.fields),
     options.name ?? null,
     options.chunkSize ?? null,
     options.resourceVersion ?? null
   ])
+
+const sorted = (selector: object | undefined) =>
+  selector === undefined ? null : Object.entries(selector).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
 
 /**
  * Makes the shared informers (in a scope: every store stops with it).

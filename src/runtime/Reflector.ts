@@ -5,7 +5,7 @@
  *
  * @since 0.1.0
  */
-import { Effect, type Scope, Stream } from "effect"
+import { Cause, Effect, type Scope, Stream } from "effect"
 import { dual } from "effect/Function"
 import type * as Client from "../client/Client.js"
 import type * as Resource from "../resource/Resource.js"
@@ -27,7 +27,7 @@ export interface Options<A, I extends string> extends Watch.WatcherOptions, Stor
  *
  * @example
  * ```ts
- * import { Effect, type Scope, Stream } from "effect"
+ * import { Cause, Effect, type Scope, Stream } from "effect"
  * import { Reflector, Store, Watch } from "effect-kube"
  * import { ConfigMap } from "effect-kube/models/core/v1"
  *
@@ -60,7 +60,11 @@ export const reflect: {
   ): Stream.Stream<Watch.WatcherEvent<A>, Watch.WatchError, R> =>
     stream.pipe(
       Stream.mapChunksEffect((chunk) => Effect.as(writer.applyAll(chunk), chunk)),
-      Stream.tapError(writer.fail)
+      // Any end but an interruption stops the store: a defect too (e.g. an index function that
+      // throws), or the store would be neither ready nor stopped.
+      Stream.tapErrorCause((cause) =>
+        Cause.isInterruptedOnly(cause) ? Effect.void : writer.failCause(cause)
+      )
     )
 )
 

@@ -11,7 +11,7 @@
  *
  * @since 0.1.0
  */
-import { Data, Deferred, Effect, Option, PubSub, type Scope, Stream } from "effect"
+import { type Cause, Data, Deferred, Effect, Option, PubSub, type Scope, Stream } from "effect"
 import type { KubeObject } from "../resource/Resource.js"
 import * as Selector from "../resource/Selector.js"
 import type * as Watch from "../streams/Watch.js"
@@ -215,6 +215,8 @@ export interface Writer<A extends KubeObject, I extends string = never> {
   readonly applyAll: (events: Iterable<Watch.WatcherEvent<A>>) => Effect.Effect<void>
   /** The source failed for good: `ready` and `stopped` fail with `error`. */
   readonly fail: (error: Watch.WatchError) => Effect.Effect<void>
+  /** The source failed for good, with a cause (a defect too): `ready` and `stopped` fail with it. */
+  readonly failCause: (cause: Cause.Cause<Watch.WatchError>) => Effect.Effect<void>
 }
 
 /**
@@ -371,11 +373,20 @@ export const make = <A extends KubeObject, I extends string = never>(
           return
         }
         case "Apply": {
+          // During a relist a change belongs to the state being built (not to the one it replaces).
+          if (building !== undefined) {
+            building.set(keyOf(event.object), event.object)
+            return
+          }
           const previous = state.put(keyOf(event.object), event.object)
           out?.push(StoreChange.Applied({ object: event.object, previous: Option.fromNullable(previous) }))
           return
         }
         case "Delete": {
+          if (building !== undefined) {
+            building.delete(keyOf(event.object))
+            return
+          }
           const previous = state.remove(keyOf(event.object))
           out?.push(StoreChange.Deleted({ object: previous ?? event.object }))
           return
@@ -439,6 +450,11 @@ export const make = <A extends KubeObject, I extends string = never>(
       fail: (error) =>
         Effect.zipRight(Deferred.fail(readyDeferred, error), Deferred.fail(stoppedDeferred, error)).pipe(
           Effect.asVoid
-        )
+        ),
+      failCause: (cause) =>
+        Effect.zipRight(
+          Deferred.failCause(readyDeferred, cause),
+          Deferred.failCause(stoppedDeferred, cause)
+        ).pipe(Effect.asVoid)
     }
   })

@@ -340,7 +340,9 @@ const retrying = <A, R>(
   stream: Stream.Stream<A, WatchError, R>,
   options: WatchOptions,
   progress: Progress,
-  what: string
+  what: string,
+  /** Which elements are progress (that starts the retry schedule over); default: all. */
+  advances?: (a: A) => boolean
 ): Stream.Stream<A, WatchError, R> => {
   const retryable = options.retryable ?? isRetryable
   const schedule = Schedule.intersect(
@@ -372,7 +374,7 @@ const retrying = <A, R>(
   // mark the progress (no Effect: an Effect per chunk of decoded events costs the watch dearly in
   // garbage collection), and the schedule starts over at the next failure when they did.
   const marked = Stream.mapChunks(stream, (chunk) => {
-    if (chunk.length > 0) progress.advanced = true
+    if (chunk.length > 0 && (advances === undefined || Chunk.some(chunk, advances))) progress.advanced = true
     return chunk
   })
   return Stream.unwrap(
@@ -868,10 +870,10 @@ export const watcher = <A extends Resource.KubeObject, N extends boolean, S exte
           let listVersion: string | undefined
           return Client.listPages(resource, listOptions(resourceVersion)).pipe(
             Stream.mapConcat((page): ReadonlyArray<WatcherEvent<A>> => {
-              succeeded(progress)
               const applies = page.items.map((object): WatcherEvent<A> => ({ _tag: "InitApply", object }))
-              // `Init` comes with the first page, once the list answered: a list failing again and
-              // again emits nothing, so its retries back off (each element resets the schedule).
+              // `Init` comes with the first page. A list is progress only once complete (`InitDone`,
+              // see `retrying`'s `advances`): a list failing at a later page again and again backs
+              // off instead of listing its first page anew every time.
               if (listVersion !== undefined) return applies
               listVersion = page.resourceVersion
               applies.unshift({ _tag: "Init" })
@@ -881,6 +883,7 @@ export const watcher = <A extends Resource.KubeObject, N extends boolean, S exte
               Stream.fromEffect(
                 Effect.suspend(() => {
                   const rv = listVersion ?? ""
+                  succeeded(progress)
                   // From now on a retry resumes the watch from here, without a relist.
                   progress.version = rv
                   return Effect.as(Ref.set(phase, { _tag: "Watch" }), {
@@ -928,7 +931,13 @@ export const watcher = <A extends Resource.KubeObject, N extends boolean, S exte
             : changes
         )
       ).pipe(Stream.catchAll((error) => (isGone(error) ? Stream.execute(relist(error)) : Stream.fail(error))))
-      return retrying(Stream.forever(pass), options, progress, resourceName(resource))
+      return retrying(
+        Stream.forever(pass),
+        options,
+        progress,
+        resourceName(resource),
+        (event) => event._tag !== "Init" && event._tag !== "InitApply"
+      )
     })
   )
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Cause, Deferred, Effect, Exit, Fiber, Option, Ref, Schedule } from "effect"
-import { Client, Controller, Reflector } from "../../src/index.js"
+import { ApiError, Client, Controller, Reflector, Store, Watch } from "../../src/index.js"
 import * as core from "../../src/models/core/v1.js"
 import { Eventually, InMemoryCluster } from "../../src/testing/index.js"
 
@@ -181,7 +181,10 @@ describe("Controller", () => {
         yield* Effect.sleep("100 millis")
         expect(yield* Ref.get(count)).toBe(2)
         yield* Client.patch(core.ConfigMap, "a", { data: { again: "1" } }, { namespace: "source" })
-        yield* Eventually.eventually(Effect.map(Ref.get(count), (n) => expect(n).toBeGreaterThan(2)))
+        // The ended backoff starts over: the change gets its two attempts again.
+        yield* Eventually.eventually(Effect.map(Ref.get(count), (n) => expect(n).toBe(4)))
+        yield* Effect.sleep("100 millis")
+        expect(yield* Ref.get(count)).toBe(4)
       }).pipe(Effect.provide(cluster(cm("source", "a"))))
   )
 
@@ -300,6 +303,55 @@ describe("Controller", () => {
       const exit = yield* Fiber.interrupt(slow)
       expect(Exit.isInterrupted(exit)).toBe(true)
       expect(yield* Ref.get(interrupted)).toBe(true)
+    }).pipe(Effect.provide(cluster(cm("source", "a"))))
+  )
+
+  it.scopedLive("a reconcile that returns an interruption is a failure; the worker goes on", () =>
+    Effect.gen(function* () {
+      const calls = yield* Ref.make<ReadonlyArray<string>>([])
+      yield* Controller.run(core.ConfigMap, {
+        namespace: "source",
+        retrySchedule: fast,
+        concurrency: 1,
+        backoff: Schedule.stop,
+        reconcile: (_, { key }) =>
+          Effect.flatMap(
+            Ref.updateAndGet(calls, (cs) => [...cs, key]),
+            (cs) => (cs.length === 1 ? Effect.interrupt : Effect.succeed(Controller.done))
+          )
+      }).pipe(Effect.forkScoped)
+      yield* Eventually.eventually(Effect.map(Ref.get(calls), (cs) => expect(cs).toHaveLength(2)))
+      yield* Client.patch(core.ConfigMap, "b", { data: { later: "1" } }, { namespace: "source" })
+      yield* Eventually.eventually(Effect.map(Ref.get(calls), (cs) => expect(cs).toHaveLength(3)))
+    }).pipe(Effect.provide(cluster(cm("source", "a"), cm("source", "b"))))
+  )
+
+  it.live("the first store that fails for good stops it, named by its kind", () =>
+    Effect.gen(function* () {
+      const writer = yield* Store.make<core.ConfigMap>()
+      yield* writer.applyAll([
+        Watch.WatcherEvent.Init(),
+        Watch.WatcherEvent.InitDone({ resourceVersion: "1" })
+      ])
+      const fiber = yield* Controller.run(core.ConfigMap, {
+        namespace: "source",
+        retrySchedule: fast,
+        watches: [Controller.watches(writer.store, () => [], { kind: "Widget" })],
+        reconcile: () => Effect.succeed(Controller.done)
+      }).pipe(Effect.fork)
+      yield* Effect.sleep("100 millis")
+      const forbidden = new ApiError.ApiError({
+        status: ApiError.statusFromBody(403, ""),
+        method: "GET",
+        url: "https://cluster/apis/example.com/v1/widgets"
+      })
+      yield* writer.fail(forbidden)
+      const exit = yield* Fiber.await(fiber)
+      expect(exit).toEqual(
+        Exit.fail(
+          new Controller.ControllerError({ controller: "configmaps", kind: "Widget", cause: forbidden })
+        )
+      )
     }).pipe(Effect.provide(cluster(cm("source", "a"))))
   )
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "@effect/vitest"
-import { Chunk, Effect, Exit, Fiber, Option, Stream } from "effect"
-import { ApiError, Store, Watch } from "../../src/index.js"
+import { Cause, Chunk, Effect, Exit, Fiber, Option, Stream } from "effect"
+import { ApiError, Reflector, Store, Watch } from "../../src/index.js"
 import type * as core from "../../src/models/core/v1.js"
 
 const cm = (
@@ -45,6 +45,48 @@ describe("Store", () => {
     expect(Store.keyOf(cm("apps", "web", "1"))).toBe("apps/web")
     expect(Store.refOf(cm("apps", "web", "1"))).toEqual({ namespace: "apps", name: "web" })
   })
+
+  it.effect("changes during a relist belong to the state being built", () =>
+    Effect.gen(function* () {
+      const writer = yield* Store.make<core.ConfigMap>()
+      yield* writer.applyAll([
+        Init(),
+        InitApply({ object: cm("a", "old", "1") }),
+        InitDone({ resourceVersion: "1" })
+      ])
+      yield* writer.applyAll([
+        Init(),
+        InitApply({ object: cm("a", "x", "2") }),
+        InitApply({ object: cm("a", "y", "3") }),
+        Apply({ object: cm("a", "z", "4") }),
+        Delete({ object: cm("a", "y", "5") }),
+        InitDone({ resourceVersion: "5" })
+      ])
+      expect(names(yield* writer.store.list())).toEqual(["a/x", "a/z"])
+    })
+  )
+
+  it.effect(
+    "an index function that throws stops the store (its `ready` fails) instead of leaving it unready",
+    () =>
+      Effect.gen(function* () {
+        const writer = yield* Store.make<core.ConfigMap, "bad">({
+          indexes: {
+            bad: () => {
+              throw new Error("index bug")
+            }
+          }
+        })
+        const events = Stream.make(
+          Init(),
+          InitApply({ object: cm("a", "x", "1") }),
+          InitDone({ resourceVersion: "1" })
+        )
+        yield* events.pipe(Reflector.reflect(writer), Stream.runDrain, Effect.exit)
+        const ready = yield* Effect.exit(writer.store.ready)
+        expect(Exit.isFailure(ready) && Cause.isDie(ready.cause)).toBe(true)
+      })
+  )
 
   it.effect("is not ready and empty before the first complete list; a list is taken whole at InitDone", () =>
     Effect.gen(function* () {

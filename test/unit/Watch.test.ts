@@ -725,6 +725,39 @@ describe("Watch.watcher with a scripted server", () => {
       })
   )
 
+  it.scopedLive(
+    "a list that fails at a later page again and again backs off to the schedule's end (its first pages are no progress)",
+    () =>
+      Effect.gen(function* () {
+        const srv = yield* fakeServer({
+          handle: (url, res) => {
+            if (url.searchParams.get("continue") === null) {
+              res.writeHead(200, { "content-type": "application/json" })
+              res.end(
+                JSON.stringify({
+                  kind: "ConfigMapList",
+                  apiVersion: "v1",
+                  metadata: { resourceVersion: "100", continue: "next" },
+                  items: [cmObject("first", "1")]
+                })
+              )
+            } else {
+              res.writeHead(500, { "content-type": "application/json" })
+              res.end(status(500, "InternalError"))
+            }
+          }
+        })
+        const error = yield* Watch.watcher(core.ConfigMap, {
+          retrySchedule: fast.pipe(Schedule.intersect(Schedule.recurs(3)))
+        }).pipe(Stream.runDrain, Effect.flip, Effect.provide(layerFor(srv.url)))
+        expect(error).toMatchObject({ _tag: "ApiError", code: 500 })
+        // Four attempts (the first and three retries), each a first page and a failing second one.
+        expect(
+          srv.requests.map((u) => (u.searchParams.get("continue") === null ? "page 1" : "page 2"))
+        ).toEqual(["page 1", "page 2", "page 1", "page 2", "page 1", "page 2", "page 1", "page 2"])
+      })
+  )
+
   it.scopedLive("`resourceVersion` is the first list's; a relist after a 410 reads the most recent", () =>
     Effect.gen(function* () {
       let lists = 0
