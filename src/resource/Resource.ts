@@ -214,6 +214,24 @@ const fill = <S extends string>(
 }
 
 /**
+ * A kind's resource as kubectl and client-go's `GroupResource` name it: `configmaps`,
+ * `deployments.apps` (effect-kube's log lines and metric tags use it).
+ *
+ * @example
+ * ```ts
+ * import { Resource } from "effect-kube"
+ * import { Deployment } from "effect-kube/models/apps/v1"
+ *
+ * Resource.groupResource(Deployment) // "deployments.apps"
+ * ```
+ *
+ * @since 0.1.0
+ * @category getters
+ */
+export const groupResource = (resource: ResourceInfo): string =>
+  resource.group === "" ? resource.plural : `${resource.plural}.${resource.group}`
+
+/**
  * The same kind as a generic resource (its objects as `GenericObject`s): to use a kind with code
  * that does not know its type statically.
  *

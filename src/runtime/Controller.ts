@@ -34,7 +34,7 @@ import {
 } from "effect"
 import type * as Client from "../client/Client.js"
 import * as metricKeys from "../http/internal/metricKeys.js"
-import type * as Resource from "../resource/Resource.js"
+import * as Resource from "../resource/Resource.js"
 import type * as Watch from "../streams/Watch.js"
 import * as WorkQueue from "./internal/workQueue.js"
 import * as Reflector from "./Reflector.js"
@@ -372,7 +372,7 @@ export const run = <
 ): Effect.Effect<never, ControllerError, R | Client.Requirements> =>
   Effect.scoped(
     Effect.gen(function* () {
-      const name = options.controllerName ?? resourceName(resource)
+      const name = options.controllerName ?? Resource.groupResource(resource)
       const store: Store.Store<A, I> =
         options.store ?? (yield* Reflector.make<A, N, S, Enc, I>(resource, options))
       const queue = yield* WorkQueue.make
@@ -422,14 +422,14 @@ export const run = <
         stopped
       )
       yield* Effect.logDebug(`the controller ${name} starts: its stores are ready`)
-      // Everything the stores hold, once (the changes may have told it already: they coalesce).
-      for (const object of yield* store.list()) queue.add(Store.keyOf(object))
-
+      // Everything the store holds (the changes may have told it already: they coalesce).
+      const addAll = Effect.map(store.list(), (objects) => {
+        for (const object of objects) queue.add(Store.keyOf(object))
+      })
+      yield* addAll
       if (options.resync !== undefined) {
         const every = Duration.decode(options.resync)
-        yield* Effect.gen(function* () {
-          for (const object of yield* store.list()) queue.add(Store.keyOf(object))
-        }).pipe(Effect.repeat(Schedule.spaced(every)), Effect.delay(every), Effect.forkScoped)
+        yield* addAll.pipe(Effect.repeat(Schedule.spaced(every)), Effect.delay(every), Effect.forkScoped)
       }
 
       const backoff: Schedule.Schedule<unknown, Cause.Cause<E>> = options.backoff ?? defaultBackoff
@@ -562,6 +562,3 @@ const groupOf = (apiVersion: string): string => {
   const slash = apiVersion.indexOf("/")
   return slash < 0 ? "" : apiVersion.slice(0, slash)
 }
-
-const resourceName = (resource: Resource.ResourceInfo): string =>
-  resource.group === "" ? resource.plural : `${resource.plural}.${resource.group}`

@@ -417,10 +417,6 @@ const retrying = <A, R>(
 export const isGone = (error: WatchError): boolean =>
   error._tag === "ApiError" && (error.code === 410 || error.reason === "Expired" || error.reason === "Gone")
 
-/** A kind's resource as kubectl names it: `configmaps`, `deployments.apps` (logs, metric tags). */
-const resourceName = (resource: Resource.ResourceInfo): string =>
-  resource.group === "" ? resource.plural : `${resource.plural}.${resource.group}`
-
 const watchUrlQuery = (
   options: WatchOptions,
   resourceVersion: string | undefined
@@ -463,7 +459,12 @@ export const watch = <A extends Resource.KubeObject, N extends boolean, S extend
 ): Stream.Stream<WatchEvent<A>, WatchError, Client.Requirements> =>
   Stream.suspend(() => {
     const progress = makeProgress(options.resourceVersion)
-    return retrying(connections(resource, options, progress), options, progress, resourceName(resource))
+    return retrying(
+      connections(resource, options, progress),
+      options,
+      progress,
+      Resource.groupResource(resource)
+    )
   })
 
 /**
@@ -493,9 +494,11 @@ const connections = <A extends Resource.KubeObject, N extends boolean, S extends
               : (options.fields ?? {})
         }
       })
-      const eventCounter = metricKeys.counter(metricKeys.watchEvents, [["resource", resourceName(resource)]])
+      const eventCounter = metricKeys.counter(metricKeys.watchEvents, [
+        ["resource", Resource.groupResource(resource)]
+      ])
       const reconnectCounter = metricKeys.counter(metricKeys.watchReconnects, [
-        ["resource", resourceName(resource)]
+        ["resource", Resource.groupResource(resource)]
       ])
       const idle = options.idleTimeout ?? Duration.seconds((options.serverTimeout ?? 290) + 30)
       const resumePoint = Effect.sync(() => progress.version ?? "(none: the current state first)")
@@ -532,7 +535,7 @@ const connections = <A extends Resource.KubeObject, N extends boolean, S extends
           const cut = (partial: string) =>
             Effect.flatMap(resumePoint, (from) =>
               Effect.logWarning(
-                `the watch of ${resourceName(resource)} was cut in the middle of an event (${partial.length} characters dropped); resuming from resourceVersion ${from}`
+                `the watch of ${Resource.groupResource(resource)} was cut in the middle of an event (${partial.length} characters dropped); resuming from resourceVersion ${from}`
               )
             )
           // The hot path works a chunk of bytes at a time, in one stage: split into lines and
@@ -573,7 +576,7 @@ const connections = <A extends Resource.KubeObject, N extends boolean, S extends
             Effect.gen(function* () {
               const got = gotEvent
               yield* Effect.logDebug(
-                `a watch connection of ${resourceName(resource)} ended${got ? "" : " without an event"}; reconnecting${got ? "" : " in 1 second"} from resourceVersion ${yield* resumePoint}`
+                `a watch connection of ${Resource.groupResource(resource)} ended${got ? "" : " without an event"}; reconnecting${got ? "" : " in 1 second"} from resourceVersion ${yield* resumePoint}`
               )
               yield* Metric.increment(reconnectCounter)
               if (!got) yield* Effect.sleep("1 second")
@@ -912,7 +915,9 @@ export const watcher = <A extends Resource.KubeObject, N extends boolean, S exte
       const relist = (error: WatchError) =>
         Effect.zipRight(
           Ref.set(phase, { _tag: "List", resourceVersion: undefined }),
-          Effect.logInfo(`the watcher of ${resourceName(resource)} relists: ${describeFailure(error)}`)
+          Effect.logInfo(
+            `the watcher of ${Resource.groupResource(resource)} relists: ${describeFailure(error)}`
+          )
         )
       // One pass: list (when the phase says so) and watch, until the version is gone (410), which
       // ends the pass after setting the phase to a relist. Passes repeat in a loop, never nested, so
@@ -923,7 +928,9 @@ export const watcher = <A extends Resource.KubeObject, N extends boolean, S exte
             ? Stream.concat(
                 Stream.execute(
                   Metric.increment(
-                    metricKeys.counter(metricKeys.watchRelists, [["resource", resourceName(resource)]])
+                    metricKeys.counter(metricKeys.watchRelists, [
+                      ["resource", Resource.groupResource(resource)]
+                    ])
                   )
                 ),
                 Stream.concat(initial(next.resourceVersion), changes)
@@ -935,7 +942,7 @@ export const watcher = <A extends Resource.KubeObject, N extends boolean, S exte
         Stream.forever(pass),
         options,
         progress,
-        resourceName(resource),
+        Resource.groupResource(resource),
         (event) => event._tag !== "Init" && event._tag !== "InitApply"
       )
     })

@@ -17,7 +17,7 @@ export interface WorkQueue {
   readonly take: Effect.Effect<string>
   /** The key's processing ended: if it was added meanwhile, it waits again. */
   readonly done: (key: string) => void
-  /** Keys waiting (not processing, not delayed). */
+  /** Keys waiting to be processed (those added again while processing included; not the delayed ones). */
   readonly depth: () => number
   /** No more keys are handed out: takers end (interrupted), adds are ignored. */
   readonly shutdown: Effect.Effect<void>
