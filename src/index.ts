@@ -57,6 +57,8 @@ export * as Finalizer from "./runtime/Finalizer.js"
 /** @since 0.1.0 */
 export * as Informers from "./runtime/Informers.js"
 /** @since 0.1.0 */
+export * as LeaderElection from "./runtime/LeaderElection.js"
+/** @since 0.1.0 */
 export * as Owner from "./runtime/Owner.js"
 /** @since 0.1.0 */
 export * as Reflector from "./runtime/Reflector.js"

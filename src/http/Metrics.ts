@@ -183,3 +183,22 @@ export const controllerReconcileDuration: Metric.Metric.Histogram<number> = Metr
 export const controllerQueueDepth: Metric.Metric.Gauge<number> = Metric.fromMetricKey(
   keys.controllerQueueDepth
 )
+
+/**
+ * 1 while this process leads a Lease, else 0, by lease (tag `lease`: `namespace/name`), as
+ * client-go's `leader_election_master_status`.
+ *
+ * @example
+ * ```ts
+ * import { Metric } from "effect"
+ * import { Metrics } from "effect-kube"
+ *
+ * const leading = Metric.value(Metrics.leaderElectionLeading.pipe(Metric.tagged("lease", "kube-system/my-controller")))
+ * ```
+ *
+ * @since 0.1.0
+ * @category metrics
+ */
+export const leaderElectionLeading: Metric.Metric.Gauge<number> = Metric.fromMetricKey(
+  keys.leaderElectionLeading
+)

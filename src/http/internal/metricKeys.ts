@@ -61,6 +61,10 @@ export const controllerQueueDepth = MetricKey.gauge("effect_kube_controller_queu
   description: "Keys waiting to be reconciled, by controller"
 })
 
+export const leaderElectionLeading = MetricKey.gauge("effect_kube_leader_election_leading", {
+  description: "1 while this process leads the lease, by lease"
+})
+
 type Labels = ReadonlyArray<readonly [key: string, value: string]>
 
 const cacheKey = (name: string, labels: Labels) =>
