@@ -53,6 +53,8 @@ export * as Conditions from "./runtime/Conditions.js"
 /** @since 0.1.0 */
 export * as Controller from "./runtime/Controller.js"
 /** @since 0.1.0 */
+export * as EventRecorder from "./runtime/EventRecorder.js"
+/** @since 0.1.0 */
 export * as Finalizer from "./runtime/Finalizer.js"
 /** @since 0.1.0 */
 export * as Informers from "./runtime/Informers.js"

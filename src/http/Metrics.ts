@@ -202,3 +202,20 @@ export const controllerQueueDepth: Metric.Metric.Gauge<number> = Metric.fromMetr
 export const leaderElectionLeading: Metric.Metric.Gauge<number> = Metric.fromMetricKey(
   keys.leaderElectionLeading
 )
+
+/**
+ * The event recorder's writes by result (tag `result`): `created` (a new Event), `series` (a
+ * count updated), `dropped` (rate limit or full queue), `failed` (rejected, or retries exhausted).
+ *
+ * @example
+ * ```ts
+ * import { Metric } from "effect"
+ * import { Metrics } from "effect-kube"
+ *
+ * const dropped = Metric.value(Metrics.eventWrites.pipe(Metric.tagged("result", "dropped")))
+ * ```
+ *
+ * @since 0.1.0
+ * @category metrics
+ */
+export const eventWrites: Metric.Metric.Counter<number> = Metric.fromMetricKey(keys.eventWrites)

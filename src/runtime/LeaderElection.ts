@@ -48,6 +48,7 @@ import * as ApiError from "../http/ApiError.js"
 import * as metricKeys from "../http/internal/metricKeys.js"
 import * as coordination from "../models/coordination/v1.js"
 import { checkSegment, InvalidRequest } from "../resource/InvalidRequest.js"
+import * as MicroTime from "./internal/microTime.js"
 
 /**
  * Options of {@link run}. The defaults are client-go's (and kube-controller-manager's): 15 s,
@@ -168,9 +169,7 @@ const settingsOf = (options: Options): Effect.Effect<Settings, InvalidRequest> =
 const now = Effect.map(Clock.currentTimeNanos, (nanos) => Number(nanos / 1_000_000n))
 
 /** A `MicroTime` as the apiserver writes it (six fraction digits). */
-const microTime = Effect.map(Clock.currentTimeMillis, (millis) =>
-  new Date(millis).toISOString().replace(/Z$/, "000Z")
-)
+const microTime = Effect.map(Clock.currentTimeMillis, MicroTime.microTime)
 
 type Outcome =
   /** Leading since a write sent at `sentAt` (others count the lease from a moment after it). */

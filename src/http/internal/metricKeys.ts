@@ -65,6 +65,10 @@ export const leaderElectionLeading = MetricKey.gauge("effect_kube_leader_electio
   description: "1 while this process leads the lease, by lease"
 })
 
+export const eventWrites = MetricKey.counter("effect_kube_event_writes_total", {
+  description: "Events of the event recorder by result (created, series, dropped, failed)"
+})
+
 type Labels = ReadonlyArray<readonly [key: string, value: string]>
 
 const cacheKey = (name: string, labels: Labels) =>
