@@ -304,7 +304,11 @@ const targetIn =
       namespace,
       ...(call.body !== undefined ? { body: call.body } : {}),
       ...(call.contentType !== undefined ? { contentType: call.contentType } : {}),
-      ...(call.accept !== undefined ? { accept: call.accept } : {})
+      ...(call.accept !== undefined
+        ? { accept: call.accept }
+        : call.resource.representation !== undefined
+          ? { accept: representationAccept(call, call.resource.representation) }
+          : {})
     })
     // A call without selectors, write options or query (a get): nothing more to check.
     if (call.select === undefined && call.write === undefined && call.query === undefined) {
@@ -319,6 +323,15 @@ const targetIn =
       return made(query)
     })
   }
+
+/** The `Accept` of a call of a kind asked for in another form: a list's, or an object's (watch events too). */
+const representationAccept = (call: Call, representation: Resource.Representation): string => {
+  if (call.scope !== "collection" || call.method !== "GET") return representation.accept.object
+  for (const [name, value] of call.query ?? []) {
+    if (name === "watch" && value === "true") return representation.accept.object
+  }
+  return representation.accept.list
+}
 
 /**
  * The HTTP request of a checked call (a JSON body, `application/json` unless told).

@@ -111,6 +111,24 @@ export interface ResourceInfo {
   readonly namespaced: boolean
   readonly verbs: ReadonlyArray<Verb>
   readonly subresources: { readonly [name: string]: SubresourceInfo }
+  /**
+   * Set for a kind's objects asked for in another form than in full ({@link metadataOnly}): the
+   * `Accept` header of its requests, and the kind whose objects these stand for.
+   */
+  readonly representation?: Representation | undefined
+}
+
+/**
+ * How the server is asked to answer for a kind other than with full objects.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Representation {
+  /** `Accept` of a request for one object (get, watch, patch) and of a list. */
+  readonly accept: { readonly object: string; readonly list: string }
+  /** The `apiVersion` and `kind` of the full objects (a server that sends them anyway is followed). */
+  readonly of: { readonly apiVersion: string; readonly kind: string }
 }
 
 /**
@@ -246,8 +264,8 @@ export const groupResource = (resource: ResourceInfo): string =>
  * @since 0.1.0
  * @category constructors
  */
-export const generic = (resource: ResourceInfo): Resource<GenericObject, boolean, string> =>
-  make<GenericObject, boolean, string>({
+export const generic = (resource: ResourceInfo): Resource<GenericObject, boolean, string> => {
+  const made = make<GenericObject, boolean, string>({
     group: resource.group,
     version: resource.version,
     kind: resource.kind,
@@ -258,6 +276,93 @@ export const generic = (resource: ResourceInfo): Resource<GenericObject, boolean
     subresources: resource.subresources,
     schema: GenericObject
   })
+  // A representation (metadataOnly) keeps its apiVersion and how it is asked for.
+  return resource.representation === undefined
+    ? made
+    : Object.assign(made, { apiVersion: resource.apiVersion, representation: resource.representation })
+}
+
+/**
+ * An object's metadata alone (`meta.k8s.io/v1` `PartialObjectMetadata`), as {@link metadataOnly}
+ * kinds give them.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface PartialObjectMetadata extends KubeObject {
+  readonly apiVersion: "meta.k8s.io/v1"
+  readonly kind: "PartialObjectMetadata"
+  readonly metadata?: ObjectMeta
+}
+
+/**
+ * Schema of {@link PartialObjectMetadata}.
+ *
+ * @example
+ * ```ts
+ * import { Schema } from "effect"
+ * import { Resource } from "effect-kube"
+ *
+ * const meta = Schema.decodeUnknownSync(Resource.PartialObjectMetadata)({
+ *   apiVersion: "meta.k8s.io/v1", kind: "PartialObjectMetadata", metadata: { name: "web" }
+ * })
+ * ```
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const PartialObjectMetadata: Schema.Schema<PartialObjectMetadata> = Schema.Struct({
+  apiVersion: Schema.Literal("meta.k8s.io/v1"),
+  kind: Schema.Literal("PartialObjectMetadata"),
+  metadata: Schema.optionalWith(Meta.ObjectMeta, { exact: true })
+})
+
+const METADATA_ACCEPT = {
+  object: "application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1,application/json",
+  list: "application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1,application/json"
+}
+
+/**
+ * The same kind, its objects read as their metadata alone (client-go's metadata client, kube-rs's
+ * `metadata_watcher`): get, list, watch, patch and delete send
+ * `Accept: application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1` and get
+ * {@link PartialObjectMetadata} objects — a store of them takes a fraction of the memory of full
+ * objects (a Secret's data never reaches the process). A server that sends full objects anyway
+ * (some aggregated APIs) is followed: their metadata is kept.
+ *
+ * @example
+ * ```ts
+ * import { Client, Resource } from "effect-kube"
+ * import { Secret } from "effect-kube/models/core/v1"
+ *
+ * const names = Client.listAll(Resource.metadataOnly(Secret)) // names, labels, owners: no data
+ * ```
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const metadataOnly = <N extends boolean>(
+  resource: ResourceInfo & { readonly namespaced: N }
+): Resource<PartialObjectMetadata, N, never> => {
+  const self: Resource<PartialObjectMetadata, N, never> = Object.assign(Object.create(ResourceProto), {
+    [TypeId]: TypeId,
+    group: resource.group,
+    version: resource.version,
+    apiVersion: "meta.k8s.io/v1",
+    kind: "PartialObjectMetadata",
+    listKind: "PartialObjectMetadataList",
+    plural: resource.plural,
+    namespaced: resource.namespaced,
+    verbs: resource.verbs.filter((v) => v !== "create" && v !== "update"),
+    subresources: emptySubresources<never>(),
+    schema: PartialObjectMetadata,
+    representation: {
+      accept: METADATA_ACCEPT,
+      of: resource.representation?.of ?? { apiVersion: resource.apiVersion, kind: resource.kind }
+    }
+  })
+  return self
+}
 
 /**
  * Whether a value is a resource kind.
@@ -525,6 +630,17 @@ export const decodeTrusted = <A extends KubeObject, N extends boolean, S extends
   if (!isRecord(input)) return fail(`expected a ${resource.kind} object`)
   const apiVersion = input.apiVersion
   const kind = input.kind
+  const of = resource.representation?.of
+  if (of !== undefined && apiVersion === of.apiVersion && kind === of.kind) {
+    // A full object where its metadata was asked for: its metadata is kept.
+    if (input.metadata !== undefined && !isRecord(input.metadata)) return fail("metadata must be an object")
+    const object = {
+      apiVersion: resource.apiVersion,
+      kind: resource.kind,
+      ...(input.metadata !== undefined ? { metadata: input.metadata } : {})
+    }
+    return isTrusted<A>(object) ? Either.right(object) : fail("unreachable")
+  }
   if (apiVersion !== undefined && apiVersion !== resource.apiVersion) {
     return fail(`expected apiVersion ${resource.apiVersion}, got ${String(apiVersion)}`)
   }

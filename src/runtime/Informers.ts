@@ -63,9 +63,11 @@ export interface Options {
 /** What identifies a shared store: the kind and the options that shape its watch (selectors in key order). */
 const keyOf = (resource: Resource.ResourceInfo, options: Watch.WatcherOptions): string =>
   JSON.stringify([
+    resource.group,
+    resource.version,
+    resource.plural,
     resource.apiVersion,
     resource.kind,
-    resource.plural,
     options.namespace ?? null,
     sorted(options.labels),
     sorted(options.fields),

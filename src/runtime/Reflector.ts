@@ -8,7 +8,7 @@
 import { Cause, Effect, type Scope, Stream } from "effect"
 import { dual } from "effect/Function"
 import type * as Client from "../client/Client.js"
-import type * as Resource from "../resource/Resource.js"
+import * as Resource from "../resource/Resource.js"
 import * as Watch from "../streams/Watch.js"
 import * as Store from "./Store.js"
 
@@ -103,15 +103,85 @@ export const make = <
   resource: Resource.Resource<A, N, S, Enc>,
   options: Options<A, I> = {}
 ): Effect.Effect<Store.Store<A, I>, never, Client.Requirements | Scope.Scope> =>
+  keep(resource, options, Watch.watcher(resource, options))
+
+/**
+ * A store of a projection of a kind's objects: `project` keeps what the program needs of each
+ * object (it must keep `metadata.name` and `metadata.namespace`: the store's keys), so the store
+ * holds only that — e.g. a Pod's phase and node instead of the whole Pod. Indexes and queries work
+ * on the projections. For the metadata alone, `Resource.metadataOnly` is better still: the server
+ * sends only that.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Reflector } from "effect-kube"
+ * import { Pod } from "effect-kube/models/core/v1"
+ *
+ * const phases = Effect.scoped(
+ *   Effect.gen(function* () {
+ *     const pods = yield* Reflector.project(Pod, (pod) => ({
+ *       apiVersion: pod.apiVersion,
+ *       kind: pod.kind,
+ *       metadata: { name: pod.metadata?.name ?? "", namespace: pod.metadata?.namespace ?? "" },
+ *       phase: pod.status?.phase ?? "Unknown"
+ *     }))
+ *     yield* pods.ready
+ *     return (yield* pods.list()).map((pod) => pod.phase)
+ *   })
+ * )
+ * ```
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const project = <
+  A extends Resource.KubeObject,
+  N extends boolean,
+  S extends string,
+  Enc,
+  B extends Resource.KubeObject,
+  I extends string = never
+>(
+  resource: Resource.Resource<A, N, S, Enc>,
+  projection: (object: A) => B,
+  options: Options<B, I> = {}
+): Effect.Effect<Store.Store<B, I>, never, Client.Requirements | Scope.Scope> =>
+  keep(
+    resource,
+    options,
+    Watch.watcher(resource, options).pipe(Stream.map((event) => projectEvent(event, projection)))
+  )
+
+const projectEvent = <A, B>(event: Watch.WatcherEvent<A>, f: (object: A) => B): Watch.WatcherEvent<B> => {
+  switch (event._tag) {
+    case "Init":
+      return Watch.WatcherEvent.Init()
+    case "InitDone":
+      return Watch.WatcherEvent.InitDone({ resourceVersion: event.resourceVersion })
+    case "InitApply":
+      return Watch.WatcherEvent.InitApply({ object: f(event.object) })
+    case "Apply":
+      return Watch.WatcherEvent.Apply({ object: f(event.object) })
+    case "Delete":
+      return Watch.WatcherEvent.Delete({ object: f(event.object) })
+  }
+}
+
+const keep = <B extends Resource.KubeObject, I extends string>(
+  resource: Resource.ResourceInfo,
+  options: Store.Options<B, I>,
+  source: Stream.Stream<Watch.WatcherEvent<B>, Watch.WatchError, Client.Requirements>
+): Effect.Effect<Store.Store<B, I>, never, Client.Requirements | Scope.Scope> =>
   Effect.gen(function* () {
-    const writer = yield* Store.make<A, I>(options)
-    yield* Watch.watcher(resource, options).pipe(
+    const writer = yield* Store.make<B, I>(options)
+    yield* source.pipe(
       reflect(writer),
       Stream.runDrain,
       // The store holds the failure (`ready`, `stopped`); the log says it once.
       Effect.catchAll((error) =>
         Effect.logError(
-          `the store of ${resource.kind} (${resource.apiVersion}) stopped: ${error._tag}: ${error.message}`
+          `the store of ${Resource.groupResource(resource)} stopped: ${error._tag}: ${error.message}`
         )
       ),
       Effect.forkScoped

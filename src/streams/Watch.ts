@@ -485,6 +485,8 @@ const connections = <A extends Resource.KubeObject, N extends boolean, S extends
         resource,
         method: "GET",
         scope: "collection",
+        // A watch's events carry single objects (`watch=true` joins the query per connection).
+        ...(resource.representation !== undefined ? { accept: resource.representation.accept.object } : {}),
         namespace: options.namespace,
         select: {
           labels: options.labels,

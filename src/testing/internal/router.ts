@@ -15,6 +15,7 @@ import type { Kinds } from "./kinds.js"
 import { list } from "./list.js"
 import { type Json, PatchError } from "./patch.js"
 import { type State as PatchState, patch } from "./patchRequest.js"
+import { formOf, represent } from "./representation.js"
 import { json, methodNotAllowed, noSuchPath, notFound, status } from "./responses.js"
 import { hasNamespace } from "./store.js"
 import { scaleOf } from "./subresources.js"
@@ -156,7 +157,23 @@ export const handle = async (s: Server, req: Request): Promise<Response> => {
     }
   }
   try {
-    return dispatch(s, req, target, body)
+    const response = dispatch(s, req, target, body)
+    const form = req.method === "GET" || req.method === "PATCH" ? formOf(req.headers.accept) : undefined
+    if (form === undefined) return response
+    const watch = req.url.searchParams.get("watch") === "true"
+    const isList = req.method === "GET" && target.name === undefined && !watch
+    // As the apiserver: a list asked for as one object, or one as a list, is refused; a watch
+    // asked for as a list sends no event.
+    if (!watch && isList !== (form === "PartialObjectMetadataList")) {
+      return status(
+        406,
+        "NotAcceptable",
+        isList
+          ? `you requested ${form}, but the requested object is a list`
+          : `you requested ${form}, but the requested object is not a list`
+      )
+    }
+    return represent(response, watch ? (form === "PartialObjectMetadata" ? "events" : "none") : "body")
   } catch (error) {
     if (error instanceof PatchError) return status(422, "Invalid", error.message)
     return status(500, "InternalError", String(error))
