@@ -551,13 +551,25 @@ const applyAt = <A extends Resource.KubeObject, N extends boolean, S extends str
 ): Effect.Effect<A, ClientError, Requirements> =>
   Effect.gen(function* () {
     const name = yield* ApiRequest.nameOf(object)
-    const body = yield* encodeWith(resource, object)
+    const encoded = yield* encodeWith(resource, object)
     const namespace = yield* ApiRequest.namespaceOf({
       resource,
       method: "PATCH",
       namespace: options.namespace,
       object
     })
+    // The status alone to the status sub-resource: the other fields of the object would be
+    // recorded as owned by this manager too (servers before 1.22), and conflict later with the
+    // spec's owners.
+    const body =
+      subresource === "status"
+        ? {
+            apiVersion: resource.apiVersion,
+            kind: resource.kind,
+            metadata: { name, ...(namespace !== undefined ? { namespace } : {}) },
+            ...(isRecord(encoded) && encoded.status !== undefined ? { status: encoded.status } : {})
+          }
+        : encoded
     return yield* patchAt(resource, name, body, { ...options, namespace, patchType: "apply" }, subresource)
   })
 
@@ -777,7 +789,9 @@ export const patchStatus = <A extends Resource.KubeObject, N extends boolean, I>
     : patchAt(resource, name, patchBody, options, "status")
 
 /**
- * Server-side apply of the `status` sub-resource.
+ * Server-side apply of the `status` sub-resource: the object is checked in full, and its `status`
+ * alone is sent (with its `apiVersion`, `kind`, name and namespace), so the field manager owns
+ * the status fields and nothing else.
  *
  * @example
  * ```ts

@@ -32,7 +32,7 @@ import {
   type Scope,
   Stream
 } from "effect"
-import type * as Client from "../client/Client.js"
+import * as Client from "../client/Client.js"
 import * as metricKeys from "../http/internal/metricKeys.js"
 import * as Resource from "../resource/Resource.js"
 import type * as Watch from "../streams/Watch.js"
@@ -562,3 +562,39 @@ const groupOf = (apiVersion: string): string => {
   const slash = apiVersion.indexOf("/")
   return slash < 0 ? "" : apiVersion.slice(0, slash)
 }
+
+/**
+ * Server-side apply of an object's status with the controller's field manager (taking over the
+ * status fields by default, `force: true`: the controller owns its status). `object` is the one
+ * reconciled (from the store, complete: it is checked in full); only `status` is sent, so the
+ * manager owns nothing else. The field manager is the option's, else the client default's.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Controller } from "effect-kube"
+ * import { Deployment } from "effect-kube/models/apps/v1"
+ *
+ * declare const observed: Deployment
+ * const reported = Controller.applyStatus(
+ *   Deployment,
+ *   observed,
+ *   { observedGeneration: observed.metadata?.generation ?? 0, conditions: [] },
+ *   { fieldManager: "example.com/rollout-watcher" }
+ * )
+ * ```
+ *
+ * @since 0.1.0
+ * @category helpers
+ */
+export const applyStatus = <
+  A extends Resource.KubeObject & { readonly status?: unknown },
+  N extends boolean,
+  I
+>(
+  resource: Resource.Resource<A, N, "status", I>,
+  object: A,
+  status: A["status"],
+  options: Client.ApplyOptions = {}
+): Effect.Effect<A, Client.ClientError, Client.Requirements> =>
+  Client.applyStatus(resource, { ...object, status }, { force: true, ...options })

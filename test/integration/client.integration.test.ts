@@ -1,7 +1,7 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Option, Stream } from "effect"
 import { inject } from "vitest"
-import { Client, type ClientDefaults, Resource, Selector } from "../../src/index.js"
+import { Client, type ClientDefaults, Controller, Resource, Selector } from "../../src/index.js"
 import * as apps from "../../src/models/apps/v1.js"
 import * as core from "../../src/models/core/v1.js"
 import { configMap, deployment } from "../harness/Fixtures.js"
@@ -369,6 +369,37 @@ describe("verbs against the real apiserver", () => {
       const error = yield* Effect.flip(Client.get(Widget, "x"))
       expect(error).toMatchObject({ _tag: "ApiError", code: 404 })
     }).pipe(Effect.provide(inNamespace("default")))
+  )
+})
+
+describe("status apply against the real apiserver", () => {
+  it.live(
+    "applyStatus sends the status alone: its manager owns no spec field, so a later spec apply by another does not conflict",
+    () =>
+      withNamespace(() =>
+        Effect.gen(function* () {
+          const created = yield* Client.apply(apps.Deployment, deployment("rollout"), {
+            fieldManager: "user"
+          })
+          const reported = yield* Controller.applyStatus(
+            apps.Deployment,
+            created,
+            {
+              observedGeneration: 1,
+              conditions: [{ type: "Available", status: "False", reason: "Testing" }]
+            },
+            { fieldManager: "example.com/ctrl" }
+          )
+          expect(reported.status?.conditions?.[0]?.reason).toBe("Testing")
+          const entry = reported.metadata?.managedFields?.find((f) => f.manager === "example.com/ctrl")
+          expect(Object.keys(entry?.fieldsV1 ?? {})).toEqual(["f:status"])
+          // The user applies another replica count: no conflict with the controller.
+          const scaled = yield* Client.apply(apps.Deployment, deployment("rollout", 4), {
+            fieldManager: "user"
+          })
+          expect(scaled.spec?.replicas).toBe(4)
+        })
+      )
   )
 })
 
