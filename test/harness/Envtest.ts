@@ -37,8 +37,8 @@ export interface EnvtestInfo {
 
 export interface Envtest extends EnvtestInfo {
   readonly stop: () => Promise<void>
-  /** Stops only the apiserver (etcd keeps the data), for fault tests. */
-  readonly stopApiserver: () => Promise<void>
+  /** Stops only the apiserver (etcd keeps the data), for fault tests; `SIGKILL`: kill -9. */
+  readonly stopApiserver: (signal?: "SIGTERM" | "SIGKILL") => Promise<void>
   /** Starts the apiserver again on the same port. */
   readonly startApiserver: () => Promise<void>
 }
@@ -191,10 +191,13 @@ const tail = (file: string): string => {
   }
 }
 
-const stopProcess = async (proc: ChildProcess | undefined): Promise<void> => {
+const stopProcess = async (
+  proc: ChildProcess | undefined,
+  signal: "SIGTERM" | "SIGKILL" = "SIGTERM"
+): Promise<void> => {
   if (proc === undefined || proc.exitCode !== null || proc.signalCode !== null) return
   const exited = new Promise<void>((resolve) => proc.once("exit", () => resolve()))
-  proc.kill("SIGTERM")
+  proc.kill(signal)
   const timer = setTimeout(() => proc.kill("SIGKILL"), 5000)
   await exited
   clearTimeout(timer)
@@ -312,7 +315,7 @@ export const start = async (options: { readonly log?: (line: string) => void } =
     )
     await waitReady(server, caData, adminToken, apiserver, apiserverLog)
   }
-  const stopApiserver = () => stopProcess(apiserver)
+  const stopApiserver = (signal?: "SIGTERM" | "SIGKILL") => stopProcess(apiserver, signal)
 
   const kubeconfigs: Record<Identity, string> = {
     "admin-cert": path.join(dir, "admin-cert.kubeconfig"),

@@ -25,7 +25,7 @@ const FINALIZER = "mirror.example.com/copy"
 
 describe("a controller on a real apiserver", () => {
   it.live(
-    "mirrors through two apiserver restarts: converges, repairs drift, cleans up with its finalizer, never two reconciles of a key at once, leaks no fiber",
+    "mirrors through two apiserver kill -9s and restarts: converges, repairs drift, cleans up with its finalizer, never two reconciles of a key at once, leaks no fiber",
     () =>
       Effect.gen(function* () {
         const source = unique("source")
@@ -109,14 +109,14 @@ describe("a controller on a real apiserver", () => {
         const s0 = yield* Client.get(core.ConfigMap, "s0", { namespace: source })
         expect(s0.metadata?.finalizers).toEqual([FINALIZER])
 
-        yield* Effect.promise(() => env.stopApiserver())
+        yield* Effect.promise(() => env.stopApiserver("SIGKILL"))
         yield* Effect.sleep("1 second")
         yield* Effect.promise(() => env.startApiserver())
         yield* Client.patch(core.ConfigMap, "s0", { data: { v: "changed" } }, { namespace: source })
         // Drift in a copy, made by someone else.
         yield* Client.patch(core.ConfigMap, "s1", { data: { v: "tampered" } }, { namespace: target })
         yield* Client.create(core.ConfigMap, cm("s5", { v: "5" }))
-        yield* Effect.promise(() => env.stopApiserver())
+        yield* Effect.promise(() => env.stopApiserver("SIGKILL"))
         yield* Effect.sleep("1 second")
         yield* Effect.promise(() => env.startApiserver())
         yield* Client.delete(core.ConfigMap, "s2", { namespace: source })
