@@ -232,7 +232,7 @@ const refsOn = <A extends Resource.KubeObject, I extends string>(
 
 /**
  * Reconcile the objects that `map` names when an object of `store` changes (its current version,
- * or its last one when deleted).
+ * or its last one when deleted). `map` may be an Effect, e.g. a query of another store.
  *
  * @example
  * ```ts
@@ -258,13 +258,19 @@ const refsOn = <A extends Resource.KubeObject, I extends string>(
  */
 export const watches = <A extends Resource.KubeObject, I extends string>(
   store: Store.Store<A, I>,
-  map: (object: A) => ReadonlyArray<Store.ObjectRef>,
+  map: (object: A) => ReadonlyArray<Store.ObjectRef> | Effect.Effect<ReadonlyArray<Store.ObjectRef>>,
   options: { readonly kind?: string | undefined } = {}
 ): Trigger => ({
   kind: options.kind ?? "watched objects",
   make: () => ({
     store,
-    refs: refsOn(store, (change) => map(change.object))
+    refs: Effect.map(
+      store.subscribe,
+      Stream.mapConcatEffect((change) => {
+        const refs = map(change.object)
+        return Effect.isEffect(refs) ? refs : Effect.succeed(refs)
+      })
+    )
   })
 })
 

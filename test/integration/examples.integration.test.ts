@@ -59,7 +59,7 @@ const cases: ReadonlyArray<readonly [string, RegExp]> = [
   ["examples/wait.ts", /is Ready[\s\S]*is deleted/],
   [
     "examples/controller.ts",
-    /mirrored [\s\S]*repaired drift[\s\S]*followed a change[\s\S]*its copy is gone[\s\S]*controller stopped/
+    /mirrored [\s\S]*status says 1 copy[\s\S]*repaired drift[\s\S]*status says 2 copies[\s\S]*Events about the mirror: Mirrored by mirror.effect-kube.dev\/controller[\s\S]*finalizer deleted the copies[\s\S]*the lease is released \(holder: ""\)/
   ]
 ]
 

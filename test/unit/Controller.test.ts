@@ -93,6 +93,39 @@ describe("Controller", () => {
     }).pipe(Effect.provide(cluster(cm("source", "a", { k: "1" }))))
   )
 
+  it.scopedLive("a watched kind's mapping may be an Effect (a query of another store)", () =>
+    Effect.gen(function* () {
+      const tracker = yield* makeTracker
+      const sources = yield* Reflector.make(core.ConfigMap, { namespace: "source", retrySchedule: fast })
+      const targets = yield* Reflector.make(core.ConfigMap, {
+        namespace: "target",
+        retrySchedule: fast,
+        indexes: { from: (o: core.ConfigMap) => [o.data?.from ?? ""] }
+      })
+      yield* Controller.run(core.ConfigMap, {
+        store: targets,
+        watches: [
+          Controller.watches(sources, (source) =>
+            Effect.map(targets.byIndex("from", source.metadata?.name ?? ""), (found) =>
+              found.map(Store.refOf)
+            )
+          )
+        ],
+        reconcile: (_, { key }) => tracker.track(key, Effect.succeed(Controller.done))
+      }).pipe(Effect.forkScoped)
+      yield* Eventually.eventually(Effect.map(tracker.calls, (cs) => expect(cs).toContain("target/t")))
+      yield* Effect.sleep("100 millis")
+      const before = (yield* tracker.calls).length
+      yield* Client.patch(core.ConfigMap, "a", { data: { k: "2" } }, { namespace: "source" })
+      yield* Eventually.eventually(
+        Effect.map(tracker.calls, (cs) => {
+          expect(cs.length).toBeGreaterThan(before)
+          expect(new Set(cs)).toEqual(new Set(["target/t"]))
+        })
+      )
+    }).pipe(Effect.provide(cluster(cm("source", "a", { k: "1" }), cm("target", "t", { from: "a" }))))
+  )
+
   it.scopedLive(
     "a key is never reconciled twice at once; a burst of changes coalesces; concurrency is bounded",
     () =>
