@@ -201,6 +201,8 @@ class Observed {
 
 const makeElector = (settings: Settings) => {
   const observed = new Observed()
+  /** Whether a write that takes the Lease was sent (it may have taken it, answered or not). */
+  const wrote = { value: false }
   const where = { namespace: settings.namespace }
   const ours = (spec: coordination.LeaseSpec): coordination.LeaseSpec => ({
     ...spec,
@@ -219,6 +221,7 @@ const makeElector = (settings: Settings) => {
       (yield* now) < observed.expiresAt(0)
     ) {
       const sentAt = yield* now
+      wrote.value = true
       const renewed = yield* Effect.either(
         Client.replace(
           coordination.Lease,
@@ -236,6 +239,7 @@ const makeElector = (settings: Settings) => {
     const readEnd = yield* now
     if (Option.isNone(read)) {
       const sentAt = yield* now
+      wrote.value = true
       const created = yield* Client.create(
         coordination.Lease,
         {
@@ -270,6 +274,7 @@ const makeElector = (settings: Settings) => {
             leaseTransitions: (spec.leaseTransitions ?? 0) + 1
           })
     const sentAt = yield* now
+    wrote.value = true
     const written = yield* Client.replace(coordination.Lease, { ...lease, spec: next }, where)
     observed.see(written, yield* now)
     return { _tag: "Leading", sentAt }
@@ -298,7 +303,7 @@ const makeElector = (settings: Settings) => {
     return true
   })
 
-  return { observed, attempt, release }
+  return { observed, attempt, release, wrote }
 }
 
 const describeFailure = (error: unknown): string =>
@@ -435,24 +440,27 @@ const runBody = <A, E, R>(
         })
       })
 
-    const acquiredAt = yield* acquire
-    yield* Effect.logInfo(`leading the lease ${name} as ${settings.identity}`)
-    yield* Metric.set(leading, 1)
-    return yield* Effect.raceFirst(body, renew(acquiredAt)).pipe(
+    const lead = Effect.gen(function* () {
+      const acquiredAt = yield* acquire
+      yield* Effect.logInfo(`leading the lease ${name} as ${settings.identity}`)
+      yield* Metric.set(leading, 1)
+      return yield* Effect.raceFirst(body, renew(acquiredAt))
+    })
+    // Released however it ends (unless lost): also when interrupted after a write that took the
+    // Lease but before its answer came.
+    return yield* lead.pipe(
       Effect.onExit((exit) =>
         Effect.gen(function* () {
           yield* Metric.set(leading, 0)
-          const lost =
-            exit._tag === "Failure" &&
-            Chunk.some(Cause.failures(exit.cause), (e) => e instanceof LeadershipLost)
-          if (lost) {
-            const reason = Chunk.findFirst(Cause.failures(exit.cause), (e) => e instanceof LeadershipLost)
-            yield* Effect.logWarning(
-              `${Option.match(reason, { onNone: () => "lost the lease", onSome: (e) => e.message })}: the body was interrupted`
-            )
+          const lost = Chunk.findFirst(
+            exit._tag === "Failure" ? Cause.failures(exit.cause) : Chunk.empty(),
+            (e) => e instanceof LeadershipLost
+          )
+          if (Option.isSome(lost)) {
+            yield* Effect.logWarning(`${lost.value.message}: the body was interrupted`)
             return
           }
-          if (!settings.release) return
+          if (!settings.release || !elector.wrote.value) return
           const released = yield* elector.release.pipe(
             Client.retryOnConflict,
             Effect.interruptible,
