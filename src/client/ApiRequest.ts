@@ -324,9 +324,12 @@ const targetIn =
     })
   }
 
-/** The `Accept` of a call of a kind asked for in another form: a list's, or an object's (watch events too). */
+/**
+ * The `Accept` of a call of a kind asked for in another form: a list's for a collection (a list, or
+ * a deleteCollection, which answers with the list deleted), an object's otherwise (watch events too).
+ */
 const representationAccept = (call: Call, representation: Resource.Representation): string => {
-  if (call.scope !== "collection" || call.method !== "GET") return representation.accept.object
+  if (call.scope !== "collection") return representation.accept.object
   for (const [name, value] of call.query ?? []) {
     if (name === "watch" && value === "true") return representation.accept.object
   }

@@ -551,7 +551,7 @@ const applyAt = <A extends Resource.KubeObject, N extends boolean, S extends str
 ): Effect.Effect<A, ClientError, Requirements> =>
   Effect.gen(function* () {
     const name = yield* ApiRequest.nameOf(object)
-    const encoded = yield* encodeWith(resource, object)
+    const given = yield* encodeWith(resource, object)
     const namespace = yield* ApiRequest.namespaceOf({
       resource,
       method: "PATCH",
@@ -561,6 +561,11 @@ const applyAt = <A extends Resource.KubeObject, N extends boolean, S extends str
     // The status alone to the status sub-resource: the other fields of the object would be
     // recorded as owned by this manager too (servers before 1.22), and conflict later with the
     // spec's owners.
+    // A kind read in another form (metadataOnly) is applied as itself: the apiserver refuses an
+    // apply body of another kind.
+    const of = resource.representation?.of
+    const encoded =
+      of !== undefined && isRecord(given) ? { ...given, apiVersion: of.apiVersion, kind: of.kind } : given
     const body =
       subresource === "status"
         ? {

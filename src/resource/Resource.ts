@@ -631,8 +631,13 @@ export const decodeTrusted = <A extends KubeObject, N extends boolean, S extends
   const apiVersion = input.apiVersion
   const kind = input.kind
   const of = resource.representation?.of
-  if (of !== undefined && apiVersion === of.apiVersion && kind === of.kind) {
-    // A full object where its metadata was asked for: its metadata is kept.
+  if (
+    of !== undefined &&
+    (apiVersion === undefined || apiVersion === of.apiVersion) &&
+    (kind === undefined || kind === of.kind)
+  ) {
+    // A full object where its metadata was asked for (or a list item, without apiVersion and
+    // kind): its metadata alone is kept.
     if (input.metadata !== undefined && !isRecord(input.metadata)) return fail("metadata must be an object")
     const object = {
       apiVersion: resource.apiVersion,

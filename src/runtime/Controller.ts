@@ -198,29 +198,33 @@ export const owns = <A extends Resource.KubeObject, I extends string>(
   options: { readonly controllerOnly?: boolean | undefined; readonly kind?: string | undefined } = {}
 ): Trigger => ({
   kind: options.kind ?? "owned objects",
-  make: (main) => ({
-    store,
-    refs: refsOn(store, (change) => {
-      const refs: Array<Store.ObjectRef> = []
-      const seen = new Set<string>()
-      const from = (object: Resource.KubeObject) => {
-        for (const owner of object.metadata?.ownerReferences ?? []) {
-          if (owner.kind !== main.kind || groupOf(owner.apiVersion) !== main.group) continue
-          if (options.controllerOnly === true && owner.controller !== true) continue
-          const ref: Store.ObjectRef = main.namespaced
-            ? { namespace: object.metadata?.namespace, name: owner.name }
-            : { name: owner.name }
-          const key = Store.key(ref)
-          if (seen.has(key)) continue
-          seen.add(key)
-          refs.push(ref)
+  make: (main) => {
+    // Owner references name the kind itself, also when the controller reads its metadata alone.
+    const kind = main.representation?.of.kind ?? main.kind
+    return {
+      store,
+      refs: refsOn(store, (change) => {
+        const refs: Array<Store.ObjectRef> = []
+        const seen = new Set<string>()
+        const from = (object: Resource.KubeObject) => {
+          for (const owner of object.metadata?.ownerReferences ?? []) {
+            if (owner.kind !== kind || groupOf(owner.apiVersion) !== main.group) continue
+            if (options.controllerOnly === true && owner.controller !== true) continue
+            const ref: Store.ObjectRef = main.namespaced
+              ? { namespace: object.metadata?.namespace, name: owner.name }
+              : { name: owner.name }
+            const key = Store.key(ref)
+            if (seen.has(key)) continue
+            seen.add(key)
+            refs.push(ref)
+          }
         }
-      }
-      from(change.object)
-      if (change._tag === "Applied" && Option.isSome(change.previous)) from(change.previous.value)
-      return refs
-    })
-  })
+        from(change.object)
+        if (change._tag === "Applied" && Option.isSome(change.previous)) from(change.previous.value)
+        return refs
+      })
+    }
+  }
 })
 
 /** The references a store's changes map to, from the moment the stream is subscribed. */

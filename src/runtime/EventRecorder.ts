@@ -127,7 +127,7 @@ type Api = "events.k8s.io/v1" | "v1"
 
 interface Entry {
   readonly key: string
-  readonly name: string
+  name: string
   readonly regarding: core.ObjectReference
   readonly related: core.ObjectReference | undefined
   readonly event: Event
@@ -141,7 +141,8 @@ interface Entry {
   api: Api | undefined
   lastWriteAt: number
   state: "idle" | "queued" | "writing"
-  retry: { state: unknown } | undefined
+  /** A failed write's retry: the schedule's state, and when the next attempt is due. */
+  retry: { readonly state: unknown; readonly at: number } | undefined
 }
 
 class Retryable extends Data.TaggedError("Retryable")<{ readonly cause: unknown }> {}
@@ -207,8 +208,17 @@ const checkEvent = (regarding: core.ObjectReference, event: Event): Either.Eithe
     return invalid("the object it is about has no name")
   if (regarding.kind === undefined || regarding.kind === "")
     return invalid("the object it is about has no kind")
-  if (event.reason === "" || event.reason.length > 128) return invalid("reason must have 1 to 128 characters")
-  if (event.action === "" || event.action.length > 128) return invalid("action must have 1 to 128 characters")
+  if (regarding.apiVersion === "meta.k8s.io/v1") {
+    return invalid(
+      "the object it is about is PartialObjectMetadata: pass a reference with its own apiVersion and kind"
+    )
+  }
+  if (event.reason === "" || encoder.encode(event.reason).length > 128) {
+    return invalid("reason must have 1 to 128 bytes")
+  }
+  if (event.action === "" || encoder.encode(event.action).length > 128) {
+    return invalid("action must have 1 to 128 bytes")
+  }
   if (event.type !== "Normal" && event.type !== "Warning") return invalid("type must be Normal or Warning")
   return Either.right(undefined)
 }
@@ -272,7 +282,8 @@ export const make = (
       return yield* invalid("refill and finishAfter must be positive, seriesInterval not negative")
     }
     const instance =
-      options.instance ?? `${options.controller}-${(yield* Random.nextInt).toString(36).slice(-6)}`
+      options.instance ??
+      `${options.controller.slice(0, 120)}-${(yield* Random.nextInt).toString(36).slice(-6)}`
     if (instance === "" || instance.length > 128)
       return yield* invalid("instance must have 1 to 128 characters")
     const retrySchedule: Schedule.Schedule<unknown, unknown> =
@@ -289,6 +300,8 @@ export const make = (
     const buckets = new Map<string, { tokens: number; at: number }>()
     const queue = yield* Queue.dropping<string>(queueSize)
     let api: Api | undefined = options.api === "auto" || options.api === undefined ? undefined : options.api
+    // Names of Events differ between recorders started in the same millisecond too.
+    const seed = yield* Random.nextIntBetween(0, 1_000_000)
     let sequence = 0
 
     /** Whether the server serves `events.k8s.io/v1` (asked once). */
@@ -362,7 +375,11 @@ export const make = (
             ? Effect.asVoid(Client.create(events.Event, eventsBody(entry, count, lastAt), where))
             : Effect.asVoid(Client.create(core.Event, coreBody(entry, count, lastAt), where))
         if (entry.written === 0) {
-          yield* create
+          yield* Effect.catchIf(
+            create,
+            (e): e is ApiError.ApiError => e instanceof ApiError.ApiError && e.reason === "AlreadyExists",
+            (e) => alreadyThere(entry, chosen, e)
+          )
           entry.api = chosen
           yield* Metric.increment(writes.created)
           return count
@@ -395,11 +412,37 @@ export const make = (
         return count
       })
 
+    /**
+     * A create answered AlreadyExists: an earlier attempt of ours got through (its answer was
+     * lost), or another recorder took the name. Ours: written. Another's: a new name, then again.
+     */
+    const alreadyThere = (entry: Entry, chosen: Api, error: ApiError.ApiError) =>
+      Effect.gen(function* () {
+        const where = { namespace: namespaceOf(entry, chosen) }
+        const found =
+          chosen === "events.k8s.io/v1"
+            ? Effect.map(Client.get(events.Event, entry.name, where), (e) => e.reportingInstance)
+            : Effect.map(Client.get(core.Event, entry.name, where), (e) => e.reportingInstance)
+        const reporter = yield* Effect.catchAll(found, () => Effect.succeed(undefined))
+        if (reporter === instance) return
+        entry.name = yield* nameFor(entry.regarding)
+        return yield* new Retryable({ cause: error })
+      })
+
+    /** `<object name>.<hex time and sequence>`, as client-go names Events; a valid name whatever the object's. */
+    const nameFor = (regarding: core.ObjectReference) =>
+      Effect.map(Clock.currentTimeMillis, (now) => {
+        const suffix = (BigInt(now) * 1_000_000n + BigInt((seed + sequence++) % 1_000_000)).toString(16)
+        const prefix = (regarding.name ?? "").slice(0, 253 - suffix.length - 1).replace(/[-.]+$/, "")
+        return prefix === "" ? suffix : `${prefix}.${suffix}`
+      })
+
     const enqueue = (entry: Entry) =>
       Effect.gen(function* () {
         entry.state = "queued"
         if (yield* Queue.offer(queue, entry.key)) return
         entry.state = "idle"
+        entry.retry = undefined
         yield* Metric.increment(writes.dropped)
         yield* Effect.logWarning(
           `dropped an event about ${entry.regarding.kind} ${entry.regarding.name}: too many waiting (${queueSize})`
@@ -443,22 +486,27 @@ export const make = (
         entry.retry?.state ?? retrySchedule.initial
       )
       if (ScheduleDecision.isDone(decision)) return yield* abandon(entry, error)
-      entry.retry = { state }
+      // Due again at `at`: the ticker (or a flush) enqueues it then; no fiber waits for it.
+      const at = Math.max(now, ScheduleIntervals.start(decision.intervals))
+      entry.retry = { state, at }
       entry.state = "idle"
-      const delay = Math.max(0, ScheduleIntervals.start(decision.intervals) - now)
-      yield* Effect.logDebug(`writing an event failed (${describe(error)}); again in ${delay} ms`)
-      yield* Effect.sleep(Duration.millis(delay)).pipe(
-        Effect.zipRight(Effect.suspend(() => (entry.state === "idle" ? enqueue(entry) : Effect.void))),
-        Effect.forkScoped
-      )
+      yield* Effect.logDebug(`writing an event failed (${describe(error)}); again in ${at - now} ms`)
     })
+
+    /** Whether `entry` has occurrences to write and may be written now. */
+    const due = (entry: Entry, now: number) =>
+      entry.state === "idle" &&
+      entry.count > entry.written &&
+      (entry.retry === undefined || now >= entry.retry.at)
 
     /** Series counts due, and series that ended. */
     const tick = Effect.gen(function* () {
       const now = yield* Clock.currentTimeMillis
       for (const entry of entries.values()) {
-        if (entry.state !== "idle" || entry.retry !== undefined) continue
-        if (entry.count > entry.written) {
+        if (entry.state !== "idle") continue
+        if (entry.retry !== undefined) {
+          if (now >= entry.retry.at) yield* enqueue(entry)
+        } else if (entry.count > entry.written) {
           if (now - entry.lastWriteAt >= seriesInterval) yield* enqueue(entry)
         } else if (now - entry.lastAt >= finishAfter) entries.delete(entry.key)
       }
@@ -473,11 +521,8 @@ export const make = (
     }
     const flush: Effect.Effect<void> = Effect.gen(function* () {
       while (pending()) {
-        for (const entry of entries.values()) {
-          if (entry.state === "idle" && entry.retry === undefined && entry.count > entry.written) {
-            yield* enqueue(entry)
-          }
-        }
+        const now = yield* Clock.currentTimeMillis
+        for (const entry of entries.values()) if (due(entry, now)) yield* enqueue(entry)
         yield* Effect.sleep("10 millis")
       }
     })
@@ -510,11 +555,9 @@ export const make = (
           return
         }
         bucket.tokens -= 1
-        const name = regarding.name ?? ""
-        const suffix = (BigInt(now) * 1_000_000n + BigInt(sequence++ % 1_000_000)).toString(16)
         const entry: Entry = {
           key,
-          name: `${name.slice(0, 253 - suffix.length - 1)}.${suffix}`,
+          name: yield* nameFor(regarding),
           regarding,
           related,
           event,

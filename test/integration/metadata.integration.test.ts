@@ -69,6 +69,22 @@ describe("metadata-only reads on a real apiserver", () => {
           expect((yield* store.list({ labels: { tier: "db" } })).map(Store.keyOf)).toEqual([
             `${one.metadata?.namespace}/a`
           ])
+
+          // Apply through the metadata form (the body names the kind itself), then deleteCollection
+          // (the apiserver answers a deleteCollection with the list deleted: the list form).
+          const applied = yield* Client.apply(
+            SecretMeta,
+            {
+              apiVersion: "meta.k8s.io/v1",
+              kind: "PartialObjectMetadata",
+              metadata: { name: "b", labels: { owner: "me" } }
+            },
+            { fieldManager: "labeller" }
+          )
+          expect(applied.kind).toBe("PartialObjectMetadata")
+          expect((yield* Client.get(core.Secret, "b")).metadata?.labels).toEqual({ app: "b", owner: "me" })
+          yield* Client.deleteCollection(SecretMeta, { labels: { owner: "me" } })
+          expect(Option.isNone(yield* Client.getOption(core.Secret, "b"))).toBe(true)
         }).pipe(Effect.scoped)
       )
   )

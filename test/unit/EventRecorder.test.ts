@@ -1,4 +1,4 @@
-import { HttpClient, HttpClientResponse } from "@effect/platform"
+import { HttpClient, HttpClientError, HttpClientResponse } from "@effect/platform"
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Layer, Metric, Schedule } from "effect"
 import { Client, EventRecorder, Metrics } from "../../src/index.js"
@@ -194,6 +194,62 @@ describe("EventRecorder", () => {
       }).pipe(Effect.scoped, Effect.provide(cluster()))
   )
 
+  it.live("a create whose answer was lost is not written twice (AlreadyExists: ours)", () =>
+    Effect.gen(function* () {
+      let lost = 0
+      const losing = Layer.effect(
+        HttpClient.HttpClient,
+        Effect.map(HttpClient.HttpClient, (http) =>
+          HttpClient.transform(http, (effect, request) =>
+            request.method === "POST" && request.url.includes("/events") && lost++ === 0
+              ? Effect.zipRight(
+                  effect,
+                  Effect.fail(
+                    new HttpClientError.RequestError({ request, reason: "Transport", cause: "reset" })
+                  )
+                )
+              : effect
+          )
+        )
+      )
+      const recorder = yield* EventRecorder.make(options).pipe(Effect.provide(losing))
+      yield* recorder.publish(cm("web"), { type: "Normal", reason: "Mirrored", action: "Reconcile" })
+      yield* recorder.flush
+      yield* recorder.publish(cm("web"), { type: "Normal", reason: "Mirrored", action: "Reconcile" })
+      yield* recorder.flush
+      const all = yield* eventsIn("apps")
+      expect(lost).toBeGreaterThanOrEqual(2)
+      expect(all.length).toBe(1)
+      expect(all[0]?.series?.count).toBe(2)
+    }).pipe(Effect.scoped, Effect.provide(cluster()))
+  )
+
+  it.live("a write waiting for its retry is written by flush and at scope close, not lost", () =>
+    Effect.gen(function* () {
+      const c = yield* InMemoryCluster.InMemoryCluster
+      yield* Effect.scoped(
+        Effect.gen(function* () {
+          const recorder = yield* EventRecorder.make({
+            ...options,
+            seriesInterval: "1 hour",
+            retrySchedule: Schedule.spaced("300 millis")
+          })
+          yield* recorder.publish(cm("web"), { type: "Normal", reason: "Mirrored", action: "Reconcile" })
+          yield* recorder.flush
+          yield* recorder.publish(cm("web"), { type: "Normal", reason: "Mirrored", action: "Reconcile" })
+          yield* c.failNext(1, 503, "ServiceUnavailable")
+          yield* recorder.flush // the patch fails once, waits for its retry, then is written
+          expect((yield* eventsIn("apps"))[0]?.series?.count).toBe(2)
+          yield* recorder.publish(cm("web"), { type: "Normal", reason: "Mirrored", action: "Reconcile" })
+          yield* c.failNext(1, 503, "ServiceUnavailable")
+          // Closing: the write fails once more; its retry comes within the shutdown timeout.
+          yield* Effect.fork(recorder.flush).pipe(Effect.zipRight(Effect.sleep("50 millis")))
+        })
+      )
+      expect((yield* eventsIn("apps"))[0]?.series?.count).toBe(3)
+    }).pipe(Effect.provide(cluster()))
+  )
+
   it.live("an Event deleted meanwhile is created again with its count", () =>
     Effect.gen(function* () {
       const recorder = yield* EventRecorder.make(options)
@@ -219,6 +275,15 @@ describe("EventRecorder", () => {
       for (const event of bad) {
         expect((yield* Effect.flip(recorder.publish(cm("web"), event)))._tag).toBe("InvalidRequest")
       }
+      const metadataOnly = {
+        apiVersion: "meta.k8s.io/v1",
+        kind: "PartialObjectMetadata",
+        metadata: { name: "web" }
+      }
+      expect(
+        (yield* Effect.flip(recorder.publish(metadataOnly, { type: "Normal", reason: "A", action: "B" })))
+          ._tag
+      ).toBe("InvalidRequest")
       const nameless: core.ConfigMap = { apiVersion: "v1", kind: "ConfigMap", metadata: {} }
       expect(
         (yield* Effect.flip(recorder.publish(nameless, { type: "Normal", reason: "A", action: "B" })))._tag

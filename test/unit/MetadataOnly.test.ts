@@ -1,7 +1,7 @@
-import { HttpClient, HttpClientRequest } from "@effect/platform"
+import { HttpClient, HttpClientRequest, HttpClientResponse } from "@effect/platform"
 import { describe, expect, it } from "@effect/vitest"
 import { Chunk, Effect, Option, Schedule, Stream } from "effect"
-import { Client, Informers, Reflector, Resource, Store, Watch } from "../../src/index.js"
+import { Client, Controller, Informers, Owner, Reflector, Resource, Store, Watch } from "../../src/index.js"
 import * as core from "../../src/models/core/v1.js"
 import * as events from "../../src/models/events/v1.js"
 import { Eventually, InMemoryCluster } from "../../src/testing/index.js"
@@ -172,6 +172,83 @@ describe("Resource.metadataOnly", () => {
           password: "c2VjcmV0"
         })
       }).pipe(Effect.provide(cluster()))
+  )
+})
+
+describe("Resource.metadataOnly with writes and controllers", () => {
+  it.effect(
+    "apply sends the kind itself; deleteCollection asks for a list; a list's items keep their metadata alone",
+    () =>
+      Effect.gen(function* () {
+        const applied = yield* Client.apply(
+          SecretMeta,
+          {
+            apiVersion: "meta.k8s.io/v1",
+            kind: "PartialObjectMetadata",
+            metadata: { name: "a", labels: { tier: "db" } }
+          },
+          { namespace: "apps", fieldManager: "labeller" }
+        )
+        expect(applied.kind).toBe("PartialObjectMetadata")
+        const full = yield* Client.get(core.Secret, "a", { namespace: "apps" })
+        expect(full.metadata?.labels?.tier).toBe("db")
+        expect(full.metadata?.managedFields?.find((f) => f.manager === "labeller")?.apiVersion).toBe("v1")
+
+        yield* Client.deleteCollection(SecretMeta, { namespace: "apps", labels: { app: "b" } })
+        expect(
+          (yield* Client.listAll(core.Secret, { namespace: "apps" })).items.map((o) => o.metadata?.name)
+        ).toEqual(["a"])
+
+        // A server that ignores the form: list items without apiVersion/kind, with data.
+        const plain = (yield* HttpClient.HttpClient).pipe(
+          HttpClient.transform((_, request) =>
+            Effect.succeed(
+              HttpClientResponse.fromWeb(
+                request,
+                new Response(
+                  JSON.stringify({
+                    apiVersion: "v1",
+                    kind: "SecretList",
+                    metadata: { resourceVersion: "1" },
+                    items: [{ metadata: { name: "x" }, data: { password: "c2VjcmV0" } }]
+                  })
+                )
+              )
+            )
+          )
+        )
+        const listed = yield* Client.listAll(SecretMeta, { namespace: "apps" }).pipe(
+          Effect.provideService(HttpClient.HttpClient, plain)
+        )
+        expect(listed.items).toEqual([
+          { apiVersion: "meta.k8s.io/v1", kind: "PartialObjectMetadata", metadata: { name: "x" } }
+        ])
+      }).pipe(Effect.provide(cluster()))
+  )
+
+  it.scopedLive("a controller of a metadata-only kind is triggered by what its kind owns", () =>
+    Effect.gen(function* () {
+      const owner = yield* Client.get(core.Secret, "a", { namespace: "apps" })
+      yield* Client.create(core.ConfigMap, {
+        apiVersion: "v1",
+        kind: "ConfigMap",
+        metadata: { name: "child", namespace: "apps", ownerReferences: [Owner.reference(owner)] }
+      })
+      const children = yield* Reflector.make(core.ConfigMap, { namespace: "apps", retrySchedule: fast })
+      const seen: Array<string> = []
+      yield* Controller.run(SecretMeta, {
+        namespace: "apps",
+        retrySchedule: fast,
+        owns: [Controller.owns(children)],
+        reconcile: (_, { key }) => Effect.sync(() => seen.push(key)).pipe(Effect.as(Controller.done))
+      }).pipe(Effect.forkScoped)
+      yield* Eventually.eventually(Effect.sync(() => expect(seen).toContain("apps/a")))
+      const before = seen.filter((k) => k === "apps/a").length
+      yield* Client.patch(core.ConfigMap, "child", { data: { k: "v" } }, { namespace: "apps" })
+      yield* Eventually.eventually(
+        Effect.sync(() => expect(seen.filter((k) => k === "apps/a").length).toBeGreaterThan(before))
+      )
+    }).pipe(Effect.provide(cluster()))
   )
 })
 

@@ -158,10 +158,10 @@ export const handle = async (s: Server, req: Request): Promise<Response> => {
   }
   try {
     const response = dispatch(s, req, target, body)
-    const form = req.method === "GET" || req.method === "PATCH" ? formOf(req.headers.accept) : undefined
+    const form = req.method === "POST" || req.method === "PUT" ? undefined : formOf(req.headers.accept)
     if (form === undefined) return response
     const watch = req.url.searchParams.get("watch") === "true"
-    const isList = req.method === "GET" && target.name === undefined && !watch
+    const isList = target.name === undefined && !watch
     // As the apiserver: a list asked for as one object, or one as a list, is refused; a watch
     // asked for as a list sends no event.
     if (!watch && isList !== (form === "PartialObjectMetadataList")) {
