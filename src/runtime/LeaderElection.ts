@@ -18,9 +18,13 @@
  *   `leaseDuration` from a moment after that renewal, the body has `leaseDuration - renewDeadline`
  *   (5 s by default) to end before anyone else can lead (fencing). A body that holds off
  *   interruption longer than that can overlap with the next leader.
- * - **Releasing**: when the body ends while leading (success, failure or interruption), the Lease is
- *   released (`holderIdentity: ""`, `leaseDurationSeconds: 1`, as client-go's `ReleaseOnCancel`), so
- *   the next candidate takes over at its next read instead of after `leaseDuration`.
+ * - **Interrupted from outside**, the body ends first (its finalizers run while the Lease is still
+ *   renewed), then the renewals.
+ * - **Releasing**: when the body ends (success, failure, interruption, or a renew deadline passed),
+ *   the Lease is released if it still names this candidate (`holderIdentity: ""`,
+ *   `leaseDurationSeconds: 1`, as client-go's `ReleaseOnCancel`), so the next candidate takes over
+ *   at its next read instead of after `leaseDuration`.
+ * - A Lease deleted while another held it is free only once that holder's lease would have expired.
  *
  * Each acquisition is a span (`LeaderElection.acquire`); becoming leader, losing and releasing are
  * logged at Info or Warning, new holders seen by a candidate at Info, failed renewals at Debug;
@@ -36,6 +40,7 @@ import {
   Duration,
   Effect,
   Either,
+  Fiber,
   Metric,
   Option,
   ParseResult,
@@ -238,6 +243,13 @@ const makeElector = (settings: Settings) => {
     const read = yield* Client.getOption(coordination.Lease, settings.lease, where)
     const readEnd = yield* now
     if (Option.isNone(read)) {
+      // Deleted while another held it: it is not free before that holder's lease would expire
+      // (the holder may lead until its next renewal).
+      const last = observed.holder
+      const lastExpiry = observed.expiresAt(settings.leaseDurationSeconds)
+      if (last !== "" && last !== settings.identity && readEnd < lastExpiry) {
+        return { _tag: "Held", holder: last, expiresAt: lastExpiry }
+      }
       const sentAt = yield* now
       wrote.value = true
       const created = yield* Client.create(
@@ -444,7 +456,29 @@ const runBody = <A, E, R>(
       const acquiredAt = yield* acquire
       yield* Effect.logInfo(`leading the lease ${name} as ${settings.identity}`)
       yield* Metric.set(leading, 1)
-      return yield* Effect.raceFirst(body, renew(acquiredAt))
+      // The body and the renewals in fibers of their own, ended here in order whatever happens:
+      // the body first (its finalizers may take a while: the Lease is renewed meanwhile), then
+      // the renewals. (A race would not wait for the body when interrupted from outside.)
+      return yield* Effect.uninterruptibleMask((restore) =>
+        Effect.gen(function* () {
+          const renewer = yield* Effect.forkDaemon(Effect.interruptible(renew(acquiredAt)))
+          const work = yield* Effect.forkDaemon(restore(body))
+          const first = yield* Effect.exit(
+            restore(
+              Effect.race(
+                Effect.map(Fiber.await(work), () => "body" as const),
+                Effect.map(Fiber.await(renewer), () => "renewals" as const)
+              )
+            )
+          )
+          const ended = yield* Fiber.interrupt(work)
+          const renewals = yield* Fiber.interrupt(renewer)
+          if (first._tag === "Success" && first.value === "renewals" && renewals._tag === "Failure") {
+            return yield* Effect.failCause(renewals.cause)
+          }
+          return yield* ended
+        })
+      )
     })
     // Released however it ends (unless lost): also when interrupted after a write that took the
     // Lease but before its answer came.
@@ -458,7 +492,9 @@ const runBody = <A, E, R>(
           )
           if (Option.isSome(lost)) {
             yield* Effect.logWarning(`${lost.value.message}: the body was interrupted`)
-            return
+            // Another holder: not ours to release. Past the renew deadline: the body has ended,
+            // and the release only writes if the Lease still names this candidate (client-go too).
+            if (lost.value.reason === "HeldByOther") return
           }
           if (!settings.release || !elector.wrote.value) return
           const released = yield* elector.release.pipe(

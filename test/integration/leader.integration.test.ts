@@ -253,6 +253,7 @@ describe("leader election on a real apiserver, candidates in processes of their 
     expect(spec.spec?.holderIdentity).toBe("")
     // One transition per change of holder (the first leader created the lease).
     const changes = intervals.filter((interval, i) => i > 0 && interval.who !== intervals[i - 1]?.who).length
-    expect(spec.spec?.leaseTransitions).toBe(changes)
+    // (A candidate may take the released lease and be stopped before it says so: more, never fewer.)
+    expect(spec.spec?.leaseTransitions).toBeGreaterThanOrEqual(changes)
   }, 240_000)
 })

@@ -8,8 +8,13 @@ import { Eventually, InMemoryCluster } from "../../src/testing/index.js"
 const cluster = () =>
   InMemoryCluster.layer({ objects: [{ apiVersion: "v1", kind: "Namespace", metadata: { name: "default" } }] })
 
-// Short periods (the real apiserver test uses others): lease 1 s, renew deadline 0.5 s, retry 0.1 s.
-const timing = { leaseDuration: "1 second", renewDeadline: "500 millis", retryPeriod: "100 millis" } as const
+// Short periods (the real apiserver test uses others): lease 2 s, renew deadline 1.5 s, retry 0.2 s
+// (a pause of over a second on a loaded machine would be needed to lose a leadership by accident).
+const timing = {
+  leaseDuration: "2 seconds",
+  renewDeadline: "1500 millis",
+  retryPeriod: "200 millis"
+} as const
 
 interface Interval {
   readonly who: string
@@ -57,7 +62,7 @@ describe("LeaderElection", () => {
       Effect.gen(function* () {
         const log = makeLog()
         const candidates = ["a", "b", "c"].map((who) =>
-          LeaderElection.run(log.body(who, Effect.sleep("1300 millis").pipe(Effect.as(who))), {
+          LeaderElection.run(log.body(who, Effect.sleep("2200 millis").pipe(Effect.as(who))), {
             lease: "elect",
             identity: who,
             ...timing
@@ -72,7 +77,7 @@ describe("LeaderElection", () => {
         expect(spec.leaseDurationSeconds).toBe(1)
         expect(spec.leaseTransitions).toBe(2) // created by the first, then two transitions
       }).pipe(Effect.provide(cluster())),
-    15_000
+    20_000
   )
 
   it.live(
@@ -118,7 +123,7 @@ describe("LeaderElection", () => {
           identity: "b",
           ...timing
         }).pipe(Effect.fork)
-        yield* Effect.sleep("1500 millis") // b waits while a renews
+        yield* Effect.sleep("2500 millis") // b waits while a renews (longer than the lease)
         expect(log.intervals.map((i) => i.who)).toEqual(["a"])
         cutA.value = true
         const exitA = yield* Fiber.await(a)
@@ -130,7 +135,59 @@ describe("LeaderElection", () => {
         expect(log.intervals.map((i) => i.who)).toEqual(["a", "b"])
         expect(log.overlaps()).toBe(false)
       }).pipe(Effect.provide(cluster())),
-    10_000
+    15_000
+  )
+
+  it.live(
+    "interrupted from outside: the lease is renewed while the body's finalizers run, then released; nobody leads meanwhile",
+    () =>
+      Effect.gen(function* () {
+        const log = makeLog()
+        const leadingA = yield* Deferred.make<void>()
+        const a = yield* LeaderElection.run(
+          log.body(
+            "a",
+            Effect.zipRight(Deferred.succeed(leadingA, undefined), Effect.never).pipe(
+              // A slow shutdown: longer than the lease.
+              Effect.onInterrupt(() => Effect.sleep("2500 millis"))
+            )
+          ),
+          { lease: "elect", identity: "a", ...timing }
+        ).pipe(Effect.fork)
+        yield* Deferred.await(leadingA)
+        const b = yield* LeaderElection.run(log.body("b", Effect.succeed("b")), {
+          lease: "elect",
+          identity: "b",
+          ...timing
+        }).pipe(Effect.fork)
+        yield* Effect.sleep("300 millis")
+        yield* Fiber.interrupt(a)
+        expect(yield* Fiber.join(b)).toBe("b")
+        expect(log.intervals.map((i) => i.who)).toEqual(["a", "b"])
+        expect(log.overlaps()).toBe(false)
+      }).pipe(Effect.provide(cluster())),
+    15_000
+  )
+
+  it.live("a lease deleted while another held it is not taken before that holder's lease would expire", () =>
+    Effect.gen(function* () {
+      yield* Client.create(coordination.Lease, {
+        apiVersion: "coordination.k8s.io/v1",
+        kind: "Lease",
+        metadata: { name: "elect" },
+        spec: { holderIdentity: "ghost", leaseDurationSeconds: 2 }
+      })
+      const start = yield* Clock.currentTimeMillis
+      const b = yield* LeaderElection.run(Clock.currentTimeMillis, {
+        lease: "elect",
+        identity: "b",
+        ...timing
+      }).pipe(Effect.fork)
+      yield* Effect.sleep("400 millis") // b has read the lease held by ghost
+      yield* Client.delete(coordination.Lease, "elect")
+      const took = yield* Fiber.join(b)
+      expect(took - start).toBeGreaterThanOrEqual(2000)
+    }).pipe(Effect.provide(cluster()))
   )
 
   it.live("a leader that reads another holder in the lease stops at once (HeldByOther)", () =>
