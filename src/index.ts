@@ -15,6 +15,8 @@ export * as ClientDefaults from "./client/ClientDefaults.js"
 /** @since 0.1.0 */
 export * as Discovery from "./client/Discovery.js"
 /** @since 0.1.0 */
+export * as Warnings from "./client/Warnings.js"
+/** @since 0.1.0 */
 export * as ConfigError from "./config/ConfigError.js"
 /** @since 0.1.0 */
 export * as ExecCredential from "./config/ExecCredential.js"

@@ -53,7 +53,11 @@ export interface Call {
     | undefined
   /** Write options: `fieldManager` and `dryRun`, each defaulting to the client-wide default. */
   readonly write?:
-    | { readonly fieldManager?: string | undefined; readonly dryRun?: boolean | undefined }
+    | {
+        readonly fieldManager?: string | undefined
+        readonly dryRun?: boolean | undefined
+        readonly fieldValidation?: "Strict" | "Warn" | "Ignore" | undefined
+      }
     | undefined
   /** Further query parameters (undefined values are left out; repeated names keep their order). */
   readonly query?: Iterable<readonly [string, string | undefined]> | undefined
@@ -158,6 +162,7 @@ export const writeQuery = (
     const out: Array<readonly [string, string]> = []
     if (fieldManager !== undefined) out.push(["fieldManager", fieldManager])
     if (dryRun === true) out.push(["dryRun", "All"])
+    if (write.fieldValidation !== undefined) out.push(["fieldValidation", write.fieldValidation])
     return out
   })
 

@@ -7,10 +7,11 @@
  *
  * @since 0.1.0
  */
-import type { HttpClient, HttpClientError } from "@effect/platform"
+import { type HttpClient, HttpClientError } from "@effect/platform"
 import { Chunk, Effect, Either, Option, ParseResult, Schedule, Schema, Stream } from "effect"
 import type { KubeConfig } from "../config/KubeConfig.js"
 import * as ApiError from "../http/ApiError.js"
+import * as KubeHttpClient from "../http/KubeHttpClient.js"
 import { isRecord } from "../internal/json.js"
 import type { Scale } from "../models/autoscaling/v1.js"
 import * as Autoscaling from "../models/autoscaling/v1.js"
@@ -77,6 +78,12 @@ export interface WriteOptions extends NamespaceOption {
   readonly fieldManager?: string | undefined
   /** Default: the client-wide `dryRun` (`ClientDefaults`), else off. */
   readonly dryRun?: boolean | undefined
+  /**
+   * What the server does with unknown or duplicate fields (servers from 1.25; older ones ignore
+   * it): `Strict` fails the write (`ApiError` 400 naming them), `Warn` writes and answers with
+   * `Warning` headers (logged, and read with `Warnings.collect`), `Ignore` drops them silently.
+   */
+  readonly fieldValidation?: "Strict" | "Warn" | "Ignore" | undefined
 }
 
 /**
@@ -117,6 +124,17 @@ const encodeWith = <A extends Resource.KubeObject, N extends boolean, S extends 
 // --- get ------------------------------------------------------------------------------
 
 /**
+ * Options of {@link get}.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface GetOptions extends NamespaceOption {
+  /** `"0"`: any version the apiserver has (its cache, without a quorum read). Default: the latest. */
+  readonly resourceVersion?: string | undefined
+}
+
+/**
  * Reads one object.
  *
  * @example
@@ -134,10 +152,18 @@ const encodeWith = <A extends Resource.KubeObject, N extends boolean, S extends 
 export const get = <A extends Resource.KubeObject, N extends boolean, S extends string, I>(
   resource: Resource.Resource<A, N, S, I>,
   name: string,
-  options: NamespaceOption = {}
+  options: GetOptions = {}
 ): Effect.Effect<A, ClientError, Requirements> =>
   Effect.flatMap(
-    send("Client.get", { resource, method: "GET", namespace: options.namespace, name }),
+    send("Client.get", {
+      resource,
+      method: "GET",
+      namespace: options.namespace,
+      name,
+      ...(options.resourceVersion !== undefined
+        ? { query: [["resourceVersion", options.resourceVersion]] }
+        : {})
+    }),
     decodeAs(resource)
   )
 
@@ -159,7 +185,7 @@ export const get = <A extends Resource.KubeObject, N extends boolean, S extends 
 export const getOption = <A extends Resource.KubeObject, N extends boolean, S extends string, I>(
   resource: Resource.Resource<A, N, S, I>,
   name: string,
-  options: NamespaceOption = {}
+  options: GetOptions = {}
 ): Effect.Effect<Option.Option<A>, ClientError, Requirements> =>
   get(resource, name, options).pipe(
     Effect.map(Option.some),
@@ -182,6 +208,13 @@ export interface ListOptions extends SelectOptions {
   readonly chunkSize?: number | undefined
   /** `resourceVersion` of the list (`"0"`: any version, from the apiserver's cache). */
   readonly resourceVersion?: string | undefined
+  /**
+   * How `resourceVersion` is read: `NotOlderThan` (at least that version) or `Exact` (that very
+   * snapshot: paged consistent reads of the past). Needs a `resourceVersion`.
+   */
+  readonly resourceVersionMatch?: "NotOlderThan" | "Exact" | undefined
+  /** The server's time limit for the call, in seconds. */
+  readonly timeoutSeconds?: number | undefined
 }
 
 /**
@@ -243,7 +276,17 @@ export const listPages = <A extends Resource.KubeObject, N extends boolean, S ex
             query: [
               ["limit", limit],
               ["continue", Option.getOrUndefined(token)],
-              ["resourceVersion", Option.isNone(token) ? options.resourceVersion : undefined]
+              ["resourceVersion", Option.isNone(token) ? options.resourceVersion : undefined],
+              [
+                "resourceVersionMatch",
+                Option.isNone(token) && options.resourceVersion !== undefined
+                  ? options.resourceVersionMatch
+                  : undefined
+              ],
+              [
+                "timeoutSeconds",
+                options.timeoutSeconds !== undefined ? String(options.timeoutSeconds) : undefined
+              ]
             ]
           })
           // The failure names the shape of what came, not its content (which can be deep enough
@@ -623,9 +666,33 @@ export const set = <A extends Resource.KubeObject, N extends boolean, S extends 
 export interface DeleteOptions extends NamespaceOption {
   /** Seconds before the object is killed; 0 deletes at once. */
   readonly gracePeriod?: number | undefined
-  /** What happens to dependents: `Background` (default of most kinds), `Foreground` or `Orphan`. */
+  /**
+   * What happens to dependents (`propagationPolicy`): `Background` (default of most kinds),
+   * `Foreground` or `Orphan`.
+   */
   readonly cascade?: "Background" | "Foreground" | "Orphan" | undefined
   readonly dryRun?: boolean | undefined
+  /**
+   * Delete only if the object is still this one (`uid`: not deleted and created again meanwhile)
+   * and at this version (`resourceVersion`: unchanged since read); else `ApiError` 409 Conflict.
+   */
+  readonly preconditions?:
+    | { readonly uid?: string | undefined; readonly resourceVersion?: string | undefined }
+    | undefined
+}
+
+/** The `DeleteOptions` body of a delete with preconditions (the query cannot carry them). */
+const deleteBody = (options: DeleteOptions): unknown => {
+  const p = options.preconditions
+  if (p === undefined || (p.uid === undefined && p.resourceVersion === undefined)) return undefined
+  return {
+    apiVersion: "v1",
+    kind: "DeleteOptions",
+    preconditions: {
+      ...(p.uid !== undefined ? { uid: p.uid } : {}),
+      ...(p.resourceVersion !== undefined ? { resourceVersion: p.resourceVersion } : {})
+    }
+  }
 }
 
 const deleteQuery = (options: DeleteOptions) =>
@@ -658,12 +725,14 @@ export const del = <A extends Resource.KubeObject, N extends boolean, S extends 
   options: DeleteOptions = {}
 ): Effect.Effect<void, ClientError, Requirements> =>
   Effect.gen(function* () {
+    const body = deleteBody(options)
     yield* send("Client.delete", {
       resource,
       method: "DELETE",
       namespace: options.namespace,
       name,
-      query: yield* deleteQuery(options)
+      query: yield* deleteQuery(options),
+      ...(body !== undefined ? { body } : {})
     })
   })
 
@@ -701,7 +770,7 @@ export {
  */
 export const deleteCollection = <A extends Resource.KubeObject, N extends boolean, S extends string, I>(
   resource: Resource.Resource<A, N, S, I>,
-  options: SelectOptions & DeleteOptions = {}
+  options: DeleteCollectionOptions = {}
 ): Effect.Effect<void, ClientError, Requirements> =>
   Effect.gen(function* () {
     yield* send("Client.deleteCollection", {
@@ -710,9 +779,33 @@ export const deleteCollection = <A extends Resource.KubeObject, N extends boolea
       scope: "collection",
       namespace: options.namespace,
       select: options,
-      query: yield* deleteQuery(options)
+      query: [
+        ...(yield* deleteQuery(options)),
+        ["resourceVersion", options.resourceVersion],
+        [
+          "resourceVersionMatch",
+          options.resourceVersion !== undefined ? options.resourceVersionMatch : undefined
+        ],
+        ["timeoutSeconds", options.timeoutSeconds !== undefined ? String(options.timeoutSeconds) : undefined],
+        ["limit", options.limit !== undefined ? String(options.limit) : undefined]
+      ]
     })
   })
+
+/**
+ * Options of {@link deleteCollection}: which objects (the list options), and how (the delete
+ * options; `cascade` is the `propagationPolicy` of each).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface DeleteCollectionOptions extends SelectOptions, Omit<DeleteOptions, "preconditions"> {
+  readonly resourceVersion?: string | undefined
+  readonly resourceVersionMatch?: "NotOlderThan" | "Exact" | undefined
+  readonly timeoutSeconds?: number | undefined
+  /** At most this many objects per call (the server deletes them in one go otherwise). */
+  readonly limit?: number | undefined
+}
 
 // --- sub-resources ---------------------------------------------------------------------
 
@@ -990,6 +1083,79 @@ export const evict = <A extends Resource.KubeObject, N extends boolean, I>(
   })
 
 // --- helpers -----------------------------------------------------------------------------
+
+/**
+ * Whether a verb's failure may pass if the call is made again: the network (a connection refused,
+ * reset or cut, not a TLS or configuration failure), a body cut while read, a timeout, the server
+ * busy or failing (408, 429, 500, 502, 503, 504). Reads are retried so already by the transport;
+ * writes are not (a write whose answer was lost may have been done: `create` then answers
+ * `AlreadyExists`), so retrying one is the program's decision: {@link retryTransient}.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Client } from "effect-kube"
+ * import { ConfigMap } from "effect-kube/models/core/v1"
+ *
+ * declare const object: ConfigMap
+ * const created = Client.create(ConfigMap, object).pipe(Effect.retry({ times: 3, while: Client.isTransient }))
+ * ```
+ *
+ * @since 0.1.0
+ * @category helpers
+ */
+export const isTransient = (error: unknown): boolean => {
+  if (error instanceof ApiError.ApiError) {
+    return [408, 429, 500, 502, 503, 504].includes(error.code)
+  }
+  if (typeof error !== "object" || error === null || !("_tag" in error)) return false
+  switch (error._tag) {
+    case "RequestError":
+      return (
+        HttpClientError.isHttpClientError(error) &&
+        error._tag === "RequestError" &&
+        error.reason === "Transport" &&
+        !KubeHttpClient.isConfigFailure(error) &&
+        !KubeHttpClient.isTlsVerificationFailure(error)
+      )
+    case "ResponseError":
+      return (
+        HttpClientError.isHttpClientError(error) &&
+        error._tag === "ResponseError" &&
+        error.reason === "Decode"
+      )
+    case "TimeoutException":
+      return true
+    default:
+      return false
+  }
+}
+
+/**
+ * Runs a call again while it fails for a transient reason ({@link isTransient}): by default 5 more
+ * times, from 200 ms apart growing exponentially with jitter. For writes, make sure running one
+ * twice is right (an `apply`, a `replace` with a `resourceVersion`, a `delete` with preconditions
+ * are; a `create` may answer `AlreadyExists` the second time).
+ *
+ * @example
+ * ```ts
+ * import { Client } from "effect-kube"
+ * import { ConfigMap } from "effect-kube/models/core/v1"
+ *
+ * declare const object: ConfigMap
+ * const applied = Client.retryTransient(Client.apply(ConfigMap, object, { fieldManager: "me" }))
+ * ```
+ *
+ * @since 0.1.0
+ * @category helpers
+ */
+export const retryTransient = <A, E, R>(
+  effect: Effect.Effect<A, E, R>,
+  schedule: Schedule.Schedule<unknown, unknown> = Schedule.exponential("200 millis").pipe(
+    Schedule.jittered,
+    Schedule.intersect(Schedule.recurs(5))
+  )
+): Effect.Effect<A, E, R> => Effect.retry(effect, { schedule, while: isTransient })
 
 /**
  * Re-runs a read-modify-write while the server answers `Conflict` (409: the object changed

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Option, Stream } from "effect"
 import { inject } from "vitest"
-import { Client, type ClientDefaults, Controller, Resource, Selector } from "../../src/index.js"
+import { Client, type ClientDefaults, Controller, Resource, Selector, Warnings } from "../../src/index.js"
 import * as apps from "../../src/models/apps/v1.js"
 import * as core from "../../src/models/core/v1.js"
 import { configMap, deployment } from "../harness/Fixtures.js"
@@ -369,6 +369,57 @@ describe("verbs against the real apiserver", () => {
       const error = yield* Effect.flip(Client.get(Widget, "x"))
       expect(error).toMatchObject({ _tag: "ApiError", code: 404 })
     }).pipe(Effect.provide(inNamespace("default")))
+  )
+})
+
+describe("options against the real apiserver", () => {
+  it.live(
+    "delete preconditions (uid, resourceVersion), get and list versions, deleteCollection options, the server's warnings",
+    () =>
+      withNamespace(() =>
+        Effect.gen(function* () {
+          const a = yield* Client.create(core.ConfigMap, configMap("a"))
+          const stale = yield* Effect.flip(
+            Client.delete(core.ConfigMap, "a", { preconditions: { uid: "not-its-uid" } })
+          )
+          expect(stale).toMatchObject({ _tag: "ApiError", code: 409 })
+          yield* Client.patch(core.ConfigMap, "a", { data: { changed: "yes" } }, { patchType: "merge" })
+          const old = yield* Effect.flip(
+            Client.delete(core.ConfigMap, "a", {
+              preconditions: { resourceVersion: a.metadata?.resourceVersion }
+            })
+          )
+          expect(old).toMatchObject({ _tag: "ApiError", code: 409 })
+          yield* Client.delete(core.ConfigMap, "a", { preconditions: { uid: a.metadata?.uid } })
+          expect(Option.isNone(yield* Client.getOption(core.ConfigMap, "a"))).toBe(true)
+
+          const b = yield* Client.create(core.ConfigMap, configMap("b"))
+          expect((yield* Client.get(core.ConfigMap, "b", { resourceVersion: "0" })).metadata?.uid).toBe(
+            b.metadata?.uid
+          )
+          const listed = yield* Client.listAll(core.ConfigMap, {
+            resourceVersion: b.metadata?.resourceVersion,
+            resourceVersionMatch: "NotOlderThan",
+            timeoutSeconds: 10
+          })
+          expect(listed.items.map((o) => o.metadata?.name)).toContain("b")
+
+          yield* Client.deleteCollection(core.ConfigMap, { cascade: "Background", timeoutSeconds: 10 })
+          expect(
+            (yield* Client.listAll(core.ConfigMap)).items.filter((o) => o.metadata?.name === "b")
+          ).toEqual([])
+
+          // A deprecated API version: the apiserver answers with a Warning header.
+          const OldIngress = Resource.namespaced({
+            group: "extensions",
+            version: "v1beta1",
+            kind: "Ingress",
+            plural: "ingresses"
+          })
+          const [, warnings] = yield* Warnings.collect(Client.listAll(OldIngress))
+          expect(warnings.map((w) => w.text).join("\n")).toMatch(/extensions\/v1beta1 Ingress is deprecated/)
+        })
+      )
   )
 })
 

@@ -13,6 +13,7 @@ import { Context, Effect, type Fiber, FiberRef, type Metric } from "effect"
 import * as ApiError from "../../http/ApiError.js"
 import * as metricKeys from "../../http/internal/metricKeys.js"
 import { annotateAddressed, recordedSpan } from "./operation.js"
+import { report } from "./warnings.js"
 
 // The tagged counter of each verb and code, made once (not per answer).
 const counters = new Map<string, Metric.Metric.Counter<number>>()
@@ -43,7 +44,9 @@ export const checkedAs =
   ): Effect.Effect<HttpClientResponse.HttpClientResponse, ApiError.ApiError> =>
     Effect.withFiberRuntime((fiber) => {
       count(fiber, verb, response.status)
-      return response.status >= 400 ? ApiError.fromResponse(response) : Effect.succeed(response)
+      const answer = response.status >= 400 ? ApiError.fromResponse(response) : Effect.succeed(response)
+      const warned = report(response.headers, response.request.method, response.request.url)
+      return warned === undefined ? answer : Effect.zipRight(warned, answer)
     })
 
 /** What a call addresses, for its operation's span. */
@@ -70,7 +73,10 @@ export const jsonAs = (
       http.execute(request),
       (response): Effect.Effect<unknown, ApiError.ApiError | HttpClientError.HttpClientError> => {
         count(fiber, verb, response.status)
-        return response.status >= 400 ? ApiError.fromResponse(response) : response.json
+        const answer: Effect.Effect<unknown, ApiError.ApiError | HttpClientError.HttpClientError> =
+          response.status >= 400 ? ApiError.fromResponse(response) : response.json
+        const warned = report(response.headers, request.method, request.url)
+        return warned === undefined ? answer : Effect.zipRight(warned, answer)
       }
     )
   })
