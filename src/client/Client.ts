@@ -116,10 +116,11 @@ const send = (name: string, call: ApiRequest.Call) => {
 
 const decodeAs = ApiResponse.decode
 
+/** The JSON of an input object, its `apiVersion` and `kind` filled in, checked by the kind's Schema. */
 const encodeWith = <A extends Resource.KubeObject, N extends boolean, S extends string, I>(
   resource: Resource.Resource<A, N, S, I>,
-  object: A
-) => Schema.encode(resource.schema)(object)
+  object: unknown
+) => Schema.encodeUnknown(resource.schema)(object)
 
 // --- get ------------------------------------------------------------------------------
 
@@ -400,16 +401,16 @@ export const listAll = <A extends Resource.KubeObject, N extends boolean, S exte
  */
 export const create = <A extends Resource.KubeObject, N extends boolean, S extends string, I>(
   resource: Resource.Resource<A, N, S, I>,
-  object: A,
+  input: Resource.Input<A>,
   options: WriteOptions = {}
 ): Effect.Effect<A, ClientError, Requirements> =>
   Effect.gen(function* () {
-    const body = yield* encodeWith(resource, object)
+    const body = yield* encodeWith(resource, Resource.complete(resource, input))
     const json = yield* send("Client.create", {
       resource,
       method: "POST",
       namespace: options.namespace,
-      object,
+      object: Resource.addressOf(resource, input),
       write: options,
       body
     })
@@ -436,19 +437,20 @@ export const create = <A extends Resource.KubeObject, N extends boolean, S exten
  */
 export const replace = <A extends Resource.KubeObject, N extends boolean, S extends string, I>(
   resource: Resource.Resource<A, N, S, I>,
-  object: A,
+  object: Resource.Input<A>,
   options: WriteOptions = {}
 ): Effect.Effect<A, ClientError, Requirements> => replaceAt(resource, object, options, undefined)
 
 const replaceAt = <A extends Resource.KubeObject, N extends boolean, S extends string, I>(
   resource: Resource.Resource<A, N, S, I>,
-  object: A,
+  input: Resource.Input<A>,
   options: WriteOptions,
   subresource: string | undefined
 ): Effect.Effect<A, ClientError, Requirements> =>
   Effect.gen(function* () {
+    const object = Resource.addressOf(resource, input)
     const name = yield* ApiRequest.nameOf(object)
-    const body = yield* encodeWith(resource, object)
+    const body = yield* encodeWith(resource, Resource.complete(resource, input))
     const json = yield* send(subresource === "status" ? "Client.replaceStatus" : "Client.replace", {
       resource,
       method: "PUT",
@@ -582,19 +584,20 @@ export interface ApplyOptions extends WriteOptions {
  */
 export const apply = <A extends Resource.KubeObject, N extends boolean, S extends string, I>(
   resource: Resource.Resource<A, N, S, I>,
-  object: A,
+  object: Resource.Input<A>,
   options: ApplyOptions = {}
 ): Effect.Effect<A, ClientError, Requirements> => applyAt(resource, object, options, undefined)
 
 const applyAt = <A extends Resource.KubeObject, N extends boolean, S extends string, I>(
   resource: Resource.Resource<A, N, S, I>,
-  object: A,
+  input: Resource.Input<A>,
   options: ApplyOptions,
   subresource: string | undefined
 ): Effect.Effect<A, ClientError, Requirements> =>
   Effect.gen(function* () {
+    const object = Resource.addressOf(resource, input)
     const name = yield* ApiRequest.nameOf(object)
-    const given = yield* encodeWith(resource, object)
+    const given = yield* encodeWith(resource, Resource.complete(resource, input))
     const namespace = yield* ApiRequest.namespaceOf({
       resource,
       method: "PATCH",
@@ -858,7 +861,7 @@ export const getStatus = <A extends Resource.KubeObject, N extends boolean, I>(
  */
 export const replaceStatus = <A extends Resource.KubeObject, N extends boolean, I>(
   resource: Resource.Resource<A, N, "status", I>,
-  object: A,
+  object: Resource.Input<A>,
   options: WriteOptions = {}
 ): Effect.Effect<A, ClientError, Requirements> => replaceAt(resource, object, options, "status")
 
@@ -905,7 +908,7 @@ export const patchStatus = <A extends Resource.KubeObject, N extends boolean, I>
  */
 export const applyStatus = <A extends Resource.KubeObject, N extends boolean, I>(
   resource: Resource.Resource<A, N, "status", I>,
-  object: A,
+  object: Resource.Input<A>,
   options: ApplyOptions = {}
 ): Effect.Effect<A, ClientError, Requirements> => applyAt(resource, object, options, "status")
 

@@ -69,6 +69,70 @@ export interface KubeObject {
 }
 
 /**
+ * An object of a kind as the verbs take it: `apiVersion` and `kind` may be left out, the kind
+ * fills them in (`Client.create(ConfigMap, { metadata: { name: "settings" }, data })`).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type Input<A extends KubeObject> = Omit<A, "apiVersion" | "kind"> & {
+  readonly apiVersion?: A["apiVersion"] | undefined
+  readonly kind?: A["kind"] | undefined
+}
+
+/**
+ * An input object made whole: its `apiVersion` and `kind` filled in from the kind where left out
+ * (not checked: the kind's Schema does that).
+ *
+ * @example
+ * ```ts
+ * import { Resource } from "effect-kube"
+ * import { ConfigMap } from "effect-kube/models/core/v1"
+ *
+ * Resource.complete(ConfigMap, { metadata: { name: "settings" } })
+ * // { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "settings" } }
+ * ```
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const complete = <A extends KubeObject, N extends boolean, S extends string, I>(
+  resource: Resource<A, N, S, I>,
+  object: Input<A>
+): Omit<A, "apiVersion" | "kind"> & { readonly apiVersion: string; readonly kind: string } => ({
+  ...object,
+  apiVersion: object.apiVersion ?? resource.apiVersion,
+  kind: object.kind ?? resource.kind
+})
+
+/**
+ * What addresses an input object: its kind and its metadata (name, namespace).
+ *
+ * @example
+ * ```ts
+ * import { Resource } from "effect-kube"
+ * import { ConfigMap } from "effect-kube/models/core/v1"
+ *
+ * Resource.addressOf(ConfigMap, { metadata: { name: "settings", namespace: "apps" }, data: {} })
+ * // { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "settings", namespace: "apps" } }
+ * ```
+ *
+ * @since 0.1.0
+ * @category getters
+ */
+export const addressOf = <A extends KubeObject, N extends boolean, S extends string, I>(
+  resource: Resource<A, N, S, I>,
+  object: Input<A>
+): KubeObject => {
+  const metadata = object.metadata
+  return {
+    apiVersion: object.apiVersion ?? resource.apiVersion,
+    kind: object.kind ?? resource.kind,
+    ...(metadata !== undefined ? { metadata } : {})
+  }
+}
+
+/**
  * A kind of resource.
  *
  * - `A`: the decoded object, `I`: its JSON form (the same for built-in kinds);

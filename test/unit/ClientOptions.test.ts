@@ -219,3 +219,39 @@ describe("Client.isTransient", () => {
     }).pipe(Effect.provide(InMemoryCluster.layer({ objects: [ns("apps")] })))
   )
 })
+
+describe("objects without apiVersion and kind", () => {
+  it.effect("create, replace and apply fill them in from the kind; a wrong one given is a ParseError", () =>
+    Effect.gen(function* () {
+      const created = yield* Client.create(core.ConfigMap, {
+        metadata: { name: "bare", namespace: "apps" },
+        data: { a: "1" }
+      })
+      expect(created).toMatchObject({ apiVersion: "v1", kind: "ConfigMap", data: { a: "1" } })
+      const replaced = yield* Client.replace(core.ConfigMap, {
+        metadata: {
+          name: "bare",
+          namespace: "apps",
+          resourceVersion: created.metadata?.resourceVersion ?? ""
+        },
+        data: { a: "2" }
+      })
+      expect(replaced.data).toEqual({ a: "2" })
+      const applied = yield* Client.apply(
+        core.ConfigMap,
+        { metadata: { name: "bare", namespace: "apps" }, data: { a: "3" } },
+        { fieldManager: "me", force: true }
+      )
+      expect(applied.data).toEqual({ a: "3" })
+      // Another kind's apiVersion is a type error, and a ParseError when it gets through (JSON).
+      const wrong = yield* Effect.flip(
+        Client.create(core.ConfigMap, {
+          // @ts-expect-error a ConfigMap's apiVersion is "v1"
+          apiVersion: "apps/v1",
+          metadata: { name: "wrong", namespace: "apps" }
+        })
+      )
+      expect(wrong._tag).toBe("ParseError")
+    }).pipe(Effect.provide(InMemoryCluster.layer({ objects: [ns("apps")] })))
+  )
+})
