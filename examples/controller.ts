@@ -105,7 +105,8 @@ const install = Effect.gen(function* () {
 
 // --- the controller ---------------------------------------------------------------------------
 
-const nameOf = (object: { readonly metadata?: { readonly name?: string } }) => object.metadata?.name ?? ""
+const nameOf = (object: { readonly metadata?: { readonly name?: string | undefined } | undefined }) =>
+  object.metadata?.name ?? ""
 
 /** The copy of a source ConfigMap, owned by its mirror. */
 const copyOf = (object: ConfigMap, mirror: ConfigMirror): ConfigMap => ({

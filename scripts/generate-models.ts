@@ -357,12 +357,12 @@ for (const id of ids) {
     }
     const t = typeOf(prop, mod)
     const optional = !required.has(propName)
+    // Optional fields take `undefined` too (`name: cm.metadata?.name` compiles under
+    // `exactOptionalPropertyTypes`); an undefined field is left out of the JSON sent.
     fields.push(
-      `${doc(prop.description, "  ")}  readonly ${key(propName)}${optional ? "?" : ""}: ${t.type}\n`
+      `${doc(prop.description, "  ")}  readonly ${key(propName)}${optional ? "?" : ""}: ${t.type}${optional ? " | undefined" : ""}\n`
     )
-    schemaFields.push(
-      `  ${key(propName)}: ${optional ? `$S.optionalWith(${t.schema}, { exact: true })` : t.schema}`
-    )
+    schemaFields.push(`  ${key(propName)}: ${optional ? `$S.optional(${t.schema})` : t.schema}`)
     const strategy = prop["x-kubernetes-patch-strategy"]
     const mergeKey = prop["x-kubernetes-patch-merge-key"]
     const listType = prop["x-kubernetes-list-type"]

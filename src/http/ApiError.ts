@@ -114,9 +114,9 @@ export class ApiError extends Data.TaggedError("ApiError")<{
   }
   /** The field causes of an `Invalid` answer (field path and message). */
   get causes(): ReadonlyArray<{
-    readonly field?: string
-    readonly message?: string
-    readonly reason?: string
+    readonly field?: string | undefined
+    readonly message?: string | undefined
+    readonly reason?: string | undefined
   }> {
     return this.status.details?.causes ?? []
   }

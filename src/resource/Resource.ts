@@ -65,7 +65,7 @@ export interface SubresourceInfo {
 export interface KubeObject {
   readonly apiVersion: string
   readonly kind: string
-  readonly metadata?: ObjectMeta
+  readonly metadata?: ObjectMeta | undefined
 }
 
 /**
@@ -356,7 +356,7 @@ export const generic = (resource: ResourceInfo): Resource<GenericObject, boolean
 export interface PartialObjectMetadata extends KubeObject {
   readonly apiVersion: "meta.k8s.io/v1"
   readonly kind: "PartialObjectMetadata"
-  readonly metadata?: ObjectMeta
+  readonly metadata?: ObjectMeta | undefined
 }
 
 /**
@@ -378,7 +378,7 @@ export interface PartialObjectMetadata extends KubeObject {
 export const PartialObjectMetadata: Schema.Schema<PartialObjectMetadata> = Schema.Struct({
   apiVersion: Schema.Literal("meta.k8s.io/v1"),
   kind: Schema.Literal("PartialObjectMetadata"),
-  metadata: Schema.optionalWith(Meta.ObjectMeta, { exact: true })
+  metadata: Schema.optional(Meta.ObjectMeta)
 })
 
 const METADATA_ACCEPT = {
@@ -474,7 +474,7 @@ export const GenericObject: Schema.Schema<GenericObject> = Schema.Struct(
   {
     apiVersion: Schema.String,
     kind: Schema.String,
-    metadata: Schema.optionalWith(Meta.ObjectMeta, { exact: true })
+    metadata: Schema.optional(Meta.ObjectMeta)
   },
   Schema.Record({ key: Schema.String, value: Schema.Unknown })
 ).annotations({ identifier: "GenericObject", parseOptions: { onExcessProperty: "preserve" } })
@@ -488,7 +488,7 @@ export const GenericObject: Schema.Schema<GenericObject> = Schema.Struct(
 export interface CustomObject<Spec, Status> extends KubeObject {
   readonly [key: string]: unknown
   readonly spec: Spec
-  readonly status?: Status
+  readonly status?: Status | undefined
 }
 
 /**
@@ -500,7 +500,7 @@ export interface CustomObject<Spec, Status> extends KubeObject {
 export interface CustomObjectEncoded<Spec, Status> extends KubeObject {
   readonly [key: string]: unknown
   readonly spec: Spec
-  readonly status?: Status
+  readonly status?: Status | undefined
 }
 
 /**
@@ -557,9 +557,9 @@ export const customObject = <Spec, SpecI, Status, StatusI>(
     {
       apiVersion: Schema.String,
       kind: Schema.String,
-      metadata: Schema.optionalWith(Meta.ObjectMeta, { exact: true }),
+      metadata: Schema.optional(Meta.ObjectMeta),
       spec: schemas.spec,
-      status: Schema.optionalWith(schemas.status, { exact: true })
+      status: Schema.optional(schemas.status)
     },
     Schema.Record({ key: Schema.String, value: Schema.Unknown })
   ).annotations({ identifier: kind, parseOptions: { onExcessProperty: "preserve" } })

@@ -1,6 +1,6 @@
 import { HttpClient, HttpClientError, HttpClientRequest, HttpClientResponse } from "@effect/platform"
 import { describe, expect, it } from "@effect/vitest"
-import { Effect, Layer } from "effect"
+import { Effect, Layer, Schema } from "effect"
 import { ApiError, Client, Warnings } from "../../src/index.js"
 import * as core from "../../src/models/core/v1.js"
 import { InMemoryCluster } from "../../src/testing/index.js"
@@ -254,4 +254,21 @@ describe("objects without apiVersion and kind", () => {
       expect(wrong._tag).toBe("ParseError")
     }).pipe(Effect.provide(InMemoryCluster.layer({ objects: [ns("apps")] })))
   )
+})
+
+describe("models under exactOptionalPropertyTypes", () => {
+  it("optional fields take undefined (a field read from another object), left out of the JSON sent", () => {
+    const source: core.ConfigMap = { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "a" } }
+    const copy: core.ConfigMap = {
+      apiVersion: "v1",
+      kind: "ConfigMap",
+      metadata: { name: source.metadata?.name, namespace: source.metadata?.namespace },
+      data: source.data
+    }
+    expect(JSON.parse(JSON.stringify(Schema.encodeSync(core.ConfigMapSchema)(copy)))).toEqual({
+      apiVersion: "v1",
+      kind: "ConfigMap",
+      metadata: { name: "a" }
+    })
+  })
 })

@@ -80,7 +80,7 @@ export interface MatchResources {
   /**
    * ExcludeResourceRules describes what operations on what resources/subresources the ValidatingAdmissionPolicy should not care about. The exclude rules take precedence over include rules (if a resource matches both, it is excluded)
    */
-  readonly excludeResourceRules?: ReadonlyArray<NamedRuleWithOperations>
+  readonly excludeResourceRules?: ReadonlyArray<NamedRuleWithOperations> | undefined
   /**
    * matchPolicy defines how the "MatchResources" list is used to match incoming requests. Allowed values are "Exact" or "Equivalent".
    *
@@ -90,7 +90,7 @@ export interface MatchResources {
    *
    * Defaults to "Equivalent"
    */
-  readonly matchPolicy?: string
+  readonly matchPolicy?: string | undefined
   /**
    * NamespaceSelector decides whether to run the admission control policy on an object based on whether the namespace for that object matches the selector. If the object itself is a namespace, the matching is performed on object.metadata.labels. If the object is another cluster scoped resource, it never skips the policy.
    *
@@ -124,15 +124,15 @@ export interface MatchResources {
    *
    * Default to the empty LabelSelector, which matches everything.
    */
-  readonly namespaceSelector?: meta_v1.LabelSelector
+  readonly namespaceSelector?: meta_v1.LabelSelector | undefined
   /**
    * ObjectSelector decides whether to run the validation based on if the object has matching labels. objectSelector is evaluated against both the oldObject and newObject that would be sent to the cel validation, and is considered to match if either object matches the selector. A null object (oldObject in the case of create, or newObject in the case of delete) or an object that cannot have labels (like a DeploymentRollback or a PodProxyOptions object) is not considered to match. Use the object selector only if the webhook is opt-in, because end users may skip the admission webhook by setting the labels. Default to the empty LabelSelector, which matches everything.
    */
-  readonly objectSelector?: meta_v1.LabelSelector
+  readonly objectSelector?: meta_v1.LabelSelector | undefined
   /**
    * ResourceRules describes what operations on what resources/subresources the ValidatingAdmissionPolicy matches. The policy cares about an operation if it matches _any_ Rule.
    */
-  readonly resourceRules?: ReadonlyArray<NamedRuleWithOperations>
+  readonly resourceRules?: ReadonlyArray<NamedRuleWithOperations> | undefined
 }
 
 /**
@@ -150,7 +150,7 @@ export interface MutatingWebhook {
   /**
    * FailurePolicy defines how unrecognized errors from the admission endpoint are handled - allowed values are Ignore or Fail. Defaults to Fail.
    */
-  readonly failurePolicy?: string
+  readonly failurePolicy?: string | undefined
   /**
    * MatchConditions is a list of conditions that must be met for a request to be sent to this webhook. Match conditions filter requests that have already been matched by the rules, namespaceSelector, and objectSelector. An empty list of matchConditions matches all requests. There are a maximum of 64 match conditions allowed.
    *
@@ -161,7 +161,7 @@ export interface MutatingWebhook {
    *      - If failurePolicy=Fail, reject the request
    *      - If failurePolicy=Ignore, the error is ignored and the webhook is skipped
    */
-  readonly matchConditions?: ReadonlyArray<MatchCondition>
+  readonly matchConditions?: ReadonlyArray<MatchCondition> | undefined
   /**
    * matchPolicy defines how the "rules" list is used to match incoming requests. Allowed values are "Exact" or "Equivalent".
    *
@@ -171,7 +171,7 @@ export interface MutatingWebhook {
    *
    * Defaults to "Equivalent"
    */
-  readonly matchPolicy?: string
+  readonly matchPolicy?: string | undefined
   /**
    * The name of the admission webhook. Name should be fully qualified, e.g., imagepolicy.kubernetes.io, where "imagepolicy" is the name of the webhook, and kubernetes.io is the name of the organization. Required.
    */
@@ -209,11 +209,11 @@ export interface MutatingWebhook {
    *
    * Default to the empty LabelSelector, which matches everything.
    */
-  readonly namespaceSelector?: meta_v1.LabelSelector
+  readonly namespaceSelector?: meta_v1.LabelSelector | undefined
   /**
    * ObjectSelector decides whether to run the webhook based on if the object has matching labels. objectSelector is evaluated against both the oldObject and newObject that would be sent to the webhook, and is considered to match if either object matches the selector. A null object (oldObject in the case of create, or newObject in the case of delete) or an object that cannot have labels (like a DeploymentRollback or a PodProxyOptions object) is not considered to match. Use the object selector only if the webhook is opt-in, because end users may skip the admission webhook by setting the labels. Default to the empty LabelSelector, which matches everything.
    */
-  readonly objectSelector?: meta_v1.LabelSelector
+  readonly objectSelector?: meta_v1.LabelSelector | undefined
   /**
    * reinvocationPolicy indicates whether this webhook should be called multiple times as part of a single admission evaluation. Allowed values are "Never" and "IfNeeded".
    *
@@ -223,11 +223,11 @@ export interface MutatingWebhook {
    *
    * Defaults to "Never".
    */
-  readonly reinvocationPolicy?: string
+  readonly reinvocationPolicy?: string | undefined
   /**
    * Rules describes what operations on what resources/subresources the webhook cares about. The webhook cares about an operation if it matches _any_ Rule. However, in order to prevent ValidatingAdmissionWebhooks and MutatingAdmissionWebhooks from putting the cluster in a state which cannot be recovered from without completely disabling the plugin, ValidatingAdmissionWebhooks and MutatingAdmissionWebhooks are never called on admission requests for ValidatingWebhookConfiguration and MutatingWebhookConfiguration objects.
    */
-  readonly rules?: ReadonlyArray<RuleWithOperations>
+  readonly rules?: ReadonlyArray<RuleWithOperations> | undefined
   /**
    * SideEffects states whether this webhook has side effects. Acceptable values are: None, NoneOnDryRun (webhooks created via v1beta1 may also specify Some or Unknown). Webhooks with side effects MUST implement a reconciliation system, since a request may be rejected by a future step in the admission chain and the side effects therefore need to be undone. Requests with the dryRun attribute will be auto-rejected if they match a webhook with sideEffects == Unknown or Some.
    */
@@ -235,7 +235,7 @@ export interface MutatingWebhook {
   /**
    * TimeoutSeconds specifies the timeout for this webhook. After the timeout passes, the webhook call will be ignored or the API call will fail based on the failure policy. The timeout value must be between 1 and 30 seconds. Default to 10 seconds.
    */
-  readonly timeoutSeconds?: number
+  readonly timeoutSeconds?: number | undefined
 }
 
 /**
@@ -253,11 +253,11 @@ export interface MutatingWebhookConfiguration {
   /**
    * Standard object metadata; More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata.
    */
-  readonly metadata?: meta_v1.ObjectMeta
+  readonly metadata?: meta_v1.ObjectMeta | undefined
   /**
    * Webhooks is a list of webhooks and the affected resources and operations.
    */
-  readonly webhooks?: ReadonlyArray<MutatingWebhook>
+  readonly webhooks?: ReadonlyArray<MutatingWebhook> | undefined
 }
 
 /**
@@ -279,7 +279,7 @@ export interface MutatingWebhookConfigurationList {
   /**
    * Standard list metadata. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds
    */
-  readonly metadata?: meta_v1.ListMeta
+  readonly metadata?: meta_v1.ListMeta | undefined
 }
 
 /**
@@ -289,19 +289,19 @@ export interface NamedRuleWithOperations {
   /**
    * APIGroups is the API groups the resources belong to. '*' is all groups. If '*' is present, the length of the slice must be one. Required.
    */
-  readonly apiGroups?: ReadonlyArray<string>
+  readonly apiGroups?: ReadonlyArray<string> | undefined
   /**
    * APIVersions is the API versions the resources belong to. '*' is all versions. If '*' is present, the length of the slice must be one. Required.
    */
-  readonly apiVersions?: ReadonlyArray<string>
+  readonly apiVersions?: ReadonlyArray<string> | undefined
   /**
    * Operations is the operations the admission hook cares about - CREATE, UPDATE, DELETE, CONNECT or * for all of those operations and any future admission operations that are added. If '*' is present, the length of the slice must be one. Required.
    */
-  readonly operations?: ReadonlyArray<string>
+  readonly operations?: ReadonlyArray<string> | undefined
   /**
    * ResourceNames is an optional white list of names that the rule applies to.  An empty set means that everything is allowed.
    */
-  readonly resourceNames?: ReadonlyArray<string>
+  readonly resourceNames?: ReadonlyArray<string> | undefined
   /**
    * Resources is a list of resources this rule applies to.
    *
@@ -311,11 +311,11 @@ export interface NamedRuleWithOperations {
    *
    * Depending on the enclosing object, subresources might not be allowed. Required.
    */
-  readonly resources?: ReadonlyArray<string>
+  readonly resources?: ReadonlyArray<string> | undefined
   /**
    * scope specifies the scope of this rule. Valid values are "Cluster", "Namespaced", and "*" "Cluster" means that only cluster-scoped resources will match this rule. Namespace API objects are cluster-scoped. "Namespaced" means that only namespaced resources will match this rule. "*" means that there are no scope restrictions. Subresources match the scope of their parent resource. Default is "*".
    */
-  readonly scope?: string
+  readonly scope?: string | undefined
 }
 
 /**
@@ -325,11 +325,11 @@ export interface ParamKind {
   /**
    * APIVersion is the API group version the resources belong to. In format of "group/version". Required.
    */
-  readonly apiVersion?: string
+  readonly apiVersion?: string | undefined
   /**
    * Kind is the API kind the resources belong to. Required.
    */
-  readonly kind?: string
+  readonly kind?: string | undefined
 }
 
 /**
@@ -343,7 +343,7 @@ export interface ParamRef {
    *
    * A single parameter used for all admission requests can be configured by setting the `name` field, leaving `selector` blank, and setting namespace if `paramKind` is namespace-scoped.
    */
-  readonly name?: string
+  readonly name?: string | undefined
   /**
    * namespace is the namespace of the referenced resource. Allows limiting the search for params to a specific namespace. Applies to both `name` and `selector` fields.
    *
@@ -353,7 +353,7 @@ export interface ParamRef {
    *
    * - If `paramKind` is namespace-scoped, the namespace of the object being evaluated for admission will be used when this field is left unset. Take care that if this is left empty the binding must not match any cluster-scoped resources, which will result in an error.
    */
-  readonly namespace?: string
+  readonly namespace?: string | undefined
   /**
    * `parameterNotFoundAction` controls the behavior of the binding when the resource exists, and name or selector is valid, but there are no parameters matched by the binding. If the value is set to `Allow`, then no matched parameters will be treated as successful validation by the binding. If set to `Deny`, then no matched parameters will be subject to the `failurePolicy` of the policy.
    *
@@ -361,7 +361,7 @@ export interface ParamRef {
    *
    * Required
    */
-  readonly parameterNotFoundAction?: string
+  readonly parameterNotFoundAction?: string | undefined
   /**
    * selector can be used to match multiple param objects based on their labels. Supply selector: {} to match all resources of the ParamKind.
    *
@@ -369,7 +369,7 @@ export interface ParamRef {
    *
    * One of `name` or `selector` must be set, but `name` and `selector` are mutually exclusive properties. If one is set, the other must be unset.
    */
-  readonly selector?: meta_v1.LabelSelector
+  readonly selector?: meta_v1.LabelSelector | undefined
 }
 
 /**
@@ -379,15 +379,15 @@ export interface RuleWithOperations {
   /**
    * APIGroups is the API groups the resources belong to. '*' is all groups. If '*' is present, the length of the slice must be one. Required.
    */
-  readonly apiGroups?: ReadonlyArray<string>
+  readonly apiGroups?: ReadonlyArray<string> | undefined
   /**
    * APIVersions is the API versions the resources belong to. '*' is all versions. If '*' is present, the length of the slice must be one. Required.
    */
-  readonly apiVersions?: ReadonlyArray<string>
+  readonly apiVersions?: ReadonlyArray<string> | undefined
   /**
    * Operations is the operations the admission hook cares about - CREATE, UPDATE, DELETE, CONNECT or * for all of those operations and any future admission operations that are added. If '*' is present, the length of the slice must be one. Required.
    */
-  readonly operations?: ReadonlyArray<string>
+  readonly operations?: ReadonlyArray<string> | undefined
   /**
    * Resources is a list of resources this rule applies to.
    *
@@ -397,11 +397,11 @@ export interface RuleWithOperations {
    *
    * Depending on the enclosing object, subresources might not be allowed. Required.
    */
-  readonly resources?: ReadonlyArray<string>
+  readonly resources?: ReadonlyArray<string> | undefined
   /**
    * scope specifies the scope of this rule. Valid values are "Cluster", "Namespaced", and "*" "Cluster" means that only cluster-scoped resources will match this rule. Namespace API objects are cluster-scoped. "Namespaced" means that only namespaced resources will match this rule. "*" means that there are no scope restrictions. Subresources match the scope of their parent resource. Default is "*".
    */
-  readonly scope?: string
+  readonly scope?: string | undefined
 }
 
 /**
@@ -419,11 +419,11 @@ export interface ServiceReference {
   /**
    * `path` is an optional URL path which will be sent in any request to this service.
    */
-  readonly path?: string
+  readonly path?: string | undefined
   /**
    * If specified, the port on the service that hosting webhook. Default to 443 for backward compatibility. `port` should be a valid port number (1-65535, inclusive).
    */
-  readonly port?: number
+  readonly port?: number | undefined
 }
 
 /**
@@ -433,7 +433,7 @@ export interface TypeChecking {
   /**
    * The type checking warnings for each expression.
    */
-  readonly expressionWarnings?: ReadonlyArray<ExpressionWarning>
+  readonly expressionWarnings?: ReadonlyArray<ExpressionWarning> | undefined
 }
 
 /**
@@ -451,15 +451,15 @@ export interface ValidatingAdmissionPolicy {
   /**
    * Standard object metadata; More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata.
    */
-  readonly metadata?: meta_v1.ObjectMeta
+  readonly metadata?: meta_v1.ObjectMeta | undefined
   /**
    * Specification of the desired behavior of the ValidatingAdmissionPolicy.
    */
-  readonly spec?: ValidatingAdmissionPolicySpec
+  readonly spec?: ValidatingAdmissionPolicySpec | undefined
   /**
    * The status of the ValidatingAdmissionPolicy, including warnings that are useful to determine if the policy behaves in the expected way. Populated by the system. Read-only.
    */
-  readonly status?: ValidatingAdmissionPolicyStatus
+  readonly status?: ValidatingAdmissionPolicyStatus | undefined
 }
 
 /**
@@ -481,11 +481,11 @@ export interface ValidatingAdmissionPolicyBinding {
   /**
    * Standard object metadata; More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata.
    */
-  readonly metadata?: meta_v1.ObjectMeta
+  readonly metadata?: meta_v1.ObjectMeta | undefined
   /**
    * Specification of the desired behavior of the ValidatingAdmissionPolicyBinding.
    */
-  readonly spec?: ValidatingAdmissionPolicyBindingSpec
+  readonly spec?: ValidatingAdmissionPolicyBindingSpec | undefined
 }
 
 /**
@@ -507,7 +507,7 @@ export interface ValidatingAdmissionPolicyBindingList {
   /**
    * Standard list metadata. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds
    */
-  readonly metadata?: meta_v1.ListMeta
+  readonly metadata?: meta_v1.ListMeta | undefined
 }
 
 /**
@@ -517,15 +517,15 @@ export interface ValidatingAdmissionPolicyBindingSpec {
   /**
    * MatchResources declares what resources match this binding and will be validated by it. Note that this is intersected with the policy's matchConstraints, so only requests that are matched by the policy can be selected by this. If this is unset, all resources matched by the policy are validated by this binding When resourceRules is unset, it does not constrain resource matching. If a resource is matched by the other fields of this object, it will be validated. Note that this is differs from ValidatingAdmissionPolicy matchConstraints, where resourceRules are required.
    */
-  readonly matchResources?: MatchResources
+  readonly matchResources?: MatchResources | undefined
   /**
    * paramRef specifies the parameter resource used to configure the admission control policy. It should point to a resource of the type specified in ParamKind of the bound ValidatingAdmissionPolicy. If the policy specifies a ParamKind and the resource referred to by ParamRef does not exist, this binding is considered mis-configured and the FailurePolicy of the ValidatingAdmissionPolicy applied. If the policy does not specify a ParamKind then this field is ignored, and the rules are evaluated without a param.
    */
-  readonly paramRef?: ParamRef
+  readonly paramRef?: ParamRef | undefined
   /**
    * PolicyName references a ValidatingAdmissionPolicy name which the ValidatingAdmissionPolicyBinding binds to. If the referenced resource does not exist, this binding is considered invalid and will be ignored Required.
    */
-  readonly policyName?: string
+  readonly policyName?: string | undefined
   /**
    * validationActions declares how Validations of the referenced ValidatingAdmissionPolicy are enforced. If a validation evaluates to false it is always enforced according to these actions.
    *
@@ -547,7 +547,7 @@ export interface ValidatingAdmissionPolicyBindingSpec {
    *
    * Required.
    */
-  readonly validationActions?: ReadonlyArray<string>
+  readonly validationActions?: ReadonlyArray<string> | undefined
 }
 
 /**
@@ -569,7 +569,7 @@ export interface ValidatingAdmissionPolicyList {
   /**
    * Standard list metadata. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds
    */
-  readonly metadata?: meta_v1.ListMeta
+  readonly metadata?: meta_v1.ListMeta | undefined
 }
 
 /**
@@ -579,7 +579,7 @@ export interface ValidatingAdmissionPolicySpec {
   /**
    * auditAnnotations contains CEL expressions which are used to produce audit annotations for the audit event of the API request. validations and auditAnnotations may not both be empty; a least one of validations or auditAnnotations is required.
    */
-  readonly auditAnnotations?: ReadonlyArray<AuditAnnotation>
+  readonly auditAnnotations?: ReadonlyArray<AuditAnnotation> | undefined
   /**
    * failurePolicy defines how to handle failures for the admission policy. Failures can occur from CEL expression parse errors, type check errors, runtime errors and invalid or mis-configured policy definitions or bindings.
    *
@@ -591,7 +591,7 @@ export interface ValidatingAdmissionPolicySpec {
    *
    * Allowed values are Ignore or Fail. Defaults to Fail.
    */
-  readonly failurePolicy?: string
+  readonly failurePolicy?: string | undefined
   /**
    * MatchConditions is a list of conditions that must be met for a request to be validated. Match conditions filter requests that have already been matched by the rules, namespaceSelector, and objectSelector. An empty list of matchConditions matches all requests. There are a maximum of 64 match conditions allowed.
    *
@@ -604,25 +604,25 @@ export interface ValidatingAdmissionPolicySpec {
    *      - If failurePolicy=Fail, reject the request
    *      - If failurePolicy=Ignore, the policy is skipped
    */
-  readonly matchConditions?: ReadonlyArray<MatchCondition>
+  readonly matchConditions?: ReadonlyArray<MatchCondition> | undefined
   /**
    * MatchConstraints specifies what resources this policy is designed to validate. The AdmissionPolicy cares about a request if it matches _all_ Constraints. However, in order to prevent clusters from being put into an unstable state that cannot be recovered from via the API ValidatingAdmissionPolicy cannot match ValidatingAdmissionPolicy and ValidatingAdmissionPolicyBinding. Required.
    */
-  readonly matchConstraints?: MatchResources
+  readonly matchConstraints?: MatchResources | undefined
   /**
    * ParamKind specifies the kind of resources used to parameterize this policy. If absent, there are no parameters for this policy and the param CEL variable will not be provided to validation expressions. If ParamKind refers to a non-existent kind, this policy definition is mis-configured and the FailurePolicy is applied. If paramKind is specified but paramRef is unset in ValidatingAdmissionPolicyBinding, the params variable will be null.
    */
-  readonly paramKind?: ParamKind
+  readonly paramKind?: ParamKind | undefined
   /**
    * Validations contain CEL expressions which is used to apply the validation. Validations and AuditAnnotations may not both be empty; a minimum of one Validations or AuditAnnotations is required.
    */
-  readonly validations?: ReadonlyArray<Validation>
+  readonly validations?: ReadonlyArray<Validation> | undefined
   /**
    * Variables contain definitions of variables that can be used in composition of other expressions. Each variable is defined as a named CEL expression. The variables defined here will be available under `variables` in other expressions of the policy except MatchConditions because MatchConditions are evaluated before the rest of the policy.
    *
    * The expression of a variable can refer to other variables defined earlier in the list but not those after. Thus, Variables must be sorted by the order of first appearance and acyclic.
    */
-  readonly variables?: ReadonlyArray<Variable>
+  readonly variables?: ReadonlyArray<Variable> | undefined
 }
 
 /**
@@ -632,15 +632,15 @@ export interface ValidatingAdmissionPolicyStatus {
   /**
    * The conditions represent the latest available observations of a policy's current state.
    */
-  readonly conditions?: ReadonlyArray<meta_v1.Condition>
+  readonly conditions?: ReadonlyArray<meta_v1.Condition> | undefined
   /**
    * The generation observed by the controller.
    */
-  readonly observedGeneration?: number
+  readonly observedGeneration?: number | undefined
   /**
    * The results of type checking for each expression. Presence of this field indicates the completion of the type checking.
    */
-  readonly typeChecking?: TypeChecking
+  readonly typeChecking?: TypeChecking | undefined
 }
 
 /**
@@ -658,7 +658,7 @@ export interface ValidatingWebhook {
   /**
    * FailurePolicy defines how unrecognized errors from the admission endpoint are handled - allowed values are Ignore or Fail. Defaults to Fail.
    */
-  readonly failurePolicy?: string
+  readonly failurePolicy?: string | undefined
   /**
    * MatchConditions is a list of conditions that must be met for a request to be sent to this webhook. Match conditions filter requests that have already been matched by the rules, namespaceSelector, and objectSelector. An empty list of matchConditions matches all requests. There are a maximum of 64 match conditions allowed.
    *
@@ -669,7 +669,7 @@ export interface ValidatingWebhook {
    *      - If failurePolicy=Fail, reject the request
    *      - If failurePolicy=Ignore, the error is ignored and the webhook is skipped
    */
-  readonly matchConditions?: ReadonlyArray<MatchCondition>
+  readonly matchConditions?: ReadonlyArray<MatchCondition> | undefined
   /**
    * matchPolicy defines how the "rules" list is used to match incoming requests. Allowed values are "Exact" or "Equivalent".
    *
@@ -679,7 +679,7 @@ export interface ValidatingWebhook {
    *
    * Defaults to "Equivalent"
    */
-  readonly matchPolicy?: string
+  readonly matchPolicy?: string | undefined
   /**
    * The name of the admission webhook. Name should be fully qualified, e.g., imagepolicy.kubernetes.io, where "imagepolicy" is the name of the webhook, and kubernetes.io is the name of the organization. Required.
    */
@@ -717,15 +717,15 @@ export interface ValidatingWebhook {
    *
    * Default to the empty LabelSelector, which matches everything.
    */
-  readonly namespaceSelector?: meta_v1.LabelSelector
+  readonly namespaceSelector?: meta_v1.LabelSelector | undefined
   /**
    * ObjectSelector decides whether to run the webhook based on if the object has matching labels. objectSelector is evaluated against both the oldObject and newObject that would be sent to the webhook, and is considered to match if either object matches the selector. A null object (oldObject in the case of create, or newObject in the case of delete) or an object that cannot have labels (like a DeploymentRollback or a PodProxyOptions object) is not considered to match. Use the object selector only if the webhook is opt-in, because end users may skip the admission webhook by setting the labels. Default to the empty LabelSelector, which matches everything.
    */
-  readonly objectSelector?: meta_v1.LabelSelector
+  readonly objectSelector?: meta_v1.LabelSelector | undefined
   /**
    * Rules describes what operations on what resources/subresources the webhook cares about. The webhook cares about an operation if it matches _any_ Rule. However, in order to prevent ValidatingAdmissionWebhooks and MutatingAdmissionWebhooks from putting the cluster in a state which cannot be recovered from without completely disabling the plugin, ValidatingAdmissionWebhooks and MutatingAdmissionWebhooks are never called on admission requests for ValidatingWebhookConfiguration and MutatingWebhookConfiguration objects.
    */
-  readonly rules?: ReadonlyArray<RuleWithOperations>
+  readonly rules?: ReadonlyArray<RuleWithOperations> | undefined
   /**
    * SideEffects states whether this webhook has side effects. Acceptable values are: None, NoneOnDryRun (webhooks created via v1beta1 may also specify Some or Unknown). Webhooks with side effects MUST implement a reconciliation system, since a request may be rejected by a future step in the admission chain and the side effects therefore need to be undone. Requests with the dryRun attribute will be auto-rejected if they match a webhook with sideEffects == Unknown or Some.
    */
@@ -733,7 +733,7 @@ export interface ValidatingWebhook {
   /**
    * TimeoutSeconds specifies the timeout for this webhook. After the timeout passes, the webhook call will be ignored or the API call will fail based on the failure policy. The timeout value must be between 1 and 30 seconds. Default to 10 seconds.
    */
-  readonly timeoutSeconds?: number
+  readonly timeoutSeconds?: number | undefined
 }
 
 /**
@@ -751,11 +751,11 @@ export interface ValidatingWebhookConfiguration {
   /**
    * Standard object metadata; More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata.
    */
-  readonly metadata?: meta_v1.ObjectMeta
+  readonly metadata?: meta_v1.ObjectMeta | undefined
   /**
    * Webhooks is a list of webhooks and the affected resources and operations.
    */
-  readonly webhooks?: ReadonlyArray<ValidatingWebhook>
+  readonly webhooks?: ReadonlyArray<ValidatingWebhook> | undefined
 }
 
 /**
@@ -777,7 +777,7 @@ export interface ValidatingWebhookConfigurationList {
   /**
    * Standard list metadata. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds
    */
-  readonly metadata?: meta_v1.ListMeta
+  readonly metadata?: meta_v1.ListMeta | undefined
 }
 
 /**
@@ -816,15 +816,15 @@ export interface Validation {
   /**
    * Message represents the message displayed when validation fails. The message is required if the Expression contains line breaks. The message must not contain line breaks. If unset, the message is "failed rule: {Rule}". e.g. "must be a URL with the host matching spec.host" If the Expression contains line breaks. Message is required. The message must not contain line breaks. If unset, the message is "failed Expression: {Expression}".
    */
-  readonly message?: string
+  readonly message?: string | undefined
   /**
    * messageExpression declares a CEL expression that evaluates to the validation failure message that is returned when this rule fails. Since messageExpression is used as a failure message, it must evaluate to a string. If both message and messageExpression are present on a validation, then messageExpression will be used if validation fails. If messageExpression results in a runtime error, the runtime error is logged, and the validation failure message is produced as if the messageExpression field were unset. If messageExpression evaluates to an empty string, a string with only spaces, or a string that contains line breaks, then the validation failure message will also be produced as if the messageExpression field were unset, and the fact that messageExpression produced an empty string/string with only spaces/string with line breaks will be logged. messageExpression has access to all the same variables as the `expression` except for 'authorizer' and 'authorizer.requestResource'. Example: "object.x must be less than max ("+string(params.max)+")"
    */
-  readonly messageExpression?: string
+  readonly messageExpression?: string | undefined
   /**
    * Reason represents a machine-readable description of why this validation failed. If this is the first validation in the list to fail, this reason, as well as the corresponding HTTP response code, are used in the HTTP response to the client. The currently supported reasons are: "Unauthorized", "Forbidden", "Invalid", "RequestEntityTooLarge". If not set, StatusReasonInvalid is used in the response to the client.
    */
-  readonly reason?: string
+  readonly reason?: string | undefined
 }
 
 /**
@@ -848,13 +848,13 @@ export interface WebhookClientConfig {
   /**
    * `caBundle` is a PEM encoded CA bundle which will be used to validate the webhook's server certificate. If unspecified, system trust roots on the apiserver are used.
    */
-  readonly caBundle?: string
+  readonly caBundle?: string | undefined
   /**
    * `service` is a reference to the service for this webhook. Either `service` or `url` must be specified.
    *
    * If the webhook is running within the cluster, then you should use `service`.
    */
-  readonly service?: ServiceReference
+  readonly service?: ServiceReference | undefined
   /**
    * `url` gives the location of the webhook, in standard URL form (`scheme://host:port/path`). Exactly one of `url` or `service` must be specified.
    *
@@ -868,7 +868,7 @@ export interface WebhookClientConfig {
    *
    * Attempting to use a user or basic auth e.g. "user:password@" is not allowed. Fragments ("#...") and query parameters ("?...") are not allowed, either.
    */
-  readonly url?: string
+  readonly url?: string | undefined
 }
 
 /**
@@ -899,11 +899,11 @@ export const MatchCondition: $S.Schema<MatchCondition> = $S.Struct({
  * MatchResources decides whether to run the admission control policy on an object based on whether it meets the match criteria. The exclude rules take precedence over include rules (if a resource matches both, it is excluded)
  */
 export const MatchResources: $S.Schema<MatchResources> = $S.Struct({
-  excludeResourceRules: $S.optionalWith($S.Array($S.suspend((): $S.Schema<NamedRuleWithOperations> => NamedRuleWithOperations)), { exact: true }),
-  matchPolicy: $S.optionalWith($S.String, { exact: true }),
-  namespaceSelector: $S.optionalWith($S.suspend((): $S.Schema<meta_v1.LabelSelector> => meta_v1.LabelSelector), { exact: true }),
-  objectSelector: $S.optionalWith($S.suspend((): $S.Schema<meta_v1.LabelSelector> => meta_v1.LabelSelector), { exact: true }),
-  resourceRules: $S.optionalWith($S.Array($S.suspend((): $S.Schema<NamedRuleWithOperations> => NamedRuleWithOperations)), { exact: true })
+  excludeResourceRules: $S.optional($S.Array($S.suspend((): $S.Schema<NamedRuleWithOperations> => NamedRuleWithOperations))),
+  matchPolicy: $S.optional($S.String),
+  namespaceSelector: $S.optional($S.suspend((): $S.Schema<meta_v1.LabelSelector> => meta_v1.LabelSelector)),
+  objectSelector: $S.optional($S.suspend((): $S.Schema<meta_v1.LabelSelector> => meta_v1.LabelSelector)),
+  resourceRules: $S.optional($S.Array($S.suspend((): $S.Schema<NamedRuleWithOperations> => NamedRuleWithOperations)))
 }).annotations({ identifier: "io.k8s.api.admissionregistration.v1.MatchResources" })
 
 /**
@@ -912,24 +912,24 @@ export const MatchResources: $S.Schema<MatchResources> = $S.Struct({
 export const MutatingWebhook: $S.Schema<MutatingWebhook> = $S.Struct({
   admissionReviewVersions: $S.Array($S.String),
   clientConfig: $S.suspend((): $S.Schema<WebhookClientConfig> => WebhookClientConfig),
-  failurePolicy: $S.optionalWith($S.String, { exact: true }),
-  matchConditions: $S.optionalWith($S.Array($S.suspend((): $S.Schema<MatchCondition> => MatchCondition)), { exact: true }),
-  matchPolicy: $S.optionalWith($S.String, { exact: true }),
+  failurePolicy: $S.optional($S.String),
+  matchConditions: $S.optional($S.Array($S.suspend((): $S.Schema<MatchCondition> => MatchCondition))),
+  matchPolicy: $S.optional($S.String),
   name: $S.String,
-  namespaceSelector: $S.optionalWith($S.suspend((): $S.Schema<meta_v1.LabelSelector> => meta_v1.LabelSelector), { exact: true }),
-  objectSelector: $S.optionalWith($S.suspend((): $S.Schema<meta_v1.LabelSelector> => meta_v1.LabelSelector), { exact: true }),
-  reinvocationPolicy: $S.optionalWith($S.String, { exact: true }),
-  rules: $S.optionalWith($S.Array($S.suspend((): $S.Schema<RuleWithOperations> => RuleWithOperations)), { exact: true }),
+  namespaceSelector: $S.optional($S.suspend((): $S.Schema<meta_v1.LabelSelector> => meta_v1.LabelSelector)),
+  objectSelector: $S.optional($S.suspend((): $S.Schema<meta_v1.LabelSelector> => meta_v1.LabelSelector)),
+  reinvocationPolicy: $S.optional($S.String),
+  rules: $S.optional($S.Array($S.suspend((): $S.Schema<RuleWithOperations> => RuleWithOperations))),
   sideEffects: $S.String,
-  timeoutSeconds: $S.optionalWith($S.Number, { exact: true })
+  timeoutSeconds: $S.optional($S.Number)
 }).annotations({ identifier: "io.k8s.api.admissionregistration.v1.MutatingWebhook" })
 
 /** The Schema of {@link MutatingWebhookConfiguration}. */
 export const MutatingWebhookConfigurationSchema: $S.Schema<MutatingWebhookConfiguration> = $S.Struct({
   apiVersion: $S.Literal("admissionregistration.k8s.io/v1"),
   kind: $S.Literal("MutatingWebhookConfiguration"),
-  metadata: $S.optionalWith($S.suspend((): $S.Schema<meta_v1.ObjectMeta> => meta_v1.ObjectMeta), { exact: true }),
-  webhooks: $S.optionalWith($S.Array($S.suspend((): $S.Schema<MutatingWebhook> => MutatingWebhook)), { exact: true })
+  metadata: $S.optional($S.suspend((): $S.Schema<meta_v1.ObjectMeta> => meta_v1.ObjectMeta)),
+  webhooks: $S.optional($S.Array($S.suspend((): $S.Schema<MutatingWebhook> => MutatingWebhook)))
 }).annotations({ identifier: "io.k8s.api.admissionregistration.v1.MutatingWebhookConfiguration" })
 
 /** The Schema of {@link MutatingWebhookConfigurationList}. */
@@ -937,48 +937,48 @@ export const MutatingWebhookConfigurationListSchema: $S.Schema<MutatingWebhookCo
   apiVersion: $S.Literal("admissionregistration.k8s.io/v1"),
   items: $S.Array($S.suspend((): $S.Schema<MutatingWebhookConfiguration> => MutatingWebhookConfigurationSchema)),
   kind: $S.Literal("MutatingWebhookConfigurationList"),
-  metadata: $S.optionalWith($S.suspend((): $S.Schema<meta_v1.ListMeta> => meta_v1.ListMeta), { exact: true })
+  metadata: $S.optional($S.suspend((): $S.Schema<meta_v1.ListMeta> => meta_v1.ListMeta))
 }).annotations({ identifier: "io.k8s.api.admissionregistration.v1.MutatingWebhookConfigurationList" })
 
 /**
  * NamedRuleWithOperations is a tuple of Operations and Resources with ResourceNames.
  */
 export const NamedRuleWithOperations: $S.Schema<NamedRuleWithOperations> = $S.Struct({
-  apiGroups: $S.optionalWith($S.Array($S.String), { exact: true }),
-  apiVersions: $S.optionalWith($S.Array($S.String), { exact: true }),
-  operations: $S.optionalWith($S.Array($S.String), { exact: true }),
-  resourceNames: $S.optionalWith($S.Array($S.String), { exact: true }),
-  resources: $S.optionalWith($S.Array($S.String), { exact: true }),
-  scope: $S.optionalWith($S.String, { exact: true })
+  apiGroups: $S.optional($S.Array($S.String)),
+  apiVersions: $S.optional($S.Array($S.String)),
+  operations: $S.optional($S.Array($S.String)),
+  resourceNames: $S.optional($S.Array($S.String)),
+  resources: $S.optional($S.Array($S.String)),
+  scope: $S.optional($S.String)
 }).annotations({ identifier: "io.k8s.api.admissionregistration.v1.NamedRuleWithOperations" })
 
 /**
  * ParamKind is a tuple of Group Kind and Version.
  */
 export const ParamKind: $S.Schema<ParamKind> = $S.Struct({
-  apiVersion: $S.optionalWith($S.String, { exact: true }),
-  kind: $S.optionalWith($S.String, { exact: true })
+  apiVersion: $S.optional($S.String),
+  kind: $S.optional($S.String)
 }).annotations({ identifier: "io.k8s.api.admissionregistration.v1.ParamKind" })
 
 /**
  * ParamRef describes how to locate the params to be used as input to expressions of rules applied by a policy binding.
  */
 export const ParamRef: $S.Schema<ParamRef> = $S.Struct({
-  name: $S.optionalWith($S.String, { exact: true }),
-  namespace: $S.optionalWith($S.String, { exact: true }),
-  parameterNotFoundAction: $S.optionalWith($S.String, { exact: true }),
-  selector: $S.optionalWith($S.suspend((): $S.Schema<meta_v1.LabelSelector> => meta_v1.LabelSelector), { exact: true })
+  name: $S.optional($S.String),
+  namespace: $S.optional($S.String),
+  parameterNotFoundAction: $S.optional($S.String),
+  selector: $S.optional($S.suspend((): $S.Schema<meta_v1.LabelSelector> => meta_v1.LabelSelector))
 }).annotations({ identifier: "io.k8s.api.admissionregistration.v1.ParamRef" })
 
 /**
  * RuleWithOperations is a tuple of Operations and Resources. It is recommended to make sure that all the tuple expansions are valid.
  */
 export const RuleWithOperations: $S.Schema<RuleWithOperations> = $S.Struct({
-  apiGroups: $S.optionalWith($S.Array($S.String), { exact: true }),
-  apiVersions: $S.optionalWith($S.Array($S.String), { exact: true }),
-  operations: $S.optionalWith($S.Array($S.String), { exact: true }),
-  resources: $S.optionalWith($S.Array($S.String), { exact: true }),
-  scope: $S.optionalWith($S.String, { exact: true })
+  apiGroups: $S.optional($S.Array($S.String)),
+  apiVersions: $S.optional($S.Array($S.String)),
+  operations: $S.optional($S.Array($S.String)),
+  resources: $S.optional($S.Array($S.String)),
+  scope: $S.optional($S.String)
 }).annotations({ identifier: "io.k8s.api.admissionregistration.v1.RuleWithOperations" })
 
 /**
@@ -987,32 +987,32 @@ export const RuleWithOperations: $S.Schema<RuleWithOperations> = $S.Struct({
 export const ServiceReference: $S.Schema<ServiceReference> = $S.Struct({
   name: $S.String,
   namespace: $S.String,
-  path: $S.optionalWith($S.String, { exact: true }),
-  port: $S.optionalWith($S.Number, { exact: true })
+  path: $S.optional($S.String),
+  port: $S.optional($S.Number)
 }).annotations({ identifier: "io.k8s.api.admissionregistration.v1.ServiceReference" })
 
 /**
  * TypeChecking contains results of type checking the expressions in the ValidatingAdmissionPolicy
  */
 export const TypeChecking: $S.Schema<TypeChecking> = $S.Struct({
-  expressionWarnings: $S.optionalWith($S.Array($S.suspend((): $S.Schema<ExpressionWarning> => ExpressionWarning)), { exact: true })
+  expressionWarnings: $S.optional($S.Array($S.suspend((): $S.Schema<ExpressionWarning> => ExpressionWarning)))
 }).annotations({ identifier: "io.k8s.api.admissionregistration.v1.TypeChecking" })
 
 /** The Schema of {@link ValidatingAdmissionPolicy}. */
 export const ValidatingAdmissionPolicySchema: $S.Schema<ValidatingAdmissionPolicy> = $S.Struct({
   apiVersion: $S.Literal("admissionregistration.k8s.io/v1"),
   kind: $S.Literal("ValidatingAdmissionPolicy"),
-  metadata: $S.optionalWith($S.suspend((): $S.Schema<meta_v1.ObjectMeta> => meta_v1.ObjectMeta), { exact: true }),
-  spec: $S.optionalWith($S.suspend((): $S.Schema<ValidatingAdmissionPolicySpec> => ValidatingAdmissionPolicySpec), { exact: true }),
-  status: $S.optionalWith($S.suspend((): $S.Schema<ValidatingAdmissionPolicyStatus> => ValidatingAdmissionPolicyStatus), { exact: true })
+  metadata: $S.optional($S.suspend((): $S.Schema<meta_v1.ObjectMeta> => meta_v1.ObjectMeta)),
+  spec: $S.optional($S.suspend((): $S.Schema<ValidatingAdmissionPolicySpec> => ValidatingAdmissionPolicySpec)),
+  status: $S.optional($S.suspend((): $S.Schema<ValidatingAdmissionPolicyStatus> => ValidatingAdmissionPolicyStatus))
 }).annotations({ identifier: "io.k8s.api.admissionregistration.v1.ValidatingAdmissionPolicy" })
 
 /** The Schema of {@link ValidatingAdmissionPolicyBinding}. */
 export const ValidatingAdmissionPolicyBindingSchema: $S.Schema<ValidatingAdmissionPolicyBinding> = $S.Struct({
   apiVersion: $S.Literal("admissionregistration.k8s.io/v1"),
   kind: $S.Literal("ValidatingAdmissionPolicyBinding"),
-  metadata: $S.optionalWith($S.suspend((): $S.Schema<meta_v1.ObjectMeta> => meta_v1.ObjectMeta), { exact: true }),
-  spec: $S.optionalWith($S.suspend((): $S.Schema<ValidatingAdmissionPolicyBindingSpec> => ValidatingAdmissionPolicyBindingSpec), { exact: true })
+  metadata: $S.optional($S.suspend((): $S.Schema<meta_v1.ObjectMeta> => meta_v1.ObjectMeta)),
+  spec: $S.optional($S.suspend((): $S.Schema<ValidatingAdmissionPolicyBindingSpec> => ValidatingAdmissionPolicyBindingSpec))
 }).annotations({ identifier: "io.k8s.api.admissionregistration.v1.ValidatingAdmissionPolicyBinding" })
 
 /** The Schema of {@link ValidatingAdmissionPolicyBindingList}. */
@@ -1020,17 +1020,17 @@ export const ValidatingAdmissionPolicyBindingListSchema: $S.Schema<ValidatingAdm
   apiVersion: $S.Literal("admissionregistration.k8s.io/v1"),
   items: $S.Array($S.suspend((): $S.Schema<ValidatingAdmissionPolicyBinding> => ValidatingAdmissionPolicyBindingSchema)),
   kind: $S.Literal("ValidatingAdmissionPolicyBindingList"),
-  metadata: $S.optionalWith($S.suspend((): $S.Schema<meta_v1.ListMeta> => meta_v1.ListMeta), { exact: true })
+  metadata: $S.optional($S.suspend((): $S.Schema<meta_v1.ListMeta> => meta_v1.ListMeta))
 }).annotations({ identifier: "io.k8s.api.admissionregistration.v1.ValidatingAdmissionPolicyBindingList" })
 
 /**
  * ValidatingAdmissionPolicyBindingSpec is the specification of the ValidatingAdmissionPolicyBinding.
  */
 export const ValidatingAdmissionPolicyBindingSpec: $S.Schema<ValidatingAdmissionPolicyBindingSpec> = $S.Struct({
-  matchResources: $S.optionalWith($S.suspend((): $S.Schema<MatchResources> => MatchResources), { exact: true }),
-  paramRef: $S.optionalWith($S.suspend((): $S.Schema<ParamRef> => ParamRef), { exact: true }),
-  policyName: $S.optionalWith($S.String, { exact: true }),
-  validationActions: $S.optionalWith($S.Array($S.String), { exact: true })
+  matchResources: $S.optional($S.suspend((): $S.Schema<MatchResources> => MatchResources)),
+  paramRef: $S.optional($S.suspend((): $S.Schema<ParamRef> => ParamRef)),
+  policyName: $S.optional($S.String),
+  validationActions: $S.optional($S.Array($S.String))
 }).annotations({ identifier: "io.k8s.api.admissionregistration.v1.ValidatingAdmissionPolicyBindingSpec" })
 
 /** The Schema of {@link ValidatingAdmissionPolicyList}. */
@@ -1038,29 +1038,29 @@ export const ValidatingAdmissionPolicyListSchema: $S.Schema<ValidatingAdmissionP
   apiVersion: $S.Literal("admissionregistration.k8s.io/v1"),
   items: $S.Array($S.suspend((): $S.Schema<ValidatingAdmissionPolicy> => ValidatingAdmissionPolicySchema)),
   kind: $S.Literal("ValidatingAdmissionPolicyList"),
-  metadata: $S.optionalWith($S.suspend((): $S.Schema<meta_v1.ListMeta> => meta_v1.ListMeta), { exact: true })
+  metadata: $S.optional($S.suspend((): $S.Schema<meta_v1.ListMeta> => meta_v1.ListMeta))
 }).annotations({ identifier: "io.k8s.api.admissionregistration.v1.ValidatingAdmissionPolicyList" })
 
 /**
  * ValidatingAdmissionPolicySpec is the specification of the desired behavior of the AdmissionPolicy.
  */
 export const ValidatingAdmissionPolicySpec: $S.Schema<ValidatingAdmissionPolicySpec> = $S.Struct({
-  auditAnnotations: $S.optionalWith($S.Array($S.suspend((): $S.Schema<AuditAnnotation> => AuditAnnotation)), { exact: true }),
-  failurePolicy: $S.optionalWith($S.String, { exact: true }),
-  matchConditions: $S.optionalWith($S.Array($S.suspend((): $S.Schema<MatchCondition> => MatchCondition)), { exact: true }),
-  matchConstraints: $S.optionalWith($S.suspend((): $S.Schema<MatchResources> => MatchResources), { exact: true }),
-  paramKind: $S.optionalWith($S.suspend((): $S.Schema<ParamKind> => ParamKind), { exact: true }),
-  validations: $S.optionalWith($S.Array($S.suspend((): $S.Schema<Validation> => Validation)), { exact: true }),
-  variables: $S.optionalWith($S.Array($S.suspend((): $S.Schema<Variable> => Variable)), { exact: true })
+  auditAnnotations: $S.optional($S.Array($S.suspend((): $S.Schema<AuditAnnotation> => AuditAnnotation))),
+  failurePolicy: $S.optional($S.String),
+  matchConditions: $S.optional($S.Array($S.suspend((): $S.Schema<MatchCondition> => MatchCondition))),
+  matchConstraints: $S.optional($S.suspend((): $S.Schema<MatchResources> => MatchResources)),
+  paramKind: $S.optional($S.suspend((): $S.Schema<ParamKind> => ParamKind)),
+  validations: $S.optional($S.Array($S.suspend((): $S.Schema<Validation> => Validation))),
+  variables: $S.optional($S.Array($S.suspend((): $S.Schema<Variable> => Variable)))
 }).annotations({ identifier: "io.k8s.api.admissionregistration.v1.ValidatingAdmissionPolicySpec" })
 
 /**
  * ValidatingAdmissionPolicyStatus represents the status of an admission validation policy.
  */
 export const ValidatingAdmissionPolicyStatus: $S.Schema<ValidatingAdmissionPolicyStatus> = $S.Struct({
-  conditions: $S.optionalWith($S.Array($S.suspend((): $S.Schema<meta_v1.Condition> => meta_v1.Condition)), { exact: true }),
-  observedGeneration: $S.optionalWith($S.Number, { exact: true }),
-  typeChecking: $S.optionalWith($S.suspend((): $S.Schema<TypeChecking> => TypeChecking), { exact: true })
+  conditions: $S.optional($S.Array($S.suspend((): $S.Schema<meta_v1.Condition> => meta_v1.Condition))),
+  observedGeneration: $S.optional($S.Number),
+  typeChecking: $S.optional($S.suspend((): $S.Schema<TypeChecking> => TypeChecking))
 }).annotations({ identifier: "io.k8s.api.admissionregistration.v1.ValidatingAdmissionPolicyStatus" })
 
 /**
@@ -1069,23 +1069,23 @@ export const ValidatingAdmissionPolicyStatus: $S.Schema<ValidatingAdmissionPolic
 export const ValidatingWebhook: $S.Schema<ValidatingWebhook> = $S.Struct({
   admissionReviewVersions: $S.Array($S.String),
   clientConfig: $S.suspend((): $S.Schema<WebhookClientConfig> => WebhookClientConfig),
-  failurePolicy: $S.optionalWith($S.String, { exact: true }),
-  matchConditions: $S.optionalWith($S.Array($S.suspend((): $S.Schema<MatchCondition> => MatchCondition)), { exact: true }),
-  matchPolicy: $S.optionalWith($S.String, { exact: true }),
+  failurePolicy: $S.optional($S.String),
+  matchConditions: $S.optional($S.Array($S.suspend((): $S.Schema<MatchCondition> => MatchCondition))),
+  matchPolicy: $S.optional($S.String),
   name: $S.String,
-  namespaceSelector: $S.optionalWith($S.suspend((): $S.Schema<meta_v1.LabelSelector> => meta_v1.LabelSelector), { exact: true }),
-  objectSelector: $S.optionalWith($S.suspend((): $S.Schema<meta_v1.LabelSelector> => meta_v1.LabelSelector), { exact: true }),
-  rules: $S.optionalWith($S.Array($S.suspend((): $S.Schema<RuleWithOperations> => RuleWithOperations)), { exact: true }),
+  namespaceSelector: $S.optional($S.suspend((): $S.Schema<meta_v1.LabelSelector> => meta_v1.LabelSelector)),
+  objectSelector: $S.optional($S.suspend((): $S.Schema<meta_v1.LabelSelector> => meta_v1.LabelSelector)),
+  rules: $S.optional($S.Array($S.suspend((): $S.Schema<RuleWithOperations> => RuleWithOperations))),
   sideEffects: $S.String,
-  timeoutSeconds: $S.optionalWith($S.Number, { exact: true })
+  timeoutSeconds: $S.optional($S.Number)
 }).annotations({ identifier: "io.k8s.api.admissionregistration.v1.ValidatingWebhook" })
 
 /** The Schema of {@link ValidatingWebhookConfiguration}. */
 export const ValidatingWebhookConfigurationSchema: $S.Schema<ValidatingWebhookConfiguration> = $S.Struct({
   apiVersion: $S.Literal("admissionregistration.k8s.io/v1"),
   kind: $S.Literal("ValidatingWebhookConfiguration"),
-  metadata: $S.optionalWith($S.suspend((): $S.Schema<meta_v1.ObjectMeta> => meta_v1.ObjectMeta), { exact: true }),
-  webhooks: $S.optionalWith($S.Array($S.suspend((): $S.Schema<ValidatingWebhook> => ValidatingWebhook)), { exact: true })
+  metadata: $S.optional($S.suspend((): $S.Schema<meta_v1.ObjectMeta> => meta_v1.ObjectMeta)),
+  webhooks: $S.optional($S.Array($S.suspend((): $S.Schema<ValidatingWebhook> => ValidatingWebhook)))
 }).annotations({ identifier: "io.k8s.api.admissionregistration.v1.ValidatingWebhookConfiguration" })
 
 /** The Schema of {@link ValidatingWebhookConfigurationList}. */
@@ -1093,7 +1093,7 @@ export const ValidatingWebhookConfigurationListSchema: $S.Schema<ValidatingWebho
   apiVersion: $S.Literal("admissionregistration.k8s.io/v1"),
   items: $S.Array($S.suspend((): $S.Schema<ValidatingWebhookConfiguration> => ValidatingWebhookConfigurationSchema)),
   kind: $S.Literal("ValidatingWebhookConfigurationList"),
-  metadata: $S.optionalWith($S.suspend((): $S.Schema<meta_v1.ListMeta> => meta_v1.ListMeta), { exact: true })
+  metadata: $S.optional($S.suspend((): $S.Schema<meta_v1.ListMeta> => meta_v1.ListMeta))
 }).annotations({ identifier: "io.k8s.api.admissionregistration.v1.ValidatingWebhookConfigurationList" })
 
 /**
@@ -1101,9 +1101,9 @@ export const ValidatingWebhookConfigurationListSchema: $S.Schema<ValidatingWebho
  */
 export const Validation: $S.Schema<Validation> = $S.Struct({
   expression: $S.String,
-  message: $S.optionalWith($S.String, { exact: true }),
-  messageExpression: $S.optionalWith($S.String, { exact: true }),
-  reason: $S.optionalWith($S.String, { exact: true })
+  message: $S.optional($S.String),
+  messageExpression: $S.optional($S.String),
+  reason: $S.optional($S.String)
 }).annotations({ identifier: "io.k8s.api.admissionregistration.v1.Validation" })
 
 /**
@@ -1118,9 +1118,9 @@ export const Variable: $S.Schema<Variable> = $S.Struct({
  * WebhookClientConfig contains the information to make a TLS connection with the webhook
  */
 export const WebhookClientConfig: $S.Schema<WebhookClientConfig> = $S.Struct({
-  caBundle: $S.optionalWith($S.String, { exact: true }),
-  service: $S.optionalWith($S.suspend((): $S.Schema<ServiceReference> => ServiceReference), { exact: true }),
-  url: $S.optionalWith($S.String, { exact: true })
+  caBundle: $S.optional($S.String),
+  service: $S.optional($S.suspend((): $S.Schema<ServiceReference> => ServiceReference)),
+  url: $S.optional($S.String)
 }).annotations({ identifier: "io.k8s.api.admissionregistration.v1.WebhookClientConfig" })
 
 /**

@@ -45,7 +45,7 @@ export interface ApplyConfiguration {
    *
    * Only property names of the form `[a-zA-Z_.-/][a-zA-Z0-9_.-/]*` are accessible. Required.
    */
-  readonly expression?: string
+  readonly expression?: string | undefined
 }
 
 /**
@@ -108,7 +108,7 @@ export interface JSONPatch {
    *
    * Only property names of the form `[a-zA-Z_.-/][a-zA-Z0-9_.-/]*` are accessible. Required.
    */
-  readonly expression?: string
+  readonly expression?: string | undefined
 }
 
 /**
@@ -142,7 +142,7 @@ export interface MatchResources {
   /**
    * ExcludeResourceRules describes what operations on what resources/subresources the ValidatingAdmissionPolicy should not care about. The exclude rules take precedence over include rules (if a resource matches both, it is excluded)
    */
-  readonly excludeResourceRules?: ReadonlyArray<NamedRuleWithOperations>
+  readonly excludeResourceRules?: ReadonlyArray<NamedRuleWithOperations> | undefined
   /**
    * matchPolicy defines how the "MatchResources" list is used to match incoming requests. Allowed values are "Exact" or "Equivalent".
    *
@@ -152,7 +152,7 @@ export interface MatchResources {
    *
    * Defaults to "Equivalent"
    */
-  readonly matchPolicy?: string
+  readonly matchPolicy?: string | undefined
   /**
    * NamespaceSelector decides whether to run the admission control policy on an object based on whether the namespace for that object matches the selector. If the object itself is a namespace, the matching is performed on object.metadata.labels. If the object is another cluster scoped resource, it never skips the policy.
    *
@@ -186,15 +186,15 @@ export interface MatchResources {
    *
    * Default to the empty LabelSelector, which matches everything.
    */
-  readonly namespaceSelector?: meta_v1.LabelSelector
+  readonly namespaceSelector?: meta_v1.LabelSelector | undefined
   /**
    * ObjectSelector decides whether to run the validation based on if the object has matching labels. objectSelector is evaluated against both the oldObject and newObject that would be sent to the cel validation, and is considered to match if either object matches the selector. A null object (oldObject in the case of create, or newObject in the case of delete) or an object that cannot have labels (like a DeploymentRollback or a PodProxyOptions object) is not considered to match. Use the object selector only if the webhook is opt-in, because end users may skip the admission webhook by setting the labels. Default to the empty LabelSelector, which matches everything.
    */
-  readonly objectSelector?: meta_v1.LabelSelector
+  readonly objectSelector?: meta_v1.LabelSelector | undefined
   /**
    * ResourceRules describes what operations on what resources/subresources the ValidatingAdmissionPolicy matches. The policy cares about an operation if it matches _any_ Rule.
    */
-  readonly resourceRules?: ReadonlyArray<NamedRuleWithOperations>
+  readonly resourceRules?: ReadonlyArray<NamedRuleWithOperations> | undefined
 }
 
 /**
@@ -212,11 +212,11 @@ export interface MutatingAdmissionPolicy {
   /**
    * Standard object metadata; More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata.
    */
-  readonly metadata?: meta_v1.ObjectMeta
+  readonly metadata?: meta_v1.ObjectMeta | undefined
   /**
    * Specification of the desired behavior of the MutatingAdmissionPolicy.
    */
-  readonly spec?: MutatingAdmissionPolicySpec
+  readonly spec?: MutatingAdmissionPolicySpec | undefined
 }
 
 /**
@@ -238,11 +238,11 @@ export interface MutatingAdmissionPolicyBinding {
   /**
    * Standard object metadata; More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata.
    */
-  readonly metadata?: meta_v1.ObjectMeta
+  readonly metadata?: meta_v1.ObjectMeta | undefined
   /**
    * Specification of the desired behavior of the MutatingAdmissionPolicyBinding.
    */
-  readonly spec?: MutatingAdmissionPolicyBindingSpec
+  readonly spec?: MutatingAdmissionPolicyBindingSpec | undefined
 }
 
 /**
@@ -264,7 +264,7 @@ export interface MutatingAdmissionPolicyBindingList {
   /**
    * Standard list metadata. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds
    */
-  readonly metadata?: meta_v1.ListMeta
+  readonly metadata?: meta_v1.ListMeta | undefined
 }
 
 /**
@@ -274,15 +274,15 @@ export interface MutatingAdmissionPolicyBindingSpec {
   /**
    * matchResources limits what resources match this binding and may be mutated by it. Note that if matchResources matches a resource, the resource must also match a policy's matchConstraints and matchConditions before the resource may be mutated. When matchResources is unset, it does not constrain resource matching, and only the policy's matchConstraints and matchConditions must match for the resource to be mutated. Additionally, matchResources.resourceRules are optional and do not constraint matching when unset. Note that this is differs from MutatingAdmissionPolicy matchConstraints, where resourceRules are required. The CREATE, UPDATE and CONNECT operations are allowed.  The DELETE operation may not be matched. '*' matches CREATE, UPDATE and CONNECT.
    */
-  readonly matchResources?: MatchResources
+  readonly matchResources?: MatchResources | undefined
   /**
    * paramRef specifies the parameter resource used to configure the admission control policy. It should point to a resource of the type specified in spec.ParamKind of the bound MutatingAdmissionPolicy. If the policy specifies a ParamKind and the resource referred to by ParamRef does not exist, this binding is considered mis-configured and the FailurePolicy of the MutatingAdmissionPolicy applied. If the policy does not specify a ParamKind then this field is ignored, and the rules are evaluated without a param.
    */
-  readonly paramRef?: ParamRef
+  readonly paramRef?: ParamRef | undefined
   /**
    * policyName references a MutatingAdmissionPolicy name which the MutatingAdmissionPolicyBinding binds to. If the referenced resource does not exist, this binding is considered invalid and will be ignored Required.
    */
-  readonly policyName?: string
+  readonly policyName?: string | undefined
 }
 
 /**
@@ -304,7 +304,7 @@ export interface MutatingAdmissionPolicyList {
   /**
    * Standard list metadata. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds
    */
-  readonly metadata?: meta_v1.ListMeta
+  readonly metadata?: meta_v1.ListMeta | undefined
 }
 
 /**
@@ -320,7 +320,7 @@ export interface MutatingAdmissionPolicySpec {
    *
    * Allowed values are Ignore or Fail. Defaults to Fail.
    */
-  readonly failurePolicy?: string
+  readonly failurePolicy?: string | undefined
   /**
    * matchConditions is a list of conditions that must be met for a request to be validated. Match conditions filter requests that have already been matched by the matchConstraints. An empty list of matchConditions matches all requests. There are a maximum of 64 match conditions allowed.
    *
@@ -333,19 +333,19 @@ export interface MutatingAdmissionPolicySpec {
    *      - If failurePolicy=Fail, reject the request
    *      - If failurePolicy=Ignore, the policy is skipped
    */
-  readonly matchConditions?: ReadonlyArray<MatchCondition>
+  readonly matchConditions?: ReadonlyArray<MatchCondition> | undefined
   /**
    * matchConstraints specifies what resources this policy is designed to validate. The MutatingAdmissionPolicy cares about a request if it matches _all_ Constraints. However, in order to prevent clusters from being put into an unstable state that cannot be recovered from via the API MutatingAdmissionPolicy cannot match MutatingAdmissionPolicy and MutatingAdmissionPolicyBinding. The CREATE, UPDATE and CONNECT operations are allowed.  The DELETE operation may not be matched. '*' matches CREATE, UPDATE and CONNECT. Required.
    */
-  readonly matchConstraints?: MatchResources
+  readonly matchConstraints?: MatchResources | undefined
   /**
    * mutations contain operations to perform on matching objects. mutations may not be empty; a minimum of one mutation is required. mutations are evaluated in order, and are reinvoked according to the reinvocationPolicy. The mutations of a policy are invoked for each binding of this policy and reinvocation of mutations occurs on a per binding basis.
    */
-  readonly mutations?: ReadonlyArray<Mutation>
+  readonly mutations?: ReadonlyArray<Mutation> | undefined
   /**
    * paramKind specifies the kind of resources used to parameterize this policy. If absent, there are no parameters for this policy and the param CEL variable will not be provided to validation expressions. If paramKind refers to a non-existent kind, this policy definition is mis-configured and the FailurePolicy is applied. If paramKind is specified but paramRef is unset in MutatingAdmissionPolicyBinding, the params variable will be null.
    */
-  readonly paramKind?: ParamKind
+  readonly paramKind?: ParamKind | undefined
   /**
    * reinvocationPolicy indicates whether mutations may be called multiple times per MutatingAdmissionPolicyBinding as part of a single admission evaluation. Allowed values are "Never" and "IfNeeded".
    *
@@ -353,13 +353,13 @@ export interface MutatingAdmissionPolicySpec {
    *
    * IfNeeded: These mutations may be invoked more than once per binding for a single admission request and there is no guarantee of order with respect to other admission plugins, admission webhooks, bindings of this policy and admission policies.  Mutations are only reinvoked when mutations change the object after this mutation is invoked. Required.
    */
-  readonly reinvocationPolicy?: string
+  readonly reinvocationPolicy?: string | undefined
   /**
    * variables contain definitions of variables that can be used in composition of other expressions. Each variable is defined as a named CEL expression. The variables defined here will be available under `variables` in other expressions of the policy except matchConditions because matchConditions are evaluated before the rest of the policy.
    *
    * The expression of a variable can refer to other variables defined earlier in the list but not those after. Thus, variables must be sorted by the order of first appearance and acyclic.
    */
-  readonly variables?: ReadonlyArray<Variable>
+  readonly variables?: ReadonlyArray<Variable> | undefined
 }
 
 /**
@@ -369,11 +369,11 @@ export interface Mutation {
   /**
    * applyConfiguration defines the desired configuration values of an object. The configuration is applied to the admission object using [structured merge diff](https://github.com/kubernetes-sigs/structured-merge-diff). A CEL expression is used to create apply configuration.
    */
-  readonly applyConfiguration?: ApplyConfiguration
+  readonly applyConfiguration?: ApplyConfiguration | undefined
   /**
    * jsonPatch defines a [JSON patch](https://jsonpatch.com/) operation to perform a mutation to the object. A CEL expression is used to create the JSON patch.
    */
-  readonly jsonPatch?: JSONPatch
+  readonly jsonPatch?: JSONPatch | undefined
   /**
    * patchType indicates the patch strategy used. Allowed values are "ApplyConfiguration" and "JSONPatch". Required.
    */
@@ -387,19 +387,19 @@ export interface NamedRuleWithOperations {
   /**
    * APIGroups is the API groups the resources belong to. '*' is all groups. If '*' is present, the length of the slice must be one. Required.
    */
-  readonly apiGroups?: ReadonlyArray<string>
+  readonly apiGroups?: ReadonlyArray<string> | undefined
   /**
    * APIVersions is the API versions the resources belong to. '*' is all versions. If '*' is present, the length of the slice must be one. Required.
    */
-  readonly apiVersions?: ReadonlyArray<string>
+  readonly apiVersions?: ReadonlyArray<string> | undefined
   /**
    * Operations is the operations the admission hook cares about - CREATE, UPDATE, DELETE, CONNECT or * for all of those operations and any future admission operations that are added. If '*' is present, the length of the slice must be one. Required.
    */
-  readonly operations?: ReadonlyArray<string>
+  readonly operations?: ReadonlyArray<string> | undefined
   /**
    * ResourceNames is an optional white list of names that the rule applies to.  An empty set means that everything is allowed.
    */
-  readonly resourceNames?: ReadonlyArray<string>
+  readonly resourceNames?: ReadonlyArray<string> | undefined
   /**
    * Resources is a list of resources this rule applies to.
    *
@@ -409,11 +409,11 @@ export interface NamedRuleWithOperations {
    *
    * Depending on the enclosing object, subresources might not be allowed. Required.
    */
-  readonly resources?: ReadonlyArray<string>
+  readonly resources?: ReadonlyArray<string> | undefined
   /**
    * scope specifies the scope of this rule. Valid values are "Cluster", "Namespaced", and "*" "Cluster" means that only cluster-scoped resources will match this rule. Namespace API objects are cluster-scoped. "Namespaced" means that only namespaced resources will match this rule. "*" means that there are no scope restrictions. Subresources match the scope of their parent resource. Default is "*".
    */
-  readonly scope?: string
+  readonly scope?: string | undefined
 }
 
 /**
@@ -423,11 +423,11 @@ export interface ParamKind {
   /**
    * APIVersion is the API group version the resources belong to. In format of "group/version". Required.
    */
-  readonly apiVersion?: string
+  readonly apiVersion?: string | undefined
   /**
    * Kind is the API kind the resources belong to. Required.
    */
-  readonly kind?: string
+  readonly kind?: string | undefined
 }
 
 /**
@@ -441,7 +441,7 @@ export interface ParamRef {
    *
    * A single parameter used for all admission requests can be configured by setting the `name` field, leaving `selector` blank, and setting namespace if `paramKind` is namespace-scoped.
    */
-  readonly name?: string
+  readonly name?: string | undefined
   /**
    * namespace is the namespace of the referenced resource. Allows limiting the search for params to a specific namespace. Applies to both `name` and `selector` fields.
    *
@@ -451,7 +451,7 @@ export interface ParamRef {
    *
    * - If `paramKind` is namespace-scoped, the namespace of the object being evaluated for admission will be used when this field is left unset. Take care that if this is left empty the binding must not match any cluster-scoped resources, which will result in an error.
    */
-  readonly namespace?: string
+  readonly namespace?: string | undefined
   /**
    * `parameterNotFoundAction` controls the behavior of the binding when the resource exists, and name or selector is valid, but there are no parameters matched by the binding. If the value is set to `Allow`, then no matched parameters will be treated as successful validation by the binding. If set to `Deny`, then no matched parameters will be subject to the `failurePolicy` of the policy.
    *
@@ -459,7 +459,7 @@ export interface ParamRef {
    *
    * Required
    */
-  readonly parameterNotFoundAction?: string
+  readonly parameterNotFoundAction?: string | undefined
   /**
    * selector can be used to match multiple param objects based on their labels. Supply selector: {} to match all resources of the ParamKind.
    *
@@ -467,7 +467,7 @@ export interface ParamRef {
    *
    * One of `name` or `selector` must be set, but `name` and `selector` are mutually exclusive properties. If one is set, the other must be unset.
    */
-  readonly selector?: meta_v1.LabelSelector
+  readonly selector?: meta_v1.LabelSelector | undefined
 }
 
 /**
@@ -488,14 +488,14 @@ export interface Variable {
  * ApplyConfiguration defines the desired configuration values of an object.
  */
 export const ApplyConfiguration: $S.Schema<ApplyConfiguration> = $S.Struct({
-  expression: $S.optionalWith($S.String, { exact: true })
+  expression: $S.optional($S.String)
 }).annotations({ identifier: "io.k8s.api.admissionregistration.v1beta1.ApplyConfiguration" })
 
 /**
  * JSONPatch defines a JSON Patch.
  */
 export const JSONPatch: $S.Schema<JSONPatch> = $S.Struct({
-  expression: $S.optionalWith($S.String, { exact: true })
+  expression: $S.optional($S.String)
 }).annotations({ identifier: "io.k8s.api.admissionregistration.v1beta1.JSONPatch" })
 
 /**
@@ -510,27 +510,27 @@ export const MatchCondition: $S.Schema<MatchCondition> = $S.Struct({
  * MatchResources decides whether to run the admission control policy on an object based on whether it meets the match criteria. The exclude rules take precedence over include rules (if a resource matches both, it is excluded)
  */
 export const MatchResources: $S.Schema<MatchResources> = $S.Struct({
-  excludeResourceRules: $S.optionalWith($S.Array($S.suspend((): $S.Schema<NamedRuleWithOperations> => NamedRuleWithOperations)), { exact: true }),
-  matchPolicy: $S.optionalWith($S.String, { exact: true }),
-  namespaceSelector: $S.optionalWith($S.suspend((): $S.Schema<meta_v1.LabelSelector> => meta_v1.LabelSelector), { exact: true }),
-  objectSelector: $S.optionalWith($S.suspend((): $S.Schema<meta_v1.LabelSelector> => meta_v1.LabelSelector), { exact: true }),
-  resourceRules: $S.optionalWith($S.Array($S.suspend((): $S.Schema<NamedRuleWithOperations> => NamedRuleWithOperations)), { exact: true })
+  excludeResourceRules: $S.optional($S.Array($S.suspend((): $S.Schema<NamedRuleWithOperations> => NamedRuleWithOperations))),
+  matchPolicy: $S.optional($S.String),
+  namespaceSelector: $S.optional($S.suspend((): $S.Schema<meta_v1.LabelSelector> => meta_v1.LabelSelector)),
+  objectSelector: $S.optional($S.suspend((): $S.Schema<meta_v1.LabelSelector> => meta_v1.LabelSelector)),
+  resourceRules: $S.optional($S.Array($S.suspend((): $S.Schema<NamedRuleWithOperations> => NamedRuleWithOperations)))
 }).annotations({ identifier: "io.k8s.api.admissionregistration.v1beta1.MatchResources" })
 
 /** The Schema of {@link MutatingAdmissionPolicy}. */
 export const MutatingAdmissionPolicySchema: $S.Schema<MutatingAdmissionPolicy> = $S.Struct({
   apiVersion: $S.Literal("admissionregistration.k8s.io/v1beta1"),
   kind: $S.Literal("MutatingAdmissionPolicy"),
-  metadata: $S.optionalWith($S.suspend((): $S.Schema<meta_v1.ObjectMeta> => meta_v1.ObjectMeta), { exact: true }),
-  spec: $S.optionalWith($S.suspend((): $S.Schema<MutatingAdmissionPolicySpec> => MutatingAdmissionPolicySpec), { exact: true })
+  metadata: $S.optional($S.suspend((): $S.Schema<meta_v1.ObjectMeta> => meta_v1.ObjectMeta)),
+  spec: $S.optional($S.suspend((): $S.Schema<MutatingAdmissionPolicySpec> => MutatingAdmissionPolicySpec))
 }).annotations({ identifier: "io.k8s.api.admissionregistration.v1beta1.MutatingAdmissionPolicy" })
 
 /** The Schema of {@link MutatingAdmissionPolicyBinding}. */
 export const MutatingAdmissionPolicyBindingSchema: $S.Schema<MutatingAdmissionPolicyBinding> = $S.Struct({
   apiVersion: $S.Literal("admissionregistration.k8s.io/v1beta1"),
   kind: $S.Literal("MutatingAdmissionPolicyBinding"),
-  metadata: $S.optionalWith($S.suspend((): $S.Schema<meta_v1.ObjectMeta> => meta_v1.ObjectMeta), { exact: true }),
-  spec: $S.optionalWith($S.suspend((): $S.Schema<MutatingAdmissionPolicyBindingSpec> => MutatingAdmissionPolicyBindingSpec), { exact: true })
+  metadata: $S.optional($S.suspend((): $S.Schema<meta_v1.ObjectMeta> => meta_v1.ObjectMeta)),
+  spec: $S.optional($S.suspend((): $S.Schema<MutatingAdmissionPolicyBindingSpec> => MutatingAdmissionPolicyBindingSpec))
 }).annotations({ identifier: "io.k8s.api.admissionregistration.v1beta1.MutatingAdmissionPolicyBinding" })
 
 /** The Schema of {@link MutatingAdmissionPolicyBindingList}. */
@@ -538,16 +538,16 @@ export const MutatingAdmissionPolicyBindingListSchema: $S.Schema<MutatingAdmissi
   apiVersion: $S.Literal("admissionregistration.k8s.io/v1beta1"),
   items: $S.Array($S.suspend((): $S.Schema<MutatingAdmissionPolicyBinding> => MutatingAdmissionPolicyBindingSchema)),
   kind: $S.Literal("MutatingAdmissionPolicyBindingList"),
-  metadata: $S.optionalWith($S.suspend((): $S.Schema<meta_v1.ListMeta> => meta_v1.ListMeta), { exact: true })
+  metadata: $S.optional($S.suspend((): $S.Schema<meta_v1.ListMeta> => meta_v1.ListMeta))
 }).annotations({ identifier: "io.k8s.api.admissionregistration.v1beta1.MutatingAdmissionPolicyBindingList" })
 
 /**
  * MutatingAdmissionPolicyBindingSpec is the specification of the MutatingAdmissionPolicyBinding.
  */
 export const MutatingAdmissionPolicyBindingSpec: $S.Schema<MutatingAdmissionPolicyBindingSpec> = $S.Struct({
-  matchResources: $S.optionalWith($S.suspend((): $S.Schema<MatchResources> => MatchResources), { exact: true }),
-  paramRef: $S.optionalWith($S.suspend((): $S.Schema<ParamRef> => ParamRef), { exact: true }),
-  policyName: $S.optionalWith($S.String, { exact: true })
+  matchResources: $S.optional($S.suspend((): $S.Schema<MatchResources> => MatchResources)),
+  paramRef: $S.optional($S.suspend((): $S.Schema<ParamRef> => ParamRef)),
+  policyName: $S.optional($S.String)
 }).annotations({ identifier: "io.k8s.api.admissionregistration.v1beta1.MutatingAdmissionPolicyBindingSpec" })
 
 /** The Schema of {@link MutatingAdmissionPolicyList}. */
@@ -555,28 +555,28 @@ export const MutatingAdmissionPolicyListSchema: $S.Schema<MutatingAdmissionPolic
   apiVersion: $S.Literal("admissionregistration.k8s.io/v1beta1"),
   items: $S.Array($S.suspend((): $S.Schema<MutatingAdmissionPolicy> => MutatingAdmissionPolicySchema)),
   kind: $S.Literal("MutatingAdmissionPolicyList"),
-  metadata: $S.optionalWith($S.suspend((): $S.Schema<meta_v1.ListMeta> => meta_v1.ListMeta), { exact: true })
+  metadata: $S.optional($S.suspend((): $S.Schema<meta_v1.ListMeta> => meta_v1.ListMeta))
 }).annotations({ identifier: "io.k8s.api.admissionregistration.v1beta1.MutatingAdmissionPolicyList" })
 
 /**
  * MutatingAdmissionPolicySpec is the specification of the desired behavior of the admission policy.
  */
 export const MutatingAdmissionPolicySpec: $S.Schema<MutatingAdmissionPolicySpec> = $S.Struct({
-  failurePolicy: $S.optionalWith($S.String, { exact: true }),
-  matchConditions: $S.optionalWith($S.Array($S.suspend((): $S.Schema<MatchCondition> => MatchCondition)), { exact: true }),
-  matchConstraints: $S.optionalWith($S.suspend((): $S.Schema<MatchResources> => MatchResources), { exact: true }),
-  mutations: $S.optionalWith($S.Array($S.suspend((): $S.Schema<Mutation> => Mutation)), { exact: true }),
-  paramKind: $S.optionalWith($S.suspend((): $S.Schema<ParamKind> => ParamKind), { exact: true }),
-  reinvocationPolicy: $S.optionalWith($S.String, { exact: true }),
-  variables: $S.optionalWith($S.Array($S.suspend((): $S.Schema<Variable> => Variable)), { exact: true })
+  failurePolicy: $S.optional($S.String),
+  matchConditions: $S.optional($S.Array($S.suspend((): $S.Schema<MatchCondition> => MatchCondition))),
+  matchConstraints: $S.optional($S.suspend((): $S.Schema<MatchResources> => MatchResources)),
+  mutations: $S.optional($S.Array($S.suspend((): $S.Schema<Mutation> => Mutation))),
+  paramKind: $S.optional($S.suspend((): $S.Schema<ParamKind> => ParamKind)),
+  reinvocationPolicy: $S.optional($S.String),
+  variables: $S.optional($S.Array($S.suspend((): $S.Schema<Variable> => Variable)))
 }).annotations({ identifier: "io.k8s.api.admissionregistration.v1beta1.MutatingAdmissionPolicySpec" })
 
 /**
  * Mutation specifies the CEL expression which is used to apply the Mutation.
  */
 export const Mutation: $S.Schema<Mutation> = $S.Struct({
-  applyConfiguration: $S.optionalWith($S.suspend((): $S.Schema<ApplyConfiguration> => ApplyConfiguration), { exact: true }),
-  jsonPatch: $S.optionalWith($S.suspend((): $S.Schema<JSONPatch> => JSONPatch), { exact: true }),
+  applyConfiguration: $S.optional($S.suspend((): $S.Schema<ApplyConfiguration> => ApplyConfiguration)),
+  jsonPatch: $S.optional($S.suspend((): $S.Schema<JSONPatch> => JSONPatch)),
   patchType: $S.String
 }).annotations({ identifier: "io.k8s.api.admissionregistration.v1beta1.Mutation" })
 
@@ -584,30 +584,30 @@ export const Mutation: $S.Schema<Mutation> = $S.Struct({
  * NamedRuleWithOperations is a tuple of Operations and Resources with ResourceNames.
  */
 export const NamedRuleWithOperations: $S.Schema<NamedRuleWithOperations> = $S.Struct({
-  apiGroups: $S.optionalWith($S.Array($S.String), { exact: true }),
-  apiVersions: $S.optionalWith($S.Array($S.String), { exact: true }),
-  operations: $S.optionalWith($S.Array($S.String), { exact: true }),
-  resourceNames: $S.optionalWith($S.Array($S.String), { exact: true }),
-  resources: $S.optionalWith($S.Array($S.String), { exact: true }),
-  scope: $S.optionalWith($S.String, { exact: true })
+  apiGroups: $S.optional($S.Array($S.String)),
+  apiVersions: $S.optional($S.Array($S.String)),
+  operations: $S.optional($S.Array($S.String)),
+  resourceNames: $S.optional($S.Array($S.String)),
+  resources: $S.optional($S.Array($S.String)),
+  scope: $S.optional($S.String)
 }).annotations({ identifier: "io.k8s.api.admissionregistration.v1beta1.NamedRuleWithOperations" })
 
 /**
  * ParamKind is a tuple of Group Kind and Version.
  */
 export const ParamKind: $S.Schema<ParamKind> = $S.Struct({
-  apiVersion: $S.optionalWith($S.String, { exact: true }),
-  kind: $S.optionalWith($S.String, { exact: true })
+  apiVersion: $S.optional($S.String),
+  kind: $S.optional($S.String)
 }).annotations({ identifier: "io.k8s.api.admissionregistration.v1beta1.ParamKind" })
 
 /**
  * ParamRef describes how to locate the params to be used as input to expressions of rules applied by a policy binding.
  */
 export const ParamRef: $S.Schema<ParamRef> = $S.Struct({
-  name: $S.optionalWith($S.String, { exact: true }),
-  namespace: $S.optionalWith($S.String, { exact: true }),
-  parameterNotFoundAction: $S.optionalWith($S.String, { exact: true }),
-  selector: $S.optionalWith($S.suspend((): $S.Schema<meta_v1.LabelSelector> => meta_v1.LabelSelector), { exact: true })
+  name: $S.optional($S.String),
+  namespace: $S.optional($S.String),
+  parameterNotFoundAction: $S.optional($S.String),
+  selector: $S.optional($S.suspend((): $S.Schema<meta_v1.LabelSelector> => meta_v1.LabelSelector))
 }).annotations({ identifier: "io.k8s.api.admissionregistration.v1beta1.ParamRef" })
 
 /**

@@ -19,11 +19,11 @@ export interface CustomResourceColumnDefinition {
   /**
    * description is a human readable description of this column.
    */
-  readonly description?: string
+  readonly description?: string | undefined
   /**
    * format is an optional OpenAPI type definition for this column. The 'name' format is applied to the primary identifier column to assist in clients identifying column is the resource name. See https://github.com/OAI/OpenAPI-Specification/blob/master/versions/2.0.md#data-types for details.
    */
-  readonly format?: string
+  readonly format?: string | undefined
   /**
    * jsonPath is a simple JSON path (i.e. with array notation) which is evaluated against each custom resource to produce the value for this column.
    */
@@ -35,7 +35,7 @@ export interface CustomResourceColumnDefinition {
   /**
    * priority is an integer defining the relative importance of this column compared to others. Lower numbers are considered higher priority. Columns that may be omitted in limited space scenarios should be given a priority greater than 0.
    */
-  readonly priority?: number
+  readonly priority?: number | undefined
   /**
    * type is an OpenAPI type definition for this column. See https://github.com/OAI/OpenAPI-Specification/blob/master/versions/2.0.md#data-types for details.
    */
@@ -54,7 +54,7 @@ export interface CustomResourceConversion {
   /**
    * webhook describes how to call the conversion webhook. Required when `strategy` is set to `"Webhook"`.
    */
-  readonly webhook?: WebhookConversion
+  readonly webhook?: WebhookConversion | undefined
 }
 
 /**
@@ -72,7 +72,7 @@ export interface CustomResourceDefinition {
   /**
    * Standard object's metadata More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata
    */
-  readonly metadata?: meta_v1.ObjectMeta
+  readonly metadata?: meta_v1.ObjectMeta | undefined
   /**
    * spec describes how the user wants the resources to appear
    */
@@ -80,7 +80,7 @@ export interface CustomResourceDefinition {
   /**
    * status indicates the actual state of the CustomResourceDefinition
    */
-  readonly status?: CustomResourceDefinitionStatus
+  readonly status?: CustomResourceDefinitionStatus | undefined
 }
 
 /**
@@ -90,19 +90,19 @@ export interface CustomResourceDefinitionCondition {
   /**
    * lastTransitionTime last time the condition transitioned from one status to another.
    */
-  readonly lastTransitionTime?: $P.Time
+  readonly lastTransitionTime?: $P.Time | undefined
   /**
    * message is a human-readable message indicating details about last transition.
    */
-  readonly message?: string
+  readonly message?: string | undefined
   /**
    * observedGeneration represents the .metadata.generation that the condition was set based upon. For instance, if .metadata.generation is currently 12, but the .status.conditions[x].observedGeneration is 9, the condition is out of date with respect to the current state of the instance.
    */
-  readonly observedGeneration?: number
+  readonly observedGeneration?: number | undefined
   /**
    * reason is a unique, one-word, CamelCase reason for the condition's last transition.
    */
-  readonly reason?: string
+  readonly reason?: string | undefined
   /**
    * status is the status of the condition. Can be True, False, Unknown.
    */
@@ -132,7 +132,7 @@ export interface CustomResourceDefinitionList {
   /**
    * Standard object's metadata More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata
    */
-  readonly metadata?: meta_v1.ListMeta
+  readonly metadata?: meta_v1.ListMeta | undefined
 }
 
 /**
@@ -142,7 +142,7 @@ export interface CustomResourceDefinitionNames {
   /**
    * categories is a list of grouped resources this custom resource belongs to (e.g. 'all'). This is published in API discovery documents, and used by clients to support invocations like `kubectl get all`.
    */
-  readonly categories?: ReadonlyArray<string>
+  readonly categories?: ReadonlyArray<string> | undefined
   /**
    * kind is the serialized kind of the resource. It is normally CamelCase and singular. Custom resource instances will use this value as the `kind` attribute in API calls.
    */
@@ -150,7 +150,7 @@ export interface CustomResourceDefinitionNames {
   /**
    * listKind is the serialized kind of the list for this resource. Defaults to "`kind`List".
    */
-  readonly listKind?: string
+  readonly listKind?: string | undefined
   /**
    * plural is the plural name of the resource to serve. The custom resources are served under `/apis/<group>/<version>/.../<plural>`. Must match the name of the CustomResourceDefinition (in the form `<names.plural>.<group>`). Must be all lowercase.
    */
@@ -158,11 +158,11 @@ export interface CustomResourceDefinitionNames {
   /**
    * shortNames are short names for the resource, exposed in API discovery documents, and used by clients to support invocations like `kubectl get <shortname>`. It must be all lowercase.
    */
-  readonly shortNames?: ReadonlyArray<string>
+  readonly shortNames?: ReadonlyArray<string> | undefined
   /**
    * singular is the singular name of the resource. It must be all lowercase. Defaults to lowercased `kind`.
    */
-  readonly singular?: string
+  readonly singular?: string | undefined
 }
 
 /**
@@ -172,7 +172,7 @@ export interface CustomResourceDefinitionSpec {
   /**
    * conversion defines conversion settings for the CRD.
    */
-  readonly conversion?: CustomResourceConversion
+  readonly conversion?: CustomResourceConversion | undefined
   /**
    * group is the API group of the defined custom resource. The custom resources are served under `/apis/<group>/...`. Must match the name of the CustomResourceDefinition (in the form `<names.plural>.<group>`).
    */
@@ -184,7 +184,7 @@ export interface CustomResourceDefinitionSpec {
   /**
    * preserveUnknownFields indicates that object fields which are not specified in the OpenAPI schema should be preserved when persisting to storage. apiVersion, kind, metadata and known fields inside metadata are always preserved. This field is deprecated in favor of setting `x-preserve-unknown-fields` to true in `spec.versions[*].schema.openAPIV3Schema`. See https://kubernetes.io/docs/tasks/extend-kubernetes/custom-resources/custom-resource-definitions/#field-pruning for details.
    */
-  readonly preserveUnknownFields?: boolean
+  readonly preserveUnknownFields?: boolean | undefined
   /**
    * scope indicates whether the defined custom resource is cluster- or namespace-scoped. Allowed values are `Cluster` and `Namespaced`.
    */
@@ -202,19 +202,19 @@ export interface CustomResourceDefinitionStatus {
   /**
    * acceptedNames are the names that are actually being used to serve discovery. They may be different than the names in spec.
    */
-  readonly acceptedNames?: CustomResourceDefinitionNames
+  readonly acceptedNames?: CustomResourceDefinitionNames | undefined
   /**
    * conditions indicate state for particular aspects of a CustomResourceDefinition
    */
-  readonly conditions?: ReadonlyArray<CustomResourceDefinitionCondition>
+  readonly conditions?: ReadonlyArray<CustomResourceDefinitionCondition> | undefined
   /**
    * The generation observed by the CRD controller.
    */
-  readonly observedGeneration?: number
+  readonly observedGeneration?: number | undefined
   /**
    * storedVersions lists all versions of CustomResources that were ever persisted. Tracking these versions allows a migration path for stored versions in etcd. The field is mutable so a migration controller can finish a migration to another version (ensuring no old objects are left in storage), and then remove the rest of the versions from this list. Versions may not be removed from `spec.versions` while they exist in this list.
    */
-  readonly storedVersions?: ReadonlyArray<string>
+  readonly storedVersions?: ReadonlyArray<string> | undefined
 }
 
 /**
@@ -224,15 +224,15 @@ export interface CustomResourceDefinitionVersion {
   /**
    * additionalPrinterColumns specifies additional columns returned in Table output. See https://kubernetes.io/docs/reference/using-api/api-concepts/#receiving-resources-as-tables for details. If no columns are specified, a single column displaying the age of the custom resource is used.
    */
-  readonly additionalPrinterColumns?: ReadonlyArray<CustomResourceColumnDefinition>
+  readonly additionalPrinterColumns?: ReadonlyArray<CustomResourceColumnDefinition> | undefined
   /**
    * deprecated indicates this version of the custom resource API is deprecated. When set to true, API requests to this version receive a warning header in the server response. Defaults to false.
    */
-  readonly deprecated?: boolean
+  readonly deprecated?: boolean | undefined
   /**
    * deprecationWarning overrides the default warning returned to API clients. May only be set when `deprecated` is true. The default warning indicates this version is deprecated and recommends use of the newest served version of equal or greater stability, if one exists.
    */
-  readonly deprecationWarning?: string
+  readonly deprecationWarning?: string | undefined
   /**
    * name is the version name, e.g. “v1”, “v2beta1”, etc. The custom resources are served under this version at `/apis/<group>/<version>/...` if `served` is true.
    */
@@ -240,11 +240,11 @@ export interface CustomResourceDefinitionVersion {
   /**
    * schema describes the schema used for validation, pruning, and defaulting of this version of the custom resource.
    */
-  readonly schema?: CustomResourceValidation
+  readonly schema?: CustomResourceValidation | undefined
   /**
    * selectableFields specifies paths to fields that may be used as field selectors. A maximum of 8 selectable fields are allowed. See https://kubernetes.io/docs/concepts/overview/working-with-objects/field-selectors
    */
-  readonly selectableFields?: ReadonlyArray<SelectableField>
+  readonly selectableFields?: ReadonlyArray<SelectableField> | undefined
   /**
    * served is a flag enabling/disabling this version from being served via REST APIs
    */
@@ -256,7 +256,7 @@ export interface CustomResourceDefinitionVersion {
   /**
    * subresources specify what subresources this version of the defined custom resource have.
    */
-  readonly subresources?: CustomResourceSubresources
+  readonly subresources?: CustomResourceSubresources | undefined
 }
 
 /**
@@ -266,7 +266,7 @@ export interface CustomResourceSubresourceScale {
   /**
    * labelSelectorPath defines the JSON path inside of a custom resource that corresponds to Scale `status.selector`. Only JSON paths without the array notation are allowed. Must be a JSON Path under `.status` or `.spec`. Must be set to work with HorizontalPodAutoscaler. The field pointed by this JSON path must be a string field (not a complex selector struct) which contains a serialized label selector in string form. More info: https://kubernetes.io/docs/tasks/access-kubernetes-api/custom-resources/custom-resource-definitions#scale-subresource If there is no value under the given path in the custom resource, the `status.selector` value in the `/scale` subresource will default to the empty string.
    */
-  readonly labelSelectorPath?: string
+  readonly labelSelectorPath?: string | undefined
   /**
    * specReplicasPath defines the JSON path inside of a custom resource that corresponds to Scale `spec.replicas`. Only JSON paths without the array notation are allowed. Must be a JSON Path under `.spec`. If there is no value under the given path in the custom resource, the `/scale` subresource will return an error on GET.
    */
@@ -289,11 +289,11 @@ export interface CustomResourceSubresources {
   /**
    * scale indicates the custom resource should serve a `/scale` subresource that returns an `autoscaling/v1` Scale object.
    */
-  readonly scale?: CustomResourceSubresourceScale
+  readonly scale?: CustomResourceSubresourceScale | undefined
   /**
    * status indicates the custom resource should serve a `/status` subresource. When enabled: 1. requests to the custom resource primary endpoint ignore changes to the `status` stanza of the object. 2. requests to the custom resource `/status` subresource ignore changes to anything other than the `status` stanza of the object.
    */
-  readonly status?: CustomResourceSubresourceStatus
+  readonly status?: CustomResourceSubresourceStatus | undefined
 }
 
 /**
@@ -303,70 +303,70 @@ export interface CustomResourceValidation {
   /**
    * openAPIV3Schema is the OpenAPI v3 schema to use for validation and pruning.
    */
-  readonly openAPIV3Schema?: JSONSchemaProps
+  readonly openAPIV3Schema?: JSONSchemaProps | undefined
 }
 
 /**
  * ExternalDocumentation allows referencing an external resource for extended documentation.
  */
 export interface ExternalDocumentation {
-  readonly description?: string
-  readonly url?: string
+  readonly description?: string | undefined
+  readonly url?: string | undefined
 }
 
 /**
  * JSONSchemaProps is a JSON-Schema following Specification Draft 4 (http://json-schema.org/).
  */
 export interface JSONSchemaProps {
-  readonly $ref?: string
-  readonly $schema?: string
-  readonly additionalItems?: JSONSchemaPropsOrBool
-  readonly additionalProperties?: JSONSchemaPropsOrBool
-  readonly allOf?: ReadonlyArray<JSONSchemaProps>
-  readonly anyOf?: ReadonlyArray<JSONSchemaProps>
+  readonly $ref?: string | undefined
+  readonly $schema?: string | undefined
+  readonly additionalItems?: JSONSchemaPropsOrBool | undefined
+  readonly additionalProperties?: JSONSchemaPropsOrBool | undefined
+  readonly allOf?: ReadonlyArray<JSONSchemaProps> | undefined
+  readonly anyOf?: ReadonlyArray<JSONSchemaProps> | undefined
   /**
    * default is a default value for undefined object fields. Defaulting is a beta feature under the CustomResourceDefaulting feature gate. Defaulting requires spec.preserveUnknownFields to be false.
    */
-  readonly default?: unknown
-  readonly definitions?: { readonly [key: string]: JSONSchemaProps }
-  readonly dependencies?: { readonly [key: string]: JSONSchemaPropsOrStringArray }
-  readonly description?: string
-  readonly enum?: ReadonlyArray<unknown>
-  readonly example?: unknown
-  readonly exclusiveMaximum?: boolean
-  readonly exclusiveMinimum?: boolean
-  readonly externalDocs?: ExternalDocumentation
+  readonly default?: unknown | undefined
+  readonly definitions?: { readonly [key: string]: JSONSchemaProps } | undefined
+  readonly dependencies?: { readonly [key: string]: JSONSchemaPropsOrStringArray } | undefined
+  readonly description?: string | undefined
+  readonly enum?: ReadonlyArray<unknown> | undefined
+  readonly example?: unknown | undefined
+  readonly exclusiveMaximum?: boolean | undefined
+  readonly exclusiveMinimum?: boolean | undefined
+  readonly externalDocs?: ExternalDocumentation | undefined
   /**
    * format is an OpenAPI v3 format string. Unknown formats are ignored. The following formats are validated:
    *
    * - bsonobjectid: a bson object ID, i.e. a 24 characters hex string - uri: an URI as parsed by Golang net/url.ParseRequestURI - email: an email address as parsed by Golang net/mail.ParseAddress - hostname: a valid representation for an Internet host name, as defined by RFC 1034, section 3.1 [RFC1034]. - ipv4: an IPv4 IP as parsed by Golang net.ParseIP - ipv6: an IPv6 IP as parsed by Golang net.ParseIP - cidr: a CIDR as parsed by Golang net.ParseCIDR - mac: a MAC address as parsed by Golang net.ParseMAC - uuid: an UUID that allows uppercase defined by the regex (?i)^[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}$ - uuid3: an UUID3 that allows uppercase defined by the regex (?i)^[0-9a-f]{8}-?[0-9a-f]{4}-?3[0-9a-f]{3}-?[0-9a-f]{4}-?[0-9a-f]{12}$ - uuid4: an UUID4 that allows uppercase defined by the regex (?i)^[0-9a-f]{8}-?[0-9a-f]{4}-?4[0-9a-f]{3}-?[89ab][0-9a-f]{3}-?[0-9a-f]{12}$ - uuid5: an UUID5 that allows uppercase defined by the regex (?i)^[0-9a-f]{8}-?[0-9a-f]{4}-?5[0-9a-f]{3}-?[89ab][0-9a-f]{3}-?[0-9a-f]{12}$ - isbn: an ISBN10 or ISBN13 number string like "0321751043" or "978-0321751041" - isbn10: an ISBN10 number string like "0321751043" - isbn13: an ISBN13 number string like "978-0321751041" - creditcard: a credit card number defined by the regex ^(?:4[0-9]{12}(?:[0-9]{3})?|5[1-5][0-9]{14}|6(?:011|5[0-9][0-9])[0-9]{12}|3[47][0-9]{13}|3(?:0[0-5]|[68][0-9])[0-9]{11}|(?:2131|1800|35\\d{3})\\d{11})$ with any non digit characters mixed in - ssn: a U.S. social security number following the regex ^\\d{3}[- ]?\\d{2}[- ]?\\d{4}$ - hexcolor: an hexadecimal color code like "#FFFFFF: following the regex ^#?([0-9a-fA-F]{3}|[0-9a-fA-F]{6})$ - rgbcolor: an RGB color code like rgb like "rgb(255,255,2559" - byte: base64 encoded binary data - password: any kind of string - date: a date string like "2006-01-02" as defined by full-date in RFC3339 - duration: a duration string like "22 ns" as parsed by Golang time.ParseDuration or compatible with Scala duration format - datetime: a date time string like "2014-12-15T19:30:20.000Z" as defined by date-time in RFC3339.
    */
-  readonly format?: string
-  readonly id?: string
-  readonly items?: JSONSchemaPropsOrArray
-  readonly maxItems?: number
-  readonly maxLength?: number
-  readonly maxProperties?: number
-  readonly maximum?: number
-  readonly minItems?: number
-  readonly minLength?: number
-  readonly minProperties?: number
-  readonly minimum?: number
-  readonly multipleOf?: number
-  readonly not?: JSONSchemaProps
-  readonly nullable?: boolean
-  readonly oneOf?: ReadonlyArray<JSONSchemaProps>
-  readonly pattern?: string
-  readonly patternProperties?: { readonly [key: string]: JSONSchemaProps }
-  readonly properties?: { readonly [key: string]: JSONSchemaProps }
-  readonly required?: ReadonlyArray<string>
-  readonly title?: string
-  readonly type?: string
-  readonly uniqueItems?: boolean
+  readonly format?: string | undefined
+  readonly id?: string | undefined
+  readonly items?: JSONSchemaPropsOrArray | undefined
+  readonly maxItems?: number | undefined
+  readonly maxLength?: number | undefined
+  readonly maxProperties?: number | undefined
+  readonly maximum?: number | undefined
+  readonly minItems?: number | undefined
+  readonly minLength?: number | undefined
+  readonly minProperties?: number | undefined
+  readonly minimum?: number | undefined
+  readonly multipleOf?: number | undefined
+  readonly not?: JSONSchemaProps | undefined
+  readonly nullable?: boolean | undefined
+  readonly oneOf?: ReadonlyArray<JSONSchemaProps> | undefined
+  readonly pattern?: string | undefined
+  readonly patternProperties?: { readonly [key: string]: JSONSchemaProps } | undefined
+  readonly properties?: { readonly [key: string]: JSONSchemaProps } | undefined
+  readonly required?: ReadonlyArray<string> | undefined
+  readonly title?: string | undefined
+  readonly type?: string | undefined
+  readonly uniqueItems?: boolean | undefined
   /**
    * x-kubernetes-embedded-resource defines that the value is an embedded Kubernetes runtime.Object, with TypeMeta and ObjectMeta. The type must be object. It is allowed to further restrict the embedded object. kind, apiVersion and metadata are validated automatically. x-kubernetes-preserve-unknown-fields is allowed to be true, but does not have to be if the object is fully specified (up to kind, apiVersion, metadata).
    */
-  readonly "x-kubernetes-embedded-resource"?: boolean
+  readonly "x-kubernetes-embedded-resource"?: boolean | undefined
   /**
    * x-kubernetes-int-or-string specifies that this value is either an integer or a string. If this is true, an empty type is allowed and type as child of anyOf is permitted if following one of the following patterns:
    *
@@ -379,7 +379,7 @@ export interface JSONSchemaProps {
    *      - type: string
    *    - ... zero or more
    */
-  readonly "x-kubernetes-int-or-string"?: boolean
+  readonly "x-kubernetes-int-or-string"?: boolean | undefined
   /**
    * x-kubernetes-list-map-keys annotates an array with the x-kubernetes-list-type `map` by specifying the keys used as the index of the map.
    *
@@ -387,7 +387,7 @@ export interface JSONSchemaProps {
    *
    * The properties specified must either be required or have a default value, to ensure those properties are present for all list items.
    */
-  readonly "x-kubernetes-list-map-keys"?: ReadonlyArray<string>
+  readonly "x-kubernetes-list-map-keys"?: ReadonlyArray<string> | undefined
   /**
    * x-kubernetes-list-type annotates an array to further describe its topology. This extension must only be used on lists and may have 3 possible values:
    *
@@ -404,7 +404,7 @@ export interface JSONSchemaProps {
    *      must only be used on a list with elements of type object.
    * Defaults to atomic for arrays.
    */
-  readonly "x-kubernetes-list-type"?: string
+  readonly "x-kubernetes-list-type"?: string | undefined
   /**
    * x-kubernetes-map-type annotates an object to further describe its topology. This extension must only be used when type is object and may have 2 possible values:
    *
@@ -415,15 +415,15 @@ export interface JSONSchemaProps {
    * 2) `atomic`: the list is treated as a single entity, like a scalar.
    *      Atomic maps will be entirely replaced when updated.
    */
-  readonly "x-kubernetes-map-type"?: string
+  readonly "x-kubernetes-map-type"?: string | undefined
   /**
    * x-kubernetes-preserve-unknown-fields stops the API server decoding step from pruning fields which are not specified in the validation schema. This affects fields recursively, but switches back to normal pruning behaviour if nested properties or additionalProperties are specified in the schema. This can either be true or undefined. False is forbidden.
    */
-  readonly "x-kubernetes-preserve-unknown-fields"?: boolean
+  readonly "x-kubernetes-preserve-unknown-fields"?: boolean | undefined
   /**
    * x-kubernetes-validations describes a list of validation rules written in the CEL expression language.
    */
-  readonly "x-kubernetes-validations"?: ReadonlyArray<ValidationRule>
+  readonly "x-kubernetes-validations"?: ReadonlyArray<ValidationRule> | undefined
 }
 
 /**
@@ -466,11 +466,11 @@ export interface ServiceReference {
   /**
    * path is an optional URL path at which the webhook will be contacted.
    */
-  readonly path?: string
+  readonly path?: string | undefined
   /**
    * port is an optional service port at which the webhook will be contacted. `port` should be a valid port number (1-65535, inclusive). Defaults to 443 for backward compatibility.
    */
-  readonly port?: number
+  readonly port?: number | undefined
 }
 
 /**
@@ -480,15 +480,15 @@ export interface ValidationRule {
   /**
    * fieldPath represents the field path returned when the validation fails. It must be a relative JSON path (i.e. with array notation) scoped to the location of this x-kubernetes-validations extension in the schema and refer to an existing field. e.g. when validation checks if a specific attribute `foo` under a map `testMap`, the fieldPath could be set to `.testMap.foo` If the validation checks two lists must have unique attributes, the fieldPath could be set to either of the list: e.g. `.testList` It does not support list numeric index. It supports child operation to refer to an existing field currently. Refer to [JSONPath support in Kubernetes](https://kubernetes.io/docs/reference/kubectl/jsonpath/) for more info. Numeric index of array is not supported. For field name which contains special characters, use `['specialName']` to refer the field name. e.g. for attribute `foo.34$` appears in a list `testList`, the fieldPath could be set to `.testList['foo.34$']`
    */
-  readonly fieldPath?: string
+  readonly fieldPath?: string | undefined
   /**
    * Message represents the message displayed when validation fails. The message is required if the Rule contains line breaks. The message must not contain line breaks. If unset, the message is "failed rule: {Rule}". e.g. "must be a URL with the host matching spec.host"
    */
-  readonly message?: string
+  readonly message?: string | undefined
   /**
    * MessageExpression declares a CEL expression that evaluates to the validation failure message that is returned when this rule fails. Since messageExpression is used as a failure message, it must evaluate to a string. If both message and messageExpression are present on a rule, then messageExpression will be used if validation fails. If messageExpression results in a runtime error, the runtime error is logged, and the validation failure message is produced as if the messageExpression field were unset. If messageExpression evaluates to an empty string, a string with only spaces, or a string that contains line breaks, then the validation failure message will also be produced as if the messageExpression field were unset, and the fact that messageExpression produced an empty string/string with only spaces/string with line breaks will be logged. messageExpression has access to all the same variables as the rule; the only difference is the return type. Example: "x must be less than max ("+string(self.max)+")"
    */
-  readonly messageExpression?: string
+  readonly messageExpression?: string | undefined
   /**
    * optionalOldSelf is used to opt a transition rule into evaluation even when the object is first created, or if the old object is missing the value.
    *
@@ -498,11 +498,11 @@ export interface ValidationRule {
    *
    * May not be set unless `oldSelf` is used in `rule`.
    */
-  readonly optionalOldSelf?: boolean
+  readonly optionalOldSelf?: boolean | undefined
   /**
    * reason provides a machine-readable validation failure reason that is returned to the caller when a request fails this validation rule. The HTTP status code returned to the caller will match the reason of the reason of the first failed validation rule. The currently supported reasons are: "FieldValueInvalid", "FieldValueForbidden", "FieldValueRequired", "FieldValueDuplicate". If not set, default to use "FieldValueInvalid". All future added reasons must be accepted by clients when reading this value and unknown reasons should be treated as FieldValueInvalid.
    */
-  readonly reason?: string
+  readonly reason?: string | undefined
   /**
    * Rule represents the expression which will be evaluated by CEL. ref: https://github.com/google/cel-spec The Rule is scoped to the location of the x-kubernetes-validations extension in the schema. The `self` variable in the CEL expression is bound to the scoped value. Example: - Rule scoped to the root of a resource with a status subresource: {"rule": "self.status.actual <= self.spec.maxDesired"}
    *
@@ -548,13 +548,13 @@ export interface WebhookClientConfig {
   /**
    * caBundle is a PEM encoded CA bundle which will be used to validate the webhook's server certificate. If unspecified, system trust roots on the apiserver are used.
    */
-  readonly caBundle?: string
+  readonly caBundle?: string | undefined
   /**
    * service is a reference to the service for this webhook. Either service or url must be specified.
    *
    * If the webhook is running within the cluster, then you should use `service`.
    */
-  readonly service?: ServiceReference
+  readonly service?: ServiceReference | undefined
   /**
    * url gives the location of the webhook, in standard URL form (`scheme://host:port/path`). Exactly one of `url` or `service` must be specified.
    *
@@ -568,7 +568,7 @@ export interface WebhookClientConfig {
    *
    * Attempting to use a user or basic auth e.g. "user:password@" is not allowed. Fragments ("#...") and query parameters ("?...") are not allowed, either.
    */
-  readonly url?: string
+  readonly url?: string | undefined
 }
 
 /**
@@ -578,7 +578,7 @@ export interface WebhookConversion {
   /**
    * clientConfig is the instructions for how to call the webhook if strategy is `Webhook`.
    */
-  readonly clientConfig?: WebhookClientConfig
+  readonly clientConfig?: WebhookClientConfig | undefined
   /**
    * conversionReviewVersions is an ordered list of preferred `ConversionReview` versions the Webhook expects. The API server will use the first version in the list which it supports. If none of the versions specified in this list are supported by API server, conversion will fail for the custom resource. If a persisted Webhook configuration specifies allowed versions and does not include any versions known to the API Server, calls to the webhook will fail.
    */
@@ -589,11 +589,11 @@ export interface WebhookConversion {
  * CustomResourceColumnDefinition specifies a column for server side printing.
  */
 export const CustomResourceColumnDefinition: $S.Schema<CustomResourceColumnDefinition> = $S.Struct({
-  description: $S.optionalWith($S.String, { exact: true }),
-  format: $S.optionalWith($S.String, { exact: true }),
+  description: $S.optional($S.String),
+  format: $S.optional($S.String),
   jsonPath: $S.String,
   name: $S.String,
-  priority: $S.optionalWith($S.Number, { exact: true }),
+  priority: $S.optional($S.Number),
   type: $S.String
 }).annotations({ identifier: "io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.CustomResourceColumnDefinition" })
 
@@ -602,26 +602,26 @@ export const CustomResourceColumnDefinition: $S.Schema<CustomResourceColumnDefin
  */
 export const CustomResourceConversion: $S.Schema<CustomResourceConversion> = $S.Struct({
   strategy: $S.String,
-  webhook: $S.optionalWith($S.suspend((): $S.Schema<WebhookConversion> => WebhookConversion), { exact: true })
+  webhook: $S.optional($S.suspend((): $S.Schema<WebhookConversion> => WebhookConversion))
 }).annotations({ identifier: "io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.CustomResourceConversion" })
 
 /** The Schema of {@link CustomResourceDefinition}. */
 export const CustomResourceDefinitionSchema: $S.Schema<CustomResourceDefinition> = $S.Struct({
   apiVersion: $S.Literal("apiextensions.k8s.io/v1"),
   kind: $S.Literal("CustomResourceDefinition"),
-  metadata: $S.optionalWith($S.suspend((): $S.Schema<meta_v1.ObjectMeta> => meta_v1.ObjectMeta), { exact: true }),
+  metadata: $S.optional($S.suspend((): $S.Schema<meta_v1.ObjectMeta> => meta_v1.ObjectMeta)),
   spec: $S.suspend((): $S.Schema<CustomResourceDefinitionSpec> => CustomResourceDefinitionSpec),
-  status: $S.optionalWith($S.suspend((): $S.Schema<CustomResourceDefinitionStatus> => CustomResourceDefinitionStatus), { exact: true })
+  status: $S.optional($S.suspend((): $S.Schema<CustomResourceDefinitionStatus> => CustomResourceDefinitionStatus))
 }).annotations({ identifier: "io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.CustomResourceDefinition" })
 
 /**
  * CustomResourceDefinitionCondition contains details for the current condition of this pod.
  */
 export const CustomResourceDefinitionCondition: $S.Schema<CustomResourceDefinitionCondition> = $S.Struct({
-  lastTransitionTime: $S.optionalWith($P.Time, { exact: true }),
-  message: $S.optionalWith($S.String, { exact: true }),
-  observedGeneration: $S.optionalWith($S.Number, { exact: true }),
-  reason: $S.optionalWith($S.String, { exact: true }),
+  lastTransitionTime: $S.optional($P.Time),
+  message: $S.optional($S.String),
+  observedGeneration: $S.optional($S.Number),
+  reason: $S.optional($S.String),
   status: $S.String,
   type: $S.String
 }).annotations({ identifier: "io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.CustomResourceDefinitionCondition" })
@@ -631,29 +631,29 @@ export const CustomResourceDefinitionListSchema: $S.Schema<CustomResourceDefinit
   apiVersion: $S.Literal("apiextensions.k8s.io/v1"),
   items: $S.Array($S.suspend((): $S.Schema<CustomResourceDefinition> => CustomResourceDefinitionSchema)),
   kind: $S.Literal("CustomResourceDefinitionList"),
-  metadata: $S.optionalWith($S.suspend((): $S.Schema<meta_v1.ListMeta> => meta_v1.ListMeta), { exact: true })
+  metadata: $S.optional($S.suspend((): $S.Schema<meta_v1.ListMeta> => meta_v1.ListMeta))
 }).annotations({ identifier: "io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.CustomResourceDefinitionList" })
 
 /**
  * CustomResourceDefinitionNames indicates the names to serve this CustomResourceDefinition
  */
 export const CustomResourceDefinitionNames: $S.Schema<CustomResourceDefinitionNames> = $S.Struct({
-  categories: $S.optionalWith($S.Array($S.String), { exact: true }),
+  categories: $S.optional($S.Array($S.String)),
   kind: $S.String,
-  listKind: $S.optionalWith($S.String, { exact: true }),
+  listKind: $S.optional($S.String),
   plural: $S.String,
-  shortNames: $S.optionalWith($S.Array($S.String), { exact: true }),
-  singular: $S.optionalWith($S.String, { exact: true })
+  shortNames: $S.optional($S.Array($S.String)),
+  singular: $S.optional($S.String)
 }).annotations({ identifier: "io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.CustomResourceDefinitionNames" })
 
 /**
  * CustomResourceDefinitionSpec describes how a user wants their resource to appear
  */
 export const CustomResourceDefinitionSpec: $S.Schema<CustomResourceDefinitionSpec> = $S.Struct({
-  conversion: $S.optionalWith($S.suspend((): $S.Schema<CustomResourceConversion> => CustomResourceConversion), { exact: true }),
+  conversion: $S.optional($S.suspend((): $S.Schema<CustomResourceConversion> => CustomResourceConversion)),
   group: $S.String,
   names: $S.suspend((): $S.Schema<CustomResourceDefinitionNames> => CustomResourceDefinitionNames),
-  preserveUnknownFields: $S.optionalWith($S.Boolean, { exact: true }),
+  preserveUnknownFields: $S.optional($S.Boolean),
   scope: $S.String,
   versions: $S.Array($S.suspend((): $S.Schema<CustomResourceDefinitionVersion> => CustomResourceDefinitionVersion))
 }).annotations({ identifier: "io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.CustomResourceDefinitionSpec" })
@@ -662,32 +662,32 @@ export const CustomResourceDefinitionSpec: $S.Schema<CustomResourceDefinitionSpe
  * CustomResourceDefinitionStatus indicates the state of the CustomResourceDefinition
  */
 export const CustomResourceDefinitionStatus: $S.Schema<CustomResourceDefinitionStatus> = $S.Struct({
-  acceptedNames: $S.optionalWith($S.suspend((): $S.Schema<CustomResourceDefinitionNames> => CustomResourceDefinitionNames), { exact: true }),
-  conditions: $S.optionalWith($S.Array($S.suspend((): $S.Schema<CustomResourceDefinitionCondition> => CustomResourceDefinitionCondition)), { exact: true }),
-  observedGeneration: $S.optionalWith($S.Number, { exact: true }),
-  storedVersions: $S.optionalWith($S.Array($S.String), { exact: true })
+  acceptedNames: $S.optional($S.suspend((): $S.Schema<CustomResourceDefinitionNames> => CustomResourceDefinitionNames)),
+  conditions: $S.optional($S.Array($S.suspend((): $S.Schema<CustomResourceDefinitionCondition> => CustomResourceDefinitionCondition))),
+  observedGeneration: $S.optional($S.Number),
+  storedVersions: $S.optional($S.Array($S.String))
 }).annotations({ identifier: "io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.CustomResourceDefinitionStatus" })
 
 /**
  * CustomResourceDefinitionVersion describes a version for CRD.
  */
 export const CustomResourceDefinitionVersion: $S.Schema<CustomResourceDefinitionVersion> = $S.Struct({
-  additionalPrinterColumns: $S.optionalWith($S.Array($S.suspend((): $S.Schema<CustomResourceColumnDefinition> => CustomResourceColumnDefinition)), { exact: true }),
-  deprecated: $S.optionalWith($S.Boolean, { exact: true }),
-  deprecationWarning: $S.optionalWith($S.String, { exact: true }),
+  additionalPrinterColumns: $S.optional($S.Array($S.suspend((): $S.Schema<CustomResourceColumnDefinition> => CustomResourceColumnDefinition))),
+  deprecated: $S.optional($S.Boolean),
+  deprecationWarning: $S.optional($S.String),
   name: $S.String,
-  schema: $S.optionalWith($S.suspend((): $S.Schema<CustomResourceValidation> => CustomResourceValidation), { exact: true }),
-  selectableFields: $S.optionalWith($S.Array($S.suspend((): $S.Schema<SelectableField> => SelectableField)), { exact: true }),
+  schema: $S.optional($S.suspend((): $S.Schema<CustomResourceValidation> => CustomResourceValidation)),
+  selectableFields: $S.optional($S.Array($S.suspend((): $S.Schema<SelectableField> => SelectableField))),
   served: $S.Boolean,
   storage: $S.Boolean,
-  subresources: $S.optionalWith($S.suspend((): $S.Schema<CustomResourceSubresources> => CustomResourceSubresources), { exact: true })
+  subresources: $S.optional($S.suspend((): $S.Schema<CustomResourceSubresources> => CustomResourceSubresources))
 }).annotations({ identifier: "io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.CustomResourceDefinitionVersion" })
 
 /**
  * CustomResourceSubresourceScale defines how to serve the scale subresource for CustomResources.
  */
 export const CustomResourceSubresourceScale: $S.Schema<CustomResourceSubresourceScale> = $S.Struct({
-  labelSelectorPath: $S.optionalWith($S.String, { exact: true }),
+  labelSelectorPath: $S.optional($S.String),
   specReplicasPath: $S.String,
   statusReplicasPath: $S.String
 }).annotations({ identifier: "io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.CustomResourceSubresourceScale" })
@@ -701,73 +701,73 @@ export const CustomResourceSubresourceStatus: $S.Schema<CustomResourceSubresourc
  * CustomResourceSubresources defines the status and scale subresources for CustomResources.
  */
 export const CustomResourceSubresources: $S.Schema<CustomResourceSubresources> = $S.Struct({
-  scale: $S.optionalWith($S.suspend((): $S.Schema<CustomResourceSubresourceScale> => CustomResourceSubresourceScale), { exact: true }),
-  status: $S.optionalWith($S.suspend((): $S.Schema<CustomResourceSubresourceStatus> => CustomResourceSubresourceStatus), { exact: true })
+  scale: $S.optional($S.suspend((): $S.Schema<CustomResourceSubresourceScale> => CustomResourceSubresourceScale)),
+  status: $S.optional($S.suspend((): $S.Schema<CustomResourceSubresourceStatus> => CustomResourceSubresourceStatus))
 }).annotations({ identifier: "io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.CustomResourceSubresources" })
 
 /**
  * CustomResourceValidation is a list of validation methods for CustomResources.
  */
 export const CustomResourceValidation: $S.Schema<CustomResourceValidation> = $S.Struct({
-  openAPIV3Schema: $S.optionalWith($S.suspend((): $S.Schema<JSONSchemaProps> => JSONSchemaProps), { exact: true })
+  openAPIV3Schema: $S.optional($S.suspend((): $S.Schema<JSONSchemaProps> => JSONSchemaProps))
 }).annotations({ identifier: "io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.CustomResourceValidation" })
 
 /**
  * ExternalDocumentation allows referencing an external resource for extended documentation.
  */
 export const ExternalDocumentation: $S.Schema<ExternalDocumentation> = $S.Struct({
-  description: $S.optionalWith($S.String, { exact: true }),
-  url: $S.optionalWith($S.String, { exact: true })
+  description: $S.optional($S.String),
+  url: $S.optional($S.String)
 }).annotations({ identifier: "io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.ExternalDocumentation" })
 
 /**
  * JSONSchemaProps is a JSON-Schema following Specification Draft 4 (http://json-schema.org/).
  */
 export const JSONSchemaProps: $S.Schema<JSONSchemaProps> = $S.Struct({
-  $ref: $S.optionalWith($S.String, { exact: true }),
-  $schema: $S.optionalWith($S.String, { exact: true }),
-  additionalItems: $S.optionalWith($S.suspend((): $S.Schema<JSONSchemaPropsOrBool> => JSONSchemaPropsOrBool), { exact: true }),
-  additionalProperties: $S.optionalWith($S.suspend((): $S.Schema<JSONSchemaPropsOrBool> => JSONSchemaPropsOrBool), { exact: true }),
-  allOf: $S.optionalWith($S.Array($S.suspend((): $S.Schema<JSONSchemaProps> => JSONSchemaProps)), { exact: true }),
-  anyOf: $S.optionalWith($S.Array($S.suspend((): $S.Schema<JSONSchemaProps> => JSONSchemaProps)), { exact: true }),
-  default: $S.optionalWith($P.Json, { exact: true }),
-  definitions: $S.optionalWith($S.Record({ key: $S.String, value: $S.suspend((): $S.Schema<JSONSchemaProps> => JSONSchemaProps) }), { exact: true }),
-  dependencies: $S.optionalWith($S.Record({ key: $S.String, value: $S.suspend((): $S.Schema<JSONSchemaPropsOrStringArray> => JSONSchemaPropsOrStringArray) }), { exact: true }),
-  description: $S.optionalWith($S.String, { exact: true }),
-  enum: $S.optionalWith($S.Array($P.Json), { exact: true }),
-  example: $S.optionalWith($P.Json, { exact: true }),
-  exclusiveMaximum: $S.optionalWith($S.Boolean, { exact: true }),
-  exclusiveMinimum: $S.optionalWith($S.Boolean, { exact: true }),
-  externalDocs: $S.optionalWith($S.suspend((): $S.Schema<ExternalDocumentation> => ExternalDocumentation), { exact: true }),
-  format: $S.optionalWith($S.String, { exact: true }),
-  id: $S.optionalWith($S.String, { exact: true }),
-  items: $S.optionalWith($S.suspend((): $S.Schema<JSONSchemaPropsOrArray> => JSONSchemaPropsOrArray), { exact: true }),
-  maxItems: $S.optionalWith($S.Number, { exact: true }),
-  maxLength: $S.optionalWith($S.Number, { exact: true }),
-  maxProperties: $S.optionalWith($S.Number, { exact: true }),
-  maximum: $S.optionalWith($S.Number, { exact: true }),
-  minItems: $S.optionalWith($S.Number, { exact: true }),
-  minLength: $S.optionalWith($S.Number, { exact: true }),
-  minProperties: $S.optionalWith($S.Number, { exact: true }),
-  minimum: $S.optionalWith($S.Number, { exact: true }),
-  multipleOf: $S.optionalWith($S.Number, { exact: true }),
-  not: $S.optionalWith($S.suspend((): $S.Schema<JSONSchemaProps> => JSONSchemaProps), { exact: true }),
-  nullable: $S.optionalWith($S.Boolean, { exact: true }),
-  oneOf: $S.optionalWith($S.Array($S.suspend((): $S.Schema<JSONSchemaProps> => JSONSchemaProps)), { exact: true }),
-  pattern: $S.optionalWith($S.String, { exact: true }),
-  patternProperties: $S.optionalWith($S.Record({ key: $S.String, value: $S.suspend((): $S.Schema<JSONSchemaProps> => JSONSchemaProps) }), { exact: true }),
-  properties: $S.optionalWith($S.Record({ key: $S.String, value: $S.suspend((): $S.Schema<JSONSchemaProps> => JSONSchemaProps) }), { exact: true }),
-  required: $S.optionalWith($S.Array($S.String), { exact: true }),
-  title: $S.optionalWith($S.String, { exact: true }),
-  type: $S.optionalWith($S.String, { exact: true }),
-  uniqueItems: $S.optionalWith($S.Boolean, { exact: true }),
-  "x-kubernetes-embedded-resource": $S.optionalWith($S.Boolean, { exact: true }),
-  "x-kubernetes-int-or-string": $S.optionalWith($S.Boolean, { exact: true }),
-  "x-kubernetes-list-map-keys": $S.optionalWith($S.Array($S.String), { exact: true }),
-  "x-kubernetes-list-type": $S.optionalWith($S.String, { exact: true }),
-  "x-kubernetes-map-type": $S.optionalWith($S.String, { exact: true }),
-  "x-kubernetes-preserve-unknown-fields": $S.optionalWith($S.Boolean, { exact: true }),
-  "x-kubernetes-validations": $S.optionalWith($S.Array($S.suspend((): $S.Schema<ValidationRule> => ValidationRule)), { exact: true })
+  $ref: $S.optional($S.String),
+  $schema: $S.optional($S.String),
+  additionalItems: $S.optional($S.suspend((): $S.Schema<JSONSchemaPropsOrBool> => JSONSchemaPropsOrBool)),
+  additionalProperties: $S.optional($S.suspend((): $S.Schema<JSONSchemaPropsOrBool> => JSONSchemaPropsOrBool)),
+  allOf: $S.optional($S.Array($S.suspend((): $S.Schema<JSONSchemaProps> => JSONSchemaProps))),
+  anyOf: $S.optional($S.Array($S.suspend((): $S.Schema<JSONSchemaProps> => JSONSchemaProps))),
+  default: $S.optional($P.Json),
+  definitions: $S.optional($S.Record({ key: $S.String, value: $S.suspend((): $S.Schema<JSONSchemaProps> => JSONSchemaProps) })),
+  dependencies: $S.optional($S.Record({ key: $S.String, value: $S.suspend((): $S.Schema<JSONSchemaPropsOrStringArray> => JSONSchemaPropsOrStringArray) })),
+  description: $S.optional($S.String),
+  enum: $S.optional($S.Array($P.Json)),
+  example: $S.optional($P.Json),
+  exclusiveMaximum: $S.optional($S.Boolean),
+  exclusiveMinimum: $S.optional($S.Boolean),
+  externalDocs: $S.optional($S.suspend((): $S.Schema<ExternalDocumentation> => ExternalDocumentation)),
+  format: $S.optional($S.String),
+  id: $S.optional($S.String),
+  items: $S.optional($S.suspend((): $S.Schema<JSONSchemaPropsOrArray> => JSONSchemaPropsOrArray)),
+  maxItems: $S.optional($S.Number),
+  maxLength: $S.optional($S.Number),
+  maxProperties: $S.optional($S.Number),
+  maximum: $S.optional($S.Number),
+  minItems: $S.optional($S.Number),
+  minLength: $S.optional($S.Number),
+  minProperties: $S.optional($S.Number),
+  minimum: $S.optional($S.Number),
+  multipleOf: $S.optional($S.Number),
+  not: $S.optional($S.suspend((): $S.Schema<JSONSchemaProps> => JSONSchemaProps)),
+  nullable: $S.optional($S.Boolean),
+  oneOf: $S.optional($S.Array($S.suspend((): $S.Schema<JSONSchemaProps> => JSONSchemaProps))),
+  pattern: $S.optional($S.String),
+  patternProperties: $S.optional($S.Record({ key: $S.String, value: $S.suspend((): $S.Schema<JSONSchemaProps> => JSONSchemaProps) })),
+  properties: $S.optional($S.Record({ key: $S.String, value: $S.suspend((): $S.Schema<JSONSchemaProps> => JSONSchemaProps) })),
+  required: $S.optional($S.Array($S.String)),
+  title: $S.optional($S.String),
+  type: $S.optional($S.String),
+  uniqueItems: $S.optional($S.Boolean),
+  "x-kubernetes-embedded-resource": $S.optional($S.Boolean),
+  "x-kubernetes-int-or-string": $S.optional($S.Boolean),
+  "x-kubernetes-list-map-keys": $S.optional($S.Array($S.String)),
+  "x-kubernetes-list-type": $S.optional($S.String),
+  "x-kubernetes-map-type": $S.optional($S.String),
+  "x-kubernetes-preserve-unknown-fields": $S.optional($S.Boolean),
+  "x-kubernetes-validations": $S.optional($S.Array($S.suspend((): $S.Schema<ValidationRule> => ValidationRule)))
 }).annotations({ identifier: "io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.JSONSchemaProps" })
 
 /**
@@ -798,19 +798,19 @@ export const SelectableField: $S.Schema<SelectableField> = $S.Struct({
 export const ServiceReference: $S.Schema<ServiceReference> = $S.Struct({
   name: $S.String,
   namespace: $S.String,
-  path: $S.optionalWith($S.String, { exact: true }),
-  port: $S.optionalWith($S.Number, { exact: true })
+  path: $S.optional($S.String),
+  port: $S.optional($S.Number)
 }).annotations({ identifier: "io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.ServiceReference" })
 
 /**
  * ValidationRule describes a validation rule written in the CEL expression language.
  */
 export const ValidationRule: $S.Schema<ValidationRule> = $S.Struct({
-  fieldPath: $S.optionalWith($S.String, { exact: true }),
-  message: $S.optionalWith($S.String, { exact: true }),
-  messageExpression: $S.optionalWith($S.String, { exact: true }),
-  optionalOldSelf: $S.optionalWith($S.Boolean, { exact: true }),
-  reason: $S.optionalWith($S.String, { exact: true }),
+  fieldPath: $S.optional($S.String),
+  message: $S.optional($S.String),
+  messageExpression: $S.optional($S.String),
+  optionalOldSelf: $S.optional($S.Boolean),
+  reason: $S.optional($S.String),
   rule: $S.String
 }).annotations({ identifier: "io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.ValidationRule" })
 
@@ -818,16 +818,16 @@ export const ValidationRule: $S.Schema<ValidationRule> = $S.Struct({
  * WebhookClientConfig contains the information to make a TLS connection with the webhook.
  */
 export const WebhookClientConfig: $S.Schema<WebhookClientConfig> = $S.Struct({
-  caBundle: $S.optionalWith($S.String, { exact: true }),
-  service: $S.optionalWith($S.suspend((): $S.Schema<ServiceReference> => ServiceReference), { exact: true }),
-  url: $S.optionalWith($S.String, { exact: true })
+  caBundle: $S.optional($S.String),
+  service: $S.optional($S.suspend((): $S.Schema<ServiceReference> => ServiceReference)),
+  url: $S.optional($S.String)
 }).annotations({ identifier: "io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.WebhookClientConfig" })
 
 /**
  * WebhookConversion describes how to call a conversion webhook
  */
 export const WebhookConversion: $S.Schema<WebhookConversion> = $S.Struct({
-  clientConfig: $S.optionalWith($S.suspend((): $S.Schema<WebhookClientConfig> => WebhookClientConfig), { exact: true }),
+  clientConfig: $S.optional($S.suspend((): $S.Schema<WebhookClientConfig> => WebhookClientConfig)),
   conversionReviewVersions: $S.Array($S.String)
 }).annotations({ identifier: "io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.WebhookConversion" })
 

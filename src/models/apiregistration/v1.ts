@@ -27,15 +27,15 @@ export interface APIService {
   /**
    * Standard object's metadata. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata
    */
-  readonly metadata?: meta_v1.ObjectMeta
+  readonly metadata?: meta_v1.ObjectMeta | undefined
   /**
    * Spec contains information for locating and communicating with a server
    */
-  readonly spec?: APIServiceSpec
+  readonly spec?: APIServiceSpec | undefined
   /**
    * Status contains derived information about an API server
    */
-  readonly status?: APIServiceStatus
+  readonly status?: APIServiceStatus | undefined
 }
 
 /**
@@ -45,15 +45,15 @@ export interface APIServiceCondition {
   /**
    * Last time the condition transitioned from one status to another.
    */
-  readonly lastTransitionTime?: $P.Time
+  readonly lastTransitionTime?: $P.Time | undefined
   /**
    * Human-readable message indicating details about last transition.
    */
-  readonly message?: string
+  readonly message?: string | undefined
   /**
    * Unique, one-word, CamelCase reason for the condition's last transition.
    */
-  readonly reason?: string
+  readonly reason?: string | undefined
   /**
    * Status is the status of the condition. Can be True, False, Unknown.
    */
@@ -83,7 +83,7 @@ export interface APIServiceList {
   /**
    * Standard list metadata More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata
    */
-  readonly metadata?: meta_v1.ListMeta
+  readonly metadata?: meta_v1.ListMeta | undefined
 }
 
 /**
@@ -93,11 +93,11 @@ export interface APIServiceSpec {
   /**
    * CABundle is a PEM encoded CA bundle which will be used to validate an API server's serving certificate. If unspecified, system trust roots on the apiserver are used.
    */
-  readonly caBundle?: string
+  readonly caBundle?: string | undefined
   /**
    * Group is the API group name this server hosts
    */
-  readonly group?: string
+  readonly group?: string | undefined
   /**
    * GroupPriorityMinimum is the priority this group should have at least. Higher priority means that the group is preferred by clients over lower priority ones. Note that other versions of this group might specify even higher GroupPriorityMinimum values such that the whole group gets a higher priority. The primary sort is based on GroupPriorityMinimum, ordered highest number to lowest (20 before 10). The secondary sort is based on the alphabetical comparison of the name of the object.  (v1.bar before v1.foo) We'd recommend something like: *.k8s.io (except extensions) at 18000 and PaaSes (OpenShift, Deis) are recommended to be in the 2000s
    */
@@ -105,15 +105,15 @@ export interface APIServiceSpec {
   /**
    * InsecureSkipTLSVerify disables TLS certificate verification when communicating with this server. This is strongly discouraged.  You should use the CABundle instead.
    */
-  readonly insecureSkipTLSVerify?: boolean
+  readonly insecureSkipTLSVerify?: boolean | undefined
   /**
    * Service is a reference to the service for this API server.  It must communicate on port 443. If the Service is nil, that means the handling for the API groupversion is handled locally on this server. The call will simply delegate to the normal handler chain to be fulfilled.
    */
-  readonly service?: ServiceReference
+  readonly service?: ServiceReference | undefined
   /**
    * Version is the API version this server hosts.  For example, "v1"
    */
-  readonly version?: string
+  readonly version?: string | undefined
   /**
    * VersionPriority controls the ordering of this API version inside of its group.  Must be greater than zero. The primary sort is based on VersionPriority, ordered highest to lowest (20 before 10). Since it's inside of a group, the number can be small, probably in the 10s. In case of equal version priorities, the version string will be used to compute the order inside a group. If the version string is "kube-like", it will sort above non "kube-like" version strings, which are ordered lexicographically. "Kube-like" versions start with a "v", then are followed by a number (the major version), then optionally the string "alpha" or "beta" and another number (the minor version). These are sorted first by GA > beta > alpha (where GA is a version with no suffix such as beta or alpha), and then by comparing major version, then minor version. An example sorted list of versions: v10, v2, v1, v11beta2, v10beta3, v3beta1, v12alpha1, v11alpha2, foo1, foo10.
    */
@@ -127,7 +127,7 @@ export interface APIServiceStatus {
   /**
    * Current service state of apiService.
    */
-  readonly conditions?: ReadonlyArray<APIServiceCondition>
+  readonly conditions?: ReadonlyArray<APIServiceCondition> | undefined
 }
 
 /**
@@ -137,33 +137,33 @@ export interface ServiceReference {
   /**
    * Name is the name of the service
    */
-  readonly name?: string
+  readonly name?: string | undefined
   /**
    * Namespace is the namespace of the service
    */
-  readonly namespace?: string
+  readonly namespace?: string | undefined
   /**
    * If specified, the port on the service that hosting webhook. Default to 443 for backward compatibility. `port` should be a valid port number (1-65535, inclusive).
    */
-  readonly port?: number
+  readonly port?: number | undefined
 }
 
 /** The Schema of {@link APIService}. */
 export const APIServiceSchema: $S.Schema<APIService> = $S.Struct({
   apiVersion: $S.Literal("apiregistration.k8s.io/v1"),
   kind: $S.Literal("APIService"),
-  metadata: $S.optionalWith($S.suspend((): $S.Schema<meta_v1.ObjectMeta> => meta_v1.ObjectMeta), { exact: true }),
-  spec: $S.optionalWith($S.suspend((): $S.Schema<APIServiceSpec> => APIServiceSpec), { exact: true }),
-  status: $S.optionalWith($S.suspend((): $S.Schema<APIServiceStatus> => APIServiceStatus), { exact: true })
+  metadata: $S.optional($S.suspend((): $S.Schema<meta_v1.ObjectMeta> => meta_v1.ObjectMeta)),
+  spec: $S.optional($S.suspend((): $S.Schema<APIServiceSpec> => APIServiceSpec)),
+  status: $S.optional($S.suspend((): $S.Schema<APIServiceStatus> => APIServiceStatus))
 }).annotations({ identifier: "io.k8s.kube-aggregator.pkg.apis.apiregistration.v1.APIService" })
 
 /**
  * APIServiceCondition describes the state of an APIService at a particular point
  */
 export const APIServiceCondition: $S.Schema<APIServiceCondition> = $S.Struct({
-  lastTransitionTime: $S.optionalWith($P.Time, { exact: true }),
-  message: $S.optionalWith($S.String, { exact: true }),
-  reason: $S.optionalWith($S.String, { exact: true }),
+  lastTransitionTime: $S.optional($P.Time),
+  message: $S.optional($S.String),
+  reason: $S.optional($S.String),
   status: $S.String,
   type: $S.String
 }).annotations({ identifier: "io.k8s.kube-aggregator.pkg.apis.apiregistration.v1.APIServiceCondition" })
@@ -173,19 +173,19 @@ export const APIServiceListSchema: $S.Schema<APIServiceList> = $S.Struct({
   apiVersion: $S.Literal("apiregistration.k8s.io/v1"),
   items: $S.Array($S.suspend((): $S.Schema<APIService> => APIServiceSchema)),
   kind: $S.Literal("APIServiceList"),
-  metadata: $S.optionalWith($S.suspend((): $S.Schema<meta_v1.ListMeta> => meta_v1.ListMeta), { exact: true })
+  metadata: $S.optional($S.suspend((): $S.Schema<meta_v1.ListMeta> => meta_v1.ListMeta))
 }).annotations({ identifier: "io.k8s.kube-aggregator.pkg.apis.apiregistration.v1.APIServiceList" })
 
 /**
  * APIServiceSpec contains information for locating and communicating with a server. Only https is supported, though you are able to disable certificate verification.
  */
 export const APIServiceSpec: $S.Schema<APIServiceSpec> = $S.Struct({
-  caBundle: $S.optionalWith($S.String, { exact: true }),
-  group: $S.optionalWith($S.String, { exact: true }),
+  caBundle: $S.optional($S.String),
+  group: $S.optional($S.String),
   groupPriorityMinimum: $S.Number,
-  insecureSkipTLSVerify: $S.optionalWith($S.Boolean, { exact: true }),
-  service: $S.optionalWith($S.suspend((): $S.Schema<ServiceReference> => ServiceReference), { exact: true }),
-  version: $S.optionalWith($S.String, { exact: true }),
+  insecureSkipTLSVerify: $S.optional($S.Boolean),
+  service: $S.optional($S.suspend((): $S.Schema<ServiceReference> => ServiceReference)),
+  version: $S.optional($S.String),
   versionPriority: $S.Number
 }).annotations({ identifier: "io.k8s.kube-aggregator.pkg.apis.apiregistration.v1.APIServiceSpec" })
 
@@ -193,16 +193,16 @@ export const APIServiceSpec: $S.Schema<APIServiceSpec> = $S.Struct({
  * APIServiceStatus contains derived information about an API server
  */
 export const APIServiceStatus: $S.Schema<APIServiceStatus> = $S.Struct({
-  conditions: $S.optionalWith($S.Array($S.suspend((): $S.Schema<APIServiceCondition> => APIServiceCondition)), { exact: true })
+  conditions: $S.optional($S.Array($S.suspend((): $S.Schema<APIServiceCondition> => APIServiceCondition)))
 }).annotations({ identifier: "io.k8s.kube-aggregator.pkg.apis.apiregistration.v1.APIServiceStatus" })
 
 /**
  * ServiceReference holds a reference to Service.legacy.k8s.io
  */
 export const ServiceReference: $S.Schema<ServiceReference> = $S.Struct({
-  name: $S.optionalWith($S.String, { exact: true }),
-  namespace: $S.optionalWith($S.String, { exact: true }),
-  port: $S.optionalWith($S.Number, { exact: true })
+  name: $S.optional($S.String),
+  namespace: $S.optional($S.String),
+  port: $S.optional($S.Number)
 }).annotations({ identifier: "io.k8s.kube-aggregator.pkg.apis.apiregistration.v1.ServiceReference" })
 
 /**

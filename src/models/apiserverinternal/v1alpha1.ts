@@ -19,19 +19,19 @@ export interface ServerStorageVersion {
   /**
    * The ID of the reporting API server.
    */
-  readonly apiServerID?: string
+  readonly apiServerID?: string | undefined
   /**
    * The API server can decode objects encoded in these versions. The encodingVersion must be included in the decodableVersions.
    */
-  readonly decodableVersions?: ReadonlyArray<string>
+  readonly decodableVersions?: ReadonlyArray<string> | undefined
   /**
    * The API server encodes the object to this version when persisting it in the backend (e.g., etcd).
    */
-  readonly encodingVersion?: string
+  readonly encodingVersion?: string | undefined
   /**
    * The API server can serve these versions. DecodableVersions must include all ServedVersions.
    */
-  readonly servedVersions?: ReadonlyArray<string>
+  readonly servedVersions?: ReadonlyArray<string> | undefined
 }
 
 /**
@@ -49,7 +49,7 @@ export interface StorageVersion {
   /**
    * The name is <group>.<resource>.
    */
-  readonly metadata?: meta_v1.ObjectMeta
+  readonly metadata?: meta_v1.ObjectMeta | undefined
   /**
    * Spec is an empty spec. It is here to comply with Kubernetes API style.
    */
@@ -67,7 +67,7 @@ export interface StorageVersionCondition {
   /**
    * Last time the condition transitioned from one status to another.
    */
-  readonly lastTransitionTime?: $P.Time
+  readonly lastTransitionTime?: $P.Time | undefined
   /**
    * A human readable message indicating details about the transition.
    */
@@ -75,7 +75,7 @@ export interface StorageVersionCondition {
   /**
    * If set, this represents the .metadata.generation that the condition was set based upon.
    */
-  readonly observedGeneration?: number
+  readonly observedGeneration?: number | undefined
   /**
    * The reason for the condition's last transition.
    */
@@ -109,7 +109,7 @@ export interface StorageVersionList {
   /**
    * Standard list metadata. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata
    */
-  readonly metadata?: meta_v1.ListMeta
+  readonly metadata?: meta_v1.ListMeta | undefined
 }
 
 /**
@@ -124,32 +124,32 @@ export interface StorageVersionStatus {
   /**
    * If all API server instances agree on the same encoding storage version, then this field is set to that version. Otherwise this field is left empty. API servers should finish updating its storageVersionStatus entry before serving write operations, so that this field will be in sync with the reality.
    */
-  readonly commonEncodingVersion?: string
+  readonly commonEncodingVersion?: string | undefined
   /**
    * The latest available observations of the storageVersion's state.
    */
-  readonly conditions?: ReadonlyArray<StorageVersionCondition>
+  readonly conditions?: ReadonlyArray<StorageVersionCondition> | undefined
   /**
    * The reported versions per API server instance.
    */
-  readonly storageVersions?: ReadonlyArray<ServerStorageVersion>
+  readonly storageVersions?: ReadonlyArray<ServerStorageVersion> | undefined
 }
 
 /**
  * An API server instance reports the version it can decode and the version it encodes objects to when persisting objects in the backend.
  */
 export const ServerStorageVersion: $S.Schema<ServerStorageVersion> = $S.Struct({
-  apiServerID: $S.optionalWith($S.String, { exact: true }),
-  decodableVersions: $S.optionalWith($S.Array($S.String), { exact: true }),
-  encodingVersion: $S.optionalWith($S.String, { exact: true }),
-  servedVersions: $S.optionalWith($S.Array($S.String), { exact: true })
+  apiServerID: $S.optional($S.String),
+  decodableVersions: $S.optional($S.Array($S.String)),
+  encodingVersion: $S.optional($S.String),
+  servedVersions: $S.optional($S.Array($S.String))
 }).annotations({ identifier: "io.k8s.api.apiserverinternal.v1alpha1.ServerStorageVersion" })
 
 /** The Schema of {@link StorageVersion}. */
 export const StorageVersionSchema: $S.Schema<StorageVersion> = $S.Struct({
   apiVersion: $S.Literal("internal.apiserver.k8s.io/v1alpha1"),
   kind: $S.Literal("StorageVersion"),
-  metadata: $S.optionalWith($S.suspend((): $S.Schema<meta_v1.ObjectMeta> => meta_v1.ObjectMeta), { exact: true }),
+  metadata: $S.optional($S.suspend((): $S.Schema<meta_v1.ObjectMeta> => meta_v1.ObjectMeta)),
   spec: $S.suspend((): $S.Schema<StorageVersionSpec> => StorageVersionSpec),
   status: $S.suspend((): $S.Schema<StorageVersionStatus> => StorageVersionStatus)
 }).annotations({ identifier: "io.k8s.api.apiserverinternal.v1alpha1.StorageVersion" })
@@ -158,9 +158,9 @@ export const StorageVersionSchema: $S.Schema<StorageVersion> = $S.Struct({
  * Describes the state of the storageVersion at a certain point.
  */
 export const StorageVersionCondition: $S.Schema<StorageVersionCondition> = $S.Struct({
-  lastTransitionTime: $S.optionalWith($P.Time, { exact: true }),
+  lastTransitionTime: $S.optional($P.Time),
   message: $S.String,
-  observedGeneration: $S.optionalWith($S.Number, { exact: true }),
+  observedGeneration: $S.optional($S.Number),
   reason: $S.String,
   status: $S.String,
   type: $S.String
@@ -171,7 +171,7 @@ export const StorageVersionListSchema: $S.Schema<StorageVersionList> = $S.Struct
   apiVersion: $S.Literal("internal.apiserver.k8s.io/v1alpha1"),
   items: $S.Array($S.suspend((): $S.Schema<StorageVersion> => StorageVersionSchema)),
   kind: $S.Literal("StorageVersionList"),
-  metadata: $S.optionalWith($S.suspend((): $S.Schema<meta_v1.ListMeta> => meta_v1.ListMeta), { exact: true })
+  metadata: $S.optional($S.suspend((): $S.Schema<meta_v1.ListMeta> => meta_v1.ListMeta))
 }).annotations({ identifier: "io.k8s.api.apiserverinternal.v1alpha1.StorageVersionList" })
 
 /**
@@ -183,9 +183,9 @@ export const StorageVersionSpec: $S.Schema<StorageVersionSpec> = $P.JsonObject
  * API server instances report the versions they can decode and the version they encode objects to when persisting objects in the backend.
  */
 export const StorageVersionStatus: $S.Schema<StorageVersionStatus> = $S.Struct({
-  commonEncodingVersion: $S.optionalWith($S.String, { exact: true }),
-  conditions: $S.optionalWith($S.Array($S.suspend((): $S.Schema<StorageVersionCondition> => StorageVersionCondition)), { exact: true }),
-  storageVersions: $S.optionalWith($S.Array($S.suspend((): $S.Schema<ServerStorageVersion> => ServerStorageVersion)), { exact: true })
+  commonEncodingVersion: $S.optional($S.String),
+  conditions: $S.optional($S.Array($S.suspend((): $S.Schema<StorageVersionCondition> => StorageVersionCondition))),
+  storageVersions: $S.optional($S.Array($S.suspend((): $S.Schema<ServerStorageVersion> => ServerStorageVersion)))
 }).annotations({ identifier: "io.k8s.api.apiserverinternal.v1alpha1.StorageVersionStatus" })
 
 /**

@@ -24,7 +24,7 @@ export interface ControllerRevision {
   /**
    * Data is the serialized representation of the state.
    */
-  readonly data?: $P.JsonObject
+  readonly data?: $P.JsonObject | undefined
   /**
    * Kind is a string value representing the REST resource this object represents. Servers may infer this from the endpoint the client submits requests to. Cannot be updated. In CamelCase. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds
    */
@@ -32,7 +32,7 @@ export interface ControllerRevision {
   /**
    * Standard object's metadata. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata
    */
-  readonly metadata?: meta_v1.ObjectMeta
+  readonly metadata?: meta_v1.ObjectMeta | undefined
   /**
    * Revision indicates the revision of the state represented by Data.
    */
@@ -58,7 +58,7 @@ export interface ControllerRevisionList {
   /**
    * More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata
    */
-  readonly metadata?: meta_v1.ListMeta
+  readonly metadata?: meta_v1.ListMeta | undefined
 }
 
 /**
@@ -76,15 +76,15 @@ export interface DaemonSet {
   /**
    * Standard object's metadata. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata
    */
-  readonly metadata?: meta_v1.ObjectMeta
+  readonly metadata?: meta_v1.ObjectMeta | undefined
   /**
    * The desired behavior of this daemon set. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#spec-and-status
    */
-  readonly spec?: DaemonSetSpec
+  readonly spec?: DaemonSetSpec | undefined
   /**
    * The current status of this daemon set. This data may be out of date by some window of time. Populated by the system. Read-only. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#spec-and-status
    */
-  readonly status?: DaemonSetStatus
+  readonly status?: DaemonSetStatus | undefined
 }
 
 /**
@@ -94,15 +94,15 @@ export interface DaemonSetCondition {
   /**
    * Last time the condition transitioned from one status to another.
    */
-  readonly lastTransitionTime?: $P.Time
+  readonly lastTransitionTime?: $P.Time | undefined
   /**
    * A human readable message indicating details about the transition.
    */
-  readonly message?: string
+  readonly message?: string | undefined
   /**
    * The reason for the condition's last transition.
    */
-  readonly reason?: string
+  readonly reason?: string | undefined
   /**
    * Status of the condition, one of True, False, Unknown.
    */
@@ -132,7 +132,7 @@ export interface DaemonSetList {
   /**
    * Standard list metadata. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata
    */
-  readonly metadata?: meta_v1.ListMeta
+  readonly metadata?: meta_v1.ListMeta | undefined
 }
 
 /**
@@ -142,11 +142,11 @@ export interface DaemonSetSpec {
   /**
    * The minimum number of seconds for which a newly created DaemonSet pod should be ready without any of its container crashing, for it to be considered available. Defaults to 0 (pod will be considered available as soon as it is ready).
    */
-  readonly minReadySeconds?: number
+  readonly minReadySeconds?: number | undefined
   /**
    * The number of old history to retain to allow rollback. This is a pointer to distinguish between explicit zero and not specified. Defaults to 10.
    */
-  readonly revisionHistoryLimit?: number
+  readonly revisionHistoryLimit?: number | undefined
   /**
    * A label query over pods that are managed by the daemon set. Must match in order to be controlled. It must match the pod template's labels. More info: https://kubernetes.io/docs/concepts/overview/working-with-objects/labels/#label-selectors
    */
@@ -158,7 +158,7 @@ export interface DaemonSetSpec {
   /**
    * An update strategy to replace existing DaemonSet pods with new pods.
    */
-  readonly updateStrategy?: DaemonSetUpdateStrategy
+  readonly updateStrategy?: DaemonSetUpdateStrategy | undefined
 }
 
 /**
@@ -168,11 +168,11 @@ export interface DaemonSetStatus {
   /**
    * Count of hash collisions for the DaemonSet. The DaemonSet controller uses this field as a collision avoidance mechanism when it needs to create the name for the newest ControllerRevision.
    */
-  readonly collisionCount?: number
+  readonly collisionCount?: number | undefined
   /**
    * Represents the latest available observations of a DaemonSet's current state.
    */
-  readonly conditions?: ReadonlyArray<DaemonSetCondition>
+  readonly conditions?: ReadonlyArray<DaemonSetCondition> | undefined
   /**
    * The number of nodes that are running at least 1 daemon pod and are supposed to run the daemon pod. More info: https://kubernetes.io/docs/concepts/workloads/controllers/daemonset/
    */
@@ -184,7 +184,7 @@ export interface DaemonSetStatus {
   /**
    * The number of nodes that should be running the daemon pod and have one or more of the daemon pod running and available (ready for at least spec.minReadySeconds)
    */
-  readonly numberAvailable?: number
+  readonly numberAvailable?: number | undefined
   /**
    * The number of nodes that are running the daemon pod, but are not supposed to run the daemon pod. More info: https://kubernetes.io/docs/concepts/workloads/controllers/daemonset/
    */
@@ -196,15 +196,15 @@ export interface DaemonSetStatus {
   /**
    * The number of nodes that should be running the daemon pod and have none of the daemon pod running and available (ready for at least spec.minReadySeconds)
    */
-  readonly numberUnavailable?: number
+  readonly numberUnavailable?: number | undefined
   /**
    * The most recent generation observed by the daemon set controller.
    */
-  readonly observedGeneration?: number
+  readonly observedGeneration?: number | undefined
   /**
    * The total number of nodes that are running updated daemon pod
    */
-  readonly updatedNumberScheduled?: number
+  readonly updatedNumberScheduled?: number | undefined
 }
 
 /**
@@ -214,11 +214,11 @@ export interface DaemonSetUpdateStrategy {
   /**
    * Rolling update config params. Present only if type = "RollingUpdate".
    */
-  readonly rollingUpdate?: RollingUpdateDaemonSet
+  readonly rollingUpdate?: RollingUpdateDaemonSet | undefined
   /**
    * Type of daemon set update. Can be "RollingUpdate" or "OnDelete". Default is RollingUpdate.
    */
-  readonly type?: string
+  readonly type?: string | undefined
 }
 
 /**
@@ -236,15 +236,15 @@ export interface Deployment {
   /**
    * Standard object's metadata. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata
    */
-  readonly metadata?: meta_v1.ObjectMeta
+  readonly metadata?: meta_v1.ObjectMeta | undefined
   /**
    * Specification of the desired behavior of the Deployment.
    */
-  readonly spec?: DeploymentSpec
+  readonly spec?: DeploymentSpec | undefined
   /**
    * Most recently observed status of the Deployment.
    */
-  readonly status?: DeploymentStatus
+  readonly status?: DeploymentStatus | undefined
 }
 
 /**
@@ -254,19 +254,19 @@ export interface DeploymentCondition {
   /**
    * Last time the condition transitioned from one status to another.
    */
-  readonly lastTransitionTime?: $P.Time
+  readonly lastTransitionTime?: $P.Time | undefined
   /**
    * The last time this condition was updated.
    */
-  readonly lastUpdateTime?: $P.Time
+  readonly lastUpdateTime?: $P.Time | undefined
   /**
    * A human readable message indicating details about the transition.
    */
-  readonly message?: string
+  readonly message?: string | undefined
   /**
    * The reason for the condition's last transition.
    */
-  readonly reason?: string
+  readonly reason?: string | undefined
   /**
    * Status of the condition, one of True, False, Unknown.
    */
@@ -296,7 +296,7 @@ export interface DeploymentList {
   /**
    * Standard list metadata.
    */
-  readonly metadata?: meta_v1.ListMeta
+  readonly metadata?: meta_v1.ListMeta | undefined
 }
 
 /**
@@ -306,23 +306,23 @@ export interface DeploymentSpec {
   /**
    * Minimum number of seconds for which a newly created pod should be ready without any of its container crashing, for it to be considered available. Defaults to 0 (pod will be considered available as soon as it is ready)
    */
-  readonly minReadySeconds?: number
+  readonly minReadySeconds?: number | undefined
   /**
    * Indicates that the deployment is paused.
    */
-  readonly paused?: boolean
+  readonly paused?: boolean | undefined
   /**
    * The maximum time in seconds for a deployment to make progress before it is considered to be failed. The deployment controller will continue to process failed deployments and a condition with a ProgressDeadlineExceeded reason will be surfaced in the deployment status. Note that progress will not be estimated during the time a deployment is paused. Defaults to 600s.
    */
-  readonly progressDeadlineSeconds?: number
+  readonly progressDeadlineSeconds?: number | undefined
   /**
    * Number of desired pods. This is a pointer to distinguish between explicit zero and not specified. Defaults to 1.
    */
-  readonly replicas?: number
+  readonly replicas?: number | undefined
   /**
    * The number of old ReplicaSets to retain to allow rollback. This is a pointer to distinguish between explicit zero and not specified. Defaults to 10.
    */
-  readonly revisionHistoryLimit?: number
+  readonly revisionHistoryLimit?: number | undefined
   /**
    * Label selector for pods. Existing ReplicaSets whose pods are selected by this will be the ones affected by this deployment. It must match the pod template's labels.
    */
@@ -330,7 +330,7 @@ export interface DeploymentSpec {
   /**
    * The deployment strategy to use to replace existing pods with new ones.
    */
-  readonly strategy?: DeploymentStrategy
+  readonly strategy?: DeploymentStrategy | undefined
   /**
    * Template describes the pods that will be created. The only allowed template.spec.restartPolicy value is "Always".
    */
@@ -344,41 +344,41 @@ export interface DeploymentStatus {
   /**
    * Total number of available non-terminating pods (ready for at least minReadySeconds) targeted by this deployment.
    */
-  readonly availableReplicas?: number
+  readonly availableReplicas?: number | undefined
   /**
    * Count of hash collisions for the Deployment. The Deployment controller uses this field as a collision avoidance mechanism when it needs to create the name for the newest ReplicaSet.
    */
-  readonly collisionCount?: number
+  readonly collisionCount?: number | undefined
   /**
    * Represents the latest available observations of a deployment's current state.
    */
-  readonly conditions?: ReadonlyArray<DeploymentCondition>
+  readonly conditions?: ReadonlyArray<DeploymentCondition> | undefined
   /**
    * The generation observed by the deployment controller.
    */
-  readonly observedGeneration?: number
+  readonly observedGeneration?: number | undefined
   /**
    * Total number of non-terminating pods targeted by this Deployment with a Ready Condition.
    */
-  readonly readyReplicas?: number
+  readonly readyReplicas?: number | undefined
   /**
    * Total number of non-terminating pods targeted by this deployment (their labels match the selector).
    */
-  readonly replicas?: number
+  readonly replicas?: number | undefined
   /**
    * Total number of terminating pods targeted by this deployment. Terminating pods have a non-null .metadata.deletionTimestamp and have not yet reached the Failed or Succeeded .status.phase.
    *
    * This is a beta field and requires enabling DeploymentReplicaSetTerminatingReplicas feature (enabled by default).
    */
-  readonly terminatingReplicas?: number
+  readonly terminatingReplicas?: number | undefined
   /**
    * Total number of unavailable pods targeted by this deployment. This is the total number of pods that are still required for the deployment to have 100% available capacity. They may either be pods that are running but not yet available or pods that still have not been created.
    */
-  readonly unavailableReplicas?: number
+  readonly unavailableReplicas?: number | undefined
   /**
    * Total number of non-terminating pods targeted by this deployment that have the desired template spec.
    */
-  readonly updatedReplicas?: number
+  readonly updatedReplicas?: number | undefined
 }
 
 /**
@@ -388,11 +388,11 @@ export interface DeploymentStrategy {
   /**
    * Rolling update config params. Present only if DeploymentStrategyType = RollingUpdate.
    */
-  readonly rollingUpdate?: RollingUpdateDeployment
+  readonly rollingUpdate?: RollingUpdateDeployment | undefined
   /**
    * Type of deployment. Can be "Recreate" or "RollingUpdate". Default is RollingUpdate.
    */
-  readonly type?: string
+  readonly type?: string | undefined
 }
 
 /**
@@ -410,15 +410,15 @@ export interface ReplicaSet {
   /**
    * If the Labels of a ReplicaSet are empty, they are defaulted to be the same as the Pod(s) that the ReplicaSet manages. Standard object's metadata. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata
    */
-  readonly metadata?: meta_v1.ObjectMeta
+  readonly metadata?: meta_v1.ObjectMeta | undefined
   /**
    * Spec defines the specification of the desired behavior of the ReplicaSet. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#spec-and-status
    */
-  readonly spec?: ReplicaSetSpec
+  readonly spec?: ReplicaSetSpec | undefined
   /**
    * Status is the most recently observed status of the ReplicaSet. This data may be out of date by some window of time. Populated by the system. Read-only. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#spec-and-status
    */
-  readonly status?: ReplicaSetStatus
+  readonly status?: ReplicaSetStatus | undefined
 }
 
 /**
@@ -428,15 +428,15 @@ export interface ReplicaSetCondition {
   /**
    * The last time the condition transitioned from one status to another.
    */
-  readonly lastTransitionTime?: $P.Time
+  readonly lastTransitionTime?: $P.Time | undefined
   /**
    * A human readable message indicating details about the transition.
    */
-  readonly message?: string
+  readonly message?: string | undefined
   /**
    * The reason for the condition's last transition.
    */
-  readonly reason?: string
+  readonly reason?: string | undefined
   /**
    * Status of the condition, one of True, False, Unknown.
    */
@@ -466,7 +466,7 @@ export interface ReplicaSetList {
   /**
    * Standard list metadata. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds
    */
-  readonly metadata?: meta_v1.ListMeta
+  readonly metadata?: meta_v1.ListMeta | undefined
 }
 
 /**
@@ -476,11 +476,11 @@ export interface ReplicaSetSpec {
   /**
    * Minimum number of seconds for which a newly created pod should be ready without any of its container crashing, for it to be considered available. Defaults to 0 (pod will be considered available as soon as it is ready)
    */
-  readonly minReadySeconds?: number
+  readonly minReadySeconds?: number | undefined
   /**
    * Replicas is the number of desired pods. This is a pointer to distinguish between explicit zero and unspecified. Defaults to 1. More info: https://kubernetes.io/docs/concepts/workloads/controllers/replicaset
    */
-  readonly replicas?: number
+  readonly replicas?: number | undefined
   /**
    * Selector is a label query over pods that should match the replica count. Label keys and values that must match in order to be controlled by this replica set. It must match the pod template's labels. More info: https://kubernetes.io/docs/concepts/overview/working-with-objects/labels/#label-selectors
    */
@@ -488,7 +488,7 @@ export interface ReplicaSetSpec {
   /**
    * Template is the object that describes the pod that will be created if insufficient replicas are detected. More info: https://kubernetes.io/docs/concepts/workloads/controllers/replicaset/#pod-template
    */
-  readonly template?: core_v1.PodTemplateSpec
+  readonly template?: core_v1.PodTemplateSpec | undefined
 }
 
 /**
@@ -498,23 +498,23 @@ export interface ReplicaSetStatus {
   /**
    * The number of available non-terminating pods (ready for at least minReadySeconds) for this replica set.
    */
-  readonly availableReplicas?: number
+  readonly availableReplicas?: number | undefined
   /**
    * Represents the latest available observations of a replica set's current state.
    */
-  readonly conditions?: ReadonlyArray<ReplicaSetCondition>
+  readonly conditions?: ReadonlyArray<ReplicaSetCondition> | undefined
   /**
    * The number of non-terminating pods that have labels matching the labels of the pod template of the replicaset.
    */
-  readonly fullyLabeledReplicas?: number
+  readonly fullyLabeledReplicas?: number | undefined
   /**
    * ObservedGeneration reflects the generation of the most recently observed ReplicaSet.
    */
-  readonly observedGeneration?: number
+  readonly observedGeneration?: number | undefined
   /**
    * The number of non-terminating pods targeted by this ReplicaSet with a Ready Condition.
    */
-  readonly readyReplicas?: number
+  readonly readyReplicas?: number | undefined
   /**
    * Replicas is the most recently observed number of non-terminating pods. More info: https://kubernetes.io/docs/concepts/workloads/controllers/replicaset
    */
@@ -524,7 +524,7 @@ export interface ReplicaSetStatus {
    *
    * This is a beta field and requires enabling DeploymentReplicaSetTerminatingReplicas feature (enabled by default).
    */
-  readonly terminatingReplicas?: number
+  readonly terminatingReplicas?: number | undefined
 }
 
 /**
@@ -534,11 +534,11 @@ export interface RollingUpdateDaemonSet {
   /**
    * The maximum number of nodes with an existing available DaemonSet pod that can have an updated DaemonSet pod during during an update. Value can be an absolute number (ex: 5) or a percentage of desired pods (ex: 10%). This can not be 0 if MaxUnavailable is 0. Absolute number is calculated from percentage by rounding up to a minimum of 1. Default value is 0. Example: when this is set to 30%, at most 30% of the total number of nodes that should be running the daemon pod (i.e. status.desiredNumberScheduled) can have their a new pod created before the old pod is marked as deleted. The update starts by launching new pods on 30% of nodes. Once an updated pod is available (Ready for at least minReadySeconds) the old DaemonSet pod on that node is marked deleted. If the old pod becomes unavailable for any reason (Ready transitions to false, is evicted, or is drained) an updated pod is immediately created on that node without considering surge limits. Allowing surge implies the possibility that the resources consumed by the daemonset on any given node can double if the readiness check fails, and so resource intensive daemonsets should take into account that they may cause evictions during disruption.
    */
-  readonly maxSurge?: $P.IntOrString
+  readonly maxSurge?: $P.IntOrString | undefined
   /**
    * The maximum number of DaemonSet pods that can be unavailable during the update. Value can be an absolute number (ex: 5) or a percentage of total number of DaemonSet pods at the start of the update (ex: 10%). Absolute number is calculated from percentage by rounding up. This cannot be 0 if MaxSurge is 0 Default value is 1. Example: when this is set to 30%, at most 30% of the total number of nodes that should be running the daemon pod (i.e. status.desiredNumberScheduled) can have their pods stopped for an update at any given time. The update starts by stopping at most 30% of those DaemonSet pods and then brings up new DaemonSet pods in their place. Once the new pods are available, it then proceeds onto other DaemonSet pods, thus ensuring that at least 70% of original number of DaemonSet pods are available at all times during the update.
    */
-  readonly maxUnavailable?: $P.IntOrString
+  readonly maxUnavailable?: $P.IntOrString | undefined
 }
 
 /**
@@ -548,11 +548,11 @@ export interface RollingUpdateDeployment {
   /**
    * The maximum number of pods that can be scheduled above the desired number of pods. Value can be an absolute number (ex: 5) or a percentage of desired pods (ex: 10%). This can not be 0 if MaxUnavailable is 0. Absolute number is calculated from percentage by rounding up. Defaults to 25%. Example: when this is set to 30%, the new ReplicaSet can be scaled up immediately when the rolling update starts, such that the total number of old and new pods do not exceed 130% of desired pods. Once old pods have been killed, new ReplicaSet can be scaled up further, ensuring that total number of pods running at any time during the update is at most 130% of desired pods.
    */
-  readonly maxSurge?: $P.IntOrString
+  readonly maxSurge?: $P.IntOrString | undefined
   /**
    * The maximum number of pods that can be unavailable during the update. Value can be an absolute number (ex: 5) or a percentage of desired pods (ex: 10%). Absolute number is calculated from percentage by rounding down. This can not be 0 if MaxSurge is 0. Defaults to 25%. Example: when this is set to 30%, the old ReplicaSet can be scaled down to 70% of desired pods immediately when the rolling update starts. Once new pods are ready, old ReplicaSet can be scaled down further, followed by scaling up the new ReplicaSet, ensuring that the total number of pods available at all times during the update is at least 70% of desired pods.
    */
-  readonly maxUnavailable?: $P.IntOrString
+  readonly maxUnavailable?: $P.IntOrString | undefined
 }
 
 /**
@@ -562,11 +562,11 @@ export interface RollingUpdateStatefulSetStrategy {
   /**
    * The maximum number of pods that can be unavailable during the update. Value can be an absolute number (ex: 5) or a percentage of desired pods (ex: 10%). Absolute number is calculated from percentage by rounding up. This can not be 0. Defaults to 1. This field is beta-level and is enabled by default. The field applies to all pods in the range 0 to Replicas-1. That means if there is any unavailable pod in the range 0 to Replicas-1, it will be counted towards MaxUnavailable. This setting might not be effective for the OrderedReady podManagementPolicy. That policy ensures pods are created and become ready one at a time.
    */
-  readonly maxUnavailable?: $P.IntOrString
+  readonly maxUnavailable?: $P.IntOrString | undefined
   /**
    * Partition indicates the ordinal at which the StatefulSet should be partitioned for updates. During a rolling update, all pods from ordinal Replicas-1 to Partition are updated. All pods from ordinal Partition-1 to 0 remain untouched. This is helpful in being able to do a canary based deployment. The default value is 0.
    */
-  readonly partition?: number
+  readonly partition?: number | undefined
 }
 
 /**
@@ -588,15 +588,15 @@ export interface StatefulSet {
   /**
    * Standard object's metadata. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata
    */
-  readonly metadata?: meta_v1.ObjectMeta
+  readonly metadata?: meta_v1.ObjectMeta | undefined
   /**
    * Spec defines the desired identities of pods in this set.
    */
-  readonly spec?: StatefulSetSpec
+  readonly spec?: StatefulSetSpec | undefined
   /**
    * Status is the current status of Pods in this StatefulSet. This data may be out of date by some window of time.
    */
-  readonly status?: StatefulSetStatus
+  readonly status?: StatefulSetStatus | undefined
 }
 
 /**
@@ -606,15 +606,15 @@ export interface StatefulSetCondition {
   /**
    * Last time the condition transitioned from one status to another.
    */
-  readonly lastTransitionTime?: $P.Time
+  readonly lastTransitionTime?: $P.Time | undefined
   /**
    * A human readable message indicating details about the transition.
    */
-  readonly message?: string
+  readonly message?: string | undefined
   /**
    * The reason for the condition's last transition.
    */
-  readonly reason?: string
+  readonly reason?: string | undefined
   /**
    * Status of the condition, one of True, False, Unknown.
    */
@@ -644,7 +644,7 @@ export interface StatefulSetList {
   /**
    * Standard list's metadata. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata
    */
-  readonly metadata?: meta_v1.ListMeta
+  readonly metadata?: meta_v1.ListMeta | undefined
 }
 
 /**
@@ -657,7 +657,7 @@ export interface StatefulSetOrdinals {
    * If unset, defaults to 0. Replica indices will be in the range:
    *   [0, .spec.replicas).
    */
-  readonly start?: number
+  readonly start?: number | undefined
 }
 
 /**
@@ -667,11 +667,11 @@ export interface StatefulSetPersistentVolumeClaimRetentionPolicy {
   /**
    * WhenDeleted specifies what happens to PVCs created from StatefulSet VolumeClaimTemplates when the StatefulSet is deleted. The default policy of `Retain` causes PVCs to not be affected by StatefulSet deletion. The `Delete` policy causes those PVCs to be deleted.
    */
-  readonly whenDeleted?: string
+  readonly whenDeleted?: string | undefined
   /**
    * WhenScaled specifies what happens to PVCs created from StatefulSet VolumeClaimTemplates when the StatefulSet is scaled down. The default policy of `Retain` causes PVCs to not be affected by a scaledown. The `Delete` policy causes the associated PVCs for any excess pods above the replica count to be deleted.
    */
-  readonly whenScaled?: string
+  readonly whenScaled?: string | undefined
 }
 
 /**
@@ -681,27 +681,27 @@ export interface StatefulSetSpec {
   /**
    * Minimum number of seconds for which a newly created pod should be ready without any of its container crashing for it to be considered available. Defaults to 0 (pod will be considered available as soon as it is ready)
    */
-  readonly minReadySeconds?: number
+  readonly minReadySeconds?: number | undefined
   /**
    * ordinals controls the numbering of replica indices in a StatefulSet. The default ordinals behavior assigns a "0" index to the first replica and increments the index by one for each additional replica requested.
    */
-  readonly ordinals?: StatefulSetOrdinals
+  readonly ordinals?: StatefulSetOrdinals | undefined
   /**
    * persistentVolumeClaimRetentionPolicy describes the lifecycle of persistent volume claims created from volumeClaimTemplates. By default, all persistent volume claims are created as needed and retained until manually deleted. This policy allows the lifecycle to be altered, for example by deleting persistent volume claims when their stateful set is deleted, or when their pod is scaled down.
    */
-  readonly persistentVolumeClaimRetentionPolicy?: StatefulSetPersistentVolumeClaimRetentionPolicy
+  readonly persistentVolumeClaimRetentionPolicy?: StatefulSetPersistentVolumeClaimRetentionPolicy | undefined
   /**
    * podManagementPolicy controls how pods are created during initial scale up, when replacing pods on nodes, or when scaling down. The default policy is `OrderedReady`, where pods are created in increasing order (pod-0, then pod-1, etc) and the controller will wait until each pod is ready before continuing. When scaling down, the pods are removed in the opposite order. The alternative policy is `Parallel` which will create pods in parallel to match the desired scale without waiting, and on scale down will delete all pods at once.
    */
-  readonly podManagementPolicy?: string
+  readonly podManagementPolicy?: string | undefined
   /**
    * replicas is the desired number of replicas of the given Template. These are replicas in the sense that they are instantiations of the same Template, but individual replicas also have a consistent identity. If unspecified, defaults to 1.
    */
-  readonly replicas?: number
+  readonly replicas?: number | undefined
   /**
    * revisionHistoryLimit is the maximum number of revisions that will be maintained in the StatefulSet's revision history. The revision history consists of all revisions not represented by a currently applied StatefulSetSpec version. The default value is 10.
    */
-  readonly revisionHistoryLimit?: number
+  readonly revisionHistoryLimit?: number | undefined
   /**
    * selector is a label query over pods that should match the replica count. It must match the pod template's labels. More info: https://kubernetes.io/docs/concepts/overview/working-with-objects/labels/#label-selectors
    */
@@ -709,7 +709,7 @@ export interface StatefulSetSpec {
   /**
    * serviceName is the name of the service that governs this StatefulSet. This service must exist before the StatefulSet, and is responsible for the network identity of the set. Pods get DNS/hostnames that follow the pattern: pod-specific-string.serviceName.default.svc.cluster.local where "pod-specific-string" is managed by the StatefulSet controller.
    */
-  readonly serviceName?: string
+  readonly serviceName?: string | undefined
   /**
    * template is the object that describes the pod that will be created if insufficient replicas are detected. Each pod stamped out by the StatefulSet will fulfill this Template, but have a unique identity from the rest of the StatefulSet. Each pod will be named with the format <statefulsetname>-<podindex>. For example, a pod in a StatefulSet named "web" with index number "3" would be named "web-3". The only allowed template.spec.restartPolicy value is "Always".
    */
@@ -717,11 +717,11 @@ export interface StatefulSetSpec {
   /**
    * updateStrategy indicates the StatefulSetUpdateStrategy that will be employed to update Pods in the StatefulSet when a revision is made to Template.
    */
-  readonly updateStrategy?: StatefulSetUpdateStrategy
+  readonly updateStrategy?: StatefulSetUpdateStrategy | undefined
   /**
    * volumeClaimTemplates is a list of claims that pods are allowed to reference. The StatefulSet controller is responsible for mapping network identities to claims in a way that maintains the identity of a pod. Every claim in this list must have at least one matching (by name) volumeMount in one container in the template. A claim in this list takes precedence over any volumes in the template, with the same name.
    */
-  readonly volumeClaimTemplates?: ReadonlyArray<core_v1.PersistentVolumeClaim>
+  readonly volumeClaimTemplates?: ReadonlyArray<core_v1.PersistentVolumeClaim> | undefined
 }
 
 /**
@@ -731,31 +731,31 @@ export interface StatefulSetStatus {
   /**
    * Total number of available pods (ready for at least minReadySeconds) targeted by this statefulset.
    */
-  readonly availableReplicas?: number
+  readonly availableReplicas?: number | undefined
   /**
    * collisionCount is the count of hash collisions for the StatefulSet. The StatefulSet controller uses this field as a collision avoidance mechanism when it needs to create the name for the newest ControllerRevision.
    */
-  readonly collisionCount?: number
+  readonly collisionCount?: number | undefined
   /**
    * Represents the latest available observations of a statefulset's current state.
    */
-  readonly conditions?: ReadonlyArray<StatefulSetCondition>
+  readonly conditions?: ReadonlyArray<StatefulSetCondition> | undefined
   /**
    * currentReplicas is the number of Pods created by the StatefulSet controller from the StatefulSet version indicated by currentRevision.
    */
-  readonly currentReplicas?: number
+  readonly currentReplicas?: number | undefined
   /**
    * currentRevision, if not empty, indicates the version of the StatefulSet used to generate Pods in the sequence [0,currentReplicas).
    */
-  readonly currentRevision?: string
+  readonly currentRevision?: string | undefined
   /**
    * observedGeneration is the most recent generation observed for this StatefulSet. It corresponds to the StatefulSet's generation, which is updated on mutation by the API Server.
    */
-  readonly observedGeneration?: number
+  readonly observedGeneration?: number | undefined
   /**
    * readyReplicas is the number of pods created for this StatefulSet with a Ready Condition.
    */
-  readonly readyReplicas?: number
+  readonly readyReplicas?: number | undefined
   /**
    * replicas is the number of Pods created by the StatefulSet controller.
    */
@@ -763,11 +763,11 @@ export interface StatefulSetStatus {
   /**
    * updateRevision, if not empty, indicates the version of the StatefulSet used to generate Pods in the sequence [replicas-updatedReplicas,replicas)
    */
-  readonly updateRevision?: string
+  readonly updateRevision?: string | undefined
   /**
    * updatedReplicas is the number of Pods created by the StatefulSet controller from the StatefulSet version indicated by updateRevision.
    */
-  readonly updatedReplicas?: number
+  readonly updatedReplicas?: number | undefined
 }
 
 /**
@@ -777,19 +777,19 @@ export interface StatefulSetUpdateStrategy {
   /**
    * RollingUpdate is used to communicate parameters when Type is RollingUpdateStatefulSetStrategyType.
    */
-  readonly rollingUpdate?: RollingUpdateStatefulSetStrategy
+  readonly rollingUpdate?: RollingUpdateStatefulSetStrategy | undefined
   /**
    * Type indicates the type of the StatefulSetUpdateStrategy. Default is RollingUpdate.
    */
-  readonly type?: string
+  readonly type?: string | undefined
 }
 
 /** The Schema of {@link ControllerRevision}. */
 export const ControllerRevisionSchema: $S.Schema<ControllerRevision> = $S.Struct({
   apiVersion: $S.Literal("apps/v1"),
-  data: $S.optionalWith($P.JsonObject, { exact: true }),
+  data: $S.optional($P.JsonObject),
   kind: $S.Literal("ControllerRevision"),
-  metadata: $S.optionalWith($S.suspend((): $S.Schema<meta_v1.ObjectMeta> => meta_v1.ObjectMeta), { exact: true }),
+  metadata: $S.optional($S.suspend((): $S.Schema<meta_v1.ObjectMeta> => meta_v1.ObjectMeta)),
   revision: $S.Number
 }).annotations({ identifier: "io.k8s.api.apps.v1.ControllerRevision" })
 
@@ -798,25 +798,25 @@ export const ControllerRevisionListSchema: $S.Schema<ControllerRevisionList> = $
   apiVersion: $S.Literal("apps/v1"),
   items: $S.Array($S.suspend((): $S.Schema<ControllerRevision> => ControllerRevisionSchema)),
   kind: $S.Literal("ControllerRevisionList"),
-  metadata: $S.optionalWith($S.suspend((): $S.Schema<meta_v1.ListMeta> => meta_v1.ListMeta), { exact: true })
+  metadata: $S.optional($S.suspend((): $S.Schema<meta_v1.ListMeta> => meta_v1.ListMeta))
 }).annotations({ identifier: "io.k8s.api.apps.v1.ControllerRevisionList" })
 
 /** The Schema of {@link DaemonSet}. */
 export const DaemonSetSchema: $S.Schema<DaemonSet> = $S.Struct({
   apiVersion: $S.Literal("apps/v1"),
   kind: $S.Literal("DaemonSet"),
-  metadata: $S.optionalWith($S.suspend((): $S.Schema<meta_v1.ObjectMeta> => meta_v1.ObjectMeta), { exact: true }),
-  spec: $S.optionalWith($S.suspend((): $S.Schema<DaemonSetSpec> => DaemonSetSpec), { exact: true }),
-  status: $S.optionalWith($S.suspend((): $S.Schema<DaemonSetStatus> => DaemonSetStatus), { exact: true })
+  metadata: $S.optional($S.suspend((): $S.Schema<meta_v1.ObjectMeta> => meta_v1.ObjectMeta)),
+  spec: $S.optional($S.suspend((): $S.Schema<DaemonSetSpec> => DaemonSetSpec)),
+  status: $S.optional($S.suspend((): $S.Schema<DaemonSetStatus> => DaemonSetStatus))
 }).annotations({ identifier: "io.k8s.api.apps.v1.DaemonSet" })
 
 /**
  * DaemonSetCondition describes the state of a DaemonSet at a certain point.
  */
 export const DaemonSetCondition: $S.Schema<DaemonSetCondition> = $S.Struct({
-  lastTransitionTime: $S.optionalWith($P.Time, { exact: true }),
-  message: $S.optionalWith($S.String, { exact: true }),
-  reason: $S.optionalWith($S.String, { exact: true }),
+  lastTransitionTime: $S.optional($P.Time),
+  message: $S.optional($S.String),
+  reason: $S.optional($S.String),
   status: $S.String,
   type: $S.String
 }).annotations({ identifier: "io.k8s.api.apps.v1.DaemonSetCondition" })
@@ -826,61 +826,61 @@ export const DaemonSetListSchema: $S.Schema<DaemonSetList> = $S.Struct({
   apiVersion: $S.Literal("apps/v1"),
   items: $S.Array($S.suspend((): $S.Schema<DaemonSet> => DaemonSetSchema)),
   kind: $S.Literal("DaemonSetList"),
-  metadata: $S.optionalWith($S.suspend((): $S.Schema<meta_v1.ListMeta> => meta_v1.ListMeta), { exact: true })
+  metadata: $S.optional($S.suspend((): $S.Schema<meta_v1.ListMeta> => meta_v1.ListMeta))
 }).annotations({ identifier: "io.k8s.api.apps.v1.DaemonSetList" })
 
 /**
  * DaemonSetSpec is the specification of a daemon set.
  */
 export const DaemonSetSpec: $S.Schema<DaemonSetSpec> = $S.Struct({
-  minReadySeconds: $S.optionalWith($S.Number, { exact: true }),
-  revisionHistoryLimit: $S.optionalWith($S.Number, { exact: true }),
+  minReadySeconds: $S.optional($S.Number),
+  revisionHistoryLimit: $S.optional($S.Number),
   selector: $S.suspend((): $S.Schema<meta_v1.LabelSelector> => meta_v1.LabelSelector),
   template: $S.suspend((): $S.Schema<core_v1.PodTemplateSpec> => core_v1.PodTemplateSpec),
-  updateStrategy: $S.optionalWith($S.suspend((): $S.Schema<DaemonSetUpdateStrategy> => DaemonSetUpdateStrategy), { exact: true })
+  updateStrategy: $S.optional($S.suspend((): $S.Schema<DaemonSetUpdateStrategy> => DaemonSetUpdateStrategy))
 }).annotations({ identifier: "io.k8s.api.apps.v1.DaemonSetSpec" })
 
 /**
  * DaemonSetStatus represents the current status of a daemon set.
  */
 export const DaemonSetStatus: $S.Schema<DaemonSetStatus> = $S.Struct({
-  collisionCount: $S.optionalWith($S.Number, { exact: true }),
-  conditions: $S.optionalWith($S.Array($S.suspend((): $S.Schema<DaemonSetCondition> => DaemonSetCondition)), { exact: true }),
+  collisionCount: $S.optional($S.Number),
+  conditions: $S.optional($S.Array($S.suspend((): $S.Schema<DaemonSetCondition> => DaemonSetCondition))),
   currentNumberScheduled: $S.Number,
   desiredNumberScheduled: $S.Number,
-  numberAvailable: $S.optionalWith($S.Number, { exact: true }),
+  numberAvailable: $S.optional($S.Number),
   numberMisscheduled: $S.Number,
   numberReady: $S.Number,
-  numberUnavailable: $S.optionalWith($S.Number, { exact: true }),
-  observedGeneration: $S.optionalWith($S.Number, { exact: true }),
-  updatedNumberScheduled: $S.optionalWith($S.Number, { exact: true })
+  numberUnavailable: $S.optional($S.Number),
+  observedGeneration: $S.optional($S.Number),
+  updatedNumberScheduled: $S.optional($S.Number)
 }).annotations({ identifier: "io.k8s.api.apps.v1.DaemonSetStatus" })
 
 /**
  * DaemonSetUpdateStrategy is a struct used to control the update strategy for a DaemonSet.
  */
 export const DaemonSetUpdateStrategy: $S.Schema<DaemonSetUpdateStrategy> = $S.Struct({
-  rollingUpdate: $S.optionalWith($S.suspend((): $S.Schema<RollingUpdateDaemonSet> => RollingUpdateDaemonSet), { exact: true }),
-  type: $S.optionalWith($S.String, { exact: true })
+  rollingUpdate: $S.optional($S.suspend((): $S.Schema<RollingUpdateDaemonSet> => RollingUpdateDaemonSet)),
+  type: $S.optional($S.String)
 }).annotations({ identifier: "io.k8s.api.apps.v1.DaemonSetUpdateStrategy" })
 
 /** The Schema of {@link Deployment}. */
 export const DeploymentSchema: $S.Schema<Deployment> = $S.Struct({
   apiVersion: $S.Literal("apps/v1"),
   kind: $S.Literal("Deployment"),
-  metadata: $S.optionalWith($S.suspend((): $S.Schema<meta_v1.ObjectMeta> => meta_v1.ObjectMeta), { exact: true }),
-  spec: $S.optionalWith($S.suspend((): $S.Schema<DeploymentSpec> => DeploymentSpec), { exact: true }),
-  status: $S.optionalWith($S.suspend((): $S.Schema<DeploymentStatus> => DeploymentStatus), { exact: true })
+  metadata: $S.optional($S.suspend((): $S.Schema<meta_v1.ObjectMeta> => meta_v1.ObjectMeta)),
+  spec: $S.optional($S.suspend((): $S.Schema<DeploymentSpec> => DeploymentSpec)),
+  status: $S.optional($S.suspend((): $S.Schema<DeploymentStatus> => DeploymentStatus))
 }).annotations({ identifier: "io.k8s.api.apps.v1.Deployment" })
 
 /**
  * DeploymentCondition describes the state of a deployment at a certain point.
  */
 export const DeploymentCondition: $S.Schema<DeploymentCondition> = $S.Struct({
-  lastTransitionTime: $S.optionalWith($P.Time, { exact: true }),
-  lastUpdateTime: $S.optionalWith($P.Time, { exact: true }),
-  message: $S.optionalWith($S.String, { exact: true }),
-  reason: $S.optionalWith($S.String, { exact: true }),
+  lastTransitionTime: $S.optional($P.Time),
+  lastUpdateTime: $S.optional($P.Time),
+  message: $S.optional($S.String),
+  reason: $S.optional($S.String),
   status: $S.String,
   type: $S.String
 }).annotations({ identifier: "io.k8s.api.apps.v1.DeploymentCondition" })
@@ -890,20 +890,20 @@ export const DeploymentListSchema: $S.Schema<DeploymentList> = $S.Struct({
   apiVersion: $S.Literal("apps/v1"),
   items: $S.Array($S.suspend((): $S.Schema<Deployment> => DeploymentSchema)),
   kind: $S.Literal("DeploymentList"),
-  metadata: $S.optionalWith($S.suspend((): $S.Schema<meta_v1.ListMeta> => meta_v1.ListMeta), { exact: true })
+  metadata: $S.optional($S.suspend((): $S.Schema<meta_v1.ListMeta> => meta_v1.ListMeta))
 }).annotations({ identifier: "io.k8s.api.apps.v1.DeploymentList" })
 
 /**
  * DeploymentSpec is the specification of the desired behavior of the Deployment.
  */
 export const DeploymentSpec: $S.Schema<DeploymentSpec> = $S.Struct({
-  minReadySeconds: $S.optionalWith($S.Number, { exact: true }),
-  paused: $S.optionalWith($S.Boolean, { exact: true }),
-  progressDeadlineSeconds: $S.optionalWith($S.Number, { exact: true }),
-  replicas: $S.optionalWith($S.Number, { exact: true }),
-  revisionHistoryLimit: $S.optionalWith($S.Number, { exact: true }),
+  minReadySeconds: $S.optional($S.Number),
+  paused: $S.optional($S.Boolean),
+  progressDeadlineSeconds: $S.optional($S.Number),
+  replicas: $S.optional($S.Number),
+  revisionHistoryLimit: $S.optional($S.Number),
   selector: $S.suspend((): $S.Schema<meta_v1.LabelSelector> => meta_v1.LabelSelector),
-  strategy: $S.optionalWith($S.suspend((): $S.Schema<DeploymentStrategy> => DeploymentStrategy), { exact: true }),
+  strategy: $S.optional($S.suspend((): $S.Schema<DeploymentStrategy> => DeploymentStrategy)),
   template: $S.suspend((): $S.Schema<core_v1.PodTemplateSpec> => core_v1.PodTemplateSpec)
 }).annotations({ identifier: "io.k8s.api.apps.v1.DeploymentSpec" })
 
@@ -911,41 +911,41 @@ export const DeploymentSpec: $S.Schema<DeploymentSpec> = $S.Struct({
  * DeploymentStatus is the most recently observed status of the Deployment.
  */
 export const DeploymentStatus: $S.Schema<DeploymentStatus> = $S.Struct({
-  availableReplicas: $S.optionalWith($S.Number, { exact: true }),
-  collisionCount: $S.optionalWith($S.Number, { exact: true }),
-  conditions: $S.optionalWith($S.Array($S.suspend((): $S.Schema<DeploymentCondition> => DeploymentCondition)), { exact: true }),
-  observedGeneration: $S.optionalWith($S.Number, { exact: true }),
-  readyReplicas: $S.optionalWith($S.Number, { exact: true }),
-  replicas: $S.optionalWith($S.Number, { exact: true }),
-  terminatingReplicas: $S.optionalWith($S.Number, { exact: true }),
-  unavailableReplicas: $S.optionalWith($S.Number, { exact: true }),
-  updatedReplicas: $S.optionalWith($S.Number, { exact: true })
+  availableReplicas: $S.optional($S.Number),
+  collisionCount: $S.optional($S.Number),
+  conditions: $S.optional($S.Array($S.suspend((): $S.Schema<DeploymentCondition> => DeploymentCondition))),
+  observedGeneration: $S.optional($S.Number),
+  readyReplicas: $S.optional($S.Number),
+  replicas: $S.optional($S.Number),
+  terminatingReplicas: $S.optional($S.Number),
+  unavailableReplicas: $S.optional($S.Number),
+  updatedReplicas: $S.optional($S.Number)
 }).annotations({ identifier: "io.k8s.api.apps.v1.DeploymentStatus" })
 
 /**
  * DeploymentStrategy describes how to replace existing pods with new ones.
  */
 export const DeploymentStrategy: $S.Schema<DeploymentStrategy> = $S.Struct({
-  rollingUpdate: $S.optionalWith($S.suspend((): $S.Schema<RollingUpdateDeployment> => RollingUpdateDeployment), { exact: true }),
-  type: $S.optionalWith($S.String, { exact: true })
+  rollingUpdate: $S.optional($S.suspend((): $S.Schema<RollingUpdateDeployment> => RollingUpdateDeployment)),
+  type: $S.optional($S.String)
 }).annotations({ identifier: "io.k8s.api.apps.v1.DeploymentStrategy" })
 
 /** The Schema of {@link ReplicaSet}. */
 export const ReplicaSetSchema: $S.Schema<ReplicaSet> = $S.Struct({
   apiVersion: $S.Literal("apps/v1"),
   kind: $S.Literal("ReplicaSet"),
-  metadata: $S.optionalWith($S.suspend((): $S.Schema<meta_v1.ObjectMeta> => meta_v1.ObjectMeta), { exact: true }),
-  spec: $S.optionalWith($S.suspend((): $S.Schema<ReplicaSetSpec> => ReplicaSetSpec), { exact: true }),
-  status: $S.optionalWith($S.suspend((): $S.Schema<ReplicaSetStatus> => ReplicaSetStatus), { exact: true })
+  metadata: $S.optional($S.suspend((): $S.Schema<meta_v1.ObjectMeta> => meta_v1.ObjectMeta)),
+  spec: $S.optional($S.suspend((): $S.Schema<ReplicaSetSpec> => ReplicaSetSpec)),
+  status: $S.optional($S.suspend((): $S.Schema<ReplicaSetStatus> => ReplicaSetStatus))
 }).annotations({ identifier: "io.k8s.api.apps.v1.ReplicaSet" })
 
 /**
  * ReplicaSetCondition describes the state of a replica set at a certain point.
  */
 export const ReplicaSetCondition: $S.Schema<ReplicaSetCondition> = $S.Struct({
-  lastTransitionTime: $S.optionalWith($P.Time, { exact: true }),
-  message: $S.optionalWith($S.String, { exact: true }),
-  reason: $S.optionalWith($S.String, { exact: true }),
+  lastTransitionTime: $S.optional($P.Time),
+  message: $S.optional($S.String),
+  reason: $S.optional($S.String),
   status: $S.String,
   type: $S.String
 }).annotations({ identifier: "io.k8s.api.apps.v1.ReplicaSetCondition" })
@@ -955,72 +955,72 @@ export const ReplicaSetListSchema: $S.Schema<ReplicaSetList> = $S.Struct({
   apiVersion: $S.Literal("apps/v1"),
   items: $S.Array($S.suspend((): $S.Schema<ReplicaSet> => ReplicaSetSchema)),
   kind: $S.Literal("ReplicaSetList"),
-  metadata: $S.optionalWith($S.suspend((): $S.Schema<meta_v1.ListMeta> => meta_v1.ListMeta), { exact: true })
+  metadata: $S.optional($S.suspend((): $S.Schema<meta_v1.ListMeta> => meta_v1.ListMeta))
 }).annotations({ identifier: "io.k8s.api.apps.v1.ReplicaSetList" })
 
 /**
  * ReplicaSetSpec is the specification of a ReplicaSet.
  */
 export const ReplicaSetSpec: $S.Schema<ReplicaSetSpec> = $S.Struct({
-  minReadySeconds: $S.optionalWith($S.Number, { exact: true }),
-  replicas: $S.optionalWith($S.Number, { exact: true }),
+  minReadySeconds: $S.optional($S.Number),
+  replicas: $S.optional($S.Number),
   selector: $S.suspend((): $S.Schema<meta_v1.LabelSelector> => meta_v1.LabelSelector),
-  template: $S.optionalWith($S.suspend((): $S.Schema<core_v1.PodTemplateSpec> => core_v1.PodTemplateSpec), { exact: true })
+  template: $S.optional($S.suspend((): $S.Schema<core_v1.PodTemplateSpec> => core_v1.PodTemplateSpec))
 }).annotations({ identifier: "io.k8s.api.apps.v1.ReplicaSetSpec" })
 
 /**
  * ReplicaSetStatus represents the current status of a ReplicaSet.
  */
 export const ReplicaSetStatus: $S.Schema<ReplicaSetStatus> = $S.Struct({
-  availableReplicas: $S.optionalWith($S.Number, { exact: true }),
-  conditions: $S.optionalWith($S.Array($S.suspend((): $S.Schema<ReplicaSetCondition> => ReplicaSetCondition)), { exact: true }),
-  fullyLabeledReplicas: $S.optionalWith($S.Number, { exact: true }),
-  observedGeneration: $S.optionalWith($S.Number, { exact: true }),
-  readyReplicas: $S.optionalWith($S.Number, { exact: true }),
+  availableReplicas: $S.optional($S.Number),
+  conditions: $S.optional($S.Array($S.suspend((): $S.Schema<ReplicaSetCondition> => ReplicaSetCondition))),
+  fullyLabeledReplicas: $S.optional($S.Number),
+  observedGeneration: $S.optional($S.Number),
+  readyReplicas: $S.optional($S.Number),
   replicas: $S.Number,
-  terminatingReplicas: $S.optionalWith($S.Number, { exact: true })
+  terminatingReplicas: $S.optional($S.Number)
 }).annotations({ identifier: "io.k8s.api.apps.v1.ReplicaSetStatus" })
 
 /**
  * Spec to control the desired behavior of daemon set rolling update.
  */
 export const RollingUpdateDaemonSet: $S.Schema<RollingUpdateDaemonSet> = $S.Struct({
-  maxSurge: $S.optionalWith($P.IntOrString, { exact: true }),
-  maxUnavailable: $S.optionalWith($P.IntOrString, { exact: true })
+  maxSurge: $S.optional($P.IntOrString),
+  maxUnavailable: $S.optional($P.IntOrString)
 }).annotations({ identifier: "io.k8s.api.apps.v1.RollingUpdateDaemonSet" })
 
 /**
  * Spec to control the desired behavior of rolling update.
  */
 export const RollingUpdateDeployment: $S.Schema<RollingUpdateDeployment> = $S.Struct({
-  maxSurge: $S.optionalWith($P.IntOrString, { exact: true }),
-  maxUnavailable: $S.optionalWith($P.IntOrString, { exact: true })
+  maxSurge: $S.optional($P.IntOrString),
+  maxUnavailable: $S.optional($P.IntOrString)
 }).annotations({ identifier: "io.k8s.api.apps.v1.RollingUpdateDeployment" })
 
 /**
  * RollingUpdateStatefulSetStrategy is used to communicate parameter for RollingUpdateStatefulSetStrategyType.
  */
 export const RollingUpdateStatefulSetStrategy: $S.Schema<RollingUpdateStatefulSetStrategy> = $S.Struct({
-  maxUnavailable: $S.optionalWith($P.IntOrString, { exact: true }),
-  partition: $S.optionalWith($S.Number, { exact: true })
+  maxUnavailable: $S.optional($P.IntOrString),
+  partition: $S.optional($S.Number)
 }).annotations({ identifier: "io.k8s.api.apps.v1.RollingUpdateStatefulSetStrategy" })
 
 /** The Schema of {@link StatefulSet}. */
 export const StatefulSetSchema: $S.Schema<StatefulSet> = $S.Struct({
   apiVersion: $S.Literal("apps/v1"),
   kind: $S.Literal("StatefulSet"),
-  metadata: $S.optionalWith($S.suspend((): $S.Schema<meta_v1.ObjectMeta> => meta_v1.ObjectMeta), { exact: true }),
-  spec: $S.optionalWith($S.suspend((): $S.Schema<StatefulSetSpec> => StatefulSetSpec), { exact: true }),
-  status: $S.optionalWith($S.suspend((): $S.Schema<StatefulSetStatus> => StatefulSetStatus), { exact: true })
+  metadata: $S.optional($S.suspend((): $S.Schema<meta_v1.ObjectMeta> => meta_v1.ObjectMeta)),
+  spec: $S.optional($S.suspend((): $S.Schema<StatefulSetSpec> => StatefulSetSpec)),
+  status: $S.optional($S.suspend((): $S.Schema<StatefulSetStatus> => StatefulSetStatus))
 }).annotations({ identifier: "io.k8s.api.apps.v1.StatefulSet" })
 
 /**
  * StatefulSetCondition describes the state of a statefulset at a certain point.
  */
 export const StatefulSetCondition: $S.Schema<StatefulSetCondition> = $S.Struct({
-  lastTransitionTime: $S.optionalWith($P.Time, { exact: true }),
-  message: $S.optionalWith($S.String, { exact: true }),
-  reason: $S.optionalWith($S.String, { exact: true }),
+  lastTransitionTime: $S.optional($P.Time),
+  message: $S.optional($S.String),
+  reason: $S.optional($S.String),
   status: $S.String,
   type: $S.String
 }).annotations({ identifier: "io.k8s.api.apps.v1.StatefulSetCondition" })
@@ -1030,63 +1030,63 @@ export const StatefulSetListSchema: $S.Schema<StatefulSetList> = $S.Struct({
   apiVersion: $S.Literal("apps/v1"),
   items: $S.Array($S.suspend((): $S.Schema<StatefulSet> => StatefulSetSchema)),
   kind: $S.Literal("StatefulSetList"),
-  metadata: $S.optionalWith($S.suspend((): $S.Schema<meta_v1.ListMeta> => meta_v1.ListMeta), { exact: true })
+  metadata: $S.optional($S.suspend((): $S.Schema<meta_v1.ListMeta> => meta_v1.ListMeta))
 }).annotations({ identifier: "io.k8s.api.apps.v1.StatefulSetList" })
 
 /**
  * StatefulSetOrdinals describes the policy used for replica ordinal assignment in this StatefulSet.
  */
 export const StatefulSetOrdinals: $S.Schema<StatefulSetOrdinals> = $S.Struct({
-  start: $S.optionalWith($S.Number, { exact: true })
+  start: $S.optional($S.Number)
 }).annotations({ identifier: "io.k8s.api.apps.v1.StatefulSetOrdinals" })
 
 /**
  * StatefulSetPersistentVolumeClaimRetentionPolicy describes the policy used for PVCs created from the StatefulSet VolumeClaimTemplates.
  */
 export const StatefulSetPersistentVolumeClaimRetentionPolicy: $S.Schema<StatefulSetPersistentVolumeClaimRetentionPolicy> = $S.Struct({
-  whenDeleted: $S.optionalWith($S.String, { exact: true }),
-  whenScaled: $S.optionalWith($S.String, { exact: true })
+  whenDeleted: $S.optional($S.String),
+  whenScaled: $S.optional($S.String)
 }).annotations({ identifier: "io.k8s.api.apps.v1.StatefulSetPersistentVolumeClaimRetentionPolicy" })
 
 /**
  * A StatefulSetSpec is the specification of a StatefulSet.
  */
 export const StatefulSetSpec: $S.Schema<StatefulSetSpec> = $S.Struct({
-  minReadySeconds: $S.optionalWith($S.Number, { exact: true }),
-  ordinals: $S.optionalWith($S.suspend((): $S.Schema<StatefulSetOrdinals> => StatefulSetOrdinals), { exact: true }),
-  persistentVolumeClaimRetentionPolicy: $S.optionalWith($S.suspend((): $S.Schema<StatefulSetPersistentVolumeClaimRetentionPolicy> => StatefulSetPersistentVolumeClaimRetentionPolicy), { exact: true }),
-  podManagementPolicy: $S.optionalWith($S.String, { exact: true }),
-  replicas: $S.optionalWith($S.Number, { exact: true }),
-  revisionHistoryLimit: $S.optionalWith($S.Number, { exact: true }),
+  minReadySeconds: $S.optional($S.Number),
+  ordinals: $S.optional($S.suspend((): $S.Schema<StatefulSetOrdinals> => StatefulSetOrdinals)),
+  persistentVolumeClaimRetentionPolicy: $S.optional($S.suspend((): $S.Schema<StatefulSetPersistentVolumeClaimRetentionPolicy> => StatefulSetPersistentVolumeClaimRetentionPolicy)),
+  podManagementPolicy: $S.optional($S.String),
+  replicas: $S.optional($S.Number),
+  revisionHistoryLimit: $S.optional($S.Number),
   selector: $S.suspend((): $S.Schema<meta_v1.LabelSelector> => meta_v1.LabelSelector),
-  serviceName: $S.optionalWith($S.String, { exact: true }),
+  serviceName: $S.optional($S.String),
   template: $S.suspend((): $S.Schema<core_v1.PodTemplateSpec> => core_v1.PodTemplateSpec),
-  updateStrategy: $S.optionalWith($S.suspend((): $S.Schema<StatefulSetUpdateStrategy> => StatefulSetUpdateStrategy), { exact: true }),
-  volumeClaimTemplates: $S.optionalWith($S.Array($S.suspend((): $S.Schema<core_v1.PersistentVolumeClaim> => core_v1.PersistentVolumeClaimSchema)), { exact: true })
+  updateStrategy: $S.optional($S.suspend((): $S.Schema<StatefulSetUpdateStrategy> => StatefulSetUpdateStrategy)),
+  volumeClaimTemplates: $S.optional($S.Array($S.suspend((): $S.Schema<core_v1.PersistentVolumeClaim> => core_v1.PersistentVolumeClaimSchema)))
 }).annotations({ identifier: "io.k8s.api.apps.v1.StatefulSetSpec" })
 
 /**
  * StatefulSetStatus represents the current state of a StatefulSet.
  */
 export const StatefulSetStatus: $S.Schema<StatefulSetStatus> = $S.Struct({
-  availableReplicas: $S.optionalWith($S.Number, { exact: true }),
-  collisionCount: $S.optionalWith($S.Number, { exact: true }),
-  conditions: $S.optionalWith($S.Array($S.suspend((): $S.Schema<StatefulSetCondition> => StatefulSetCondition)), { exact: true }),
-  currentReplicas: $S.optionalWith($S.Number, { exact: true }),
-  currentRevision: $S.optionalWith($S.String, { exact: true }),
-  observedGeneration: $S.optionalWith($S.Number, { exact: true }),
-  readyReplicas: $S.optionalWith($S.Number, { exact: true }),
+  availableReplicas: $S.optional($S.Number),
+  collisionCount: $S.optional($S.Number),
+  conditions: $S.optional($S.Array($S.suspend((): $S.Schema<StatefulSetCondition> => StatefulSetCondition))),
+  currentReplicas: $S.optional($S.Number),
+  currentRevision: $S.optional($S.String),
+  observedGeneration: $S.optional($S.Number),
+  readyReplicas: $S.optional($S.Number),
   replicas: $S.Number,
-  updateRevision: $S.optionalWith($S.String, { exact: true }),
-  updatedReplicas: $S.optionalWith($S.Number, { exact: true })
+  updateRevision: $S.optional($S.String),
+  updatedReplicas: $S.optional($S.Number)
 }).annotations({ identifier: "io.k8s.api.apps.v1.StatefulSetStatus" })
 
 /**
  * StatefulSetUpdateStrategy indicates the strategy that the StatefulSet controller will use to perform updates. It includes any additional parameters necessary to perform the update for the indicated strategy.
  */
 export const StatefulSetUpdateStrategy: $S.Schema<StatefulSetUpdateStrategy> = $S.Struct({
-  rollingUpdate: $S.optionalWith($S.suspend((): $S.Schema<RollingUpdateStatefulSetStrategy> => RollingUpdateStatefulSetStrategy), { exact: true }),
-  type: $S.optionalWith($S.String, { exact: true })
+  rollingUpdate: $S.optional($S.suspend((): $S.Schema<RollingUpdateStatefulSetStrategy> => RollingUpdateStatefulSetStrategy)),
+  type: $S.optional($S.String)
 }).annotations({ identifier: "io.k8s.api.apps.v1.StatefulSetUpdateStrategy" })
 
 /**

@@ -19,19 +19,19 @@ export interface BoundObjectReference {
   /**
    * API version of the referent.
    */
-  readonly apiVersion?: string
+  readonly apiVersion?: string | undefined
   /**
    * Kind of the referent. Valid kinds are 'Pod' and 'Secret'.
    */
-  readonly kind?: string
+  readonly kind?: string | undefined
   /**
    * Name of the referent.
    */
-  readonly name?: string
+  readonly name?: string | undefined
   /**
    * UID of the referent.
    */
-  readonly uid?: string
+  readonly uid?: string | undefined
 }
 
 /**
@@ -49,11 +49,11 @@ export interface SelfSubjectReview {
   /**
    * Standard object's metadata. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata
    */
-  readonly metadata?: meta_v1.ObjectMeta
+  readonly metadata?: meta_v1.ObjectMeta | undefined
   /**
    * Status is filled in by the server with the user attributes.
    */
-  readonly status?: SelfSubjectReviewStatus
+  readonly status?: SelfSubjectReviewStatus | undefined
 }
 
 /**
@@ -63,7 +63,7 @@ export interface SelfSubjectReviewStatus {
   /**
    * User attributes of the user making this request.
    */
-  readonly userInfo?: UserInfo
+  readonly userInfo?: UserInfo | undefined
 }
 
 /**
@@ -81,7 +81,7 @@ export interface TokenRequest {
   /**
    * Standard object's metadata. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata
    */
-  readonly metadata?: meta_v1.ObjectMeta
+  readonly metadata?: meta_v1.ObjectMeta | undefined
   /**
    * Spec holds information about the request being evaluated
    */
@@ -89,7 +89,7 @@ export interface TokenRequest {
   /**
    * Status is filled in by the server and indicates whether the token can be authenticated.
    */
-  readonly status?: TokenRequestStatus
+  readonly status?: TokenRequestStatus | undefined
 }
 
 /**
@@ -103,11 +103,11 @@ export interface TokenRequestSpec {
   /**
    * BoundObjectRef is a reference to an object that the token will be bound to. The token will only be valid for as long as the bound object exists. NOTE: The API server's TokenReview endpoint will validate the BoundObjectRef, but other audiences may not. Keep ExpirationSeconds small if you want prompt revocation.
    */
-  readonly boundObjectRef?: BoundObjectReference
+  readonly boundObjectRef?: BoundObjectReference | undefined
   /**
    * ExpirationSeconds is the requested duration of validity of the request. The token issuer may return a token with a different validity duration so a client needs to check the 'expiration' field in a response.
    */
-  readonly expirationSeconds?: number
+  readonly expirationSeconds?: number | undefined
 }
 
 /**
@@ -139,7 +139,7 @@ export interface TokenReview {
   /**
    * Standard object's metadata. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata
    */
-  readonly metadata?: meta_v1.ObjectMeta
+  readonly metadata?: meta_v1.ObjectMeta | undefined
   /**
    * Spec holds information about the request being evaluated
    */
@@ -147,7 +147,7 @@ export interface TokenReview {
   /**
    * Status is filled in by the server and indicates whether the request can be authenticated.
    */
-  readonly status?: TokenReviewStatus
+  readonly status?: TokenReviewStatus | undefined
 }
 
 /**
@@ -157,11 +157,11 @@ export interface TokenReviewSpec {
   /**
    * Audiences is a list of the identifiers that the resource server presented with the token identifies as. Audience-aware token authenticators will verify that the token was intended for at least one of the audiences in this list. If no audiences are provided, the audience will default to the audience of the Kubernetes apiserver.
    */
-  readonly audiences?: ReadonlyArray<string>
+  readonly audiences?: ReadonlyArray<string> | undefined
   /**
    * Token is the opaque bearer token.
    */
-  readonly token?: string
+  readonly token?: string | undefined
 }
 
 /**
@@ -171,19 +171,19 @@ export interface TokenReviewStatus {
   /**
    * Audiences are audience identifiers chosen by the authenticator that are compatible with both the TokenReview and token. An identifier is any identifier in the intersection of the TokenReviewSpec audiences and the token's audiences. A client of the TokenReview API that sets the spec.audiences field should validate that a compatible audience identifier is returned in the status.audiences field to ensure that the TokenReview server is audience aware. If a TokenReview returns an empty status.audience field where status.authenticated is "true", the token is valid against the audience of the Kubernetes API server.
    */
-  readonly audiences?: ReadonlyArray<string>
+  readonly audiences?: ReadonlyArray<string> | undefined
   /**
    * Authenticated indicates that the token was associated with a known user.
    */
-  readonly authenticated?: boolean
+  readonly authenticated?: boolean | undefined
   /**
    * Error indicates that the token couldn't be checked
    */
-  readonly error?: string
+  readonly error?: string | undefined
   /**
    * User is the UserInfo associated with the provided token.
    */
-  readonly user?: UserInfo
+  readonly user?: UserInfo | undefined
 }
 
 /**
@@ -193,53 +193,53 @@ export interface UserInfo {
   /**
    * Any additional information provided by the authenticator.
    */
-  readonly extra?: { readonly [key: string]: ReadonlyArray<string> }
+  readonly extra?: { readonly [key: string]: ReadonlyArray<string> } | undefined
   /**
    * The names of groups this user is a part of.
    */
-  readonly groups?: ReadonlyArray<string>
+  readonly groups?: ReadonlyArray<string> | undefined
   /**
    * A unique value that identifies this user across time. If this user is deleted and another user by the same name is added, they will have different UIDs.
    */
-  readonly uid?: string
+  readonly uid?: string | undefined
   /**
    * The name that uniquely identifies this user among all active users.
    */
-  readonly username?: string
+  readonly username?: string | undefined
 }
 
 /**
  * BoundObjectReference is a reference to an object that a token is bound to.
  */
 export const BoundObjectReference: $S.Schema<BoundObjectReference> = $S.Struct({
-  apiVersion: $S.optionalWith($S.String, { exact: true }),
-  kind: $S.optionalWith($S.String, { exact: true }),
-  name: $S.optionalWith($S.String, { exact: true }),
-  uid: $S.optionalWith($S.String, { exact: true })
+  apiVersion: $S.optional($S.String),
+  kind: $S.optional($S.String),
+  name: $S.optional($S.String),
+  uid: $S.optional($S.String)
 }).annotations({ identifier: "io.k8s.api.authentication.v1.BoundObjectReference" })
 
 /** The Schema of {@link SelfSubjectReview}. */
 export const SelfSubjectReviewSchema: $S.Schema<SelfSubjectReview> = $S.Struct({
   apiVersion: $S.Literal("authentication.k8s.io/v1"),
   kind: $S.Literal("SelfSubjectReview"),
-  metadata: $S.optionalWith($S.suspend((): $S.Schema<meta_v1.ObjectMeta> => meta_v1.ObjectMeta), { exact: true }),
-  status: $S.optionalWith($S.suspend((): $S.Schema<SelfSubjectReviewStatus> => SelfSubjectReviewStatus), { exact: true })
+  metadata: $S.optional($S.suspend((): $S.Schema<meta_v1.ObjectMeta> => meta_v1.ObjectMeta)),
+  status: $S.optional($S.suspend((): $S.Schema<SelfSubjectReviewStatus> => SelfSubjectReviewStatus))
 }).annotations({ identifier: "io.k8s.api.authentication.v1.SelfSubjectReview" })
 
 /**
  * SelfSubjectReviewStatus is filled by the kube-apiserver and sent back to a user.
  */
 export const SelfSubjectReviewStatus: $S.Schema<SelfSubjectReviewStatus> = $S.Struct({
-  userInfo: $S.optionalWith($S.suspend((): $S.Schema<UserInfo> => UserInfo), { exact: true })
+  userInfo: $S.optional($S.suspend((): $S.Schema<UserInfo> => UserInfo))
 }).annotations({ identifier: "io.k8s.api.authentication.v1.SelfSubjectReviewStatus" })
 
 /** The Schema of {@link TokenRequest}. */
 export const TokenRequestSchema: $S.Schema<TokenRequest> = $S.Struct({
   apiVersion: $S.Literal("authentication.k8s.io/v1"),
   kind: $S.Literal("TokenRequest"),
-  metadata: $S.optionalWith($S.suspend((): $S.Schema<meta_v1.ObjectMeta> => meta_v1.ObjectMeta), { exact: true }),
+  metadata: $S.optional($S.suspend((): $S.Schema<meta_v1.ObjectMeta> => meta_v1.ObjectMeta)),
   spec: $S.suspend((): $S.Schema<TokenRequestSpec> => TokenRequestSpec),
-  status: $S.optionalWith($S.suspend((): $S.Schema<TokenRequestStatus> => TokenRequestStatus), { exact: true })
+  status: $S.optional($S.suspend((): $S.Schema<TokenRequestStatus> => TokenRequestStatus))
 }).annotations({ identifier: "io.k8s.api.authentication.v1.TokenRequest" })
 
 /**
@@ -247,8 +247,8 @@ export const TokenRequestSchema: $S.Schema<TokenRequest> = $S.Struct({
  */
 export const TokenRequestSpec: $S.Schema<TokenRequestSpec> = $S.Struct({
   audiences: $S.Array($S.String),
-  boundObjectRef: $S.optionalWith($S.suspend((): $S.Schema<BoundObjectReference> => BoundObjectReference), { exact: true }),
-  expirationSeconds: $S.optionalWith($S.Number, { exact: true })
+  boundObjectRef: $S.optional($S.suspend((): $S.Schema<BoundObjectReference> => BoundObjectReference)),
+  expirationSeconds: $S.optional($S.Number)
 }).annotations({ identifier: "io.k8s.api.authentication.v1.TokenRequestSpec" })
 
 /**
@@ -263,37 +263,37 @@ export const TokenRequestStatus: $S.Schema<TokenRequestStatus> = $S.Struct({
 export const TokenReviewSchema: $S.Schema<TokenReview> = $S.Struct({
   apiVersion: $S.Literal("authentication.k8s.io/v1"),
   kind: $S.Literal("TokenReview"),
-  metadata: $S.optionalWith($S.suspend((): $S.Schema<meta_v1.ObjectMeta> => meta_v1.ObjectMeta), { exact: true }),
+  metadata: $S.optional($S.suspend((): $S.Schema<meta_v1.ObjectMeta> => meta_v1.ObjectMeta)),
   spec: $S.suspend((): $S.Schema<TokenReviewSpec> => TokenReviewSpec),
-  status: $S.optionalWith($S.suspend((): $S.Schema<TokenReviewStatus> => TokenReviewStatus), { exact: true })
+  status: $S.optional($S.suspend((): $S.Schema<TokenReviewStatus> => TokenReviewStatus))
 }).annotations({ identifier: "io.k8s.api.authentication.v1.TokenReview" })
 
 /**
  * TokenReviewSpec is a description of the token authentication request.
  */
 export const TokenReviewSpec: $S.Schema<TokenReviewSpec> = $S.Struct({
-  audiences: $S.optionalWith($S.Array($S.String), { exact: true }),
-  token: $S.optionalWith($S.String, { exact: true })
+  audiences: $S.optional($S.Array($S.String)),
+  token: $S.optional($S.String)
 }).annotations({ identifier: "io.k8s.api.authentication.v1.TokenReviewSpec" })
 
 /**
  * TokenReviewStatus is the result of the token authentication request.
  */
 export const TokenReviewStatus: $S.Schema<TokenReviewStatus> = $S.Struct({
-  audiences: $S.optionalWith($S.Array($S.String), { exact: true }),
-  authenticated: $S.optionalWith($S.Boolean, { exact: true }),
-  error: $S.optionalWith($S.String, { exact: true }),
-  user: $S.optionalWith($S.suspend((): $S.Schema<UserInfo> => UserInfo), { exact: true })
+  audiences: $S.optional($S.Array($S.String)),
+  authenticated: $S.optional($S.Boolean),
+  error: $S.optional($S.String),
+  user: $S.optional($S.suspend((): $S.Schema<UserInfo> => UserInfo))
 }).annotations({ identifier: "io.k8s.api.authentication.v1.TokenReviewStatus" })
 
 /**
  * UserInfo holds the information about the user needed to implement the user.Info interface.
  */
 export const UserInfo: $S.Schema<UserInfo> = $S.Struct({
-  extra: $S.optionalWith($S.Record({ key: $S.String, value: $S.Array($S.String) }), { exact: true }),
-  groups: $S.optionalWith($S.Array($S.String), { exact: true }),
-  uid: $S.optionalWith($S.String, { exact: true }),
-  username: $S.optionalWith($S.String, { exact: true })
+  extra: $S.optional($S.Record({ key: $S.String, value: $S.Array($S.String) })),
+  groups: $S.optional($S.Array($S.String)),
+  uid: $S.optional($S.String),
+  username: $S.optional($S.String)
 }).annotations({ identifier: "io.k8s.api.authentication.v1.UserInfo" })
 
 /**

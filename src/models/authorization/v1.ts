@@ -18,11 +18,11 @@ export interface FieldSelectorAttributes {
   /**
    * rawSelector is the serialization of a field selector that would be included in a query parameter. Webhook implementations are encouraged to ignore rawSelector. The kube-apiserver's *SubjectAccessReview will parse the rawSelector as long as the requirements are not present.
    */
-  readonly rawSelector?: string
+  readonly rawSelector?: string | undefined
   /**
    * requirements is the parsed interpretation of a field selector. All requirements must be met for a resource instance to match the selector. Webhook implementations should handle requirements, but how to handle them is up to the webhook. Since requirements can only limit the request, it is safe to authorize as unlimited request if the requirements are not understood.
    */
-  readonly requirements?: ReadonlyArray<meta_v1.FieldSelectorRequirement>
+  readonly requirements?: ReadonlyArray<meta_v1.FieldSelectorRequirement> | undefined
 }
 
 /**
@@ -32,11 +32,11 @@ export interface LabelSelectorAttributes {
   /**
    * rawSelector is the serialization of a field selector that would be included in a query parameter. Webhook implementations are encouraged to ignore rawSelector. The kube-apiserver's *SubjectAccessReview will parse the rawSelector as long as the requirements are not present.
    */
-  readonly rawSelector?: string
+  readonly rawSelector?: string | undefined
   /**
    * requirements is the parsed interpretation of a label selector. All requirements must be met for a resource instance to match the selector. Webhook implementations should handle requirements, but how to handle them is up to the webhook. Since requirements can only limit the request, it is safe to authorize as unlimited request if the requirements are not understood.
    */
-  readonly requirements?: ReadonlyArray<meta_v1.LabelSelectorRequirement>
+  readonly requirements?: ReadonlyArray<meta_v1.LabelSelectorRequirement> | undefined
 }
 
 /**
@@ -54,7 +54,7 @@ export interface LocalSubjectAccessReview {
   /**
    * Standard list metadata. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata
    */
-  readonly metadata?: meta_v1.ObjectMeta
+  readonly metadata?: meta_v1.ObjectMeta | undefined
   /**
    * Spec holds information about the request being evaluated.  spec.namespace must be equal to the namespace you made the request against.  If empty, it is defaulted.
    */
@@ -62,7 +62,7 @@ export interface LocalSubjectAccessReview {
   /**
    * Status is filled in by the server and indicates whether the request is allowed or not
    */
-  readonly status?: SubjectAccessReviewStatus
+  readonly status?: SubjectAccessReviewStatus | undefined
 }
 
 /**
@@ -72,11 +72,11 @@ export interface NonResourceAttributes {
   /**
    * Path is the URL path of the request
    */
-  readonly path?: string
+  readonly path?: string | undefined
   /**
    * Verb is the standard HTTP verb
    */
-  readonly verb?: string
+  readonly verb?: string | undefined
 }
 
 /**
@@ -86,7 +86,7 @@ export interface NonResourceRule {
   /**
    * NonResourceURLs is a set of partial urls that a user should have access to.  *s are allowed, but only as the full, final step in the path.  "*" means all.
    */
-  readonly nonResourceURLs?: ReadonlyArray<string>
+  readonly nonResourceURLs?: ReadonlyArray<string> | undefined
   /**
    * Verb is a list of kubernetes non-resource API verbs, like: get, post, put, delete, patch, head, options.  "*" means all.
    */
@@ -100,39 +100,39 @@ export interface ResourceAttributes {
   /**
    * fieldSelector describes the limitation on access based on field.  It can only limit access, not broaden it.
    */
-  readonly fieldSelector?: FieldSelectorAttributes
+  readonly fieldSelector?: FieldSelectorAttributes | undefined
   /**
    * Group is the API Group of the Resource.  "*" means all.
    */
-  readonly group?: string
+  readonly group?: string | undefined
   /**
    * labelSelector describes the limitation on access based on labels.  It can only limit access, not broaden it.
    */
-  readonly labelSelector?: LabelSelectorAttributes
+  readonly labelSelector?: LabelSelectorAttributes | undefined
   /**
    * Name is the name of the resource being requested for a "get" or deleted for a "delete". "" (empty) means all.
    */
-  readonly name?: string
+  readonly name?: string | undefined
   /**
    * Namespace is the namespace of the action being requested.  Currently, there is no distinction between no namespace and all namespaces "" (empty) is defaulted for LocalSubjectAccessReviews "" (empty) is empty for cluster-scoped resources "" (empty) means "all" for namespace scoped resources from a SubjectAccessReview or SelfSubjectAccessReview
    */
-  readonly namespace?: string
+  readonly namespace?: string | undefined
   /**
    * Resource is one of the existing resource types.  "*" means all.
    */
-  readonly resource?: string
+  readonly resource?: string | undefined
   /**
    * Subresource is one of the existing resource types.  "" means none.
    */
-  readonly subresource?: string
+  readonly subresource?: string | undefined
   /**
    * Verb is a kubernetes resource API verb, like: get, list, watch, create, update, delete, proxy.  "*" means all.
    */
-  readonly verb?: string
+  readonly verb?: string | undefined
   /**
    * Version is the API Version of the Resource.  "*" means all.
    */
-  readonly version?: string
+  readonly version?: string | undefined
 }
 
 /**
@@ -142,16 +142,16 @@ export interface ResourceRule {
   /**
    * APIGroups is the name of the APIGroup that contains the resources.  If multiple API groups are specified, any action requested against one of the enumerated resources in any API group will be allowed.  "*" means all.
    */
-  readonly apiGroups?: ReadonlyArray<string>
+  readonly apiGroups?: ReadonlyArray<string> | undefined
   /**
    * ResourceNames is an optional white list of names that the rule applies to.  An empty set means that everything is allowed.  "*" means all.
    */
-  readonly resourceNames?: ReadonlyArray<string>
+  readonly resourceNames?: ReadonlyArray<string> | undefined
   /**
    * Resources is a list of resources this rule applies to.  "*" means all in the specified apiGroups.
    *  "*\/foo" represents the subresource 'foo' for all resources in the specified apiGroups.
    */
-  readonly resources?: ReadonlyArray<string>
+  readonly resources?: ReadonlyArray<string> | undefined
   /**
    * Verb is a list of kubernetes resource API verbs, like: get, list, watch, create, update, delete, proxy.  "*" means all.
    */
@@ -173,7 +173,7 @@ export interface SelfSubjectAccessReview {
   /**
    * Standard list metadata. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata
    */
-  readonly metadata?: meta_v1.ObjectMeta
+  readonly metadata?: meta_v1.ObjectMeta | undefined
   /**
    * Spec holds information about the request being evaluated.  user and groups must be empty
    */
@@ -181,7 +181,7 @@ export interface SelfSubjectAccessReview {
   /**
    * Status is filled in by the server and indicates whether the request is allowed or not
    */
-  readonly status?: SubjectAccessReviewStatus
+  readonly status?: SubjectAccessReviewStatus | undefined
 }
 
 /**
@@ -191,11 +191,11 @@ export interface SelfSubjectAccessReviewSpec {
   /**
    * NonResourceAttributes describes information for a non-resource access request
    */
-  readonly nonResourceAttributes?: NonResourceAttributes
+  readonly nonResourceAttributes?: NonResourceAttributes | undefined
   /**
    * ResourceAuthorizationAttributes describes information for a resource access request
    */
-  readonly resourceAttributes?: ResourceAttributes
+  readonly resourceAttributes?: ResourceAttributes | undefined
 }
 
 /**
@@ -213,7 +213,7 @@ export interface SelfSubjectRulesReview {
   /**
    * Standard list metadata. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata
    */
-  readonly metadata?: meta_v1.ObjectMeta
+  readonly metadata?: meta_v1.ObjectMeta | undefined
   /**
    * Spec holds information about the request being evaluated.
    */
@@ -221,7 +221,7 @@ export interface SelfSubjectRulesReview {
   /**
    * Status is filled in by the server and indicates the set of actions a user can perform.
    */
-  readonly status?: SubjectRulesReviewStatus
+  readonly status?: SubjectRulesReviewStatus | undefined
 }
 
 /**
@@ -231,7 +231,7 @@ export interface SelfSubjectRulesReviewSpec {
   /**
    * Namespace to evaluate rules for. Required.
    */
-  readonly namespace?: string
+  readonly namespace?: string | undefined
 }
 
 /**
@@ -249,7 +249,7 @@ export interface SubjectAccessReview {
   /**
    * Standard list metadata. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata
    */
-  readonly metadata?: meta_v1.ObjectMeta
+  readonly metadata?: meta_v1.ObjectMeta | undefined
   /**
    * Spec holds information about the request being evaluated
    */
@@ -257,7 +257,7 @@ export interface SubjectAccessReview {
   /**
    * Status is filled in by the server and indicates whether the request is allowed or not
    */
-  readonly status?: SubjectAccessReviewStatus
+  readonly status?: SubjectAccessReviewStatus | undefined
 }
 
 /**
@@ -267,27 +267,27 @@ export interface SubjectAccessReviewSpec {
   /**
    * Extra corresponds to the user.Info.GetExtra() method from the authenticator.  Since that is input to the authorizer it needs a reflection here.
    */
-  readonly extra?: { readonly [key: string]: ReadonlyArray<string> }
+  readonly extra?: { readonly [key: string]: ReadonlyArray<string> } | undefined
   /**
    * Groups is the groups you're testing for.
    */
-  readonly groups?: ReadonlyArray<string>
+  readonly groups?: ReadonlyArray<string> | undefined
   /**
    * NonResourceAttributes describes information for a non-resource access request
    */
-  readonly nonResourceAttributes?: NonResourceAttributes
+  readonly nonResourceAttributes?: NonResourceAttributes | undefined
   /**
    * ResourceAuthorizationAttributes describes information for a resource access request
    */
-  readonly resourceAttributes?: ResourceAttributes
+  readonly resourceAttributes?: ResourceAttributes | undefined
   /**
    * UID information about the requesting user.
    */
-  readonly uid?: string
+  readonly uid?: string | undefined
   /**
    * User is the user you're testing for. If you specify "User" but not "Groups", then is it interpreted as "What if User were not a member of any groups
    */
-  readonly user?: string
+  readonly user?: string | undefined
 }
 
 /**
@@ -301,15 +301,15 @@ export interface SubjectAccessReviewStatus {
   /**
    * Denied is optional. True if the action would be denied, otherwise false. If both allowed is false and denied is false, then the authorizer has no opinion on whether to authorize the action. Denied may not be true if Allowed is true.
    */
-  readonly denied?: boolean
+  readonly denied?: boolean | undefined
   /**
    * EvaluationError is an indication that some error occurred during the authorization check. It is entirely possible to get an error and be able to continue determine authorization status in spite of it. For instance, RBAC can be missing a role, but enough roles are still present and bound to reason about the request.
    */
-  readonly evaluationError?: string
+  readonly evaluationError?: string | undefined
   /**
    * Reason is optional.  It indicates why a request was allowed or denied.
    */
-  readonly reason?: string
+  readonly reason?: string | undefined
 }
 
 /**
@@ -319,7 +319,7 @@ export interface SubjectRulesReviewStatus {
   /**
    * EvaluationError can appear in combination with Rules. It indicates an error occurred during rule evaluation, such as an authorizer that doesn't support rule evaluation, and that ResourceRules and/or NonResourceRules may be incomplete.
    */
-  readonly evaluationError?: string
+  readonly evaluationError?: string | undefined
   /**
    * Incomplete is true when the rules returned by this call are incomplete. This is most commonly encountered when an authorizer, such as an external authorizer, doesn't support rules evaluation.
    */
@@ -338,40 +338,40 @@ export interface SubjectRulesReviewStatus {
  * FieldSelectorAttributes indicates a field limited access. Webhook authors are encouraged to * ensure rawSelector and requirements are not both set * consider the requirements field if set * not try to parse or consider the rawSelector field if set. This is to avoid another CVE-2022-2880 (i.e. getting different systems to agree on how exactly to parse a query is not something we want), see https://www.oxeye.io/resources/golang-parameter-smuggling-attack for more details. For the *SubjectAccessReview endpoints of the kube-apiserver: * If rawSelector is empty and requirements are empty, the request is not limited. * If rawSelector is present and requirements are empty, the rawSelector will be parsed and limited if the parsing succeeds. * If rawSelector is empty and requirements are present, the requirements should be honored * If rawSelector is present and requirements are present, the request is invalid.
  */
 export const FieldSelectorAttributes: $S.Schema<FieldSelectorAttributes> = $S.Struct({
-  rawSelector: $S.optionalWith($S.String, { exact: true }),
-  requirements: $S.optionalWith($S.Array($S.suspend((): $S.Schema<meta_v1.FieldSelectorRequirement> => meta_v1.FieldSelectorRequirement)), { exact: true })
+  rawSelector: $S.optional($S.String),
+  requirements: $S.optional($S.Array($S.suspend((): $S.Schema<meta_v1.FieldSelectorRequirement> => meta_v1.FieldSelectorRequirement)))
 }).annotations({ identifier: "io.k8s.api.authorization.v1.FieldSelectorAttributes" })
 
 /**
  * LabelSelectorAttributes indicates a label limited access. Webhook authors are encouraged to * ensure rawSelector and requirements are not both set * consider the requirements field if set * not try to parse or consider the rawSelector field if set. This is to avoid another CVE-2022-2880 (i.e. getting different systems to agree on how exactly to parse a query is not something we want), see https://www.oxeye.io/resources/golang-parameter-smuggling-attack for more details. For the *SubjectAccessReview endpoints of the kube-apiserver: * If rawSelector is empty and requirements are empty, the request is not limited. * If rawSelector is present and requirements are empty, the rawSelector will be parsed and limited if the parsing succeeds. * If rawSelector is empty and requirements are present, the requirements should be honored * If rawSelector is present and requirements are present, the request is invalid.
  */
 export const LabelSelectorAttributes: $S.Schema<LabelSelectorAttributes> = $S.Struct({
-  rawSelector: $S.optionalWith($S.String, { exact: true }),
-  requirements: $S.optionalWith($S.Array($S.suspend((): $S.Schema<meta_v1.LabelSelectorRequirement> => meta_v1.LabelSelectorRequirement)), { exact: true })
+  rawSelector: $S.optional($S.String),
+  requirements: $S.optional($S.Array($S.suspend((): $S.Schema<meta_v1.LabelSelectorRequirement> => meta_v1.LabelSelectorRequirement)))
 }).annotations({ identifier: "io.k8s.api.authorization.v1.LabelSelectorAttributes" })
 
 /** The Schema of {@link LocalSubjectAccessReview}. */
 export const LocalSubjectAccessReviewSchema: $S.Schema<LocalSubjectAccessReview> = $S.Struct({
   apiVersion: $S.Literal("authorization.k8s.io/v1"),
   kind: $S.Literal("LocalSubjectAccessReview"),
-  metadata: $S.optionalWith($S.suspend((): $S.Schema<meta_v1.ObjectMeta> => meta_v1.ObjectMeta), { exact: true }),
+  metadata: $S.optional($S.suspend((): $S.Schema<meta_v1.ObjectMeta> => meta_v1.ObjectMeta)),
   spec: $S.suspend((): $S.Schema<SubjectAccessReviewSpec> => SubjectAccessReviewSpec),
-  status: $S.optionalWith($S.suspend((): $S.Schema<SubjectAccessReviewStatus> => SubjectAccessReviewStatus), { exact: true })
+  status: $S.optional($S.suspend((): $S.Schema<SubjectAccessReviewStatus> => SubjectAccessReviewStatus))
 }).annotations({ identifier: "io.k8s.api.authorization.v1.LocalSubjectAccessReview" })
 
 /**
  * NonResourceAttributes includes the authorization attributes available for non-resource requests to the Authorizer interface
  */
 export const NonResourceAttributes: $S.Schema<NonResourceAttributes> = $S.Struct({
-  path: $S.optionalWith($S.String, { exact: true }),
-  verb: $S.optionalWith($S.String, { exact: true })
+  path: $S.optional($S.String),
+  verb: $S.optional($S.String)
 }).annotations({ identifier: "io.k8s.api.authorization.v1.NonResourceAttributes" })
 
 /**
  * NonResourceRule holds information that describes a rule for the non-resource
  */
 export const NonResourceRule: $S.Schema<NonResourceRule> = $S.Struct({
-  nonResourceURLs: $S.optionalWith($S.Array($S.String), { exact: true }),
+  nonResourceURLs: $S.optional($S.Array($S.String)),
   verbs: $S.Array($S.String)
 }).annotations({ identifier: "io.k8s.api.authorization.v1.NonResourceRule" })
 
@@ -379,24 +379,24 @@ export const NonResourceRule: $S.Schema<NonResourceRule> = $S.Struct({
  * ResourceAttributes includes the authorization attributes available for resource requests to the Authorizer interface
  */
 export const ResourceAttributes: $S.Schema<ResourceAttributes> = $S.Struct({
-  fieldSelector: $S.optionalWith($S.suspend((): $S.Schema<FieldSelectorAttributes> => FieldSelectorAttributes), { exact: true }),
-  group: $S.optionalWith($S.String, { exact: true }),
-  labelSelector: $S.optionalWith($S.suspend((): $S.Schema<LabelSelectorAttributes> => LabelSelectorAttributes), { exact: true }),
-  name: $S.optionalWith($S.String, { exact: true }),
-  namespace: $S.optionalWith($S.String, { exact: true }),
-  resource: $S.optionalWith($S.String, { exact: true }),
-  subresource: $S.optionalWith($S.String, { exact: true }),
-  verb: $S.optionalWith($S.String, { exact: true }),
-  version: $S.optionalWith($S.String, { exact: true })
+  fieldSelector: $S.optional($S.suspend((): $S.Schema<FieldSelectorAttributes> => FieldSelectorAttributes)),
+  group: $S.optional($S.String),
+  labelSelector: $S.optional($S.suspend((): $S.Schema<LabelSelectorAttributes> => LabelSelectorAttributes)),
+  name: $S.optional($S.String),
+  namespace: $S.optional($S.String),
+  resource: $S.optional($S.String),
+  subresource: $S.optional($S.String),
+  verb: $S.optional($S.String),
+  version: $S.optional($S.String)
 }).annotations({ identifier: "io.k8s.api.authorization.v1.ResourceAttributes" })
 
 /**
  * ResourceRule is the list of actions the subject is allowed to perform on resources. The list ordering isn't significant, may contain duplicates, and possibly be incomplete.
  */
 export const ResourceRule: $S.Schema<ResourceRule> = $S.Struct({
-  apiGroups: $S.optionalWith($S.Array($S.String), { exact: true }),
-  resourceNames: $S.optionalWith($S.Array($S.String), { exact: true }),
-  resources: $S.optionalWith($S.Array($S.String), { exact: true }),
+  apiGroups: $S.optional($S.Array($S.String)),
+  resourceNames: $S.optional($S.Array($S.String)),
+  resources: $S.optional($S.Array($S.String)),
   verbs: $S.Array($S.String)
 }).annotations({ identifier: "io.k8s.api.authorization.v1.ResourceRule" })
 
@@ -404,54 +404,54 @@ export const ResourceRule: $S.Schema<ResourceRule> = $S.Struct({
 export const SelfSubjectAccessReviewSchema: $S.Schema<SelfSubjectAccessReview> = $S.Struct({
   apiVersion: $S.Literal("authorization.k8s.io/v1"),
   kind: $S.Literal("SelfSubjectAccessReview"),
-  metadata: $S.optionalWith($S.suspend((): $S.Schema<meta_v1.ObjectMeta> => meta_v1.ObjectMeta), { exact: true }),
+  metadata: $S.optional($S.suspend((): $S.Schema<meta_v1.ObjectMeta> => meta_v1.ObjectMeta)),
   spec: $S.suspend((): $S.Schema<SelfSubjectAccessReviewSpec> => SelfSubjectAccessReviewSpec),
-  status: $S.optionalWith($S.suspend((): $S.Schema<SubjectAccessReviewStatus> => SubjectAccessReviewStatus), { exact: true })
+  status: $S.optional($S.suspend((): $S.Schema<SubjectAccessReviewStatus> => SubjectAccessReviewStatus))
 }).annotations({ identifier: "io.k8s.api.authorization.v1.SelfSubjectAccessReview" })
 
 /**
  * SelfSubjectAccessReviewSpec is a description of the access request.  Exactly one of ResourceAuthorizationAttributes and NonResourceAuthorizationAttributes must be set
  */
 export const SelfSubjectAccessReviewSpec: $S.Schema<SelfSubjectAccessReviewSpec> = $S.Struct({
-  nonResourceAttributes: $S.optionalWith($S.suspend((): $S.Schema<NonResourceAttributes> => NonResourceAttributes), { exact: true }),
-  resourceAttributes: $S.optionalWith($S.suspend((): $S.Schema<ResourceAttributes> => ResourceAttributes), { exact: true })
+  nonResourceAttributes: $S.optional($S.suspend((): $S.Schema<NonResourceAttributes> => NonResourceAttributes)),
+  resourceAttributes: $S.optional($S.suspend((): $S.Schema<ResourceAttributes> => ResourceAttributes))
 }).annotations({ identifier: "io.k8s.api.authorization.v1.SelfSubjectAccessReviewSpec" })
 
 /** The Schema of {@link SelfSubjectRulesReview}. */
 export const SelfSubjectRulesReviewSchema: $S.Schema<SelfSubjectRulesReview> = $S.Struct({
   apiVersion: $S.Literal("authorization.k8s.io/v1"),
   kind: $S.Literal("SelfSubjectRulesReview"),
-  metadata: $S.optionalWith($S.suspend((): $S.Schema<meta_v1.ObjectMeta> => meta_v1.ObjectMeta), { exact: true }),
+  metadata: $S.optional($S.suspend((): $S.Schema<meta_v1.ObjectMeta> => meta_v1.ObjectMeta)),
   spec: $S.suspend((): $S.Schema<SelfSubjectRulesReviewSpec> => SelfSubjectRulesReviewSpec),
-  status: $S.optionalWith($S.suspend((): $S.Schema<SubjectRulesReviewStatus> => SubjectRulesReviewStatus), { exact: true })
+  status: $S.optional($S.suspend((): $S.Schema<SubjectRulesReviewStatus> => SubjectRulesReviewStatus))
 }).annotations({ identifier: "io.k8s.api.authorization.v1.SelfSubjectRulesReview" })
 
 /**
  * SelfSubjectRulesReviewSpec defines the specification for SelfSubjectRulesReview.
  */
 export const SelfSubjectRulesReviewSpec: $S.Schema<SelfSubjectRulesReviewSpec> = $S.Struct({
-  namespace: $S.optionalWith($S.String, { exact: true })
+  namespace: $S.optional($S.String)
 }).annotations({ identifier: "io.k8s.api.authorization.v1.SelfSubjectRulesReviewSpec" })
 
 /** The Schema of {@link SubjectAccessReview}. */
 export const SubjectAccessReviewSchema: $S.Schema<SubjectAccessReview> = $S.Struct({
   apiVersion: $S.Literal("authorization.k8s.io/v1"),
   kind: $S.Literal("SubjectAccessReview"),
-  metadata: $S.optionalWith($S.suspend((): $S.Schema<meta_v1.ObjectMeta> => meta_v1.ObjectMeta), { exact: true }),
+  metadata: $S.optional($S.suspend((): $S.Schema<meta_v1.ObjectMeta> => meta_v1.ObjectMeta)),
   spec: $S.suspend((): $S.Schema<SubjectAccessReviewSpec> => SubjectAccessReviewSpec),
-  status: $S.optionalWith($S.suspend((): $S.Schema<SubjectAccessReviewStatus> => SubjectAccessReviewStatus), { exact: true })
+  status: $S.optional($S.suspend((): $S.Schema<SubjectAccessReviewStatus> => SubjectAccessReviewStatus))
 }).annotations({ identifier: "io.k8s.api.authorization.v1.SubjectAccessReview" })
 
 /**
  * SubjectAccessReviewSpec is a description of the access request.  Exactly one of ResourceAuthorizationAttributes and NonResourceAuthorizationAttributes must be set
  */
 export const SubjectAccessReviewSpec: $S.Schema<SubjectAccessReviewSpec> = $S.Struct({
-  extra: $S.optionalWith($S.Record({ key: $S.String, value: $S.Array($S.String) }), { exact: true }),
-  groups: $S.optionalWith($S.Array($S.String), { exact: true }),
-  nonResourceAttributes: $S.optionalWith($S.suspend((): $S.Schema<NonResourceAttributes> => NonResourceAttributes), { exact: true }),
-  resourceAttributes: $S.optionalWith($S.suspend((): $S.Schema<ResourceAttributes> => ResourceAttributes), { exact: true }),
-  uid: $S.optionalWith($S.String, { exact: true }),
-  user: $S.optionalWith($S.String, { exact: true })
+  extra: $S.optional($S.Record({ key: $S.String, value: $S.Array($S.String) })),
+  groups: $S.optional($S.Array($S.String)),
+  nonResourceAttributes: $S.optional($S.suspend((): $S.Schema<NonResourceAttributes> => NonResourceAttributes)),
+  resourceAttributes: $S.optional($S.suspend((): $S.Schema<ResourceAttributes> => ResourceAttributes)),
+  uid: $S.optional($S.String),
+  user: $S.optional($S.String)
 }).annotations({ identifier: "io.k8s.api.authorization.v1.SubjectAccessReviewSpec" })
 
 /**
@@ -459,16 +459,16 @@ export const SubjectAccessReviewSpec: $S.Schema<SubjectAccessReviewSpec> = $S.St
  */
 export const SubjectAccessReviewStatus: $S.Schema<SubjectAccessReviewStatus> = $S.Struct({
   allowed: $S.Boolean,
-  denied: $S.optionalWith($S.Boolean, { exact: true }),
-  evaluationError: $S.optionalWith($S.String, { exact: true }),
-  reason: $S.optionalWith($S.String, { exact: true })
+  denied: $S.optional($S.Boolean),
+  evaluationError: $S.optional($S.String),
+  reason: $S.optional($S.String)
 }).annotations({ identifier: "io.k8s.api.authorization.v1.SubjectAccessReviewStatus" })
 
 /**
  * SubjectRulesReviewStatus contains the result of a rules check. This check can be incomplete depending on the set of authorizers the server is configured with and any errors experienced during evaluation. Because authorization rules are additive, if a rule appears in a list it's safe to assume the subject has that permission, even if that list is incomplete.
  */
 export const SubjectRulesReviewStatus: $S.Schema<SubjectRulesReviewStatus> = $S.Struct({
-  evaluationError: $S.optionalWith($S.String, { exact: true }),
+  evaluationError: $S.optional($S.String),
   incomplete: $S.Boolean,
   nonResourceRules: $S.Array($S.suspend((): $S.Schema<NonResourceRule> => NonResourceRule)),
   resourceRules: $S.Array($S.suspend((): $S.Schema<ResourceRule> => ResourceRule))

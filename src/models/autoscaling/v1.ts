@@ -19,7 +19,7 @@ export interface CrossVersionObjectReference {
   /**
    * apiVersion is the API version of the referent
    */
-  readonly apiVersion?: string
+  readonly apiVersion?: string | undefined
   /**
    * kind is the kind of the referent; More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds
    */
@@ -45,15 +45,15 @@ export interface HorizontalPodAutoscaler {
   /**
    * Standard object metadata. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata
    */
-  readonly metadata?: meta_v1.ObjectMeta
+  readonly metadata?: meta_v1.ObjectMeta | undefined
   /**
    * spec defines the behaviour of autoscaler. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#spec-and-status.
    */
-  readonly spec?: HorizontalPodAutoscalerSpec
+  readonly spec?: HorizontalPodAutoscalerSpec | undefined
   /**
    * status is the current information about the autoscaler.
    */
-  readonly status?: HorizontalPodAutoscalerStatus
+  readonly status?: HorizontalPodAutoscalerStatus | undefined
 }
 
 /**
@@ -75,7 +75,7 @@ export interface HorizontalPodAutoscalerList {
   /**
    * Standard list metadata.
    */
-  readonly metadata?: meta_v1.ListMeta
+  readonly metadata?: meta_v1.ListMeta | undefined
 }
 
 /**
@@ -89,7 +89,7 @@ export interface HorizontalPodAutoscalerSpec {
   /**
    * minReplicas is the lower limit for the number of replicas to which the autoscaler can scale down.  It defaults to 1 pod.  minReplicas is allowed to be 0 if the alpha feature gate HPAScaleToZero is enabled and at least one Object or External metric is configured.  Scaling is active as long as at least one metric value is available.
    */
-  readonly minReplicas?: number
+  readonly minReplicas?: number | undefined
   /**
    * reference to scaled resource; horizontal pod autoscaler will learn the current resource consumption and will set the desired number of pods by using its Scale subresource.
    */
@@ -97,7 +97,7 @@ export interface HorizontalPodAutoscalerSpec {
   /**
    * targetCPUUtilizationPercentage is the target average CPU utilization (represented as a percentage of requested CPU) over all the pods; if not specified the default autoscaling policy will be used.
    */
-  readonly targetCPUUtilizationPercentage?: number
+  readonly targetCPUUtilizationPercentage?: number | undefined
 }
 
 /**
@@ -107,7 +107,7 @@ export interface HorizontalPodAutoscalerStatus {
   /**
    * currentCPUUtilizationPercentage is the current average CPU utilization over all pods, represented as a percentage of requested CPU, e.g. 70 means that an average pod is using now 70% of its requested CPU.
    */
-  readonly currentCPUUtilizationPercentage?: number
+  readonly currentCPUUtilizationPercentage?: number | undefined
   /**
    * currentReplicas is the current number of replicas of pods managed by this autoscaler.
    */
@@ -119,11 +119,11 @@ export interface HorizontalPodAutoscalerStatus {
   /**
    * lastScaleTime is the last time the HorizontalPodAutoscaler scaled the number of pods; used by the autoscaler to control how often the number of pods is changed.
    */
-  readonly lastScaleTime?: $P.Time
+  readonly lastScaleTime?: $P.Time | undefined
   /**
    * observedGeneration is the most recent generation observed by this autoscaler.
    */
-  readonly observedGeneration?: number
+  readonly observedGeneration?: number | undefined
 }
 
 /**
@@ -141,15 +141,15 @@ export interface Scale {
   /**
    * Standard object metadata; More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata.
    */
-  readonly metadata?: meta_v1.ObjectMeta
+  readonly metadata?: meta_v1.ObjectMeta | undefined
   /**
    * spec defines the behavior of the scale. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#spec-and-status.
    */
-  readonly spec?: ScaleSpec
+  readonly spec?: ScaleSpec | undefined
   /**
    * status is the current status of the scale. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#spec-and-status. Read-only.
    */
-  readonly status?: ScaleStatus
+  readonly status?: ScaleStatus | undefined
 }
 
 /**
@@ -159,7 +159,7 @@ export interface ScaleSpec {
   /**
    * replicas is the desired number of instances for the scaled object.
    */
-  readonly replicas?: number
+  readonly replicas?: number | undefined
 }
 
 /**
@@ -173,14 +173,14 @@ export interface ScaleStatus {
   /**
    * selector is the label query over pods that should match the replicas count. This is same as the label selector but in the string format to avoid introspection by clients. The string will be in the same format as the query-param syntax. More info about label selectors: https://kubernetes.io/docs/concepts/overview/working-with-objects/labels/
    */
-  readonly selector?: string
+  readonly selector?: string | undefined
 }
 
 /**
  * CrossVersionObjectReference contains enough information to let you identify the referred resource.
  */
 export const CrossVersionObjectReference: $S.Schema<CrossVersionObjectReference> = $S.Struct({
-  apiVersion: $S.optionalWith($S.String, { exact: true }),
+  apiVersion: $S.optional($S.String),
   kind: $S.String,
   name: $S.String
 }).annotations({ identifier: "io.k8s.api.autoscaling.v1.CrossVersionObjectReference" })
@@ -189,9 +189,9 @@ export const CrossVersionObjectReference: $S.Schema<CrossVersionObjectReference>
 export const HorizontalPodAutoscalerSchema: $S.Schema<HorizontalPodAutoscaler> = $S.Struct({
   apiVersion: $S.Literal("autoscaling/v1"),
   kind: $S.Literal("HorizontalPodAutoscaler"),
-  metadata: $S.optionalWith($S.suspend((): $S.Schema<meta_v1.ObjectMeta> => meta_v1.ObjectMeta), { exact: true }),
-  spec: $S.optionalWith($S.suspend((): $S.Schema<HorizontalPodAutoscalerSpec> => HorizontalPodAutoscalerSpec), { exact: true }),
-  status: $S.optionalWith($S.suspend((): $S.Schema<HorizontalPodAutoscalerStatus> => HorizontalPodAutoscalerStatus), { exact: true })
+  metadata: $S.optional($S.suspend((): $S.Schema<meta_v1.ObjectMeta> => meta_v1.ObjectMeta)),
+  spec: $S.optional($S.suspend((): $S.Schema<HorizontalPodAutoscalerSpec> => HorizontalPodAutoscalerSpec)),
+  status: $S.optional($S.suspend((): $S.Schema<HorizontalPodAutoscalerStatus> => HorizontalPodAutoscalerStatus))
 }).annotations({ identifier: "io.k8s.api.autoscaling.v1.HorizontalPodAutoscaler" })
 
 /** The Schema of {@link HorizontalPodAutoscalerList}. */
@@ -199,7 +199,7 @@ export const HorizontalPodAutoscalerListSchema: $S.Schema<HorizontalPodAutoscale
   apiVersion: $S.Literal("autoscaling/v1"),
   items: $S.Array($S.suspend((): $S.Schema<HorizontalPodAutoscaler> => HorizontalPodAutoscalerSchema)),
   kind: $S.Literal("HorizontalPodAutoscalerList"),
-  metadata: $S.optionalWith($S.suspend((): $S.Schema<meta_v1.ListMeta> => meta_v1.ListMeta), { exact: true })
+  metadata: $S.optional($S.suspend((): $S.Schema<meta_v1.ListMeta> => meta_v1.ListMeta))
 }).annotations({ identifier: "io.k8s.api.autoscaling.v1.HorizontalPodAutoscalerList" })
 
 /**
@@ -207,36 +207,36 @@ export const HorizontalPodAutoscalerListSchema: $S.Schema<HorizontalPodAutoscale
  */
 export const HorizontalPodAutoscalerSpec: $S.Schema<HorizontalPodAutoscalerSpec> = $S.Struct({
   maxReplicas: $S.Number,
-  minReplicas: $S.optionalWith($S.Number, { exact: true }),
+  minReplicas: $S.optional($S.Number),
   scaleTargetRef: $S.suspend((): $S.Schema<CrossVersionObjectReference> => CrossVersionObjectReference),
-  targetCPUUtilizationPercentage: $S.optionalWith($S.Number, { exact: true })
+  targetCPUUtilizationPercentage: $S.optional($S.Number)
 }).annotations({ identifier: "io.k8s.api.autoscaling.v1.HorizontalPodAutoscalerSpec" })
 
 /**
  * current status of a horizontal pod autoscaler
  */
 export const HorizontalPodAutoscalerStatus: $S.Schema<HorizontalPodAutoscalerStatus> = $S.Struct({
-  currentCPUUtilizationPercentage: $S.optionalWith($S.Number, { exact: true }),
+  currentCPUUtilizationPercentage: $S.optional($S.Number),
   currentReplicas: $S.Number,
   desiredReplicas: $S.Number,
-  lastScaleTime: $S.optionalWith($P.Time, { exact: true }),
-  observedGeneration: $S.optionalWith($S.Number, { exact: true })
+  lastScaleTime: $S.optional($P.Time),
+  observedGeneration: $S.optional($S.Number)
 }).annotations({ identifier: "io.k8s.api.autoscaling.v1.HorizontalPodAutoscalerStatus" })
 
 /** The Schema of {@link Scale}. */
 export const ScaleSchema: $S.Schema<Scale> = $S.Struct({
   apiVersion: $S.Literal("autoscaling/v1"),
   kind: $S.Literal("Scale"),
-  metadata: $S.optionalWith($S.suspend((): $S.Schema<meta_v1.ObjectMeta> => meta_v1.ObjectMeta), { exact: true }),
-  spec: $S.optionalWith($S.suspend((): $S.Schema<ScaleSpec> => ScaleSpec), { exact: true }),
-  status: $S.optionalWith($S.suspend((): $S.Schema<ScaleStatus> => ScaleStatus), { exact: true })
+  metadata: $S.optional($S.suspend((): $S.Schema<meta_v1.ObjectMeta> => meta_v1.ObjectMeta)),
+  spec: $S.optional($S.suspend((): $S.Schema<ScaleSpec> => ScaleSpec)),
+  status: $S.optional($S.suspend((): $S.Schema<ScaleStatus> => ScaleStatus))
 }).annotations({ identifier: "io.k8s.api.autoscaling.v1.Scale" })
 
 /**
  * ScaleSpec describes the attributes of a scale subresource.
  */
 export const ScaleSpec: $S.Schema<ScaleSpec> = $S.Struct({
-  replicas: $S.optionalWith($S.Number, { exact: true })
+  replicas: $S.optional($S.Number)
 }).annotations({ identifier: "io.k8s.api.autoscaling.v1.ScaleSpec" })
 
 /**
@@ -244,7 +244,7 @@ export const ScaleSpec: $S.Schema<ScaleSpec> = $S.Struct({
  */
 export const ScaleStatus: $S.Schema<ScaleStatus> = $S.Struct({
   replicas: $S.Number,
-  selector: $S.optionalWith($S.String, { exact: true })
+  selector: $S.optional($S.String)
 }).annotations({ identifier: "io.k8s.api.autoscaling.v1.ScaleStatus" })
 
 /**

@@ -56,7 +56,7 @@ export interface CrossVersionObjectReference {
   /**
    * apiVersion is the API version of the referent
    */
-  readonly apiVersion?: string
+  readonly apiVersion?: string | undefined
   /**
    * kind is the kind of the referent; More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds
    */
@@ -124,15 +124,15 @@ export interface HPAScalingRules {
   /**
    * policies is a list of potential scaling polices which can be used during scaling. If not set, use the default values: - For scale up: allow doubling the number of pods, or an absolute change of 4 pods in a 15s window. - For scale down: allow all pods to be removed in a 15s window.
    */
-  readonly policies?: ReadonlyArray<HPAScalingPolicy>
+  readonly policies?: ReadonlyArray<HPAScalingPolicy> | undefined
   /**
    * selectPolicy is used to specify which policy should be used. If not set, the default value Max is used.
    */
-  readonly selectPolicy?: string
+  readonly selectPolicy?: string | undefined
   /**
    * stabilizationWindowSeconds is the number of seconds for which past recommendations should be considered while scaling up or scaling down. StabilizationWindowSeconds must be greater than or equal to zero and less than or equal to 3600 (one hour). If not set, use the default values: - For scale up: 0 (i.e. no stabilization is done). - For scale down: 300 (i.e. the stabilization window is 300 seconds long).
    */
-  readonly stabilizationWindowSeconds?: number
+  readonly stabilizationWindowSeconds?: number | undefined
   /**
    * tolerance is the tolerance on the ratio between the current and desired metric value under which no updates are made to the desired number of replicas (e.g. 0.01 for 1%). Must be greater than or equal to zero. If not set, the default cluster-wide tolerance is applied (by default 10%).
    *
@@ -140,7 +140,7 @@ export interface HPAScalingRules {
    *
    * This is an beta field and requires the HPAConfigurableTolerance feature gate to be enabled.
    */
-  readonly tolerance?: $Q.Quantity
+  readonly tolerance?: $Q.Quantity | undefined
 }
 
 /**
@@ -158,15 +158,15 @@ export interface HorizontalPodAutoscaler {
   /**
    * metadata is the standard object metadata. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata
    */
-  readonly metadata?: meta_v1.ObjectMeta
+  readonly metadata?: meta_v1.ObjectMeta | undefined
   /**
    * spec is the specification for the behaviour of the autoscaler. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#spec-and-status.
    */
-  readonly spec?: HorizontalPodAutoscalerSpec
+  readonly spec?: HorizontalPodAutoscalerSpec | undefined
   /**
    * status is the current information about the autoscaler.
    */
-  readonly status?: HorizontalPodAutoscalerStatus
+  readonly status?: HorizontalPodAutoscalerStatus | undefined
 }
 
 /**
@@ -176,14 +176,14 @@ export interface HorizontalPodAutoscalerBehavior {
   /**
    * scaleDown is scaling policy for scaling Down. If not set, the default value is to allow to scale down to minReplicas pods, with a 300 second stabilization window (i.e., the highest recommendation for the last 300sec is used).
    */
-  readonly scaleDown?: HPAScalingRules
+  readonly scaleDown?: HPAScalingRules | undefined
   /**
    * scaleUp is scaling policy for scaling Up. If not set, the default value is the higher of:
    *   * increase no more than 4 pods per 60 seconds
    *   * double the number of pods per 60 seconds
    * No stabilization is used.
    */
-  readonly scaleUp?: HPAScalingRules
+  readonly scaleUp?: HPAScalingRules | undefined
 }
 
 /**
@@ -193,15 +193,15 @@ export interface HorizontalPodAutoscalerCondition {
   /**
    * lastTransitionTime is the last time the condition transitioned from one status to another
    */
-  readonly lastTransitionTime?: $P.Time
+  readonly lastTransitionTime?: $P.Time | undefined
   /**
    * message is a human-readable explanation containing details about the transition
    */
-  readonly message?: string
+  readonly message?: string | undefined
   /**
    * reason is the reason for the condition's last transition.
    */
-  readonly reason?: string
+  readonly reason?: string | undefined
   /**
    * status is the status of the condition (True, False, Unknown)
    */
@@ -231,7 +231,7 @@ export interface HorizontalPodAutoscalerList {
   /**
    * metadata is the standard list metadata.
    */
-  readonly metadata?: meta_v1.ListMeta
+  readonly metadata?: meta_v1.ListMeta | undefined
 }
 
 /**
@@ -241,7 +241,7 @@ export interface HorizontalPodAutoscalerSpec {
   /**
    * behavior configures the scaling behavior of the target in both Up and Down directions (scaleUp and scaleDown fields respectively). If not set, the default HPAScalingRules for scale up and scale down are used.
    */
-  readonly behavior?: HorizontalPodAutoscalerBehavior
+  readonly behavior?: HorizontalPodAutoscalerBehavior | undefined
   /**
    * maxReplicas is the upper limit for the number of replicas to which the autoscaler can scale up. It cannot be less that minReplicas.
    */
@@ -249,11 +249,11 @@ export interface HorizontalPodAutoscalerSpec {
   /**
    * metrics contains the specifications for which to use to calculate the desired replica count (the maximum replica count across all metrics will be used).  The desired replica count is calculated multiplying the ratio between the target value and the current value by the current number of pods.  Ergo, metrics used must decrease as the pod count is increased, and vice-versa.  See the individual metric source types for more information about how each type of metric must respond. If not set, the default metric will be set to 80% average CPU utilization.
    */
-  readonly metrics?: ReadonlyArray<MetricSpec>
+  readonly metrics?: ReadonlyArray<MetricSpec> | undefined
   /**
    * minReplicas is the lower limit for the number of replicas to which the autoscaler can scale down.  It defaults to 1 pod.  minReplicas is allowed to be 0 if the alpha feature gate HPAScaleToZero is enabled and at least one Object or External metric is configured.  Scaling is active as long as at least one metric value is available.
    */
-  readonly minReplicas?: number
+  readonly minReplicas?: number | undefined
   /**
    * scaleTargetRef points to the target resource to scale, and is used to the pods for which metrics should be collected, as well as to actually change the replica count.
    */
@@ -267,15 +267,15 @@ export interface HorizontalPodAutoscalerStatus {
   /**
    * conditions is the set of conditions required for this autoscaler to scale its target, and indicates whether or not those conditions are met.
    */
-  readonly conditions?: ReadonlyArray<HorizontalPodAutoscalerCondition>
+  readonly conditions?: ReadonlyArray<HorizontalPodAutoscalerCondition> | undefined
   /**
    * currentMetrics is the last read state of the metrics used by this autoscaler.
    */
-  readonly currentMetrics?: ReadonlyArray<MetricStatus>
+  readonly currentMetrics?: ReadonlyArray<MetricStatus> | undefined
   /**
    * currentReplicas is current number of replicas of pods managed by this autoscaler, as last seen by the autoscaler.
    */
-  readonly currentReplicas?: number
+  readonly currentReplicas?: number | undefined
   /**
    * desiredReplicas is the desired number of replicas of pods managed by this autoscaler, as last calculated by the autoscaler.
    */
@@ -283,11 +283,11 @@ export interface HorizontalPodAutoscalerStatus {
   /**
    * lastScaleTime is the last time the HorizontalPodAutoscaler scaled the number of pods, used by the autoscaler to control how often the number of pods is changed.
    */
-  readonly lastScaleTime?: $P.Time
+  readonly lastScaleTime?: $P.Time | undefined
   /**
    * observedGeneration is the most recent generation observed by this autoscaler.
    */
-  readonly observedGeneration?: number
+  readonly observedGeneration?: number | undefined
 }
 
 /**
@@ -301,7 +301,7 @@ export interface MetricIdentifier {
   /**
    * selector is the string-encoded form of a standard kubernetes label selector for the given metric When set, it is passed as an additional parameter to the metrics server for more specific metrics scoping. When unset, just the metricName will be used to gather metrics.
    */
-  readonly selector?: meta_v1.LabelSelector
+  readonly selector?: meta_v1.LabelSelector | undefined
 }
 
 /**
@@ -311,23 +311,23 @@ export interface MetricSpec {
   /**
    * containerResource refers to a resource metric (such as those specified in requests and limits) known to Kubernetes describing a single container in each pod of the current scale target (e.g. CPU or memory). Such metrics are built in to Kubernetes, and have special scaling options on top of those available to normal per-pod metrics using the "pods" source.
    */
-  readonly containerResource?: ContainerResourceMetricSource
+  readonly containerResource?: ContainerResourceMetricSource | undefined
   /**
    * external refers to a global metric that is not associated with any Kubernetes object. It allows autoscaling based on information coming from components running outside of cluster (for example length of queue in cloud messaging service, or QPS from loadbalancer running outside of cluster).
    */
-  readonly external?: ExternalMetricSource
+  readonly external?: ExternalMetricSource | undefined
   /**
    * object refers to a metric describing a single kubernetes object (for example, hits-per-second on an Ingress object).
    */
-  readonly object?: ObjectMetricSource
+  readonly object?: ObjectMetricSource | undefined
   /**
    * pods refers to a metric describing each pod in the current scale target (for example, transactions-processed-per-second).  The values will be averaged together before being compared to the target value.
    */
-  readonly pods?: PodsMetricSource
+  readonly pods?: PodsMetricSource | undefined
   /**
    * resource refers to a resource metric (such as those specified in requests and limits) known to Kubernetes describing each pod in the current scale target (e.g. CPU or memory). Such metrics are built in to Kubernetes, and have special scaling options on top of those available to normal per-pod metrics using the "pods" source.
    */
-  readonly resource?: ResourceMetricSource
+  readonly resource?: ResourceMetricSource | undefined
   /**
    * type is the type of metric source.  It should be one of "ContainerResource", "External", "Object", "Pods" or "Resource", each mapping to a matching field in the object.
    */
@@ -341,23 +341,23 @@ export interface MetricStatus {
   /**
    * container resource refers to a resource metric (such as those specified in requests and limits) known to Kubernetes describing a single container in each pod in the current scale target (e.g. CPU or memory). Such metrics are built in to Kubernetes, and have special scaling options on top of those available to normal per-pod metrics using the "pods" source.
    */
-  readonly containerResource?: ContainerResourceMetricStatus
+  readonly containerResource?: ContainerResourceMetricStatus | undefined
   /**
    * external refers to a global metric that is not associated with any Kubernetes object. It allows autoscaling based on information coming from components running outside of cluster (for example length of queue in cloud messaging service, or QPS from loadbalancer running outside of cluster).
    */
-  readonly external?: ExternalMetricStatus
+  readonly external?: ExternalMetricStatus | undefined
   /**
    * object refers to a metric describing a single kubernetes object (for example, hits-per-second on an Ingress object).
    */
-  readonly object?: ObjectMetricStatus
+  readonly object?: ObjectMetricStatus | undefined
   /**
    * pods refers to a metric describing each pod in the current scale target (for example, transactions-processed-per-second).  The values will be averaged together before being compared to the target value.
    */
-  readonly pods?: PodsMetricStatus
+  readonly pods?: PodsMetricStatus | undefined
   /**
    * resource refers to a resource metric (such as those specified in requests and limits) known to Kubernetes describing each pod in the current scale target (e.g. CPU or memory). Such metrics are built in to Kubernetes, and have special scaling options on top of those available to normal per-pod metrics using the "pods" source.
    */
-  readonly resource?: ResourceMetricStatus
+  readonly resource?: ResourceMetricStatus | undefined
   /**
    * type is the type of metric source.  It will be one of "ContainerResource", "External", "Object", "Pods" or "Resource", each corresponds to a matching field in the object.
    */
@@ -371,11 +371,11 @@ export interface MetricTarget {
   /**
    * averageUtilization is the target value of the average of the resource metric across all relevant pods, represented as a percentage of the requested value of the resource for the pods. Currently only valid for Resource metric source type
    */
-  readonly averageUtilization?: number
+  readonly averageUtilization?: number | undefined
   /**
    * averageValue is the target value of the average of the metric across all relevant pods (as a quantity)
    */
-  readonly averageValue?: $Q.Quantity
+  readonly averageValue?: $Q.Quantity | undefined
   /**
    * type represents whether the metric type is Utilization, Value, or AverageValue
    */
@@ -383,7 +383,7 @@ export interface MetricTarget {
   /**
    * value is the target value of the metric (as a quantity).
    */
-  readonly value?: $Q.Quantity
+  readonly value?: $Q.Quantity | undefined
 }
 
 /**
@@ -393,15 +393,15 @@ export interface MetricValueStatus {
   /**
    * currentAverageUtilization is the current value of the average of the resource metric across all relevant pods, represented as a percentage of the requested value of the resource for the pods.
    */
-  readonly averageUtilization?: number
+  readonly averageUtilization?: number | undefined
   /**
    * averageValue is the current value of the average of the metric across all relevant pods (as a quantity)
    */
-  readonly averageValue?: $Q.Quantity
+  readonly averageValue?: $Q.Quantity | undefined
   /**
    * value is the current value of the metric (as a quantity).
    */
-  readonly value?: $Q.Quantity
+  readonly value?: $Q.Quantity | undefined
 }
 
 /**
@@ -518,7 +518,7 @@ export const ContainerResourceMetricStatus: $S.Schema<ContainerResourceMetricSta
  * CrossVersionObjectReference contains enough information to let you identify the referred resource.
  */
 export const CrossVersionObjectReference: $S.Schema<CrossVersionObjectReference> = $S.Struct({
-  apiVersion: $S.optionalWith($S.String, { exact: true }),
+  apiVersion: $S.optional($S.String),
   kind: $S.String,
   name: $S.String
 }).annotations({ identifier: "io.k8s.api.autoscaling.v2.CrossVersionObjectReference" })
@@ -556,36 +556,36 @@ export const HPAScalingPolicy: $S.Schema<HPAScalingPolicy> = $S.Struct({
  * The tolerance is applied to the metric values and prevents scaling too eagerly for small metric variations. (Note that setting a tolerance requires the beta HPAConfigurableTolerance feature gate to be enabled.)
  */
 export const HPAScalingRules: $S.Schema<HPAScalingRules> = $S.Struct({
-  policies: $S.optionalWith($S.Array($S.suspend((): $S.Schema<HPAScalingPolicy> => HPAScalingPolicy)), { exact: true }),
-  selectPolicy: $S.optionalWith($S.String, { exact: true }),
-  stabilizationWindowSeconds: $S.optionalWith($S.Number, { exact: true }),
-  tolerance: $S.optionalWith($Q.Quantity, { exact: true })
+  policies: $S.optional($S.Array($S.suspend((): $S.Schema<HPAScalingPolicy> => HPAScalingPolicy))),
+  selectPolicy: $S.optional($S.String),
+  stabilizationWindowSeconds: $S.optional($S.Number),
+  tolerance: $S.optional($Q.Quantity)
 }).annotations({ identifier: "io.k8s.api.autoscaling.v2.HPAScalingRules" })
 
 /** The Schema of {@link HorizontalPodAutoscaler}. */
 export const HorizontalPodAutoscalerSchema: $S.Schema<HorizontalPodAutoscaler> = $S.Struct({
   apiVersion: $S.Literal("autoscaling/v2"),
   kind: $S.Literal("HorizontalPodAutoscaler"),
-  metadata: $S.optionalWith($S.suspend((): $S.Schema<meta_v1.ObjectMeta> => meta_v1.ObjectMeta), { exact: true }),
-  spec: $S.optionalWith($S.suspend((): $S.Schema<HorizontalPodAutoscalerSpec> => HorizontalPodAutoscalerSpec), { exact: true }),
-  status: $S.optionalWith($S.suspend((): $S.Schema<HorizontalPodAutoscalerStatus> => HorizontalPodAutoscalerStatus), { exact: true })
+  metadata: $S.optional($S.suspend((): $S.Schema<meta_v1.ObjectMeta> => meta_v1.ObjectMeta)),
+  spec: $S.optional($S.suspend((): $S.Schema<HorizontalPodAutoscalerSpec> => HorizontalPodAutoscalerSpec)),
+  status: $S.optional($S.suspend((): $S.Schema<HorizontalPodAutoscalerStatus> => HorizontalPodAutoscalerStatus))
 }).annotations({ identifier: "io.k8s.api.autoscaling.v2.HorizontalPodAutoscaler" })
 
 /**
  * HorizontalPodAutoscalerBehavior configures the scaling behavior of the target in both Up and Down directions (scaleUp and scaleDown fields respectively).
  */
 export const HorizontalPodAutoscalerBehavior: $S.Schema<HorizontalPodAutoscalerBehavior> = $S.Struct({
-  scaleDown: $S.optionalWith($S.suspend((): $S.Schema<HPAScalingRules> => HPAScalingRules), { exact: true }),
-  scaleUp: $S.optionalWith($S.suspend((): $S.Schema<HPAScalingRules> => HPAScalingRules), { exact: true })
+  scaleDown: $S.optional($S.suspend((): $S.Schema<HPAScalingRules> => HPAScalingRules)),
+  scaleUp: $S.optional($S.suspend((): $S.Schema<HPAScalingRules> => HPAScalingRules))
 }).annotations({ identifier: "io.k8s.api.autoscaling.v2.HorizontalPodAutoscalerBehavior" })
 
 /**
  * HorizontalPodAutoscalerCondition describes the state of a HorizontalPodAutoscaler at a certain point.
  */
 export const HorizontalPodAutoscalerCondition: $S.Schema<HorizontalPodAutoscalerCondition> = $S.Struct({
-  lastTransitionTime: $S.optionalWith($P.Time, { exact: true }),
-  message: $S.optionalWith($S.String, { exact: true }),
-  reason: $S.optionalWith($S.String, { exact: true }),
+  lastTransitionTime: $S.optional($P.Time),
+  message: $S.optional($S.String),
+  reason: $S.optional($S.String),
   status: $S.String,
   type: $S.String
 }).annotations({ identifier: "io.k8s.api.autoscaling.v2.HorizontalPodAutoscalerCondition" })
@@ -595,17 +595,17 @@ export const HorizontalPodAutoscalerListSchema: $S.Schema<HorizontalPodAutoscale
   apiVersion: $S.Literal("autoscaling/v2"),
   items: $S.Array($S.suspend((): $S.Schema<HorizontalPodAutoscaler> => HorizontalPodAutoscalerSchema)),
   kind: $S.Literal("HorizontalPodAutoscalerList"),
-  metadata: $S.optionalWith($S.suspend((): $S.Schema<meta_v1.ListMeta> => meta_v1.ListMeta), { exact: true })
+  metadata: $S.optional($S.suspend((): $S.Schema<meta_v1.ListMeta> => meta_v1.ListMeta))
 }).annotations({ identifier: "io.k8s.api.autoscaling.v2.HorizontalPodAutoscalerList" })
 
 /**
  * HorizontalPodAutoscalerSpec describes the desired functionality of the HorizontalPodAutoscaler.
  */
 export const HorizontalPodAutoscalerSpec: $S.Schema<HorizontalPodAutoscalerSpec> = $S.Struct({
-  behavior: $S.optionalWith($S.suspend((): $S.Schema<HorizontalPodAutoscalerBehavior> => HorizontalPodAutoscalerBehavior), { exact: true }),
+  behavior: $S.optional($S.suspend((): $S.Schema<HorizontalPodAutoscalerBehavior> => HorizontalPodAutoscalerBehavior)),
   maxReplicas: $S.Number,
-  metrics: $S.optionalWith($S.Array($S.suspend((): $S.Schema<MetricSpec> => MetricSpec)), { exact: true }),
-  minReplicas: $S.optionalWith($S.Number, { exact: true }),
+  metrics: $S.optional($S.Array($S.suspend((): $S.Schema<MetricSpec> => MetricSpec))),
+  minReplicas: $S.optional($S.Number),
   scaleTargetRef: $S.suspend((): $S.Schema<CrossVersionObjectReference> => CrossVersionObjectReference)
 }).annotations({ identifier: "io.k8s.api.autoscaling.v2.HorizontalPodAutoscalerSpec" })
 
@@ -613,12 +613,12 @@ export const HorizontalPodAutoscalerSpec: $S.Schema<HorizontalPodAutoscalerSpec>
  * HorizontalPodAutoscalerStatus describes the current status of a horizontal pod autoscaler.
  */
 export const HorizontalPodAutoscalerStatus: $S.Schema<HorizontalPodAutoscalerStatus> = $S.Struct({
-  conditions: $S.optionalWith($S.Array($S.suspend((): $S.Schema<HorizontalPodAutoscalerCondition> => HorizontalPodAutoscalerCondition)), { exact: true }),
-  currentMetrics: $S.optionalWith($S.Array($S.suspend((): $S.Schema<MetricStatus> => MetricStatus)), { exact: true }),
-  currentReplicas: $S.optionalWith($S.Number, { exact: true }),
+  conditions: $S.optional($S.Array($S.suspend((): $S.Schema<HorizontalPodAutoscalerCondition> => HorizontalPodAutoscalerCondition))),
+  currentMetrics: $S.optional($S.Array($S.suspend((): $S.Schema<MetricStatus> => MetricStatus))),
+  currentReplicas: $S.optional($S.Number),
   desiredReplicas: $S.Number,
-  lastScaleTime: $S.optionalWith($P.Time, { exact: true }),
-  observedGeneration: $S.optionalWith($S.Number, { exact: true })
+  lastScaleTime: $S.optional($P.Time),
+  observedGeneration: $S.optional($S.Number)
 }).annotations({ identifier: "io.k8s.api.autoscaling.v2.HorizontalPodAutoscalerStatus" })
 
 /**
@@ -626,18 +626,18 @@ export const HorizontalPodAutoscalerStatus: $S.Schema<HorizontalPodAutoscalerSta
  */
 export const MetricIdentifier: $S.Schema<MetricIdentifier> = $S.Struct({
   name: $S.String,
-  selector: $S.optionalWith($S.suspend((): $S.Schema<meta_v1.LabelSelector> => meta_v1.LabelSelector), { exact: true })
+  selector: $S.optional($S.suspend((): $S.Schema<meta_v1.LabelSelector> => meta_v1.LabelSelector))
 }).annotations({ identifier: "io.k8s.api.autoscaling.v2.MetricIdentifier" })
 
 /**
  * MetricSpec specifies how to scale based on a single metric (only `type` and one other matching field should be set at once).
  */
 export const MetricSpec: $S.Schema<MetricSpec> = $S.Struct({
-  containerResource: $S.optionalWith($S.suspend((): $S.Schema<ContainerResourceMetricSource> => ContainerResourceMetricSource), { exact: true }),
-  external: $S.optionalWith($S.suspend((): $S.Schema<ExternalMetricSource> => ExternalMetricSource), { exact: true }),
-  object: $S.optionalWith($S.suspend((): $S.Schema<ObjectMetricSource> => ObjectMetricSource), { exact: true }),
-  pods: $S.optionalWith($S.suspend((): $S.Schema<PodsMetricSource> => PodsMetricSource), { exact: true }),
-  resource: $S.optionalWith($S.suspend((): $S.Schema<ResourceMetricSource> => ResourceMetricSource), { exact: true }),
+  containerResource: $S.optional($S.suspend((): $S.Schema<ContainerResourceMetricSource> => ContainerResourceMetricSource)),
+  external: $S.optional($S.suspend((): $S.Schema<ExternalMetricSource> => ExternalMetricSource)),
+  object: $S.optional($S.suspend((): $S.Schema<ObjectMetricSource> => ObjectMetricSource)),
+  pods: $S.optional($S.suspend((): $S.Schema<PodsMetricSource> => PodsMetricSource)),
+  resource: $S.optional($S.suspend((): $S.Schema<ResourceMetricSource> => ResourceMetricSource)),
   type: $S.String
 }).annotations({ identifier: "io.k8s.api.autoscaling.v2.MetricSpec" })
 
@@ -645,11 +645,11 @@ export const MetricSpec: $S.Schema<MetricSpec> = $S.Struct({
  * MetricStatus describes the last-read state of a single metric.
  */
 export const MetricStatus: $S.Schema<MetricStatus> = $S.Struct({
-  containerResource: $S.optionalWith($S.suspend((): $S.Schema<ContainerResourceMetricStatus> => ContainerResourceMetricStatus), { exact: true }),
-  external: $S.optionalWith($S.suspend((): $S.Schema<ExternalMetricStatus> => ExternalMetricStatus), { exact: true }),
-  object: $S.optionalWith($S.suspend((): $S.Schema<ObjectMetricStatus> => ObjectMetricStatus), { exact: true }),
-  pods: $S.optionalWith($S.suspend((): $S.Schema<PodsMetricStatus> => PodsMetricStatus), { exact: true }),
-  resource: $S.optionalWith($S.suspend((): $S.Schema<ResourceMetricStatus> => ResourceMetricStatus), { exact: true }),
+  containerResource: $S.optional($S.suspend((): $S.Schema<ContainerResourceMetricStatus> => ContainerResourceMetricStatus)),
+  external: $S.optional($S.suspend((): $S.Schema<ExternalMetricStatus> => ExternalMetricStatus)),
+  object: $S.optional($S.suspend((): $S.Schema<ObjectMetricStatus> => ObjectMetricStatus)),
+  pods: $S.optional($S.suspend((): $S.Schema<PodsMetricStatus> => PodsMetricStatus)),
+  resource: $S.optional($S.suspend((): $S.Schema<ResourceMetricStatus> => ResourceMetricStatus)),
   type: $S.String
 }).annotations({ identifier: "io.k8s.api.autoscaling.v2.MetricStatus" })
 
@@ -657,19 +657,19 @@ export const MetricStatus: $S.Schema<MetricStatus> = $S.Struct({
  * MetricTarget defines the target value, average value, or average utilization of a specific metric
  */
 export const MetricTarget: $S.Schema<MetricTarget> = $S.Struct({
-  averageUtilization: $S.optionalWith($S.Number, { exact: true }),
-  averageValue: $S.optionalWith($Q.Quantity, { exact: true }),
+  averageUtilization: $S.optional($S.Number),
+  averageValue: $S.optional($Q.Quantity),
   type: $S.String,
-  value: $S.optionalWith($Q.Quantity, { exact: true })
+  value: $S.optional($Q.Quantity)
 }).annotations({ identifier: "io.k8s.api.autoscaling.v2.MetricTarget" })
 
 /**
  * MetricValueStatus holds the current value for a metric
  */
 export const MetricValueStatus: $S.Schema<MetricValueStatus> = $S.Struct({
-  averageUtilization: $S.optionalWith($S.Number, { exact: true }),
-  averageValue: $S.optionalWith($Q.Quantity, { exact: true }),
-  value: $S.optionalWith($Q.Quantity, { exact: true })
+  averageUtilization: $S.optional($S.Number),
+  averageValue: $S.optional($Q.Quantity),
+  value: $S.optional($Q.Quantity)
 }).annotations({ identifier: "io.k8s.api.autoscaling.v2.MetricValueStatus" })
 
 /**

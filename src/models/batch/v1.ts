@@ -28,15 +28,15 @@ export interface CronJob {
   /**
    * Standard object's metadata. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata
    */
-  readonly metadata?: meta_v1.ObjectMeta
+  readonly metadata?: meta_v1.ObjectMeta | undefined
   /**
    * Specification of the desired behavior of a cron job, including the schedule. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#spec-and-status
    */
-  readonly spec?: CronJobSpec
+  readonly spec?: CronJobSpec | undefined
   /**
    * Current status of a cron job. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#spec-and-status
    */
-  readonly status?: CronJobStatus
+  readonly status?: CronJobStatus | undefined
 }
 
 /**
@@ -58,7 +58,7 @@ export interface CronJobList {
   /**
    * Standard list metadata. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata
    */
-  readonly metadata?: meta_v1.ListMeta
+  readonly metadata?: meta_v1.ListMeta | undefined
 }
 
 /**
@@ -70,11 +70,11 @@ export interface CronJobSpec {
    *
    * - "Allow" (default): allows CronJobs to run concurrently; - "Forbid": forbids concurrent runs, skipping next run if previous run hasn't finished yet; - "Replace": cancels currently running job and replaces it with a new one
    */
-  readonly concurrencyPolicy?: string
+  readonly concurrencyPolicy?: string | undefined
   /**
    * The number of failed finished jobs to retain. Value must be non-negative integer. Defaults to 1.
    */
-  readonly failedJobsHistoryLimit?: number
+  readonly failedJobsHistoryLimit?: number | undefined
   /**
    * Specifies the job that will be created when executing a CronJob.
    */
@@ -86,19 +86,19 @@ export interface CronJobSpec {
   /**
    * Optional deadline in seconds for starting the job if it misses scheduled time for any reason.  Missed jobs executions will be counted as failed ones.
    */
-  readonly startingDeadlineSeconds?: number
+  readonly startingDeadlineSeconds?: number | undefined
   /**
    * The number of successful finished jobs to retain. Value must be non-negative integer. Defaults to 3.
    */
-  readonly successfulJobsHistoryLimit?: number
+  readonly successfulJobsHistoryLimit?: number | undefined
   /**
    * This flag tells the controller to suspend subsequent executions, it does not apply to already started executions.  Defaults to false.
    */
-  readonly suspend?: boolean
+  readonly suspend?: boolean | undefined
   /**
    * The time zone name for the given schedule, see https://en.wikipedia.org/wiki/List_of_tz_database_time_zones. If not specified, this will default to the time zone of the kube-controller-manager process. The set of valid time zone names and the time zone offset is loaded from the system-wide time zone database by the API server during CronJob validation and the controller manager during execution. If no system-wide time zone database can be found a bundled version of the database is used instead. If the time zone name becomes invalid during the lifetime of a CronJob or due to a change in host configuration, the controller will stop creating new new Jobs and will create a system event with the reason UnknownTimeZone. More information can be found in https://kubernetes.io/docs/concepts/workloads/controllers/cron-jobs/#time-zones
    */
-  readonly timeZone?: string
+  readonly timeZone?: string | undefined
 }
 
 /**
@@ -108,15 +108,15 @@ export interface CronJobStatus {
   /**
    * A list of pointers to currently running jobs.
    */
-  readonly active?: ReadonlyArray<core_v1.ObjectReference>
+  readonly active?: ReadonlyArray<core_v1.ObjectReference> | undefined
   /**
    * Information when was the last time the job was successfully scheduled.
    */
-  readonly lastScheduleTime?: $P.Time
+  readonly lastScheduleTime?: $P.Time | undefined
   /**
    * Information when was the last time the job successfully completed.
    */
-  readonly lastSuccessfulTime?: $P.Time
+  readonly lastSuccessfulTime?: $P.Time | undefined
 }
 
 /**
@@ -134,15 +134,15 @@ export interface Job {
   /**
    * Standard object's metadata. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata
    */
-  readonly metadata?: meta_v1.ObjectMeta
+  readonly metadata?: meta_v1.ObjectMeta | undefined
   /**
    * Specification of the desired behavior of a job. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#spec-and-status
    */
-  readonly spec?: JobSpec
+  readonly spec?: JobSpec | undefined
   /**
    * Current status of a job. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#spec-and-status
    */
-  readonly status?: JobStatus
+  readonly status?: JobStatus | undefined
 }
 
 /**
@@ -152,19 +152,19 @@ export interface JobCondition {
   /**
    * Last time the condition was checked.
    */
-  readonly lastProbeTime?: $P.Time
+  readonly lastProbeTime?: $P.Time | undefined
   /**
    * Last time the condition transit from one status to another.
    */
-  readonly lastTransitionTime?: $P.Time
+  readonly lastTransitionTime?: $P.Time | undefined
   /**
    * Human readable message indicating details about last transition.
    */
-  readonly message?: string
+  readonly message?: string | undefined
   /**
    * (brief) reason for the condition's last transition.
    */
-  readonly reason?: string
+  readonly reason?: string | undefined
   /**
    * Status of the condition, one of True, False, Unknown.
    */
@@ -194,7 +194,7 @@ export interface JobList {
   /**
    * Standard list metadata. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata
    */
-  readonly metadata?: meta_v1.ListMeta
+  readonly metadata?: meta_v1.ListMeta | undefined
 }
 
 /**
@@ -204,15 +204,15 @@ export interface JobSpec {
   /**
    * Specifies the duration in seconds relative to the startTime that the job may be continuously active before the system tries to terminate it; value must be positive integer. If a Job is suspended (at creation or through an update), this timer will effectively be stopped and reset when the Job is resumed again.
    */
-  readonly activeDeadlineSeconds?: number
+  readonly activeDeadlineSeconds?: number | undefined
   /**
    * Specifies the number of retries before marking this job failed. Defaults to 6, unless backoffLimitPerIndex (only Indexed Job) is specified. When backoffLimitPerIndex is specified, backoffLimit defaults to 2147483647.
    */
-  readonly backoffLimit?: number
+  readonly backoffLimit?: number | undefined
   /**
    * Specifies the limit for the number of retries within an index before marking this index as failed. When enabled the number of failures per index is kept in the pod's batch.kubernetes.io/job-index-failure-count annotation. It can only be set when Job's completionMode=Indexed, and the Pod's restart policy is Never. The field is immutable.
    */
-  readonly backoffLimitPerIndex?: number
+  readonly backoffLimitPerIndex?: number | undefined
   /**
    * completionMode specifies how Pod completions are tracked. It can be `NonIndexed` (default) or `Indexed`.
    *
@@ -222,31 +222,31 @@ export interface JobSpec {
    *
    * More completion modes can be added in the future. If the Job controller observes a mode that it doesn't recognize, which is possible during upgrades due to version skew, the controller skips updates for the Job.
    */
-  readonly completionMode?: string
+  readonly completionMode?: string | undefined
   /**
    * Specifies the desired number of successfully finished pods the job should be run with.  Setting to null means that the success of any pod signals the success of all pods, and allows parallelism to have any positive value.  Setting to 1 means that parallelism is limited to 1 and the success of that pod signals the success of the job. More info: https://kubernetes.io/docs/concepts/workloads/controllers/jobs-run-to-completion/
    */
-  readonly completions?: number
+  readonly completions?: number | undefined
   /**
    * ManagedBy field indicates the controller that manages a Job. The k8s Job controller reconciles jobs which don't have this field at all or the field value is the reserved string `kubernetes.io/job-controller`, but skips reconciling Jobs with a custom value for this field. The value must be a valid domain-prefixed path (e.g. acme.io/foo) - all characters before the first "/" must be a valid subdomain as defined by RFC 1123. All characters trailing the first "/" must be valid HTTP Path characters as defined by RFC 3986. The value cannot exceed 63 characters. This field is immutable.
    */
-  readonly managedBy?: string
+  readonly managedBy?: string | undefined
   /**
    * manualSelector controls generation of pod labels and pod selectors. Leave `manualSelector` unset unless you are certain what you are doing. When false or unset, the system pick labels unique to this job and appends those labels to the pod template.  When true, the user is responsible for picking unique labels and specifying the selector.  Failure to pick a unique label may cause this and other jobs to not function correctly.  However, You may see `manualSelector=true` in jobs that were created with the old `extensions/v1beta1` API. More info: https://kubernetes.io/docs/concepts/workloads/controllers/jobs-run-to-completion/#specifying-your-own-pod-selector
    */
-  readonly manualSelector?: boolean
+  readonly manualSelector?: boolean | undefined
   /**
    * Specifies the maximal number of failed indexes before marking the Job as failed, when backoffLimitPerIndex is set. Once the number of failed indexes exceeds this number the entire Job is marked as Failed and its execution is terminated. When left as null the job continues execution of all of its indexes and is marked with the `Complete` Job condition. It can only be specified when backoffLimitPerIndex is set. It can be null or up to completions. It is required and must be less than or equal to 10^4 when is completions greater than 10^5.
    */
-  readonly maxFailedIndexes?: number
+  readonly maxFailedIndexes?: number | undefined
   /**
    * Specifies the maximum desired number of pods the job should run at any given time. The actual number of pods running in steady state will be less than this number when ((.spec.completions - .status.successful) < .spec.parallelism), i.e. when the work left to do is less than max parallelism. More info: https://kubernetes.io/docs/concepts/workloads/controllers/jobs-run-to-completion/
    */
-  readonly parallelism?: number
+  readonly parallelism?: number | undefined
   /**
    * Specifies the policy of handling failed pods. In particular, it allows to specify the set of actions and conditions which need to be satisfied to take the associated action. If empty, the default behaviour applies - the counter of failed pods, represented by the jobs's .status.failed field, is incremented and it is checked against the backoffLimit. This field cannot be used in combination with restartPolicy=OnFailure.
    */
-  readonly podFailurePolicy?: PodFailurePolicy
+  readonly podFailurePolicy?: PodFailurePolicy | undefined
   /**
    * podReplacementPolicy specifies when to create replacement Pods. Possible values are: - TerminatingOrFailed means that we recreate pods
    *   when they are terminating (has a metadata.deletionTimestamp) or failed.
@@ -255,19 +255,19 @@ export interface JobSpec {
    *
    * When using podFailurePolicy, Failed is the the only allowed value. TerminatingOrFailed and Failed are allowed values when podFailurePolicy is not in use.
    */
-  readonly podReplacementPolicy?: string
+  readonly podReplacementPolicy?: string | undefined
   /**
    * A label query over pods that should match the pod count. Normally, the system sets this field for you. More info: https://kubernetes.io/docs/concepts/overview/working-with-objects/labels/#label-selectors
    */
-  readonly selector?: meta_v1.LabelSelector
+  readonly selector?: meta_v1.LabelSelector | undefined
   /**
    * successPolicy specifies the policy when the Job can be declared as succeeded. If empty, the default behavior applies - the Job is declared as succeeded only when the number of succeeded pods equals to the completions. When the field is specified, it must be immutable and works only for the Indexed Jobs. Once the Job meets the SuccessPolicy, the lingering pods are terminated.
    */
-  readonly successPolicy?: SuccessPolicy
+  readonly successPolicy?: SuccessPolicy | undefined
   /**
    * suspend specifies whether the Job controller should create Pods or not. If a Job is created with suspend set to true, no Pods are created by the Job controller. If a Job is suspended after creation (i.e. the flag goes from false to true), the Job controller will delete all active Pods associated with this Job. Users must design their workload to gracefully handle this. Suspending a Job will reset the StartTime field of the Job, effectively resetting the ActiveDeadlineSeconds timer too. Defaults to false.
    */
-  readonly suspend?: boolean
+  readonly suspend?: boolean | undefined
   /**
    * Describes the pod that will be created when executing a job. The only allowed template.spec.restartPolicy values are "Never" or "OnFailure". More info: https://kubernetes.io/docs/concepts/workloads/controllers/jobs-run-to-completion/
    */
@@ -275,7 +275,7 @@ export interface JobSpec {
   /**
    * ttlSecondsAfterFinished limits the lifetime of a Job that has finished execution (either Complete or Failed). If this field is set, ttlSecondsAfterFinished after the Job finishes, it is eligible to be automatically deleted. When the Job is being deleted, its lifecycle guarantees (e.g. finalizers) will be honored. If this field is unset, the Job won't be automatically deleted. If this field is set to zero, the Job becomes eligible to be deleted immediately after it finishes.
    */
-  readonly ttlSecondsAfterFinished?: number
+  readonly ttlSecondsAfterFinished?: number | undefined
 }
 
 /**
@@ -285,15 +285,15 @@ export interface JobStatus {
   /**
    * The number of pending and running pods which are not terminating (without a deletionTimestamp). The value is zero for finished jobs.
    */
-  readonly active?: number
+  readonly active?: number | undefined
   /**
    * completedIndexes holds the completed indexes when .spec.completionMode = "Indexed" in a text format. The indexes are represented as decimal integers separated by commas. The numbers are listed in increasing order. Three or more consecutive numbers are compressed and represented by the first and last element of the series, separated by a hyphen. For example, if the completed indexes are 1, 3, 4, 5 and 7, they are represented as "1,3-5,7".
    */
-  readonly completedIndexes?: string
+  readonly completedIndexes?: string | undefined
   /**
    * Represents time when the job was completed. It is not guaranteed to be set in happens-before order across separate operations. It is represented in RFC3339 form and is in UTC. The completion time is set when the job finishes successfully, and only then. The value cannot be updated or removed. The value indicates the same or later point in time as the startTime field.
    */
-  readonly completionTime?: $P.Time
+  readonly completionTime?: $P.Time | undefined
   /**
    * The latest available observations of an object's current state. When a Job fails, one of the conditions will have type "Failed" and status true. When a Job is suspended, one of the conditions will have type "Suspended" and status true; when the Job is resumed, the status of this condition will become false. When a Job is completed, one of the conditions will have type "Complete" and status true.
    *
@@ -301,35 +301,35 @@ export interface JobStatus {
    *
    * More info: https://kubernetes.io/docs/concepts/workloads/controllers/jobs-run-to-completion/
    */
-  readonly conditions?: ReadonlyArray<JobCondition>
+  readonly conditions?: ReadonlyArray<JobCondition> | undefined
   /**
    * The number of pods which reached phase Failed. The value increases monotonically.
    */
-  readonly failed?: number
+  readonly failed?: number | undefined
   /**
    * FailedIndexes holds the failed indexes when spec.backoffLimitPerIndex is set. The indexes are represented in the text format analogous as for the `completedIndexes` field, ie. they are kept as decimal integers separated by commas. The numbers are listed in increasing order. Three or more consecutive numbers are compressed and represented by the first and last element of the series, separated by a hyphen. For example, if the failed indexes are 1, 3, 4, 5 and 7, they are represented as "1,3-5,7". The set of failed indexes cannot overlap with the set of completed indexes.
    */
-  readonly failedIndexes?: string
+  readonly failedIndexes?: string | undefined
   /**
    * The number of active pods which have a Ready condition and are not terminating (without a deletionTimestamp).
    */
-  readonly ready?: number
+  readonly ready?: number | undefined
   /**
    * Represents time when the job controller started processing a job. When a Job is created in the suspended state, this field is not set until the first time it is resumed. This field is reset every time a Job is resumed from suspension. It is represented in RFC3339 form and is in UTC.
    *
    * Once set, the field can only be removed when the job is suspended. The field cannot be modified while the job is unsuspended or finished.
    */
-  readonly startTime?: $P.Time
+  readonly startTime?: $P.Time | undefined
   /**
    * The number of pods which reached phase Succeeded. The value increases monotonically for a given spec. However, it may decrease in reaction to scale down of elastic indexed jobs.
    */
-  readonly succeeded?: number
+  readonly succeeded?: number | undefined
   /**
    * The number of pods which are terminating (in phase Pending or Running and have a deletionTimestamp).
    *
    * This field is beta-level. The job controller populates the field when the feature gate JobPodReplacementPolicy is enabled (enabled by default).
    */
-  readonly terminating?: number
+  readonly terminating?: number | undefined
   /**
    * uncountedTerminatedPods holds the UIDs of Pods that have terminated but the job controller hasn't yet accounted for in the status counters.
    *
@@ -340,7 +340,7 @@ export interface JobStatus {
    *
    * Old jobs might not be tracked using this field, in which case the field remains null. The structure is empty for finished jobs.
    */
-  readonly uncountedTerminatedPods?: UncountedTerminatedPods
+  readonly uncountedTerminatedPods?: UncountedTerminatedPods | undefined
 }
 
 /**
@@ -350,11 +350,11 @@ export interface JobTemplateSpec {
   /**
    * Standard object's metadata of the jobs created from this template. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata
    */
-  readonly metadata?: meta_v1.ObjectMeta
+  readonly metadata?: meta_v1.ObjectMeta | undefined
   /**
    * Specification of the desired behavior of the job. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#spec-and-status
    */
-  readonly spec?: JobSpec
+  readonly spec?: JobSpec | undefined
 }
 
 /**
@@ -374,7 +374,7 @@ export interface PodFailurePolicyOnExitCodesRequirement {
   /**
    * Restricts the check for exit codes to the container with the specified name. When null, the rule applies to all containers. When specified, it should match one the container or initContainer names in the pod template.
    */
-  readonly containerName?: string
+  readonly containerName?: string | undefined
   /**
    * Represents the relationship between the container exit code(s) and the specified values. Containers completed with success (exit code 0) are excluded from the requirement check. Possible values are:
    *
@@ -400,7 +400,7 @@ export interface PodFailurePolicyOnPodConditionsPattern {
   /**
    * Specifies the required Pod condition status. To match a pod condition it is required that the specified status equals the pod condition status. Defaults to True.
    */
-  readonly status?: string
+  readonly status?: string | undefined
   /**
    * Specifies the required Pod condition type. To match a pod condition it is required that specified type equals the pod condition type.
    */
@@ -428,11 +428,11 @@ export interface PodFailurePolicyRule {
   /**
    * Represents the requirement on the container exit codes.
    */
-  readonly onExitCodes?: PodFailurePolicyOnExitCodesRequirement
+  readonly onExitCodes?: PodFailurePolicyOnExitCodesRequirement | undefined
   /**
    * Represents the requirement on the pod conditions. The requirement is represented as a list of pod condition patterns. The requirement is satisfied if at least one pattern matches an actual pod condition. At most 20 elements are allowed.
    */
-  readonly onPodConditions?: ReadonlyArray<PodFailurePolicyOnPodConditionsPattern>
+  readonly onPodConditions?: ReadonlyArray<PodFailurePolicyOnPodConditionsPattern> | undefined
 }
 
 /**
@@ -452,11 +452,11 @@ export interface SuccessPolicyRule {
   /**
    * succeededCount specifies the minimal required size of the actual set of the succeeded indexes for the Job. When succeededCount is used along with succeededIndexes, the check is constrained only to the set of indexes specified by succeededIndexes. For example, given that succeededIndexes is "1-4", succeededCount is "3", and completed indexes are "1", "3", and "5", the Job isn't declared as succeeded because only "1" and "3" indexes are considered in that rules. When this field is null, this doesn't default to any value and is never evaluated at any time. When specified it needs to be a positive integer.
    */
-  readonly succeededCount?: number
+  readonly succeededCount?: number | undefined
   /**
    * succeededIndexes specifies the set of indexes which need to be contained in the actual set of the succeeded indexes for the Job. The list of indexes must be within 0 to ".spec.completions-1" and must not contain duplicates. At least one element is required. The indexes are represented as intervals separated by commas. The intervals can be a decimal integer or a pair of decimal integers separated by a hyphen. The number are listed in represented by the first and last element of the series, separated by a hyphen. For example, if the completed indexes are 1, 3, 4, 5 and 7, they are represented as "1,3-5,7". When this field is null, this field doesn't default to any value and is never evaluated at any time.
    */
-  readonly succeededIndexes?: string
+  readonly succeededIndexes?: string | undefined
 }
 
 /**
@@ -466,20 +466,20 @@ export interface UncountedTerminatedPods {
   /**
    * failed holds UIDs of failed Pods.
    */
-  readonly failed?: ReadonlyArray<string>
+  readonly failed?: ReadonlyArray<string> | undefined
   /**
    * succeeded holds UIDs of succeeded Pods.
    */
-  readonly succeeded?: ReadonlyArray<string>
+  readonly succeeded?: ReadonlyArray<string> | undefined
 }
 
 /** The Schema of {@link CronJob}. */
 export const CronJobSchema: $S.Schema<CronJob> = $S.Struct({
   apiVersion: $S.Literal("batch/v1"),
   kind: $S.Literal("CronJob"),
-  metadata: $S.optionalWith($S.suspend((): $S.Schema<meta_v1.ObjectMeta> => meta_v1.ObjectMeta), { exact: true }),
-  spec: $S.optionalWith($S.suspend((): $S.Schema<CronJobSpec> => CronJobSpec), { exact: true }),
-  status: $S.optionalWith($S.suspend((): $S.Schema<CronJobStatus> => CronJobStatus), { exact: true })
+  metadata: $S.optional($S.suspend((): $S.Schema<meta_v1.ObjectMeta> => meta_v1.ObjectMeta)),
+  spec: $S.optional($S.suspend((): $S.Schema<CronJobSpec> => CronJobSpec)),
+  status: $S.optional($S.suspend((): $S.Schema<CronJobStatus> => CronJobStatus))
 }).annotations({ identifier: "io.k8s.api.batch.v1.CronJob" })
 
 /** The Schema of {@link CronJobList}. */
@@ -487,49 +487,49 @@ export const CronJobListSchema: $S.Schema<CronJobList> = $S.Struct({
   apiVersion: $S.Literal("batch/v1"),
   items: $S.Array($S.suspend((): $S.Schema<CronJob> => CronJobSchema)),
   kind: $S.Literal("CronJobList"),
-  metadata: $S.optionalWith($S.suspend((): $S.Schema<meta_v1.ListMeta> => meta_v1.ListMeta), { exact: true })
+  metadata: $S.optional($S.suspend((): $S.Schema<meta_v1.ListMeta> => meta_v1.ListMeta))
 }).annotations({ identifier: "io.k8s.api.batch.v1.CronJobList" })
 
 /**
  * CronJobSpec describes how the job execution will look like and when it will actually run.
  */
 export const CronJobSpec: $S.Schema<CronJobSpec> = $S.Struct({
-  concurrencyPolicy: $S.optionalWith($S.String, { exact: true }),
-  failedJobsHistoryLimit: $S.optionalWith($S.Number, { exact: true }),
+  concurrencyPolicy: $S.optional($S.String),
+  failedJobsHistoryLimit: $S.optional($S.Number),
   jobTemplate: $S.suspend((): $S.Schema<JobTemplateSpec> => JobTemplateSpec),
   schedule: $S.String,
-  startingDeadlineSeconds: $S.optionalWith($S.Number, { exact: true }),
-  successfulJobsHistoryLimit: $S.optionalWith($S.Number, { exact: true }),
-  suspend: $S.optionalWith($S.Boolean, { exact: true }),
-  timeZone: $S.optionalWith($S.String, { exact: true })
+  startingDeadlineSeconds: $S.optional($S.Number),
+  successfulJobsHistoryLimit: $S.optional($S.Number),
+  suspend: $S.optional($S.Boolean),
+  timeZone: $S.optional($S.String)
 }).annotations({ identifier: "io.k8s.api.batch.v1.CronJobSpec" })
 
 /**
  * CronJobStatus represents the current state of a cron job.
  */
 export const CronJobStatus: $S.Schema<CronJobStatus> = $S.Struct({
-  active: $S.optionalWith($S.Array($S.suspend((): $S.Schema<core_v1.ObjectReference> => core_v1.ObjectReference)), { exact: true }),
-  lastScheduleTime: $S.optionalWith($P.Time, { exact: true }),
-  lastSuccessfulTime: $S.optionalWith($P.Time, { exact: true })
+  active: $S.optional($S.Array($S.suspend((): $S.Schema<core_v1.ObjectReference> => core_v1.ObjectReference))),
+  lastScheduleTime: $S.optional($P.Time),
+  lastSuccessfulTime: $S.optional($P.Time)
 }).annotations({ identifier: "io.k8s.api.batch.v1.CronJobStatus" })
 
 /** The Schema of {@link Job}. */
 export const JobSchema: $S.Schema<Job> = $S.Struct({
   apiVersion: $S.Literal("batch/v1"),
   kind: $S.Literal("Job"),
-  metadata: $S.optionalWith($S.suspend((): $S.Schema<meta_v1.ObjectMeta> => meta_v1.ObjectMeta), { exact: true }),
-  spec: $S.optionalWith($S.suspend((): $S.Schema<JobSpec> => JobSpec), { exact: true }),
-  status: $S.optionalWith($S.suspend((): $S.Schema<JobStatus> => JobStatus), { exact: true })
+  metadata: $S.optional($S.suspend((): $S.Schema<meta_v1.ObjectMeta> => meta_v1.ObjectMeta)),
+  spec: $S.optional($S.suspend((): $S.Schema<JobSpec> => JobSpec)),
+  status: $S.optional($S.suspend((): $S.Schema<JobStatus> => JobStatus))
 }).annotations({ identifier: "io.k8s.api.batch.v1.Job" })
 
 /**
  * JobCondition describes current state of a job.
  */
 export const JobCondition: $S.Schema<JobCondition> = $S.Struct({
-  lastProbeTime: $S.optionalWith($P.Time, { exact: true }),
-  lastTransitionTime: $S.optionalWith($P.Time, { exact: true }),
-  message: $S.optionalWith($S.String, { exact: true }),
-  reason: $S.optionalWith($S.String, { exact: true }),
+  lastProbeTime: $S.optional($P.Time),
+  lastTransitionTime: $S.optional($P.Time),
+  message: $S.optional($S.String),
+  reason: $S.optional($S.String),
   status: $S.String,
   type: $S.String
 }).annotations({ identifier: "io.k8s.api.batch.v1.JobCondition" })
@@ -539,54 +539,54 @@ export const JobListSchema: $S.Schema<JobList> = $S.Struct({
   apiVersion: $S.Literal("batch/v1"),
   items: $S.Array($S.suspend((): $S.Schema<Job> => JobSchema)),
   kind: $S.Literal("JobList"),
-  metadata: $S.optionalWith($S.suspend((): $S.Schema<meta_v1.ListMeta> => meta_v1.ListMeta), { exact: true })
+  metadata: $S.optional($S.suspend((): $S.Schema<meta_v1.ListMeta> => meta_v1.ListMeta))
 }).annotations({ identifier: "io.k8s.api.batch.v1.JobList" })
 
 /**
  * JobSpec describes how the job execution will look like.
  */
 export const JobSpec: $S.Schema<JobSpec> = $S.Struct({
-  activeDeadlineSeconds: $S.optionalWith($S.Number, { exact: true }),
-  backoffLimit: $S.optionalWith($S.Number, { exact: true }),
-  backoffLimitPerIndex: $S.optionalWith($S.Number, { exact: true }),
-  completionMode: $S.optionalWith($S.String, { exact: true }),
-  completions: $S.optionalWith($S.Number, { exact: true }),
-  managedBy: $S.optionalWith($S.String, { exact: true }),
-  manualSelector: $S.optionalWith($S.Boolean, { exact: true }),
-  maxFailedIndexes: $S.optionalWith($S.Number, { exact: true }),
-  parallelism: $S.optionalWith($S.Number, { exact: true }),
-  podFailurePolicy: $S.optionalWith($S.suspend((): $S.Schema<PodFailurePolicy> => PodFailurePolicy), { exact: true }),
-  podReplacementPolicy: $S.optionalWith($S.String, { exact: true }),
-  selector: $S.optionalWith($S.suspend((): $S.Schema<meta_v1.LabelSelector> => meta_v1.LabelSelector), { exact: true }),
-  successPolicy: $S.optionalWith($S.suspend((): $S.Schema<SuccessPolicy> => SuccessPolicy), { exact: true }),
-  suspend: $S.optionalWith($S.Boolean, { exact: true }),
+  activeDeadlineSeconds: $S.optional($S.Number),
+  backoffLimit: $S.optional($S.Number),
+  backoffLimitPerIndex: $S.optional($S.Number),
+  completionMode: $S.optional($S.String),
+  completions: $S.optional($S.Number),
+  managedBy: $S.optional($S.String),
+  manualSelector: $S.optional($S.Boolean),
+  maxFailedIndexes: $S.optional($S.Number),
+  parallelism: $S.optional($S.Number),
+  podFailurePolicy: $S.optional($S.suspend((): $S.Schema<PodFailurePolicy> => PodFailurePolicy)),
+  podReplacementPolicy: $S.optional($S.String),
+  selector: $S.optional($S.suspend((): $S.Schema<meta_v1.LabelSelector> => meta_v1.LabelSelector)),
+  successPolicy: $S.optional($S.suspend((): $S.Schema<SuccessPolicy> => SuccessPolicy)),
+  suspend: $S.optional($S.Boolean),
   template: $S.suspend((): $S.Schema<core_v1.PodTemplateSpec> => core_v1.PodTemplateSpec),
-  ttlSecondsAfterFinished: $S.optionalWith($S.Number, { exact: true })
+  ttlSecondsAfterFinished: $S.optional($S.Number)
 }).annotations({ identifier: "io.k8s.api.batch.v1.JobSpec" })
 
 /**
  * JobStatus represents the current state of a Job.
  */
 export const JobStatus: $S.Schema<JobStatus> = $S.Struct({
-  active: $S.optionalWith($S.Number, { exact: true }),
-  completedIndexes: $S.optionalWith($S.String, { exact: true }),
-  completionTime: $S.optionalWith($P.Time, { exact: true }),
-  conditions: $S.optionalWith($S.Array($S.suspend((): $S.Schema<JobCondition> => JobCondition)), { exact: true }),
-  failed: $S.optionalWith($S.Number, { exact: true }),
-  failedIndexes: $S.optionalWith($S.String, { exact: true }),
-  ready: $S.optionalWith($S.Number, { exact: true }),
-  startTime: $S.optionalWith($P.Time, { exact: true }),
-  succeeded: $S.optionalWith($S.Number, { exact: true }),
-  terminating: $S.optionalWith($S.Number, { exact: true }),
-  uncountedTerminatedPods: $S.optionalWith($S.suspend((): $S.Schema<UncountedTerminatedPods> => UncountedTerminatedPods), { exact: true })
+  active: $S.optional($S.Number),
+  completedIndexes: $S.optional($S.String),
+  completionTime: $S.optional($P.Time),
+  conditions: $S.optional($S.Array($S.suspend((): $S.Schema<JobCondition> => JobCondition))),
+  failed: $S.optional($S.Number),
+  failedIndexes: $S.optional($S.String),
+  ready: $S.optional($S.Number),
+  startTime: $S.optional($P.Time),
+  succeeded: $S.optional($S.Number),
+  terminating: $S.optional($S.Number),
+  uncountedTerminatedPods: $S.optional($S.suspend((): $S.Schema<UncountedTerminatedPods> => UncountedTerminatedPods))
 }).annotations({ identifier: "io.k8s.api.batch.v1.JobStatus" })
 
 /**
  * JobTemplateSpec describes the data a Job should have when created from a template
  */
 export const JobTemplateSpec: $S.Schema<JobTemplateSpec> = $S.Struct({
-  metadata: $S.optionalWith($S.suspend((): $S.Schema<meta_v1.ObjectMeta> => meta_v1.ObjectMeta), { exact: true }),
-  spec: $S.optionalWith($S.suspend((): $S.Schema<JobSpec> => JobSpec), { exact: true })
+  metadata: $S.optional($S.suspend((): $S.Schema<meta_v1.ObjectMeta> => meta_v1.ObjectMeta)),
+  spec: $S.optional($S.suspend((): $S.Schema<JobSpec> => JobSpec))
 }).annotations({ identifier: "io.k8s.api.batch.v1.JobTemplateSpec" })
 
 /**
@@ -600,7 +600,7 @@ export const PodFailurePolicy: $S.Schema<PodFailurePolicy> = $S.Struct({
  * PodFailurePolicyOnExitCodesRequirement describes the requirement for handling a failed pod based on its container exit codes. In particular, it lookups the .state.terminated.exitCode for each app container and init container status, represented by the .status.containerStatuses and .status.initContainerStatuses fields in the Pod status, respectively. Containers completed with success (exit code 0) are excluded from the requirement check.
  */
 export const PodFailurePolicyOnExitCodesRequirement: $S.Schema<PodFailurePolicyOnExitCodesRequirement> = $S.Struct({
-  containerName: $S.optionalWith($S.String, { exact: true }),
+  containerName: $S.optional($S.String),
   operator: $S.String,
   values: $S.Array($S.Number)
 }).annotations({ identifier: "io.k8s.api.batch.v1.PodFailurePolicyOnExitCodesRequirement" })
@@ -609,7 +609,7 @@ export const PodFailurePolicyOnExitCodesRequirement: $S.Schema<PodFailurePolicyO
  * PodFailurePolicyOnPodConditionsPattern describes a pattern for matching an actual pod condition type.
  */
 export const PodFailurePolicyOnPodConditionsPattern: $S.Schema<PodFailurePolicyOnPodConditionsPattern> = $S.Struct({
-  status: $S.optionalWith($S.String, { exact: true }),
+  status: $S.optional($S.String),
   type: $S.String
 }).annotations({ identifier: "io.k8s.api.batch.v1.PodFailurePolicyOnPodConditionsPattern" })
 
@@ -618,8 +618,8 @@ export const PodFailurePolicyOnPodConditionsPattern: $S.Schema<PodFailurePolicyO
  */
 export const PodFailurePolicyRule: $S.Schema<PodFailurePolicyRule> = $S.Struct({
   action: $S.String,
-  onExitCodes: $S.optionalWith($S.suspend((): $S.Schema<PodFailurePolicyOnExitCodesRequirement> => PodFailurePolicyOnExitCodesRequirement), { exact: true }),
-  onPodConditions: $S.optionalWith($S.Array($S.suspend((): $S.Schema<PodFailurePolicyOnPodConditionsPattern> => PodFailurePolicyOnPodConditionsPattern)), { exact: true })
+  onExitCodes: $S.optional($S.suspend((): $S.Schema<PodFailurePolicyOnExitCodesRequirement> => PodFailurePolicyOnExitCodesRequirement)),
+  onPodConditions: $S.optional($S.Array($S.suspend((): $S.Schema<PodFailurePolicyOnPodConditionsPattern> => PodFailurePolicyOnPodConditionsPattern)))
 }).annotations({ identifier: "io.k8s.api.batch.v1.PodFailurePolicyRule" })
 
 /**
@@ -633,16 +633,16 @@ export const SuccessPolicy: $S.Schema<SuccessPolicy> = $S.Struct({
  * SuccessPolicyRule describes rule for declaring a Job as succeeded. Each rule must have at least one of the "succeededIndexes" or "succeededCount" specified.
  */
 export const SuccessPolicyRule: $S.Schema<SuccessPolicyRule> = $S.Struct({
-  succeededCount: $S.optionalWith($S.Number, { exact: true }),
-  succeededIndexes: $S.optionalWith($S.String, { exact: true })
+  succeededCount: $S.optional($S.Number),
+  succeededIndexes: $S.optional($S.String)
 }).annotations({ identifier: "io.k8s.api.batch.v1.SuccessPolicyRule" })
 
 /**
  * UncountedTerminatedPods holds UIDs of Pods that have terminated but haven't been accounted in Job status counters.
  */
 export const UncountedTerminatedPods: $S.Schema<UncountedTerminatedPods> = $S.Struct({
-  failed: $S.optionalWith($S.Array($S.String), { exact: true }),
-  succeeded: $S.optionalWith($S.Array($S.String), { exact: true })
+  failed: $S.optional($S.Array($S.String)),
+  succeeded: $S.optional($S.Array($S.String))
 }).annotations({ identifier: "io.k8s.api.batch.v1.UncountedTerminatedPods" })
 
 /**

@@ -30,7 +30,7 @@ export interface CertificateSigningRequest {
    * Kind is a string value representing the REST resource this object represents. Servers may infer this from the endpoint the client submits requests to. Cannot be updated. In CamelCase. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds
    */
   readonly kind: "CertificateSigningRequest"
-  readonly metadata?: meta_v1.ObjectMeta
+  readonly metadata?: meta_v1.ObjectMeta | undefined
   /**
    * spec contains the certificate request, and is immutable after creation. Only the request, signerName, expirationSeconds, and usages fields can be set on creation. Other fields are derived by Kubernetes and cannot be modified by users.
    */
@@ -38,7 +38,7 @@ export interface CertificateSigningRequest {
   /**
    * status contains information about whether the request is approved or denied, and the certificate issued by the signer, or the failure condition indicating signer failure.
    */
-  readonly status?: CertificateSigningRequestStatus
+  readonly status?: CertificateSigningRequestStatus | undefined
 }
 
 /**
@@ -48,19 +48,19 @@ export interface CertificateSigningRequestCondition {
   /**
    * lastTransitionTime is the time the condition last transitioned from one status to another. If unset, when a new condition type is added or an existing condition's status is changed, the server defaults this to the current time.
    */
-  readonly lastTransitionTime?: $P.Time
+  readonly lastTransitionTime?: $P.Time | undefined
   /**
    * lastUpdateTime is the time of the last update to this condition
    */
-  readonly lastUpdateTime?: $P.Time
+  readonly lastUpdateTime?: $P.Time | undefined
   /**
    * message contains a human readable message with details about the request state
    */
-  readonly message?: string
+  readonly message?: string | undefined
   /**
    * reason indicates a brief reason for the request state
    */
-  readonly reason?: string
+  readonly reason?: string | undefined
   /**
    * status of the condition, one of True, False, Unknown. Approved, Denied, and Failed conditions may not be "False" or "Unknown".
    */
@@ -97,7 +97,7 @@ export interface CertificateSigningRequestList {
    * Kind is a string value representing the REST resource this object represents. Servers may infer this from the endpoint the client submits requests to. Cannot be updated. In CamelCase. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds
    */
   readonly kind: "CertificateSigningRequestList"
-  readonly metadata?: meta_v1.ListMeta
+  readonly metadata?: meta_v1.ListMeta | undefined
 }
 
 /**
@@ -118,15 +118,15 @@ export interface CertificateSigningRequestSpec {
    *
    * The minimum valid value for expirationSeconds is 600, i.e. 10 minutes.
    */
-  readonly expirationSeconds?: number
+  readonly expirationSeconds?: number | undefined
   /**
    * extra contains extra attributes of the user that created the CertificateSigningRequest. Populated by the API server on creation and immutable.
    */
-  readonly extra?: { readonly [key: string]: ReadonlyArray<string> }
+  readonly extra?: { readonly [key: string]: ReadonlyArray<string> } | undefined
   /**
    * groups contains group membership of the user that created the CertificateSigningRequest. Populated by the API server on creation and immutable.
    */
-  readonly groups?: ReadonlyArray<string>
+  readonly groups?: ReadonlyArray<string> | undefined
   /**
    * request contains an x509 certificate signing request encoded in a "CERTIFICATE REQUEST" PEM block. When serialized as JSON or YAML, the data is additionally base64-encoded.
    */
@@ -158,7 +158,7 @@ export interface CertificateSigningRequestSpec {
   /**
    * uid contains the uid of the user that created the CertificateSigningRequest. Populated by the API server on creation and immutable.
    */
-  readonly uid?: string
+  readonly uid?: string | undefined
   /**
    * usages specifies a set of key usages requested in the issued certificate.
    *
@@ -175,11 +175,11 @@ export interface CertificateSigningRequestSpec {
    *  "ipsec end system", "ipsec tunnel", "ipsec user",
    *  "timestamping", "ocsp signing", "microsoft sgc", "netscape sgc"
    */
-  readonly usages?: ReadonlyArray<string>
+  readonly usages?: ReadonlyArray<string> | undefined
   /**
    * username contains the name of the user that created the CertificateSigningRequest. Populated by the API server on creation and immutable.
    */
-  readonly username?: string
+  readonly username?: string | undefined
 }
 
 /**
@@ -210,30 +210,30 @@ export interface CertificateSigningRequestStatus {
    *     -----END CERTIFICATE-----
    *     )
    */
-  readonly certificate?: string
+  readonly certificate?: string | undefined
   /**
    * conditions applied to the request. Known conditions are "Approved", "Denied", and "Failed".
    */
-  readonly conditions?: ReadonlyArray<CertificateSigningRequestCondition>
+  readonly conditions?: ReadonlyArray<CertificateSigningRequestCondition> | undefined
 }
 
 /** The Schema of {@link CertificateSigningRequest}. */
 export const CertificateSigningRequestSchema: $S.Schema<CertificateSigningRequest> = $S.Struct({
   apiVersion: $S.Literal("certificates.k8s.io/v1"),
   kind: $S.Literal("CertificateSigningRequest"),
-  metadata: $S.optionalWith($S.suspend((): $S.Schema<meta_v1.ObjectMeta> => meta_v1.ObjectMeta), { exact: true }),
+  metadata: $S.optional($S.suspend((): $S.Schema<meta_v1.ObjectMeta> => meta_v1.ObjectMeta)),
   spec: $S.suspend((): $S.Schema<CertificateSigningRequestSpec> => CertificateSigningRequestSpec),
-  status: $S.optionalWith($S.suspend((): $S.Schema<CertificateSigningRequestStatus> => CertificateSigningRequestStatus), { exact: true })
+  status: $S.optional($S.suspend((): $S.Schema<CertificateSigningRequestStatus> => CertificateSigningRequestStatus))
 }).annotations({ identifier: "io.k8s.api.certificates.v1.CertificateSigningRequest" })
 
 /**
  * CertificateSigningRequestCondition describes a condition of a CertificateSigningRequest object
  */
 export const CertificateSigningRequestCondition: $S.Schema<CertificateSigningRequestCondition> = $S.Struct({
-  lastTransitionTime: $S.optionalWith($P.Time, { exact: true }),
-  lastUpdateTime: $S.optionalWith($P.Time, { exact: true }),
-  message: $S.optionalWith($S.String, { exact: true }),
-  reason: $S.optionalWith($S.String, { exact: true }),
+  lastTransitionTime: $S.optional($P.Time),
+  lastUpdateTime: $S.optional($P.Time),
+  message: $S.optional($S.String),
+  reason: $S.optional($S.String),
   status: $S.String,
   type: $S.String
 }).annotations({ identifier: "io.k8s.api.certificates.v1.CertificateSigningRequestCondition" })
@@ -243,29 +243,29 @@ export const CertificateSigningRequestListSchema: $S.Schema<CertificateSigningRe
   apiVersion: $S.Literal("certificates.k8s.io/v1"),
   items: $S.Array($S.suspend((): $S.Schema<CertificateSigningRequest> => CertificateSigningRequestSchema)),
   kind: $S.Literal("CertificateSigningRequestList"),
-  metadata: $S.optionalWith($S.suspend((): $S.Schema<meta_v1.ListMeta> => meta_v1.ListMeta), { exact: true })
+  metadata: $S.optional($S.suspend((): $S.Schema<meta_v1.ListMeta> => meta_v1.ListMeta))
 }).annotations({ identifier: "io.k8s.api.certificates.v1.CertificateSigningRequestList" })
 
 /**
  * CertificateSigningRequestSpec contains the certificate request.
  */
 export const CertificateSigningRequestSpec: $S.Schema<CertificateSigningRequestSpec> = $S.Struct({
-  expirationSeconds: $S.optionalWith($S.Number, { exact: true }),
-  extra: $S.optionalWith($S.Record({ key: $S.String, value: $S.Array($S.String) }), { exact: true }),
-  groups: $S.optionalWith($S.Array($S.String), { exact: true }),
+  expirationSeconds: $S.optional($S.Number),
+  extra: $S.optional($S.Record({ key: $S.String, value: $S.Array($S.String) })),
+  groups: $S.optional($S.Array($S.String)),
   request: $S.String,
   signerName: $S.String,
-  uid: $S.optionalWith($S.String, { exact: true }),
-  usages: $S.optionalWith($S.Array($S.String), { exact: true }),
-  username: $S.optionalWith($S.String, { exact: true })
+  uid: $S.optional($S.String),
+  usages: $S.optional($S.Array($S.String)),
+  username: $S.optional($S.String)
 }).annotations({ identifier: "io.k8s.api.certificates.v1.CertificateSigningRequestSpec" })
 
 /**
  * CertificateSigningRequestStatus contains conditions used to indicate approved/denied/failed status of the request, and the issued certificate.
  */
 export const CertificateSigningRequestStatus: $S.Schema<CertificateSigningRequestStatus> = $S.Struct({
-  certificate: $S.optionalWith($S.String, { exact: true }),
-  conditions: $S.optionalWith($S.Array($S.suspend((): $S.Schema<CertificateSigningRequestCondition> => CertificateSigningRequestCondition)), { exact: true })
+  certificate: $S.optional($S.String),
+  conditions: $S.optional($S.Array($S.suspend((): $S.Schema<CertificateSigningRequestCondition> => CertificateSigningRequestCondition)))
 }).annotations({ identifier: "io.k8s.api.certificates.v1.CertificateSigningRequestStatus" })
 
 /**

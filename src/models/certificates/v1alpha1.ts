@@ -30,7 +30,7 @@ export interface ClusterTrustBundle {
   /**
    * metadata contains the object metadata.
    */
-  readonly metadata?: meta_v1.ObjectMeta
+  readonly metadata?: meta_v1.ObjectMeta | undefined
   /**
    * spec contains the signer (if any) and trust anchors.
    */
@@ -56,7 +56,7 @@ export interface ClusterTrustBundleList {
   /**
    * metadata contains the list metadata.
    */
-  readonly metadata?: meta_v1.ListMeta
+  readonly metadata?: meta_v1.ListMeta | undefined
 }
 
 /**
@@ -74,7 +74,7 @@ export interface ClusterTrustBundleSpec {
    *
    * List/watch requests for ClusterTrustBundles can filter on this field using a `spec.signerName=NAME` field selector.
    */
-  readonly signerName?: string
+  readonly signerName?: string | undefined
   /**
    * trustBundle contains the individual X.509 trust anchors for this bundle, as PEM bundle of PEM-wrapped, DER-formatted X.509 certificates.
    *
@@ -89,7 +89,7 @@ export interface ClusterTrustBundleSpec {
 export const ClusterTrustBundleSchema: $S.Schema<ClusterTrustBundle> = $S.Struct({
   apiVersion: $S.Literal("certificates.k8s.io/v1alpha1"),
   kind: $S.Literal("ClusterTrustBundle"),
-  metadata: $S.optionalWith($S.suspend((): $S.Schema<meta_v1.ObjectMeta> => meta_v1.ObjectMeta), { exact: true }),
+  metadata: $S.optional($S.suspend((): $S.Schema<meta_v1.ObjectMeta> => meta_v1.ObjectMeta)),
   spec: $S.suspend((): $S.Schema<ClusterTrustBundleSpec> => ClusterTrustBundleSpec)
 }).annotations({ identifier: "io.k8s.api.certificates.v1alpha1.ClusterTrustBundle" })
 
@@ -98,14 +98,14 @@ export const ClusterTrustBundleListSchema: $S.Schema<ClusterTrustBundleList> = $
   apiVersion: $S.Literal("certificates.k8s.io/v1alpha1"),
   items: $S.Array($S.suspend((): $S.Schema<ClusterTrustBundle> => ClusterTrustBundleSchema)),
   kind: $S.Literal("ClusterTrustBundleList"),
-  metadata: $S.optionalWith($S.suspend((): $S.Schema<meta_v1.ListMeta> => meta_v1.ListMeta), { exact: true })
+  metadata: $S.optional($S.suspend((): $S.Schema<meta_v1.ListMeta> => meta_v1.ListMeta))
 }).annotations({ identifier: "io.k8s.api.certificates.v1alpha1.ClusterTrustBundleList" })
 
 /**
  * ClusterTrustBundleSpec contains the signer and trust anchors.
  */
 export const ClusterTrustBundleSpec: $S.Schema<ClusterTrustBundleSpec> = $S.Struct({
-  signerName: $S.optionalWith($S.String, { exact: true }),
+  signerName: $S.optional($S.String),
   trustBundle: $S.String
 }).annotations({ identifier: "io.k8s.api.certificates.v1alpha1.ClusterTrustBundleSpec" })
 

@@ -31,7 +31,7 @@ export interface ClusterTrustBundle {
   /**
    * metadata contains the object metadata.
    */
-  readonly metadata?: meta_v1.ObjectMeta
+  readonly metadata?: meta_v1.ObjectMeta | undefined
   /**
    * spec contains the signer (if any) and trust anchors.
    */
@@ -57,7 +57,7 @@ export interface ClusterTrustBundleList {
   /**
    * metadata contains the list metadata.
    */
-  readonly metadata?: meta_v1.ListMeta
+  readonly metadata?: meta_v1.ListMeta | undefined
 }
 
 /**
@@ -75,7 +75,7 @@ export interface ClusterTrustBundleSpec {
    *
    * List/watch requests for ClusterTrustBundles can filter on this field using a `spec.signerName=NAME` field selector.
    */
-  readonly signerName?: string
+  readonly signerName?: string | undefined
   /**
    * trustBundle contains the individual X.509 trust anchors for this bundle, as PEM bundle of PEM-wrapped, DER-formatted X.509 certificates.
    *
@@ -103,7 +103,7 @@ export interface PodCertificateRequest {
   /**
    * metadata contains the object metadata.
    */
-  readonly metadata?: meta_v1.ObjectMeta
+  readonly metadata?: meta_v1.ObjectMeta | undefined
   /**
    * spec contains the details about the certificate being requested.
    */
@@ -111,7 +111,7 @@ export interface PodCertificateRequest {
   /**
    * status contains the issued certificate, and a standard set of conditions.
    */
-  readonly status?: PodCertificateRequestStatus
+  readonly status?: PodCertificateRequestStatus | undefined
 }
 
 /**
@@ -133,7 +133,7 @@ export interface PodCertificateRequestList {
   /**
    * metadata contains the list metadata.
    */
-  readonly metadata?: meta_v1.ListMeta
+  readonly metadata?: meta_v1.ListMeta | undefined
 }
 
 /**
@@ -147,7 +147,7 @@ export interface PodCertificateRequestSpec {
    *
    * The signer implementation is then free to issue a certificate with any lifetime *shorter* than MaxExpirationSeconds, but no shorter than 3600 seconds (1 hour).  This constraint is enforced by kube-apiserver. `kubernetes.io` signers will never issue certificates with a lifetime longer than 24 hours.
    */
-  readonly maxExpirationSeconds?: number
+  readonly maxExpirationSeconds?: number | undefined
   /**
    * nodeName is the name of the node the pod is assigned to.
    */
@@ -207,7 +207,7 @@ export interface PodCertificateRequestSpec {
    *
    * Signers should document the keys and values they support.  Signers should deny requests that contain keys they do not recognize.
    */
-  readonly unverifiedUserAnnotations?: { readonly [key: string]: string }
+  readonly unverifiedUserAnnotations?: { readonly [key: string]: string } | undefined
 }
 
 /**
@@ -219,7 +219,7 @@ export interface PodCertificateRequestStatus {
    *
    * This field is only a hint.  Kubelet may start refreshing before or after this time if necessary.
    */
-  readonly beginRefreshAt?: $P.Time
+  readonly beginRefreshAt?: $P.Time | undefined
   /**
    * certificateChain is populated with an issued certificate by the signer. This field is set via the /status subresource. Once populated, this field is immutable.
    *
@@ -232,7 +232,7 @@ export interface PodCertificateRequestStatus {
    *
    * If more than one block is present, and the definition of the requested spec.signerName does not indicate otherwise, the first block is the issued certificate, and subsequent blocks should be treated as intermediate certificates and presented in TLS handshakes.  When projecting the chain into a pod volume, kubelet will drop any data in-between the PEM blocks, as well as any PEM block headers.
    */
-  readonly certificateChain?: string
+  readonly certificateChain?: string | undefined
   /**
    * conditions applied to the request.
    *
@@ -240,22 +240,22 @@ export interface PodCertificateRequestStatus {
    *
    * If the request is denied with `Reason=UnsupportedKeyType`, the signer may suggest a key type that will work in the message field.
    */
-  readonly conditions?: ReadonlyArray<meta_v1.Condition>
+  readonly conditions?: ReadonlyArray<meta_v1.Condition> | undefined
   /**
    * notAfter is the time at which the certificate expires.  The value must be the same as the notAfter value in the leaf certificate in certificateChain.  This field is set via the /status subresource.  Once populated, it is immutable.  The signer must set this field at the same time it sets certificateChain.
    */
-  readonly notAfter?: $P.Time
+  readonly notAfter?: $P.Time | undefined
   /**
    * notBefore is the time at which the certificate becomes valid.  The value must be the same as the notBefore value in the leaf certificate in certificateChain.  This field is set via the /status subresource.  Once populated, it is immutable. The signer must set this field at the same time it sets certificateChain.
    */
-  readonly notBefore?: $P.Time
+  readonly notBefore?: $P.Time | undefined
 }
 
 /** The Schema of {@link ClusterTrustBundle}. */
 export const ClusterTrustBundleSchema: $S.Schema<ClusterTrustBundle> = $S.Struct({
   apiVersion: $S.Literal("certificates.k8s.io/v1beta1"),
   kind: $S.Literal("ClusterTrustBundle"),
-  metadata: $S.optionalWith($S.suspend((): $S.Schema<meta_v1.ObjectMeta> => meta_v1.ObjectMeta), { exact: true }),
+  metadata: $S.optional($S.suspend((): $S.Schema<meta_v1.ObjectMeta> => meta_v1.ObjectMeta)),
   spec: $S.suspend((): $S.Schema<ClusterTrustBundleSpec> => ClusterTrustBundleSpec)
 }).annotations({ identifier: "io.k8s.api.certificates.v1beta1.ClusterTrustBundle" })
 
@@ -264,14 +264,14 @@ export const ClusterTrustBundleListSchema: $S.Schema<ClusterTrustBundleList> = $
   apiVersion: $S.Literal("certificates.k8s.io/v1beta1"),
   items: $S.Array($S.suspend((): $S.Schema<ClusterTrustBundle> => ClusterTrustBundleSchema)),
   kind: $S.Literal("ClusterTrustBundleList"),
-  metadata: $S.optionalWith($S.suspend((): $S.Schema<meta_v1.ListMeta> => meta_v1.ListMeta), { exact: true })
+  metadata: $S.optional($S.suspend((): $S.Schema<meta_v1.ListMeta> => meta_v1.ListMeta))
 }).annotations({ identifier: "io.k8s.api.certificates.v1beta1.ClusterTrustBundleList" })
 
 /**
  * ClusterTrustBundleSpec contains the signer and trust anchors.
  */
 export const ClusterTrustBundleSpec: $S.Schema<ClusterTrustBundleSpec> = $S.Struct({
-  signerName: $S.optionalWith($S.String, { exact: true }),
+  signerName: $S.optional($S.String),
   trustBundle: $S.String
 }).annotations({ identifier: "io.k8s.api.certificates.v1beta1.ClusterTrustBundleSpec" })
 
@@ -279,9 +279,9 @@ export const ClusterTrustBundleSpec: $S.Schema<ClusterTrustBundleSpec> = $S.Stru
 export const PodCertificateRequestSchema: $S.Schema<PodCertificateRequest> = $S.Struct({
   apiVersion: $S.Literal("certificates.k8s.io/v1beta1"),
   kind: $S.Literal("PodCertificateRequest"),
-  metadata: $S.optionalWith($S.suspend((): $S.Schema<meta_v1.ObjectMeta> => meta_v1.ObjectMeta), { exact: true }),
+  metadata: $S.optional($S.suspend((): $S.Schema<meta_v1.ObjectMeta> => meta_v1.ObjectMeta)),
   spec: $S.suspend((): $S.Schema<PodCertificateRequestSpec> => PodCertificateRequestSpec),
-  status: $S.optionalWith($S.suspend((): $S.Schema<PodCertificateRequestStatus> => PodCertificateRequestStatus), { exact: true })
+  status: $S.optional($S.suspend((): $S.Schema<PodCertificateRequestStatus> => PodCertificateRequestStatus))
 }).annotations({ identifier: "io.k8s.api.certificates.v1beta1.PodCertificateRequest" })
 
 /** The Schema of {@link PodCertificateRequestList}. */
@@ -289,14 +289,14 @@ export const PodCertificateRequestListSchema: $S.Schema<PodCertificateRequestLis
   apiVersion: $S.Literal("certificates.k8s.io/v1beta1"),
   items: $S.Array($S.suspend((): $S.Schema<PodCertificateRequest> => PodCertificateRequestSchema)),
   kind: $S.Literal("PodCertificateRequestList"),
-  metadata: $S.optionalWith($S.suspend((): $S.Schema<meta_v1.ListMeta> => meta_v1.ListMeta), { exact: true })
+  metadata: $S.optional($S.suspend((): $S.Schema<meta_v1.ListMeta> => meta_v1.ListMeta))
 }).annotations({ identifier: "io.k8s.api.certificates.v1beta1.PodCertificateRequestList" })
 
 /**
  * PodCertificateRequestSpec describes the certificate request.  All fields are immutable after creation.
  */
 export const PodCertificateRequestSpec: $S.Schema<PodCertificateRequestSpec> = $S.Struct({
-  maxExpirationSeconds: $S.optionalWith($S.Number, { exact: true }),
+  maxExpirationSeconds: $S.optional($S.Number),
   nodeName: $S.String,
   nodeUID: $S.String,
   pkixPublicKey: $S.String,
@@ -306,18 +306,18 @@ export const PodCertificateRequestSpec: $S.Schema<PodCertificateRequestSpec> = $
   serviceAccountName: $S.String,
   serviceAccountUID: $S.String,
   signerName: $S.String,
-  unverifiedUserAnnotations: $S.optionalWith($S.Record({ key: $S.String, value: $S.String }), { exact: true })
+  unverifiedUserAnnotations: $S.optional($S.Record({ key: $S.String, value: $S.String }))
 }).annotations({ identifier: "io.k8s.api.certificates.v1beta1.PodCertificateRequestSpec" })
 
 /**
  * PodCertificateRequestStatus describes the status of the request, and holds the certificate data if the request is issued.
  */
 export const PodCertificateRequestStatus: $S.Schema<PodCertificateRequestStatus> = $S.Struct({
-  beginRefreshAt: $S.optionalWith($P.Time, { exact: true }),
-  certificateChain: $S.optionalWith($S.String, { exact: true }),
-  conditions: $S.optionalWith($S.Array($S.suspend((): $S.Schema<meta_v1.Condition> => meta_v1.Condition)), { exact: true }),
-  notAfter: $S.optionalWith($P.Time, { exact: true }),
-  notBefore: $S.optionalWith($P.Time, { exact: true })
+  beginRefreshAt: $S.optional($P.Time),
+  certificateChain: $S.optional($S.String),
+  conditions: $S.optional($S.Array($S.suspend((): $S.Schema<meta_v1.Condition> => meta_v1.Condition))),
+  notAfter: $S.optional($P.Time),
+  notBefore: $S.optional($P.Time)
 }).annotations({ identifier: "io.k8s.api.certificates.v1beta1.PodCertificateRequestStatus" })
 
 /**

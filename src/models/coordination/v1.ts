@@ -27,11 +27,11 @@ export interface Lease {
   /**
    * More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata
    */
-  readonly metadata?: meta_v1.ObjectMeta
+  readonly metadata?: meta_v1.ObjectMeta | undefined
   /**
    * spec contains the specification of the Lease. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#spec-and-status
    */
-  readonly spec?: LeaseSpec
+  readonly spec?: LeaseSpec | undefined
 }
 
 /**
@@ -53,7 +53,7 @@ export interface LeaseList {
   /**
    * Standard list metadata. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata
    */
-  readonly metadata?: meta_v1.ListMeta
+  readonly metadata?: meta_v1.ListMeta | undefined
 }
 
 /**
@@ -63,39 +63,39 @@ export interface LeaseSpec {
   /**
    * acquireTime is a time when the current lease was acquired.
    */
-  readonly acquireTime?: $P.Time
+  readonly acquireTime?: $P.Time | undefined
   /**
    * holderIdentity contains the identity of the holder of a current lease. If Coordinated Leader Election is used, the holder identity must be equal to the elected LeaseCandidate.metadata.name field.
    */
-  readonly holderIdentity?: string
+  readonly holderIdentity?: string | undefined
   /**
    * leaseDurationSeconds is a duration that candidates for a lease need to wait to force acquire it. This is measured against the time of last observed renewTime.
    */
-  readonly leaseDurationSeconds?: number
+  readonly leaseDurationSeconds?: number | undefined
   /**
    * leaseTransitions is the number of transitions of a lease between holders.
    */
-  readonly leaseTransitions?: number
+  readonly leaseTransitions?: number | undefined
   /**
    * PreferredHolder signals to a lease holder that the lease has a more optimal holder and should be given up. This field can only be set if Strategy is also set.
    */
-  readonly preferredHolder?: string
+  readonly preferredHolder?: string | undefined
   /**
    * renewTime is a time when the current holder of a lease has last updated the lease.
    */
-  readonly renewTime?: $P.Time
+  readonly renewTime?: $P.Time | undefined
   /**
    * Strategy indicates the strategy for picking the leader for coordinated leader election. If the field is not specified, there is no active coordination for this lease. (Alpha) Using this field requires the CoordinatedLeaderElection feature gate to be enabled.
    */
-  readonly strategy?: string
+  readonly strategy?: string | undefined
 }
 
 /** The Schema of {@link Lease}. */
 export const LeaseSchema: $S.Schema<Lease> = $S.Struct({
   apiVersion: $S.Literal("coordination.k8s.io/v1"),
   kind: $S.Literal("Lease"),
-  metadata: $S.optionalWith($S.suspend((): $S.Schema<meta_v1.ObjectMeta> => meta_v1.ObjectMeta), { exact: true }),
-  spec: $S.optionalWith($S.suspend((): $S.Schema<LeaseSpec> => LeaseSpec), { exact: true })
+  metadata: $S.optional($S.suspend((): $S.Schema<meta_v1.ObjectMeta> => meta_v1.ObjectMeta)),
+  spec: $S.optional($S.suspend((): $S.Schema<LeaseSpec> => LeaseSpec))
 }).annotations({ identifier: "io.k8s.api.coordination.v1.Lease" })
 
 /** The Schema of {@link LeaseList}. */
@@ -103,20 +103,20 @@ export const LeaseListSchema: $S.Schema<LeaseList> = $S.Struct({
   apiVersion: $S.Literal("coordination.k8s.io/v1"),
   items: $S.Array($S.suspend((): $S.Schema<Lease> => LeaseSchema)),
   kind: $S.Literal("LeaseList"),
-  metadata: $S.optionalWith($S.suspend((): $S.Schema<meta_v1.ListMeta> => meta_v1.ListMeta), { exact: true })
+  metadata: $S.optional($S.suspend((): $S.Schema<meta_v1.ListMeta> => meta_v1.ListMeta))
 }).annotations({ identifier: "io.k8s.api.coordination.v1.LeaseList" })
 
 /**
  * LeaseSpec is a specification of a Lease.
  */
 export const LeaseSpec: $S.Schema<LeaseSpec> = $S.Struct({
-  acquireTime: $S.optionalWith($P.Time, { exact: true }),
-  holderIdentity: $S.optionalWith($S.String, { exact: true }),
-  leaseDurationSeconds: $S.optionalWith($S.Number, { exact: true }),
-  leaseTransitions: $S.optionalWith($S.Number, { exact: true }),
-  preferredHolder: $S.optionalWith($S.String, { exact: true }),
-  renewTime: $S.optionalWith($P.Time, { exact: true }),
-  strategy: $S.optionalWith($S.String, { exact: true })
+  acquireTime: $S.optional($P.Time),
+  holderIdentity: $S.optional($S.String),
+  leaseDurationSeconds: $S.optional($S.Number),
+  leaseTransitions: $S.optional($S.Number),
+  preferredHolder: $S.optional($S.String),
+  renewTime: $S.optional($P.Time),
+  strategy: $S.optional($S.String)
 }).annotations({ identifier: "io.k8s.api.coordination.v1.LeaseSpec" })
 
 /**

@@ -27,11 +27,11 @@ export interface LeaseCandidate {
   /**
    * More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata
    */
-  readonly metadata?: meta_v1.ObjectMeta
+  readonly metadata?: meta_v1.ObjectMeta | undefined
   /**
    * spec contains the specification of the Lease. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#spec-and-status
    */
-  readonly spec?: LeaseCandidateSpec
+  readonly spec?: LeaseCandidateSpec | undefined
 }
 
 /**
@@ -53,7 +53,7 @@ export interface LeaseCandidateList {
   /**
    * Standard list metadata. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata
    */
-  readonly metadata?: meta_v1.ListMeta
+  readonly metadata?: meta_v1.ListMeta | undefined
 }
 
 /**
@@ -67,7 +67,7 @@ export interface LeaseCandidateSpec {
   /**
    * EmulationVersion is the emulation version. It must be in a semver format without leading `v`. EmulationVersion must be less than or equal to BinaryVersion. This field is required when strategy is "OldestEmulationVersion"
    */
-  readonly emulationVersion?: string
+  readonly emulationVersion?: string | undefined
   /**
    * LeaseName is the name of the lease for which this candidate is contending. This field is immutable.
    */
@@ -75,11 +75,11 @@ export interface LeaseCandidateSpec {
   /**
    * PingTime is the last time that the server has requested the LeaseCandidate to renew. It is only done during leader election to check if any LeaseCandidates have become ineligible. When PingTime is updated, the LeaseCandidate will respond by updating RenewTime.
    */
-  readonly pingTime?: $P.Time
+  readonly pingTime?: $P.Time | undefined
   /**
    * RenewTime is the time that the LeaseCandidate was last updated. Any time a Lease needs to do leader election, the PingTime field is updated to signal to the LeaseCandidate that they should update the RenewTime. Old LeaseCandidate objects are also garbage collected if it has been hours since the last renew. The PingTime field is updated regularly to prevent garbage collection for still active LeaseCandidates.
    */
-  readonly renewTime?: $P.Time
+  readonly renewTime?: $P.Time | undefined
   /**
    * Strategy is the strategy that coordinated leader election will use for picking the leader. If multiple candidates for the same Lease return different strategies, the strategy provided by the candidate with the latest BinaryVersion will be used. If there is still conflict, this is a user error and coordinated leader election will not operate the Lease until resolved.
    */
@@ -90,8 +90,8 @@ export interface LeaseCandidateSpec {
 export const LeaseCandidateSchema: $S.Schema<LeaseCandidate> = $S.Struct({
   apiVersion: $S.Literal("coordination.k8s.io/v1alpha2"),
   kind: $S.Literal("LeaseCandidate"),
-  metadata: $S.optionalWith($S.suspend((): $S.Schema<meta_v1.ObjectMeta> => meta_v1.ObjectMeta), { exact: true }),
-  spec: $S.optionalWith($S.suspend((): $S.Schema<LeaseCandidateSpec> => LeaseCandidateSpec), { exact: true })
+  metadata: $S.optional($S.suspend((): $S.Schema<meta_v1.ObjectMeta> => meta_v1.ObjectMeta)),
+  spec: $S.optional($S.suspend((): $S.Schema<LeaseCandidateSpec> => LeaseCandidateSpec))
 }).annotations({ identifier: "io.k8s.api.coordination.v1alpha2.LeaseCandidate" })
 
 /** The Schema of {@link LeaseCandidateList}. */
@@ -99,7 +99,7 @@ export const LeaseCandidateListSchema: $S.Schema<LeaseCandidateList> = $S.Struct
   apiVersion: $S.Literal("coordination.k8s.io/v1alpha2"),
   items: $S.Array($S.suspend((): $S.Schema<LeaseCandidate> => LeaseCandidateSchema)),
   kind: $S.Literal("LeaseCandidateList"),
-  metadata: $S.optionalWith($S.suspend((): $S.Schema<meta_v1.ListMeta> => meta_v1.ListMeta), { exact: true })
+  metadata: $S.optional($S.suspend((): $S.Schema<meta_v1.ListMeta> => meta_v1.ListMeta))
 }).annotations({ identifier: "io.k8s.api.coordination.v1alpha2.LeaseCandidateList" })
 
 /**
@@ -107,10 +107,10 @@ export const LeaseCandidateListSchema: $S.Schema<LeaseCandidateList> = $S.Struct
  */
 export const LeaseCandidateSpec: $S.Schema<LeaseCandidateSpec> = $S.Struct({
   binaryVersion: $S.String,
-  emulationVersion: $S.optionalWith($S.String, { exact: true }),
+  emulationVersion: $S.optional($S.String),
   leaseName: $S.String,
-  pingTime: $S.optionalWith($P.Time, { exact: true }),
-  renewTime: $S.optionalWith($P.Time, { exact: true }),
+  pingTime: $S.optional($P.Time),
+  renewTime: $S.optional($P.Time),
   strategy: $S.String
 }).annotations({ identifier: "io.k8s.api.coordination.v1alpha2.LeaseCandidateSpec" })
 

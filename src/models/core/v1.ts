@@ -22,15 +22,15 @@ export interface AWSElasticBlockStoreVolumeSource {
   /**
    * fsType is the filesystem type of the volume that you want to mount. Tip: Ensure that the filesystem type is supported by the host operating system. Examples: "ext4", "xfs", "ntfs". Implicitly inferred to be "ext4" if unspecified. More info: https://kubernetes.io/docs/concepts/storage/volumes#awselasticblockstore
    */
-  readonly fsType?: string
+  readonly fsType?: string | undefined
   /**
    * partition is the partition in the volume that you want to mount. If omitted, the default is to mount by volume name. Examples: For volume /dev/sda1, you specify the partition as "1". Similarly, the volume partition for /dev/sda is "0" (or you can leave the property empty).
    */
-  readonly partition?: number
+  readonly partition?: number | undefined
   /**
    * readOnly value true will force the readOnly setting in VolumeMounts. More info: https://kubernetes.io/docs/concepts/storage/volumes#awselasticblockstore
    */
-  readonly readOnly?: boolean
+  readonly readOnly?: boolean | undefined
   /**
    * volumeID is unique ID of the persistent disk resource in AWS (Amazon EBS volume). More info: https://kubernetes.io/docs/concepts/storage/volumes#awselasticblockstore
    */
@@ -44,15 +44,15 @@ export interface Affinity {
   /**
    * Describes node affinity scheduling rules for the pod.
    */
-  readonly nodeAffinity?: NodeAffinity
+  readonly nodeAffinity?: NodeAffinity | undefined
   /**
    * Describes pod affinity scheduling rules (e.g. co-locate this pod in the same node, zone, etc. as some other pod(s)).
    */
-  readonly podAffinity?: PodAffinity
+  readonly podAffinity?: PodAffinity | undefined
   /**
    * Describes pod anti-affinity scheduling rules (e.g. avoid putting this pod in the same node, zone, etc. as some other pod(s)).
    */
-  readonly podAntiAffinity?: PodAntiAffinity
+  readonly podAntiAffinity?: PodAntiAffinity | undefined
 }
 
 /**
@@ -62,7 +62,7 @@ export interface AppArmorProfile {
   /**
    * localhostProfile indicates a profile loaded on the node that should be used. The profile must be preconfigured on the node to work. Must match the loaded name of the profile. Must be set if and only if type is "Localhost".
    */
-  readonly localhostProfile?: string
+  readonly localhostProfile?: string | undefined
   /**
    * type indicates which kind of AppArmor profile will be applied. Valid options are:
    *   Localhost - a profile pre-loaded on the node.
@@ -93,7 +93,7 @@ export interface AzureDiskVolumeSource {
   /**
    * cachingMode is the Host Caching mode: None, Read Only, Read Write.
    */
-  readonly cachingMode?: string
+  readonly cachingMode?: string | undefined
   /**
    * diskName is the Name of the data disk in the blob storage
    */
@@ -105,15 +105,15 @@ export interface AzureDiskVolumeSource {
   /**
    * fsType is Filesystem type to mount. Must be a filesystem type supported by the host operating system. Ex. "ext4", "xfs", "ntfs". Implicitly inferred to be "ext4" if unspecified.
    */
-  readonly fsType?: string
+  readonly fsType?: string | undefined
   /**
    * kind expected values are Shared: multiple blob disks per storage account  Dedicated: single blob disk per storage account  Managed: azure managed data disk (only in managed availability set). defaults to shared
    */
-  readonly kind?: string
+  readonly kind?: string | undefined
   /**
    * readOnly Defaults to false (read/write). ReadOnly here will force the ReadOnly setting in VolumeMounts.
    */
-  readonly readOnly?: boolean
+  readonly readOnly?: boolean | undefined
 }
 
 /**
@@ -123,7 +123,7 @@ export interface AzureFilePersistentVolumeSource {
   /**
    * readOnly defaults to false (read/write). ReadOnly here will force the ReadOnly setting in VolumeMounts.
    */
-  readonly readOnly?: boolean
+  readonly readOnly?: boolean | undefined
   /**
    * secretName is the name of secret that contains Azure Storage Account Name and Key
    */
@@ -131,7 +131,7 @@ export interface AzureFilePersistentVolumeSource {
   /**
    * secretNamespace is the namespace of the secret that contains Azure Storage Account Name and Key default is the same as the Pod
    */
-  readonly secretNamespace?: string
+  readonly secretNamespace?: string | undefined
   /**
    * shareName is the azure Share Name
    */
@@ -145,7 +145,7 @@ export interface AzureFileVolumeSource {
   /**
    * readOnly defaults to false (read/write). ReadOnly here will force the ReadOnly setting in VolumeMounts.
    */
-  readonly readOnly?: boolean
+  readonly readOnly?: boolean | undefined
   /**
    * secretName is the  name of secret that contains Azure Storage Account Name and Key
    */
@@ -171,7 +171,7 @@ export interface Binding {
   /**
    * Standard object's metadata. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata
    */
-  readonly metadata?: meta_v1.ObjectMeta
+  readonly metadata?: meta_v1.ObjectMeta | undefined
   /**
    * The target object that you want to bind to the standard object.
    */
@@ -185,11 +185,11 @@ export interface CSIPersistentVolumeSource {
   /**
    * controllerExpandSecretRef is a reference to the secret object containing sensitive information to pass to the CSI driver to complete the CSI ControllerExpandVolume call. This field is optional, and may be empty if no secret is required. If the secret object contains more than one secret, all secrets are passed.
    */
-  readonly controllerExpandSecretRef?: SecretReference
+  readonly controllerExpandSecretRef?: SecretReference | undefined
   /**
    * controllerPublishSecretRef is a reference to the secret object containing sensitive information to pass to the CSI driver to complete the CSI ControllerPublishVolume and ControllerUnpublishVolume calls. This field is optional, and may be empty if no secret is required. If the secret object contains more than one secret, all secrets are passed.
    */
-  readonly controllerPublishSecretRef?: SecretReference
+  readonly controllerPublishSecretRef?: SecretReference | undefined
   /**
    * driver is the name of the driver to use for this volume. Required.
    */
@@ -197,27 +197,27 @@ export interface CSIPersistentVolumeSource {
   /**
    * fsType to mount. Must be a filesystem type supported by the host operating system. Ex. "ext4", "xfs", "ntfs".
    */
-  readonly fsType?: string
+  readonly fsType?: string | undefined
   /**
    * nodeExpandSecretRef is a reference to the secret object containing sensitive information to pass to the CSI driver to complete the CSI NodeExpandVolume call. This field is optional, may be omitted if no secret is required. If the secret object contains more than one secret, all secrets are passed.
    */
-  readonly nodeExpandSecretRef?: SecretReference
+  readonly nodeExpandSecretRef?: SecretReference | undefined
   /**
    * nodePublishSecretRef is a reference to the secret object containing sensitive information to pass to the CSI driver to complete the CSI NodePublishVolume and NodeUnpublishVolume calls. This field is optional, and may be empty if no secret is required. If the secret object contains more than one secret, all secrets are passed.
    */
-  readonly nodePublishSecretRef?: SecretReference
+  readonly nodePublishSecretRef?: SecretReference | undefined
   /**
    * nodeStageSecretRef is a reference to the secret object containing sensitive information to pass to the CSI driver to complete the CSI NodeStageVolume and NodeStageVolume and NodeUnstageVolume calls. This field is optional, and may be empty if no secret is required. If the secret object contains more than one secret, all secrets are passed.
    */
-  readonly nodeStageSecretRef?: SecretReference
+  readonly nodeStageSecretRef?: SecretReference | undefined
   /**
    * readOnly value to pass to ControllerPublishVolumeRequest. Defaults to false (read/write).
    */
-  readonly readOnly?: boolean
+  readonly readOnly?: boolean | undefined
   /**
    * volumeAttributes of the volume to publish.
    */
-  readonly volumeAttributes?: { readonly [key: string]: string }
+  readonly volumeAttributes?: { readonly [key: string]: string } | undefined
   /**
    * volumeHandle is the unique volume name returned by the CSI volume plugin’s CreateVolume to refer to the volume on all subsequent calls. Required.
    */
@@ -235,19 +235,19 @@ export interface CSIVolumeSource {
   /**
    * fsType to mount. Ex. "ext4", "xfs", "ntfs". If not provided, the empty value is passed to the associated CSI driver which will determine the default filesystem to apply.
    */
-  readonly fsType?: string
+  readonly fsType?: string | undefined
   /**
    * nodePublishSecretRef is a reference to the secret object containing sensitive information to pass to the CSI driver to complete the CSI NodePublishVolume and NodeUnpublishVolume calls. This field is optional, and  may be empty if no secret is required. If the secret object contains more than one secret, all secret references are passed.
    */
-  readonly nodePublishSecretRef?: LocalObjectReference
+  readonly nodePublishSecretRef?: LocalObjectReference | undefined
   /**
    * readOnly specifies a read-only configuration for the volume. Defaults to false (read/write).
    */
-  readonly readOnly?: boolean
+  readonly readOnly?: boolean | undefined
   /**
    * volumeAttributes stores driver-specific properties that are passed to the CSI driver. Consult your driver's documentation for supported values.
    */
-  readonly volumeAttributes?: { readonly [key: string]: string }
+  readonly volumeAttributes?: { readonly [key: string]: string } | undefined
 }
 
 /**
@@ -257,11 +257,11 @@ export interface Capabilities {
   /**
    * Added capabilities
    */
-  readonly add?: ReadonlyArray<string>
+  readonly add?: ReadonlyArray<string> | undefined
   /**
    * Removed capabilities
    */
-  readonly drop?: ReadonlyArray<string>
+  readonly drop?: ReadonlyArray<string> | undefined
 }
 
 /**
@@ -275,23 +275,23 @@ export interface CephFSPersistentVolumeSource {
   /**
    * path is Optional: Used as the mounted root, rather than the full Ceph tree, default is /
    */
-  readonly path?: string
+  readonly path?: string | undefined
   /**
    * readOnly is Optional: Defaults to false (read/write). ReadOnly here will force the ReadOnly setting in VolumeMounts. More info: https://examples.k8s.io/volumes/cephfs/README.md#how-to-use-it
    */
-  readonly readOnly?: boolean
+  readonly readOnly?: boolean | undefined
   /**
    * secretFile is Optional: SecretFile is the path to key ring for User, default is /etc/ceph/user.secret More info: https://examples.k8s.io/volumes/cephfs/README.md#how-to-use-it
    */
-  readonly secretFile?: string
+  readonly secretFile?: string | undefined
   /**
    * secretRef is Optional: SecretRef is reference to the authentication secret for User, default is empty. More info: https://examples.k8s.io/volumes/cephfs/README.md#how-to-use-it
    */
-  readonly secretRef?: SecretReference
+  readonly secretRef?: SecretReference | undefined
   /**
    * user is Optional: User is the rados user name, default is admin More info: https://examples.k8s.io/volumes/cephfs/README.md#how-to-use-it
    */
-  readonly user?: string
+  readonly user?: string | undefined
 }
 
 /**
@@ -305,23 +305,23 @@ export interface CephFSVolumeSource {
   /**
    * path is Optional: Used as the mounted root, rather than the full Ceph tree, default is /
    */
-  readonly path?: string
+  readonly path?: string | undefined
   /**
    * readOnly is Optional: Defaults to false (read/write). ReadOnly here will force the ReadOnly setting in VolumeMounts. More info: https://examples.k8s.io/volumes/cephfs/README.md#how-to-use-it
    */
-  readonly readOnly?: boolean
+  readonly readOnly?: boolean | undefined
   /**
    * secretFile is Optional: SecretFile is the path to key ring for User, default is /etc/ceph/user.secret More info: https://examples.k8s.io/volumes/cephfs/README.md#how-to-use-it
    */
-  readonly secretFile?: string
+  readonly secretFile?: string | undefined
   /**
    * secretRef is Optional: SecretRef is reference to the authentication secret for User, default is empty. More info: https://examples.k8s.io/volumes/cephfs/README.md#how-to-use-it
    */
-  readonly secretRef?: LocalObjectReference
+  readonly secretRef?: LocalObjectReference | undefined
   /**
    * user is optional: User is the rados user name, default is admin More info: https://examples.k8s.io/volumes/cephfs/README.md#how-to-use-it
    */
-  readonly user?: string
+  readonly user?: string | undefined
 }
 
 /**
@@ -331,15 +331,15 @@ export interface CinderPersistentVolumeSource {
   /**
    * fsType Filesystem type to mount. Must be a filesystem type supported by the host operating system. Examples: "ext4", "xfs", "ntfs". Implicitly inferred to be "ext4" if unspecified. More info: https://examples.k8s.io/mysql-cinder-pd/README.md
    */
-  readonly fsType?: string
+  readonly fsType?: string | undefined
   /**
    * readOnly is Optional: Defaults to false (read/write). ReadOnly here will force the ReadOnly setting in VolumeMounts. More info: https://examples.k8s.io/mysql-cinder-pd/README.md
    */
-  readonly readOnly?: boolean
+  readonly readOnly?: boolean | undefined
   /**
    * secretRef is Optional: points to a secret object containing parameters used to connect to OpenStack.
    */
-  readonly secretRef?: SecretReference
+  readonly secretRef?: SecretReference | undefined
   /**
    * volumeID used to identify the volume in cinder. More info: https://examples.k8s.io/mysql-cinder-pd/README.md
    */
@@ -353,15 +353,15 @@ export interface CinderVolumeSource {
   /**
    * fsType is the filesystem type to mount. Must be a filesystem type supported by the host operating system. Examples: "ext4", "xfs", "ntfs". Implicitly inferred to be "ext4" if unspecified. More info: https://examples.k8s.io/mysql-cinder-pd/README.md
    */
-  readonly fsType?: string
+  readonly fsType?: string | undefined
   /**
    * readOnly defaults to false (read/write). ReadOnly here will force the ReadOnly setting in VolumeMounts. More info: https://examples.k8s.io/mysql-cinder-pd/README.md
    */
-  readonly readOnly?: boolean
+  readonly readOnly?: boolean | undefined
   /**
    * secretRef is optional: points to a secret object containing parameters used to connect to OpenStack.
    */
-  readonly secretRef?: LocalObjectReference
+  readonly secretRef?: LocalObjectReference | undefined
   /**
    * volumeID used to identify the volume in cinder. More info: https://examples.k8s.io/mysql-cinder-pd/README.md
    */
@@ -375,7 +375,7 @@ export interface ClientIPConfig {
   /**
    * timeoutSeconds specifies the seconds of ClientIP type session sticky time. The value must be >0 && <=86400(for 1 day) if ServiceAffinity == "ClientIP". Default value is 10800(for 3 hours).
    */
-  readonly timeoutSeconds?: number
+  readonly timeoutSeconds?: number | undefined
 }
 
 /**
@@ -385,15 +385,15 @@ export interface ClusterTrustBundleProjection {
   /**
    * Select all ClusterTrustBundles that match this label selector.  Only has effect if signerName is set.  Mutually-exclusive with name.  If unset, interpreted as "match nothing".  If set but empty, interpreted as "match everything".
    */
-  readonly labelSelector?: meta_v1.LabelSelector
+  readonly labelSelector?: meta_v1.LabelSelector | undefined
   /**
    * Select a single ClusterTrustBundle by object name.  Mutually-exclusive with signerName and labelSelector.
    */
-  readonly name?: string
+  readonly name?: string | undefined
   /**
    * If true, don't block pod startup if the referenced ClusterTrustBundle(s) aren't available.  If using name, then the named ClusterTrustBundle is allowed not to exist.  If using signerName, then the combination of signerName and labelSelector is allowed to match zero ClusterTrustBundles.
    */
-  readonly optional?: boolean
+  readonly optional?: boolean | undefined
   /**
    * Relative path from the volume root to write the bundle.
    */
@@ -401,7 +401,7 @@ export interface ClusterTrustBundleProjection {
   /**
    * Select all ClusterTrustBundles that match this signer name. Mutually-exclusive with name.  The contents of all selected ClusterTrustBundles will be unified and deduplicated.
    */
-  readonly signerName?: string
+  readonly signerName?: string | undefined
 }
 
 /**
@@ -411,11 +411,11 @@ export interface ComponentCondition {
   /**
    * Condition error code for a component. For example, a health check error code.
    */
-  readonly error?: string
+  readonly error?: string | undefined
   /**
    * Message about the condition for a component. For example, information about a health check.
    */
-  readonly message?: string
+  readonly message?: string | undefined
   /**
    * Status of the condition for a component. Valid values for "Healthy": "True", "False", or "Unknown".
    */
@@ -437,7 +437,7 @@ export interface ComponentStatus {
   /**
    * List of component conditions observed
    */
-  readonly conditions?: ReadonlyArray<ComponentCondition>
+  readonly conditions?: ReadonlyArray<ComponentCondition> | undefined
   /**
    * Kind is a string value representing the REST resource this object represents. Servers may infer this from the endpoint the client submits requests to. Cannot be updated. In CamelCase. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds
    */
@@ -445,7 +445,7 @@ export interface ComponentStatus {
   /**
    * Standard object's metadata. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata
    */
-  readonly metadata?: meta_v1.ObjectMeta
+  readonly metadata?: meta_v1.ObjectMeta | undefined
 }
 
 /**
@@ -467,7 +467,7 @@ export interface ComponentStatusList {
   /**
    * Standard list metadata. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds
    */
-  readonly metadata?: meta_v1.ListMeta
+  readonly metadata?: meta_v1.ListMeta | undefined
 }
 
 /**
@@ -481,15 +481,15 @@ export interface ConfigMap {
   /**
    * BinaryData contains the binary data. Each key must consist of alphanumeric characters, '-', '_' or '.'. BinaryData can contain byte sequences that are not in the UTF-8 range. The keys stored in BinaryData must not overlap with the ones in the Data field, this is enforced during validation process. Using this field will require 1.10+ apiserver and kubelet.
    */
-  readonly binaryData?: { readonly [key: string]: string }
+  readonly binaryData?: { readonly [key: string]: string } | undefined
   /**
    * Data contains the configuration data. Each key must consist of alphanumeric characters, '-', '_' or '.'. Values with non-UTF-8 byte sequences must use the BinaryData field. The keys stored in Data must not overlap with the keys in the BinaryData field, this is enforced during validation process.
    */
-  readonly data?: { readonly [key: string]: string }
+  readonly data?: { readonly [key: string]: string } | undefined
   /**
    * Immutable, if set to true, ensures that data stored in the ConfigMap cannot be updated (only object metadata can be modified). If not set to true, the field can be modified at any time. Defaulted to nil.
    */
-  readonly immutable?: boolean
+  readonly immutable?: boolean | undefined
   /**
    * Kind is a string value representing the REST resource this object represents. Servers may infer this from the endpoint the client submits requests to. Cannot be updated. In CamelCase. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds
    */
@@ -497,7 +497,7 @@ export interface ConfigMap {
   /**
    * Standard object's metadata. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata
    */
-  readonly metadata?: meta_v1.ObjectMeta
+  readonly metadata?: meta_v1.ObjectMeta | undefined
 }
 
 /**
@@ -509,11 +509,11 @@ export interface ConfigMapEnvSource {
   /**
    * Name of the referent. This field is effectively required, but due to backwards compatibility is allowed to be empty. Instances of this type with an empty value here are almost certainly wrong. More info: https://kubernetes.io/docs/concepts/overview/working-with-objects/names/#names
    */
-  readonly name?: string
+  readonly name?: string | undefined
   /**
    * Specify whether the ConfigMap must be defined
    */
-  readonly optional?: boolean
+  readonly optional?: boolean | undefined
 }
 
 /**
@@ -527,11 +527,11 @@ export interface ConfigMapKeySelector {
   /**
    * Name of the referent. This field is effectively required, but due to backwards compatibility is allowed to be empty. Instances of this type with an empty value here are almost certainly wrong. More info: https://kubernetes.io/docs/concepts/overview/working-with-objects/names/#names
    */
-  readonly name?: string
+  readonly name?: string | undefined
   /**
    * Specify whether the ConfigMap or its key must be defined
    */
-  readonly optional?: boolean
+  readonly optional?: boolean | undefined
 }
 
 /**
@@ -553,7 +553,7 @@ export interface ConfigMapList {
   /**
    * More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata
    */
-  readonly metadata?: meta_v1.ListMeta
+  readonly metadata?: meta_v1.ListMeta | undefined
 }
 
 /**
@@ -575,11 +575,11 @@ export interface ConfigMapNodeConfigSource {
   /**
    * ResourceVersion is the metadata.ResourceVersion of the referenced ConfigMap. This field is forbidden in Node.Spec, and required in Node.Status.
    */
-  readonly resourceVersion?: string
+  readonly resourceVersion?: string | undefined
   /**
    * UID is the metadata.UID of the referenced ConfigMap. This field is forbidden in Node.Spec, and required in Node.Status.
    */
-  readonly uid?: string
+  readonly uid?: string | undefined
 }
 
 /**
@@ -591,15 +591,15 @@ export interface ConfigMapProjection {
   /**
    * items if unspecified, each key-value pair in the Data field of the referenced ConfigMap will be projected into the volume as a file whose name is the key and content is the value. If specified, the listed keys will be projected into the specified paths, and unlisted keys will not be present. If a key is specified which is not present in the ConfigMap, the volume setup will error unless it is marked optional. Paths must be relative and may not contain the '..' path or start with '..'.
    */
-  readonly items?: ReadonlyArray<KeyToPath>
+  readonly items?: ReadonlyArray<KeyToPath> | undefined
   /**
    * Name of the referent. This field is effectively required, but due to backwards compatibility is allowed to be empty. Instances of this type with an empty value here are almost certainly wrong. More info: https://kubernetes.io/docs/concepts/overview/working-with-objects/names/#names
    */
-  readonly name?: string
+  readonly name?: string | undefined
   /**
    * optional specify whether the ConfigMap or its keys must be defined
    */
-  readonly optional?: boolean
+  readonly optional?: boolean | undefined
 }
 
 /**
@@ -611,19 +611,19 @@ export interface ConfigMapVolumeSource {
   /**
    * defaultMode is optional: mode bits used to set permissions on created files by default. Must be an octal value between 0000 and 0777 or a decimal value between 0 and 511. YAML accepts both octal and decimal values, JSON requires decimal values for mode bits. Defaults to 0644. Directories within the path are not affected by this setting. This might be in conflict with other options that affect the file mode, like fsGroup, and the result can be other mode bits set.
    */
-  readonly defaultMode?: number
+  readonly defaultMode?: number | undefined
   /**
    * items if unspecified, each key-value pair in the Data field of the referenced ConfigMap will be projected into the volume as a file whose name is the key and content is the value. If specified, the listed keys will be projected into the specified paths, and unlisted keys will not be present. If a key is specified which is not present in the ConfigMap, the volume setup will error unless it is marked optional. Paths must be relative and may not contain the '..' path or start with '..'.
    */
-  readonly items?: ReadonlyArray<KeyToPath>
+  readonly items?: ReadonlyArray<KeyToPath> | undefined
   /**
    * Name of the referent. This field is effectively required, but due to backwards compatibility is allowed to be empty. Instances of this type with an empty value here are almost certainly wrong. More info: https://kubernetes.io/docs/concepts/overview/working-with-objects/names/#names
    */
-  readonly name?: string
+  readonly name?: string | undefined
   /**
    * optional specify whether the ConfigMap or its keys must be defined
    */
-  readonly optional?: boolean
+  readonly optional?: boolean | undefined
 }
 
 /**
@@ -633,35 +633,35 @@ export interface Container {
   /**
    * Arguments to the entrypoint. The container image's CMD is used if this is not provided. Variable references $(VAR_NAME) are expanded using the container's environment. If a variable cannot be resolved, the reference in the input string will be unchanged. Double $$ are reduced to a single $, which allows for escaping the $(VAR_NAME) syntax: i.e. "$$(VAR_NAME)" will produce the string literal "$(VAR_NAME)". Escaped references will never be expanded, regardless of whether the variable exists or not. Cannot be updated. More info: https://kubernetes.io/docs/tasks/inject-data-application/define-command-argument-container/#running-a-command-in-a-shell
    */
-  readonly args?: ReadonlyArray<string>
+  readonly args?: ReadonlyArray<string> | undefined
   /**
    * Entrypoint array. Not executed within a shell. The container image's ENTRYPOINT is used if this is not provided. Variable references $(VAR_NAME) are expanded using the container's environment. If a variable cannot be resolved, the reference in the input string will be unchanged. Double $$ are reduced to a single $, which allows for escaping the $(VAR_NAME) syntax: i.e. "$$(VAR_NAME)" will produce the string literal "$(VAR_NAME)". Escaped references will never be expanded, regardless of whether the variable exists or not. Cannot be updated. More info: https://kubernetes.io/docs/tasks/inject-data-application/define-command-argument-container/#running-a-command-in-a-shell
    */
-  readonly command?: ReadonlyArray<string>
+  readonly command?: ReadonlyArray<string> | undefined
   /**
    * List of environment variables to set in the container. Cannot be updated.
    */
-  readonly env?: ReadonlyArray<EnvVar>
+  readonly env?: ReadonlyArray<EnvVar> | undefined
   /**
    * List of sources to populate environment variables in the container. The keys defined within a source may consist of any printable ASCII characters except '='. When a key exists in multiple sources, the value associated with the last source will take precedence. Values defined by an Env with a duplicate key will take precedence. Cannot be updated.
    */
-  readonly envFrom?: ReadonlyArray<EnvFromSource>
+  readonly envFrom?: ReadonlyArray<EnvFromSource> | undefined
   /**
    * Container image name. More info: https://kubernetes.io/docs/concepts/containers/images This field is optional to allow higher level config management to default or override container images in workload controllers like Deployments and StatefulSets.
    */
-  readonly image?: string
+  readonly image?: string | undefined
   /**
    * Image pull policy. One of Always, Never, IfNotPresent. Defaults to Always if :latest tag is specified, or IfNotPresent otherwise. Cannot be updated. More info: https://kubernetes.io/docs/concepts/containers/images#updating-images
    */
-  readonly imagePullPolicy?: string
+  readonly imagePullPolicy?: string | undefined
   /**
    * Actions that the management system should take in response to container lifecycle events. Cannot be updated.
    */
-  readonly lifecycle?: Lifecycle
+  readonly lifecycle?: Lifecycle | undefined
   /**
    * Periodic probe of container liveness. Container will be restarted if the probe fails. Cannot be updated. More info: https://kubernetes.io/docs/concepts/workloads/pods/pod-lifecycle#container-probes
    */
-  readonly livenessProbe?: Probe
+  readonly livenessProbe?: Probe | undefined
   /**
    * Name of the container specified as a DNS_LABEL. Each container in a pod must have a unique name (DNS_LABEL). Cannot be updated.
    */
@@ -669,67 +669,67 @@ export interface Container {
   /**
    * List of ports to expose from the container. Not specifying a port here DOES NOT prevent that port from being exposed. Any port which is listening on the default "0.0.0.0" address inside a container will be accessible from the network. Modifying this array with strategic merge patch may corrupt the data. For more information See https://github.com/kubernetes/kubernetes/issues/108255. Cannot be updated.
    */
-  readonly ports?: ReadonlyArray<ContainerPort>
+  readonly ports?: ReadonlyArray<ContainerPort> | undefined
   /**
    * Periodic probe of container service readiness. Container will be removed from service endpoints if the probe fails. Cannot be updated. More info: https://kubernetes.io/docs/concepts/workloads/pods/pod-lifecycle#container-probes
    */
-  readonly readinessProbe?: Probe
+  readonly readinessProbe?: Probe | undefined
   /**
    * Resources resize policy for the container. This field cannot be set on ephemeral containers.
    */
-  readonly resizePolicy?: ReadonlyArray<ContainerResizePolicy>
+  readonly resizePolicy?: ReadonlyArray<ContainerResizePolicy> | undefined
   /**
    * Compute Resources required by this container. Cannot be updated. More info: https://kubernetes.io/docs/concepts/configuration/manage-resources-containers/
    */
-  readonly resources?: ResourceRequirements
+  readonly resources?: ResourceRequirements | undefined
   /**
    * RestartPolicy defines the restart behavior of individual containers in a pod. This overrides the pod-level restart policy. When this field is not specified, the restart behavior is defined by the Pod's restart policy and the container type. Additionally, setting the RestartPolicy as "Always" for the init container will have the following effect: this init container will be continually restarted on exit until all regular containers have terminated. Once all regular containers have completed, all init containers with restartPolicy "Always" will be shut down. This lifecycle differs from normal init containers and is often referred to as a "sidecar" container. Although this init container still starts in the init container sequence, it does not wait for the container to complete before proceeding to the next init container. Instead, the next init container starts immediately after this init container is started, or after any startupProbe has successfully completed.
    */
-  readonly restartPolicy?: string
+  readonly restartPolicy?: string | undefined
   /**
    * Represents a list of rules to be checked to determine if the container should be restarted on exit. The rules are evaluated in order. Once a rule matches a container exit condition, the remaining rules are ignored. If no rule matches the container exit condition, the Container-level restart policy determines the whether the container is restarted or not. Constraints on the rules: - At most 20 rules are allowed. - Rules can have the same action. - Identical rules are not forbidden in validations. When rules are specified, container MUST set RestartPolicy explicitly even it if matches the Pod's RestartPolicy.
    */
-  readonly restartPolicyRules?: ReadonlyArray<ContainerRestartRule>
+  readonly restartPolicyRules?: ReadonlyArray<ContainerRestartRule> | undefined
   /**
    * SecurityContext defines the security options the container should be run with. If set, the fields of SecurityContext override the equivalent fields of PodSecurityContext. More info: https://kubernetes.io/docs/tasks/configure-pod-container/security-context/
    */
-  readonly securityContext?: SecurityContext
+  readonly securityContext?: SecurityContext | undefined
   /**
    * StartupProbe indicates that the Pod has successfully initialized. If specified, no other probes are executed until this completes successfully. If this probe fails, the Pod will be restarted, just as if the livenessProbe failed. This can be used to provide different probe parameters at the beginning of a Pod's lifecycle, when it might take a long time to load data or warm a cache, than during steady-state operation. This cannot be updated. More info: https://kubernetes.io/docs/concepts/workloads/pods/pod-lifecycle#container-probes
    */
-  readonly startupProbe?: Probe
+  readonly startupProbe?: Probe | undefined
   /**
    * Whether this container should allocate a buffer for stdin in the container runtime. If this is not set, reads from stdin in the container will always result in EOF. Default is false.
    */
-  readonly stdin?: boolean
+  readonly stdin?: boolean | undefined
   /**
    * Whether the container runtime should close the stdin channel after it has been opened by a single attach. When stdin is true the stdin stream will remain open across multiple attach sessions. If stdinOnce is set to true, stdin is opened on container start, is empty until the first client attaches to stdin, and then remains open and accepts data until the client disconnects, at which time stdin is closed and remains closed until the container is restarted. If this flag is false, a container processes that reads from stdin will never receive an EOF. Default is false
    */
-  readonly stdinOnce?: boolean
+  readonly stdinOnce?: boolean | undefined
   /**
    * Optional: Path at which the file to which the container's termination message will be written is mounted into the container's filesystem. Message written is intended to be brief final status, such as an assertion failure message. Will be truncated by the node if greater than 4096 bytes. The total message length across all containers will be limited to 12kb. Defaults to /dev/termination-log. Cannot be updated.
    */
-  readonly terminationMessagePath?: string
+  readonly terminationMessagePath?: string | undefined
   /**
    * Indicate how the termination message should be populated. File will use the contents of terminationMessagePath to populate the container status message on both success and failure. FallbackToLogsOnError will use the last chunk of container log output if the termination message file is empty and the container exited with an error. The log output is limited to 2048 bytes or 80 lines, whichever is smaller. Defaults to File. Cannot be updated.
    */
-  readonly terminationMessagePolicy?: string
+  readonly terminationMessagePolicy?: string | undefined
   /**
    * Whether this container should allocate a TTY for itself, also requires 'stdin' to be true. Default is false.
    */
-  readonly tty?: boolean
+  readonly tty?: boolean | undefined
   /**
    * volumeDevices is the list of block devices to be used by the container.
    */
-  readonly volumeDevices?: ReadonlyArray<VolumeDevice>
+  readonly volumeDevices?: ReadonlyArray<VolumeDevice> | undefined
   /**
    * Pod volumes to mount into the container's filesystem. Cannot be updated.
    */
-  readonly volumeMounts?: ReadonlyArray<VolumeMount>
+  readonly volumeMounts?: ReadonlyArray<VolumeMount> | undefined
   /**
    * Container's working directory. If not specified, the container runtime's default will be used, which might be configured in the container image. Cannot be updated.
    */
-  readonly workingDir?: string
+  readonly workingDir?: string | undefined
 }
 
 /**
@@ -757,11 +757,11 @@ export interface ContainerImage {
   /**
    * Names by which this image is known. e.g. ["kubernetes.example/hyperkube:v1.0.7", "cloud-vendor.registry.example/cloud-vendor/hyperkube:v1.0.7"]
    */
-  readonly names?: ReadonlyArray<string>
+  readonly names?: ReadonlyArray<string> | undefined
   /**
    * The size of the image in bytes.
    */
-  readonly sizeBytes?: number
+  readonly sizeBytes?: number | undefined
 }
 
 /**
@@ -775,19 +775,19 @@ export interface ContainerPort {
   /**
    * What host IP to bind the external port to.
    */
-  readonly hostIP?: string
+  readonly hostIP?: string | undefined
   /**
    * Number of port to expose on the host. If specified, this must be a valid port number, 0 < x < 65536. If HostNetwork is specified, this must match ContainerPort. Most containers do not need this.
    */
-  readonly hostPort?: number
+  readonly hostPort?: number | undefined
   /**
    * If specified, this must be an IANA_SVC_NAME and unique within the pod. Each named port in a pod must have a unique name. Name for the port that can be referred to by services.
    */
-  readonly name?: string
+  readonly name?: string | undefined
   /**
    * Protocol for port. Must be UDP, TCP, or SCTP. Defaults to "TCP".
    */
-  readonly protocol?: string
+  readonly protocol?: string | undefined
 }
 
 /**
@@ -815,7 +815,7 @@ export interface ContainerRestartRule {
   /**
    * Represents the exit codes to check on container exits.
    */
-  readonly exitCodes?: ContainerRestartRuleOnExitCodes
+  readonly exitCodes?: ContainerRestartRuleOnExitCodes | undefined
 }
 
 /**
@@ -832,7 +832,7 @@ export interface ContainerRestartRuleOnExitCodes {
   /**
    * Specifies the set of values to check for container exit codes. At most 255 elements are allowed.
    */
-  readonly values?: ReadonlyArray<number>
+  readonly values?: ReadonlyArray<number> | undefined
 }
 
 /**
@@ -842,15 +842,15 @@ export interface ContainerState {
   /**
    * Details about a running container
    */
-  readonly running?: ContainerStateRunning
+  readonly running?: ContainerStateRunning | undefined
   /**
    * Details about a terminated container
    */
-  readonly terminated?: ContainerStateTerminated
+  readonly terminated?: ContainerStateTerminated | undefined
   /**
    * Details about a waiting container
    */
-  readonly waiting?: ContainerStateWaiting
+  readonly waiting?: ContainerStateWaiting | undefined
 }
 
 /**
@@ -860,7 +860,7 @@ export interface ContainerStateRunning {
   /**
    * Time at which the container was last (re-)started
    */
-  readonly startedAt?: $P.Time
+  readonly startedAt?: $P.Time | undefined
 }
 
 /**
@@ -870,7 +870,7 @@ export interface ContainerStateTerminated {
   /**
    * Container's ID in the format '<type>://<container_id>'
    */
-  readonly containerID?: string
+  readonly containerID?: string | undefined
   /**
    * Exit status from the last termination of the container
    */
@@ -878,23 +878,23 @@ export interface ContainerStateTerminated {
   /**
    * Time at which the container last terminated
    */
-  readonly finishedAt?: $P.Time
+  readonly finishedAt?: $P.Time | undefined
   /**
    * Message regarding the last termination of the container
    */
-  readonly message?: string
+  readonly message?: string | undefined
   /**
    * (brief) reason from the last termination of the container
    */
-  readonly reason?: string
+  readonly reason?: string | undefined
   /**
    * Signal from the last termination of the container
    */
-  readonly signal?: number
+  readonly signal?: number | undefined
   /**
    * Time at which previous execution of the container started
    */
-  readonly startedAt?: $P.Time
+  readonly startedAt?: $P.Time | undefined
 }
 
 /**
@@ -904,11 +904,11 @@ export interface ContainerStateWaiting {
   /**
    * Message regarding why the container is not yet running.
    */
-  readonly message?: string
+  readonly message?: string | undefined
   /**
    * (brief) reason the container is not yet running.
    */
-  readonly reason?: string
+  readonly reason?: string | undefined
 }
 
 /**
@@ -918,15 +918,15 @@ export interface ContainerStatus {
   /**
    * AllocatedResources represents the compute resources allocated for this container by the node. Kubelet sets this value to Container.Resources.Requests upon successful pod admission and after successfully admitting desired pod resize.
    */
-  readonly allocatedResources?: { readonly [key: string]: $Q.Quantity }
+  readonly allocatedResources?: { readonly [key: string]: $Q.Quantity } | undefined
   /**
    * AllocatedResourcesStatus represents the status of various resources allocated for this Pod.
    */
-  readonly allocatedResourcesStatus?: ReadonlyArray<ResourceStatus>
+  readonly allocatedResourcesStatus?: ReadonlyArray<ResourceStatus> | undefined
   /**
    * ContainerID is the ID of the container in the format '<type>://<container_id>'. Where type is a container runtime identifier, returned from Version call of CRI API (for example "containerd").
    */
-  readonly containerID?: string
+  readonly containerID?: string | undefined
   /**
    * Image is the name of container image that the container is running. The container image may not match the image used in the PodSpec, as it may have been resolved by the runtime. More info: https://kubernetes.io/docs/concepts/containers/images.
    */
@@ -938,7 +938,7 @@ export interface ContainerStatus {
   /**
    * LastTerminationState holds the last termination state of the container to help debug container crashes and restarts. This field is not populated if the container is still running and RestartCount is 0.
    */
-  readonly lastState?: ContainerState
+  readonly lastState?: ContainerState | undefined
   /**
    * Name is a DNS_LABEL representing the unique name of the container. Each container in a pod must have a unique name across all container types. Cannot be updated.
    */
@@ -952,7 +952,7 @@ export interface ContainerStatus {
   /**
    * Resources represents the compute resource requests and limits that have been successfully enacted on the running container after it has been started or has been successfully resized.
    */
-  readonly resources?: ResourceRequirements
+  readonly resources?: ResourceRequirements | undefined
   /**
    * RestartCount holds the number of times the container has been restarted. Kubelet makes an effort to always increment the value, but there are cases when the state may be lost due to node restarts and then the value may be reset to 0. The value is never negative.
    */
@@ -960,23 +960,23 @@ export interface ContainerStatus {
   /**
    * Started indicates whether the container has finished its postStart lifecycle hook and passed its startup probe. Initialized as false, becomes true after startupProbe is considered successful. Resets to false when the container is restarted, or if kubelet loses state temporarily. In both cases, startup probes will run again. Is always true when no startupProbe is defined and container is running and has passed the postStart lifecycle hook. The null value must be treated the same as false.
    */
-  readonly started?: boolean
+  readonly started?: boolean | undefined
   /**
    * State holds details about the container's current condition.
    */
-  readonly state?: ContainerState
+  readonly state?: ContainerState | undefined
   /**
    * StopSignal reports the effective stop signal for this container
    */
-  readonly stopSignal?: string
+  readonly stopSignal?: string | undefined
   /**
    * User represents user identity information initially attached to the first process of the container
    */
-  readonly user?: ContainerUser
+  readonly user?: ContainerUser | undefined
   /**
    * Status of volume mounts.
    */
-  readonly volumeMounts?: ReadonlyArray<VolumeMountStatus>
+  readonly volumeMounts?: ReadonlyArray<VolumeMountStatus> | undefined
 }
 
 /**
@@ -986,7 +986,7 @@ export interface ContainerUser {
   /**
    * Linux holds user identity information initially attached to the first process of the containers in Linux. Note that the actual running identity can be changed if the process has enough privilege to do so.
    */
-  readonly linux?: LinuxContainerUser
+  readonly linux?: LinuxContainerUser | undefined
 }
 
 /**
@@ -1006,7 +1006,7 @@ export interface DownwardAPIProjection {
   /**
    * Items is a list of DownwardAPIVolume file
    */
-  readonly items?: ReadonlyArray<DownwardAPIVolumeFile>
+  readonly items?: ReadonlyArray<DownwardAPIVolumeFile> | undefined
 }
 
 /**
@@ -1016,11 +1016,11 @@ export interface DownwardAPIVolumeFile {
   /**
    * Required: Selects a field of the pod: only annotations, labels, name, namespace and uid are supported.
    */
-  readonly fieldRef?: ObjectFieldSelector
+  readonly fieldRef?: ObjectFieldSelector | undefined
   /**
    * Optional: mode bits used to set permissions on this file, must be an octal value between 0000 and 0777 or a decimal value between 0 and 511. YAML accepts both octal and decimal values, JSON requires decimal values for mode bits. If not specified, the volume defaultMode will be used. This might be in conflict with other options that affect the file mode, like fsGroup, and the result can be other mode bits set.
    */
-  readonly mode?: number
+  readonly mode?: number | undefined
   /**
    * Required: Path is  the relative path name of the file to be created. Must not be absolute or contain the '..' path. Must be utf-8 encoded. The first item of the relative path must not start with '..'
    */
@@ -1028,7 +1028,7 @@ export interface DownwardAPIVolumeFile {
   /**
    * Selects a resource of the container: only resources limits and requests (limits.cpu, limits.memory, requests.cpu and requests.memory) are currently supported.
    */
-  readonly resourceFieldRef?: ResourceFieldSelector
+  readonly resourceFieldRef?: ResourceFieldSelector | undefined
 }
 
 /**
@@ -1038,11 +1038,11 @@ export interface DownwardAPIVolumeSource {
   /**
    * Optional: mode bits to use on created files by default. Must be a Optional: mode bits used to set permissions on created files by default. Must be an octal value between 0000 and 0777 or a decimal value between 0 and 511. YAML accepts both octal and decimal values, JSON requires decimal values for mode bits. Defaults to 0644. Directories within the path are not affected by this setting. This might be in conflict with other options that affect the file mode, like fsGroup, and the result can be other mode bits set.
    */
-  readonly defaultMode?: number
+  readonly defaultMode?: number | undefined
   /**
    * Items is a list of downward API volume file
    */
-  readonly items?: ReadonlyArray<DownwardAPIVolumeFile>
+  readonly items?: ReadonlyArray<DownwardAPIVolumeFile> | undefined
 }
 
 /**
@@ -1052,11 +1052,11 @@ export interface EmptyDirVolumeSource {
   /**
    * medium represents what type of storage medium should back this directory. The default is "" which means to use the node's default medium. Must be an empty string (default) or Memory. More info: https://kubernetes.io/docs/concepts/storage/volumes#emptydir
    */
-  readonly medium?: string
+  readonly medium?: string | undefined
   /**
    * sizeLimit is the total amount of local storage required for this EmptyDir volume. The size limit is also applicable for memory medium. The maximum usage on memory medium EmptyDir would be the minimum value between the SizeLimit specified here and the sum of memory limits of all containers in a pod. The default is nil which means that the limit is undefined. More info: https://kubernetes.io/docs/concepts/storage/volumes#emptydir
    */
-  readonly sizeLimit?: $Q.Quantity
+  readonly sizeLimit?: $Q.Quantity | undefined
 }
 
 /**
@@ -1066,7 +1066,7 @@ export interface EndpointAddress {
   /**
    * The Hostname of this endpoint
    */
-  readonly hostname?: string
+  readonly hostname?: string | undefined
   /**
    * The IP of this endpoint. May not be loopback (127.0.0.0/8 or ::1), link-local (169.254.0.0/16 or fe80::/10), or link-local multicast (224.0.0.0/24 or ff02::/16).
    */
@@ -1074,11 +1074,11 @@ export interface EndpointAddress {
   /**
    * Optional: Node hosting this endpoint. This can be used to determine endpoints local to a node.
    */
-  readonly nodeName?: string
+  readonly nodeName?: string | undefined
   /**
    * Reference to object providing the endpoint.
    */
-  readonly targetRef?: ObjectReference
+  readonly targetRef?: ObjectReference | undefined
 }
 
 /**
@@ -1097,11 +1097,11 @@ export interface EndpointPort {
    *
    * * Other protocols should use implementation-defined prefixed names such as mycompany.com/my-custom-protocol.
    */
-  readonly appProtocol?: string
+  readonly appProtocol?: string | undefined
   /**
    * The name of this port.  This must match the 'name' field in the corresponding ServicePort. Must be a DNS_LABEL. Optional only if one port is defined.
    */
-  readonly name?: string
+  readonly name?: string | undefined
   /**
    * The port number of the endpoint.
    */
@@ -1109,7 +1109,7 @@ export interface EndpointPort {
   /**
    * The IP protocol for this port. Must be UDP, TCP, or SCTP. Default is TCP.
    */
-  readonly protocol?: string
+  readonly protocol?: string | undefined
 }
 
 /**
@@ -1131,15 +1131,15 @@ export interface EndpointSubset {
   /**
    * IP addresses which offer the related ports that are marked as ready. These endpoints should be considered safe for load balancers and clients to utilize.
    */
-  readonly addresses?: ReadonlyArray<EndpointAddress>
+  readonly addresses?: ReadonlyArray<EndpointAddress> | undefined
   /**
    * IP addresses which offer the related ports but are not currently marked as ready because they have not yet finished starting, have recently failed a readiness check, or have recently failed a liveness check.
    */
-  readonly notReadyAddresses?: ReadonlyArray<EndpointAddress>
+  readonly notReadyAddresses?: ReadonlyArray<EndpointAddress> | undefined
   /**
    * Port numbers available on the related IP addresses.
    */
-  readonly ports?: ReadonlyArray<EndpointPort>
+  readonly ports?: ReadonlyArray<EndpointPort> | undefined
 }
 
 /**
@@ -1173,11 +1173,11 @@ export interface Endpoints {
   /**
    * Standard object's metadata. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata
    */
-  readonly metadata?: meta_v1.ObjectMeta
+  readonly metadata?: meta_v1.ObjectMeta | undefined
   /**
    * The set of all endpoints is the union of all subsets. Addresses are placed into subsets according to the IPs they share. A single address with multiple ports, some of which are ready and some of which are not (because they come from different containers) will result in the address being displayed in different subsets for the different ports. No address will appear in both Addresses and NotReadyAddresses in the same subset. Sets of addresses and ports that comprise a service.
    */
-  readonly subsets?: ReadonlyArray<EndpointSubset>
+  readonly subsets?: ReadonlyArray<EndpointSubset> | undefined
 }
 
 /**
@@ -1199,7 +1199,7 @@ export interface EndpointsList {
   /**
    * Standard list metadata. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds
    */
-  readonly metadata?: meta_v1.ListMeta
+  readonly metadata?: meta_v1.ListMeta | undefined
 }
 
 /**
@@ -1209,15 +1209,15 @@ export interface EnvFromSource {
   /**
    * The ConfigMap to select from
    */
-  readonly configMapRef?: ConfigMapEnvSource
+  readonly configMapRef?: ConfigMapEnvSource | undefined
   /**
    * Optional text to prepend to the name of each environment variable. May consist of any printable ASCII characters except '='.
    */
-  readonly prefix?: string
+  readonly prefix?: string | undefined
   /**
    * The Secret to select from
    */
-  readonly secretRef?: SecretEnvSource
+  readonly secretRef?: SecretEnvSource | undefined
 }
 
 /**
@@ -1231,11 +1231,11 @@ export interface EnvVar {
   /**
    * Variable references $(VAR_NAME) are expanded using the previously defined environment variables in the container and any service environment variables. If a variable cannot be resolved, the reference in the input string will be unchanged. Double $$ are reduced to a single $, which allows for escaping the $(VAR_NAME) syntax: i.e. "$$(VAR_NAME)" will produce the string literal "$(VAR_NAME)". Escaped references will never be expanded, regardless of whether the variable exists or not. Defaults to "".
    */
-  readonly value?: string
+  readonly value?: string | undefined
   /**
    * Source for the environment variable's value. Cannot be used if value is not empty.
    */
-  readonly valueFrom?: EnvVarSource
+  readonly valueFrom?: EnvVarSource | undefined
 }
 
 /**
@@ -1245,23 +1245,23 @@ export interface EnvVarSource {
   /**
    * Selects a key of a ConfigMap.
    */
-  readonly configMapKeyRef?: ConfigMapKeySelector
+  readonly configMapKeyRef?: ConfigMapKeySelector | undefined
   /**
    * Selects a field of the pod: supports metadata.name, metadata.namespace, `metadata.labels['<KEY>']`, `metadata.annotations['<KEY>']`, spec.nodeName, spec.serviceAccountName, status.hostIP, status.podIP, status.podIPs.
    */
-  readonly fieldRef?: ObjectFieldSelector
+  readonly fieldRef?: ObjectFieldSelector | undefined
   /**
    * FileKeyRef selects a key of the env file. Requires the EnvFiles feature gate to be enabled.
    */
-  readonly fileKeyRef?: FileKeySelector
+  readonly fileKeyRef?: FileKeySelector | undefined
   /**
    * Selects a resource of the container: only resources limits and requests (limits.cpu, limits.memory, limits.ephemeral-storage, requests.cpu, requests.memory and requests.ephemeral-storage) are currently supported.
    */
-  readonly resourceFieldRef?: ResourceFieldSelector
+  readonly resourceFieldRef?: ResourceFieldSelector | undefined
   /**
    * Selects a key of a secret in the pod's namespace
    */
-  readonly secretKeyRef?: SecretKeySelector
+  readonly secretKeyRef?: SecretKeySelector | undefined
 }
 
 /**
@@ -1273,35 +1273,35 @@ export interface EphemeralContainer {
   /**
    * Arguments to the entrypoint. The image's CMD is used if this is not provided. Variable references $(VAR_NAME) are expanded using the container's environment. If a variable cannot be resolved, the reference in the input string will be unchanged. Double $$ are reduced to a single $, which allows for escaping the $(VAR_NAME) syntax: i.e. "$$(VAR_NAME)" will produce the string literal "$(VAR_NAME)". Escaped references will never be expanded, regardless of whether the variable exists or not. Cannot be updated. More info: https://kubernetes.io/docs/tasks/inject-data-application/define-command-argument-container/#running-a-command-in-a-shell
    */
-  readonly args?: ReadonlyArray<string>
+  readonly args?: ReadonlyArray<string> | undefined
   /**
    * Entrypoint array. Not executed within a shell. The image's ENTRYPOINT is used if this is not provided. Variable references $(VAR_NAME) are expanded using the container's environment. If a variable cannot be resolved, the reference in the input string will be unchanged. Double $$ are reduced to a single $, which allows for escaping the $(VAR_NAME) syntax: i.e. "$$(VAR_NAME)" will produce the string literal "$(VAR_NAME)". Escaped references will never be expanded, regardless of whether the variable exists or not. Cannot be updated. More info: https://kubernetes.io/docs/tasks/inject-data-application/define-command-argument-container/#running-a-command-in-a-shell
    */
-  readonly command?: ReadonlyArray<string>
+  readonly command?: ReadonlyArray<string> | undefined
   /**
    * List of environment variables to set in the container. Cannot be updated.
    */
-  readonly env?: ReadonlyArray<EnvVar>
+  readonly env?: ReadonlyArray<EnvVar> | undefined
   /**
    * List of sources to populate environment variables in the container. The keys defined within a source may consist of any printable ASCII characters except '='. When a key exists in multiple sources, the value associated with the last source will take precedence. Values defined by an Env with a duplicate key will take precedence. Cannot be updated.
    */
-  readonly envFrom?: ReadonlyArray<EnvFromSource>
+  readonly envFrom?: ReadonlyArray<EnvFromSource> | undefined
   /**
    * Container image name. More info: https://kubernetes.io/docs/concepts/containers/images
    */
-  readonly image?: string
+  readonly image?: string | undefined
   /**
    * Image pull policy. One of Always, Never, IfNotPresent. Defaults to Always if :latest tag is specified, or IfNotPresent otherwise. Cannot be updated. More info: https://kubernetes.io/docs/concepts/containers/images#updating-images
    */
-  readonly imagePullPolicy?: string
+  readonly imagePullPolicy?: string | undefined
   /**
    * Lifecycle is not allowed for ephemeral containers.
    */
-  readonly lifecycle?: Lifecycle
+  readonly lifecycle?: Lifecycle | undefined
   /**
    * Probes are not allowed for ephemeral containers.
    */
-  readonly livenessProbe?: Probe
+  readonly livenessProbe?: Probe | undefined
   /**
    * Name of the ephemeral container specified as a DNS_LABEL. This name must be unique among all containers, init containers and ephemeral containers.
    */
@@ -1309,73 +1309,73 @@ export interface EphemeralContainer {
   /**
    * Ports are not allowed for ephemeral containers.
    */
-  readonly ports?: ReadonlyArray<ContainerPort>
+  readonly ports?: ReadonlyArray<ContainerPort> | undefined
   /**
    * Probes are not allowed for ephemeral containers.
    */
-  readonly readinessProbe?: Probe
+  readonly readinessProbe?: Probe | undefined
   /**
    * Resources resize policy for the container.
    */
-  readonly resizePolicy?: ReadonlyArray<ContainerResizePolicy>
+  readonly resizePolicy?: ReadonlyArray<ContainerResizePolicy> | undefined
   /**
    * Resources are not allowed for ephemeral containers. Ephemeral containers use spare resources already allocated to the pod.
    */
-  readonly resources?: ResourceRequirements
+  readonly resources?: ResourceRequirements | undefined
   /**
    * Restart policy for the container to manage the restart behavior of each container within a pod. You cannot set this field on ephemeral containers.
    */
-  readonly restartPolicy?: string
+  readonly restartPolicy?: string | undefined
   /**
    * Represents a list of rules to be checked to determine if the container should be restarted on exit. You cannot set this field on ephemeral containers.
    */
-  readonly restartPolicyRules?: ReadonlyArray<ContainerRestartRule>
+  readonly restartPolicyRules?: ReadonlyArray<ContainerRestartRule> | undefined
   /**
    * Optional: SecurityContext defines the security options the ephemeral container should be run with. If set, the fields of SecurityContext override the equivalent fields of PodSecurityContext.
    */
-  readonly securityContext?: SecurityContext
+  readonly securityContext?: SecurityContext | undefined
   /**
    * Probes are not allowed for ephemeral containers.
    */
-  readonly startupProbe?: Probe
+  readonly startupProbe?: Probe | undefined
   /**
    * Whether this container should allocate a buffer for stdin in the container runtime. If this is not set, reads from stdin in the container will always result in EOF. Default is false.
    */
-  readonly stdin?: boolean
+  readonly stdin?: boolean | undefined
   /**
    * Whether the container runtime should close the stdin channel after it has been opened by a single attach. When stdin is true the stdin stream will remain open across multiple attach sessions. If stdinOnce is set to true, stdin is opened on container start, is empty until the first client attaches to stdin, and then remains open and accepts data until the client disconnects, at which time stdin is closed and remains closed until the container is restarted. If this flag is false, a container processes that reads from stdin will never receive an EOF. Default is false
    */
-  readonly stdinOnce?: boolean
+  readonly stdinOnce?: boolean | undefined
   /**
    * If set, the name of the container from PodSpec that this ephemeral container targets. The ephemeral container will be run in the namespaces (IPC, PID, etc) of this container. If not set then the ephemeral container uses the namespaces configured in the Pod spec.
    *
    * The container runtime must implement support for this feature. If the runtime does not support namespace targeting then the result of setting this field is undefined.
    */
-  readonly targetContainerName?: string
+  readonly targetContainerName?: string | undefined
   /**
    * Optional: Path at which the file to which the container's termination message will be written is mounted into the container's filesystem. Message written is intended to be brief final status, such as an assertion failure message. Will be truncated by the node if greater than 4096 bytes. The total message length across all containers will be limited to 12kb. Defaults to /dev/termination-log. Cannot be updated.
    */
-  readonly terminationMessagePath?: string
+  readonly terminationMessagePath?: string | undefined
   /**
    * Indicate how the termination message should be populated. File will use the contents of terminationMessagePath to populate the container status message on both success and failure. FallbackToLogsOnError will use the last chunk of container log output if the termination message file is empty and the container exited with an error. The log output is limited to 2048 bytes or 80 lines, whichever is smaller. Defaults to File. Cannot be updated.
    */
-  readonly terminationMessagePolicy?: string
+  readonly terminationMessagePolicy?: string | undefined
   /**
    * Whether this container should allocate a TTY for itself, also requires 'stdin' to be true. Default is false.
    */
-  readonly tty?: boolean
+  readonly tty?: boolean | undefined
   /**
    * volumeDevices is the list of block devices to be used by the container.
    */
-  readonly volumeDevices?: ReadonlyArray<VolumeDevice>
+  readonly volumeDevices?: ReadonlyArray<VolumeDevice> | undefined
   /**
    * Pod volumes to mount into the container's filesystem. Subpath mounts are not allowed for ephemeral containers. Cannot be updated.
    */
-  readonly volumeMounts?: ReadonlyArray<VolumeMount>
+  readonly volumeMounts?: ReadonlyArray<VolumeMount> | undefined
   /**
    * Container's working directory. If not specified, the container runtime's default will be used, which might be configured in the container image. Cannot be updated.
    */
-  readonly workingDir?: string
+  readonly workingDir?: string | undefined
 }
 
 /**
@@ -1391,7 +1391,7 @@ export interface EphemeralVolumeSource {
    *
    * Required, must not be nil.
    */
-  readonly volumeClaimTemplate?: PersistentVolumeClaimTemplate
+  readonly volumeClaimTemplate?: PersistentVolumeClaimTemplate | undefined
 }
 
 /**
@@ -1401,7 +1401,7 @@ export interface Event {
   /**
    * What action was taken/failed regarding to the Regarding object.
    */
-  readonly action?: string
+  readonly action?: string | undefined
   /**
    * APIVersion defines the versioned schema of this representation of an object. Servers should convert recognized schemas to the latest internal value, and may reject unrecognized values. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#resources
    */
@@ -1409,15 +1409,15 @@ export interface Event {
   /**
    * The number of times this event has occurred.
    */
-  readonly count?: number
+  readonly count?: number | undefined
   /**
    * Time when this Event was first observed.
    */
-  readonly eventTime?: $P.Time
+  readonly eventTime?: $P.Time | undefined
   /**
    * The time at which the event was first recorded. (Time of server receipt is in TypeMeta.)
    */
-  readonly firstTimestamp?: $P.Time
+  readonly firstTimestamp?: $P.Time | undefined
   /**
    * The object that this event is about.
    */
@@ -1429,11 +1429,11 @@ export interface Event {
   /**
    * The time at which the most recent occurrence of this event was recorded.
    */
-  readonly lastTimestamp?: $P.Time
+  readonly lastTimestamp?: $P.Time | undefined
   /**
    * A human-readable description of the status of this operation.
    */
-  readonly message?: string
+  readonly message?: string | undefined
   /**
    * Standard object's metadata. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata
    */
@@ -1441,31 +1441,31 @@ export interface Event {
   /**
    * This should be a short, machine understandable string that gives the reason for the transition into the object's current status.
    */
-  readonly reason?: string
+  readonly reason?: string | undefined
   /**
    * Optional secondary object for more complex actions.
    */
-  readonly related?: ObjectReference
+  readonly related?: ObjectReference | undefined
   /**
    * Name of the controller that emitted this Event, e.g. `kubernetes.io/kubelet`.
    */
-  readonly reportingComponent?: string
+  readonly reportingComponent?: string | undefined
   /**
    * ID of the controller instance, e.g. `kubelet-xyzf`.
    */
-  readonly reportingInstance?: string
+  readonly reportingInstance?: string | undefined
   /**
    * Data about the Event series this event represents or nil if it's a singleton Event.
    */
-  readonly series?: EventSeries
+  readonly series?: EventSeries | undefined
   /**
    * The component reporting this event. Should be a short machine understandable string.
    */
-  readonly source?: EventSource
+  readonly source?: EventSource | undefined
   /**
    * Type of this event (Normal, Warning), new types could be added in the future
    */
-  readonly type?: string
+  readonly type?: string | undefined
 }
 
 /**
@@ -1487,7 +1487,7 @@ export interface EventList {
   /**
    * Standard list metadata. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds
    */
-  readonly metadata?: meta_v1.ListMeta
+  readonly metadata?: meta_v1.ListMeta | undefined
 }
 
 /**
@@ -1497,11 +1497,11 @@ export interface EventSeries {
   /**
    * Number of occurrences in this series up to the last heartbeat time
    */
-  readonly count?: number
+  readonly count?: number | undefined
   /**
    * Time of the last occurrence observed
    */
-  readonly lastObservedTime?: $P.Time
+  readonly lastObservedTime?: $P.Time | undefined
 }
 
 /**
@@ -1511,11 +1511,11 @@ export interface EventSource {
   /**
    * Component from which the event is generated.
    */
-  readonly component?: string
+  readonly component?: string | undefined
   /**
    * Node name on which the event is generated.
    */
-  readonly host?: string
+  readonly host?: string | undefined
 }
 
 /**
@@ -1525,7 +1525,7 @@ export interface ExecAction {
   /**
    * Command is the command line to execute inside the container, the working directory for the command  is root ('/') in the container's filesystem. The command is simply exec'd, it is not run inside a shell, so traditional shell instructions ('|', etc) won't work. To use a shell, you need to explicitly call out to that shell. Exit status of 0 is treated as live/healthy and non-zero is unhealthy.
    */
-  readonly command?: ReadonlyArray<string>
+  readonly command?: ReadonlyArray<string> | undefined
 }
 
 /**
@@ -1535,23 +1535,23 @@ export interface FCVolumeSource {
   /**
    * fsType is the filesystem type to mount. Must be a filesystem type supported by the host operating system. Ex. "ext4", "xfs", "ntfs". Implicitly inferred to be "ext4" if unspecified.
    */
-  readonly fsType?: string
+  readonly fsType?: string | undefined
   /**
    * lun is Optional: FC target lun number
    */
-  readonly lun?: number
+  readonly lun?: number | undefined
   /**
    * readOnly is Optional: Defaults to false (read/write). ReadOnly here will force the ReadOnly setting in VolumeMounts.
    */
-  readonly readOnly?: boolean
+  readonly readOnly?: boolean | undefined
   /**
    * targetWWNs is Optional: FC target worldwide names (WWNs)
    */
-  readonly targetWWNs?: ReadonlyArray<string>
+  readonly targetWWNs?: ReadonlyArray<string> | undefined
   /**
    * wwids Optional: FC volume world wide identifiers (wwids) Either wwids or combination of targetWWNs and lun must be set, but not both simultaneously.
    */
-  readonly wwids?: ReadonlyArray<string>
+  readonly wwids?: ReadonlyArray<string> | undefined
 }
 
 /**
@@ -1567,7 +1567,7 @@ export interface FileKeySelector {
    *
    * If optional is set to false and the specified key does not exist, an error will be returned during Pod creation.
    */
-  readonly optional?: boolean
+  readonly optional?: boolean | undefined
   /**
    * The path within the volume from which to select the file. Must be relative and may not contain the '..' path or start with '..'.
    */
@@ -1589,19 +1589,19 @@ export interface FlexPersistentVolumeSource {
   /**
    * fsType is the Filesystem type to mount. Must be a filesystem type supported by the host operating system. Ex. "ext4", "xfs", "ntfs". The default filesystem depends on FlexVolume script.
    */
-  readonly fsType?: string
+  readonly fsType?: string | undefined
   /**
    * options is Optional: this field holds extra command options if any.
    */
-  readonly options?: { readonly [key: string]: string }
+  readonly options?: { readonly [key: string]: string } | undefined
   /**
    * readOnly is Optional: defaults to false (read/write). ReadOnly here will force the ReadOnly setting in VolumeMounts.
    */
-  readonly readOnly?: boolean
+  readonly readOnly?: boolean | undefined
   /**
    * secretRef is Optional: SecretRef is reference to the secret object containing sensitive information to pass to the plugin scripts. This may be empty if no secret object is specified. If the secret object contains more than one secret, all secrets are passed to the plugin scripts.
    */
-  readonly secretRef?: SecretReference
+  readonly secretRef?: SecretReference | undefined
 }
 
 /**
@@ -1615,19 +1615,19 @@ export interface FlexVolumeSource {
   /**
    * fsType is the filesystem type to mount. Must be a filesystem type supported by the host operating system. Ex. "ext4", "xfs", "ntfs". The default filesystem depends on FlexVolume script.
    */
-  readonly fsType?: string
+  readonly fsType?: string | undefined
   /**
    * options is Optional: this field holds extra command options if any.
    */
-  readonly options?: { readonly [key: string]: string }
+  readonly options?: { readonly [key: string]: string } | undefined
   /**
    * readOnly is Optional: defaults to false (read/write). ReadOnly here will force the ReadOnly setting in VolumeMounts.
    */
-  readonly readOnly?: boolean
+  readonly readOnly?: boolean | undefined
   /**
    * secretRef is Optional: secretRef is reference to the secret object containing sensitive information to pass to the plugin scripts. This may be empty if no secret object is specified. If the secret object contains more than one secret, all secrets are passed to the plugin scripts.
    */
-  readonly secretRef?: LocalObjectReference
+  readonly secretRef?: LocalObjectReference | undefined
 }
 
 /**
@@ -1637,11 +1637,11 @@ export interface FlockerVolumeSource {
   /**
    * datasetName is Name of the dataset stored as metadata -> name on the dataset for Flocker should be considered as deprecated
    */
-  readonly datasetName?: string
+  readonly datasetName?: string | undefined
   /**
    * datasetUUID is the UUID of the dataset. This is unique identifier of a Flocker dataset
    */
-  readonly datasetUUID?: string
+  readonly datasetUUID?: string | undefined
 }
 
 /**
@@ -1653,11 +1653,11 @@ export interface GCEPersistentDiskVolumeSource {
   /**
    * fsType is filesystem type of the volume that you want to mount. Tip: Ensure that the filesystem type is supported by the host operating system. Examples: "ext4", "xfs", "ntfs". Implicitly inferred to be "ext4" if unspecified. More info: https://kubernetes.io/docs/concepts/storage/volumes#gcepersistentdisk
    */
-  readonly fsType?: string
+  readonly fsType?: string | undefined
   /**
    * partition is the partition in the volume that you want to mount. If omitted, the default is to mount by volume name. Examples: For volume /dev/sda1, you specify the partition as "1". Similarly, the volume partition for /dev/sda is "0" (or you can leave the property empty). More info: https://kubernetes.io/docs/concepts/storage/volumes#gcepersistentdisk
    */
-  readonly partition?: number
+  readonly partition?: number | undefined
   /**
    * pdName is unique name of the PD resource in GCE. Used to identify the disk in GCE. More info: https://kubernetes.io/docs/concepts/storage/volumes#gcepersistentdisk
    */
@@ -1665,7 +1665,7 @@ export interface GCEPersistentDiskVolumeSource {
   /**
    * readOnly here will force the ReadOnly setting in VolumeMounts. Defaults to false. More info: https://kubernetes.io/docs/concepts/storage/volumes#gcepersistentdisk
    */
-  readonly readOnly?: boolean
+  readonly readOnly?: boolean | undefined
 }
 
 /**
@@ -1681,7 +1681,7 @@ export interface GRPCAction {
    *
    * If this is not specified, the default behavior is defined by gRPC.
    */
-  readonly service?: string
+  readonly service?: string | undefined
 }
 
 /**
@@ -1693,7 +1693,7 @@ export interface GitRepoVolumeSource {
   /**
    * directory is the target directory name. Must not contain or start with '..'.  If '.' is supplied, the volume directory will be the git repository.  Otherwise, if specified, the volume will contain the git repository in the subdirectory with the given name.
    */
-  readonly directory?: string
+  readonly directory?: string | undefined
   /**
    * repository is the URL
    */
@@ -1701,7 +1701,7 @@ export interface GitRepoVolumeSource {
   /**
    * revision is the commit hash for the specified revision.
    */
-  readonly revision?: string
+  readonly revision?: string | undefined
 }
 
 /**
@@ -1715,7 +1715,7 @@ export interface GlusterfsPersistentVolumeSource {
   /**
    * endpointsNamespace is the namespace that contains Glusterfs endpoint. If this field is empty, the EndpointNamespace defaults to the same namespace as the bound PVC. More info: https://examples.k8s.io/volumes/glusterfs/README.md#create-a-pod
    */
-  readonly endpointsNamespace?: string
+  readonly endpointsNamespace?: string | undefined
   /**
    * path is the Glusterfs volume path. More info: https://examples.k8s.io/volumes/glusterfs/README.md#create-a-pod
    */
@@ -1723,7 +1723,7 @@ export interface GlusterfsPersistentVolumeSource {
   /**
    * readOnly here will force the Glusterfs volume to be mounted with read-only permissions. Defaults to false. More info: https://examples.k8s.io/volumes/glusterfs/README.md#create-a-pod
    */
-  readonly readOnly?: boolean
+  readonly readOnly?: boolean | undefined
 }
 
 /**
@@ -1741,7 +1741,7 @@ export interface GlusterfsVolumeSource {
   /**
    * readOnly here will force the Glusterfs volume to be mounted with read-only permissions. Defaults to false. More info: https://examples.k8s.io/volumes/glusterfs/README.md#create-a-pod
    */
-  readonly readOnly?: boolean
+  readonly readOnly?: boolean | undefined
 }
 
 /**
@@ -1751,15 +1751,15 @@ export interface HTTPGetAction {
   /**
    * Host name to connect to, defaults to the pod IP. You probably want to set "Host" in httpHeaders instead.
    */
-  readonly host?: string
+  readonly host?: string | undefined
   /**
    * Custom headers to set in the request. HTTP allows repeated headers.
    */
-  readonly httpHeaders?: ReadonlyArray<HTTPHeader>
+  readonly httpHeaders?: ReadonlyArray<HTTPHeader> | undefined
   /**
    * Path to access on the HTTP server.
    */
-  readonly path?: string
+  readonly path?: string | undefined
   /**
    * Name or number of the port to access on the container. Number must be in the range 1 to 65535. Name must be an IANA_SVC_NAME.
    */
@@ -1767,7 +1767,7 @@ export interface HTTPGetAction {
   /**
    * Scheme to use for connecting to the host. Defaults to HTTP.
    */
-  readonly scheme?: string
+  readonly scheme?: string | undefined
 }
 
 /**
@@ -1791,7 +1791,7 @@ export interface HostAlias {
   /**
    * Hostnames for the above IP address.
    */
-  readonly hostnames?: ReadonlyArray<string>
+  readonly hostnames?: ReadonlyArray<string> | undefined
   /**
    * IP address of the host file entry.
    */
@@ -1819,7 +1819,7 @@ export interface HostPathVolumeSource {
   /**
    * type for HostPath Volume Defaults to "" More info: https://kubernetes.io/docs/concepts/storage/volumes#hostpath
    */
-  readonly type?: string
+  readonly type?: string | undefined
 }
 
 /**
@@ -1829,19 +1829,19 @@ export interface ISCSIPersistentVolumeSource {
   /**
    * chapAuthDiscovery defines whether support iSCSI Discovery CHAP authentication
    */
-  readonly chapAuthDiscovery?: boolean
+  readonly chapAuthDiscovery?: boolean | undefined
   /**
    * chapAuthSession defines whether support iSCSI Session CHAP authentication
    */
-  readonly chapAuthSession?: boolean
+  readonly chapAuthSession?: boolean | undefined
   /**
    * fsType is the filesystem type of the volume that you want to mount. Tip: Ensure that the filesystem type is supported by the host operating system. Examples: "ext4", "xfs", "ntfs". Implicitly inferred to be "ext4" if unspecified. More info: https://kubernetes.io/docs/concepts/storage/volumes#iscsi
    */
-  readonly fsType?: string
+  readonly fsType?: string | undefined
   /**
    * initiatorName is the custom iSCSI Initiator Name. If initiatorName is specified with iscsiInterface simultaneously, new iSCSI interface <target portal>:<volume name> will be created for the connection.
    */
-  readonly initiatorName?: string
+  readonly initiatorName?: string | undefined
   /**
    * iqn is Target iSCSI Qualified Name.
    */
@@ -1849,7 +1849,7 @@ export interface ISCSIPersistentVolumeSource {
   /**
    * iscsiInterface is the interface Name that uses an iSCSI transport. Defaults to 'default' (tcp).
    */
-  readonly iscsiInterface?: string
+  readonly iscsiInterface?: string | undefined
   /**
    * lun is iSCSI Target Lun number.
    */
@@ -1857,15 +1857,15 @@ export interface ISCSIPersistentVolumeSource {
   /**
    * portals is the iSCSI Target Portal List. The Portal is either an IP or ip_addr:port if the port is other than default (typically TCP ports 860 and 3260).
    */
-  readonly portals?: ReadonlyArray<string>
+  readonly portals?: ReadonlyArray<string> | undefined
   /**
    * readOnly here will force the ReadOnly setting in VolumeMounts. Defaults to false.
    */
-  readonly readOnly?: boolean
+  readonly readOnly?: boolean | undefined
   /**
    * secretRef is the CHAP Secret for iSCSI target and initiator authentication
    */
-  readonly secretRef?: SecretReference
+  readonly secretRef?: SecretReference | undefined
   /**
    * targetPortal is iSCSI Target Portal. The Portal is either an IP or ip_addr:port if the port is other than default (typically TCP ports 860 and 3260).
    */
@@ -1879,19 +1879,19 @@ export interface ISCSIVolumeSource {
   /**
    * chapAuthDiscovery defines whether support iSCSI Discovery CHAP authentication
    */
-  readonly chapAuthDiscovery?: boolean
+  readonly chapAuthDiscovery?: boolean | undefined
   /**
    * chapAuthSession defines whether support iSCSI Session CHAP authentication
    */
-  readonly chapAuthSession?: boolean
+  readonly chapAuthSession?: boolean | undefined
   /**
    * fsType is the filesystem type of the volume that you want to mount. Tip: Ensure that the filesystem type is supported by the host operating system. Examples: "ext4", "xfs", "ntfs". Implicitly inferred to be "ext4" if unspecified. More info: https://kubernetes.io/docs/concepts/storage/volumes#iscsi
    */
-  readonly fsType?: string
+  readonly fsType?: string | undefined
   /**
    * initiatorName is the custom iSCSI Initiator Name. If initiatorName is specified with iscsiInterface simultaneously, new iSCSI interface <target portal>:<volume name> will be created for the connection.
    */
-  readonly initiatorName?: string
+  readonly initiatorName?: string | undefined
   /**
    * iqn is the target iSCSI Qualified Name.
    */
@@ -1899,7 +1899,7 @@ export interface ISCSIVolumeSource {
   /**
    * iscsiInterface is the interface Name that uses an iSCSI transport. Defaults to 'default' (tcp).
    */
-  readonly iscsiInterface?: string
+  readonly iscsiInterface?: string | undefined
   /**
    * lun represents iSCSI Target Lun number.
    */
@@ -1907,15 +1907,15 @@ export interface ISCSIVolumeSource {
   /**
    * portals is the iSCSI Target Portal List. The portal is either an IP or ip_addr:port if the port is other than default (typically TCP ports 860 and 3260).
    */
-  readonly portals?: ReadonlyArray<string>
+  readonly portals?: ReadonlyArray<string> | undefined
   /**
    * readOnly here will force the ReadOnly setting in VolumeMounts. Defaults to false.
    */
-  readonly readOnly?: boolean
+  readonly readOnly?: boolean | undefined
   /**
    * secretRef is the CHAP Secret for iSCSI target and initiator authentication
    */
-  readonly secretRef?: LocalObjectReference
+  readonly secretRef?: LocalObjectReference | undefined
   /**
    * targetPortal is iSCSI Target Portal. The Portal is either an IP or ip_addr:port if the port is other than default (typically TCP ports 860 and 3260).
    */
@@ -1929,11 +1929,11 @@ export interface ImageVolumeSource {
   /**
    * Policy for pulling OCI objects. Possible values are: Always: the kubelet always attempts to pull the reference. Container creation will fail If the pull fails. Never: the kubelet never pulls the reference and only uses a local image or artifact. Container creation will fail if the reference isn't present. IfNotPresent: the kubelet pulls if the reference isn't already present on disk. Container creation will fail if the reference isn't present and the pull fails. Defaults to Always if :latest tag is specified, or IfNotPresent otherwise.
    */
-  readonly pullPolicy?: string
+  readonly pullPolicy?: string | undefined
   /**
    * Required: Image or artifact reference to be used. Behaves in the same way as pod.spec.containers[*].image. Pull secrets will be assembled in the same way as for the container image by looking up node credentials, SA image pull secrets, and pod spec image pull secrets. More info: https://kubernetes.io/docs/concepts/containers/images This field is optional to allow higher level config management to default or override container images in workload controllers like Deployments and StatefulSets.
    */
-  readonly reference?: string
+  readonly reference?: string | undefined
 }
 
 /**
@@ -1947,7 +1947,7 @@ export interface KeyToPath {
   /**
    * mode is Optional: mode bits used to set permissions on this file. Must be an octal value between 0000 and 0777 or a decimal value between 0 and 511. YAML accepts both octal and decimal values, JSON requires decimal values for mode bits. If not specified, the volume defaultMode will be used. This might be in conflict with other options that affect the file mode, like fsGroup, and the result can be other mode bits set.
    */
-  readonly mode?: number
+  readonly mode?: number | undefined
   /**
    * path is the relative path of the file to map the key to. May not be an absolute path. May not contain the path element '..'. May not start with the string '..'.
    */
@@ -1961,15 +1961,15 @@ export interface Lifecycle {
   /**
    * PostStart is called immediately after a container is created. If the handler fails, the container is terminated and restarted according to its restart policy. Other management of the container blocks until the hook completes. More info: https://kubernetes.io/docs/concepts/containers/container-lifecycle-hooks/#container-hooks
    */
-  readonly postStart?: LifecycleHandler
+  readonly postStart?: LifecycleHandler | undefined
   /**
    * PreStop is called immediately before a container is terminated due to an API request or management event such as liveness/startup probe failure, preemption, resource contention, etc. The handler is not called if the container crashes or exits. The Pod's termination grace period countdown begins before the PreStop hook is executed. Regardless of the outcome of the handler, the container will eventually terminate within the Pod's termination grace period (unless delayed by finalizers). Other management of the container blocks until the hook completes or until the termination grace period is reached. More info: https://kubernetes.io/docs/concepts/containers/container-lifecycle-hooks/#container-hooks
    */
-  readonly preStop?: LifecycleHandler
+  readonly preStop?: LifecycleHandler | undefined
   /**
    * StopSignal defines which signal will be sent to a container when it is being stopped. If not specified, the default is defined by the container runtime in use. StopSignal can only be set for Pods with a non-empty .spec.os.name
    */
-  readonly stopSignal?: string
+  readonly stopSignal?: string | undefined
 }
 
 /**
@@ -1979,19 +1979,19 @@ export interface LifecycleHandler {
   /**
    * Exec specifies a command to execute in the container.
    */
-  readonly exec?: ExecAction
+  readonly exec?: ExecAction | undefined
   /**
    * HTTPGet specifies an HTTP GET request to perform.
    */
-  readonly httpGet?: HTTPGetAction
+  readonly httpGet?: HTTPGetAction | undefined
   /**
    * Sleep represents a duration that the container should sleep.
    */
-  readonly sleep?: SleepAction
+  readonly sleep?: SleepAction | undefined
   /**
    * Deprecated. TCPSocket is NOT supported as a LifecycleHandler and kept for backward compatibility. There is no validation of this field and lifecycle hooks will fail at runtime when it is specified.
    */
-  readonly tcpSocket?: TCPSocketAction
+  readonly tcpSocket?: TCPSocketAction | undefined
 }
 
 /**
@@ -2009,11 +2009,11 @@ export interface LimitRange {
   /**
    * Standard object's metadata. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata
    */
-  readonly metadata?: meta_v1.ObjectMeta
+  readonly metadata?: meta_v1.ObjectMeta | undefined
   /**
    * Spec defines the limits enforced. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#spec-and-status
    */
-  readonly spec?: LimitRangeSpec
+  readonly spec?: LimitRangeSpec | undefined
 }
 
 /**
@@ -2023,23 +2023,23 @@ export interface LimitRangeItem {
   /**
    * Default resource requirement limit value by resource name if resource limit is omitted.
    */
-  readonly default?: { readonly [key: string]: $Q.Quantity }
+  readonly default?: { readonly [key: string]: $Q.Quantity } | undefined
   /**
    * DefaultRequest is the default resource requirement request value by resource name if resource request is omitted.
    */
-  readonly defaultRequest?: { readonly [key: string]: $Q.Quantity }
+  readonly defaultRequest?: { readonly [key: string]: $Q.Quantity } | undefined
   /**
    * Max usage constraints on this kind by resource name.
    */
-  readonly max?: { readonly [key: string]: $Q.Quantity }
+  readonly max?: { readonly [key: string]: $Q.Quantity } | undefined
   /**
    * MaxLimitRequestRatio if specified, the named resource must have a request and limit that are both non-zero where limit divided by request is less than or equal to the enumerated value; this represents the max burst for the named resource.
    */
-  readonly maxLimitRequestRatio?: { readonly [key: string]: $Q.Quantity }
+  readonly maxLimitRequestRatio?: { readonly [key: string]: $Q.Quantity } | undefined
   /**
    * Min usage constraints on this kind by resource name.
    */
-  readonly min?: { readonly [key: string]: $Q.Quantity }
+  readonly min?: { readonly [key: string]: $Q.Quantity } | undefined
   /**
    * Type of resource that this limit applies to.
    */
@@ -2065,7 +2065,7 @@ export interface LimitRangeList {
   /**
    * Standard list metadata. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds
    */
-  readonly metadata?: meta_v1.ListMeta
+  readonly metadata?: meta_v1.ListMeta | undefined
 }
 
 /**
@@ -2089,7 +2089,7 @@ export interface LinuxContainerUser {
   /**
    * SupplementalGroups are the supplemental groups initially attached to the first process in the container
    */
-  readonly supplementalGroups?: ReadonlyArray<number>
+  readonly supplementalGroups?: ReadonlyArray<number> | undefined
   /**
    * UID is the primary uid initially attached to the first process in the container
    */
@@ -2103,19 +2103,19 @@ export interface LoadBalancerIngress {
   /**
    * Hostname is set for load-balancer ingress points that are DNS based (typically AWS load-balancers)
    */
-  readonly hostname?: string
+  readonly hostname?: string | undefined
   /**
    * IP is set for load-balancer ingress points that are IP based (typically GCE or OpenStack load-balancers)
    */
-  readonly ip?: string
+  readonly ip?: string | undefined
   /**
    * IPMode specifies how the load-balancer IP behaves, and may only be specified when the ip field is specified. Setting this to "VIP" indicates that traffic is delivered to the node with the destination set to the load-balancer's IP and port. Setting this to "Proxy" indicates that traffic is delivered to the node or pod with the destination set to the node's IP and node port or the pod's IP and port. Service implementations may use this information to adjust traffic routing.
    */
-  readonly ipMode?: string
+  readonly ipMode?: string | undefined
   /**
    * Ports is a list of records of service ports If used, every port defined in the service should have an entry in it
    */
-  readonly ports?: ReadonlyArray<PortStatus>
+  readonly ports?: ReadonlyArray<PortStatus> | undefined
 }
 
 /**
@@ -2125,7 +2125,7 @@ export interface LoadBalancerStatus {
   /**
    * Ingress is a list containing ingress points for the load-balancer. Traffic intended for the service should be sent to these ingress points.
    */
-  readonly ingress?: ReadonlyArray<LoadBalancerIngress>
+  readonly ingress?: ReadonlyArray<LoadBalancerIngress> | undefined
 }
 
 /**
@@ -2135,7 +2135,7 @@ export interface LocalObjectReference {
   /**
    * Name of the referent. This field is effectively required, but due to backwards compatibility is allowed to be empty. Instances of this type with an empty value here are almost certainly wrong. More info: https://kubernetes.io/docs/concepts/overview/working-with-objects/names/#names
    */
-  readonly name?: string
+  readonly name?: string | undefined
 }
 
 /**
@@ -2145,7 +2145,7 @@ export interface LocalVolumeSource {
   /**
    * fsType is the filesystem type to mount. It applies only when the Path is a block device. Must be a filesystem type supported by the host operating system. Ex. "ext4", "xfs", "ntfs". The default value is to auto-select a filesystem if unspecified.
    */
-  readonly fsType?: string
+  readonly fsType?: string | undefined
   /**
    * path of the full path to the volume on the node. It can be either a directory or block device (disk, partition, ...).
    */
@@ -2172,7 +2172,7 @@ export interface ModifyVolumeStatus {
   /**
    * targetVolumeAttributesClassName is the name of the VolumeAttributesClass the PVC currently being reconciled
    */
-  readonly targetVolumeAttributesClassName?: string
+  readonly targetVolumeAttributesClassName?: string | undefined
 }
 
 /**
@@ -2186,7 +2186,7 @@ export interface NFSVolumeSource {
   /**
    * readOnly here will force the NFS export to be mounted with read-only permissions. Defaults to false. More info: https://kubernetes.io/docs/concepts/storage/volumes#nfs
    */
-  readonly readOnly?: boolean
+  readonly readOnly?: boolean | undefined
   /**
    * server is the hostname or IP address of the NFS server. More info: https://kubernetes.io/docs/concepts/storage/volumes#nfs
    */
@@ -2208,15 +2208,15 @@ export interface Namespace {
   /**
    * Standard object's metadata. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata
    */
-  readonly metadata?: meta_v1.ObjectMeta
+  readonly metadata?: meta_v1.ObjectMeta | undefined
   /**
    * Spec defines the behavior of the Namespace. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#spec-and-status
    */
-  readonly spec?: NamespaceSpec
+  readonly spec?: NamespaceSpec | undefined
   /**
    * Status describes the current status of a Namespace. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#spec-and-status
    */
-  readonly status?: NamespaceStatus
+  readonly status?: NamespaceStatus | undefined
 }
 
 /**
@@ -2226,15 +2226,15 @@ export interface NamespaceCondition {
   /**
    * Last time the condition transitioned from one status to another.
    */
-  readonly lastTransitionTime?: $P.Time
+  readonly lastTransitionTime?: $P.Time | undefined
   /**
    * Human-readable message indicating details about last transition.
    */
-  readonly message?: string
+  readonly message?: string | undefined
   /**
    * Unique, one-word, CamelCase reason for the condition's last transition.
    */
-  readonly reason?: string
+  readonly reason?: string | undefined
   /**
    * Status of the condition, one of True, False, Unknown.
    */
@@ -2264,7 +2264,7 @@ export interface NamespaceList {
   /**
    * Standard list metadata. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds
    */
-  readonly metadata?: meta_v1.ListMeta
+  readonly metadata?: meta_v1.ListMeta | undefined
 }
 
 /**
@@ -2274,7 +2274,7 @@ export interface NamespaceSpec {
   /**
    * Finalizers is an opaque list of values that must be empty to permanently remove object from storage. More info: https://kubernetes.io/docs/tasks/administer-cluster/namespaces/
    */
-  readonly finalizers?: ReadonlyArray<string>
+  readonly finalizers?: ReadonlyArray<string> | undefined
 }
 
 /**
@@ -2284,11 +2284,11 @@ export interface NamespaceStatus {
   /**
    * Represents the latest available observations of a namespace's current state.
    */
-  readonly conditions?: ReadonlyArray<NamespaceCondition>
+  readonly conditions?: ReadonlyArray<NamespaceCondition> | undefined
   /**
    * Phase is the current lifecycle phase of the namespace. More info: https://kubernetes.io/docs/tasks/administer-cluster/namespaces/
    */
-  readonly phase?: string
+  readonly phase?: string | undefined
 }
 
 /**
@@ -2306,15 +2306,15 @@ export interface Node {
   /**
    * Standard object's metadata. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata
    */
-  readonly metadata?: meta_v1.ObjectMeta
+  readonly metadata?: meta_v1.ObjectMeta | undefined
   /**
    * Spec defines the behavior of a node. https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#spec-and-status
    */
-  readonly spec?: NodeSpec
+  readonly spec?: NodeSpec | undefined
   /**
    * Most recently observed status of the node. Populated by the system. Read-only. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#spec-and-status
    */
-  readonly status?: NodeStatus
+  readonly status?: NodeStatus | undefined
 }
 
 /**
@@ -2338,11 +2338,11 @@ export interface NodeAffinity {
   /**
    * The scheduler will prefer to schedule pods to nodes that satisfy the affinity expressions specified by this field, but it may choose a node that violates one or more of the expressions. The node that is most preferred is the one with the greatest sum of weights, i.e. for each node that meets all of the scheduling requirements (resource request, requiredDuringScheduling affinity expressions, etc.), compute a sum by iterating through the elements of this field and adding "weight" to the sum if the node matches the corresponding matchExpressions; the node(s) with the highest sum are the most preferred.
    */
-  readonly preferredDuringSchedulingIgnoredDuringExecution?: ReadonlyArray<PreferredSchedulingTerm>
+  readonly preferredDuringSchedulingIgnoredDuringExecution?: ReadonlyArray<PreferredSchedulingTerm> | undefined
   /**
    * If the affinity requirements specified by this field are not met at scheduling time, the pod will not be scheduled onto the node. If the affinity requirements specified by this field cease to be met at some point during pod execution (e.g. due to an update), the system may or may not try to eventually evict the pod from its node.
    */
-  readonly requiredDuringSchedulingIgnoredDuringExecution?: NodeSelector
+  readonly requiredDuringSchedulingIgnoredDuringExecution?: NodeSelector | undefined
 }
 
 /**
@@ -2352,19 +2352,19 @@ export interface NodeCondition {
   /**
    * Last time we got an update on a given condition.
    */
-  readonly lastHeartbeatTime?: $P.Time
+  readonly lastHeartbeatTime?: $P.Time | undefined
   /**
    * Last time the condition transit from one status to another.
    */
-  readonly lastTransitionTime?: $P.Time
+  readonly lastTransitionTime?: $P.Time | undefined
   /**
    * Human readable message indicating details about last transition.
    */
-  readonly message?: string
+  readonly message?: string | undefined
   /**
    * (brief) reason for the condition's last transition.
    */
-  readonly reason?: string
+  readonly reason?: string | undefined
   /**
    * Status of the condition, one of True, False, Unknown.
    */
@@ -2382,7 +2382,7 @@ export interface NodeConfigSource {
   /**
    * ConfigMap is a reference to a Node's ConfigMap
    */
-  readonly configMap?: ConfigMapNodeConfigSource
+  readonly configMap?: ConfigMapNodeConfigSource | undefined
 }
 
 /**
@@ -2392,19 +2392,19 @@ export interface NodeConfigStatus {
   /**
    * Active reports the checkpointed config the node is actively using. Active will represent either the current version of the Assigned config, or the current LastKnownGood config, depending on whether attempting to use the Assigned config results in an error.
    */
-  readonly active?: NodeConfigSource
+  readonly active?: NodeConfigSource | undefined
   /**
    * Assigned reports the checkpointed config the node will try to use. When Node.Spec.ConfigSource is updated, the node checkpoints the associated config payload to local disk, along with a record indicating intended config. The node refers to this record to choose its config checkpoint, and reports this record in Assigned. Assigned only updates in the status after the record has been checkpointed to disk. When the Kubelet is restarted, it tries to make the Assigned config the Active config by loading and validating the checkpointed payload identified by Assigned.
    */
-  readonly assigned?: NodeConfigSource
+  readonly assigned?: NodeConfigSource | undefined
   /**
    * Error describes any problems reconciling the Spec.ConfigSource to the Active config. Errors may occur, for example, attempting to checkpoint Spec.ConfigSource to the local Assigned record, attempting to checkpoint the payload associated with Spec.ConfigSource, attempting to load or validate the Assigned config, etc. Errors may occur at different points while syncing config. Earlier errors (e.g. download or checkpointing errors) will not result in a rollback to LastKnownGood, and may resolve across Kubelet retries. Later errors (e.g. loading or validating a checkpointed config) will result in a rollback to LastKnownGood. In the latter case, it is usually possible to resolve the error by fixing the config assigned in Spec.ConfigSource. You can find additional information for debugging by searching the error message in the Kubelet log. Error is a human-readable description of the error state; machines can check whether or not Error is empty, but should not rely on the stability of the Error text across Kubelet versions.
    */
-  readonly error?: string
+  readonly error?: string | undefined
   /**
    * LastKnownGood reports the checkpointed config the node will fall back to when it encounters an error attempting to use the Assigned config. The Assigned config becomes the LastKnownGood config when the node determines that the Assigned config is stable and correct. This is currently implemented as a 10-minute soak period starting when the local record of Assigned config is updated. If the Assigned config is Active at the end of this period, it becomes the LastKnownGood. Note that if Spec.ConfigSource is reset to nil (use local defaults), the LastKnownGood is also immediately reset to nil, because the local default config is always assumed good. You should not make assumptions about the node's method of determining config stability and correctness, as this may change or become configurable in the future.
    */
-  readonly lastKnownGood?: NodeConfigSource
+  readonly lastKnownGood?: NodeConfigSource | undefined
 }
 
 /**
@@ -2414,7 +2414,7 @@ export interface NodeDaemonEndpoints {
   /**
    * Endpoint on which Kubelet is listening.
    */
-  readonly kubeletEndpoint?: DaemonEndpoint
+  readonly kubeletEndpoint?: DaemonEndpoint | undefined
 }
 
 /**
@@ -2424,7 +2424,7 @@ export interface NodeFeatures {
   /**
    * SupplementalGroupsPolicy is set to true if the runtime supports SupplementalGroupsPolicy and ContainerUser.
    */
-  readonly supplementalGroupsPolicy?: boolean
+  readonly supplementalGroupsPolicy?: boolean | undefined
 }
 
 /**
@@ -2446,7 +2446,7 @@ export interface NodeList {
   /**
    * Standard list metadata. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds
    */
-  readonly metadata?: meta_v1.ListMeta
+  readonly metadata?: meta_v1.ListMeta | undefined
 }
 
 /**
@@ -2456,11 +2456,11 @@ export interface NodeRuntimeHandler {
   /**
    * Supported features.
    */
-  readonly features?: NodeRuntimeHandlerFeatures
+  readonly features?: NodeRuntimeHandlerFeatures | undefined
   /**
    * Runtime handler name. Empty for the default runtime handler.
    */
-  readonly name?: string
+  readonly name?: string | undefined
 }
 
 /**
@@ -2470,11 +2470,11 @@ export interface NodeRuntimeHandlerFeatures {
   /**
    * RecursiveReadOnlyMounts is set to true if the runtime handler supports RecursiveReadOnlyMounts.
    */
-  readonly recursiveReadOnlyMounts?: boolean
+  readonly recursiveReadOnlyMounts?: boolean | undefined
   /**
    * UserNamespaces is set to true if the runtime handler supports UserNamespaces, including for volumes.
    */
-  readonly userNamespaces?: boolean
+  readonly userNamespaces?: boolean | undefined
 }
 
 /**
@@ -2502,7 +2502,7 @@ export interface NodeSelectorRequirement {
   /**
    * An array of string values. If the operator is In or NotIn, the values array must be non-empty. If the operator is Exists or DoesNotExist, the values array must be empty. If the operator is Gt or Lt, the values array must have a single element, which will be interpreted as an integer. This array is replaced during a strategic merge patch.
    */
-  readonly values?: ReadonlyArray<string>
+  readonly values?: ReadonlyArray<string> | undefined
 }
 
 /**
@@ -2512,11 +2512,11 @@ export interface NodeSelectorTerm {
   /**
    * A list of node selector requirements by node's labels.
    */
-  readonly matchExpressions?: ReadonlyArray<NodeSelectorRequirement>
+  readonly matchExpressions?: ReadonlyArray<NodeSelectorRequirement> | undefined
   /**
    * A list of node selector requirements by node's fields.
    */
-  readonly matchFields?: ReadonlyArray<NodeSelectorRequirement>
+  readonly matchFields?: ReadonlyArray<NodeSelectorRequirement> | undefined
 }
 
 /**
@@ -2526,31 +2526,31 @@ export interface NodeSpec {
   /**
    * Deprecated: Previously used to specify the source of the node's configuration for the DynamicKubeletConfig feature. This feature is removed.
    */
-  readonly configSource?: NodeConfigSource
+  readonly configSource?: NodeConfigSource | undefined
   /**
    * Deprecated. Not all kubelets will set this field. Remove field after 1.13. see: https://issues.k8s.io/61966
    */
-  readonly externalID?: string
+  readonly externalID?: string | undefined
   /**
    * PodCIDR represents the pod IP range assigned to the node.
    */
-  readonly podCIDR?: string
+  readonly podCIDR?: string | undefined
   /**
    * podCIDRs represents the IP ranges assigned to the node for usage by Pods on that node. If this field is specified, the 0th entry must match the podCIDR field. It may contain at most 1 value for each of IPv4 and IPv6.
    */
-  readonly podCIDRs?: ReadonlyArray<string>
+  readonly podCIDRs?: ReadonlyArray<string> | undefined
   /**
    * ID of the node assigned by the cloud provider in the format: <ProviderName>://<ProviderSpecificNodeID>
    */
-  readonly providerID?: string
+  readonly providerID?: string | undefined
   /**
    * If specified, the node's taints.
    */
-  readonly taints?: ReadonlyArray<Taint>
+  readonly taints?: ReadonlyArray<Taint> | undefined
   /**
    * Unschedulable controls node schedulability of new pods. By default, node is schedulable. More info: https://kubernetes.io/docs/concepts/nodes/node/#manual-node-administration
    */
-  readonly unschedulable?: boolean
+  readonly unschedulable?: boolean | undefined
 }
 
 /**
@@ -2560,59 +2560,59 @@ export interface NodeStatus {
   /**
    * List of addresses reachable to the node. Queried from cloud provider, if available. More info: https://kubernetes.io/docs/reference/node/node-status/#addresses Note: This field is declared as mergeable, but the merge key is not sufficiently unique, which can cause data corruption when it is merged. Callers should instead use a full-replacement patch. See https://pr.k8s.io/79391 for an example. Consumers should assume that addresses can change during the lifetime of a Node. However, there are some exceptions where this may not be possible, such as Pods that inherit a Node's address in its own status or consumers of the downward API (status.hostIP).
    */
-  readonly addresses?: ReadonlyArray<NodeAddress>
+  readonly addresses?: ReadonlyArray<NodeAddress> | undefined
   /**
    * Allocatable represents the resources of a node that are available for scheduling. Defaults to Capacity.
    */
-  readonly allocatable?: { readonly [key: string]: $Q.Quantity }
+  readonly allocatable?: { readonly [key: string]: $Q.Quantity } | undefined
   /**
    * Capacity represents the total resources of a node. More info: https://kubernetes.io/docs/reference/node/node-status/#capacity
    */
-  readonly capacity?: { readonly [key: string]: $Q.Quantity }
+  readonly capacity?: { readonly [key: string]: $Q.Quantity } | undefined
   /**
    * Conditions is an array of current observed node conditions. More info: https://kubernetes.io/docs/reference/node/node-status/#condition
    */
-  readonly conditions?: ReadonlyArray<NodeCondition>
+  readonly conditions?: ReadonlyArray<NodeCondition> | undefined
   /**
    * Status of the config assigned to the node via the dynamic Kubelet config feature.
    */
-  readonly config?: NodeConfigStatus
+  readonly config?: NodeConfigStatus | undefined
   /**
    * Endpoints of daemons running on the Node.
    */
-  readonly daemonEndpoints?: NodeDaemonEndpoints
+  readonly daemonEndpoints?: NodeDaemonEndpoints | undefined
   /**
    * DeclaredFeatures represents the features related to feature gates that are declared by the node.
    */
-  readonly declaredFeatures?: ReadonlyArray<string>
+  readonly declaredFeatures?: ReadonlyArray<string> | undefined
   /**
    * Features describes the set of features implemented by the CRI implementation.
    */
-  readonly features?: NodeFeatures
+  readonly features?: NodeFeatures | undefined
   /**
    * List of container images on this node
    */
-  readonly images?: ReadonlyArray<ContainerImage>
+  readonly images?: ReadonlyArray<ContainerImage> | undefined
   /**
    * Set of ids/uuids to uniquely identify the node. More info: https://kubernetes.io/docs/reference/node/node-status/#info
    */
-  readonly nodeInfo?: NodeSystemInfo
+  readonly nodeInfo?: NodeSystemInfo | undefined
   /**
    * NodePhase is the recently observed lifecycle phase of the node. More info: https://kubernetes.io/docs/concepts/nodes/node/#phase The field is never populated, and now is deprecated.
    */
-  readonly phase?: string
+  readonly phase?: string | undefined
   /**
    * The available runtime handlers.
    */
-  readonly runtimeHandlers?: ReadonlyArray<NodeRuntimeHandler>
+  readonly runtimeHandlers?: ReadonlyArray<NodeRuntimeHandler> | undefined
   /**
    * List of volumes that are attached to the node.
    */
-  readonly volumesAttached?: ReadonlyArray<AttachedVolume>
+  readonly volumesAttached?: ReadonlyArray<AttachedVolume> | undefined
   /**
    * List of attachable volumes in use (mounted) by the node.
    */
-  readonly volumesInUse?: ReadonlyArray<string>
+  readonly volumesInUse?: ReadonlyArray<string> | undefined
 }
 
 /**
@@ -2622,7 +2622,7 @@ export interface NodeSwapStatus {
   /**
    * Total amount of swap memory in bytes.
    */
-  readonly capacity?: number
+  readonly capacity?: number | undefined
 }
 
 /**
@@ -2668,7 +2668,7 @@ export interface NodeSystemInfo {
   /**
    * Swap Info reported by the node.
    */
-  readonly swap?: NodeSwapStatus
+  readonly swap?: NodeSwapStatus | undefined
   /**
    * SystemUUID reported by the node. For unique machine identification MachineID is preferred. This field is specific to Red Hat hosts https://access.redhat.com/documentation/en-us/red_hat_subscription_management/1/html/rhsm/uuid
    */
@@ -2682,7 +2682,7 @@ export interface ObjectFieldSelector {
   /**
    * Version of the schema the FieldPath is written in terms of, defaults to "v1".
    */
-  readonly apiVersion?: string
+  readonly apiVersion?: string | undefined
   /**
    * Path of the field to select in the specified API version.
    */
@@ -2696,31 +2696,31 @@ export interface ObjectReference {
   /**
    * API version of the referent.
    */
-  readonly apiVersion?: string
+  readonly apiVersion?: string | undefined
   /**
    * If referring to a piece of an object instead of an entire object, this string should contain a valid JSON/Go field access statement, such as desiredState.manifest.containers[2]. For example, if the object reference is to a container within a pod, this would take on a value like: "spec.containers{name}" (where "name" refers to the name of the container that triggered the event) or if no container name is specified "spec.containers[2]" (container with index 2 in this pod). This syntax is chosen only to have some well-defined way of referencing a part of an object.
    */
-  readonly fieldPath?: string
+  readonly fieldPath?: string | undefined
   /**
    * Kind of the referent. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds
    */
-  readonly kind?: string
+  readonly kind?: string | undefined
   /**
    * Name of the referent. More info: https://kubernetes.io/docs/concepts/overview/working-with-objects/names/#names
    */
-  readonly name?: string
+  readonly name?: string | undefined
   /**
    * Namespace of the referent. More info: https://kubernetes.io/docs/concepts/overview/working-with-objects/namespaces/
    */
-  readonly namespace?: string
+  readonly namespace?: string | undefined
   /**
    * Specific resourceVersion to which this reference is made, if any. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#concurrency-control-and-consistency
    */
-  readonly resourceVersion?: string
+  readonly resourceVersion?: string | undefined
   /**
    * UID of the referent. More info: https://kubernetes.io/docs/concepts/overview/working-with-objects/names/#uids
    */
-  readonly uid?: string
+  readonly uid?: string | undefined
 }
 
 /**
@@ -2738,15 +2738,15 @@ export interface PersistentVolume {
   /**
    * Standard object's metadata. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata
    */
-  readonly metadata?: meta_v1.ObjectMeta
+  readonly metadata?: meta_v1.ObjectMeta | undefined
   /**
    * spec defines a specification of a persistent volume owned by the cluster. Provisioned by an administrator. More info: https://kubernetes.io/docs/concepts/storage/persistent-volumes#persistent-volumes
    */
-  readonly spec?: PersistentVolumeSpec
+  readonly spec?: PersistentVolumeSpec | undefined
   /**
    * status represents the current information/status for the persistent volume. Populated by the system. Read-only. More info: https://kubernetes.io/docs/concepts/storage/persistent-volumes#persistent-volumes
    */
-  readonly status?: PersistentVolumeStatus
+  readonly status?: PersistentVolumeStatus | undefined
 }
 
 /**
@@ -2764,15 +2764,15 @@ export interface PersistentVolumeClaim {
   /**
    * Standard object's metadata. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata
    */
-  readonly metadata?: meta_v1.ObjectMeta
+  readonly metadata?: meta_v1.ObjectMeta | undefined
   /**
    * spec defines the desired characteristics of a volume requested by a pod author. More info: https://kubernetes.io/docs/concepts/storage/persistent-volumes#persistentvolumeclaims
    */
-  readonly spec?: PersistentVolumeClaimSpec
+  readonly spec?: PersistentVolumeClaimSpec | undefined
   /**
    * status represents the current information/status of a persistent volume claim. Read-only. More info: https://kubernetes.io/docs/concepts/storage/persistent-volumes#persistentvolumeclaims
    */
-  readonly status?: PersistentVolumeClaimStatus
+  readonly status?: PersistentVolumeClaimStatus | undefined
 }
 
 /**
@@ -2782,19 +2782,19 @@ export interface PersistentVolumeClaimCondition {
   /**
    * lastProbeTime is the time we probed the condition.
    */
-  readonly lastProbeTime?: $P.Time
+  readonly lastProbeTime?: $P.Time | undefined
   /**
    * lastTransitionTime is the time the condition transitioned from one status to another.
    */
-  readonly lastTransitionTime?: $P.Time
+  readonly lastTransitionTime?: $P.Time | undefined
   /**
    * message is the human-readable message indicating details about last transition.
    */
-  readonly message?: string
+  readonly message?: string | undefined
   /**
    * reason is a unique, this should be a short, machine understandable string that gives the reason for condition's last transition. If it reports "Resizing" that means the underlying persistent volume is being resized.
    */
-  readonly reason?: string
+  readonly reason?: string | undefined
   /**
    * Status is the status of the condition. Can be True, False, Unknown. More info: https://kubernetes.io/docs/reference/kubernetes-api/config-and-storage-resources/persistent-volume-claim-v1/#:~:text=state%20of%20pvc-,conditions.status,-(string)%2C%20required
    */
@@ -2824,7 +2824,7 @@ export interface PersistentVolumeClaimList {
   /**
    * Standard list metadata. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds
    */
-  readonly metadata?: meta_v1.ListMeta
+  readonly metadata?: meta_v1.ListMeta | undefined
 }
 
 /**
@@ -2834,11 +2834,11 @@ export interface PersistentVolumeClaimSpec {
   /**
    * accessModes contains the desired access modes the volume should have. More info: https://kubernetes.io/docs/concepts/storage/persistent-volumes#access-modes-1
    */
-  readonly accessModes?: ReadonlyArray<string>
+  readonly accessModes?: ReadonlyArray<string> | undefined
   /**
    * dataSource field can be used to specify either: * An existing VolumeSnapshot object (snapshot.storage.k8s.io/VolumeSnapshot) * An existing PVC (PersistentVolumeClaim) If the provisioner or an external controller can support the specified data source, it will create a new volume based on the contents of the specified data source. When the AnyVolumeDataSource feature gate is enabled, dataSource contents will be copied to dataSourceRef, and dataSourceRef contents will be copied to dataSource when dataSourceRef.namespace is not specified. If the namespace is specified, then dataSourceRef will not be copied to dataSource.
    */
-  readonly dataSource?: TypedLocalObjectReference
+  readonly dataSource?: TypedLocalObjectReference | undefined
   /**
    * dataSourceRef specifies the object from which to populate the volume with data, if a non-empty volume is desired. This may be any object from a non-empty API group (non core object) or a PersistentVolumeClaim object. When this field is specified, volume binding will only succeed if the type of the specified object matches some installed volume populator or dynamic provisioner. This field will replace the functionality of the dataSource field and as such if both fields are non-empty, they must have the same value. For backwards compatibility, when namespace isn't specified in dataSourceRef, both fields (dataSource and dataSourceRef) will be set to the same value automatically if one of them is empty and the other is non-empty. When namespace is specified in dataSourceRef, dataSource isn't set to the same value and must be empty. There are three important differences between dataSource and dataSourceRef: * While dataSource only allows two specific types of objects, dataSourceRef
    *   allows any non-core object, as well as PersistentVolumeClaim objects.
@@ -2849,31 +2849,31 @@ export interface PersistentVolumeClaimSpec {
    *   in any namespaces.
    * (Beta) Using this field requires the AnyVolumeDataSource feature gate to be enabled. (Alpha) Using the namespace field of dataSourceRef requires the CrossNamespaceVolumeDataSource feature gate to be enabled.
    */
-  readonly dataSourceRef?: TypedObjectReference
+  readonly dataSourceRef?: TypedObjectReference | undefined
   /**
    * resources represents the minimum resources the volume should have. Users are allowed to specify resource requirements that are lower than previous value but must still be higher than capacity recorded in the status field of the claim. More info: https://kubernetes.io/docs/concepts/storage/persistent-volumes#resources
    */
-  readonly resources?: VolumeResourceRequirements
+  readonly resources?: VolumeResourceRequirements | undefined
   /**
    * selector is a label query over volumes to consider for binding.
    */
-  readonly selector?: meta_v1.LabelSelector
+  readonly selector?: meta_v1.LabelSelector | undefined
   /**
    * storageClassName is the name of the StorageClass required by the claim. More info: https://kubernetes.io/docs/concepts/storage/persistent-volumes#class-1
    */
-  readonly storageClassName?: string
+  readonly storageClassName?: string | undefined
   /**
    * volumeAttributesClassName may be used to set the VolumeAttributesClass used by this claim. If specified, the CSI driver will create or update the volume with the attributes defined in the corresponding VolumeAttributesClass. This has a different purpose than storageClassName, it can be changed after the claim is created. An empty string or nil value indicates that no VolumeAttributesClass will be applied to the claim. If the claim enters an Infeasible error state, this field can be reset to its previous value (including nil) to cancel the modification. If the resource referred to by volumeAttributesClass does not exist, this PersistentVolumeClaim will be set to a Pending state, as reflected by the modifyVolumeStatus field, until such as a resource exists. More info: https://kubernetes.io/docs/concepts/storage/volume-attributes-classes/
    */
-  readonly volumeAttributesClassName?: string
+  readonly volumeAttributesClassName?: string | undefined
   /**
    * volumeMode defines what type of volume is required by the claim. Value of Filesystem is implied when not included in claim spec.
    */
-  readonly volumeMode?: string
+  readonly volumeMode?: string | undefined
   /**
    * volumeName is the binding reference to the PersistentVolume backing this claim.
    */
-  readonly volumeName?: string
+  readonly volumeName?: string | undefined
 }
 
 /**
@@ -2883,7 +2883,7 @@ export interface PersistentVolumeClaimStatus {
   /**
    * accessModes contains the actual access modes the volume backing the PVC has. More info: https://kubernetes.io/docs/concepts/storage/persistent-volumes#access-modes-1
    */
-  readonly accessModes?: ReadonlyArray<string>
+  readonly accessModes?: ReadonlyArray<string> | undefined
   /**
    * allocatedResourceStatuses stores status of resource being resized for the given PVC. Key names follow standard Kubernetes label syntax. Valid values are either:
    * 	* Un-prefixed keys:
@@ -2914,7 +2914,7 @@ export interface PersistentVolumeClaimStatus {
    *
    * A controller that receives PVC update with previously unknown resourceName or ClaimResourceStatus should ignore the update for the purpose it was designed. For example - a controller that only is responsible for resizing capacity of the volume, should ignore PVC updates that change other valid resources associated with PVC.
    */
-  readonly allocatedResourceStatuses?: { readonly [key: string]: string }
+  readonly allocatedResourceStatuses?: { readonly [key: string]: string } | undefined
   /**
    * allocatedResources tracks the resources allocated to a PVC including its capacity. Key names follow standard Kubernetes label syntax. Valid values are either:
    * 	* Un-prefixed keys:
@@ -2926,27 +2926,27 @@ export interface PersistentVolumeClaimStatus {
    *
    * A controller that receives PVC update with previously unknown resourceName should ignore the update for the purpose it was designed. For example - a controller that only is responsible for resizing capacity of the volume, should ignore PVC updates that change other valid resources associated with PVC.
    */
-  readonly allocatedResources?: { readonly [key: string]: $Q.Quantity }
+  readonly allocatedResources?: { readonly [key: string]: $Q.Quantity } | undefined
   /**
    * capacity represents the actual resources of the underlying volume.
    */
-  readonly capacity?: { readonly [key: string]: $Q.Quantity }
+  readonly capacity?: { readonly [key: string]: $Q.Quantity } | undefined
   /**
    * conditions is the current Condition of persistent volume claim. If underlying persistent volume is being resized then the Condition will be set to 'Resizing'.
    */
-  readonly conditions?: ReadonlyArray<PersistentVolumeClaimCondition>
+  readonly conditions?: ReadonlyArray<PersistentVolumeClaimCondition> | undefined
   /**
    * currentVolumeAttributesClassName is the current name of the VolumeAttributesClass the PVC is using. When unset, there is no VolumeAttributeClass applied to this PersistentVolumeClaim
    */
-  readonly currentVolumeAttributesClassName?: string
+  readonly currentVolumeAttributesClassName?: string | undefined
   /**
    * ModifyVolumeStatus represents the status object of ControllerModifyVolume operation. When this is unset, there is no ModifyVolume operation being attempted.
    */
-  readonly modifyVolumeStatus?: ModifyVolumeStatus
+  readonly modifyVolumeStatus?: ModifyVolumeStatus | undefined
   /**
    * phase represents the current phase of PersistentVolumeClaim.
    */
-  readonly phase?: string
+  readonly phase?: string | undefined
 }
 
 /**
@@ -2956,7 +2956,7 @@ export interface PersistentVolumeClaimTemplate {
   /**
    * May contain labels and annotations that will be copied into the PVC when creating it. No other fields are allowed and will be rejected during validation.
    */
-  readonly metadata?: meta_v1.ObjectMeta
+  readonly metadata?: meta_v1.ObjectMeta | undefined
   /**
    * The specification for the PersistentVolumeClaim. The entire content is copied unchanged into the PVC that gets created from this template. The same fields as in a PersistentVolumeClaim are also valid here.
    */
@@ -2974,7 +2974,7 @@ export interface PersistentVolumeClaimVolumeSource {
   /**
    * readOnly Will force the ReadOnly setting in VolumeMounts. Default false.
    */
-  readonly readOnly?: boolean
+  readonly readOnly?: boolean | undefined
 }
 
 /**
@@ -2996,7 +2996,7 @@ export interface PersistentVolumeList {
   /**
    * Standard list metadata. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds
    */
-  readonly metadata?: meta_v1.ListMeta
+  readonly metadata?: meta_v1.ListMeta | undefined
 }
 
 /**
@@ -3006,127 +3006,127 @@ export interface PersistentVolumeSpec {
   /**
    * accessModes contains all ways the volume can be mounted. More info: https://kubernetes.io/docs/concepts/storage/persistent-volumes#access-modes
    */
-  readonly accessModes?: ReadonlyArray<string>
+  readonly accessModes?: ReadonlyArray<string> | undefined
   /**
    * awsElasticBlockStore represents an AWS Disk resource that is attached to a kubelet's host machine and then exposed to the pod. Deprecated: AWSElasticBlockStore is deprecated. All operations for the in-tree awsElasticBlockStore type are redirected to the ebs.csi.aws.com CSI driver. More info: https://kubernetes.io/docs/concepts/storage/volumes#awselasticblockstore
    */
-  readonly awsElasticBlockStore?: AWSElasticBlockStoreVolumeSource
+  readonly awsElasticBlockStore?: AWSElasticBlockStoreVolumeSource | undefined
   /**
    * azureDisk represents an Azure Data Disk mount on the host and bind mount to the pod. Deprecated: AzureDisk is deprecated. All operations for the in-tree azureDisk type are redirected to the disk.csi.azure.com CSI driver.
    */
-  readonly azureDisk?: AzureDiskVolumeSource
+  readonly azureDisk?: AzureDiskVolumeSource | undefined
   /**
    * azureFile represents an Azure File Service mount on the host and bind mount to the pod. Deprecated: AzureFile is deprecated. All operations for the in-tree azureFile type are redirected to the file.csi.azure.com CSI driver.
    */
-  readonly azureFile?: AzureFilePersistentVolumeSource
+  readonly azureFile?: AzureFilePersistentVolumeSource | undefined
   /**
    * capacity is the description of the persistent volume's resources and capacity. More info: https://kubernetes.io/docs/concepts/storage/persistent-volumes#capacity
    */
-  readonly capacity?: { readonly [key: string]: $Q.Quantity }
+  readonly capacity?: { readonly [key: string]: $Q.Quantity } | undefined
   /**
    * cephFS represents a Ceph FS mount on the host that shares a pod's lifetime. Deprecated: CephFS is deprecated and the in-tree cephfs type is no longer supported.
    */
-  readonly cephfs?: CephFSPersistentVolumeSource
+  readonly cephfs?: CephFSPersistentVolumeSource | undefined
   /**
    * cinder represents a cinder volume attached and mounted on kubelets host machine. Deprecated: Cinder is deprecated. All operations for the in-tree cinder type are redirected to the cinder.csi.openstack.org CSI driver. More info: https://examples.k8s.io/mysql-cinder-pd/README.md
    */
-  readonly cinder?: CinderPersistentVolumeSource
+  readonly cinder?: CinderPersistentVolumeSource | undefined
   /**
    * claimRef is part of a bi-directional binding between PersistentVolume and PersistentVolumeClaim. Expected to be non-nil when bound. claim.VolumeName is the authoritative bind between PV and PVC. More info: https://kubernetes.io/docs/concepts/storage/persistent-volumes#binding
    */
-  readonly claimRef?: ObjectReference
+  readonly claimRef?: ObjectReference | undefined
   /**
    * csi represents storage that is handled by an external CSI driver.
    */
-  readonly csi?: CSIPersistentVolumeSource
+  readonly csi?: CSIPersistentVolumeSource | undefined
   /**
    * fc represents a Fibre Channel resource that is attached to a kubelet's host machine and then exposed to the pod.
    */
-  readonly fc?: FCVolumeSource
+  readonly fc?: FCVolumeSource | undefined
   /**
    * flexVolume represents a generic volume resource that is provisioned/attached using an exec based plugin. Deprecated: FlexVolume is deprecated. Consider using a CSIDriver instead.
    */
-  readonly flexVolume?: FlexPersistentVolumeSource
+  readonly flexVolume?: FlexPersistentVolumeSource | undefined
   /**
    * flocker represents a Flocker volume attached to a kubelet's host machine and exposed to the pod for its usage. This depends on the Flocker control service being running. Deprecated: Flocker is deprecated and the in-tree flocker type is no longer supported.
    */
-  readonly flocker?: FlockerVolumeSource
+  readonly flocker?: FlockerVolumeSource | undefined
   /**
    * gcePersistentDisk represents a GCE Disk resource that is attached to a kubelet's host machine and then exposed to the pod. Provisioned by an admin. Deprecated: GCEPersistentDisk is deprecated. All operations for the in-tree gcePersistentDisk type are redirected to the pd.csi.storage.gke.io CSI driver. More info: https://kubernetes.io/docs/concepts/storage/volumes#gcepersistentdisk
    */
-  readonly gcePersistentDisk?: GCEPersistentDiskVolumeSource
+  readonly gcePersistentDisk?: GCEPersistentDiskVolumeSource | undefined
   /**
    * glusterfs represents a Glusterfs volume that is attached to a host and exposed to the pod. Provisioned by an admin. Deprecated: Glusterfs is deprecated and the in-tree glusterfs type is no longer supported. More info: https://examples.k8s.io/volumes/glusterfs/README.md
    */
-  readonly glusterfs?: GlusterfsPersistentVolumeSource
+  readonly glusterfs?: GlusterfsPersistentVolumeSource | undefined
   /**
    * hostPath represents a directory on the host. Provisioned by a developer or tester. This is useful for single-node development and testing only! On-host storage is not supported in any way and WILL NOT WORK in a multi-node cluster. More info: https://kubernetes.io/docs/concepts/storage/volumes#hostpath
    */
-  readonly hostPath?: HostPathVolumeSource
+  readonly hostPath?: HostPathVolumeSource | undefined
   /**
    * iscsi represents an ISCSI Disk resource that is attached to a kubelet's host machine and then exposed to the pod. Provisioned by an admin.
    */
-  readonly iscsi?: ISCSIPersistentVolumeSource
+  readonly iscsi?: ISCSIPersistentVolumeSource | undefined
   /**
    * local represents directly-attached storage with node affinity
    */
-  readonly local?: LocalVolumeSource
+  readonly local?: LocalVolumeSource | undefined
   /**
    * mountOptions is the list of mount options, e.g. ["ro", "soft"]. Not validated - mount will simply fail if one is invalid. More info: https://kubernetes.io/docs/concepts/storage/persistent-volumes/#mount-options
    */
-  readonly mountOptions?: ReadonlyArray<string>
+  readonly mountOptions?: ReadonlyArray<string> | undefined
   /**
    * nfs represents an NFS mount on the host. Provisioned by an admin. More info: https://kubernetes.io/docs/concepts/storage/volumes#nfs
    */
-  readonly nfs?: NFSVolumeSource
+  readonly nfs?: NFSVolumeSource | undefined
   /**
    * nodeAffinity defines constraints that limit what nodes this volume can be accessed from. This field influences the scheduling of pods that use this volume. This field is mutable if MutablePVNodeAffinity feature gate is enabled.
    */
-  readonly nodeAffinity?: VolumeNodeAffinity
+  readonly nodeAffinity?: VolumeNodeAffinity | undefined
   /**
    * persistentVolumeReclaimPolicy defines what happens to a persistent volume when released from its claim. Valid options are Retain (default for manually created PersistentVolumes), Delete (default for dynamically provisioned PersistentVolumes), and Recycle (deprecated). Recycle must be supported by the volume plugin underlying this PersistentVolume. More info: https://kubernetes.io/docs/concepts/storage/persistent-volumes#reclaiming
    */
-  readonly persistentVolumeReclaimPolicy?: string
+  readonly persistentVolumeReclaimPolicy?: string | undefined
   /**
    * photonPersistentDisk represents a PhotonController persistent disk attached and mounted on kubelets host machine. Deprecated: PhotonPersistentDisk is deprecated and the in-tree photonPersistentDisk type is no longer supported.
    */
-  readonly photonPersistentDisk?: PhotonPersistentDiskVolumeSource
+  readonly photonPersistentDisk?: PhotonPersistentDiskVolumeSource | undefined
   /**
    * portworxVolume represents a portworx volume attached and mounted on kubelets host machine. Deprecated: PortworxVolume is deprecated. All operations for the in-tree portworxVolume type are redirected to the pxd.portworx.com CSI driver when the CSIMigrationPortworx feature-gate is on.
    */
-  readonly portworxVolume?: PortworxVolumeSource
+  readonly portworxVolume?: PortworxVolumeSource | undefined
   /**
    * quobyte represents a Quobyte mount on the host that shares a pod's lifetime. Deprecated: Quobyte is deprecated and the in-tree quobyte type is no longer supported.
    */
-  readonly quobyte?: QuobyteVolumeSource
+  readonly quobyte?: QuobyteVolumeSource | undefined
   /**
    * rbd represents a Rados Block Device mount on the host that shares a pod's lifetime. Deprecated: RBD is deprecated and the in-tree rbd type is no longer supported. More info: https://examples.k8s.io/volumes/rbd/README.md
    */
-  readonly rbd?: RBDPersistentVolumeSource
+  readonly rbd?: RBDPersistentVolumeSource | undefined
   /**
    * scaleIO represents a ScaleIO persistent volume attached and mounted on Kubernetes nodes. Deprecated: ScaleIO is deprecated and the in-tree scaleIO type is no longer supported.
    */
-  readonly scaleIO?: ScaleIOPersistentVolumeSource
+  readonly scaleIO?: ScaleIOPersistentVolumeSource | undefined
   /**
    * storageClassName is the name of StorageClass to which this persistent volume belongs. Empty value means that this volume does not belong to any StorageClass.
    */
-  readonly storageClassName?: string
+  readonly storageClassName?: string | undefined
   /**
    * storageOS represents a StorageOS volume that is attached to the kubelet's host machine and mounted into the pod. Deprecated: StorageOS is deprecated and the in-tree storageos type is no longer supported. More info: https://examples.k8s.io/volumes/storageos/README.md
    */
-  readonly storageos?: StorageOSPersistentVolumeSource
+  readonly storageos?: StorageOSPersistentVolumeSource | undefined
   /**
    * Name of VolumeAttributesClass to which this persistent volume belongs. Empty value is not allowed. When this field is not set, it indicates that this volume does not belong to any VolumeAttributesClass. This field is mutable and can be changed by the CSI driver after a volume has been updated successfully to a new class. For an unbound PersistentVolume, the volumeAttributesClassName will be matched with unbound PersistentVolumeClaims during the binding process.
    */
-  readonly volumeAttributesClassName?: string
+  readonly volumeAttributesClassName?: string | undefined
   /**
    * volumeMode defines if a volume is intended to be used with a formatted filesystem or to remain in raw block state. Value of Filesystem is implied when not included in spec.
    */
-  readonly volumeMode?: string
+  readonly volumeMode?: string | undefined
   /**
    * vsphereVolume represents a vSphere volume attached and mounted on kubelets host machine. Deprecated: VsphereVolume is deprecated. All operations for the in-tree vsphereVolume type are redirected to the csi.vsphere.vmware.com CSI driver.
    */
-  readonly vsphereVolume?: VsphereVirtualDiskVolumeSource
+  readonly vsphereVolume?: VsphereVirtualDiskVolumeSource | undefined
 }
 
 /**
@@ -3136,19 +3136,19 @@ export interface PersistentVolumeStatus {
   /**
    * lastPhaseTransitionTime is the time the phase transitioned from one to another and automatically resets to current time everytime a volume phase transitions.
    */
-  readonly lastPhaseTransitionTime?: $P.Time
+  readonly lastPhaseTransitionTime?: $P.Time | undefined
   /**
    * message is a human-readable message indicating details about why the volume is in this state.
    */
-  readonly message?: string
+  readonly message?: string | undefined
   /**
    * phase indicates if a volume is available, bound to a claim, or released by a claim. More info: https://kubernetes.io/docs/concepts/storage/persistent-volumes#phase
    */
-  readonly phase?: string
+  readonly phase?: string | undefined
   /**
    * reason is a brief CamelCase string that describes any failure and is meant for machine parsing and tidy display in the CLI.
    */
-  readonly reason?: string
+  readonly reason?: string | undefined
 }
 
 /**
@@ -3158,7 +3158,7 @@ export interface PhotonPersistentDiskVolumeSource {
   /**
    * fsType is the filesystem type to mount. Must be a filesystem type supported by the host operating system. Ex. "ext4", "xfs", "ntfs". Implicitly inferred to be "ext4" if unspecified.
    */
-  readonly fsType?: string
+  readonly fsType?: string | undefined
   /**
    * pdID is the ID that identifies Photon Controller persistent disk
    */
@@ -3180,15 +3180,15 @@ export interface Pod {
   /**
    * Standard object's metadata. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata
    */
-  readonly metadata?: meta_v1.ObjectMeta
+  readonly metadata?: meta_v1.ObjectMeta | undefined
   /**
    * Specification of the desired behavior of the pod. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#spec-and-status
    */
-  readonly spec?: PodSpec
+  readonly spec?: PodSpec | undefined
   /**
    * Most recently observed status of the pod. This data may not be up to date. Populated by the system. Read-only. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#spec-and-status
    */
-  readonly status?: PodStatus
+  readonly status?: PodStatus | undefined
 }
 
 /**
@@ -3198,11 +3198,11 @@ export interface PodAffinity {
   /**
    * The scheduler will prefer to schedule pods to nodes that satisfy the affinity expressions specified by this field, but it may choose a node that violates one or more of the expressions. The node that is most preferred is the one with the greatest sum of weights, i.e. for each node that meets all of the scheduling requirements (resource request, requiredDuringScheduling affinity expressions, etc.), compute a sum by iterating through the elements of this field and adding "weight" to the sum if the node has pods which matches the corresponding podAffinityTerm; the node(s) with the highest sum are the most preferred.
    */
-  readonly preferredDuringSchedulingIgnoredDuringExecution?: ReadonlyArray<WeightedPodAffinityTerm>
+  readonly preferredDuringSchedulingIgnoredDuringExecution?: ReadonlyArray<WeightedPodAffinityTerm> | undefined
   /**
    * If the affinity requirements specified by this field are not met at scheduling time, the pod will not be scheduled onto the node. If the affinity requirements specified by this field cease to be met at some point during pod execution (e.g. due to a pod label update), the system may or may not try to eventually evict the pod from its node. When there are multiple elements, the lists of nodes corresponding to each podAffinityTerm are intersected, i.e. all terms must be satisfied.
    */
-  readonly requiredDuringSchedulingIgnoredDuringExecution?: ReadonlyArray<PodAffinityTerm>
+  readonly requiredDuringSchedulingIgnoredDuringExecution?: ReadonlyArray<PodAffinityTerm> | undefined
 }
 
 /**
@@ -3212,23 +3212,23 @@ export interface PodAffinityTerm {
   /**
    * A label query over a set of resources, in this case pods. If it's null, this PodAffinityTerm matches with no Pods.
    */
-  readonly labelSelector?: meta_v1.LabelSelector
+  readonly labelSelector?: meta_v1.LabelSelector | undefined
   /**
    * MatchLabelKeys is a set of pod label keys to select which pods will be taken into consideration. The keys are used to lookup values from the incoming pod labels, those key-value labels are merged with `labelSelector` as `key in (value)` to select the group of existing pods which pods will be taken into consideration for the incoming pod's pod (anti) affinity. Keys that don't exist in the incoming pod labels will be ignored. The default value is empty. The same key is forbidden to exist in both matchLabelKeys and labelSelector. Also, matchLabelKeys cannot be set when labelSelector isn't set.
    */
-  readonly matchLabelKeys?: ReadonlyArray<string>
+  readonly matchLabelKeys?: ReadonlyArray<string> | undefined
   /**
    * MismatchLabelKeys is a set of pod label keys to select which pods will be taken into consideration. The keys are used to lookup values from the incoming pod labels, those key-value labels are merged with `labelSelector` as `key notin (value)` to select the group of existing pods which pods will be taken into consideration for the incoming pod's pod (anti) affinity. Keys that don't exist in the incoming pod labels will be ignored. The default value is empty. The same key is forbidden to exist in both mismatchLabelKeys and labelSelector. Also, mismatchLabelKeys cannot be set when labelSelector isn't set.
    */
-  readonly mismatchLabelKeys?: ReadonlyArray<string>
+  readonly mismatchLabelKeys?: ReadonlyArray<string> | undefined
   /**
    * A label query over the set of namespaces that the term applies to. The term is applied to the union of the namespaces selected by this field and the ones listed in the namespaces field. null selector and null or empty namespaces list means "this pod's namespace". An empty selector ({}) matches all namespaces.
    */
-  readonly namespaceSelector?: meta_v1.LabelSelector
+  readonly namespaceSelector?: meta_v1.LabelSelector | undefined
   /**
    * namespaces specifies a static list of namespace names that the term applies to. The term is applied to the union of the namespaces listed in this field and the ones selected by namespaceSelector. null or empty namespaces list and null namespaceSelector means "this pod's namespace".
    */
-  readonly namespaces?: ReadonlyArray<string>
+  readonly namespaces?: ReadonlyArray<string> | undefined
   /**
    * This pod should be co-located (affinity) or not co-located (anti-affinity) with the pods matching the labelSelector in the specified namespaces, where co-located is defined as running on a node whose value of the label with key topologyKey matches that of any node on which any of the selected pods is running. Empty topologyKey is not allowed.
    */
@@ -3242,11 +3242,11 @@ export interface PodAntiAffinity {
   /**
    * The scheduler will prefer to schedule pods to nodes that satisfy the anti-affinity expressions specified by this field, but it may choose a node that violates one or more of the expressions. The node that is most preferred is the one with the greatest sum of weights, i.e. for each node that meets all of the scheduling requirements (resource request, requiredDuringScheduling anti-affinity expressions, etc.), compute a sum by iterating through the elements of this field and subtracting "weight" from the sum if the node has pods which matches the corresponding podAffinityTerm; the node(s) with the highest sum are the most preferred.
    */
-  readonly preferredDuringSchedulingIgnoredDuringExecution?: ReadonlyArray<WeightedPodAffinityTerm>
+  readonly preferredDuringSchedulingIgnoredDuringExecution?: ReadonlyArray<WeightedPodAffinityTerm> | undefined
   /**
    * If the anti-affinity requirements specified by this field are not met at scheduling time, the pod will not be scheduled onto the node. If the anti-affinity requirements specified by this field cease to be met at some point during pod execution (e.g. due to a pod label update), the system may or may not try to eventually evict the pod from its node. When there are multiple elements, the lists of nodes corresponding to each podAffinityTerm are intersected, i.e. all terms must be satisfied.
    */
-  readonly requiredDuringSchedulingIgnoredDuringExecution?: ReadonlyArray<PodAffinityTerm>
+  readonly requiredDuringSchedulingIgnoredDuringExecution?: ReadonlyArray<PodAffinityTerm> | undefined
 }
 
 /**
@@ -3258,7 +3258,7 @@ export interface PodCertificateProjection {
    *
    * Most applications should use credentialBundlePath.  When using keyPath and certificateChainPath, your application needs to check that the key and leaf certificate are consistent, because it is possible to read the files mid-rotation.
    */
-  readonly certificateChainPath?: string
+  readonly certificateChainPath?: string | undefined
   /**
    * Write the credential bundle at this path in the projected volume.
    *
@@ -3268,13 +3268,13 @@ export interface PodCertificateProjection {
    *
    * Using credentialBundlePath lets your Pod's application code make a single atomic read that retrieves a consistent key and certificate chain.  If you project them to separate files, your application code will need to additionally check that the leaf certificate was issued to the key.
    */
-  readonly credentialBundlePath?: string
+  readonly credentialBundlePath?: string | undefined
   /**
    * Write the key at this path in the projected volume.
    *
    * Most applications should use credentialBundlePath.  When using keyPath and certificateChainPath, your application needs to check that the key and leaf certificate are consistent, because it is possible to read the files mid-rotation.
    */
-  readonly keyPath?: string
+  readonly keyPath?: string | undefined
   /**
    * The type of keypair Kubelet will generate for the pod.
    *
@@ -3290,7 +3290,7 @@ export interface PodCertificateProjection {
    *
    * The signer implementation is then free to issue a certificate with any lifetime *shorter* than MaxExpirationSeconds, but no shorter than 3600 seconds (1 hour).  This constraint is enforced by kube-apiserver. `kubernetes.io` signers will never issue certificates with a lifetime longer than 24 hours.
    */
-  readonly maxExpirationSeconds?: number
+  readonly maxExpirationSeconds?: number | undefined
   /**
    * Kubelet's generated CSRs will be addressed to this signer.
    */
@@ -3304,7 +3304,7 @@ export interface PodCertificateProjection {
    *
    * Signers should document the keys and values they support. Signers should deny requests that contain keys they do not recognize.
    */
-  readonly userAnnotations?: { readonly [key: string]: string }
+  readonly userAnnotations?: { readonly [key: string]: string } | undefined
 }
 
 /**
@@ -3314,23 +3314,23 @@ export interface PodCondition {
   /**
    * Last time we probed the condition.
    */
-  readonly lastProbeTime?: $P.Time
+  readonly lastProbeTime?: $P.Time | undefined
   /**
    * Last time the condition transitioned from one status to another.
    */
-  readonly lastTransitionTime?: $P.Time
+  readonly lastTransitionTime?: $P.Time | undefined
   /**
    * Human-readable message indicating details about last transition.
    */
-  readonly message?: string
+  readonly message?: string | undefined
   /**
    * If set, this represents the .metadata.generation that the pod condition was set based upon. The PodObservedGenerationTracking feature gate must be enabled to use this field.
    */
-  readonly observedGeneration?: number
+  readonly observedGeneration?: number | undefined
   /**
    * Unique, one-word, CamelCase reason for the condition's last transition.
    */
-  readonly reason?: string
+  readonly reason?: string | undefined
   /**
    * Status is the status of the condition. Can be True, False, Unknown. More info: https://kubernetes.io/docs/concepts/workloads/pods/pod-lifecycle#pod-conditions
    */
@@ -3348,15 +3348,15 @@ export interface PodDNSConfig {
   /**
    * A list of DNS name server IP addresses. This will be appended to the base nameservers generated from DNSPolicy. Duplicated nameservers will be removed.
    */
-  readonly nameservers?: ReadonlyArray<string>
+  readonly nameservers?: ReadonlyArray<string> | undefined
   /**
    * A list of DNS resolver options. This will be merged with the base options generated from DNSPolicy. Duplicated entries will be removed. Resolution options given in Options will override those that appear in the base DNSPolicy.
    */
-  readonly options?: ReadonlyArray<PodDNSConfigOption>
+  readonly options?: ReadonlyArray<PodDNSConfigOption> | undefined
   /**
    * A list of DNS search domains for host-name lookup. This will be appended to the base search paths generated from DNSPolicy. Duplicated search paths will be removed.
    */
-  readonly searches?: ReadonlyArray<string>
+  readonly searches?: ReadonlyArray<string> | undefined
 }
 
 /**
@@ -3366,11 +3366,11 @@ export interface PodDNSConfigOption {
   /**
    * Name is this DNS resolver option's name. Required.
    */
-  readonly name?: string
+  readonly name?: string | undefined
   /**
    * Value is this DNS resolver option's value.
    */
-  readonly value?: string
+  readonly value?: string | undefined
 }
 
 /**
@@ -3416,7 +3416,7 @@ export interface PodList {
   /**
    * Standard list metadata. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds
    */
-  readonly metadata?: meta_v1.ListMeta
+  readonly metadata?: meta_v1.ListMeta | undefined
 }
 
 /**
@@ -3454,7 +3454,7 @@ export interface PodResourceClaim {
    *
    * Exactly one of ResourceClaimName and ResourceClaimTemplateName must be set.
    */
-  readonly resourceClaimName?: string
+  readonly resourceClaimName?: string | undefined
   /**
    * ResourceClaimTemplateName is the name of a ResourceClaimTemplate object in the same namespace as this pod.
    *
@@ -3464,7 +3464,7 @@ export interface PodResourceClaim {
    *
    * Exactly one of ResourceClaimName and ResourceClaimTemplateName must be set.
    */
-  readonly resourceClaimTemplateName?: string
+  readonly resourceClaimTemplateName?: string | undefined
 }
 
 /**
@@ -3478,7 +3478,7 @@ export interface PodResourceClaimStatus {
   /**
    * ResourceClaimName is the name of the ResourceClaim that was generated for the Pod in the namespace of the Pod. If this is unset, then generating a ResourceClaim was not necessary. The pod.spec.resourceClaims entry can be ignored in this case.
    */
-  readonly resourceClaimName?: string
+  readonly resourceClaimName?: string | undefined
 }
 
 /**
@@ -3498,7 +3498,7 @@ export interface PodSecurityContext {
   /**
    * appArmorProfile is the AppArmor options to use by the containers in this pod. Note that this field cannot be set when spec.os.name is windows.
    */
-  readonly appArmorProfile?: AppArmorProfile
+  readonly appArmorProfile?: AppArmorProfile | undefined
   /**
    * A special supplemental group that applies to all containers in a pod. Some volume types allow the Kubelet to change the ownership of that volume to be owned by the pod:
    *
@@ -3506,23 +3506,23 @@ export interface PodSecurityContext {
    *
    * If unset, the Kubelet will not modify the ownership and permissions of any volume. Note that this field cannot be set when spec.os.name is windows.
    */
-  readonly fsGroup?: number
+  readonly fsGroup?: number | undefined
   /**
    * fsGroupChangePolicy defines behavior of changing ownership and permission of the volume before being exposed inside Pod. This field will only apply to volume types which support fsGroup based ownership(and permissions). It will have no effect on ephemeral volume types such as: secret, configmaps and emptydir. Valid values are "OnRootMismatch" and "Always". If not specified, "Always" is used. Note that this field cannot be set when spec.os.name is windows.
    */
-  readonly fsGroupChangePolicy?: string
+  readonly fsGroupChangePolicy?: string | undefined
   /**
    * The GID to run the entrypoint of the container process. Uses runtime default if unset. May also be set in SecurityContext.  If set in both SecurityContext and PodSecurityContext, the value specified in SecurityContext takes precedence for that container. Note that this field cannot be set when spec.os.name is windows.
    */
-  readonly runAsGroup?: number
+  readonly runAsGroup?: number | undefined
   /**
    * Indicates that the container must run as a non-root user. If true, the Kubelet will validate the image at runtime to ensure that it does not run as UID 0 (root) and fail to start the container if it does. If unset or false, no such validation will be performed. May also be set in SecurityContext.  If set in both SecurityContext and PodSecurityContext, the value specified in SecurityContext takes precedence.
    */
-  readonly runAsNonRoot?: boolean
+  readonly runAsNonRoot?: boolean | undefined
   /**
    * The UID to run the entrypoint of the container process. Defaults to user specified in image metadata if unspecified. May also be set in SecurityContext.  If set in both SecurityContext and PodSecurityContext, the value specified in SecurityContext takes precedence for that container. Note that this field cannot be set when spec.os.name is windows.
    */
-  readonly runAsUser?: number
+  readonly runAsUser?: number | undefined
   /**
    * seLinuxChangePolicy defines how the container's SELinux label is applied to all volumes used by the Pod. It has no effect on nodes that do not support SELinux or to volumes does not support SELinux. Valid values are "MountOption" and "Recursive".
    *
@@ -3536,31 +3536,31 @@ export interface PodSecurityContext {
    *
    * All Pods that use the same volume should use the same seLinuxChangePolicy, otherwise some pods can get stuck in ContainerCreating state. Note that this field cannot be set when spec.os.name is windows.
    */
-  readonly seLinuxChangePolicy?: string
+  readonly seLinuxChangePolicy?: string | undefined
   /**
    * The SELinux context to be applied to all containers. If unspecified, the container runtime will allocate a random SELinux context for each container.  May also be set in SecurityContext.  If set in both SecurityContext and PodSecurityContext, the value specified in SecurityContext takes precedence for that container. Note that this field cannot be set when spec.os.name is windows.
    */
-  readonly seLinuxOptions?: SELinuxOptions
+  readonly seLinuxOptions?: SELinuxOptions | undefined
   /**
    * The seccomp options to use by the containers in this pod. Note that this field cannot be set when spec.os.name is windows.
    */
-  readonly seccompProfile?: SeccompProfile
+  readonly seccompProfile?: SeccompProfile | undefined
   /**
    * A list of groups applied to the first process run in each container, in addition to the container's primary GID and fsGroup (if specified).  If the SupplementalGroupsPolicy feature is enabled, the supplementalGroupsPolicy field determines whether these are in addition to or instead of any group memberships defined in the container image. If unspecified, no additional groups are added, though group memberships defined in the container image may still be used, depending on the supplementalGroupsPolicy field. Note that this field cannot be set when spec.os.name is windows.
    */
-  readonly supplementalGroups?: ReadonlyArray<number>
+  readonly supplementalGroups?: ReadonlyArray<number> | undefined
   /**
    * Defines how supplemental groups of the first container processes are calculated. Valid values are "Merge" and "Strict". If not specified, "Merge" is used. (Alpha) Using the field requires the SupplementalGroupsPolicy feature gate to be enabled and the container runtime must implement support for this feature. Note that this field cannot be set when spec.os.name is windows.
    */
-  readonly supplementalGroupsPolicy?: string
+  readonly supplementalGroupsPolicy?: string | undefined
   /**
    * Sysctls hold a list of namespaced sysctls used for the pod. Pods with unsupported sysctls (by the container runtime) might fail to launch. Note that this field cannot be set when spec.os.name is windows.
    */
-  readonly sysctls?: ReadonlyArray<Sysctl>
+  readonly sysctls?: ReadonlyArray<Sysctl> | undefined
   /**
    * The Windows specific settings applied to all containers. If unspecified, the options within a container's SecurityContext will be used. If set in both SecurityContext and PodSecurityContext, the value specified in SecurityContext takes precedence. Note that this field cannot be set when spec.os.name is linux.
    */
-  readonly windowsOptions?: WindowsSecurityContextOptions
+  readonly windowsOptions?: WindowsSecurityContextOptions | undefined
 }
 
 /**
@@ -3570,15 +3570,15 @@ export interface PodSpec {
   /**
    * Optional duration in seconds the pod may be active on the node relative to StartTime before the system will actively try to mark it failed and kill associated containers. Value must be a positive integer.
    */
-  readonly activeDeadlineSeconds?: number
+  readonly activeDeadlineSeconds?: number | undefined
   /**
    * If specified, the pod's scheduling constraints
    */
-  readonly affinity?: Affinity
+  readonly affinity?: Affinity | undefined
   /**
    * AutomountServiceAccountToken indicates whether a service account token should be automatically mounted.
    */
-  readonly automountServiceAccountToken?: boolean
+  readonly automountServiceAccountToken?: boolean | undefined
   /**
    * List of containers belonging to the pod. Containers cannot currently be added or removed. There must be at least one container in a Pod. Cannot be updated.
    */
@@ -3586,65 +3586,65 @@ export interface PodSpec {
   /**
    * Specifies the DNS parameters of a pod. Parameters specified here will be merged to the generated DNS configuration based on DNSPolicy.
    */
-  readonly dnsConfig?: PodDNSConfig
+  readonly dnsConfig?: PodDNSConfig | undefined
   /**
    * Set DNS policy for the pod. Defaults to "ClusterFirst". Valid values are 'ClusterFirstWithHostNet', 'ClusterFirst', 'Default' or 'None'. DNS parameters given in DNSConfig will be merged with the policy selected with DNSPolicy. To have DNS options set along with hostNetwork, you have to specify DNS policy explicitly to 'ClusterFirstWithHostNet'.
    */
-  readonly dnsPolicy?: string
+  readonly dnsPolicy?: string | undefined
   /**
    * EnableServiceLinks indicates whether information about services should be injected into pod's environment variables, matching the syntax of Docker links. Optional: Defaults to true.
    */
-  readonly enableServiceLinks?: boolean
+  readonly enableServiceLinks?: boolean | undefined
   /**
    * List of ephemeral containers run in this pod. Ephemeral containers may be run in an existing pod to perform user-initiated actions such as debugging. This list cannot be specified when creating a pod, and it cannot be modified by updating the pod spec. In order to add an ephemeral container to an existing pod, use the pod's ephemeralcontainers subresource.
    */
-  readonly ephemeralContainers?: ReadonlyArray<EphemeralContainer>
+  readonly ephemeralContainers?: ReadonlyArray<EphemeralContainer> | undefined
   /**
    * HostAliases is an optional list of hosts and IPs that will be injected into the pod's hosts file if specified.
    */
-  readonly hostAliases?: ReadonlyArray<HostAlias>
+  readonly hostAliases?: ReadonlyArray<HostAlias> | undefined
   /**
    * Use the host's ipc namespace. Optional: Default to false.
    */
-  readonly hostIPC?: boolean
+  readonly hostIPC?: boolean | undefined
   /**
    * Host networking requested for this pod. Use the host's network namespace. When using HostNetwork you should specify ports so the scheduler is aware. When `hostNetwork` is true, specified `hostPort` fields in port definitions must match `containerPort`, and unspecified `hostPort` fields in port definitions are defaulted to match `containerPort`. Default to false.
    */
-  readonly hostNetwork?: boolean
+  readonly hostNetwork?: boolean | undefined
   /**
    * Use the host's pid namespace. Optional: Default to false.
    */
-  readonly hostPID?: boolean
+  readonly hostPID?: boolean | undefined
   /**
    * Use the host's user namespace. Optional: Default to true. If set to true or not present, the pod will be run in the host user namespace, useful for when the pod needs a feature only available to the host user namespace, such as loading a kernel module with CAP_SYS_MODULE. When set to false, a new userns is created for the pod. Setting false is useful for mitigating container breakout vulnerabilities even allowing users to run their containers as root without actually having root privileges on the host. This field is alpha-level and is only honored by servers that enable the UserNamespacesSupport feature.
    */
-  readonly hostUsers?: boolean
+  readonly hostUsers?: boolean | undefined
   /**
    * Specifies the hostname of the Pod If not specified, the pod's hostname will be set to a system-defined value.
    */
-  readonly hostname?: string
+  readonly hostname?: string | undefined
   /**
    * HostnameOverride specifies an explicit override for the pod's hostname as perceived by the pod. This field only specifies the pod's hostname and does not affect its DNS records. When this field is set to a non-empty string: - It takes precedence over the values set in `hostname` and `subdomain`. - The Pod's hostname will be set to this value. - `setHostnameAsFQDN` must be nil or set to false. - `hostNetwork` must be set to false.
    *
    * This field must be a valid DNS subdomain as defined in RFC 1123 and contain at most 64 characters. Requires the HostnameOverride feature gate to be enabled.
    */
-  readonly hostnameOverride?: string
+  readonly hostnameOverride?: string | undefined
   /**
    * ImagePullSecrets is an optional list of references to secrets in the same namespace to use for pulling any of the images used by this PodSpec. If specified, these secrets will be passed to individual puller implementations for them to use. More info: https://kubernetes.io/docs/concepts/containers/images#specifying-imagepullsecrets-on-a-pod
    */
-  readonly imagePullSecrets?: ReadonlyArray<LocalObjectReference>
+  readonly imagePullSecrets?: ReadonlyArray<LocalObjectReference> | undefined
   /**
    * List of initialization containers belonging to the pod. Init containers are executed in order prior to containers being started. If any init container fails, the pod is considered to have failed and is handled according to its restartPolicy. The name for an init container or normal container must be unique among all containers. Init containers may not have Lifecycle actions, Readiness probes, Liveness probes, or Startup probes. The resourceRequirements of an init container are taken into account during scheduling by finding the highest request/limit for each resource type, and then using the max of that value or the sum of the normal containers. Limits are applied to init containers in a similar fashion. Init containers cannot currently be added or removed. Cannot be updated. More info: https://kubernetes.io/docs/concepts/workloads/pods/init-containers/
    */
-  readonly initContainers?: ReadonlyArray<Container>
+  readonly initContainers?: ReadonlyArray<Container> | undefined
   /**
    * NodeName indicates in which node this pod is scheduled. If empty, this pod is a candidate for scheduling by the scheduler defined in schedulerName. Once this field is set, the kubelet for this node becomes responsible for the lifecycle of this pod. This field should not be used to express a desire for the pod to be scheduled on a specific node. https://kubernetes.io/docs/concepts/scheduling-eviction/assign-pod-node/#nodename
    */
-  readonly nodeName?: string
+  readonly nodeName?: string | undefined
   /**
    * NodeSelector is a selector which must be true for the pod to fit on a node. Selector which must match a node's labels for the pod to be scheduled on that node. More info: https://kubernetes.io/docs/concepts/configuration/assign-pod-node/
    */
-  readonly nodeSelector?: { readonly [key: string]: string }
+  readonly nodeSelector?: { readonly [key: string]: string } | undefined
   /**
    * Specifies the OS of the containers in the pod. Some pod and container fields are restricted if this is set.
    *
@@ -3652,27 +3652,27 @@ export interface PodSpec {
    *
    * If the OS field is set to windows, following fields must be unset: - spec.hostPID - spec.hostIPC - spec.hostUsers - spec.resources - spec.securityContext.appArmorProfile - spec.securityContext.seLinuxOptions - spec.securityContext.seccompProfile - spec.securityContext.fsGroup - spec.securityContext.fsGroupChangePolicy - spec.securityContext.sysctls - spec.shareProcessNamespace - spec.securityContext.runAsUser - spec.securityContext.runAsGroup - spec.securityContext.supplementalGroups - spec.securityContext.supplementalGroupsPolicy - spec.containers[*].securityContext.appArmorProfile - spec.containers[*].securityContext.seLinuxOptions - spec.containers[*].securityContext.seccompProfile - spec.containers[*].securityContext.capabilities - spec.containers[*].securityContext.readOnlyRootFilesystem - spec.containers[*].securityContext.privileged - spec.containers[*].securityContext.allowPrivilegeEscalation - spec.containers[*].securityContext.procMount - spec.containers[*].securityContext.runAsUser - spec.containers[*].securityContext.runAsGroup
    */
-  readonly os?: PodOS
+  readonly os?: PodOS | undefined
   /**
    * Overhead represents the resource overhead associated with running a pod for a given RuntimeClass. This field will be autopopulated at admission time by the RuntimeClass admission controller. If the RuntimeClass admission controller is enabled, overhead must not be set in Pod create requests. The RuntimeClass admission controller will reject Pod create requests which have the overhead already set. If RuntimeClass is configured and selected in the PodSpec, Overhead will be set to the value defined in the corresponding RuntimeClass, otherwise it will remain unset and treated as zero. More info: https://git.k8s.io/enhancements/keps/sig-node/688-pod-overhead/README.md
    */
-  readonly overhead?: { readonly [key: string]: $Q.Quantity }
+  readonly overhead?: { readonly [key: string]: $Q.Quantity } | undefined
   /**
    * PreemptionPolicy is the Policy for preempting pods with lower priority. One of Never, PreemptLowerPriority. Defaults to PreemptLowerPriority if unset.
    */
-  readonly preemptionPolicy?: string
+  readonly preemptionPolicy?: string | undefined
   /**
    * The priority value. Various system components use this field to find the priority of the pod. When Priority Admission Controller is enabled, it prevents users from setting this field. The admission controller populates this field from PriorityClassName. The higher the value, the higher the priority.
    */
-  readonly priority?: number
+  readonly priority?: number | undefined
   /**
    * If specified, indicates the pod's priority. "system-node-critical" and "system-cluster-critical" are two special keywords which indicate the highest priorities with the former being the highest priority. Any other name must be defined by creating a PriorityClass object with that name. If not specified, the pod priority will be default or zero if there is no default.
    */
-  readonly priorityClassName?: string
+  readonly priorityClassName?: string | undefined
   /**
    * If specified, all readiness gates will be evaluated for pod readiness. A pod is ready when all its containers are ready AND all conditions specified in the readiness gates have status equal to "True" More info: https://git.k8s.io/enhancements/keps/sig-network/580-pod-readiness-gates
    */
-  readonly readinessGates?: ReadonlyArray<PodReadinessGate>
+  readonly readinessGates?: ReadonlyArray<PodReadinessGate> | undefined
   /**
    * ResourceClaims defines which ResourceClaims must be allocated and reserved before the Pod is allowed to start. The resources will be made available to those containers which consume them by name.
    *
@@ -3680,7 +3680,7 @@ export interface PodSpec {
    *
    * This field is immutable.
    */
-  readonly resourceClaims?: ReadonlyArray<PodResourceClaim>
+  readonly resourceClaims?: ReadonlyArray<PodResourceClaim> | undefined
   /**
    * Resources is the total amount of CPU and Memory resources required by all containers in the pod. It supports specifying Requests and Limits for "cpu", "memory" and "hugepages-" resource names only. ResourceClaims are not supported.
    *
@@ -3688,69 +3688,69 @@ export interface PodSpec {
    *
    * This is an alpha field and requires enabling the PodLevelResources feature gate.
    */
-  readonly resources?: ResourceRequirements
+  readonly resources?: ResourceRequirements | undefined
   /**
    * Restart policy for all containers within the pod. One of Always, OnFailure, Never. In some contexts, only a subset of those values may be permitted. Default to Always. More info: https://kubernetes.io/docs/concepts/workloads/pods/pod-lifecycle/#restart-policy
    */
-  readonly restartPolicy?: string
+  readonly restartPolicy?: string | undefined
   /**
    * RuntimeClassName refers to a RuntimeClass object in the node.k8s.io group, which should be used to run this pod.  If no RuntimeClass resource matches the named class, the pod will not be run. If unset or empty, the "legacy" RuntimeClass will be used, which is an implicit class with an empty definition that uses the default runtime handler. More info: https://git.k8s.io/enhancements/keps/sig-node/585-runtime-class
    */
-  readonly runtimeClassName?: string
+  readonly runtimeClassName?: string | undefined
   /**
    * If specified, the pod will be dispatched by specified scheduler. If not specified, the pod will be dispatched by default scheduler.
    */
-  readonly schedulerName?: string
+  readonly schedulerName?: string | undefined
   /**
    * SchedulingGates is an opaque list of values that if specified will block scheduling the pod. If schedulingGates is not empty, the pod will stay in the SchedulingGated state and the scheduler will not attempt to schedule the pod.
    *
    * SchedulingGates can only be set at pod creation time, and be removed only afterwards.
    */
-  readonly schedulingGates?: ReadonlyArray<PodSchedulingGate>
+  readonly schedulingGates?: ReadonlyArray<PodSchedulingGate> | undefined
   /**
    * SecurityContext holds pod-level security attributes and common container settings. Optional: Defaults to empty.  See type description for default values of each field.
    */
-  readonly securityContext?: PodSecurityContext
+  readonly securityContext?: PodSecurityContext | undefined
   /**
    * DeprecatedServiceAccount is a deprecated alias for ServiceAccountName. Deprecated: Use serviceAccountName instead.
    */
-  readonly serviceAccount?: string
+  readonly serviceAccount?: string | undefined
   /**
    * ServiceAccountName is the name of the ServiceAccount to use to run this pod. More info: https://kubernetes.io/docs/tasks/configure-pod-container/configure-service-account/
    */
-  readonly serviceAccountName?: string
+  readonly serviceAccountName?: string | undefined
   /**
    * If true the pod's hostname will be configured as the pod's FQDN, rather than the leaf name (the default). In Linux containers, this means setting the FQDN in the hostname field of the kernel (the nodename field of struct utsname). In Windows containers, this means setting the registry value of hostname for the registry key HKEY_LOCAL_MACHINE\\SYSTEM\\CurrentControlSet\\Services\\Tcpip\\Parameters to FQDN. If a pod does not have FQDN, this has no effect. Default to false.
    */
-  readonly setHostnameAsFQDN?: boolean
+  readonly setHostnameAsFQDN?: boolean | undefined
   /**
    * Share a single process namespace between all of the containers in a pod. When this is set containers will be able to view and signal processes from other containers in the same pod, and the first process in each container will not be assigned PID 1. HostPID and ShareProcessNamespace cannot both be set. Optional: Default to false.
    */
-  readonly shareProcessNamespace?: boolean
+  readonly shareProcessNamespace?: boolean | undefined
   /**
    * If specified, the fully qualified Pod hostname will be "<hostname>.<subdomain>.<pod namespace>.svc.<cluster domain>". If not specified, the pod will not have a domainname at all.
    */
-  readonly subdomain?: string
+  readonly subdomain?: string | undefined
   /**
    * Optional duration in seconds the pod needs to terminate gracefully. May be decreased in delete request. Value must be non-negative integer. The value zero indicates stop immediately via the kill signal (no opportunity to shut down). If this value is nil, the default grace period will be used instead. The grace period is the duration in seconds after the processes running in the pod are sent a termination signal and the time when the processes are forcibly halted with a kill signal. Set this value longer than the expected cleanup time for your process. Defaults to 30 seconds.
    */
-  readonly terminationGracePeriodSeconds?: number
+  readonly terminationGracePeriodSeconds?: number | undefined
   /**
    * If specified, the pod's tolerations.
    */
-  readonly tolerations?: ReadonlyArray<Toleration>
+  readonly tolerations?: ReadonlyArray<Toleration> | undefined
   /**
    * TopologySpreadConstraints describes how a group of pods ought to spread across topology domains. Scheduler will schedule pods in a way which abides by the constraints. All topologySpreadConstraints are ANDed.
    */
-  readonly topologySpreadConstraints?: ReadonlyArray<TopologySpreadConstraint>
+  readonly topologySpreadConstraints?: ReadonlyArray<TopologySpreadConstraint> | undefined
   /**
    * List of volumes that can be mounted by containers belonging to the pod. More info: https://kubernetes.io/docs/concepts/storage/volumes
    */
-  readonly volumes?: ReadonlyArray<Volume>
+  readonly volumes?: ReadonlyArray<Volume> | undefined
   /**
    * WorkloadRef provides a reference to the Workload object that this Pod belongs to. This field is used by the scheduler to identify the PodGroup and apply the correct group scheduling policies. The Workload object referenced by this field may not exist at the time the Pod is created. This field is immutable, but a Workload object with the same name may be recreated with different policies. Doing this during pod scheduling may result in the placement not conforming to the expected policies.
    */
-  readonly workloadRef?: WorkloadReference
+  readonly workloadRef?: WorkloadReference | undefined
 }
 
 /**
@@ -3760,47 +3760,47 @@ export interface PodStatus {
   /**
    * AllocatedResources is the total requests allocated for this pod by the node. If pod-level requests are not set, this will be the total requests aggregated across containers in the pod.
    */
-  readonly allocatedResources?: { readonly [key: string]: $Q.Quantity }
+  readonly allocatedResources?: { readonly [key: string]: $Q.Quantity } | undefined
   /**
    * Current service state of pod. More info: https://kubernetes.io/docs/concepts/workloads/pods/pod-lifecycle#pod-conditions
    */
-  readonly conditions?: ReadonlyArray<PodCondition>
+  readonly conditions?: ReadonlyArray<PodCondition> | undefined
   /**
    * Statuses of containers in this pod. Each container in the pod should have at most one status in this list, and all statuses should be for containers in the pod. However this is not enforced. If a status for a non-existent container is present in the list, or the list has duplicate names, the behavior of various Kubernetes components is not defined and those statuses might be ignored. More info: https://kubernetes.io/docs/concepts/workloads/pods/pod-lifecycle#pod-and-container-status
    */
-  readonly containerStatuses?: ReadonlyArray<ContainerStatus>
+  readonly containerStatuses?: ReadonlyArray<ContainerStatus> | undefined
   /**
    * Statuses for any ephemeral containers that have run in this pod. Each ephemeral container in the pod should have at most one status in this list, and all statuses should be for containers in the pod. However this is not enforced. If a status for a non-existent container is present in the list, or the list has duplicate names, the behavior of various Kubernetes components is not defined and those statuses might be ignored. More info: https://kubernetes.io/docs/concepts/workloads/pods/pod-lifecycle#pod-and-container-status
    */
-  readonly ephemeralContainerStatuses?: ReadonlyArray<ContainerStatus>
+  readonly ephemeralContainerStatuses?: ReadonlyArray<ContainerStatus> | undefined
   /**
    * Status of extended resource claim backed by DRA.
    */
-  readonly extendedResourceClaimStatus?: PodExtendedResourceClaimStatus
+  readonly extendedResourceClaimStatus?: PodExtendedResourceClaimStatus | undefined
   /**
    * hostIP holds the IP address of the host to which the pod is assigned. Empty if the pod has not started yet. A pod can be assigned to a node that has a problem in kubelet which in turns mean that HostIP will not be updated even if there is a node is assigned to pod
    */
-  readonly hostIP?: string
+  readonly hostIP?: string | undefined
   /**
    * hostIPs holds the IP addresses allocated to the host. If this field is specified, the first entry must match the hostIP field. This list is empty if the pod has not started yet. A pod can be assigned to a node that has a problem in kubelet which in turns means that HostIPs will not be updated even if there is a node is assigned to this pod.
    */
-  readonly hostIPs?: ReadonlyArray<HostIP>
+  readonly hostIPs?: ReadonlyArray<HostIP> | undefined
   /**
    * Statuses of init containers in this pod. The most recent successful non-restartable init container will have ready = true, the most recently started container will have startTime set. Each init container in the pod should have at most one status in this list, and all statuses should be for containers in the pod. However this is not enforced. If a status for a non-existent container is present in the list, or the list has duplicate names, the behavior of various Kubernetes components is not defined and those statuses might be ignored. More info: https://kubernetes.io/docs/concepts/workloads/pods/pod-lifecycle/#pod-and-container-status
    */
-  readonly initContainerStatuses?: ReadonlyArray<ContainerStatus>
+  readonly initContainerStatuses?: ReadonlyArray<ContainerStatus> | undefined
   /**
    * A human readable message indicating details about why the pod is in this condition.
    */
-  readonly message?: string
+  readonly message?: string | undefined
   /**
    * nominatedNodeName is set only when this pod preempts other pods on the node, but it cannot be scheduled right away as preemption victims receive their graceful termination periods. This field does not guarantee that the pod will be scheduled on this node. Scheduler may decide to place the pod elsewhere if other nodes become available sooner. Scheduler may also decide to give the resources on this node to a higher priority pod that is created after preemption. As a result, this field may be different than PodSpec.nodeName when the pod is scheduled.
    */
-  readonly nominatedNodeName?: string
+  readonly nominatedNodeName?: string | undefined
   /**
    * If set, this represents the .metadata.generation that the pod status was set based upon. The PodObservedGenerationTracking feature gate must be enabled to use this field.
    */
-  readonly observedGeneration?: number
+  readonly observedGeneration?: number | undefined
   /**
    * The phase of a Pod is a simple, high-level summary of where the Pod is in its lifecycle. The conditions array, the reason and message fields, and the individual container status arrays contain more detail about the pod's status. There are five possible phase values:
    *
@@ -3808,39 +3808,39 @@ export interface PodStatus {
    *
    * More info: https://kubernetes.io/docs/concepts/workloads/pods/pod-lifecycle#pod-phase
    */
-  readonly phase?: string
+  readonly phase?: string | undefined
   /**
    * podIP address allocated to the pod. Routable at least within the cluster. Empty if not yet allocated.
    */
-  readonly podIP?: string
+  readonly podIP?: string | undefined
   /**
    * podIPs holds the IP addresses allocated to the pod. If this field is specified, the 0th entry must match the podIP field. Pods may be allocated at most 1 value for each of IPv4 and IPv6. This list is empty if no IPs have been allocated yet.
    */
-  readonly podIPs?: ReadonlyArray<PodIP>
+  readonly podIPs?: ReadonlyArray<PodIP> | undefined
   /**
    * The Quality of Service (QOS) classification assigned to the pod based on resource requirements See PodQOSClass type for available QOS classes More info: https://kubernetes.io/docs/concepts/workloads/pods/pod-qos/#quality-of-service-classes
    */
-  readonly qosClass?: string
+  readonly qosClass?: string | undefined
   /**
    * A brief CamelCase message indicating details about why the pod is in this state. e.g. 'Evicted'
    */
-  readonly reason?: string
+  readonly reason?: string | undefined
   /**
    * Status of resources resize desired for pod's containers. It is empty if no resources resize is pending. Any changes to container resources will automatically set this to "Proposed" Deprecated: Resize status is moved to two pod conditions PodResizePending and PodResizeInProgress. PodResizePending will track states where the spec has been resized, but the Kubelet has not yet allocated the resources. PodResizeInProgress will track in-progress resizes, and should be present whenever allocated resources != acknowledged resources.
    */
-  readonly resize?: string
+  readonly resize?: string | undefined
   /**
    * Status of resource claims.
    */
-  readonly resourceClaimStatuses?: ReadonlyArray<PodResourceClaimStatus>
+  readonly resourceClaimStatuses?: ReadonlyArray<PodResourceClaimStatus> | undefined
   /**
    * Resources represents the compute resource requests and limits that have been applied at the pod level if pod-level requests or limits are set in PodSpec.Resources
    */
-  readonly resources?: ResourceRequirements
+  readonly resources?: ResourceRequirements | undefined
   /**
    * RFC 3339 date and time at which the object was acknowledged by the Kubelet. This is before the Kubelet pulled the container image(s) for the pod.
    */
-  readonly startTime?: $P.Time
+  readonly startTime?: $P.Time | undefined
 }
 
 /**
@@ -3858,11 +3858,11 @@ export interface PodTemplate {
   /**
    * Standard object's metadata. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata
    */
-  readonly metadata?: meta_v1.ObjectMeta
+  readonly metadata?: meta_v1.ObjectMeta | undefined
   /**
    * Template defines the pods that will be created from this pod template. https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#spec-and-status
    */
-  readonly template?: PodTemplateSpec
+  readonly template?: PodTemplateSpec | undefined
 }
 
 /**
@@ -3884,7 +3884,7 @@ export interface PodTemplateList {
   /**
    * Standard list metadata. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds
    */
-  readonly metadata?: meta_v1.ListMeta
+  readonly metadata?: meta_v1.ListMeta | undefined
 }
 
 /**
@@ -3894,11 +3894,11 @@ export interface PodTemplateSpec {
   /**
    * Standard object's metadata. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata
    */
-  readonly metadata?: meta_v1.ObjectMeta
+  readonly metadata?: meta_v1.ObjectMeta | undefined
   /**
    * Specification of the desired behavior of the pod. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#spec-and-status
    */
-  readonly spec?: PodSpec
+  readonly spec?: PodSpec | undefined
 }
 
 /**
@@ -3911,7 +3911,7 @@ export interface PortStatus {
    * - cloud provider specific error values must have names that comply with the
    *   format foo.example.com/CamelCase.
    */
-  readonly error?: string
+  readonly error?: string | undefined
   /**
    * Port is the port number of the service port of which status is recorded here
    */
@@ -3929,11 +3929,11 @@ export interface PortworxVolumeSource {
   /**
    * fSType represents the filesystem type to mount Must be a filesystem type supported by the host operating system. Ex. "ext4", "xfs". Implicitly inferred to be "ext4" if unspecified.
    */
-  readonly fsType?: string
+  readonly fsType?: string | undefined
   /**
    * readOnly defaults to false (read/write). ReadOnly here will force the ReadOnly setting in VolumeMounts.
    */
-  readonly readOnly?: boolean
+  readonly readOnly?: boolean | undefined
   /**
    * volumeID uniquely identifies a Portworx volume
    */
@@ -3961,43 +3961,43 @@ export interface Probe {
   /**
    * Exec specifies a command to execute in the container.
    */
-  readonly exec?: ExecAction
+  readonly exec?: ExecAction | undefined
   /**
    * Minimum consecutive failures for the probe to be considered failed after having succeeded. Defaults to 3. Minimum value is 1.
    */
-  readonly failureThreshold?: number
+  readonly failureThreshold?: number | undefined
   /**
    * GRPC specifies a GRPC HealthCheckRequest.
    */
-  readonly grpc?: GRPCAction
+  readonly grpc?: GRPCAction | undefined
   /**
    * HTTPGet specifies an HTTP GET request to perform.
    */
-  readonly httpGet?: HTTPGetAction
+  readonly httpGet?: HTTPGetAction | undefined
   /**
    * Number of seconds after the container has started before liveness probes are initiated. More info: https://kubernetes.io/docs/concepts/workloads/pods/pod-lifecycle#container-probes
    */
-  readonly initialDelaySeconds?: number
+  readonly initialDelaySeconds?: number | undefined
   /**
    * How often (in seconds) to perform the probe. Default to 10 seconds. Minimum value is 1.
    */
-  readonly periodSeconds?: number
+  readonly periodSeconds?: number | undefined
   /**
    * Minimum consecutive successes for the probe to be considered successful after having failed. Defaults to 1. Must be 1 for liveness and startup. Minimum value is 1.
    */
-  readonly successThreshold?: number
+  readonly successThreshold?: number | undefined
   /**
    * TCPSocket specifies a connection to a TCP port.
    */
-  readonly tcpSocket?: TCPSocketAction
+  readonly tcpSocket?: TCPSocketAction | undefined
   /**
    * Optional duration in seconds the pod needs to terminate gracefully upon probe failure. The grace period is the duration in seconds after the processes running in the pod are sent a termination signal and the time when the processes are forcibly halted with a kill signal. Set this value longer than the expected cleanup time for your process. If this value is nil, the pod's terminationGracePeriodSeconds will be used. Otherwise, this value overrides the value provided by the pod spec. Value must be non-negative integer. The value zero indicates stop immediately via the kill signal (no opportunity to shut down). This is a beta field and requires enabling ProbeTerminationGracePeriod feature gate. Minimum value is 1. spec.terminationGracePeriodSeconds is used if unset.
    */
-  readonly terminationGracePeriodSeconds?: number
+  readonly terminationGracePeriodSeconds?: number | undefined
   /**
    * Number of seconds after which the probe times out. Defaults to 1 second. Minimum value is 1. More info: https://kubernetes.io/docs/concepts/workloads/pods/pod-lifecycle#container-probes
    */
-  readonly timeoutSeconds?: number
+  readonly timeoutSeconds?: number | undefined
 }
 
 /**
@@ -4007,11 +4007,11 @@ export interface ProjectedVolumeSource {
   /**
    * defaultMode are the mode bits used to set permissions on created files by default. Must be an octal value between 0000 and 0777 or a decimal value between 0 and 511. YAML accepts both octal and decimal values, JSON requires decimal values for mode bits. Directories within the path are not affected by this setting. This might be in conflict with other options that affect the file mode, like fsGroup, and the result can be other mode bits set.
    */
-  readonly defaultMode?: number
+  readonly defaultMode?: number | undefined
   /**
    * sources is the list of volume projections. Each entry in this list handles one source.
    */
-  readonly sources?: ReadonlyArray<VolumeProjection>
+  readonly sources?: ReadonlyArray<VolumeProjection> | undefined
 }
 
 /**
@@ -4021,11 +4021,11 @@ export interface QuobyteVolumeSource {
   /**
    * group to map volume access to Default is no group
    */
-  readonly group?: string
+  readonly group?: string | undefined
   /**
    * readOnly here will force the Quobyte volume to be mounted with read-only permissions. Defaults to false.
    */
-  readonly readOnly?: boolean
+  readonly readOnly?: boolean | undefined
   /**
    * registry represents a single or multiple Quobyte Registry services specified as a string as host:port pair (multiple entries are separated with commas) which acts as the central registry for volumes
    */
@@ -4033,11 +4033,11 @@ export interface QuobyteVolumeSource {
   /**
    * tenant owning the given Quobyte volume in the Backend Used with dynamically provisioned Quobyte volumes, value is set by the plugin
    */
-  readonly tenant?: string
+  readonly tenant?: string | undefined
   /**
    * user to map volume access to Defaults to serivceaccount user
    */
-  readonly user?: string
+  readonly user?: string | undefined
   /**
    * volume is a string that references an already created Quobyte volume by name.
    */
@@ -4051,7 +4051,7 @@ export interface RBDPersistentVolumeSource {
   /**
    * fsType is the filesystem type of the volume that you want to mount. Tip: Ensure that the filesystem type is supported by the host operating system. Examples: "ext4", "xfs", "ntfs". Implicitly inferred to be "ext4" if unspecified. More info: https://kubernetes.io/docs/concepts/storage/volumes#rbd
    */
-  readonly fsType?: string
+  readonly fsType?: string | undefined
   /**
    * image is the rados image name. More info: https://examples.k8s.io/volumes/rbd/README.md#how-to-use-it
    */
@@ -4059,7 +4059,7 @@ export interface RBDPersistentVolumeSource {
   /**
    * keyring is the path to key ring for RBDUser. Default is /etc/ceph/keyring. More info: https://examples.k8s.io/volumes/rbd/README.md#how-to-use-it
    */
-  readonly keyring?: string
+  readonly keyring?: string | undefined
   /**
    * monitors is a collection of Ceph monitors. More info: https://examples.k8s.io/volumes/rbd/README.md#how-to-use-it
    */
@@ -4067,19 +4067,19 @@ export interface RBDPersistentVolumeSource {
   /**
    * pool is the rados pool name. Default is rbd. More info: https://examples.k8s.io/volumes/rbd/README.md#how-to-use-it
    */
-  readonly pool?: string
+  readonly pool?: string | undefined
   /**
    * readOnly here will force the ReadOnly setting in VolumeMounts. Defaults to false. More info: https://examples.k8s.io/volumes/rbd/README.md#how-to-use-it
    */
-  readonly readOnly?: boolean
+  readonly readOnly?: boolean | undefined
   /**
    * secretRef is name of the authentication secret for RBDUser. If provided overrides keyring. Default is nil. More info: https://examples.k8s.io/volumes/rbd/README.md#how-to-use-it
    */
-  readonly secretRef?: SecretReference
+  readonly secretRef?: SecretReference | undefined
   /**
    * user is the rados user name. Default is admin. More info: https://examples.k8s.io/volumes/rbd/README.md#how-to-use-it
    */
-  readonly user?: string
+  readonly user?: string | undefined
 }
 
 /**
@@ -4089,7 +4089,7 @@ export interface RBDVolumeSource {
   /**
    * fsType is the filesystem type of the volume that you want to mount. Tip: Ensure that the filesystem type is supported by the host operating system. Examples: "ext4", "xfs", "ntfs". Implicitly inferred to be "ext4" if unspecified. More info: https://kubernetes.io/docs/concepts/storage/volumes#rbd
    */
-  readonly fsType?: string
+  readonly fsType?: string | undefined
   /**
    * image is the rados image name. More info: https://examples.k8s.io/volumes/rbd/README.md#how-to-use-it
    */
@@ -4097,7 +4097,7 @@ export interface RBDVolumeSource {
   /**
    * keyring is the path to key ring for RBDUser. Default is /etc/ceph/keyring. More info: https://examples.k8s.io/volumes/rbd/README.md#how-to-use-it
    */
-  readonly keyring?: string
+  readonly keyring?: string | undefined
   /**
    * monitors is a collection of Ceph monitors. More info: https://examples.k8s.io/volumes/rbd/README.md#how-to-use-it
    */
@@ -4105,19 +4105,19 @@ export interface RBDVolumeSource {
   /**
    * pool is the rados pool name. Default is rbd. More info: https://examples.k8s.io/volumes/rbd/README.md#how-to-use-it
    */
-  readonly pool?: string
+  readonly pool?: string | undefined
   /**
    * readOnly here will force the ReadOnly setting in VolumeMounts. Defaults to false. More info: https://examples.k8s.io/volumes/rbd/README.md#how-to-use-it
    */
-  readonly readOnly?: boolean
+  readonly readOnly?: boolean | undefined
   /**
    * secretRef is name of the authentication secret for RBDUser. If provided overrides keyring. Default is nil. More info: https://examples.k8s.io/volumes/rbd/README.md#how-to-use-it
    */
-  readonly secretRef?: LocalObjectReference
+  readonly secretRef?: LocalObjectReference | undefined
   /**
    * user is the rados user name. Default is admin. More info: https://examples.k8s.io/volumes/rbd/README.md#how-to-use-it
    */
-  readonly user?: string
+  readonly user?: string | undefined
 }
 
 /**
@@ -4135,15 +4135,15 @@ export interface ReplicationController {
   /**
    * If the Labels of a ReplicationController are empty, they are defaulted to be the same as the Pod(s) that the replication controller manages. Standard object's metadata. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata
    */
-  readonly metadata?: meta_v1.ObjectMeta
+  readonly metadata?: meta_v1.ObjectMeta | undefined
   /**
    * Spec defines the specification of the desired behavior of the replication controller. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#spec-and-status
    */
-  readonly spec?: ReplicationControllerSpec
+  readonly spec?: ReplicationControllerSpec | undefined
   /**
    * Status is the most recently observed status of the replication controller. This data may be out of date by some window of time. Populated by the system. Read-only. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#spec-and-status
    */
-  readonly status?: ReplicationControllerStatus
+  readonly status?: ReplicationControllerStatus | undefined
 }
 
 /**
@@ -4153,15 +4153,15 @@ export interface ReplicationControllerCondition {
   /**
    * The last time the condition transitioned from one status to another.
    */
-  readonly lastTransitionTime?: $P.Time
+  readonly lastTransitionTime?: $P.Time | undefined
   /**
    * A human readable message indicating details about the transition.
    */
-  readonly message?: string
+  readonly message?: string | undefined
   /**
    * The reason for the condition's last transition.
    */
-  readonly reason?: string
+  readonly reason?: string | undefined
   /**
    * Status of the condition, one of True, False, Unknown.
    */
@@ -4191,7 +4191,7 @@ export interface ReplicationControllerList {
   /**
    * Standard list metadata. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds
    */
-  readonly metadata?: meta_v1.ListMeta
+  readonly metadata?: meta_v1.ListMeta | undefined
 }
 
 /**
@@ -4201,19 +4201,19 @@ export interface ReplicationControllerSpec {
   /**
    * Minimum number of seconds for which a newly created pod should be ready without any of its container crashing, for it to be considered available. Defaults to 0 (pod will be considered available as soon as it is ready)
    */
-  readonly minReadySeconds?: number
+  readonly minReadySeconds?: number | undefined
   /**
    * Replicas is the number of desired replicas. This is a pointer to distinguish between explicit zero and unspecified. Defaults to 1. More info: https://kubernetes.io/docs/concepts/workloads/controllers/replicationcontroller#what-is-a-replicationcontroller
    */
-  readonly replicas?: number
+  readonly replicas?: number | undefined
   /**
    * Selector is a label query over pods that should match the Replicas count. If Selector is empty, it is defaulted to the labels present on the Pod template. Label keys and values that must match in order to be controlled by this replication controller, if empty defaulted to labels on Pod template. More info: https://kubernetes.io/docs/concepts/overview/working-with-objects/labels/#label-selectors
    */
-  readonly selector?: { readonly [key: string]: string }
+  readonly selector?: { readonly [key: string]: string } | undefined
   /**
    * Template is the object that describes the pod that will be created if insufficient replicas are detected. This takes precedence over a TemplateRef. The only allowed template.spec.restartPolicy value is "Always". More info: https://kubernetes.io/docs/concepts/workloads/controllers/replicationcontroller#pod-template
    */
-  readonly template?: PodTemplateSpec
+  readonly template?: PodTemplateSpec | undefined
 }
 
 /**
@@ -4223,23 +4223,23 @@ export interface ReplicationControllerStatus {
   /**
    * The number of available replicas (ready for at least minReadySeconds) for this replication controller.
    */
-  readonly availableReplicas?: number
+  readonly availableReplicas?: number | undefined
   /**
    * Represents the latest available observations of a replication controller's current state.
    */
-  readonly conditions?: ReadonlyArray<ReplicationControllerCondition>
+  readonly conditions?: ReadonlyArray<ReplicationControllerCondition> | undefined
   /**
    * The number of pods that have labels matching the labels of the pod template of the replication controller.
    */
-  readonly fullyLabeledReplicas?: number
+  readonly fullyLabeledReplicas?: number | undefined
   /**
    * ObservedGeneration reflects the generation of the most recently observed replication controller.
    */
-  readonly observedGeneration?: number
+  readonly observedGeneration?: number | undefined
   /**
    * The number of ready replicas for this replication controller.
    */
-  readonly readyReplicas?: number
+  readonly readyReplicas?: number | undefined
   /**
    * Replicas is the most recently observed number of replicas. More info: https://kubernetes.io/docs/concepts/workloads/controllers/replicationcontroller#what-is-a-replicationcontroller
    */
@@ -4257,7 +4257,7 @@ export interface ResourceClaim {
   /**
    * Request is the name chosen for a request in the referenced claim. If empty, everything from the claim is made available, otherwise only the result of this request.
    */
-  readonly request?: string
+  readonly request?: string | undefined
 }
 
 /**
@@ -4267,11 +4267,11 @@ export interface ResourceFieldSelector {
   /**
    * Container name: required for volumes, optional for env vars
    */
-  readonly containerName?: string
+  readonly containerName?: string | undefined
   /**
    * Specifies the output format of the exposed resources, defaults to "1"
    */
-  readonly divisor?: $Q.Quantity
+  readonly divisor?: $Q.Quantity | undefined
   /**
    * Required: resource to select
    */
@@ -4293,7 +4293,7 @@ export interface ResourceHealth {
    *
    * In future we may want to introduce the PermanentlyUnhealthy Status.
    */
-  readonly health?: string
+  readonly health?: string | undefined
   /**
    * ResourceID is the unique identifier of the resource. See the ResourceID type for more information.
    */
@@ -4315,15 +4315,15 @@ export interface ResourceQuota {
   /**
    * Standard object's metadata. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata
    */
-  readonly metadata?: meta_v1.ObjectMeta
+  readonly metadata?: meta_v1.ObjectMeta | undefined
   /**
    * Spec defines the desired quota. https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#spec-and-status
    */
-  readonly spec?: ResourceQuotaSpec
+  readonly spec?: ResourceQuotaSpec | undefined
   /**
    * Status defines the actual enforced quota and its current usage. https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#spec-and-status
    */
-  readonly status?: ResourceQuotaStatus
+  readonly status?: ResourceQuotaStatus | undefined
 }
 
 /**
@@ -4345,7 +4345,7 @@ export interface ResourceQuotaList {
   /**
    * Standard list metadata. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds
    */
-  readonly metadata?: meta_v1.ListMeta
+  readonly metadata?: meta_v1.ListMeta | undefined
 }
 
 /**
@@ -4355,15 +4355,15 @@ export interface ResourceQuotaSpec {
   /**
    * hard is the set of desired hard limits for each named resource. More info: https://kubernetes.io/docs/concepts/policy/resource-quotas/
    */
-  readonly hard?: { readonly [key: string]: $Q.Quantity }
+  readonly hard?: { readonly [key: string]: $Q.Quantity } | undefined
   /**
    * scopeSelector is also a collection of filters like scopes that must match each object tracked by a quota but expressed using ScopeSelectorOperator in combination with possible values. For a resource to match, both scopes AND scopeSelector (if specified in spec), must be matched.
    */
-  readonly scopeSelector?: ScopeSelector
+  readonly scopeSelector?: ScopeSelector | undefined
   /**
    * A collection of filters that must match each object tracked by a quota. If not specified, the quota matches all objects.
    */
-  readonly scopes?: ReadonlyArray<string>
+  readonly scopes?: ReadonlyArray<string> | undefined
 }
 
 /**
@@ -4373,11 +4373,11 @@ export interface ResourceQuotaStatus {
   /**
    * Hard is the set of enforced hard limits for each named resource. More info: https://kubernetes.io/docs/concepts/policy/resource-quotas/
    */
-  readonly hard?: { readonly [key: string]: $Q.Quantity }
+  readonly hard?: { readonly [key: string]: $Q.Quantity } | undefined
   /**
    * Used is the current observed total usage of the resource in the namespace.
    */
-  readonly used?: { readonly [key: string]: $Q.Quantity }
+  readonly used?: { readonly [key: string]: $Q.Quantity } | undefined
 }
 
 /**
@@ -4391,15 +4391,15 @@ export interface ResourceRequirements {
    *
    * This field is immutable. It can only be set for containers.
    */
-  readonly claims?: ReadonlyArray<ResourceClaim>
+  readonly claims?: ReadonlyArray<ResourceClaim> | undefined
   /**
    * Limits describes the maximum amount of compute resources allowed. More info: https://kubernetes.io/docs/concepts/configuration/manage-resources-containers/
    */
-  readonly limits?: { readonly [key: string]: $Q.Quantity }
+  readonly limits?: { readonly [key: string]: $Q.Quantity } | undefined
   /**
    * Requests describes the minimum amount of compute resources required. If Requests is omitted for a container, it defaults to Limits if that is explicitly specified, otherwise to an implementation-defined value. Requests cannot exceed Limits. More info: https://kubernetes.io/docs/concepts/configuration/manage-resources-containers/
    */
-  readonly requests?: { readonly [key: string]: $Q.Quantity }
+  readonly requests?: { readonly [key: string]: $Q.Quantity } | undefined
 }
 
 /**
@@ -4413,7 +4413,7 @@ export interface ResourceStatus {
   /**
    * List of unique resources health. Each element in the list contains an unique resource ID and its health. At a minimum, for the lifetime of a Pod, resource ID must uniquely identify the resource allocated to the Pod on the Node. If other Pod on the same Node reports the status with the same resource ID, it must be the same resource they share. See ResourceID type definition for a specific format it has in various use cases.
    */
-  readonly resources?: ReadonlyArray<ResourceHealth>
+  readonly resources?: ReadonlyArray<ResourceHealth> | undefined
 }
 
 /**
@@ -4423,19 +4423,19 @@ export interface SELinuxOptions {
   /**
    * Level is SELinux level label that applies to the container.
    */
-  readonly level?: string
+  readonly level?: string | undefined
   /**
    * Role is a SELinux role label that applies to the container.
    */
-  readonly role?: string
+  readonly role?: string | undefined
   /**
    * Type is a SELinux type label that applies to the container.
    */
-  readonly type?: string
+  readonly type?: string | undefined
   /**
    * User is a SELinux user label that applies to the container.
    */
-  readonly user?: string
+  readonly user?: string | undefined
 }
 
 /**
@@ -4445,7 +4445,7 @@ export interface ScaleIOPersistentVolumeSource {
   /**
    * fsType is the filesystem type to mount. Must be a filesystem type supported by the host operating system. Ex. "ext4", "xfs", "ntfs". Default is "xfs"
    */
-  readonly fsType?: string
+  readonly fsType?: string | undefined
   /**
    * gateway is the host address of the ScaleIO API Gateway.
    */
@@ -4453,11 +4453,11 @@ export interface ScaleIOPersistentVolumeSource {
   /**
    * protectionDomain is the name of the ScaleIO Protection Domain for the configured storage.
    */
-  readonly protectionDomain?: string
+  readonly protectionDomain?: string | undefined
   /**
    * readOnly defaults to false (read/write). ReadOnly here will force the ReadOnly setting in VolumeMounts.
    */
-  readonly readOnly?: boolean
+  readonly readOnly?: boolean | undefined
   /**
    * secretRef references to the secret for ScaleIO user and other sensitive information. If this is not provided, Login operation will fail.
    */
@@ -4465,15 +4465,15 @@ export interface ScaleIOPersistentVolumeSource {
   /**
    * sslEnabled is the flag to enable/disable SSL communication with Gateway, default false
    */
-  readonly sslEnabled?: boolean
+  readonly sslEnabled?: boolean | undefined
   /**
    * storageMode indicates whether the storage for a volume should be ThickProvisioned or ThinProvisioned. Default is ThinProvisioned.
    */
-  readonly storageMode?: string
+  readonly storageMode?: string | undefined
   /**
    * storagePool is the ScaleIO Storage Pool associated with the protection domain.
    */
-  readonly storagePool?: string
+  readonly storagePool?: string | undefined
   /**
    * system is the name of the storage system as configured in ScaleIO.
    */
@@ -4481,7 +4481,7 @@ export interface ScaleIOPersistentVolumeSource {
   /**
    * volumeName is the name of a volume already created in the ScaleIO system that is associated with this volume source.
    */
-  readonly volumeName?: string
+  readonly volumeName?: string | undefined
 }
 
 /**
@@ -4491,7 +4491,7 @@ export interface ScaleIOVolumeSource {
   /**
    * fsType is the filesystem type to mount. Must be a filesystem type supported by the host operating system. Ex. "ext4", "xfs", "ntfs". Default is "xfs".
    */
-  readonly fsType?: string
+  readonly fsType?: string | undefined
   /**
    * gateway is the host address of the ScaleIO API Gateway.
    */
@@ -4499,11 +4499,11 @@ export interface ScaleIOVolumeSource {
   /**
    * protectionDomain is the name of the ScaleIO Protection Domain for the configured storage.
    */
-  readonly protectionDomain?: string
+  readonly protectionDomain?: string | undefined
   /**
    * readOnly Defaults to false (read/write). ReadOnly here will force the ReadOnly setting in VolumeMounts.
    */
-  readonly readOnly?: boolean
+  readonly readOnly?: boolean | undefined
   /**
    * secretRef references to the secret for ScaleIO user and other sensitive information. If this is not provided, Login operation will fail.
    */
@@ -4511,15 +4511,15 @@ export interface ScaleIOVolumeSource {
   /**
    * sslEnabled Flag enable/disable SSL communication with Gateway, default false
    */
-  readonly sslEnabled?: boolean
+  readonly sslEnabled?: boolean | undefined
   /**
    * storageMode indicates whether the storage for a volume should be ThickProvisioned or ThinProvisioned. Default is ThinProvisioned.
    */
-  readonly storageMode?: string
+  readonly storageMode?: string | undefined
   /**
    * storagePool is the ScaleIO Storage Pool associated with the protection domain.
    */
-  readonly storagePool?: string
+  readonly storagePool?: string | undefined
   /**
    * system is the name of the storage system as configured in ScaleIO.
    */
@@ -4527,7 +4527,7 @@ export interface ScaleIOVolumeSource {
   /**
    * volumeName is the name of a volume already created in the ScaleIO system that is associated with this volume source.
    */
-  readonly volumeName?: string
+  readonly volumeName?: string | undefined
 }
 
 /**
@@ -4537,7 +4537,7 @@ export interface ScopeSelector {
   /**
    * A list of scope selector requirements by scope of the resources.
    */
-  readonly matchExpressions?: ReadonlyArray<ScopedResourceSelectorRequirement>
+  readonly matchExpressions?: ReadonlyArray<ScopedResourceSelectorRequirement> | undefined
 }
 
 /**
@@ -4555,7 +4555,7 @@ export interface ScopedResourceSelectorRequirement {
   /**
    * An array of string values. If the operator is In or NotIn, the values array must be non-empty. If the operator is Exists or DoesNotExist, the values array must be empty. This array is replaced during a strategic merge patch.
    */
-  readonly values?: ReadonlyArray<string>
+  readonly values?: ReadonlyArray<string> | undefined
 }
 
 /**
@@ -4565,7 +4565,7 @@ export interface SeccompProfile {
   /**
    * localhostProfile indicates a profile defined in a file on the node should be used. The profile must be preconfigured on the node to work. Must be a descending path, relative to the kubelet's configured seccomp profile location. Must be set if type is "Localhost". Must NOT be set for any other type.
    */
-  readonly localhostProfile?: string
+  readonly localhostProfile?: string | undefined
   /**
    * type indicates which kind of seccomp profile will be applied. Valid options are:
    *
@@ -4585,11 +4585,11 @@ export interface Secret {
   /**
    * Data contains the secret data. Each key must consist of alphanumeric characters, '-', '_' or '.'. The serialized form of the secret data is a base64 encoded string, representing the arbitrary (possibly non-string) data value here. Described in https://tools.ietf.org/html/rfc4648#section-4
    */
-  readonly data?: { readonly [key: string]: string }
+  readonly data?: { readonly [key: string]: string } | undefined
   /**
    * Immutable, if set to true, ensures that data stored in the Secret cannot be updated (only object metadata can be modified). If not set to true, the field can be modified at any time. Defaulted to nil.
    */
-  readonly immutable?: boolean
+  readonly immutable?: boolean | undefined
   /**
    * Kind is a string value representing the REST resource this object represents. Servers may infer this from the endpoint the client submits requests to. Cannot be updated. In CamelCase. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds
    */
@@ -4597,15 +4597,15 @@ export interface Secret {
   /**
    * Standard object's metadata. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata
    */
-  readonly metadata?: meta_v1.ObjectMeta
+  readonly metadata?: meta_v1.ObjectMeta | undefined
   /**
    * stringData allows specifying non-binary secret data in string form. It is provided as a write-only input field for convenience. All keys and values are merged into the data field on write, overwriting any existing values. The stringData field is never output when reading from the API.
    */
-  readonly stringData?: { readonly [key: string]: string }
+  readonly stringData?: { readonly [key: string]: string } | undefined
   /**
    * Used to facilitate programmatic handling of secret data. More info: https://kubernetes.io/docs/concepts/configuration/secret/#secret-types
    */
-  readonly type?: string
+  readonly type?: string | undefined
 }
 
 /**
@@ -4617,11 +4617,11 @@ export interface SecretEnvSource {
   /**
    * Name of the referent. This field is effectively required, but due to backwards compatibility is allowed to be empty. Instances of this type with an empty value here are almost certainly wrong. More info: https://kubernetes.io/docs/concepts/overview/working-with-objects/names/#names
    */
-  readonly name?: string
+  readonly name?: string | undefined
   /**
    * Specify whether the Secret must be defined
    */
-  readonly optional?: boolean
+  readonly optional?: boolean | undefined
 }
 
 /**
@@ -4635,11 +4635,11 @@ export interface SecretKeySelector {
   /**
    * Name of the referent. This field is effectively required, but due to backwards compatibility is allowed to be empty. Instances of this type with an empty value here are almost certainly wrong. More info: https://kubernetes.io/docs/concepts/overview/working-with-objects/names/#names
    */
-  readonly name?: string
+  readonly name?: string | undefined
   /**
    * Specify whether the Secret or its key must be defined
    */
-  readonly optional?: boolean
+  readonly optional?: boolean | undefined
 }
 
 /**
@@ -4661,7 +4661,7 @@ export interface SecretList {
   /**
    * Standard list metadata. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds
    */
-  readonly metadata?: meta_v1.ListMeta
+  readonly metadata?: meta_v1.ListMeta | undefined
 }
 
 /**
@@ -4673,15 +4673,15 @@ export interface SecretProjection {
   /**
    * items if unspecified, each key-value pair in the Data field of the referenced Secret will be projected into the volume as a file whose name is the key and content is the value. If specified, the listed keys will be projected into the specified paths, and unlisted keys will not be present. If a key is specified which is not present in the Secret, the volume setup will error unless it is marked optional. Paths must be relative and may not contain the '..' path or start with '..'.
    */
-  readonly items?: ReadonlyArray<KeyToPath>
+  readonly items?: ReadonlyArray<KeyToPath> | undefined
   /**
    * Name of the referent. This field is effectively required, but due to backwards compatibility is allowed to be empty. Instances of this type with an empty value here are almost certainly wrong. More info: https://kubernetes.io/docs/concepts/overview/working-with-objects/names/#names
    */
-  readonly name?: string
+  readonly name?: string | undefined
   /**
    * optional field specify whether the Secret or its key must be defined
    */
-  readonly optional?: boolean
+  readonly optional?: boolean | undefined
 }
 
 /**
@@ -4691,11 +4691,11 @@ export interface SecretReference {
   /**
    * name is unique within a namespace to reference a secret resource.
    */
-  readonly name?: string
+  readonly name?: string | undefined
   /**
    * namespace defines the space within which the secret name must be unique.
    */
-  readonly namespace?: string
+  readonly namespace?: string | undefined
 }
 
 /**
@@ -4707,19 +4707,19 @@ export interface SecretVolumeSource {
   /**
    * defaultMode is Optional: mode bits used to set permissions on created files by default. Must be an octal value between 0000 and 0777 or a decimal value between 0 and 511. YAML accepts both octal and decimal values, JSON requires decimal values for mode bits. Defaults to 0644. Directories within the path are not affected by this setting. This might be in conflict with other options that affect the file mode, like fsGroup, and the result can be other mode bits set.
    */
-  readonly defaultMode?: number
+  readonly defaultMode?: number | undefined
   /**
    * items If unspecified, each key-value pair in the Data field of the referenced Secret will be projected into the volume as a file whose name is the key and content is the value. If specified, the listed keys will be projected into the specified paths, and unlisted keys will not be present. If a key is specified which is not present in the Secret, the volume setup will error unless it is marked optional. Paths must be relative and may not contain the '..' path or start with '..'.
    */
-  readonly items?: ReadonlyArray<KeyToPath>
+  readonly items?: ReadonlyArray<KeyToPath> | undefined
   /**
    * optional field specify whether the Secret or its keys must be defined
    */
-  readonly optional?: boolean
+  readonly optional?: boolean | undefined
   /**
    * secretName is the name of the secret in the pod's namespace to use. More info: https://kubernetes.io/docs/concepts/storage/volumes#secret
    */
-  readonly secretName?: string
+  readonly secretName?: string | undefined
 }
 
 /**
@@ -4729,51 +4729,51 @@ export interface SecurityContext {
   /**
    * AllowPrivilegeEscalation controls whether a process can gain more privileges than its parent process. This bool directly controls if the no_new_privs flag will be set on the container process. AllowPrivilegeEscalation is true always when the container is: 1) run as Privileged 2) has CAP_SYS_ADMIN Note that this field cannot be set when spec.os.name is windows.
    */
-  readonly allowPrivilegeEscalation?: boolean
+  readonly allowPrivilegeEscalation?: boolean | undefined
   /**
    * appArmorProfile is the AppArmor options to use by this container. If set, this profile overrides the pod's appArmorProfile. Note that this field cannot be set when spec.os.name is windows.
    */
-  readonly appArmorProfile?: AppArmorProfile
+  readonly appArmorProfile?: AppArmorProfile | undefined
   /**
    * The capabilities to add/drop when running containers. Defaults to the default set of capabilities granted by the container runtime. Note that this field cannot be set when spec.os.name is windows.
    */
-  readonly capabilities?: Capabilities
+  readonly capabilities?: Capabilities | undefined
   /**
    * Run container in privileged mode. Processes in privileged containers are essentially equivalent to root on the host. Defaults to false. Note that this field cannot be set when spec.os.name is windows.
    */
-  readonly privileged?: boolean
+  readonly privileged?: boolean | undefined
   /**
    * procMount denotes the type of proc mount to use for the containers. The default value is Default which uses the container runtime defaults for readonly paths and masked paths. This requires the ProcMountType feature flag to be enabled. Note that this field cannot be set when spec.os.name is windows.
    */
-  readonly procMount?: string
+  readonly procMount?: string | undefined
   /**
    * Whether this container has a read-only root filesystem. Default is false. Note that this field cannot be set when spec.os.name is windows.
    */
-  readonly readOnlyRootFilesystem?: boolean
+  readonly readOnlyRootFilesystem?: boolean | undefined
   /**
    * The GID to run the entrypoint of the container process. Uses runtime default if unset. May also be set in PodSecurityContext.  If set in both SecurityContext and PodSecurityContext, the value specified in SecurityContext takes precedence. Note that this field cannot be set when spec.os.name is windows.
    */
-  readonly runAsGroup?: number
+  readonly runAsGroup?: number | undefined
   /**
    * Indicates that the container must run as a non-root user. If true, the Kubelet will validate the image at runtime to ensure that it does not run as UID 0 (root) and fail to start the container if it does. If unset or false, no such validation will be performed. May also be set in PodSecurityContext.  If set in both SecurityContext and PodSecurityContext, the value specified in SecurityContext takes precedence.
    */
-  readonly runAsNonRoot?: boolean
+  readonly runAsNonRoot?: boolean | undefined
   /**
    * The UID to run the entrypoint of the container process. Defaults to user specified in image metadata if unspecified. May also be set in PodSecurityContext.  If set in both SecurityContext and PodSecurityContext, the value specified in SecurityContext takes precedence. Note that this field cannot be set when spec.os.name is windows.
    */
-  readonly runAsUser?: number
+  readonly runAsUser?: number | undefined
   /**
    * The SELinux context to be applied to the container. If unspecified, the container runtime will allocate a random SELinux context for each container.  May also be set in PodSecurityContext.  If set in both SecurityContext and PodSecurityContext, the value specified in SecurityContext takes precedence. Note that this field cannot be set when spec.os.name is windows.
    */
-  readonly seLinuxOptions?: SELinuxOptions
+  readonly seLinuxOptions?: SELinuxOptions | undefined
   /**
    * The seccomp options to use by this container. If seccomp options are provided at both the pod & container level, the container options override the pod options. Note that this field cannot be set when spec.os.name is windows.
    */
-  readonly seccompProfile?: SeccompProfile
+  readonly seccompProfile?: SeccompProfile | undefined
   /**
    * The Windows specific settings applied to all containers. If unspecified, the options from the PodSecurityContext will be used. If set in both SecurityContext and PodSecurityContext, the value specified in SecurityContext takes precedence. Note that this field cannot be set when spec.os.name is linux.
    */
-  readonly windowsOptions?: WindowsSecurityContextOptions
+  readonly windowsOptions?: WindowsSecurityContextOptions | undefined
 }
 
 /**
@@ -4791,15 +4791,15 @@ export interface Service {
   /**
    * Standard object's metadata. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata
    */
-  readonly metadata?: meta_v1.ObjectMeta
+  readonly metadata?: meta_v1.ObjectMeta | undefined
   /**
    * Spec defines the behavior of a service. https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#spec-and-status
    */
-  readonly spec?: ServiceSpec
+  readonly spec?: ServiceSpec | undefined
   /**
    * Most recently observed status of the service. Populated by the system. Read-only. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#spec-and-status
    */
-  readonly status?: ServiceStatus
+  readonly status?: ServiceStatus | undefined
 }
 
 /**
@@ -4813,11 +4813,11 @@ export interface ServiceAccount {
   /**
    * AutomountServiceAccountToken indicates whether pods running as this service account should have an API token automatically mounted. Can be overridden at the pod level.
    */
-  readonly automountServiceAccountToken?: boolean
+  readonly automountServiceAccountToken?: boolean | undefined
   /**
    * ImagePullSecrets is a list of references to secrets in the same namespace to use for pulling any images in pods that reference this ServiceAccount. ImagePullSecrets are distinct from Secrets because Secrets can be mounted in the pod, but ImagePullSecrets are only accessed by the kubelet. More info: https://kubernetes.io/docs/concepts/containers/images/#specifying-imagepullsecrets-on-a-pod
    */
-  readonly imagePullSecrets?: ReadonlyArray<LocalObjectReference>
+  readonly imagePullSecrets?: ReadonlyArray<LocalObjectReference> | undefined
   /**
    * Kind is a string value representing the REST resource this object represents. Servers may infer this from the endpoint the client submits requests to. Cannot be updated. In CamelCase. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds
    */
@@ -4825,11 +4825,11 @@ export interface ServiceAccount {
   /**
    * Standard object's metadata. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata
    */
-  readonly metadata?: meta_v1.ObjectMeta
+  readonly metadata?: meta_v1.ObjectMeta | undefined
   /**
    * Secrets is a list of the secrets in the same namespace that pods running using this ServiceAccount are allowed to use. Pods are only limited to this list if this service account has a "kubernetes.io/enforce-mountable-secrets" annotation set to "true". The "kubernetes.io/enforce-mountable-secrets" annotation is deprecated since v1.32. Prefer separate namespaces to isolate access to mounted secrets. This field should not be used to find auto-generated service account token secrets for use outside of pods. Instead, tokens can be requested directly using the TokenRequest API, or service account token secrets can be manually created. More info: https://kubernetes.io/docs/concepts/configuration/secret
    */
-  readonly secrets?: ReadonlyArray<ObjectReference>
+  readonly secrets?: ReadonlyArray<ObjectReference> | undefined
 }
 
 /**
@@ -4851,7 +4851,7 @@ export interface ServiceAccountList {
   /**
    * Standard list metadata. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds
    */
-  readonly metadata?: meta_v1.ListMeta
+  readonly metadata?: meta_v1.ListMeta | undefined
 }
 
 /**
@@ -4861,11 +4861,11 @@ export interface ServiceAccountTokenProjection {
   /**
    * audience is the intended audience of the token. A recipient of a token must identify itself with an identifier specified in the audience of the token, and otherwise should reject the token. The audience defaults to the identifier of the apiserver.
    */
-  readonly audience?: string
+  readonly audience?: string | undefined
   /**
    * expirationSeconds is the requested duration of validity of the service account token. As the token approaches expiration, the kubelet volume plugin will proactively rotate the service account token. The kubelet will start trying to rotate the token if the token is older than 80 percent of its time to live or if the token is older than 24 hours.Defaults to 1 hour and must be at least 10 minutes.
    */
-  readonly expirationSeconds?: number
+  readonly expirationSeconds?: number | undefined
   /**
    * path is the path relative to the mount point of the file to project the token into.
    */
@@ -4891,7 +4891,7 @@ export interface ServiceList {
   /**
    * Standard list metadata. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds
    */
-  readonly metadata?: meta_v1.ListMeta
+  readonly metadata?: meta_v1.ListMeta | undefined
 }
 
 /**
@@ -4910,15 +4910,15 @@ export interface ServicePort {
    *
    * * Other protocols should use implementation-defined prefixed names such as mycompany.com/my-custom-protocol.
    */
-  readonly appProtocol?: string
+  readonly appProtocol?: string | undefined
   /**
    * The name of this port within the service. This must be a DNS_LABEL. All ports within a ServiceSpec must have unique names. When considering the endpoints for a Service, this must match the 'name' field in the EndpointPort. Optional if only one ServicePort is defined on this service.
    */
-  readonly name?: string
+  readonly name?: string | undefined
   /**
    * The port on each node on which this service is exposed when type is NodePort or LoadBalancer.  Usually assigned by the system. If a value is specified, in-range, and not in use it will be used, otherwise the operation will fail.  If not specified, a port will be allocated if this Service requires one.  If this field is specified when creating a Service which does not need it, creation will fail. This field will be wiped when updating a Service to no longer need it (e.g. changing type from NodePort to ClusterIP). More info: https://kubernetes.io/docs/concepts/services-networking/service/#type-nodeport
    */
-  readonly nodePort?: number
+  readonly nodePort?: number | undefined
   /**
    * The port that will be exposed by this service.
    */
@@ -4926,11 +4926,11 @@ export interface ServicePort {
   /**
    * The IP protocol for this port. Supports "TCP", "UDP", and "SCTP". Default is TCP.
    */
-  readonly protocol?: string
+  readonly protocol?: string | undefined
   /**
    * Number or name of the port to access on the pods targeted by the service. Number must be in the range 1 to 65535. Name must be an IANA_SVC_NAME. If this is a string, it will be looked up as a named port in the target Pod's container ports. If this is not specified, the value of the 'port' field is used (an identity map). This field is ignored for services with clusterIP=None, and should be omitted or set equal to the 'port' field. More info: https://kubernetes.io/docs/concepts/services-networking/service/#defining-a-service
    */
-  readonly targetPort?: $P.IntOrString
+  readonly targetPort?: $P.IntOrString | undefined
 }
 
 /**
@@ -4940,87 +4940,87 @@ export interface ServiceSpec {
   /**
    * allocateLoadBalancerNodePorts defines if NodePorts will be automatically allocated for services with type LoadBalancer.  Default is "true". It may be set to "false" if the cluster load-balancer does not rely on NodePorts.  If the caller requests specific NodePorts (by specifying a value), those requests will be respected, regardless of this field. This field may only be set for services with type LoadBalancer and will be cleared if the type is changed to any other type.
    */
-  readonly allocateLoadBalancerNodePorts?: boolean
+  readonly allocateLoadBalancerNodePorts?: boolean | undefined
   /**
    * clusterIP is the IP address of the service and is usually assigned randomly. If an address is specified manually, is in-range (as per system configuration), and is not in use, it will be allocated to the service; otherwise creation of the service will fail. This field may not be changed through updates unless the type field is also being changed to ExternalName (which requires this field to be blank) or the type field is being changed from ExternalName (in which case this field may optionally be specified, as describe above).  Valid values are "None", empty string (""), or a valid IP address. Setting this to "None" makes a "headless service" (no virtual IP), which is useful when direct endpoint connections are preferred and proxying is not required.  Only applies to types ClusterIP, NodePort, and LoadBalancer. If this field is specified when creating a Service of type ExternalName, creation will fail. This field will be wiped when updating a Service to type ExternalName. More info: https://kubernetes.io/docs/concepts/services-networking/service/#virtual-ips-and-service-proxies
    */
-  readonly clusterIP?: string
+  readonly clusterIP?: string | undefined
   /**
    * ClusterIPs is a list of IP addresses assigned to this service, and are usually assigned randomly.  If an address is specified manually, is in-range (as per system configuration), and is not in use, it will be allocated to the service; otherwise creation of the service will fail. This field may not be changed through updates unless the type field is also being changed to ExternalName (which requires this field to be empty) or the type field is being changed from ExternalName (in which case this field may optionally be specified, as describe above).  Valid values are "None", empty string (""), or a valid IP address.  Setting this to "None" makes a "headless service" (no virtual IP), which is useful when direct endpoint connections are preferred and proxying is not required.  Only applies to types ClusterIP, NodePort, and LoadBalancer. If this field is specified when creating a Service of type ExternalName, creation will fail. This field will be wiped when updating a Service to type ExternalName.  If this field is not specified, it will be initialized from the clusterIP field.  If this field is specified, clients must ensure that clusterIPs[0] and clusterIP have the same value.
    *
    * This field may hold a maximum of two entries (dual-stack IPs, in either order). These IPs must correspond to the values of the ipFamilies field. Both clusterIPs and ipFamilies are governed by the ipFamilyPolicy field. More info: https://kubernetes.io/docs/concepts/services-networking/service/#virtual-ips-and-service-proxies
    */
-  readonly clusterIPs?: ReadonlyArray<string>
+  readonly clusterIPs?: ReadonlyArray<string> | undefined
   /**
    * externalIPs is a list of IP addresses for which nodes in the cluster will also accept traffic for this service.  These IPs are not managed by Kubernetes.  The user is responsible for ensuring that traffic arrives at a node with this IP.  A common example is external load-balancers that are not part of the Kubernetes system.
    */
-  readonly externalIPs?: ReadonlyArray<string>
+  readonly externalIPs?: ReadonlyArray<string> | undefined
   /**
    * externalName is the external reference that discovery mechanisms will return as an alias for this service (e.g. a DNS CNAME record). No proxying will be involved.  Must be a lowercase RFC-1123 hostname (https://tools.ietf.org/html/rfc1123) and requires `type` to be "ExternalName".
    */
-  readonly externalName?: string
+  readonly externalName?: string | undefined
   /**
    * externalTrafficPolicy describes how nodes distribute service traffic they receive on one of the Service's "externally-facing" addresses (NodePorts, ExternalIPs, and LoadBalancer IPs). If set to "Local", the proxy will configure the service in a way that assumes that external load balancers will take care of balancing the service traffic between nodes, and so each node will deliver traffic only to the node-local endpoints of the service, without masquerading the client source IP. (Traffic mistakenly sent to a node with no endpoints will be dropped.) The default value, "Cluster", uses the standard behavior of routing to all endpoints evenly (possibly modified by topology and other features). Note that traffic sent to an External IP or LoadBalancer IP from within the cluster will always get "Cluster" semantics, but clients sending to a NodePort from within the cluster may need to take traffic policy into account when picking a node.
    */
-  readonly externalTrafficPolicy?: string
+  readonly externalTrafficPolicy?: string | undefined
   /**
    * healthCheckNodePort specifies the healthcheck nodePort for the service. This only applies when type is set to LoadBalancer and externalTrafficPolicy is set to Local. If a value is specified, is in-range, and is not in use, it will be used.  If not specified, a value will be automatically allocated.  External systems (e.g. load-balancers) can use this port to determine if a given node holds endpoints for this service or not.  If this field is specified when creating a Service which does not need it, creation will fail. This field will be wiped when updating a Service to no longer need it (e.g. changing type). This field cannot be updated once set.
    */
-  readonly healthCheckNodePort?: number
+  readonly healthCheckNodePort?: number | undefined
   /**
    * InternalTrafficPolicy describes how nodes distribute service traffic they receive on the ClusterIP. If set to "Local", the proxy will assume that pods only want to talk to endpoints of the service on the same node as the pod, dropping the traffic if there are no local endpoints. The default value, "Cluster", uses the standard behavior of routing to all endpoints evenly (possibly modified by topology and other features).
    */
-  readonly internalTrafficPolicy?: string
+  readonly internalTrafficPolicy?: string | undefined
   /**
    * IPFamilies is a list of IP families (e.g. IPv4, IPv6) assigned to this service. This field is usually assigned automatically based on cluster configuration and the ipFamilyPolicy field. If this field is specified manually, the requested family is available in the cluster, and ipFamilyPolicy allows it, it will be used; otherwise creation of the service will fail. This field is conditionally mutable: it allows for adding or removing a secondary IP family, but it does not allow changing the primary IP family of the Service. Valid values are "IPv4" and "IPv6".  This field only applies to Services of types ClusterIP, NodePort, and LoadBalancer, and does apply to "headless" services. This field will be wiped when updating a Service to type ExternalName.
    *
    * This field may hold a maximum of two entries (dual-stack families, in either order).  These families must correspond to the values of the clusterIPs field, if specified. Both clusterIPs and ipFamilies are governed by the ipFamilyPolicy field.
    */
-  readonly ipFamilies?: ReadonlyArray<string>
+  readonly ipFamilies?: ReadonlyArray<string> | undefined
   /**
    * IPFamilyPolicy represents the dual-stack-ness requested or required by this Service. If there is no value provided, then this field will be set to SingleStack. Services can be "SingleStack" (a single IP family), "PreferDualStack" (two IP families on dual-stack configured clusters or a single IP family on single-stack clusters), or "RequireDualStack" (two IP families on dual-stack configured clusters, otherwise fail). The ipFamilies and clusterIPs fields depend on the value of this field. This field will be wiped when updating a service to type ExternalName.
    */
-  readonly ipFamilyPolicy?: string
+  readonly ipFamilyPolicy?: string | undefined
   /**
    * loadBalancerClass is the class of the load balancer implementation this Service belongs to. If specified, the value of this field must be a label-style identifier, with an optional prefix, e.g. "internal-vip" or "example.com/internal-vip". Unprefixed names are reserved for end-users. This field can only be set when the Service type is 'LoadBalancer'. If not set, the default load balancer implementation is used, today this is typically done through the cloud provider integration, but should apply for any default implementation. If set, it is assumed that a load balancer implementation is watching for Services with a matching class. Any default load balancer implementation (e.g. cloud providers) should ignore Services that set this field. This field can only be set when creating or updating a Service to type 'LoadBalancer'. Once set, it can not be changed. This field will be wiped when a service is updated to a non 'LoadBalancer' type.
    */
-  readonly loadBalancerClass?: string
+  readonly loadBalancerClass?: string | undefined
   /**
    * Only applies to Service Type: LoadBalancer. This feature depends on whether the underlying cloud-provider supports specifying the loadBalancerIP when a load balancer is created. This field will be ignored if the cloud-provider does not support the feature. Deprecated: This field was under-specified and its meaning varies across implementations. Using it is non-portable and it may not support dual-stack. Users are encouraged to use implementation-specific annotations when available.
    */
-  readonly loadBalancerIP?: string
+  readonly loadBalancerIP?: string | undefined
   /**
    * If specified and supported by the platform, this will restrict traffic through the cloud-provider load-balancer will be restricted to the specified client IPs. This field will be ignored if the cloud-provider does not support the feature." More info: https://kubernetes.io/docs/tasks/access-application-cluster/create-external-load-balancer/
    */
-  readonly loadBalancerSourceRanges?: ReadonlyArray<string>
+  readonly loadBalancerSourceRanges?: ReadonlyArray<string> | undefined
   /**
    * The list of ports that are exposed by this service. More info: https://kubernetes.io/docs/concepts/services-networking/service/#virtual-ips-and-service-proxies
    */
-  readonly ports?: ReadonlyArray<ServicePort>
+  readonly ports?: ReadonlyArray<ServicePort> | undefined
   /**
    * publishNotReadyAddresses indicates that any agent which deals with endpoints for this Service should disregard any indications of ready/not-ready. The primary use case for setting this field is for a StatefulSet's Headless Service to propagate SRV DNS records for its Pods for the purpose of peer discovery. The Kubernetes controllers that generate Endpoints and EndpointSlice resources for Services interpret this to mean that all endpoints are considered "ready" even if the Pods themselves are not. Agents which consume only Kubernetes generated endpoints through the Endpoints or EndpointSlice resources can safely assume this behavior.
    */
-  readonly publishNotReadyAddresses?: boolean
+  readonly publishNotReadyAddresses?: boolean | undefined
   /**
    * Route service traffic to pods with label keys and values matching this selector. If empty or not present, the service is assumed to have an external process managing its endpoints, which Kubernetes will not modify. Only applies to types ClusterIP, NodePort, and LoadBalancer. Ignored if type is ExternalName. More info: https://kubernetes.io/docs/concepts/services-networking/service/
    */
-  readonly selector?: { readonly [key: string]: string }
+  readonly selector?: { readonly [key: string]: string } | undefined
   /**
    * Supports "ClientIP" and "None". Used to maintain session affinity. Enable client IP based session affinity. Must be ClientIP or None. Defaults to None. More info: https://kubernetes.io/docs/concepts/services-networking/service/#virtual-ips-and-service-proxies
    */
-  readonly sessionAffinity?: string
+  readonly sessionAffinity?: string | undefined
   /**
    * sessionAffinityConfig contains the configurations of session affinity.
    */
-  readonly sessionAffinityConfig?: SessionAffinityConfig
+  readonly sessionAffinityConfig?: SessionAffinityConfig | undefined
   /**
    * TrafficDistribution offers a way to express preferences for how traffic is distributed to Service endpoints. Implementations can use this field as a hint, but are not required to guarantee strict adherence. If the field is not set, the implementation will apply its default routing strategy. If set to "PreferClose", implementations should prioritize endpoints that are in the same zone.
    */
-  readonly trafficDistribution?: string
+  readonly trafficDistribution?: string | undefined
   /**
    * type determines how the Service is exposed. Defaults to ClusterIP. Valid options are ExternalName, ClusterIP, NodePort, and LoadBalancer. "ClusterIP" allocates a cluster-internal IP address for load-balancing to endpoints. Endpoints are determined by the selector or if that is not specified, by manual construction of an Endpoints object or EndpointSlice objects. If clusterIP is "None", no virtual IP is allocated and the endpoints are published as a set of endpoints rather than a virtual IP. "NodePort" builds on ClusterIP and allocates a port on every node which routes to the same endpoints as the clusterIP. "LoadBalancer" builds on NodePort and creates an external load-balancer (if supported in the current cloud) which routes to the same endpoints as the clusterIP. "ExternalName" aliases this service to the specified externalName. Several other fields do not apply to ExternalName services. More info: https://kubernetes.io/docs/concepts/services-networking/service/#publishing-services-service-types
    */
-  readonly type?: string
+  readonly type?: string | undefined
 }
 
 /**
@@ -5030,11 +5030,11 @@ export interface ServiceStatus {
   /**
    * Current service state
    */
-  readonly conditions?: ReadonlyArray<meta_v1.Condition>
+  readonly conditions?: ReadonlyArray<meta_v1.Condition> | undefined
   /**
    * LoadBalancer contains the current status of the load-balancer, if one is present.
    */
-  readonly loadBalancer?: LoadBalancerStatus
+  readonly loadBalancer?: LoadBalancerStatus | undefined
 }
 
 /**
@@ -5044,7 +5044,7 @@ export interface SessionAffinityConfig {
   /**
    * clientIP contains the configurations of Client IP based session affinity.
    */
-  readonly clientIP?: ClientIPConfig
+  readonly clientIP?: ClientIPConfig | undefined
 }
 
 /**
@@ -5064,23 +5064,23 @@ export interface StorageOSPersistentVolumeSource {
   /**
    * fsType is the filesystem type to mount. Must be a filesystem type supported by the host operating system. Ex. "ext4", "xfs", "ntfs". Implicitly inferred to be "ext4" if unspecified.
    */
-  readonly fsType?: string
+  readonly fsType?: string | undefined
   /**
    * readOnly defaults to false (read/write). ReadOnly here will force the ReadOnly setting in VolumeMounts.
    */
-  readonly readOnly?: boolean
+  readonly readOnly?: boolean | undefined
   /**
    * secretRef specifies the secret to use for obtaining the StorageOS API credentials.  If not specified, default values will be attempted.
    */
-  readonly secretRef?: ObjectReference
+  readonly secretRef?: ObjectReference | undefined
   /**
    * volumeName is the human-readable name of the StorageOS volume.  Volume names are only unique within a namespace.
    */
-  readonly volumeName?: string
+  readonly volumeName?: string | undefined
   /**
    * volumeNamespace specifies the scope of the volume within StorageOS.  If no namespace is specified then the Pod's namespace will be used.  This allows the Kubernetes name scoping to be mirrored within StorageOS for tighter integration. Set VolumeName to any name to override the default behaviour. Set to "default" if you are not using namespaces within StorageOS. Namespaces that do not pre-exist within StorageOS will be created.
    */
-  readonly volumeNamespace?: string
+  readonly volumeNamespace?: string | undefined
 }
 
 /**
@@ -5090,23 +5090,23 @@ export interface StorageOSVolumeSource {
   /**
    * fsType is the filesystem type to mount. Must be a filesystem type supported by the host operating system. Ex. "ext4", "xfs", "ntfs". Implicitly inferred to be "ext4" if unspecified.
    */
-  readonly fsType?: string
+  readonly fsType?: string | undefined
   /**
    * readOnly defaults to false (read/write). ReadOnly here will force the ReadOnly setting in VolumeMounts.
    */
-  readonly readOnly?: boolean
+  readonly readOnly?: boolean | undefined
   /**
    * secretRef specifies the secret to use for obtaining the StorageOS API credentials.  If not specified, default values will be attempted.
    */
-  readonly secretRef?: LocalObjectReference
+  readonly secretRef?: LocalObjectReference | undefined
   /**
    * volumeName is the human-readable name of the StorageOS volume.  Volume names are only unique within a namespace.
    */
-  readonly volumeName?: string
+  readonly volumeName?: string | undefined
   /**
    * volumeNamespace specifies the scope of the volume within StorageOS.  If no namespace is specified then the Pod's namespace will be used.  This allows the Kubernetes name scoping to be mirrored within StorageOS for tighter integration. Set VolumeName to any name to override the default behaviour. Set to "default" if you are not using namespaces within StorageOS. Namespaces that do not pre-exist within StorageOS will be created.
    */
-  readonly volumeNamespace?: string
+  readonly volumeNamespace?: string | undefined
 }
 
 /**
@@ -5130,7 +5130,7 @@ export interface TCPSocketAction {
   /**
    * Optional: Host name to connect to, defaults to the pod IP.
    */
-  readonly host?: string
+  readonly host?: string | undefined
   /**
    * Number or name of the port to access on the container. Number must be in the range 1 to 65535. Name must be an IANA_SVC_NAME.
    */
@@ -5152,11 +5152,11 @@ export interface Taint {
   /**
    * TimeAdded represents the time at which the taint was added.
    */
-  readonly timeAdded?: $P.Time
+  readonly timeAdded?: $P.Time | undefined
   /**
    * The taint value corresponding to the taint key.
    */
-  readonly value?: string
+  readonly value?: string | undefined
 }
 
 /**
@@ -5166,23 +5166,23 @@ export interface Toleration {
   /**
    * Effect indicates the taint effect to match. Empty means match all taint effects. When specified, allowed values are NoSchedule, PreferNoSchedule and NoExecute.
    */
-  readonly effect?: string
+  readonly effect?: string | undefined
   /**
    * Key is the taint key that the toleration applies to. Empty means match all taint keys. If the key is empty, operator must be Exists; this combination means to match all values and all keys.
    */
-  readonly key?: string
+  readonly key?: string | undefined
   /**
    * Operator represents a key's relationship to the value. Valid operators are Exists, Equal, Lt, and Gt. Defaults to Equal. Exists is equivalent to wildcard for value, so that a pod can tolerate all taints of a particular category. Lt and Gt perform numeric comparisons (requires feature gate TaintTolerationComparisonOperators).
    */
-  readonly operator?: string
+  readonly operator?: string | undefined
   /**
    * TolerationSeconds represents the period of time the toleration (which must be of effect NoExecute, otherwise this field is ignored) tolerates the taint. By default, it is not set, which means tolerate the taint forever (do not evict). Zero and negative values will be treated as 0 (evict immediately) by the system.
    */
-  readonly tolerationSeconds?: number
+  readonly tolerationSeconds?: number | undefined
   /**
    * Value is the taint value the toleration matches to. If the operator is Exists, the value should be empty, otherwise just a regular string.
    */
-  readonly value?: string
+  readonly value?: string | undefined
 }
 
 /**
@@ -5206,7 +5206,7 @@ export interface TopologySelectorTerm {
   /**
    * A list of topology selector requirements by labels.
    */
-  readonly matchLabelExpressions?: ReadonlyArray<TopologySelectorLabelRequirement>
+  readonly matchLabelExpressions?: ReadonlyArray<TopologySelectorLabelRequirement> | undefined
 }
 
 /**
@@ -5216,13 +5216,13 @@ export interface TopologySpreadConstraint {
   /**
    * LabelSelector is used to find matching pods. Pods that match this label selector are counted to determine the number of pods in their corresponding topology domain.
    */
-  readonly labelSelector?: meta_v1.LabelSelector
+  readonly labelSelector?: meta_v1.LabelSelector | undefined
   /**
    * MatchLabelKeys is a set of pod label keys to select the pods over which spreading will be calculated. The keys are used to lookup values from the incoming pod labels, those key-value labels are ANDed with labelSelector to select the group of existing pods over which spreading will be calculated for the incoming pod. The same key is forbidden to exist in both MatchLabelKeys and LabelSelector. MatchLabelKeys cannot be set when LabelSelector isn't set. Keys that don't exist in the incoming pod labels will be ignored. A null or empty list means only match against labelSelector.
    *
    * This is a beta field and requires the MatchLabelKeysInPodTopologySpread feature gate to be enabled (enabled by default).
    */
-  readonly matchLabelKeys?: ReadonlyArray<string>
+  readonly matchLabelKeys?: ReadonlyArray<string> | undefined
   /**
    * MaxSkew describes the degree to which pods may be unevenly distributed. When `whenUnsatisfiable=DoNotSchedule`, it is the maximum permitted difference between the number of matching pods in the target topology and the global minimum. The global minimum is the minimum number of matching pods in an eligible domain or zero if the number of eligible domains is less than MinDomains. For example, in a 3-zone cluster, MaxSkew is set to 1, and pods with the same labelSelector spread as 2/2/1: In this case, the global minimum is 1. | zone1 | zone2 | zone3 | |  P P  |  P P  |   P   | - if MaxSkew is 1, incoming pod can only be scheduled to zone3 to become 2/2/2; scheduling it onto zone1(zone2) would make the ActualSkew(3-1) on zone1(zone2) violate MaxSkew(1). - if MaxSkew is 2, incoming pod can be scheduled onto any zone. When `whenUnsatisfiable=ScheduleAnyway`, it is used to give higher precedence to topologies that satisfy it. It's a required field. Default value is 1 and 0 is not allowed.
    */
@@ -5232,19 +5232,19 @@ export interface TopologySpreadConstraint {
    *
    * For example, in a 3-zone cluster, MaxSkew is set to 2, MinDomains is set to 5 and pods with the same labelSelector spread as 2/2/2: | zone1 | zone2 | zone3 | |  P P  |  P P  |  P P  | The number of domains is less than 5(MinDomains), so "global minimum" is treated as 0. In this situation, new pod with the same labelSelector cannot be scheduled, because computed skew will be 3(3 - 0) if new Pod is scheduled to any of the three zones, it will violate MaxSkew.
    */
-  readonly minDomains?: number
+  readonly minDomains?: number | undefined
   /**
    * NodeAffinityPolicy indicates how we will treat Pod's nodeAffinity/nodeSelector when calculating pod topology spread skew. Options are: - Honor: only nodes matching nodeAffinity/nodeSelector are included in the calculations. - Ignore: nodeAffinity/nodeSelector are ignored. All nodes are included in the calculations.
    *
    * If this value is nil, the behavior is equivalent to the Honor policy.
    */
-  readonly nodeAffinityPolicy?: string
+  readonly nodeAffinityPolicy?: string | undefined
   /**
    * NodeTaintsPolicy indicates how we will treat node taints when calculating pod topology spread skew. Options are: - Honor: nodes without taints, along with tainted nodes for which the incoming pod has a toleration, are included. - Ignore: node taints are ignored. All nodes are included.
    *
    * If this value is nil, the behavior is equivalent to the Ignore policy.
    */
-  readonly nodeTaintsPolicy?: string
+  readonly nodeTaintsPolicy?: string | undefined
   /**
    * TopologyKey is the key of node labels. Nodes that have a label with this key and identical values are considered to be in the same topology. We consider each <key, value> as a "bucket", and try to put balanced number of pods into each bucket. We define a domain as a particular instance of a topology. Also, we define an eligible domain as a domain whose nodes meet the requirements of nodeAffinityPolicy and nodeTaintsPolicy. e.g. If TopologyKey is "kubernetes.io/hostname", each Node is a domain of that topology. And, if TopologyKey is "topology.kubernetes.io/zone", each zone is a domain of that topology. It's a required field.
    */
@@ -5265,7 +5265,7 @@ export interface TypedLocalObjectReference {
   /**
    * APIGroup is the group for the resource being referenced. If APIGroup is not specified, the specified Kind must be in the core API group. For any other third-party types, APIGroup is required.
    */
-  readonly apiGroup?: string
+  readonly apiGroup?: string | undefined
   /**
    * Kind is the type of resource being referenced
    */
@@ -5283,7 +5283,7 @@ export interface TypedObjectReference {
   /**
    * APIGroup is the group for the resource being referenced. If APIGroup is not specified, the specified Kind must be in the core API group. For any other third-party types, APIGroup is required.
    */
-  readonly apiGroup?: string
+  readonly apiGroup?: string | undefined
   /**
    * Kind is the type of resource being referenced
    */
@@ -5295,7 +5295,7 @@ export interface TypedObjectReference {
   /**
    * Namespace is the namespace of resource being referenced Note that when a namespace is specified, a gateway.networking.k8s.io/ReferenceGrant object is required in the referent namespace to allow that namespace's owner to accept the reference. See the ReferenceGrant documentation for details. (Alpha) This field requires the CrossNamespaceVolumeDataSource feature gate to be enabled.
    */
-  readonly namespace?: string
+  readonly namespace?: string | undefined
 }
 
 /**
@@ -5305,39 +5305,39 @@ export interface Volume {
   /**
    * awsElasticBlockStore represents an AWS Disk resource that is attached to a kubelet's host machine and then exposed to the pod. Deprecated: AWSElasticBlockStore is deprecated. All operations for the in-tree awsElasticBlockStore type are redirected to the ebs.csi.aws.com CSI driver. More info: https://kubernetes.io/docs/concepts/storage/volumes#awselasticblockstore
    */
-  readonly awsElasticBlockStore?: AWSElasticBlockStoreVolumeSource
+  readonly awsElasticBlockStore?: AWSElasticBlockStoreVolumeSource | undefined
   /**
    * azureDisk represents an Azure Data Disk mount on the host and bind mount to the pod. Deprecated: AzureDisk is deprecated. All operations for the in-tree azureDisk type are redirected to the disk.csi.azure.com CSI driver.
    */
-  readonly azureDisk?: AzureDiskVolumeSource
+  readonly azureDisk?: AzureDiskVolumeSource | undefined
   /**
    * azureFile represents an Azure File Service mount on the host and bind mount to the pod. Deprecated: AzureFile is deprecated. All operations for the in-tree azureFile type are redirected to the file.csi.azure.com CSI driver.
    */
-  readonly azureFile?: AzureFileVolumeSource
+  readonly azureFile?: AzureFileVolumeSource | undefined
   /**
    * cephFS represents a Ceph FS mount on the host that shares a pod's lifetime. Deprecated: CephFS is deprecated and the in-tree cephfs type is no longer supported.
    */
-  readonly cephfs?: CephFSVolumeSource
+  readonly cephfs?: CephFSVolumeSource | undefined
   /**
    * cinder represents a cinder volume attached and mounted on kubelets host machine. Deprecated: Cinder is deprecated. All operations for the in-tree cinder type are redirected to the cinder.csi.openstack.org CSI driver. More info: https://examples.k8s.io/mysql-cinder-pd/README.md
    */
-  readonly cinder?: CinderVolumeSource
+  readonly cinder?: CinderVolumeSource | undefined
   /**
    * configMap represents a configMap that should populate this volume
    */
-  readonly configMap?: ConfigMapVolumeSource
+  readonly configMap?: ConfigMapVolumeSource | undefined
   /**
    * csi (Container Storage Interface) represents ephemeral storage that is handled by certain external CSI drivers.
    */
-  readonly csi?: CSIVolumeSource
+  readonly csi?: CSIVolumeSource | undefined
   /**
    * downwardAPI represents downward API about the pod that should populate this volume
    */
-  readonly downwardAPI?: DownwardAPIVolumeSource
+  readonly downwardAPI?: DownwardAPIVolumeSource | undefined
   /**
    * emptyDir represents a temporary directory that shares a pod's lifetime. More info: https://kubernetes.io/docs/concepts/storage/volumes#emptydir
    */
-  readonly emptyDir?: EmptyDirVolumeSource
+  readonly emptyDir?: EmptyDirVolumeSource | undefined
   /**
    * ephemeral represents a volume that is handled by a cluster storage driver. The volume's lifecycle is tied to the pod that defines it - it will be created before the pod starts, and deleted when the pod is removed.
    *
@@ -5354,35 +5354,35 @@ export interface Volume {
    *
    * A pod can use both types of ephemeral volumes and persistent volumes at the same time.
    */
-  readonly ephemeral?: EphemeralVolumeSource
+  readonly ephemeral?: EphemeralVolumeSource | undefined
   /**
    * fc represents a Fibre Channel resource that is attached to a kubelet's host machine and then exposed to the pod.
    */
-  readonly fc?: FCVolumeSource
+  readonly fc?: FCVolumeSource | undefined
   /**
    * flexVolume represents a generic volume resource that is provisioned/attached using an exec based plugin. Deprecated: FlexVolume is deprecated. Consider using a CSIDriver instead.
    */
-  readonly flexVolume?: FlexVolumeSource
+  readonly flexVolume?: FlexVolumeSource | undefined
   /**
    * flocker represents a Flocker volume attached to a kubelet's host machine. This depends on the Flocker control service being running. Deprecated: Flocker is deprecated and the in-tree flocker type is no longer supported.
    */
-  readonly flocker?: FlockerVolumeSource
+  readonly flocker?: FlockerVolumeSource | undefined
   /**
    * gcePersistentDisk represents a GCE Disk resource that is attached to a kubelet's host machine and then exposed to the pod. Deprecated: GCEPersistentDisk is deprecated. All operations for the in-tree gcePersistentDisk type are redirected to the pd.csi.storage.gke.io CSI driver. More info: https://kubernetes.io/docs/concepts/storage/volumes#gcepersistentdisk
    */
-  readonly gcePersistentDisk?: GCEPersistentDiskVolumeSource
+  readonly gcePersistentDisk?: GCEPersistentDiskVolumeSource | undefined
   /**
    * gitRepo represents a git repository at a particular revision. Deprecated: GitRepo is deprecated. To provision a container with a git repo, mount an EmptyDir into an InitContainer that clones the repo using git, then mount the EmptyDir into the Pod's container.
    */
-  readonly gitRepo?: GitRepoVolumeSource
+  readonly gitRepo?: GitRepoVolumeSource | undefined
   /**
    * glusterfs represents a Glusterfs mount on the host that shares a pod's lifetime. Deprecated: Glusterfs is deprecated and the in-tree glusterfs type is no longer supported.
    */
-  readonly glusterfs?: GlusterfsVolumeSource
+  readonly glusterfs?: GlusterfsVolumeSource | undefined
   /**
    * hostPath represents a pre-existing file or directory on the host machine that is directly exposed to the container. This is generally used for system agents or other privileged things that are allowed to see the host machine. Most containers will NOT need this. More info: https://kubernetes.io/docs/concepts/storage/volumes#hostpath
    */
-  readonly hostPath?: HostPathVolumeSource
+  readonly hostPath?: HostPathVolumeSource | undefined
   /**
    * image represents an OCI object (a container image or artifact) pulled and mounted on the kubelet's host machine. The volume is resolved at pod startup depending on which PullPolicy value is provided:
    *
@@ -5390,11 +5390,11 @@ export interface Volume {
    *
    * The volume gets re-resolved if the pod gets deleted and recreated, which means that new remote content will become available on pod recreation. A failure to resolve or pull the image during pod startup will block containers from starting and may add significant latency. Failures will be retried using normal volume backoff and will be reported on the pod reason and message. The types of objects that may be mounted by this volume are defined by the container runtime implementation on a host machine and at minimum must include all valid types supported by the container image field. The OCI object gets mounted in a single directory (spec.containers[*].volumeMounts.mountPath) by merging the manifest layers in the same way as for container images. The volume will be mounted read-only (ro) and non-executable files (noexec). Sub path mounts for containers are not supported (spec.containers[*].volumeMounts.subpath) before 1.33. The field spec.securityContext.fsGroupChangePolicy has no effect on this volume type.
    */
-  readonly image?: ImageVolumeSource
+  readonly image?: ImageVolumeSource | undefined
   /**
    * iscsi represents an ISCSI Disk resource that is attached to a kubelet's host machine and then exposed to the pod. More info: https://kubernetes.io/docs/concepts/storage/volumes/#iscsi
    */
-  readonly iscsi?: ISCSIVolumeSource
+  readonly iscsi?: ISCSIVolumeSource | undefined
   /**
    * name of the volume. Must be a DNS_LABEL and unique within the pod. More info: https://kubernetes.io/docs/concepts/overview/working-with-objects/names/#names
    */
@@ -5402,47 +5402,47 @@ export interface Volume {
   /**
    * nfs represents an NFS mount on the host that shares a pod's lifetime More info: https://kubernetes.io/docs/concepts/storage/volumes#nfs
    */
-  readonly nfs?: NFSVolumeSource
+  readonly nfs?: NFSVolumeSource | undefined
   /**
    * persistentVolumeClaimVolumeSource represents a reference to a PersistentVolumeClaim in the same namespace. More info: https://kubernetes.io/docs/concepts/storage/persistent-volumes#persistentvolumeclaims
    */
-  readonly persistentVolumeClaim?: PersistentVolumeClaimVolumeSource
+  readonly persistentVolumeClaim?: PersistentVolumeClaimVolumeSource | undefined
   /**
    * photonPersistentDisk represents a PhotonController persistent disk attached and mounted on kubelets host machine. Deprecated: PhotonPersistentDisk is deprecated and the in-tree photonPersistentDisk type is no longer supported.
    */
-  readonly photonPersistentDisk?: PhotonPersistentDiskVolumeSource
+  readonly photonPersistentDisk?: PhotonPersistentDiskVolumeSource | undefined
   /**
    * portworxVolume represents a portworx volume attached and mounted on kubelets host machine. Deprecated: PortworxVolume is deprecated. All operations for the in-tree portworxVolume type are redirected to the pxd.portworx.com CSI driver when the CSIMigrationPortworx feature-gate is on.
    */
-  readonly portworxVolume?: PortworxVolumeSource
+  readonly portworxVolume?: PortworxVolumeSource | undefined
   /**
    * projected items for all in one resources secrets, configmaps, and downward API
    */
-  readonly projected?: ProjectedVolumeSource
+  readonly projected?: ProjectedVolumeSource | undefined
   /**
    * quobyte represents a Quobyte mount on the host that shares a pod's lifetime. Deprecated: Quobyte is deprecated and the in-tree quobyte type is no longer supported.
    */
-  readonly quobyte?: QuobyteVolumeSource
+  readonly quobyte?: QuobyteVolumeSource | undefined
   /**
    * rbd represents a Rados Block Device mount on the host that shares a pod's lifetime. Deprecated: RBD is deprecated and the in-tree rbd type is no longer supported.
    */
-  readonly rbd?: RBDVolumeSource
+  readonly rbd?: RBDVolumeSource | undefined
   /**
    * scaleIO represents a ScaleIO persistent volume attached and mounted on Kubernetes nodes. Deprecated: ScaleIO is deprecated and the in-tree scaleIO type is no longer supported.
    */
-  readonly scaleIO?: ScaleIOVolumeSource
+  readonly scaleIO?: ScaleIOVolumeSource | undefined
   /**
    * secret represents a secret that should populate this volume. More info: https://kubernetes.io/docs/concepts/storage/volumes#secret
    */
-  readonly secret?: SecretVolumeSource
+  readonly secret?: SecretVolumeSource | undefined
   /**
    * storageOS represents a StorageOS volume attached and mounted on Kubernetes nodes. Deprecated: StorageOS is deprecated and the in-tree storageos type is no longer supported.
    */
-  readonly storageos?: StorageOSVolumeSource
+  readonly storageos?: StorageOSVolumeSource | undefined
   /**
    * vsphereVolume represents a vSphere volume attached and mounted on kubelets host machine. Deprecated: VsphereVolume is deprecated. All operations for the in-tree vsphereVolume type are redirected to the csi.vsphere.vmware.com CSI driver.
    */
-  readonly vsphereVolume?: VsphereVirtualDiskVolumeSource
+  readonly vsphereVolume?: VsphereVirtualDiskVolumeSource | undefined
 }
 
 /**
@@ -5470,7 +5470,7 @@ export interface VolumeMount {
   /**
    * mountPropagation determines how mounts are propagated from the host to container and the other way around. When not set, MountPropagationNone is used. This field is beta in 1.10. When RecursiveReadOnly is set to IfPossible or to Enabled, MountPropagation must be None or unspecified (which defaults to None).
    */
-  readonly mountPropagation?: string
+  readonly mountPropagation?: string | undefined
   /**
    * This must match the Name of a Volume.
    */
@@ -5478,7 +5478,7 @@ export interface VolumeMount {
   /**
    * Mounted read-only if true, read-write otherwise (false or unspecified). Defaults to false.
    */
-  readonly readOnly?: boolean
+  readonly readOnly?: boolean | undefined
   /**
    * RecursiveReadOnly specifies whether read-only mounts should be handled recursively.
    *
@@ -5490,15 +5490,15 @@ export interface VolumeMount {
    *
    * If this field is not specified, it is treated as an equivalent of Disabled.
    */
-  readonly recursiveReadOnly?: string
+  readonly recursiveReadOnly?: string | undefined
   /**
    * Path within the volume from which the container's volume should be mounted. Defaults to "" (volume's root).
    */
-  readonly subPath?: string
+  readonly subPath?: string | undefined
   /**
    * Expanded path within the volume from which the container's volume should be mounted. Behaves similarly to SubPath but environment variable references $(VAR_NAME) are expanded using the container's environment. Defaults to "" (volume's root). SubPathExpr and SubPath are mutually exclusive.
    */
-  readonly subPathExpr?: string
+  readonly subPathExpr?: string | undefined
 }
 
 /**
@@ -5516,11 +5516,11 @@ export interface VolumeMountStatus {
   /**
    * ReadOnly corresponds to the original VolumeMount.
    */
-  readonly readOnly?: boolean
+  readonly readOnly?: boolean | undefined
   /**
    * RecursiveReadOnly must be set to Disabled, Enabled, or unspecified (for non-readonly mounts). An IfPossible value in the original VolumeMount must be translated to Disabled or Enabled, depending on the mount result.
    */
-  readonly recursiveReadOnly?: string
+  readonly recursiveReadOnly?: string | undefined
 }
 
 /**
@@ -5530,7 +5530,7 @@ export interface VolumeNodeAffinity {
   /**
    * required specifies hard node constraints that must be met.
    */
-  readonly required?: NodeSelector
+  readonly required?: NodeSelector | undefined
 }
 
 /**
@@ -5546,15 +5546,15 @@ export interface VolumeProjection {
    *
    * Kubelet performs aggressive normalization of the PEM contents written into the pod filesystem.  Esoteric PEM features such as inter-block comments and block headers are stripped.  Certificates are deduplicated. The ordering of certificates within the file is arbitrary, and Kubelet may change the order over time.
    */
-  readonly clusterTrustBundle?: ClusterTrustBundleProjection
+  readonly clusterTrustBundle?: ClusterTrustBundleProjection | undefined
   /**
    * configMap information about the configMap data to project
    */
-  readonly configMap?: ConfigMapProjection
+  readonly configMap?: ConfigMapProjection | undefined
   /**
    * downwardAPI information about the downwardAPI data to project
    */
-  readonly downwardAPI?: DownwardAPIProjection
+  readonly downwardAPI?: DownwardAPIProjection | undefined
   /**
    * Projects an auto-rotating credential bundle (private key and certificate chain) that the pod can use either as a TLS client or server.
    *
@@ -5570,15 +5570,15 @@ export interface VolumeProjection {
    *
    * The named signer controls chooses the format of the certificate it issues; consult the signer implementation's documentation to learn how to use the certificates it issues.
    */
-  readonly podCertificate?: PodCertificateProjection
+  readonly podCertificate?: PodCertificateProjection | undefined
   /**
    * secret information about the secret data to project
    */
-  readonly secret?: SecretProjection
+  readonly secret?: SecretProjection | undefined
   /**
    * serviceAccountToken is information about the serviceAccountToken data to project
    */
-  readonly serviceAccountToken?: ServiceAccountTokenProjection
+  readonly serviceAccountToken?: ServiceAccountTokenProjection | undefined
 }
 
 /**
@@ -5588,11 +5588,11 @@ export interface VolumeResourceRequirements {
   /**
    * Limits describes the maximum amount of compute resources allowed. More info: https://kubernetes.io/docs/concepts/configuration/manage-resources-containers/
    */
-  readonly limits?: { readonly [key: string]: $Q.Quantity }
+  readonly limits?: { readonly [key: string]: $Q.Quantity } | undefined
   /**
    * Requests describes the minimum amount of compute resources required. If Requests is omitted for a container, it defaults to Limits if that is explicitly specified, otherwise to an implementation-defined value. Requests cannot exceed Limits. More info: https://kubernetes.io/docs/concepts/configuration/manage-resources-containers/
    */
-  readonly requests?: { readonly [key: string]: $Q.Quantity }
+  readonly requests?: { readonly [key: string]: $Q.Quantity } | undefined
 }
 
 /**
@@ -5602,15 +5602,15 @@ export interface VsphereVirtualDiskVolumeSource {
   /**
    * fsType is filesystem type to mount. Must be a filesystem type supported by the host operating system. Ex. "ext4", "xfs", "ntfs". Implicitly inferred to be "ext4" if unspecified.
    */
-  readonly fsType?: string
+  readonly fsType?: string | undefined
   /**
    * storagePolicyID is the storage Policy Based Management (SPBM) profile ID associated with the StoragePolicyName.
    */
-  readonly storagePolicyID?: string
+  readonly storagePolicyID?: string | undefined
   /**
    * storagePolicyName is the storage Policy Based Management (SPBM) profile name.
    */
-  readonly storagePolicyName?: string
+  readonly storagePolicyName?: string | undefined
   /**
    * volumePath is the path that identifies vSphere volume vmdk
    */
@@ -5638,19 +5638,19 @@ export interface WindowsSecurityContextOptions {
   /**
    * GMSACredentialSpec is where the GMSA admission webhook (https://github.com/kubernetes-sigs/windows-gmsa) inlines the contents of the GMSA credential spec named by the GMSACredentialSpecName field.
    */
-  readonly gmsaCredentialSpec?: string
+  readonly gmsaCredentialSpec?: string | undefined
   /**
    * GMSACredentialSpecName is the name of the GMSA credential spec to use.
    */
-  readonly gmsaCredentialSpecName?: string
+  readonly gmsaCredentialSpecName?: string | undefined
   /**
    * HostProcess determines if a container should be run as a 'Host Process' container. All of a Pod's containers must have the same effective HostProcess value (it is not allowed to have a mix of HostProcess containers and non-HostProcess containers). In addition, if HostProcess is true then HostNetwork must also be set to true.
    */
-  readonly hostProcess?: boolean
+  readonly hostProcess?: boolean | undefined
   /**
    * The UserName in Windows to run the entrypoint of the container process. Defaults to the user specified in image metadata if unspecified. May also be set in PodSecurityContext. If set in both SecurityContext and PodSecurityContext, the value specified in SecurityContext takes precedence.
    */
-  readonly runAsUserName?: string
+  readonly runAsUserName?: string | undefined
 }
 
 /**
@@ -5668,7 +5668,7 @@ export interface WorkloadReference {
   /**
    * PodGroupReplicaKey specifies the replica key of the PodGroup to which this Pod belongs. It is used to distinguish pods belonging to different replicas of the same pod group. The pod group policy is applied separately to each replica. When set, it must be a DNS label.
    */
-  readonly podGroupReplicaKey?: string
+  readonly podGroupReplicaKey?: string | undefined
 }
 
 /**
@@ -5677,9 +5677,9 @@ export interface WorkloadReference {
  * An AWS EBS disk must exist before mounting to a container. The disk must also be in the same AWS zone as the kubelet. An AWS EBS disk can only be mounted as read/write once. AWS EBS volumes support ownership management and SELinux relabeling.
  */
 export const AWSElasticBlockStoreVolumeSource: $S.Schema<AWSElasticBlockStoreVolumeSource> = $S.Struct({
-  fsType: $S.optionalWith($S.String, { exact: true }),
-  partition: $S.optionalWith($S.Number, { exact: true }),
-  readOnly: $S.optionalWith($S.Boolean, { exact: true }),
+  fsType: $S.optional($S.String),
+  partition: $S.optional($S.Number),
+  readOnly: $S.optional($S.Boolean),
   volumeID: $S.String
 }).annotations({ identifier: "io.k8s.api.core.v1.AWSElasticBlockStoreVolumeSource" })
 
@@ -5687,16 +5687,16 @@ export const AWSElasticBlockStoreVolumeSource: $S.Schema<AWSElasticBlockStoreVol
  * Affinity is a group of affinity scheduling rules.
  */
 export const Affinity: $S.Schema<Affinity> = $S.Struct({
-  nodeAffinity: $S.optionalWith($S.suspend((): $S.Schema<NodeAffinity> => NodeAffinity), { exact: true }),
-  podAffinity: $S.optionalWith($S.suspend((): $S.Schema<PodAffinity> => PodAffinity), { exact: true }),
-  podAntiAffinity: $S.optionalWith($S.suspend((): $S.Schema<PodAntiAffinity> => PodAntiAffinity), { exact: true })
+  nodeAffinity: $S.optional($S.suspend((): $S.Schema<NodeAffinity> => NodeAffinity)),
+  podAffinity: $S.optional($S.suspend((): $S.Schema<PodAffinity> => PodAffinity)),
+  podAntiAffinity: $S.optional($S.suspend((): $S.Schema<PodAntiAffinity> => PodAntiAffinity))
 }).annotations({ identifier: "io.k8s.api.core.v1.Affinity" })
 
 /**
  * AppArmorProfile defines a pod or container's AppArmor settings.
  */
 export const AppArmorProfile: $S.Schema<AppArmorProfile> = $S.Struct({
-  localhostProfile: $S.optionalWith($S.String, { exact: true }),
+  localhostProfile: $S.optional($S.String),
   type: $S.String
 }).annotations({ identifier: "io.k8s.api.core.v1.AppArmorProfile" })
 
@@ -5712,21 +5712,21 @@ export const AttachedVolume: $S.Schema<AttachedVolume> = $S.Struct({
  * AzureDisk represents an Azure Data Disk mount on the host and bind mount to the pod.
  */
 export const AzureDiskVolumeSource: $S.Schema<AzureDiskVolumeSource> = $S.Struct({
-  cachingMode: $S.optionalWith($S.String, { exact: true }),
+  cachingMode: $S.optional($S.String),
   diskName: $S.String,
   diskURI: $S.String,
-  fsType: $S.optionalWith($S.String, { exact: true }),
-  kind: $S.optionalWith($S.String, { exact: true }),
-  readOnly: $S.optionalWith($S.Boolean, { exact: true })
+  fsType: $S.optional($S.String),
+  kind: $S.optional($S.String),
+  readOnly: $S.optional($S.Boolean)
 }).annotations({ identifier: "io.k8s.api.core.v1.AzureDiskVolumeSource" })
 
 /**
  * AzureFile represents an Azure File Service mount on the host and bind mount to the pod.
  */
 export const AzureFilePersistentVolumeSource: $S.Schema<AzureFilePersistentVolumeSource> = $S.Struct({
-  readOnly: $S.optionalWith($S.Boolean, { exact: true }),
+  readOnly: $S.optional($S.Boolean),
   secretName: $S.String,
-  secretNamespace: $S.optionalWith($S.String, { exact: true }),
+  secretNamespace: $S.optional($S.String),
   shareName: $S.String
 }).annotations({ identifier: "io.k8s.api.core.v1.AzureFilePersistentVolumeSource" })
 
@@ -5734,7 +5734,7 @@ export const AzureFilePersistentVolumeSource: $S.Schema<AzureFilePersistentVolum
  * AzureFile represents an Azure File Service mount on the host and bind mount to the pod.
  */
 export const AzureFileVolumeSource: $S.Schema<AzureFileVolumeSource> = $S.Struct({
-  readOnly: $S.optionalWith($S.Boolean, { exact: true }),
+  readOnly: $S.optional($S.Boolean),
   secretName: $S.String,
   shareName: $S.String
 }).annotations({ identifier: "io.k8s.api.core.v1.AzureFileVolumeSource" })
@@ -5743,7 +5743,7 @@ export const AzureFileVolumeSource: $S.Schema<AzureFileVolumeSource> = $S.Struct
 export const BindingSchema: $S.Schema<Binding> = $S.Struct({
   apiVersion: $S.Literal("v1"),
   kind: $S.Literal("Binding"),
-  metadata: $S.optionalWith($S.suspend((): $S.Schema<meta_v1.ObjectMeta> => meta_v1.ObjectMeta), { exact: true }),
+  metadata: $S.optional($S.suspend((): $S.Schema<meta_v1.ObjectMeta> => meta_v1.ObjectMeta)),
   target: $S.suspend((): $S.Schema<ObjectReference> => ObjectReference)
 }).annotations({ identifier: "io.k8s.api.core.v1.Binding" })
 
@@ -5751,15 +5751,15 @@ export const BindingSchema: $S.Schema<Binding> = $S.Struct({
  * Represents storage that is managed by an external CSI volume driver
  */
 export const CSIPersistentVolumeSource: $S.Schema<CSIPersistentVolumeSource> = $S.Struct({
-  controllerExpandSecretRef: $S.optionalWith($S.suspend((): $S.Schema<SecretReference> => SecretReference), { exact: true }),
-  controllerPublishSecretRef: $S.optionalWith($S.suspend((): $S.Schema<SecretReference> => SecretReference), { exact: true }),
+  controllerExpandSecretRef: $S.optional($S.suspend((): $S.Schema<SecretReference> => SecretReference)),
+  controllerPublishSecretRef: $S.optional($S.suspend((): $S.Schema<SecretReference> => SecretReference)),
   driver: $S.String,
-  fsType: $S.optionalWith($S.String, { exact: true }),
-  nodeExpandSecretRef: $S.optionalWith($S.suspend((): $S.Schema<SecretReference> => SecretReference), { exact: true }),
-  nodePublishSecretRef: $S.optionalWith($S.suspend((): $S.Schema<SecretReference> => SecretReference), { exact: true }),
-  nodeStageSecretRef: $S.optionalWith($S.suspend((): $S.Schema<SecretReference> => SecretReference), { exact: true }),
-  readOnly: $S.optionalWith($S.Boolean, { exact: true }),
-  volumeAttributes: $S.optionalWith($S.Record({ key: $S.String, value: $S.String }), { exact: true }),
+  fsType: $S.optional($S.String),
+  nodeExpandSecretRef: $S.optional($S.suspend((): $S.Schema<SecretReference> => SecretReference)),
+  nodePublishSecretRef: $S.optional($S.suspend((): $S.Schema<SecretReference> => SecretReference)),
+  nodeStageSecretRef: $S.optional($S.suspend((): $S.Schema<SecretReference> => SecretReference)),
+  readOnly: $S.optional($S.Boolean),
+  volumeAttributes: $S.optional($S.Record({ key: $S.String, value: $S.String })),
   volumeHandle: $S.String
 }).annotations({ identifier: "io.k8s.api.core.v1.CSIPersistentVolumeSource" })
 
@@ -5768,18 +5768,18 @@ export const CSIPersistentVolumeSource: $S.Schema<CSIPersistentVolumeSource> = $
  */
 export const CSIVolumeSource: $S.Schema<CSIVolumeSource> = $S.Struct({
   driver: $S.String,
-  fsType: $S.optionalWith($S.String, { exact: true }),
-  nodePublishSecretRef: $S.optionalWith($S.suspend((): $S.Schema<LocalObjectReference> => LocalObjectReference), { exact: true }),
-  readOnly: $S.optionalWith($S.Boolean, { exact: true }),
-  volumeAttributes: $S.optionalWith($S.Record({ key: $S.String, value: $S.String }), { exact: true })
+  fsType: $S.optional($S.String),
+  nodePublishSecretRef: $S.optional($S.suspend((): $S.Schema<LocalObjectReference> => LocalObjectReference)),
+  readOnly: $S.optional($S.Boolean),
+  volumeAttributes: $S.optional($S.Record({ key: $S.String, value: $S.String }))
 }).annotations({ identifier: "io.k8s.api.core.v1.CSIVolumeSource" })
 
 /**
  * Adds and removes POSIX capabilities from running containers.
  */
 export const Capabilities: $S.Schema<Capabilities> = $S.Struct({
-  add: $S.optionalWith($S.Array($S.String), { exact: true }),
-  drop: $S.optionalWith($S.Array($S.String), { exact: true })
+  add: $S.optional($S.Array($S.String)),
+  drop: $S.optional($S.Array($S.String))
 }).annotations({ identifier: "io.k8s.api.core.v1.Capabilities" })
 
 /**
@@ -5787,11 +5787,11 @@ export const Capabilities: $S.Schema<Capabilities> = $S.Struct({
  */
 export const CephFSPersistentVolumeSource: $S.Schema<CephFSPersistentVolumeSource> = $S.Struct({
   monitors: $S.Array($S.String),
-  path: $S.optionalWith($S.String, { exact: true }),
-  readOnly: $S.optionalWith($S.Boolean, { exact: true }),
-  secretFile: $S.optionalWith($S.String, { exact: true }),
-  secretRef: $S.optionalWith($S.suspend((): $S.Schema<SecretReference> => SecretReference), { exact: true }),
-  user: $S.optionalWith($S.String, { exact: true })
+  path: $S.optional($S.String),
+  readOnly: $S.optional($S.Boolean),
+  secretFile: $S.optional($S.String),
+  secretRef: $S.optional($S.suspend((): $S.Schema<SecretReference> => SecretReference)),
+  user: $S.optional($S.String)
 }).annotations({ identifier: "io.k8s.api.core.v1.CephFSPersistentVolumeSource" })
 
 /**
@@ -5799,20 +5799,20 @@ export const CephFSPersistentVolumeSource: $S.Schema<CephFSPersistentVolumeSourc
  */
 export const CephFSVolumeSource: $S.Schema<CephFSVolumeSource> = $S.Struct({
   monitors: $S.Array($S.String),
-  path: $S.optionalWith($S.String, { exact: true }),
-  readOnly: $S.optionalWith($S.Boolean, { exact: true }),
-  secretFile: $S.optionalWith($S.String, { exact: true }),
-  secretRef: $S.optionalWith($S.suspend((): $S.Schema<LocalObjectReference> => LocalObjectReference), { exact: true }),
-  user: $S.optionalWith($S.String, { exact: true })
+  path: $S.optional($S.String),
+  readOnly: $S.optional($S.Boolean),
+  secretFile: $S.optional($S.String),
+  secretRef: $S.optional($S.suspend((): $S.Schema<LocalObjectReference> => LocalObjectReference)),
+  user: $S.optional($S.String)
 }).annotations({ identifier: "io.k8s.api.core.v1.CephFSVolumeSource" })
 
 /**
  * Represents a cinder volume resource in Openstack. A Cinder volume must exist before mounting to a container. The volume must also be in the same region as the kubelet. Cinder volumes support ownership management and SELinux relabeling.
  */
 export const CinderPersistentVolumeSource: $S.Schema<CinderPersistentVolumeSource> = $S.Struct({
-  fsType: $S.optionalWith($S.String, { exact: true }),
-  readOnly: $S.optionalWith($S.Boolean, { exact: true }),
-  secretRef: $S.optionalWith($S.suspend((): $S.Schema<SecretReference> => SecretReference), { exact: true }),
+  fsType: $S.optional($S.String),
+  readOnly: $S.optional($S.Boolean),
+  secretRef: $S.optional($S.suspend((): $S.Schema<SecretReference> => SecretReference)),
   volumeID: $S.String
 }).annotations({ identifier: "io.k8s.api.core.v1.CinderPersistentVolumeSource" })
 
@@ -5820,9 +5820,9 @@ export const CinderPersistentVolumeSource: $S.Schema<CinderPersistentVolumeSourc
  * Represents a cinder volume resource in Openstack. A Cinder volume must exist before mounting to a container. The volume must also be in the same region as the kubelet. Cinder volumes support ownership management and SELinux relabeling.
  */
 export const CinderVolumeSource: $S.Schema<CinderVolumeSource> = $S.Struct({
-  fsType: $S.optionalWith($S.String, { exact: true }),
-  readOnly: $S.optionalWith($S.Boolean, { exact: true }),
-  secretRef: $S.optionalWith($S.suspend((): $S.Schema<LocalObjectReference> => LocalObjectReference), { exact: true }),
+  fsType: $S.optional($S.String),
+  readOnly: $S.optional($S.Boolean),
+  secretRef: $S.optional($S.suspend((): $S.Schema<LocalObjectReference> => LocalObjectReference)),
   volumeID: $S.String
 }).annotations({ identifier: "io.k8s.api.core.v1.CinderVolumeSource" })
 
@@ -5830,26 +5830,26 @@ export const CinderVolumeSource: $S.Schema<CinderVolumeSource> = $S.Struct({
  * ClientIPConfig represents the configurations of Client IP based session affinity.
  */
 export const ClientIPConfig: $S.Schema<ClientIPConfig> = $S.Struct({
-  timeoutSeconds: $S.optionalWith($S.Number, { exact: true })
+  timeoutSeconds: $S.optional($S.Number)
 }).annotations({ identifier: "io.k8s.api.core.v1.ClientIPConfig" })
 
 /**
  * ClusterTrustBundleProjection describes how to select a set of ClusterTrustBundle objects and project their contents into the pod filesystem.
  */
 export const ClusterTrustBundleProjection: $S.Schema<ClusterTrustBundleProjection> = $S.Struct({
-  labelSelector: $S.optionalWith($S.suspend((): $S.Schema<meta_v1.LabelSelector> => meta_v1.LabelSelector), { exact: true }),
-  name: $S.optionalWith($S.String, { exact: true }),
-  optional: $S.optionalWith($S.Boolean, { exact: true }),
+  labelSelector: $S.optional($S.suspend((): $S.Schema<meta_v1.LabelSelector> => meta_v1.LabelSelector)),
+  name: $S.optional($S.String),
+  optional: $S.optional($S.Boolean),
   path: $S.String,
-  signerName: $S.optionalWith($S.String, { exact: true })
+  signerName: $S.optional($S.String)
 }).annotations({ identifier: "io.k8s.api.core.v1.ClusterTrustBundleProjection" })
 
 /**
  * Information about the condition of a component.
  */
 export const ComponentCondition: $S.Schema<ComponentCondition> = $S.Struct({
-  error: $S.optionalWith($S.String, { exact: true }),
-  message: $S.optionalWith($S.String, { exact: true }),
+  error: $S.optional($S.String),
+  message: $S.optional($S.String),
   status: $S.String,
   type: $S.String
 }).annotations({ identifier: "io.k8s.api.core.v1.ComponentCondition" })
@@ -5857,9 +5857,9 @@ export const ComponentCondition: $S.Schema<ComponentCondition> = $S.Struct({
 /** The Schema of {@link ComponentStatus}. */
 export const ComponentStatusSchema: $S.Schema<ComponentStatus> = $S.Struct({
   apiVersion: $S.Literal("v1"),
-  conditions: $S.optionalWith($S.Array($S.suspend((): $S.Schema<ComponentCondition> => ComponentCondition)), { exact: true }),
+  conditions: $S.optional($S.Array($S.suspend((): $S.Schema<ComponentCondition> => ComponentCondition))),
   kind: $S.Literal("ComponentStatus"),
-  metadata: $S.optionalWith($S.suspend((): $S.Schema<meta_v1.ObjectMeta> => meta_v1.ObjectMeta), { exact: true })
+  metadata: $S.optional($S.suspend((): $S.Schema<meta_v1.ObjectMeta> => meta_v1.ObjectMeta))
 }).annotations({ identifier: "io.k8s.api.core.v1.ComponentStatus" })
 
 /** The Schema of {@link ComponentStatusList}. */
@@ -5867,17 +5867,17 @@ export const ComponentStatusListSchema: $S.Schema<ComponentStatusList> = $S.Stru
   apiVersion: $S.Literal("v1"),
   items: $S.Array($S.suspend((): $S.Schema<ComponentStatus> => ComponentStatusSchema)),
   kind: $S.Literal("ComponentStatusList"),
-  metadata: $S.optionalWith($S.suspend((): $S.Schema<meta_v1.ListMeta> => meta_v1.ListMeta), { exact: true })
+  metadata: $S.optional($S.suspend((): $S.Schema<meta_v1.ListMeta> => meta_v1.ListMeta))
 }).annotations({ identifier: "io.k8s.api.core.v1.ComponentStatusList" })
 
 /** The Schema of {@link ConfigMap}. */
 export const ConfigMapSchema: $S.Schema<ConfigMap> = $S.Struct({
   apiVersion: $S.Literal("v1"),
-  binaryData: $S.optionalWith($S.Record({ key: $S.String, value: $S.String }), { exact: true }),
-  data: $S.optionalWith($S.Record({ key: $S.String, value: $S.String }), { exact: true }),
-  immutable: $S.optionalWith($S.Boolean, { exact: true }),
+  binaryData: $S.optional($S.Record({ key: $S.String, value: $S.String })),
+  data: $S.optional($S.Record({ key: $S.String, value: $S.String })),
+  immutable: $S.optional($S.Boolean),
   kind: $S.Literal("ConfigMap"),
-  metadata: $S.optionalWith($S.suspend((): $S.Schema<meta_v1.ObjectMeta> => meta_v1.ObjectMeta), { exact: true })
+  metadata: $S.optional($S.suspend((): $S.Schema<meta_v1.ObjectMeta> => meta_v1.ObjectMeta))
 }).annotations({ identifier: "io.k8s.api.core.v1.ConfigMap" })
 
 /**
@@ -5886,8 +5886,8 @@ export const ConfigMapSchema: $S.Schema<ConfigMap> = $S.Struct({
  * The contents of the target ConfigMap's Data field will represent the key-value pairs as environment variables.
  */
 export const ConfigMapEnvSource: $S.Schema<ConfigMapEnvSource> = $S.Struct({
-  name: $S.optionalWith($S.String, { exact: true }),
-  optional: $S.optionalWith($S.Boolean, { exact: true })
+  name: $S.optional($S.String),
+  optional: $S.optional($S.Boolean)
 }).annotations({ identifier: "io.k8s.api.core.v1.ConfigMapEnvSource" })
 
 /**
@@ -5895,8 +5895,8 @@ export const ConfigMapEnvSource: $S.Schema<ConfigMapEnvSource> = $S.Struct({
  */
 export const ConfigMapKeySelector: $S.Schema<ConfigMapKeySelector> = $S.Struct({
   key: $S.String,
-  name: $S.optionalWith($S.String, { exact: true }),
-  optional: $S.optionalWith($S.Boolean, { exact: true })
+  name: $S.optional($S.String),
+  optional: $S.optional($S.Boolean)
 }).annotations({ identifier: "io.k8s.api.core.v1.ConfigMapKeySelector" })
 
 /** The Schema of {@link ConfigMapList}. */
@@ -5904,7 +5904,7 @@ export const ConfigMapListSchema: $S.Schema<ConfigMapList> = $S.Struct({
   apiVersion: $S.Literal("v1"),
   items: $S.Array($S.suspend((): $S.Schema<ConfigMap> => ConfigMapSchema)),
   kind: $S.Literal("ConfigMapList"),
-  metadata: $S.optionalWith($S.suspend((): $S.Schema<meta_v1.ListMeta> => meta_v1.ListMeta), { exact: true })
+  metadata: $S.optional($S.suspend((): $S.Schema<meta_v1.ListMeta> => meta_v1.ListMeta))
 }).annotations({ identifier: "io.k8s.api.core.v1.ConfigMapList" })
 
 /**
@@ -5914,8 +5914,8 @@ export const ConfigMapNodeConfigSource: $S.Schema<ConfigMapNodeConfigSource> = $
   kubeletConfigKey: $S.String,
   name: $S.String,
   namespace: $S.String,
-  resourceVersion: $S.optionalWith($S.String, { exact: true }),
-  uid: $S.optionalWith($S.String, { exact: true })
+  resourceVersion: $S.optional($S.String),
+  uid: $S.optional($S.String)
 }).annotations({ identifier: "io.k8s.api.core.v1.ConfigMapNodeConfigSource" })
 
 /**
@@ -5924,9 +5924,9 @@ export const ConfigMapNodeConfigSource: $S.Schema<ConfigMapNodeConfigSource> = $
  * The contents of the target ConfigMap's Data field will be presented in a projected volume as files using the keys in the Data field as the file names, unless the items element is populated with specific mappings of keys to paths. Note that this is identical to a configmap volume source without the default mode.
  */
 export const ConfigMapProjection: $S.Schema<ConfigMapProjection> = $S.Struct({
-  items: $S.optionalWith($S.Array($S.suspend((): $S.Schema<KeyToPath> => KeyToPath)), { exact: true }),
-  name: $S.optionalWith($S.String, { exact: true }),
-  optional: $S.optionalWith($S.Boolean, { exact: true })
+  items: $S.optional($S.Array($S.suspend((): $S.Schema<KeyToPath> => KeyToPath))),
+  name: $S.optional($S.String),
+  optional: $S.optional($S.Boolean)
 }).annotations({ identifier: "io.k8s.api.core.v1.ConfigMapProjection" })
 
 /**
@@ -5935,41 +5935,41 @@ export const ConfigMapProjection: $S.Schema<ConfigMapProjection> = $S.Struct({
  * The contents of the target ConfigMap's Data field will be presented in a volume as files using the keys in the Data field as the file names, unless the items element is populated with specific mappings of keys to paths. ConfigMap volumes support ownership management and SELinux relabeling.
  */
 export const ConfigMapVolumeSource: $S.Schema<ConfigMapVolumeSource> = $S.Struct({
-  defaultMode: $S.optionalWith($S.Number, { exact: true }),
-  items: $S.optionalWith($S.Array($S.suspend((): $S.Schema<KeyToPath> => KeyToPath)), { exact: true }),
-  name: $S.optionalWith($S.String, { exact: true }),
-  optional: $S.optionalWith($S.Boolean, { exact: true })
+  defaultMode: $S.optional($S.Number),
+  items: $S.optional($S.Array($S.suspend((): $S.Schema<KeyToPath> => KeyToPath))),
+  name: $S.optional($S.String),
+  optional: $S.optional($S.Boolean)
 }).annotations({ identifier: "io.k8s.api.core.v1.ConfigMapVolumeSource" })
 
 /**
  * A single application container that you want to run within a pod.
  */
 export const Container: $S.Schema<Container> = $S.Struct({
-  args: $S.optionalWith($S.Array($S.String), { exact: true }),
-  command: $S.optionalWith($S.Array($S.String), { exact: true }),
-  env: $S.optionalWith($S.Array($S.suspend((): $S.Schema<EnvVar> => EnvVar)), { exact: true }),
-  envFrom: $S.optionalWith($S.Array($S.suspend((): $S.Schema<EnvFromSource> => EnvFromSource)), { exact: true }),
-  image: $S.optionalWith($S.String, { exact: true }),
-  imagePullPolicy: $S.optionalWith($S.String, { exact: true }),
-  lifecycle: $S.optionalWith($S.suspend((): $S.Schema<Lifecycle> => Lifecycle), { exact: true }),
-  livenessProbe: $S.optionalWith($S.suspend((): $S.Schema<Probe> => Probe), { exact: true }),
+  args: $S.optional($S.Array($S.String)),
+  command: $S.optional($S.Array($S.String)),
+  env: $S.optional($S.Array($S.suspend((): $S.Schema<EnvVar> => EnvVar))),
+  envFrom: $S.optional($S.Array($S.suspend((): $S.Schema<EnvFromSource> => EnvFromSource))),
+  image: $S.optional($S.String),
+  imagePullPolicy: $S.optional($S.String),
+  lifecycle: $S.optional($S.suspend((): $S.Schema<Lifecycle> => Lifecycle)),
+  livenessProbe: $S.optional($S.suspend((): $S.Schema<Probe> => Probe)),
   name: $S.String,
-  ports: $S.optionalWith($S.Array($S.suspend((): $S.Schema<ContainerPort> => ContainerPort)), { exact: true }),
-  readinessProbe: $S.optionalWith($S.suspend((): $S.Schema<Probe> => Probe), { exact: true }),
-  resizePolicy: $S.optionalWith($S.Array($S.suspend((): $S.Schema<ContainerResizePolicy> => ContainerResizePolicy)), { exact: true }),
-  resources: $S.optionalWith($S.suspend((): $S.Schema<ResourceRequirements> => ResourceRequirements), { exact: true }),
-  restartPolicy: $S.optionalWith($S.String, { exact: true }),
-  restartPolicyRules: $S.optionalWith($S.Array($S.suspend((): $S.Schema<ContainerRestartRule> => ContainerRestartRule)), { exact: true }),
-  securityContext: $S.optionalWith($S.suspend((): $S.Schema<SecurityContext> => SecurityContext), { exact: true }),
-  startupProbe: $S.optionalWith($S.suspend((): $S.Schema<Probe> => Probe), { exact: true }),
-  stdin: $S.optionalWith($S.Boolean, { exact: true }),
-  stdinOnce: $S.optionalWith($S.Boolean, { exact: true }),
-  terminationMessagePath: $S.optionalWith($S.String, { exact: true }),
-  terminationMessagePolicy: $S.optionalWith($S.String, { exact: true }),
-  tty: $S.optionalWith($S.Boolean, { exact: true }),
-  volumeDevices: $S.optionalWith($S.Array($S.suspend((): $S.Schema<VolumeDevice> => VolumeDevice)), { exact: true }),
-  volumeMounts: $S.optionalWith($S.Array($S.suspend((): $S.Schema<VolumeMount> => VolumeMount)), { exact: true }),
-  workingDir: $S.optionalWith($S.String, { exact: true })
+  ports: $S.optional($S.Array($S.suspend((): $S.Schema<ContainerPort> => ContainerPort))),
+  readinessProbe: $S.optional($S.suspend((): $S.Schema<Probe> => Probe)),
+  resizePolicy: $S.optional($S.Array($S.suspend((): $S.Schema<ContainerResizePolicy> => ContainerResizePolicy))),
+  resources: $S.optional($S.suspend((): $S.Schema<ResourceRequirements> => ResourceRequirements)),
+  restartPolicy: $S.optional($S.String),
+  restartPolicyRules: $S.optional($S.Array($S.suspend((): $S.Schema<ContainerRestartRule> => ContainerRestartRule))),
+  securityContext: $S.optional($S.suspend((): $S.Schema<SecurityContext> => SecurityContext)),
+  startupProbe: $S.optional($S.suspend((): $S.Schema<Probe> => Probe)),
+  stdin: $S.optional($S.Boolean),
+  stdinOnce: $S.optional($S.Boolean),
+  terminationMessagePath: $S.optional($S.String),
+  terminationMessagePolicy: $S.optional($S.String),
+  tty: $S.optional($S.Boolean),
+  volumeDevices: $S.optional($S.Array($S.suspend((): $S.Schema<VolumeDevice> => VolumeDevice))),
+  volumeMounts: $S.optional($S.Array($S.suspend((): $S.Schema<VolumeMount> => VolumeMount))),
+  workingDir: $S.optional($S.String)
 }).annotations({ identifier: "io.k8s.api.core.v1.Container" })
 
 /**
@@ -5985,8 +5985,8 @@ export const ContainerExtendedResourceRequest: $S.Schema<ContainerExtendedResour
  * Describe a container image
  */
 export const ContainerImage: $S.Schema<ContainerImage> = $S.Struct({
-  names: $S.optionalWith($S.Array($S.String), { exact: true }),
-  sizeBytes: $S.optionalWith($S.Number, { exact: true })
+  names: $S.optional($S.Array($S.String)),
+  sizeBytes: $S.optional($S.Number)
 }).annotations({ identifier: "io.k8s.api.core.v1.ContainerImage" })
 
 /**
@@ -5994,10 +5994,10 @@ export const ContainerImage: $S.Schema<ContainerImage> = $S.Struct({
  */
 export const ContainerPort: $S.Schema<ContainerPort> = $S.Struct({
   containerPort: $S.Number,
-  hostIP: $S.optionalWith($S.String, { exact: true }),
-  hostPort: $S.optionalWith($S.Number, { exact: true }),
-  name: $S.optionalWith($S.String, { exact: true }),
-  protocol: $S.optionalWith($S.String, { exact: true })
+  hostIP: $S.optional($S.String),
+  hostPort: $S.optional($S.Number),
+  name: $S.optional($S.String),
+  protocol: $S.optional($S.String)
 }).annotations({ identifier: "io.k8s.api.core.v1.ContainerPort" })
 
 /**
@@ -6013,7 +6013,7 @@ export const ContainerResizePolicy: $S.Schema<ContainerResizePolicy> = $S.Struct
  */
 export const ContainerRestartRule: $S.Schema<ContainerRestartRule> = $S.Struct({
   action: $S.String,
-  exitCodes: $S.optionalWith($S.suspend((): $S.Schema<ContainerRestartRuleOnExitCodes> => ContainerRestartRuleOnExitCodes), { exact: true })
+  exitCodes: $S.optional($S.suspend((): $S.Schema<ContainerRestartRuleOnExitCodes> => ContainerRestartRuleOnExitCodes))
 }).annotations({ identifier: "io.k8s.api.core.v1.ContainerRestartRule" })
 
 /**
@@ -6021,72 +6021,72 @@ export const ContainerRestartRule: $S.Schema<ContainerRestartRule> = $S.Struct({
  */
 export const ContainerRestartRuleOnExitCodes: $S.Schema<ContainerRestartRuleOnExitCodes> = $S.Struct({
   operator: $S.String,
-  values: $S.optionalWith($S.Array($S.Number), { exact: true })
+  values: $S.optional($S.Array($S.Number))
 }).annotations({ identifier: "io.k8s.api.core.v1.ContainerRestartRuleOnExitCodes" })
 
 /**
  * ContainerState holds a possible state of container. Only one of its members may be specified. If none of them is specified, the default one is ContainerStateWaiting.
  */
 export const ContainerState: $S.Schema<ContainerState> = $S.Struct({
-  running: $S.optionalWith($S.suspend((): $S.Schema<ContainerStateRunning> => ContainerStateRunning), { exact: true }),
-  terminated: $S.optionalWith($S.suspend((): $S.Schema<ContainerStateTerminated> => ContainerStateTerminated), { exact: true }),
-  waiting: $S.optionalWith($S.suspend((): $S.Schema<ContainerStateWaiting> => ContainerStateWaiting), { exact: true })
+  running: $S.optional($S.suspend((): $S.Schema<ContainerStateRunning> => ContainerStateRunning)),
+  terminated: $S.optional($S.suspend((): $S.Schema<ContainerStateTerminated> => ContainerStateTerminated)),
+  waiting: $S.optional($S.suspend((): $S.Schema<ContainerStateWaiting> => ContainerStateWaiting))
 }).annotations({ identifier: "io.k8s.api.core.v1.ContainerState" })
 
 /**
  * ContainerStateRunning is a running state of a container.
  */
 export const ContainerStateRunning: $S.Schema<ContainerStateRunning> = $S.Struct({
-  startedAt: $S.optionalWith($P.Time, { exact: true })
+  startedAt: $S.optional($P.Time)
 }).annotations({ identifier: "io.k8s.api.core.v1.ContainerStateRunning" })
 
 /**
  * ContainerStateTerminated is a terminated state of a container.
  */
 export const ContainerStateTerminated: $S.Schema<ContainerStateTerminated> = $S.Struct({
-  containerID: $S.optionalWith($S.String, { exact: true }),
+  containerID: $S.optional($S.String),
   exitCode: $S.Number,
-  finishedAt: $S.optionalWith($P.Time, { exact: true }),
-  message: $S.optionalWith($S.String, { exact: true }),
-  reason: $S.optionalWith($S.String, { exact: true }),
-  signal: $S.optionalWith($S.Number, { exact: true }),
-  startedAt: $S.optionalWith($P.Time, { exact: true })
+  finishedAt: $S.optional($P.Time),
+  message: $S.optional($S.String),
+  reason: $S.optional($S.String),
+  signal: $S.optional($S.Number),
+  startedAt: $S.optional($P.Time)
 }).annotations({ identifier: "io.k8s.api.core.v1.ContainerStateTerminated" })
 
 /**
  * ContainerStateWaiting is a waiting state of a container.
  */
 export const ContainerStateWaiting: $S.Schema<ContainerStateWaiting> = $S.Struct({
-  message: $S.optionalWith($S.String, { exact: true }),
-  reason: $S.optionalWith($S.String, { exact: true })
+  message: $S.optional($S.String),
+  reason: $S.optional($S.String)
 }).annotations({ identifier: "io.k8s.api.core.v1.ContainerStateWaiting" })
 
 /**
  * ContainerStatus contains details for the current status of this container.
  */
 export const ContainerStatus: $S.Schema<ContainerStatus> = $S.Struct({
-  allocatedResources: $S.optionalWith($S.Record({ key: $S.String, value: $Q.Quantity }), { exact: true }),
-  allocatedResourcesStatus: $S.optionalWith($S.Array($S.suspend((): $S.Schema<ResourceStatus> => ResourceStatus)), { exact: true }),
-  containerID: $S.optionalWith($S.String, { exact: true }),
+  allocatedResources: $S.optional($S.Record({ key: $S.String, value: $Q.Quantity })),
+  allocatedResourcesStatus: $S.optional($S.Array($S.suspend((): $S.Schema<ResourceStatus> => ResourceStatus))),
+  containerID: $S.optional($S.String),
   image: $S.String,
   imageID: $S.String,
-  lastState: $S.optionalWith($S.suspend((): $S.Schema<ContainerState> => ContainerState), { exact: true }),
+  lastState: $S.optional($S.suspend((): $S.Schema<ContainerState> => ContainerState)),
   name: $S.String,
   ready: $S.Boolean,
-  resources: $S.optionalWith($S.suspend((): $S.Schema<ResourceRequirements> => ResourceRequirements), { exact: true }),
+  resources: $S.optional($S.suspend((): $S.Schema<ResourceRequirements> => ResourceRequirements)),
   restartCount: $S.Number,
-  started: $S.optionalWith($S.Boolean, { exact: true }),
-  state: $S.optionalWith($S.suspend((): $S.Schema<ContainerState> => ContainerState), { exact: true }),
-  stopSignal: $S.optionalWith($S.String, { exact: true }),
-  user: $S.optionalWith($S.suspend((): $S.Schema<ContainerUser> => ContainerUser), { exact: true }),
-  volumeMounts: $S.optionalWith($S.Array($S.suspend((): $S.Schema<VolumeMountStatus> => VolumeMountStatus)), { exact: true })
+  started: $S.optional($S.Boolean),
+  state: $S.optional($S.suspend((): $S.Schema<ContainerState> => ContainerState)),
+  stopSignal: $S.optional($S.String),
+  user: $S.optional($S.suspend((): $S.Schema<ContainerUser> => ContainerUser)),
+  volumeMounts: $S.optional($S.Array($S.suspend((): $S.Schema<VolumeMountStatus> => VolumeMountStatus)))
 }).annotations({ identifier: "io.k8s.api.core.v1.ContainerStatus" })
 
 /**
  * ContainerUser represents user identity information
  */
 export const ContainerUser: $S.Schema<ContainerUser> = $S.Struct({
-  linux: $S.optionalWith($S.suspend((): $S.Schema<LinuxContainerUser> => LinuxContainerUser), { exact: true })
+  linux: $S.optional($S.suspend((): $S.Schema<LinuxContainerUser> => LinuxContainerUser))
 }).annotations({ identifier: "io.k8s.api.core.v1.ContainerUser" })
 
 /**
@@ -6100,53 +6100,53 @@ export const DaemonEndpoint: $S.Schema<DaemonEndpoint> = $S.Struct({
  * Represents downward API info for projecting into a projected volume. Note that this is identical to a downwardAPI volume source without the default mode.
  */
 export const DownwardAPIProjection: $S.Schema<DownwardAPIProjection> = $S.Struct({
-  items: $S.optionalWith($S.Array($S.suspend((): $S.Schema<DownwardAPIVolumeFile> => DownwardAPIVolumeFile)), { exact: true })
+  items: $S.optional($S.Array($S.suspend((): $S.Schema<DownwardAPIVolumeFile> => DownwardAPIVolumeFile)))
 }).annotations({ identifier: "io.k8s.api.core.v1.DownwardAPIProjection" })
 
 /**
  * DownwardAPIVolumeFile represents information to create the file containing the pod field
  */
 export const DownwardAPIVolumeFile: $S.Schema<DownwardAPIVolumeFile> = $S.Struct({
-  fieldRef: $S.optionalWith($S.suspend((): $S.Schema<ObjectFieldSelector> => ObjectFieldSelector), { exact: true }),
-  mode: $S.optionalWith($S.Number, { exact: true }),
+  fieldRef: $S.optional($S.suspend((): $S.Schema<ObjectFieldSelector> => ObjectFieldSelector)),
+  mode: $S.optional($S.Number),
   path: $S.String,
-  resourceFieldRef: $S.optionalWith($S.suspend((): $S.Schema<ResourceFieldSelector> => ResourceFieldSelector), { exact: true })
+  resourceFieldRef: $S.optional($S.suspend((): $S.Schema<ResourceFieldSelector> => ResourceFieldSelector))
 }).annotations({ identifier: "io.k8s.api.core.v1.DownwardAPIVolumeFile" })
 
 /**
  * DownwardAPIVolumeSource represents a volume containing downward API info. Downward API volumes support ownership management and SELinux relabeling.
  */
 export const DownwardAPIVolumeSource: $S.Schema<DownwardAPIVolumeSource> = $S.Struct({
-  defaultMode: $S.optionalWith($S.Number, { exact: true }),
-  items: $S.optionalWith($S.Array($S.suspend((): $S.Schema<DownwardAPIVolumeFile> => DownwardAPIVolumeFile)), { exact: true })
+  defaultMode: $S.optional($S.Number),
+  items: $S.optional($S.Array($S.suspend((): $S.Schema<DownwardAPIVolumeFile> => DownwardAPIVolumeFile)))
 }).annotations({ identifier: "io.k8s.api.core.v1.DownwardAPIVolumeSource" })
 
 /**
  * Represents an empty directory for a pod. Empty directory volumes support ownership management and SELinux relabeling.
  */
 export const EmptyDirVolumeSource: $S.Schema<EmptyDirVolumeSource> = $S.Struct({
-  medium: $S.optionalWith($S.String, { exact: true }),
-  sizeLimit: $S.optionalWith($Q.Quantity, { exact: true })
+  medium: $S.optional($S.String),
+  sizeLimit: $S.optional($Q.Quantity)
 }).annotations({ identifier: "io.k8s.api.core.v1.EmptyDirVolumeSource" })
 
 /**
  * EndpointAddress is a tuple that describes single IP address. Deprecated: This API is deprecated in v1.33+.
  */
 export const EndpointAddress: $S.Schema<EndpointAddress> = $S.Struct({
-  hostname: $S.optionalWith($S.String, { exact: true }),
+  hostname: $S.optional($S.String),
   ip: $S.String,
-  nodeName: $S.optionalWith($S.String, { exact: true }),
-  targetRef: $S.optionalWith($S.suspend((): $S.Schema<ObjectReference> => ObjectReference), { exact: true })
+  nodeName: $S.optional($S.String),
+  targetRef: $S.optional($S.suspend((): $S.Schema<ObjectReference> => ObjectReference))
 }).annotations({ identifier: "io.k8s.api.core.v1.EndpointAddress" })
 
 /**
  * EndpointPort is a tuple that describes a single port. Deprecated: This API is deprecated in v1.33+.
  */
 export const EndpointPort: $S.Schema<EndpointPort> = $S.Struct({
-  appProtocol: $S.optionalWith($S.String, { exact: true }),
-  name: $S.optionalWith($S.String, { exact: true }),
+  appProtocol: $S.optional($S.String),
+  name: $S.optional($S.String),
   port: $S.Number,
-  protocol: $S.optionalWith($S.String, { exact: true })
+  protocol: $S.optional($S.String)
 }).annotations({ identifier: "io.k8s.api.core.v1.EndpointPort" })
 
 /**
@@ -6165,17 +6165,17 @@ export const EndpointPort: $S.Schema<EndpointPort> = $S.Struct({
  * Deprecated: This API is deprecated in v1.33+.
  */
 export const EndpointSubset: $S.Schema<EndpointSubset> = $S.Struct({
-  addresses: $S.optionalWith($S.Array($S.suspend((): $S.Schema<EndpointAddress> => EndpointAddress)), { exact: true }),
-  notReadyAddresses: $S.optionalWith($S.Array($S.suspend((): $S.Schema<EndpointAddress> => EndpointAddress)), { exact: true }),
-  ports: $S.optionalWith($S.Array($S.suspend((): $S.Schema<EndpointPort> => EndpointPort)), { exact: true })
+  addresses: $S.optional($S.Array($S.suspend((): $S.Schema<EndpointAddress> => EndpointAddress))),
+  notReadyAddresses: $S.optional($S.Array($S.suspend((): $S.Schema<EndpointAddress> => EndpointAddress))),
+  ports: $S.optional($S.Array($S.suspend((): $S.Schema<EndpointPort> => EndpointPort)))
 }).annotations({ identifier: "io.k8s.api.core.v1.EndpointSubset" })
 
 /** The Schema of {@link Endpoints}. */
 export const EndpointsSchema: $S.Schema<Endpoints> = $S.Struct({
   apiVersion: $S.Literal("v1"),
   kind: $S.Literal("Endpoints"),
-  metadata: $S.optionalWith($S.suspend((): $S.Schema<meta_v1.ObjectMeta> => meta_v1.ObjectMeta), { exact: true }),
-  subsets: $S.optionalWith($S.Array($S.suspend((): $S.Schema<EndpointSubset> => EndpointSubset)), { exact: true })
+  metadata: $S.optional($S.suspend((): $S.Schema<meta_v1.ObjectMeta> => meta_v1.ObjectMeta)),
+  subsets: $S.optional($S.Array($S.suspend((): $S.Schema<EndpointSubset> => EndpointSubset)))
 }).annotations({ identifier: "io.k8s.api.core.v1.Endpoints" })
 
 /** The Schema of {@link EndpointsList}. */
@@ -6183,16 +6183,16 @@ export const EndpointsListSchema: $S.Schema<EndpointsList> = $S.Struct({
   apiVersion: $S.Literal("v1"),
   items: $S.Array($S.suspend((): $S.Schema<Endpoints> => EndpointsSchema)),
   kind: $S.Literal("EndpointsList"),
-  metadata: $S.optionalWith($S.suspend((): $S.Schema<meta_v1.ListMeta> => meta_v1.ListMeta), { exact: true })
+  metadata: $S.optional($S.suspend((): $S.Schema<meta_v1.ListMeta> => meta_v1.ListMeta))
 }).annotations({ identifier: "io.k8s.api.core.v1.EndpointsList" })
 
 /**
  * EnvFromSource represents the source of a set of ConfigMaps or Secrets
  */
 export const EnvFromSource: $S.Schema<EnvFromSource> = $S.Struct({
-  configMapRef: $S.optionalWith($S.suspend((): $S.Schema<ConfigMapEnvSource> => ConfigMapEnvSource), { exact: true }),
-  prefix: $S.optionalWith($S.String, { exact: true }),
-  secretRef: $S.optionalWith($S.suspend((): $S.Schema<SecretEnvSource> => SecretEnvSource), { exact: true })
+  configMapRef: $S.optional($S.suspend((): $S.Schema<ConfigMapEnvSource> => ConfigMapEnvSource)),
+  prefix: $S.optional($S.String),
+  secretRef: $S.optional($S.suspend((): $S.Schema<SecretEnvSource> => SecretEnvSource))
 }).annotations({ identifier: "io.k8s.api.core.v1.EnvFromSource" })
 
 /**
@@ -6200,19 +6200,19 @@ export const EnvFromSource: $S.Schema<EnvFromSource> = $S.Struct({
  */
 export const EnvVar: $S.Schema<EnvVar> = $S.Struct({
   name: $S.String,
-  value: $S.optionalWith($S.String, { exact: true }),
-  valueFrom: $S.optionalWith($S.suspend((): $S.Schema<EnvVarSource> => EnvVarSource), { exact: true })
+  value: $S.optional($S.String),
+  valueFrom: $S.optional($S.suspend((): $S.Schema<EnvVarSource> => EnvVarSource))
 }).annotations({ identifier: "io.k8s.api.core.v1.EnvVar" })
 
 /**
  * EnvVarSource represents a source for the value of an EnvVar.
  */
 export const EnvVarSource: $S.Schema<EnvVarSource> = $S.Struct({
-  configMapKeyRef: $S.optionalWith($S.suspend((): $S.Schema<ConfigMapKeySelector> => ConfigMapKeySelector), { exact: true }),
-  fieldRef: $S.optionalWith($S.suspend((): $S.Schema<ObjectFieldSelector> => ObjectFieldSelector), { exact: true }),
-  fileKeyRef: $S.optionalWith($S.suspend((): $S.Schema<FileKeySelector> => FileKeySelector), { exact: true }),
-  resourceFieldRef: $S.optionalWith($S.suspend((): $S.Schema<ResourceFieldSelector> => ResourceFieldSelector), { exact: true }),
-  secretKeyRef: $S.optionalWith($S.suspend((): $S.Schema<SecretKeySelector> => SecretKeySelector), { exact: true })
+  configMapKeyRef: $S.optional($S.suspend((): $S.Schema<ConfigMapKeySelector> => ConfigMapKeySelector)),
+  fieldRef: $S.optional($S.suspend((): $S.Schema<ObjectFieldSelector> => ObjectFieldSelector)),
+  fileKeyRef: $S.optional($S.suspend((): $S.Schema<FileKeySelector> => FileKeySelector)),
+  resourceFieldRef: $S.optional($S.suspend((): $S.Schema<ResourceFieldSelector> => ResourceFieldSelector)),
+  secretKeyRef: $S.optional($S.suspend((): $S.Schema<SecretKeySelector> => SecretKeySelector))
 }).annotations({ identifier: "io.k8s.api.core.v1.EnvVarSource" })
 
 /**
@@ -6221,60 +6221,60 @@ export const EnvVarSource: $S.Schema<EnvVarSource> = $S.Struct({
  * To add an ephemeral container, use the ephemeralcontainers subresource of an existing Pod. Ephemeral containers may not be removed or restarted.
  */
 export const EphemeralContainer: $S.Schema<EphemeralContainer> = $S.Struct({
-  args: $S.optionalWith($S.Array($S.String), { exact: true }),
-  command: $S.optionalWith($S.Array($S.String), { exact: true }),
-  env: $S.optionalWith($S.Array($S.suspend((): $S.Schema<EnvVar> => EnvVar)), { exact: true }),
-  envFrom: $S.optionalWith($S.Array($S.suspend((): $S.Schema<EnvFromSource> => EnvFromSource)), { exact: true }),
-  image: $S.optionalWith($S.String, { exact: true }),
-  imagePullPolicy: $S.optionalWith($S.String, { exact: true }),
-  lifecycle: $S.optionalWith($S.suspend((): $S.Schema<Lifecycle> => Lifecycle), { exact: true }),
-  livenessProbe: $S.optionalWith($S.suspend((): $S.Schema<Probe> => Probe), { exact: true }),
+  args: $S.optional($S.Array($S.String)),
+  command: $S.optional($S.Array($S.String)),
+  env: $S.optional($S.Array($S.suspend((): $S.Schema<EnvVar> => EnvVar))),
+  envFrom: $S.optional($S.Array($S.suspend((): $S.Schema<EnvFromSource> => EnvFromSource))),
+  image: $S.optional($S.String),
+  imagePullPolicy: $S.optional($S.String),
+  lifecycle: $S.optional($S.suspend((): $S.Schema<Lifecycle> => Lifecycle)),
+  livenessProbe: $S.optional($S.suspend((): $S.Schema<Probe> => Probe)),
   name: $S.String,
-  ports: $S.optionalWith($S.Array($S.suspend((): $S.Schema<ContainerPort> => ContainerPort)), { exact: true }),
-  readinessProbe: $S.optionalWith($S.suspend((): $S.Schema<Probe> => Probe), { exact: true }),
-  resizePolicy: $S.optionalWith($S.Array($S.suspend((): $S.Schema<ContainerResizePolicy> => ContainerResizePolicy)), { exact: true }),
-  resources: $S.optionalWith($S.suspend((): $S.Schema<ResourceRequirements> => ResourceRequirements), { exact: true }),
-  restartPolicy: $S.optionalWith($S.String, { exact: true }),
-  restartPolicyRules: $S.optionalWith($S.Array($S.suspend((): $S.Schema<ContainerRestartRule> => ContainerRestartRule)), { exact: true }),
-  securityContext: $S.optionalWith($S.suspend((): $S.Schema<SecurityContext> => SecurityContext), { exact: true }),
-  startupProbe: $S.optionalWith($S.suspend((): $S.Schema<Probe> => Probe), { exact: true }),
-  stdin: $S.optionalWith($S.Boolean, { exact: true }),
-  stdinOnce: $S.optionalWith($S.Boolean, { exact: true }),
-  targetContainerName: $S.optionalWith($S.String, { exact: true }),
-  terminationMessagePath: $S.optionalWith($S.String, { exact: true }),
-  terminationMessagePolicy: $S.optionalWith($S.String, { exact: true }),
-  tty: $S.optionalWith($S.Boolean, { exact: true }),
-  volumeDevices: $S.optionalWith($S.Array($S.suspend((): $S.Schema<VolumeDevice> => VolumeDevice)), { exact: true }),
-  volumeMounts: $S.optionalWith($S.Array($S.suspend((): $S.Schema<VolumeMount> => VolumeMount)), { exact: true }),
-  workingDir: $S.optionalWith($S.String, { exact: true })
+  ports: $S.optional($S.Array($S.suspend((): $S.Schema<ContainerPort> => ContainerPort))),
+  readinessProbe: $S.optional($S.suspend((): $S.Schema<Probe> => Probe)),
+  resizePolicy: $S.optional($S.Array($S.suspend((): $S.Schema<ContainerResizePolicy> => ContainerResizePolicy))),
+  resources: $S.optional($S.suspend((): $S.Schema<ResourceRequirements> => ResourceRequirements)),
+  restartPolicy: $S.optional($S.String),
+  restartPolicyRules: $S.optional($S.Array($S.suspend((): $S.Schema<ContainerRestartRule> => ContainerRestartRule))),
+  securityContext: $S.optional($S.suspend((): $S.Schema<SecurityContext> => SecurityContext)),
+  startupProbe: $S.optional($S.suspend((): $S.Schema<Probe> => Probe)),
+  stdin: $S.optional($S.Boolean),
+  stdinOnce: $S.optional($S.Boolean),
+  targetContainerName: $S.optional($S.String),
+  terminationMessagePath: $S.optional($S.String),
+  terminationMessagePolicy: $S.optional($S.String),
+  tty: $S.optional($S.Boolean),
+  volumeDevices: $S.optional($S.Array($S.suspend((): $S.Schema<VolumeDevice> => VolumeDevice))),
+  volumeMounts: $S.optional($S.Array($S.suspend((): $S.Schema<VolumeMount> => VolumeMount))),
+  workingDir: $S.optional($S.String)
 }).annotations({ identifier: "io.k8s.api.core.v1.EphemeralContainer" })
 
 /**
  * Represents an ephemeral volume that is handled by a normal storage driver.
  */
 export const EphemeralVolumeSource: $S.Schema<EphemeralVolumeSource> = $S.Struct({
-  volumeClaimTemplate: $S.optionalWith($S.suspend((): $S.Schema<PersistentVolumeClaimTemplate> => PersistentVolumeClaimTemplate), { exact: true })
+  volumeClaimTemplate: $S.optional($S.suspend((): $S.Schema<PersistentVolumeClaimTemplate> => PersistentVolumeClaimTemplate))
 }).annotations({ identifier: "io.k8s.api.core.v1.EphemeralVolumeSource" })
 
 /** The Schema of {@link Event}. */
 export const EventSchema: $S.Schema<Event> = $S.Struct({
-  action: $S.optionalWith($S.String, { exact: true }),
+  action: $S.optional($S.String),
   apiVersion: $S.Literal("v1"),
-  count: $S.optionalWith($S.Number, { exact: true }),
-  eventTime: $S.optionalWith($P.Time, { exact: true }),
-  firstTimestamp: $S.optionalWith($P.Time, { exact: true }),
+  count: $S.optional($S.Number),
+  eventTime: $S.optional($P.Time),
+  firstTimestamp: $S.optional($P.Time),
   involvedObject: $S.suspend((): $S.Schema<ObjectReference> => ObjectReference),
   kind: $S.Literal("Event"),
-  lastTimestamp: $S.optionalWith($P.Time, { exact: true }),
-  message: $S.optionalWith($S.String, { exact: true }),
+  lastTimestamp: $S.optional($P.Time),
+  message: $S.optional($S.String),
   metadata: $S.suspend((): $S.Schema<meta_v1.ObjectMeta> => meta_v1.ObjectMeta),
-  reason: $S.optionalWith($S.String, { exact: true }),
-  related: $S.optionalWith($S.suspend((): $S.Schema<ObjectReference> => ObjectReference), { exact: true }),
-  reportingComponent: $S.optionalWith($S.String, { exact: true }),
-  reportingInstance: $S.optionalWith($S.String, { exact: true }),
-  series: $S.optionalWith($S.suspend((): $S.Schema<EventSeries> => EventSeries), { exact: true }),
-  source: $S.optionalWith($S.suspend((): $S.Schema<EventSource> => EventSource), { exact: true }),
-  type: $S.optionalWith($S.String, { exact: true })
+  reason: $S.optional($S.String),
+  related: $S.optional($S.suspend((): $S.Schema<ObjectReference> => ObjectReference)),
+  reportingComponent: $S.optional($S.String),
+  reportingInstance: $S.optional($S.String),
+  series: $S.optional($S.suspend((): $S.Schema<EventSeries> => EventSeries)),
+  source: $S.optional($S.suspend((): $S.Schema<EventSource> => EventSource)),
+  type: $S.optional($S.String)
 }).annotations({ identifier: "io.k8s.api.core.v1.Event" })
 
 /** The Schema of {@link EventList}. */
@@ -6282,41 +6282,41 @@ export const EventListSchema: $S.Schema<EventList> = $S.Struct({
   apiVersion: $S.Literal("v1"),
   items: $S.Array($S.suspend((): $S.Schema<Event> => EventSchema)),
   kind: $S.Literal("EventList"),
-  metadata: $S.optionalWith($S.suspend((): $S.Schema<meta_v1.ListMeta> => meta_v1.ListMeta), { exact: true })
+  metadata: $S.optional($S.suspend((): $S.Schema<meta_v1.ListMeta> => meta_v1.ListMeta))
 }).annotations({ identifier: "io.k8s.api.core.v1.EventList" })
 
 /**
  * EventSeries contain information on series of events, i.e. thing that was/is happening continuously for some time.
  */
 export const EventSeries: $S.Schema<EventSeries> = $S.Struct({
-  count: $S.optionalWith($S.Number, { exact: true }),
-  lastObservedTime: $S.optionalWith($P.Time, { exact: true })
+  count: $S.optional($S.Number),
+  lastObservedTime: $S.optional($P.Time)
 }).annotations({ identifier: "io.k8s.api.core.v1.EventSeries" })
 
 /**
  * EventSource contains information for an event.
  */
 export const EventSource: $S.Schema<EventSource> = $S.Struct({
-  component: $S.optionalWith($S.String, { exact: true }),
-  host: $S.optionalWith($S.String, { exact: true })
+  component: $S.optional($S.String),
+  host: $S.optional($S.String)
 }).annotations({ identifier: "io.k8s.api.core.v1.EventSource" })
 
 /**
  * ExecAction describes a "run in container" action.
  */
 export const ExecAction: $S.Schema<ExecAction> = $S.Struct({
-  command: $S.optionalWith($S.Array($S.String), { exact: true })
+  command: $S.optional($S.Array($S.String))
 }).annotations({ identifier: "io.k8s.api.core.v1.ExecAction" })
 
 /**
  * Represents a Fibre Channel volume. Fibre Channel volumes can only be mounted as read/write once. Fibre Channel volumes support ownership management and SELinux relabeling.
  */
 export const FCVolumeSource: $S.Schema<FCVolumeSource> = $S.Struct({
-  fsType: $S.optionalWith($S.String, { exact: true }),
-  lun: $S.optionalWith($S.Number, { exact: true }),
-  readOnly: $S.optionalWith($S.Boolean, { exact: true }),
-  targetWWNs: $S.optionalWith($S.Array($S.String), { exact: true }),
-  wwids: $S.optionalWith($S.Array($S.String), { exact: true })
+  fsType: $S.optional($S.String),
+  lun: $S.optional($S.Number),
+  readOnly: $S.optional($S.Boolean),
+  targetWWNs: $S.optional($S.Array($S.String)),
+  wwids: $S.optional($S.Array($S.String))
 }).annotations({ identifier: "io.k8s.api.core.v1.FCVolumeSource" })
 
 /**
@@ -6324,7 +6324,7 @@ export const FCVolumeSource: $S.Schema<FCVolumeSource> = $S.Struct({
  */
 export const FileKeySelector: $S.Schema<FileKeySelector> = $S.Struct({
   key: $S.String,
-  optional: $S.optionalWith($S.Boolean, { exact: true }),
+  optional: $S.optional($S.Boolean),
   path: $S.String,
   volumeName: $S.String
 }).annotations({ identifier: "io.k8s.api.core.v1.FileKeySelector" })
@@ -6334,10 +6334,10 @@ export const FileKeySelector: $S.Schema<FileKeySelector> = $S.Struct({
  */
 export const FlexPersistentVolumeSource: $S.Schema<FlexPersistentVolumeSource> = $S.Struct({
   driver: $S.String,
-  fsType: $S.optionalWith($S.String, { exact: true }),
-  options: $S.optionalWith($S.Record({ key: $S.String, value: $S.String }), { exact: true }),
-  readOnly: $S.optionalWith($S.Boolean, { exact: true }),
-  secretRef: $S.optionalWith($S.suspend((): $S.Schema<SecretReference> => SecretReference), { exact: true })
+  fsType: $S.optional($S.String),
+  options: $S.optional($S.Record({ key: $S.String, value: $S.String })),
+  readOnly: $S.optional($S.Boolean),
+  secretRef: $S.optional($S.suspend((): $S.Schema<SecretReference> => SecretReference))
 }).annotations({ identifier: "io.k8s.api.core.v1.FlexPersistentVolumeSource" })
 
 /**
@@ -6345,18 +6345,18 @@ export const FlexPersistentVolumeSource: $S.Schema<FlexPersistentVolumeSource> =
  */
 export const FlexVolumeSource: $S.Schema<FlexVolumeSource> = $S.Struct({
   driver: $S.String,
-  fsType: $S.optionalWith($S.String, { exact: true }),
-  options: $S.optionalWith($S.Record({ key: $S.String, value: $S.String }), { exact: true }),
-  readOnly: $S.optionalWith($S.Boolean, { exact: true }),
-  secretRef: $S.optionalWith($S.suspend((): $S.Schema<LocalObjectReference> => LocalObjectReference), { exact: true })
+  fsType: $S.optional($S.String),
+  options: $S.optional($S.Record({ key: $S.String, value: $S.String })),
+  readOnly: $S.optional($S.Boolean),
+  secretRef: $S.optional($S.suspend((): $S.Schema<LocalObjectReference> => LocalObjectReference))
 }).annotations({ identifier: "io.k8s.api.core.v1.FlexVolumeSource" })
 
 /**
  * Represents a Flocker volume mounted by the Flocker agent. One and only one of datasetName and datasetUUID should be set. Flocker volumes do not support ownership management or SELinux relabeling.
  */
 export const FlockerVolumeSource: $S.Schema<FlockerVolumeSource> = $S.Struct({
-  datasetName: $S.optionalWith($S.String, { exact: true }),
-  datasetUUID: $S.optionalWith($S.String, { exact: true })
+  datasetName: $S.optional($S.String),
+  datasetUUID: $S.optional($S.String)
 }).annotations({ identifier: "io.k8s.api.core.v1.FlockerVolumeSource" })
 
 /**
@@ -6365,10 +6365,10 @@ export const FlockerVolumeSource: $S.Schema<FlockerVolumeSource> = $S.Struct({
  * A GCE PD must exist before mounting to a container. The disk must also be in the same GCE project and zone as the kubelet. A GCE PD can only be mounted as read/write once or read-only many times. GCE PDs support ownership management and SELinux relabeling.
  */
 export const GCEPersistentDiskVolumeSource: $S.Schema<GCEPersistentDiskVolumeSource> = $S.Struct({
-  fsType: $S.optionalWith($S.String, { exact: true }),
-  partition: $S.optionalWith($S.Number, { exact: true }),
+  fsType: $S.optional($S.String),
+  partition: $S.optional($S.Number),
   pdName: $S.String,
-  readOnly: $S.optionalWith($S.Boolean, { exact: true })
+  readOnly: $S.optional($S.Boolean)
 }).annotations({ identifier: "io.k8s.api.core.v1.GCEPersistentDiskVolumeSource" })
 
 /**
@@ -6376,7 +6376,7 @@ export const GCEPersistentDiskVolumeSource: $S.Schema<GCEPersistentDiskVolumeSou
  */
 export const GRPCAction: $S.Schema<GRPCAction> = $S.Struct({
   port: $S.Number,
-  service: $S.optionalWith($S.String, { exact: true })
+  service: $S.optional($S.String)
 }).annotations({ identifier: "io.k8s.api.core.v1.GRPCAction" })
 
 /**
@@ -6385,9 +6385,9 @@ export const GRPCAction: $S.Schema<GRPCAction> = $S.Struct({
  * DEPRECATED: GitRepo is deprecated. To provision a container with a git repo, mount an EmptyDir into an InitContainer that clones the repo using git, then mount the EmptyDir into the Pod's container.
  */
 export const GitRepoVolumeSource: $S.Schema<GitRepoVolumeSource> = $S.Struct({
-  directory: $S.optionalWith($S.String, { exact: true }),
+  directory: $S.optional($S.String),
   repository: $S.String,
-  revision: $S.optionalWith($S.String, { exact: true })
+  revision: $S.optional($S.String)
 }).annotations({ identifier: "io.k8s.api.core.v1.GitRepoVolumeSource" })
 
 /**
@@ -6395,9 +6395,9 @@ export const GitRepoVolumeSource: $S.Schema<GitRepoVolumeSource> = $S.Struct({
  */
 export const GlusterfsPersistentVolumeSource: $S.Schema<GlusterfsPersistentVolumeSource> = $S.Struct({
   endpoints: $S.String,
-  endpointsNamespace: $S.optionalWith($S.String, { exact: true }),
+  endpointsNamespace: $S.optional($S.String),
   path: $S.String,
-  readOnly: $S.optionalWith($S.Boolean, { exact: true })
+  readOnly: $S.optional($S.Boolean)
 }).annotations({ identifier: "io.k8s.api.core.v1.GlusterfsPersistentVolumeSource" })
 
 /**
@@ -6406,18 +6406,18 @@ export const GlusterfsPersistentVolumeSource: $S.Schema<GlusterfsPersistentVolum
 export const GlusterfsVolumeSource: $S.Schema<GlusterfsVolumeSource> = $S.Struct({
   endpoints: $S.String,
   path: $S.String,
-  readOnly: $S.optionalWith($S.Boolean, { exact: true })
+  readOnly: $S.optional($S.Boolean)
 }).annotations({ identifier: "io.k8s.api.core.v1.GlusterfsVolumeSource" })
 
 /**
  * HTTPGetAction describes an action based on HTTP Get requests.
  */
 export const HTTPGetAction: $S.Schema<HTTPGetAction> = $S.Struct({
-  host: $S.optionalWith($S.String, { exact: true }),
-  httpHeaders: $S.optionalWith($S.Array($S.suspend((): $S.Schema<HTTPHeader> => HTTPHeader)), { exact: true }),
-  path: $S.optionalWith($S.String, { exact: true }),
+  host: $S.optional($S.String),
+  httpHeaders: $S.optional($S.Array($S.suspend((): $S.Schema<HTTPHeader> => HTTPHeader))),
+  path: $S.optional($S.String),
   port: $P.IntOrString,
-  scheme: $S.optionalWith($S.String, { exact: true })
+  scheme: $S.optional($S.String)
 }).annotations({ identifier: "io.k8s.api.core.v1.HTTPGetAction" })
 
 /**
@@ -6432,7 +6432,7 @@ export const HTTPHeader: $S.Schema<HTTPHeader> = $S.Struct({
  * HostAlias holds the mapping between IP and hostnames that will be injected as an entry in the pod's hosts file.
  */
 export const HostAlias: $S.Schema<HostAlias> = $S.Struct({
-  hostnames: $S.optionalWith($S.Array($S.String), { exact: true }),
+  hostnames: $S.optional($S.Array($S.String)),
   ip: $S.String
 }).annotations({ identifier: "io.k8s.api.core.v1.HostAlias" })
 
@@ -6448,23 +6448,23 @@ export const HostIP: $S.Schema<HostIP> = $S.Struct({
  */
 export const HostPathVolumeSource: $S.Schema<HostPathVolumeSource> = $S.Struct({
   path: $S.String,
-  type: $S.optionalWith($S.String, { exact: true })
+  type: $S.optional($S.String)
 }).annotations({ identifier: "io.k8s.api.core.v1.HostPathVolumeSource" })
 
 /**
  * ISCSIPersistentVolumeSource represents an ISCSI disk. ISCSI volumes can only be mounted as read/write once. ISCSI volumes support ownership management and SELinux relabeling.
  */
 export const ISCSIPersistentVolumeSource: $S.Schema<ISCSIPersistentVolumeSource> = $S.Struct({
-  chapAuthDiscovery: $S.optionalWith($S.Boolean, { exact: true }),
-  chapAuthSession: $S.optionalWith($S.Boolean, { exact: true }),
-  fsType: $S.optionalWith($S.String, { exact: true }),
-  initiatorName: $S.optionalWith($S.String, { exact: true }),
+  chapAuthDiscovery: $S.optional($S.Boolean),
+  chapAuthSession: $S.optional($S.Boolean),
+  fsType: $S.optional($S.String),
+  initiatorName: $S.optional($S.String),
   iqn: $S.String,
-  iscsiInterface: $S.optionalWith($S.String, { exact: true }),
+  iscsiInterface: $S.optional($S.String),
   lun: $S.Number,
-  portals: $S.optionalWith($S.Array($S.String), { exact: true }),
-  readOnly: $S.optionalWith($S.Boolean, { exact: true }),
-  secretRef: $S.optionalWith($S.suspend((): $S.Schema<SecretReference> => SecretReference), { exact: true }),
+  portals: $S.optional($S.Array($S.String)),
+  readOnly: $S.optional($S.Boolean),
+  secretRef: $S.optional($S.suspend((): $S.Schema<SecretReference> => SecretReference)),
   targetPortal: $S.String
 }).annotations({ identifier: "io.k8s.api.core.v1.ISCSIPersistentVolumeSource" })
 
@@ -6472,16 +6472,16 @@ export const ISCSIPersistentVolumeSource: $S.Schema<ISCSIPersistentVolumeSource>
  * Represents an ISCSI disk. ISCSI volumes can only be mounted as read/write once. ISCSI volumes support ownership management and SELinux relabeling.
  */
 export const ISCSIVolumeSource: $S.Schema<ISCSIVolumeSource> = $S.Struct({
-  chapAuthDiscovery: $S.optionalWith($S.Boolean, { exact: true }),
-  chapAuthSession: $S.optionalWith($S.Boolean, { exact: true }),
-  fsType: $S.optionalWith($S.String, { exact: true }),
-  initiatorName: $S.optionalWith($S.String, { exact: true }),
+  chapAuthDiscovery: $S.optional($S.Boolean),
+  chapAuthSession: $S.optional($S.Boolean),
+  fsType: $S.optional($S.String),
+  initiatorName: $S.optional($S.String),
   iqn: $S.String,
-  iscsiInterface: $S.optionalWith($S.String, { exact: true }),
+  iscsiInterface: $S.optional($S.String),
   lun: $S.Number,
-  portals: $S.optionalWith($S.Array($S.String), { exact: true }),
-  readOnly: $S.optionalWith($S.Boolean, { exact: true }),
-  secretRef: $S.optionalWith($S.suspend((): $S.Schema<LocalObjectReference> => LocalObjectReference), { exact: true }),
+  portals: $S.optional($S.Array($S.String)),
+  readOnly: $S.optional($S.Boolean),
+  secretRef: $S.optional($S.suspend((): $S.Schema<LocalObjectReference> => LocalObjectReference)),
   targetPortal: $S.String
 }).annotations({ identifier: "io.k8s.api.core.v1.ISCSIVolumeSource" })
 
@@ -6489,8 +6489,8 @@ export const ISCSIVolumeSource: $S.Schema<ISCSIVolumeSource> = $S.Struct({
  * ImageVolumeSource represents a image volume resource.
  */
 export const ImageVolumeSource: $S.Schema<ImageVolumeSource> = $S.Struct({
-  pullPolicy: $S.optionalWith($S.String, { exact: true }),
-  reference: $S.optionalWith($S.String, { exact: true })
+  pullPolicy: $S.optional($S.String),
+  reference: $S.optional($S.String)
 }).annotations({ identifier: "io.k8s.api.core.v1.ImageVolumeSource" })
 
 /**
@@ -6498,7 +6498,7 @@ export const ImageVolumeSource: $S.Schema<ImageVolumeSource> = $S.Struct({
  */
 export const KeyToPath: $S.Schema<KeyToPath> = $S.Struct({
   key: $S.String,
-  mode: $S.optionalWith($S.Number, { exact: true }),
+  mode: $S.optional($S.Number),
   path: $S.String
 }).annotations({ identifier: "io.k8s.api.core.v1.KeyToPath" })
 
@@ -6506,38 +6506,38 @@ export const KeyToPath: $S.Schema<KeyToPath> = $S.Struct({
  * Lifecycle describes actions that the management system should take in response to container lifecycle events. For the PostStart and PreStop lifecycle handlers, management of the container blocks until the action is complete, unless the container process fails, in which case the handler is aborted.
  */
 export const Lifecycle: $S.Schema<Lifecycle> = $S.Struct({
-  postStart: $S.optionalWith($S.suspend((): $S.Schema<LifecycleHandler> => LifecycleHandler), { exact: true }),
-  preStop: $S.optionalWith($S.suspend((): $S.Schema<LifecycleHandler> => LifecycleHandler), { exact: true }),
-  stopSignal: $S.optionalWith($S.String, { exact: true })
+  postStart: $S.optional($S.suspend((): $S.Schema<LifecycleHandler> => LifecycleHandler)),
+  preStop: $S.optional($S.suspend((): $S.Schema<LifecycleHandler> => LifecycleHandler)),
+  stopSignal: $S.optional($S.String)
 }).annotations({ identifier: "io.k8s.api.core.v1.Lifecycle" })
 
 /**
  * LifecycleHandler defines a specific action that should be taken in a lifecycle hook. One and only one of the fields, except TCPSocket must be specified.
  */
 export const LifecycleHandler: $S.Schema<LifecycleHandler> = $S.Struct({
-  exec: $S.optionalWith($S.suspend((): $S.Schema<ExecAction> => ExecAction), { exact: true }),
-  httpGet: $S.optionalWith($S.suspend((): $S.Schema<HTTPGetAction> => HTTPGetAction), { exact: true }),
-  sleep: $S.optionalWith($S.suspend((): $S.Schema<SleepAction> => SleepAction), { exact: true }),
-  tcpSocket: $S.optionalWith($S.suspend((): $S.Schema<TCPSocketAction> => TCPSocketAction), { exact: true })
+  exec: $S.optional($S.suspend((): $S.Schema<ExecAction> => ExecAction)),
+  httpGet: $S.optional($S.suspend((): $S.Schema<HTTPGetAction> => HTTPGetAction)),
+  sleep: $S.optional($S.suspend((): $S.Schema<SleepAction> => SleepAction)),
+  tcpSocket: $S.optional($S.suspend((): $S.Schema<TCPSocketAction> => TCPSocketAction))
 }).annotations({ identifier: "io.k8s.api.core.v1.LifecycleHandler" })
 
 /** The Schema of {@link LimitRange}. */
 export const LimitRangeSchema: $S.Schema<LimitRange> = $S.Struct({
   apiVersion: $S.Literal("v1"),
   kind: $S.Literal("LimitRange"),
-  metadata: $S.optionalWith($S.suspend((): $S.Schema<meta_v1.ObjectMeta> => meta_v1.ObjectMeta), { exact: true }),
-  spec: $S.optionalWith($S.suspend((): $S.Schema<LimitRangeSpec> => LimitRangeSpec), { exact: true })
+  metadata: $S.optional($S.suspend((): $S.Schema<meta_v1.ObjectMeta> => meta_v1.ObjectMeta)),
+  spec: $S.optional($S.suspend((): $S.Schema<LimitRangeSpec> => LimitRangeSpec))
 }).annotations({ identifier: "io.k8s.api.core.v1.LimitRange" })
 
 /**
  * LimitRangeItem defines a min/max usage limit for any resource that matches on kind.
  */
 export const LimitRangeItem: $S.Schema<LimitRangeItem> = $S.Struct({
-  default: $S.optionalWith($S.Record({ key: $S.String, value: $Q.Quantity }), { exact: true }),
-  defaultRequest: $S.optionalWith($S.Record({ key: $S.String, value: $Q.Quantity }), { exact: true }),
-  max: $S.optionalWith($S.Record({ key: $S.String, value: $Q.Quantity }), { exact: true }),
-  maxLimitRequestRatio: $S.optionalWith($S.Record({ key: $S.String, value: $Q.Quantity }), { exact: true }),
-  min: $S.optionalWith($S.Record({ key: $S.String, value: $Q.Quantity }), { exact: true }),
+  default: $S.optional($S.Record({ key: $S.String, value: $Q.Quantity })),
+  defaultRequest: $S.optional($S.Record({ key: $S.String, value: $Q.Quantity })),
+  max: $S.optional($S.Record({ key: $S.String, value: $Q.Quantity })),
+  maxLimitRequestRatio: $S.optional($S.Record({ key: $S.String, value: $Q.Quantity })),
+  min: $S.optional($S.Record({ key: $S.String, value: $Q.Quantity })),
   type: $S.String
 }).annotations({ identifier: "io.k8s.api.core.v1.LimitRangeItem" })
 
@@ -6546,7 +6546,7 @@ export const LimitRangeListSchema: $S.Schema<LimitRangeList> = $S.Struct({
   apiVersion: $S.Literal("v1"),
   items: $S.Array($S.suspend((): $S.Schema<LimitRange> => LimitRangeSchema)),
   kind: $S.Literal("LimitRangeList"),
-  metadata: $S.optionalWith($S.suspend((): $S.Schema<meta_v1.ListMeta> => meta_v1.ListMeta), { exact: true })
+  metadata: $S.optional($S.suspend((): $S.Schema<meta_v1.ListMeta> => meta_v1.ListMeta))
 }).annotations({ identifier: "io.k8s.api.core.v1.LimitRangeList" })
 
 /**
@@ -6561,7 +6561,7 @@ export const LimitRangeSpec: $S.Schema<LimitRangeSpec> = $S.Struct({
  */
 export const LinuxContainerUser: $S.Schema<LinuxContainerUser> = $S.Struct({
   gid: $S.Number,
-  supplementalGroups: $S.optionalWith($S.Array($S.Number), { exact: true }),
+  supplementalGroups: $S.optional($S.Array($S.Number)),
   uid: $S.Number
 }).annotations({ identifier: "io.k8s.api.core.v1.LinuxContainerUser" })
 
@@ -6569,31 +6569,31 @@ export const LinuxContainerUser: $S.Schema<LinuxContainerUser> = $S.Struct({
  * LoadBalancerIngress represents the status of a load-balancer ingress point: traffic intended for the service should be sent to an ingress point.
  */
 export const LoadBalancerIngress: $S.Schema<LoadBalancerIngress> = $S.Struct({
-  hostname: $S.optionalWith($S.String, { exact: true }),
-  ip: $S.optionalWith($S.String, { exact: true }),
-  ipMode: $S.optionalWith($S.String, { exact: true }),
-  ports: $S.optionalWith($S.Array($S.suspend((): $S.Schema<PortStatus> => PortStatus)), { exact: true })
+  hostname: $S.optional($S.String),
+  ip: $S.optional($S.String),
+  ipMode: $S.optional($S.String),
+  ports: $S.optional($S.Array($S.suspend((): $S.Schema<PortStatus> => PortStatus)))
 }).annotations({ identifier: "io.k8s.api.core.v1.LoadBalancerIngress" })
 
 /**
  * LoadBalancerStatus represents the status of a load-balancer.
  */
 export const LoadBalancerStatus: $S.Schema<LoadBalancerStatus> = $S.Struct({
-  ingress: $S.optionalWith($S.Array($S.suspend((): $S.Schema<LoadBalancerIngress> => LoadBalancerIngress)), { exact: true })
+  ingress: $S.optional($S.Array($S.suspend((): $S.Schema<LoadBalancerIngress> => LoadBalancerIngress)))
 }).annotations({ identifier: "io.k8s.api.core.v1.LoadBalancerStatus" })
 
 /**
  * LocalObjectReference contains enough information to let you locate the referenced object inside the same namespace.
  */
 export const LocalObjectReference: $S.Schema<LocalObjectReference> = $S.Struct({
-  name: $S.optionalWith($S.String, { exact: true })
+  name: $S.optional($S.String)
 }).annotations({ identifier: "io.k8s.api.core.v1.LocalObjectReference" })
 
 /**
  * Local represents directly-attached storage with node affinity
  */
 export const LocalVolumeSource: $S.Schema<LocalVolumeSource> = $S.Struct({
-  fsType: $S.optionalWith($S.String, { exact: true }),
+  fsType: $S.optional($S.String),
   path: $S.String
 }).annotations({ identifier: "io.k8s.api.core.v1.LocalVolumeSource" })
 
@@ -6602,7 +6602,7 @@ export const LocalVolumeSource: $S.Schema<LocalVolumeSource> = $S.Struct({
  */
 export const ModifyVolumeStatus: $S.Schema<ModifyVolumeStatus> = $S.Struct({
   status: $S.String,
-  targetVolumeAttributesClassName: $S.optionalWith($S.String, { exact: true })
+  targetVolumeAttributesClassName: $S.optional($S.String)
 }).annotations({ identifier: "io.k8s.api.core.v1.ModifyVolumeStatus" })
 
 /**
@@ -6610,7 +6610,7 @@ export const ModifyVolumeStatus: $S.Schema<ModifyVolumeStatus> = $S.Struct({
  */
 export const NFSVolumeSource: $S.Schema<NFSVolumeSource> = $S.Struct({
   path: $S.String,
-  readOnly: $S.optionalWith($S.Boolean, { exact: true }),
+  readOnly: $S.optional($S.Boolean),
   server: $S.String
 }).annotations({ identifier: "io.k8s.api.core.v1.NFSVolumeSource" })
 
@@ -6618,18 +6618,18 @@ export const NFSVolumeSource: $S.Schema<NFSVolumeSource> = $S.Struct({
 export const NamespaceSchema: $S.Schema<Namespace> = $S.Struct({
   apiVersion: $S.Literal("v1"),
   kind: $S.Literal("Namespace"),
-  metadata: $S.optionalWith($S.suspend((): $S.Schema<meta_v1.ObjectMeta> => meta_v1.ObjectMeta), { exact: true }),
-  spec: $S.optionalWith($S.suspend((): $S.Schema<NamespaceSpec> => NamespaceSpec), { exact: true }),
-  status: $S.optionalWith($S.suspend((): $S.Schema<NamespaceStatus> => NamespaceStatus), { exact: true })
+  metadata: $S.optional($S.suspend((): $S.Schema<meta_v1.ObjectMeta> => meta_v1.ObjectMeta)),
+  spec: $S.optional($S.suspend((): $S.Schema<NamespaceSpec> => NamespaceSpec)),
+  status: $S.optional($S.suspend((): $S.Schema<NamespaceStatus> => NamespaceStatus))
 }).annotations({ identifier: "io.k8s.api.core.v1.Namespace" })
 
 /**
  * NamespaceCondition contains details about state of namespace.
  */
 export const NamespaceCondition: $S.Schema<NamespaceCondition> = $S.Struct({
-  lastTransitionTime: $S.optionalWith($P.Time, { exact: true }),
-  message: $S.optionalWith($S.String, { exact: true }),
-  reason: $S.optionalWith($S.String, { exact: true }),
+  lastTransitionTime: $S.optional($P.Time),
+  message: $S.optional($S.String),
+  reason: $S.optional($S.String),
   status: $S.String,
   type: $S.String
 }).annotations({ identifier: "io.k8s.api.core.v1.NamespaceCondition" })
@@ -6639,31 +6639,31 @@ export const NamespaceListSchema: $S.Schema<NamespaceList> = $S.Struct({
   apiVersion: $S.Literal("v1"),
   items: $S.Array($S.suspend((): $S.Schema<Namespace> => NamespaceSchema)),
   kind: $S.Literal("NamespaceList"),
-  metadata: $S.optionalWith($S.suspend((): $S.Schema<meta_v1.ListMeta> => meta_v1.ListMeta), { exact: true })
+  metadata: $S.optional($S.suspend((): $S.Schema<meta_v1.ListMeta> => meta_v1.ListMeta))
 }).annotations({ identifier: "io.k8s.api.core.v1.NamespaceList" })
 
 /**
  * NamespaceSpec describes the attributes on a Namespace.
  */
 export const NamespaceSpec: $S.Schema<NamespaceSpec> = $S.Struct({
-  finalizers: $S.optionalWith($S.Array($S.String), { exact: true })
+  finalizers: $S.optional($S.Array($S.String))
 }).annotations({ identifier: "io.k8s.api.core.v1.NamespaceSpec" })
 
 /**
  * NamespaceStatus is information about the current status of a Namespace.
  */
 export const NamespaceStatus: $S.Schema<NamespaceStatus> = $S.Struct({
-  conditions: $S.optionalWith($S.Array($S.suspend((): $S.Schema<NamespaceCondition> => NamespaceCondition)), { exact: true }),
-  phase: $S.optionalWith($S.String, { exact: true })
+  conditions: $S.optional($S.Array($S.suspend((): $S.Schema<NamespaceCondition> => NamespaceCondition))),
+  phase: $S.optional($S.String)
 }).annotations({ identifier: "io.k8s.api.core.v1.NamespaceStatus" })
 
 /** The Schema of {@link Node}. */
 export const NodeSchema: $S.Schema<Node> = $S.Struct({
   apiVersion: $S.Literal("v1"),
   kind: $S.Literal("Node"),
-  metadata: $S.optionalWith($S.suspend((): $S.Schema<meta_v1.ObjectMeta> => meta_v1.ObjectMeta), { exact: true }),
-  spec: $S.optionalWith($S.suspend((): $S.Schema<NodeSpec> => NodeSpec), { exact: true }),
-  status: $S.optionalWith($S.suspend((): $S.Schema<NodeStatus> => NodeStatus), { exact: true })
+  metadata: $S.optional($S.suspend((): $S.Schema<meta_v1.ObjectMeta> => meta_v1.ObjectMeta)),
+  spec: $S.optional($S.suspend((): $S.Schema<NodeSpec> => NodeSpec)),
+  status: $S.optional($S.suspend((): $S.Schema<NodeStatus> => NodeStatus))
 }).annotations({ identifier: "io.k8s.api.core.v1.Node" })
 
 /**
@@ -6678,18 +6678,18 @@ export const NodeAddress: $S.Schema<NodeAddress> = $S.Struct({
  * Node affinity is a group of node affinity scheduling rules.
  */
 export const NodeAffinity: $S.Schema<NodeAffinity> = $S.Struct({
-  preferredDuringSchedulingIgnoredDuringExecution: $S.optionalWith($S.Array($S.suspend((): $S.Schema<PreferredSchedulingTerm> => PreferredSchedulingTerm)), { exact: true }),
-  requiredDuringSchedulingIgnoredDuringExecution: $S.optionalWith($S.suspend((): $S.Schema<NodeSelector> => NodeSelector), { exact: true })
+  preferredDuringSchedulingIgnoredDuringExecution: $S.optional($S.Array($S.suspend((): $S.Schema<PreferredSchedulingTerm> => PreferredSchedulingTerm))),
+  requiredDuringSchedulingIgnoredDuringExecution: $S.optional($S.suspend((): $S.Schema<NodeSelector> => NodeSelector))
 }).annotations({ identifier: "io.k8s.api.core.v1.NodeAffinity" })
 
 /**
  * NodeCondition contains condition information for a node.
  */
 export const NodeCondition: $S.Schema<NodeCondition> = $S.Struct({
-  lastHeartbeatTime: $S.optionalWith($P.Time, { exact: true }),
-  lastTransitionTime: $S.optionalWith($P.Time, { exact: true }),
-  message: $S.optionalWith($S.String, { exact: true }),
-  reason: $S.optionalWith($S.String, { exact: true }),
+  lastHeartbeatTime: $S.optional($P.Time),
+  lastTransitionTime: $S.optional($P.Time),
+  message: $S.optional($S.String),
+  reason: $S.optional($S.String),
   status: $S.String,
   type: $S.String
 }).annotations({ identifier: "io.k8s.api.core.v1.NodeCondition" })
@@ -6698,31 +6698,31 @@ export const NodeCondition: $S.Schema<NodeCondition> = $S.Struct({
  * NodeConfigSource specifies a source of node configuration. Exactly one subfield (excluding metadata) must be non-nil. This API is deprecated since 1.22
  */
 export const NodeConfigSource: $S.Schema<NodeConfigSource> = $S.Struct({
-  configMap: $S.optionalWith($S.suspend((): $S.Schema<ConfigMapNodeConfigSource> => ConfigMapNodeConfigSource), { exact: true })
+  configMap: $S.optional($S.suspend((): $S.Schema<ConfigMapNodeConfigSource> => ConfigMapNodeConfigSource))
 }).annotations({ identifier: "io.k8s.api.core.v1.NodeConfigSource" })
 
 /**
  * NodeConfigStatus describes the status of the config assigned by Node.Spec.ConfigSource.
  */
 export const NodeConfigStatus: $S.Schema<NodeConfigStatus> = $S.Struct({
-  active: $S.optionalWith($S.suspend((): $S.Schema<NodeConfigSource> => NodeConfigSource), { exact: true }),
-  assigned: $S.optionalWith($S.suspend((): $S.Schema<NodeConfigSource> => NodeConfigSource), { exact: true }),
-  error: $S.optionalWith($S.String, { exact: true }),
-  lastKnownGood: $S.optionalWith($S.suspend((): $S.Schema<NodeConfigSource> => NodeConfigSource), { exact: true })
+  active: $S.optional($S.suspend((): $S.Schema<NodeConfigSource> => NodeConfigSource)),
+  assigned: $S.optional($S.suspend((): $S.Schema<NodeConfigSource> => NodeConfigSource)),
+  error: $S.optional($S.String),
+  lastKnownGood: $S.optional($S.suspend((): $S.Schema<NodeConfigSource> => NodeConfigSource))
 }).annotations({ identifier: "io.k8s.api.core.v1.NodeConfigStatus" })
 
 /**
  * NodeDaemonEndpoints lists ports opened by daemons running on the Node.
  */
 export const NodeDaemonEndpoints: $S.Schema<NodeDaemonEndpoints> = $S.Struct({
-  kubeletEndpoint: $S.optionalWith($S.suspend((): $S.Schema<DaemonEndpoint> => DaemonEndpoint), { exact: true })
+  kubeletEndpoint: $S.optional($S.suspend((): $S.Schema<DaemonEndpoint> => DaemonEndpoint))
 }).annotations({ identifier: "io.k8s.api.core.v1.NodeDaemonEndpoints" })
 
 /**
  * NodeFeatures describes the set of features implemented by the CRI implementation. The features contained in the NodeFeatures should depend only on the cri implementation independent of runtime handlers.
  */
 export const NodeFeatures: $S.Schema<NodeFeatures> = $S.Struct({
-  supplementalGroupsPolicy: $S.optionalWith($S.Boolean, { exact: true })
+  supplementalGroupsPolicy: $S.optional($S.Boolean)
 }).annotations({ identifier: "io.k8s.api.core.v1.NodeFeatures" })
 
 /** The Schema of {@link NodeList}. */
@@ -6730,23 +6730,23 @@ export const NodeListSchema: $S.Schema<NodeList> = $S.Struct({
   apiVersion: $S.Literal("v1"),
   items: $S.Array($S.suspend((): $S.Schema<Node> => NodeSchema)),
   kind: $S.Literal("NodeList"),
-  metadata: $S.optionalWith($S.suspend((): $S.Schema<meta_v1.ListMeta> => meta_v1.ListMeta), { exact: true })
+  metadata: $S.optional($S.suspend((): $S.Schema<meta_v1.ListMeta> => meta_v1.ListMeta))
 }).annotations({ identifier: "io.k8s.api.core.v1.NodeList" })
 
 /**
  * NodeRuntimeHandler is a set of runtime handler information.
  */
 export const NodeRuntimeHandler: $S.Schema<NodeRuntimeHandler> = $S.Struct({
-  features: $S.optionalWith($S.suspend((): $S.Schema<NodeRuntimeHandlerFeatures> => NodeRuntimeHandlerFeatures), { exact: true }),
-  name: $S.optionalWith($S.String, { exact: true })
+  features: $S.optional($S.suspend((): $S.Schema<NodeRuntimeHandlerFeatures> => NodeRuntimeHandlerFeatures)),
+  name: $S.optional($S.String)
 }).annotations({ identifier: "io.k8s.api.core.v1.NodeRuntimeHandler" })
 
 /**
  * NodeRuntimeHandlerFeatures is a set of features implemented by the runtime handler.
  */
 export const NodeRuntimeHandlerFeatures: $S.Schema<NodeRuntimeHandlerFeatures> = $S.Struct({
-  recursiveReadOnlyMounts: $S.optionalWith($S.Boolean, { exact: true }),
-  userNamespaces: $S.optionalWith($S.Boolean, { exact: true })
+  recursiveReadOnlyMounts: $S.optional($S.Boolean),
+  userNamespaces: $S.optional($S.Boolean)
 }).annotations({ identifier: "io.k8s.api.core.v1.NodeRuntimeHandlerFeatures" })
 
 /**
@@ -6762,55 +6762,55 @@ export const NodeSelector: $S.Schema<NodeSelector> = $S.Struct({
 export const NodeSelectorRequirement: $S.Schema<NodeSelectorRequirement> = $S.Struct({
   key: $S.String,
   operator: $S.String,
-  values: $S.optionalWith($S.Array($S.String), { exact: true })
+  values: $S.optional($S.Array($S.String))
 }).annotations({ identifier: "io.k8s.api.core.v1.NodeSelectorRequirement" })
 
 /**
  * A null or empty node selector term matches no objects. The requirements of them are ANDed. The TopologySelectorTerm type implements a subset of the NodeSelectorTerm.
  */
 export const NodeSelectorTerm: $S.Schema<NodeSelectorTerm> = $S.Struct({
-  matchExpressions: $S.optionalWith($S.Array($S.suspend((): $S.Schema<NodeSelectorRequirement> => NodeSelectorRequirement)), { exact: true }),
-  matchFields: $S.optionalWith($S.Array($S.suspend((): $S.Schema<NodeSelectorRequirement> => NodeSelectorRequirement)), { exact: true })
+  matchExpressions: $S.optional($S.Array($S.suspend((): $S.Schema<NodeSelectorRequirement> => NodeSelectorRequirement))),
+  matchFields: $S.optional($S.Array($S.suspend((): $S.Schema<NodeSelectorRequirement> => NodeSelectorRequirement)))
 }).annotations({ identifier: "io.k8s.api.core.v1.NodeSelectorTerm" })
 
 /**
  * NodeSpec describes the attributes that a node is created with.
  */
 export const NodeSpec: $S.Schema<NodeSpec> = $S.Struct({
-  configSource: $S.optionalWith($S.suspend((): $S.Schema<NodeConfigSource> => NodeConfigSource), { exact: true }),
-  externalID: $S.optionalWith($S.String, { exact: true }),
-  podCIDR: $S.optionalWith($S.String, { exact: true }),
-  podCIDRs: $S.optionalWith($S.Array($S.String), { exact: true }),
-  providerID: $S.optionalWith($S.String, { exact: true }),
-  taints: $S.optionalWith($S.Array($S.suspend((): $S.Schema<Taint> => Taint)), { exact: true }),
-  unschedulable: $S.optionalWith($S.Boolean, { exact: true })
+  configSource: $S.optional($S.suspend((): $S.Schema<NodeConfigSource> => NodeConfigSource)),
+  externalID: $S.optional($S.String),
+  podCIDR: $S.optional($S.String),
+  podCIDRs: $S.optional($S.Array($S.String)),
+  providerID: $S.optional($S.String),
+  taints: $S.optional($S.Array($S.suspend((): $S.Schema<Taint> => Taint))),
+  unschedulable: $S.optional($S.Boolean)
 }).annotations({ identifier: "io.k8s.api.core.v1.NodeSpec" })
 
 /**
  * NodeStatus is information about the current status of a node.
  */
 export const NodeStatus: $S.Schema<NodeStatus> = $S.Struct({
-  addresses: $S.optionalWith($S.Array($S.suspend((): $S.Schema<NodeAddress> => NodeAddress)), { exact: true }),
-  allocatable: $S.optionalWith($S.Record({ key: $S.String, value: $Q.Quantity }), { exact: true }),
-  capacity: $S.optionalWith($S.Record({ key: $S.String, value: $Q.Quantity }), { exact: true }),
-  conditions: $S.optionalWith($S.Array($S.suspend((): $S.Schema<NodeCondition> => NodeCondition)), { exact: true }),
-  config: $S.optionalWith($S.suspend((): $S.Schema<NodeConfigStatus> => NodeConfigStatus), { exact: true }),
-  daemonEndpoints: $S.optionalWith($S.suspend((): $S.Schema<NodeDaemonEndpoints> => NodeDaemonEndpoints), { exact: true }),
-  declaredFeatures: $S.optionalWith($S.Array($S.String), { exact: true }),
-  features: $S.optionalWith($S.suspend((): $S.Schema<NodeFeatures> => NodeFeatures), { exact: true }),
-  images: $S.optionalWith($S.Array($S.suspend((): $S.Schema<ContainerImage> => ContainerImage)), { exact: true }),
-  nodeInfo: $S.optionalWith($S.suspend((): $S.Schema<NodeSystemInfo> => NodeSystemInfo), { exact: true }),
-  phase: $S.optionalWith($S.String, { exact: true }),
-  runtimeHandlers: $S.optionalWith($S.Array($S.suspend((): $S.Schema<NodeRuntimeHandler> => NodeRuntimeHandler)), { exact: true }),
-  volumesAttached: $S.optionalWith($S.Array($S.suspend((): $S.Schema<AttachedVolume> => AttachedVolume)), { exact: true }),
-  volumesInUse: $S.optionalWith($S.Array($S.String), { exact: true })
+  addresses: $S.optional($S.Array($S.suspend((): $S.Schema<NodeAddress> => NodeAddress))),
+  allocatable: $S.optional($S.Record({ key: $S.String, value: $Q.Quantity })),
+  capacity: $S.optional($S.Record({ key: $S.String, value: $Q.Quantity })),
+  conditions: $S.optional($S.Array($S.suspend((): $S.Schema<NodeCondition> => NodeCondition))),
+  config: $S.optional($S.suspend((): $S.Schema<NodeConfigStatus> => NodeConfigStatus)),
+  daemonEndpoints: $S.optional($S.suspend((): $S.Schema<NodeDaemonEndpoints> => NodeDaemonEndpoints)),
+  declaredFeatures: $S.optional($S.Array($S.String)),
+  features: $S.optional($S.suspend((): $S.Schema<NodeFeatures> => NodeFeatures)),
+  images: $S.optional($S.Array($S.suspend((): $S.Schema<ContainerImage> => ContainerImage))),
+  nodeInfo: $S.optional($S.suspend((): $S.Schema<NodeSystemInfo> => NodeSystemInfo)),
+  phase: $S.optional($S.String),
+  runtimeHandlers: $S.optional($S.Array($S.suspend((): $S.Schema<NodeRuntimeHandler> => NodeRuntimeHandler))),
+  volumesAttached: $S.optional($S.Array($S.suspend((): $S.Schema<AttachedVolume> => AttachedVolume))),
+  volumesInUse: $S.optional($S.Array($S.String))
 }).annotations({ identifier: "io.k8s.api.core.v1.NodeStatus" })
 
 /**
  * NodeSwapStatus represents swap memory information.
  */
 export const NodeSwapStatus: $S.Schema<NodeSwapStatus> = $S.Struct({
-  capacity: $S.optionalWith($S.Number, { exact: true })
+  capacity: $S.optional($S.Number)
 }).annotations({ identifier: "io.k8s.api.core.v1.NodeSwapStatus" })
 
 /**
@@ -6826,7 +6826,7 @@ export const NodeSystemInfo: $S.Schema<NodeSystemInfo> = $S.Struct({
   machineID: $S.String,
   operatingSystem: $S.String,
   osImage: $S.String,
-  swap: $S.optionalWith($S.suspend((): $S.Schema<NodeSwapStatus> => NodeSwapStatus), { exact: true }),
+  swap: $S.optional($S.suspend((): $S.Schema<NodeSwapStatus> => NodeSwapStatus)),
   systemUUID: $S.String
 }).annotations({ identifier: "io.k8s.api.core.v1.NodeSystemInfo" })
 
@@ -6834,7 +6834,7 @@ export const NodeSystemInfo: $S.Schema<NodeSystemInfo> = $S.Struct({
  * ObjectFieldSelector selects an APIVersioned field of an object.
  */
 export const ObjectFieldSelector: $S.Schema<ObjectFieldSelector> = $S.Struct({
-  apiVersion: $S.optionalWith($S.String, { exact: true }),
+  apiVersion: $S.optional($S.String),
   fieldPath: $S.String
 }).annotations({ identifier: "io.k8s.api.core.v1.ObjectFieldSelector" })
 
@@ -6842,41 +6842,41 @@ export const ObjectFieldSelector: $S.Schema<ObjectFieldSelector> = $S.Struct({
  * ObjectReference contains enough information to let you inspect or modify the referred object.
  */
 export const ObjectReference: $S.Schema<ObjectReference> = $S.Struct({
-  apiVersion: $S.optionalWith($S.String, { exact: true }),
-  fieldPath: $S.optionalWith($S.String, { exact: true }),
-  kind: $S.optionalWith($S.String, { exact: true }),
-  name: $S.optionalWith($S.String, { exact: true }),
-  namespace: $S.optionalWith($S.String, { exact: true }),
-  resourceVersion: $S.optionalWith($S.String, { exact: true }),
-  uid: $S.optionalWith($S.String, { exact: true })
+  apiVersion: $S.optional($S.String),
+  fieldPath: $S.optional($S.String),
+  kind: $S.optional($S.String),
+  name: $S.optional($S.String),
+  namespace: $S.optional($S.String),
+  resourceVersion: $S.optional($S.String),
+  uid: $S.optional($S.String)
 }).annotations({ identifier: "io.k8s.api.core.v1.ObjectReference" })
 
 /** The Schema of {@link PersistentVolume}. */
 export const PersistentVolumeSchema: $S.Schema<PersistentVolume> = $S.Struct({
   apiVersion: $S.Literal("v1"),
   kind: $S.Literal("PersistentVolume"),
-  metadata: $S.optionalWith($S.suspend((): $S.Schema<meta_v1.ObjectMeta> => meta_v1.ObjectMeta), { exact: true }),
-  spec: $S.optionalWith($S.suspend((): $S.Schema<PersistentVolumeSpec> => PersistentVolumeSpec), { exact: true }),
-  status: $S.optionalWith($S.suspend((): $S.Schema<PersistentVolumeStatus> => PersistentVolumeStatus), { exact: true })
+  metadata: $S.optional($S.suspend((): $S.Schema<meta_v1.ObjectMeta> => meta_v1.ObjectMeta)),
+  spec: $S.optional($S.suspend((): $S.Schema<PersistentVolumeSpec> => PersistentVolumeSpec)),
+  status: $S.optional($S.suspend((): $S.Schema<PersistentVolumeStatus> => PersistentVolumeStatus))
 }).annotations({ identifier: "io.k8s.api.core.v1.PersistentVolume" })
 
 /** The Schema of {@link PersistentVolumeClaim}. */
 export const PersistentVolumeClaimSchema: $S.Schema<PersistentVolumeClaim> = $S.Struct({
   apiVersion: $S.Literal("v1"),
   kind: $S.Literal("PersistentVolumeClaim"),
-  metadata: $S.optionalWith($S.suspend((): $S.Schema<meta_v1.ObjectMeta> => meta_v1.ObjectMeta), { exact: true }),
-  spec: $S.optionalWith($S.suspend((): $S.Schema<PersistentVolumeClaimSpec> => PersistentVolumeClaimSpec), { exact: true }),
-  status: $S.optionalWith($S.suspend((): $S.Schema<PersistentVolumeClaimStatus> => PersistentVolumeClaimStatus), { exact: true })
+  metadata: $S.optional($S.suspend((): $S.Schema<meta_v1.ObjectMeta> => meta_v1.ObjectMeta)),
+  spec: $S.optional($S.suspend((): $S.Schema<PersistentVolumeClaimSpec> => PersistentVolumeClaimSpec)),
+  status: $S.optional($S.suspend((): $S.Schema<PersistentVolumeClaimStatus> => PersistentVolumeClaimStatus))
 }).annotations({ identifier: "io.k8s.api.core.v1.PersistentVolumeClaim" })
 
 /**
  * PersistentVolumeClaimCondition contains details about state of pvc
  */
 export const PersistentVolumeClaimCondition: $S.Schema<PersistentVolumeClaimCondition> = $S.Struct({
-  lastProbeTime: $S.optionalWith($P.Time, { exact: true }),
-  lastTransitionTime: $S.optionalWith($P.Time, { exact: true }),
-  message: $S.optionalWith($S.String, { exact: true }),
-  reason: $S.optionalWith($S.String, { exact: true }),
+  lastProbeTime: $S.optional($P.Time),
+  lastTransitionTime: $S.optional($P.Time),
+  message: $S.optional($S.String),
+  reason: $S.optional($S.String),
   status: $S.String,
   type: $S.String
 }).annotations({ identifier: "io.k8s.api.core.v1.PersistentVolumeClaimCondition" })
@@ -6886,43 +6886,43 @@ export const PersistentVolumeClaimListSchema: $S.Schema<PersistentVolumeClaimLis
   apiVersion: $S.Literal("v1"),
   items: $S.Array($S.suspend((): $S.Schema<PersistentVolumeClaim> => PersistentVolumeClaimSchema)),
   kind: $S.Literal("PersistentVolumeClaimList"),
-  metadata: $S.optionalWith($S.suspend((): $S.Schema<meta_v1.ListMeta> => meta_v1.ListMeta), { exact: true })
+  metadata: $S.optional($S.suspend((): $S.Schema<meta_v1.ListMeta> => meta_v1.ListMeta))
 }).annotations({ identifier: "io.k8s.api.core.v1.PersistentVolumeClaimList" })
 
 /**
  * PersistentVolumeClaimSpec describes the common attributes of storage devices and allows a Source for provider-specific attributes
  */
 export const PersistentVolumeClaimSpec: $S.Schema<PersistentVolumeClaimSpec> = $S.Struct({
-  accessModes: $S.optionalWith($S.Array($S.String), { exact: true }),
-  dataSource: $S.optionalWith($S.suspend((): $S.Schema<TypedLocalObjectReference> => TypedLocalObjectReference), { exact: true }),
-  dataSourceRef: $S.optionalWith($S.suspend((): $S.Schema<TypedObjectReference> => TypedObjectReference), { exact: true }),
-  resources: $S.optionalWith($S.suspend((): $S.Schema<VolumeResourceRequirements> => VolumeResourceRequirements), { exact: true }),
-  selector: $S.optionalWith($S.suspend((): $S.Schema<meta_v1.LabelSelector> => meta_v1.LabelSelector), { exact: true }),
-  storageClassName: $S.optionalWith($S.String, { exact: true }),
-  volumeAttributesClassName: $S.optionalWith($S.String, { exact: true }),
-  volumeMode: $S.optionalWith($S.String, { exact: true }),
-  volumeName: $S.optionalWith($S.String, { exact: true })
+  accessModes: $S.optional($S.Array($S.String)),
+  dataSource: $S.optional($S.suspend((): $S.Schema<TypedLocalObjectReference> => TypedLocalObjectReference)),
+  dataSourceRef: $S.optional($S.suspend((): $S.Schema<TypedObjectReference> => TypedObjectReference)),
+  resources: $S.optional($S.suspend((): $S.Schema<VolumeResourceRequirements> => VolumeResourceRequirements)),
+  selector: $S.optional($S.suspend((): $S.Schema<meta_v1.LabelSelector> => meta_v1.LabelSelector)),
+  storageClassName: $S.optional($S.String),
+  volumeAttributesClassName: $S.optional($S.String),
+  volumeMode: $S.optional($S.String),
+  volumeName: $S.optional($S.String)
 }).annotations({ identifier: "io.k8s.api.core.v1.PersistentVolumeClaimSpec" })
 
 /**
  * PersistentVolumeClaimStatus is the current status of a persistent volume claim.
  */
 export const PersistentVolumeClaimStatus: $S.Schema<PersistentVolumeClaimStatus> = $S.Struct({
-  accessModes: $S.optionalWith($S.Array($S.String), { exact: true }),
-  allocatedResourceStatuses: $S.optionalWith($S.Record({ key: $S.String, value: $S.String }), { exact: true }),
-  allocatedResources: $S.optionalWith($S.Record({ key: $S.String, value: $Q.Quantity }), { exact: true }),
-  capacity: $S.optionalWith($S.Record({ key: $S.String, value: $Q.Quantity }), { exact: true }),
-  conditions: $S.optionalWith($S.Array($S.suspend((): $S.Schema<PersistentVolumeClaimCondition> => PersistentVolumeClaimCondition)), { exact: true }),
-  currentVolumeAttributesClassName: $S.optionalWith($S.String, { exact: true }),
-  modifyVolumeStatus: $S.optionalWith($S.suspend((): $S.Schema<ModifyVolumeStatus> => ModifyVolumeStatus), { exact: true }),
-  phase: $S.optionalWith($S.String, { exact: true })
+  accessModes: $S.optional($S.Array($S.String)),
+  allocatedResourceStatuses: $S.optional($S.Record({ key: $S.String, value: $S.String })),
+  allocatedResources: $S.optional($S.Record({ key: $S.String, value: $Q.Quantity })),
+  capacity: $S.optional($S.Record({ key: $S.String, value: $Q.Quantity })),
+  conditions: $S.optional($S.Array($S.suspend((): $S.Schema<PersistentVolumeClaimCondition> => PersistentVolumeClaimCondition))),
+  currentVolumeAttributesClassName: $S.optional($S.String),
+  modifyVolumeStatus: $S.optional($S.suspend((): $S.Schema<ModifyVolumeStatus> => ModifyVolumeStatus)),
+  phase: $S.optional($S.String)
 }).annotations({ identifier: "io.k8s.api.core.v1.PersistentVolumeClaimStatus" })
 
 /**
  * PersistentVolumeClaimTemplate is used to produce PersistentVolumeClaim objects as part of an EphemeralVolumeSource.
  */
 export const PersistentVolumeClaimTemplate: $S.Schema<PersistentVolumeClaimTemplate> = $S.Struct({
-  metadata: $S.optionalWith($S.suspend((): $S.Schema<meta_v1.ObjectMeta> => meta_v1.ObjectMeta), { exact: true }),
+  metadata: $S.optional($S.suspend((): $S.Schema<meta_v1.ObjectMeta> => meta_v1.ObjectMeta)),
   spec: $S.suspend((): $S.Schema<PersistentVolumeClaimSpec> => PersistentVolumeClaimSpec)
 }).annotations({ identifier: "io.k8s.api.core.v1.PersistentVolumeClaimTemplate" })
 
@@ -6931,7 +6931,7 @@ export const PersistentVolumeClaimTemplate: $S.Schema<PersistentVolumeClaimTempl
  */
 export const PersistentVolumeClaimVolumeSource: $S.Schema<PersistentVolumeClaimVolumeSource> = $S.Struct({
   claimName: $S.String,
-  readOnly: $S.optionalWith($S.Boolean, { exact: true })
+  readOnly: $S.optional($S.Boolean)
 }).annotations({ identifier: "io.k8s.api.core.v1.PersistentVolumeClaimVolumeSource" })
 
 /** The Schema of {@link PersistentVolumeList}. */
@@ -6939,61 +6939,61 @@ export const PersistentVolumeListSchema: $S.Schema<PersistentVolumeList> = $S.St
   apiVersion: $S.Literal("v1"),
   items: $S.Array($S.suspend((): $S.Schema<PersistentVolume> => PersistentVolumeSchema)),
   kind: $S.Literal("PersistentVolumeList"),
-  metadata: $S.optionalWith($S.suspend((): $S.Schema<meta_v1.ListMeta> => meta_v1.ListMeta), { exact: true })
+  metadata: $S.optional($S.suspend((): $S.Schema<meta_v1.ListMeta> => meta_v1.ListMeta))
 }).annotations({ identifier: "io.k8s.api.core.v1.PersistentVolumeList" })
 
 /**
  * PersistentVolumeSpec is the specification of a persistent volume.
  */
 export const PersistentVolumeSpec: $S.Schema<PersistentVolumeSpec> = $S.Struct({
-  accessModes: $S.optionalWith($S.Array($S.String), { exact: true }),
-  awsElasticBlockStore: $S.optionalWith($S.suspend((): $S.Schema<AWSElasticBlockStoreVolumeSource> => AWSElasticBlockStoreVolumeSource), { exact: true }),
-  azureDisk: $S.optionalWith($S.suspend((): $S.Schema<AzureDiskVolumeSource> => AzureDiskVolumeSource), { exact: true }),
-  azureFile: $S.optionalWith($S.suspend((): $S.Schema<AzureFilePersistentVolumeSource> => AzureFilePersistentVolumeSource), { exact: true }),
-  capacity: $S.optionalWith($S.Record({ key: $S.String, value: $Q.Quantity }), { exact: true }),
-  cephfs: $S.optionalWith($S.suspend((): $S.Schema<CephFSPersistentVolumeSource> => CephFSPersistentVolumeSource), { exact: true }),
-  cinder: $S.optionalWith($S.suspend((): $S.Schema<CinderPersistentVolumeSource> => CinderPersistentVolumeSource), { exact: true }),
-  claimRef: $S.optionalWith($S.suspend((): $S.Schema<ObjectReference> => ObjectReference), { exact: true }),
-  csi: $S.optionalWith($S.suspend((): $S.Schema<CSIPersistentVolumeSource> => CSIPersistentVolumeSource), { exact: true }),
-  fc: $S.optionalWith($S.suspend((): $S.Schema<FCVolumeSource> => FCVolumeSource), { exact: true }),
-  flexVolume: $S.optionalWith($S.suspend((): $S.Schema<FlexPersistentVolumeSource> => FlexPersistentVolumeSource), { exact: true }),
-  flocker: $S.optionalWith($S.suspend((): $S.Schema<FlockerVolumeSource> => FlockerVolumeSource), { exact: true }),
-  gcePersistentDisk: $S.optionalWith($S.suspend((): $S.Schema<GCEPersistentDiskVolumeSource> => GCEPersistentDiskVolumeSource), { exact: true }),
-  glusterfs: $S.optionalWith($S.suspend((): $S.Schema<GlusterfsPersistentVolumeSource> => GlusterfsPersistentVolumeSource), { exact: true }),
-  hostPath: $S.optionalWith($S.suspend((): $S.Schema<HostPathVolumeSource> => HostPathVolumeSource), { exact: true }),
-  iscsi: $S.optionalWith($S.suspend((): $S.Schema<ISCSIPersistentVolumeSource> => ISCSIPersistentVolumeSource), { exact: true }),
-  local: $S.optionalWith($S.suspend((): $S.Schema<LocalVolumeSource> => LocalVolumeSource), { exact: true }),
-  mountOptions: $S.optionalWith($S.Array($S.String), { exact: true }),
-  nfs: $S.optionalWith($S.suspend((): $S.Schema<NFSVolumeSource> => NFSVolumeSource), { exact: true }),
-  nodeAffinity: $S.optionalWith($S.suspend((): $S.Schema<VolumeNodeAffinity> => VolumeNodeAffinity), { exact: true }),
-  persistentVolumeReclaimPolicy: $S.optionalWith($S.String, { exact: true }),
-  photonPersistentDisk: $S.optionalWith($S.suspend((): $S.Schema<PhotonPersistentDiskVolumeSource> => PhotonPersistentDiskVolumeSource), { exact: true }),
-  portworxVolume: $S.optionalWith($S.suspend((): $S.Schema<PortworxVolumeSource> => PortworxVolumeSource), { exact: true }),
-  quobyte: $S.optionalWith($S.suspend((): $S.Schema<QuobyteVolumeSource> => QuobyteVolumeSource), { exact: true }),
-  rbd: $S.optionalWith($S.suspend((): $S.Schema<RBDPersistentVolumeSource> => RBDPersistentVolumeSource), { exact: true }),
-  scaleIO: $S.optionalWith($S.suspend((): $S.Schema<ScaleIOPersistentVolumeSource> => ScaleIOPersistentVolumeSource), { exact: true }),
-  storageClassName: $S.optionalWith($S.String, { exact: true }),
-  storageos: $S.optionalWith($S.suspend((): $S.Schema<StorageOSPersistentVolumeSource> => StorageOSPersistentVolumeSource), { exact: true }),
-  volumeAttributesClassName: $S.optionalWith($S.String, { exact: true }),
-  volumeMode: $S.optionalWith($S.String, { exact: true }),
-  vsphereVolume: $S.optionalWith($S.suspend((): $S.Schema<VsphereVirtualDiskVolumeSource> => VsphereVirtualDiskVolumeSource), { exact: true })
+  accessModes: $S.optional($S.Array($S.String)),
+  awsElasticBlockStore: $S.optional($S.suspend((): $S.Schema<AWSElasticBlockStoreVolumeSource> => AWSElasticBlockStoreVolumeSource)),
+  azureDisk: $S.optional($S.suspend((): $S.Schema<AzureDiskVolumeSource> => AzureDiskVolumeSource)),
+  azureFile: $S.optional($S.suspend((): $S.Schema<AzureFilePersistentVolumeSource> => AzureFilePersistentVolumeSource)),
+  capacity: $S.optional($S.Record({ key: $S.String, value: $Q.Quantity })),
+  cephfs: $S.optional($S.suspend((): $S.Schema<CephFSPersistentVolumeSource> => CephFSPersistentVolumeSource)),
+  cinder: $S.optional($S.suspend((): $S.Schema<CinderPersistentVolumeSource> => CinderPersistentVolumeSource)),
+  claimRef: $S.optional($S.suspend((): $S.Schema<ObjectReference> => ObjectReference)),
+  csi: $S.optional($S.suspend((): $S.Schema<CSIPersistentVolumeSource> => CSIPersistentVolumeSource)),
+  fc: $S.optional($S.suspend((): $S.Schema<FCVolumeSource> => FCVolumeSource)),
+  flexVolume: $S.optional($S.suspend((): $S.Schema<FlexPersistentVolumeSource> => FlexPersistentVolumeSource)),
+  flocker: $S.optional($S.suspend((): $S.Schema<FlockerVolumeSource> => FlockerVolumeSource)),
+  gcePersistentDisk: $S.optional($S.suspend((): $S.Schema<GCEPersistentDiskVolumeSource> => GCEPersistentDiskVolumeSource)),
+  glusterfs: $S.optional($S.suspend((): $S.Schema<GlusterfsPersistentVolumeSource> => GlusterfsPersistentVolumeSource)),
+  hostPath: $S.optional($S.suspend((): $S.Schema<HostPathVolumeSource> => HostPathVolumeSource)),
+  iscsi: $S.optional($S.suspend((): $S.Schema<ISCSIPersistentVolumeSource> => ISCSIPersistentVolumeSource)),
+  local: $S.optional($S.suspend((): $S.Schema<LocalVolumeSource> => LocalVolumeSource)),
+  mountOptions: $S.optional($S.Array($S.String)),
+  nfs: $S.optional($S.suspend((): $S.Schema<NFSVolumeSource> => NFSVolumeSource)),
+  nodeAffinity: $S.optional($S.suspend((): $S.Schema<VolumeNodeAffinity> => VolumeNodeAffinity)),
+  persistentVolumeReclaimPolicy: $S.optional($S.String),
+  photonPersistentDisk: $S.optional($S.suspend((): $S.Schema<PhotonPersistentDiskVolumeSource> => PhotonPersistentDiskVolumeSource)),
+  portworxVolume: $S.optional($S.suspend((): $S.Schema<PortworxVolumeSource> => PortworxVolumeSource)),
+  quobyte: $S.optional($S.suspend((): $S.Schema<QuobyteVolumeSource> => QuobyteVolumeSource)),
+  rbd: $S.optional($S.suspend((): $S.Schema<RBDPersistentVolumeSource> => RBDPersistentVolumeSource)),
+  scaleIO: $S.optional($S.suspend((): $S.Schema<ScaleIOPersistentVolumeSource> => ScaleIOPersistentVolumeSource)),
+  storageClassName: $S.optional($S.String),
+  storageos: $S.optional($S.suspend((): $S.Schema<StorageOSPersistentVolumeSource> => StorageOSPersistentVolumeSource)),
+  volumeAttributesClassName: $S.optional($S.String),
+  volumeMode: $S.optional($S.String),
+  vsphereVolume: $S.optional($S.suspend((): $S.Schema<VsphereVirtualDiskVolumeSource> => VsphereVirtualDiskVolumeSource))
 }).annotations({ identifier: "io.k8s.api.core.v1.PersistentVolumeSpec" })
 
 /**
  * PersistentVolumeStatus is the current status of a persistent volume.
  */
 export const PersistentVolumeStatus: $S.Schema<PersistentVolumeStatus> = $S.Struct({
-  lastPhaseTransitionTime: $S.optionalWith($P.Time, { exact: true }),
-  message: $S.optionalWith($S.String, { exact: true }),
-  phase: $S.optionalWith($S.String, { exact: true }),
-  reason: $S.optionalWith($S.String, { exact: true })
+  lastPhaseTransitionTime: $S.optional($P.Time),
+  message: $S.optional($S.String),
+  phase: $S.optional($S.String),
+  reason: $S.optional($S.String)
 }).annotations({ identifier: "io.k8s.api.core.v1.PersistentVolumeStatus" })
 
 /**
  * Represents a Photon Controller persistent disk resource.
  */
 export const PhotonPersistentDiskVolumeSource: $S.Schema<PhotonPersistentDiskVolumeSource> = $S.Struct({
-  fsType: $S.optionalWith($S.String, { exact: true }),
+  fsType: $S.optional($S.String),
   pdID: $S.String
 }).annotations({ identifier: "io.k8s.api.core.v1.PhotonPersistentDiskVolumeSource" })
 
@@ -7001,28 +7001,28 @@ export const PhotonPersistentDiskVolumeSource: $S.Schema<PhotonPersistentDiskVol
 export const PodSchema: $S.Schema<Pod> = $S.Struct({
   apiVersion: $S.Literal("v1"),
   kind: $S.Literal("Pod"),
-  metadata: $S.optionalWith($S.suspend((): $S.Schema<meta_v1.ObjectMeta> => meta_v1.ObjectMeta), { exact: true }),
-  spec: $S.optionalWith($S.suspend((): $S.Schema<PodSpec> => PodSpec), { exact: true }),
-  status: $S.optionalWith($S.suspend((): $S.Schema<PodStatus> => PodStatus), { exact: true })
+  metadata: $S.optional($S.suspend((): $S.Schema<meta_v1.ObjectMeta> => meta_v1.ObjectMeta)),
+  spec: $S.optional($S.suspend((): $S.Schema<PodSpec> => PodSpec)),
+  status: $S.optional($S.suspend((): $S.Schema<PodStatus> => PodStatus))
 }).annotations({ identifier: "io.k8s.api.core.v1.Pod" })
 
 /**
  * Pod affinity is a group of inter pod affinity scheduling rules.
  */
 export const PodAffinity: $S.Schema<PodAffinity> = $S.Struct({
-  preferredDuringSchedulingIgnoredDuringExecution: $S.optionalWith($S.Array($S.suspend((): $S.Schema<WeightedPodAffinityTerm> => WeightedPodAffinityTerm)), { exact: true }),
-  requiredDuringSchedulingIgnoredDuringExecution: $S.optionalWith($S.Array($S.suspend((): $S.Schema<PodAffinityTerm> => PodAffinityTerm)), { exact: true })
+  preferredDuringSchedulingIgnoredDuringExecution: $S.optional($S.Array($S.suspend((): $S.Schema<WeightedPodAffinityTerm> => WeightedPodAffinityTerm))),
+  requiredDuringSchedulingIgnoredDuringExecution: $S.optional($S.Array($S.suspend((): $S.Schema<PodAffinityTerm> => PodAffinityTerm)))
 }).annotations({ identifier: "io.k8s.api.core.v1.PodAffinity" })
 
 /**
  * Defines a set of pods (namely those matching the labelSelector relative to the given namespace(s)) that this pod should be co-located (affinity) or not co-located (anti-affinity) with, where co-located is defined as running on a node whose value of the label with key <topologyKey> matches that of any node on which a pod of the set of pods is running
  */
 export const PodAffinityTerm: $S.Schema<PodAffinityTerm> = $S.Struct({
-  labelSelector: $S.optionalWith($S.suspend((): $S.Schema<meta_v1.LabelSelector> => meta_v1.LabelSelector), { exact: true }),
-  matchLabelKeys: $S.optionalWith($S.Array($S.String), { exact: true }),
-  mismatchLabelKeys: $S.optionalWith($S.Array($S.String), { exact: true }),
-  namespaceSelector: $S.optionalWith($S.suspend((): $S.Schema<meta_v1.LabelSelector> => meta_v1.LabelSelector), { exact: true }),
-  namespaces: $S.optionalWith($S.Array($S.String), { exact: true }),
+  labelSelector: $S.optional($S.suspend((): $S.Schema<meta_v1.LabelSelector> => meta_v1.LabelSelector)),
+  matchLabelKeys: $S.optional($S.Array($S.String)),
+  mismatchLabelKeys: $S.optional($S.Array($S.String)),
+  namespaceSelector: $S.optional($S.suspend((): $S.Schema<meta_v1.LabelSelector> => meta_v1.LabelSelector)),
+  namespaces: $S.optional($S.Array($S.String)),
   topologyKey: $S.String
 }).annotations({ identifier: "io.k8s.api.core.v1.PodAffinityTerm" })
 
@@ -7030,32 +7030,32 @@ export const PodAffinityTerm: $S.Schema<PodAffinityTerm> = $S.Struct({
  * Pod anti affinity is a group of inter pod anti affinity scheduling rules.
  */
 export const PodAntiAffinity: $S.Schema<PodAntiAffinity> = $S.Struct({
-  preferredDuringSchedulingIgnoredDuringExecution: $S.optionalWith($S.Array($S.suspend((): $S.Schema<WeightedPodAffinityTerm> => WeightedPodAffinityTerm)), { exact: true }),
-  requiredDuringSchedulingIgnoredDuringExecution: $S.optionalWith($S.Array($S.suspend((): $S.Schema<PodAffinityTerm> => PodAffinityTerm)), { exact: true })
+  preferredDuringSchedulingIgnoredDuringExecution: $S.optional($S.Array($S.suspend((): $S.Schema<WeightedPodAffinityTerm> => WeightedPodAffinityTerm))),
+  requiredDuringSchedulingIgnoredDuringExecution: $S.optional($S.Array($S.suspend((): $S.Schema<PodAffinityTerm> => PodAffinityTerm)))
 }).annotations({ identifier: "io.k8s.api.core.v1.PodAntiAffinity" })
 
 /**
  * PodCertificateProjection provides a private key and X.509 certificate in the pod filesystem.
  */
 export const PodCertificateProjection: $S.Schema<PodCertificateProjection> = $S.Struct({
-  certificateChainPath: $S.optionalWith($S.String, { exact: true }),
-  credentialBundlePath: $S.optionalWith($S.String, { exact: true }),
-  keyPath: $S.optionalWith($S.String, { exact: true }),
+  certificateChainPath: $S.optional($S.String),
+  credentialBundlePath: $S.optional($S.String),
+  keyPath: $S.optional($S.String),
   keyType: $S.String,
-  maxExpirationSeconds: $S.optionalWith($S.Number, { exact: true }),
+  maxExpirationSeconds: $S.optional($S.Number),
   signerName: $S.String,
-  userAnnotations: $S.optionalWith($S.Record({ key: $S.String, value: $S.String }), { exact: true })
+  userAnnotations: $S.optional($S.Record({ key: $S.String, value: $S.String }))
 }).annotations({ identifier: "io.k8s.api.core.v1.PodCertificateProjection" })
 
 /**
  * PodCondition contains details for the current condition of this pod.
  */
 export const PodCondition: $S.Schema<PodCondition> = $S.Struct({
-  lastProbeTime: $S.optionalWith($P.Time, { exact: true }),
-  lastTransitionTime: $S.optionalWith($P.Time, { exact: true }),
-  message: $S.optionalWith($S.String, { exact: true }),
-  observedGeneration: $S.optionalWith($S.Number, { exact: true }),
-  reason: $S.optionalWith($S.String, { exact: true }),
+  lastProbeTime: $S.optional($P.Time),
+  lastTransitionTime: $S.optional($P.Time),
+  message: $S.optional($S.String),
+  observedGeneration: $S.optional($S.Number),
+  reason: $S.optional($S.String),
   status: $S.String,
   type: $S.String
 }).annotations({ identifier: "io.k8s.api.core.v1.PodCondition" })
@@ -7064,17 +7064,17 @@ export const PodCondition: $S.Schema<PodCondition> = $S.Struct({
  * PodDNSConfig defines the DNS parameters of a pod in addition to those generated from DNSPolicy.
  */
 export const PodDNSConfig: $S.Schema<PodDNSConfig> = $S.Struct({
-  nameservers: $S.optionalWith($S.Array($S.String), { exact: true }),
-  options: $S.optionalWith($S.Array($S.suspend((): $S.Schema<PodDNSConfigOption> => PodDNSConfigOption)), { exact: true }),
-  searches: $S.optionalWith($S.Array($S.String), { exact: true })
+  nameservers: $S.optional($S.Array($S.String)),
+  options: $S.optional($S.Array($S.suspend((): $S.Schema<PodDNSConfigOption> => PodDNSConfigOption))),
+  searches: $S.optional($S.Array($S.String))
 }).annotations({ identifier: "io.k8s.api.core.v1.PodDNSConfig" })
 
 /**
  * PodDNSConfigOption defines DNS resolver options of a pod.
  */
 export const PodDNSConfigOption: $S.Schema<PodDNSConfigOption> = $S.Struct({
-  name: $S.optionalWith($S.String, { exact: true }),
-  value: $S.optionalWith($S.String, { exact: true })
+  name: $S.optional($S.String),
+  value: $S.optional($S.String)
 }).annotations({ identifier: "io.k8s.api.core.v1.PodDNSConfigOption" })
 
 /**
@@ -7097,7 +7097,7 @@ export const PodListSchema: $S.Schema<PodList> = $S.Struct({
   apiVersion: $S.Literal("v1"),
   items: $S.Array($S.suspend((): $S.Schema<Pod> => PodSchema)),
   kind: $S.Literal("PodList"),
-  metadata: $S.optionalWith($S.suspend((): $S.Schema<meta_v1.ListMeta> => meta_v1.ListMeta), { exact: true })
+  metadata: $S.optional($S.suspend((): $S.Schema<meta_v1.ListMeta> => meta_v1.ListMeta))
 }).annotations({ identifier: "io.k8s.api.core.v1.PodList" })
 
 /**
@@ -7121,8 +7121,8 @@ export const PodReadinessGate: $S.Schema<PodReadinessGate> = $S.Struct({
  */
 export const PodResourceClaim: $S.Schema<PodResourceClaim> = $S.Struct({
   name: $S.String,
-  resourceClaimName: $S.optionalWith($S.String, { exact: true }),
-  resourceClaimTemplateName: $S.optionalWith($S.String, { exact: true })
+  resourceClaimName: $S.optional($S.String),
+  resourceClaimTemplateName: $S.optional($S.String)
 }).annotations({ identifier: "io.k8s.api.core.v1.PodResourceClaim" })
 
 /**
@@ -7130,7 +7130,7 @@ export const PodResourceClaim: $S.Schema<PodResourceClaim> = $S.Struct({
  */
 export const PodResourceClaimStatus: $S.Schema<PodResourceClaimStatus> = $S.Struct({
   name: $S.String,
-  resourceClaimName: $S.optionalWith($S.String, { exact: true })
+  resourceClaimName: $S.optional($S.String)
 }).annotations({ identifier: "io.k8s.api.core.v1.PodResourceClaimStatus" })
 
 /**
@@ -7144,101 +7144,101 @@ export const PodSchedulingGate: $S.Schema<PodSchedulingGate> = $S.Struct({
  * PodSecurityContext holds pod-level security attributes and common container settings. Some fields are also present in container.securityContext.  Field values of container.securityContext take precedence over field values of PodSecurityContext.
  */
 export const PodSecurityContext: $S.Schema<PodSecurityContext> = $S.Struct({
-  appArmorProfile: $S.optionalWith($S.suspend((): $S.Schema<AppArmorProfile> => AppArmorProfile), { exact: true }),
-  fsGroup: $S.optionalWith($S.Number, { exact: true }),
-  fsGroupChangePolicy: $S.optionalWith($S.String, { exact: true }),
-  runAsGroup: $S.optionalWith($S.Number, { exact: true }),
-  runAsNonRoot: $S.optionalWith($S.Boolean, { exact: true }),
-  runAsUser: $S.optionalWith($S.Number, { exact: true }),
-  seLinuxChangePolicy: $S.optionalWith($S.String, { exact: true }),
-  seLinuxOptions: $S.optionalWith($S.suspend((): $S.Schema<SELinuxOptions> => SELinuxOptions), { exact: true }),
-  seccompProfile: $S.optionalWith($S.suspend((): $S.Schema<SeccompProfile> => SeccompProfile), { exact: true }),
-  supplementalGroups: $S.optionalWith($S.Array($S.Number), { exact: true }),
-  supplementalGroupsPolicy: $S.optionalWith($S.String, { exact: true }),
-  sysctls: $S.optionalWith($S.Array($S.suspend((): $S.Schema<Sysctl> => Sysctl)), { exact: true }),
-  windowsOptions: $S.optionalWith($S.suspend((): $S.Schema<WindowsSecurityContextOptions> => WindowsSecurityContextOptions), { exact: true })
+  appArmorProfile: $S.optional($S.suspend((): $S.Schema<AppArmorProfile> => AppArmorProfile)),
+  fsGroup: $S.optional($S.Number),
+  fsGroupChangePolicy: $S.optional($S.String),
+  runAsGroup: $S.optional($S.Number),
+  runAsNonRoot: $S.optional($S.Boolean),
+  runAsUser: $S.optional($S.Number),
+  seLinuxChangePolicy: $S.optional($S.String),
+  seLinuxOptions: $S.optional($S.suspend((): $S.Schema<SELinuxOptions> => SELinuxOptions)),
+  seccompProfile: $S.optional($S.suspend((): $S.Schema<SeccompProfile> => SeccompProfile)),
+  supplementalGroups: $S.optional($S.Array($S.Number)),
+  supplementalGroupsPolicy: $S.optional($S.String),
+  sysctls: $S.optional($S.Array($S.suspend((): $S.Schema<Sysctl> => Sysctl))),
+  windowsOptions: $S.optional($S.suspend((): $S.Schema<WindowsSecurityContextOptions> => WindowsSecurityContextOptions))
 }).annotations({ identifier: "io.k8s.api.core.v1.PodSecurityContext" })
 
 /**
  * PodSpec is a description of a pod.
  */
 export const PodSpec: $S.Schema<PodSpec> = $S.Struct({
-  activeDeadlineSeconds: $S.optionalWith($S.Number, { exact: true }),
-  affinity: $S.optionalWith($S.suspend((): $S.Schema<Affinity> => Affinity), { exact: true }),
-  automountServiceAccountToken: $S.optionalWith($S.Boolean, { exact: true }),
+  activeDeadlineSeconds: $S.optional($S.Number),
+  affinity: $S.optional($S.suspend((): $S.Schema<Affinity> => Affinity)),
+  automountServiceAccountToken: $S.optional($S.Boolean),
   containers: $S.Array($S.suspend((): $S.Schema<Container> => Container)),
-  dnsConfig: $S.optionalWith($S.suspend((): $S.Schema<PodDNSConfig> => PodDNSConfig), { exact: true }),
-  dnsPolicy: $S.optionalWith($S.String, { exact: true }),
-  enableServiceLinks: $S.optionalWith($S.Boolean, { exact: true }),
-  ephemeralContainers: $S.optionalWith($S.Array($S.suspend((): $S.Schema<EphemeralContainer> => EphemeralContainer)), { exact: true }),
-  hostAliases: $S.optionalWith($S.Array($S.suspend((): $S.Schema<HostAlias> => HostAlias)), { exact: true }),
-  hostIPC: $S.optionalWith($S.Boolean, { exact: true }),
-  hostNetwork: $S.optionalWith($S.Boolean, { exact: true }),
-  hostPID: $S.optionalWith($S.Boolean, { exact: true }),
-  hostUsers: $S.optionalWith($S.Boolean, { exact: true }),
-  hostname: $S.optionalWith($S.String, { exact: true }),
-  hostnameOverride: $S.optionalWith($S.String, { exact: true }),
-  imagePullSecrets: $S.optionalWith($S.Array($S.suspend((): $S.Schema<LocalObjectReference> => LocalObjectReference)), { exact: true }),
-  initContainers: $S.optionalWith($S.Array($S.suspend((): $S.Schema<Container> => Container)), { exact: true }),
-  nodeName: $S.optionalWith($S.String, { exact: true }),
-  nodeSelector: $S.optionalWith($S.Record({ key: $S.String, value: $S.String }), { exact: true }),
-  os: $S.optionalWith($S.suspend((): $S.Schema<PodOS> => PodOS), { exact: true }),
-  overhead: $S.optionalWith($S.Record({ key: $S.String, value: $Q.Quantity }), { exact: true }),
-  preemptionPolicy: $S.optionalWith($S.String, { exact: true }),
-  priority: $S.optionalWith($S.Number, { exact: true }),
-  priorityClassName: $S.optionalWith($S.String, { exact: true }),
-  readinessGates: $S.optionalWith($S.Array($S.suspend((): $S.Schema<PodReadinessGate> => PodReadinessGate)), { exact: true }),
-  resourceClaims: $S.optionalWith($S.Array($S.suspend((): $S.Schema<PodResourceClaim> => PodResourceClaim)), { exact: true }),
-  resources: $S.optionalWith($S.suspend((): $S.Schema<ResourceRequirements> => ResourceRequirements), { exact: true }),
-  restartPolicy: $S.optionalWith($S.String, { exact: true }),
-  runtimeClassName: $S.optionalWith($S.String, { exact: true }),
-  schedulerName: $S.optionalWith($S.String, { exact: true }),
-  schedulingGates: $S.optionalWith($S.Array($S.suspend((): $S.Schema<PodSchedulingGate> => PodSchedulingGate)), { exact: true }),
-  securityContext: $S.optionalWith($S.suspend((): $S.Schema<PodSecurityContext> => PodSecurityContext), { exact: true }),
-  serviceAccount: $S.optionalWith($S.String, { exact: true }),
-  serviceAccountName: $S.optionalWith($S.String, { exact: true }),
-  setHostnameAsFQDN: $S.optionalWith($S.Boolean, { exact: true }),
-  shareProcessNamespace: $S.optionalWith($S.Boolean, { exact: true }),
-  subdomain: $S.optionalWith($S.String, { exact: true }),
-  terminationGracePeriodSeconds: $S.optionalWith($S.Number, { exact: true }),
-  tolerations: $S.optionalWith($S.Array($S.suspend((): $S.Schema<Toleration> => Toleration)), { exact: true }),
-  topologySpreadConstraints: $S.optionalWith($S.Array($S.suspend((): $S.Schema<TopologySpreadConstraint> => TopologySpreadConstraint)), { exact: true }),
-  volumes: $S.optionalWith($S.Array($S.suspend((): $S.Schema<Volume> => Volume)), { exact: true }),
-  workloadRef: $S.optionalWith($S.suspend((): $S.Schema<WorkloadReference> => WorkloadReference), { exact: true })
+  dnsConfig: $S.optional($S.suspend((): $S.Schema<PodDNSConfig> => PodDNSConfig)),
+  dnsPolicy: $S.optional($S.String),
+  enableServiceLinks: $S.optional($S.Boolean),
+  ephemeralContainers: $S.optional($S.Array($S.suspend((): $S.Schema<EphemeralContainer> => EphemeralContainer))),
+  hostAliases: $S.optional($S.Array($S.suspend((): $S.Schema<HostAlias> => HostAlias))),
+  hostIPC: $S.optional($S.Boolean),
+  hostNetwork: $S.optional($S.Boolean),
+  hostPID: $S.optional($S.Boolean),
+  hostUsers: $S.optional($S.Boolean),
+  hostname: $S.optional($S.String),
+  hostnameOverride: $S.optional($S.String),
+  imagePullSecrets: $S.optional($S.Array($S.suspend((): $S.Schema<LocalObjectReference> => LocalObjectReference))),
+  initContainers: $S.optional($S.Array($S.suspend((): $S.Schema<Container> => Container))),
+  nodeName: $S.optional($S.String),
+  nodeSelector: $S.optional($S.Record({ key: $S.String, value: $S.String })),
+  os: $S.optional($S.suspend((): $S.Schema<PodOS> => PodOS)),
+  overhead: $S.optional($S.Record({ key: $S.String, value: $Q.Quantity })),
+  preemptionPolicy: $S.optional($S.String),
+  priority: $S.optional($S.Number),
+  priorityClassName: $S.optional($S.String),
+  readinessGates: $S.optional($S.Array($S.suspend((): $S.Schema<PodReadinessGate> => PodReadinessGate))),
+  resourceClaims: $S.optional($S.Array($S.suspend((): $S.Schema<PodResourceClaim> => PodResourceClaim))),
+  resources: $S.optional($S.suspend((): $S.Schema<ResourceRequirements> => ResourceRequirements)),
+  restartPolicy: $S.optional($S.String),
+  runtimeClassName: $S.optional($S.String),
+  schedulerName: $S.optional($S.String),
+  schedulingGates: $S.optional($S.Array($S.suspend((): $S.Schema<PodSchedulingGate> => PodSchedulingGate))),
+  securityContext: $S.optional($S.suspend((): $S.Schema<PodSecurityContext> => PodSecurityContext)),
+  serviceAccount: $S.optional($S.String),
+  serviceAccountName: $S.optional($S.String),
+  setHostnameAsFQDN: $S.optional($S.Boolean),
+  shareProcessNamespace: $S.optional($S.Boolean),
+  subdomain: $S.optional($S.String),
+  terminationGracePeriodSeconds: $S.optional($S.Number),
+  tolerations: $S.optional($S.Array($S.suspend((): $S.Schema<Toleration> => Toleration))),
+  topologySpreadConstraints: $S.optional($S.Array($S.suspend((): $S.Schema<TopologySpreadConstraint> => TopologySpreadConstraint))),
+  volumes: $S.optional($S.Array($S.suspend((): $S.Schema<Volume> => Volume))),
+  workloadRef: $S.optional($S.suspend((): $S.Schema<WorkloadReference> => WorkloadReference))
 }).annotations({ identifier: "io.k8s.api.core.v1.PodSpec" })
 
 /**
  * PodStatus represents information about the status of a pod. Status may trail the actual state of a system, especially if the node that hosts the pod cannot contact the control plane.
  */
 export const PodStatus: $S.Schema<PodStatus> = $S.Struct({
-  allocatedResources: $S.optionalWith($S.Record({ key: $S.String, value: $Q.Quantity }), { exact: true }),
-  conditions: $S.optionalWith($S.Array($S.suspend((): $S.Schema<PodCondition> => PodCondition)), { exact: true }),
-  containerStatuses: $S.optionalWith($S.Array($S.suspend((): $S.Schema<ContainerStatus> => ContainerStatus)), { exact: true }),
-  ephemeralContainerStatuses: $S.optionalWith($S.Array($S.suspend((): $S.Schema<ContainerStatus> => ContainerStatus)), { exact: true }),
-  extendedResourceClaimStatus: $S.optionalWith($S.suspend((): $S.Schema<PodExtendedResourceClaimStatus> => PodExtendedResourceClaimStatus), { exact: true }),
-  hostIP: $S.optionalWith($S.String, { exact: true }),
-  hostIPs: $S.optionalWith($S.Array($S.suspend((): $S.Schema<HostIP> => HostIP)), { exact: true }),
-  initContainerStatuses: $S.optionalWith($S.Array($S.suspend((): $S.Schema<ContainerStatus> => ContainerStatus)), { exact: true }),
-  message: $S.optionalWith($S.String, { exact: true }),
-  nominatedNodeName: $S.optionalWith($S.String, { exact: true }),
-  observedGeneration: $S.optionalWith($S.Number, { exact: true }),
-  phase: $S.optionalWith($S.String, { exact: true }),
-  podIP: $S.optionalWith($S.String, { exact: true }),
-  podIPs: $S.optionalWith($S.Array($S.suspend((): $S.Schema<PodIP> => PodIP)), { exact: true }),
-  qosClass: $S.optionalWith($S.String, { exact: true }),
-  reason: $S.optionalWith($S.String, { exact: true }),
-  resize: $S.optionalWith($S.String, { exact: true }),
-  resourceClaimStatuses: $S.optionalWith($S.Array($S.suspend((): $S.Schema<PodResourceClaimStatus> => PodResourceClaimStatus)), { exact: true }),
-  resources: $S.optionalWith($S.suspend((): $S.Schema<ResourceRequirements> => ResourceRequirements), { exact: true }),
-  startTime: $S.optionalWith($P.Time, { exact: true })
+  allocatedResources: $S.optional($S.Record({ key: $S.String, value: $Q.Quantity })),
+  conditions: $S.optional($S.Array($S.suspend((): $S.Schema<PodCondition> => PodCondition))),
+  containerStatuses: $S.optional($S.Array($S.suspend((): $S.Schema<ContainerStatus> => ContainerStatus))),
+  ephemeralContainerStatuses: $S.optional($S.Array($S.suspend((): $S.Schema<ContainerStatus> => ContainerStatus))),
+  extendedResourceClaimStatus: $S.optional($S.suspend((): $S.Schema<PodExtendedResourceClaimStatus> => PodExtendedResourceClaimStatus)),
+  hostIP: $S.optional($S.String),
+  hostIPs: $S.optional($S.Array($S.suspend((): $S.Schema<HostIP> => HostIP))),
+  initContainerStatuses: $S.optional($S.Array($S.suspend((): $S.Schema<ContainerStatus> => ContainerStatus))),
+  message: $S.optional($S.String),
+  nominatedNodeName: $S.optional($S.String),
+  observedGeneration: $S.optional($S.Number),
+  phase: $S.optional($S.String),
+  podIP: $S.optional($S.String),
+  podIPs: $S.optional($S.Array($S.suspend((): $S.Schema<PodIP> => PodIP))),
+  qosClass: $S.optional($S.String),
+  reason: $S.optional($S.String),
+  resize: $S.optional($S.String),
+  resourceClaimStatuses: $S.optional($S.Array($S.suspend((): $S.Schema<PodResourceClaimStatus> => PodResourceClaimStatus))),
+  resources: $S.optional($S.suspend((): $S.Schema<ResourceRequirements> => ResourceRequirements)),
+  startTime: $S.optional($P.Time)
 }).annotations({ identifier: "io.k8s.api.core.v1.PodStatus" })
 
 /** The Schema of {@link PodTemplate}. */
 export const PodTemplateSchema: $S.Schema<PodTemplate> = $S.Struct({
   apiVersion: $S.Literal("v1"),
   kind: $S.Literal("PodTemplate"),
-  metadata: $S.optionalWith($S.suspend((): $S.Schema<meta_v1.ObjectMeta> => meta_v1.ObjectMeta), { exact: true }),
-  template: $S.optionalWith($S.suspend((): $S.Schema<PodTemplateSpec> => PodTemplateSpec), { exact: true })
+  metadata: $S.optional($S.suspend((): $S.Schema<meta_v1.ObjectMeta> => meta_v1.ObjectMeta)),
+  template: $S.optional($S.suspend((): $S.Schema<PodTemplateSpec> => PodTemplateSpec))
 }).annotations({ identifier: "io.k8s.api.core.v1.PodTemplate" })
 
 /** The Schema of {@link PodTemplateList}. */
@@ -7246,22 +7246,22 @@ export const PodTemplateListSchema: $S.Schema<PodTemplateList> = $S.Struct({
   apiVersion: $S.Literal("v1"),
   items: $S.Array($S.suspend((): $S.Schema<PodTemplate> => PodTemplateSchema)),
   kind: $S.Literal("PodTemplateList"),
-  metadata: $S.optionalWith($S.suspend((): $S.Schema<meta_v1.ListMeta> => meta_v1.ListMeta), { exact: true })
+  metadata: $S.optional($S.suspend((): $S.Schema<meta_v1.ListMeta> => meta_v1.ListMeta))
 }).annotations({ identifier: "io.k8s.api.core.v1.PodTemplateList" })
 
 /**
  * PodTemplateSpec describes the data a pod should have when created from a template
  */
 export const PodTemplateSpec: $S.Schema<PodTemplateSpec> = $S.Struct({
-  metadata: $S.optionalWith($S.suspend((): $S.Schema<meta_v1.ObjectMeta> => meta_v1.ObjectMeta), { exact: true }),
-  spec: $S.optionalWith($S.suspend((): $S.Schema<PodSpec> => PodSpec), { exact: true })
+  metadata: $S.optional($S.suspend((): $S.Schema<meta_v1.ObjectMeta> => meta_v1.ObjectMeta)),
+  spec: $S.optional($S.suspend((): $S.Schema<PodSpec> => PodSpec))
 }).annotations({ identifier: "io.k8s.api.core.v1.PodTemplateSpec" })
 
 /**
  * PortStatus represents the error condition of a service port
  */
 export const PortStatus: $S.Schema<PortStatus> = $S.Struct({
-  error: $S.optionalWith($S.String, { exact: true }),
+  error: $S.optional($S.String),
   port: $S.Number,
   protocol: $S.String
 }).annotations({ identifier: "io.k8s.api.core.v1.PortStatus" })
@@ -7270,8 +7270,8 @@ export const PortStatus: $S.Schema<PortStatus> = $S.Struct({
  * PortworxVolumeSource represents a Portworx volume resource.
  */
 export const PortworxVolumeSource: $S.Schema<PortworxVolumeSource> = $S.Struct({
-  fsType: $S.optionalWith($S.String, { exact: true }),
-  readOnly: $S.optionalWith($S.Boolean, { exact: true }),
+  fsType: $S.optional($S.String),
+  readOnly: $S.optional($S.Boolean),
   volumeID: $S.String
 }).annotations({ identifier: "io.k8s.api.core.v1.PortworxVolumeSource" })
 
@@ -7287,35 +7287,35 @@ export const PreferredSchedulingTerm: $S.Schema<PreferredSchedulingTerm> = $S.St
  * Probe describes a health check to be performed against a container to determine whether it is alive or ready to receive traffic.
  */
 export const Probe: $S.Schema<Probe> = $S.Struct({
-  exec: $S.optionalWith($S.suspend((): $S.Schema<ExecAction> => ExecAction), { exact: true }),
-  failureThreshold: $S.optionalWith($S.Number, { exact: true }),
-  grpc: $S.optionalWith($S.suspend((): $S.Schema<GRPCAction> => GRPCAction), { exact: true }),
-  httpGet: $S.optionalWith($S.suspend((): $S.Schema<HTTPGetAction> => HTTPGetAction), { exact: true }),
-  initialDelaySeconds: $S.optionalWith($S.Number, { exact: true }),
-  periodSeconds: $S.optionalWith($S.Number, { exact: true }),
-  successThreshold: $S.optionalWith($S.Number, { exact: true }),
-  tcpSocket: $S.optionalWith($S.suspend((): $S.Schema<TCPSocketAction> => TCPSocketAction), { exact: true }),
-  terminationGracePeriodSeconds: $S.optionalWith($S.Number, { exact: true }),
-  timeoutSeconds: $S.optionalWith($S.Number, { exact: true })
+  exec: $S.optional($S.suspend((): $S.Schema<ExecAction> => ExecAction)),
+  failureThreshold: $S.optional($S.Number),
+  grpc: $S.optional($S.suspend((): $S.Schema<GRPCAction> => GRPCAction)),
+  httpGet: $S.optional($S.suspend((): $S.Schema<HTTPGetAction> => HTTPGetAction)),
+  initialDelaySeconds: $S.optional($S.Number),
+  periodSeconds: $S.optional($S.Number),
+  successThreshold: $S.optional($S.Number),
+  tcpSocket: $S.optional($S.suspend((): $S.Schema<TCPSocketAction> => TCPSocketAction)),
+  terminationGracePeriodSeconds: $S.optional($S.Number),
+  timeoutSeconds: $S.optional($S.Number)
 }).annotations({ identifier: "io.k8s.api.core.v1.Probe" })
 
 /**
  * Represents a projected volume source
  */
 export const ProjectedVolumeSource: $S.Schema<ProjectedVolumeSource> = $S.Struct({
-  defaultMode: $S.optionalWith($S.Number, { exact: true }),
-  sources: $S.optionalWith($S.Array($S.suspend((): $S.Schema<VolumeProjection> => VolumeProjection)), { exact: true })
+  defaultMode: $S.optional($S.Number),
+  sources: $S.optional($S.Array($S.suspend((): $S.Schema<VolumeProjection> => VolumeProjection)))
 }).annotations({ identifier: "io.k8s.api.core.v1.ProjectedVolumeSource" })
 
 /**
  * Represents a Quobyte mount that lasts the lifetime of a pod. Quobyte volumes do not support ownership management or SELinux relabeling.
  */
 export const QuobyteVolumeSource: $S.Schema<QuobyteVolumeSource> = $S.Struct({
-  group: $S.optionalWith($S.String, { exact: true }),
-  readOnly: $S.optionalWith($S.Boolean, { exact: true }),
+  group: $S.optional($S.String),
+  readOnly: $S.optional($S.Boolean),
   registry: $S.String,
-  tenant: $S.optionalWith($S.String, { exact: true }),
-  user: $S.optionalWith($S.String, { exact: true }),
+  tenant: $S.optional($S.String),
+  user: $S.optional($S.String),
   volume: $S.String
 }).annotations({ identifier: "io.k8s.api.core.v1.QuobyteVolumeSource" })
 
@@ -7323,46 +7323,46 @@ export const QuobyteVolumeSource: $S.Schema<QuobyteVolumeSource> = $S.Struct({
  * Represents a Rados Block Device mount that lasts the lifetime of a pod. RBD volumes support ownership management and SELinux relabeling.
  */
 export const RBDPersistentVolumeSource: $S.Schema<RBDPersistentVolumeSource> = $S.Struct({
-  fsType: $S.optionalWith($S.String, { exact: true }),
+  fsType: $S.optional($S.String),
   image: $S.String,
-  keyring: $S.optionalWith($S.String, { exact: true }),
+  keyring: $S.optional($S.String),
   monitors: $S.Array($S.String),
-  pool: $S.optionalWith($S.String, { exact: true }),
-  readOnly: $S.optionalWith($S.Boolean, { exact: true }),
-  secretRef: $S.optionalWith($S.suspend((): $S.Schema<SecretReference> => SecretReference), { exact: true }),
-  user: $S.optionalWith($S.String, { exact: true })
+  pool: $S.optional($S.String),
+  readOnly: $S.optional($S.Boolean),
+  secretRef: $S.optional($S.suspend((): $S.Schema<SecretReference> => SecretReference)),
+  user: $S.optional($S.String)
 }).annotations({ identifier: "io.k8s.api.core.v1.RBDPersistentVolumeSource" })
 
 /**
  * Represents a Rados Block Device mount that lasts the lifetime of a pod. RBD volumes support ownership management and SELinux relabeling.
  */
 export const RBDVolumeSource: $S.Schema<RBDVolumeSource> = $S.Struct({
-  fsType: $S.optionalWith($S.String, { exact: true }),
+  fsType: $S.optional($S.String),
   image: $S.String,
-  keyring: $S.optionalWith($S.String, { exact: true }),
+  keyring: $S.optional($S.String),
   monitors: $S.Array($S.String),
-  pool: $S.optionalWith($S.String, { exact: true }),
-  readOnly: $S.optionalWith($S.Boolean, { exact: true }),
-  secretRef: $S.optionalWith($S.suspend((): $S.Schema<LocalObjectReference> => LocalObjectReference), { exact: true }),
-  user: $S.optionalWith($S.String, { exact: true })
+  pool: $S.optional($S.String),
+  readOnly: $S.optional($S.Boolean),
+  secretRef: $S.optional($S.suspend((): $S.Schema<LocalObjectReference> => LocalObjectReference)),
+  user: $S.optional($S.String)
 }).annotations({ identifier: "io.k8s.api.core.v1.RBDVolumeSource" })
 
 /** The Schema of {@link ReplicationController}. */
 export const ReplicationControllerSchema: $S.Schema<ReplicationController> = $S.Struct({
   apiVersion: $S.Literal("v1"),
   kind: $S.Literal("ReplicationController"),
-  metadata: $S.optionalWith($S.suspend((): $S.Schema<meta_v1.ObjectMeta> => meta_v1.ObjectMeta), { exact: true }),
-  spec: $S.optionalWith($S.suspend((): $S.Schema<ReplicationControllerSpec> => ReplicationControllerSpec), { exact: true }),
-  status: $S.optionalWith($S.suspend((): $S.Schema<ReplicationControllerStatus> => ReplicationControllerStatus), { exact: true })
+  metadata: $S.optional($S.suspend((): $S.Schema<meta_v1.ObjectMeta> => meta_v1.ObjectMeta)),
+  spec: $S.optional($S.suspend((): $S.Schema<ReplicationControllerSpec> => ReplicationControllerSpec)),
+  status: $S.optional($S.suspend((): $S.Schema<ReplicationControllerStatus> => ReplicationControllerStatus))
 }).annotations({ identifier: "io.k8s.api.core.v1.ReplicationController" })
 
 /**
  * ReplicationControllerCondition describes the state of a replication controller at a certain point.
  */
 export const ReplicationControllerCondition: $S.Schema<ReplicationControllerCondition> = $S.Struct({
-  lastTransitionTime: $S.optionalWith($P.Time, { exact: true }),
-  message: $S.optionalWith($S.String, { exact: true }),
-  reason: $S.optionalWith($S.String, { exact: true }),
+  lastTransitionTime: $S.optional($P.Time),
+  message: $S.optional($S.String),
+  reason: $S.optional($S.String),
   status: $S.String,
   type: $S.String
 }).annotations({ identifier: "io.k8s.api.core.v1.ReplicationControllerCondition" })
@@ -7372,28 +7372,28 @@ export const ReplicationControllerListSchema: $S.Schema<ReplicationControllerLis
   apiVersion: $S.Literal("v1"),
   items: $S.Array($S.suspend((): $S.Schema<ReplicationController> => ReplicationControllerSchema)),
   kind: $S.Literal("ReplicationControllerList"),
-  metadata: $S.optionalWith($S.suspend((): $S.Schema<meta_v1.ListMeta> => meta_v1.ListMeta), { exact: true })
+  metadata: $S.optional($S.suspend((): $S.Schema<meta_v1.ListMeta> => meta_v1.ListMeta))
 }).annotations({ identifier: "io.k8s.api.core.v1.ReplicationControllerList" })
 
 /**
  * ReplicationControllerSpec is the specification of a replication controller.
  */
 export const ReplicationControllerSpec: $S.Schema<ReplicationControllerSpec> = $S.Struct({
-  minReadySeconds: $S.optionalWith($S.Number, { exact: true }),
-  replicas: $S.optionalWith($S.Number, { exact: true }),
-  selector: $S.optionalWith($S.Record({ key: $S.String, value: $S.String }), { exact: true }),
-  template: $S.optionalWith($S.suspend((): $S.Schema<PodTemplateSpec> => PodTemplateSpec), { exact: true })
+  minReadySeconds: $S.optional($S.Number),
+  replicas: $S.optional($S.Number),
+  selector: $S.optional($S.Record({ key: $S.String, value: $S.String })),
+  template: $S.optional($S.suspend((): $S.Schema<PodTemplateSpec> => PodTemplateSpec))
 }).annotations({ identifier: "io.k8s.api.core.v1.ReplicationControllerSpec" })
 
 /**
  * ReplicationControllerStatus represents the current status of a replication controller.
  */
 export const ReplicationControllerStatus: $S.Schema<ReplicationControllerStatus> = $S.Struct({
-  availableReplicas: $S.optionalWith($S.Number, { exact: true }),
-  conditions: $S.optionalWith($S.Array($S.suspend((): $S.Schema<ReplicationControllerCondition> => ReplicationControllerCondition)), { exact: true }),
-  fullyLabeledReplicas: $S.optionalWith($S.Number, { exact: true }),
-  observedGeneration: $S.optionalWith($S.Number, { exact: true }),
-  readyReplicas: $S.optionalWith($S.Number, { exact: true }),
+  availableReplicas: $S.optional($S.Number),
+  conditions: $S.optional($S.Array($S.suspend((): $S.Schema<ReplicationControllerCondition> => ReplicationControllerCondition))),
+  fullyLabeledReplicas: $S.optional($S.Number),
+  observedGeneration: $S.optional($S.Number),
+  readyReplicas: $S.optional($S.Number),
   replicas: $S.Number
 }).annotations({ identifier: "io.k8s.api.core.v1.ReplicationControllerStatus" })
 
@@ -7402,15 +7402,15 @@ export const ReplicationControllerStatus: $S.Schema<ReplicationControllerStatus>
  */
 export const ResourceClaim: $S.Schema<ResourceClaim> = $S.Struct({
   name: $S.String,
-  request: $S.optionalWith($S.String, { exact: true })
+  request: $S.optional($S.String)
 }).annotations({ identifier: "io.k8s.api.core.v1.ResourceClaim" })
 
 /**
  * ResourceFieldSelector represents container resources (cpu, memory) and their output format
  */
 export const ResourceFieldSelector: $S.Schema<ResourceFieldSelector> = $S.Struct({
-  containerName: $S.optionalWith($S.String, { exact: true }),
-  divisor: $S.optionalWith($Q.Quantity, { exact: true }),
+  containerName: $S.optional($S.String),
+  divisor: $S.optional($Q.Quantity),
   resource: $S.String
 }).annotations({ identifier: "io.k8s.api.core.v1.ResourceFieldSelector" })
 
@@ -7418,7 +7418,7 @@ export const ResourceFieldSelector: $S.Schema<ResourceFieldSelector> = $S.Struct
  * ResourceHealth represents the health of a resource. It has the latest device health information. This is a part of KEP https://kep.k8s.io/4680.
  */
 export const ResourceHealth: $S.Schema<ResourceHealth> = $S.Struct({
-  health: $S.optionalWith($S.String, { exact: true }),
+  health: $S.optional($S.String),
   resourceID: $S.String
 }).annotations({ identifier: "io.k8s.api.core.v1.ResourceHealth" })
 
@@ -7426,9 +7426,9 @@ export const ResourceHealth: $S.Schema<ResourceHealth> = $S.Struct({
 export const ResourceQuotaSchema: $S.Schema<ResourceQuota> = $S.Struct({
   apiVersion: $S.Literal("v1"),
   kind: $S.Literal("ResourceQuota"),
-  metadata: $S.optionalWith($S.suspend((): $S.Schema<meta_v1.ObjectMeta> => meta_v1.ObjectMeta), { exact: true }),
-  spec: $S.optionalWith($S.suspend((): $S.Schema<ResourceQuotaSpec> => ResourceQuotaSpec), { exact: true }),
-  status: $S.optionalWith($S.suspend((): $S.Schema<ResourceQuotaStatus> => ResourceQuotaStatus), { exact: true })
+  metadata: $S.optional($S.suspend((): $S.Schema<meta_v1.ObjectMeta> => meta_v1.ObjectMeta)),
+  spec: $S.optional($S.suspend((): $S.Schema<ResourceQuotaSpec> => ResourceQuotaSpec)),
+  status: $S.optional($S.suspend((): $S.Schema<ResourceQuotaStatus> => ResourceQuotaStatus))
 }).annotations({ identifier: "io.k8s.api.core.v1.ResourceQuota" })
 
 /** The Schema of {@link ResourceQuotaList}. */
@@ -7436,33 +7436,33 @@ export const ResourceQuotaListSchema: $S.Schema<ResourceQuotaList> = $S.Struct({
   apiVersion: $S.Literal("v1"),
   items: $S.Array($S.suspend((): $S.Schema<ResourceQuota> => ResourceQuotaSchema)),
   kind: $S.Literal("ResourceQuotaList"),
-  metadata: $S.optionalWith($S.suspend((): $S.Schema<meta_v1.ListMeta> => meta_v1.ListMeta), { exact: true })
+  metadata: $S.optional($S.suspend((): $S.Schema<meta_v1.ListMeta> => meta_v1.ListMeta))
 }).annotations({ identifier: "io.k8s.api.core.v1.ResourceQuotaList" })
 
 /**
  * ResourceQuotaSpec defines the desired hard limits to enforce for Quota.
  */
 export const ResourceQuotaSpec: $S.Schema<ResourceQuotaSpec> = $S.Struct({
-  hard: $S.optionalWith($S.Record({ key: $S.String, value: $Q.Quantity }), { exact: true }),
-  scopeSelector: $S.optionalWith($S.suspend((): $S.Schema<ScopeSelector> => ScopeSelector), { exact: true }),
-  scopes: $S.optionalWith($S.Array($S.String), { exact: true })
+  hard: $S.optional($S.Record({ key: $S.String, value: $Q.Quantity })),
+  scopeSelector: $S.optional($S.suspend((): $S.Schema<ScopeSelector> => ScopeSelector)),
+  scopes: $S.optional($S.Array($S.String))
 }).annotations({ identifier: "io.k8s.api.core.v1.ResourceQuotaSpec" })
 
 /**
  * ResourceQuotaStatus defines the enforced hard limits and observed use.
  */
 export const ResourceQuotaStatus: $S.Schema<ResourceQuotaStatus> = $S.Struct({
-  hard: $S.optionalWith($S.Record({ key: $S.String, value: $Q.Quantity }), { exact: true }),
-  used: $S.optionalWith($S.Record({ key: $S.String, value: $Q.Quantity }), { exact: true })
+  hard: $S.optional($S.Record({ key: $S.String, value: $Q.Quantity })),
+  used: $S.optional($S.Record({ key: $S.String, value: $Q.Quantity }))
 }).annotations({ identifier: "io.k8s.api.core.v1.ResourceQuotaStatus" })
 
 /**
  * ResourceRequirements describes the compute resource requirements.
  */
 export const ResourceRequirements: $S.Schema<ResourceRequirements> = $S.Struct({
-  claims: $S.optionalWith($S.Array($S.suspend((): $S.Schema<ResourceClaim> => ResourceClaim)), { exact: true }),
-  limits: $S.optionalWith($S.Record({ key: $S.String, value: $Q.Quantity }), { exact: true }),
-  requests: $S.optionalWith($S.Record({ key: $S.String, value: $Q.Quantity }), { exact: true })
+  claims: $S.optional($S.Array($S.suspend((): $S.Schema<ResourceClaim> => ResourceClaim))),
+  limits: $S.optional($S.Record({ key: $S.String, value: $Q.Quantity })),
+  requests: $S.optional($S.Record({ key: $S.String, value: $Q.Quantity }))
 }).annotations({ identifier: "io.k8s.api.core.v1.ResourceRequirements" })
 
 /**
@@ -7470,56 +7470,56 @@ export const ResourceRequirements: $S.Schema<ResourceRequirements> = $S.Struct({
  */
 export const ResourceStatus: $S.Schema<ResourceStatus> = $S.Struct({
   name: $S.String,
-  resources: $S.optionalWith($S.Array($S.suspend((): $S.Schema<ResourceHealth> => ResourceHealth)), { exact: true })
+  resources: $S.optional($S.Array($S.suspend((): $S.Schema<ResourceHealth> => ResourceHealth)))
 }).annotations({ identifier: "io.k8s.api.core.v1.ResourceStatus" })
 
 /**
  * SELinuxOptions are the labels to be applied to the container
  */
 export const SELinuxOptions: $S.Schema<SELinuxOptions> = $S.Struct({
-  level: $S.optionalWith($S.String, { exact: true }),
-  role: $S.optionalWith($S.String, { exact: true }),
-  type: $S.optionalWith($S.String, { exact: true }),
-  user: $S.optionalWith($S.String, { exact: true })
+  level: $S.optional($S.String),
+  role: $S.optional($S.String),
+  type: $S.optional($S.String),
+  user: $S.optional($S.String)
 }).annotations({ identifier: "io.k8s.api.core.v1.SELinuxOptions" })
 
 /**
  * ScaleIOPersistentVolumeSource represents a persistent ScaleIO volume
  */
 export const ScaleIOPersistentVolumeSource: $S.Schema<ScaleIOPersistentVolumeSource> = $S.Struct({
-  fsType: $S.optionalWith($S.String, { exact: true }),
+  fsType: $S.optional($S.String),
   gateway: $S.String,
-  protectionDomain: $S.optionalWith($S.String, { exact: true }),
-  readOnly: $S.optionalWith($S.Boolean, { exact: true }),
+  protectionDomain: $S.optional($S.String),
+  readOnly: $S.optional($S.Boolean),
   secretRef: $S.suspend((): $S.Schema<SecretReference> => SecretReference),
-  sslEnabled: $S.optionalWith($S.Boolean, { exact: true }),
-  storageMode: $S.optionalWith($S.String, { exact: true }),
-  storagePool: $S.optionalWith($S.String, { exact: true }),
+  sslEnabled: $S.optional($S.Boolean),
+  storageMode: $S.optional($S.String),
+  storagePool: $S.optional($S.String),
   system: $S.String,
-  volumeName: $S.optionalWith($S.String, { exact: true })
+  volumeName: $S.optional($S.String)
 }).annotations({ identifier: "io.k8s.api.core.v1.ScaleIOPersistentVolumeSource" })
 
 /**
  * ScaleIOVolumeSource represents a persistent ScaleIO volume
  */
 export const ScaleIOVolumeSource: $S.Schema<ScaleIOVolumeSource> = $S.Struct({
-  fsType: $S.optionalWith($S.String, { exact: true }),
+  fsType: $S.optional($S.String),
   gateway: $S.String,
-  protectionDomain: $S.optionalWith($S.String, { exact: true }),
-  readOnly: $S.optionalWith($S.Boolean, { exact: true }),
+  protectionDomain: $S.optional($S.String),
+  readOnly: $S.optional($S.Boolean),
   secretRef: $S.suspend((): $S.Schema<LocalObjectReference> => LocalObjectReference),
-  sslEnabled: $S.optionalWith($S.Boolean, { exact: true }),
-  storageMode: $S.optionalWith($S.String, { exact: true }),
-  storagePool: $S.optionalWith($S.String, { exact: true }),
+  sslEnabled: $S.optional($S.Boolean),
+  storageMode: $S.optional($S.String),
+  storagePool: $S.optional($S.String),
   system: $S.String,
-  volumeName: $S.optionalWith($S.String, { exact: true })
+  volumeName: $S.optional($S.String)
 }).annotations({ identifier: "io.k8s.api.core.v1.ScaleIOVolumeSource" })
 
 /**
  * A scope selector represents the AND of the selectors represented by the scoped-resource selector requirements.
  */
 export const ScopeSelector: $S.Schema<ScopeSelector> = $S.Struct({
-  matchExpressions: $S.optionalWith($S.Array($S.suspend((): $S.Schema<ScopedResourceSelectorRequirement> => ScopedResourceSelectorRequirement)), { exact: true })
+  matchExpressions: $S.optional($S.Array($S.suspend((): $S.Schema<ScopedResourceSelectorRequirement> => ScopedResourceSelectorRequirement)))
 }).annotations({ identifier: "io.k8s.api.core.v1.ScopeSelector" })
 
 /**
@@ -7528,26 +7528,26 @@ export const ScopeSelector: $S.Schema<ScopeSelector> = $S.Struct({
 export const ScopedResourceSelectorRequirement: $S.Schema<ScopedResourceSelectorRequirement> = $S.Struct({
   operator: $S.String,
   scopeName: $S.String,
-  values: $S.optionalWith($S.Array($S.String), { exact: true })
+  values: $S.optional($S.Array($S.String))
 }).annotations({ identifier: "io.k8s.api.core.v1.ScopedResourceSelectorRequirement" })
 
 /**
  * SeccompProfile defines a pod/container's seccomp profile settings. Only one profile source may be set.
  */
 export const SeccompProfile: $S.Schema<SeccompProfile> = $S.Struct({
-  localhostProfile: $S.optionalWith($S.String, { exact: true }),
+  localhostProfile: $S.optional($S.String),
   type: $S.String
 }).annotations({ identifier: "io.k8s.api.core.v1.SeccompProfile" })
 
 /** The Schema of {@link Secret}. */
 export const SecretSchema: $S.Schema<Secret> = $S.Struct({
   apiVersion: $S.Literal("v1"),
-  data: $S.optionalWith($S.Record({ key: $S.String, value: $S.String }), { exact: true }),
-  immutable: $S.optionalWith($S.Boolean, { exact: true }),
+  data: $S.optional($S.Record({ key: $S.String, value: $S.String })),
+  immutable: $S.optional($S.Boolean),
   kind: $S.Literal("Secret"),
-  metadata: $S.optionalWith($S.suspend((): $S.Schema<meta_v1.ObjectMeta> => meta_v1.ObjectMeta), { exact: true }),
-  stringData: $S.optionalWith($S.Record({ key: $S.String, value: $S.String }), { exact: true }),
-  type: $S.optionalWith($S.String, { exact: true })
+  metadata: $S.optional($S.suspend((): $S.Schema<meta_v1.ObjectMeta> => meta_v1.ObjectMeta)),
+  stringData: $S.optional($S.Record({ key: $S.String, value: $S.String })),
+  type: $S.optional($S.String)
 }).annotations({ identifier: "io.k8s.api.core.v1.Secret" })
 
 /**
@@ -7556,8 +7556,8 @@ export const SecretSchema: $S.Schema<Secret> = $S.Struct({
  * The contents of the target Secret's Data field will represent the key-value pairs as environment variables.
  */
 export const SecretEnvSource: $S.Schema<SecretEnvSource> = $S.Struct({
-  name: $S.optionalWith($S.String, { exact: true }),
-  optional: $S.optionalWith($S.Boolean, { exact: true })
+  name: $S.optional($S.String),
+  optional: $S.optional($S.Boolean)
 }).annotations({ identifier: "io.k8s.api.core.v1.SecretEnvSource" })
 
 /**
@@ -7565,8 +7565,8 @@ export const SecretEnvSource: $S.Schema<SecretEnvSource> = $S.Struct({
  */
 export const SecretKeySelector: $S.Schema<SecretKeySelector> = $S.Struct({
   key: $S.String,
-  name: $S.optionalWith($S.String, { exact: true }),
-  optional: $S.optionalWith($S.Boolean, { exact: true })
+  name: $S.optional($S.String),
+  optional: $S.optional($S.Boolean)
 }).annotations({ identifier: "io.k8s.api.core.v1.SecretKeySelector" })
 
 /** The Schema of {@link SecretList}. */
@@ -7574,7 +7574,7 @@ export const SecretListSchema: $S.Schema<SecretList> = $S.Struct({
   apiVersion: $S.Literal("v1"),
   items: $S.Array($S.suspend((): $S.Schema<Secret> => SecretSchema)),
   kind: $S.Literal("SecretList"),
-  metadata: $S.optionalWith($S.suspend((): $S.Schema<meta_v1.ListMeta> => meta_v1.ListMeta), { exact: true })
+  metadata: $S.optional($S.suspend((): $S.Schema<meta_v1.ListMeta> => meta_v1.ListMeta))
 }).annotations({ identifier: "io.k8s.api.core.v1.SecretList" })
 
 /**
@@ -7583,17 +7583,17 @@ export const SecretListSchema: $S.Schema<SecretList> = $S.Struct({
  * The contents of the target Secret's Data field will be presented in a projected volume as files using the keys in the Data field as the file names. Note that this is identical to a secret volume source without the default mode.
  */
 export const SecretProjection: $S.Schema<SecretProjection> = $S.Struct({
-  items: $S.optionalWith($S.Array($S.suspend((): $S.Schema<KeyToPath> => KeyToPath)), { exact: true }),
-  name: $S.optionalWith($S.String, { exact: true }),
-  optional: $S.optionalWith($S.Boolean, { exact: true })
+  items: $S.optional($S.Array($S.suspend((): $S.Schema<KeyToPath> => KeyToPath))),
+  name: $S.optional($S.String),
+  optional: $S.optional($S.Boolean)
 }).annotations({ identifier: "io.k8s.api.core.v1.SecretProjection" })
 
 /**
  * SecretReference represents a Secret Reference. It has enough information to retrieve secret in any namespace
  */
 export const SecretReference: $S.Schema<SecretReference> = $S.Struct({
-  name: $S.optionalWith($S.String, { exact: true }),
-  namespace: $S.optionalWith($S.String, { exact: true })
+  name: $S.optional($S.String),
+  namespace: $S.optional($S.String)
 }).annotations({ identifier: "io.k8s.api.core.v1.SecretReference" })
 
 /**
@@ -7602,47 +7602,47 @@ export const SecretReference: $S.Schema<SecretReference> = $S.Struct({
  * The contents of the target Secret's Data field will be presented in a volume as files using the keys in the Data field as the file names. Secret volumes support ownership management and SELinux relabeling.
  */
 export const SecretVolumeSource: $S.Schema<SecretVolumeSource> = $S.Struct({
-  defaultMode: $S.optionalWith($S.Number, { exact: true }),
-  items: $S.optionalWith($S.Array($S.suspend((): $S.Schema<KeyToPath> => KeyToPath)), { exact: true }),
-  optional: $S.optionalWith($S.Boolean, { exact: true }),
-  secretName: $S.optionalWith($S.String, { exact: true })
+  defaultMode: $S.optional($S.Number),
+  items: $S.optional($S.Array($S.suspend((): $S.Schema<KeyToPath> => KeyToPath))),
+  optional: $S.optional($S.Boolean),
+  secretName: $S.optional($S.String)
 }).annotations({ identifier: "io.k8s.api.core.v1.SecretVolumeSource" })
 
 /**
  * SecurityContext holds security configuration that will be applied to a container. Some fields are present in both SecurityContext and PodSecurityContext.  When both are set, the values in SecurityContext take precedence.
  */
 export const SecurityContext: $S.Schema<SecurityContext> = $S.Struct({
-  allowPrivilegeEscalation: $S.optionalWith($S.Boolean, { exact: true }),
-  appArmorProfile: $S.optionalWith($S.suspend((): $S.Schema<AppArmorProfile> => AppArmorProfile), { exact: true }),
-  capabilities: $S.optionalWith($S.suspend((): $S.Schema<Capabilities> => Capabilities), { exact: true }),
-  privileged: $S.optionalWith($S.Boolean, { exact: true }),
-  procMount: $S.optionalWith($S.String, { exact: true }),
-  readOnlyRootFilesystem: $S.optionalWith($S.Boolean, { exact: true }),
-  runAsGroup: $S.optionalWith($S.Number, { exact: true }),
-  runAsNonRoot: $S.optionalWith($S.Boolean, { exact: true }),
-  runAsUser: $S.optionalWith($S.Number, { exact: true }),
-  seLinuxOptions: $S.optionalWith($S.suspend((): $S.Schema<SELinuxOptions> => SELinuxOptions), { exact: true }),
-  seccompProfile: $S.optionalWith($S.suspend((): $S.Schema<SeccompProfile> => SeccompProfile), { exact: true }),
-  windowsOptions: $S.optionalWith($S.suspend((): $S.Schema<WindowsSecurityContextOptions> => WindowsSecurityContextOptions), { exact: true })
+  allowPrivilegeEscalation: $S.optional($S.Boolean),
+  appArmorProfile: $S.optional($S.suspend((): $S.Schema<AppArmorProfile> => AppArmorProfile)),
+  capabilities: $S.optional($S.suspend((): $S.Schema<Capabilities> => Capabilities)),
+  privileged: $S.optional($S.Boolean),
+  procMount: $S.optional($S.String),
+  readOnlyRootFilesystem: $S.optional($S.Boolean),
+  runAsGroup: $S.optional($S.Number),
+  runAsNonRoot: $S.optional($S.Boolean),
+  runAsUser: $S.optional($S.Number),
+  seLinuxOptions: $S.optional($S.suspend((): $S.Schema<SELinuxOptions> => SELinuxOptions)),
+  seccompProfile: $S.optional($S.suspend((): $S.Schema<SeccompProfile> => SeccompProfile)),
+  windowsOptions: $S.optional($S.suspend((): $S.Schema<WindowsSecurityContextOptions> => WindowsSecurityContextOptions))
 }).annotations({ identifier: "io.k8s.api.core.v1.SecurityContext" })
 
 /** The Schema of {@link Service}. */
 export const ServiceSchema: $S.Schema<Service> = $S.Struct({
   apiVersion: $S.Literal("v1"),
   kind: $S.Literal("Service"),
-  metadata: $S.optionalWith($S.suspend((): $S.Schema<meta_v1.ObjectMeta> => meta_v1.ObjectMeta), { exact: true }),
-  spec: $S.optionalWith($S.suspend((): $S.Schema<ServiceSpec> => ServiceSpec), { exact: true }),
-  status: $S.optionalWith($S.suspend((): $S.Schema<ServiceStatus> => ServiceStatus), { exact: true })
+  metadata: $S.optional($S.suspend((): $S.Schema<meta_v1.ObjectMeta> => meta_v1.ObjectMeta)),
+  spec: $S.optional($S.suspend((): $S.Schema<ServiceSpec> => ServiceSpec)),
+  status: $S.optional($S.suspend((): $S.Schema<ServiceStatus> => ServiceStatus))
 }).annotations({ identifier: "io.k8s.api.core.v1.Service" })
 
 /** The Schema of {@link ServiceAccount}. */
 export const ServiceAccountSchema: $S.Schema<ServiceAccount> = $S.Struct({
   apiVersion: $S.Literal("v1"),
-  automountServiceAccountToken: $S.optionalWith($S.Boolean, { exact: true }),
-  imagePullSecrets: $S.optionalWith($S.Array($S.suspend((): $S.Schema<LocalObjectReference> => LocalObjectReference)), { exact: true }),
+  automountServiceAccountToken: $S.optional($S.Boolean),
+  imagePullSecrets: $S.optional($S.Array($S.suspend((): $S.Schema<LocalObjectReference> => LocalObjectReference))),
   kind: $S.Literal("ServiceAccount"),
-  metadata: $S.optionalWith($S.suspend((): $S.Schema<meta_v1.ObjectMeta> => meta_v1.ObjectMeta), { exact: true }),
-  secrets: $S.optionalWith($S.Array($S.suspend((): $S.Schema<ObjectReference> => ObjectReference)), { exact: true })
+  metadata: $S.optional($S.suspend((): $S.Schema<meta_v1.ObjectMeta> => meta_v1.ObjectMeta)),
+  secrets: $S.optional($S.Array($S.suspend((): $S.Schema<ObjectReference> => ObjectReference)))
 }).annotations({ identifier: "io.k8s.api.core.v1.ServiceAccount" })
 
 /** The Schema of {@link ServiceAccountList}. */
@@ -7650,15 +7650,15 @@ export const ServiceAccountListSchema: $S.Schema<ServiceAccountList> = $S.Struct
   apiVersion: $S.Literal("v1"),
   items: $S.Array($S.suspend((): $S.Schema<ServiceAccount> => ServiceAccountSchema)),
   kind: $S.Literal("ServiceAccountList"),
-  metadata: $S.optionalWith($S.suspend((): $S.Schema<meta_v1.ListMeta> => meta_v1.ListMeta), { exact: true })
+  metadata: $S.optional($S.suspend((): $S.Schema<meta_v1.ListMeta> => meta_v1.ListMeta))
 }).annotations({ identifier: "io.k8s.api.core.v1.ServiceAccountList" })
 
 /**
  * ServiceAccountTokenProjection represents a projected service account token volume. This projection can be used to insert a service account token into the pods runtime filesystem for use against APIs (Kubernetes API Server or otherwise).
  */
 export const ServiceAccountTokenProjection: $S.Schema<ServiceAccountTokenProjection> = $S.Struct({
-  audience: $S.optionalWith($S.String, { exact: true }),
-  expirationSeconds: $S.optionalWith($S.Number, { exact: true }),
+  audience: $S.optional($S.String),
+  expirationSeconds: $S.optional($S.Number),
   path: $S.String
 }).annotations({ identifier: "io.k8s.api.core.v1.ServiceAccountTokenProjection" })
 
@@ -7667,60 +7667,60 @@ export const ServiceListSchema: $S.Schema<ServiceList> = $S.Struct({
   apiVersion: $S.Literal("v1"),
   items: $S.Array($S.suspend((): $S.Schema<Service> => ServiceSchema)),
   kind: $S.Literal("ServiceList"),
-  metadata: $S.optionalWith($S.suspend((): $S.Schema<meta_v1.ListMeta> => meta_v1.ListMeta), { exact: true })
+  metadata: $S.optional($S.suspend((): $S.Schema<meta_v1.ListMeta> => meta_v1.ListMeta))
 }).annotations({ identifier: "io.k8s.api.core.v1.ServiceList" })
 
 /**
  * ServicePort contains information on service's port.
  */
 export const ServicePort: $S.Schema<ServicePort> = $S.Struct({
-  appProtocol: $S.optionalWith($S.String, { exact: true }),
-  name: $S.optionalWith($S.String, { exact: true }),
-  nodePort: $S.optionalWith($S.Number, { exact: true }),
+  appProtocol: $S.optional($S.String),
+  name: $S.optional($S.String),
+  nodePort: $S.optional($S.Number),
   port: $S.Number,
-  protocol: $S.optionalWith($S.String, { exact: true }),
-  targetPort: $S.optionalWith($P.IntOrString, { exact: true })
+  protocol: $S.optional($S.String),
+  targetPort: $S.optional($P.IntOrString)
 }).annotations({ identifier: "io.k8s.api.core.v1.ServicePort" })
 
 /**
  * ServiceSpec describes the attributes that a user creates on a service.
  */
 export const ServiceSpec: $S.Schema<ServiceSpec> = $S.Struct({
-  allocateLoadBalancerNodePorts: $S.optionalWith($S.Boolean, { exact: true }),
-  clusterIP: $S.optionalWith($S.String, { exact: true }),
-  clusterIPs: $S.optionalWith($S.Array($S.String), { exact: true }),
-  externalIPs: $S.optionalWith($S.Array($S.String), { exact: true }),
-  externalName: $S.optionalWith($S.String, { exact: true }),
-  externalTrafficPolicy: $S.optionalWith($S.String, { exact: true }),
-  healthCheckNodePort: $S.optionalWith($S.Number, { exact: true }),
-  internalTrafficPolicy: $S.optionalWith($S.String, { exact: true }),
-  ipFamilies: $S.optionalWith($S.Array($S.String), { exact: true }),
-  ipFamilyPolicy: $S.optionalWith($S.String, { exact: true }),
-  loadBalancerClass: $S.optionalWith($S.String, { exact: true }),
-  loadBalancerIP: $S.optionalWith($S.String, { exact: true }),
-  loadBalancerSourceRanges: $S.optionalWith($S.Array($S.String), { exact: true }),
-  ports: $S.optionalWith($S.Array($S.suspend((): $S.Schema<ServicePort> => ServicePort)), { exact: true }),
-  publishNotReadyAddresses: $S.optionalWith($S.Boolean, { exact: true }),
-  selector: $S.optionalWith($S.Record({ key: $S.String, value: $S.String }), { exact: true }),
-  sessionAffinity: $S.optionalWith($S.String, { exact: true }),
-  sessionAffinityConfig: $S.optionalWith($S.suspend((): $S.Schema<SessionAffinityConfig> => SessionAffinityConfig), { exact: true }),
-  trafficDistribution: $S.optionalWith($S.String, { exact: true }),
-  type: $S.optionalWith($S.String, { exact: true })
+  allocateLoadBalancerNodePorts: $S.optional($S.Boolean),
+  clusterIP: $S.optional($S.String),
+  clusterIPs: $S.optional($S.Array($S.String)),
+  externalIPs: $S.optional($S.Array($S.String)),
+  externalName: $S.optional($S.String),
+  externalTrafficPolicy: $S.optional($S.String),
+  healthCheckNodePort: $S.optional($S.Number),
+  internalTrafficPolicy: $S.optional($S.String),
+  ipFamilies: $S.optional($S.Array($S.String)),
+  ipFamilyPolicy: $S.optional($S.String),
+  loadBalancerClass: $S.optional($S.String),
+  loadBalancerIP: $S.optional($S.String),
+  loadBalancerSourceRanges: $S.optional($S.Array($S.String)),
+  ports: $S.optional($S.Array($S.suspend((): $S.Schema<ServicePort> => ServicePort))),
+  publishNotReadyAddresses: $S.optional($S.Boolean),
+  selector: $S.optional($S.Record({ key: $S.String, value: $S.String })),
+  sessionAffinity: $S.optional($S.String),
+  sessionAffinityConfig: $S.optional($S.suspend((): $S.Schema<SessionAffinityConfig> => SessionAffinityConfig)),
+  trafficDistribution: $S.optional($S.String),
+  type: $S.optional($S.String)
 }).annotations({ identifier: "io.k8s.api.core.v1.ServiceSpec" })
 
 /**
  * ServiceStatus represents the current status of a service.
  */
 export const ServiceStatus: $S.Schema<ServiceStatus> = $S.Struct({
-  conditions: $S.optionalWith($S.Array($S.suspend((): $S.Schema<meta_v1.Condition> => meta_v1.Condition)), { exact: true }),
-  loadBalancer: $S.optionalWith($S.suspend((): $S.Schema<LoadBalancerStatus> => LoadBalancerStatus), { exact: true })
+  conditions: $S.optional($S.Array($S.suspend((): $S.Schema<meta_v1.Condition> => meta_v1.Condition))),
+  loadBalancer: $S.optional($S.suspend((): $S.Schema<LoadBalancerStatus> => LoadBalancerStatus))
 }).annotations({ identifier: "io.k8s.api.core.v1.ServiceStatus" })
 
 /**
  * SessionAffinityConfig represents the configurations of session affinity.
  */
 export const SessionAffinityConfig: $S.Schema<SessionAffinityConfig> = $S.Struct({
-  clientIP: $S.optionalWith($S.suspend((): $S.Schema<ClientIPConfig> => ClientIPConfig), { exact: true })
+  clientIP: $S.optional($S.suspend((): $S.Schema<ClientIPConfig> => ClientIPConfig))
 }).annotations({ identifier: "io.k8s.api.core.v1.SessionAffinityConfig" })
 
 /**
@@ -7734,22 +7734,22 @@ export const SleepAction: $S.Schema<SleepAction> = $S.Struct({
  * Represents a StorageOS persistent volume resource.
  */
 export const StorageOSPersistentVolumeSource: $S.Schema<StorageOSPersistentVolumeSource> = $S.Struct({
-  fsType: $S.optionalWith($S.String, { exact: true }),
-  readOnly: $S.optionalWith($S.Boolean, { exact: true }),
-  secretRef: $S.optionalWith($S.suspend((): $S.Schema<ObjectReference> => ObjectReference), { exact: true }),
-  volumeName: $S.optionalWith($S.String, { exact: true }),
-  volumeNamespace: $S.optionalWith($S.String, { exact: true })
+  fsType: $S.optional($S.String),
+  readOnly: $S.optional($S.Boolean),
+  secretRef: $S.optional($S.suspend((): $S.Schema<ObjectReference> => ObjectReference)),
+  volumeName: $S.optional($S.String),
+  volumeNamespace: $S.optional($S.String)
 }).annotations({ identifier: "io.k8s.api.core.v1.StorageOSPersistentVolumeSource" })
 
 /**
  * Represents a StorageOS persistent volume resource.
  */
 export const StorageOSVolumeSource: $S.Schema<StorageOSVolumeSource> = $S.Struct({
-  fsType: $S.optionalWith($S.String, { exact: true }),
-  readOnly: $S.optionalWith($S.Boolean, { exact: true }),
-  secretRef: $S.optionalWith($S.suspend((): $S.Schema<LocalObjectReference> => LocalObjectReference), { exact: true }),
-  volumeName: $S.optionalWith($S.String, { exact: true }),
-  volumeNamespace: $S.optionalWith($S.String, { exact: true })
+  fsType: $S.optional($S.String),
+  readOnly: $S.optional($S.Boolean),
+  secretRef: $S.optional($S.suspend((): $S.Schema<LocalObjectReference> => LocalObjectReference)),
+  volumeName: $S.optional($S.String),
+  volumeNamespace: $S.optional($S.String)
 }).annotations({ identifier: "io.k8s.api.core.v1.StorageOSVolumeSource" })
 
 /**
@@ -7764,7 +7764,7 @@ export const Sysctl: $S.Schema<Sysctl> = $S.Struct({
  * TCPSocketAction describes an action based on opening a socket
  */
 export const TCPSocketAction: $S.Schema<TCPSocketAction> = $S.Struct({
-  host: $S.optionalWith($S.String, { exact: true }),
+  host: $S.optional($S.String),
   port: $P.IntOrString
 }).annotations({ identifier: "io.k8s.api.core.v1.TCPSocketAction" })
 
@@ -7774,19 +7774,19 @@ export const TCPSocketAction: $S.Schema<TCPSocketAction> = $S.Struct({
 export const Taint: $S.Schema<Taint> = $S.Struct({
   effect: $S.String,
   key: $S.String,
-  timeAdded: $S.optionalWith($P.Time, { exact: true }),
-  value: $S.optionalWith($S.String, { exact: true })
+  timeAdded: $S.optional($P.Time),
+  value: $S.optional($S.String)
 }).annotations({ identifier: "io.k8s.api.core.v1.Taint" })
 
 /**
  * The pod this Toleration is attached to tolerates any taint that matches the triple <key,value,effect> using the matching operator <operator>.
  */
 export const Toleration: $S.Schema<Toleration> = $S.Struct({
-  effect: $S.optionalWith($S.String, { exact: true }),
-  key: $S.optionalWith($S.String, { exact: true }),
-  operator: $S.optionalWith($S.String, { exact: true }),
-  tolerationSeconds: $S.optionalWith($S.Number, { exact: true }),
-  value: $S.optionalWith($S.String, { exact: true })
+  effect: $S.optional($S.String),
+  key: $S.optional($S.String),
+  operator: $S.optional($S.String),
+  tolerationSeconds: $S.optional($S.Number),
+  value: $S.optional($S.String)
 }).annotations({ identifier: "io.k8s.api.core.v1.Toleration" })
 
 /**
@@ -7801,19 +7801,19 @@ export const TopologySelectorLabelRequirement: $S.Schema<TopologySelectorLabelRe
  * A topology selector term represents the result of label queries. A null or empty topology selector term matches no objects. The requirements of them are ANDed. It provides a subset of functionality as NodeSelectorTerm. This is an alpha feature and may change in the future.
  */
 export const TopologySelectorTerm: $S.Schema<TopologySelectorTerm> = $S.Struct({
-  matchLabelExpressions: $S.optionalWith($S.Array($S.suspend((): $S.Schema<TopologySelectorLabelRequirement> => TopologySelectorLabelRequirement)), { exact: true })
+  matchLabelExpressions: $S.optional($S.Array($S.suspend((): $S.Schema<TopologySelectorLabelRequirement> => TopologySelectorLabelRequirement)))
 }).annotations({ identifier: "io.k8s.api.core.v1.TopologySelectorTerm" })
 
 /**
  * TopologySpreadConstraint specifies how to spread matching pods among the given topology.
  */
 export const TopologySpreadConstraint: $S.Schema<TopologySpreadConstraint> = $S.Struct({
-  labelSelector: $S.optionalWith($S.suspend((): $S.Schema<meta_v1.LabelSelector> => meta_v1.LabelSelector), { exact: true }),
-  matchLabelKeys: $S.optionalWith($S.Array($S.String), { exact: true }),
+  labelSelector: $S.optional($S.suspend((): $S.Schema<meta_v1.LabelSelector> => meta_v1.LabelSelector)),
+  matchLabelKeys: $S.optional($S.Array($S.String)),
   maxSkew: $S.Number,
-  minDomains: $S.optionalWith($S.Number, { exact: true }),
-  nodeAffinityPolicy: $S.optionalWith($S.String, { exact: true }),
-  nodeTaintsPolicy: $S.optionalWith($S.String, { exact: true }),
+  minDomains: $S.optional($S.Number),
+  nodeAffinityPolicy: $S.optional($S.String),
+  nodeTaintsPolicy: $S.optional($S.String),
   topologyKey: $S.String,
   whenUnsatisfiable: $S.String
 }).annotations({ identifier: "io.k8s.api.core.v1.TopologySpreadConstraint" })
@@ -7822,7 +7822,7 @@ export const TopologySpreadConstraint: $S.Schema<TopologySpreadConstraint> = $S.
  * TypedLocalObjectReference contains enough information to let you locate the typed referenced object inside the same namespace.
  */
 export const TypedLocalObjectReference: $S.Schema<TypedLocalObjectReference> = $S.Struct({
-  apiGroup: $S.optionalWith($S.String, { exact: true }),
+  apiGroup: $S.optional($S.String),
   kind: $S.String,
   name: $S.String
 }).annotations({ identifier: "io.k8s.api.core.v1.TypedLocalObjectReference" })
@@ -7831,47 +7831,47 @@ export const TypedLocalObjectReference: $S.Schema<TypedLocalObjectReference> = $
  * TypedObjectReference contains enough information to let you locate the typed referenced object
  */
 export const TypedObjectReference: $S.Schema<TypedObjectReference> = $S.Struct({
-  apiGroup: $S.optionalWith($S.String, { exact: true }),
+  apiGroup: $S.optional($S.String),
   kind: $S.String,
   name: $S.String,
-  namespace: $S.optionalWith($S.String, { exact: true })
+  namespace: $S.optional($S.String)
 }).annotations({ identifier: "io.k8s.api.core.v1.TypedObjectReference" })
 
 /**
  * Volume represents a named volume in a pod that may be accessed by any container in the pod.
  */
 export const Volume: $S.Schema<Volume> = $S.Struct({
-  awsElasticBlockStore: $S.optionalWith($S.suspend((): $S.Schema<AWSElasticBlockStoreVolumeSource> => AWSElasticBlockStoreVolumeSource), { exact: true }),
-  azureDisk: $S.optionalWith($S.suspend((): $S.Schema<AzureDiskVolumeSource> => AzureDiskVolumeSource), { exact: true }),
-  azureFile: $S.optionalWith($S.suspend((): $S.Schema<AzureFileVolumeSource> => AzureFileVolumeSource), { exact: true }),
-  cephfs: $S.optionalWith($S.suspend((): $S.Schema<CephFSVolumeSource> => CephFSVolumeSource), { exact: true }),
-  cinder: $S.optionalWith($S.suspend((): $S.Schema<CinderVolumeSource> => CinderVolumeSource), { exact: true }),
-  configMap: $S.optionalWith($S.suspend((): $S.Schema<ConfigMapVolumeSource> => ConfigMapVolumeSource), { exact: true }),
-  csi: $S.optionalWith($S.suspend((): $S.Schema<CSIVolumeSource> => CSIVolumeSource), { exact: true }),
-  downwardAPI: $S.optionalWith($S.suspend((): $S.Schema<DownwardAPIVolumeSource> => DownwardAPIVolumeSource), { exact: true }),
-  emptyDir: $S.optionalWith($S.suspend((): $S.Schema<EmptyDirVolumeSource> => EmptyDirVolumeSource), { exact: true }),
-  ephemeral: $S.optionalWith($S.suspend((): $S.Schema<EphemeralVolumeSource> => EphemeralVolumeSource), { exact: true }),
-  fc: $S.optionalWith($S.suspend((): $S.Schema<FCVolumeSource> => FCVolumeSource), { exact: true }),
-  flexVolume: $S.optionalWith($S.suspend((): $S.Schema<FlexVolumeSource> => FlexVolumeSource), { exact: true }),
-  flocker: $S.optionalWith($S.suspend((): $S.Schema<FlockerVolumeSource> => FlockerVolumeSource), { exact: true }),
-  gcePersistentDisk: $S.optionalWith($S.suspend((): $S.Schema<GCEPersistentDiskVolumeSource> => GCEPersistentDiskVolumeSource), { exact: true }),
-  gitRepo: $S.optionalWith($S.suspend((): $S.Schema<GitRepoVolumeSource> => GitRepoVolumeSource), { exact: true }),
-  glusterfs: $S.optionalWith($S.suspend((): $S.Schema<GlusterfsVolumeSource> => GlusterfsVolumeSource), { exact: true }),
-  hostPath: $S.optionalWith($S.suspend((): $S.Schema<HostPathVolumeSource> => HostPathVolumeSource), { exact: true }),
-  image: $S.optionalWith($S.suspend((): $S.Schema<ImageVolumeSource> => ImageVolumeSource), { exact: true }),
-  iscsi: $S.optionalWith($S.suspend((): $S.Schema<ISCSIVolumeSource> => ISCSIVolumeSource), { exact: true }),
+  awsElasticBlockStore: $S.optional($S.suspend((): $S.Schema<AWSElasticBlockStoreVolumeSource> => AWSElasticBlockStoreVolumeSource)),
+  azureDisk: $S.optional($S.suspend((): $S.Schema<AzureDiskVolumeSource> => AzureDiskVolumeSource)),
+  azureFile: $S.optional($S.suspend((): $S.Schema<AzureFileVolumeSource> => AzureFileVolumeSource)),
+  cephfs: $S.optional($S.suspend((): $S.Schema<CephFSVolumeSource> => CephFSVolumeSource)),
+  cinder: $S.optional($S.suspend((): $S.Schema<CinderVolumeSource> => CinderVolumeSource)),
+  configMap: $S.optional($S.suspend((): $S.Schema<ConfigMapVolumeSource> => ConfigMapVolumeSource)),
+  csi: $S.optional($S.suspend((): $S.Schema<CSIVolumeSource> => CSIVolumeSource)),
+  downwardAPI: $S.optional($S.suspend((): $S.Schema<DownwardAPIVolumeSource> => DownwardAPIVolumeSource)),
+  emptyDir: $S.optional($S.suspend((): $S.Schema<EmptyDirVolumeSource> => EmptyDirVolumeSource)),
+  ephemeral: $S.optional($S.suspend((): $S.Schema<EphemeralVolumeSource> => EphemeralVolumeSource)),
+  fc: $S.optional($S.suspend((): $S.Schema<FCVolumeSource> => FCVolumeSource)),
+  flexVolume: $S.optional($S.suspend((): $S.Schema<FlexVolumeSource> => FlexVolumeSource)),
+  flocker: $S.optional($S.suspend((): $S.Schema<FlockerVolumeSource> => FlockerVolumeSource)),
+  gcePersistentDisk: $S.optional($S.suspend((): $S.Schema<GCEPersistentDiskVolumeSource> => GCEPersistentDiskVolumeSource)),
+  gitRepo: $S.optional($S.suspend((): $S.Schema<GitRepoVolumeSource> => GitRepoVolumeSource)),
+  glusterfs: $S.optional($S.suspend((): $S.Schema<GlusterfsVolumeSource> => GlusterfsVolumeSource)),
+  hostPath: $S.optional($S.suspend((): $S.Schema<HostPathVolumeSource> => HostPathVolumeSource)),
+  image: $S.optional($S.suspend((): $S.Schema<ImageVolumeSource> => ImageVolumeSource)),
+  iscsi: $S.optional($S.suspend((): $S.Schema<ISCSIVolumeSource> => ISCSIVolumeSource)),
   name: $S.String,
-  nfs: $S.optionalWith($S.suspend((): $S.Schema<NFSVolumeSource> => NFSVolumeSource), { exact: true }),
-  persistentVolumeClaim: $S.optionalWith($S.suspend((): $S.Schema<PersistentVolumeClaimVolumeSource> => PersistentVolumeClaimVolumeSource), { exact: true }),
-  photonPersistentDisk: $S.optionalWith($S.suspend((): $S.Schema<PhotonPersistentDiskVolumeSource> => PhotonPersistentDiskVolumeSource), { exact: true }),
-  portworxVolume: $S.optionalWith($S.suspend((): $S.Schema<PortworxVolumeSource> => PortworxVolumeSource), { exact: true }),
-  projected: $S.optionalWith($S.suspend((): $S.Schema<ProjectedVolumeSource> => ProjectedVolumeSource), { exact: true }),
-  quobyte: $S.optionalWith($S.suspend((): $S.Schema<QuobyteVolumeSource> => QuobyteVolumeSource), { exact: true }),
-  rbd: $S.optionalWith($S.suspend((): $S.Schema<RBDVolumeSource> => RBDVolumeSource), { exact: true }),
-  scaleIO: $S.optionalWith($S.suspend((): $S.Schema<ScaleIOVolumeSource> => ScaleIOVolumeSource), { exact: true }),
-  secret: $S.optionalWith($S.suspend((): $S.Schema<SecretVolumeSource> => SecretVolumeSource), { exact: true }),
-  storageos: $S.optionalWith($S.suspend((): $S.Schema<StorageOSVolumeSource> => StorageOSVolumeSource), { exact: true }),
-  vsphereVolume: $S.optionalWith($S.suspend((): $S.Schema<VsphereVirtualDiskVolumeSource> => VsphereVirtualDiskVolumeSource), { exact: true })
+  nfs: $S.optional($S.suspend((): $S.Schema<NFSVolumeSource> => NFSVolumeSource)),
+  persistentVolumeClaim: $S.optional($S.suspend((): $S.Schema<PersistentVolumeClaimVolumeSource> => PersistentVolumeClaimVolumeSource)),
+  photonPersistentDisk: $S.optional($S.suspend((): $S.Schema<PhotonPersistentDiskVolumeSource> => PhotonPersistentDiskVolumeSource)),
+  portworxVolume: $S.optional($S.suspend((): $S.Schema<PortworxVolumeSource> => PortworxVolumeSource)),
+  projected: $S.optional($S.suspend((): $S.Schema<ProjectedVolumeSource> => ProjectedVolumeSource)),
+  quobyte: $S.optional($S.suspend((): $S.Schema<QuobyteVolumeSource> => QuobyteVolumeSource)),
+  rbd: $S.optional($S.suspend((): $S.Schema<RBDVolumeSource> => RBDVolumeSource)),
+  scaleIO: $S.optional($S.suspend((): $S.Schema<ScaleIOVolumeSource> => ScaleIOVolumeSource)),
+  secret: $S.optional($S.suspend((): $S.Schema<SecretVolumeSource> => SecretVolumeSource)),
+  storageos: $S.optional($S.suspend((): $S.Schema<StorageOSVolumeSource> => StorageOSVolumeSource)),
+  vsphereVolume: $S.optional($S.suspend((): $S.Schema<VsphereVirtualDiskVolumeSource> => VsphereVirtualDiskVolumeSource))
 }).annotations({ identifier: "io.k8s.api.core.v1.Volume" })
 
 /**
@@ -7887,12 +7887,12 @@ export const VolumeDevice: $S.Schema<VolumeDevice> = $S.Struct({
  */
 export const VolumeMount: $S.Schema<VolumeMount> = $S.Struct({
   mountPath: $S.String,
-  mountPropagation: $S.optionalWith($S.String, { exact: true }),
+  mountPropagation: $S.optional($S.String),
   name: $S.String,
-  readOnly: $S.optionalWith($S.Boolean, { exact: true }),
-  recursiveReadOnly: $S.optionalWith($S.String, { exact: true }),
-  subPath: $S.optionalWith($S.String, { exact: true }),
-  subPathExpr: $S.optionalWith($S.String, { exact: true })
+  readOnly: $S.optional($S.Boolean),
+  recursiveReadOnly: $S.optional($S.String),
+  subPath: $S.optional($S.String),
+  subPathExpr: $S.optional($S.String)
 }).annotations({ identifier: "io.k8s.api.core.v1.VolumeMount" })
 
 /**
@@ -7901,44 +7901,44 @@ export const VolumeMount: $S.Schema<VolumeMount> = $S.Struct({
 export const VolumeMountStatus: $S.Schema<VolumeMountStatus> = $S.Struct({
   mountPath: $S.String,
   name: $S.String,
-  readOnly: $S.optionalWith($S.Boolean, { exact: true }),
-  recursiveReadOnly: $S.optionalWith($S.String, { exact: true })
+  readOnly: $S.optional($S.Boolean),
+  recursiveReadOnly: $S.optional($S.String)
 }).annotations({ identifier: "io.k8s.api.core.v1.VolumeMountStatus" })
 
 /**
  * VolumeNodeAffinity defines constraints that limit what nodes this volume can be accessed from.
  */
 export const VolumeNodeAffinity: $S.Schema<VolumeNodeAffinity> = $S.Struct({
-  required: $S.optionalWith($S.suspend((): $S.Schema<NodeSelector> => NodeSelector), { exact: true })
+  required: $S.optional($S.suspend((): $S.Schema<NodeSelector> => NodeSelector))
 }).annotations({ identifier: "io.k8s.api.core.v1.VolumeNodeAffinity" })
 
 /**
  * Projection that may be projected along with other supported volume types. Exactly one of these fields must be set.
  */
 export const VolumeProjection: $S.Schema<VolumeProjection> = $S.Struct({
-  clusterTrustBundle: $S.optionalWith($S.suspend((): $S.Schema<ClusterTrustBundleProjection> => ClusterTrustBundleProjection), { exact: true }),
-  configMap: $S.optionalWith($S.suspend((): $S.Schema<ConfigMapProjection> => ConfigMapProjection), { exact: true }),
-  downwardAPI: $S.optionalWith($S.suspend((): $S.Schema<DownwardAPIProjection> => DownwardAPIProjection), { exact: true }),
-  podCertificate: $S.optionalWith($S.suspend((): $S.Schema<PodCertificateProjection> => PodCertificateProjection), { exact: true }),
-  secret: $S.optionalWith($S.suspend((): $S.Schema<SecretProjection> => SecretProjection), { exact: true }),
-  serviceAccountToken: $S.optionalWith($S.suspend((): $S.Schema<ServiceAccountTokenProjection> => ServiceAccountTokenProjection), { exact: true })
+  clusterTrustBundle: $S.optional($S.suspend((): $S.Schema<ClusterTrustBundleProjection> => ClusterTrustBundleProjection)),
+  configMap: $S.optional($S.suspend((): $S.Schema<ConfigMapProjection> => ConfigMapProjection)),
+  downwardAPI: $S.optional($S.suspend((): $S.Schema<DownwardAPIProjection> => DownwardAPIProjection)),
+  podCertificate: $S.optional($S.suspend((): $S.Schema<PodCertificateProjection> => PodCertificateProjection)),
+  secret: $S.optional($S.suspend((): $S.Schema<SecretProjection> => SecretProjection)),
+  serviceAccountToken: $S.optional($S.suspend((): $S.Schema<ServiceAccountTokenProjection> => ServiceAccountTokenProjection))
 }).annotations({ identifier: "io.k8s.api.core.v1.VolumeProjection" })
 
 /**
  * VolumeResourceRequirements describes the storage resource requirements for a volume.
  */
 export const VolumeResourceRequirements: $S.Schema<VolumeResourceRequirements> = $S.Struct({
-  limits: $S.optionalWith($S.Record({ key: $S.String, value: $Q.Quantity }), { exact: true }),
-  requests: $S.optionalWith($S.Record({ key: $S.String, value: $Q.Quantity }), { exact: true })
+  limits: $S.optional($S.Record({ key: $S.String, value: $Q.Quantity })),
+  requests: $S.optional($S.Record({ key: $S.String, value: $Q.Quantity }))
 }).annotations({ identifier: "io.k8s.api.core.v1.VolumeResourceRequirements" })
 
 /**
  * Represents a vSphere volume resource.
  */
 export const VsphereVirtualDiskVolumeSource: $S.Schema<VsphereVirtualDiskVolumeSource> = $S.Struct({
-  fsType: $S.optionalWith($S.String, { exact: true }),
-  storagePolicyID: $S.optionalWith($S.String, { exact: true }),
-  storagePolicyName: $S.optionalWith($S.String, { exact: true }),
+  fsType: $S.optional($S.String),
+  storagePolicyID: $S.optional($S.String),
+  storagePolicyName: $S.optional($S.String),
   volumePath: $S.String
 }).annotations({ identifier: "io.k8s.api.core.v1.VsphereVirtualDiskVolumeSource" })
 
@@ -7954,10 +7954,10 @@ export const WeightedPodAffinityTerm: $S.Schema<WeightedPodAffinityTerm> = $S.St
  * WindowsSecurityContextOptions contain Windows-specific options and credentials.
  */
 export const WindowsSecurityContextOptions: $S.Schema<WindowsSecurityContextOptions> = $S.Struct({
-  gmsaCredentialSpec: $S.optionalWith($S.String, { exact: true }),
-  gmsaCredentialSpecName: $S.optionalWith($S.String, { exact: true }),
-  hostProcess: $S.optionalWith($S.Boolean, { exact: true }),
-  runAsUserName: $S.optionalWith($S.String, { exact: true })
+  gmsaCredentialSpec: $S.optional($S.String),
+  gmsaCredentialSpecName: $S.optional($S.String),
+  hostProcess: $S.optional($S.Boolean),
+  runAsUserName: $S.optional($S.String)
 }).annotations({ identifier: "io.k8s.api.core.v1.WindowsSecurityContextOptions" })
 
 /**
@@ -7966,7 +7966,7 @@ export const WindowsSecurityContextOptions: $S.Schema<WindowsSecurityContextOpti
 export const WorkloadReference: $S.Schema<WorkloadReference> = $S.Struct({
   name: $S.String,
   podGroup: $S.String,
-  podGroupReplicaKey: $S.optionalWith($S.String, { exact: true })
+  podGroupReplicaKey: $S.optional($S.String)
 }).annotations({ identifier: "io.k8s.api.core.v1.WorkloadReference" })
 
 /**

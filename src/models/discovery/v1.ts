@@ -23,31 +23,31 @@ export interface Endpoint {
   /**
    * conditions contains information about the current status of the endpoint.
    */
-  readonly conditions?: EndpointConditions
+  readonly conditions?: EndpointConditions | undefined
   /**
    * deprecatedTopology contains topology information part of the v1beta1 API. This field is deprecated, and will be removed when the v1beta1 API is removed (no sooner than kubernetes v1.24).  While this field can hold values, it is not writable through the v1 API, and any attempts to write to it will be silently ignored. Topology information can be found in the zone and nodeName fields instead.
    */
-  readonly deprecatedTopology?: { readonly [key: string]: string }
+  readonly deprecatedTopology?: { readonly [key: string]: string } | undefined
   /**
    * hints contains information associated with how an endpoint should be consumed.
    */
-  readonly hints?: EndpointHints
+  readonly hints?: EndpointHints | undefined
   /**
    * hostname of this endpoint. This field may be used by consumers of endpoints to distinguish endpoints from each other (e.g. in DNS names). Multiple endpoints which use the same hostname should be considered fungible (e.g. multiple A values in DNS). Must be lowercase and pass DNS Label (RFC 1123) validation.
    */
-  readonly hostname?: string
+  readonly hostname?: string | undefined
   /**
    * nodeName represents the name of the Node hosting this endpoint. This can be used to determine endpoints local to a Node.
    */
-  readonly nodeName?: string
+  readonly nodeName?: string | undefined
   /**
    * targetRef is a reference to a Kubernetes object that represents this endpoint.
    */
-  readonly targetRef?: core_v1.ObjectReference
+  readonly targetRef?: core_v1.ObjectReference | undefined
   /**
    * zone is the name of the Zone this endpoint exists in.
    */
-  readonly zone?: string
+  readonly zone?: string | undefined
 }
 
 /**
@@ -57,15 +57,15 @@ export interface EndpointConditions {
   /**
    * ready indicates that this endpoint is ready to receive traffic, according to whatever system is managing the endpoint. A nil value should be interpreted as "true". In general, an endpoint should be marked ready if it is serving and not terminating, though this can be overridden in some cases, such as when the associated Service has set the publishNotReadyAddresses flag.
    */
-  readonly ready?: boolean
+  readonly ready?: boolean | undefined
   /**
    * serving indicates that this endpoint is able to receive traffic, according to whatever system is managing the endpoint. For endpoints backed by pods, the EndpointSlice controller will mark the endpoint as serving if the pod's Ready condition is True. A nil value should be interpreted as "true".
    */
-  readonly serving?: boolean
+  readonly serving?: boolean | undefined
   /**
    * terminating indicates that this endpoint is terminating. A nil value should be interpreted as "false".
    */
-  readonly terminating?: boolean
+  readonly terminating?: boolean | undefined
 }
 
 /**
@@ -75,11 +75,11 @@ export interface EndpointHints {
   /**
    * forNodes indicates the node(s) this endpoint should be consumed by when using topology aware routing. May contain a maximum of 8 entries.
    */
-  readonly forNodes?: ReadonlyArray<ForNode>
+  readonly forNodes?: ReadonlyArray<ForNode> | undefined
   /**
    * forZones indicates the zone(s) this endpoint should be consumed by when using topology aware routing. May contain a maximum of 8 entries.
    */
-  readonly forZones?: ReadonlyArray<ForZone>
+  readonly forZones?: ReadonlyArray<ForZone> | undefined
 }
 
 /**
@@ -98,19 +98,19 @@ export interface EndpointPort {
    *
    * * Other protocols should use implementation-defined prefixed names such as mycompany.com/my-custom-protocol.
    */
-  readonly appProtocol?: string
+  readonly appProtocol?: string | undefined
   /**
    * name represents the name of this port. All ports in an EndpointSlice must have a unique name. If the EndpointSlice is derived from a Kubernetes service, this corresponds to the Service.ports[].name. Name must either be an empty string or pass DNS_LABEL validation: * must be no more than 63 characters long. * must consist of lower case alphanumeric characters or '-'. * must start and end with an alphanumeric character. Default is empty string.
    */
-  readonly name?: string
+  readonly name?: string | undefined
   /**
    * port represents the port number of the endpoint. If the EndpointSlice is derived from a Kubernetes service, this must be set to the service's target port. EndpointSlices used for other purposes may have a nil port.
    */
-  readonly port?: number
+  readonly port?: number | undefined
   /**
    * protocol represents the IP protocol for this port. Must be UDP, TCP, or SCTP. Default is TCP.
    */
-  readonly protocol?: string
+  readonly protocol?: string | undefined
 }
 
 /**
@@ -136,11 +136,11 @@ export interface EndpointSlice {
   /**
    * Standard object's metadata.
    */
-  readonly metadata?: meta_v1.ObjectMeta
+  readonly metadata?: meta_v1.ObjectMeta | undefined
   /**
    * ports specifies the list of network ports exposed by each endpoint in this slice. Each port must have a unique name. Each slice may include a maximum of 100 ports. Services always have at least 1 port, so EndpointSlices generated by the EndpointSlice controller will likewise always have at least 1 port. EndpointSlices used for other purposes may have an empty ports list.
    */
-  readonly ports?: ReadonlyArray<EndpointPort>
+  readonly ports?: ReadonlyArray<EndpointPort> | undefined
 }
 
 /**
@@ -162,7 +162,7 @@ export interface EndpointSliceList {
   /**
    * Standard list metadata.
    */
-  readonly metadata?: meta_v1.ListMeta
+  readonly metadata?: meta_v1.ListMeta | undefined
 }
 
 /**
@@ -190,40 +190,40 @@ export interface ForZone {
  */
 export const Endpoint: $S.Schema<Endpoint> = $S.Struct({
   addresses: $S.Array($S.String),
-  conditions: $S.optionalWith($S.suspend((): $S.Schema<EndpointConditions> => EndpointConditions), { exact: true }),
-  deprecatedTopology: $S.optionalWith($S.Record({ key: $S.String, value: $S.String }), { exact: true }),
-  hints: $S.optionalWith($S.suspend((): $S.Schema<EndpointHints> => EndpointHints), { exact: true }),
-  hostname: $S.optionalWith($S.String, { exact: true }),
-  nodeName: $S.optionalWith($S.String, { exact: true }),
-  targetRef: $S.optionalWith($S.suspend((): $S.Schema<core_v1.ObjectReference> => core_v1.ObjectReference), { exact: true }),
-  zone: $S.optionalWith($S.String, { exact: true })
+  conditions: $S.optional($S.suspend((): $S.Schema<EndpointConditions> => EndpointConditions)),
+  deprecatedTopology: $S.optional($S.Record({ key: $S.String, value: $S.String })),
+  hints: $S.optional($S.suspend((): $S.Schema<EndpointHints> => EndpointHints)),
+  hostname: $S.optional($S.String),
+  nodeName: $S.optional($S.String),
+  targetRef: $S.optional($S.suspend((): $S.Schema<core_v1.ObjectReference> => core_v1.ObjectReference)),
+  zone: $S.optional($S.String)
 }).annotations({ identifier: "io.k8s.api.discovery.v1.Endpoint" })
 
 /**
  * EndpointConditions represents the current condition of an endpoint.
  */
 export const EndpointConditions: $S.Schema<EndpointConditions> = $S.Struct({
-  ready: $S.optionalWith($S.Boolean, { exact: true }),
-  serving: $S.optionalWith($S.Boolean, { exact: true }),
-  terminating: $S.optionalWith($S.Boolean, { exact: true })
+  ready: $S.optional($S.Boolean),
+  serving: $S.optional($S.Boolean),
+  terminating: $S.optional($S.Boolean)
 }).annotations({ identifier: "io.k8s.api.discovery.v1.EndpointConditions" })
 
 /**
  * EndpointHints provides hints describing how an endpoint should be consumed.
  */
 export const EndpointHints: $S.Schema<EndpointHints> = $S.Struct({
-  forNodes: $S.optionalWith($S.Array($S.suspend((): $S.Schema<ForNode> => ForNode)), { exact: true }),
-  forZones: $S.optionalWith($S.Array($S.suspend((): $S.Schema<ForZone> => ForZone)), { exact: true })
+  forNodes: $S.optional($S.Array($S.suspend((): $S.Schema<ForNode> => ForNode))),
+  forZones: $S.optional($S.Array($S.suspend((): $S.Schema<ForZone> => ForZone)))
 }).annotations({ identifier: "io.k8s.api.discovery.v1.EndpointHints" })
 
 /**
  * EndpointPort represents a Port used by an EndpointSlice
  */
 export const EndpointPort: $S.Schema<EndpointPort> = $S.Struct({
-  appProtocol: $S.optionalWith($S.String, { exact: true }),
-  name: $S.optionalWith($S.String, { exact: true }),
-  port: $S.optionalWith($S.Number, { exact: true }),
-  protocol: $S.optionalWith($S.String, { exact: true })
+  appProtocol: $S.optional($S.String),
+  name: $S.optional($S.String),
+  port: $S.optional($S.Number),
+  protocol: $S.optional($S.String)
 }).annotations({ identifier: "io.k8s.api.discovery.v1.EndpointPort" })
 
 /** The Schema of {@link EndpointSlice}. */
@@ -232,8 +232,8 @@ export const EndpointSliceSchema: $S.Schema<EndpointSlice> = $S.Struct({
   apiVersion: $S.Literal("discovery.k8s.io/v1"),
   endpoints: $S.Array($S.suspend((): $S.Schema<Endpoint> => Endpoint)),
   kind: $S.Literal("EndpointSlice"),
-  metadata: $S.optionalWith($S.suspend((): $S.Schema<meta_v1.ObjectMeta> => meta_v1.ObjectMeta), { exact: true }),
-  ports: $S.optionalWith($S.Array($S.suspend((): $S.Schema<EndpointPort> => EndpointPort)), { exact: true })
+  metadata: $S.optional($S.suspend((): $S.Schema<meta_v1.ObjectMeta> => meta_v1.ObjectMeta)),
+  ports: $S.optional($S.Array($S.suspend((): $S.Schema<EndpointPort> => EndpointPort)))
 }).annotations({ identifier: "io.k8s.api.discovery.v1.EndpointSlice" })
 
 /** The Schema of {@link EndpointSliceList}. */
@@ -241,7 +241,7 @@ export const EndpointSliceListSchema: $S.Schema<EndpointSliceList> = $S.Struct({
   apiVersion: $S.Literal("discovery.k8s.io/v1"),
   items: $S.Array($S.suspend((): $S.Schema<EndpointSlice> => EndpointSliceSchema)),
   kind: $S.Literal("EndpointSliceList"),
-  metadata: $S.optionalWith($S.suspend((): $S.Schema<meta_v1.ListMeta> => meta_v1.ListMeta), { exact: true })
+  metadata: $S.optional($S.suspend((): $S.Schema<meta_v1.ListMeta> => meta_v1.ListMeta))
 }).annotations({ identifier: "io.k8s.api.discovery.v1.EndpointSliceList" })
 
 /**

@@ -20,7 +20,7 @@ export interface Event {
   /**
    * action is what action was taken/failed regarding to the regarding object. It is machine-readable. This field cannot be empty for new Events and it can have at most 128 characters.
    */
-  readonly action?: string
+  readonly action?: string | undefined
   /**
    * APIVersion defines the versioned schema of this representation of an object. Servers should convert recognized schemas to the latest internal value, and may reject unrecognized values. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#resources
    */
@@ -28,19 +28,19 @@ export interface Event {
   /**
    * deprecatedCount is the deprecated field assuring backward compatibility with core.v1 Event type.
    */
-  readonly deprecatedCount?: number
+  readonly deprecatedCount?: number | undefined
   /**
    * deprecatedFirstTimestamp is the deprecated field assuring backward compatibility with core.v1 Event type.
    */
-  readonly deprecatedFirstTimestamp?: $P.Time
+  readonly deprecatedFirstTimestamp?: $P.Time | undefined
   /**
    * deprecatedLastTimestamp is the deprecated field assuring backward compatibility with core.v1 Event type.
    */
-  readonly deprecatedLastTimestamp?: $P.Time
+  readonly deprecatedLastTimestamp?: $P.Time | undefined
   /**
    * deprecatedSource is the deprecated field assuring backward compatibility with core.v1 Event type.
    */
-  readonly deprecatedSource?: core_v1.EventSource
+  readonly deprecatedSource?: core_v1.EventSource | undefined
   /**
    * eventTime is the time when this Event was first observed. It is required.
    */
@@ -52,39 +52,39 @@ export interface Event {
   /**
    * Standard object's metadata. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata
    */
-  readonly metadata?: meta_v1.ObjectMeta
+  readonly metadata?: meta_v1.ObjectMeta | undefined
   /**
    * note is a human-readable description of the status of this operation. Maximal length of the note is 1kB, but libraries should be prepared to handle values up to 64kB.
    */
-  readonly note?: string
+  readonly note?: string | undefined
   /**
    * reason is why the action was taken. It is human-readable. This field cannot be empty for new Events and it can have at most 128 characters.
    */
-  readonly reason?: string
+  readonly reason?: string | undefined
   /**
    * regarding contains the object this Event is about. In most cases it's an Object reporting controller implements, e.g. ReplicaSetController implements ReplicaSets and this event is emitted because it acts on some changes in a ReplicaSet object.
    */
-  readonly regarding?: core_v1.ObjectReference
+  readonly regarding?: core_v1.ObjectReference | undefined
   /**
    * related is the optional secondary object for more complex actions. E.g. when regarding object triggers a creation or deletion of related object.
    */
-  readonly related?: core_v1.ObjectReference
+  readonly related?: core_v1.ObjectReference | undefined
   /**
    * reportingController is the name of the controller that emitted this Event, e.g. `kubernetes.io/kubelet`. This field cannot be empty for new Events.
    */
-  readonly reportingController?: string
+  readonly reportingController?: string | undefined
   /**
    * reportingInstance is the ID of the controller instance, e.g. `kubelet-xyzf`. This field cannot be empty for new Events and it can have at most 128 characters.
    */
-  readonly reportingInstance?: string
+  readonly reportingInstance?: string | undefined
   /**
    * series is data about the Event series this event represents or nil if it's a singleton Event.
    */
-  readonly series?: EventSeries
+  readonly series?: EventSeries | undefined
   /**
    * type is the type of this event (Normal, Warning), new types could be added in the future. It is machine-readable. This field cannot be empty for new Events.
    */
-  readonly type?: string
+  readonly type?: string | undefined
 }
 
 /**
@@ -106,7 +106,7 @@ export interface EventList {
   /**
    * Standard list metadata. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata
    */
-  readonly metadata?: meta_v1.ListMeta
+  readonly metadata?: meta_v1.ListMeta | undefined
 }
 
 /**
@@ -125,23 +125,23 @@ export interface EventSeries {
 
 /** The Schema of {@link Event}. */
 export const EventSchema: $S.Schema<Event> = $S.Struct({
-  action: $S.optionalWith($S.String, { exact: true }),
+  action: $S.optional($S.String),
   apiVersion: $S.Literal("events.k8s.io/v1"),
-  deprecatedCount: $S.optionalWith($S.Number, { exact: true }),
-  deprecatedFirstTimestamp: $S.optionalWith($P.Time, { exact: true }),
-  deprecatedLastTimestamp: $S.optionalWith($P.Time, { exact: true }),
-  deprecatedSource: $S.optionalWith($S.suspend((): $S.Schema<core_v1.EventSource> => core_v1.EventSource), { exact: true }),
+  deprecatedCount: $S.optional($S.Number),
+  deprecatedFirstTimestamp: $S.optional($P.Time),
+  deprecatedLastTimestamp: $S.optional($P.Time),
+  deprecatedSource: $S.optional($S.suspend((): $S.Schema<core_v1.EventSource> => core_v1.EventSource)),
   eventTime: $P.Time,
   kind: $S.Literal("Event"),
-  metadata: $S.optionalWith($S.suspend((): $S.Schema<meta_v1.ObjectMeta> => meta_v1.ObjectMeta), { exact: true }),
-  note: $S.optionalWith($S.String, { exact: true }),
-  reason: $S.optionalWith($S.String, { exact: true }),
-  regarding: $S.optionalWith($S.suspend((): $S.Schema<core_v1.ObjectReference> => core_v1.ObjectReference), { exact: true }),
-  related: $S.optionalWith($S.suspend((): $S.Schema<core_v1.ObjectReference> => core_v1.ObjectReference), { exact: true }),
-  reportingController: $S.optionalWith($S.String, { exact: true }),
-  reportingInstance: $S.optionalWith($S.String, { exact: true }),
-  series: $S.optionalWith($S.suspend((): $S.Schema<EventSeries> => EventSeries), { exact: true }),
-  type: $S.optionalWith($S.String, { exact: true })
+  metadata: $S.optional($S.suspend((): $S.Schema<meta_v1.ObjectMeta> => meta_v1.ObjectMeta)),
+  note: $S.optional($S.String),
+  reason: $S.optional($S.String),
+  regarding: $S.optional($S.suspend((): $S.Schema<core_v1.ObjectReference> => core_v1.ObjectReference)),
+  related: $S.optional($S.suspend((): $S.Schema<core_v1.ObjectReference> => core_v1.ObjectReference)),
+  reportingController: $S.optional($S.String),
+  reportingInstance: $S.optional($S.String),
+  series: $S.optional($S.suspend((): $S.Schema<EventSeries> => EventSeries)),
+  type: $S.optional($S.String)
 }).annotations({ identifier: "io.k8s.api.events.v1.Event" })
 
 /** The Schema of {@link EventList}. */
@@ -149,7 +149,7 @@ export const EventListSchema: $S.Schema<EventList> = $S.Struct({
   apiVersion: $S.Literal("events.k8s.io/v1"),
   items: $S.Array($S.suspend((): $S.Schema<Event> => EventSchema)),
   kind: $S.Literal("EventList"),
-  metadata: $S.optionalWith($S.suspend((): $S.Schema<meta_v1.ListMeta> => meta_v1.ListMeta), { exact: true })
+  metadata: $S.optional($S.suspend((): $S.Schema<meta_v1.ListMeta> => meta_v1.ListMeta))
 }).annotations({ identifier: "io.k8s.api.events.v1.EventList" })
 
 /**

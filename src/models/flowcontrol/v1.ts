@@ -21,7 +21,7 @@ export interface ExemptPriorityLevelConfiguration {
    *
    * LendableCL(i) = round( NominalCL(i) * lendablePercent(i)/100.0 )
    */
-  readonly lendablePercent?: number
+  readonly lendablePercent?: number | undefined
   /**
    * `nominalConcurrencyShares` (NCS) contributes to the computation of the NominalConcurrencyLimit (NominalCL) of this level. This is the number of execution seats nominally reserved for this priority level. This DOES NOT limit the dispatching from this priority level but affects the other priority levels through the borrowing mechanism. The server's concurrency limit (ServerCL) is divided among all the priority levels in proportion to their NCS values:
    *
@@ -29,7 +29,7 @@ export interface ExemptPriorityLevelConfiguration {
    *
    * Bigger numbers mean a larger nominal concurrency limit, at the expense of every other priority level. This field has a default value of zero.
    */
-  readonly nominalConcurrencyShares?: number
+  readonly nominalConcurrencyShares?: number | undefined
 }
 
 /**
@@ -57,15 +57,15 @@ export interface FlowSchema {
   /**
    * `metadata` is the standard object's metadata. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata
    */
-  readonly metadata?: meta_v1.ObjectMeta
+  readonly metadata?: meta_v1.ObjectMeta | undefined
   /**
    * `spec` is the specification of the desired behavior of a FlowSchema. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#spec-and-status
    */
-  readonly spec?: FlowSchemaSpec
+  readonly spec?: FlowSchemaSpec | undefined
   /**
    * `status` is the current status of a FlowSchema. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#spec-and-status
    */
-  readonly status?: FlowSchemaStatus
+  readonly status?: FlowSchemaStatus | undefined
 }
 
 /**
@@ -75,23 +75,23 @@ export interface FlowSchemaCondition {
   /**
    * `lastTransitionTime` is the last time the condition transitioned from one status to another.
    */
-  readonly lastTransitionTime?: $P.Time
+  readonly lastTransitionTime?: $P.Time | undefined
   /**
    * `message` is a human-readable message indicating details about last transition.
    */
-  readonly message?: string
+  readonly message?: string | undefined
   /**
    * `reason` is a unique, one-word, CamelCase reason for the condition's last transition.
    */
-  readonly reason?: string
+  readonly reason?: string | undefined
   /**
    * `status` is the status of the condition. Can be True, False, Unknown. Required.
    */
-  readonly status?: string
+  readonly status?: string | undefined
   /**
    * `type` is the type of the condition. Required.
    */
-  readonly type?: string
+  readonly type?: string | undefined
 }
 
 /**
@@ -113,7 +113,7 @@ export interface FlowSchemaList {
   /**
    * `metadata` is the standard list metadata. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata
    */
-  readonly metadata?: meta_v1.ListMeta
+  readonly metadata?: meta_v1.ListMeta | undefined
 }
 
 /**
@@ -123,11 +123,11 @@ export interface FlowSchemaSpec {
   /**
    * `distinguisherMethod` defines how to compute the flow distinguisher for requests that match this schema. `nil` specifies that the distinguisher is disabled and thus will always be the empty string.
    */
-  readonly distinguisherMethod?: FlowDistinguisherMethod
+  readonly distinguisherMethod?: FlowDistinguisherMethod | undefined
   /**
    * `matchingPrecedence` is used to choose among the FlowSchemas that match a given request. The chosen FlowSchema is among those with the numerically lowest (which we take to be logically highest) MatchingPrecedence.  Each MatchingPrecedence value must be ranged in [1,10000]. Note that if the precedence is not specified, it will be set to 1000 as default.
    */
-  readonly matchingPrecedence?: number
+  readonly matchingPrecedence?: number | undefined
   /**
    * `priorityLevelConfiguration` should reference a PriorityLevelConfiguration in the cluster. If the reference cannot be resolved, the FlowSchema will be ignored and marked as invalid in its status. Required.
    */
@@ -135,7 +135,7 @@ export interface FlowSchemaSpec {
   /**
    * `rules` describes which requests will match this flow schema. This FlowSchema matches a request if and only if at least one member of rules matches the request. if it is an empty slice, there will be no requests matching the FlowSchema.
    */
-  readonly rules?: ReadonlyArray<PolicyRulesWithSubjects>
+  readonly rules?: ReadonlyArray<PolicyRulesWithSubjects> | undefined
 }
 
 /**
@@ -145,7 +145,7 @@ export interface FlowSchemaStatus {
   /**
    * `conditions` is a list of the current states of FlowSchema.
    */
-  readonly conditions?: ReadonlyArray<FlowSchemaCondition>
+  readonly conditions?: ReadonlyArray<FlowSchemaCondition> | undefined
 }
 
 /**
@@ -165,7 +165,7 @@ export interface LimitResponse {
   /**
    * `queuing` holds the configuration parameters for queuing. This field may be non-empty only if `type` is `"Queue"`.
    */
-  readonly queuing?: QueuingConfiguration
+  readonly queuing?: QueuingConfiguration | undefined
   /**
    * `type` is "Queue" or "Reject". "Queue" means that requests that can not be executed upon arrival are held in a queue until they can be executed or a queuing limit is reached. "Reject" means that requests that can not be executed upon arrival are rejected. Required.
    */
@@ -185,17 +185,17 @@ export interface LimitedPriorityLevelConfiguration {
    *
    * The value of this field can be more than 100, implying that this priority level can borrow a number of seats that is greater than its own nominal concurrency limit (NominalCL). When this field is left `nil`, the limit is effectively infinite.
    */
-  readonly borrowingLimitPercent?: number
+  readonly borrowingLimitPercent?: number | undefined
   /**
    * `lendablePercent` prescribes the fraction of the level's NominalCL that can be borrowed by other priority levels. The value of this field must be between 0 and 100, inclusive, and it defaults to 0. The number of seats that other levels can borrow from this level, known as this level's LendableConcurrencyLimit (LendableCL), is defined as follows.
    *
    * LendableCL(i) = round( NominalCL(i) * lendablePercent(i)/100.0 )
    */
-  readonly lendablePercent?: number
+  readonly lendablePercent?: number | undefined
   /**
    * `limitResponse` indicates what to do with requests that can not be executed right now
    */
-  readonly limitResponse?: LimitResponse
+  readonly limitResponse?: LimitResponse | undefined
   /**
    * `nominalConcurrencyShares` (NCS) contributes to the computation of the NominalConcurrencyLimit (NominalCL) of this level. This is the number of execution seats available at this priority level. This is used both for requests dispatched from this priority level as well as requests dispatched from other priority levels borrowing seats from this level. The server's concurrency limit (ServerCL) is divided among the Limited priority levels in proportion to their NCS values:
    *
@@ -207,7 +207,7 @@ export interface LimitedPriorityLevelConfiguration {
    *
    * Setting this field to zero supports the construction of a "jail" for this priority level that is used to hold some request(s)
    */
-  readonly nominalConcurrencyShares?: number
+  readonly nominalConcurrencyShares?: number | undefined
 }
 
 /**
@@ -237,11 +237,11 @@ export interface PolicyRulesWithSubjects {
   /**
    * `nonResourceRules` is a list of NonResourcePolicyRules that identify matching requests according to their verb and the target non-resource URL.
    */
-  readonly nonResourceRules?: ReadonlyArray<NonResourcePolicyRule>
+  readonly nonResourceRules?: ReadonlyArray<NonResourcePolicyRule> | undefined
   /**
    * `resourceRules` is a slice of ResourcePolicyRules that identify matching requests according to their verb and the target resource. At least one of `resourceRules` and `nonResourceRules` has to be non-empty.
    */
-  readonly resourceRules?: ReadonlyArray<ResourcePolicyRule>
+  readonly resourceRules?: ReadonlyArray<ResourcePolicyRule> | undefined
   /**
    * subjects is the list of normal user, serviceaccount, or group that this rule cares about. There must be at least one member in this slice. A slice that includes both the system:authenticated and system:unauthenticated user groups matches every request. Required.
    */
@@ -263,15 +263,15 @@ export interface PriorityLevelConfiguration {
   /**
    * `metadata` is the standard object's metadata. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata
    */
-  readonly metadata?: meta_v1.ObjectMeta
+  readonly metadata?: meta_v1.ObjectMeta | undefined
   /**
    * `spec` is the specification of the desired behavior of a "request-priority". More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#spec-and-status
    */
-  readonly spec?: PriorityLevelConfigurationSpec
+  readonly spec?: PriorityLevelConfigurationSpec | undefined
   /**
    * `status` is the current status of a "request-priority". More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#spec-and-status
    */
-  readonly status?: PriorityLevelConfigurationStatus
+  readonly status?: PriorityLevelConfigurationStatus | undefined
 }
 
 /**
@@ -281,23 +281,23 @@ export interface PriorityLevelConfigurationCondition {
   /**
    * `lastTransitionTime` is the last time the condition transitioned from one status to another.
    */
-  readonly lastTransitionTime?: $P.Time
+  readonly lastTransitionTime?: $P.Time | undefined
   /**
    * `message` is a human-readable message indicating details about last transition.
    */
-  readonly message?: string
+  readonly message?: string | undefined
   /**
    * `reason` is a unique, one-word, CamelCase reason for the condition's last transition.
    */
-  readonly reason?: string
+  readonly reason?: string | undefined
   /**
    * `status` is the status of the condition. Can be True, False, Unknown. Required.
    */
-  readonly status?: string
+  readonly status?: string | undefined
   /**
    * `type` is the type of the condition. Required.
    */
-  readonly type?: string
+  readonly type?: string | undefined
 }
 
 /**
@@ -319,7 +319,7 @@ export interface PriorityLevelConfigurationList {
   /**
    * `metadata` is the standard object's metadata. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata
    */
-  readonly metadata?: meta_v1.ListMeta
+  readonly metadata?: meta_v1.ListMeta | undefined
 }
 
 /**
@@ -339,11 +339,11 @@ export interface PriorityLevelConfigurationSpec {
   /**
    * `exempt` specifies how requests are handled for an exempt priority level. This field MUST be empty if `type` is `"Limited"`. This field MAY be non-empty if `type` is `"Exempt"`. If empty and `type` is `"Exempt"` then the default values for `ExemptPriorityLevelConfiguration` apply.
    */
-  readonly exempt?: ExemptPriorityLevelConfiguration
+  readonly exempt?: ExemptPriorityLevelConfiguration | undefined
   /**
    * `limited` specifies how requests are handled for a Limited priority level. This field must be non-empty if and only if `type` is `"Limited"`.
    */
-  readonly limited?: LimitedPriorityLevelConfiguration
+  readonly limited?: LimitedPriorityLevelConfiguration | undefined
   /**
    * `type` indicates whether this priority level is subject to limitation on request execution.  A value of `"Exempt"` means that requests of this priority level are not subject to a limit (and thus are never queued) and do not detract from the capacity made available to other priority levels.  A value of `"Limited"` means that (a) requests of this priority level _are_ subject to limits and (b) some of the server's limited capacity is made available exclusively to this priority level. Required.
    */
@@ -357,7 +357,7 @@ export interface PriorityLevelConfigurationStatus {
   /**
    * `conditions` is the current state of "request-priority".
    */
-  readonly conditions?: ReadonlyArray<PriorityLevelConfigurationCondition>
+  readonly conditions?: ReadonlyArray<PriorityLevelConfigurationCondition> | undefined
 }
 
 /**
@@ -367,15 +367,15 @@ export interface QueuingConfiguration {
   /**
    * `handSize` is a small positive number that configures the shuffle sharding of requests into queues.  When enqueuing a request at this priority level the request's flow identifier (a string pair) is hashed and the hash value is used to shuffle the list of queues and deal a hand of the size specified here.  The request is put into one of the shortest queues in that hand. `handSize` must be no larger than `queues`, and should be significantly smaller (so that a few heavy flows do not saturate most of the queues).  See the user-facing documentation for more extensive guidance on setting this field.  This field has a default value of 8.
    */
-  readonly handSize?: number
+  readonly handSize?: number | undefined
   /**
    * `queueLengthLimit` is the maximum number of requests allowed to be waiting in a given queue of this priority level at a time; excess requests are rejected.  This value must be positive.  If not specified, it will be defaulted to 50.
    */
-  readonly queueLengthLimit?: number
+  readonly queueLengthLimit?: number | undefined
   /**
    * `queues` is the number of queues for this priority level. The queues exist independently at each apiserver. The value must be positive.  Setting it to 1 effectively precludes shufflesharding and thus makes the distinguisher method of associated flow schemas irrelevant.  This field has a default value of 64.
    */
-  readonly queues?: number
+  readonly queues?: number | undefined
 }
 
 /**
@@ -389,11 +389,11 @@ export interface ResourcePolicyRule {
   /**
    * `clusterScope` indicates whether to match requests that do not specify a namespace (which happens either because the resource is not namespaced or the request targets all namespaces). If this field is omitted or false then the `namespaces` field must contain a non-empty list.
    */
-  readonly clusterScope?: boolean
+  readonly clusterScope?: boolean | undefined
   /**
    * `namespaces` is a list of target namespaces that restricts matches.  A request that specifies a target namespace matches only if either (a) this list contains that target namespace or (b) this list contains "*".  Note that "*" matches any specified namespace but does not match a request that _does not specify_ a namespace (see the `clusterScope` field for that). This list may be empty, but only if `clusterScope` is true.
    */
-  readonly namespaces?: ReadonlyArray<string>
+  readonly namespaces?: ReadonlyArray<string> | undefined
   /**
    * `resources` is a list of matching resources (i.e., lowercase and plural) with, if desired, subresource.  For example, [ "services", "nodes/status" ].  This list may not be empty. "*" matches all resources and, if present, must be the only entry. Required.
    */
@@ -425,7 +425,7 @@ export interface Subject {
   /**
    * `group` matches based on user group name.
    */
-  readonly group?: GroupSubject
+  readonly group?: GroupSubject | undefined
   /**
    * `kind` indicates which one of the other fields is non-empty. Required
    */
@@ -433,11 +433,11 @@ export interface Subject {
   /**
    * `serviceAccount` matches ServiceAccounts.
    */
-  readonly serviceAccount?: ServiceAccountSubject
+  readonly serviceAccount?: ServiceAccountSubject | undefined
   /**
    * `user` matches based on username.
    */
-  readonly user?: UserSubject
+  readonly user?: UserSubject | undefined
 }
 
 /**
@@ -454,8 +454,8 @@ export interface UserSubject {
  * ExemptPriorityLevelConfiguration describes the configurable aspects of the handling of exempt requests. In the mandatory exempt configuration object the values in the fields here can be modified by authorized users, unlike the rest of the `spec`.
  */
 export const ExemptPriorityLevelConfiguration: $S.Schema<ExemptPriorityLevelConfiguration> = $S.Struct({
-  lendablePercent: $S.optionalWith($S.Number, { exact: true }),
-  nominalConcurrencyShares: $S.optionalWith($S.Number, { exact: true })
+  lendablePercent: $S.optional($S.Number),
+  nominalConcurrencyShares: $S.optional($S.Number)
 }).annotations({ identifier: "io.k8s.api.flowcontrol.v1.ExemptPriorityLevelConfiguration" })
 
 /**
@@ -469,20 +469,20 @@ export const FlowDistinguisherMethod: $S.Schema<FlowDistinguisherMethod> = $S.St
 export const FlowSchemaSchema: $S.Schema<FlowSchema> = $S.Struct({
   apiVersion: $S.Literal("flowcontrol.apiserver.k8s.io/v1"),
   kind: $S.Literal("FlowSchema"),
-  metadata: $S.optionalWith($S.suspend((): $S.Schema<meta_v1.ObjectMeta> => meta_v1.ObjectMeta), { exact: true }),
-  spec: $S.optionalWith($S.suspend((): $S.Schema<FlowSchemaSpec> => FlowSchemaSpec), { exact: true }),
-  status: $S.optionalWith($S.suspend((): $S.Schema<FlowSchemaStatus> => FlowSchemaStatus), { exact: true })
+  metadata: $S.optional($S.suspend((): $S.Schema<meta_v1.ObjectMeta> => meta_v1.ObjectMeta)),
+  spec: $S.optional($S.suspend((): $S.Schema<FlowSchemaSpec> => FlowSchemaSpec)),
+  status: $S.optional($S.suspend((): $S.Schema<FlowSchemaStatus> => FlowSchemaStatus))
 }).annotations({ identifier: "io.k8s.api.flowcontrol.v1.FlowSchema" })
 
 /**
  * FlowSchemaCondition describes conditions for a FlowSchema.
  */
 export const FlowSchemaCondition: $S.Schema<FlowSchemaCondition> = $S.Struct({
-  lastTransitionTime: $S.optionalWith($P.Time, { exact: true }),
-  message: $S.optionalWith($S.String, { exact: true }),
-  reason: $S.optionalWith($S.String, { exact: true }),
-  status: $S.optionalWith($S.String, { exact: true }),
-  type: $S.optionalWith($S.String, { exact: true })
+  lastTransitionTime: $S.optional($P.Time),
+  message: $S.optional($S.String),
+  reason: $S.optional($S.String),
+  status: $S.optional($S.String),
+  type: $S.optional($S.String)
 }).annotations({ identifier: "io.k8s.api.flowcontrol.v1.FlowSchemaCondition" })
 
 /** The Schema of {@link FlowSchemaList}. */
@@ -490,24 +490,24 @@ export const FlowSchemaListSchema: $S.Schema<FlowSchemaList> = $S.Struct({
   apiVersion: $S.Literal("flowcontrol.apiserver.k8s.io/v1"),
   items: $S.Array($S.suspend((): $S.Schema<FlowSchema> => FlowSchemaSchema)),
   kind: $S.Literal("FlowSchemaList"),
-  metadata: $S.optionalWith($S.suspend((): $S.Schema<meta_v1.ListMeta> => meta_v1.ListMeta), { exact: true })
+  metadata: $S.optional($S.suspend((): $S.Schema<meta_v1.ListMeta> => meta_v1.ListMeta))
 }).annotations({ identifier: "io.k8s.api.flowcontrol.v1.FlowSchemaList" })
 
 /**
  * FlowSchemaSpec describes how the FlowSchema's specification looks like.
  */
 export const FlowSchemaSpec: $S.Schema<FlowSchemaSpec> = $S.Struct({
-  distinguisherMethod: $S.optionalWith($S.suspend((): $S.Schema<FlowDistinguisherMethod> => FlowDistinguisherMethod), { exact: true }),
-  matchingPrecedence: $S.optionalWith($S.Number, { exact: true }),
+  distinguisherMethod: $S.optional($S.suspend((): $S.Schema<FlowDistinguisherMethod> => FlowDistinguisherMethod)),
+  matchingPrecedence: $S.optional($S.Number),
   priorityLevelConfiguration: $S.suspend((): $S.Schema<PriorityLevelConfigurationReference> => PriorityLevelConfigurationReference),
-  rules: $S.optionalWith($S.Array($S.suspend((): $S.Schema<PolicyRulesWithSubjects> => PolicyRulesWithSubjects)), { exact: true })
+  rules: $S.optional($S.Array($S.suspend((): $S.Schema<PolicyRulesWithSubjects> => PolicyRulesWithSubjects)))
 }).annotations({ identifier: "io.k8s.api.flowcontrol.v1.FlowSchemaSpec" })
 
 /**
  * FlowSchemaStatus represents the current state of a FlowSchema.
  */
 export const FlowSchemaStatus: $S.Schema<FlowSchemaStatus> = $S.Struct({
-  conditions: $S.optionalWith($S.Array($S.suspend((): $S.Schema<FlowSchemaCondition> => FlowSchemaCondition)), { exact: true })
+  conditions: $S.optional($S.Array($S.suspend((): $S.Schema<FlowSchemaCondition> => FlowSchemaCondition)))
 }).annotations({ identifier: "io.k8s.api.flowcontrol.v1.FlowSchemaStatus" })
 
 /**
@@ -521,7 +521,7 @@ export const GroupSubject: $S.Schema<GroupSubject> = $S.Struct({
  * LimitResponse defines how to handle requests that can not be executed right now.
  */
 export const LimitResponse: $S.Schema<LimitResponse> = $S.Struct({
-  queuing: $S.optionalWith($S.suspend((): $S.Schema<QueuingConfiguration> => QueuingConfiguration), { exact: true }),
+  queuing: $S.optional($S.suspend((): $S.Schema<QueuingConfiguration> => QueuingConfiguration)),
   type: $S.String
 }).annotations({ identifier: "io.k8s.api.flowcontrol.v1.LimitResponse" })
 
@@ -531,10 +531,10 @@ export const LimitResponse: $S.Schema<LimitResponse> = $S.Struct({
  *   - What should be done with requests that exceed the limit?
  */
 export const LimitedPriorityLevelConfiguration: $S.Schema<LimitedPriorityLevelConfiguration> = $S.Struct({
-  borrowingLimitPercent: $S.optionalWith($S.Number, { exact: true }),
-  lendablePercent: $S.optionalWith($S.Number, { exact: true }),
-  limitResponse: $S.optionalWith($S.suspend((): $S.Schema<LimitResponse> => LimitResponse), { exact: true }),
-  nominalConcurrencyShares: $S.optionalWith($S.Number, { exact: true })
+  borrowingLimitPercent: $S.optional($S.Number),
+  lendablePercent: $S.optional($S.Number),
+  limitResponse: $S.optional($S.suspend((): $S.Schema<LimitResponse> => LimitResponse)),
+  nominalConcurrencyShares: $S.optional($S.Number)
 }).annotations({ identifier: "io.k8s.api.flowcontrol.v1.LimitedPriorityLevelConfiguration" })
 
 /**
@@ -549,8 +549,8 @@ export const NonResourcePolicyRule: $S.Schema<NonResourcePolicyRule> = $S.Struct
  * PolicyRulesWithSubjects prescribes a test that applies to a request to an apiserver. The test considers the subject making the request, the verb being requested, and the resource to be acted upon. This PolicyRulesWithSubjects matches a request if and only if both (a) at least one member of subjects matches the request and (b) at least one member of resourceRules or nonResourceRules matches the request.
  */
 export const PolicyRulesWithSubjects: $S.Schema<PolicyRulesWithSubjects> = $S.Struct({
-  nonResourceRules: $S.optionalWith($S.Array($S.suspend((): $S.Schema<NonResourcePolicyRule> => NonResourcePolicyRule)), { exact: true }),
-  resourceRules: $S.optionalWith($S.Array($S.suspend((): $S.Schema<ResourcePolicyRule> => ResourcePolicyRule)), { exact: true }),
+  nonResourceRules: $S.optional($S.Array($S.suspend((): $S.Schema<NonResourcePolicyRule> => NonResourcePolicyRule))),
+  resourceRules: $S.optional($S.Array($S.suspend((): $S.Schema<ResourcePolicyRule> => ResourcePolicyRule))),
   subjects: $S.Array($S.suspend((): $S.Schema<Subject> => Subject))
 }).annotations({ identifier: "io.k8s.api.flowcontrol.v1.PolicyRulesWithSubjects" })
 
@@ -558,20 +558,20 @@ export const PolicyRulesWithSubjects: $S.Schema<PolicyRulesWithSubjects> = $S.St
 export const PriorityLevelConfigurationSchema: $S.Schema<PriorityLevelConfiguration> = $S.Struct({
   apiVersion: $S.Literal("flowcontrol.apiserver.k8s.io/v1"),
   kind: $S.Literal("PriorityLevelConfiguration"),
-  metadata: $S.optionalWith($S.suspend((): $S.Schema<meta_v1.ObjectMeta> => meta_v1.ObjectMeta), { exact: true }),
-  spec: $S.optionalWith($S.suspend((): $S.Schema<PriorityLevelConfigurationSpec> => PriorityLevelConfigurationSpec), { exact: true }),
-  status: $S.optionalWith($S.suspend((): $S.Schema<PriorityLevelConfigurationStatus> => PriorityLevelConfigurationStatus), { exact: true })
+  metadata: $S.optional($S.suspend((): $S.Schema<meta_v1.ObjectMeta> => meta_v1.ObjectMeta)),
+  spec: $S.optional($S.suspend((): $S.Schema<PriorityLevelConfigurationSpec> => PriorityLevelConfigurationSpec)),
+  status: $S.optional($S.suspend((): $S.Schema<PriorityLevelConfigurationStatus> => PriorityLevelConfigurationStatus))
 }).annotations({ identifier: "io.k8s.api.flowcontrol.v1.PriorityLevelConfiguration" })
 
 /**
  * PriorityLevelConfigurationCondition defines the condition of priority level.
  */
 export const PriorityLevelConfigurationCondition: $S.Schema<PriorityLevelConfigurationCondition> = $S.Struct({
-  lastTransitionTime: $S.optionalWith($P.Time, { exact: true }),
-  message: $S.optionalWith($S.String, { exact: true }),
-  reason: $S.optionalWith($S.String, { exact: true }),
-  status: $S.optionalWith($S.String, { exact: true }),
-  type: $S.optionalWith($S.String, { exact: true })
+  lastTransitionTime: $S.optional($P.Time),
+  message: $S.optional($S.String),
+  reason: $S.optional($S.String),
+  status: $S.optional($S.String),
+  type: $S.optional($S.String)
 }).annotations({ identifier: "io.k8s.api.flowcontrol.v1.PriorityLevelConfigurationCondition" })
 
 /** The Schema of {@link PriorityLevelConfigurationList}. */
@@ -579,7 +579,7 @@ export const PriorityLevelConfigurationListSchema: $S.Schema<PriorityLevelConfig
   apiVersion: $S.Literal("flowcontrol.apiserver.k8s.io/v1"),
   items: $S.Array($S.suspend((): $S.Schema<PriorityLevelConfiguration> => PriorityLevelConfigurationSchema)),
   kind: $S.Literal("PriorityLevelConfigurationList"),
-  metadata: $S.optionalWith($S.suspend((): $S.Schema<meta_v1.ListMeta> => meta_v1.ListMeta), { exact: true })
+  metadata: $S.optional($S.suspend((): $S.Schema<meta_v1.ListMeta> => meta_v1.ListMeta))
 }).annotations({ identifier: "io.k8s.api.flowcontrol.v1.PriorityLevelConfigurationList" })
 
 /**
@@ -593,8 +593,8 @@ export const PriorityLevelConfigurationReference: $S.Schema<PriorityLevelConfigu
  * PriorityLevelConfigurationSpec specifies the configuration of a priority level.
  */
 export const PriorityLevelConfigurationSpec: $S.Schema<PriorityLevelConfigurationSpec> = $S.Struct({
-  exempt: $S.optionalWith($S.suspend((): $S.Schema<ExemptPriorityLevelConfiguration> => ExemptPriorityLevelConfiguration), { exact: true }),
-  limited: $S.optionalWith($S.suspend((): $S.Schema<LimitedPriorityLevelConfiguration> => LimitedPriorityLevelConfiguration), { exact: true }),
+  exempt: $S.optional($S.suspend((): $S.Schema<ExemptPriorityLevelConfiguration> => ExemptPriorityLevelConfiguration)),
+  limited: $S.optional($S.suspend((): $S.Schema<LimitedPriorityLevelConfiguration> => LimitedPriorityLevelConfiguration)),
   type: $S.String
 }).annotations({ identifier: "io.k8s.api.flowcontrol.v1.PriorityLevelConfigurationSpec" })
 
@@ -602,16 +602,16 @@ export const PriorityLevelConfigurationSpec: $S.Schema<PriorityLevelConfiguratio
  * PriorityLevelConfigurationStatus represents the current state of a "request-priority".
  */
 export const PriorityLevelConfigurationStatus: $S.Schema<PriorityLevelConfigurationStatus> = $S.Struct({
-  conditions: $S.optionalWith($S.Array($S.suspend((): $S.Schema<PriorityLevelConfigurationCondition> => PriorityLevelConfigurationCondition)), { exact: true })
+  conditions: $S.optional($S.Array($S.suspend((): $S.Schema<PriorityLevelConfigurationCondition> => PriorityLevelConfigurationCondition)))
 }).annotations({ identifier: "io.k8s.api.flowcontrol.v1.PriorityLevelConfigurationStatus" })
 
 /**
  * QueuingConfiguration holds the configuration parameters for queuing
  */
 export const QueuingConfiguration: $S.Schema<QueuingConfiguration> = $S.Struct({
-  handSize: $S.optionalWith($S.Number, { exact: true }),
-  queueLengthLimit: $S.optionalWith($S.Number, { exact: true }),
-  queues: $S.optionalWith($S.Number, { exact: true })
+  handSize: $S.optional($S.Number),
+  queueLengthLimit: $S.optional($S.Number),
+  queues: $S.optional($S.Number)
 }).annotations({ identifier: "io.k8s.api.flowcontrol.v1.QueuingConfiguration" })
 
 /**
@@ -619,8 +619,8 @@ export const QueuingConfiguration: $S.Schema<QueuingConfiguration> = $S.Struct({
  */
 export const ResourcePolicyRule: $S.Schema<ResourcePolicyRule> = $S.Struct({
   apiGroups: $S.Array($S.String),
-  clusterScope: $S.optionalWith($S.Boolean, { exact: true }),
-  namespaces: $S.optionalWith($S.Array($S.String), { exact: true }),
+  clusterScope: $S.optional($S.Boolean),
+  namespaces: $S.optional($S.Array($S.String)),
   resources: $S.Array($S.String),
   verbs: $S.Array($S.String)
 }).annotations({ identifier: "io.k8s.api.flowcontrol.v1.ResourcePolicyRule" })
@@ -637,10 +637,10 @@ export const ServiceAccountSubject: $S.Schema<ServiceAccountSubject> = $S.Struct
  * Subject matches the originator of a request, as identified by the request authentication system. There are three ways of matching an originator; by user, group, or service account.
  */
 export const Subject: $S.Schema<Subject> = $S.Struct({
-  group: $S.optionalWith($S.suspend((): $S.Schema<GroupSubject> => GroupSubject), { exact: true }),
+  group: $S.optional($S.suspend((): $S.Schema<GroupSubject> => GroupSubject)),
   kind: $S.String,
-  serviceAccount: $S.optionalWith($S.suspend((): $S.Schema<ServiceAccountSubject> => ServiceAccountSubject), { exact: true }),
-  user: $S.optionalWith($S.suspend((): $S.Schema<UserSubject> => UserSubject), { exact: true })
+  serviceAccount: $S.optional($S.suspend((): $S.Schema<ServiceAccountSubject> => ServiceAccountSubject)),
+  user: $S.optional($S.suspend((): $S.Schema<UserSubject> => UserSubject))
 }).annotations({ identifier: "io.k8s.api.flowcontrol.v1.Subject" })
 
 /**

@@ -29,11 +29,11 @@ export interface APIGroup {
   /**
    * preferredVersion is the version preferred by the API server, which probably is the storage version.
    */
-  readonly preferredVersion?: GroupVersionForDiscovery
+  readonly preferredVersion?: GroupVersionForDiscovery | undefined
   /**
    * a map of client CIDR to server address that is serving this group. This is to help clients reach servers in the most network-efficient way possible. Clients can use the appropriate server address as per the CIDR that they match. In case of multiple matches, clients should use the longest matching CIDR. The server returns only those CIDRs that it thinks that the client can match. For example: the master will return an internal IP CIDR only, if the client reaches the server using an internal IP. Server looks at X-Forwarded-For header or X-Real-Ip header or request.RemoteAddr (in that order) to get the client IP.
    */
-  readonly serverAddressByClientCIDRs?: ReadonlyArray<ServerAddressByClientCIDR>
+  readonly serverAddressByClientCIDRs?: ReadonlyArray<ServerAddressByClientCIDR> | undefined
   /**
    * versions are the versions supported in this group.
    */
@@ -65,11 +65,11 @@ export interface APIResource {
   /**
    * categories is a list of the grouped resources this resource belongs to (e.g. 'all')
    */
-  readonly categories?: ReadonlyArray<string>
+  readonly categories?: ReadonlyArray<string> | undefined
   /**
    * group is the preferred group of the resource.  Empty implies the group of the containing resource list. For subresources, this may have a different value, for example: Scale".
    */
-  readonly group?: string
+  readonly group?: string | undefined
   /**
    * kind is the kind for the resource (e.g. 'Foo' is the kind for a resource 'foo')
    */
@@ -85,7 +85,7 @@ export interface APIResource {
   /**
    * shortNames is a list of suggested short names of the resource.
    */
-  readonly shortNames?: ReadonlyArray<string>
+  readonly shortNames?: ReadonlyArray<string> | undefined
   /**
    * singularName is the singular name of the resource.  This allows clients to handle plural and singular opaquely. The singularName is more correct for reporting status on a single item and both singular and plural are allowed from the kubectl CLI interface.
    */
@@ -93,7 +93,7 @@ export interface APIResource {
   /**
    * The hash value of the storage version, the version this resource is converted to when written to the data store. Value must be treated as opaque by clients. Only equality comparison on the value is valid. This is an alpha feature and may change or be removed in the future. The field is populated by the apiserver only if the StorageVersionHash feature gate is enabled. This field will remain optional even if it graduates.
    */
-  readonly storageVersionHash?: string
+  readonly storageVersionHash?: string | undefined
   /**
    * verbs is a list of supported kube verbs (this includes get, list, watch, create, update, patch, delete, deletecollection, and proxy)
    */
@@ -101,7 +101,7 @@ export interface APIResource {
   /**
    * version is the preferred version of the resource.  Empty implies the version of the containing resource list For subresources, this may have a different value, for example: v1 (while inside a v1beta1 version of the core resource's group)".
    */
-  readonly version?: string
+  readonly version?: string | undefined
 }
 
 /**
@@ -163,7 +163,7 @@ export interface Condition {
   /**
    * observedGeneration represents the .metadata.generation that the condition was set based upon. For instance, if .metadata.generation is currently 12, but the .status.conditions[x].observedGeneration is 9, the condition is out of date with respect to the current state of the instance.
    */
-  readonly observedGeneration?: number
+  readonly observedGeneration?: number | undefined
   /**
    * reason contains a programmatic identifier indicating the reason for the condition's last transition. Producers of specific condition types may define expected values and meanings for this field, and whether the values are considered a guaranteed API. The value should be a CamelCase string. This field may not be empty.
    */
@@ -185,35 +185,35 @@ export interface DeleteOptions {
   /**
    * APIVersion defines the versioned schema of this representation of an object. Servers should convert recognized schemas to the latest internal value, and may reject unrecognized values. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#resources
    */
-  readonly apiVersion?: string
+  readonly apiVersion?: string | undefined
   /**
    * When present, indicates that modifications should not be persisted. An invalid or unrecognized dryRun directive will result in an error response and no further processing of the request. Valid values are: - All: all dry run stages will be processed
    */
-  readonly dryRun?: ReadonlyArray<string>
+  readonly dryRun?: ReadonlyArray<string> | undefined
   /**
    * The duration in seconds before the object should be deleted. Value must be non-negative integer. The value zero indicates delete immediately. If this value is nil, the default grace period for the specified type will be used. Defaults to a per object value if not specified. zero means delete immediately.
    */
-  readonly gracePeriodSeconds?: number
+  readonly gracePeriodSeconds?: number | undefined
   /**
    * if set to true, it will trigger an unsafe deletion of the resource in case the normal deletion flow fails with a corrupt object error. A resource is considered corrupt if it can not be retrieved from the underlying storage successfully because of a) its data can not be transformed e.g. decryption failure, or b) it fails to decode into an object. NOTE: unsafe deletion ignores finalizer constraints, skips precondition checks, and removes the object from the storage. WARNING: This may potentially break the cluster if the workload associated with the resource being unsafe-deleted relies on normal deletion flow. Use only if you REALLY know what you are doing. The default value is false, and the user must opt in to enable it
    */
-  readonly ignoreStoreReadErrorWithClusterBreakingPotential?: boolean
+  readonly ignoreStoreReadErrorWithClusterBreakingPotential?: boolean | undefined
   /**
    * Kind is a string value representing the REST resource this object represents. Servers may infer this from the endpoint the client submits requests to. Cannot be updated. In CamelCase. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds
    */
-  readonly kind?: string
+  readonly kind?: string | undefined
   /**
    * Deprecated: please use the PropagationPolicy, this field will be deprecated in 1.7. Should the dependent objects be orphaned. If true/false, the "orphan" finalizer will be added to/removed from the object's finalizers list. Either this field or PropagationPolicy may be set, but not both.
    */
-  readonly orphanDependents?: boolean
+  readonly orphanDependents?: boolean | undefined
   /**
    * Must be fulfilled before a deletion is carried out. If not possible, a 409 Conflict status will be returned.
    */
-  readonly preconditions?: Preconditions
+  readonly preconditions?: Preconditions | undefined
   /**
    * Whether and how garbage collection will be performed. Either this field or OrphanDependents may be set, but not both. The default policy is decided by the existing finalizer set in the metadata.finalizers and the resource-specific default policy. Acceptable values are: 'Orphan' - orphan the dependents; 'Background' - allow the garbage collector to delete the dependents in the background; 'Foreground' - a cascading policy that deletes all dependents in the foreground.
    */
-  readonly propagationPolicy?: string
+  readonly propagationPolicy?: string | undefined
 }
 
 /**
@@ -231,7 +231,7 @@ export interface FieldSelectorRequirement {
   /**
    * values is an array of string values. If the operator is In or NotIn, the values array must be non-empty. If the operator is Exists or DoesNotExist, the values array must be empty.
    */
-  readonly values?: ReadonlyArray<string>
+  readonly values?: ReadonlyArray<string> | undefined
 }
 
 /**
@@ -263,11 +263,11 @@ export interface LabelSelector {
   /**
    * matchExpressions is a list of label selector requirements. The requirements are ANDed.
    */
-  readonly matchExpressions?: ReadonlyArray<LabelSelectorRequirement>
+  readonly matchExpressions?: ReadonlyArray<LabelSelectorRequirement> | undefined
   /**
    * matchLabels is a map of {key,value} pairs. A single {key,value} in the matchLabels map is equivalent to an element of matchExpressions, whose key field is "key", the operator is "In", and the values array contains only "value". The requirements are ANDed.
    */
-  readonly matchLabels?: { readonly [key: string]: string }
+  readonly matchLabels?: { readonly [key: string]: string } | undefined
 }
 
 /**
@@ -285,7 +285,7 @@ export interface LabelSelectorRequirement {
   /**
    * values is an array of string values. If the operator is In or NotIn, the values array must be non-empty. If the operator is Exists or DoesNotExist, the values array must be empty. This array is replaced during a strategic merge patch.
    */
-  readonly values?: ReadonlyArray<string>
+  readonly values?: ReadonlyArray<string> | undefined
 }
 
 /**
@@ -295,19 +295,19 @@ export interface ListMeta {
   /**
    * continue may be set if the user set a limit on the number of items returned, and indicates that the server has more data available. The value is opaque and may be used to issue another request to the endpoint that served this list to retrieve the next set of available objects. Continuing a consistent list may not be possible if the server configuration has changed or more than a few minutes have passed. The resourceVersion field returned when using this continue value will be identical to the value in the first response, unless you have received this token from an error message.
    */
-  readonly continue?: string
+  readonly continue?: string | undefined
   /**
    * remainingItemCount is the number of subsequent items in the list which are not included in this list response. If the list request contained label or field selectors, then the number of remaining items is unknown and the field will be left unset and omitted during serialization. If the list is complete (either because it is not chunking or because this is the last chunk), then there are no more remaining items and this field will be left unset and omitted during serialization. Servers older than v1.15 do not set this field. The intended use of the remainingItemCount is *estimating* the size of a collection. Clients should not rely on the remainingItemCount to be set or to be exact.
    */
-  readonly remainingItemCount?: number
+  readonly remainingItemCount?: number | undefined
   /**
    * String that identifies the server's internal version of this object that can be used by clients to determine when objects have changed. Value must be treated as opaque by clients and passed unmodified back to the server. Populated by the system. Read-only. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#concurrency-control-and-consistency
    */
-  readonly resourceVersion?: string
+  readonly resourceVersion?: string | undefined
   /**
    * Deprecated: selfLink is a legacy read-only field that is no longer populated by the system.
    */
-  readonly selfLink?: string
+  readonly selfLink?: string | undefined
 }
 
 /**
@@ -317,31 +317,31 @@ export interface ManagedFieldsEntry {
   /**
    * APIVersion defines the version of this resource that this field set applies to. The format is "group/version" just like the top-level APIVersion field. It is necessary to track the version of a field set because it cannot be automatically converted.
    */
-  readonly apiVersion?: string
+  readonly apiVersion?: string | undefined
   /**
    * FieldsType is the discriminator for the different fields format and version. There is currently only one possible value: "FieldsV1"
    */
-  readonly fieldsType?: string
+  readonly fieldsType?: string | undefined
   /**
    * FieldsV1 holds the first JSON version format as described in the "FieldsV1" type.
    */
-  readonly fieldsV1?: $P.JsonObject
+  readonly fieldsV1?: $P.JsonObject | undefined
   /**
    * Manager is an identifier of the workflow managing these fields.
    */
-  readonly manager?: string
+  readonly manager?: string | undefined
   /**
    * Operation is the type of operation which lead to this ManagedFieldsEntry being created. The only valid values for this field are 'Apply' and 'Update'.
    */
-  readonly operation?: string
+  readonly operation?: string | undefined
   /**
    * Subresource is the name of the subresource used to update that object, or empty string if the object was updated through the main resource. The value of this field is used to distinguish between managers, even if they share the same name. For example, a status update will be distinct from a regular update using the same manager name. Note that the APIVersion field is not related to the Subresource field and it always corresponds to the version of the main resource.
    */
-  readonly subresource?: string
+  readonly subresource?: string | undefined
   /**
    * Time is the timestamp of when the ManagedFields entry was added. The timestamp will also be updated if a field is added, the manager changes any of the owned fields value or removes a field. The timestamp does not update when a field is removed from the entry because another manager took it over.
    */
-  readonly time?: $P.Time
+  readonly time?: $P.Time | undefined
 }
 
 /**
@@ -351,27 +351,27 @@ export interface ObjectMeta {
   /**
    * Annotations is an unstructured key value map stored with a resource that may be set by external tools to store and retrieve arbitrary metadata. They are not queryable and should be preserved when modifying objects. More info: https://kubernetes.io/docs/concepts/overview/working-with-objects/annotations
    */
-  readonly annotations?: { readonly [key: string]: string }
+  readonly annotations?: { readonly [key: string]: string } | undefined
   /**
    * CreationTimestamp is a timestamp representing the server time when this object was created. It is not guaranteed to be set in happens-before order across separate operations. Clients may not set this value. It is represented in RFC3339 form and is in UTC.
    *
    * Populated by the system. Read-only. Null for lists. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata
    */
-  readonly creationTimestamp?: $P.Time
+  readonly creationTimestamp?: $P.Time | undefined
   /**
    * Number of seconds allowed for this object to gracefully terminate before it will be removed from the system. Only set when deletionTimestamp is also set. May only be shortened. Read-only.
    */
-  readonly deletionGracePeriodSeconds?: number
+  readonly deletionGracePeriodSeconds?: number | undefined
   /**
    * DeletionTimestamp is RFC 3339 date and time at which this resource will be deleted. This field is set by the server when a graceful deletion is requested by the user, and is not directly settable by a client. The resource is expected to be deleted (no longer visible from resource lists, and not reachable by name) after the time in this field, once the finalizers list is empty. As long as the finalizers list contains items, deletion is blocked. Once the deletionTimestamp is set, this value may not be unset or be set further into the future, although it may be shortened or the resource may be deleted prior to this time. For example, a user may request that a pod is deleted in 30 seconds. The Kubelet will react by sending a graceful termination signal to the containers in the pod. After that 30 seconds, the Kubelet will send a hard termination signal (SIGKILL) to the container and after cleanup, remove the pod from the API. In the presence of network partitions, this object may still exist after this timestamp, until an administrator or automated process can determine the resource is fully terminated. If not set, graceful deletion of the object has not been requested.
    *
    * Populated by the system when a graceful deletion is requested. Read-only. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata
    */
-  readonly deletionTimestamp?: $P.Time
+  readonly deletionTimestamp?: $P.Time | undefined
   /**
    * Must be empty before the object is deleted from the registry. Each entry is an identifier for the responsible component that will remove the entry from the list. If the deletionTimestamp of the object is non-nil, entries in this list can only be removed. Finalizers may be processed and removed in any order.  Order is NOT enforced because it introduces significant risk of stuck finalizers. finalizers is a shared field, any actor with permission can reorder it. If the finalizer list is processed in order, then this can lead to a situation in which the component responsible for the first finalizer in the list is waiting for a signal (field value, external system, or other) produced by a component responsible for a finalizer later in the list, resulting in a deadlock. Without enforced ordering finalizers are free to order amongst themselves and are not vulnerable to ordering changes in the list.
    */
-  readonly finalizers?: ReadonlyArray<string>
+  readonly finalizers?: ReadonlyArray<string> | undefined
   /**
    * GenerateName is an optional prefix, used by the server, to generate a unique name ONLY IF the Name field has not been provided. If this field is used, the name returned to the client will be different than the name passed. This value will also be combined with a unique suffix. The provided value has the same validation rules as the Name field, and may be truncated by the length of the suffix required to make the value unique on the server.
    *
@@ -379,49 +379,49 @@ export interface ObjectMeta {
    *
    * Applied only if Name is not specified. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#idempotency
    */
-  readonly generateName?: string
+  readonly generateName?: string | undefined
   /**
    * A sequence number representing a specific generation of the desired state. Populated by the system. Read-only.
    */
-  readonly generation?: number
+  readonly generation?: number | undefined
   /**
    * Map of string keys and values that can be used to organize and categorize (scope and select) objects. May match selectors of replication controllers and services. More info: https://kubernetes.io/docs/concepts/overview/working-with-objects/labels
    */
-  readonly labels?: { readonly [key: string]: string }
+  readonly labels?: { readonly [key: string]: string } | undefined
   /**
    * ManagedFields maps workflow-id and version to the set of fields that are managed by that workflow. This is mostly for internal housekeeping, and users typically shouldn't need to set or understand this field. A workflow can be the user's name, a controller's name, or the name of a specific apply path like "ci-cd". The set of fields is always in the version that the workflow used when modifying the object.
    */
-  readonly managedFields?: ReadonlyArray<ManagedFieldsEntry>
+  readonly managedFields?: ReadonlyArray<ManagedFieldsEntry> | undefined
   /**
    * Name must be unique within a namespace. Is required when creating resources, although some resources may allow a client to request the generation of an appropriate name automatically. Name is primarily intended for creation idempotence and configuration definition. Cannot be updated. More info: https://kubernetes.io/docs/concepts/overview/working-with-objects/names#names
    */
-  readonly name?: string
+  readonly name?: string | undefined
   /**
    * Namespace defines the space within which each name must be unique. An empty namespace is equivalent to the "default" namespace, but "default" is the canonical representation. Not all objects are required to be scoped to a namespace - the value of this field for those objects will be empty.
    *
    * Must be a DNS_LABEL. Cannot be updated. More info: https://kubernetes.io/docs/concepts/overview/working-with-objects/namespaces
    */
-  readonly namespace?: string
+  readonly namespace?: string | undefined
   /**
    * List of objects depended by this object. If ALL objects in the list have been deleted, this object will be garbage collected. If this object is managed by a controller, then an entry in this list will point to this controller, with the controller field set to true. There cannot be more than one managing controller.
    */
-  readonly ownerReferences?: ReadonlyArray<OwnerReference>
+  readonly ownerReferences?: ReadonlyArray<OwnerReference> | undefined
   /**
    * An opaque value that represents the internal version of this object that can be used by clients to determine when objects have changed. May be used for optimistic concurrency, change detection, and the watch operation on a resource or set of resources. Clients must treat these values as opaque and passed unmodified back to the server. They may only be valid for a particular resource or set of resources.
    *
    * Populated by the system. Read-only. Value must be treated as opaque by clients and . More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#concurrency-control-and-consistency
    */
-  readonly resourceVersion?: string
+  readonly resourceVersion?: string | undefined
   /**
    * Deprecated: selfLink is a legacy read-only field that is no longer populated by the system.
    */
-  readonly selfLink?: string
+  readonly selfLink?: string | undefined
   /**
    * UID is the unique in time and space value for this object. It is typically generated by the server on successful creation of a resource and is not allowed to change on PUT operations.
    *
    * Populated by the system. Read-only. More info: https://kubernetes.io/docs/concepts/overview/working-with-objects/names#uids
    */
-  readonly uid?: string
+  readonly uid?: string | undefined
 }
 
 /**
@@ -435,11 +435,11 @@ export interface OwnerReference {
   /**
    * If true, AND if the owner has the "foregroundDeletion" finalizer, then the owner cannot be deleted from the key-value store until this reference is removed. See https://kubernetes.io/docs/concepts/architecture/garbage-collection/#foreground-deletion for how the garbage collector interacts with this field and enforces the foreground deletion. Defaults to false. To set this field, a user needs "delete" permission of the owner, otherwise 422 (Unprocessable Entity) will be returned.
    */
-  readonly blockOwnerDeletion?: boolean
+  readonly blockOwnerDeletion?: boolean | undefined
   /**
    * If true, this reference points to the managing controller.
    */
-  readonly controller?: boolean
+  readonly controller?: boolean | undefined
   /**
    * Kind of the referent. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds
    */
@@ -461,11 +461,11 @@ export interface Preconditions {
   /**
    * Specifies the target ResourceVersion
    */
-  readonly resourceVersion?: string
+  readonly resourceVersion?: string | undefined
   /**
    * Specifies the target UID.
    */
-  readonly uid?: string
+  readonly uid?: string | undefined
 }
 
 /**
@@ -493,11 +493,11 @@ export interface Status {
   /**
    * Suggested HTTP return code for this status, 0 if not set.
    */
-  readonly code?: number
+  readonly code?: number | undefined
   /**
    * Extended data associated with the reason.  Each reason may define its own extended details. This field is optional and the data returned is not guaranteed to conform to any schema except that defined by the reason type.
    */
-  readonly details?: StatusDetails
+  readonly details?: StatusDetails | undefined
   /**
    * Kind is a string value representing the REST resource this object represents. Servers may infer this from the endpoint the client submits requests to. Cannot be updated. In CamelCase. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds
    */
@@ -505,19 +505,19 @@ export interface Status {
   /**
    * A human-readable description of the status of this operation.
    */
-  readonly message?: string
+  readonly message?: string | undefined
   /**
    * Standard list metadata. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds
    */
-  readonly metadata?: ListMeta
+  readonly metadata?: ListMeta | undefined
   /**
    * A machine-readable description of why this operation is in the "Failure" status. If this value is empty there is no information available. A Reason clarifies an HTTP status code but does not override it.
    */
-  readonly reason?: string
+  readonly reason?: string | undefined
   /**
    * Status of the operation. One of: "Success" or "Failure". More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#spec-and-status
    */
-  readonly status?: string
+  readonly status?: string | undefined
 }
 
 /**
@@ -531,15 +531,15 @@ export interface StatusCause {
    *   "name" - the field "name" on the current resource
    *   "items[0].name" - the field "name" on the first array entry in "items"
    */
-  readonly field?: string
+  readonly field?: string | undefined
   /**
    * A human-readable description of the cause of the error.  This field may be presented as-is to a reader.
    */
-  readonly message?: string
+  readonly message?: string | undefined
   /**
    * A machine-readable description of the cause of the error. If this value is empty there is no information available.
    */
-  readonly reason?: string
+  readonly reason?: string | undefined
 }
 
 /**
@@ -549,27 +549,27 @@ export interface StatusDetails {
   /**
    * The Causes array includes more details associated with the StatusReason failure. Not all StatusReasons may provide detailed causes.
    */
-  readonly causes?: ReadonlyArray<StatusCause>
+  readonly causes?: ReadonlyArray<StatusCause> | undefined
   /**
    * The group attribute of the resource associated with the status StatusReason.
    */
-  readonly group?: string
+  readonly group?: string | undefined
   /**
    * The kind attribute of the resource associated with the status StatusReason. On some operations may differ from the requested resource Kind. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds
    */
-  readonly kind?: string
+  readonly kind?: string | undefined
   /**
    * The name attribute of the resource associated with the status StatusReason (when there is a single name which can be described).
    */
-  readonly name?: string
+  readonly name?: string | undefined
   /**
    * If specified, the time in seconds before the operation should be retried. Some errors may indicate the client must take an alternate action - for those errors this field may indicate how long to wait before taking the alternate action.
    */
-  readonly retryAfterSeconds?: number
+  readonly retryAfterSeconds?: number | undefined
   /**
    * UID of the resource. (when there is a single resource which can be described). More info: https://kubernetes.io/docs/concepts/overview/working-with-objects/names#uids
    */
-  readonly uid?: string
+  readonly uid?: string | undefined
 }
 
 /**
@@ -596,11 +596,11 @@ export interface Info {
   /**
    * EmulationMajor is the major version of the emulation version
    */
-  readonly emulationMajor?: string
+  readonly emulationMajor?: string | undefined
   /**
    * EmulationMinor is the minor version of the emulation version
    */
-  readonly emulationMinor?: string
+  readonly emulationMinor?: string | undefined
   readonly gitCommit: string
   readonly gitTreeState: string
   readonly gitVersion: string
@@ -612,11 +612,11 @@ export interface Info {
   /**
    * MinCompatibilityMajor is the major version of the minimum compatibility version
    */
-  readonly minCompatibilityMajor?: string
+  readonly minCompatibilityMajor?: string | undefined
   /**
    * MinCompatibilityMinor is the minor version of the minimum compatibility version
    */
-  readonly minCompatibilityMinor?: string
+  readonly minCompatibilityMinor?: string | undefined
   /**
    * Minor is the minor version of the binary version
    */
@@ -629,8 +629,8 @@ export const APIGroupSchema: $S.Schema<APIGroup> = $S.Struct({
   apiVersion: $S.Literal("v1"),
   kind: $S.Literal("APIGroup"),
   name: $S.String,
-  preferredVersion: $S.optionalWith($S.suspend((): $S.Schema<GroupVersionForDiscovery> => GroupVersionForDiscovery), { exact: true }),
-  serverAddressByClientCIDRs: $S.optionalWith($S.Array($S.suspend((): $S.Schema<ServerAddressByClientCIDR> => ServerAddressByClientCIDR)), { exact: true }),
+  preferredVersion: $S.optional($S.suspend((): $S.Schema<GroupVersionForDiscovery> => GroupVersionForDiscovery)),
+  serverAddressByClientCIDRs: $S.optional($S.Array($S.suspend((): $S.Schema<ServerAddressByClientCIDR> => ServerAddressByClientCIDR))),
   versions: $S.Array($S.suspend((): $S.Schema<GroupVersionForDiscovery> => GroupVersionForDiscovery))
 }).annotations({ identifier: "io.k8s.apimachinery.pkg.apis.meta.v1.APIGroup" })
 
@@ -645,16 +645,16 @@ export const APIGroupListSchema: $S.Schema<APIGroupList> = $S.Struct({
  * APIResource specifies the name of a resource and whether it is namespaced.
  */
 export const APIResource: $S.Schema<APIResource> = $S.Struct({
-  categories: $S.optionalWith($S.Array($S.String), { exact: true }),
-  group: $S.optionalWith($S.String, { exact: true }),
+  categories: $S.optional($S.Array($S.String)),
+  group: $S.optional($S.String),
   kind: $S.String,
   name: $S.String,
   namespaced: $S.Boolean,
-  shortNames: $S.optionalWith($S.Array($S.String), { exact: true }),
+  shortNames: $S.optional($S.Array($S.String)),
   singularName: $S.String,
-  storageVersionHash: $S.optionalWith($S.String, { exact: true }),
+  storageVersionHash: $S.optional($S.String),
   verbs: $S.Array($S.String),
-  version: $S.optionalWith($S.String, { exact: true })
+  version: $S.optional($S.String)
 }).annotations({ identifier: "io.k8s.apimachinery.pkg.apis.meta.v1.APIResource" })
 
 /** The Schema of {@link APIResourceList}. */
@@ -679,7 +679,7 @@ export const APIVersionsSchema: $S.Schema<APIVersions> = $S.Struct({
 export const Condition: $S.Schema<Condition> = $S.Struct({
   lastTransitionTime: $P.Time,
   message: $S.String,
-  observedGeneration: $S.optionalWith($S.Number, { exact: true }),
+  observedGeneration: $S.optional($S.Number),
   reason: $S.String,
   status: $S.String,
   type: $S.String
@@ -689,14 +689,14 @@ export const Condition: $S.Schema<Condition> = $S.Struct({
  * DeleteOptions may be provided when deleting an API object.
  */
 export const DeleteOptions: $S.Schema<DeleteOptions> = $S.Struct({
-  apiVersion: $S.optionalWith($S.String, { exact: true }),
-  dryRun: $S.optionalWith($S.Array($S.String), { exact: true }),
-  gracePeriodSeconds: $S.optionalWith($S.Number, { exact: true }),
-  ignoreStoreReadErrorWithClusterBreakingPotential: $S.optionalWith($S.Boolean, { exact: true }),
-  kind: $S.optionalWith($S.String, { exact: true }),
-  orphanDependents: $S.optionalWith($S.Boolean, { exact: true }),
-  preconditions: $S.optionalWith($S.suspend((): $S.Schema<Preconditions> => Preconditions), { exact: true }),
-  propagationPolicy: $S.optionalWith($S.String, { exact: true })
+  apiVersion: $S.optional($S.String),
+  dryRun: $S.optional($S.Array($S.String)),
+  gracePeriodSeconds: $S.optional($S.Number),
+  ignoreStoreReadErrorWithClusterBreakingPotential: $S.optional($S.Boolean),
+  kind: $S.optional($S.String),
+  orphanDependents: $S.optional($S.Boolean),
+  preconditions: $S.optional($S.suspend((): $S.Schema<Preconditions> => Preconditions)),
+  propagationPolicy: $S.optional($S.String)
 }).annotations({ identifier: "io.k8s.apimachinery.pkg.apis.meta.v1.DeleteOptions" })
 
 /**
@@ -705,7 +705,7 @@ export const DeleteOptions: $S.Schema<DeleteOptions> = $S.Struct({
 export const FieldSelectorRequirement: $S.Schema<FieldSelectorRequirement> = $S.Struct({
   key: $S.String,
   operator: $S.String,
-  values: $S.optionalWith($S.Array($S.String), { exact: true })
+  values: $S.optional($S.Array($S.String))
 }).annotations({ identifier: "io.k8s.apimachinery.pkg.apis.meta.v1.FieldSelectorRequirement" })
 
 /**
@@ -728,8 +728,8 @@ export const GroupVersionForDiscovery: $S.Schema<GroupVersionForDiscovery> = $S.
  * A label selector is a label query over a set of resources. The result of matchLabels and matchExpressions are ANDed. An empty label selector matches all objects. A null label selector matches no objects.
  */
 export const LabelSelector: $S.Schema<LabelSelector> = $S.Struct({
-  matchExpressions: $S.optionalWith($S.Array($S.suspend((): $S.Schema<LabelSelectorRequirement> => LabelSelectorRequirement)), { exact: true }),
-  matchLabels: $S.optionalWith($S.Record({ key: $S.String, value: $S.String }), { exact: true })
+  matchExpressions: $S.optional($S.Array($S.suspend((): $S.Schema<LabelSelectorRequirement> => LabelSelectorRequirement))),
+  matchLabels: $S.optional($S.Record({ key: $S.String, value: $S.String }))
 }).annotations({ identifier: "io.k8s.apimachinery.pkg.apis.meta.v1.LabelSelector" })
 
 /**
@@ -738,51 +738,51 @@ export const LabelSelector: $S.Schema<LabelSelector> = $S.Struct({
 export const LabelSelectorRequirement: $S.Schema<LabelSelectorRequirement> = $S.Struct({
   key: $S.String,
   operator: $S.String,
-  values: $S.optionalWith($S.Array($S.String), { exact: true })
+  values: $S.optional($S.Array($S.String))
 }).annotations({ identifier: "io.k8s.apimachinery.pkg.apis.meta.v1.LabelSelectorRequirement" })
 
 /**
  * ListMeta describes metadata that synthetic resources must have, including lists and various status objects. A resource may have only one of {ObjectMeta, ListMeta}.
  */
 export const ListMeta: $S.Schema<ListMeta> = $S.Struct({
-  continue: $S.optionalWith($S.String, { exact: true }),
-  remainingItemCount: $S.optionalWith($S.Number, { exact: true }),
-  resourceVersion: $S.optionalWith($S.String, { exact: true }),
-  selfLink: $S.optionalWith($S.String, { exact: true })
+  continue: $S.optional($S.String),
+  remainingItemCount: $S.optional($S.Number),
+  resourceVersion: $S.optional($S.String),
+  selfLink: $S.optional($S.String)
 }).annotations({ identifier: "io.k8s.apimachinery.pkg.apis.meta.v1.ListMeta" })
 
 /**
  * ManagedFieldsEntry is a workflow-id, a FieldSet and the group version of the resource that the fieldset applies to.
  */
 export const ManagedFieldsEntry: $S.Schema<ManagedFieldsEntry> = $S.Struct({
-  apiVersion: $S.optionalWith($S.String, { exact: true }),
-  fieldsType: $S.optionalWith($S.String, { exact: true }),
-  fieldsV1: $S.optionalWith($P.JsonObject, { exact: true }),
-  manager: $S.optionalWith($S.String, { exact: true }),
-  operation: $S.optionalWith($S.String, { exact: true }),
-  subresource: $S.optionalWith($S.String, { exact: true }),
-  time: $S.optionalWith($P.Time, { exact: true })
+  apiVersion: $S.optional($S.String),
+  fieldsType: $S.optional($S.String),
+  fieldsV1: $S.optional($P.JsonObject),
+  manager: $S.optional($S.String),
+  operation: $S.optional($S.String),
+  subresource: $S.optional($S.String),
+  time: $S.optional($P.Time)
 }).annotations({ identifier: "io.k8s.apimachinery.pkg.apis.meta.v1.ManagedFieldsEntry" })
 
 /**
  * ObjectMeta is metadata that all persisted resources must have, which includes all objects users must create.
  */
 export const ObjectMeta: $S.Schema<ObjectMeta> = $S.Struct({
-  annotations: $S.optionalWith($S.Record({ key: $S.String, value: $S.String }), { exact: true }),
-  creationTimestamp: $S.optionalWith($P.Time, { exact: true }),
-  deletionGracePeriodSeconds: $S.optionalWith($S.Number, { exact: true }),
-  deletionTimestamp: $S.optionalWith($P.Time, { exact: true }),
-  finalizers: $S.optionalWith($S.Array($S.String), { exact: true }),
-  generateName: $S.optionalWith($S.String, { exact: true }),
-  generation: $S.optionalWith($S.Number, { exact: true }),
-  labels: $S.optionalWith($S.Record({ key: $S.String, value: $S.String }), { exact: true }),
-  managedFields: $S.optionalWith($S.Array($S.suspend((): $S.Schema<ManagedFieldsEntry> => ManagedFieldsEntry)), { exact: true }),
-  name: $S.optionalWith($S.String, { exact: true }),
-  namespace: $S.optionalWith($S.String, { exact: true }),
-  ownerReferences: $S.optionalWith($S.Array($S.suspend((): $S.Schema<OwnerReference> => OwnerReference)), { exact: true }),
-  resourceVersion: $S.optionalWith($S.String, { exact: true }),
-  selfLink: $S.optionalWith($S.String, { exact: true }),
-  uid: $S.optionalWith($S.String, { exact: true })
+  annotations: $S.optional($S.Record({ key: $S.String, value: $S.String })),
+  creationTimestamp: $S.optional($P.Time),
+  deletionGracePeriodSeconds: $S.optional($S.Number),
+  deletionTimestamp: $S.optional($P.Time),
+  finalizers: $S.optional($S.Array($S.String)),
+  generateName: $S.optional($S.String),
+  generation: $S.optional($S.Number),
+  labels: $S.optional($S.Record({ key: $S.String, value: $S.String })),
+  managedFields: $S.optional($S.Array($S.suspend((): $S.Schema<ManagedFieldsEntry> => ManagedFieldsEntry))),
+  name: $S.optional($S.String),
+  namespace: $S.optional($S.String),
+  ownerReferences: $S.optional($S.Array($S.suspend((): $S.Schema<OwnerReference> => OwnerReference))),
+  resourceVersion: $S.optional($S.String),
+  selfLink: $S.optional($S.String),
+  uid: $S.optional($S.String)
 }).annotations({ identifier: "io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta" })
 
 /**
@@ -790,8 +790,8 @@ export const ObjectMeta: $S.Schema<ObjectMeta> = $S.Struct({
  */
 export const OwnerReference: $S.Schema<OwnerReference> = $S.Struct({
   apiVersion: $S.String,
-  blockOwnerDeletion: $S.optionalWith($S.Boolean, { exact: true }),
-  controller: $S.optionalWith($S.Boolean, { exact: true }),
+  blockOwnerDeletion: $S.optional($S.Boolean),
+  controller: $S.optional($S.Boolean),
   kind: $S.String,
   name: $S.String,
   uid: $S.String
@@ -801,8 +801,8 @@ export const OwnerReference: $S.Schema<OwnerReference> = $S.Struct({
  * Preconditions must be fulfilled before an operation (update, delete, etc.) is carried out.
  */
 export const Preconditions: $S.Schema<Preconditions> = $S.Struct({
-  resourceVersion: $S.optionalWith($S.String, { exact: true }),
-  uid: $S.optionalWith($S.String, { exact: true })
+  resourceVersion: $S.optional($S.String),
+  uid: $S.optional($S.String)
 }).annotations({ identifier: "io.k8s.apimachinery.pkg.apis.meta.v1.Preconditions" })
 
 /**
@@ -816,34 +816,34 @@ export const ServerAddressByClientCIDR: $S.Schema<ServerAddressByClientCIDR> = $
 /** The Schema of {@link Status}. */
 export const StatusSchema: $S.Schema<Status> = $S.Struct({
   apiVersion: $S.Literal("v1"),
-  code: $S.optionalWith($S.Number, { exact: true }),
-  details: $S.optionalWith($S.suspend((): $S.Schema<StatusDetails> => StatusDetails), { exact: true }),
+  code: $S.optional($S.Number),
+  details: $S.optional($S.suspend((): $S.Schema<StatusDetails> => StatusDetails)),
   kind: $S.Literal("Status"),
-  message: $S.optionalWith($S.String, { exact: true }),
-  metadata: $S.optionalWith($S.suspend((): $S.Schema<ListMeta> => ListMeta), { exact: true }),
-  reason: $S.optionalWith($S.String, { exact: true }),
-  status: $S.optionalWith($S.String, { exact: true })
+  message: $S.optional($S.String),
+  metadata: $S.optional($S.suspend((): $S.Schema<ListMeta> => ListMeta)),
+  reason: $S.optional($S.String),
+  status: $S.optional($S.String)
 }).annotations({ identifier: "io.k8s.apimachinery.pkg.apis.meta.v1.Status" })
 
 /**
  * StatusCause provides more information about an api.Status failure, including cases when multiple errors are encountered.
  */
 export const StatusCause: $S.Schema<StatusCause> = $S.Struct({
-  field: $S.optionalWith($S.String, { exact: true }),
-  message: $S.optionalWith($S.String, { exact: true }),
-  reason: $S.optionalWith($S.String, { exact: true })
+  field: $S.optional($S.String),
+  message: $S.optional($S.String),
+  reason: $S.optional($S.String)
 }).annotations({ identifier: "io.k8s.apimachinery.pkg.apis.meta.v1.StatusCause" })
 
 /**
  * StatusDetails is a set of additional properties that MAY be set by the server to provide additional information about a response. The Reason field of a Status object defines what attributes will be set. Clients must ignore fields that do not match the defined type of each attribute, and should assume that any attribute may be empty, invalid, or under defined.
  */
 export const StatusDetails: $S.Schema<StatusDetails> = $S.Struct({
-  causes: $S.optionalWith($S.Array($S.suspend((): $S.Schema<StatusCause> => StatusCause)), { exact: true }),
-  group: $S.optionalWith($S.String, { exact: true }),
-  kind: $S.optionalWith($S.String, { exact: true }),
-  name: $S.optionalWith($S.String, { exact: true }),
-  retryAfterSeconds: $S.optionalWith($S.Number, { exact: true }),
-  uid: $S.optionalWith($S.String, { exact: true })
+  causes: $S.optional($S.Array($S.suspend((): $S.Schema<StatusCause> => StatusCause))),
+  group: $S.optional($S.String),
+  kind: $S.optional($S.String),
+  name: $S.optional($S.String),
+  retryAfterSeconds: $S.optional($S.Number),
+  uid: $S.optional($S.String)
 }).annotations({ identifier: "io.k8s.apimachinery.pkg.apis.meta.v1.StatusDetails" })
 
 /**
@@ -860,15 +860,15 @@ export const WatchEvent: $S.Schema<WatchEvent> = $S.Struct({
 export const Info: $S.Schema<Info> = $S.Struct({
   buildDate: $S.String,
   compiler: $S.String,
-  emulationMajor: $S.optionalWith($S.String, { exact: true }),
-  emulationMinor: $S.optionalWith($S.String, { exact: true }),
+  emulationMajor: $S.optional($S.String),
+  emulationMinor: $S.optional($S.String),
   gitCommit: $S.String,
   gitTreeState: $S.String,
   gitVersion: $S.String,
   goVersion: $S.String,
   major: $S.String,
-  minCompatibilityMajor: $S.optionalWith($S.String, { exact: true }),
-  minCompatibilityMinor: $S.optionalWith($S.String, { exact: true }),
+  minCompatibilityMajor: $S.optional($S.String),
+  minCompatibilityMinor: $S.optional($S.String),
   minor: $S.String,
   platform: $S.String
 }).annotations({ identifier: "io.k8s.apimachinery.pkg.version.Info" })

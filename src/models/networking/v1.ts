@@ -24,7 +24,7 @@ export interface HTTPIngressPath {
   /**
    * path is matched against the path of an incoming request. Currently it can contain characters disallowed from the conventional "path" part of a URL as defined by RFC 3986. Paths must begin with a '/' and must be present when using PathType with value "Exact" or "Prefix".
    */
-  readonly path?: string
+  readonly path?: string | undefined
   /**
    * pathType determines the interpretation of the path matching. PathType can be one of the following values: * Exact: Matches the URL path exactly. * Prefix: Matches based on a URL path prefix split by '/'. Matching is
    *   done on a path element by element basis. A path element refers is the
@@ -66,11 +66,11 @@ export interface IPAddress {
   /**
    * Standard object's metadata. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata
    */
-  readonly metadata?: meta_v1.ObjectMeta
+  readonly metadata?: meta_v1.ObjectMeta | undefined
   /**
    * spec is the desired state of the IPAddress. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#spec-and-status
    */
-  readonly spec?: IPAddressSpec
+  readonly spec?: IPAddressSpec | undefined
 }
 
 /**
@@ -92,7 +92,7 @@ export interface IPAddressList {
   /**
    * Standard object's metadata. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata
    */
-  readonly metadata?: meta_v1.ListMeta
+  readonly metadata?: meta_v1.ListMeta | undefined
 }
 
 /**
@@ -116,7 +116,7 @@ export interface IPBlock {
   /**
    * except is a slice of CIDRs that should not be included within an IPBlock Valid examples are "192.168.1.0/24" or "2001:db8::/64" Except values will be rejected if they are outside the cidr range
    */
-  readonly except?: ReadonlyArray<string>
+  readonly except?: ReadonlyArray<string> | undefined
 }
 
 /**
@@ -134,15 +134,15 @@ export interface Ingress {
   /**
    * Standard object's metadata. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata
    */
-  readonly metadata?: meta_v1.ObjectMeta
+  readonly metadata?: meta_v1.ObjectMeta | undefined
   /**
    * spec is the desired state of the Ingress. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#spec-and-status
    */
-  readonly spec?: IngressSpec
+  readonly spec?: IngressSpec | undefined
   /**
    * status is the current state of the Ingress. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#spec-and-status
    */
-  readonly status?: IngressStatus
+  readonly status?: IngressStatus | undefined
 }
 
 /**
@@ -152,11 +152,11 @@ export interface IngressBackend {
   /**
    * resource is an ObjectRef to another Kubernetes resource in the namespace of the Ingress object. If resource is specified, a service.Name and service.Port must not be specified. This is a mutually exclusive setting with "Service".
    */
-  readonly resource?: core_v1.TypedLocalObjectReference
+  readonly resource?: core_v1.TypedLocalObjectReference | undefined
   /**
    * service references a service as a backend. This is a mutually exclusive setting with "Resource".
    */
-  readonly service?: IngressServiceBackend
+  readonly service?: IngressServiceBackend | undefined
 }
 
 /**
@@ -174,11 +174,11 @@ export interface IngressClass {
   /**
    * Standard object's metadata. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata
    */
-  readonly metadata?: meta_v1.ObjectMeta
+  readonly metadata?: meta_v1.ObjectMeta | undefined
   /**
    * spec is the desired state of the IngressClass. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#spec-and-status
    */
-  readonly spec?: IngressClassSpec
+  readonly spec?: IngressClassSpec | undefined
 }
 
 /**
@@ -200,7 +200,7 @@ export interface IngressClassList {
   /**
    * Standard list metadata.
    */
-  readonly metadata?: meta_v1.ListMeta
+  readonly metadata?: meta_v1.ListMeta | undefined
 }
 
 /**
@@ -210,7 +210,7 @@ export interface IngressClassParametersReference {
   /**
    * apiGroup is the group for the resource being referenced. If APIGroup is not specified, the specified Kind must be in the core API group. For any other third-party types, APIGroup is required.
    */
-  readonly apiGroup?: string
+  readonly apiGroup?: string | undefined
   /**
    * kind is the type of resource being referenced.
    */
@@ -222,11 +222,11 @@ export interface IngressClassParametersReference {
   /**
    * namespace is the namespace of the resource being referenced. This field is required when scope is set to "Namespace" and must be unset when scope is set to "Cluster".
    */
-  readonly namespace?: string
+  readonly namespace?: string | undefined
   /**
    * scope represents if this refers to a cluster or namespace scoped resource. This may be set to "Cluster" (default) or "Namespace".
    */
-  readonly scope?: string
+  readonly scope?: string | undefined
 }
 
 /**
@@ -236,11 +236,11 @@ export interface IngressClassSpec {
   /**
    * controller refers to the name of the controller that should handle this class. This allows for different "flavors" that are controlled by the same controller. For example, you may have different parameters for the same implementing controller. This should be specified as a domain-prefixed path no more than 250 characters in length, e.g. "acme.io/ingress-controller". This field is immutable.
    */
-  readonly controller?: string
+  readonly controller?: string | undefined
   /**
    * parameters is a link to a custom resource containing additional configuration for the controller. This is optional if the controller does not require extra parameters.
    */
-  readonly parameters?: IngressClassParametersReference
+  readonly parameters?: IngressClassParametersReference | undefined
 }
 
 /**
@@ -262,7 +262,7 @@ export interface IngressList {
   /**
    * Standard object's metadata. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata
    */
-  readonly metadata?: meta_v1.ListMeta
+  readonly metadata?: meta_v1.ListMeta | undefined
 }
 
 /**
@@ -272,15 +272,15 @@ export interface IngressLoadBalancerIngress {
   /**
    * hostname is set for load-balancer ingress points that are DNS based.
    */
-  readonly hostname?: string
+  readonly hostname?: string | undefined
   /**
    * ip is set for load-balancer ingress points that are IP based.
    */
-  readonly ip?: string
+  readonly ip?: string | undefined
   /**
    * ports provides information about the ports exposed by this LoadBalancer.
    */
-  readonly ports?: ReadonlyArray<IngressPortStatus>
+  readonly ports?: ReadonlyArray<IngressPortStatus> | undefined
 }
 
 /**
@@ -290,7 +290,7 @@ export interface IngressLoadBalancerStatus {
   /**
    * ingress is a list containing ingress points for the load-balancer.
    */
-  readonly ingress?: ReadonlyArray<IngressLoadBalancerIngress>
+  readonly ingress?: ReadonlyArray<IngressLoadBalancerIngress> | undefined
 }
 
 /**
@@ -303,7 +303,7 @@ export interface IngressPortStatus {
    * - cloud provider specific error values must have names that comply with the
    *   format foo.example.com/CamelCase.
    */
-  readonly error?: string
+  readonly error?: string | undefined
   /**
    * port is the port number of the ingress port.
    */
@@ -328,8 +328,8 @@ export interface IngressRule {
    *
    * host can be "precise" which is a domain name without the terminating dot of a network host (e.g. "foo.bar.com") or "wildcard", which is a domain name prefixed with a single wildcard label (e.g. "*.foo.com"). The wildcard character '*' must appear by itself as the first DNS label and matches only a single label. You cannot have a wildcard label by itself (e.g. Host == "*"). Requests will be matched against the Host field in the following way: 1. If host is precise, the request matches this rule if the http host header is equal to Host. 2. If host is a wildcard, then the request matches this rule if the http host header is to equal to the suffix (removing the first label) of the wildcard rule.
    */
-  readonly host?: string
-  readonly http?: HTTPIngressRuleValue
+  readonly host?: string | undefined
+  readonly http?: HTTPIngressRuleValue | undefined
 }
 
 /**
@@ -343,7 +343,7 @@ export interface IngressServiceBackend {
   /**
    * port of the referenced service. A port name or port number is required for a IngressServiceBackend.
    */
-  readonly port?: ServiceBackendPort
+  readonly port?: ServiceBackendPort | undefined
 }
 
 /**
@@ -353,19 +353,19 @@ export interface IngressSpec {
   /**
    * defaultBackend is the backend that should handle requests that don't match any rule. If Rules are not specified, DefaultBackend must be specified. If DefaultBackend is not set, the handling of requests that do not match any of the rules will be up to the Ingress controller.
    */
-  readonly defaultBackend?: IngressBackend
+  readonly defaultBackend?: IngressBackend | undefined
   /**
    * ingressClassName is the name of an IngressClass cluster resource. Ingress controller implementations use this field to know whether they should be serving this Ingress resource, by a transitive connection (controller -> IngressClass -> Ingress resource). Although the `kubernetes.io/ingress.class` annotation (simple constant name) was never formally defined, it was widely supported by Ingress controllers to create a direct binding between Ingress controller and Ingress resources. Newly created Ingress resources should prefer using the field. However, even though the annotation is officially deprecated, for backwards compatibility reasons, ingress controllers should still honor that annotation if present.
    */
-  readonly ingressClassName?: string
+  readonly ingressClassName?: string | undefined
   /**
    * rules is a list of host rules used to configure the Ingress. If unspecified, or no rule matches, all traffic is sent to the default backend.
    */
-  readonly rules?: ReadonlyArray<IngressRule>
+  readonly rules?: ReadonlyArray<IngressRule> | undefined
   /**
    * tls represents the TLS configuration. Currently the Ingress only supports a single TLS port, 443. If multiple members of this list specify different hosts, they will be multiplexed on the same port according to the hostname specified through the SNI TLS extension, if the ingress controller fulfilling the ingress supports SNI.
    */
-  readonly tls?: ReadonlyArray<IngressTLS>
+  readonly tls?: ReadonlyArray<IngressTLS> | undefined
 }
 
 /**
@@ -375,7 +375,7 @@ export interface IngressStatus {
   /**
    * loadBalancer contains the current status of the load-balancer.
    */
-  readonly loadBalancer?: IngressLoadBalancerStatus
+  readonly loadBalancer?: IngressLoadBalancerStatus | undefined
 }
 
 /**
@@ -385,11 +385,11 @@ export interface IngressTLS {
   /**
    * hosts is a list of hosts included in the TLS certificate. The values in this list must match the name/s used in the tlsSecret. Defaults to the wildcard host setting for the loadbalancer controller fulfilling this Ingress, if left unspecified.
    */
-  readonly hosts?: ReadonlyArray<string>
+  readonly hosts?: ReadonlyArray<string> | undefined
   /**
    * secretName is the name of the secret used to terminate TLS traffic on port 443. Field is left optional to allow TLS routing based on SNI hostname alone. If the SNI host in a listener conflicts with the "Host" header field used by an IngressRule, the SNI host is used for termination and value of the "Host" header is used for routing.
    */
-  readonly secretName?: string
+  readonly secretName?: string | undefined
 }
 
 /**
@@ -407,11 +407,11 @@ export interface NetworkPolicy {
   /**
    * Standard object's metadata. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata
    */
-  readonly metadata?: meta_v1.ObjectMeta
+  readonly metadata?: meta_v1.ObjectMeta | undefined
   /**
    * spec represents the specification of the desired behavior for this NetworkPolicy.
    */
-  readonly spec?: NetworkPolicySpec
+  readonly spec?: NetworkPolicySpec | undefined
 }
 
 /**
@@ -421,11 +421,11 @@ export interface NetworkPolicyEgressRule {
   /**
    * ports is a list of destination ports for outgoing traffic. Each item in this list is combined using a logical OR. If this field is empty or missing, this rule matches all ports (traffic not restricted by port). If this field is present and contains at least one item, then this rule allows traffic only if the traffic matches at least one port in the list.
    */
-  readonly ports?: ReadonlyArray<NetworkPolicyPort>
+  readonly ports?: ReadonlyArray<NetworkPolicyPort> | undefined
   /**
    * to is a list of destinations for outgoing traffic of pods selected for this rule. Items in this list are combined using a logical OR operation. If this field is empty or missing, this rule matches all destinations (traffic not restricted by destination). If this field is present and contains at least one item, this rule allows traffic only if the traffic matches at least one item in the to list.
    */
-  readonly to?: ReadonlyArray<NetworkPolicyPeer>
+  readonly to?: ReadonlyArray<NetworkPolicyPeer> | undefined
 }
 
 /**
@@ -435,11 +435,11 @@ export interface NetworkPolicyIngressRule {
   /**
    * from is a list of sources which should be able to access the pods selected for this rule. Items in this list are combined using a logical OR operation. If this field is empty or missing, this rule matches all sources (traffic not restricted by source). If this field is present and contains at least one item, this rule allows traffic only if the traffic matches at least one item in the from list.
    */
-  readonly from?: ReadonlyArray<NetworkPolicyPeer>
+  readonly from?: ReadonlyArray<NetworkPolicyPeer> | undefined
   /**
    * ports is a list of ports which should be made accessible on the pods selected for this rule. Each item in this list is combined using a logical OR. If this field is empty or missing, this rule matches all ports (traffic not restricted by port). If this field is present and contains at least one item, then this rule allows traffic only if the traffic matches at least one port in the list.
    */
-  readonly ports?: ReadonlyArray<NetworkPolicyPort>
+  readonly ports?: ReadonlyArray<NetworkPolicyPort> | undefined
 }
 
 /**
@@ -461,7 +461,7 @@ export interface NetworkPolicyList {
   /**
    * Standard list metadata. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata
    */
-  readonly metadata?: meta_v1.ListMeta
+  readonly metadata?: meta_v1.ListMeta | undefined
 }
 
 /**
@@ -471,19 +471,19 @@ export interface NetworkPolicyPeer {
   /**
    * ipBlock defines policy on a particular IPBlock. If this field is set then neither of the other fields can be.
    */
-  readonly ipBlock?: IPBlock
+  readonly ipBlock?: IPBlock | undefined
   /**
    * namespaceSelector selects namespaces using cluster-scoped labels. This field follows standard label selector semantics; if present but empty, it selects all namespaces.
    *
    * If podSelector is also set, then the NetworkPolicyPeer as a whole selects the pods matching podSelector in the namespaces selected by namespaceSelector. Otherwise it selects all pods in the namespaces selected by namespaceSelector.
    */
-  readonly namespaceSelector?: meta_v1.LabelSelector
+  readonly namespaceSelector?: meta_v1.LabelSelector | undefined
   /**
    * podSelector is a label selector which selects pods. This field follows standard label selector semantics; if present but empty, it selects all pods.
    *
    * If namespaceSelector is also set, then the NetworkPolicyPeer as a whole selects the pods matching podSelector in the Namespaces selected by NamespaceSelector. Otherwise it selects the pods matching podSelector in the policy's own namespace.
    */
-  readonly podSelector?: meta_v1.LabelSelector
+  readonly podSelector?: meta_v1.LabelSelector | undefined
 }
 
 /**
@@ -493,15 +493,15 @@ export interface NetworkPolicyPort {
   /**
    * endPort indicates that the range of ports from port to endPort if set, inclusive, should be allowed by the policy. This field cannot be defined if the port field is not defined or if the port field is defined as a named (string) port. The endPort must be equal or greater than port.
    */
-  readonly endPort?: number
+  readonly endPort?: number | undefined
   /**
    * port represents the port on the given protocol. This can either be a numerical or named port on a pod. If this field is not provided, this matches all port names and numbers. If present, only traffic on the specified protocol AND port will be matched.
    */
-  readonly port?: $P.IntOrString
+  readonly port?: $P.IntOrString | undefined
   /**
    * protocol represents the protocol (TCP, UDP, or SCTP) which traffic must match. If not specified, this field defaults to TCP.
    */
-  readonly protocol?: string
+  readonly protocol?: string | undefined
 }
 
 /**
@@ -511,19 +511,19 @@ export interface NetworkPolicySpec {
   /**
    * egress is a list of egress rules to be applied to the selected pods. Outgoing traffic is allowed if there are no NetworkPolicies selecting the pod (and cluster policy otherwise allows the traffic), OR if the traffic matches at least one egress rule across all of the NetworkPolicy objects whose podSelector matches the pod. If this field is empty then this NetworkPolicy limits all outgoing traffic (and serves solely to ensure that the pods it selects are isolated by default). This field is beta-level in 1.8
    */
-  readonly egress?: ReadonlyArray<NetworkPolicyEgressRule>
+  readonly egress?: ReadonlyArray<NetworkPolicyEgressRule> | undefined
   /**
    * ingress is a list of ingress rules to be applied to the selected pods. Traffic is allowed to a pod if there are no NetworkPolicies selecting the pod (and cluster policy otherwise allows the traffic), OR if the traffic source is the pod's local node, OR if the traffic matches at least one ingress rule across all of the NetworkPolicy objects whose podSelector matches the pod. If this field is empty then this NetworkPolicy does not allow any traffic (and serves solely to ensure that the pods it selects are isolated by default)
    */
-  readonly ingress?: ReadonlyArray<NetworkPolicyIngressRule>
+  readonly ingress?: ReadonlyArray<NetworkPolicyIngressRule> | undefined
   /**
    * podSelector selects the pods to which this NetworkPolicy object applies. The array of rules is applied to any pods selected by this field. An empty selector matches all pods in the policy's namespace. Multiple network policies can select the same set of pods. In this case, the ingress rules for each are combined additively. This field is optional. If it is not specified, it defaults to an empty selector.
    */
-  readonly podSelector?: meta_v1.LabelSelector
+  readonly podSelector?: meta_v1.LabelSelector | undefined
   /**
    * policyTypes is a list of rule types that the NetworkPolicy relates to. Valid options are ["Ingress"], ["Egress"], or ["Ingress", "Egress"]. If this field is not specified, it will default based on the existence of ingress or egress rules; policies that contain an egress section are assumed to affect egress, and all policies (whether or not they contain an ingress section) are assumed to affect ingress. If you want to write an egress-only policy, you must explicitly specify policyTypes [ "Egress" ]. Likewise, if you want to write a policy that specifies that no egress is allowed, you must specify a policyTypes value that include "Egress" (since such a policy would not include an egress section and would otherwise default to just [ "Ingress" ]). This field is beta-level in 1.8
    */
-  readonly policyTypes?: ReadonlyArray<string>
+  readonly policyTypes?: ReadonlyArray<string> | undefined
 }
 
 /**
@@ -533,7 +533,7 @@ export interface ParentReference {
   /**
    * Group is the group of the object being referenced.
    */
-  readonly group?: string
+  readonly group?: string | undefined
   /**
    * Name is the name of the object being referenced.
    */
@@ -541,7 +541,7 @@ export interface ParentReference {
   /**
    * Namespace is the namespace of the object being referenced.
    */
-  readonly namespace?: string
+  readonly namespace?: string | undefined
   /**
    * Resource is the resource of the object being referenced.
    */
@@ -555,11 +555,11 @@ export interface ServiceBackendPort {
   /**
    * name is the name of the port on the Service. This is a mutually exclusive setting with "Number".
    */
-  readonly name?: string
+  readonly name?: string | undefined
   /**
    * number is the numerical port number (e.g. 80) on the Service. This is a mutually exclusive setting with "Name".
    */
-  readonly number?: number
+  readonly number?: number | undefined
 }
 
 /**
@@ -577,15 +577,15 @@ export interface ServiceCIDR {
   /**
    * Standard object's metadata. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata
    */
-  readonly metadata?: meta_v1.ObjectMeta
+  readonly metadata?: meta_v1.ObjectMeta | undefined
   /**
    * spec is the desired state of the ServiceCIDR. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#spec-and-status
    */
-  readonly spec?: ServiceCIDRSpec
+  readonly spec?: ServiceCIDRSpec | undefined
   /**
    * status represents the current state of the ServiceCIDR. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#spec-and-status
    */
-  readonly status?: ServiceCIDRStatus
+  readonly status?: ServiceCIDRStatus | undefined
 }
 
 /**
@@ -607,7 +607,7 @@ export interface ServiceCIDRList {
   /**
    * Standard object's metadata. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata
    */
-  readonly metadata?: meta_v1.ListMeta
+  readonly metadata?: meta_v1.ListMeta | undefined
 }
 
 /**
@@ -617,7 +617,7 @@ export interface ServiceCIDRSpec {
   /**
    * CIDRs defines the IP blocks in CIDR notation (e.g. "192.168.0.0/24" or "2001:db8::/64") from which to assign service cluster IPs. Max of two CIDRs is allowed, one of each IP family. This field is immutable.
    */
-  readonly cidrs?: ReadonlyArray<string>
+  readonly cidrs?: ReadonlyArray<string> | undefined
 }
 
 /**
@@ -627,7 +627,7 @@ export interface ServiceCIDRStatus {
   /**
    * conditions holds an array of metav1.Condition that describe the state of the ServiceCIDR. Current service state
    */
-  readonly conditions?: ReadonlyArray<meta_v1.Condition>
+  readonly conditions?: ReadonlyArray<meta_v1.Condition> | undefined
 }
 
 /**
@@ -635,7 +635,7 @@ export interface ServiceCIDRStatus {
  */
 export const HTTPIngressPath: $S.Schema<HTTPIngressPath> = $S.Struct({
   backend: $S.suspend((): $S.Schema<IngressBackend> => IngressBackend),
-  path: $S.optionalWith($S.String, { exact: true }),
+  path: $S.optional($S.String),
   pathType: $S.String
 }).annotations({ identifier: "io.k8s.api.networking.v1.HTTPIngressPath" })
 
@@ -650,8 +650,8 @@ export const HTTPIngressRuleValue: $S.Schema<HTTPIngressRuleValue> = $S.Struct({
 export const IPAddressSchema: $S.Schema<IPAddress> = $S.Struct({
   apiVersion: $S.Literal("networking.k8s.io/v1"),
   kind: $S.Literal("IPAddress"),
-  metadata: $S.optionalWith($S.suspend((): $S.Schema<meta_v1.ObjectMeta> => meta_v1.ObjectMeta), { exact: true }),
-  spec: $S.optionalWith($S.suspend((): $S.Schema<IPAddressSpec> => IPAddressSpec), { exact: true })
+  metadata: $S.optional($S.suspend((): $S.Schema<meta_v1.ObjectMeta> => meta_v1.ObjectMeta)),
+  spec: $S.optional($S.suspend((): $S.Schema<IPAddressSpec> => IPAddressSpec))
 }).annotations({ identifier: "io.k8s.api.networking.v1.IPAddress" })
 
 /** The Schema of {@link IPAddressList}. */
@@ -659,7 +659,7 @@ export const IPAddressListSchema: $S.Schema<IPAddressList> = $S.Struct({
   apiVersion: $S.Literal("networking.k8s.io/v1"),
   items: $S.Array($S.suspend((): $S.Schema<IPAddress> => IPAddressSchema)),
   kind: $S.Literal("IPAddressList"),
-  metadata: $S.optionalWith($S.suspend((): $S.Schema<meta_v1.ListMeta> => meta_v1.ListMeta), { exact: true })
+  metadata: $S.optional($S.suspend((): $S.Schema<meta_v1.ListMeta> => meta_v1.ListMeta))
 }).annotations({ identifier: "io.k8s.api.networking.v1.IPAddressList" })
 
 /**
@@ -674,32 +674,32 @@ export const IPAddressSpec: $S.Schema<IPAddressSpec> = $S.Struct({
  */
 export const IPBlock: $S.Schema<IPBlock> = $S.Struct({
   cidr: $S.String,
-  except: $S.optionalWith($S.Array($S.String), { exact: true })
+  except: $S.optional($S.Array($S.String))
 }).annotations({ identifier: "io.k8s.api.networking.v1.IPBlock" })
 
 /** The Schema of {@link Ingress}. */
 export const IngressSchema: $S.Schema<Ingress> = $S.Struct({
   apiVersion: $S.Literal("networking.k8s.io/v1"),
   kind: $S.Literal("Ingress"),
-  metadata: $S.optionalWith($S.suspend((): $S.Schema<meta_v1.ObjectMeta> => meta_v1.ObjectMeta), { exact: true }),
-  spec: $S.optionalWith($S.suspend((): $S.Schema<IngressSpec> => IngressSpec), { exact: true }),
-  status: $S.optionalWith($S.suspend((): $S.Schema<IngressStatus> => IngressStatus), { exact: true })
+  metadata: $S.optional($S.suspend((): $S.Schema<meta_v1.ObjectMeta> => meta_v1.ObjectMeta)),
+  spec: $S.optional($S.suspend((): $S.Schema<IngressSpec> => IngressSpec)),
+  status: $S.optional($S.suspend((): $S.Schema<IngressStatus> => IngressStatus))
 }).annotations({ identifier: "io.k8s.api.networking.v1.Ingress" })
 
 /**
  * IngressBackend describes all endpoints for a given service and port.
  */
 export const IngressBackend: $S.Schema<IngressBackend> = $S.Struct({
-  resource: $S.optionalWith($S.suspend((): $S.Schema<core_v1.TypedLocalObjectReference> => core_v1.TypedLocalObjectReference), { exact: true }),
-  service: $S.optionalWith($S.suspend((): $S.Schema<IngressServiceBackend> => IngressServiceBackend), { exact: true })
+  resource: $S.optional($S.suspend((): $S.Schema<core_v1.TypedLocalObjectReference> => core_v1.TypedLocalObjectReference)),
+  service: $S.optional($S.suspend((): $S.Schema<IngressServiceBackend> => IngressServiceBackend))
 }).annotations({ identifier: "io.k8s.api.networking.v1.IngressBackend" })
 
 /** The Schema of {@link IngressClass}. */
 export const IngressClassSchema: $S.Schema<IngressClass> = $S.Struct({
   apiVersion: $S.Literal("networking.k8s.io/v1"),
   kind: $S.Literal("IngressClass"),
-  metadata: $S.optionalWith($S.suspend((): $S.Schema<meta_v1.ObjectMeta> => meta_v1.ObjectMeta), { exact: true }),
-  spec: $S.optionalWith($S.suspend((): $S.Schema<IngressClassSpec> => IngressClassSpec), { exact: true })
+  metadata: $S.optional($S.suspend((): $S.Schema<meta_v1.ObjectMeta> => meta_v1.ObjectMeta)),
+  spec: $S.optional($S.suspend((): $S.Schema<IngressClassSpec> => IngressClassSpec))
 }).annotations({ identifier: "io.k8s.api.networking.v1.IngressClass" })
 
 /** The Schema of {@link IngressClassList}. */
@@ -707,26 +707,26 @@ export const IngressClassListSchema: $S.Schema<IngressClassList> = $S.Struct({
   apiVersion: $S.Literal("networking.k8s.io/v1"),
   items: $S.Array($S.suspend((): $S.Schema<IngressClass> => IngressClassSchema)),
   kind: $S.Literal("IngressClassList"),
-  metadata: $S.optionalWith($S.suspend((): $S.Schema<meta_v1.ListMeta> => meta_v1.ListMeta), { exact: true })
+  metadata: $S.optional($S.suspend((): $S.Schema<meta_v1.ListMeta> => meta_v1.ListMeta))
 }).annotations({ identifier: "io.k8s.api.networking.v1.IngressClassList" })
 
 /**
  * IngressClassParametersReference identifies an API object. This can be used to specify a cluster or namespace-scoped resource.
  */
 export const IngressClassParametersReference: $S.Schema<IngressClassParametersReference> = $S.Struct({
-  apiGroup: $S.optionalWith($S.String, { exact: true }),
+  apiGroup: $S.optional($S.String),
   kind: $S.String,
   name: $S.String,
-  namespace: $S.optionalWith($S.String, { exact: true }),
-  scope: $S.optionalWith($S.String, { exact: true })
+  namespace: $S.optional($S.String),
+  scope: $S.optional($S.String)
 }).annotations({ identifier: "io.k8s.api.networking.v1.IngressClassParametersReference" })
 
 /**
  * IngressClassSpec provides information about the class of an Ingress.
  */
 export const IngressClassSpec: $S.Schema<IngressClassSpec> = $S.Struct({
-  controller: $S.optionalWith($S.String, { exact: true }),
-  parameters: $S.optionalWith($S.suspend((): $S.Schema<IngressClassParametersReference> => IngressClassParametersReference), { exact: true })
+  controller: $S.optional($S.String),
+  parameters: $S.optional($S.suspend((): $S.Schema<IngressClassParametersReference> => IngressClassParametersReference))
 }).annotations({ identifier: "io.k8s.api.networking.v1.IngressClassSpec" })
 
 /** The Schema of {@link IngressList}. */
@@ -734,30 +734,30 @@ export const IngressListSchema: $S.Schema<IngressList> = $S.Struct({
   apiVersion: $S.Literal("networking.k8s.io/v1"),
   items: $S.Array($S.suspend((): $S.Schema<Ingress> => IngressSchema)),
   kind: $S.Literal("IngressList"),
-  metadata: $S.optionalWith($S.suspend((): $S.Schema<meta_v1.ListMeta> => meta_v1.ListMeta), { exact: true })
+  metadata: $S.optional($S.suspend((): $S.Schema<meta_v1.ListMeta> => meta_v1.ListMeta))
 }).annotations({ identifier: "io.k8s.api.networking.v1.IngressList" })
 
 /**
  * IngressLoadBalancerIngress represents the status of a load-balancer ingress point.
  */
 export const IngressLoadBalancerIngress: $S.Schema<IngressLoadBalancerIngress> = $S.Struct({
-  hostname: $S.optionalWith($S.String, { exact: true }),
-  ip: $S.optionalWith($S.String, { exact: true }),
-  ports: $S.optionalWith($S.Array($S.suspend((): $S.Schema<IngressPortStatus> => IngressPortStatus)), { exact: true })
+  hostname: $S.optional($S.String),
+  ip: $S.optional($S.String),
+  ports: $S.optional($S.Array($S.suspend((): $S.Schema<IngressPortStatus> => IngressPortStatus)))
 }).annotations({ identifier: "io.k8s.api.networking.v1.IngressLoadBalancerIngress" })
 
 /**
  * IngressLoadBalancerStatus represents the status of a load-balancer.
  */
 export const IngressLoadBalancerStatus: $S.Schema<IngressLoadBalancerStatus> = $S.Struct({
-  ingress: $S.optionalWith($S.Array($S.suspend((): $S.Schema<IngressLoadBalancerIngress> => IngressLoadBalancerIngress)), { exact: true })
+  ingress: $S.optional($S.Array($S.suspend((): $S.Schema<IngressLoadBalancerIngress> => IngressLoadBalancerIngress)))
 }).annotations({ identifier: "io.k8s.api.networking.v1.IngressLoadBalancerStatus" })
 
 /**
  * IngressPortStatus represents the error condition of a service port
  */
 export const IngressPortStatus: $S.Schema<IngressPortStatus> = $S.Struct({
-  error: $S.optionalWith($S.String, { exact: true }),
+  error: $S.optional($S.String),
   port: $S.Number,
   protocol: $S.String
 }).annotations({ identifier: "io.k8s.api.networking.v1.IngressPortStatus" })
@@ -766,8 +766,8 @@ export const IngressPortStatus: $S.Schema<IngressPortStatus> = $S.Struct({
  * IngressRule represents the rules mapping the paths under a specified host to the related backend services. Incoming requests are first evaluated for a host match, then routed to the backend associated with the matching IngressRuleValue.
  */
 export const IngressRule: $S.Schema<IngressRule> = $S.Struct({
-  host: $S.optionalWith($S.String, { exact: true }),
-  http: $S.optionalWith($S.suspend((): $S.Schema<HTTPIngressRuleValue> => HTTPIngressRuleValue), { exact: true })
+  host: $S.optional($S.String),
+  http: $S.optional($S.suspend((): $S.Schema<HTTPIngressRuleValue> => HTTPIngressRuleValue))
 }).annotations({ identifier: "io.k8s.api.networking.v1.IngressRule" })
 
 /**
@@ -775,56 +775,56 @@ export const IngressRule: $S.Schema<IngressRule> = $S.Struct({
  */
 export const IngressServiceBackend: $S.Schema<IngressServiceBackend> = $S.Struct({
   name: $S.String,
-  port: $S.optionalWith($S.suspend((): $S.Schema<ServiceBackendPort> => ServiceBackendPort), { exact: true })
+  port: $S.optional($S.suspend((): $S.Schema<ServiceBackendPort> => ServiceBackendPort))
 }).annotations({ identifier: "io.k8s.api.networking.v1.IngressServiceBackend" })
 
 /**
  * IngressSpec describes the Ingress the user wishes to exist.
  */
 export const IngressSpec: $S.Schema<IngressSpec> = $S.Struct({
-  defaultBackend: $S.optionalWith($S.suspend((): $S.Schema<IngressBackend> => IngressBackend), { exact: true }),
-  ingressClassName: $S.optionalWith($S.String, { exact: true }),
-  rules: $S.optionalWith($S.Array($S.suspend((): $S.Schema<IngressRule> => IngressRule)), { exact: true }),
-  tls: $S.optionalWith($S.Array($S.suspend((): $S.Schema<IngressTLS> => IngressTLS)), { exact: true })
+  defaultBackend: $S.optional($S.suspend((): $S.Schema<IngressBackend> => IngressBackend)),
+  ingressClassName: $S.optional($S.String),
+  rules: $S.optional($S.Array($S.suspend((): $S.Schema<IngressRule> => IngressRule))),
+  tls: $S.optional($S.Array($S.suspend((): $S.Schema<IngressTLS> => IngressTLS)))
 }).annotations({ identifier: "io.k8s.api.networking.v1.IngressSpec" })
 
 /**
  * IngressStatus describe the current state of the Ingress.
  */
 export const IngressStatus: $S.Schema<IngressStatus> = $S.Struct({
-  loadBalancer: $S.optionalWith($S.suspend((): $S.Schema<IngressLoadBalancerStatus> => IngressLoadBalancerStatus), { exact: true })
+  loadBalancer: $S.optional($S.suspend((): $S.Schema<IngressLoadBalancerStatus> => IngressLoadBalancerStatus))
 }).annotations({ identifier: "io.k8s.api.networking.v1.IngressStatus" })
 
 /**
  * IngressTLS describes the transport layer security associated with an ingress.
  */
 export const IngressTLS: $S.Schema<IngressTLS> = $S.Struct({
-  hosts: $S.optionalWith($S.Array($S.String), { exact: true }),
-  secretName: $S.optionalWith($S.String, { exact: true })
+  hosts: $S.optional($S.Array($S.String)),
+  secretName: $S.optional($S.String)
 }).annotations({ identifier: "io.k8s.api.networking.v1.IngressTLS" })
 
 /** The Schema of {@link NetworkPolicy}. */
 export const NetworkPolicySchema: $S.Schema<NetworkPolicy> = $S.Struct({
   apiVersion: $S.Literal("networking.k8s.io/v1"),
   kind: $S.Literal("NetworkPolicy"),
-  metadata: $S.optionalWith($S.suspend((): $S.Schema<meta_v1.ObjectMeta> => meta_v1.ObjectMeta), { exact: true }),
-  spec: $S.optionalWith($S.suspend((): $S.Schema<NetworkPolicySpec> => NetworkPolicySpec), { exact: true })
+  metadata: $S.optional($S.suspend((): $S.Schema<meta_v1.ObjectMeta> => meta_v1.ObjectMeta)),
+  spec: $S.optional($S.suspend((): $S.Schema<NetworkPolicySpec> => NetworkPolicySpec))
 }).annotations({ identifier: "io.k8s.api.networking.v1.NetworkPolicy" })
 
 /**
  * NetworkPolicyEgressRule describes a particular set of traffic that is allowed out of pods matched by a NetworkPolicySpec's podSelector. The traffic must match both ports and to. This type is beta-level in 1.8
  */
 export const NetworkPolicyEgressRule: $S.Schema<NetworkPolicyEgressRule> = $S.Struct({
-  ports: $S.optionalWith($S.Array($S.suspend((): $S.Schema<NetworkPolicyPort> => NetworkPolicyPort)), { exact: true }),
-  to: $S.optionalWith($S.Array($S.suspend((): $S.Schema<NetworkPolicyPeer> => NetworkPolicyPeer)), { exact: true })
+  ports: $S.optional($S.Array($S.suspend((): $S.Schema<NetworkPolicyPort> => NetworkPolicyPort))),
+  to: $S.optional($S.Array($S.suspend((): $S.Schema<NetworkPolicyPeer> => NetworkPolicyPeer)))
 }).annotations({ identifier: "io.k8s.api.networking.v1.NetworkPolicyEgressRule" })
 
 /**
  * NetworkPolicyIngressRule describes a particular set of traffic that is allowed to the pods matched by a NetworkPolicySpec's podSelector. The traffic must match both ports and from.
  */
 export const NetworkPolicyIngressRule: $S.Schema<NetworkPolicyIngressRule> = $S.Struct({
-  from: $S.optionalWith($S.Array($S.suspend((): $S.Schema<NetworkPolicyPeer> => NetworkPolicyPeer)), { exact: true }),
-  ports: $S.optionalWith($S.Array($S.suspend((): $S.Schema<NetworkPolicyPort> => NetworkPolicyPort)), { exact: true })
+  from: $S.optional($S.Array($S.suspend((): $S.Schema<NetworkPolicyPeer> => NetworkPolicyPeer))),
+  ports: $S.optional($S.Array($S.suspend((): $S.Schema<NetworkPolicyPort> => NetworkPolicyPort)))
 }).annotations({ identifier: "io.k8s.api.networking.v1.NetworkPolicyIngressRule" })
 
 /** The Schema of {@link NetworkPolicyList}. */
@@ -832,44 +832,44 @@ export const NetworkPolicyListSchema: $S.Schema<NetworkPolicyList> = $S.Struct({
   apiVersion: $S.Literal("networking.k8s.io/v1"),
   items: $S.Array($S.suspend((): $S.Schema<NetworkPolicy> => NetworkPolicySchema)),
   kind: $S.Literal("NetworkPolicyList"),
-  metadata: $S.optionalWith($S.suspend((): $S.Schema<meta_v1.ListMeta> => meta_v1.ListMeta), { exact: true })
+  metadata: $S.optional($S.suspend((): $S.Schema<meta_v1.ListMeta> => meta_v1.ListMeta))
 }).annotations({ identifier: "io.k8s.api.networking.v1.NetworkPolicyList" })
 
 /**
  * NetworkPolicyPeer describes a peer to allow traffic to/from. Only certain combinations of fields are allowed
  */
 export const NetworkPolicyPeer: $S.Schema<NetworkPolicyPeer> = $S.Struct({
-  ipBlock: $S.optionalWith($S.suspend((): $S.Schema<IPBlock> => IPBlock), { exact: true }),
-  namespaceSelector: $S.optionalWith($S.suspend((): $S.Schema<meta_v1.LabelSelector> => meta_v1.LabelSelector), { exact: true }),
-  podSelector: $S.optionalWith($S.suspend((): $S.Schema<meta_v1.LabelSelector> => meta_v1.LabelSelector), { exact: true })
+  ipBlock: $S.optional($S.suspend((): $S.Schema<IPBlock> => IPBlock)),
+  namespaceSelector: $S.optional($S.suspend((): $S.Schema<meta_v1.LabelSelector> => meta_v1.LabelSelector)),
+  podSelector: $S.optional($S.suspend((): $S.Schema<meta_v1.LabelSelector> => meta_v1.LabelSelector))
 }).annotations({ identifier: "io.k8s.api.networking.v1.NetworkPolicyPeer" })
 
 /**
  * NetworkPolicyPort describes a port to allow traffic on
  */
 export const NetworkPolicyPort: $S.Schema<NetworkPolicyPort> = $S.Struct({
-  endPort: $S.optionalWith($S.Number, { exact: true }),
-  port: $S.optionalWith($P.IntOrString, { exact: true }),
-  protocol: $S.optionalWith($S.String, { exact: true })
+  endPort: $S.optional($S.Number),
+  port: $S.optional($P.IntOrString),
+  protocol: $S.optional($S.String)
 }).annotations({ identifier: "io.k8s.api.networking.v1.NetworkPolicyPort" })
 
 /**
  * NetworkPolicySpec provides the specification of a NetworkPolicy
  */
 export const NetworkPolicySpec: $S.Schema<NetworkPolicySpec> = $S.Struct({
-  egress: $S.optionalWith($S.Array($S.suspend((): $S.Schema<NetworkPolicyEgressRule> => NetworkPolicyEgressRule)), { exact: true }),
-  ingress: $S.optionalWith($S.Array($S.suspend((): $S.Schema<NetworkPolicyIngressRule> => NetworkPolicyIngressRule)), { exact: true }),
-  podSelector: $S.optionalWith($S.suspend((): $S.Schema<meta_v1.LabelSelector> => meta_v1.LabelSelector), { exact: true }),
-  policyTypes: $S.optionalWith($S.Array($S.String), { exact: true })
+  egress: $S.optional($S.Array($S.suspend((): $S.Schema<NetworkPolicyEgressRule> => NetworkPolicyEgressRule))),
+  ingress: $S.optional($S.Array($S.suspend((): $S.Schema<NetworkPolicyIngressRule> => NetworkPolicyIngressRule))),
+  podSelector: $S.optional($S.suspend((): $S.Schema<meta_v1.LabelSelector> => meta_v1.LabelSelector)),
+  policyTypes: $S.optional($S.Array($S.String))
 }).annotations({ identifier: "io.k8s.api.networking.v1.NetworkPolicySpec" })
 
 /**
  * ParentReference describes a reference to a parent object.
  */
 export const ParentReference: $S.Schema<ParentReference> = $S.Struct({
-  group: $S.optionalWith($S.String, { exact: true }),
+  group: $S.optional($S.String),
   name: $S.String,
-  namespace: $S.optionalWith($S.String, { exact: true }),
+  namespace: $S.optional($S.String),
   resource: $S.String
 }).annotations({ identifier: "io.k8s.api.networking.v1.ParentReference" })
 
@@ -877,17 +877,17 @@ export const ParentReference: $S.Schema<ParentReference> = $S.Struct({
  * ServiceBackendPort is the service port being referenced.
  */
 export const ServiceBackendPort: $S.Schema<ServiceBackendPort> = $S.Struct({
-  name: $S.optionalWith($S.String, { exact: true }),
-  number: $S.optionalWith($S.Number, { exact: true })
+  name: $S.optional($S.String),
+  number: $S.optional($S.Number)
 }).annotations({ identifier: "io.k8s.api.networking.v1.ServiceBackendPort" })
 
 /** The Schema of {@link ServiceCIDR}. */
 export const ServiceCIDRSchema: $S.Schema<ServiceCIDR> = $S.Struct({
   apiVersion: $S.Literal("networking.k8s.io/v1"),
   kind: $S.Literal("ServiceCIDR"),
-  metadata: $S.optionalWith($S.suspend((): $S.Schema<meta_v1.ObjectMeta> => meta_v1.ObjectMeta), { exact: true }),
-  spec: $S.optionalWith($S.suspend((): $S.Schema<ServiceCIDRSpec> => ServiceCIDRSpec), { exact: true }),
-  status: $S.optionalWith($S.suspend((): $S.Schema<ServiceCIDRStatus> => ServiceCIDRStatus), { exact: true })
+  metadata: $S.optional($S.suspend((): $S.Schema<meta_v1.ObjectMeta> => meta_v1.ObjectMeta)),
+  spec: $S.optional($S.suspend((): $S.Schema<ServiceCIDRSpec> => ServiceCIDRSpec)),
+  status: $S.optional($S.suspend((): $S.Schema<ServiceCIDRStatus> => ServiceCIDRStatus))
 }).annotations({ identifier: "io.k8s.api.networking.v1.ServiceCIDR" })
 
 /** The Schema of {@link ServiceCIDRList}. */
@@ -895,21 +895,21 @@ export const ServiceCIDRListSchema: $S.Schema<ServiceCIDRList> = $S.Struct({
   apiVersion: $S.Literal("networking.k8s.io/v1"),
   items: $S.Array($S.suspend((): $S.Schema<ServiceCIDR> => ServiceCIDRSchema)),
   kind: $S.Literal("ServiceCIDRList"),
-  metadata: $S.optionalWith($S.suspend((): $S.Schema<meta_v1.ListMeta> => meta_v1.ListMeta), { exact: true })
+  metadata: $S.optional($S.suspend((): $S.Schema<meta_v1.ListMeta> => meta_v1.ListMeta))
 }).annotations({ identifier: "io.k8s.api.networking.v1.ServiceCIDRList" })
 
 /**
  * ServiceCIDRSpec define the CIDRs the user wants to use for allocating ClusterIPs for Services.
  */
 export const ServiceCIDRSpec: $S.Schema<ServiceCIDRSpec> = $S.Struct({
-  cidrs: $S.optionalWith($S.Array($S.String), { exact: true })
+  cidrs: $S.optional($S.Array($S.String))
 }).annotations({ identifier: "io.k8s.api.networking.v1.ServiceCIDRSpec" })
 
 /**
  * ServiceCIDRStatus describes the current state of the ServiceCIDR.
  */
 export const ServiceCIDRStatus: $S.Schema<ServiceCIDRStatus> = $S.Struct({
-  conditions: $S.optionalWith($S.Array($S.suspend((): $S.Schema<meta_v1.Condition> => meta_v1.Condition)), { exact: true })
+  conditions: $S.optional($S.Array($S.suspend((): $S.Schema<meta_v1.Condition> => meta_v1.Condition)))
 }).annotations({ identifier: "io.k8s.api.networking.v1.ServiceCIDRStatus" })
 
 /**

@@ -26,11 +26,11 @@ export interface IPAddress {
   /**
    * Standard object's metadata. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata
    */
-  readonly metadata?: meta_v1.ObjectMeta
+  readonly metadata?: meta_v1.ObjectMeta | undefined
   /**
    * spec is the desired state of the IPAddress. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#spec-and-status
    */
-  readonly spec?: IPAddressSpec
+  readonly spec?: IPAddressSpec | undefined
 }
 
 /**
@@ -52,7 +52,7 @@ export interface IPAddressList {
   /**
    * Standard object's metadata. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata
    */
-  readonly metadata?: meta_v1.ListMeta
+  readonly metadata?: meta_v1.ListMeta | undefined
 }
 
 /**
@@ -72,7 +72,7 @@ export interface ParentReference {
   /**
    * Group is the group of the object being referenced.
    */
-  readonly group?: string
+  readonly group?: string | undefined
   /**
    * Name is the name of the object being referenced.
    */
@@ -80,7 +80,7 @@ export interface ParentReference {
   /**
    * Namespace is the namespace of the object being referenced.
    */
-  readonly namespace?: string
+  readonly namespace?: string | undefined
   /**
    * Resource is the resource of the object being referenced.
    */
@@ -102,15 +102,15 @@ export interface ServiceCIDR {
   /**
    * Standard object's metadata. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata
    */
-  readonly metadata?: meta_v1.ObjectMeta
+  readonly metadata?: meta_v1.ObjectMeta | undefined
   /**
    * spec is the desired state of the ServiceCIDR. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#spec-and-status
    */
-  readonly spec?: ServiceCIDRSpec
+  readonly spec?: ServiceCIDRSpec | undefined
   /**
    * status represents the current state of the ServiceCIDR. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#spec-and-status
    */
-  readonly status?: ServiceCIDRStatus
+  readonly status?: ServiceCIDRStatus | undefined
 }
 
 /**
@@ -132,7 +132,7 @@ export interface ServiceCIDRList {
   /**
    * Standard object's metadata. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata
    */
-  readonly metadata?: meta_v1.ListMeta
+  readonly metadata?: meta_v1.ListMeta | undefined
 }
 
 /**
@@ -142,7 +142,7 @@ export interface ServiceCIDRSpec {
   /**
    * CIDRs defines the IP blocks in CIDR notation (e.g. "192.168.0.0/24" or "2001:db8::/64") from which to assign service cluster IPs. Max of two CIDRs is allowed, one of each IP family. This field is immutable.
    */
-  readonly cidrs?: ReadonlyArray<string>
+  readonly cidrs?: ReadonlyArray<string> | undefined
 }
 
 /**
@@ -152,15 +152,15 @@ export interface ServiceCIDRStatus {
   /**
    * conditions holds an array of metav1.Condition that describe the state of the ServiceCIDR. Current service state
    */
-  readonly conditions?: ReadonlyArray<meta_v1.Condition>
+  readonly conditions?: ReadonlyArray<meta_v1.Condition> | undefined
 }
 
 /** The Schema of {@link IPAddress}. */
 export const IPAddressSchema: $S.Schema<IPAddress> = $S.Struct({
   apiVersion: $S.Literal("networking.k8s.io/v1beta1"),
   kind: $S.Literal("IPAddress"),
-  metadata: $S.optionalWith($S.suspend((): $S.Schema<meta_v1.ObjectMeta> => meta_v1.ObjectMeta), { exact: true }),
-  spec: $S.optionalWith($S.suspend((): $S.Schema<IPAddressSpec> => IPAddressSpec), { exact: true })
+  metadata: $S.optional($S.suspend((): $S.Schema<meta_v1.ObjectMeta> => meta_v1.ObjectMeta)),
+  spec: $S.optional($S.suspend((): $S.Schema<IPAddressSpec> => IPAddressSpec))
 }).annotations({ identifier: "io.k8s.api.networking.v1beta1.IPAddress" })
 
 /** The Schema of {@link IPAddressList}. */
@@ -168,7 +168,7 @@ export const IPAddressListSchema: $S.Schema<IPAddressList> = $S.Struct({
   apiVersion: $S.Literal("networking.k8s.io/v1beta1"),
   items: $S.Array($S.suspend((): $S.Schema<IPAddress> => IPAddressSchema)),
   kind: $S.Literal("IPAddressList"),
-  metadata: $S.optionalWith($S.suspend((): $S.Schema<meta_v1.ListMeta> => meta_v1.ListMeta), { exact: true })
+  metadata: $S.optional($S.suspend((): $S.Schema<meta_v1.ListMeta> => meta_v1.ListMeta))
 }).annotations({ identifier: "io.k8s.api.networking.v1beta1.IPAddressList" })
 
 /**
@@ -182,9 +182,9 @@ export const IPAddressSpec: $S.Schema<IPAddressSpec> = $S.Struct({
  * ParentReference describes a reference to a parent object.
  */
 export const ParentReference: $S.Schema<ParentReference> = $S.Struct({
-  group: $S.optionalWith($S.String, { exact: true }),
+  group: $S.optional($S.String),
   name: $S.String,
-  namespace: $S.optionalWith($S.String, { exact: true }),
+  namespace: $S.optional($S.String),
   resource: $S.String
 }).annotations({ identifier: "io.k8s.api.networking.v1beta1.ParentReference" })
 
@@ -192,9 +192,9 @@ export const ParentReference: $S.Schema<ParentReference> = $S.Struct({
 export const ServiceCIDRSchema: $S.Schema<ServiceCIDR> = $S.Struct({
   apiVersion: $S.Literal("networking.k8s.io/v1beta1"),
   kind: $S.Literal("ServiceCIDR"),
-  metadata: $S.optionalWith($S.suspend((): $S.Schema<meta_v1.ObjectMeta> => meta_v1.ObjectMeta), { exact: true }),
-  spec: $S.optionalWith($S.suspend((): $S.Schema<ServiceCIDRSpec> => ServiceCIDRSpec), { exact: true }),
-  status: $S.optionalWith($S.suspend((): $S.Schema<ServiceCIDRStatus> => ServiceCIDRStatus), { exact: true })
+  metadata: $S.optional($S.suspend((): $S.Schema<meta_v1.ObjectMeta> => meta_v1.ObjectMeta)),
+  spec: $S.optional($S.suspend((): $S.Schema<ServiceCIDRSpec> => ServiceCIDRSpec)),
+  status: $S.optional($S.suspend((): $S.Schema<ServiceCIDRStatus> => ServiceCIDRStatus))
 }).annotations({ identifier: "io.k8s.api.networking.v1beta1.ServiceCIDR" })
 
 /** The Schema of {@link ServiceCIDRList}. */
@@ -202,21 +202,21 @@ export const ServiceCIDRListSchema: $S.Schema<ServiceCIDRList> = $S.Struct({
   apiVersion: $S.Literal("networking.k8s.io/v1beta1"),
   items: $S.Array($S.suspend((): $S.Schema<ServiceCIDR> => ServiceCIDRSchema)),
   kind: $S.Literal("ServiceCIDRList"),
-  metadata: $S.optionalWith($S.suspend((): $S.Schema<meta_v1.ListMeta> => meta_v1.ListMeta), { exact: true })
+  metadata: $S.optional($S.suspend((): $S.Schema<meta_v1.ListMeta> => meta_v1.ListMeta))
 }).annotations({ identifier: "io.k8s.api.networking.v1beta1.ServiceCIDRList" })
 
 /**
  * ServiceCIDRSpec define the CIDRs the user wants to use for allocating ClusterIPs for Services.
  */
 export const ServiceCIDRSpec: $S.Schema<ServiceCIDRSpec> = $S.Struct({
-  cidrs: $S.optionalWith($S.Array($S.String), { exact: true })
+  cidrs: $S.optional($S.Array($S.String))
 }).annotations({ identifier: "io.k8s.api.networking.v1beta1.ServiceCIDRSpec" })
 
 /**
  * ServiceCIDRStatus describes the current state of the ServiceCIDR.
  */
 export const ServiceCIDRStatus: $S.Schema<ServiceCIDRStatus> = $S.Struct({
-  conditions: $S.optionalWith($S.Array($S.suspend((): $S.Schema<meta_v1.Condition> => meta_v1.Condition)), { exact: true })
+  conditions: $S.optional($S.Array($S.suspend((): $S.Schema<meta_v1.Condition> => meta_v1.Condition)))
 }).annotations({ identifier: "io.k8s.api.networking.v1beta1.ServiceCIDRStatus" })
 
 /**

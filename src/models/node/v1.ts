@@ -20,7 +20,7 @@ export interface Overhead {
   /**
    * podFixed represents the fixed resource overhead associated with running a pod.
    */
-  readonly podFixed?: { readonly [key: string]: $Q.Quantity }
+  readonly podFixed?: { readonly [key: string]: $Q.Quantity } | undefined
 }
 
 /**
@@ -42,16 +42,16 @@ export interface RuntimeClass {
   /**
    * More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata
    */
-  readonly metadata?: meta_v1.ObjectMeta
+  readonly metadata?: meta_v1.ObjectMeta | undefined
   /**
    * overhead represents the resource overhead associated with running a pod for a given RuntimeClass. For more details, see
    *  https://kubernetes.io/docs/concepts/scheduling-eviction/pod-overhead/
    */
-  readonly overhead?: Overhead
+  readonly overhead?: Overhead | undefined
   /**
    * scheduling holds the scheduling constraints to ensure that pods running with this RuntimeClass are scheduled to nodes that support it. If scheduling is nil, this RuntimeClass is assumed to be supported by all nodes.
    */
-  readonly scheduling?: Scheduling
+  readonly scheduling?: Scheduling | undefined
 }
 
 /**
@@ -73,7 +73,7 @@ export interface RuntimeClassList {
   /**
    * Standard list metadata. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata
    */
-  readonly metadata?: meta_v1.ListMeta
+  readonly metadata?: meta_v1.ListMeta | undefined
 }
 
 /**
@@ -83,18 +83,18 @@ export interface Scheduling {
   /**
    * nodeSelector lists labels that must be present on nodes that support this RuntimeClass. Pods using this RuntimeClass can only be scheduled to a node matched by this selector. The RuntimeClass nodeSelector is merged with a pod's existing nodeSelector. Any conflicts will cause the pod to be rejected in admission.
    */
-  readonly nodeSelector?: { readonly [key: string]: string }
+  readonly nodeSelector?: { readonly [key: string]: string } | undefined
   /**
    * tolerations are appended (excluding duplicates) to pods running with this RuntimeClass during admission, effectively unioning the set of nodes tolerated by the pod and the RuntimeClass.
    */
-  readonly tolerations?: ReadonlyArray<core_v1.Toleration>
+  readonly tolerations?: ReadonlyArray<core_v1.Toleration> | undefined
 }
 
 /**
  * Overhead structure represents the resource overhead associated with running a pod.
  */
 export const Overhead: $S.Schema<Overhead> = $S.Struct({
-  podFixed: $S.optionalWith($S.Record({ key: $S.String, value: $Q.Quantity }), { exact: true })
+  podFixed: $S.optional($S.Record({ key: $S.String, value: $Q.Quantity }))
 }).annotations({ identifier: "io.k8s.api.node.v1.Overhead" })
 
 /** The Schema of {@link RuntimeClass}. */
@@ -102,9 +102,9 @@ export const RuntimeClassSchema: $S.Schema<RuntimeClass> = $S.Struct({
   apiVersion: $S.Literal("node.k8s.io/v1"),
   handler: $S.String,
   kind: $S.Literal("RuntimeClass"),
-  metadata: $S.optionalWith($S.suspend((): $S.Schema<meta_v1.ObjectMeta> => meta_v1.ObjectMeta), { exact: true }),
-  overhead: $S.optionalWith($S.suspend((): $S.Schema<Overhead> => Overhead), { exact: true }),
-  scheduling: $S.optionalWith($S.suspend((): $S.Schema<Scheduling> => Scheduling), { exact: true })
+  metadata: $S.optional($S.suspend((): $S.Schema<meta_v1.ObjectMeta> => meta_v1.ObjectMeta)),
+  overhead: $S.optional($S.suspend((): $S.Schema<Overhead> => Overhead)),
+  scheduling: $S.optional($S.suspend((): $S.Schema<Scheduling> => Scheduling))
 }).annotations({ identifier: "io.k8s.api.node.v1.RuntimeClass" })
 
 /** The Schema of {@link RuntimeClassList}. */
@@ -112,15 +112,15 @@ export const RuntimeClassListSchema: $S.Schema<RuntimeClassList> = $S.Struct({
   apiVersion: $S.Literal("node.k8s.io/v1"),
   items: $S.Array($S.suspend((): $S.Schema<RuntimeClass> => RuntimeClassSchema)),
   kind: $S.Literal("RuntimeClassList"),
-  metadata: $S.optionalWith($S.suspend((): $S.Schema<meta_v1.ListMeta> => meta_v1.ListMeta), { exact: true })
+  metadata: $S.optional($S.suspend((): $S.Schema<meta_v1.ListMeta> => meta_v1.ListMeta))
 }).annotations({ identifier: "io.k8s.api.node.v1.RuntimeClassList" })
 
 /**
  * Scheduling specifies the scheduling constraints for nodes supporting a RuntimeClass.
  */
 export const Scheduling: $S.Schema<Scheduling> = $S.Struct({
-  nodeSelector: $S.optionalWith($S.Record({ key: $S.String, value: $S.String }), { exact: true }),
-  tolerations: $S.optionalWith($S.Array($S.suspend((): $S.Schema<core_v1.Toleration> => core_v1.Toleration)), { exact: true })
+  nodeSelector: $S.optional($S.Record({ key: $S.String, value: $S.String })),
+  tolerations: $S.optional($S.Array($S.suspend((): $S.Schema<core_v1.Toleration> => core_v1.Toleration)))
 }).annotations({ identifier: "io.k8s.api.node.v1.Scheduling" })
 
 /**

@@ -23,7 +23,7 @@ export interface Eviction {
   /**
    * DeleteOptions may be provided
    */
-  readonly deleteOptions?: meta_v1.DeleteOptions
+  readonly deleteOptions?: meta_v1.DeleteOptions | undefined
   /**
    * Kind is a string value representing the REST resource this object represents. Servers may infer this from the endpoint the client submits requests to. Cannot be updated. In CamelCase. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds
    */
@@ -31,7 +31,7 @@ export interface Eviction {
   /**
    * ObjectMeta describes the pod that is being evicted.
    */
-  readonly metadata?: meta_v1.ObjectMeta
+  readonly metadata?: meta_v1.ObjectMeta | undefined
 }
 
 /**
@@ -49,15 +49,15 @@ export interface PodDisruptionBudget {
   /**
    * Standard object's metadata. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata
    */
-  readonly metadata?: meta_v1.ObjectMeta
+  readonly metadata?: meta_v1.ObjectMeta | undefined
   /**
    * Specification of the desired behavior of the PodDisruptionBudget.
    */
-  readonly spec?: PodDisruptionBudgetSpec
+  readonly spec?: PodDisruptionBudgetSpec | undefined
   /**
    * Most recently observed status of the PodDisruptionBudget.
    */
-  readonly status?: PodDisruptionBudgetStatus
+  readonly status?: PodDisruptionBudgetStatus | undefined
 }
 
 /**
@@ -79,7 +79,7 @@ export interface PodDisruptionBudgetList {
   /**
    * Standard object's metadata. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata
    */
-  readonly metadata?: meta_v1.ListMeta
+  readonly metadata?: meta_v1.ListMeta | undefined
 }
 
 /**
@@ -89,15 +89,15 @@ export interface PodDisruptionBudgetSpec {
   /**
    * An eviction is allowed if at most "maxUnavailable" pods selected by "selector" are unavailable after the eviction, i.e. even in absence of the evicted pod. For example, one can prevent all voluntary evictions by specifying 0. This is a mutually exclusive setting with "minAvailable".
    */
-  readonly maxUnavailable?: $P.IntOrString
+  readonly maxUnavailable?: $P.IntOrString | undefined
   /**
    * An eviction is allowed if at least "minAvailable" pods selected by "selector" will still be available after the eviction, i.e. even in the absence of the evicted pod.  So for example you can prevent all voluntary evictions by specifying "100%".
    */
-  readonly minAvailable?: $P.IntOrString
+  readonly minAvailable?: $P.IntOrString | undefined
   /**
    * Label query over pods whose evictions are managed by the disruption budget. A null selector will match no pods, while an empty ({}) selector will select all pods within the namespace.
    */
-  readonly selector?: meta_v1.LabelSelector
+  readonly selector?: meta_v1.LabelSelector | undefined
   /**
    * UnhealthyPodEvictionPolicy defines the criteria for when unhealthy pods should be considered for eviction. Current implementation considers healthy pods, as pods that have status.conditions item with type="Ready",status="True".
    *
@@ -109,7 +109,7 @@ export interface PodDisruptionBudgetSpec {
    *
    * Additional policies may be added in the future. Clients making eviction decisions should disallow eviction of unhealthy pods if they encounter an unrecognized policy in this field.
    */
-  readonly unhealthyPodEvictionPolicy?: string
+  readonly unhealthyPodEvictionPolicy?: string | undefined
 }
 
 /**
@@ -127,7 +127,7 @@ export interface PodDisruptionBudgetStatus {
    *                   The condition will be True, and the number of allowed
    *                   disruptions are provided by the disruptionsAllowed property.
    */
-  readonly conditions?: ReadonlyArray<meta_v1.Condition>
+  readonly conditions?: ReadonlyArray<meta_v1.Condition> | undefined
   /**
    * current number of healthy pods
    */
@@ -139,7 +139,7 @@ export interface PodDisruptionBudgetStatus {
   /**
    * DisruptedPods contains information about pods whose eviction was processed by the API server eviction subresource handler but has not yet been observed by the PodDisruptionBudget controller. A pod will be in this map from the time when the API server processed the eviction request to the time when the pod is seen by PDB controller as having been marked for deletion (or after a timeout). The key in the map is the name of the pod and the value is the time when the API server processed the eviction request. If the deletion didn't occur and a pod is still there it will be removed from the list automatically by PodDisruptionBudget controller after some time. If everything goes smooth this map should be empty for the most of the time. Large number of entries in the map may indicate problems with pod deletions.
    */
-  readonly disruptedPods?: { readonly [key: string]: $P.Time }
+  readonly disruptedPods?: { readonly [key: string]: $P.Time } | undefined
   /**
    * Number of pod disruptions that are currently allowed.
    */
@@ -151,24 +151,24 @@ export interface PodDisruptionBudgetStatus {
   /**
    * Most recent generation observed when updating this PDB status. DisruptionsAllowed and other status information is valid only if observedGeneration equals to PDB's object generation.
    */
-  readonly observedGeneration?: number
+  readonly observedGeneration?: number | undefined
 }
 
 /** The Schema of {@link Eviction}. */
 export const EvictionSchema: $S.Schema<Eviction> = $S.Struct({
   apiVersion: $S.Literal("policy/v1"),
-  deleteOptions: $S.optionalWith($S.suspend((): $S.Schema<meta_v1.DeleteOptions> => meta_v1.DeleteOptions), { exact: true }),
+  deleteOptions: $S.optional($S.suspend((): $S.Schema<meta_v1.DeleteOptions> => meta_v1.DeleteOptions)),
   kind: $S.Literal("Eviction"),
-  metadata: $S.optionalWith($S.suspend((): $S.Schema<meta_v1.ObjectMeta> => meta_v1.ObjectMeta), { exact: true })
+  metadata: $S.optional($S.suspend((): $S.Schema<meta_v1.ObjectMeta> => meta_v1.ObjectMeta))
 }).annotations({ identifier: "io.k8s.api.policy.v1.Eviction" })
 
 /** The Schema of {@link PodDisruptionBudget}. */
 export const PodDisruptionBudgetSchema: $S.Schema<PodDisruptionBudget> = $S.Struct({
   apiVersion: $S.Literal("policy/v1"),
   kind: $S.Literal("PodDisruptionBudget"),
-  metadata: $S.optionalWith($S.suspend((): $S.Schema<meta_v1.ObjectMeta> => meta_v1.ObjectMeta), { exact: true }),
-  spec: $S.optionalWith($S.suspend((): $S.Schema<PodDisruptionBudgetSpec> => PodDisruptionBudgetSpec), { exact: true }),
-  status: $S.optionalWith($S.suspend((): $S.Schema<PodDisruptionBudgetStatus> => PodDisruptionBudgetStatus), { exact: true })
+  metadata: $S.optional($S.suspend((): $S.Schema<meta_v1.ObjectMeta> => meta_v1.ObjectMeta)),
+  spec: $S.optional($S.suspend((): $S.Schema<PodDisruptionBudgetSpec> => PodDisruptionBudgetSpec)),
+  status: $S.optional($S.suspend((): $S.Schema<PodDisruptionBudgetStatus> => PodDisruptionBudgetStatus))
 }).annotations({ identifier: "io.k8s.api.policy.v1.PodDisruptionBudget" })
 
 /** The Schema of {@link PodDisruptionBudgetList}. */
@@ -176,30 +176,30 @@ export const PodDisruptionBudgetListSchema: $S.Schema<PodDisruptionBudgetList> =
   apiVersion: $S.Literal("policy/v1"),
   items: $S.Array($S.suspend((): $S.Schema<PodDisruptionBudget> => PodDisruptionBudgetSchema)),
   kind: $S.Literal("PodDisruptionBudgetList"),
-  metadata: $S.optionalWith($S.suspend((): $S.Schema<meta_v1.ListMeta> => meta_v1.ListMeta), { exact: true })
+  metadata: $S.optional($S.suspend((): $S.Schema<meta_v1.ListMeta> => meta_v1.ListMeta))
 }).annotations({ identifier: "io.k8s.api.policy.v1.PodDisruptionBudgetList" })
 
 /**
  * PodDisruptionBudgetSpec is a description of a PodDisruptionBudget.
  */
 export const PodDisruptionBudgetSpec: $S.Schema<PodDisruptionBudgetSpec> = $S.Struct({
-  maxUnavailable: $S.optionalWith($P.IntOrString, { exact: true }),
-  minAvailable: $S.optionalWith($P.IntOrString, { exact: true }),
-  selector: $S.optionalWith($S.suspend((): $S.Schema<meta_v1.LabelSelector> => meta_v1.LabelSelector), { exact: true }),
-  unhealthyPodEvictionPolicy: $S.optionalWith($S.String, { exact: true })
+  maxUnavailable: $S.optional($P.IntOrString),
+  minAvailable: $S.optional($P.IntOrString),
+  selector: $S.optional($S.suspend((): $S.Schema<meta_v1.LabelSelector> => meta_v1.LabelSelector)),
+  unhealthyPodEvictionPolicy: $S.optional($S.String)
 }).annotations({ identifier: "io.k8s.api.policy.v1.PodDisruptionBudgetSpec" })
 
 /**
  * PodDisruptionBudgetStatus represents information about the status of a PodDisruptionBudget. Status may trail the actual state of a system.
  */
 export const PodDisruptionBudgetStatus: $S.Schema<PodDisruptionBudgetStatus> = $S.Struct({
-  conditions: $S.optionalWith($S.Array($S.suspend((): $S.Schema<meta_v1.Condition> => meta_v1.Condition)), { exact: true }),
+  conditions: $S.optional($S.Array($S.suspend((): $S.Schema<meta_v1.Condition> => meta_v1.Condition))),
   currentHealthy: $S.Number,
   desiredHealthy: $S.Number,
-  disruptedPods: $S.optionalWith($S.Record({ key: $S.String, value: $P.Time }), { exact: true }),
+  disruptedPods: $S.optional($S.Record({ key: $S.String, value: $P.Time })),
   disruptionsAllowed: $S.Number,
   expectedPods: $S.Number,
-  observedGeneration: $S.optionalWith($S.Number, { exact: true })
+  observedGeneration: $S.optional($S.Number)
 }).annotations({ identifier: "io.k8s.api.policy.v1.PodDisruptionBudgetStatus" })
 
 /** The Schema of {@link Eviction}. */

@@ -18,7 +18,7 @@ export interface AggregationRule {
   /**
    * ClusterRoleSelectors holds a list of selectors which will be used to find ClusterRoles and create the rules. If any of the selectors match, then the ClusterRole's permissions will be added
    */
-  readonly clusterRoleSelectors?: ReadonlyArray<meta_v1.LabelSelector>
+  readonly clusterRoleSelectors?: ReadonlyArray<meta_v1.LabelSelector> | undefined
 }
 
 /**
@@ -28,7 +28,7 @@ export interface ClusterRole {
   /**
    * AggregationRule is an optional field that describes how to build the Rules for this ClusterRole. If AggregationRule is set, then the Rules are controller managed and direct changes to Rules will be stomped by the controller.
    */
-  readonly aggregationRule?: AggregationRule
+  readonly aggregationRule?: AggregationRule | undefined
   /**
    * APIVersion defines the versioned schema of this representation of an object. Servers should convert recognized schemas to the latest internal value, and may reject unrecognized values. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#resources
    */
@@ -40,11 +40,11 @@ export interface ClusterRole {
   /**
    * Standard object's metadata.
    */
-  readonly metadata?: meta_v1.ObjectMeta
+  readonly metadata?: meta_v1.ObjectMeta | undefined
   /**
    * Rules holds all the PolicyRules for this ClusterRole
    */
-  readonly rules?: ReadonlyArray<PolicyRule>
+  readonly rules?: ReadonlyArray<PolicyRule> | undefined
 }
 
 /**
@@ -62,7 +62,7 @@ export interface ClusterRoleBinding {
   /**
    * Standard object's metadata.
    */
-  readonly metadata?: meta_v1.ObjectMeta
+  readonly metadata?: meta_v1.ObjectMeta | undefined
   /**
    * RoleRef can only reference a ClusterRole in the global namespace. If the RoleRef cannot be resolved, the Authorizer must return an error. This field is immutable.
    */
@@ -70,7 +70,7 @@ export interface ClusterRoleBinding {
   /**
    * Subjects holds references to the objects the role applies to.
    */
-  readonly subjects?: ReadonlyArray<Subject>
+  readonly subjects?: ReadonlyArray<Subject> | undefined
 }
 
 /**
@@ -92,7 +92,7 @@ export interface ClusterRoleBindingList {
   /**
    * Standard object's metadata.
    */
-  readonly metadata?: meta_v1.ListMeta
+  readonly metadata?: meta_v1.ListMeta | undefined
 }
 
 /**
@@ -114,7 +114,7 @@ export interface ClusterRoleList {
   /**
    * Standard object's metadata.
    */
-  readonly metadata?: meta_v1.ListMeta
+  readonly metadata?: meta_v1.ListMeta | undefined
 }
 
 /**
@@ -124,19 +124,19 @@ export interface PolicyRule {
   /**
    * APIGroups is the name of the APIGroup that contains the resources.  If multiple API groups are specified, any action requested against one of the enumerated resources in any API group will be allowed. "" represents the core API group and "*" represents all API groups.
    */
-  readonly apiGroups?: ReadonlyArray<string>
+  readonly apiGroups?: ReadonlyArray<string> | undefined
   /**
    * NonResourceURLs is a set of partial urls that a user should have access to.  *s are allowed, but only as the full, final step in the path Since non-resource URLs are not namespaced, this field is only applicable for ClusterRoles referenced from a ClusterRoleBinding. Rules can either apply to API resources (such as "pods" or "secrets") or non-resource URL paths (such as "/api"),  but not both.
    */
-  readonly nonResourceURLs?: ReadonlyArray<string>
+  readonly nonResourceURLs?: ReadonlyArray<string> | undefined
   /**
    * ResourceNames is an optional white list of names that the rule applies to.  An empty set means that everything is allowed.
    */
-  readonly resourceNames?: ReadonlyArray<string>
+  readonly resourceNames?: ReadonlyArray<string> | undefined
   /**
    * Resources is a list of resources this rule applies to. '*' represents all resources.
    */
-  readonly resources?: ReadonlyArray<string>
+  readonly resources?: ReadonlyArray<string> | undefined
   /**
    * Verbs is a list of Verbs that apply to ALL the ResourceKinds contained in this rule. '*' represents all verbs.
    */
@@ -158,11 +158,11 @@ export interface Role {
   /**
    * Standard object's metadata.
    */
-  readonly metadata?: meta_v1.ObjectMeta
+  readonly metadata?: meta_v1.ObjectMeta | undefined
   /**
    * Rules holds all the PolicyRules for this Role
    */
-  readonly rules?: ReadonlyArray<PolicyRule>
+  readonly rules?: ReadonlyArray<PolicyRule> | undefined
 }
 
 /**
@@ -180,7 +180,7 @@ export interface RoleBinding {
   /**
    * Standard object's metadata.
    */
-  readonly metadata?: meta_v1.ObjectMeta
+  readonly metadata?: meta_v1.ObjectMeta | undefined
   /**
    * RoleRef can reference a Role in the current namespace or a ClusterRole in the global namespace. If the RoleRef cannot be resolved, the Authorizer must return an error. This field is immutable.
    */
@@ -188,7 +188,7 @@ export interface RoleBinding {
   /**
    * Subjects holds references to the objects the role applies to.
    */
-  readonly subjects?: ReadonlyArray<Subject>
+  readonly subjects?: ReadonlyArray<Subject> | undefined
 }
 
 /**
@@ -210,7 +210,7 @@ export interface RoleBindingList {
   /**
    * Standard object's metadata.
    */
-  readonly metadata?: meta_v1.ListMeta
+  readonly metadata?: meta_v1.ListMeta | undefined
 }
 
 /**
@@ -232,7 +232,7 @@ export interface RoleList {
   /**
    * Standard object's metadata.
    */
-  readonly metadata?: meta_v1.ListMeta
+  readonly metadata?: meta_v1.ListMeta | undefined
 }
 
 /**
@@ -260,7 +260,7 @@ export interface Subject {
   /**
    * APIGroup holds the API group of the referenced subject. Defaults to "" for ServiceAccount subjects. Defaults to "rbac.authorization.k8s.io" for User and Group subjects.
    */
-  readonly apiGroup?: string
+  readonly apiGroup?: string | undefined
   /**
    * Kind of object being referenced. Values defined by this API group are "User", "Group", and "ServiceAccount". If the Authorizer does not recognized the kind value, the Authorizer should report an error.
    */
@@ -272,32 +272,32 @@ export interface Subject {
   /**
    * Namespace of the referenced object.  If the object kind is non-namespace, such as "User" or "Group", and this value is not empty the Authorizer should report an error.
    */
-  readonly namespace?: string
+  readonly namespace?: string | undefined
 }
 
 /**
  * AggregationRule describes how to locate ClusterRoles to aggregate into the ClusterRole
  */
 export const AggregationRule: $S.Schema<AggregationRule> = $S.Struct({
-  clusterRoleSelectors: $S.optionalWith($S.Array($S.suspend((): $S.Schema<meta_v1.LabelSelector> => meta_v1.LabelSelector)), { exact: true })
+  clusterRoleSelectors: $S.optional($S.Array($S.suspend((): $S.Schema<meta_v1.LabelSelector> => meta_v1.LabelSelector)))
 }).annotations({ identifier: "io.k8s.api.rbac.v1.AggregationRule" })
 
 /** The Schema of {@link ClusterRole}. */
 export const ClusterRoleSchema: $S.Schema<ClusterRole> = $S.Struct({
-  aggregationRule: $S.optionalWith($S.suspend((): $S.Schema<AggregationRule> => AggregationRule), { exact: true }),
+  aggregationRule: $S.optional($S.suspend((): $S.Schema<AggregationRule> => AggregationRule)),
   apiVersion: $S.Literal("rbac.authorization.k8s.io/v1"),
   kind: $S.Literal("ClusterRole"),
-  metadata: $S.optionalWith($S.suspend((): $S.Schema<meta_v1.ObjectMeta> => meta_v1.ObjectMeta), { exact: true }),
-  rules: $S.optionalWith($S.Array($S.suspend((): $S.Schema<PolicyRule> => PolicyRule)), { exact: true })
+  metadata: $S.optional($S.suspend((): $S.Schema<meta_v1.ObjectMeta> => meta_v1.ObjectMeta)),
+  rules: $S.optional($S.Array($S.suspend((): $S.Schema<PolicyRule> => PolicyRule)))
 }).annotations({ identifier: "io.k8s.api.rbac.v1.ClusterRole" })
 
 /** The Schema of {@link ClusterRoleBinding}. */
 export const ClusterRoleBindingSchema: $S.Schema<ClusterRoleBinding> = $S.Struct({
   apiVersion: $S.Literal("rbac.authorization.k8s.io/v1"),
   kind: $S.Literal("ClusterRoleBinding"),
-  metadata: $S.optionalWith($S.suspend((): $S.Schema<meta_v1.ObjectMeta> => meta_v1.ObjectMeta), { exact: true }),
+  metadata: $S.optional($S.suspend((): $S.Schema<meta_v1.ObjectMeta> => meta_v1.ObjectMeta)),
   roleRef: $S.suspend((): $S.Schema<RoleRef> => RoleRef),
-  subjects: $S.optionalWith($S.Array($S.suspend((): $S.Schema<Subject> => Subject)), { exact: true })
+  subjects: $S.optional($S.Array($S.suspend((): $S.Schema<Subject> => Subject)))
 }).annotations({ identifier: "io.k8s.api.rbac.v1.ClusterRoleBinding" })
 
 /** The Schema of {@link ClusterRoleBindingList}. */
@@ -305,7 +305,7 @@ export const ClusterRoleBindingListSchema: $S.Schema<ClusterRoleBindingList> = $
   apiVersion: $S.Literal("rbac.authorization.k8s.io/v1"),
   items: $S.Array($S.suspend((): $S.Schema<ClusterRoleBinding> => ClusterRoleBindingSchema)),
   kind: $S.Literal("ClusterRoleBindingList"),
-  metadata: $S.optionalWith($S.suspend((): $S.Schema<meta_v1.ListMeta> => meta_v1.ListMeta), { exact: true })
+  metadata: $S.optional($S.suspend((): $S.Schema<meta_v1.ListMeta> => meta_v1.ListMeta))
 }).annotations({ identifier: "io.k8s.api.rbac.v1.ClusterRoleBindingList" })
 
 /** The Schema of {@link ClusterRoleList}. */
@@ -313,17 +313,17 @@ export const ClusterRoleListSchema: $S.Schema<ClusterRoleList> = $S.Struct({
   apiVersion: $S.Literal("rbac.authorization.k8s.io/v1"),
   items: $S.Array($S.suspend((): $S.Schema<ClusterRole> => ClusterRoleSchema)),
   kind: $S.Literal("ClusterRoleList"),
-  metadata: $S.optionalWith($S.suspend((): $S.Schema<meta_v1.ListMeta> => meta_v1.ListMeta), { exact: true })
+  metadata: $S.optional($S.suspend((): $S.Schema<meta_v1.ListMeta> => meta_v1.ListMeta))
 }).annotations({ identifier: "io.k8s.api.rbac.v1.ClusterRoleList" })
 
 /**
  * PolicyRule holds information that describes a policy rule, but does not contain information about who the rule applies to or which namespace the rule applies to.
  */
 export const PolicyRule: $S.Schema<PolicyRule> = $S.Struct({
-  apiGroups: $S.optionalWith($S.Array($S.String), { exact: true }),
-  nonResourceURLs: $S.optionalWith($S.Array($S.String), { exact: true }),
-  resourceNames: $S.optionalWith($S.Array($S.String), { exact: true }),
-  resources: $S.optionalWith($S.Array($S.String), { exact: true }),
+  apiGroups: $S.optional($S.Array($S.String)),
+  nonResourceURLs: $S.optional($S.Array($S.String)),
+  resourceNames: $S.optional($S.Array($S.String)),
+  resources: $S.optional($S.Array($S.String)),
   verbs: $S.Array($S.String)
 }).annotations({ identifier: "io.k8s.api.rbac.v1.PolicyRule" })
 
@@ -331,17 +331,17 @@ export const PolicyRule: $S.Schema<PolicyRule> = $S.Struct({
 export const RoleSchema: $S.Schema<Role> = $S.Struct({
   apiVersion: $S.Literal("rbac.authorization.k8s.io/v1"),
   kind: $S.Literal("Role"),
-  metadata: $S.optionalWith($S.suspend((): $S.Schema<meta_v1.ObjectMeta> => meta_v1.ObjectMeta), { exact: true }),
-  rules: $S.optionalWith($S.Array($S.suspend((): $S.Schema<PolicyRule> => PolicyRule)), { exact: true })
+  metadata: $S.optional($S.suspend((): $S.Schema<meta_v1.ObjectMeta> => meta_v1.ObjectMeta)),
+  rules: $S.optional($S.Array($S.suspend((): $S.Schema<PolicyRule> => PolicyRule)))
 }).annotations({ identifier: "io.k8s.api.rbac.v1.Role" })
 
 /** The Schema of {@link RoleBinding}. */
 export const RoleBindingSchema: $S.Schema<RoleBinding> = $S.Struct({
   apiVersion: $S.Literal("rbac.authorization.k8s.io/v1"),
   kind: $S.Literal("RoleBinding"),
-  metadata: $S.optionalWith($S.suspend((): $S.Schema<meta_v1.ObjectMeta> => meta_v1.ObjectMeta), { exact: true }),
+  metadata: $S.optional($S.suspend((): $S.Schema<meta_v1.ObjectMeta> => meta_v1.ObjectMeta)),
   roleRef: $S.suspend((): $S.Schema<RoleRef> => RoleRef),
-  subjects: $S.optionalWith($S.Array($S.suspend((): $S.Schema<Subject> => Subject)), { exact: true })
+  subjects: $S.optional($S.Array($S.suspend((): $S.Schema<Subject> => Subject)))
 }).annotations({ identifier: "io.k8s.api.rbac.v1.RoleBinding" })
 
 /** The Schema of {@link RoleBindingList}. */
@@ -349,7 +349,7 @@ export const RoleBindingListSchema: $S.Schema<RoleBindingList> = $S.Struct({
   apiVersion: $S.Literal("rbac.authorization.k8s.io/v1"),
   items: $S.Array($S.suspend((): $S.Schema<RoleBinding> => RoleBindingSchema)),
   kind: $S.Literal("RoleBindingList"),
-  metadata: $S.optionalWith($S.suspend((): $S.Schema<meta_v1.ListMeta> => meta_v1.ListMeta), { exact: true })
+  metadata: $S.optional($S.suspend((): $S.Schema<meta_v1.ListMeta> => meta_v1.ListMeta))
 }).annotations({ identifier: "io.k8s.api.rbac.v1.RoleBindingList" })
 
 /** The Schema of {@link RoleList}. */
@@ -357,7 +357,7 @@ export const RoleListSchema: $S.Schema<RoleList> = $S.Struct({
   apiVersion: $S.Literal("rbac.authorization.k8s.io/v1"),
   items: $S.Array($S.suspend((): $S.Schema<Role> => RoleSchema)),
   kind: $S.Literal("RoleList"),
-  metadata: $S.optionalWith($S.suspend((): $S.Schema<meta_v1.ListMeta> => meta_v1.ListMeta), { exact: true })
+  metadata: $S.optional($S.suspend((): $S.Schema<meta_v1.ListMeta> => meta_v1.ListMeta))
 }).annotations({ identifier: "io.k8s.api.rbac.v1.RoleList" })
 
 /**
@@ -373,10 +373,10 @@ export const RoleRef: $S.Schema<RoleRef> = $S.Struct({
  * Subject contains a reference to the object or user identities a role binding applies to.  This can either hold a direct API object reference, or a value for non-objects such as user and group names.
  */
 export const Subject: $S.Schema<Subject> = $S.Struct({
-  apiGroup: $S.optionalWith($S.String, { exact: true }),
+  apiGroup: $S.optional($S.String),
   kind: $S.String,
   name: $S.String,
-  namespace: $S.optionalWith($S.String, { exact: true })
+  namespace: $S.optional($S.String)
 }).annotations({ identifier: "io.k8s.api.rbac.v1.Subject" })
 
 /**

@@ -29,11 +29,11 @@ export interface DeviceTaint {
   /**
    * TimeAdded represents the time at which the taint was added. Added automatically during create or update if not set.
    */
-  readonly timeAdded?: $P.Time
+  readonly timeAdded?: $P.Time | undefined
   /**
    * The taint value corresponding to the taint key. Must be a label value.
    */
-  readonly value?: string
+  readonly value?: string | undefined
 }
 
 /**
@@ -51,7 +51,7 @@ export interface DeviceTaintRule {
   /**
    * Standard object metadata
    */
-  readonly metadata?: meta_v1.ObjectMeta
+  readonly metadata?: meta_v1.ObjectMeta | undefined
   /**
    * Spec specifies the selector and one taint.
    *
@@ -61,7 +61,7 @@ export interface DeviceTaintRule {
   /**
    * Status provides information about what was requested in the spec.
    */
-  readonly status?: DeviceTaintRuleStatus
+  readonly status?: DeviceTaintRuleStatus | undefined
 }
 
 /**
@@ -83,7 +83,7 @@ export interface DeviceTaintRuleList {
   /**
    * Standard list metadata
    */
-  readonly metadata?: meta_v1.ListMeta
+  readonly metadata?: meta_v1.ListMeta | undefined
 }
 
 /**
@@ -93,7 +93,7 @@ export interface DeviceTaintRuleSpec {
   /**
    * DeviceSelector defines which device(s) the taint is applied to. All selector criteria must be satisfied for a device to match. The empty selector matches all devices. Without a selector, no devices are matches.
    */
-  readonly deviceSelector?: DeviceTaintSelector
+  readonly deviceSelector?: DeviceTaintSelector | undefined
   /**
    * The taint that gets applied to matching devices.
    */
@@ -116,7 +116,7 @@ export interface DeviceTaintRuleStatus {
    *
    * Must have 8 or fewer entries.
    */
-  readonly conditions?: ReadonlyArray<meta_v1.Condition>
+  readonly conditions?: ReadonlyArray<meta_v1.Condition> | undefined
 }
 
 /**
@@ -128,17 +128,17 @@ export interface DeviceTaintSelector {
    *
    * Setting also driver and pool may be required to avoid ambiguity, but is not required.
    */
-  readonly device?: string
+  readonly device?: string | undefined
   /**
    * If driver is set, only devices from that driver are selected. This fields corresponds to slice.spec.driver.
    */
-  readonly driver?: string
+  readonly driver?: string | undefined
   /**
    * If pool is set, only devices in that pool are selected.
    *
    * Also setting the driver name may be useful to avoid ambiguity when different drivers use the same pool name, but this is not required because selecting pools from different drivers may also be useful, for example when drivers with node-local devices use the node name as their pool name.
    */
-  readonly pool?: string
+  readonly pool?: string | undefined
 }
 
 /**
@@ -147,17 +147,17 @@ export interface DeviceTaintSelector {
 export const DeviceTaint: $S.Schema<DeviceTaint> = $S.Struct({
   effect: $S.String,
   key: $S.String,
-  timeAdded: $S.optionalWith($P.Time, { exact: true }),
-  value: $S.optionalWith($S.String, { exact: true })
+  timeAdded: $S.optional($P.Time),
+  value: $S.optional($S.String)
 }).annotations({ identifier: "io.k8s.api.resource.v1alpha3.DeviceTaint" })
 
 /** The Schema of {@link DeviceTaintRule}. */
 export const DeviceTaintRuleSchema: $S.Schema<DeviceTaintRule> = $S.Struct({
   apiVersion: $S.Literal("resource.k8s.io/v1alpha3"),
   kind: $S.Literal("DeviceTaintRule"),
-  metadata: $S.optionalWith($S.suspend((): $S.Schema<meta_v1.ObjectMeta> => meta_v1.ObjectMeta), { exact: true }),
+  metadata: $S.optional($S.suspend((): $S.Schema<meta_v1.ObjectMeta> => meta_v1.ObjectMeta)),
   spec: $S.suspend((): $S.Schema<DeviceTaintRuleSpec> => DeviceTaintRuleSpec),
-  status: $S.optionalWith($S.suspend((): $S.Schema<DeviceTaintRuleStatus> => DeviceTaintRuleStatus), { exact: true })
+  status: $S.optional($S.suspend((): $S.Schema<DeviceTaintRuleStatus> => DeviceTaintRuleStatus))
 }).annotations({ identifier: "io.k8s.api.resource.v1alpha3.DeviceTaintRule" })
 
 /** The Schema of {@link DeviceTaintRuleList}. */
@@ -165,14 +165,14 @@ export const DeviceTaintRuleListSchema: $S.Schema<DeviceTaintRuleList> = $S.Stru
   apiVersion: $S.Literal("resource.k8s.io/v1alpha3"),
   items: $S.Array($S.suspend((): $S.Schema<DeviceTaintRule> => DeviceTaintRuleSchema)),
   kind: $S.Literal("DeviceTaintRuleList"),
-  metadata: $S.optionalWith($S.suspend((): $S.Schema<meta_v1.ListMeta> => meta_v1.ListMeta), { exact: true })
+  metadata: $S.optional($S.suspend((): $S.Schema<meta_v1.ListMeta> => meta_v1.ListMeta))
 }).annotations({ identifier: "io.k8s.api.resource.v1alpha3.DeviceTaintRuleList" })
 
 /**
  * DeviceTaintRuleSpec specifies the selector and one taint.
  */
 export const DeviceTaintRuleSpec: $S.Schema<DeviceTaintRuleSpec> = $S.Struct({
-  deviceSelector: $S.optionalWith($S.suspend((): $S.Schema<DeviceTaintSelector> => DeviceTaintSelector), { exact: true }),
+  deviceSelector: $S.optional($S.suspend((): $S.Schema<DeviceTaintSelector> => DeviceTaintSelector)),
   taint: $S.suspend((): $S.Schema<DeviceTaint> => DeviceTaint)
 }).annotations({ identifier: "io.k8s.api.resource.v1alpha3.DeviceTaintRuleSpec" })
 
@@ -180,16 +180,16 @@ export const DeviceTaintRuleSpec: $S.Schema<DeviceTaintRuleSpec> = $S.Struct({
  * DeviceTaintRuleStatus provides information about an on-going pod eviction.
  */
 export const DeviceTaintRuleStatus: $S.Schema<DeviceTaintRuleStatus> = $S.Struct({
-  conditions: $S.optionalWith($S.Array($S.suspend((): $S.Schema<meta_v1.Condition> => meta_v1.Condition)), { exact: true })
+  conditions: $S.optional($S.Array($S.suspend((): $S.Schema<meta_v1.Condition> => meta_v1.Condition)))
 }).annotations({ identifier: "io.k8s.api.resource.v1alpha3.DeviceTaintRuleStatus" })
 
 /**
  * DeviceTaintSelector defines which device(s) a DeviceTaintRule applies to. The empty selector matches all devices. Without a selector, no devices are matched.
  */
 export const DeviceTaintSelector: $S.Schema<DeviceTaintSelector> = $S.Struct({
-  device: $S.optionalWith($S.String, { exact: true }),
-  driver: $S.optionalWith($S.String, { exact: true }),
-  pool: $S.optionalWith($S.String, { exact: true })
+  device: $S.optional($S.String),
+  driver: $S.optional($S.String),
+  pool: $S.optional($S.String)
 }).annotations({ identifier: "io.k8s.api.resource.v1alpha3.DeviceTaintSelector" })
 
 /**

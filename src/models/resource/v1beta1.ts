@@ -25,13 +25,13 @@ export interface AllocatedDeviceStatus {
    *
    * Must not contain more than 8 entries.
    */
-  readonly conditions?: ReadonlyArray<meta_v1.Condition>
+  readonly conditions?: ReadonlyArray<meta_v1.Condition> | undefined
   /**
    * Data contains arbitrary driver-specific data.
    *
    * The length of the raw data must be smaller or equal to 10 Ki.
    */
-  readonly data?: $P.JsonObject
+  readonly data?: $P.JsonObject | undefined
   /**
    * Device references one device instance via its name in the driver's resource pool. It must be a DNS label.
    */
@@ -45,7 +45,7 @@ export interface AllocatedDeviceStatus {
   /**
    * NetworkData contains network-related information specific to the device.
    */
-  readonly networkData?: NetworkDeviceData
+  readonly networkData?: NetworkDeviceData | undefined
   /**
    * This name together with the driver name and the device name field identify which device was allocated (`<driver name>/<pool name>/<device name>`).
    *
@@ -55,7 +55,7 @@ export interface AllocatedDeviceStatus {
   /**
    * ShareID uniquely identifies an individual allocation share of the device.
    */
-  readonly shareID?: string
+  readonly shareID?: string | undefined
 }
 
 /**
@@ -67,15 +67,15 @@ export interface AllocationResult {
    *
    * This is an alpha field and requires enabling the DRADeviceBindingConditions and DRAResourceClaimDeviceStatus feature gate.
    */
-  readonly allocationTimestamp?: $P.Time
+  readonly allocationTimestamp?: $P.Time | undefined
   /**
    * Devices is the result of allocating devices.
    */
-  readonly devices?: DeviceAllocationResult
+  readonly devices?: DeviceAllocationResult | undefined
   /**
    * NodeSelector defines where the allocated resources are available. If unset, they are available everywhere.
    */
-  readonly nodeSelector?: core_v1.NodeSelector
+  readonly nodeSelector?: core_v1.NodeSelector | undefined
 }
 
 /**
@@ -87,19 +87,19 @@ export interface BasicDevice {
    *
    * Must only be set if Spec.PerDeviceNodeSelection is set to true. At most one of NodeName, NodeSelector and AllNodes can be set.
    */
-  readonly allNodes?: boolean
+  readonly allNodes?: boolean | undefined
   /**
    * AllowMultipleAllocations marks whether the device is allowed to be allocated to multiple DeviceRequests.
    *
    * If AllowMultipleAllocations is set to true, the device can be allocated more than once, and all of its capacity is consumable, regardless of whether the requestPolicy is defined or not.
    */
-  readonly allowMultipleAllocations?: boolean
+  readonly allowMultipleAllocations?: boolean | undefined
   /**
    * Attributes defines the set of attributes for this device. The name of each attribute must be unique in that set.
    *
    * The maximum number of attributes and capacities combined is 32.
    */
-  readonly attributes?: { readonly [key: string]: DeviceAttribute }
+  readonly attributes?: { readonly [key: string]: DeviceAttribute } | undefined
   /**
    * BindingConditions defines the conditions for proceeding with binding. All of these conditions must be set in the per-device status conditions with a value of True to proceed with binding the pod to the node while scheduling the pod.
    *
@@ -109,7 +109,7 @@ export interface BasicDevice {
    *
    * This is an alpha field and requires enabling the DRADeviceBindingConditions and DRAResourceClaimDeviceStatus feature gates.
    */
-  readonly bindingConditions?: ReadonlyArray<string>
+  readonly bindingConditions?: ReadonlyArray<string> | undefined
   /**
    * BindingFailureConditions defines the conditions for binding failure. They may be set in the per-device status conditions. If any is true, a binding failure occurred.
    *
@@ -119,19 +119,19 @@ export interface BasicDevice {
    *
    * This is an alpha field and requires enabling the DRADeviceBindingConditions and DRAResourceClaimDeviceStatus feature gates.
    */
-  readonly bindingFailureConditions?: ReadonlyArray<string>
+  readonly bindingFailureConditions?: ReadonlyArray<string> | undefined
   /**
    * BindsToNode indicates if the usage of an allocation involving this device has to be limited to exactly the node that was chosen when allocating the claim. If set to true, the scheduler will set the ResourceClaim.Status.Allocation.NodeSelector to match the node where the allocation was made.
    *
    * This is an alpha field and requires enabling the DRADeviceBindingConditions and DRAResourceClaimDeviceStatus feature gates.
    */
-  readonly bindsToNode?: boolean
+  readonly bindsToNode?: boolean | undefined
   /**
    * Capacity defines the set of capacities for this device. The name of each capacity must be unique in that set.
    *
    * The maximum number of attributes and capacities combined is 32.
    */
-  readonly capacity?: { readonly [key: string]: DeviceCapacity }
+  readonly capacity?: { readonly [key: string]: DeviceCapacity } | undefined
   /**
    * ConsumesCounters defines a list of references to sharedCounters and the set of counters that the device will consume from those counter sets.
    *
@@ -139,13 +139,13 @@ export interface BasicDevice {
    *
    * The maximum number of device counter consumptions per device is 2.
    */
-  readonly consumesCounters?: ReadonlyArray<DeviceCounterConsumption>
+  readonly consumesCounters?: ReadonlyArray<DeviceCounterConsumption> | undefined
   /**
    * NodeName identifies the node where the device is available.
    *
    * Must only be set if Spec.PerDeviceNodeSelection is set to true. At most one of NodeName, NodeSelector and AllNodes can be set.
    */
-  readonly nodeName?: string
+  readonly nodeName?: string | undefined
   /**
    * NodeSelector defines the nodes where the device is available.
    *
@@ -153,7 +153,7 @@ export interface BasicDevice {
    *
    * Must only be set if Spec.PerDeviceNodeSelection is set to true. At most one of NodeName, NodeSelector and AllNodes can be set.
    */
-  readonly nodeSelector?: core_v1.NodeSelector
+  readonly nodeSelector?: core_v1.NodeSelector | undefined
   /**
    * If specified, these are the driver-defined taints.
    *
@@ -161,7 +161,7 @@ export interface BasicDevice {
    *
    * This is an alpha field and requires enabling the DRADeviceTaints feature gate.
    */
-  readonly taints?: ReadonlyArray<DeviceTaint>
+  readonly taints?: ReadonlyArray<DeviceTaint> | undefined
 }
 
 /**
@@ -213,7 +213,7 @@ export interface CapacityRequestPolicy {
   /**
    * Default specifies how much of this capacity is consumed by a request that does not contain an entry for it in DeviceRequest's Capacity.
    */
-  readonly default?: $Q.Quantity
+  readonly default?: $Q.Quantity | undefined
   /**
    * ValidRange defines an acceptable quantity value range in consuming requests.
    *
@@ -223,7 +223,7 @@ export interface CapacityRequestPolicy {
    *
    * If the request doesn't contain this capacity entry, Default value is used.
    */
-  readonly validRange?: CapacityRequestPolicyRange
+  readonly validRange?: CapacityRequestPolicyRange | undefined
   /**
    * ValidValues defines a set of acceptable quantity values in consuming requests.
    *
@@ -235,7 +235,7 @@ export interface CapacityRequestPolicy {
    *
    * If the requested amount exceeds all valid values, the request violates the policy, and this device cannot be allocated.
    */
-  readonly validValues?: ReadonlyArray<$Q.Quantity>
+  readonly validValues?: ReadonlyArray<$Q.Quantity> | undefined
 }
 
 /**
@@ -254,7 +254,7 @@ export interface CapacityRequestPolicyRange {
    *
    * Max must be less than or equal to the capacity value. Min and requestPolicy.default must be less than or equal to the maximum.
    */
-  readonly max?: $Q.Quantity
+  readonly max?: $Q.Quantity | undefined
   /**
    * Min specifies the minimum capacity allowed for a consumption request.
    *
@@ -266,7 +266,7 @@ export interface CapacityRequestPolicyRange {
    *
    * Max (if set) and requestPolicy.default must be a multiple of Step. Min + Step must be less than or equal to the capacity value.
    */
-  readonly step?: $Q.Quantity
+  readonly step?: $Q.Quantity | undefined
 }
 
 /**
@@ -286,7 +286,7 @@ export interface CapacityRequirements {
    *
    * If the device allows multiple allocation, the aggregated amount across all requests must not exceed the capacity value. The consumed capacity, which may be adjusted based on the requestPolicy if defined, is recorded in the resource claim’s status.devices[*].consumedCapacity field.
    */
-  readonly requests?: { readonly [key: string]: $Q.Quantity }
+  readonly requests?: { readonly [key: string]: $Q.Quantity } | undefined
 }
 
 /**
@@ -324,7 +324,7 @@ export interface Device {
   /**
    * Basic defines one device instance.
    */
-  readonly basic?: BasicDevice
+  readonly basic?: BasicDevice | undefined
   /**
    * Name is unique identifier among all devices managed by the driver in the pool. It must be a DNS label.
    */
@@ -338,13 +338,13 @@ export interface DeviceAllocationConfiguration {
   /**
    * Opaque provides driver-specific configuration parameters.
    */
-  readonly opaque?: OpaqueDeviceConfiguration
+  readonly opaque?: OpaqueDeviceConfiguration | undefined
   /**
    * Requests lists the names of requests where the configuration applies. If empty, its applies to all requests.
    *
    * References to subrequests must include the name of the main request and may include the subrequest using the format <main request>[/<subrequest>]. If just the main request is given, the configuration applies to all subrequests.
    */
-  readonly requests?: ReadonlyArray<string>
+  readonly requests?: ReadonlyArray<string> | undefined
   /**
    * Source records whether the configuration comes from a class and thus is not something that a normal user would have been able to set or from a claim.
    */
@@ -360,11 +360,11 @@ export interface DeviceAllocationResult {
    *
    * This includes configuration parameters for drivers which have no allocated devices in the result because it is up to the drivers which configuration parameters they support. They can silently ignore unknown configuration parameters.
    */
-  readonly config?: ReadonlyArray<DeviceAllocationConfiguration>
+  readonly config?: ReadonlyArray<DeviceAllocationConfiguration> | undefined
   /**
    * Results lists all allocated devices.
    */
-  readonly results?: ReadonlyArray<DeviceRequestAllocationResult>
+  readonly results?: ReadonlyArray<DeviceRequestAllocationResult> | undefined
 }
 
 /**
@@ -374,19 +374,19 @@ export interface DeviceAttribute {
   /**
    * BoolValue is a true/false value.
    */
-  readonly bool?: boolean
+  readonly bool?: boolean | undefined
   /**
    * IntValue is a number.
    */
-  readonly int?: number
+  readonly int?: number | undefined
   /**
    * StringValue is a string. Must not be longer than 64 characters.
    */
-  readonly string?: string
+  readonly string?: string | undefined
   /**
    * VersionValue is a semantic version according to semver.org spec 2.0.0. Must not be longer than 64 characters.
    */
-  readonly version?: string
+  readonly version?: string | undefined
 }
 
 /**
@@ -400,7 +400,7 @@ export interface DeviceCapacity {
    *
    * If unset, capacity requests are unconstrained: requests can consume any amount of capacity, as long as the total consumed across all allocations does not exceed the device's defined capacity. If request is also unset, default is the full capacity value.
    */
-  readonly requestPolicy?: CapacityRequestPolicy
+  readonly requestPolicy?: CapacityRequestPolicy | undefined
   /**
    * Value defines how much of a certain capacity that device has.
    *
@@ -416,15 +416,15 @@ export interface DeviceClaim {
   /**
    * This field holds configuration for multiple potential drivers which could satisfy requests in this claim. It is ignored while allocating the claim.
    */
-  readonly config?: ReadonlyArray<DeviceClaimConfiguration>
+  readonly config?: ReadonlyArray<DeviceClaimConfiguration> | undefined
   /**
    * These constraints must be satisfied by the set of devices that get allocated for the claim.
    */
-  readonly constraints?: ReadonlyArray<DeviceConstraint>
+  readonly constraints?: ReadonlyArray<DeviceConstraint> | undefined
   /**
    * Requests represent individual requests for distinct devices which must all be satisfied. If empty, nothing needs to be allocated.
    */
-  readonly requests?: ReadonlyArray<DeviceRequest>
+  readonly requests?: ReadonlyArray<DeviceRequest> | undefined
 }
 
 /**
@@ -434,13 +434,13 @@ export interface DeviceClaimConfiguration {
   /**
    * Opaque provides driver-specific configuration parameters.
    */
-  readonly opaque?: OpaqueDeviceConfiguration
+  readonly opaque?: OpaqueDeviceConfiguration | undefined
   /**
    * Requests lists the names of requests where the configuration applies. If empty, it applies to all requests.
    *
    * References to subrequests must include the name of the main request and may include the subrequest using the format <main request>[/<subrequest>]. If just the main request is given, the configuration applies to all subrequests.
    */
-  readonly requests?: ReadonlyArray<string>
+  readonly requests?: ReadonlyArray<string> | undefined
 }
 
 /**
@@ -460,7 +460,7 @@ export interface DeviceClass {
   /**
    * Standard object metadata
    */
-  readonly metadata?: meta_v1.ObjectMeta
+  readonly metadata?: meta_v1.ObjectMeta | undefined
   /**
    * Spec defines what can be allocated and how to configure it.
    *
@@ -478,7 +478,7 @@ export interface DeviceClassConfiguration {
   /**
    * Opaque provides driver-specific configuration parameters.
    */
-  readonly opaque?: OpaqueDeviceConfiguration
+  readonly opaque?: OpaqueDeviceConfiguration | undefined
 }
 
 /**
@@ -500,7 +500,7 @@ export interface DeviceClassList {
   /**
    * Standard list metadata
    */
-  readonly metadata?: meta_v1.ListMeta
+  readonly metadata?: meta_v1.ListMeta | undefined
 }
 
 /**
@@ -512,17 +512,17 @@ export interface DeviceClassSpec {
    *
    * They are passed to the driver, but are not considered while allocating the claim.
    */
-  readonly config?: ReadonlyArray<DeviceClassConfiguration>
+  readonly config?: ReadonlyArray<DeviceClassConfiguration> | undefined
   /**
    * ExtendedResourceName is the extended resource name for the devices of this class. The devices of this class can be used to satisfy a pod's extended resource requests. It has the same format as the name of a pod's extended resource. It should be unique among all the device classes in a cluster. If two device classes have the same name, then the class created later is picked to satisfy a pod's extended resource requests. If two classes are created at the same time, then the name of the class lexicographically sorted first is picked.
    *
    * This is an alpha field.
    */
-  readonly extendedResourceName?: string
+  readonly extendedResourceName?: string | undefined
   /**
    * Each selector must be satisfied by a device which is claimed via this class.
    */
-  readonly selectors?: ReadonlyArray<DeviceSelector>
+  readonly selectors?: ReadonlyArray<DeviceSelector> | undefined
 }
 
 /**
@@ -538,7 +538,7 @@ export interface DeviceConstraint {
    *
    * This is useful for scenarios where resource requests must be fulfilled by separate physical devices. For example, a container requests two network interfaces that must be allocated from two different physical NICs.
    */
-  readonly distinctAttribute?: string
+  readonly distinctAttribute?: string | undefined
   /**
    * MatchAttribute requires that all devices in question have this attribute and that its type and value are the same across those devices.
    *
@@ -546,13 +546,13 @@ export interface DeviceConstraint {
    *
    * Must include the domain qualifier.
    */
-  readonly matchAttribute?: string
+  readonly matchAttribute?: string | undefined
   /**
    * Requests is a list of the one or more requests in this claim which must co-satisfy this constraint. If a request is fulfilled by multiple devices, then all of the devices must satisfy the constraint. If this is not specified, this constraint applies to all requests in this claim.
    *
    * References to subrequests must include the name of the main request and may include the subrequest using the format <main request>[/<subrequest>]. If just the main request is given, the constraint applies to all subrequests.
    */
-  readonly requests?: ReadonlyArray<string>
+  readonly requests?: ReadonlyArray<string> | undefined
 }
 
 /**
@@ -582,7 +582,7 @@ export interface DeviceRequest {
    *
    * This is an alpha field and requires enabling the DRAAdminAccess feature gate. Admin access is disabled if this field is unset or set to false, otherwise it is enabled.
    */
-  readonly adminAccess?: boolean
+  readonly adminAccess?: boolean | undefined
   /**
    * AllocationMode and its related fields define how devices are allocated to satisfy this request. Supported values are:
    *
@@ -601,7 +601,7 @@ export interface DeviceRequest {
    *
    * More modes may get added in the future. Clients must refuse to handle requests with unknown modes.
    */
-  readonly allocationMode?: string
+  readonly allocationMode?: string | undefined
   /**
    * Capacity define resource requirements against each capacity.
    *
@@ -609,13 +609,13 @@ export interface DeviceRequest {
    *
    * Applies to each device allocation. If Count > 1, the request fails if there aren't enough devices that meet the requirements. If AllocationMode is set to All, the request fails if there are devices that otherwise match the request, and have this capacity, with a value >= the requested amount, but which cannot be allocated to this request.
    */
-  readonly capacity?: CapacityRequirements
+  readonly capacity?: CapacityRequirements | undefined
   /**
    * Count is used only when the count mode is "ExactCount". Must be greater than zero. If AllocationMode is ExactCount and this field is not specified, the default is one.
    *
    * This field can only be set when deviceClassName is set and no subrequests are specified in the firstAvailable list.
    */
-  readonly count?: number
+  readonly count?: number | undefined
   /**
    * DeviceClassName references a specific DeviceClass, which can define additional configuration and selectors to be inherited by this request.
    *
@@ -623,7 +623,7 @@ export interface DeviceRequest {
    *
    * Administrators may use this to restrict which devices may get requested by only installing classes with selectors for permitted devices. If users are free to request anything without restrictions, then administrators can create an empty DeviceClass for users to reference.
    */
-  readonly deviceClassName?: string
+  readonly deviceClassName?: string | undefined
   /**
    * FirstAvailable contains subrequests, of which exactly one will be satisfied by the scheduler to satisfy this request. It tries to satisfy them in the order in which they are listed here. So if there are two entries in the list, the scheduler will only check the second one if it determines that the first one cannot be used.
    *
@@ -631,7 +631,7 @@ export interface DeviceRequest {
    *
    * DRA does not yet implement scoring, so the scheduler will select the first set of devices that satisfies all the requests in the claim. And if the requirements can be satisfied on more than one node, other scheduling features will determine which node is chosen. This means that the set of devices allocated to a claim might not be the optimal set available to the cluster. Scoring will be implemented later.
    */
-  readonly firstAvailable?: ReadonlyArray<DeviceSubRequest>
+  readonly firstAvailable?: ReadonlyArray<DeviceSubRequest> | undefined
   /**
    * Name can be used to reference this request in a pod.spec.containers[].resources.claims entry and in a constraint of the claim.
    *
@@ -643,7 +643,7 @@ export interface DeviceRequest {
    *
    * This field can only be set when deviceClassName is set and no subrequests are specified in the firstAvailable list.
    */
-  readonly selectors?: ReadonlyArray<DeviceSelector>
+  readonly selectors?: ReadonlyArray<DeviceSelector> | undefined
   /**
    * If specified, the request's tolerations.
    *
@@ -657,7 +657,7 @@ export interface DeviceRequest {
    *
    * This is an alpha field and requires enabling the DRADeviceTaints feature gate.
    */
-  readonly tolerations?: ReadonlyArray<DeviceToleration>
+  readonly tolerations?: ReadonlyArray<DeviceToleration> | undefined
 }
 
 /**
@@ -669,19 +669,19 @@ export interface DeviceRequestAllocationResult {
    *
    * This is an alpha field and requires enabling the DRAAdminAccess feature gate. Admin access is disabled if this field is unset or set to false, otherwise it is enabled.
    */
-  readonly adminAccess?: boolean
+  readonly adminAccess?: boolean | undefined
   /**
    * BindingConditions contains a copy of the BindingConditions from the corresponding ResourceSlice at the time of allocation.
    *
    * This is an alpha field and requires enabling the DRADeviceBindingConditions and DRAResourceClaimDeviceStatus feature gates.
    */
-  readonly bindingConditions?: ReadonlyArray<string>
+  readonly bindingConditions?: ReadonlyArray<string> | undefined
   /**
    * BindingFailureConditions contains a copy of the BindingFailureConditions from the corresponding ResourceSlice at the time of allocation.
    *
    * This is an alpha field and requires enabling the DRADeviceBindingConditions and DRAResourceClaimDeviceStatus feature gates.
    */
-  readonly bindingFailureConditions?: ReadonlyArray<string>
+  readonly bindingFailureConditions?: ReadonlyArray<string> | undefined
   /**
    * ConsumedCapacity tracks the amount of capacity consumed per device as part of the claim request. The consumed amount may differ from the requested amount: it is rounded up to the nearest valid value based on the device’s requestPolicy if applicable (i.e., may not be less than the requested amount).
    *
@@ -689,7 +689,7 @@ export interface DeviceRequestAllocationResult {
    *
    * This field is populated only for devices that allow multiple allocations. All capacity entries are included, even if the consumed amount is zero.
    */
-  readonly consumedCapacity?: { readonly [key: string]: $Q.Quantity }
+  readonly consumedCapacity?: { readonly [key: string]: $Q.Quantity } | undefined
   /**
    * Device references one device instance via its name in the driver's resource pool. It must be a DNS label.
    */
@@ -715,7 +715,7 @@ export interface DeviceRequestAllocationResult {
   /**
    * ShareID uniquely identifies an individual allocation share of the device, used when the device supports multiple simultaneous allocations. It serves as an additional map key to differentiate concurrent shares of the same device.
    */
-  readonly shareID?: string
+  readonly shareID?: string | undefined
   /**
    * A copy of all tolerations specified in the request at the time when the device got allocated.
    *
@@ -723,7 +723,7 @@ export interface DeviceRequestAllocationResult {
    *
    * This is an alpha field and requires enabling the DRADeviceTaints feature gate.
    */
-  readonly tolerations?: ReadonlyArray<DeviceToleration>
+  readonly tolerations?: ReadonlyArray<DeviceToleration> | undefined
 }
 
 /**
@@ -733,7 +733,7 @@ export interface DeviceSelector {
   /**
    * CEL contains a CEL expression for selecting a device.
    */
-  readonly cel?: CELDeviceSelector
+  readonly cel?: CELDeviceSelector | undefined
 }
 
 /**
@@ -757,7 +757,7 @@ export interface DeviceSubRequest {
    *
    * More modes may get added in the future. Clients must refuse to handle requests with unknown modes.
    */
-  readonly allocationMode?: string
+  readonly allocationMode?: string | undefined
   /**
    * Capacity define resource requirements against each capacity.
    *
@@ -765,11 +765,11 @@ export interface DeviceSubRequest {
    *
    * Applies to each device allocation. If Count > 1, the request fails if there aren't enough devices that meet the requirements. If AllocationMode is set to All, the request fails if there are devices that otherwise match the request, and have this capacity, with a value >= the requested amount, but which cannot be allocated to this request.
    */
-  readonly capacity?: CapacityRequirements
+  readonly capacity?: CapacityRequirements | undefined
   /**
    * Count is used only when the count mode is "ExactCount". Must be greater than zero. If AllocationMode is ExactCount and this field is not specified, the default is one.
    */
-  readonly count?: number
+  readonly count?: number | undefined
   /**
    * DeviceClassName references a specific DeviceClass, which can define additional configuration and selectors to be inherited by this subrequest.
    *
@@ -787,7 +787,7 @@ export interface DeviceSubRequest {
   /**
    * Selectors define criteria which must be satisfied by a specific device in order for that device to be considered for this subrequest. All selectors must be satisfied for a device to be considered.
    */
-  readonly selectors?: ReadonlyArray<DeviceSelector>
+  readonly selectors?: ReadonlyArray<DeviceSelector> | undefined
   /**
    * If specified, the request's tolerations.
    *
@@ -799,7 +799,7 @@ export interface DeviceSubRequest {
    *
    * This is an alpha field and requires enabling the DRADeviceTaints feature gate.
    */
-  readonly tolerations?: ReadonlyArray<DeviceToleration>
+  readonly tolerations?: ReadonlyArray<DeviceToleration> | undefined
 }
 
 /**
@@ -819,11 +819,11 @@ export interface DeviceTaint {
   /**
    * TimeAdded represents the time at which the taint was added. Added automatically during create or update if not set.
    */
-  readonly timeAdded?: $P.Time
+  readonly timeAdded?: $P.Time | undefined
   /**
    * The taint value corresponding to the taint key. Must be a label value.
    */
-  readonly value?: string
+  readonly value?: string | undefined
 }
 
 /**
@@ -833,23 +833,23 @@ export interface DeviceToleration {
   /**
    * Effect indicates the taint effect to match. Empty means match all taint effects. When specified, allowed values are NoSchedule and NoExecute.
    */
-  readonly effect?: string
+  readonly effect?: string | undefined
   /**
    * Key is the taint key that the toleration applies to. Empty means match all taint keys. If the key is empty, operator must be Exists; this combination means to match all values and all keys. Must be a label name.
    */
-  readonly key?: string
+  readonly key?: string | undefined
   /**
    * Operator represents a key's relationship to the value. Valid operators are Exists and Equal. Defaults to Equal. Exists is equivalent to wildcard for value, so that a ResourceClaim can tolerate all taints of a particular category.
    */
-  readonly operator?: string
+  readonly operator?: string | undefined
   /**
    * TolerationSeconds represents the period of time the toleration (which must be of effect NoExecute, otherwise this field is ignored) tolerates the taint. By default, it is not set, which means tolerate the taint forever (do not evict). Zero and negative values will be treated as 0 (evict immediately) by the system. If larger than zero, the time when the pod needs to be evicted is calculated as <time when taint was adedd> + <toleration seconds>.
    */
-  readonly tolerationSeconds?: number
+  readonly tolerationSeconds?: number | undefined
   /**
    * Value is the taint value the toleration matches to. If the operator is Exists, the value must be empty, otherwise just a regular string. Must be a label value.
    */
-  readonly value?: string
+  readonly value?: string | undefined
 }
 
 /**
@@ -861,19 +861,19 @@ export interface NetworkDeviceData {
    *
    * Must not be longer than 128 characters.
    */
-  readonly hardwareAddress?: string
+  readonly hardwareAddress?: string | undefined
   /**
    * InterfaceName specifies the name of the network interface associated with the allocated device. This might be the name of a physical or virtual network interface being configured in the pod.
    *
    * Must not be longer than 256 characters.
    */
-  readonly interfaceName?: string
+  readonly interfaceName?: string | undefined
   /**
    * IPs lists the network addresses assigned to the device's network interface. This can include both IPv4 and IPv6 addresses. The IPs are in the CIDR notation, which includes both the address and the associated subnet mask. e.g.: "192.0.2.5/24" for IPv4 and "2001:db8::5/64" for IPv6.
    *
    * Must not contain more than 16 entries.
    */
-  readonly ips?: ReadonlyArray<string>
+  readonly ips?: ReadonlyArray<string> | undefined
 }
 
 /**
@@ -913,7 +913,7 @@ export interface ResourceClaim {
   /**
    * Standard object metadata
    */
-  readonly metadata?: meta_v1.ObjectMeta
+  readonly metadata?: meta_v1.ObjectMeta | undefined
   /**
    * Spec describes what is being requested and how to configure it. The spec is immutable.
    */
@@ -921,7 +921,7 @@ export interface ResourceClaim {
   /**
    * Status describes whether the claim is ready to use and what has been allocated.
    */
-  readonly status?: ResourceClaimStatus
+  readonly status?: ResourceClaimStatus | undefined
 }
 
 /**
@@ -931,7 +931,7 @@ export interface ResourceClaimConsumerReference {
   /**
    * APIGroup is the group for the resource being referenced. It is empty for the core API. This matches the group in the APIVersion that is used when creating the resources.
    */
-  readonly apiGroup?: string
+  readonly apiGroup?: string | undefined
   /**
    * Name is the name of resource being referenced.
    */
@@ -965,7 +965,7 @@ export interface ResourceClaimList {
   /**
    * Standard list metadata
    */
-  readonly metadata?: meta_v1.ListMeta
+  readonly metadata?: meta_v1.ListMeta | undefined
 }
 
 /**
@@ -975,7 +975,7 @@ export interface ResourceClaimSpec {
   /**
    * Devices defines how to request devices.
    */
-  readonly devices?: DeviceClaim
+  readonly devices?: DeviceClaim | undefined
 }
 
 /**
@@ -985,11 +985,11 @@ export interface ResourceClaimStatus {
   /**
    * Allocation is set once the claim has been allocated successfully.
    */
-  readonly allocation?: AllocationResult
+  readonly allocation?: AllocationResult | undefined
   /**
    * Devices contains the status of each device allocated for this claim, as reported by the driver. This can include driver-specific information. Entries are owned by their respective drivers.
    */
-  readonly devices?: ReadonlyArray<AllocatedDeviceStatus>
+  readonly devices?: ReadonlyArray<AllocatedDeviceStatus> | undefined
   /**
    * ReservedFor indicates which entities are currently allowed to use the claim. A Pod which references a ResourceClaim which is not reserved for that Pod will not be started. A claim that is in use or might be in use because it has been reserved must not get deallocated.
    *
@@ -999,7 +999,7 @@ export interface ResourceClaimStatus {
    *
    * There can be at most 256 such reservations. This may get increased in the future, but not reduced.
    */
-  readonly reservedFor?: ReadonlyArray<ResourceClaimConsumerReference>
+  readonly reservedFor?: ReadonlyArray<ResourceClaimConsumerReference> | undefined
 }
 
 /**
@@ -1019,7 +1019,7 @@ export interface ResourceClaimTemplate {
   /**
    * Standard object metadata
    */
-  readonly metadata?: meta_v1.ObjectMeta
+  readonly metadata?: meta_v1.ObjectMeta | undefined
   /**
    * Describes the ResourceClaim that is to be generated.
    *
@@ -1047,7 +1047,7 @@ export interface ResourceClaimTemplateList {
   /**
    * Standard list metadata
    */
-  readonly metadata?: meta_v1.ListMeta
+  readonly metadata?: meta_v1.ListMeta | undefined
 }
 
 /**
@@ -1057,7 +1057,7 @@ export interface ResourceClaimTemplateSpec {
   /**
    * ObjectMeta may contain labels and annotations that will be copied into the ResourceClaim when creating it. No other fields are allowed and will be rejected during validation.
    */
-  readonly metadata?: meta_v1.ObjectMeta
+  readonly metadata?: meta_v1.ObjectMeta | undefined
   /**
    * Spec for the ResourceClaim. The entire content is copied unchanged into the ResourceClaim that gets created from this template. The same fields as in a ResourceClaim are also valid here.
    */
@@ -1113,7 +1113,7 @@ export interface ResourceSlice {
   /**
    * Standard object metadata
    */
-  readonly metadata?: meta_v1.ObjectMeta
+  readonly metadata?: meta_v1.ObjectMeta | undefined
   /**
    * Contains the information published by the driver.
    *
@@ -1141,7 +1141,7 @@ export interface ResourceSliceList {
   /**
    * Standard list metadata
    */
-  readonly metadata?: meta_v1.ListMeta
+  readonly metadata?: meta_v1.ListMeta | undefined
 }
 
 /**
@@ -1153,7 +1153,7 @@ export interface ResourceSliceSpec {
    *
    * Exactly one of NodeName, NodeSelector, AllNodes, and PerDeviceNodeSelection must be set.
    */
-  readonly allNodes?: boolean
+  readonly allNodes?: boolean | undefined
   /**
    * Devices lists some or all of the devices in this pool.
    *
@@ -1161,7 +1161,7 @@ export interface ResourceSliceSpec {
    *
    * Only one of Devices and SharedCounters can be set in a ResourceSlice.
    */
-  readonly devices?: ReadonlyArray<Device>
+  readonly devices?: ReadonlyArray<Device> | undefined
   /**
    * Driver identifies the DRA driver providing the capacity information. A field selector can be used to list only ResourceSlice objects with a certain driver name.
    *
@@ -1175,7 +1175,7 @@ export interface ResourceSliceSpec {
    *
    * Exactly one of NodeName, NodeSelector, AllNodes, and PerDeviceNodeSelection must be set. This field is immutable.
    */
-  readonly nodeName?: string
+  readonly nodeName?: string | undefined
   /**
    * NodeSelector defines which nodes have access to the resources in the pool, when that pool is not limited to a single node.
    *
@@ -1183,13 +1183,13 @@ export interface ResourceSliceSpec {
    *
    * Exactly one of NodeName, NodeSelector, AllNodes, and PerDeviceNodeSelection must be set.
    */
-  readonly nodeSelector?: core_v1.NodeSelector
+  readonly nodeSelector?: core_v1.NodeSelector | undefined
   /**
    * PerDeviceNodeSelection defines whether the access from nodes to resources in the pool is set on the ResourceSlice level or on each device. If it is set to true, every device defined the ResourceSlice must specify this individually.
    *
    * Exactly one of NodeName, NodeSelector, AllNodes, and PerDeviceNodeSelection must be set.
    */
-  readonly perDeviceNodeSelection?: boolean
+  readonly perDeviceNodeSelection?: boolean | undefined
   /**
    * Pool describes the pool that this ResourceSlice belongs to.
    */
@@ -1203,7 +1203,7 @@ export interface ResourceSliceSpec {
    *
    * The maximum number of counter sets is 8.
    */
-  readonly sharedCounters?: ReadonlyArray<CounterSet>
+  readonly sharedCounters?: ReadonlyArray<CounterSet> | undefined
 }
 
 /**
@@ -1212,39 +1212,39 @@ export interface ResourceSliceSpec {
  * The combination of Driver, Pool, Device, and ShareID must match the corresponding key in Status.Allocation.Devices.
  */
 export const AllocatedDeviceStatus: $S.Schema<AllocatedDeviceStatus> = $S.Struct({
-  conditions: $S.optionalWith($S.Array($S.suspend((): $S.Schema<meta_v1.Condition> => meta_v1.Condition)), { exact: true }),
-  data: $S.optionalWith($P.JsonObject, { exact: true }),
+  conditions: $S.optional($S.Array($S.suspend((): $S.Schema<meta_v1.Condition> => meta_v1.Condition))),
+  data: $S.optional($P.JsonObject),
   device: $S.String,
   driver: $S.String,
-  networkData: $S.optionalWith($S.suspend((): $S.Schema<NetworkDeviceData> => NetworkDeviceData), { exact: true }),
+  networkData: $S.optional($S.suspend((): $S.Schema<NetworkDeviceData> => NetworkDeviceData)),
   pool: $S.String,
-  shareID: $S.optionalWith($S.String, { exact: true })
+  shareID: $S.optional($S.String)
 }).annotations({ identifier: "io.k8s.api.resource.v1beta1.AllocatedDeviceStatus" })
 
 /**
  * AllocationResult contains attributes of an allocated resource.
  */
 export const AllocationResult: $S.Schema<AllocationResult> = $S.Struct({
-  allocationTimestamp: $S.optionalWith($P.Time, { exact: true }),
-  devices: $S.optionalWith($S.suspend((): $S.Schema<DeviceAllocationResult> => DeviceAllocationResult), { exact: true }),
-  nodeSelector: $S.optionalWith($S.suspend((): $S.Schema<core_v1.NodeSelector> => core_v1.NodeSelector), { exact: true })
+  allocationTimestamp: $S.optional($P.Time),
+  devices: $S.optional($S.suspend((): $S.Schema<DeviceAllocationResult> => DeviceAllocationResult)),
+  nodeSelector: $S.optional($S.suspend((): $S.Schema<core_v1.NodeSelector> => core_v1.NodeSelector))
 }).annotations({ identifier: "io.k8s.api.resource.v1beta1.AllocationResult" })
 
 /**
  * BasicDevice defines one device instance.
  */
 export const BasicDevice: $S.Schema<BasicDevice> = $S.Struct({
-  allNodes: $S.optionalWith($S.Boolean, { exact: true }),
-  allowMultipleAllocations: $S.optionalWith($S.Boolean, { exact: true }),
-  attributes: $S.optionalWith($S.Record({ key: $S.String, value: $S.suspend((): $S.Schema<DeviceAttribute> => DeviceAttribute) }), { exact: true }),
-  bindingConditions: $S.optionalWith($S.Array($S.String), { exact: true }),
-  bindingFailureConditions: $S.optionalWith($S.Array($S.String), { exact: true }),
-  bindsToNode: $S.optionalWith($S.Boolean, { exact: true }),
-  capacity: $S.optionalWith($S.Record({ key: $S.String, value: $S.suspend((): $S.Schema<DeviceCapacity> => DeviceCapacity) }), { exact: true }),
-  consumesCounters: $S.optionalWith($S.Array($S.suspend((): $S.Schema<DeviceCounterConsumption> => DeviceCounterConsumption)), { exact: true }),
-  nodeName: $S.optionalWith($S.String, { exact: true }),
-  nodeSelector: $S.optionalWith($S.suspend((): $S.Schema<core_v1.NodeSelector> => core_v1.NodeSelector), { exact: true }),
-  taints: $S.optionalWith($S.Array($S.suspend((): $S.Schema<DeviceTaint> => DeviceTaint)), { exact: true })
+  allNodes: $S.optional($S.Boolean),
+  allowMultipleAllocations: $S.optional($S.Boolean),
+  attributes: $S.optional($S.Record({ key: $S.String, value: $S.suspend((): $S.Schema<DeviceAttribute> => DeviceAttribute) })),
+  bindingConditions: $S.optional($S.Array($S.String)),
+  bindingFailureConditions: $S.optional($S.Array($S.String)),
+  bindsToNode: $S.optional($S.Boolean),
+  capacity: $S.optional($S.Record({ key: $S.String, value: $S.suspend((): $S.Schema<DeviceCapacity> => DeviceCapacity) })),
+  consumesCounters: $S.optional($S.Array($S.suspend((): $S.Schema<DeviceCounterConsumption> => DeviceCounterConsumption))),
+  nodeName: $S.optional($S.String),
+  nodeSelector: $S.optional($S.suspend((): $S.Schema<core_v1.NodeSelector> => core_v1.NodeSelector)),
+  taints: $S.optional($S.Array($S.suspend((): $S.Schema<DeviceTaint> => DeviceTaint)))
 }).annotations({ identifier: "io.k8s.api.resource.v1beta1.BasicDevice" })
 
 /**
@@ -1260,9 +1260,9 @@ export const CELDeviceSelector: $S.Schema<CELDeviceSelector> = $S.Struct({
  * Must not set more than one ValidRequestValues.
  */
 export const CapacityRequestPolicy: $S.Schema<CapacityRequestPolicy> = $S.Struct({
-  default: $S.optionalWith($Q.Quantity, { exact: true }),
-  validRange: $S.optionalWith($S.suspend((): $S.Schema<CapacityRequestPolicyRange> => CapacityRequestPolicyRange), { exact: true }),
-  validValues: $S.optionalWith($S.Array($Q.Quantity), { exact: true })
+  default: $S.optional($Q.Quantity),
+  validRange: $S.optional($S.suspend((): $S.Schema<CapacityRequestPolicyRange> => CapacityRequestPolicyRange)),
+  validValues: $S.optional($S.Array($Q.Quantity))
 }).annotations({ identifier: "io.k8s.api.resource.v1beta1.CapacityRequestPolicy" })
 
 /**
@@ -1276,16 +1276,16 @@ export const CapacityRequestPolicy: $S.Schema<CapacityRequestPolicy> = $S.Struct
  *     and the device cannot be allocated.
  */
 export const CapacityRequestPolicyRange: $S.Schema<CapacityRequestPolicyRange> = $S.Struct({
-  max: $S.optionalWith($Q.Quantity, { exact: true }),
+  max: $S.optional($Q.Quantity),
   min: $Q.Quantity,
-  step: $S.optionalWith($Q.Quantity, { exact: true })
+  step: $S.optional($Q.Quantity)
 }).annotations({ identifier: "io.k8s.api.resource.v1beta1.CapacityRequestPolicyRange" })
 
 /**
  * CapacityRequirements defines the capacity requirements for a specific device request.
  */
 export const CapacityRequirements: $S.Schema<CapacityRequirements> = $S.Struct({
-  requests: $S.optionalWith($S.Record({ key: $S.String, value: $Q.Quantity }), { exact: true })
+  requests: $S.optional($S.Record({ key: $S.String, value: $Q.Quantity }))
 }).annotations({ identifier: "io.k8s.api.resource.v1beta1.CapacityRequirements" })
 
 /**
@@ -1309,7 +1309,7 @@ export const CounterSet: $S.Schema<CounterSet> = $S.Struct({
  * Device represents one individual hardware instance that can be selected based on its attributes. Besides the name, exactly one field must be set.
  */
 export const Device: $S.Schema<Device> = $S.Struct({
-  basic: $S.optionalWith($S.suspend((): $S.Schema<BasicDevice> => BasicDevice), { exact: true }),
+  basic: $S.optional($S.suspend((): $S.Schema<BasicDevice> => BasicDevice)),
   name: $S.String
 }).annotations({ identifier: "io.k8s.api.resource.v1beta1.Device" })
 
@@ -1317,8 +1317,8 @@ export const Device: $S.Schema<Device> = $S.Struct({
  * DeviceAllocationConfiguration gets embedded in an AllocationResult.
  */
 export const DeviceAllocationConfiguration: $S.Schema<DeviceAllocationConfiguration> = $S.Struct({
-  opaque: $S.optionalWith($S.suspend((): $S.Schema<OpaqueDeviceConfiguration> => OpaqueDeviceConfiguration), { exact: true }),
-  requests: $S.optionalWith($S.Array($S.String), { exact: true }),
+  opaque: $S.optional($S.suspend((): $S.Schema<OpaqueDeviceConfiguration> => OpaqueDeviceConfiguration)),
+  requests: $S.optional($S.Array($S.String)),
   source: $S.String
 }).annotations({ identifier: "io.k8s.api.resource.v1beta1.DeviceAllocationConfiguration" })
 
@@ -1326,25 +1326,25 @@ export const DeviceAllocationConfiguration: $S.Schema<DeviceAllocationConfigurat
  * DeviceAllocationResult is the result of allocating devices.
  */
 export const DeviceAllocationResult: $S.Schema<DeviceAllocationResult> = $S.Struct({
-  config: $S.optionalWith($S.Array($S.suspend((): $S.Schema<DeviceAllocationConfiguration> => DeviceAllocationConfiguration)), { exact: true }),
-  results: $S.optionalWith($S.Array($S.suspend((): $S.Schema<DeviceRequestAllocationResult> => DeviceRequestAllocationResult)), { exact: true })
+  config: $S.optional($S.Array($S.suspend((): $S.Schema<DeviceAllocationConfiguration> => DeviceAllocationConfiguration))),
+  results: $S.optional($S.Array($S.suspend((): $S.Schema<DeviceRequestAllocationResult> => DeviceRequestAllocationResult)))
 }).annotations({ identifier: "io.k8s.api.resource.v1beta1.DeviceAllocationResult" })
 
 /**
  * DeviceAttribute must have exactly one field set.
  */
 export const DeviceAttribute: $S.Schema<DeviceAttribute> = $S.Struct({
-  bool: $S.optionalWith($S.Boolean, { exact: true }),
-  int: $S.optionalWith($S.Number, { exact: true }),
-  string: $S.optionalWith($S.String, { exact: true }),
-  version: $S.optionalWith($S.String, { exact: true })
+  bool: $S.optional($S.Boolean),
+  int: $S.optional($S.Number),
+  string: $S.optional($S.String),
+  version: $S.optional($S.String)
 }).annotations({ identifier: "io.k8s.api.resource.v1beta1.DeviceAttribute" })
 
 /**
  * DeviceCapacity describes a quantity associated with a device.
  */
 export const DeviceCapacity: $S.Schema<DeviceCapacity> = $S.Struct({
-  requestPolicy: $S.optionalWith($S.suspend((): $S.Schema<CapacityRequestPolicy> => CapacityRequestPolicy), { exact: true }),
+  requestPolicy: $S.optional($S.suspend((): $S.Schema<CapacityRequestPolicy> => CapacityRequestPolicy)),
   value: $Q.Quantity
 }).annotations({ identifier: "io.k8s.api.resource.v1beta1.DeviceCapacity" })
 
@@ -1352,24 +1352,24 @@ export const DeviceCapacity: $S.Schema<DeviceCapacity> = $S.Struct({
  * DeviceClaim defines how to request devices with a ResourceClaim.
  */
 export const DeviceClaim: $S.Schema<DeviceClaim> = $S.Struct({
-  config: $S.optionalWith($S.Array($S.suspend((): $S.Schema<DeviceClaimConfiguration> => DeviceClaimConfiguration)), { exact: true }),
-  constraints: $S.optionalWith($S.Array($S.suspend((): $S.Schema<DeviceConstraint> => DeviceConstraint)), { exact: true }),
-  requests: $S.optionalWith($S.Array($S.suspend((): $S.Schema<DeviceRequest> => DeviceRequest)), { exact: true })
+  config: $S.optional($S.Array($S.suspend((): $S.Schema<DeviceClaimConfiguration> => DeviceClaimConfiguration))),
+  constraints: $S.optional($S.Array($S.suspend((): $S.Schema<DeviceConstraint> => DeviceConstraint))),
+  requests: $S.optional($S.Array($S.suspend((): $S.Schema<DeviceRequest> => DeviceRequest)))
 }).annotations({ identifier: "io.k8s.api.resource.v1beta1.DeviceClaim" })
 
 /**
  * DeviceClaimConfiguration is used for configuration parameters in DeviceClaim.
  */
 export const DeviceClaimConfiguration: $S.Schema<DeviceClaimConfiguration> = $S.Struct({
-  opaque: $S.optionalWith($S.suspend((): $S.Schema<OpaqueDeviceConfiguration> => OpaqueDeviceConfiguration), { exact: true }),
-  requests: $S.optionalWith($S.Array($S.String), { exact: true })
+  opaque: $S.optional($S.suspend((): $S.Schema<OpaqueDeviceConfiguration> => OpaqueDeviceConfiguration)),
+  requests: $S.optional($S.Array($S.String))
 }).annotations({ identifier: "io.k8s.api.resource.v1beta1.DeviceClaimConfiguration" })
 
 /** The Schema of {@link DeviceClass}. */
 export const DeviceClassSchema: $S.Schema<DeviceClass> = $S.Struct({
   apiVersion: $S.Literal("resource.k8s.io/v1beta1"),
   kind: $S.Literal("DeviceClass"),
-  metadata: $S.optionalWith($S.suspend((): $S.Schema<meta_v1.ObjectMeta> => meta_v1.ObjectMeta), { exact: true }),
+  metadata: $S.optional($S.suspend((): $S.Schema<meta_v1.ObjectMeta> => meta_v1.ObjectMeta)),
   spec: $S.suspend((): $S.Schema<DeviceClassSpec> => DeviceClassSpec)
 }).annotations({ identifier: "io.k8s.api.resource.v1beta1.DeviceClass" })
 
@@ -1377,7 +1377,7 @@ export const DeviceClassSchema: $S.Schema<DeviceClass> = $S.Struct({
  * DeviceClassConfiguration is used in DeviceClass.
  */
 export const DeviceClassConfiguration: $S.Schema<DeviceClassConfiguration> = $S.Struct({
-  opaque: $S.optionalWith($S.suspend((): $S.Schema<OpaqueDeviceConfiguration> => OpaqueDeviceConfiguration), { exact: true })
+  opaque: $S.optional($S.suspend((): $S.Schema<OpaqueDeviceConfiguration> => OpaqueDeviceConfiguration))
 }).annotations({ identifier: "io.k8s.api.resource.v1beta1.DeviceClassConfiguration" })
 
 /** The Schema of {@link DeviceClassList}. */
@@ -1385,25 +1385,25 @@ export const DeviceClassListSchema: $S.Schema<DeviceClassList> = $S.Struct({
   apiVersion: $S.Literal("resource.k8s.io/v1beta1"),
   items: $S.Array($S.suspend((): $S.Schema<DeviceClass> => DeviceClassSchema)),
   kind: $S.Literal("DeviceClassList"),
-  metadata: $S.optionalWith($S.suspend((): $S.Schema<meta_v1.ListMeta> => meta_v1.ListMeta), { exact: true })
+  metadata: $S.optional($S.suspend((): $S.Schema<meta_v1.ListMeta> => meta_v1.ListMeta))
 }).annotations({ identifier: "io.k8s.api.resource.v1beta1.DeviceClassList" })
 
 /**
  * DeviceClassSpec is used in a [DeviceClass] to define what can be allocated and how to configure it.
  */
 export const DeviceClassSpec: $S.Schema<DeviceClassSpec> = $S.Struct({
-  config: $S.optionalWith($S.Array($S.suspend((): $S.Schema<DeviceClassConfiguration> => DeviceClassConfiguration)), { exact: true }),
-  extendedResourceName: $S.optionalWith($S.String, { exact: true }),
-  selectors: $S.optionalWith($S.Array($S.suspend((): $S.Schema<DeviceSelector> => DeviceSelector)), { exact: true })
+  config: $S.optional($S.Array($S.suspend((): $S.Schema<DeviceClassConfiguration> => DeviceClassConfiguration))),
+  extendedResourceName: $S.optional($S.String),
+  selectors: $S.optional($S.Array($S.suspend((): $S.Schema<DeviceSelector> => DeviceSelector)))
 }).annotations({ identifier: "io.k8s.api.resource.v1beta1.DeviceClassSpec" })
 
 /**
  * DeviceConstraint must have exactly one field set besides Requests.
  */
 export const DeviceConstraint: $S.Schema<DeviceConstraint> = $S.Struct({
-  distinctAttribute: $S.optionalWith($S.String, { exact: true }),
-  matchAttribute: $S.optionalWith($S.String, { exact: true }),
-  requests: $S.optionalWith($S.Array($S.String), { exact: true })
+  distinctAttribute: $S.optional($S.String),
+  matchAttribute: $S.optional($S.String),
+  requests: $S.optional($S.Array($S.String))
 }).annotations({ identifier: "io.k8s.api.resource.v1beta1.DeviceConstraint" })
 
 /**
@@ -1418,38 +1418,38 @@ export const DeviceCounterConsumption: $S.Schema<DeviceCounterConsumption> = $S.
  * DeviceRequest is a request for devices required for a claim. This is typically a request for a single resource like a device, but can also ask for several identical devices.
  */
 export const DeviceRequest: $S.Schema<DeviceRequest> = $S.Struct({
-  adminAccess: $S.optionalWith($S.Boolean, { exact: true }),
-  allocationMode: $S.optionalWith($S.String, { exact: true }),
-  capacity: $S.optionalWith($S.suspend((): $S.Schema<CapacityRequirements> => CapacityRequirements), { exact: true }),
-  count: $S.optionalWith($S.Number, { exact: true }),
-  deviceClassName: $S.optionalWith($S.String, { exact: true }),
-  firstAvailable: $S.optionalWith($S.Array($S.suspend((): $S.Schema<DeviceSubRequest> => DeviceSubRequest)), { exact: true }),
+  adminAccess: $S.optional($S.Boolean),
+  allocationMode: $S.optional($S.String),
+  capacity: $S.optional($S.suspend((): $S.Schema<CapacityRequirements> => CapacityRequirements)),
+  count: $S.optional($S.Number),
+  deviceClassName: $S.optional($S.String),
+  firstAvailable: $S.optional($S.Array($S.suspend((): $S.Schema<DeviceSubRequest> => DeviceSubRequest))),
   name: $S.String,
-  selectors: $S.optionalWith($S.Array($S.suspend((): $S.Schema<DeviceSelector> => DeviceSelector)), { exact: true }),
-  tolerations: $S.optionalWith($S.Array($S.suspend((): $S.Schema<DeviceToleration> => DeviceToleration)), { exact: true })
+  selectors: $S.optional($S.Array($S.suspend((): $S.Schema<DeviceSelector> => DeviceSelector))),
+  tolerations: $S.optional($S.Array($S.suspend((): $S.Schema<DeviceToleration> => DeviceToleration)))
 }).annotations({ identifier: "io.k8s.api.resource.v1beta1.DeviceRequest" })
 
 /**
  * DeviceRequestAllocationResult contains the allocation result for one request.
  */
 export const DeviceRequestAllocationResult: $S.Schema<DeviceRequestAllocationResult> = $S.Struct({
-  adminAccess: $S.optionalWith($S.Boolean, { exact: true }),
-  bindingConditions: $S.optionalWith($S.Array($S.String), { exact: true }),
-  bindingFailureConditions: $S.optionalWith($S.Array($S.String), { exact: true }),
-  consumedCapacity: $S.optionalWith($S.Record({ key: $S.String, value: $Q.Quantity }), { exact: true }),
+  adminAccess: $S.optional($S.Boolean),
+  bindingConditions: $S.optional($S.Array($S.String)),
+  bindingFailureConditions: $S.optional($S.Array($S.String)),
+  consumedCapacity: $S.optional($S.Record({ key: $S.String, value: $Q.Quantity })),
   device: $S.String,
   driver: $S.String,
   pool: $S.String,
   request: $S.String,
-  shareID: $S.optionalWith($S.String, { exact: true }),
-  tolerations: $S.optionalWith($S.Array($S.suspend((): $S.Schema<DeviceToleration> => DeviceToleration)), { exact: true })
+  shareID: $S.optional($S.String),
+  tolerations: $S.optional($S.Array($S.suspend((): $S.Schema<DeviceToleration> => DeviceToleration)))
 }).annotations({ identifier: "io.k8s.api.resource.v1beta1.DeviceRequestAllocationResult" })
 
 /**
  * DeviceSelector must have exactly one field set.
  */
 export const DeviceSelector: $S.Schema<DeviceSelector> = $S.Struct({
-  cel: $S.optionalWith($S.suspend((): $S.Schema<CELDeviceSelector> => CELDeviceSelector), { exact: true })
+  cel: $S.optional($S.suspend((): $S.Schema<CELDeviceSelector> => CELDeviceSelector))
 }).annotations({ identifier: "io.k8s.api.resource.v1beta1.DeviceSelector" })
 
 /**
@@ -1458,13 +1458,13 @@ export const DeviceSelector: $S.Schema<DeviceSelector> = $S.Struct({
  * DeviceSubRequest is similar to Request, but doesn't expose the AdminAccess or FirstAvailable fields, as those can only be set on the top-level request. AdminAccess is not supported for requests with a prioritized list, and recursive FirstAvailable fields are not supported.
  */
 export const DeviceSubRequest: $S.Schema<DeviceSubRequest> = $S.Struct({
-  allocationMode: $S.optionalWith($S.String, { exact: true }),
-  capacity: $S.optionalWith($S.suspend((): $S.Schema<CapacityRequirements> => CapacityRequirements), { exact: true }),
-  count: $S.optionalWith($S.Number, { exact: true }),
+  allocationMode: $S.optional($S.String),
+  capacity: $S.optional($S.suspend((): $S.Schema<CapacityRequirements> => CapacityRequirements)),
+  count: $S.optional($S.Number),
   deviceClassName: $S.String,
   name: $S.String,
-  selectors: $S.optionalWith($S.Array($S.suspend((): $S.Schema<DeviceSelector> => DeviceSelector)), { exact: true }),
-  tolerations: $S.optionalWith($S.Array($S.suspend((): $S.Schema<DeviceToleration> => DeviceToleration)), { exact: true })
+  selectors: $S.optional($S.Array($S.suspend((): $S.Schema<DeviceSelector> => DeviceSelector))),
+  tolerations: $S.optional($S.Array($S.suspend((): $S.Schema<DeviceToleration> => DeviceToleration)))
 }).annotations({ identifier: "io.k8s.api.resource.v1beta1.DeviceSubRequest" })
 
 /**
@@ -1473,28 +1473,28 @@ export const DeviceSubRequest: $S.Schema<DeviceSubRequest> = $S.Struct({
 export const DeviceTaint: $S.Schema<DeviceTaint> = $S.Struct({
   effect: $S.String,
   key: $S.String,
-  timeAdded: $S.optionalWith($P.Time, { exact: true }),
-  value: $S.optionalWith($S.String, { exact: true })
+  timeAdded: $S.optional($P.Time),
+  value: $S.optional($S.String)
 }).annotations({ identifier: "io.k8s.api.resource.v1beta1.DeviceTaint" })
 
 /**
  * The ResourceClaim this DeviceToleration is attached to tolerates any taint that matches the triple <key,value,effect> using the matching operator <operator>.
  */
 export const DeviceToleration: $S.Schema<DeviceToleration> = $S.Struct({
-  effect: $S.optionalWith($S.String, { exact: true }),
-  key: $S.optionalWith($S.String, { exact: true }),
-  operator: $S.optionalWith($S.String, { exact: true }),
-  tolerationSeconds: $S.optionalWith($S.Number, { exact: true }),
-  value: $S.optionalWith($S.String, { exact: true })
+  effect: $S.optional($S.String),
+  key: $S.optional($S.String),
+  operator: $S.optional($S.String),
+  tolerationSeconds: $S.optional($S.Number),
+  value: $S.optional($S.String)
 }).annotations({ identifier: "io.k8s.api.resource.v1beta1.DeviceToleration" })
 
 /**
  * NetworkDeviceData provides network-related details for the allocated device. This information may be filled by drivers or other components to configure or identify the device within a network context.
  */
 export const NetworkDeviceData: $S.Schema<NetworkDeviceData> = $S.Struct({
-  hardwareAddress: $S.optionalWith($S.String, { exact: true }),
-  interfaceName: $S.optionalWith($S.String, { exact: true }),
-  ips: $S.optionalWith($S.Array($S.String), { exact: true })
+  hardwareAddress: $S.optional($S.String),
+  interfaceName: $S.optional($S.String),
+  ips: $S.optional($S.Array($S.String))
 }).annotations({ identifier: "io.k8s.api.resource.v1beta1.NetworkDeviceData" })
 
 /**
@@ -1509,16 +1509,16 @@ export const OpaqueDeviceConfiguration: $S.Schema<OpaqueDeviceConfiguration> = $
 export const ResourceClaimSchema: $S.Schema<ResourceClaim> = $S.Struct({
   apiVersion: $S.Literal("resource.k8s.io/v1beta1"),
   kind: $S.Literal("ResourceClaim"),
-  metadata: $S.optionalWith($S.suspend((): $S.Schema<meta_v1.ObjectMeta> => meta_v1.ObjectMeta), { exact: true }),
+  metadata: $S.optional($S.suspend((): $S.Schema<meta_v1.ObjectMeta> => meta_v1.ObjectMeta)),
   spec: $S.suspend((): $S.Schema<ResourceClaimSpec> => ResourceClaimSpec),
-  status: $S.optionalWith($S.suspend((): $S.Schema<ResourceClaimStatus> => ResourceClaimStatus), { exact: true })
+  status: $S.optional($S.suspend((): $S.Schema<ResourceClaimStatus> => ResourceClaimStatus))
 }).annotations({ identifier: "io.k8s.api.resource.v1beta1.ResourceClaim" })
 
 /**
  * ResourceClaimConsumerReference contains enough information to let you locate the consumer of a ResourceClaim. The user must be a resource in the same namespace as the ResourceClaim.
  */
 export const ResourceClaimConsumerReference: $S.Schema<ResourceClaimConsumerReference> = $S.Struct({
-  apiGroup: $S.optionalWith($S.String, { exact: true }),
+  apiGroup: $S.optional($S.String),
   name: $S.String,
   resource: $S.String,
   uid: $S.String
@@ -1529,30 +1529,30 @@ export const ResourceClaimListSchema: $S.Schema<ResourceClaimList> = $S.Struct({
   apiVersion: $S.Literal("resource.k8s.io/v1beta1"),
   items: $S.Array($S.suspend((): $S.Schema<ResourceClaim> => ResourceClaimSchema)),
   kind: $S.Literal("ResourceClaimList"),
-  metadata: $S.optionalWith($S.suspend((): $S.Schema<meta_v1.ListMeta> => meta_v1.ListMeta), { exact: true })
+  metadata: $S.optional($S.suspend((): $S.Schema<meta_v1.ListMeta> => meta_v1.ListMeta))
 }).annotations({ identifier: "io.k8s.api.resource.v1beta1.ResourceClaimList" })
 
 /**
  * ResourceClaimSpec defines what is being requested in a ResourceClaim and how to configure it.
  */
 export const ResourceClaimSpec: $S.Schema<ResourceClaimSpec> = $S.Struct({
-  devices: $S.optionalWith($S.suspend((): $S.Schema<DeviceClaim> => DeviceClaim), { exact: true })
+  devices: $S.optional($S.suspend((): $S.Schema<DeviceClaim> => DeviceClaim))
 }).annotations({ identifier: "io.k8s.api.resource.v1beta1.ResourceClaimSpec" })
 
 /**
  * ResourceClaimStatus tracks whether the resource has been allocated and what the result of that was.
  */
 export const ResourceClaimStatus: $S.Schema<ResourceClaimStatus> = $S.Struct({
-  allocation: $S.optionalWith($S.suspend((): $S.Schema<AllocationResult> => AllocationResult), { exact: true }),
-  devices: $S.optionalWith($S.Array($S.suspend((): $S.Schema<AllocatedDeviceStatus> => AllocatedDeviceStatus)), { exact: true }),
-  reservedFor: $S.optionalWith($S.Array($S.suspend((): $S.Schema<ResourceClaimConsumerReference> => ResourceClaimConsumerReference)), { exact: true })
+  allocation: $S.optional($S.suspend((): $S.Schema<AllocationResult> => AllocationResult)),
+  devices: $S.optional($S.Array($S.suspend((): $S.Schema<AllocatedDeviceStatus> => AllocatedDeviceStatus))),
+  reservedFor: $S.optional($S.Array($S.suspend((): $S.Schema<ResourceClaimConsumerReference> => ResourceClaimConsumerReference)))
 }).annotations({ identifier: "io.k8s.api.resource.v1beta1.ResourceClaimStatus" })
 
 /** The Schema of {@link ResourceClaimTemplate}. */
 export const ResourceClaimTemplateSchema: $S.Schema<ResourceClaimTemplate> = $S.Struct({
   apiVersion: $S.Literal("resource.k8s.io/v1beta1"),
   kind: $S.Literal("ResourceClaimTemplate"),
-  metadata: $S.optionalWith($S.suspend((): $S.Schema<meta_v1.ObjectMeta> => meta_v1.ObjectMeta), { exact: true }),
+  metadata: $S.optional($S.suspend((): $S.Schema<meta_v1.ObjectMeta> => meta_v1.ObjectMeta)),
   spec: $S.suspend((): $S.Schema<ResourceClaimTemplateSpec> => ResourceClaimTemplateSpec)
 }).annotations({ identifier: "io.k8s.api.resource.v1beta1.ResourceClaimTemplate" })
 
@@ -1561,14 +1561,14 @@ export const ResourceClaimTemplateListSchema: $S.Schema<ResourceClaimTemplateLis
   apiVersion: $S.Literal("resource.k8s.io/v1beta1"),
   items: $S.Array($S.suspend((): $S.Schema<ResourceClaimTemplate> => ResourceClaimTemplateSchema)),
   kind: $S.Literal("ResourceClaimTemplateList"),
-  metadata: $S.optionalWith($S.suspend((): $S.Schema<meta_v1.ListMeta> => meta_v1.ListMeta), { exact: true })
+  metadata: $S.optional($S.suspend((): $S.Schema<meta_v1.ListMeta> => meta_v1.ListMeta))
 }).annotations({ identifier: "io.k8s.api.resource.v1beta1.ResourceClaimTemplateList" })
 
 /**
  * ResourceClaimTemplateSpec contains the metadata and fields for a ResourceClaim.
  */
 export const ResourceClaimTemplateSpec: $S.Schema<ResourceClaimTemplateSpec> = $S.Struct({
-  metadata: $S.optionalWith($S.suspend((): $S.Schema<meta_v1.ObjectMeta> => meta_v1.ObjectMeta), { exact: true }),
+  metadata: $S.optional($S.suspend((): $S.Schema<meta_v1.ObjectMeta> => meta_v1.ObjectMeta)),
   spec: $S.suspend((): $S.Schema<ResourceClaimSpec> => ResourceClaimSpec)
 }).annotations({ identifier: "io.k8s.api.resource.v1beta1.ResourceClaimTemplateSpec" })
 
@@ -1585,7 +1585,7 @@ export const ResourcePool: $S.Schema<ResourcePool> = $S.Struct({
 export const ResourceSliceSchema: $S.Schema<ResourceSlice> = $S.Struct({
   apiVersion: $S.Literal("resource.k8s.io/v1beta1"),
   kind: $S.Literal("ResourceSlice"),
-  metadata: $S.optionalWith($S.suspend((): $S.Schema<meta_v1.ObjectMeta> => meta_v1.ObjectMeta), { exact: true }),
+  metadata: $S.optional($S.suspend((): $S.Schema<meta_v1.ObjectMeta> => meta_v1.ObjectMeta)),
   spec: $S.suspend((): $S.Schema<ResourceSliceSpec> => ResourceSliceSpec)
 }).annotations({ identifier: "io.k8s.api.resource.v1beta1.ResourceSlice" })
 
@@ -1594,21 +1594,21 @@ export const ResourceSliceListSchema: $S.Schema<ResourceSliceList> = $S.Struct({
   apiVersion: $S.Literal("resource.k8s.io/v1beta1"),
   items: $S.Array($S.suspend((): $S.Schema<ResourceSlice> => ResourceSliceSchema)),
   kind: $S.Literal("ResourceSliceList"),
-  metadata: $S.optionalWith($S.suspend((): $S.Schema<meta_v1.ListMeta> => meta_v1.ListMeta), { exact: true })
+  metadata: $S.optional($S.suspend((): $S.Schema<meta_v1.ListMeta> => meta_v1.ListMeta))
 }).annotations({ identifier: "io.k8s.api.resource.v1beta1.ResourceSliceList" })
 
 /**
  * ResourceSliceSpec contains the information published by the driver in one ResourceSlice.
  */
 export const ResourceSliceSpec: $S.Schema<ResourceSliceSpec> = $S.Struct({
-  allNodes: $S.optionalWith($S.Boolean, { exact: true }),
-  devices: $S.optionalWith($S.Array($S.suspend((): $S.Schema<Device> => Device)), { exact: true }),
+  allNodes: $S.optional($S.Boolean),
+  devices: $S.optional($S.Array($S.suspend((): $S.Schema<Device> => Device))),
   driver: $S.String,
-  nodeName: $S.optionalWith($S.String, { exact: true }),
-  nodeSelector: $S.optionalWith($S.suspend((): $S.Schema<core_v1.NodeSelector> => core_v1.NodeSelector), { exact: true }),
-  perDeviceNodeSelection: $S.optionalWith($S.Boolean, { exact: true }),
+  nodeName: $S.optional($S.String),
+  nodeSelector: $S.optional($S.suspend((): $S.Schema<core_v1.NodeSelector> => core_v1.NodeSelector)),
+  perDeviceNodeSelection: $S.optional($S.Boolean),
   pool: $S.suspend((): $S.Schema<ResourcePool> => ResourcePool),
-  sharedCounters: $S.optionalWith($S.Array($S.suspend((): $S.Schema<CounterSet> => CounterSet)), { exact: true })
+  sharedCounters: $S.optional($S.Array($S.suspend((): $S.Schema<CounterSet> => CounterSet)))
 }).annotations({ identifier: "io.k8s.api.resource.v1beta1.ResourceSliceSpec" })
 
 /**

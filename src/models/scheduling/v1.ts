@@ -22,11 +22,11 @@ export interface PriorityClass {
   /**
    * description is an arbitrary string that usually provides guidelines on when this priority class should be used.
    */
-  readonly description?: string
+  readonly description?: string | undefined
   /**
    * globalDefault specifies whether this PriorityClass should be considered as the default priority for pods that do not have any priority class. Only one PriorityClass can be marked as `globalDefault`. However, if more than one PriorityClasses exists with their `globalDefault` field set to true, the smallest value of such global default PriorityClasses will be used as the default priority.
    */
-  readonly globalDefault?: boolean
+  readonly globalDefault?: boolean | undefined
   /**
    * Kind is a string value representing the REST resource this object represents. Servers may infer this from the endpoint the client submits requests to. Cannot be updated. In CamelCase. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds
    */
@@ -34,11 +34,11 @@ export interface PriorityClass {
   /**
    * Standard object's metadata. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata
    */
-  readonly metadata?: meta_v1.ObjectMeta
+  readonly metadata?: meta_v1.ObjectMeta | undefined
   /**
    * preemptionPolicy is the Policy for preempting pods with lower priority. One of Never, PreemptLowerPriority. Defaults to PreemptLowerPriority if unset.
    */
-  readonly preemptionPolicy?: string
+  readonly preemptionPolicy?: string | undefined
   /**
    * value represents the integer value of this priority class. This is the actual priority that pods receive when they have the name of this class in their pod spec.
    */
@@ -64,17 +64,17 @@ export interface PriorityClassList {
   /**
    * Standard list metadata More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata
    */
-  readonly metadata?: meta_v1.ListMeta
+  readonly metadata?: meta_v1.ListMeta | undefined
 }
 
 /** The Schema of {@link PriorityClass}. */
 export const PriorityClassSchema: $S.Schema<PriorityClass> = $S.Struct({
   apiVersion: $S.Literal("scheduling.k8s.io/v1"),
-  description: $S.optionalWith($S.String, { exact: true }),
-  globalDefault: $S.optionalWith($S.Boolean, { exact: true }),
+  description: $S.optional($S.String),
+  globalDefault: $S.optional($S.Boolean),
   kind: $S.Literal("PriorityClass"),
-  metadata: $S.optionalWith($S.suspend((): $S.Schema<meta_v1.ObjectMeta> => meta_v1.ObjectMeta), { exact: true }),
-  preemptionPolicy: $S.optionalWith($S.String, { exact: true }),
+  metadata: $S.optional($S.suspend((): $S.Schema<meta_v1.ObjectMeta> => meta_v1.ObjectMeta)),
+  preemptionPolicy: $S.optional($S.String),
   value: $S.Number
 }).annotations({ identifier: "io.k8s.api.scheduling.v1.PriorityClass" })
 
@@ -83,7 +83,7 @@ export const PriorityClassListSchema: $S.Schema<PriorityClassList> = $S.Struct({
   apiVersion: $S.Literal("scheduling.k8s.io/v1"),
   items: $S.Array($S.suspend((): $S.Schema<PriorityClass> => PriorityClassSchema)),
   kind: $S.Literal("PriorityClassList"),
-  metadata: $S.optionalWith($S.suspend((): $S.Schema<meta_v1.ListMeta> => meta_v1.ListMeta), { exact: true })
+  metadata: $S.optional($S.suspend((): $S.Schema<meta_v1.ListMeta> => meta_v1.ListMeta))
 }).annotations({ identifier: "io.k8s.api.scheduling.v1.PriorityClassList" })
 
 /**

@@ -48,11 +48,11 @@ export interface PodGroupPolicy {
   /**
    * Basic specifies that the pods in this group should be scheduled using standard Kubernetes scheduling behavior.
    */
-  readonly basic?: BasicSchedulingPolicy
+  readonly basic?: BasicSchedulingPolicy | undefined
   /**
    * Gang specifies that the pods in this group should be scheduled using all-or-nothing semantics.
    */
-  readonly gang?: GangSchedulingPolicy
+  readonly gang?: GangSchedulingPolicy | undefined
 }
 
 /**
@@ -62,7 +62,7 @@ export interface TypedLocalObjectReference {
   /**
    * APIGroup is the group for the resource being referenced. If APIGroup is empty, the specified Kind must be in the core API group. For any other third-party types, setting APIGroup is required. It must be a DNS subdomain.
    */
-  readonly apiGroup?: string
+  readonly apiGroup?: string | undefined
   /**
    * Kind is the type of resource being referenced. It must be a path segment name.
    */
@@ -88,7 +88,7 @@ export interface Workload {
   /**
    * Standard object's metadata. Name must be a DNS subdomain.
    */
-  readonly metadata?: meta_v1.ObjectMeta
+  readonly metadata?: meta_v1.ObjectMeta | undefined
   /**
    * Spec defines the desired behavior of a Workload.
    */
@@ -114,7 +114,7 @@ export interface WorkloadList {
   /**
    * Standard list metadata.
    */
-  readonly metadata?: meta_v1.ListMeta
+  readonly metadata?: meta_v1.ListMeta | undefined
 }
 
 /**
@@ -124,7 +124,7 @@ export interface WorkloadSpec {
   /**
    * ControllerRef is an optional reference to the controlling object, such as a Deployment or Job. This field is intended for use by tools like CLIs to provide a link back to the original workload definition. When set, it cannot be changed.
    */
-  readonly controllerRef?: TypedLocalObjectReference
+  readonly controllerRef?: TypedLocalObjectReference | undefined
   /**
    * PodGroups is the list of pod groups that make up the Workload. The maximum number of pod groups is 8. This field is immutable.
    */
@@ -155,15 +155,15 @@ export const PodGroup: $S.Schema<PodGroup> = $S.Struct({
  * PodGroupPolicy defines the scheduling configuration for a PodGroup.
  */
 export const PodGroupPolicy: $S.Schema<PodGroupPolicy> = $S.Struct({
-  basic: $S.optionalWith($S.suspend((): $S.Schema<BasicSchedulingPolicy> => BasicSchedulingPolicy), { exact: true }),
-  gang: $S.optionalWith($S.suspend((): $S.Schema<GangSchedulingPolicy> => GangSchedulingPolicy), { exact: true })
+  basic: $S.optional($S.suspend((): $S.Schema<BasicSchedulingPolicy> => BasicSchedulingPolicy)),
+  gang: $S.optional($S.suspend((): $S.Schema<GangSchedulingPolicy> => GangSchedulingPolicy))
 }).annotations({ identifier: "io.k8s.api.scheduling.v1alpha1.PodGroupPolicy" })
 
 /**
  * TypedLocalObjectReference allows to reference typed object inside the same namespace.
  */
 export const TypedLocalObjectReference: $S.Schema<TypedLocalObjectReference> = $S.Struct({
-  apiGroup: $S.optionalWith($S.String, { exact: true }),
+  apiGroup: $S.optional($S.String),
   kind: $S.String,
   name: $S.String
 }).annotations({ identifier: "io.k8s.api.scheduling.v1alpha1.TypedLocalObjectReference" })
@@ -172,7 +172,7 @@ export const TypedLocalObjectReference: $S.Schema<TypedLocalObjectReference> = $
 export const WorkloadSchema: $S.Schema<Workload> = $S.Struct({
   apiVersion: $S.Literal("scheduling.k8s.io/v1alpha1"),
   kind: $S.Literal("Workload"),
-  metadata: $S.optionalWith($S.suspend((): $S.Schema<meta_v1.ObjectMeta> => meta_v1.ObjectMeta), { exact: true }),
+  metadata: $S.optional($S.suspend((): $S.Schema<meta_v1.ObjectMeta> => meta_v1.ObjectMeta)),
   spec: $S.suspend((): $S.Schema<WorkloadSpec> => WorkloadSpec)
 }).annotations({ identifier: "io.k8s.api.scheduling.v1alpha1.Workload" })
 
@@ -181,14 +181,14 @@ export const WorkloadListSchema: $S.Schema<WorkloadList> = $S.Struct({
   apiVersion: $S.Literal("scheduling.k8s.io/v1alpha1"),
   items: $S.Array($S.suspend((): $S.Schema<Workload> => WorkloadSchema)),
   kind: $S.Literal("WorkloadList"),
-  metadata: $S.optionalWith($S.suspend((): $S.Schema<meta_v1.ListMeta> => meta_v1.ListMeta), { exact: true })
+  metadata: $S.optional($S.suspend((): $S.Schema<meta_v1.ListMeta> => meta_v1.ListMeta))
 }).annotations({ identifier: "io.k8s.api.scheduling.v1alpha1.WorkloadList" })
 
 /**
  * WorkloadSpec defines the desired state of a Workload.
  */
 export const WorkloadSpec: $S.Schema<WorkloadSpec> = $S.Struct({
-  controllerRef: $S.optionalWith($S.suspend((): $S.Schema<TypedLocalObjectReference> => TypedLocalObjectReference), { exact: true }),
+  controllerRef: $S.optional($S.suspend((): $S.Schema<TypedLocalObjectReference> => TypedLocalObjectReference)),
   podGroups: $S.Array($S.suspend((): $S.Schema<PodGroup> => PodGroup))
 }).annotations({ identifier: "io.k8s.api.scheduling.v1alpha1.WorkloadSpec" })
 

@@ -29,7 +29,7 @@ export interface CSIDriver {
   /**
    * Standard object metadata. metadata.Name indicates the name of the CSI driver that this object refers to; it MUST be the same name returned by the CSI GetPluginName() call for that driver. The driver name must be 63 characters or less, beginning and ending with an alphanumeric character ([a-z0-9A-Z]) with dashes (-), dots (.), and alphanumerics between. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata
    */
-  readonly metadata?: meta_v1.ObjectMeta
+  readonly metadata?: meta_v1.ObjectMeta | undefined
   /**
    * spec represents the specification of the CSI Driver.
    */
@@ -55,7 +55,7 @@ export interface CSIDriverList {
   /**
    * Standard list metadata More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata
    */
-  readonly metadata?: meta_v1.ListMeta
+  readonly metadata?: meta_v1.ListMeta | undefined
 }
 
 /**
@@ -67,7 +67,7 @@ export interface CSIDriverSpec {
    *
    * This field is immutable.
    */
-  readonly attachRequired?: boolean
+  readonly attachRequired?: boolean | undefined
   /**
    * fsGroupPolicy defines if the underlying volume supports changing ownership and permission of the volume before being mounted. Refer to the specific FSGroupPolicy values for additional details.
    *
@@ -75,7 +75,7 @@ export interface CSIDriverSpec {
    *
    * Defaults to ReadWriteOnceWithFSType, which will examine each volume to determine if Kubernetes should modify ownership and permissions of the volume. With the default policy the defined fsGroup will only be applied if a fstype is defined and the volume's access mode contains ReadWriteOnce.
    */
-  readonly fsGroupPolicy?: string
+  readonly fsGroupPolicy?: string | undefined
   /**
    * nodeAllocatableUpdatePeriodSeconds specifies the interval between periodic updates of the CSINode allocatable capacity for this driver. When set, both periodic updates and updates triggered by capacity-related failures are enabled. If not set, no updates occur (neither periodic nor upon detecting capacity-related failures), and the allocatable.count remains static. The minimum allowed value for this field is 10 seconds.
    *
@@ -83,7 +83,7 @@ export interface CSIDriverSpec {
    *
    * This field is mutable.
    */
-  readonly nodeAllocatableUpdatePeriodSeconds?: number
+  readonly nodeAllocatableUpdatePeriodSeconds?: number | undefined
   /**
    * podInfoOnMount indicates this CSI volume driver requires additional pod information (like podName, podUID, etc.) during mount operations, if set to true. If set to false, pod information will not be passed on mount. Default is false.
    *
@@ -96,13 +96,13 @@ export interface CSIDriverSpec {
    *
    * This field was immutable in Kubernetes < 1.29 and now is mutable.
    */
-  readonly podInfoOnMount?: boolean
+  readonly podInfoOnMount?: boolean | undefined
   /**
    * requiresRepublish indicates the CSI driver wants `NodePublishVolume` being periodically called to reflect any possible change in the mounted volume. This field defaults to false.
    *
    * Note: After a successful initial NodePublishVolume call, subsequent calls to NodePublishVolume should only update the contents of the volume. New mount points will not be seen by a running container.
    */
-  readonly requiresRepublish?: boolean
+  readonly requiresRepublish?: boolean | undefined
   /**
    * seLinuxMount specifies if the CSI driver supports "-o context" mount option.
    *
@@ -112,7 +112,7 @@ export interface CSIDriverSpec {
    *
    * Default is "false".
    */
-  readonly seLinuxMount?: boolean
+  readonly seLinuxMount?: boolean | undefined
   /**
    * serviceAccountTokenInSecrets is an opt-in for CSI drivers to indicate that service account tokens should be passed via the Secrets field in NodePublishVolumeRequest instead of the VolumeContext field. The CSI specification provides a dedicated Secrets field for sensitive information like tokens, which is the appropriate mechanism for handling credentials. This addresses security concerns where sensitive tokens were being logged as part of volume context.
    *
@@ -124,7 +124,7 @@ export interface CSIDriverSpec {
    *
    * Default behavior if unset is to pass tokens in the VolumeContext field.
    */
-  readonly serviceAccountTokenInSecrets?: boolean
+  readonly serviceAccountTokenInSecrets?: boolean | undefined
   /**
    * storageCapacity indicates that the CSI volume driver wants pod scheduling to consider the storage capacity that the driver deployment will report by creating CSIStorageCapacity objects with capacity information, if set to true.
    *
@@ -134,7 +134,7 @@ export interface CSIDriverSpec {
    *
    * This field was immutable in Kubernetes <= 1.22 and now is mutable.
    */
-  readonly storageCapacity?: boolean
+  readonly storageCapacity?: boolean | undefined
   /**
    * tokenRequests indicates the CSI driver needs pods' service account tokens it is mounting volume for to do necessary authentication. Kubelet will pass the tokens in VolumeContext in the CSI NodePublishVolume calls. The CSI driver should parse and validate the following VolumeContext: "csi.storage.k8s.io/serviceAccount.tokens": {
    *   "<audience>": {
@@ -146,7 +146,7 @@ export interface CSIDriverSpec {
    *
    * Note: Audience in each TokenRequest should be different and at most one token is empty string. To receive a new token after expiry, RequiresRepublish can be used to trigger NodePublishVolume periodically.
    */
-  readonly tokenRequests?: ReadonlyArray<TokenRequest>
+  readonly tokenRequests?: ReadonlyArray<TokenRequest> | undefined
   /**
    * volumeLifecycleModes defines what kind of volumes this CSI volume driver supports. The default if the list is empty is "Persistent", which is the usage defined by the CSI specification and implemented in Kubernetes via the usual PV/PVC mechanism.
    *
@@ -156,7 +156,7 @@ export interface CSIDriverSpec {
    *
    * This field is beta. This field is immutable.
    */
-  readonly volumeLifecycleModes?: ReadonlyArray<string>
+  readonly volumeLifecycleModes?: ReadonlyArray<string> | undefined
 }
 
 /**
@@ -174,7 +174,7 @@ export interface CSINode {
   /**
    * Standard object's metadata. metadata.name must be the Kubernetes node name.
    */
-  readonly metadata?: meta_v1.ObjectMeta
+  readonly metadata?: meta_v1.ObjectMeta | undefined
   /**
    * spec is the specification of CSINode
    */
@@ -188,7 +188,7 @@ export interface CSINodeDriver {
   /**
    * allocatable represents the volume resources of a node that are available for scheduling. This field is beta.
    */
-  readonly allocatable?: VolumeNodeResources
+  readonly allocatable?: VolumeNodeResources | undefined
   /**
    * name represents the name of the CSI driver that this object refers to. This MUST be the same name returned by the CSI GetPluginName() call for that driver.
    */
@@ -200,7 +200,7 @@ export interface CSINodeDriver {
   /**
    * topologyKeys is the list of keys supported by the driver. When a driver is initialized on a cluster, it provides a set of topology keys that it understands (e.g. "company.com/zone", "company.com/region"). When a driver is initialized on a node, it provides the same topology keys along with values. Kubelet will expose these topology keys as labels on its own node object. When Kubernetes does topology aware provisioning, it can use this list to determine which labels it should retrieve from the node object and pass back to the driver. It is possible for different nodes to use different topology keys. This can be empty if driver does not support topology.
    */
-  readonly topologyKeys?: ReadonlyArray<string>
+  readonly topologyKeys?: ReadonlyArray<string> | undefined
 }
 
 /**
@@ -222,7 +222,7 @@ export interface CSINodeList {
   /**
    * Standard list metadata More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata
    */
-  readonly metadata?: meta_v1.ListMeta
+  readonly metadata?: meta_v1.ListMeta | undefined
 }
 
 /**
@@ -256,7 +256,7 @@ export interface CSIStorageCapacity {
    *
    * The semantic is currently (CSI spec 1.2) defined as: The available capacity, in bytes, of the storage that can be used to provision volumes. If not set, that information is currently unavailable.
    */
-  readonly capacity?: $Q.Quantity
+  readonly capacity?: $Q.Quantity | undefined
   /**
    * Kind is a string value representing the REST resource this object represents. Servers may infer this from the endpoint the client submits requests to. Cannot be updated. In CamelCase. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds
    */
@@ -266,7 +266,7 @@ export interface CSIStorageCapacity {
    *
    * This is defined since CSI spec 1.4.0 as the largest size that may be used in a CreateVolumeRequest.capacity_range.required_bytes field to create a volume with the same parameters as those in GetCapacityRequest. The corresponding value in the Kubernetes API is ResourceRequirements.Requests in a volume claim.
    */
-  readonly maximumVolumeSize?: $Q.Quantity
+  readonly maximumVolumeSize?: $Q.Quantity | undefined
   /**
    * Standard object's metadata. The name has no particular meaning. It must be a DNS subdomain (dots allowed, 253 characters). To ensure that there are no conflicts with other CSI drivers on the cluster, the recommendation is to use csisc-<uuid>, a generated name, or a reverse-domain name which ends with the unique CSI driver name.
    *
@@ -274,11 +274,11 @@ export interface CSIStorageCapacity {
    *
    * More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata
    */
-  readonly metadata?: meta_v1.ObjectMeta
+  readonly metadata?: meta_v1.ObjectMeta | undefined
   /**
    * nodeTopology defines which nodes have access to the storage for which capacity was reported. If not set, the storage is not accessible from any node in the cluster. If empty, the storage is accessible from all nodes. This field is immutable.
    */
-  readonly nodeTopology?: meta_v1.LabelSelector
+  readonly nodeTopology?: meta_v1.LabelSelector | undefined
   /**
    * storageClassName represents the name of the StorageClass that the reported capacity applies to. It must meet the same requirements as the name of a StorageClass object (non-empty, DNS subdomain). If that object no longer exists, the CSIStorageCapacity object is obsolete and should be removed by its creator. This field is immutable.
    */
@@ -304,7 +304,7 @@ export interface CSIStorageCapacityList {
   /**
    * Standard list metadata More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata
    */
-  readonly metadata?: meta_v1.ListMeta
+  readonly metadata?: meta_v1.ListMeta | undefined
 }
 
 /**
@@ -316,11 +316,11 @@ export interface StorageClass {
   /**
    * allowVolumeExpansion shows whether the storage class allow volume expand.
    */
-  readonly allowVolumeExpansion?: boolean
+  readonly allowVolumeExpansion?: boolean | undefined
   /**
    * allowedTopologies restrict the node topologies where volumes can be dynamically provisioned. Each volume plugin defines its own supported topology specifications. An empty TopologySelectorTerm list means there is no topology restriction. This field is only honored by servers that enable the VolumeScheduling feature.
    */
-  readonly allowedTopologies?: ReadonlyArray<core_v1.TopologySelectorTerm>
+  readonly allowedTopologies?: ReadonlyArray<core_v1.TopologySelectorTerm> | undefined
   /**
    * APIVersion defines the versioned schema of this representation of an object. Servers should convert recognized schemas to the latest internal value, and may reject unrecognized values. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#resources
    */
@@ -332,15 +332,15 @@ export interface StorageClass {
   /**
    * Standard object's metadata. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata
    */
-  readonly metadata?: meta_v1.ObjectMeta
+  readonly metadata?: meta_v1.ObjectMeta | undefined
   /**
    * mountOptions controls the mountOptions for dynamically provisioned PersistentVolumes of this storage class. e.g. ["ro", "soft"]. Not validated - mount of the PVs will simply fail if one is invalid.
    */
-  readonly mountOptions?: ReadonlyArray<string>
+  readonly mountOptions?: ReadonlyArray<string> | undefined
   /**
    * parameters holds the parameters for the provisioner that should create volumes of this storage class.
    */
-  readonly parameters?: { readonly [key: string]: string }
+  readonly parameters?: { readonly [key: string]: string } | undefined
   /**
    * provisioner indicates the type of the provisioner.
    */
@@ -348,11 +348,11 @@ export interface StorageClass {
   /**
    * reclaimPolicy controls the reclaimPolicy for dynamically provisioned PersistentVolumes of this storage class. Defaults to Delete.
    */
-  readonly reclaimPolicy?: string
+  readonly reclaimPolicy?: string | undefined
   /**
    * volumeBindingMode indicates how PersistentVolumeClaims should be provisioned and bound.  When unset, VolumeBindingImmediate is used. This field is only honored by servers that enable the VolumeScheduling feature.
    */
-  readonly volumeBindingMode?: string
+  readonly volumeBindingMode?: string | undefined
 }
 
 /**
@@ -374,7 +374,7 @@ export interface StorageClassList {
   /**
    * Standard list metadata More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata
    */
-  readonly metadata?: meta_v1.ListMeta
+  readonly metadata?: meta_v1.ListMeta | undefined
 }
 
 /**
@@ -388,7 +388,7 @@ export interface TokenRequest {
   /**
    * expirationSeconds is the duration of validity of the token in "TokenRequestSpec". It has the same default value of "ExpirationSeconds" in "TokenRequestSpec".
    */
-  readonly expirationSeconds?: number
+  readonly expirationSeconds?: number | undefined
 }
 
 /**
@@ -408,7 +408,7 @@ export interface VolumeAttachment {
   /**
    * Standard object metadata. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata
    */
-  readonly metadata?: meta_v1.ObjectMeta
+  readonly metadata?: meta_v1.ObjectMeta | undefined
   /**
    * spec represents specification of the desired attach/detach volume behavior. Populated by the Kubernetes system.
    */
@@ -416,7 +416,7 @@ export interface VolumeAttachment {
   /**
    * status represents status of the VolumeAttachment request. Populated by the entity completing the attach or detach operation, i.e. the external-attacher.
    */
-  readonly status?: VolumeAttachmentStatus
+  readonly status?: VolumeAttachmentStatus | undefined
 }
 
 /**
@@ -438,7 +438,7 @@ export interface VolumeAttachmentList {
   /**
    * Standard list metadata More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata
    */
-  readonly metadata?: meta_v1.ListMeta
+  readonly metadata?: meta_v1.ListMeta | undefined
 }
 
 /**
@@ -448,11 +448,11 @@ export interface VolumeAttachmentSource {
   /**
    * inlineVolumeSpec contains all the information necessary to attach a persistent volume defined by a pod's inline VolumeSource. This field is populated only for the CSIMigration feature. It contains translated fields from a pod's inline VolumeSource to a PersistentVolumeSpec. This field is beta-level and is only honored by servers that enabled the CSIMigration feature.
    */
-  readonly inlineVolumeSpec?: core_v1.PersistentVolumeSpec
+  readonly inlineVolumeSpec?: core_v1.PersistentVolumeSpec | undefined
   /**
    * persistentVolumeName represents the name of the persistent volume to attach.
    */
-  readonly persistentVolumeName?: string
+  readonly persistentVolumeName?: string | undefined
 }
 
 /**
@@ -480,7 +480,7 @@ export interface VolumeAttachmentStatus {
   /**
    * attachError represents the last error encountered during attach operation, if any. This field must only be set by the entity completing the attach operation, i.e. the external-attacher.
    */
-  readonly attachError?: VolumeError
+  readonly attachError?: VolumeError | undefined
   /**
    * attached indicates the volume is successfully attached. This field must only be set by the entity completing the attach operation, i.e. the external-attacher.
    */
@@ -488,11 +488,11 @@ export interface VolumeAttachmentStatus {
   /**
    * attachmentMetadata is populated with any information returned by the attach operation, upon successful attach, that must be passed into subsequent WaitForAttach or Mount calls. This field must only be set by the entity completing the attach operation, i.e. the external-attacher.
    */
-  readonly attachmentMetadata?: { readonly [key: string]: string }
+  readonly attachmentMetadata?: { readonly [key: string]: string } | undefined
   /**
    * detachError represents the last error encountered during detach operation, if any. This field must only be set by the entity completing the detach operation, i.e. the external-attacher.
    */
-  readonly detachError?: VolumeError
+  readonly detachError?: VolumeError | undefined
 }
 
 /**
@@ -514,13 +514,13 @@ export interface VolumeAttributesClass {
   /**
    * Standard object's metadata. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata
    */
-  readonly metadata?: meta_v1.ObjectMeta
+  readonly metadata?: meta_v1.ObjectMeta | undefined
   /**
    * parameters hold volume attributes defined by the CSI driver. These values are opaque to the Kubernetes and are passed directly to the CSI driver. The underlying storage provider supports changing these attributes on an existing volume, however the parameters field itself is immutable. To invoke a volume update, a new VolumeAttributesClass should be created with new parameters, and the PersistentVolumeClaim should be updated to reference the new VolumeAttributesClass.
    *
    * This field is required and must contain at least one key/value pair. The keys cannot be empty, and the maximum number of parameters is 512, with a cumulative max size of 256K. If the CSI driver rejects invalid parameters, the target PersistentVolumeClaim will be set to an "Infeasible" state in the modifyVolumeStatus field.
    */
-  readonly parameters?: { readonly [key: string]: string }
+  readonly parameters?: { readonly [key: string]: string } | undefined
 }
 
 /**
@@ -542,7 +542,7 @@ export interface VolumeAttributesClassList {
   /**
    * Standard list metadata More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata
    */
-  readonly metadata?: meta_v1.ListMeta
+  readonly metadata?: meta_v1.ListMeta | undefined
 }
 
 /**
@@ -554,15 +554,15 @@ export interface VolumeError {
    *
    * This is an optional, beta field that requires the MutableCSINodeAllocatableCount feature gate being enabled to be set.
    */
-  readonly errorCode?: number
+  readonly errorCode?: number | undefined
   /**
    * message represents the error encountered during Attach or Detach operation. This string may be logged, so it should not contain sensitive information.
    */
-  readonly message?: string
+  readonly message?: string | undefined
   /**
    * time represents the time the error was encountered.
    */
-  readonly time?: $P.Time
+  readonly time?: $P.Time | undefined
 }
 
 /**
@@ -572,14 +572,14 @@ export interface VolumeNodeResources {
   /**
    * count indicates the maximum number of unique volumes managed by the CSI driver that can be used on a node. A volume that is both attached and mounted on a node is considered to be used once, not twice. The same rule applies for a unique volume that is shared among multiple pods on the same node. If this field is not specified, then the supported number of volumes on this node is unbounded.
    */
-  readonly count?: number
+  readonly count?: number | undefined
 }
 
 /** The Schema of {@link CSIDriver}. */
 export const CSIDriverSchema: $S.Schema<CSIDriver> = $S.Struct({
   apiVersion: $S.Literal("storage.k8s.io/v1"),
   kind: $S.Literal("CSIDriver"),
-  metadata: $S.optionalWith($S.suspend((): $S.Schema<meta_v1.ObjectMeta> => meta_v1.ObjectMeta), { exact: true }),
+  metadata: $S.optional($S.suspend((): $S.Schema<meta_v1.ObjectMeta> => meta_v1.ObjectMeta)),
   spec: $S.suspend((): $S.Schema<CSIDriverSpec> => CSIDriverSpec)
 }).annotations({ identifier: "io.k8s.api.storage.v1.CSIDriver" })
 
@@ -588,30 +588,30 @@ export const CSIDriverListSchema: $S.Schema<CSIDriverList> = $S.Struct({
   apiVersion: $S.Literal("storage.k8s.io/v1"),
   items: $S.Array($S.suspend((): $S.Schema<CSIDriver> => CSIDriverSchema)),
   kind: $S.Literal("CSIDriverList"),
-  metadata: $S.optionalWith($S.suspend((): $S.Schema<meta_v1.ListMeta> => meta_v1.ListMeta), { exact: true })
+  metadata: $S.optional($S.suspend((): $S.Schema<meta_v1.ListMeta> => meta_v1.ListMeta))
 }).annotations({ identifier: "io.k8s.api.storage.v1.CSIDriverList" })
 
 /**
  * CSIDriverSpec is the specification of a CSIDriver.
  */
 export const CSIDriverSpec: $S.Schema<CSIDriverSpec> = $S.Struct({
-  attachRequired: $S.optionalWith($S.Boolean, { exact: true }),
-  fsGroupPolicy: $S.optionalWith($S.String, { exact: true }),
-  nodeAllocatableUpdatePeriodSeconds: $S.optionalWith($S.Number, { exact: true }),
-  podInfoOnMount: $S.optionalWith($S.Boolean, { exact: true }),
-  requiresRepublish: $S.optionalWith($S.Boolean, { exact: true }),
-  seLinuxMount: $S.optionalWith($S.Boolean, { exact: true }),
-  serviceAccountTokenInSecrets: $S.optionalWith($S.Boolean, { exact: true }),
-  storageCapacity: $S.optionalWith($S.Boolean, { exact: true }),
-  tokenRequests: $S.optionalWith($S.Array($S.suspend((): $S.Schema<TokenRequest> => TokenRequest)), { exact: true }),
-  volumeLifecycleModes: $S.optionalWith($S.Array($S.String), { exact: true })
+  attachRequired: $S.optional($S.Boolean),
+  fsGroupPolicy: $S.optional($S.String),
+  nodeAllocatableUpdatePeriodSeconds: $S.optional($S.Number),
+  podInfoOnMount: $S.optional($S.Boolean),
+  requiresRepublish: $S.optional($S.Boolean),
+  seLinuxMount: $S.optional($S.Boolean),
+  serviceAccountTokenInSecrets: $S.optional($S.Boolean),
+  storageCapacity: $S.optional($S.Boolean),
+  tokenRequests: $S.optional($S.Array($S.suspend((): $S.Schema<TokenRequest> => TokenRequest))),
+  volumeLifecycleModes: $S.optional($S.Array($S.String))
 }).annotations({ identifier: "io.k8s.api.storage.v1.CSIDriverSpec" })
 
 /** The Schema of {@link CSINode}. */
 export const CSINodeSchema: $S.Schema<CSINode> = $S.Struct({
   apiVersion: $S.Literal("storage.k8s.io/v1"),
   kind: $S.Literal("CSINode"),
-  metadata: $S.optionalWith($S.suspend((): $S.Schema<meta_v1.ObjectMeta> => meta_v1.ObjectMeta), { exact: true }),
+  metadata: $S.optional($S.suspend((): $S.Schema<meta_v1.ObjectMeta> => meta_v1.ObjectMeta)),
   spec: $S.suspend((): $S.Schema<CSINodeSpec> => CSINodeSpec)
 }).annotations({ identifier: "io.k8s.api.storage.v1.CSINode" })
 
@@ -619,10 +619,10 @@ export const CSINodeSchema: $S.Schema<CSINode> = $S.Struct({
  * CSINodeDriver holds information about the specification of one CSI driver installed on a node
  */
 export const CSINodeDriver: $S.Schema<CSINodeDriver> = $S.Struct({
-  allocatable: $S.optionalWith($S.suspend((): $S.Schema<VolumeNodeResources> => VolumeNodeResources), { exact: true }),
+  allocatable: $S.optional($S.suspend((): $S.Schema<VolumeNodeResources> => VolumeNodeResources)),
   name: $S.String,
   nodeID: $S.String,
-  topologyKeys: $S.optionalWith($S.Array($S.String), { exact: true })
+  topologyKeys: $S.optional($S.Array($S.String))
 }).annotations({ identifier: "io.k8s.api.storage.v1.CSINodeDriver" })
 
 /** The Schema of {@link CSINodeList}. */
@@ -630,7 +630,7 @@ export const CSINodeListSchema: $S.Schema<CSINodeList> = $S.Struct({
   apiVersion: $S.Literal("storage.k8s.io/v1"),
   items: $S.Array($S.suspend((): $S.Schema<CSINode> => CSINodeSchema)),
   kind: $S.Literal("CSINodeList"),
-  metadata: $S.optionalWith($S.suspend((): $S.Schema<meta_v1.ListMeta> => meta_v1.ListMeta), { exact: true })
+  metadata: $S.optional($S.suspend((): $S.Schema<meta_v1.ListMeta> => meta_v1.ListMeta))
 }).annotations({ identifier: "io.k8s.api.storage.v1.CSINodeList" })
 
 /**
@@ -643,11 +643,11 @@ export const CSINodeSpec: $S.Schema<CSINodeSpec> = $S.Struct({
 /** The Schema of {@link CSIStorageCapacity}. */
 export const CSIStorageCapacitySchema: $S.Schema<CSIStorageCapacity> = $S.Struct({
   apiVersion: $S.Literal("storage.k8s.io/v1"),
-  capacity: $S.optionalWith($Q.Quantity, { exact: true }),
+  capacity: $S.optional($Q.Quantity),
   kind: $S.Literal("CSIStorageCapacity"),
-  maximumVolumeSize: $S.optionalWith($Q.Quantity, { exact: true }),
-  metadata: $S.optionalWith($S.suspend((): $S.Schema<meta_v1.ObjectMeta> => meta_v1.ObjectMeta), { exact: true }),
-  nodeTopology: $S.optionalWith($S.suspend((): $S.Schema<meta_v1.LabelSelector> => meta_v1.LabelSelector), { exact: true }),
+  maximumVolumeSize: $S.optional($Q.Quantity),
+  metadata: $S.optional($S.suspend((): $S.Schema<meta_v1.ObjectMeta> => meta_v1.ObjectMeta)),
+  nodeTopology: $S.optional($S.suspend((): $S.Schema<meta_v1.LabelSelector> => meta_v1.LabelSelector)),
   storageClassName: $S.String
 }).annotations({ identifier: "io.k8s.api.storage.v1.CSIStorageCapacity" })
 
@@ -656,21 +656,21 @@ export const CSIStorageCapacityListSchema: $S.Schema<CSIStorageCapacityList> = $
   apiVersion: $S.Literal("storage.k8s.io/v1"),
   items: $S.Array($S.suspend((): $S.Schema<CSIStorageCapacity> => CSIStorageCapacitySchema)),
   kind: $S.Literal("CSIStorageCapacityList"),
-  metadata: $S.optionalWith($S.suspend((): $S.Schema<meta_v1.ListMeta> => meta_v1.ListMeta), { exact: true })
+  metadata: $S.optional($S.suspend((): $S.Schema<meta_v1.ListMeta> => meta_v1.ListMeta))
 }).annotations({ identifier: "io.k8s.api.storage.v1.CSIStorageCapacityList" })
 
 /** The Schema of {@link StorageClass}. */
 export const StorageClassSchema: $S.Schema<StorageClass> = $S.Struct({
-  allowVolumeExpansion: $S.optionalWith($S.Boolean, { exact: true }),
-  allowedTopologies: $S.optionalWith($S.Array($S.suspend((): $S.Schema<core_v1.TopologySelectorTerm> => core_v1.TopologySelectorTerm)), { exact: true }),
+  allowVolumeExpansion: $S.optional($S.Boolean),
+  allowedTopologies: $S.optional($S.Array($S.suspend((): $S.Schema<core_v1.TopologySelectorTerm> => core_v1.TopologySelectorTerm))),
   apiVersion: $S.Literal("storage.k8s.io/v1"),
   kind: $S.Literal("StorageClass"),
-  metadata: $S.optionalWith($S.suspend((): $S.Schema<meta_v1.ObjectMeta> => meta_v1.ObjectMeta), { exact: true }),
-  mountOptions: $S.optionalWith($S.Array($S.String), { exact: true }),
-  parameters: $S.optionalWith($S.Record({ key: $S.String, value: $S.String }), { exact: true }),
+  metadata: $S.optional($S.suspend((): $S.Schema<meta_v1.ObjectMeta> => meta_v1.ObjectMeta)),
+  mountOptions: $S.optional($S.Array($S.String)),
+  parameters: $S.optional($S.Record({ key: $S.String, value: $S.String })),
   provisioner: $S.String,
-  reclaimPolicy: $S.optionalWith($S.String, { exact: true }),
-  volumeBindingMode: $S.optionalWith($S.String, { exact: true })
+  reclaimPolicy: $S.optional($S.String),
+  volumeBindingMode: $S.optional($S.String)
 }).annotations({ identifier: "io.k8s.api.storage.v1.StorageClass" })
 
 /** The Schema of {@link StorageClassList}. */
@@ -678,7 +678,7 @@ export const StorageClassListSchema: $S.Schema<StorageClassList> = $S.Struct({
   apiVersion: $S.Literal("storage.k8s.io/v1"),
   items: $S.Array($S.suspend((): $S.Schema<StorageClass> => StorageClassSchema)),
   kind: $S.Literal("StorageClassList"),
-  metadata: $S.optionalWith($S.suspend((): $S.Schema<meta_v1.ListMeta> => meta_v1.ListMeta), { exact: true })
+  metadata: $S.optional($S.suspend((): $S.Schema<meta_v1.ListMeta> => meta_v1.ListMeta))
 }).annotations({ identifier: "io.k8s.api.storage.v1.StorageClassList" })
 
 /**
@@ -686,16 +686,16 @@ export const StorageClassListSchema: $S.Schema<StorageClassList> = $S.Struct({
  */
 export const TokenRequest: $S.Schema<TokenRequest> = $S.Struct({
   audience: $S.String,
-  expirationSeconds: $S.optionalWith($S.Number, { exact: true })
+  expirationSeconds: $S.optional($S.Number)
 }).annotations({ identifier: "io.k8s.api.storage.v1.TokenRequest" })
 
 /** The Schema of {@link VolumeAttachment}. */
 export const VolumeAttachmentSchema: $S.Schema<VolumeAttachment> = $S.Struct({
   apiVersion: $S.Literal("storage.k8s.io/v1"),
   kind: $S.Literal("VolumeAttachment"),
-  metadata: $S.optionalWith($S.suspend((): $S.Schema<meta_v1.ObjectMeta> => meta_v1.ObjectMeta), { exact: true }),
+  metadata: $S.optional($S.suspend((): $S.Schema<meta_v1.ObjectMeta> => meta_v1.ObjectMeta)),
   spec: $S.suspend((): $S.Schema<VolumeAttachmentSpec> => VolumeAttachmentSpec),
-  status: $S.optionalWith($S.suspend((): $S.Schema<VolumeAttachmentStatus> => VolumeAttachmentStatus), { exact: true })
+  status: $S.optional($S.suspend((): $S.Schema<VolumeAttachmentStatus> => VolumeAttachmentStatus))
 }).annotations({ identifier: "io.k8s.api.storage.v1.VolumeAttachment" })
 
 /** The Schema of {@link VolumeAttachmentList}. */
@@ -703,15 +703,15 @@ export const VolumeAttachmentListSchema: $S.Schema<VolumeAttachmentList> = $S.St
   apiVersion: $S.Literal("storage.k8s.io/v1"),
   items: $S.Array($S.suspend((): $S.Schema<VolumeAttachment> => VolumeAttachmentSchema)),
   kind: $S.Literal("VolumeAttachmentList"),
-  metadata: $S.optionalWith($S.suspend((): $S.Schema<meta_v1.ListMeta> => meta_v1.ListMeta), { exact: true })
+  metadata: $S.optional($S.suspend((): $S.Schema<meta_v1.ListMeta> => meta_v1.ListMeta))
 }).annotations({ identifier: "io.k8s.api.storage.v1.VolumeAttachmentList" })
 
 /**
  * VolumeAttachmentSource represents a volume that should be attached. Right now only PersistentVolumes can be attached via external attacher, in the future we may allow also inline volumes in pods. Exactly one member can be set.
  */
 export const VolumeAttachmentSource: $S.Schema<VolumeAttachmentSource> = $S.Struct({
-  inlineVolumeSpec: $S.optionalWith($S.suspend((): $S.Schema<core_v1.PersistentVolumeSpec> => core_v1.PersistentVolumeSpec), { exact: true }),
-  persistentVolumeName: $S.optionalWith($S.String, { exact: true })
+  inlineVolumeSpec: $S.optional($S.suspend((): $S.Schema<core_v1.PersistentVolumeSpec> => core_v1.PersistentVolumeSpec)),
+  persistentVolumeName: $S.optional($S.String)
 }).annotations({ identifier: "io.k8s.api.storage.v1.VolumeAttachmentSource" })
 
 /**
@@ -727,10 +727,10 @@ export const VolumeAttachmentSpec: $S.Schema<VolumeAttachmentSpec> = $S.Struct({
  * VolumeAttachmentStatus is the status of a VolumeAttachment request.
  */
 export const VolumeAttachmentStatus: $S.Schema<VolumeAttachmentStatus> = $S.Struct({
-  attachError: $S.optionalWith($S.suspend((): $S.Schema<VolumeError> => VolumeError), { exact: true }),
+  attachError: $S.optional($S.suspend((): $S.Schema<VolumeError> => VolumeError)),
   attached: $S.Boolean,
-  attachmentMetadata: $S.optionalWith($S.Record({ key: $S.String, value: $S.String }), { exact: true }),
-  detachError: $S.optionalWith($S.suspend((): $S.Schema<VolumeError> => VolumeError), { exact: true })
+  attachmentMetadata: $S.optional($S.Record({ key: $S.String, value: $S.String })),
+  detachError: $S.optional($S.suspend((): $S.Schema<VolumeError> => VolumeError))
 }).annotations({ identifier: "io.k8s.api.storage.v1.VolumeAttachmentStatus" })
 
 /** The Schema of {@link VolumeAttributesClass}. */
@@ -738,8 +738,8 @@ export const VolumeAttributesClassSchema: $S.Schema<VolumeAttributesClass> = $S.
   apiVersion: $S.Literal("storage.k8s.io/v1"),
   driverName: $S.String,
   kind: $S.Literal("VolumeAttributesClass"),
-  metadata: $S.optionalWith($S.suspend((): $S.Schema<meta_v1.ObjectMeta> => meta_v1.ObjectMeta), { exact: true }),
-  parameters: $S.optionalWith($S.Record({ key: $S.String, value: $S.String }), { exact: true })
+  metadata: $S.optional($S.suspend((): $S.Schema<meta_v1.ObjectMeta> => meta_v1.ObjectMeta)),
+  parameters: $S.optional($S.Record({ key: $S.String, value: $S.String }))
 }).annotations({ identifier: "io.k8s.api.storage.v1.VolumeAttributesClass" })
 
 /** The Schema of {@link VolumeAttributesClassList}. */
@@ -747,23 +747,23 @@ export const VolumeAttributesClassListSchema: $S.Schema<VolumeAttributesClassLis
   apiVersion: $S.Literal("storage.k8s.io/v1"),
   items: $S.Array($S.suspend((): $S.Schema<VolumeAttributesClass> => VolumeAttributesClassSchema)),
   kind: $S.Literal("VolumeAttributesClassList"),
-  metadata: $S.optionalWith($S.suspend((): $S.Schema<meta_v1.ListMeta> => meta_v1.ListMeta), { exact: true })
+  metadata: $S.optional($S.suspend((): $S.Schema<meta_v1.ListMeta> => meta_v1.ListMeta))
 }).annotations({ identifier: "io.k8s.api.storage.v1.VolumeAttributesClassList" })
 
 /**
  * VolumeError captures an error encountered during a volume operation.
  */
 export const VolumeError: $S.Schema<VolumeError> = $S.Struct({
-  errorCode: $S.optionalWith($S.Number, { exact: true }),
-  message: $S.optionalWith($S.String, { exact: true }),
-  time: $S.optionalWith($P.Time, { exact: true })
+  errorCode: $S.optional($S.Number),
+  message: $S.optional($S.String),
+  time: $S.optional($P.Time)
 }).annotations({ identifier: "io.k8s.api.storage.v1.VolumeError" })
 
 /**
  * VolumeNodeResources is a set of resource limits for scheduling of volumes.
  */
 export const VolumeNodeResources: $S.Schema<VolumeNodeResources> = $S.Struct({
-  count: $S.optionalWith($S.Number, { exact: true })
+  count: $S.optional($S.Number)
 }).annotations({ identifier: "io.k8s.api.storage.v1.VolumeNodeResources" })
 
 /**

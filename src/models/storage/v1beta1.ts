@@ -30,13 +30,13 @@ export interface VolumeAttributesClass {
   /**
    * Standard object's metadata. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata
    */
-  readonly metadata?: meta_v1.ObjectMeta
+  readonly metadata?: meta_v1.ObjectMeta | undefined
   /**
    * parameters hold volume attributes defined by the CSI driver. These values are opaque to the Kubernetes and are passed directly to the CSI driver. The underlying storage provider supports changing these attributes on an existing volume, however the parameters field itself is immutable. To invoke a volume update, a new VolumeAttributesClass should be created with new parameters, and the PersistentVolumeClaim should be updated to reference the new VolumeAttributesClass.
    *
    * This field is required and must contain at least one key/value pair. The keys cannot be empty, and the maximum number of parameters is 512, with a cumulative max size of 256K. If the CSI driver rejects invalid parameters, the target PersistentVolumeClaim will be set to an "Infeasible" state in the modifyVolumeStatus field.
    */
-  readonly parameters?: { readonly [key: string]: string }
+  readonly parameters?: { readonly [key: string]: string } | undefined
 }
 
 /**
@@ -58,7 +58,7 @@ export interface VolumeAttributesClassList {
   /**
    * Standard list metadata More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata
    */
-  readonly metadata?: meta_v1.ListMeta
+  readonly metadata?: meta_v1.ListMeta | undefined
 }
 
 /** The Schema of {@link VolumeAttributesClass}. */
@@ -66,8 +66,8 @@ export const VolumeAttributesClassSchema: $S.Schema<VolumeAttributesClass> = $S.
   apiVersion: $S.Literal("storage.k8s.io/v1beta1"),
   driverName: $S.String,
   kind: $S.Literal("VolumeAttributesClass"),
-  metadata: $S.optionalWith($S.suspend((): $S.Schema<meta_v1.ObjectMeta> => meta_v1.ObjectMeta), { exact: true }),
-  parameters: $S.optionalWith($S.Record({ key: $S.String, value: $S.String }), { exact: true })
+  metadata: $S.optional($S.suspend((): $S.Schema<meta_v1.ObjectMeta> => meta_v1.ObjectMeta)),
+  parameters: $S.optional($S.Record({ key: $S.String, value: $S.String }))
 }).annotations({ identifier: "io.k8s.api.storage.v1beta1.VolumeAttributesClass" })
 
 /** The Schema of {@link VolumeAttributesClassList}. */
@@ -75,7 +75,7 @@ export const VolumeAttributesClassListSchema: $S.Schema<VolumeAttributesClassLis
   apiVersion: $S.Literal("storage.k8s.io/v1beta1"),
   items: $S.Array($S.suspend((): $S.Schema<VolumeAttributesClass> => VolumeAttributesClassSchema)),
   kind: $S.Literal("VolumeAttributesClassList"),
-  metadata: $S.optionalWith($S.suspend((): $S.Schema<meta_v1.ListMeta> => meta_v1.ListMeta), { exact: true })
+  metadata: $S.optional($S.suspend((): $S.Schema<meta_v1.ListMeta> => meta_v1.ListMeta))
 }).annotations({ identifier: "io.k8s.api.storage.v1beta1.VolumeAttributesClassList" })
 
 /**

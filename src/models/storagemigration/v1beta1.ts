@@ -26,15 +26,15 @@ export interface StorageVersionMigration {
   /**
    * Standard object metadata. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata
    */
-  readonly metadata?: meta_v1.ObjectMeta
+  readonly metadata?: meta_v1.ObjectMeta | undefined
   /**
    * Specification of the migration.
    */
-  readonly spec?: StorageVersionMigrationSpec
+  readonly spec?: StorageVersionMigrationSpec | undefined
   /**
    * Status of the migration.
    */
-  readonly status?: StorageVersionMigrationStatus
+  readonly status?: StorageVersionMigrationStatus | undefined
 }
 
 /**
@@ -56,7 +56,7 @@ export interface StorageVersionMigrationList {
   /**
    * Standard list metadata More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata
    */
-  readonly metadata?: meta_v1.ListMeta
+  readonly metadata?: meta_v1.ListMeta | undefined
 }
 
 /**
@@ -76,20 +76,20 @@ export interface StorageVersionMigrationStatus {
   /**
    * The latest available observations of the migration's current state.
    */
-  readonly conditions?: ReadonlyArray<meta_v1.Condition>
+  readonly conditions?: ReadonlyArray<meta_v1.Condition> | undefined
   /**
    * ResourceVersion to compare with the GC cache for performing the migration. This is the current resource version of given group, version and resource when kube-controller-manager first observes this StorageVersionMigration resource.
    */
-  readonly resourceVersion?: string
+  readonly resourceVersion?: string | undefined
 }
 
 /** The Schema of {@link StorageVersionMigration}. */
 export const StorageVersionMigrationSchema: $S.Schema<StorageVersionMigration> = $S.Struct({
   apiVersion: $S.Literal("storagemigration.k8s.io/v1beta1"),
   kind: $S.Literal("StorageVersionMigration"),
-  metadata: $S.optionalWith($S.suspend((): $S.Schema<meta_v1.ObjectMeta> => meta_v1.ObjectMeta), { exact: true }),
-  spec: $S.optionalWith($S.suspend((): $S.Schema<StorageVersionMigrationSpec> => StorageVersionMigrationSpec), { exact: true }),
-  status: $S.optionalWith($S.suspend((): $S.Schema<StorageVersionMigrationStatus> => StorageVersionMigrationStatus), { exact: true })
+  metadata: $S.optional($S.suspend((): $S.Schema<meta_v1.ObjectMeta> => meta_v1.ObjectMeta)),
+  spec: $S.optional($S.suspend((): $S.Schema<StorageVersionMigrationSpec> => StorageVersionMigrationSpec)),
+  status: $S.optional($S.suspend((): $S.Schema<StorageVersionMigrationStatus> => StorageVersionMigrationStatus))
 }).annotations({ identifier: "io.k8s.api.storagemigration.v1beta1.StorageVersionMigration" })
 
 /** The Schema of {@link StorageVersionMigrationList}. */
@@ -97,7 +97,7 @@ export const StorageVersionMigrationListSchema: $S.Schema<StorageVersionMigratio
   apiVersion: $S.Literal("storagemigration.k8s.io/v1beta1"),
   items: $S.Array($S.suspend((): $S.Schema<StorageVersionMigration> => StorageVersionMigrationSchema)),
   kind: $S.Literal("StorageVersionMigrationList"),
-  metadata: $S.optionalWith($S.suspend((): $S.Schema<meta_v1.ListMeta> => meta_v1.ListMeta), { exact: true })
+  metadata: $S.optional($S.suspend((): $S.Schema<meta_v1.ListMeta> => meta_v1.ListMeta))
 }).annotations({ identifier: "io.k8s.api.storagemigration.v1beta1.StorageVersionMigrationList" })
 
 /**
@@ -111,8 +111,8 @@ export const StorageVersionMigrationSpec: $S.Schema<StorageVersionMigrationSpec>
  * Status of the storage version migration.
  */
 export const StorageVersionMigrationStatus: $S.Schema<StorageVersionMigrationStatus> = $S.Struct({
-  conditions: $S.optionalWith($S.Array($S.suspend((): $S.Schema<meta_v1.Condition> => meta_v1.Condition)), { exact: true }),
-  resourceVersion: $S.optionalWith($S.String, { exact: true })
+  conditions: $S.optional($S.Array($S.suspend((): $S.Schema<meta_v1.Condition> => meta_v1.Condition))),
+  resourceVersion: $S.optional($S.String)
 }).annotations({ identifier: "io.k8s.api.storagemigration.v1beta1.StorageVersionMigrationStatus" })
 
 /**
