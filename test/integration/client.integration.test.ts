@@ -1,5 +1,5 @@
 import { describe, expect, it } from "@effect/vitest"
-import { Effect, Option, Stream } from "effect"
+import { Effect, Option, Redacted, Stream } from "effect"
 import { inject } from "vitest"
 import { Client, type ClientDefaults, Controller, Resource, Selector, Warnings } from "../../src/index.js"
 import * as apps from "../../src/models/apps/v1.js"
@@ -418,6 +418,32 @@ describe("options against the real apiserver", () => {
           })
           const [, warnings] = yield* Warnings.collect(Client.listAll(OldIngress))
           expect(warnings.map((w) => w.text).join("\n")).toMatch(/extensions\/v1beta1 Ingress is deprecated/)
+        })
+      )
+  )
+})
+
+describe("sub-resources against the real apiserver", () => {
+  it.live(
+    "createToken: a service account's token for an audience, Redacted; a missing account is a 404",
+    () =>
+      withNamespace((ns) =>
+        Effect.gen(function* () {
+          yield* Client.create(core.ServiceAccount, { metadata: { name: "builder" } })
+          const issued = yield* Client.createToken(core.ServiceAccount, "builder", {
+            audiences: ["vault"],
+            expirationSeconds: 600
+          })
+          const token = Redacted.value(issued.token)
+          expect(token.split(".").length).toBe(3)
+          expect(String(issued.token)).not.toContain(token)
+          expect(JSON.stringify(issued)).not.toContain(token)
+          const payload = JSON.parse(Buffer.from(token.split(".")[1] ?? "", "base64url").toString("utf8"))
+          expect(payload.aud).toEqual(["vault"])
+          expect(payload.sub).toBe(`system:serviceaccount:${ns}:builder`)
+          expect(Date.parse(issued.expirationTimestamp)).toBeGreaterThan(Date.now())
+          const missing = yield* Effect.flip(Client.createToken(core.ServiceAccount, "nobody"))
+          expect(missing).toMatchObject({ _tag: "ApiError", code: 404 })
         })
       )
   )

@@ -272,3 +272,18 @@ describe("models under exactOptionalPropertyTypes", () => {
     })
   })
 })
+
+describe("Client.createToken", () => {
+  it.effect(
+    "a name that is not a path segment is refused before anything is sent; the in-memory cluster answers a typed error",
+    () =>
+      Effect.gen(function* () {
+        const bad = yield* Effect.flip(Client.createToken(core.ServiceAccount, "..", { namespace: "apps" }))
+        expect(bad._tag).toBe("InvalidRequest")
+        const unserved = yield* Effect.flip(
+          Client.createToken(core.ServiceAccount, "builder", { namespace: "apps" })
+        )
+        expect(unserved._tag).toBe("ApiError")
+      }).pipe(Effect.provide(InMemoryCluster.layer({ objects: [ns("apps")] })))
+  )
+})
