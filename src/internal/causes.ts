@@ -8,3 +8,9 @@ export const causeChain = (error: unknown, depth = 5): Array<object> => {
   }
   return chain
 }
+
+/** An error's own message, else the value as a string (for log lines). */
+export const messageOf = (error: unknown): string =>
+  typeof error === "object" && error !== null && "message" in error && typeof error.message === "string"
+    ? error.message
+    : String(error)

@@ -40,6 +40,7 @@ import {
 import * as Client from "../client/Client.js"
 import * as ApiError from "../http/ApiError.js"
 import * as metricKeys from "../http/internal/metricKeys.js"
+import { messageOf } from "../internal/causes.js"
 import * as core from "../models/core/v1.js"
 import * as events from "../models/events/v1.js"
 import { InvalidRequest } from "../resource/InvalidRequest.js"
@@ -223,20 +224,9 @@ const checkEvent = (regarding: core.ObjectReference, event: Event): Either.Eithe
   return Either.right(undefined)
 }
 
-const isTransient = (error: unknown): boolean => {
-  if (error instanceof ApiError.ApiError) return error.code >= 500 || error.code === 429 || error.code === 409
-  if (typeof error === "object" && error !== null && "_tag" in error) {
-    return (
-      error._tag === "RequestError" || error._tag === "ResponseError" || error._tag === "TimeoutException"
-    )
-  }
-  return false
-}
-
-const describe = (error: unknown): string =>
-  typeof error === "object" && error !== null && "message" in error && typeof error.message === "string"
-    ? error.message
-    : String(error)
+/** What a write is retried on: what may pass on its own (`Client.isTransient`), and conflicts. */
+const isTransient = (error: unknown): boolean =>
+  Client.isTransient(error) || (error instanceof ApiError.ApiError && error.code === 409)
 
 /**
  * A recorder whose writers live in the scope; closing it writes what is pending (for up to
@@ -458,7 +448,7 @@ export const make = (
         entry.retry = undefined
         yield* Metric.increment(writes.failed)
         yield* Effect.logWarning(
-          `could not write an event about ${entry.regarding.kind} ${entry.regarding.name} (${entry.event.reason}): ${describe(error)}`
+          `could not write an event about ${entry.regarding.kind} ${entry.regarding.name} (${entry.event.reason}): ${messageOf(error)}`
         )
         if (entry.written === 0) entries.delete(entry.key)
         else entry.count = entry.written
@@ -490,7 +480,7 @@ export const make = (
       const at = Math.max(now, ScheduleIntervals.start(decision.intervals))
       entry.retry = { state, at }
       entry.state = "idle"
-      yield* Effect.logDebug(`writing an event failed (${describe(error)}); again in ${at - now} ms`)
+      yield* Effect.logDebug(`writing an event failed (${messageOf(error)}); again in ${at - now} ms`)
     })
 
     /** Whether `entry` has occurrences to write and may be written now. */

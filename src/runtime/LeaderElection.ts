@@ -32,25 +32,13 @@
  *
  * @since 0.1.0
  */
-import {
-  Cause,
-  Chunk,
-  Clock,
-  Data,
-  Duration,
-  Effect,
-  Either,
-  Fiber,
-  Metric,
-  Option,
-  ParseResult,
-  Random
-} from "effect"
+import { Cause, Chunk, Clock, Data, Duration, Effect, Either, Fiber, Metric, Option, Random } from "effect"
 import { dual } from "effect/Function"
 import * as ApiRequest from "../client/ApiRequest.js"
 import * as Client from "../client/Client.js"
 import * as ApiError from "../http/ApiError.js"
 import * as metricKeys from "../http/internal/metricKeys.js"
+import { messageOf } from "../internal/causes.js"
 import * as coordination from "../models/coordination/v1.js"
 import { checkSegment, InvalidRequest } from "../resource/InvalidRequest.js"
 import * as MicroTime from "./internal/microTime.js"
@@ -318,21 +306,13 @@ const makeElector = (settings: Settings) => {
   return { observed, attempt, release, wrote }
 }
 
-const describeFailure = (error: unknown): string =>
-  typeof error === "object" && error !== null && "message" in error && typeof error.message === "string"
-    ? error.message
-    : String(error)
-
 /**
  * Failures of a read or write of the Lease are retried (as client-go does); the passing ones
- * (network, timeouts, 5xx, conflicts, throttling) at Debug, the others (e.g. Forbidden) at Warning.
+ * (`Client.isTransient`, and conflicts) at Debug, the others (e.g. Forbidden) at Warning.
  */
 const logFailure = (what: string, error: unknown) => {
-  const code = error instanceof ApiError.ApiError ? error.code : 0
-  const passing = !(error instanceof ApiError.ApiError)
-    ? !(error instanceof ParseResult.ParseError)
-    : code >= 500 || code === 409 || code === 429
-  const line = `${what}: ${describeFailure(error)}`
+  const passing = Client.isTransient(error) || (error instanceof ApiError.ApiError && error.code === 409)
+  const line = `${what}: ${messageOf(error)}`
   return passing ? Effect.logDebug(line) : Effect.logWarning(line)
 }
 
@@ -507,7 +487,7 @@ const runBody = <A, E, R>(
             if (released.right) yield* Effect.logInfo(`released the lease ${name}`)
           } else {
             yield* Effect.logWarning(
-              `releasing the lease ${name} failed (${describeFailure(released.left)}): others take over when it expires`
+              `releasing the lease ${name} failed (${messageOf(released.left)}): others take over when it expires`
             )
           }
         })
