@@ -21,7 +21,6 @@ import {
   Metric,
   Option,
   ParseResult,
-  Ref,
   Schedule,
   ScheduleDecision,
   ScheduleIntervals,
@@ -55,7 +54,15 @@ export type WatchEvent<A> = Data.TaggedEnum<{
   Added: { readonly object: A }
   Modified: { readonly object: A }
   Deleted: { readonly object: A }
-  Bookmark: { readonly resourceVersion: string }
+  Bookmark: {
+    readonly resourceVersion: string
+    /**
+     * The end of the initial events of a watch with `sendInitialEvents` (the server's
+     * `k8s.io/initial-events-end` annotation): the events before it are the state at
+     * `resourceVersion`.
+     */
+    readonly initialEventsEnd?: boolean | undefined
+  }
 }>
 
 interface WatchEventDefinition extends Data.TaggedEnum.WithGenerics<1> {
@@ -81,6 +88,12 @@ interface WatchEventDefinition extends Data.TaggedEnum.WithGenerics<1> {
  * @category models
  */
 export const WatchEvent = Data.taggedEnum<WatchEventDefinition>()
+
+/** The annotation of the bookmark that ends the initial events of a streaming list. */
+const INITIAL_EVENTS_END = "k8s.io/initial-events-end"
+
+const isInitialEventsEnd = <A>(event: WatchEvent<A>): boolean =>
+  event._tag === "Bookmark" && event.initialEventsEnd === true
 
 /** The tags of the server's event types. */
 const TAGS = { ADDED: "Added", MODIFIED: "Modified", DELETED: "Deleted" } as const
@@ -126,7 +139,20 @@ export interface WatchOptions extends Client.SelectOptions {
   readonly name?: string | undefined
   /** The server closes each connection after this many seconds (`timeoutSeconds`), then it resumes. Default: 290. */
   readonly serverTimeout?: number | undefined
-  /** Ask for bookmarks (version checkpoints). Default: true. */
+  /**
+   * Begin with the current state as a *streaming list* (Kubernetes' `sendInitialEvents`, the
+   * WatchList feature: served by the apiserver's watch cache, in constant memory on both sides
+   * rather than pages of a list): an `Added` event per object, then a `Bookmark` with
+   * `initialEventsEnd: true` at the version of that state (`resourceVersion`, when given, is the
+   * oldest acceptable: `resourceVersionMatch=NotOlderThan`; unset: a consistent, most recent read),
+   * then the changes. A server without the feature (before 1.27, or with the WatchList gate off; it
+   * refuses the request with 422) is served by a paged list instead, with the same events: the
+   * fallback is logged and remembered for the stream's life. If a connection ends before the end
+   * bookmark, the initial events start over on the next one (for a consistent state, use
+   * {@link watcher}, which restarts with `Init`). Bookmarks are asked for. Default: false.
+   */
+  readonly sendInitialEvents?: boolean | undefined
+  /** Ask for bookmarks (version checkpoints). Default: true (always with `sendInitialEvents`). */
   readonly allowBookmarks?: boolean | undefined
   /** A connection silent for longer is resumed. Default: the server timeout plus 30 s. */
   readonly idleTimeout?: Duration.DurationInput | undefined
@@ -299,13 +325,29 @@ interface Progress {
   connected: boolean
   /** When the current run of failures began (millis), `undefined` since the last success. */
   failingSince: number | undefined
+  /**
+   * Whether the next connection asks for the initial events (`sendInitialEvents`): until their end
+   * bookmark arrives, the versions of the events are no resume point (the initial events come in
+   * key order, not version order) and a new connection asks for all of them again.
+   */
+  initial: boolean
+  /** The oldest acceptable version of the initial events (`resourceVersionMatch=NotOlderThan`). */
+  initialFrom: string | undefined
+  /** How many connections asking for the initial events answered (each starts them over). */
+  initialConnections: number
+  /** The server refused `sendInitialEvents` once: lists are used instead from then on. */
+  streamingRefused: boolean
 }
 
 const makeProgress = (version: string | undefined): Progress => ({
   version,
   advanced: false,
   connected: false,
-  failingSince: undefined
+  failingSince: undefined,
+  initial: false,
+  initialFrom: undefined,
+  initialConnections: 0,
+  streamingRefused: false
 })
 
 /** A connection (or the watcher's list) answered. */
@@ -419,15 +461,56 @@ export const isGone = (error: WatchError): boolean =>
 
 const watchUrlQuery = (
   options: WatchOptions,
+  progress: Progress
+): ReadonlyArray<readonly [string, string]> => {
+  const query: Array<readonly [string, string]> = [
+    ["watch", "true"],
+    ["timeoutSeconds", String(options.serverTimeout ?? 290)]
+  ]
+  if (progress.initial) {
+    // The end of the initial events is a bookmark: always asked for.
+    query.push(
+      ["allowWatchBookmarks", "true"],
+      ["sendInitialEvents", "true"],
+      ["resourceVersionMatch", "NotOlderThan"]
+    )
+  } else if (options.allowBookmarks !== false) {
+    query.push(["allowWatchBookmarks", "true"])
+  }
+  const resourceVersion = progress.initial ? progress.initialFrom : progress.version
+  if (resourceVersion !== undefined && resourceVersion !== "")
+    query.push(["resourceVersion", resourceVersion])
+  return query
+}
+
+/**
+ * Whether a failure is a server's refusal of `sendInitialEvents` (a server without the WatchList
+ * feature: 422 naming `sendInitialEvents`, or, before 1.27, `resourceVersionMatch` "forbidden for
+ * watch"). Other refusals (a selector that does not parse) are not taken for it.
+ */
+const isStreamingRefused = (error: WatchError): boolean => {
+  if (error._tag !== "ApiError" || (error.code !== 422 && error.code !== 400)) return false
+  const named = (text: string | undefined) =>
+    text !== undefined && (text.includes("sendInitialEvents") || text.includes("resourceVersionMatch"))
+  return (
+    named(error.status.message) || error.causes.some((cause) => named(cause.field) || named(cause.message))
+  )
+}
+
+/** The options of the lists of a watch (its fallback) or watcher. */
+const listOptionsOf = (
+  options: Client.SelectOptions & {
+    readonly name?: string | undefined
+    readonly chunkSize?: number | undefined
+  },
   resourceVersion: string | undefined
-): ReadonlyArray<readonly [string, string]> => [
-  ["watch", "true"],
-  ["timeoutSeconds", String(options.serverTimeout ?? 290)],
-  ...(options.allowBookmarks === false ? [] : [["allowWatchBookmarks", "true"] as const]),
-  ...(resourceVersion !== undefined && resourceVersion !== ""
-    ? [["resourceVersion", resourceVersion] as const]
-    : [])
-]
+): Client.ListOptions => ({
+  namespace: options.namespace,
+  labels: options.labels,
+  fields: options.name !== undefined ? { ...options.fields, "metadata.name": options.name } : options.fields,
+  chunkSize: options.chunkSize,
+  resourceVersion
+})
 
 /**
  * The raw watch of a kind: typed events, resumed from the last version seen (bookmarks included)
@@ -458,12 +541,66 @@ export const watch = <A extends Resource.KubeObject, N extends boolean, S extend
   options: WatchOptions = {}
 ): Stream.Stream<WatchEvent<A>, WatchError, Client.Requirements> =>
   Stream.suspend(() => {
-    const progress = makeProgress(options.resourceVersion)
+    const streaming = options.sendInitialEvents === true
+    const progress = makeProgress(streaming ? undefined : options.resourceVersion)
+    progress.initial = streaming
+    progress.initialFrom = options.resourceVersion
+    const what = Resource.groupResource(resource)
+    // Where the server refused the streaming list: a paged list and a watch from its version.
+    const listed = Stream.concat(
+      initialByList(resource, options, progress),
+      connections(resource, options, progress)
+    )
+    const attempt = Stream.suspend(() =>
+      progress.initial && progress.streamingRefused ? listed : connections(resource, options, progress)
+    )
     return retrying(
-      connections(resource, options, progress),
+      streaming
+        ? Stream.catchAll(attempt, (error) =>
+            progress.initial && isStreamingRefused(error)
+              ? Stream.concat(Stream.execute(streamingRefused(what, progress, error)), listed)
+              : Stream.fail(error)
+          )
+        : attempt,
       options,
       progress,
-      Resource.groupResource(resource)
+      what
+    )
+  })
+
+/** Notes (and logs) that the server refused `sendInitialEvents`. */
+const streamingRefused = (what: string, progress: Progress, error: WatchError): Effect.Effect<void> =>
+  Effect.suspend(() => {
+    progress.streamingRefused = true
+    return Effect.logInfo(
+      `the server refused a streaming list of ${what} (sendInitialEvents: ${describeFailure(error)}); listing instead`
+    )
+  })
+
+/**
+ * The raw watch's initial events where the server refused the streaming list: the pages of a list
+ * as `Added` events, then the end bookmark at the list's version, from which the watch goes on.
+ */
+const initialByList = <A extends Resource.KubeObject, N extends boolean, S extends string, I>(
+  resource: Resource.Resource<A, N, S, I>,
+  options: WatchOptions,
+  progress: Progress
+): Stream.Stream<WatchEvent<A>, WatchError, Client.Requirements> =>
+  Stream.suspend(() => {
+    let listVersion = ""
+    return Client.listPages(resource, listOptionsOf(options, progress.initialFrom)).pipe(
+      Stream.mapConcat((page): ReadonlyArray<WatchEvent<A>> => {
+        if (listVersion === "") listVersion = page.resourceVersion
+        return page.items.map((object): WatchEvent<A> => ({ _tag: "Added", object }))
+      }),
+      Stream.concat(
+        Stream.sync((): WatchEvent<A> => {
+          succeeded(progress)
+          progress.initial = false
+          progress.version = listVersion
+          return { _tag: "Bookmark", resourceVersion: listVersion, initialEventsEnd: true }
+        })
+      )
     )
   })
 
@@ -509,12 +646,10 @@ const connections = <A extends Resource.KubeObject, N extends boolean, S extends
         Effect.gen(function* () {
           const request = ApiRequest.toHttp({
             ...target,
-            query: [
-              ...target.query,
-              ...(yield* ApiRequest.checkQuery(watchUrlQuery(options, progress.version)))
-            ]
+            query: [...target.query, ...(yield* ApiRequest.checkQuery(watchUrlQuery(options, progress)))]
           })
-          const from = progress.version
+          const initial = progress.initial
+          const from = initial ? progress.initialFrom : progress.version
           // The idle limit, asked of the transport first (one timer per connection there).
           const asked: BodyIdleTimeout.Request = { idle: Duration.decode(idle), enforced: false }
           const response = yield* annotateTarget(target.namespace, options.name).pipe(
@@ -530,10 +665,12 @@ const connections = <A extends Resource.KubeObject, N extends boolean, S extends
             ),
             operation("Watch.watch", "watch", {
               ...kindAttributes(resource),
-              ...(from !== undefined && from !== "" ? { "k8s.watch.resource_version": from } : {})
+              ...(from !== undefined && from !== "" ? { "k8s.watch.resource_version": from } : {}),
+              ...(initial ? { "k8s.watch.send_initial_events": "true" } : {})
             })
           )
           succeeded(progress)
+          if (initial) progress.initialConnections++
           const cut = (partial: string) =>
             Effect.flatMap(resumePoint, (from) =>
               Effect.logWarning(
@@ -551,6 +688,11 @@ const connections = <A extends Resource.KubeObject, N extends boolean, S extends
               if (decoded.events.length === 0) return
               gotEvent = true
               eventCounter.unsafeUpdate(decoded.events.length, labels)
+              // The initial events' versions are no resume point: only their end bookmark is.
+              if (progress.initial) {
+                if (!decoded.events.some(isInitialEventsEnd)) return
+                progress.initial = false
+              }
               // An event without a version (a bookmark without one) keeps the resume point.
               if (decoded.resourceVersion !== undefined) progress.version = decoded.resourceVersion
             },
@@ -735,7 +877,14 @@ const toEvent = <A extends Resource.KubeObject, N extends boolean, S extends str
       return Either.map(Resource.decodeTrusted(resource, raw.object), (object) => ({ _tag, object }))
     }
     case "BOOKMARK":
-      return Either.right({ _tag: "Bookmark", resourceVersion: versionOf(raw.object) ?? "" })
+      return Either.right(
+        isRecord(raw.object) &&
+          isRecord(raw.object.metadata) &&
+          isRecord(raw.object.metadata.annotations) &&
+          raw.object.metadata.annotations[INITIAL_EVENTS_END] === "true"
+          ? { _tag: "Bookmark", resourceVersion: versionOf(raw.object) ?? "", initialEventsEnd: true }
+          : { _tag: "Bookmark", resourceVersion: versionOf(raw.object) ?? "" }
+      )
     default: {
       // ERROR: the object is a Status (410 when the version is too old).
       const status = ApiError.statusFromBody(500, JSON.stringify(raw.object))
@@ -797,7 +946,7 @@ export const WatcherEvent = Data.taggedEnum<WatcherEventDefinition>()
  * @since 0.1.0
  * @category models
  */
-export interface WatcherOptions extends Omit<WatchOptions, "resourceVersion"> {
+export interface WatcherOptions extends Omit<WatchOptions, "resourceVersion" | "sendInitialEvents"> {
   /**
    * The `resourceVersion` of the first list (the Kubernetes list parameter): `"0"` serves it from
    * the apiserver's cache, the cheapest, possibly a little behind; default: the most recent (a
@@ -807,11 +956,22 @@ export interface WatcherOptions extends Omit<WatchOptions, "resourceVersion"> {
   readonly resourceVersion?: string | undefined
   /** Objects per page of the list (`limit`). Default: 500. */
   readonly chunkSize?: number | undefined
+  /**
+   * Get the initial state (and that of each relist) as a *streaming list* (`sendInitialEvents`,
+   * the WatchList feature, client-go's `WatchListClient` and kube-rs's `StreamingList`): one watch
+   * connection sends every object, then the bookmark that ends them, then the changes — served by
+   * the apiserver's watch cache without building list pages in its memory. The events are the same
+   * (`Init`, `InitApply`..., `InitDone`, then changes); a connection cut before `InitDone` starts
+   * over with `Init`. A server that refuses it (before 1.27, or the WatchList gate off: 422) is
+   * listed instead, for the watcher's whole life (logged once). Default: false (paged lists).
+   */
+  readonly sendInitialEvents?: boolean | undefined
 }
 
-/** What a watcher does next: list (at this version), or watch from its last version. */
+/** What a watcher does next: list or stream the state (at least at this version), or watch from its last version. */
 type WatcherPhase =
   | { readonly _tag: "List"; readonly resourceVersion: string | undefined }
+  | { readonly _tag: "Stream"; readonly resourceVersion: string | undefined }
   | { readonly _tag: "Watch" }
 
 /**
@@ -849,31 +1009,38 @@ type WatcherPhase =
 export const watcher = <A extends Resource.KubeObject, N extends boolean, S extends string, I>(
   resource: Resource.Resource<A, N, S, I>,
   options: WatcherOptions = {}
-): Stream.Stream<WatcherEvent<A>, WatchError, Client.Requirements> => {
-  const listOptions = (resourceVersion: string | undefined): Client.ListOptions => ({
-    namespace: options.namespace,
-    labels: options.labels,
-    fields:
-      options.name !== undefined ? { ...options.fields, "metadata.name": options.name } : options.fields,
-    chunkSize: options.chunkSize,
-    resourceVersion
-  })
-  return Stream.unwrap(
+): Stream.Stream<WatcherEvent<A>, WatchError, Client.Requirements> =>
+  Stream.unwrap(
     Effect.gen(function* () {
       // Checked before anything is sent, as the watch does.
       if (options.name !== undefined) yield* InvalidRequest.checkSegment("name", options.name)
+      const what = Resource.groupResource(resource)
       const progress = makeProgress(undefined)
-      const phase = yield* Ref.make<WatcherPhase>({ _tag: "List", resourceVersion: options.resourceVersion })
+      // A plain cell, as `Progress` (set on the hot path of a streaming list without an Effect).
+      let phase: WatcherPhase = {
+        _tag: options.sendInitialEvents === true ? "Stream" : "List",
+        resourceVersion: options.resourceVersion
+      }
+      const stateBy = (resourceVersion: string | undefined): WatcherPhase =>
+        options.sendInitialEvents === true && !progress.streamingRefused
+          ? { _tag: "Stream", resourceVersion }
+          : { _tag: "List", resourceVersion }
+
+      // Changes, from the last version (after a list, a streamed state or a failure).
+      const changes = connections(resource, options, progress).pipe(
+        Stream.filterMap((event): Option.Option<WatcherEvent<A>> => Option.fromNullable(toChange(event)))
+      )
 
       // The initial state streams page by page (memory bounded by a page). The page stage is a
       // plain function (no Effect per page): see `Progress`.
-      const initial = (
+      const listed = (
         resourceVersion: string | undefined
       ): Stream.Stream<WatcherEvent<A>, WatchError, Client.Requirements> =>
         Stream.suspend(() => {
+          progress.initial = false
           // The version of a paged list is the first page's: every page is read at that snapshot.
           let listVersion: string | undefined
-          return Client.listPages(resource, listOptions(resourceVersion)).pipe(
+          return Client.listPages(resource, listOptionsOf(options, resourceVersion)).pipe(
             Stream.mapConcat((page): ReadonlyArray<WatcherEvent<A>> => {
               const applies = page.items.map((object): WatcherEvent<A> => ({ _tag: "InitApply", object }))
               // `Init` comes with the first page. A list is progress only once complete (`InitDone`,
@@ -885,68 +1052,114 @@ export const watcher = <A extends Resource.KubeObject, N extends boolean, S exte
               return applies
             }),
             Stream.concat(
-              Stream.fromEffect(
-                Effect.suspend(() => {
-                  const rv = listVersion ?? ""
-                  succeeded(progress)
-                  // From now on a retry resumes the watch from here, without a relist.
-                  progress.version = rv
-                  return Effect.as(Ref.set(phase, { _tag: "Watch" }), {
-                    _tag: "InitDone",
-                    resourceVersion: rv
-                  } satisfies WatcherEvent<A>)
-                })
-              )
-            )
+              Stream.sync((): WatcherEvent<A> => {
+                const rv = listVersion ?? ""
+                succeeded(progress)
+                // From now on a retry resumes the watch from here, without a relist.
+                progress.version = rv
+                phase = { _tag: "Watch" }
+                return { _tag: "InitDone", resourceVersion: rv }
+              })
+            ),
+            Stream.concat(changes)
           )
         })
 
-      const changes = connections(resource, options, progress).pipe(
-        Stream.filterMap(
-          (event): Option.Option<WatcherEvent<A>> =>
-            event._tag === "Bookmark"
-              ? Option.none()
-              : Option.some(
-                  event._tag === "Deleted"
-                    ? { _tag: "Delete", object: event.object }
-                    : { _tag: "Apply", object: event.object }
-                )
-        )
-      )
+      // A streaming list: one connection sends the state, its end bookmark, then the changes. The
+      // connections go on from the bookmark's version (`connections` keeps the initial events'
+      // versions out of the resume point); a connection opened before the bookmark asks for the
+      // whole state again, which restarts with `Init`.
+      const streamed = (
+        resourceVersion: string | undefined
+      ): Stream.Stream<WatcherEvent<A>, WatchError, Client.Requirements> =>
+        Stream.suspend(() => {
+          progress.initial = true
+          progress.initialFrom = resourceVersion
+          progress.version = undefined
+          let initDone = false
+          let initOf = -1
+          return connections(resource, options, progress).pipe(
+            Stream.mapChunks((chunk) => {
+              const out: Array<WatcherEvent<A>> = []
+              for (const event of chunk) {
+                if (initDone) {
+                  const change = toChange(event)
+                  if (change !== undefined) out.push(change)
+                  continue
+                }
+                if (initOf !== progress.initialConnections) {
+                  initOf = progress.initialConnections
+                  out.push({ _tag: "Init" })
+                }
+                if (event._tag === "Bookmark") {
+                  if (event.initialEventsEnd !== true) continue
+                  initDone = true
+                  phase = { _tag: "Watch" }
+                  out.push({ _tag: "InitDone", resourceVersion: event.resourceVersion })
+                } else if (event._tag !== "Deleted") {
+                  out.push({ _tag: "InitApply", object: event.object })
+                }
+              }
+              return Chunk.unsafeFromArray(out)
+            })
+          )
+        })
 
       const relist = (error: WatchError) =>
-        Effect.zipRight(
-          Ref.set(phase, { _tag: "List", resourceVersion: undefined }),
-          Effect.logInfo(
-            `the watcher of ${Resource.groupResource(resource)} relists: ${describeFailure(error)}`
-          )
-        )
-      // One pass: list (when the phase says so) and watch, until the version is gone (410), which
-      // ends the pass after setting the phase to a relist. Passes repeat in a loop, never nested, so
-      // a watcher that relists for months does not grow.
-      const pass: Stream.Stream<WatcherEvent<A>, WatchError, Client.Requirements> = Stream.unwrap(
-        Effect.map(Ref.get(phase), (next) =>
-          next._tag === "List"
-            ? Stream.concat(
-                Stream.execute(
-                  Metric.increment(
-                    metricKeys.counter(metricKeys.watchRelists, [
-                      ["resource", Resource.groupResource(resource)]
-                    ])
-                  )
-                ),
-                Stream.concat(initial(next.resourceVersion), changes)
+        Effect.suspend(() => {
+          phase = stateBy(undefined)
+          return Effect.logInfo(`the watcher of ${what} relists: ${describeFailure(error)}`)
+        })
+      const relists = metricKeys.counter(metricKeys.watchRelists, [["resource", what]])
+      // One pass: list or stream the state (when the phase says so) and watch, until the version is
+      // gone (410), which ends the pass after setting the phase to a relist. Passes repeat in a
+      // loop, never nested, so a watcher that relists for months does not grow.
+      const pass: Stream.Stream<WatcherEvent<A>, WatchError, Client.Requirements> = Stream.suspend(() => {
+        const next = phase
+        switch (next._tag) {
+          case "List":
+            return Stream.concat(Stream.execute(Metric.increment(relists)), listed(next.resourceVersion))
+          case "Stream":
+            return Stream.concat(Stream.execute(Metric.increment(relists)), streamed(next.resourceVersion))
+          case "Watch":
+            return changes
+        }
+      }).pipe(
+        Stream.catchAll((error) => {
+          if (isGone(error)) return Stream.execute(relist(error))
+          if (phase._tag === "Stream" && progress.initial && isStreamingRefused(error)) {
+            const from = phase.resourceVersion
+            return Stream.execute(
+              Effect.zipRight(
+                streamingRefused(what, progress, error),
+                Effect.sync(() => {
+                  phase = { _tag: "List", resourceVersion: from }
+                })
               )
-            : changes
-        )
-      ).pipe(Stream.catchAll((error) => (isGone(error) ? Stream.execute(relist(error)) : Stream.fail(error))))
+            )
+          }
+          return Stream.fail(error)
+        })
+      )
       return retrying(
         Stream.forever(pass),
         options,
         progress,
-        Resource.groupResource(resource),
+        what,
         (event) => event._tag !== "Init" && event._tag !== "InitApply"
       )
     })
   )
+
+/** A raw event as a watcher's change (`undefined` for a bookmark). */
+const toChange = <A>(event: WatchEvent<A>): WatcherEvent<A> | undefined => {
+  switch (event._tag) {
+    case "Added":
+    case "Modified":
+      return { _tag: "Apply", object: event.object }
+    case "Deleted":
+      return { _tag: "Delete", object: event.object }
+    case "Bookmark":
+      return undefined
+  }
 }

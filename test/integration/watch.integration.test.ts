@@ -132,4 +132,58 @@ describe("watch against the real apiserver", () => {
       })
     )
   )
+
+  // 1.20 has no streaming lists: it refuses a watch with resourceVersionMatch (422 "forbidden for
+  // watch"); the watcher and the watch fall back to a list (the streaming form itself is tested
+  // against a scripted newer server in test/unit/WatchList.test.ts).
+  it.live("sendInitialEvents on a server without streaming lists: the watcher lists instead", () =>
+    inFreshNamespace(() =>
+      Effect.gen(function* () {
+        yield* Client.create(core.ConfigMap, cm("x"))
+        const listed = yield* Deferred.make<void>()
+        const fiber = yield* Watch.watcher(core.ConfigMap, { sendInitialEvents: true }).pipe(
+          Stream.tap((e) => (e._tag === "InitDone" ? Deferred.succeed(listed, undefined) : Effect.void)),
+          Stream.takeUntil((e) => e._tag === "Apply"),
+          Stream.runCollect,
+          Effect.fork
+        )
+        yield* Deferred.await(listed)
+        yield* Client.create(core.ConfigMap, cm("y"))
+        const events = Chunk.toReadonlyArray(yield* Fiber.join(fiber)).map((e) =>
+          e._tag === "Init" || e._tag === "InitDone" ? e._tag : `${e._tag} ${e.object.metadata?.name}`
+        )
+        expect(events).toEqual(["Init", "InitApply x", "InitDone", "Apply y"])
+      })
+    )
+  )
+
+  it.live(
+    "sendInitialEvents on a server without streaming lists: the raw watch's initial events come from a list",
+    () =>
+      inFreshNamespace(() =>
+        Effect.gen(function* () {
+          yield* Client.create(core.ConfigMap, cm("x"))
+          const initial = yield* Deferred.make<string>()
+          const fiber = yield* Watch.watch(core.ConfigMap, { sendInitialEvents: true }).pipe(
+            Stream.tap((e) =>
+              e._tag === "Bookmark" && e.initialEventsEnd === true
+                ? Deferred.succeed(initial, e.resourceVersion)
+                : Effect.void
+            ),
+            Stream.takeUntil((e) => e._tag === "Added" && e.object.metadata?.name === "y"),
+            Stream.runCollect,
+            Effect.fork
+          )
+          const rv = yield* Deferred.await(initial)
+          expect(rv).not.toBe("")
+          yield* Client.create(core.ConfigMap, cm("y"))
+          const events = Chunk.toReadonlyArray(yield* Fiber.join(fiber)).map((e) =>
+            e._tag === "Bookmark"
+              ? `Bookmark${e.initialEventsEnd === true ? " end" : ""}`
+              : `${e._tag} ${e.object.metadata?.name}`
+          )
+          expect(events.filter((e) => e !== "Bookmark")).toEqual(["Added x", "Bookmark end", "Added y"])
+        })
+      )
+  )
 })

@@ -1,85 +1,12 @@
-import * as http from "node:http"
-import type * as net from "node:net"
+import type * as http from "node:http"
 import { inspect } from "node:util"
 import { HttpClientError, HttpClientRequest } from "@effect/platform"
 import { describe, expect, it } from "@effect/vitest"
-import {
-  Cause,
-  Chunk,
-  Duration,
-  Effect,
-  Fiber,
-  Layer,
-  Logger,
-  LogLevel,
-  Redacted,
-  Schedule,
-  Stream
-} from "effect"
-import { ApiError, Client, ConfigError, KubeConfig, Watch } from "../../src/index.js"
+import { Cause, Chunk, Duration, Effect, Fiber, Layer, Logger, LogLevel, Schedule, Stream } from "effect"
+import { ApiError, Client, ConfigError, Watch } from "../../src/index.js"
 import * as core from "../../src/models/core/v1.js"
-import { NodeKubeHttpClient } from "../../src/node/index.js"
+import { cmObject, fakeServer, layerFor, line } from "../harness/ScriptedServer.js"
 
-interface Script {
-  /** Answers one request; `url` holds the query. */
-  readonly handle: (url: URL, res: http.ServerResponse, n: number) => void
-}
-
-/** A local apiserver stand-in for watch requests, closed with the scope. */
-const fakeServer = (script: Script) =>
-  Effect.acquireRelease(
-    Effect.async<{
-      readonly url: string
-      readonly requests: Array<URL>
-      readonly closed: Array<number>
-      readonly server: http.Server
-    }>((resume) => {
-      const requests: Array<URL> = []
-      const closed: Array<number> = []
-      const sockets = new Set<net.Socket>()
-      const server = http.createServer((req, res) => {
-        const url = new URL(req.url ?? "/", "http://x")
-        const n = requests.push(url)
-        req.socket.once("close", () => closed.push(n))
-        script.handle(url, res, n)
-      })
-      server.on("connection", (s) => sockets.add(s))
-      server.listen(0, "127.0.0.1", () => {
-        const address = server.address()
-        const port = typeof address === "object" && address !== null ? address.port : 0
-        server.once("close", () => {
-          for (const s of sockets) s.destroy()
-        })
-        resume(Effect.succeed({ url: `http://127.0.0.1:${port}`, requests, closed, server }))
-      })
-    }),
-    (s) =>
-      Effect.sync(() => {
-        s.server.closeAllConnections()
-        s.server.close()
-      })
-  )
-
-const layerFor = (server: string) =>
-  NodeKubeHttpClient.layer().pipe(
-    Layer.provideMerge(
-      KubeConfig.layer({
-        source: "test",
-        cluster: { server, insecureSkipTlsVerify: false, disableCompression: true },
-        namespace: "ns",
-        credentials: Effect.succeed({ token: Redacted.make("t") }),
-        invalidateCredentials: Effect.void,
-        refreshable: false
-      })
-    )
-  )
-
-const line = (type: string, object: unknown) => `${JSON.stringify({ type, object })}\n`
-const cmObject = (name: string, rv: string) => ({
-  kind: "ConfigMap",
-  apiVersion: "v1",
-  metadata: { name, resourceVersion: rv }
-})
 const fast = Schedule.spaced("10 millis")
 
 describe("Watch.watch with a scripted server", () => {

@@ -9,6 +9,7 @@
 import type { ResourceInfo } from "../../resource/Resource.js"
 import { matching, selectionOf } from "./list.js"
 import { meta } from "./objects.js"
+import { status } from "./responses.js"
 import { type Selection, selects } from "./selectors.js"
 import { type Event, resourceKey, type Store } from "./store.js"
 
@@ -53,6 +54,11 @@ export class WatchHub {
   ): Response {
     const sel = selectionOf(q)
     if (sel instanceof Response) return sel
+    const refused = refusedWatchOptions(q)
+    if (refused !== undefined) return refused
+    // A streaming list (WatchList, on by default since Kubernetes 1.32): the current state, then
+    // the bookmark that ends it, then the changes.
+    const streaming = q.get("sendInitialEvents") === "true"
     const store = this.store
     const from = q.get("resourceVersion")
     const timeout = Number(q.get("timeoutSeconds") ?? "0")
@@ -89,7 +95,16 @@ export class WatchHub {
             controller.error(error)
           }
         }
-        if (from !== null && from !== "" && from !== "0") {
+        if (streaming) {
+          for (const [, s] of matching(store, info, namespace, sel)) {
+            send(`${JSON.stringify({ type: "ADDED", object: s.object })}\n`)
+          }
+          if (bookmarks) {
+            send(
+              `${JSON.stringify({ type: "BOOKMARK", object: { kind: info.kind, apiVersion: info.apiVersion, metadata: { resourceVersion: String(store.version), annotations: { "k8s.io/initial-events-end": "true" } } } })}\n`
+            )
+          }
+        } else if (from !== null && from !== "" && from !== "0") {
           const since = Number(from)
           if (since < store.compactedBelow - 1) {
             send(
@@ -124,4 +139,42 @@ export class WatchHub {
     })
     return new Response(body, { status: 200, headers: { "content-type": "application/json" } })
   }
+}
+
+/**
+ * The apiserver's checks of a watch's `sendInitialEvents` and `resourceVersionMatch` (422 Invalid
+ * as apimachinery's `validateWatchOptions` gives them).
+ */
+const refusedWatchOptions = (q: URLSearchParams): Response | undefined => {
+  const match = q.get("resourceVersionMatch") ?? ""
+  const sendInitialEvents = q.get("sendInitialEvents")
+  const causes: Array<{ readonly field: string; readonly message: string }> = []
+  if (sendInitialEvents !== null && match !== "NotOlderThan") {
+    causes.push({
+      field: "resourceVersionMatch",
+      message: "sendInitialEvents requires setting resourceVersionMatch to NotOlderThan"
+    })
+  }
+  if (match !== "") {
+    if (sendInitialEvents === null) {
+      causes.push({
+        field: "resourceVersionMatch",
+        message: "resourceVersionMatch is forbidden for watch unless sendInitialEvents is provided"
+      })
+    }
+    if (match !== "NotOlderThan") {
+      causes.push({ field: "resourceVersionMatch", message: `Unsupported value: "${match}"` })
+    }
+  }
+  if (causes.length === 0) return undefined
+  return status(
+    422,
+    "Invalid",
+    `ListOptions.meta.k8s.io "" is invalid: ${causes.map((c) => `${c.field}: ${c.message}`).join(", ")}`,
+    {
+      group: "meta.k8s.io",
+      kind: "ListOptions",
+      causes: causes.map((c) => ({ reason: "FieldValueForbidden", ...c }))
+    }
+  )
 }
