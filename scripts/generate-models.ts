@@ -320,6 +320,8 @@ const SPECIAL_UNION_BY_NAME: Record<string, () => { readonly type: string; reado
 const apiVersionOf = (g: Gvk) => (g.group === "" ? g.version : `${g.group}/${g.version}`)
 
 const ids = Object.keys(spec.definitions).sort()
+/** Where each built-in kind is served (models/internal/kinds.ts), in the order of the definitions. */
+const kindRows: Array<{ apiVersion: string; kind: string; plural: string; namespaced: boolean }> = []
 for (const id of ids) {
   if (PRIMITIVES[id] !== undefined) continue
   const def = spec.definitions[id]
@@ -417,6 +419,12 @@ for (const id of ids) {
         ].filter((x) => x !== undefined)
         return `    ${key(s.name)}: { ${parts.join(", ")} }`
       })
+      kindRows.push({
+        apiVersion: apiVersionOf(gvk),
+        kind: gvk.kind,
+        plural: info.plural,
+        namespaced: info.namespaced
+      })
       const listKind = kindDefs.has(id.replace(/\.([A-Za-z0-9]+)$/, ".$1List"))
         ? `${gvk.kind}List`
         : `${gvk.kind}List`
@@ -495,6 +503,32 @@ for (const mod of [...modules.values()].sort((a, b) => (a.name < b.name ? -1 : 1
   ].join("\n")
   files.set(path.join(OUT, "all.ts"), body)
 }
+
+/** The kinds by group version, one line each (see the generated module's description). */
+function compactKinds(
+  rows: ReadonlyArray<{ apiVersion: string; kind: string; plural: string; namespaced: boolean }>
+): string {
+  const byVersion = new Map<string, Array<string>>()
+  for (const r of rows) {
+    const plural = r.plural === `${r.kind.toLowerCase()}s` ? "" : `:${r.plural}`
+    byVersion.set(r.apiVersion, [
+      ...(byVersion.get(r.apiVersion) ?? []),
+      `${r.kind}${plural}${r.namespaced ? "" : "!"}`
+    ])
+  }
+  return [...byVersion].map(([gv, kinds]) => `${gv} ${kinds.join(" ")}`).join("\n")
+}
+
+// Where every built-in kind is served, as plain data (no Schema): how the verbs find the kind of an
+// object given alone (`Client.apply(object)`) without loading every model.
+files.set(
+  path.join(OUT, "internal", "kinds.ts"),
+  [
+    HEADER,
+    "/**\n * Where every built-in kind is served, compact (every program that writes objects given alone\n * carries it): a line per group version, `<apiVersion> <kind>[:<plural>][!] ...`; the plural is\n * left out where it is the kind in lower case plus `s`; `!` marks a cluster-scoped kind.\n *\n * @internal\n */\n",
+    `export const builtinKinds = ${JSON.stringify(compactKinds(kindRows))}\n`
+  ].join("\n")
+)
 
 if (check) {
   const stale: Array<string> = []

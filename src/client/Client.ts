@@ -8,11 +8,26 @@
  * @since 0.1.0
  */
 import { type HttpClient, HttpClientError } from "@effect/platform"
-import { Chunk, Effect, Either, Option, ParseResult, Redacted, Schedule, Schema, Stream } from "effect"
+import {
+  Chunk,
+  Data,
+  Duration,
+  Effect,
+  Either,
+  Option,
+  ParseResult,
+  Redacted,
+  Schedule,
+  Schema,
+  Stream
+} from "effect"
 import type { KubeConfig } from "../config/KubeConfig.js"
 import * as ApiError from "../http/ApiError.js"
 import * as KubeHttpClient from "../http/KubeHttpClient.js"
 import { isRecord } from "../internal/json.js"
+import { crdEntries } from "../kinds/internal/crd.js"
+import * as Order from "../kinds/internal/order.js"
+import * as Registry from "../kinds/Registry.js"
 import type { Scale } from "../models/autoscaling/v1.js"
 import * as Autoscaling from "../models/autoscaling/v1.js"
 import { InvalidRequest } from "../resource/InvalidRequest.js"
@@ -21,6 +36,8 @@ import type * as Selector from "../resource/Selector.js"
 import * as ApiRequest from "./ApiRequest.js"
 import * as ApiResponse from "./ApiResponse.js"
 import { jsonAs } from "./internal/answer.js"
+import { changed } from "./internal/batch.js"
+import { type DiscoveryCache, type Found, kindOf } from "./internal/kindOf.js"
 import { kindAttributes, operation } from "./internal/operation.js"
 
 export {
@@ -42,6 +59,61 @@ export {
    */
   InvalidRequest
 } from "../resource/InvalidRequest.js"
+
+/**
+ * An object given alone to a verb (`Client.apply(object)`): it names its kind by its `apiVersion`
+ * and `kind` (a kind itself is refused: pass the kind first, then the object).
+ *
+ * @example
+ * ```ts
+ * import type { Client, Resource } from "effect-kube"
+ *
+ * const takes = <O extends Resource.KubeObject>(object: Client.LoneObject<O>) => object
+ * ```
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type LoneObject<O extends Resource.KubeObject> = O & { readonly [Resource.TypeId]?: never }
+
+/**
+ * Options of the verbs given an object alone.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface ObjectOptions {
+  /**
+   * Where to look the object's kind up first (custom kinds with typed Schemas); then the built-in
+   * kinds, then the cluster's discovery document of the object's group version.
+   */
+  readonly registry?: Registry.Registry | undefined
+}
+
+/**
+ * Failures of the verbs given an object alone: those of every verb, and a kind nobody knows.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export type ObjectError = ClientError | Registry.UnknownKind
+
+/** Whether a verb's first argument is a kind (else: an object alone). */
+const isKind = <A extends Resource.KubeObject, N extends boolean, S extends string, I>(
+  first: Resource.Resource<A, N, S, I> | Resource.KubeObject
+): first is Resource.Resource<A, N, S, I> => Resource.isResource(first)
+
+/**
+ * The second argument of a verb given a kind first (its input or name): the overload signatures,
+ * the only way in, pair a kind with its input and an object alone with its options, so the first
+ * argument tells what the second is.
+ */
+const secondOfKind = <Of, Alone>(first: unknown, _second: Of | Alone): _second is Of =>
+  Resource.isResource(first)
+
+/** The second argument of a verb given an object alone: its options (see {@link secondOfKind}). */
+const secondOfObject = <Of, Alone>(first: unknown, _second: Of | Alone): _second is Alone =>
+  !Resource.isResource(first)
 
 /**
  * Every failure of a verb.
@@ -384,25 +456,64 @@ export const listAll = <A extends Resource.KubeObject, N extends boolean, S exte
 
 /**
  * Creates an object (POST). The namespace comes from the option, else the object, else the
- * KubeConfig.
+ * KubeConfig. Given alone, the object names its kind by its `apiVersion` and `kind` (found in
+ * `options.registry`, the built-in kinds, else the cluster's discovery; see {@link LoneObject}).
  *
  * @example
  * ```ts
  * import { Client } from "effect-kube"
  * import { ConfigMap } from "effect-kube/models/core/v1"
  *
- * const created = Client.create(ConfigMap, {
- *   apiVersion: "v1", kind: "ConfigMap", metadata: { name: "settings" }, data: { mode: "fast" }
- * }, { fieldManager: "my-app" })
+ * const created = Client.create(ConfigMap, { metadata: { name: "settings" }, data: { mode: "fast" } }, {
+ *   fieldManager: "my-app"
+ * })
+ * // An object alone (e.g. loaded with Codec.loadAll):
+ * const loaded = Client.create({ apiVersion: "v1", kind: "ConfigMap", metadata: { name: "other" } })
  * ```
  *
  * @since 0.1.0
  * @category writing
  */
-export const create = <A extends Resource.KubeObject, N extends boolean, S extends string, I>(
+export function create<O extends Resource.KubeObject>(
+  object: LoneObject<O>,
+  options?: WriteOptions & ObjectOptions
+): Effect.Effect<Resource.GenericObject, ObjectError, Requirements>
+export function create<A extends Resource.KubeObject, N extends boolean, S extends string, I>(
   resource: Resource.Resource<A, N, S, I>,
   input: Resource.Input<A>,
-  options: WriteOptions = {}
+  options?: WriteOptions
+): Effect.Effect<A, ClientError, Requirements>
+export function create<A extends Resource.KubeObject, N extends boolean, S extends string, I>(
+  first: Resource.Resource<A, N, S, I> | LoneObject<Resource.KubeObject>,
+  second?: Resource.Input<A> | (WriteOptions & ObjectOptions),
+  third?: WriteOptions
+): Effect.Effect<A | Resource.GenericObject, ObjectError, Requirements> {
+  if (isKind(first) && secondOfKind<Resource.Input<A>, unknown>(first, second)) {
+    return createWith(first, second, third ?? {})
+  }
+  const object = first
+  const options =
+    (secondOfObject<unknown, (WriteOptions & ObjectOptions) | undefined>(first, second)
+      ? second
+      : undefined) ?? {}
+  return Effect.gen(function* () {
+    const { kind, encode } = yield* kindOf(object, options.registry)
+    const json = yield* send("Client.create", {
+      resource: kind,
+      method: "POST",
+      namespace: options.namespace,
+      object,
+      write: options,
+      body: yield* encode(object)
+    })
+    return yield* decodeAs(kind)(json)
+  })
+}
+
+const createWith = <A extends Resource.KubeObject, N extends boolean, S extends string, I>(
+  resource: Resource.Resource<A, N, S, I>,
+  input: Resource.Input<A>,
+  options: WriteOptions
 ): Effect.Effect<A, ClientError, Requirements> =>
   Effect.gen(function* () {
     const body = yield* encodeWith(resource, Resource.complete(resource, input))
@@ -419,7 +530,8 @@ export const create = <A extends Resource.KubeObject, N extends boolean, S exten
 
 /**
  * Replaces an object (PUT): optimistic concurrency through `metadata.resourceVersion` (a stale one
- * is an `ApiError` of reason `Conflict`; see {@link retryOnConflict}).
+ * is an `ApiError` of reason `Conflict`; see {@link retryOnConflict}). Given alone, the object
+ * names its kind (see {@link create}).
  *
  * @example
  * ```ts
@@ -435,11 +547,42 @@ export const create = <A extends Resource.KubeObject, N extends boolean, S exten
  * @since 0.1.0
  * @category writing
  */
-export const replace = <A extends Resource.KubeObject, N extends boolean, S extends string, I>(
+export function replace<O extends Resource.KubeObject>(
+  object: LoneObject<O>,
+  options?: WriteOptions & ObjectOptions
+): Effect.Effect<Resource.GenericObject, ObjectError, Requirements>
+export function replace<A extends Resource.KubeObject, N extends boolean, S extends string, I>(
   resource: Resource.Resource<A, N, S, I>,
   object: Resource.Input<A>,
-  options: WriteOptions = {}
-): Effect.Effect<A, ClientError, Requirements> => replaceAt(resource, object, options, undefined)
+  options?: WriteOptions
+): Effect.Effect<A, ClientError, Requirements>
+export function replace<A extends Resource.KubeObject, N extends boolean, S extends string, I>(
+  first: Resource.Resource<A, N, S, I> | LoneObject<Resource.KubeObject>,
+  second?: Resource.Input<A> | (WriteOptions & ObjectOptions),
+  third?: WriteOptions
+): Effect.Effect<A | Resource.GenericObject, ObjectError, Requirements> {
+  if (isKind(first) && secondOfKind<Resource.Input<A>, unknown>(first, second)) {
+    return replaceAt(first, second, third ?? {}, undefined)
+  }
+  const object = first
+  const options =
+    (secondOfObject<unknown, (WriteOptions & ObjectOptions) | undefined>(first, second)
+      ? second
+      : undefined) ?? {}
+  return Effect.gen(function* () {
+    const { kind, encode } = yield* kindOf(object, options.registry)
+    const json = yield* send("Client.replace", {
+      resource: kind,
+      method: "PUT",
+      namespace: options.namespace,
+      object,
+      name: yield* ApiRequest.nameOf(object),
+      write: options,
+      body: yield* encode(object)
+    })
+    return yield* decodeAs(kind)(json)
+  })
+}
 
 const replaceAt = <A extends Resource.KubeObject, N extends boolean, S extends string, I>(
   resource: Resource.Resource<A, N, S, I>,
@@ -567,26 +710,69 @@ export interface ApplyOptions extends WriteOptions {
 /**
  * Server-side apply: a PATCH with `application/apply-patch+yaml`. A field manager is required (the
  * option or the client default); a conflict with other managers is an `ApiError` (409) whose
- * `conflicts` name them.
+ * `conflicts` name them. Given alone, the object names its kind (see {@link create}); for many
+ * objects in dependency order, see {@link applyAll}.
  *
  * @example
  * ```ts
- * import { Client } from "effect-kube"
+ * import { Effect } from "effect"
+ * import { Client, Codec } from "effect-kube"
  * import { ConfigMap } from "effect-kube/models/core/v1"
  *
  * const applied = Client.apply(ConfigMap, {
- *   apiVersion: "v1", kind: "ConfigMap", metadata: { name: "settings", namespace: "apps" }, data: { mode: "fast" }
+ *   metadata: { name: "settings", namespace: "apps" }, data: { mode: "fast" }
  * }, { fieldManager: "my-controller", force: true })
+ * // Objects read from YAML, each alone:
+ * const fromYaml = Effect.flatMap(Codec.loadAll("apiVersion: v1\nkind: ConfigMap\nmetadata: { name: n }"), (objects) =>
+ *   Effect.forEach(objects, (object) => Client.apply(object, { fieldManager: "my-controller" }))
+ * )
  * ```
  *
  * @since 0.1.0
  * @category writing
  */
-export const apply = <A extends Resource.KubeObject, N extends boolean, S extends string, I>(
+export function apply<O extends Resource.KubeObject>(
+  object: LoneObject<O>,
+  options?: ApplyOptions & ObjectOptions
+): Effect.Effect<Resource.GenericObject, ObjectError, Requirements>
+export function apply<A extends Resource.KubeObject, N extends boolean, S extends string, I>(
   resource: Resource.Resource<A, N, S, I>,
   object: Resource.Input<A>,
-  options: ApplyOptions = {}
-): Effect.Effect<A, ClientError, Requirements> => applyAt(resource, object, options, undefined)
+  options?: ApplyOptions
+): Effect.Effect<A, ClientError, Requirements>
+export function apply<A extends Resource.KubeObject, N extends boolean, S extends string, I>(
+  first: Resource.Resource<A, N, S, I> | LoneObject<Resource.KubeObject>,
+  second?: Resource.Input<A> | (ApplyOptions & ObjectOptions),
+  third?: ApplyOptions
+): Effect.Effect<A | Resource.GenericObject, ObjectError, Requirements> {
+  if (isKind(first) && secondOfKind<Resource.Input<A>, unknown>(first, second)) {
+    return applyAt(first, second, third ?? {}, undefined)
+  }
+  const object = first
+  const options =
+    (secondOfObject<unknown, (ApplyOptions & ObjectOptions) | undefined>(first, second)
+      ? second
+      : undefined) ?? {}
+  return Effect.flatMap(kindOf(object, options.registry), (found) => applyFound(found, object, options))
+}
+
+/** Server-side apply of an object whose kind was found. */
+const applyFound = (
+  { kind, encode }: Found,
+  object: Resource.KubeObject,
+  options: ApplyOptions
+): Effect.Effect<Resource.GenericObject, ClientError, Requirements> =>
+  Effect.gen(function* () {
+    const name = yield* ApiRequest.nameOf(object)
+    const body = yield* encode(object)
+    const namespace = yield* ApiRequest.namespaceOf({
+      resource: kind,
+      method: "PATCH",
+      namespace: options.namespace,
+      object
+    })
+    return yield* patchAt(kind, name, body, { ...options, namespace, patchType: "apply" }, undefined)
+  })
 
 const applyAt = <A extends Resource.KubeObject, N extends boolean, S extends string, I>(
   resource: Resource.Resource<A, N, S, I>,
@@ -722,10 +908,60 @@ const deleteQuery = (options: DeleteOptions) =>
  * @since 0.1.0
  * @category writing
  */
-export const del = <A extends Resource.KubeObject, N extends boolean, S extends string, I>(
+export function del<O extends Resource.KubeObject>(
+  object: LoneObject<O>,
+  options?: DeleteOptions & ObjectOptions
+): Effect.Effect<void, ObjectError, Requirements>
+export function del<A extends Resource.KubeObject, N extends boolean, S extends string, I>(
   resource: Resource.Resource<A, N, S, I>,
   name: string,
-  options: DeleteOptions = {}
+  options?: DeleteOptions
+): Effect.Effect<void, ClientError, Requirements>
+export function del<A extends Resource.KubeObject, N extends boolean, S extends string, I>(
+  first: Resource.Resource<A, N, S, I> | LoneObject<Resource.KubeObject>,
+  second?: string | (DeleteOptions & ObjectOptions),
+  third?: DeleteOptions
+): Effect.Effect<void, ObjectError, Requirements> {
+  if (isKind(first) && typeof second === "string") return deleteNamed(first, second, third ?? {})
+  const object = first
+  const options =
+    (secondOfObject<unknown, (DeleteOptions & ObjectOptions) | undefined>(first, second)
+      ? second
+      : undefined) ?? {}
+  return Effect.flatMap(kindOf(object, options.registry), ({ kind }) => deleteFound(kind, object, options))
+}
+
+/**
+ * Deletes an object given alone: by its name and namespace; one read from the cluster (it has a
+ * `uid`) only if it is still that one (a `uid` precondition, unless `preconditions` are given).
+ */
+const deleteFound = (
+  kind: Resource.Resource<Resource.GenericObject, boolean, string>,
+  object: Resource.KubeObject,
+  options: DeleteOptions
+): Effect.Effect<void, ClientError, Requirements> =>
+  Effect.gen(function* () {
+    const uid = object.metadata?.uid
+    const body = deleteBody(
+      options.preconditions === undefined && uid !== undefined && uid !== ""
+        ? { ...options, preconditions: { uid } }
+        : options
+    )
+    yield* send("Client.delete", {
+      resource: kind,
+      method: "DELETE",
+      namespace: options.namespace,
+      object,
+      name: yield* ApiRequest.nameOf(object),
+      query: yield* deleteQuery(options),
+      ...(body !== undefined ? { body } : {})
+    })
+  })
+
+const deleteNamed = <A extends Resource.KubeObject, N extends boolean, S extends string, I>(
+  resource: Resource.Resource<A, N, S, I>,
+  name: string,
+  options: DeleteOptions
 ): Effect.Effect<void, ClientError, Requirements> =>
   Effect.gen(function* () {
     const body = deleteBody(options)
@@ -756,6 +992,292 @@ export {
    */
   del as delete
 }
+
+// --- many objects -----------------------------------------------------------------------
+
+/**
+ * What {@link applyAll} or {@link deleteAll} did to one object: kubectl's `configmap/settings
+ * created` as data.
+ *
+ * @example
+ * ```ts
+ * import type { Client } from "effect-kube"
+ *
+ * const line = (c: Client.Change) => `${c.kind.toLowerCase()}/${c.name} ${c.action}`
+ * ```
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Change {
+  readonly apiVersion: string
+  readonly kind: string
+  /** The namespace written to (`undefined` for a cluster-scoped kind). */
+  readonly namespace: string | undefined
+  readonly name: string
+  /**
+   * `created`, `configured` (changed) or `unchanged` by an apply; `deleted` or `absent` (there was
+   * nothing to delete, or the kind is not served) by a delete.
+   */
+  readonly action: "created" | "configured" | "unchanged" | "deleted" | "absent"
+  /** The object as the server answered the apply (not for deletes). */
+  readonly object?: Resource.GenericObject | undefined
+}
+
+/**
+ * {@link applyAll} or {@link deleteAll} stopped at an object that failed: which, why (`cause`),
+ * and what was done before it (`done`).
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Client } from "effect-kube"
+ *
+ * const report = (objects: ReadonlyArray<{ apiVersion: string; kind: string }>) =>
+ *   Client.applyAll(objects, { fieldManager: "deployer" }).pipe(
+ *     Effect.catchTag("BatchError", (e) => Effect.logError(e.message, e.done))
+ *   )
+ * ```
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class BatchError extends Data.TaggedError("BatchError")<{
+  readonly verb: "apply" | "delete"
+  readonly failed: {
+    readonly apiVersion: string
+    readonly kind: string
+    readonly namespace: string | undefined
+    readonly name: string
+  }
+  readonly cause: ObjectError
+  readonly done: ReadonlyArray<Change>
+}> {
+  override get message(): string {
+    const { kind, namespace, name } = this.failed
+    const what = `${kind} ${namespace !== undefined ? `${namespace}/` : ""}${name === "" ? "(no name)" : name}`
+    return `${this.verb} of ${what} failed after ${this.done.length} done: ${this.cause.message}`
+  }
+}
+
+/**
+ * Options of {@link applyAll}.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface ApplyAllOptions extends ApplyOptions, ObjectOptions {
+  /**
+   * How long the custom resources of a CustomResourceDefinition applied in the same batch wait for
+   * the cluster to serve their kind (it answers 404 until the definition is established). Default:
+   * 30 seconds.
+   */
+  readonly crdTimeout?: Duration.DurationInput | undefined
+}
+
+const keyOfKind = (apiVersion: string, kind: string) => `${apiVersion}|${kind}`
+
+/**
+ * Server-side applies objects given alone (e.g. everything `Codec.loadAll` read) in dependency
+ * order (`Codec.sortObjects`: namespaces and CRDs first, webhooks last), each found its kind as
+ * {@link apply} does — the kinds of CustomResourceDefinitions of the batch included, whose objects
+ * wait (`crdTimeout`) until the cluster serves them — and says what each did (`created`,
+ * `configured`, `unchanged`: kubectl apply's output as data). Stops at the first failure with a
+ * {@link BatchError} naming the object and what was done before it.
+ *
+ * @example
+ * ```ts
+ * import { Console, Effect } from "effect"
+ * import { Client, Codec } from "effect-kube"
+ *
+ * const deploy = (manifest: string) =>
+ *   Effect.gen(function* () {
+ *     const objects = yield* Codec.loadAll(manifest)
+ *     const changes = yield* Client.applyAll(objects, { fieldManager: "deployer", force: true })
+ *     for (const c of changes) yield* Console.log(`${c.kind}/${c.name} ${c.action}`)
+ *   })
+ * ```
+ *
+ * @since 0.1.0
+ * @category writing
+ */
+export const applyAll = (
+  objects: Iterable<Resource.KubeObject>,
+  options: ApplyAllOptions = {}
+): Effect.Effect<ReadonlyArray<Change>, BatchError, Requirements> =>
+  Effect.gen(function* () {
+    const sorted = Order.sortObjects([...objects])
+    const cache: DiscoveryCache = new Map()
+    const dryRun = yield* ApiRequest.dryRunOf(options.dryRun)
+    const crdTimeout = Duration.decode(options.crdTimeout ?? Duration.seconds(30))
+    let registry = options.registry ?? Registry.empty
+    const definedHere = new Set<string>()
+    const done: Array<Change> = []
+    for (const object of sorted) {
+      const waits = definedHere.has(keyOfKind(object.apiVersion, object.kind))
+      const change = yield* applyOne(
+        object,
+        registry,
+        cache,
+        options,
+        dryRun,
+        waits ? crdTimeout : undefined
+      ).pipe(
+        Effect.mapError(
+          (cause) =>
+            new BatchError({ verb: "apply", failed: describe(object, options), cause, done: [...done] })
+        )
+      )
+      done.push(change)
+      const defined = crdEntries(object)
+      if (defined.length > 0) {
+        registry = Registry.add(registry, defined)
+        for (const entry of defined) definedHere.add(keyOfKind(entry.info.apiVersion, entry.info.kind))
+      }
+    }
+    return done
+  }).pipe(Effect.withSpan("Client.applyAll", { attributes: { "k8s.batch.size": [...objects].length } }))
+
+/** An object as a failure names it (before its namespace was resolved: as given). */
+const describe = (object: Resource.KubeObject, options: NamespaceOption): BatchError["failed"] => ({
+  apiVersion: object.apiVersion,
+  kind: object.kind,
+  namespace: options.namespace ?? object.metadata?.namespace,
+  name: object.metadata?.name ?? ""
+})
+
+const applyOne = (
+  object: Resource.KubeObject,
+  registry: Registry.Registry,
+  cache: DiscoveryCache,
+  options: ApplyOptions,
+  dryRun: boolean,
+  /** Set for the objects of a kind a CRD of the batch defines: how long a 404 is retried. */
+  servedWithin: Duration.Duration | undefined
+): Effect.Effect<Change, ObjectError, Requirements> =>
+  Effect.gen(function* () {
+    const found = yield* kindOf(object, registry, cache)
+    const name = yield* ApiRequest.nameOf(object)
+    const namespace = yield* ApiRequest.namespaceOf({
+      resource: found.kind,
+      method: "PATCH",
+      namespace: options.namespace,
+      object
+    })
+    const served = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
+      servedWithin === undefined
+        ? effect
+        : Effect.retry(effect, {
+            schedule: Schedule.spaced("250 millis").pipe(Schedule.upTo(servedWithin)),
+            while: (e) => e instanceof ApiError.ApiError && e.code === 404
+          })
+    // A kind not served yet reads as no object (404): created, once served.
+    const before = yield* getOption(found.kind, name, { namespace })
+    const after = yield* served(applyFound(found, object, { ...options, namespace }))
+    const action = Option.isNone(before)
+      ? "created"
+      : changed(before.value, after, dryRun)
+        ? "configured"
+        : "unchanged"
+    return {
+      apiVersion: object.apiVersion,
+      kind: object.kind,
+      namespace: found.kind.namespaced ? namespace : undefined,
+      name,
+      action,
+      object: after
+    }
+  })
+
+/**
+ * Options of {@link deleteAll}.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface DeleteAllOptions extends DeleteOptions, ObjectOptions {}
+
+/**
+ * Deletes objects given alone in the reverse dependency order (webhooks and custom resources
+ * first, CRDs and namespaces last), each found its kind as {@link delete} does, and says what each
+ * did: `deleted`, or `absent` (already gone, or its kind is not served). An object read from the
+ * cluster (with a `uid`) is deleted only if it is still that one. Stops at the first failure with
+ * a {@link BatchError}.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Client, Codec } from "effect-kube"
+ *
+ * const undeploy = (manifest: string) =>
+ *   Effect.flatMap(Codec.loadAll(manifest), (objects) => Client.deleteAll(objects, { cascade: "Foreground" }))
+ * ```
+ *
+ * @since 0.1.0
+ * @category writing
+ */
+export const deleteAll = (
+  objects: Iterable<Resource.KubeObject>,
+  options: DeleteAllOptions = {}
+): Effect.Effect<ReadonlyArray<Change>, BatchError, Requirements> =>
+  Effect.gen(function* () {
+    const sorted = Order.sortObjects([...objects], { reverse: true })
+    const cache: DiscoveryCache = new Map()
+    const done: Array<Change> = []
+    for (const object of sorted) {
+      const change = yield* deleteOne(object, cache, options).pipe(
+        Effect.mapError(
+          (cause) =>
+            new BatchError({ verb: "delete", failed: describe(object, options), cause, done: [...done] })
+        )
+      )
+      done.push(change)
+    }
+    return done
+  }).pipe(Effect.withSpan("Client.deleteAll", { attributes: { "k8s.batch.size": [...objects].length } }))
+
+const deleteOne = (
+  object: Resource.KubeObject,
+  cache: DiscoveryCache,
+  options: DeleteAllOptions
+): Effect.Effect<Change, ObjectError, Requirements> =>
+  Effect.gen(function* () {
+    const name = yield* ApiRequest.nameOf(object)
+    const absent = (namespace: string | undefined): Change => ({
+      apiVersion: object.apiVersion,
+      kind: object.kind,
+      namespace,
+      name,
+      action: "absent"
+    })
+    const found = yield* Effect.either(kindOf(object, options.registry, cache))
+    // A kind the cluster does not serve has no objects.
+    if (Either.isLeft(found)) {
+      if (found.left._tag === "UnknownKind") return absent(options.namespace ?? object.metadata?.namespace)
+      return yield* found.left
+    }
+    const { kind } = found.right
+    const namespace = yield* ApiRequest.namespaceOf({
+      resource: kind,
+      method: "DELETE",
+      namespace: options.namespace,
+      object
+    })
+    const at = kind.namespaced ? namespace : undefined
+    return yield* deleteFound(kind, object, { ...options, namespace }).pipe(
+      Effect.as<Change>({
+        apiVersion: object.apiVersion,
+        kind: object.kind,
+        namespace: at,
+        name,
+        action: "deleted"
+      }),
+      Effect.catchIf(
+        (e): e is ApiError.ApiError => e._tag === "ApiError" && e.code === 404,
+        () => Effect.succeed(absent(at))
+      )
+    )
+  })
 
 /**
  * Deletes every object that matches the selectors (`deletecollection`).

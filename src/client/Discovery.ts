@@ -9,6 +9,7 @@ import { Effect, Either, Option, type ParseResult, Schema } from "effect"
 import type * as ApiError from "../http/ApiError.js"
 import * as Registry from "../kinds/Registry.js"
 import * as Meta from "../models/meta/v1.js"
+import type { InvalidRequest } from "../resource/InvalidRequest.js"
 import * as Resource from "../resource/Resource.js"
 import * as ApiRequest from "./ApiRequest.js"
 import { jsonAs } from "./internal/answer.js"
@@ -70,7 +71,7 @@ export const customResources: Effect.Effect<
   ReadonlyArray<Registry.Entry>,
   LoadError,
   HttpClient.HttpClient
-> = Effect.gen(function* () {
+> = /* @__PURE__ */ Effect.gen(function* () {
   const { CustomResourceDefinition } = yield* Effect.promise(() => import("../models/apiextensions/v1.js"))
   const list = yield* getJson("/apis/apiextensions.k8s.io/v1/customresourcedefinitions", "list").pipe(
     Effect.flatMap(Schema.decodeUnknown(CrdItems))
@@ -105,7 +106,7 @@ export const apiResources: Effect.Effect<
   ReadonlyArray<Registry.Entry>,
   LoadError,
   HttpClient.HttpClient
-> = Effect.gen(function* () {
+> = /* @__PURE__ */ Effect.gen(function* () {
   const groups = yield* getJson("/apis")
   const versions: Array<string> = ["v1"]
   const listed = Option.match(decodeGroups(groups), { onNone: () => [], onSome: (g) => g.groups })
@@ -117,35 +118,62 @@ export const apiResources: Effect.Effect<
       const path = ApiRequest.groupVersionPath(gv)
       return Either.isLeft(path) ? [] : [[gv, path.right] as const]
     }),
-    ([gv, path]) => getJson(path).pipe(Effect.map((doc) => [gv, doc] as const)),
+    ([gv, path]) => getJson(path).pipe(Effect.map((doc) => entriesOf(gv, doc))),
     { concurrency: 4 }
   )
+  return lists.flat()
+})
+
+/**
+ * The kinds of one group version (`v1`, `apps/v1`, `example.com/v1`) as its discovery document
+ * lists them, as generic kinds: an `ApiError` 404 where the cluster does not serve it; an
+ * `InvalidRequest` for a group version that is not `<group>/<version>` of path segments.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Discovery, Registry } from "effect-kube"
+ *
+ * const widgets = Effect.map(Discovery.groupVersion("example.com/v1"), Registry.make)
+ * ```
+ *
+ * @since 0.1.0
+ * @category cluster
+ */
+export const groupVersion = (
+  apiVersion: string
+): Effect.Effect<ReadonlyArray<Registry.Entry>, LoadError | InvalidRequest, HttpClient.HttpClient> =>
+  Either.match(ApiRequest.groupVersionPath(apiVersion), {
+    onLeft: Effect.fail,
+    onRight: (path) => Effect.map(getJson(path), (doc) => entriesOf(apiVersion, doc))
+  })
+
+/** The kinds a group version's discovery document lists (entries that do not decode are skipped). */
+const entriesOf = (gv: string, doc: unknown): Array<Registry.Entry> => {
+  const [group, version] = gv.includes("/") ? gv.split("/") : ["", gv]
+  const entries = Option.match(decodeResources(doc), { onNone: () => [], onSome: (d) => d.resources })
+  const resources = someOf(entries.map((r) => decodeResource(r)))
+  const subs = new Map<string, Array<string>>()
+  for (const r of someOf(entries.map((r) => decodeName(r)))) {
+    if (!r.name.includes("/")) continue
+    const [parent, sub] = r.name.split("/")
+    if (parent !== undefined && sub !== undefined) subs.set(parent, [...(subs.get(parent) ?? []), sub])
+  }
   const out: Array<Registry.Entry> = []
-  for (const [gv, doc] of lists) {
-    const [group, version] = gv.includes("/") ? gv.split("/") : ["", gv]
-    const entries = Option.match(decodeResources(doc), { onNone: () => [], onSome: (d) => d.resources })
-    const resources = someOf(entries.map((r) => decodeResource(r)))
-    const subs = new Map<string, Array<string>>()
-    for (const r of someOf(entries.map((r) => decodeName(r)))) {
-      if (!r.name.includes("/")) continue
-      const [parent, sub] = r.name.split("/")
-      if (parent !== undefined && sub !== undefined) subs.set(parent, [...(subs.get(parent) ?? []), sub])
+  for (const r of resources) {
+    if (r.name.includes("/")) continue
+    const subresources = (subs.get(r.name) ?? []).filter(
+      (s): s is "status" | "scale" => s === "status" || s === "scale"
+    )
+    const kind = {
+      group: group ?? "",
+      version: version ?? "",
+      kind: r.kind,
+      plural: r.name,
+      verbs: (r.verbs ?? []).filter(Resource.isVerb),
+      subresources
     }
-    for (const r of resources) {
-      if (r.name.includes("/")) continue
-      const subresources = (subs.get(r.name) ?? []).filter(
-        (s): s is "status" | "scale" => s === "status" || s === "scale"
-      )
-      const kind = {
-        group: group ?? "",
-        version: version ?? "",
-        kind: r.kind,
-        plural: r.name,
-        verbs: (r.verbs ?? []).filter(Resource.isVerb),
-        subresources
-      }
-      out.push(Registry.entry(r.namespaced ? Resource.namespaced(kind) : Resource.global(kind)))
-    }
+    out.push(Registry.entry(r.namespaced ? Resource.namespaced(kind) : Resource.global(kind)))
   }
   return out
-})
+}

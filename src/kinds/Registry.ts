@@ -5,10 +5,34 @@
  *
  * @since 0.1.0
  */
-import { type Either, Option, type ParseResult, Schema } from "effect"
+import { Data, type Either, Option, type ParseResult, Schema } from "effect"
 import { dual } from "effect/Function"
 import type { CustomResourceDefinition } from "../models/apiextensions/v1.js"
 import * as Resource from "../resource/Resource.js"
+
+/**
+ * An object's kind is not known: not in the registry given, not a built-in kind, and not served by
+ * the cluster (kubectl's `no matches for kind`).
+ *
+ * @example
+ * ```ts
+ * import { Registry } from "effect-kube"
+ *
+ * const error = new Registry.UnknownKind({ apiVersion: "example.com/v1", kind: "Widget" })
+ * error.message // 'no kind "Widget" in "example.com/v1": not a built-in kind, not registered, not served by the cluster'
+ * ```
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class UnknownKind extends Data.TaggedError("UnknownKind")<{
+  readonly apiVersion: string
+  readonly kind: string
+}> {
+  override get message(): string {
+    return `no kind ${JSON.stringify(this.kind)} in ${JSON.stringify(this.apiVersion)}: not a built-in kind, not registered, not served by the cluster`
+  }
+}
 
 /**
  * A kind in the registry, with its types erased: what it is, and how to decode and encode it.

@@ -101,10 +101,14 @@ describe("options of the verbs", () => {
   it.effect("delete: preconditions in the DeleteOptions body; deleteCollection: the list options", () => {
     const r = recorded()
     return Effect.gen(function* () {
-      yield* Client.delete(core.ConfigMap, "a", {
-        namespace: "apps",
-        preconditions: { uid: "u-1", resourceVersion: "5" }
-      })
+      // Neither the uid nor the version is the stored object's: refused, as the apiserver does.
+      const refused = yield* Effect.flip(
+        Client.delete(core.ConfigMap, "a", {
+          namespace: "apps",
+          preconditions: { uid: "u-1", resourceVersion: "5" }
+        })
+      )
+      expect(refused).toMatchObject({ _tag: "ApiError", code: 409, reason: "Conflict" })
       expect(JSON.parse(r.last("DELETE").body ?? "null")).toEqual({
         apiVersion: "v1",
         kind: "DeleteOptions",
@@ -245,8 +249,8 @@ describe("objects without apiVersion and kind", () => {
       expect(applied.data).toEqual({ a: "3" })
       // Another kind's apiVersion is a type error, and a ParseError when it gets through (JSON).
       const wrong = yield* Effect.flip(
+        // @ts-expect-error a ConfigMap's apiVersion is "v1" (no overload takes "apps/v1")
         Client.create(core.ConfigMap, {
-          // @ts-expect-error a ConfigMap's apiVersion is "v1"
           apiVersion: "apps/v1",
           metadata: { name: "wrong", namespace: "apps" }
         })

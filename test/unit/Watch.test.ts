@@ -309,7 +309,7 @@ describe("Watch.watch: a connection cut in the middle of an event", () => {
           handle: (_url, res) => {
             res.writeHead(200)
             // One write: the three lines arrive in one chunk; the connection stays open.
-            res.write(line("ADDED", cmObject("a", "10")) + "not json\n" + line("ADDED", cmObject("b", "11")))
+            res.write(`${line("ADDED", cmObject("a", "10"))}not json\n${line("ADDED", cmObject("b", "11"))}`)
           }
         })
         const seen = yield* Watch.watch(core.ConfigMap, { retrySchedule: Schedule.stop }).pipe(

@@ -9,7 +9,7 @@ import type { ResourceInfo } from "../../resource/Resource.js"
 import { matching, selectionOf } from "./list.js"
 import { meta, now, str } from "./objects.js"
 import { isObject, type Json, type JsonObject } from "./patch.js"
-import { json, notFound } from "./responses.js"
+import { json, notFound, preconditionFailed } from "./responses.js"
 import { objectKey, type Stored } from "./store.js"
 import { lookup, type State, stamp } from "./writes.js"
 
@@ -53,10 +53,23 @@ export const deleteOne = (
   info: ResourceInfo,
   namespace: string | undefined,
   name: string,
-  q: URLSearchParams
+  q: URLSearchParams,
+  body: Json
 ): Response => {
   const { key, stored } = lookup(s.store, info, namespace, name)
   if (stored === undefined) return notFound(info, name)
+  // The DeleteOptions body's preconditions, as the apiserver checks them.
+  const preconditions = isObject(body) && isObject(body.preconditions) ? body.preconditions : {}
+  const m = meta(stored.object)
+  for (const [field, label] of [
+    ["uid", "UID"],
+    ["resourceVersion", "ResourceVersion"]
+  ] as const) {
+    const wanted = preconditions[field]
+    if (typeof wanted === "string" && wanted !== m[field]) {
+      return preconditionFailed(info, name, label, wanted, str(m[field]) ?? "")
+    }
+  }
   return remove(s, stored, key, q)
 }
 

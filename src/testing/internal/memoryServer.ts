@@ -13,6 +13,8 @@
  *
  * @internal
  */
+
+import { crdEntries } from "../../kinds/internal/crd.js"
 import type * as Registry from "../../kinds/Registry.js"
 import type { ResourceInfo } from "../../resource/Resource.js"
 import { FieldManager } from "./apply.js"
@@ -47,6 +49,11 @@ export class MemoryServer {
       patchMetadata: options.patchMetadata
     }
     kinds.register(options.entries)
+    // As the apiserver: a CustomResourceDefinition written serves its kinds (here at once).
+    store.listen((event) => {
+      if (event.type !== "DELETED" && event.resource === "apiextensions.k8s.io/customresourcedefinitions")
+        kinds.register(crdEntries(event.object))
+    })
     for (const name of ["default", "kube-system", "kube-public", "kube-node-lease"]) {
       put(
         store,

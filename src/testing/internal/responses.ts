@@ -71,3 +71,21 @@ export const conflict = (info: ResourceInfo, name: string) =>
       kind: info.plural
     }
   )
+
+/**
+ * 409 for a delete whose `preconditions` (uid, resourceVersion) the stored object does not meet,
+ * worded as the apiserver's registry words it.
+ */
+export const preconditionFailed = (
+  info: ResourceInfo,
+  name: string,
+  field: "UID" | "ResourceVersion",
+  wanted: string,
+  actual: string
+) =>
+  status(
+    409,
+    "Conflict",
+    `Operation cannot be fulfilled on ${info.kind} "${name}": the ${field} in the precondition (${wanted}) does not match the ${field} in record (${actual}). The object might have been ${field === "UID" ? "deleted and then recreated" : "modified"}`,
+    { name, group: info.group, kind: info.plural }
+  )

@@ -134,7 +134,7 @@ const dispatch = (s: Server, req: Request, target: Target, body: Json): Response
     case "DELETE":
       return name === undefined
         ? deleteCollection(s, info, namespace, q)
-        : deleteOne(s, info, namespace, name, q)
+        : deleteOne(s, info, namespace, name, q, body)
     default:
       return methodNotAllowed()
   }
