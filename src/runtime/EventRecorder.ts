@@ -20,7 +20,7 @@
  * @since 0.1.0
  */
 
-import * as HttpClient from "@effect/platform/HttpClient"
+import type * as HttpClient from "@effect/platform/HttpClient"
 import {
   Clock,
   Context,
@@ -38,6 +38,7 @@ import {
   type Scope
 } from "effect"
 import * as Client from "../client/Client.js"
+import * as Discovery from "../client/Discovery.js"
 import * as ApiError from "../http/ApiError.js"
 import * as metricKeys from "../http/internal/metricKeys.js"
 import { messageOf } from "../internal/causes.js"
@@ -294,28 +295,19 @@ export const make = (
     const seed = yield* Random.nextIntBetween(0, 1_000_000)
     let sequence = 0
 
-    /** Whether the server serves `events.k8s.io/v1` (asked once). */
+    /** Whether the server serves `events.k8s.io/v1` (asked once, through its discovery document). */
     const chooseApi: Effect.Effect<Api, Retryable, HttpClient.HttpClient> = Effect.gen(function* () {
       if (api !== undefined) return api
-      const http = yield* HttpClient.HttpClient
-      const chosen = yield* Effect.scoped(
-        Effect.gen(function* () {
-          const response = yield* http.get("/apis/events.k8s.io/v1")
-          if (response.status === 404) return "v1" as const
-          if (response.status !== 200)
-            return yield* new Retryable({ cause: `discovery answered ${response.status}` })
-          const doc = yield* response.json
-          const served =
-            typeof doc === "object" &&
-            doc !== null &&
-            "resources" in doc &&
-            Array.isArray(doc.resources) &&
-            doc.resources.some(
-              (r: unknown) => typeof r === "object" && r !== null && "name" in r && r.name === "events"
-            )
-          return served ? ("events.k8s.io/v1" as const) : ("v1" as const)
-        })
-      ).pipe(Effect.mapError((cause) => (cause instanceof Retryable ? cause : new Retryable({ cause }))))
+      const chosen = yield* Discovery.groupVersion("events.k8s.io/v1").pipe(
+        Effect.map(
+          (kinds): Api => (kinds.some((k) => k.info.plural === "events") ? "events.k8s.io/v1" : "v1")
+        ),
+        Effect.catchIf(
+          (e) => e._tag === "ApiError" && e.code === 404,
+          () => Effect.succeed<Api>("v1")
+        ),
+        Effect.mapError((cause) => new Retryable({ cause }))
+      )
       api = chosen
       return chosen
     })

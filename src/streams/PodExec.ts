@@ -29,6 +29,7 @@ import type * as ApiError from "../http/ApiError.js"
 import * as metricKeys from "../http/internal/metricKeys.js"
 import { KubeWebSocket, type WebSocketError } from "../http/KubeWebSocket.js"
 import { concatBytes } from "../internal/bytes.js"
+import * as Meta from "../models/meta/v1.js"
 
 /** The stream protocols this client speaks, in order of preference. */
 const PROTOCOLS = ["v5.channel.k8s.io", "v4.channel.k8s.io"] as const
@@ -142,21 +143,12 @@ export type Requirements = Client.Requirements | KubeWebSocket
  */
 export type ExecFailure = ApiError.ApiError | WebSocketError | ExecError | ExecTimeout | Client.ClientError
 
+/**
+ * The status channel's message: a `Status` without its `apiVersion` and `kind` (the kubelet leaves
+ * them out), read with the generated Schema.
+ */
 const StatusMessage = Schema.parseJson(
-  Schema.Struct({
-    status: Schema.optional(Schema.String),
-    message: Schema.optional(Schema.String),
-    reason: Schema.optional(Schema.String),
-    details: Schema.optional(
-      Schema.Struct({
-        causes: Schema.optional(
-          Schema.Array(
-            Schema.Struct({ reason: Schema.optional(Schema.String), message: Schema.optional(Schema.String) })
-          )
-        )
-      })
-    )
-  })
+  Meta.StatusSchema.pipe(Schema.pick("status", "message", "reason", "details"))
 )
 
 const frame = (channel: number, data: Uint8Array): Uint8Array => {

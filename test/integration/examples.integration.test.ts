@@ -112,6 +112,26 @@ describe("examples", () => {
     expect(result.stdout).toContain("effect_kube_requests_total{verb=get code=200} 1")
   })
 
+  it("examples/tracing.ts against the real apiserver: the same spans, with the HTTP spans' real status", async () => {
+    const result = await runExample("examples/tracing.ts", real())
+    expect(result.stderr).toBe("")
+    expect(result.status).toBe(0)
+    expect(result.stdout).toContain(`Using cluster ${env.server}`)
+    expect(result.stdout).toMatch(
+      /name: 'Client\.get',[^}]*attributes: \{[^}]*'k8s\.verb': 'get',[^}]*'k8s\.kind': 'ConfigMap',[^}]*'http\.response\.status_code': 200/
+    )
+    expect(result.stdout).toContain("effect_kube_requests_total{verb=get code=200} 1")
+  })
+
+  it("examples/layers.ts against the real apiserver: each part of the layers chosen", async () => {
+    const result = await runExample("examples/layers.ts", real())
+    expect(result.stderr).toBe("")
+    expect(result.status).toBe(0)
+    // The server, the namespace and field manager chosen, the server's /version.
+    expect(result.stdout).toContain(`${env.server} apps my-controller`)
+    expect(result.stdout).toMatch(/gitVersion: 'v1\.20/)
+  })
+
   it("logs and exec need containers: on the in-memory cluster they say so", async () => {
     for (const file of ["examples/logs.ts", "examples/exec.ts"]) {
       const result = await runExample(file, none())
