@@ -5,6 +5,8 @@
  */
 
 /** @since 0.1.0 */
+export * as ApiProxy from "./client/ApiProxy.js"
+/** @since 0.1.0 */
 export * as ApiRequest from "./client/ApiRequest.js"
 /** @since 0.1.0 */
 export * as ApiResponse from "./client/ApiResponse.js"

@@ -10,6 +10,7 @@
 import { type HttpClient, HttpClientError } from "@effect/platform"
 import {
   Chunk,
+  Clock,
   Data,
   Duration,
   Effect,
@@ -30,7 +31,7 @@ import * as Order from "../kinds/internal/order.js"
 import * as Registry from "../kinds/Registry.js"
 import type { Scale } from "../models/autoscaling/v1.js"
 import * as Autoscaling from "../models/autoscaling/v1.js"
-import { InvalidRequest } from "../resource/InvalidRequest.js"
+import { checkSegment, InvalidRequest } from "../resource/InvalidRequest.js"
 import * as Resource from "../resource/Resource.js"
 import type * as Selector from "../resource/Selector.js"
 import * as ApiRequest from "./ApiRequest.js"
@@ -1546,6 +1547,312 @@ export const patchScale = <A extends Resource.KubeObject, N extends boolean, I>(
     contentType: CONTENT_TYPES[options.patchType ?? "merge"],
     write: true
   })
+
+/**
+ * Server-side apply of the `scale` sub-resource: sets `spec.replicas` as the field manager's (an
+ * HPA-like controller owning the replicas while another manager owns the rest of the spec).
+ * Servers before 1.21 refuse apply on sub-resources (an `ApiError`).
+ *
+ * @example
+ * ```ts
+ * import { Client } from "effect-kube"
+ * import { Deployment } from "effect-kube/models/apps/v1"
+ *
+ * const three = Client.applyScale(Deployment, "web", 3, { fieldManager: "autoscaler", force: true })
+ * ```
+ *
+ * @since 0.1.0
+ * @category sub-resources
+ */
+export const applyScale = <A extends Resource.KubeObject, N extends boolean, I>(
+  resource: Resource.Resource<A, N, "scale", I>,
+  name: string,
+  replicas: number,
+  options: ApplyOptions = {}
+): Effect.Effect<Scale, ClientError, Requirements> =>
+  Effect.gen(function* () {
+    const namespace = yield* ApiRequest.namespaceOf({
+      resource,
+      method: "PATCH",
+      namespace: options.namespace,
+      name
+    })
+    const json = yield* send("Client.applyScale", {
+      resource,
+      method: "PATCH",
+      namespace,
+      name,
+      subresource: "scale",
+      write: options,
+      query: options.force === true ? [["force", "true"]] : [],
+      contentType: CONTENT_TYPES.apply,
+      body: {
+        apiVersion: "autoscaling/v1",
+        kind: "Scale",
+        metadata: { name, ...(namespace !== undefined ? { namespace } : {}) },
+        spec: { replicas }
+      }
+    })
+    return yield* toScale(json)
+  })
+
+/** An object's JSON, read for a sub-resource write that changes one part of it. */
+const readJson = (
+  resource: Resource.ResourceInfo,
+  name: string,
+  options: NamespaceOption
+): Effect.Effect<{ readonly [key: string]: unknown }, ClientError, Requirements> =>
+  Effect.flatMap(
+    send("Client.get", { resource, method: "GET", namespace: options.namespace, name }),
+    (json) =>
+      isRecord(json)
+        ? Effect.succeed(json)
+        : Effect.fail(
+            new ParseResult.ParseError({
+              issue: new ParseResult.Type(Schema.Object.ast, json, `a ${resource.kind} is an object`)
+            })
+          )
+  )
+
+/** A part of an object's JSON (an empty object where it has none). */
+const partOf = (
+  json: { readonly [key: string]: unknown },
+  key: string
+): { readonly [key: string]: unknown } => {
+  const part = json[key]
+  return isRecord(part) ? part : {}
+}
+
+/**
+ * Sets a namespace's `spec.finalizers` through its `finalize` sub-resource (the namespace
+ * controller's last step: a Terminating namespace goes once they are empty). Returns the namespace.
+ *
+ * @example
+ * ```ts
+ * import { Client } from "effect-kube"
+ * import { Namespace } from "effect-kube/models/core/v1"
+ *
+ * // Let a namespace stuck in Terminating (its controller gone) go:
+ * const released = Client.finalize(Namespace, "old", [])
+ * ```
+ *
+ * @since 0.1.0
+ * @category sub-resources
+ */
+export const finalize = <A extends Resource.KubeObject, N extends boolean, I>(
+  resource: Resource.Resource<A, N, "finalize", I>,
+  name: string,
+  finalizers: ReadonlyArray<string>,
+  options: WriteOptions = {}
+): Effect.Effect<A, ClientError, Requirements> =>
+  Effect.gen(function* () {
+    const current = yield* readJson(resource, name, options)
+    const json = yield* send("Client.finalize", {
+      resource,
+      method: "PUT",
+      namespace: options.namespace,
+      name,
+      subresource: "finalize",
+      write: options,
+      body: { ...current, spec: { ...partOf(current, "spec"), finalizers } }
+    })
+    return yield* decodeAs(resource)(json)
+  })
+
+/**
+ * Binds a pod to a node (its `binding` sub-resource: what a scheduler does; the pod must not be
+ * bound yet, else `ApiError` 409).
+ *
+ * @example
+ * ```ts
+ * import { Client } from "effect-kube"
+ * import { Pod } from "effect-kube/models/core/v1"
+ *
+ * const scheduled = Client.bind(Pod, "web-0", "node-1", { namespace: "apps" })
+ * ```
+ *
+ * @since 0.1.0
+ * @category sub-resources
+ */
+export const bind = <A extends Resource.KubeObject, N extends boolean, I>(
+  resource: Resource.Resource<A, N, "binding", I>,
+  name: string,
+  node: string,
+  options: WriteOptions = {}
+): Effect.Effect<void, ClientError, Requirements> =>
+  Effect.gen(function* () {
+    yield* checkSegment("name", node)
+    const namespace = yield* ApiRequest.namespaceOf({
+      resource,
+      method: "POST",
+      namespace: options.namespace,
+      name
+    })
+    yield* send("Client.bind", {
+      resource,
+      method: "POST",
+      namespace,
+      name,
+      subresource: "binding",
+      write: options,
+      body: {
+        apiVersion: "v1",
+        kind: "Binding",
+        metadata: { name, ...(namespace !== undefined ? { namespace } : {}) },
+        target: { apiVersion: "v1", kind: "Node", name: node }
+      }
+    })
+  })
+
+/**
+ * Adds an ephemeral container to a running pod (its `ephemeralcontainers` sub-resource, as
+ * `kubectl debug` does; Kubernetes 1.23+, or 1.22+ with the feature on): the pod is read and
+ * written back with the container added, carrying its `resourceVersion` (a concurrent change is an
+ * `ApiError` 409: see {@link retryOnConflict}). Returns the pod.
+ *
+ * @example
+ * ```ts
+ * import { Client } from "effect-kube"
+ * import { Pod } from "effect-kube/models/core/v1"
+ *
+ * const debugged = Client.addEphemeralContainer(Pod, "web-0", {
+ *   name: "debugger", image: "busybox:1.36", command: ["sh"], stdin: true, tty: true, targetContainerName: "web"
+ * })
+ * ```
+ *
+ * @since 0.1.0
+ * @category sub-resources
+ */
+export const addEphemeralContainer = <A extends Resource.KubeObject, N extends boolean, I>(
+  resource: Resource.Resource<A, N, "ephemeralcontainers", I>,
+  name: string,
+  container: { readonly name: string; readonly image?: string | undefined; readonly [key: string]: unknown },
+  options: WriteOptions = {}
+): Effect.Effect<A, ClientError, Requirements> =>
+  Effect.gen(function* () {
+    const current = yield* readJson(resource, name, options)
+    const spec = partOf(current, "spec")
+    const existing = Array.isArray(spec.ephemeralContainers) ? spec.ephemeralContainers : []
+    const json = yield* send("Client.addEphemeralContainer", {
+      resource,
+      method: "PUT",
+      namespace: options.namespace,
+      name,
+      subresource: "ephemeralcontainers",
+      write: options,
+      body: { ...current, spec: { ...spec, ephemeralContainers: [...existing, container] } }
+    })
+    return yield* decodeAs(resource)(json)
+  })
+
+/**
+ * Patches a pod's container resources in place (its `resize` sub-resource, Kubernetes 1.33+; older
+ * servers answer 404). A strategic merge patch by default, e.g.
+ * `{ spec: { containers: [{ name: "web", resources: { limits: { cpu: "2" } } }] } }`.
+ *
+ * @example
+ * ```ts
+ * import { Client } from "effect-kube"
+ * import { Pod } from "effect-kube/models/core/v1"
+ *
+ * const bigger = Client.resize(Pod, "web-0", {
+ *   spec: { containers: [{ name: "web", resources: { requests: { cpu: "500m" }, limits: { cpu: "1" } } }] }
+ * })
+ * ```
+ *
+ * @since 0.1.0
+ * @category sub-resources
+ */
+export const resize = <A extends Resource.KubeObject, N extends boolean, I>(
+  resource: Resource.Resource<A, N, "resize", I>,
+  name: string,
+  patchBody: unknown,
+  options: PatchOptions = {}
+): Effect.Effect<A, ClientError, Requirements> => patchAt(resource, name, patchBody, options, "resize")
+
+/**
+ * Options of {@link approve} and {@link deny}.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface ApprovalOptions extends WriteOptions {
+  /** The condition's reason (CamelCase). Default: `ApprovedByEffectKube` / `DeniedByEffectKube`. */
+  readonly reason?: string | undefined
+  readonly message?: string | undefined
+}
+
+const decide = <A extends Resource.KubeObject, N extends boolean, I>(
+  resource: Resource.Resource<A, N, "approval", I>,
+  name: string,
+  type: "Approved" | "Denied",
+  options: ApprovalOptions
+): Effect.Effect<A, ClientError, Requirements> =>
+  Effect.gen(function* () {
+    const current = yield* readJson(resource, name, options)
+    const status = partOf(current, "status")
+    const conditions = Array.isArray(status.conditions) ? status.conditions : []
+    const now = new Date(yield* Clock.currentTimeMillis).toISOString().replace(/\.\d{3}Z$/, "Z")
+    const condition = {
+      type,
+      status: "True",
+      reason: options.reason ?? `${type}ByEffectKube`,
+      message: options.message ?? `${type.toLowerCase()} with effect-kube`,
+      lastUpdateTime: now,
+      lastTransitionTime: now
+    }
+    const json = yield* send(type === "Approved" ? "Client.approve" : "Client.deny", {
+      resource,
+      method: "PUT",
+      namespace: options.namespace,
+      name,
+      subresource: "approval",
+      write: options,
+      body: { ...current, status: { ...status, conditions: [...conditions, condition] } }
+    })
+    return yield* decodeAs(resource)(json)
+  })
+
+/**
+ * Approves a CertificateSigningRequest (its `approval` sub-resource, as `kubectl certificate
+ * approve`): an `Approved` condition added; the signer then issues the certificate.
+ *
+ * @example
+ * ```ts
+ * import { Client } from "effect-kube"
+ * import { CertificateSigningRequest } from "effect-kube/models/certificates/v1"
+ *
+ * const approved = Client.approve(CertificateSigningRequest, "node-csr-abc", { reason: "NodeKnown" })
+ * ```
+ *
+ * @since 0.1.0
+ * @category sub-resources
+ */
+export const approve = <A extends Resource.KubeObject, N extends boolean, I>(
+  resource: Resource.Resource<A, N, "approval", I>,
+  name: string,
+  options: ApprovalOptions = {}
+): Effect.Effect<A, ClientError, Requirements> => decide(resource, name, "Approved", options)
+
+/**
+ * Denies a CertificateSigningRequest (a `Denied` condition through its `approval` sub-resource).
+ *
+ * @example
+ * ```ts
+ * import { Client } from "effect-kube"
+ * import { CertificateSigningRequest } from "effect-kube/models/certificates/v1"
+ *
+ * const denied = Client.deny(CertificateSigningRequest, "csr-unknown", { reason: "Unknown" })
+ * ```
+ *
+ * @since 0.1.0
+ * @category sub-resources
+ */
+export const deny = <A extends Resource.KubeObject, N extends boolean, I>(
+  resource: Resource.Resource<A, N, "approval", I>,
+  name: string,
+  options: ApprovalOptions = {}
+): Effect.Effect<A, ClientError, Requirements> => decide(resource, name, "Denied", options)
 
 /**
  * Options of {@link createToken}.

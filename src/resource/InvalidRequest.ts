@@ -38,7 +38,15 @@ export class InvalidRequest extends Data.TaggedError("InvalidRequest")<{ readonl
  * @since 0.1.0
  * @category models
  */
-export type SegmentRole = "name" | "namespace" | "plural" | "group" | "version" | "subresource"
+export type SegmentRole =
+  | "name"
+  | "namespace"
+  | "plural"
+  | "group"
+  | "version"
+  | "subresource"
+  | "path"
+  | "port"
 
 /**
  * Checks that a value can stand alone as one segment of a URL path, as client-go's

@@ -18,7 +18,7 @@ import {
   toJson
 } from "./patch.js"
 import { notFound, status } from "./responses.js"
-import { scaleOf, statusRule } from "./subresources.js"
+import { partialWrite, resized, scaleOf, statusRule } from "./subresources.js"
 import { commit, create, lookup, type State as WriteState, writeScale } from "./writes.js"
 
 /** What patches need beside the objects: the models' patch metadata (strategic merge patch). */
@@ -43,6 +43,8 @@ export const patch = (
       return status(400, "BadRequest", "PATCH, application/apply-patch+yaml requires fieldManager to be set")
     if (!isObject(body)) return status(400, "BadRequest", "an apply patch must be an object")
     if (stored === undefined) return create(s, info, namespace, body, q, manager, "Apply")
+    // An apply of a `Scale` sets the replicas (its ownership is not tracked through the view).
+    if (sub === "scale") return writeScale(s, stored, key, body, q)
     const next = s.fields.apply(
       stored.info,
       key,
@@ -75,7 +77,11 @@ export const patch = (
     patched = strategicMergePatch(current, body, s.patchMetadata, definition)
   } else patched = mergePatch(current, body)
   if (!isObject(patched)) return status(422, "Invalid", "the patched object is not an object")
-  const next = statusRule(info, sub, patched, stored.object)
+  const next =
+    sub === "resize"
+      ? resized(stored.object, patched)
+      : ((sub === undefined ? undefined : partialWrite(sub, patched, stored.object)) ??
+        statusRule(info, sub, patched, stored.object))
   s.fields.update(key, isObject(body) ? body : {}, manager)
   return commit(s, stored, key, withManager(next, manager, "Update"), q)
 }

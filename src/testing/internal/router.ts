@@ -20,7 +20,7 @@ import { json, methodNotAllowed, noSuchPath, notFound, status } from "./response
 import { hasNamespace } from "./store.js"
 import { scaleOf } from "./subresources.js"
 import type { WatchHub } from "./watchHub.js"
-import { create, lookup, replace } from "./writes.js"
+import { bind, create, lookup, replace } from "./writes.js"
 
 /** A request, as the transport hands it over. */
 export interface Request {
@@ -82,9 +82,15 @@ const resolve = (s: Server, method: string, path: string): Target | Response => 
     rest = segs.slice(2)
   }
   const info = s.kinds.get(group, version, rest[0] ?? "")
-  if (info === undefined || rest.length > 3) return noSuchPath()
+  if (info === undefined) return noSuchPath()
+  if (rest.length > 3)
+    return rest[2] === "proxy" && Object.hasOwn(info.subresources, "proxy")
+      ? notRunning(info, "proxy")
+      : noSuchPath()
   const name = rest[1]
   const sub = rest[2]
+  // A sub-resource the kind does not have is no path (as the apiserver answers).
+  if (sub !== undefined && !Object.hasOwn(info.subresources, sub)) return noSuchPath()
   if (info.namespaced && namespace === undefined && name !== undefined) return noSuchPath()
   if (namespace !== undefined && !hasNamespace(s.store, s.kinds, namespace)) {
     if (method !== "GET" || name !== undefined) {
@@ -107,8 +113,17 @@ const get = (
   const { stored } = lookup(s.store, info, namespace, name)
   if (stored === undefined) return notFound(info, name)
   if (sub === "scale") return json(200, scaleOf(stored.object))
+  // exec, attach, portforward: WebSocket upgrades, refused by the cluster's KubeWebSocket with a
+  // typed error (their plain GET, read to explain a refusal, finds the pod).
+  if (sub !== undefined && sub !== "status" && !UPGRADES.has(sub)) return notRunning(info, sub)
   return json(200, stored.object)
 }
+
+const UPGRADES = new Set(["exec", "attach", "portforward"])
+
+/** What needs a running container (a pod's log, a proxy to it) is not served here. */
+const notRunning = (info: ResourceInfo, sub: string) =>
+  status(400, "BadRequest", `the in-memory cluster runs no containers: ${info.plural}/${sub} is not served`)
 
 /** The operation of a verb on a target. */
 const dispatch = (s: Server, req: Request, target: Target, body: Json): Response => {
@@ -123,6 +138,7 @@ const dispatch = (s: Server, req: Request, target: Target, body: Json): Response
       return get(s, info, namespace, name, sub)
     case "POST":
       if (name !== undefined && sub === "eviction") return evict(s, info, namespace, name)
+      if (name !== undefined && sub === "binding") return bind(s, info, namespace, name, body, q)
       if (name !== undefined) return methodNotAllowed()
       return create(s, info, namespace, body, q)
     case "PUT":

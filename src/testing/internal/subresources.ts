@@ -1,7 +1,10 @@
 /**
  * What the sub-resources show and change: `/status` writes only the status (and the main resource
  * everything but it, when the kind has a status sub-resource), `/scale` is a `Scale` view of
- * `spec.replicas`. (`/eviction` is a delete: see `writes.ts`.)
+ * `spec.replicas`; `/finalize` (namespaces) writes only `spec.finalizers`, `/approval` (CSRs) only
+ * `status.conditions`, `/ephemeralcontainers` (pods) only `spec.ephemeralContainers`, `/resize`
+ * (pods) only the containers' `resources`, `/binding` sets a pod's node. (`/eviction` is a
+ * delete: see `writes.ts`.)
  *
  * @internal
  */
@@ -57,4 +60,61 @@ export const scaled = (object: JsonObject, scale: Json): JsonObject => {
     ...object,
     spec: { ...(isObject(object.spec) ? object.spec : {}), replicas: spec.replicas ?? 1 }
   }
+}
+
+const part = (object: JsonObject, key: string): JsonObject => {
+  const value = object[key]
+  return isObject(value) ? value : {}
+}
+
+/**
+ * The object a replace through a sub-resource that writes one part stores (`undefined`: not such
+ * a sub-resource).
+ */
+export const partialWrite = (
+  sub: string,
+  incoming: JsonObject,
+  current: JsonObject
+): JsonObject | undefined => {
+  switch (sub) {
+    case "finalize":
+      return {
+        ...current,
+        spec: { ...part(current, "spec"), finalizers: part(incoming, "spec").finalizers ?? [] }
+      }
+    case "approval":
+      return {
+        ...current,
+        status: { ...part(current, "status"), conditions: part(incoming, "status").conditions ?? [] }
+      }
+    case "ephemeralcontainers":
+      return {
+        ...current,
+        spec: {
+          ...part(current, "spec"),
+          ephemeralContainers: part(incoming, "spec").ephemeralContainers ?? []
+        }
+      }
+    default:
+      return undefined
+  }
+}
+
+/** A pod after a patch through `/resize`: the patched containers' `resources`, nothing else. */
+export const resized = (current: JsonObject, patched: JsonObject): JsonObject => {
+  const wanted = new Map<string, Json>()
+  const patchedContainers = part(patched, "spec").containers
+  if (Array.isArray(patchedContainers))
+    for (const c of patchedContainers)
+      if (isObject(c) && typeof c.name === "string" && c.resources !== undefined)
+        wanted.set(c.name, c.resources)
+  const spec = part(current, "spec")
+  const containers = Array.isArray(spec.containers)
+    ? spec.containers.map((c) => {
+        if (!isObject(c) || typeof c.name !== "string") return c
+        const resources = wanted.get(c.name)
+        return resources === undefined ? c : { ...c, resources }
+      })
+    : spec.containers
+  return { ...current, spec: { ...spec, ...(containers !== undefined ? { containers } : {}) } }
 }

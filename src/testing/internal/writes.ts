@@ -11,7 +11,7 @@ import { meta, now, str } from "./objects.js"
 import { isObject, type Json, type JsonObject } from "./patch.js"
 import { alreadyExists, conflict, json, notFound, status } from "./responses.js"
 import { objectKey, type Store, type Stored } from "./store.js"
-import { scaled, scaleOf, statusRule } from "./subresources.js"
+import { partialWrite, scaled, scaleOf, statusRule } from "./subresources.js"
 import { nameRequired, validateName } from "./validation.js"
 
 /** What writes change: the objects (and their history) and the owners of their fields. */
@@ -133,7 +133,16 @@ export const commit = (
   q: URLSearchParams
 ): Response => {
   const m = meta(next)
-  const finalizers = Array.isArray(m.finalizers) ? m.finalizers : []
+  const finalizers = Array.isArray(m.finalizers) ? [...m.finalizers] : []
+  // A namespace also waits for its spec's finalizers (cleared through `/finalize`).
+  const spec = next.spec
+  if (
+    stored.info.group === "" &&
+    stored.info.plural === "namespaces" &&
+    isObject(spec) &&
+    Array.isArray(spec.finalizers)
+  )
+    finalizers.push(...spec.finalizers)
   const deleting = meta(stored.object).deletionTimestamp !== undefined
   const current = str(meta(stored.object).resourceVersion)
   const stamped = stamp(
@@ -189,7 +198,9 @@ export const replace = (
   const rv = str(meta(body).resourceVersion)
   if (rv !== undefined && rv !== "" && rv !== str(meta(stored.object).resourceVersion))
     return conflict(info, name)
-  const next = statusRule(info, sub, body, stored.object)
+  const next =
+    (sub === undefined ? undefined : partialWrite(sub, body, stored.object)) ??
+    statusRule(info, sub, body, stored.object)
   const manager = q.get("fieldManager") ?? undefined
   s.fields.update(key, body, manager)
   return commit(s, stored, key, withManager(next, manager, "Update"), q)
@@ -220,4 +231,34 @@ const equalJson = (a: Json, b: Json, inManagedFields: boolean): boolean => {
     if (!equalJson(x, y, inManagedFields || k === "managedFields")) return false
   }
   return true
+}
+
+/**
+ * The binding sub-resource (what a scheduler does): the pod's `spec.nodeName` set, once (a pod
+ * already bound is a 409); answered with a Success Status.
+ */
+export const bind = (
+  s: State,
+  info: ResourceInfo,
+  namespace: string | undefined,
+  name: string,
+  body: Json,
+  q: URLSearchParams
+): Response => {
+  const { key, stored } = lookup(s.store, info, namespace, name)
+  if (stored === undefined) return notFound(info, name)
+  const target = isObject(body) && isObject(body.target) ? body.target : {}
+  const node = str(target.name)
+  if (node === undefined || node === "") return status(400, "BadRequest", "a Binding needs target.name")
+  const spec = isObject(stored.object.spec) ? stored.object.spec : {}
+  const bound = str(spec.nodeName)
+  if (bound !== undefined && bound !== "")
+    return status(409, "Conflict", `pod ${name} is already assigned to node "${bound}"`, {
+      name,
+      kind: info.plural
+    })
+  const answer = commit(s, stored, key, { ...stored.object, spec: { ...spec, nodeName: node } }, q)
+  return answer.ok
+    ? json(201, { kind: "Status", apiVersion: "v1", metadata: {}, status: "Success", code: 201 })
+    : answer
 }
