@@ -9,7 +9,7 @@ import { Context, Effect, Either, Exit, Layer, ManagedRuntime, Redacted, Schedul
 import fc from "fast-check"
 import { afterAll, beforeAll, describe, it } from "vitest"
 import type { ResolvedConfig } from "../../src/config/KubeConfig.js"
-import { Client, KubeConfig, PodExec, PodLog, Resource, Selector, Watch } from "../../src/index.js"
+import { ApiProxy, Client, KubeConfig, PodExec, PodLog, Resource, Selector, Watch } from "../../src/index.js"
 import * as apps from "../../src/models/apps/v1.js"
 import * as core from "../../src/models/core/v1.js"
 import { NodeKubeHttpClient } from "../../src/node/index.js"
@@ -84,6 +84,31 @@ type VerbCase =
       readonly container: string | undefined
       readonly command: ReadonlyArray<string>
     }
+  | {
+      readonly verb: "proxy"
+      readonly target: "pods" | "services"
+      readonly name: string
+      readonly namespace: string | undefined
+      readonly port: number | string | undefined
+      readonly https: boolean
+      readonly path: ReadonlyArray<string>
+    }
+  | {
+      readonly verb: "bind"
+      readonly name: string
+      readonly node: string
+      readonly namespace: string | undefined
+    }
+  | { readonly verb: "finalize"; readonly name: string }
+  | {
+      readonly verb: "deleteObject"
+      readonly kind: BuiltinKind
+      readonly objectName: string | undefined
+      readonly objectNamespace: string | undefined
+      readonly namespace: string | undefined
+    }
+
+type BuiltinKind = Exclude<KindChoice, { readonly _tag: "Custom" }>
 
 interface Case {
   readonly configNamespace: string
@@ -240,12 +265,34 @@ const verbCase: fc.Arbitrary<VerbCase> = fc.oneof(
   })
 )
 
+/** The calls added with the sub-resources, the proxy and objects given alone. */
+const moreCases: fc.Arbitrary<VerbCase> = fc.oneof(
+  fc.record({
+    verb: fc.constant("proxy" as const),
+    target: fc.constantFrom("pods" as const, "services" as const),
+    name: segment,
+    namespace: namespaceOption,
+    port: maybe(fc.oneof(fc.integer({ min: 1, max: 65535 }), dnsLabel, segment)),
+    https: fc.boolean(),
+    path: fc.array(segment, { maxLength: 3 })
+  }),
+  fc.record({ verb: fc.constant("bind" as const), name: segment, node: segment, namespace: namespaceOption }),
+  fc.record({ verb: fc.constant("finalize" as const), name: segment }),
+  fc.record({
+    verb: fc.constant("deleteObject" as const),
+    kind: fc.constantFrom<BuiltinKind>({ _tag: "ConfigMap" }, { _tag: "Namespace" }, { _tag: "Deployment" }),
+    objectName: maybe(segment),
+    objectNamespace: maybe(segment),
+    namespace: namespaceOption
+  })
+)
+
 const cases: fc.Arbitrary<Case> = fc.record({
   configNamespace: fc.oneof(
     { weight: 3, arbitrary: fc.constant("fuzz-ns") },
     { weight: 1, arbitrary: segment }
   ),
-  call: verbCase
+  call: fc.oneof({ weight: 5, arbitrary: verbCase }, { weight: 1, arbitrary: moreCases })
 })
 
 // --- the calls -----------------------------------------------------------------------------------
@@ -485,6 +532,31 @@ const callOf = (c: VerbCase): Effect.Effect<unknown, unknown, Requirements> => {
       return PodExec.exec(c.name, { namespace: c.namespace, container: c.container, command: c.command })
     case "attach":
       return Effect.scoped(PodExec.attach(c.name, { namespace: c.namespace, container: c.container }))
+    case "proxy": {
+      const options: ApiProxy.Options = {
+        namespace: c.namespace,
+        port: c.port,
+        scheme: c.https ? "https" : "http",
+        path: `/${c.path.join("/")}`
+      }
+      return c.target === "pods"
+        ? ApiProxy.request(core.Pod, c.name, options)
+        : ApiProxy.request(core.Service, c.name, options)
+    }
+    case "bind":
+      return Client.bind(core.Pod, c.name, c.node, { namespace: c.namespace })
+    case "finalize":
+      return Client.finalize(core.Namespace, c.name, [])
+    case "deleteObject": {
+      const metadata = meta(c.objectName, c.objectNamespace)
+      const object =
+        c.kind._tag === "ConfigMap"
+          ? { apiVersion: "v1", kind: "ConfigMap", metadata }
+          : c.kind._tag === "Namespace"
+            ? { apiVersion: "v1", kind: "Namespace", metadata }
+            : { apiVersion: "apps/v1", kind: "Deployment", metadata }
+      return Client.delete(object, { namespace: c.namespace })
+    }
   }
 }
 
@@ -570,6 +642,11 @@ const expectedOf = (c: Case): Expected => {
   const effectiveNs = (explicit: string | undefined, fromObject?: string) =>
     explicit ?? fromObject ?? c.configNamespace
   switch (call.verb) {
+    case "proxy":
+    case "bind":
+    case "finalize":
+    case "deleteObject":
+      return expectedOfMore(call, effectiveNs)
     case "get":
     case "getOption":
     case "delete":
@@ -720,8 +797,92 @@ const expectedOf = (c: Case): Expected => {
   }
 }
 
+/** What the calls added with the sub-resources, the proxy and objects given alone may send. */
+const expectedOfMore = (
+  call: Extract<VerbCase, { readonly verb: "proxy" | "bind" | "finalize" | "deleteObject" }>,
+  effectiveNs: (explicit: string | undefined, fromObject?: string) => string
+): Expected => {
+  switch (call.verb) {
+    case "proxy": {
+      const port = call.port === undefined ? undefined : String(call.port)
+      const parts: Array<readonly [string, string]> = [["name", call.name]]
+      if (port !== undefined) parts.push(["port", port])
+      // `[scheme:]name[:port]`: each part a path segment without ':'.
+      const badPart = parts
+        .map(([role, value]) => {
+          const problem = segmentProblem(value) ?? (value.includes(":") ? "holding ':'" : undefined)
+          return problem === undefined ? undefined : `a ${role} that is ${problem}`
+        })
+        .find((p) => p !== undefined)
+      // The path option is one string: its segments are what lies between its slashes (a leading
+      // and a trailing one aside).
+      const text = `/${call.path.join("/")}`
+      const segments = text === "/" ? [] : text.slice(1, text.endsWith("/") ? -1 : undefined).split("/")
+      const badPath = segments
+        .map((segment) => segmentProblem(segment))
+        .find((problem) => problem !== undefined)
+      const address = `${call.https ? "https:" : ""}${call.name}${port !== undefined ? `:${port}` : ""}`
+      return {
+        paths: namespaceParts(true, effectiveNs(call.namespace)).map((n) => [
+          ...prefix("", "v1", false),
+          ...n,
+          fixed(call.target),
+          { role: "fixed", value: address },
+          fixed("proxy"),
+          ...segments.map((value) => ({ role: "path", value })),
+          // A trailing slash is kept (it can matter to the server behind the proxy).
+          ...(segments.length > 0 && text.endsWith("/") ? [{ role: "trailing slash", value: "" }] : [])
+        ]),
+        refuse: badPart ?? (badPath !== undefined ? `a path segment that is ${badPath}` : undefined),
+        query: noQueryBeyond([])
+      }
+    }
+    case "bind": {
+      const nodeProblem = segmentProblem(call.node)
+      return {
+        paths: namespaceParts(true, effectiveNs(call.namespace)).map((n) => [
+          ...prefix("", "v1", false),
+          ...n,
+          fixed("pods"),
+          { role: "name", value: call.name },
+          fixed("binding")
+        ]),
+        refuse: nodeProblem !== undefined ? `a node that is ${nodeProblem}` : undefined,
+        query: noQueryBeyond(WRITE_QUERY)
+      }
+    }
+    case "finalize": {
+      // The namespace is read, then written through its finalize sub-resource.
+      const name = { role: "name", value: call.name }
+      return {
+        paths: [
+          [...prefix("", "v1", false), fixed("namespaces"), name],
+          [...prefix("", "v1", false), fixed("namespaces"), name, fixed("finalize")]
+        ],
+        refuse: undefined,
+        query: noQueryBeyond(WRITE_QUERY)
+      }
+    }
+    case "deleteObject": {
+      const info = kindInfo(call.kind)
+      const nameless = call.objectName === undefined || call.objectName === ""
+      return {
+        paths: namespaceParts(info.namespaced, effectiveNs(call.namespace, call.objectNamespace)).map((n) => [
+          ...info.parts,
+          ...n,
+          info.plural,
+          { role: "metadata.name", value: call.objectName ?? "" }
+        ]),
+        refuse: nameless ? "an object without a name" : undefined,
+        query: noQueryBeyond(DELETE_QUERY)
+      }
+    }
+  }
+}
+
 const firstBadPart = (parts: ReadonlyArray<Part>): { part: Part; problem: string } | undefined => {
   for (const part of parts) {
+    if (part.role === "trailing slash") continue
     const problem = segmentProblem(part.value)
     if (problem !== undefined) return { part, problem }
   }
