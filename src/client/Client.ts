@@ -116,6 +116,26 @@ const secondOfKind = <Of, Alone>(first: unknown, _second: Of | Alone): _second i
 const secondOfObject = <Of, Alone>(first: unknown, _second: Of | Alone): _second is Alone =>
   !Resource.isResource(first)
 
+/** A verb's arguments told apart: a kind with its input (or name) and options, or an object alone. */
+const byKindOrObject = <
+  A extends Resource.KubeObject,
+  N extends boolean,
+  S extends string,
+  I,
+  Second,
+  Options,
+  R
+>(
+  first: Resource.Resource<A, N, S, I> | LoneObject<Resource.KubeObject>,
+  second: Second | Options | undefined,
+  third: Options | undefined,
+  onKind: (resource: Resource.Resource<A, N, S, I>, second: Second, options: Options | undefined) => R,
+  onObject: (object: Resource.KubeObject, options: Options | undefined) => R
+): R =>
+  isKind(first) && secondOfKind<Second, unknown>(first, second)
+    ? onKind(first, second, third)
+    : onObject(first, secondOfObject<unknown, Options | undefined>(first, second) ? second : undefined)
+
 /**
  * Every failure of a verb.
  *
@@ -489,15 +509,28 @@ export function create<A extends Resource.KubeObject, N extends boolean, S exten
   second?: Resource.Input<A> | (WriteOptions & ObjectOptions),
   third?: WriteOptions
 ): Effect.Effect<A | Resource.GenericObject, ObjectError, Requirements> {
-  if (isKind(first) && secondOfKind<Resource.Input<A>, unknown>(first, second)) {
-    return createWith(first, second, third ?? {})
-  }
-  const object = first
-  const options =
-    (secondOfObject<unknown, (WriteOptions & ObjectOptions) | undefined>(first, second)
-      ? second
-      : undefined) ?? {}
-  return Effect.gen(function* () {
+  return byKindOrObject<
+    A,
+    N,
+    S,
+    I,
+    Resource.Input<A>,
+    WriteOptions & ObjectOptions,
+    Effect.Effect<A | Resource.GenericObject, ObjectError, Requirements>
+  >(
+    first,
+    second,
+    third,
+    (resource, input, options) => createWith(resource, input, options ?? {}),
+    (object, options = {}) => createObject(object, options)
+  )
+}
+
+const createObject = (
+  object: Resource.KubeObject,
+  options: WriteOptions & ObjectOptions
+): Effect.Effect<Resource.GenericObject, ObjectError, Requirements> =>
+  Effect.gen(function* () {
     const { kind, encode } = yield* kindOf(object, options.registry)
     const json = yield* send("Client.create", {
       resource: kind,
@@ -509,7 +542,6 @@ export function create<A extends Resource.KubeObject, N extends boolean, S exten
     })
     return yield* decodeAs(kind)(json)
   })
-}
 
 const createWith = <A extends Resource.KubeObject, N extends boolean, S extends string, I>(
   resource: Resource.Resource<A, N, S, I>,
@@ -562,15 +594,28 @@ export function replace<A extends Resource.KubeObject, N extends boolean, S exte
   second?: Resource.Input<A> | (WriteOptions & ObjectOptions),
   third?: WriteOptions
 ): Effect.Effect<A | Resource.GenericObject, ObjectError, Requirements> {
-  if (isKind(first) && secondOfKind<Resource.Input<A>, unknown>(first, second)) {
-    return replaceAt(first, second, third ?? {}, undefined)
-  }
-  const object = first
-  const options =
-    (secondOfObject<unknown, (WriteOptions & ObjectOptions) | undefined>(first, second)
-      ? second
-      : undefined) ?? {}
-  return Effect.gen(function* () {
+  return byKindOrObject<
+    A,
+    N,
+    S,
+    I,
+    Resource.Input<A>,
+    WriteOptions & ObjectOptions,
+    Effect.Effect<A | Resource.GenericObject, ObjectError, Requirements>
+  >(
+    first,
+    second,
+    third,
+    (resource, input, options) => replaceAt(resource, input, options ?? {}, undefined),
+    (object, options = {}) => replaceObject(object, options)
+  )
+}
+
+const replaceObject = (
+  object: Resource.KubeObject,
+  options: WriteOptions & ObjectOptions
+): Effect.Effect<Resource.GenericObject, ObjectError, Requirements> =>
+  Effect.gen(function* () {
     const { kind, encode } = yield* kindOf(object, options.registry)
     const json = yield* send("Client.replace", {
       resource: kind,
@@ -583,7 +628,6 @@ export function replace<A extends Resource.KubeObject, N extends boolean, S exte
     })
     return yield* decodeAs(kind)(json)
   })
-}
 
 const replaceAt = <A extends Resource.KubeObject, N extends boolean, S extends string, I>(
   resource: Resource.Resource<A, N, S, I>,
@@ -746,15 +790,22 @@ export function apply<A extends Resource.KubeObject, N extends boolean, S extend
   second?: Resource.Input<A> | (ApplyOptions & ObjectOptions),
   third?: ApplyOptions
 ): Effect.Effect<A | Resource.GenericObject, ObjectError, Requirements> {
-  if (isKind(first) && secondOfKind<Resource.Input<A>, unknown>(first, second)) {
-    return applyAt(first, second, third ?? {}, undefined)
-  }
-  const object = first
-  const options =
-    (secondOfObject<unknown, (ApplyOptions & ObjectOptions) | undefined>(first, second)
-      ? second
-      : undefined) ?? {}
-  return Effect.flatMap(kindOf(object, options.registry), (found) => applyFound(found, object, options))
+  return byKindOrObject<
+    A,
+    N,
+    S,
+    I,
+    Resource.Input<A>,
+    ApplyOptions & ObjectOptions,
+    Effect.Effect<A | Resource.GenericObject, ObjectError, Requirements>
+  >(
+    first,
+    second,
+    third,
+    (resource, input, options) => applyAt(resource, input, options ?? {}, undefined),
+    (object, options = {}) =>
+      Effect.flatMap(kindOf(object, options.registry), (found) => applyFound(found, object, options))
+  )
 }
 
 /** Server-side apply of an object whose kind was found. */
@@ -923,13 +974,22 @@ export function del<A extends Resource.KubeObject, N extends boolean, S extends 
   second?: string | (DeleteOptions & ObjectOptions),
   third?: DeleteOptions
 ): Effect.Effect<void, ObjectError, Requirements> {
-  if (isKind(first) && typeof second === "string") return deleteNamed(first, second, third ?? {})
-  const object = first
-  const options =
-    (secondOfObject<unknown, (DeleteOptions & ObjectOptions) | undefined>(first, second)
-      ? second
-      : undefined) ?? {}
-  return Effect.flatMap(kindOf(object, options.registry), ({ kind }) => deleteFound(kind, object, options))
+  return byKindOrObject<
+    A,
+    N,
+    S,
+    I,
+    string,
+    DeleteOptions & ObjectOptions,
+    Effect.Effect<void, ObjectError, Requirements>
+  >(
+    first,
+    second,
+    third,
+    (resource, name, options) => deleteNamed(resource, name, options ?? {}),
+    (object, options = {}) =>
+      Effect.flatMap(kindOf(object, options.registry), ({ kind }) => deleteFound(kind, object, options))
+  )
 }
 
 /**
@@ -1614,6 +1674,32 @@ const readJson = (
           )
   )
 
+/**
+ * Reads an object's JSON and writes it back through one of its sub-resources, changed by `change`
+ * (the `resourceVersion` read is carried: a concurrent change is a 409).
+ */
+const rewriteThrough = <A extends Resource.KubeObject, N extends boolean, S extends string, I>(
+  operationName: string,
+  resource: Resource.Resource<A, N, S, I>,
+  name: string,
+  subresource: S,
+  options: WriteOptions,
+  change: (current: { readonly [key: string]: unknown }) => Effect.Effect<unknown>
+): Effect.Effect<A, ClientError, Requirements> =>
+  Effect.gen(function* () {
+    const current = yield* readJson(resource, name, options)
+    const json = yield* send(operationName, {
+      resource,
+      method: "PUT",
+      namespace: options.namespace,
+      name,
+      subresource,
+      write: options,
+      body: yield* change(current)
+    })
+    return yield* decodeAs(resource)(json)
+  })
+
 /** A part of an object's JSON (an empty object where it has none). */
 const partOf = (
   json: { readonly [key: string]: unknown },
@@ -1645,19 +1731,9 @@ export const finalize = <A extends Resource.KubeObject, N extends boolean, I>(
   finalizers: ReadonlyArray<string>,
   options: WriteOptions = {}
 ): Effect.Effect<A, ClientError, Requirements> =>
-  Effect.gen(function* () {
-    const current = yield* readJson(resource, name, options)
-    const json = yield* send("Client.finalize", {
-      resource,
-      method: "PUT",
-      namespace: options.namespace,
-      name,
-      subresource: "finalize",
-      write: options,
-      body: { ...current, spec: { ...partOf(current, "spec"), finalizers } }
-    })
-    return yield* decodeAs(resource)(json)
-  })
+  rewriteThrough("Client.finalize", resource, name, "finalize", options, (current) =>
+    Effect.succeed({ ...current, spec: { ...partOf(current, "spec"), finalizers } })
+  )
 
 /**
  * Binds a pod to a node (its `binding` sub-resource: what a scheduler does; the pod must not be
@@ -1729,21 +1805,18 @@ export const addEphemeralContainer = <A extends Resource.KubeObject, N extends b
   container: { readonly name: string; readonly image?: string | undefined; readonly [key: string]: unknown },
   options: WriteOptions = {}
 ): Effect.Effect<A, ClientError, Requirements> =>
-  Effect.gen(function* () {
-    const current = yield* readJson(resource, name, options)
-    const spec = partOf(current, "spec")
-    const existing = Array.isArray(spec.ephemeralContainers) ? spec.ephemeralContainers : []
-    const json = yield* send("Client.addEphemeralContainer", {
-      resource,
-      method: "PUT",
-      namespace: options.namespace,
-      name,
-      subresource: "ephemeralcontainers",
-      write: options,
-      body: { ...current, spec: { ...spec, ephemeralContainers: [...existing, container] } }
-    })
-    return yield* decodeAs(resource)(json)
-  })
+  rewriteThrough(
+    "Client.addEphemeralContainer",
+    resource,
+    name,
+    "ephemeralcontainers",
+    options,
+    (current) => {
+      const spec = partOf(current, "spec")
+      const existing = Array.isArray(spec.ephemeralContainers) ? spec.ephemeralContainers : []
+      return Effect.succeed({ ...current, spec: { ...spec, ephemeralContainers: [...existing, container] } })
+    }
+  )
 
 /**
  * Patches a pod's container resources in place (its `resize` sub-resource, Kubernetes 1.33+; older
@@ -1788,30 +1861,28 @@ const decide = <A extends Resource.KubeObject, N extends boolean, I>(
   type: "Approved" | "Denied",
   options: ApprovalOptions
 ): Effect.Effect<A, ClientError, Requirements> =>
-  Effect.gen(function* () {
-    const current = yield* readJson(resource, name, options)
-    const status = partOf(current, "status")
-    const conditions = Array.isArray(status.conditions) ? status.conditions : []
-    const now = new Date(yield* Clock.currentTimeMillis).toISOString().replace(/\.\d{3}Z$/, "Z")
-    const condition = {
-      type,
-      status: "True",
-      reason: options.reason ?? `${type}ByEffectKube`,
-      message: options.message ?? `${type.toLowerCase()} with effect-kube`,
-      lastUpdateTime: now,
-      lastTransitionTime: now
-    }
-    const json = yield* send(type === "Approved" ? "Client.approve" : "Client.deny", {
-      resource,
-      method: "PUT",
-      namespace: options.namespace,
-      name,
-      subresource: "approval",
-      write: options,
-      body: { ...current, status: { ...status, conditions: [...conditions, condition] } }
-    })
-    return yield* decodeAs(resource)(json)
-  })
+  rewriteThrough(
+    type === "Approved" ? "Client.approve" : "Client.deny",
+    resource,
+    name,
+    "approval",
+    options,
+    (current) =>
+      Effect.map(Clock.currentTimeMillis, (millis) => {
+        const status = partOf(current, "status")
+        const conditions = Array.isArray(status.conditions) ? status.conditions : []
+        const now = new Date(millis).toISOString().replace(/\.\d{3}Z$/, "Z")
+        const condition = {
+          type,
+          status: "True",
+          reason: options.reason ?? `${type}ByEffectKube`,
+          message: options.message ?? `${type.toLowerCase()} with effect-kube`,
+          lastUpdateTime: now,
+          lastTransitionTime: now
+        }
+        return { ...current, status: { ...status, conditions: [...conditions, condition] } }
+      })
+  )
 
 /**
  * Approves a CertificateSigningRequest (its `approval` sub-resource, as `kubectl certificate
