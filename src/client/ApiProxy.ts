@@ -7,6 +7,7 @@
  */
 import { HttpClient, HttpClientRequest } from "@effect/platform"
 import { Effect, Either } from "effect"
+import * as ApiError from "../http/ApiError.js"
 import { checkSegment, InvalidRequest } from "../resource/InvalidRequest.js"
 import type * as Resource from "../resource/Resource.js"
 import * as ApiRequest from "./ApiRequest.js"
@@ -77,7 +78,8 @@ const colonIn = (role: "name" | "port", value: string): InvalidRequest =>
 /** The path on the target, its segments checked and encoded. */
 const pathOf = (path: string | undefined): Either.Either<string, InvalidRequest> =>
   Either.gen(function* () {
-    if (path === undefined || path === "" || path === "/") return ""
+    // The root of the target: `.../proxy/` (without the slash, the apiserver redirects there).
+    if (path === undefined || path === "" || path === "/") return "/"
     const trailing = path.endsWith("/")
     const segments = path
       .split("/")
@@ -89,8 +91,8 @@ const pathOf = (path: string | undefined): Either.Either<string, InvalidRequest>
 
 /**
  * Sends an HTTP request to a pod or a service through the apiserver's proxy and reads the whole
- * answer; an error status (the pod's or the apiserver's, e.g. 503 "no endpoints available") is an
- * `ApiError`. Interrupting it cancels the request.
+ * answer; an error status (the pod's or the apiserver's, e.g. 503 "no endpoints available") or a
+ * redirect (not followed) is an `ApiError`. Interrupting it cancels the request.
  *
  * @example
  * ```ts
@@ -140,6 +142,8 @@ export const request = <A extends Resource.KubeObject, N extends boolean, I>(
     const client = yield* HttpClient.HttpClient
     yield* annotateTarget(target.namespace, name)
     const response = yield* Effect.flatMap(client.execute(http), checkedAs("proxy"))
+    // A redirect is not followed (it may point anywhere): an error, with its status.
+    if (response.status >= 300) return yield* ApiError.fromResponse(response)
     const body = new Uint8Array(yield* response.arrayBuffer)
     return {
       status: response.status,

@@ -116,6 +116,25 @@ const secondOfKind = <Of, Alone>(first: unknown, _second: Of | Alone): _second i
 const secondOfObject = <Of, Alone>(first: unknown, _second: Of | Alone): _second is Alone =>
   !Resource.isResource(first)
 
+/**
+ * An object given alone and a `namespace` option must agree (as kubectl refuses a manifest's
+ * namespace that is not the one asked for): a delete carries no object the server could check.
+ */
+const namespaceAgrees = (
+  kind: Resource.ResourceInfo,
+  object: Resource.KubeObject,
+  namespace: string | undefined
+): Effect.Effect<void, InvalidRequest> => {
+  const own = object.metadata?.namespace
+  return kind.namespaced && namespace !== undefined && own !== undefined && own !== "" && own !== namespace
+    ? Effect.fail(
+        new InvalidRequest({
+          detail: `the namespace of the ${object.kind} (${JSON.stringify(own)}) is not the namespace asked for (${JSON.stringify(namespace)})`
+        })
+      )
+    : Effect.void
+}
+
 /** A verb's arguments told apart: a kind with its input (or name) and options, or an object alone. */
 const byKindOrObject = <
   A extends Resource.KubeObject,
@@ -532,6 +551,7 @@ const createObject = (
 ): Effect.Effect<Resource.GenericObject, ObjectError, Requirements> =>
   Effect.gen(function* () {
     const { kind, encode } = yield* kindOf(object, options.registry)
+    yield* namespaceAgrees(kind, object, options.namespace)
     const json = yield* send("Client.create", {
       resource: kind,
       method: "POST",
@@ -617,6 +637,7 @@ const replaceObject = (
 ): Effect.Effect<Resource.GenericObject, ObjectError, Requirements> =>
   Effect.gen(function* () {
     const { kind, encode } = yield* kindOf(object, options.registry)
+    yield* namespaceAgrees(kind, object, options.namespace)
     const json = yield* send("Client.replace", {
       resource: kind,
       method: "PUT",
@@ -815,6 +836,7 @@ const applyFound = (
   options: ApplyOptions
 ): Effect.Effect<Resource.GenericObject, ClientError, Requirements> =>
   Effect.gen(function* () {
+    yield* namespaceAgrees(kind, object, options.namespace)
     const name = yield* ApiRequest.nameOf(object)
     const body = yield* encode(object)
     const namespace = yield* ApiRequest.namespaceOf({
@@ -1002,6 +1024,7 @@ const deleteFound = (
   options: DeleteOptions
 ): Effect.Effect<void, ClientError, Requirements> =>
   Effect.gen(function* () {
+    yield* namespaceAgrees(kind, object, options.namespace)
     const uid = object.metadata?.uid
     const body = deleteBody(
       options.preconditions === undefined && uid !== undefined && uid !== ""
@@ -1025,6 +1048,8 @@ const deleteNamed = <A extends Resource.KubeObject, N extends boolean, S extends
   options: DeleteOptions
 ): Effect.Effect<void, ClientError, Requirements> =>
   Effect.gen(function* () {
+    // A name that is missing (an untyped caller) would address the collection: a deletecollection.
+    yield* checkSegment("name", name)
     const body = deleteBody(options)
     yield* send("Client.delete", {
       resource,
@@ -1081,13 +1106,13 @@ export interface Change {
    * nothing to delete, or the kind is not served) by a delete.
    */
   readonly action: "created" | "configured" | "unchanged" | "deleted" | "absent"
-  /** The object as the server answered the apply (not for deletes). */
+  /** The object as the server answered the apply (not for deletes, nor in a `BatchError`'s `done`). */
   readonly object?: Resource.GenericObject | undefined
 }
 
 /**
  * {@link applyAll} or {@link deleteAll} stopped at an object that failed: which, why (`cause`),
- * and what was done before it (`done`).
+ * and what was done before it (`done`, without the objects: an error may be logged).
  *
  * @example
  * ```ts
@@ -1165,9 +1190,11 @@ const keyOfKind = (apiVersion: string, kind: string) => `${apiVersion}|${kind}`
 export const applyAll = (
   objects: Iterable<Resource.KubeObject>,
   options: ApplyAllOptions = {}
-): Effect.Effect<ReadonlyArray<Change>, BatchError, Requirements> =>
-  Effect.gen(function* () {
-    const sorted = Order.sortObjects([...objects])
+): Effect.Effect<ReadonlyArray<Change>, BatchError, Requirements> => {
+  // Read once, when called: a one-shot iterable (a generator) serves every run of the Effect.
+  const all = [...objects]
+  return Effect.gen(function* () {
+    const sorted = Order.sortObjects(all)
     const cache: DiscoveryCache = new Map()
     const dryRun = yield* ApiRequest.dryRunOf(options.dryRun)
     const crdTimeout = Duration.decode(options.crdTimeout ?? Duration.seconds(30))
@@ -1186,18 +1213,28 @@ export const applyAll = (
       ).pipe(
         Effect.mapError(
           (cause) =>
-            new BatchError({ verb: "apply", failed: describe(object, options), cause, done: [...done] })
+            new BatchError({
+              verb: "apply",
+              failed: describe(object, options),
+              cause,
+              done: done.map(withoutObject)
+            })
         )
       )
       done.push(change)
-      const defined = crdEntries(object)
+      // A dry run defines nothing: the custom resources of its CRDs are of kinds not served.
+      const defined = dryRun ? [] : crdEntries(object)
       if (defined.length > 0) {
         registry = Registry.add(registry, defined)
         for (const entry of defined) definedHere.add(keyOfKind(entry.info.apiVersion, entry.info.kind))
       }
     }
     return done
-  }).pipe(Effect.withSpan("Client.applyAll", { attributes: { "k8s.batch.size": [...objects].length } }))
+  }).pipe(Effect.withSpan("Client.applyAll", { attributes: { "k8s.batch.size": all.length } }))
+}
+
+/** A change as a failure carries it: without the object (an error may be logged; a Secret's data must not). */
+const withoutObject = ({ object: _object, ...change }: Change): Change => change
 
 /** An object as a failure names it (before its namespace was resolved: as given). */
 const describe = (object: Resource.KubeObject, options: NamespaceOption): BatchError["failed"] => ({
@@ -1280,9 +1317,10 @@ export interface DeleteAllOptions extends DeleteOptions, ObjectOptions {}
 export const deleteAll = (
   objects: Iterable<Resource.KubeObject>,
   options: DeleteAllOptions = {}
-): Effect.Effect<ReadonlyArray<Change>, BatchError, Requirements> =>
-  Effect.gen(function* () {
-    const sorted = Order.sortObjects([...objects], { reverse: true })
+): Effect.Effect<ReadonlyArray<Change>, BatchError, Requirements> => {
+  const all = [...objects]
+  return Effect.gen(function* () {
+    const sorted = Order.sortObjects(all, { reverse: true })
     const cache: DiscoveryCache = new Map()
     const done: Array<Change> = []
     for (const object of sorted) {
@@ -1295,7 +1333,8 @@ export const deleteAll = (
       done.push(change)
     }
     return done
-  }).pipe(Effect.withSpan("Client.deleteAll", { attributes: { "k8s.batch.size": [...objects].length } }))
+  }).pipe(Effect.withSpan("Client.deleteAll", { attributes: { "k8s.batch.size": all.length } }))
+}
 
 const deleteOne = (
   object: Resource.KubeObject,
@@ -1676,7 +1715,8 @@ const readJson = (
 
 /**
  * Reads an object's JSON and writes it back through one of its sub-resources, changed by `change`
- * (the `resourceVersion` read is carried: a concurrent change is a 409).
+ * (the `resourceVersion` read is carried: a concurrent change is a 409); a change to `undefined`
+ * writes nothing (the object already is as asked) and answers the object read.
  */
 const rewriteThrough = <A extends Resource.KubeObject, N extends boolean, S extends string, I>(
   operationName: string,
@@ -1688,6 +1728,8 @@ const rewriteThrough = <A extends Resource.KubeObject, N extends boolean, S exte
 ): Effect.Effect<A, ClientError, Requirements> =>
   Effect.gen(function* () {
     const current = yield* readJson(resource, name, options)
+    const body = yield* change(current)
+    if (body === undefined) return yield* decodeAs(resource)(current)
     const json = yield* send(operationName, {
       resource,
       method: "PUT",
@@ -1695,7 +1737,7 @@ const rewriteThrough = <A extends Resource.KubeObject, N extends boolean, S exte
       name,
       subresource,
       write: options,
-      body: yield* change(current)
+      body
     })
     return yield* decodeAs(resource)(json)
   })
@@ -1871,6 +1913,9 @@ const decide = <A extends Resource.KubeObject, N extends boolean, I>(
       Effect.map(Clock.currentTimeMillis, (millis) => {
         const status = partOf(current, "status")
         const conditions = Array.isArray(status.conditions) ? status.conditions : []
+        // Already decided so: nothing to write (kubectl's no-op). The opposite decision is the
+        // server's to refuse (422: Approved and Denied are mutually exclusive).
+        if (conditions.some((c) => isRecord(c) && c.type === type && c.status === "True")) return undefined
         const now = new Date(millis).toISOString().replace(/\.\d{3}Z$/, "Z")
         const condition = {
           type,
@@ -1886,7 +1931,8 @@ const decide = <A extends Resource.KubeObject, N extends boolean, I>(
 
 /**
  * Approves a CertificateSigningRequest (its `approval` sub-resource, as `kubectl certificate
- * approve`): an `Approved` condition added; the signer then issues the certificate.
+ * approve`): an `Approved` condition added (nothing written if it is there; a denied one is an
+ * `ApiError` 422); the signer then issues the certificate.
  *
  * @example
  * ```ts

@@ -68,7 +68,13 @@ export type SegmentRole =
 export const checkSegment = (role: SegmentRole, value: string): Either.Either<string, InvalidRequest> => {
   const problem = segmentProblem(value)
   if (problem === undefined) return Either.right(value)
-  const shown = value.length > 64 ? `${JSON.stringify(value.slice(0, 64))}...` : JSON.stringify(value)
+  // An untyped caller may pass anything: shown as JSON (a non-string as its type).
+  const shown =
+    typeof value !== "string"
+      ? `(${value === null ? "null" : typeof value})`
+      : value.length > 64
+        ? `${JSON.stringify(value.slice(0, 64))}...`
+        : JSON.stringify(value)
   return Either.left(new InvalidRequest({ detail: `invalid ${role} ${shown}: ${problem}` }))
 }
 

@@ -509,7 +509,13 @@ const listOptionsOf = (
   labels: options.labels,
   fields: options.name !== undefined ? { ...options.fields, "metadata.name": options.name } : options.fields,
   chunkSize: options.chunkSize,
-  resourceVersion
+  resourceVersion,
+  // A paged list at a version is an exact read (410 once compacted); a watch's state may be newer
+  // (client-go's reflector asks the same). "0" (the cache) and none (most recent) need no match.
+  resourceVersionMatch:
+    resourceVersion !== undefined && resourceVersion !== "" && resourceVersion !== "0"
+      ? "NotOlderThan"
+      : undefined
 })
 
 /**
@@ -564,7 +570,9 @@ export const watch = <A extends Resource.KubeObject, N extends boolean, S extend
         : attempt,
       options,
       progress,
-      what
+      what,
+      // Initial events are progress only once they end (a state cut again and again backs off).
+      streaming ? () => !progress.initial : undefined
     )
   })
 

@@ -831,7 +831,8 @@ const expectedOfMore = (
           fixed("proxy"),
           ...segments.map((value) => ({ role: "path", value })),
           // A trailing slash is kept (it can matter to the server behind the proxy).
-          ...(segments.length > 0 && text.endsWith("/") ? [{ role: "trailing slash", value: "" }] : [])
+          // (The root of the target too: `.../proxy/`.)
+          ...(text.endsWith("/") ? [{ role: "trailing slash", value: "" }] : [])
         ]),
         refuse: badPart ?? (badPath !== undefined ? `a path segment that is ${badPath}` : undefined),
         query: noQueryBeyond([])

@@ -87,6 +87,27 @@ describe("ApiProxy.request", () => {
     })
   )
 
+  it.scopedLive("no path asks for the target's root (.../proxy/); a redirect is an error, not followed", () =>
+    Effect.gen(function* () {
+      const srv = yield* fakeServer({
+        handle: (url, res) => {
+          if (url.pathname.endsWith("/proxy/")) {
+            res.writeHead(302, { location: "https://elsewhere.invalid/login" })
+            res.end()
+          } else {
+            res.writeHead(301, { location: `${url.pathname}/` })
+            res.end("Moved Permanently")
+          }
+        }
+      })
+      const error = yield* Effect.flip(
+        ApiProxy.request(core.Pod, "web", {}).pipe(Effect.provide(layerFor(srv.url)))
+      )
+      expect(error).toMatchObject({ _tag: "ApiError", code: 302 })
+      expect(srv.requests.map((u) => u.pathname)).toEqual(["/api/v1/namespaces/ns/pods/web/proxy/"])
+    })
+  )
+
   it.scopedLive("a path, name or port that is not a path segment is refused before anything is sent", () =>
     Effect.gen(function* () {
       const srv = yield* fakeServer({

@@ -184,6 +184,42 @@ describe("verbs given an object alone", () => {
   )
 })
 
+describe("objects alone: what is refused before anything is sent", () => {
+  it.effect(
+    "a namespace option that is not the object's is refused for every verb (a delete sends no object)",
+    () =>
+      Effect.gen(function* () {
+        yield* Client.create(core.Namespace, { metadata: { name: "prod" } })
+        yield* Client.create(core.Namespace, { metadata: { name: "staging" } })
+        const inProd = {
+          apiVersion: "v1",
+          kind: "ConfigMap",
+          metadata: { name: "settings", namespace: "prod" }
+        }
+        yield* Client.create(inProd)
+        yield* Client.create(core.ConfigMap, { metadata: { name: "settings", namespace: "staging" } })
+        for (const attempt of [
+          Client.delete(inProd, { namespace: "staging" }),
+          Client.apply(inProd, { namespace: "staging", fieldManager: "me" }),
+          Client.replace(inProd, { namespace: "staging" }),
+          Client.create(inProd, { namespace: "staging" })
+        ]) {
+          const error = yield* Effect.flip(attempt)
+          expect(error._tag).toBe("InvalidRequest")
+          expect(error.message).toContain('is not the namespace asked for ("staging")')
+        }
+        expect(yield* Client.get(core.ConfigMap, "settings", { namespace: "staging" })).toBeDefined()
+        // A name missing (an untyped caller) never becomes a delete of the whole collection.
+        const untypedName: string = JSON.parse("null")
+        const nameless = yield* Effect.flip(
+          Client.delete(core.ConfigMap, untypedName, { namespace: "staging" })
+        )
+        expect(nameless._tag).toBe("InvalidRequest")
+        expect(yield* Client.get(core.ConfigMap, "settings", { namespace: "staging" })).toBeDefined()
+      }).pipe(Effect.provide(InMemoryCluster.layer()))
+  )
+})
+
 describe("Client.applyAll and Client.deleteAll", () => {
   it.effect("applies in dependency order and says what each did: created, unchanged, configured", () =>
     Effect.gen(function* () {
@@ -208,6 +244,34 @@ describe("Client.applyAll and Client.deleteAll", () => {
         "Deployment shop/web unchanged"
       ])
       expect(third[1]?.object?.data).toEqual({ mode: "slow" })
+    }).pipe(Effect.provide(InMemoryCluster.layer()))
+  )
+
+  it.effect("objects from a one-shot iterable (a generator) are all applied", () =>
+    Effect.gen(function* () {
+      const objects = yield* Codec.loadAll(manifest)
+      function* each() {
+        yield* objects
+      }
+      const changes = yield* Client.applyAll(each(), { fieldManager: "deployer" })
+      expect(changes).toHaveLength(3)
+      expect(yield* Client.get(core.ConfigMap, "settings", { namespace: "shop" })).toBeDefined()
+    }).pipe(Effect.provide(InMemoryCluster.layer()))
+  )
+
+  it.effect("a dry run of a CRD and its resources fails at once: a dry run defines no kind", () =>
+    Effect.gen(function* () {
+      const objects = yield* Codec.loadAll(
+        `${crd}\n---\n${widget}\n---\napiVersion: v1\nkind: Namespace\nmetadata: { name: shop }`
+      )
+      const error = yield* Effect.flip(Client.applyAll(objects, { fieldManager: "deployer", dryRun: true }))
+      expect(error.cause._tag).toBe("UnknownKind")
+      expect(summary(error.done)).toEqual([
+        "Namespace -/shop created",
+        "CustomResourceDefinition -/widgets.example.com created"
+      ])
+      // What was done is named, without the objects.
+      expect(error.done.every((c) => c.object === undefined)).toBe(true)
     }).pipe(Effect.provide(InMemoryCluster.layer()))
   )
 

@@ -70,7 +70,8 @@ const describeWatcherEvent = (e: Watch.WatcherEvent<core.ConfigMap>) =>
 /** What a request asked for: a list, or a watch (streaming or not) from a version. */
 const describeRequest = (u: URL) => {
   const q = u.searchParams
-  if (q.get("watch") !== "true") return `list rv=${q.get("resourceVersion") ?? ""}`
+  if (q.get("watch") !== "true")
+    return `list rv=${q.get("resourceVersion") ?? ""}${q.has("resourceVersionMatch") ? ` match=${q.get("resourceVersionMatch")}` : ""}`
   const streaming =
     q.get("sendInitialEvents") === "true"
       ? ` stream match=${q.get("resourceVersionMatch")} bookmarks=${q.get("allowWatchBookmarks")}`
@@ -186,6 +187,43 @@ describe("Watch.watch with sendInitialEvents (scripted newer server)", () => {
           "watch rv=0 stream match=NotOlderThan bookmarks=true",
           "list rv=0",
           "watch rv=20",
+          "watch rv=20"
+        ])
+      })
+  )
+
+  it.scopedLive(
+    "the fallback list of a version asks for one not older (a paged list at a version is exact)",
+    () =>
+      Effect.gen(function* () {
+        const srv = yield* fakeServer({
+          handle: (url, res) => {
+            const q = url.searchParams
+            if (q.get("sendInitialEvents") !== null) {
+              res.writeHead(422, { "content-type": "application/json" })
+              res.end(gateOff)
+            } else if (q.get("watch") !== "true") {
+              res.writeHead(200, { "content-type": "application/json" })
+              res.end(list("20", ["a"]))
+            } else {
+              res.writeHead(200, { "content-type": "application/json" })
+              res.write(line("ADDED", cmObject("b", "21")))
+            }
+          }
+        })
+        const events = yield* Watch.watch(core.ConfigMap, {
+          sendInitialEvents: true,
+          resourceVersion: "5",
+          retrySchedule: fast
+        }).pipe(Stream.take(3), Stream.runCollect, Effect.provide(layerFor(srv.url)))
+        expect(Chunk.toReadonlyArray(events).map(describeEvent)).toEqual([
+          "Added a",
+          "Bookmark 20 end",
+          "Added b"
+        ])
+        expect(srv.requests.map(describeRequest)).toEqual([
+          "watch rv=5 stream match=NotOlderThan bookmarks=true",
+          "list rv=5 match=NotOlderThan",
           "watch rv=20"
         ])
       })

@@ -19,7 +19,7 @@ import {
 } from "./patch.js"
 import { notFound, status } from "./responses.js"
 import { partialWrite, resized, scaleOf, statusRule } from "./subresources.js"
-import { commit, create, lookup, type State as WriteState, writeScale } from "./writes.js"
+import { commit, create, lookup, namespaceMismatch, type State as WriteState, writeScale } from "./writes.js"
 
 /** What patches need beside the objects: the models' patch metadata (strategic merge patch). */
 export interface State extends WriteState {
@@ -42,7 +42,11 @@ export const patch = (
     if (manager === undefined)
       return status(400, "BadRequest", "PATCH, application/apply-patch+yaml requires fieldManager to be set")
     if (!isObject(body)) return status(400, "BadRequest", "an apply patch must be an object")
-    if (stored === undefined) return create(s, info, namespace, body, q, manager, "Apply")
+    const mismatch = namespaceMismatch(info, namespace, body)
+    if (mismatch !== undefined) return mismatch
+    // An apply creates a missing object, but not through a sub-resource (no object to show).
+    if (stored === undefined)
+      return sub === undefined ? create(s, info, namespace, body, q, manager, "Apply") : notFound(info, name)
     // An apply of a `Scale` sets the replicas (its ownership is not tracked through the view).
     if (sub === "scale") return writeScale(s, stored, key, body, q)
     const next = s.fields.apply(

@@ -118,3 +118,21 @@ export const resized = (current: JsonObject, patched: JsonObject): JsonObject =>
     : spec.containers
   return { ...current, spec: { ...spec, ...(containers !== undefined ? { containers } : {}) } }
 }
+
+/**
+ * The apiserver's checks of a CSR's conditions written through `/approval`: one condition per type,
+ * and not both Approved and Denied (a 422's message; `undefined` when they pass).
+ */
+export const approvalProblem = (object: JsonObject): string | undefined => {
+  const conditions = part(object, "status").conditions
+  if (!Array.isArray(conditions)) return undefined
+  const seen = new Set<string>()
+  for (const [i, c] of conditions.entries()) {
+    const type = isObject(c) && typeof c.type === "string" ? c.type : ""
+    if (seen.has(type)) return `status.conditions[${i}].type: Duplicate value: "${type}"`
+    seen.add(type)
+  }
+  if (seen.has("Approved") && seen.has("Denied"))
+    return "status.conditions: Invalid value: Approved and Denied conditions are mutually exclusive"
+  return undefined
+}

@@ -11,7 +11,7 @@ import { meta, now, str } from "./objects.js"
 import { isObject, type Json, type JsonObject } from "./patch.js"
 import { alreadyExists, conflict, json, notFound, status } from "./responses.js"
 import { objectKey, type Store, type Stored } from "./store.js"
-import { partialWrite, scaled, scaleOf, statusRule } from "./subresources.js"
+import { approvalProblem, partialWrite, scaled, scaleOf, statusRule } from "./subresources.js"
 import { nameRequired, validateName } from "./validation.js"
 
 /** What writes change: the objects (and their history) and the owners of their fields. */
@@ -84,6 +84,22 @@ export const put = (
   return stamped
 }
 
+/** A body whose namespace is not the request's (400, as the apiserver answers a create, update or apply). */
+export const namespaceMismatch = (
+  info: ResourceInfo,
+  namespace: string | undefined,
+  body: JsonObject
+): Response | undefined => {
+  const own = meta(body).namespace
+  return info.namespaced && namespace !== undefined && own !== undefined && own !== namespace
+    ? status(
+        400,
+        "BadRequest",
+        "the namespace of the provided object does not match the namespace sent on the request"
+      )
+    : undefined
+}
+
 export const create = (
   s: State,
   info: ResourceInfo,
@@ -97,13 +113,8 @@ export const create = (
   if (body.kind !== undefined && body.kind !== info.kind)
     return status(400, "BadRequest", `the body's kind ${String(body.kind)} does not match ${info.kind}`)
   const m = { ...meta(body) }
-  if (info.namespaced && namespace !== undefined && m.namespace !== undefined && m.namespace !== namespace) {
-    return status(
-      400,
-      "BadRequest",
-      "the namespace of the provided object does not match the namespace sent on the request"
-    )
-  }
+  const mismatch = namespaceMismatch(info, namespace, body)
+  if (mismatch !== undefined) return mismatch
   let name = str(m.name)
   if ((name === undefined || name === "") && typeof m.generateName === "string") {
     name = `${m.generateName}${Math.random().toString(36).slice(2, 7)}`
@@ -194,6 +205,8 @@ export const replace = (
   const { key, stored } = lookup(s.store, info, namespace, name)
   if (stored === undefined) return notFound(info, name)
   if (!isObject(body)) return status(400, "BadRequest", "the body of a replace must be an object")
+  const mismatch = namespaceMismatch(info, namespace, body)
+  if (mismatch !== undefined) return mismatch
   if (sub === "scale") return writeScale(s, stored, key, body, q)
   const rv = str(meta(body).resourceVersion)
   if (rv !== undefined && rv !== "" && rv !== str(meta(stored.object).resourceVersion))
@@ -201,6 +214,9 @@ export const replace = (
   const next =
     (sub === undefined ? undefined : partialWrite(sub, body, stored.object)) ??
     statusRule(info, sub, body, stored.object)
+  const problem = sub === "approval" ? approvalProblem(next) : undefined
+  if (problem !== undefined)
+    return status(422, "Invalid", `${info.kind}.${info.group} "${name}" is invalid: ${problem}`)
   const manager = q.get("fieldManager") ?? undefined
   s.fields.update(key, body, manager)
   return commit(s, stored, key, withManager(next, manager, "Update"), q)
