@@ -803,12 +803,12 @@ export function apply<O extends Resource.KubeObject>(
 ): Effect.Effect<Resource.GenericObject, ObjectError, Requirements>
 export function apply<A extends Resource.KubeObject, N extends boolean, S extends string, I>(
   resource: Resource.Resource<A, N, S, I>,
-  object: Resource.Input<A>,
+  object: Resource.Input<A> | Resource.ApplyInput<A>,
   options?: ApplyOptions
 ): Effect.Effect<A, ClientError, Requirements>
 export function apply<A extends Resource.KubeObject, N extends boolean, S extends string, I>(
   first: Resource.Resource<A, N, S, I> | LoneObject<Resource.KubeObject>,
-  second?: Resource.Input<A> | (ApplyOptions & ObjectOptions),
+  second?: Resource.Input<A> | Resource.ApplyInput<A> | (ApplyOptions & ObjectOptions),
   third?: ApplyOptions
 ): Effect.Effect<A | Resource.GenericObject, ObjectError, Requirements> {
   return byKindOrObject<
@@ -816,7 +816,7 @@ export function apply<A extends Resource.KubeObject, N extends boolean, S extend
     N,
     S,
     I,
-    Resource.Input<A>,
+    Resource.Input<A> | Resource.ApplyInput<A>,
     ApplyOptions & ObjectOptions,
     Effect.Effect<A | Resource.GenericObject, ObjectError, Requirements>
   >(
@@ -850,14 +850,27 @@ const applyFound = (
 
 const applyAt = <A extends Resource.KubeObject, N extends boolean, S extends string, I>(
   resource: Resource.Resource<A, N, S, I>,
-  input: Resource.Input<A>,
+  input: Resource.Input<A> | Resource.ApplyInput<A>,
   options: ApplyOptions,
   subresource: string | undefined
 ): Effect.Effect<A, ClientError, Requirements> =>
   Effect.gen(function* () {
-    const object = Resource.addressOf(resource, input)
+    const apiVersion = input.apiVersion ?? resource.apiVersion
+    const kind = input.kind ?? resource.kind
+    // What addresses the object: its name and namespace (the rest may be any part of it).
+    const meta: { readonly [key: string]: unknown } =
+      isRecord(input) && isRecord(input.metadata) ? input.metadata : {}
+    const object: Resource.KubeObject = {
+      apiVersion,
+      kind,
+      metadata: {
+        ...(typeof meta.name === "string" ? { name: meta.name } : {}),
+        ...(typeof meta.namespace === "string" ? { namespace: meta.namespace } : {})
+      }
+    }
     const name = yield* ApiRequest.nameOf(object)
-    const given = yield* encodeWith(resource, Resource.complete(resource, input))
+    // A part of an object, each field given checked by the kind's Schema (every field optional).
+    const given = yield* Schema.encodeUnknown(Resource.applySchema(resource))({ ...input, apiVersion, kind })
     const namespace = yield* ApiRequest.namespaceOf({
       resource,
       method: "PATCH",
@@ -1512,8 +1525,8 @@ export const patchStatus = <A extends Resource.KubeObject, N extends boolean, I>
     : patchAt(resource, name, patchBody, options, "status")
 
 /**
- * Server-side apply of the `status` sub-resource: the object is checked in full, and its `status`
- * alone is sent (with its `apiVersion`, `kind`, name and namespace), so the field manager owns
+ * Server-side apply of the `status` sub-resource: the object (or a part of it: {@link apply}) is
+ * checked, and its `status` alone is sent (with its `apiVersion`, `kind`, name and namespace), so the field manager owns
  * the status fields and nothing else.
  *
  * @example
@@ -1530,7 +1543,7 @@ export const patchStatus = <A extends Resource.KubeObject, N extends boolean, I>
  */
 export const applyStatus = <A extends Resource.KubeObject, N extends boolean, I>(
   resource: Resource.Resource<A, N, "status", I>,
-  object: Resource.Input<A>,
+  object: Resource.Input<A> | Resource.ApplyInput<A>,
   options: ApplyOptions = {}
 ): Effect.Effect<A, ClientError, Requirements> => applyAt(resource, object, options, "status")
 

@@ -11,6 +11,7 @@ import { isRecord } from "../internal/json.js"
 import type { ObjectMeta } from "../models/meta/v1.js"
 import * as Meta from "../models/meta/v1.js"
 import * as InvalidRequest from "./InvalidRequest.js"
+import { deepPartial } from "./internal/deepPartial.js"
 
 /**
  * Marks resource kinds.
@@ -78,6 +79,82 @@ export interface KubeObject {
 export type Input<A extends KubeObject> = Omit<A, "apiVersion" | "kind"> & {
   readonly apiVersion?: A["apiVersion"] | undefined
   readonly kind?: A["kind"] | undefined
+}
+
+/**
+ * A value with every field optional, at every depth (arrays of deep-partial items): a part of an
+ * object, as server-side apply takes it.
+ *
+ * @example
+ * ```ts
+ * import type { Resource } from "effect-kube"
+ * import type { DeploymentSpec } from "effect-kube/models/apps/v1"
+ *
+ * const replicasOnly: Resource.DeepPartial<DeploymentSpec> = { replicas: 3 }
+ * ```
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type DeepPartial<T> =
+  T extends ReadonlyArray<infer E>
+    ? ReadonlyArray<DeepPartial<E>>
+    : T extends object
+      ? { readonly [K in keyof T]?: DeepPartial<T[K]> | undefined }
+      : T
+
+/**
+ * What server-side apply takes of a kind (`Client.apply`): only the fields the field manager owns,
+ * each of its type (`{ metadata: { name: "web" }, spec: { replicas: 3 } }` of a Deployment);
+ * `apiVersion` and `kind` filled in from the kind; `metadata.name` is required when sent (an
+ * `InvalidRequest` without it). The kind's Schema checks every field given, at every depth.
+ *
+ * @example
+ * ```ts
+ * import type { Resource } from "effect-kube"
+ * import type { Deployment } from "effect-kube/models/apps/v1"
+ *
+ * const scaled: Resource.ApplyInput<Deployment> = { metadata: { name: "web" }, spec: { replicas: 3 } }
+ * ```
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type ApplyInput<A extends KubeObject> = {
+  readonly [K in Exclude<keyof A, "apiVersion" | "kind">]?: DeepPartial<A[K]> | undefined
+} & {
+  readonly apiVersion?: A["apiVersion"] | undefined
+  readonly kind?: A["kind"] | undefined
+}
+
+const partialSchemas = new WeakMap<Schema.Schema.AnyNoContext, Schema.Schema<unknown, unknown>>()
+
+/**
+ * The Schema of a kind's partial objects ({@link ApplyInput}): every field optional at every
+ * depth, each one given checked as the kind's Schema checks it (made once per kind).
+ *
+ * @example
+ * ```ts
+ * import { Schema } from "effect"
+ * import { Resource } from "effect-kube"
+ * import { Deployment } from "effect-kube/models/apps/v1"
+ *
+ * const check = Schema.encodeUnknownEither(Resource.applySchema(Deployment))
+ * check({ apiVersion: "apps/v1", kind: "Deployment", metadata: { name: "web" }, spec: { replicas: 3 } }) // Right
+ * ```
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const applySchema = <A extends KubeObject, N extends boolean, S extends string, I>(
+  resource: Resource<A, N, S, I>
+): Schema.Schema<unknown, unknown> => {
+  let made = partialSchemas.get(resource.schema)
+  if (made === undefined) {
+    made = Schema.make<unknown, unknown, never>(deepPartial(resource.schema.ast))
+    partialSchemas.set(resource.schema, made)
+  }
+  return made
 }
 
 /**

@@ -7,6 +7,7 @@ import { describe, expect, it } from "@effect/vitest"
 import { Effect } from "effect"
 import { inject } from "vitest"
 import { ApiError, Client, Codec } from "../../src/index.js"
+import * as apps from "../../src/models/apps/v1.js"
 import * as core from "../../src/models/core/v1.js"
 import { clientLayer, unique } from "../harness/Namespace.js"
 
@@ -125,6 +126,37 @@ describe("many objects against the real apiserver", () => {
       expect(refused).toMatchObject({ code: 409, reason: "Conflict" })
       expect(refused.message).toContain("the UID in the precondition")
       yield* Client.delete({ apiVersion: "v1", kind: "Namespace", metadata: { name: namespace } })
+    }).pipe(Effect.provide(layer))
+  )
+
+  it.live("apply of a part: a second manager owns only the replicas it applied", () =>
+    Effect.gen(function* () {
+      const namespace = unique("partial")
+      yield* Client.create(core.Namespace, { metadata: { name: namespace } })
+      yield* Client.apply(
+        apps.Deployment,
+        {
+          metadata: { name: "web", namespace },
+          spec: {
+            selector: { matchLabels: { app: "web" } },
+            template: {
+              metadata: { labels: { app: "web" } },
+              spec: { containers: [{ name: "web", image: "nginx:1.27" }] }
+            }
+          }
+        },
+        { fieldManager: "deployer" }
+      )
+      const scaled = yield* Client.apply(
+        apps.Deployment,
+        { metadata: { name: "web", namespace }, spec: { replicas: 3 } },
+        { fieldManager: "autoscaler" }
+      )
+      expect(scaled.spec?.replicas).toBe(3)
+      const autoscaler = scaled.metadata?.managedFields?.find((f) => f.manager === "autoscaler")
+      expect(autoscaler?.operation).toBe("Apply")
+      expect(autoscaler?.fieldsV1).toEqual({ "f:spec": { "f:replicas": {} } })
+      yield* Client.delete(core.Namespace, namespace)
     }).pipe(Effect.provide(layer))
   )
 })

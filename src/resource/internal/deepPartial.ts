@@ -1,0 +1,65 @@
+/**
+ * A Schema's AST with every property optional, at every depth (through structs, arrays, unions,
+ * records and recursive references): what server-side apply's partial objects are checked by —
+ * a field given must be of its type, any field may be left out.
+ *
+ * @internal
+ */
+import { SchemaAST as AST } from "effect"
+
+/** The deep-partial form of an AST (recursive references made lazily, each node once). */
+export const deepPartial = (ast: AST.AST): AST.AST => partial(ast, new Map())
+
+const partial = (ast: AST.AST, seen: Map<AST.AST, AST.AST>): AST.AST => {
+  const done = seen.get(ast)
+  if (done !== undefined) return done
+  switch (ast._tag) {
+    case "TypeLiteral": {
+      const made = new AST.TypeLiteral(
+        ast.propertySignatures.map(
+          (p) => new AST.PropertySignature(p.name, partial(p.type, seen), true, p.isReadonly, p.annotations)
+        ),
+        ast.indexSignatures.map(
+          (i) => new AST.IndexSignature(i.parameter, partial(i.type, seen), i.isReadonly)
+        ),
+        ast.annotations
+      )
+      seen.set(ast, made)
+      return made
+    }
+    case "TupleType": {
+      const made = new AST.TupleType(
+        ast.elements.map((e) => new AST.OptionalType(partial(e.type, seen), e.isOptional, e.annotations)),
+        ast.rest.map((r) => new AST.Type(partial(r.type, seen), r.annotations)),
+        ast.isReadonly,
+        ast.annotations
+      )
+      seen.set(ast, made)
+      return made
+    }
+    case "Union": {
+      const made = AST.Union.make(
+        ast.types.map((t) => partial(t, seen)),
+        ast.annotations
+      )
+      seen.set(ast, made)
+      return made
+    }
+    case "Suspend": {
+      // Resolved when first used: a recursive definition (JSONSchemaProps) refers to itself.
+      let resolved: AST.AST | undefined
+      const made = new AST.Suspend(() => {
+        if (resolved === undefined) resolved = partial(ast.f(), seen)
+        return resolved
+      }, ast.annotations)
+      seen.set(ast, made)
+      return made
+    }
+    case "Refinement":
+      // A refinement of a struct (all its fields) cannot hold for a part of it: the struct's own
+      // fields are still checked; a refinement of a value keeps its meaning.
+      return ast.from._tag === "TypeLiteral" ? partial(ast.from, seen) : ast
+    default:
+      return ast
+  }
+}
