@@ -9,6 +9,7 @@ import { Data, type Either, Option, type ParseResult, Schema } from "effect"
 import { dual } from "effect/Function"
 import type { CustomResourceDefinition } from "../models/apiextensions/v1.js"
 import * as Resource from "../resource/Resource.js"
+import { crdKinds } from "./internal/crd.js"
 
 /**
  * An object's kind is not known: not in the registry given, not a built-in kind, and not served by
@@ -181,19 +182,4 @@ export const add: {
  * @category constructors
  */
 export const fromCustomResourceDefinition = (crd: CustomResourceDefinition): ReadonlyArray<Entry> =>
-  crd.spec.versions
-    .filter((v) => v.served)
-    .map((v) => {
-      const subresources: Array<"status" | "scale"> = []
-      if (v.subresources?.status !== undefined) subresources.push("status")
-      if (v.subresources?.scale !== undefined) subresources.push("scale")
-      const kind = {
-        group: crd.spec.group,
-        version: v.name,
-        kind: crd.spec.names.kind,
-        plural: crd.spec.names.plural,
-        listKind: crd.spec.names.listKind ?? `${crd.spec.names.kind}List`,
-        subresources
-      }
-      return entry(crd.spec.scope === "Namespaced" ? Resource.namespaced(kind) : Resource.global(kind))
-    })
+  crdKinds(crd).map(entry)

@@ -14,8 +14,8 @@
  * @internal
  */
 
-import { crdEntries } from "../../kinds/internal/crd.js"
-import type * as Registry from "../../kinds/Registry.js"
+import { crdKinds } from "../../kinds/internal/crd.js"
+import * as Registry from "../../kinds/Registry.js"
 import type { ResourceInfo } from "../../resource/Resource.js"
 import { FieldManager } from "./apply.js"
 import { Faults } from "./faults.js"
@@ -52,7 +52,7 @@ export class MemoryServer {
     // As the apiserver: a CustomResourceDefinition written serves its kinds (here at once).
     store.listen((event) => {
       if (event.type !== "DELETED" && event.resource === "apiextensions.k8s.io/customresourcedefinitions")
-        kinds.register(crdEntries(event.object))
+        kinds.register(crdKinds(event.object).map(Registry.entry))
     })
     for (const name of ["default", "kube-system", "kube-public", "kube-node-lease"]) {
       put(
