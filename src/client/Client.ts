@@ -26,7 +26,7 @@ import type { KubeConfig } from "../config/KubeConfig.js"
 import * as ApiError from "../http/ApiError.js"
 import * as KubeHttpClient from "../http/KubeHttpClient.js"
 import { isRecord } from "../internal/json.js"
-import { crdEntries } from "../kinds/internal/crd.js"
+import { crdKinds } from "../kinds/internal/crd.js"
 import * as Order from "../kinds/internal/order.js"
 import * as Registry from "../kinds/Registry.js"
 import type { Scale } from "../models/autoscaling/v1.js"
@@ -541,22 +541,25 @@ export function create<A extends Resource.KubeObject, N extends boolean, S exten
     second,
     third,
     (resource, input, options) => createWith(resource, input, options ?? {}),
-    (object, options = {}) => createObject(object, options)
+    (object, options = {}) => writeObject("create", object, options)
   )
 }
 
-const createObject = (
+/** Creates (POST) or replaces (PUT, by its name) an object given alone, its kind found for it. */
+const writeObject = (
+  verb: "create" | "replace",
   object: Resource.KubeObject,
   options: WriteOptions & ObjectOptions
 ): Effect.Effect<Resource.GenericObject, ObjectError, Requirements> =>
   Effect.gen(function* () {
     const { kind, encode } = yield* kindOf(object, options.registry)
     yield* namespaceAgrees(kind, object, options.namespace)
-    const json = yield* send("Client.create", {
+    const json = yield* send(verb === "create" ? "Client.create" : "Client.replace", {
       resource: kind,
-      method: "POST",
+      method: verb === "create" ? "POST" : "PUT",
       namespace: options.namespace,
       object,
+      ...(verb === "replace" ? { name: yield* ApiRequest.nameOf(object) } : {}),
       write: options,
       body: yield* encode(object)
     })
@@ -627,28 +630,9 @@ export function replace<A extends Resource.KubeObject, N extends boolean, S exte
     second,
     third,
     (resource, input, options) => replaceAt(resource, input, options ?? {}, undefined),
-    (object, options = {}) => replaceObject(object, options)
+    (object, options = {}) => writeObject("replace", object, options)
   )
 }
-
-const replaceObject = (
-  object: Resource.KubeObject,
-  options: WriteOptions & ObjectOptions
-): Effect.Effect<Resource.GenericObject, ObjectError, Requirements> =>
-  Effect.gen(function* () {
-    const { kind, encode } = yield* kindOf(object, options.registry)
-    yield* namespaceAgrees(kind, object, options.namespace)
-    const json = yield* send("Client.replace", {
-      resource: kind,
-      method: "PUT",
-      namespace: options.namespace,
-      object,
-      name: yield* ApiRequest.nameOf(object),
-      write: options,
-      body: yield* encode(object)
-    })
-    return yield* decodeAs(kind)(json)
-  })
 
 const replaceAt = <A extends Resource.KubeObject, N extends boolean, S extends string, I>(
   resource: Resource.Resource<A, N, S, I>,
@@ -831,21 +815,48 @@ export function apply<A extends Resource.KubeObject, N extends boolean, S extend
 
 /** Server-side apply of an object whose kind was found. */
 const applyFound = (
-  { kind, encode }: Found,
+  found: Found,
   object: Resource.KubeObject,
   options: ApplyOptions
 ): Effect.Effect<Resource.GenericObject, ClientError, Requirements> =>
+  Effect.flatMap(targetOf(found.kind, object, options, "PATCH"), (target) =>
+    applyTo(found, object, options, target)
+  )
+
+/** Server-side apply of an object whose kind and target were found. */
+const applyTo = (
+  { kind, encode }: Found,
+  object: Resource.KubeObject,
+  options: ApplyOptions,
+  { name, namespace }: Target
+): Effect.Effect<Resource.GenericObject, ClientError, Requirements> =>
+  Effect.flatMap(encode(object), (body) =>
+    patchAt(kind, name, body, { ...options, namespace, patchType: "apply" }, undefined)
+  )
+
+/** Where an object given alone is written: its name and namespace. */
+interface Target {
+  readonly name: string
+  readonly namespace: string | undefined
+}
+
+/** The target of an object given alone; a namespace option that is not the object's is refused. */
+const targetOf = (
+  kind: Resource.ResourceInfo,
+  object: Resource.KubeObject,
+  options: NamespaceOption,
+  method: ApiRequest.Method
+): Effect.Effect<Target, InvalidRequest, KubeConfig> =>
   Effect.gen(function* () {
     yield* namespaceAgrees(kind, object, options.namespace)
     const name = yield* ApiRequest.nameOf(object)
-    const body = yield* encode(object)
     const namespace = yield* ApiRequest.namespaceOf({
       resource: kind,
-      method: "PATCH",
+      method,
       namespace: options.namespace,
       object
     })
-    return yield* patchAt(kind, name, body, { ...options, namespace, patchType: "apply" }, undefined)
+    return { name, namespace }
   })
 
 const applyAt = <A extends Resource.KubeObject, N extends boolean, S extends string, I>(
@@ -1036,8 +1047,18 @@ const deleteFound = (
   object: Resource.KubeObject,
   options: DeleteOptions
 ): Effect.Effect<void, ClientError, Requirements> =>
+  Effect.flatMap(targetOf(kind, object, options, "DELETE"), (target) =>
+    deleteAt(kind, object, options, target)
+  )
+
+/** Deletes an object given alone at its target. */
+const deleteAt = (
+  kind: Resource.Resource<Resource.GenericObject, boolean, string>,
+  object: Resource.KubeObject,
+  options: DeleteOptions,
+  { name, namespace }: Target
+): Effect.Effect<void, ClientError, Requirements> =>
   Effect.gen(function* () {
-    yield* namespaceAgrees(kind, object, options.namespace)
     const uid = object.metadata?.uid
     const body = deleteBody(
       options.preconditions === undefined && uid !== undefined && uid !== ""
@@ -1047,9 +1068,9 @@ const deleteFound = (
     yield* send("Client.delete", {
       resource: kind,
       method: "DELETE",
-      namespace: options.namespace,
+      namespace,
       object,
-      name: yield* ApiRequest.nameOf(object),
+      name,
       query: yield* deleteQuery(options),
       ...(body !== undefined ? { body } : {})
     })
@@ -1236,7 +1257,7 @@ export const applyAll = (
       )
       done.push(change)
       // A dry run defines nothing: the custom resources of its CRDs are of kinds not served.
-      const defined = dryRun ? [] : crdEntries(object)
+      const defined = dryRun ? [] : crdKinds(object).map(Registry.entry)
       if (defined.length > 0) {
         registry = Registry.add(registry, defined)
         for (const entry of defined) definedHere.add(keyOfKind(entry.info.apiVersion, entry.info.kind))
@@ -1268,13 +1289,9 @@ const applyOne = (
 ): Effect.Effect<Change, ObjectError, Requirements> =>
   Effect.gen(function* () {
     const found = yield* kindOf(object, registry, cache)
-    const name = yield* ApiRequest.nameOf(object)
-    const namespace = yield* ApiRequest.namespaceOf({
-      resource: found.kind,
-      method: "PATCH",
-      namespace: options.namespace,
-      object
-    })
+    // Checked before anything is sent (the read below included).
+    const target = yield* targetOf(found.kind, object, options, "PATCH")
+    const { name, namespace } = target
     const served = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
       servedWithin === undefined
         ? effect
@@ -1284,7 +1301,7 @@ const applyOne = (
           })
     // A kind not served yet reads as no object (404): created, once served.
     const before = yield* getOption(found.kind, name, { namespace })
-    const after = yield* served(applyFound(found, object, { ...options, namespace }))
+    const after = yield* served(applyTo(found, object, options, target))
     const action = Option.isNone(before)
       ? "created"
       : changed(before.value, after, dryRun)
@@ -1370,14 +1387,9 @@ const deleteOne = (
       return yield* found.left
     }
     const { kind } = found.right
-    const namespace = yield* ApiRequest.namespaceOf({
-      resource: kind,
-      method: "DELETE",
-      namespace: options.namespace,
-      object
-    })
-    const at = kind.namespaced ? namespace : undefined
-    return yield* deleteFound(kind, object, { ...options, namespace }).pipe(
+    const target = yield* targetOf(kind, object, options, "DELETE")
+    const at = kind.namespaced ? target.namespace : undefined
+    return yield* deleteAt(kind, object, options, target).pipe(
       Effect.as<Change>({
         apiVersion: object.apiVersion,
         kind: object.kind,
