@@ -95,10 +95,14 @@ export class WatchHub {
             controller.error(error)
           }
         }
-        if (streaming) {
+        // The current objects, as ADDED events (a watch from no version, or a streaming list).
+        const sendCurrent = () => {
           for (const [, s] of matching(store, info, namespace, sel)) {
             send(`${JSON.stringify({ type: "ADDED", object: s.object })}\n`)
           }
+        }
+        if (streaming) {
+          sendCurrent()
           if (bookmarks) {
             send(
               `${JSON.stringify({ type: "BOOKMARK", object: { kind: info.kind, apiVersion: info.apiVersion, metadata: { resourceVersion: String(store.version), annotations: { "k8s.io/initial-events-end": "true" } } } })}\n`
@@ -115,9 +119,7 @@ export class WatchHub {
           }
           for (const event of store.eventsAfter(since)) deliver(watcher, event)
         } else {
-          for (const [, s] of matching(store, info, namespace, sel)) {
-            send(`${JSON.stringify({ type: "ADDED", object: s.object })}\n`)
-          }
+          sendCurrent()
         }
         this.watchers.add(watcher)
         if (timeout > 0) {
