@@ -73,3 +73,16 @@ export const cmObject = (name: string, rv: string) => ({
   apiVersion: "v1",
   metadata: { name, resourceVersion: rv }
 })
+
+/** A ConfigMapList at `rv` of objects with these names. */
+export const list = (rv: string, names: ReadonlyArray<string>) =>
+  JSON.stringify({
+    kind: "ConfigMapList",
+    apiVersion: "v1",
+    metadata: { resourceVersion: rv },
+    items: names.map((name) => cmObject(name, "1"))
+  })
+
+/** A failure `Status` body (its message is its reason). */
+export const status = (code: number, reason: string) =>
+  JSON.stringify({ kind: "Status", apiVersion: "v1", status: "Failure", code, reason, message: reason })

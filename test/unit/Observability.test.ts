@@ -35,6 +35,7 @@ import {
 } from "../../src/index.js"
 import * as core from "../../src/models/core/v1.js"
 import { resolvedConfig } from "../harness/Fixtures.js"
+import { line, list, status } from "../harness/ScriptedServer.js"
 
 const TOKEN = "s3cr3t-token"
 const SERVER = "https://k8s.test"
@@ -204,8 +205,6 @@ const cmObject = (name: string, resourceVersion: string) => ({
   metadata: { name, namespace: "ns", resourceVersion },
   data: { k: "v" }
 })
-
-const line = (type: string, object: unknown) => `${JSON.stringify({ type, object })}\n`
 
 /** A watch body of these lines that stays open after them (the connection is not closed). */
 const openBody = (...lines: ReadonlyArray<string>) =>
@@ -503,27 +502,11 @@ describe("Observability", () => {
   it.scoped("a watcher that relists after a 410 and a watch gone silent: logged and counted", () =>
     Effect.gen(function* () {
       const o = observed()
-      const list = (rv: string) => () =>
-        Response.json({
-          kind: "ConfigMapList",
-          apiVersion: "v1",
-          metadata: { resourceVersion: rv },
-          items: []
-        })
+      const listAnswer = (rv: string) => () => new Response(list(rv, []))
       const { transport } = scripted([
-        list("10"),
-        () =>
-          new Response(
-            line("ERROR", {
-              kind: "Status",
-              apiVersion: "v1",
-              status: "Failure",
-              code: 410,
-              reason: "Expired",
-              message: "too old resource version"
-            })
-          ),
-        list("20"),
+        listAnswer("10"),
+        () => new Response(line("ERROR", JSON.parse(status(410, "Expired")))),
+        listAnswer("20"),
         () => openBody(),
         () => openBody(line("ADDED", cmObject("a", "21")))
       ])

@@ -5,7 +5,7 @@ import { describe, expect, it } from "@effect/vitest"
 import { Cause, Chunk, Duration, Effect, Fiber, Layer, Logger, LogLevel, Schedule, Stream } from "effect"
 import { ApiError, Client, ConfigError, Watch } from "../../src/index.js"
 import * as core from "../../src/models/core/v1.js"
-import { cmObject, fakeServer, layerFor, line } from "../harness/ScriptedServer.js"
+import { cmObject, fakeServer, layerFor, line, list, status } from "../harness/ScriptedServer.js"
 
 const fast = Schedule.spaced("10 millis")
 
@@ -226,9 +226,6 @@ const captureLogs = () => {
   )
   return { logs, layer }
 }
-
-const status = (code: number, reason: string) =>
-  JSON.stringify({ kind: "Status", apiVersion: "v1", status: "Failure", code, reason, message: reason })
 
 const describeEvent = (e: Watch.WatchEvent<core.ConfigMap>) =>
   e._tag === "Bookmark" ? `Bookmark ${e.resourceVersion}` : `${e._tag} ${e.object.metadata?.name}`
@@ -567,13 +564,6 @@ describe("Watch: which failures are retried is a replaceable policy", () => {
 })
 
 describe("Watch.watcher with a scripted server", () => {
-  const list = (rv: string, names: ReadonlyArray<string>) =>
-    JSON.stringify({
-      kind: "ConfigMapList",
-      apiVersion: "v1",
-      metadata: { resourceVersion: rv },
-      items: names.map((name) => cmObject(name, "1"))
-    })
   const describeWatcherEvent = (e: Watch.WatcherEvent<core.ConfigMap>) =>
     e._tag === "Init"
       ? "Init"

@@ -7,12 +7,13 @@
  * `k8s.io/initial-events-end: "true"` at their version, then the changes; 422 Invalid from servers
  * without the feature), and against the in-memory cluster.
  */
+import type * as http from "node:http"
 import { describe, expect, it } from "@effect/vitest"
 import { Chunk, Deferred, Effect, Fiber, Schedule, Stream } from "effect"
 import { Client, Watch } from "../../src/index.js"
 import * as core from "../../src/models/core/v1.js"
 import { InMemoryCluster } from "../../src/testing/index.js"
-import { cmObject, fakeServer, layerFor, line } from "../harness/ScriptedServer.js"
+import { cmObject, fakeServer, layerFor, line, list, status } from "../harness/ScriptedServer.js"
 
 const fast = Schedule.spaced("10 millis")
 
@@ -47,13 +48,26 @@ const gateOff = JSON.stringify({
   code: 422
 })
 
-const list = (rv: string, names: ReadonlyArray<string>) =>
-  JSON.stringify({
-    kind: "ConfigMapList",
-    apiVersion: "v1",
-    metadata: { resourceVersion: rv },
-    items: names.map((name) => cmObject(name, "1"))
-  })
+/**
+ * A server without the feature: a watch asking for initial events is refused (422); the lists and
+ * other watches are answered by `handle`.
+ */
+const withoutWatchList =
+  (handle: (url: URL, res: http.ServerResponse, n: number) => void) =>
+  (url: URL, res: http.ServerResponse, n: number) => {
+    if (url.searchParams.get("sendInitialEvents") !== null) {
+      res.writeHead(422, { "content-type": "application/json" })
+      res.end(gateOff)
+    } else {
+      res.writeHead(200, { "content-type": "application/json" })
+      handle(url, res, n)
+    }
+  }
+
+const isList = (url: URL) => url.searchParams.get("watch") !== "true"
+
+/** The watch event of a version the server no longer has. */
+const expired = line("ERROR", JSON.parse(status(410, "Expired")))
 
 const describeEvent = (e: Watch.WatchEvent<core.ConfigMap>) =>
   e._tag === "Bookmark"
@@ -156,21 +170,12 @@ describe("Watch.watch with sendInitialEvents (scripted newer server)", () => {
     () =>
       Effect.gen(function* () {
         const srv = yield* fakeServer({
-          handle: (url, res, n) => {
-            const q = url.searchParams
-            if (q.get("sendInitialEvents") !== null) {
-              res.writeHead(422, { "content-type": "application/json" })
-              res.end(gateOff)
-            } else if (q.get("watch") !== "true") {
-              res.writeHead(200, { "content-type": "application/json" })
-              res.end(list("20", ["a", "b"]))
-            } else {
-              res.writeHead(200, { "content-type": "application/json" })
-              // The first watch fails (retried), the next one brings a change.
-              if (n === 3) res.destroy()
-              else res.write(line("DELETED", cmObject("a", "21")))
-            }
-          }
+          handle: withoutWatchList((url, res, n) => {
+            if (isList(url)) res.end(list("20", ["a", "b"]))
+            // The first watch fails (retried), the next one brings a change.
+            else if (n === 3) res.destroy()
+            else res.write(line("DELETED", cmObject("a", "21")))
+          })
         })
         const events = yield* Watch.watch(core.ConfigMap, {
           sendInitialEvents: true,
@@ -197,19 +202,10 @@ describe("Watch.watch with sendInitialEvents (scripted newer server)", () => {
     () =>
       Effect.gen(function* () {
         const srv = yield* fakeServer({
-          handle: (url, res) => {
-            const q = url.searchParams
-            if (q.get("sendInitialEvents") !== null) {
-              res.writeHead(422, { "content-type": "application/json" })
-              res.end(gateOff)
-            } else if (q.get("watch") !== "true") {
-              res.writeHead(200, { "content-type": "application/json" })
-              res.end(list("20", ["a"]))
-            } else {
-              res.writeHead(200, { "content-type": "application/json" })
-              res.write(line("ADDED", cmObject("b", "21")))
-            }
-          }
+          handle: withoutWatchList((url, res) => {
+            if (isList(url)) res.end(list("20", ["a"]))
+            else res.write(line("ADDED", cmObject("b", "21")))
+          })
         })
         const events = yield* Watch.watch(core.ConfigMap, {
           sendInitialEvents: true,
@@ -307,16 +303,7 @@ describe("Watch.watcher with sendInitialEvents (scripted newer server)", () => {
           res.writeHead(200, { "content-type": "application/json" })
           if (n === 1) {
             res.write(endBookmark("10"))
-            res.end(
-              line("ERROR", {
-                kind: "Status",
-                apiVersion: "v1",
-                status: "Failure",
-                code: 410,
-                reason: "Expired",
-                message: "too old resource version"
-              })
-            )
+            res.end(expired)
           } else {
             res.write(line("ADDED", cmObject("b", "30")))
             res.write(endBookmark("31"))
@@ -345,32 +332,13 @@ describe("Watch.watcher with sendInitialEvents (scripted newer server)", () => {
     Effect.gen(function* () {
       let lists = 0
       const srv = yield* fakeServer({
-        handle: (url, res) => {
-          const q = url.searchParams
-          if (q.get("sendInitialEvents") !== null) {
-            res.writeHead(422, { "content-type": "application/json" })
-            res.end(gateOff)
-          } else if (q.get("watch") !== "true") {
+        handle: withoutWatchList((url, res) => {
+          if (isList(url)) {
             lists++
-            res.writeHead(200, { "content-type": "application/json" })
             res.end(list(String(100 * lists), [`v${lists}`]))
-          } else if (lists === 1) {
-            res.writeHead(200, { "content-type": "application/json" })
-            res.end(
-              line("ERROR", {
-                kind: "Status",
-                apiVersion: "v1",
-                status: "Failure",
-                code: 410,
-                reason: "Expired",
-                message: "too old resource version"
-              })
-            )
-          } else {
-            res.writeHead(200, { "content-type": "application/json" })
-            res.write(line("ADDED", cmObject("later", "201")))
-          }
-        }
+          } else if (lists === 1) res.end(expired)
+          else res.write(line("ADDED", cmObject("later", "201")))
+        })
       })
       const events = yield* Watch.watcher(core.ConfigMap, {
         sendInitialEvents: true,
