@@ -4,7 +4,7 @@
  * real one forwards to a local server in apiproxy.integration.test.ts.
  */
 import { describe, expect, it } from "@effect/vitest"
-import { Effect } from "effect"
+import { Deferred, Effect, Exit } from "effect"
 import { ApiProxy } from "../../src/index.js"
 import * as core from "../../src/models/core/v1.js"
 import { InMemoryCluster } from "../../src/testing/index.js"
@@ -13,7 +13,13 @@ import { fakeServer, layerFor } from "../harness/ScriptedServer.js"
 describe("ApiProxy.request", () => {
   it.scopedLive("sends the method, path, query, headers and body; reads the whole answer", () =>
     Effect.gen(function* () {
-      const seen: Array<{ method: string; url: string; header: string | undefined; body: string }> = []
+      // What the server read, once the request's body has ended (awaited: no fixed wait).
+      const seen = yield* Deferred.make<{
+        method: string
+        url: string
+        header: string | undefined
+        body: string
+      }>()
       const srv = yield* fakeServer({
         handle: (url, res) => {
           // The scripted server only sees the URL; the request's details come from the socket.
@@ -27,12 +33,15 @@ describe("ApiProxy.request", () => {
           body += chunk.toString("utf8")
         })
         req.on("end", () =>
-          seen.push({
-            method: req.method ?? "",
-            url: req.url ?? "",
-            header: req.headers["x-token-of-pod"]?.toString(),
-            body
-          })
+          Deferred.unsafeDone(
+            seen,
+            Exit.succeed({
+              method: req.method ?? "",
+              url: req.url ?? "",
+              header: req.headers["x-token-of-pod"]?.toString(),
+              body
+            })
+          )
         )
       })
       const answer = yield* ApiProxy.request(core.Pod, "web-0", {
@@ -48,15 +57,13 @@ describe("ApiProxy.request", () => {
       expect(answer.status).toBe(201)
       expect(answer.headers["x-from"]).toBe("pod")
       expect(answer.text).toBe("made /api/v1/namespaces/ns/pods/https:web-0:8443/proxy/api/items/")
-      yield* Effect.sleep("50 millis")
-      expect(seen).toEqual([
-        {
-          method: "POST",
-          url: "/api/v1/namespaces/ns/pods/https:web-0:8443/proxy/api/items/?dry=1",
-          header: "abc",
-          body: '{"name":"x"}'
-        }
-      ])
+      expect(yield* Deferred.await(seen)).toEqual({
+        method: "POST",
+        url: "/api/v1/namespaces/ns/pods/https:web-0:8443/proxy/api/items/?dry=1",
+        header: "abc",
+        body: '{"name":"x"}'
+      })
+      expect(srv.requests).toHaveLength(1)
     })
   )
 
