@@ -9,7 +9,10 @@
  * makes the output import the runtime from the package (for models generated in a user's project).
  *
  * Per definition: a TypeScript interface (field docs from the spec's descriptions) and an Effect
- * Schema typed by it. Per kind with REST paths: a `Resource` (group, version, kind, plural,
+ * Schema typed by it (list-map lists annotated with their keys, `Primitives.ListMapKeys`); where a
+ * list-map list lies below, an apply type too (`<Name>Apply`: any field at any depth, list-map
+ * items with the keys they require), each kind's registered in `Resource.ApplyConfigurations`
+ * (not with `--runtime`: no module path to augment). Per kind with REST paths: a `Resource` (group, version, kind, plural,
  * namespaced, verbs, sub-resources from `paths` and `x-kubernetes-action`). Per module: the
  * strategic-merge metadata of its definitions (`patchMetadata`).
  */
@@ -319,6 +322,69 @@ const SPECIAL_UNION_BY_NAME: Record<string, () => { readonly type: string; reado
 
 const apiVersionOf = (g: Gvk) => (g.group === "" ? g.version : `${g.group}/${g.version}`)
 
+// --- apply types: what server-side apply takes (types only) ----------------------------------
+
+/** The definitions a property refers to: itself, its items, its values. */
+const refsOf = (prop: Property): ReadonlyArray<string> =>
+  [prop.$ref, prop.items?.$ref, prop.additionalProperties?.$ref].filter((r) => r !== undefined).map(refId)
+const isListMap = (prop: Property) =>
+  prop["x-kubernetes-list-type"] === "map" && prop.items?.$ref !== undefined
+/**
+ * The definitions that hold a list-map list (`x-kubernetes-list-type: map`) at some depth: their
+ * apply types differ from the generic deep-partial one (the items' keys are required). Every
+ * kind has one, through `metadata.ownerReferences`; JSONSchemaProps' unions follow JSONSchemaProps.
+ */
+const keyed = new Set<string>()
+for (let grew = true; grew; ) {
+  grew = false
+  for (const [id, def] of Object.entries(spec.definitions)) {
+    if (keyed.has(id) || PRIMITIVES[id] !== undefined) continue
+    const special =
+      id.startsWith("io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.") &&
+      SPECIAL_UNION_BY_NAME[locate(id).name] !== undefined
+    const reaches = special
+      ? keyed.has(id.replace(/\.[A-Za-z]+$/, ".JSONSchemaProps"))
+      : Object.values(def.properties ?? {}).some((p) => isListMap(p) || refsOf(p).some((r) => keyed.has(r)))
+    if (reaches) {
+      keyed.add(id)
+      grew = true
+    }
+  }
+}
+
+/** The apply type of a property, seen from module `from` (the deep-partial of its type unless keyed). */
+const applyTypeOf = (prop: Property, from: ModuleState): string => {
+  const plain = typeOf(prop, from).type
+  if (plain === "string" || plain === "number" || plain === "boolean" || plain === "unknown") return plain
+  const ref = prop.$ref ?? prop.items?.$ref ?? prop.additionalProperties?.$ref
+  if (ref === undefined || (!keyed.has(refId(ref)) && !isListMap(prop))) {
+    uses.primitives.add(from.name)
+    return `$P.DeepPartial<${plain}>`
+  }
+  const id = refId(ref)
+  if (!keyed.has(id)) uses.primitives.add(from.name)
+  const item = keyed.has(id) ? applyRef(id, from) : `$P.DeepPartial<${typeOf({ $ref: ref }, from).type}>`
+  if (prop.type === "array") {
+    const keys = isListMap(prop)
+      ? (prop["x-kubernetes-list-map-keys"] ?? []).filter((k) => spec.definitions[id]?.required?.includes(k))
+      : []
+    if (keys.length === 0) return `ReadonlyArray<${item}>`
+    uses.primitives.add(from.name)
+    return `ReadonlyArray<$P.Keyed<${item}, ${keys.map((k) => JSON.stringify(k)).join(" | ")}>>`
+  }
+  if (prop.additionalProperties !== undefined) return `{ readonly [key: string]: ${item} }`
+  return item
+}
+/** The name of definition `id`'s apply type, seen from module `from`. */
+const applyRef = (id: string, from: ModuleState): string => {
+  const target = locate(id)
+  if (target.module === from.name) return `${target.name}Apply`
+  from.imports.add(target.module)
+  return `${moduleAlias(target.module)}.${target.name}Apply`
+}
+/** The kinds' apply types by `<apiVersion>/<kind>`, per module (registered in Resource.ApplyConfigurations). */
+const applyKinds = new Map<string, Array<string>>()
+
 const ids = Object.keys(spec.definitions).sort()
 /** Where each built-in kind is served (models/internal/kinds.ts), in the order of the definitions. */
 const kindRows: Array<{ apiVersion: string; kind: string; plural: string; namespaced: boolean }> = []
@@ -335,6 +401,11 @@ for (const id of ids) {
   if (special !== undefined) {
     const s = special()
     mod.types.push(`${doc(def.description, "")}export type ${name} = ${s.type}\n`)
+    if (keyed.has(id)) {
+      mod.types.push(
+        `/** What server-side apply takes of {@link ${name}}. */\nexport type ${name}Apply = ${s.type.replace(/JSONSchemaProps\b/g, "JSONSchemaPropsApply")}\n`
+      )
+    }
     mod.schemas.push(`${doc(def.description, "")}export const ${name}: $S.Schema<${name}> = ${s.schema}\n`)
     continue
   }
@@ -348,12 +419,14 @@ for (const id of ids) {
     continue
   }
   const fields: Array<string> = []
+  const applyFields: Array<string> = []
   const schemaFields: Array<string> = []
   const meta: Array<string> = []
   for (const [propName, prop] of props) {
     if (gvk !== undefined && (propName === "apiVersion" || propName === "kind")) {
       const literal = JSON.stringify(propName === "apiVersion" ? apiVersionOf(gvk) : gvk.kind)
       fields.push(`${doc(prop.description, "  ")}  readonly ${propName}: ${literal}\n`)
+      applyFields.push(`  readonly ${propName}?: ${literal} | undefined\n`)
       schemaFields.push(`  ${propName}: $S.Literal(${literal})`)
       continue
     }
@@ -364,7 +437,16 @@ for (const id of ids) {
     fields.push(
       `${doc(prop.description, "  ")}  readonly ${key(propName)}${optional ? "?" : ""}: ${t.type}${optional ? " | undefined" : ""}\n`
     )
-    schemaFields.push(`  ${key(propName)}: ${optional ? `$S.optional(${t.schema})` : t.schema}`)
+    // A list-map list carries its keys (Resource.applySchema keeps them required in its items).
+    const listKeys = isListMap(prop) ? prop["x-kubernetes-list-map-keys"] : undefined
+    if (listKeys !== undefined) uses.primitives.add(module)
+    const schema =
+      listKeys === undefined
+        ? t.schema
+        : `${t.schema}.annotations({ [$P.ListMapKeys]: ${JSON.stringify(listKeys)} })`
+    schemaFields.push(`  ${key(propName)}: ${optional ? `$S.optional(${schema})` : schema}`)
+    if (keyed.has(id))
+      applyFields.push(`  readonly ${key(propName)}?: ${applyTypeOf(prop, mod)} | undefined\n`)
     const strategy = prop["x-kubernetes-patch-strategy"]
     const mergeKey = prop["x-kubernetes-patch-merge-key"]
     const listType = prop["x-kubernetes-list-type"]
@@ -397,6 +479,11 @@ for (const id of ids) {
   }
   const schemaName = gvk !== undefined ? `${name}Schema` : name
   mod.types.push(`${doc(def.description, "")}export interface ${name} {\n${fields.join("")}}\n`)
+  if (keyed.has(id)) {
+    mod.types.push(
+      `/**\n * What server-side apply takes of {@link ${name}}: any of its fields, at any depth; the items of\n * list-map lists with their keys.\n */\nexport interface ${name}Apply {\n${applyFields.join("")}}\n`
+    )
+  }
   const schemaDoc = gvk !== undefined ? `/** The Schema of {@link ${name}}. */\n` : doc(def.description, "")
   mod.schemas.push(
     `${schemaDoc}export const ${schemaName}: $S.Schema<${name}> = $S.Struct({\n${schemaFields.join(",\n")}\n}).annotations({ identifier: ${JSON.stringify(id)} })\n`
@@ -419,6 +506,12 @@ for (const id of ids) {
         ].filter((x) => x !== undefined)
         return `    ${key(s.name)}: { ${parts.join(", ")} }`
       })
+      if (keyed.has(id)) {
+        applyKinds.set(module, [
+          ...(applyKinds.get(module) ?? []),
+          `    ${JSON.stringify(`${apiVersionOf(gvk)}/${gvk.kind}`)}: ${name}Apply`
+        ])
+      }
       kindRows.push({
         apiVersion: apiVersionOf(gvk),
         kind: gvk.kind,
@@ -458,6 +551,13 @@ for (const mod of [...modules.values()].sort((a, b) => (a.name < b.name ? -1 : 1
       ? `import * as ${name} from "${up}resource/${local}.js"`
       : `import { ${local} as ${name} } from "${runtime}"`
   if (mod.resources.some((r) => r.includes("$R."))) imports.push(from("Resource", "$R"))
+  const registered = applyKinds.get(mod.name) ?? []
+  // Each kind's apply type, found by Resource.ApplyInput through its apiVersion and kind (models
+  // generated against the package keep the generic deep-partial: no module path to augment).
+  const augmentation =
+    runtime === undefined && registered.length > 0
+      ? `declare module "${up}resource/Resource.js" {\n  interface ApplyConfigurations {\n${registered.join("\n")}\n  }\n}\n`
+      : ""
   if (uses.primitives.has(mod.name)) imports.push(from("Primitives", "$P"))
   if (uses.quantity.has(mod.name)) imports.push(from("Quantity", "$Q"))
   for (const dep of [...mod.imports].sort()) {
@@ -470,6 +570,7 @@ for (const mod of [...modules.values()].sort((a, b) => (a.name < b.name ? -1 : 1
     imports.join("\n"),
     "",
     mod.types.join("\n"),
+    augmentation,
     mod.schemas.join("\n"),
     mod.resources.join("\n"),
     `/** Strategic-merge and list metadata of this module's definitions, by definition and field. */\nexport const patchMetadata = {\n${mod.patchMeta.join(",\n")}\n} as const\n`

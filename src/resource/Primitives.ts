@@ -132,3 +132,62 @@ export const toDate = (time: Time): Date | undefined => {
   const ms = Date.parse(time)
   return Number.isNaN(ms) ? undefined : new Date(ms)
 }
+
+/**
+ * The annotation of a list-map list's Schema (`x-kubernetes-list-type: map`): the keys of its
+ * items, by which server-side apply merges the list item by item. A part of an object sent to
+ * apply (`Resource.applySchema`) keeps these keys required where the item requires them.
+ *
+ * @example
+ * ```ts
+ * import { Schema } from "effect"
+ * import { Primitives } from "effect-kube"
+ *
+ * const Ports = Schema.Array(Schema.Struct({ name: Schema.String, port: Schema.Number })).annotations({
+ *   [Primitives.ListMapKeys]: ["name"]
+ * })
+ * ```
+ *
+ * @since 0.1.0
+ * @category annotations
+ */
+export const ListMapKeys: unique symbol = Symbol.for("effect-kube/ListMapKeys")
+
+/**
+ * A value with every field optional, at every depth (arrays of deep-partial items): a part of an
+ * object, as server-side apply takes it.
+ *
+ * @example
+ * ```ts
+ * import type { Primitives } from "effect-kube"
+ * import type { DeploymentSpec } from "effect-kube/models/apps/v1"
+ *
+ * const replicasOnly: Primitives.DeepPartial<DeploymentSpec> = { replicas: 3 }
+ * ```
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type DeepPartial<T> =
+  T extends ReadonlyArray<infer E>
+    ? ReadonlyArray<DeepPartial<E>>
+    : T extends object
+      ? { readonly [K in keyof T]?: DeepPartial<T[K]> | undefined }
+      : T
+
+/**
+ * An item of a list-map list (`x-kubernetes-list-type: map`) as server-side apply takes it: its
+ * keys `K` are required, as the apiserver merges such lists item by item by their keys.
+ *
+ * @example
+ * ```ts
+ * import type { Primitives } from "effect-kube"
+ * import type { ContainerApply } from "effect-kube/models/core/v1"
+ *
+ * const sidecar: Primitives.Keyed<ContainerApply, "name"> = { name: "proxy", image: "envoy" }
+ * ```
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type Keyed<T, K extends keyof T> = T & { readonly [P in K]-?: Exclude<T[P], undefined> }

@@ -12,6 +12,7 @@ import type { ObjectMeta } from "../models/meta/v1.js"
 import * as Meta from "../models/meta/v1.js"
 import * as InvalidRequest from "./InvalidRequest.js"
 import { deepPartial } from "./internal/deepPartial.js"
+import type { DeepPartial } from "./Primitives.js"
 
 /**
  * Marks resource kinds.
@@ -82,32 +83,32 @@ export type Input<A extends KubeObject> = Omit<A, "apiVersion" | "kind"> & {
 }
 
 /**
- * A value with every field optional, at every depth (arrays of deep-partial items): a part of an
- * object, as server-side apply takes it.
+ * The apply types of the built-in kinds by `<apiVersion>/<kind>` (`"apps/v1/Deployment"`), each
+ * added by its model module (generated): {@link ApplyInput} picks a kind's from here.
  *
  * @example
  * ```ts
  * import type { Resource } from "effect-kube"
- * import type { DeploymentSpec } from "effect-kube/models/apps/v1"
+ * import type {} from "effect-kube/models/apps/v1"
  *
- * const replicasOnly: Resource.DeepPartial<DeploymentSpec> = { replicas: 3 }
+ * type DeploymentApply = Resource.ApplyConfigurations["apps/v1/Deployment"]
+ * const scaled: DeploymentApply = { metadata: { name: "web" }, spec: { replicas: 3 } }
  * ```
  *
  * @since 0.1.0
  * @category models
  */
-export type DeepPartial<T> =
-  T extends ReadonlyArray<infer E>
-    ? ReadonlyArray<DeepPartial<E>>
-    : T extends object
-      ? { readonly [K in keyof T]?: DeepPartial<T[K]> | undefined }
-      : T
+// biome-ignore lint/suspicious/noEmptyInterface: filled by declaration merging from the models
+export interface ApplyConfigurations {}
 
 /**
  * What server-side apply takes of a kind (`Client.apply`): only the fields the field manager owns,
  * each of its type (`{ metadata: { name: "web" }, spec: { replicas: 3 } }` of a Deployment);
  * `apiVersion` and `kind` filled in from the kind; `metadata.name` is required when sent (an
  * `InvalidRequest` without it). The kind's Schema checks every field given, at every depth.
+ * For the built-in kinds it is the kind's generated apply type (`DeploymentApply`), where the items
+ * of list-map lists need their keys (a container its `name`, a condition its `type`) — keys the
+ * OpenAPI document marks required; for other kinds every field is optional at every depth.
  *
  * @example
  * ```ts
@@ -120,7 +121,14 @@ export type DeepPartial<T> =
  * @since 0.1.0
  * @category models
  */
-export type ApplyInput<A extends KubeObject> = {
+export type ApplyInput<A extends KubeObject> = `${A["apiVersion"]}/${A["kind"]}` extends infer Key
+  ? Key extends keyof ApplyConfigurations
+    ? ApplyConfigurations[Key]
+    : PartialObject<A>
+  : never
+
+/** A kind's object with every field optional at every depth (kinds without an apply type). */
+type PartialObject<A extends KubeObject> = {
   readonly [K in Exclude<keyof A, "apiVersion" | "kind">]?: DeepPartial<A[K]> | undefined
 } & {
   readonly apiVersion?: A["apiVersion"] | undefined

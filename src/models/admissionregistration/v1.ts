@@ -9,6 +9,7 @@
 
 import * as $S from "effect/Schema"
 import * as $R from "../../resource/Resource.js"
+import * as $P from "../../resource/Primitives.js"
 import * as meta_v1 from "../meta/v1.js"
 
 /**
@@ -239,6 +240,25 @@ export interface MutatingWebhook {
 }
 
 /**
+ * What server-side apply takes of {@link MutatingWebhook}: any of its fields, at any depth; the items of
+ * list-map lists with their keys.
+ */
+export interface MutatingWebhookApply {
+  readonly admissionReviewVersions?: $P.DeepPartial<ReadonlyArray<string>> | undefined
+  readonly clientConfig?: $P.DeepPartial<WebhookClientConfig> | undefined
+  readonly failurePolicy?: string | undefined
+  readonly matchConditions?: ReadonlyArray<$P.Keyed<$P.DeepPartial<MatchCondition>, "name">> | undefined
+  readonly matchPolicy?: string | undefined
+  readonly name?: string | undefined
+  readonly namespaceSelector?: $P.DeepPartial<meta_v1.LabelSelector> | undefined
+  readonly objectSelector?: $P.DeepPartial<meta_v1.LabelSelector> | undefined
+  readonly reinvocationPolicy?: string | undefined
+  readonly rules?: $P.DeepPartial<ReadonlyArray<RuleWithOperations>> | undefined
+  readonly sideEffects?: string | undefined
+  readonly timeoutSeconds?: number | undefined
+}
+
+/**
  * MutatingWebhookConfiguration describes the configuration of and admission webhook that accept or reject and may change the object.
  */
 export interface MutatingWebhookConfiguration {
@@ -261,6 +281,17 @@ export interface MutatingWebhookConfiguration {
 }
 
 /**
+ * What server-side apply takes of {@link MutatingWebhookConfiguration}: any of its fields, at any depth; the items of
+ * list-map lists with their keys.
+ */
+export interface MutatingWebhookConfigurationApply {
+  readonly apiVersion?: "admissionregistration.k8s.io/v1" | undefined
+  readonly kind?: "MutatingWebhookConfiguration" | undefined
+  readonly metadata?: meta_v1.ObjectMetaApply | undefined
+  readonly webhooks?: ReadonlyArray<$P.Keyed<MutatingWebhookApply, "name">> | undefined
+}
+
+/**
  * MutatingWebhookConfigurationList is a list of MutatingWebhookConfiguration.
  */
 export interface MutatingWebhookConfigurationList {
@@ -280,6 +311,17 @@ export interface MutatingWebhookConfigurationList {
    * Standard list metadata. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds
    */
   readonly metadata?: meta_v1.ListMeta | undefined
+}
+
+/**
+ * What server-side apply takes of {@link MutatingWebhookConfigurationList}: any of its fields, at any depth; the items of
+ * list-map lists with their keys.
+ */
+export interface MutatingWebhookConfigurationListApply {
+  readonly apiVersion?: "admissionregistration.k8s.io/v1" | undefined
+  readonly items?: ReadonlyArray<MutatingWebhookConfigurationApply> | undefined
+  readonly kind?: "MutatingWebhookConfigurationList" | undefined
+  readonly metadata?: $P.DeepPartial<meta_v1.ListMeta> | undefined
 }
 
 /**
@@ -463,6 +505,18 @@ export interface ValidatingAdmissionPolicy {
 }
 
 /**
+ * What server-side apply takes of {@link ValidatingAdmissionPolicy}: any of its fields, at any depth; the items of
+ * list-map lists with their keys.
+ */
+export interface ValidatingAdmissionPolicyApply {
+  readonly apiVersion?: "admissionregistration.k8s.io/v1" | undefined
+  readonly kind?: "ValidatingAdmissionPolicy" | undefined
+  readonly metadata?: meta_v1.ObjectMetaApply | undefined
+  readonly spec?: ValidatingAdmissionPolicySpecApply | undefined
+  readonly status?: ValidatingAdmissionPolicyStatusApply | undefined
+}
+
+/**
  * ValidatingAdmissionPolicyBinding binds the ValidatingAdmissionPolicy with paramerized resources. ValidatingAdmissionPolicyBinding and parameter CRDs together define how cluster administrators configure policies for clusters.
  *
  * For a given admission request, each binding will cause its policy to be evaluated N times, where N is 1 for policies/bindings that don't use params, otherwise N is the number of parameters selected by the binding.
@@ -489,6 +543,17 @@ export interface ValidatingAdmissionPolicyBinding {
 }
 
 /**
+ * What server-side apply takes of {@link ValidatingAdmissionPolicyBinding}: any of its fields, at any depth; the items of
+ * list-map lists with their keys.
+ */
+export interface ValidatingAdmissionPolicyBindingApply {
+  readonly apiVersion?: "admissionregistration.k8s.io/v1" | undefined
+  readonly kind?: "ValidatingAdmissionPolicyBinding" | undefined
+  readonly metadata?: meta_v1.ObjectMetaApply | undefined
+  readonly spec?: $P.DeepPartial<ValidatingAdmissionPolicyBindingSpec> | undefined
+}
+
+/**
  * ValidatingAdmissionPolicyBindingList is a list of ValidatingAdmissionPolicyBinding.
  */
 export interface ValidatingAdmissionPolicyBindingList {
@@ -508,6 +573,17 @@ export interface ValidatingAdmissionPolicyBindingList {
    * Standard list metadata. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds
    */
   readonly metadata?: meta_v1.ListMeta | undefined
+}
+
+/**
+ * What server-side apply takes of {@link ValidatingAdmissionPolicyBindingList}: any of its fields, at any depth; the items of
+ * list-map lists with their keys.
+ */
+export interface ValidatingAdmissionPolicyBindingListApply {
+  readonly apiVersion?: "admissionregistration.k8s.io/v1" | undefined
+  readonly items?: ReadonlyArray<ValidatingAdmissionPolicyBindingApply> | undefined
+  readonly kind?: "ValidatingAdmissionPolicyBindingList" | undefined
+  readonly metadata?: $P.DeepPartial<meta_v1.ListMeta> | undefined
 }
 
 /**
@@ -573,6 +649,17 @@ export interface ValidatingAdmissionPolicyList {
 }
 
 /**
+ * What server-side apply takes of {@link ValidatingAdmissionPolicyList}: any of its fields, at any depth; the items of
+ * list-map lists with their keys.
+ */
+export interface ValidatingAdmissionPolicyListApply {
+  readonly apiVersion?: "admissionregistration.k8s.io/v1" | undefined
+  readonly items?: ReadonlyArray<ValidatingAdmissionPolicyApply> | undefined
+  readonly kind?: "ValidatingAdmissionPolicyList" | undefined
+  readonly metadata?: $P.DeepPartial<meta_v1.ListMeta> | undefined
+}
+
+/**
  * ValidatingAdmissionPolicySpec is the specification of the desired behavior of the AdmissionPolicy.
  */
 export interface ValidatingAdmissionPolicySpec {
@@ -626,6 +713,20 @@ export interface ValidatingAdmissionPolicySpec {
 }
 
 /**
+ * What server-side apply takes of {@link ValidatingAdmissionPolicySpec}: any of its fields, at any depth; the items of
+ * list-map lists with their keys.
+ */
+export interface ValidatingAdmissionPolicySpecApply {
+  readonly auditAnnotations?: $P.DeepPartial<ReadonlyArray<AuditAnnotation>> | undefined
+  readonly failurePolicy?: string | undefined
+  readonly matchConditions?: ReadonlyArray<$P.Keyed<$P.DeepPartial<MatchCondition>, "name">> | undefined
+  readonly matchConstraints?: $P.DeepPartial<MatchResources> | undefined
+  readonly paramKind?: $P.DeepPartial<ParamKind> | undefined
+  readonly validations?: $P.DeepPartial<ReadonlyArray<Validation>> | undefined
+  readonly variables?: ReadonlyArray<$P.Keyed<$P.DeepPartial<Variable>, "name">> | undefined
+}
+
+/**
  * ValidatingAdmissionPolicyStatus represents the status of an admission validation policy.
  */
 export interface ValidatingAdmissionPolicyStatus {
@@ -641,6 +742,16 @@ export interface ValidatingAdmissionPolicyStatus {
    * The results of type checking for each expression. Presence of this field indicates the completion of the type checking.
    */
   readonly typeChecking?: TypeChecking | undefined
+}
+
+/**
+ * What server-side apply takes of {@link ValidatingAdmissionPolicyStatus}: any of its fields, at any depth; the items of
+ * list-map lists with their keys.
+ */
+export interface ValidatingAdmissionPolicyStatusApply {
+  readonly conditions?: ReadonlyArray<$P.Keyed<$P.DeepPartial<meta_v1.Condition>, "type">> | undefined
+  readonly observedGeneration?: number | undefined
+  readonly typeChecking?: $P.DeepPartial<TypeChecking> | undefined
 }
 
 /**
@@ -737,6 +848,24 @@ export interface ValidatingWebhook {
 }
 
 /**
+ * What server-side apply takes of {@link ValidatingWebhook}: any of its fields, at any depth; the items of
+ * list-map lists with their keys.
+ */
+export interface ValidatingWebhookApply {
+  readonly admissionReviewVersions?: $P.DeepPartial<ReadonlyArray<string>> | undefined
+  readonly clientConfig?: $P.DeepPartial<WebhookClientConfig> | undefined
+  readonly failurePolicy?: string | undefined
+  readonly matchConditions?: ReadonlyArray<$P.Keyed<$P.DeepPartial<MatchCondition>, "name">> | undefined
+  readonly matchPolicy?: string | undefined
+  readonly name?: string | undefined
+  readonly namespaceSelector?: $P.DeepPartial<meta_v1.LabelSelector> | undefined
+  readonly objectSelector?: $P.DeepPartial<meta_v1.LabelSelector> | undefined
+  readonly rules?: $P.DeepPartial<ReadonlyArray<RuleWithOperations>> | undefined
+  readonly sideEffects?: string | undefined
+  readonly timeoutSeconds?: number | undefined
+}
+
+/**
  * ValidatingWebhookConfiguration describes the configuration of and admission webhook that accept or reject and object without changing it.
  */
 export interface ValidatingWebhookConfiguration {
@@ -759,6 +888,17 @@ export interface ValidatingWebhookConfiguration {
 }
 
 /**
+ * What server-side apply takes of {@link ValidatingWebhookConfiguration}: any of its fields, at any depth; the items of
+ * list-map lists with their keys.
+ */
+export interface ValidatingWebhookConfigurationApply {
+  readonly apiVersion?: "admissionregistration.k8s.io/v1" | undefined
+  readonly kind?: "ValidatingWebhookConfiguration" | undefined
+  readonly metadata?: meta_v1.ObjectMetaApply | undefined
+  readonly webhooks?: ReadonlyArray<$P.Keyed<ValidatingWebhookApply, "name">> | undefined
+}
+
+/**
  * ValidatingWebhookConfigurationList is a list of ValidatingWebhookConfiguration.
  */
 export interface ValidatingWebhookConfigurationList {
@@ -778,6 +918,17 @@ export interface ValidatingWebhookConfigurationList {
    * Standard list metadata. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds
    */
   readonly metadata?: meta_v1.ListMeta | undefined
+}
+
+/**
+ * What server-side apply takes of {@link ValidatingWebhookConfigurationList}: any of its fields, at any depth; the items of
+ * list-map lists with their keys.
+ */
+export interface ValidatingWebhookConfigurationListApply {
+  readonly apiVersion?: "admissionregistration.k8s.io/v1" | undefined
+  readonly items?: ReadonlyArray<ValidatingWebhookConfigurationApply> | undefined
+  readonly kind?: "ValidatingWebhookConfigurationList" | undefined
+  readonly metadata?: $P.DeepPartial<meta_v1.ListMeta> | undefined
 }
 
 /**
@@ -871,6 +1022,15 @@ export interface WebhookClientConfig {
   readonly url?: string | undefined
 }
 
+declare module "../../resource/Resource.js" {
+  interface ApplyConfigurations {
+    "admissionregistration.k8s.io/v1/MutatingWebhookConfiguration": MutatingWebhookConfigurationApply
+    "admissionregistration.k8s.io/v1/ValidatingAdmissionPolicy": ValidatingAdmissionPolicyApply
+    "admissionregistration.k8s.io/v1/ValidatingAdmissionPolicyBinding": ValidatingAdmissionPolicyBindingApply
+    "admissionregistration.k8s.io/v1/ValidatingWebhookConfiguration": ValidatingWebhookConfigurationApply
+  }
+}
+
 /**
  * AuditAnnotation describes how to produce an audit annotation for an API request.
  */
@@ -913,7 +1073,7 @@ export const MutatingWebhook: $S.Schema<MutatingWebhook> = $S.Struct({
   admissionReviewVersions: $S.Array($S.String),
   clientConfig: $S.suspend((): $S.Schema<WebhookClientConfig> => WebhookClientConfig),
   failurePolicy: $S.optional($S.String),
-  matchConditions: $S.optional($S.Array($S.suspend((): $S.Schema<MatchCondition> => MatchCondition))),
+  matchConditions: $S.optional($S.Array($S.suspend((): $S.Schema<MatchCondition> => MatchCondition)).annotations({ [$P.ListMapKeys]: ["name"] })),
   matchPolicy: $S.optional($S.String),
   name: $S.String,
   namespaceSelector: $S.optional($S.suspend((): $S.Schema<meta_v1.LabelSelector> => meta_v1.LabelSelector)),
@@ -929,7 +1089,7 @@ export const MutatingWebhookConfigurationSchema: $S.Schema<MutatingWebhookConfig
   apiVersion: $S.Literal("admissionregistration.k8s.io/v1"),
   kind: $S.Literal("MutatingWebhookConfiguration"),
   metadata: $S.optional($S.suspend((): $S.Schema<meta_v1.ObjectMeta> => meta_v1.ObjectMeta)),
-  webhooks: $S.optional($S.Array($S.suspend((): $S.Schema<MutatingWebhook> => MutatingWebhook)))
+  webhooks: $S.optional($S.Array($S.suspend((): $S.Schema<MutatingWebhook> => MutatingWebhook)).annotations({ [$P.ListMapKeys]: ["name"] }))
 }).annotations({ identifier: "io.k8s.api.admissionregistration.v1.MutatingWebhookConfiguration" })
 
 /** The Schema of {@link MutatingWebhookConfigurationList}. */
@@ -1047,18 +1207,18 @@ export const ValidatingAdmissionPolicyListSchema: $S.Schema<ValidatingAdmissionP
 export const ValidatingAdmissionPolicySpec: $S.Schema<ValidatingAdmissionPolicySpec> = $S.Struct({
   auditAnnotations: $S.optional($S.Array($S.suspend((): $S.Schema<AuditAnnotation> => AuditAnnotation))),
   failurePolicy: $S.optional($S.String),
-  matchConditions: $S.optional($S.Array($S.suspend((): $S.Schema<MatchCondition> => MatchCondition))),
+  matchConditions: $S.optional($S.Array($S.suspend((): $S.Schema<MatchCondition> => MatchCondition)).annotations({ [$P.ListMapKeys]: ["name"] })),
   matchConstraints: $S.optional($S.suspend((): $S.Schema<MatchResources> => MatchResources)),
   paramKind: $S.optional($S.suspend((): $S.Schema<ParamKind> => ParamKind)),
   validations: $S.optional($S.Array($S.suspend((): $S.Schema<Validation> => Validation))),
-  variables: $S.optional($S.Array($S.suspend((): $S.Schema<Variable> => Variable)))
+  variables: $S.optional($S.Array($S.suspend((): $S.Schema<Variable> => Variable)).annotations({ [$P.ListMapKeys]: ["name"] }))
 }).annotations({ identifier: "io.k8s.api.admissionregistration.v1.ValidatingAdmissionPolicySpec" })
 
 /**
  * ValidatingAdmissionPolicyStatus represents the status of an admission validation policy.
  */
 export const ValidatingAdmissionPolicyStatus: $S.Schema<ValidatingAdmissionPolicyStatus> = $S.Struct({
-  conditions: $S.optional($S.Array($S.suspend((): $S.Schema<meta_v1.Condition> => meta_v1.Condition))),
+  conditions: $S.optional($S.Array($S.suspend((): $S.Schema<meta_v1.Condition> => meta_v1.Condition)).annotations({ [$P.ListMapKeys]: ["type"] })),
   observedGeneration: $S.optional($S.Number),
   typeChecking: $S.optional($S.suspend((): $S.Schema<TypeChecking> => TypeChecking))
 }).annotations({ identifier: "io.k8s.api.admissionregistration.v1.ValidatingAdmissionPolicyStatus" })
@@ -1070,7 +1230,7 @@ export const ValidatingWebhook: $S.Schema<ValidatingWebhook> = $S.Struct({
   admissionReviewVersions: $S.Array($S.String),
   clientConfig: $S.suspend((): $S.Schema<WebhookClientConfig> => WebhookClientConfig),
   failurePolicy: $S.optional($S.String),
-  matchConditions: $S.optional($S.Array($S.suspend((): $S.Schema<MatchCondition> => MatchCondition))),
+  matchConditions: $S.optional($S.Array($S.suspend((): $S.Schema<MatchCondition> => MatchCondition)).annotations({ [$P.ListMapKeys]: ["name"] })),
   matchPolicy: $S.optional($S.String),
   name: $S.String,
   namespaceSelector: $S.optional($S.suspend((): $S.Schema<meta_v1.LabelSelector> => meta_v1.LabelSelector)),
@@ -1085,7 +1245,7 @@ export const ValidatingWebhookConfigurationSchema: $S.Schema<ValidatingWebhookCo
   apiVersion: $S.Literal("admissionregistration.k8s.io/v1"),
   kind: $S.Literal("ValidatingWebhookConfiguration"),
   metadata: $S.optional($S.suspend((): $S.Schema<meta_v1.ObjectMeta> => meta_v1.ObjectMeta)),
-  webhooks: $S.optional($S.Array($S.suspend((): $S.Schema<ValidatingWebhook> => ValidatingWebhook)))
+  webhooks: $S.optional($S.Array($S.suspend((): $S.Schema<ValidatingWebhook> => ValidatingWebhook)).annotations({ [$P.ListMapKeys]: ["name"] }))
 }).annotations({ identifier: "io.k8s.api.admissionregistration.v1.ValidatingWebhookConfiguration" })
 
 /** The Schema of {@link ValidatingWebhookConfigurationList}. */

@@ -9,6 +9,7 @@
 
 import * as $S from "effect/Schema"
 import * as $R from "../../resource/Resource.js"
+import * as $P from "../../resource/Primitives.js"
 import * as meta_v1 from "../meta/v1.js"
 
 /**
@@ -217,6 +218,17 @@ export interface MutatingAdmissionPolicy {
 }
 
 /**
+ * What server-side apply takes of {@link MutatingAdmissionPolicy}: any of its fields, at any depth; the items of
+ * list-map lists with their keys.
+ */
+export interface MutatingAdmissionPolicyApply {
+  readonly apiVersion?: "admissionregistration.k8s.io/v1alpha1" | undefined
+  readonly kind?: "MutatingAdmissionPolicy" | undefined
+  readonly metadata?: meta_v1.ObjectMetaApply | undefined
+  readonly spec?: MutatingAdmissionPolicySpecApply | undefined
+}
+
+/**
  * MutatingAdmissionPolicyBinding binds the MutatingAdmissionPolicy with parametrized resources. MutatingAdmissionPolicyBinding and the optional parameter resource together define how cluster administrators configure policies for clusters.
  *
  * For a given admission request, each binding will cause its policy to be evaluated N times, where N is 1 for policies/bindings that don't use params, otherwise N is the number of parameters selected by the binding. Each evaluation is constrained by a [runtime cost budget](https://kubernetes.io/docs/reference/using-api/cel/#runtime-cost-budget).
@@ -243,6 +255,17 @@ export interface MutatingAdmissionPolicyBinding {
 }
 
 /**
+ * What server-side apply takes of {@link MutatingAdmissionPolicyBinding}: any of its fields, at any depth; the items of
+ * list-map lists with their keys.
+ */
+export interface MutatingAdmissionPolicyBindingApply {
+  readonly apiVersion?: "admissionregistration.k8s.io/v1alpha1" | undefined
+  readonly kind?: "MutatingAdmissionPolicyBinding" | undefined
+  readonly metadata?: meta_v1.ObjectMetaApply | undefined
+  readonly spec?: $P.DeepPartial<MutatingAdmissionPolicyBindingSpec> | undefined
+}
+
+/**
  * MutatingAdmissionPolicyBindingList is a list of MutatingAdmissionPolicyBinding.
  */
 export interface MutatingAdmissionPolicyBindingList {
@@ -262,6 +285,17 @@ export interface MutatingAdmissionPolicyBindingList {
    * Standard list metadata. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds
    */
   readonly metadata?: meta_v1.ListMeta | undefined
+}
+
+/**
+ * What server-side apply takes of {@link MutatingAdmissionPolicyBindingList}: any of its fields, at any depth; the items of
+ * list-map lists with their keys.
+ */
+export interface MutatingAdmissionPolicyBindingListApply {
+  readonly apiVersion?: "admissionregistration.k8s.io/v1alpha1" | undefined
+  readonly items?: ReadonlyArray<MutatingAdmissionPolicyBindingApply> | undefined
+  readonly kind?: "MutatingAdmissionPolicyBindingList" | undefined
+  readonly metadata?: $P.DeepPartial<meta_v1.ListMeta> | undefined
 }
 
 /**
@@ -302,6 +336,17 @@ export interface MutatingAdmissionPolicyList {
    * Standard list metadata. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds
    */
   readonly metadata?: meta_v1.ListMeta | undefined
+}
+
+/**
+ * What server-side apply takes of {@link MutatingAdmissionPolicyList}: any of its fields, at any depth; the items of
+ * list-map lists with their keys.
+ */
+export interface MutatingAdmissionPolicyListApply {
+  readonly apiVersion?: "admissionregistration.k8s.io/v1alpha1" | undefined
+  readonly items?: ReadonlyArray<MutatingAdmissionPolicyApply> | undefined
+  readonly kind?: "MutatingAdmissionPolicyList" | undefined
+  readonly metadata?: $P.DeepPartial<meta_v1.ListMeta> | undefined
 }
 
 /**
@@ -357,6 +402,20 @@ export interface MutatingAdmissionPolicySpec {
    * The expression of a variable can refer to other variables defined earlier in the list but not those after. Thus, variables must be sorted by the order of first appearance and acyclic.
    */
   readonly variables?: ReadonlyArray<Variable> | undefined
+}
+
+/**
+ * What server-side apply takes of {@link MutatingAdmissionPolicySpec}: any of its fields, at any depth; the items of
+ * list-map lists with their keys.
+ */
+export interface MutatingAdmissionPolicySpecApply {
+  readonly failurePolicy?: string | undefined
+  readonly matchConditions?: ReadonlyArray<$P.Keyed<$P.DeepPartial<MatchCondition>, "name">> | undefined
+  readonly matchConstraints?: $P.DeepPartial<MatchResources> | undefined
+  readonly mutations?: $P.DeepPartial<ReadonlyArray<Mutation>> | undefined
+  readonly paramKind?: $P.DeepPartial<ParamKind> | undefined
+  readonly reinvocationPolicy?: string | undefined
+  readonly variables?: $P.DeepPartial<ReadonlyArray<Variable>> | undefined
 }
 
 /**
@@ -477,6 +536,13 @@ export interface Variable {
   readonly name: string
 }
 
+declare module "../../resource/Resource.js" {
+  interface ApplyConfigurations {
+    "admissionregistration.k8s.io/v1alpha1/MutatingAdmissionPolicy": MutatingAdmissionPolicyApply
+    "admissionregistration.k8s.io/v1alpha1/MutatingAdmissionPolicyBinding": MutatingAdmissionPolicyBindingApply
+  }
+}
+
 /**
  * ApplyConfiguration defines the desired configuration values of an object.
  */
@@ -553,7 +619,7 @@ export const MutatingAdmissionPolicyListSchema: $S.Schema<MutatingAdmissionPolic
  */
 export const MutatingAdmissionPolicySpec: $S.Schema<MutatingAdmissionPolicySpec> = $S.Struct({
   failurePolicy: $S.optional($S.String),
-  matchConditions: $S.optional($S.Array($S.suspend((): $S.Schema<MatchCondition> => MatchCondition))),
+  matchConditions: $S.optional($S.Array($S.suspend((): $S.Schema<MatchCondition> => MatchCondition)).annotations({ [$P.ListMapKeys]: ["name"] })),
   matchConstraints: $S.optional($S.suspend((): $S.Schema<MatchResources> => MatchResources)),
   mutations: $S.optional($S.Array($S.suspend((): $S.Schema<Mutation> => Mutation))),
   paramKind: $S.optional($S.suspend((): $S.Schema<ParamKind> => ParamKind)),

@@ -84,6 +84,18 @@ export interface CustomResourceDefinition {
 }
 
 /**
+ * What server-side apply takes of {@link CustomResourceDefinition}: any of its fields, at any depth; the items of
+ * list-map lists with their keys.
+ */
+export interface CustomResourceDefinitionApply {
+  readonly apiVersion?: "apiextensions.k8s.io/v1" | undefined
+  readonly kind?: "CustomResourceDefinition" | undefined
+  readonly metadata?: meta_v1.ObjectMetaApply | undefined
+  readonly spec?: CustomResourceDefinitionSpecApply | undefined
+  readonly status?: CustomResourceDefinitionStatusApply | undefined
+}
+
+/**
  * CustomResourceDefinitionCondition contains details for the current condition of this pod.
  */
 export interface CustomResourceDefinitionCondition {
@@ -133,6 +145,17 @@ export interface CustomResourceDefinitionList {
    * Standard object's metadata More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata
    */
   readonly metadata?: meta_v1.ListMeta | undefined
+}
+
+/**
+ * What server-side apply takes of {@link CustomResourceDefinitionList}: any of its fields, at any depth; the items of
+ * list-map lists with their keys.
+ */
+export interface CustomResourceDefinitionListApply {
+  readonly apiVersion?: "apiextensions.k8s.io/v1" | undefined
+  readonly items?: ReadonlyArray<CustomResourceDefinitionApply> | undefined
+  readonly kind?: "CustomResourceDefinitionList" | undefined
+  readonly metadata?: $P.DeepPartial<meta_v1.ListMeta> | undefined
 }
 
 /**
@@ -196,6 +219,19 @@ export interface CustomResourceDefinitionSpec {
 }
 
 /**
+ * What server-side apply takes of {@link CustomResourceDefinitionSpec}: any of its fields, at any depth; the items of
+ * list-map lists with their keys.
+ */
+export interface CustomResourceDefinitionSpecApply {
+  readonly conversion?: $P.DeepPartial<CustomResourceConversion> | undefined
+  readonly group?: string | undefined
+  readonly names?: $P.DeepPartial<CustomResourceDefinitionNames> | undefined
+  readonly preserveUnknownFields?: boolean | undefined
+  readonly scope?: string | undefined
+  readonly versions?: ReadonlyArray<CustomResourceDefinitionVersionApply> | undefined
+}
+
+/**
  * CustomResourceDefinitionStatus indicates the state of the CustomResourceDefinition
  */
 export interface CustomResourceDefinitionStatus {
@@ -215,6 +251,17 @@ export interface CustomResourceDefinitionStatus {
    * storedVersions lists all versions of CustomResources that were ever persisted. Tracking these versions allows a migration path for stored versions in etcd. The field is mutable so a migration controller can finish a migration to another version (ensuring no old objects are left in storage), and then remove the rest of the versions from this list. Versions may not be removed from `spec.versions` while they exist in this list.
    */
   readonly storedVersions?: ReadonlyArray<string> | undefined
+}
+
+/**
+ * What server-side apply takes of {@link CustomResourceDefinitionStatus}: any of its fields, at any depth; the items of
+ * list-map lists with their keys.
+ */
+export interface CustomResourceDefinitionStatusApply {
+  readonly acceptedNames?: $P.DeepPartial<CustomResourceDefinitionNames> | undefined
+  readonly conditions?: ReadonlyArray<$P.Keyed<$P.DeepPartial<CustomResourceDefinitionCondition>, "type">> | undefined
+  readonly observedGeneration?: number | undefined
+  readonly storedVersions?: $P.DeepPartial<ReadonlyArray<string>> | undefined
 }
 
 /**
@@ -257,6 +304,22 @@ export interface CustomResourceDefinitionVersion {
    * subresources specify what subresources this version of the defined custom resource have.
    */
   readonly subresources?: CustomResourceSubresources | undefined
+}
+
+/**
+ * What server-side apply takes of {@link CustomResourceDefinitionVersion}: any of its fields, at any depth; the items of
+ * list-map lists with their keys.
+ */
+export interface CustomResourceDefinitionVersionApply {
+  readonly additionalPrinterColumns?: $P.DeepPartial<ReadonlyArray<CustomResourceColumnDefinition>> | undefined
+  readonly deprecated?: boolean | undefined
+  readonly deprecationWarning?: string | undefined
+  readonly name?: string | undefined
+  readonly schema?: CustomResourceValidationApply | undefined
+  readonly selectableFields?: $P.DeepPartial<ReadonlyArray<SelectableField>> | undefined
+  readonly served?: boolean | undefined
+  readonly storage?: boolean | undefined
+  readonly subresources?: $P.DeepPartial<CustomResourceSubresources> | undefined
 }
 
 /**
@@ -304,6 +367,14 @@ export interface CustomResourceValidation {
    * openAPIV3Schema is the OpenAPI v3 schema to use for validation and pruning.
    */
   readonly openAPIV3Schema?: JSONSchemaProps | undefined
+}
+
+/**
+ * What server-side apply takes of {@link CustomResourceValidation}: any of its fields, at any depth; the items of
+ * list-map lists with their keys.
+ */
+export interface CustomResourceValidationApply {
+  readonly openAPIV3Schema?: JSONSchemaPropsApply | undefined
 }
 
 /**
@@ -427,19 +498,79 @@ export interface JSONSchemaProps {
 }
 
 /**
+ * What server-side apply takes of {@link JSONSchemaProps}: any of its fields, at any depth; the items of
+ * list-map lists with their keys.
+ */
+export interface JSONSchemaPropsApply {
+  readonly $ref?: string | undefined
+  readonly $schema?: string | undefined
+  readonly additionalItems?: JSONSchemaPropsOrBoolApply | undefined
+  readonly additionalProperties?: JSONSchemaPropsOrBoolApply | undefined
+  readonly allOf?: ReadonlyArray<JSONSchemaPropsApply> | undefined
+  readonly anyOf?: ReadonlyArray<JSONSchemaPropsApply> | undefined
+  readonly default?: unknown | undefined
+  readonly definitions?: { readonly [key: string]: JSONSchemaPropsApply } | undefined
+  readonly dependencies?: { readonly [key: string]: JSONSchemaPropsOrStringArrayApply } | undefined
+  readonly description?: string | undefined
+  readonly enum?: $P.DeepPartial<ReadonlyArray<unknown>> | undefined
+  readonly example?: unknown | undefined
+  readonly exclusiveMaximum?: boolean | undefined
+  readonly exclusiveMinimum?: boolean | undefined
+  readonly externalDocs?: $P.DeepPartial<ExternalDocumentation> | undefined
+  readonly format?: string | undefined
+  readonly id?: string | undefined
+  readonly items?: JSONSchemaPropsOrArrayApply | undefined
+  readonly maxItems?: number | undefined
+  readonly maxLength?: number | undefined
+  readonly maxProperties?: number | undefined
+  readonly maximum?: number | undefined
+  readonly minItems?: number | undefined
+  readonly minLength?: number | undefined
+  readonly minProperties?: number | undefined
+  readonly minimum?: number | undefined
+  readonly multipleOf?: number | undefined
+  readonly not?: JSONSchemaPropsApply | undefined
+  readonly nullable?: boolean | undefined
+  readonly oneOf?: ReadonlyArray<JSONSchemaPropsApply> | undefined
+  readonly pattern?: string | undefined
+  readonly patternProperties?: { readonly [key: string]: JSONSchemaPropsApply } | undefined
+  readonly properties?: { readonly [key: string]: JSONSchemaPropsApply } | undefined
+  readonly required?: $P.DeepPartial<ReadonlyArray<string>> | undefined
+  readonly title?: string | undefined
+  readonly type?: string | undefined
+  readonly uniqueItems?: boolean | undefined
+  readonly "x-kubernetes-embedded-resource"?: boolean | undefined
+  readonly "x-kubernetes-int-or-string"?: boolean | undefined
+  readonly "x-kubernetes-list-map-keys"?: $P.DeepPartial<ReadonlyArray<string>> | undefined
+  readonly "x-kubernetes-list-type"?: string | undefined
+  readonly "x-kubernetes-map-type"?: string | undefined
+  readonly "x-kubernetes-preserve-unknown-fields"?: boolean | undefined
+  readonly "x-kubernetes-validations"?: ReadonlyArray<$P.Keyed<$P.DeepPartial<ValidationRule>, "rule">> | undefined
+}
+
+/**
  * JSONSchemaPropsOrArray represents a value that can either be a JSONSchemaProps or an array of JSONSchemaProps. Mainly here for serialization purposes.
  */
 export type JSONSchemaPropsOrArray = JSONSchemaProps | ReadonlyArray<JSONSchemaProps>
+
+/** What server-side apply takes of {@link JSONSchemaPropsOrArray}. */
+export type JSONSchemaPropsOrArrayApply = JSONSchemaPropsApply | ReadonlyArray<JSONSchemaPropsApply>
 
 /**
  * JSONSchemaPropsOrBool represents JSONSchemaProps or a boolean value. Defaults to true for the boolean property.
  */
 export type JSONSchemaPropsOrBool = JSONSchemaProps | boolean
 
+/** What server-side apply takes of {@link JSONSchemaPropsOrBool}. */
+export type JSONSchemaPropsOrBoolApply = JSONSchemaPropsApply | boolean
+
 /**
  * JSONSchemaPropsOrStringArray represents a JSONSchemaProps or a string array.
  */
 export type JSONSchemaPropsOrStringArray = JSONSchemaProps | ReadonlyArray<string>
+
+/** What server-side apply takes of {@link JSONSchemaPropsOrStringArray}. */
+export type JSONSchemaPropsOrStringArrayApply = JSONSchemaPropsApply | ReadonlyArray<string>
 
 /**
  * SelectableField specifies the JSON path of a field that may be used with field selectors.
@@ -585,6 +716,12 @@ export interface WebhookConversion {
   readonly conversionReviewVersions: ReadonlyArray<string>
 }
 
+declare module "../../resource/Resource.js" {
+  interface ApplyConfigurations {
+    "apiextensions.k8s.io/v1/CustomResourceDefinition": CustomResourceDefinitionApply
+  }
+}
+
 /**
  * CustomResourceColumnDefinition specifies a column for server side printing.
  */
@@ -663,7 +800,7 @@ export const CustomResourceDefinitionSpec: $S.Schema<CustomResourceDefinitionSpe
  */
 export const CustomResourceDefinitionStatus: $S.Schema<CustomResourceDefinitionStatus> = $S.Struct({
   acceptedNames: $S.optional($S.suspend((): $S.Schema<CustomResourceDefinitionNames> => CustomResourceDefinitionNames)),
-  conditions: $S.optional($S.Array($S.suspend((): $S.Schema<CustomResourceDefinitionCondition> => CustomResourceDefinitionCondition))),
+  conditions: $S.optional($S.Array($S.suspend((): $S.Schema<CustomResourceDefinitionCondition> => CustomResourceDefinitionCondition)).annotations({ [$P.ListMapKeys]: ["type"] })),
   observedGeneration: $S.optional($S.Number),
   storedVersions: $S.optional($S.Array($S.String))
 }).annotations({ identifier: "io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.CustomResourceDefinitionStatus" })
@@ -767,7 +904,7 @@ export const JSONSchemaProps: $S.Schema<JSONSchemaProps> = $S.Struct({
   "x-kubernetes-list-type": $S.optional($S.String),
   "x-kubernetes-map-type": $S.optional($S.String),
   "x-kubernetes-preserve-unknown-fields": $S.optional($S.Boolean),
-  "x-kubernetes-validations": $S.optional($S.Array($S.suspend((): $S.Schema<ValidationRule> => ValidationRule)))
+  "x-kubernetes-validations": $S.optional($S.Array($S.suspend((): $S.Schema<ValidationRule> => ValidationRule)).annotations({ [$P.ListMapKeys]: ["rule"] }))
 }).annotations({ identifier: "io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.JSONSchemaProps" })
 
 /**

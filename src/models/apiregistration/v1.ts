@@ -39,6 +39,18 @@ export interface APIService {
 }
 
 /**
+ * What server-side apply takes of {@link APIService}: any of its fields, at any depth; the items of
+ * list-map lists with their keys.
+ */
+export interface APIServiceApply {
+  readonly apiVersion?: "apiregistration.k8s.io/v1" | undefined
+  readonly kind?: "APIService" | undefined
+  readonly metadata?: meta_v1.ObjectMetaApply | undefined
+  readonly spec?: $P.DeepPartial<APIServiceSpec> | undefined
+  readonly status?: APIServiceStatusApply | undefined
+}
+
+/**
  * APIServiceCondition describes the state of an APIService at a particular point
  */
 export interface APIServiceCondition {
@@ -87,6 +99,17 @@ export interface APIServiceList {
 }
 
 /**
+ * What server-side apply takes of {@link APIServiceList}: any of its fields, at any depth; the items of
+ * list-map lists with their keys.
+ */
+export interface APIServiceListApply {
+  readonly apiVersion?: "apiregistration.k8s.io/v1" | undefined
+  readonly items?: ReadonlyArray<APIServiceApply> | undefined
+  readonly kind?: "APIServiceList" | undefined
+  readonly metadata?: $P.DeepPartial<meta_v1.ListMeta> | undefined
+}
+
+/**
  * APIServiceSpec contains information for locating and communicating with a server. Only https is supported, though you are able to disable certificate verification.
  */
 export interface APIServiceSpec {
@@ -131,6 +154,14 @@ export interface APIServiceStatus {
 }
 
 /**
+ * What server-side apply takes of {@link APIServiceStatus}: any of its fields, at any depth; the items of
+ * list-map lists with their keys.
+ */
+export interface APIServiceStatusApply {
+  readonly conditions?: ReadonlyArray<$P.Keyed<$P.DeepPartial<APIServiceCondition>, "type">> | undefined
+}
+
+/**
  * ServiceReference holds a reference to Service.legacy.k8s.io
  */
 export interface ServiceReference {
@@ -146,6 +177,12 @@ export interface ServiceReference {
    * If specified, the port on the service that hosting webhook. Default to 443 for backward compatibility. `port` should be a valid port number (1-65535, inclusive).
    */
   readonly port?: number | undefined
+}
+
+declare module "../../resource/Resource.js" {
+  interface ApplyConfigurations {
+    "apiregistration.k8s.io/v1/APIService": APIServiceApply
+  }
 }
 
 /** The Schema of {@link APIService}. */
@@ -193,7 +230,7 @@ export const APIServiceSpec: $S.Schema<APIServiceSpec> = $S.Struct({
  * APIServiceStatus contains derived information about an API server
  */
 export const APIServiceStatus: $S.Schema<APIServiceStatus> = $S.Struct({
-  conditions: $S.optional($S.Array($S.suspend((): $S.Schema<APIServiceCondition> => APIServiceCondition)))
+  conditions: $S.optional($S.Array($S.suspend((): $S.Schema<APIServiceCondition> => APIServiceCondition)).annotations({ [$P.ListMapKeys]: ["type"] }))
 }).annotations({ identifier: "io.k8s.kube-aggregator.pkg.apis.apiregistration.v1.APIServiceStatus" })
 
 /**

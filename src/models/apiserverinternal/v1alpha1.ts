@@ -61,6 +61,18 @@ export interface StorageVersion {
 }
 
 /**
+ * What server-side apply takes of {@link StorageVersion}: any of its fields, at any depth; the items of
+ * list-map lists with their keys.
+ */
+export interface StorageVersionApply {
+  readonly apiVersion?: "internal.apiserver.k8s.io/v1alpha1" | undefined
+  readonly kind?: "StorageVersion" | undefined
+  readonly metadata?: meta_v1.ObjectMetaApply | undefined
+  readonly spec?: $P.DeepPartial<StorageVersionSpec> | undefined
+  readonly status?: StorageVersionStatusApply | undefined
+}
+
+/**
  * Describes the state of the storageVersion at a certain point.
  */
 export interface StorageVersionCondition {
@@ -113,6 +125,17 @@ export interface StorageVersionList {
 }
 
 /**
+ * What server-side apply takes of {@link StorageVersionList}: any of its fields, at any depth; the items of
+ * list-map lists with their keys.
+ */
+export interface StorageVersionListApply {
+  readonly apiVersion?: "internal.apiserver.k8s.io/v1alpha1" | undefined
+  readonly items?: ReadonlyArray<StorageVersionApply> | undefined
+  readonly kind?: "StorageVersionList" | undefined
+  readonly metadata?: $P.DeepPartial<meta_v1.ListMeta> | undefined
+}
+
+/**
  * StorageVersionSpec is an empty spec.
  */
 export type StorageVersionSpec = $P.JsonObject
@@ -133,6 +156,22 @@ export interface StorageVersionStatus {
    * The reported versions per API server instance.
    */
   readonly storageVersions?: ReadonlyArray<ServerStorageVersion> | undefined
+}
+
+/**
+ * What server-side apply takes of {@link StorageVersionStatus}: any of its fields, at any depth; the items of
+ * list-map lists with their keys.
+ */
+export interface StorageVersionStatusApply {
+  readonly commonEncodingVersion?: string | undefined
+  readonly conditions?: ReadonlyArray<$P.Keyed<$P.DeepPartial<StorageVersionCondition>, "type">> | undefined
+  readonly storageVersions?: ReadonlyArray<$P.DeepPartial<ServerStorageVersion>> | undefined
+}
+
+declare module "../../resource/Resource.js" {
+  interface ApplyConfigurations {
+    "internal.apiserver.k8s.io/v1alpha1/StorageVersion": StorageVersionApply
+  }
 }
 
 /**
@@ -184,8 +223,8 @@ export const StorageVersionSpec: $S.Schema<StorageVersionSpec> = $P.JsonObject
  */
 export const StorageVersionStatus: $S.Schema<StorageVersionStatus> = $S.Struct({
   commonEncodingVersion: $S.optional($S.String),
-  conditions: $S.optional($S.Array($S.suspend((): $S.Schema<StorageVersionCondition> => StorageVersionCondition))),
-  storageVersions: $S.optional($S.Array($S.suspend((): $S.Schema<ServerStorageVersion> => ServerStorageVersion)))
+  conditions: $S.optional($S.Array($S.suspend((): $S.Schema<StorageVersionCondition> => StorageVersionCondition)).annotations({ [$P.ListMapKeys]: ["type"] })),
+  storageVersions: $S.optional($S.Array($S.suspend((): $S.Schema<ServerStorageVersion> => ServerStorageVersion)).annotations({ [$P.ListMapKeys]: ["apiServerID"] }))
 }).annotations({ identifier: "io.k8s.api.apiserverinternal.v1alpha1.StorageVersionStatus" })
 
 /**

@@ -40,6 +40,18 @@ export interface ControllerRevision {
 }
 
 /**
+ * What server-side apply takes of {@link ControllerRevision}: any of its fields, at any depth; the items of
+ * list-map lists with their keys.
+ */
+export interface ControllerRevisionApply {
+  readonly apiVersion?: "apps/v1" | undefined
+  readonly data?: $P.DeepPartial<$P.JsonObject> | undefined
+  readonly kind?: "ControllerRevision" | undefined
+  readonly metadata?: meta_v1.ObjectMetaApply | undefined
+  readonly revision?: number | undefined
+}
+
+/**
  * ControllerRevisionList is a resource containing a list of ControllerRevision objects.
  */
 export interface ControllerRevisionList {
@@ -59,6 +71,17 @@ export interface ControllerRevisionList {
    * More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata
    */
   readonly metadata?: meta_v1.ListMeta | undefined
+}
+
+/**
+ * What server-side apply takes of {@link ControllerRevisionList}: any of its fields, at any depth; the items of
+ * list-map lists with their keys.
+ */
+export interface ControllerRevisionListApply {
+  readonly apiVersion?: "apps/v1" | undefined
+  readonly items?: ReadonlyArray<ControllerRevisionApply> | undefined
+  readonly kind?: "ControllerRevisionList" | undefined
+  readonly metadata?: $P.DeepPartial<meta_v1.ListMeta> | undefined
 }
 
 /**
@@ -85,6 +108,18 @@ export interface DaemonSet {
    * The current status of this daemon set. This data may be out of date by some window of time. Populated by the system. Read-only. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#spec-and-status
    */
   readonly status?: DaemonSetStatus | undefined
+}
+
+/**
+ * What server-side apply takes of {@link DaemonSet}: any of its fields, at any depth; the items of
+ * list-map lists with their keys.
+ */
+export interface DaemonSetApply {
+  readonly apiVersion?: "apps/v1" | undefined
+  readonly kind?: "DaemonSet" | undefined
+  readonly metadata?: meta_v1.ObjectMetaApply | undefined
+  readonly spec?: DaemonSetSpecApply | undefined
+  readonly status?: DaemonSetStatusApply | undefined
 }
 
 /**
@@ -136,6 +171,17 @@ export interface DaemonSetList {
 }
 
 /**
+ * What server-side apply takes of {@link DaemonSetList}: any of its fields, at any depth; the items of
+ * list-map lists with their keys.
+ */
+export interface DaemonSetListApply {
+  readonly apiVersion?: "apps/v1" | undefined
+  readonly items?: ReadonlyArray<DaemonSetApply> | undefined
+  readonly kind?: "DaemonSetList" | undefined
+  readonly metadata?: $P.DeepPartial<meta_v1.ListMeta> | undefined
+}
+
+/**
  * DaemonSetSpec is the specification of a daemon set.
  */
 export interface DaemonSetSpec {
@@ -159,6 +205,18 @@ export interface DaemonSetSpec {
    * An update strategy to replace existing DaemonSet pods with new pods.
    */
   readonly updateStrategy?: DaemonSetUpdateStrategy | undefined
+}
+
+/**
+ * What server-side apply takes of {@link DaemonSetSpec}: any of its fields, at any depth; the items of
+ * list-map lists with their keys.
+ */
+export interface DaemonSetSpecApply {
+  readonly minReadySeconds?: number | undefined
+  readonly revisionHistoryLimit?: number | undefined
+  readonly selector?: $P.DeepPartial<meta_v1.LabelSelector> | undefined
+  readonly template?: core_v1.PodTemplateSpecApply | undefined
+  readonly updateStrategy?: $P.DeepPartial<DaemonSetUpdateStrategy> | undefined
 }
 
 /**
@@ -208,6 +266,23 @@ export interface DaemonSetStatus {
 }
 
 /**
+ * What server-side apply takes of {@link DaemonSetStatus}: any of its fields, at any depth; the items of
+ * list-map lists with their keys.
+ */
+export interface DaemonSetStatusApply {
+  readonly collisionCount?: number | undefined
+  readonly conditions?: ReadonlyArray<$P.Keyed<$P.DeepPartial<DaemonSetCondition>, "type">> | undefined
+  readonly currentNumberScheduled?: number | undefined
+  readonly desiredNumberScheduled?: number | undefined
+  readonly numberAvailable?: number | undefined
+  readonly numberMisscheduled?: number | undefined
+  readonly numberReady?: number | undefined
+  readonly numberUnavailable?: number | undefined
+  readonly observedGeneration?: number | undefined
+  readonly updatedNumberScheduled?: number | undefined
+}
+
+/**
  * DaemonSetUpdateStrategy is a struct used to control the update strategy for a DaemonSet.
  */
 export interface DaemonSetUpdateStrategy {
@@ -245,6 +320,18 @@ export interface Deployment {
    * Most recently observed status of the Deployment.
    */
   readonly status?: DeploymentStatus | undefined
+}
+
+/**
+ * What server-side apply takes of {@link Deployment}: any of its fields, at any depth; the items of
+ * list-map lists with their keys.
+ */
+export interface DeploymentApply {
+  readonly apiVersion?: "apps/v1" | undefined
+  readonly kind?: "Deployment" | undefined
+  readonly metadata?: meta_v1.ObjectMetaApply | undefined
+  readonly spec?: DeploymentSpecApply | undefined
+  readonly status?: DeploymentStatusApply | undefined
 }
 
 /**
@@ -300,6 +387,17 @@ export interface DeploymentList {
 }
 
 /**
+ * What server-side apply takes of {@link DeploymentList}: any of its fields, at any depth; the items of
+ * list-map lists with their keys.
+ */
+export interface DeploymentListApply {
+  readonly apiVersion?: "apps/v1" | undefined
+  readonly items?: ReadonlyArray<DeploymentApply> | undefined
+  readonly kind?: "DeploymentList" | undefined
+  readonly metadata?: $P.DeepPartial<meta_v1.ListMeta> | undefined
+}
+
+/**
  * DeploymentSpec is the specification of the desired behavior of the Deployment.
  */
 export interface DeploymentSpec {
@@ -335,6 +433,21 @@ export interface DeploymentSpec {
    * Template describes the pods that will be created. The only allowed template.spec.restartPolicy value is "Always".
    */
   readonly template: core_v1.PodTemplateSpec
+}
+
+/**
+ * What server-side apply takes of {@link DeploymentSpec}: any of its fields, at any depth; the items of
+ * list-map lists with their keys.
+ */
+export interface DeploymentSpecApply {
+  readonly minReadySeconds?: number | undefined
+  readonly paused?: boolean | undefined
+  readonly progressDeadlineSeconds?: number | undefined
+  readonly replicas?: number | undefined
+  readonly revisionHistoryLimit?: number | undefined
+  readonly selector?: $P.DeepPartial<meta_v1.LabelSelector> | undefined
+  readonly strategy?: $P.DeepPartial<DeploymentStrategy> | undefined
+  readonly template?: core_v1.PodTemplateSpecApply | undefined
 }
 
 /**
@@ -382,6 +495,22 @@ export interface DeploymentStatus {
 }
 
 /**
+ * What server-side apply takes of {@link DeploymentStatus}: any of its fields, at any depth; the items of
+ * list-map lists with their keys.
+ */
+export interface DeploymentStatusApply {
+  readonly availableReplicas?: number | undefined
+  readonly collisionCount?: number | undefined
+  readonly conditions?: ReadonlyArray<$P.Keyed<$P.DeepPartial<DeploymentCondition>, "type">> | undefined
+  readonly observedGeneration?: number | undefined
+  readonly readyReplicas?: number | undefined
+  readonly replicas?: number | undefined
+  readonly terminatingReplicas?: number | undefined
+  readonly unavailableReplicas?: number | undefined
+  readonly updatedReplicas?: number | undefined
+}
+
+/**
  * DeploymentStrategy describes how to replace existing pods with new ones.
  */
 export interface DeploymentStrategy {
@@ -419,6 +548,18 @@ export interface ReplicaSet {
    * Status is the most recently observed status of the ReplicaSet. This data may be out of date by some window of time. Populated by the system. Read-only. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#spec-and-status
    */
   readonly status?: ReplicaSetStatus | undefined
+}
+
+/**
+ * What server-side apply takes of {@link ReplicaSet}: any of its fields, at any depth; the items of
+ * list-map lists with their keys.
+ */
+export interface ReplicaSetApply {
+  readonly apiVersion?: "apps/v1" | undefined
+  readonly kind?: "ReplicaSet" | undefined
+  readonly metadata?: meta_v1.ObjectMetaApply | undefined
+  readonly spec?: ReplicaSetSpecApply | undefined
+  readonly status?: ReplicaSetStatusApply | undefined
 }
 
 /**
@@ -470,6 +611,17 @@ export interface ReplicaSetList {
 }
 
 /**
+ * What server-side apply takes of {@link ReplicaSetList}: any of its fields, at any depth; the items of
+ * list-map lists with their keys.
+ */
+export interface ReplicaSetListApply {
+  readonly apiVersion?: "apps/v1" | undefined
+  readonly items?: ReadonlyArray<ReplicaSetApply> | undefined
+  readonly kind?: "ReplicaSetList" | undefined
+  readonly metadata?: $P.DeepPartial<meta_v1.ListMeta> | undefined
+}
+
+/**
  * ReplicaSetSpec is the specification of a ReplicaSet.
  */
 export interface ReplicaSetSpec {
@@ -489,6 +641,17 @@ export interface ReplicaSetSpec {
    * Template is the object that describes the pod that will be created if insufficient replicas are detected. More info: https://kubernetes.io/docs/concepts/workloads/controllers/replicaset/#pod-template
    */
   readonly template?: core_v1.PodTemplateSpec | undefined
+}
+
+/**
+ * What server-side apply takes of {@link ReplicaSetSpec}: any of its fields, at any depth; the items of
+ * list-map lists with their keys.
+ */
+export interface ReplicaSetSpecApply {
+  readonly minReadySeconds?: number | undefined
+  readonly replicas?: number | undefined
+  readonly selector?: $P.DeepPartial<meta_v1.LabelSelector> | undefined
+  readonly template?: core_v1.PodTemplateSpecApply | undefined
 }
 
 /**
@@ -524,6 +687,20 @@ export interface ReplicaSetStatus {
    *
    * This is a beta field and requires enabling DeploymentReplicaSetTerminatingReplicas feature (enabled by default).
    */
+  readonly terminatingReplicas?: number | undefined
+}
+
+/**
+ * What server-side apply takes of {@link ReplicaSetStatus}: any of its fields, at any depth; the items of
+ * list-map lists with their keys.
+ */
+export interface ReplicaSetStatusApply {
+  readonly availableReplicas?: number | undefined
+  readonly conditions?: ReadonlyArray<$P.Keyed<$P.DeepPartial<ReplicaSetCondition>, "type">> | undefined
+  readonly fullyLabeledReplicas?: number | undefined
+  readonly observedGeneration?: number | undefined
+  readonly readyReplicas?: number | undefined
+  readonly replicas?: number | undefined
   readonly terminatingReplicas?: number | undefined
 }
 
@@ -600,6 +777,18 @@ export interface StatefulSet {
 }
 
 /**
+ * What server-side apply takes of {@link StatefulSet}: any of its fields, at any depth; the items of
+ * list-map lists with their keys.
+ */
+export interface StatefulSetApply {
+  readonly apiVersion?: "apps/v1" | undefined
+  readonly kind?: "StatefulSet" | undefined
+  readonly metadata?: meta_v1.ObjectMetaApply | undefined
+  readonly spec?: StatefulSetSpecApply | undefined
+  readonly status?: StatefulSetStatusApply | undefined
+}
+
+/**
  * StatefulSetCondition describes the state of a statefulset at a certain point.
  */
 export interface StatefulSetCondition {
@@ -645,6 +834,17 @@ export interface StatefulSetList {
    * Standard list's metadata. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata
    */
   readonly metadata?: meta_v1.ListMeta | undefined
+}
+
+/**
+ * What server-side apply takes of {@link StatefulSetList}: any of its fields, at any depth; the items of
+ * list-map lists with their keys.
+ */
+export interface StatefulSetListApply {
+  readonly apiVersion?: "apps/v1" | undefined
+  readonly items?: ReadonlyArray<StatefulSetApply> | undefined
+  readonly kind?: "StatefulSetList" | undefined
+  readonly metadata?: $P.DeepPartial<meta_v1.ListMeta> | undefined
 }
 
 /**
@@ -725,6 +925,24 @@ export interface StatefulSetSpec {
 }
 
 /**
+ * What server-side apply takes of {@link StatefulSetSpec}: any of its fields, at any depth; the items of
+ * list-map lists with their keys.
+ */
+export interface StatefulSetSpecApply {
+  readonly minReadySeconds?: number | undefined
+  readonly ordinals?: $P.DeepPartial<StatefulSetOrdinals> | undefined
+  readonly persistentVolumeClaimRetentionPolicy?: $P.DeepPartial<StatefulSetPersistentVolumeClaimRetentionPolicy> | undefined
+  readonly podManagementPolicy?: string | undefined
+  readonly replicas?: number | undefined
+  readonly revisionHistoryLimit?: number | undefined
+  readonly selector?: $P.DeepPartial<meta_v1.LabelSelector> | undefined
+  readonly serviceName?: string | undefined
+  readonly template?: core_v1.PodTemplateSpecApply | undefined
+  readonly updateStrategy?: $P.DeepPartial<StatefulSetUpdateStrategy> | undefined
+  readonly volumeClaimTemplates?: ReadonlyArray<core_v1.PersistentVolumeClaimApply> | undefined
+}
+
+/**
  * StatefulSetStatus represents the current state of a StatefulSet.
  */
 export interface StatefulSetStatus {
@@ -771,6 +989,23 @@ export interface StatefulSetStatus {
 }
 
 /**
+ * What server-side apply takes of {@link StatefulSetStatus}: any of its fields, at any depth; the items of
+ * list-map lists with their keys.
+ */
+export interface StatefulSetStatusApply {
+  readonly availableReplicas?: number | undefined
+  readonly collisionCount?: number | undefined
+  readonly conditions?: ReadonlyArray<$P.Keyed<$P.DeepPartial<StatefulSetCondition>, "type">> | undefined
+  readonly currentReplicas?: number | undefined
+  readonly currentRevision?: string | undefined
+  readonly observedGeneration?: number | undefined
+  readonly readyReplicas?: number | undefined
+  readonly replicas?: number | undefined
+  readonly updateRevision?: string | undefined
+  readonly updatedReplicas?: number | undefined
+}
+
+/**
  * StatefulSetUpdateStrategy indicates the strategy that the StatefulSet controller will use to perform updates. It includes any additional parameters necessary to perform the update for the indicated strategy.
  */
 export interface StatefulSetUpdateStrategy {
@@ -782,6 +1017,16 @@ export interface StatefulSetUpdateStrategy {
    * Type indicates the type of the StatefulSetUpdateStrategy. Default is RollingUpdate.
    */
   readonly type?: string | undefined
+}
+
+declare module "../../resource/Resource.js" {
+  interface ApplyConfigurations {
+    "apps/v1/ControllerRevision": ControllerRevisionApply
+    "apps/v1/DaemonSet": DaemonSetApply
+    "apps/v1/Deployment": DeploymentApply
+    "apps/v1/ReplicaSet": ReplicaSetApply
+    "apps/v1/StatefulSet": StatefulSetApply
+  }
 }
 
 /** The Schema of {@link ControllerRevision}. */
@@ -845,7 +1090,7 @@ export const DaemonSetSpec: $S.Schema<DaemonSetSpec> = $S.Struct({
  */
 export const DaemonSetStatus: $S.Schema<DaemonSetStatus> = $S.Struct({
   collisionCount: $S.optional($S.Number),
-  conditions: $S.optional($S.Array($S.suspend((): $S.Schema<DaemonSetCondition> => DaemonSetCondition))),
+  conditions: $S.optional($S.Array($S.suspend((): $S.Schema<DaemonSetCondition> => DaemonSetCondition)).annotations({ [$P.ListMapKeys]: ["type"] })),
   currentNumberScheduled: $S.Number,
   desiredNumberScheduled: $S.Number,
   numberAvailable: $S.optional($S.Number),
@@ -913,7 +1158,7 @@ export const DeploymentSpec: $S.Schema<DeploymentSpec> = $S.Struct({
 export const DeploymentStatus: $S.Schema<DeploymentStatus> = $S.Struct({
   availableReplicas: $S.optional($S.Number),
   collisionCount: $S.optional($S.Number),
-  conditions: $S.optional($S.Array($S.suspend((): $S.Schema<DeploymentCondition> => DeploymentCondition))),
+  conditions: $S.optional($S.Array($S.suspend((): $S.Schema<DeploymentCondition> => DeploymentCondition)).annotations({ [$P.ListMapKeys]: ["type"] })),
   observedGeneration: $S.optional($S.Number),
   readyReplicas: $S.optional($S.Number),
   replicas: $S.optional($S.Number),
@@ -973,7 +1218,7 @@ export const ReplicaSetSpec: $S.Schema<ReplicaSetSpec> = $S.Struct({
  */
 export const ReplicaSetStatus: $S.Schema<ReplicaSetStatus> = $S.Struct({
   availableReplicas: $S.optional($S.Number),
-  conditions: $S.optional($S.Array($S.suspend((): $S.Schema<ReplicaSetCondition> => ReplicaSetCondition))),
+  conditions: $S.optional($S.Array($S.suspend((): $S.Schema<ReplicaSetCondition> => ReplicaSetCondition)).annotations({ [$P.ListMapKeys]: ["type"] })),
   fullyLabeledReplicas: $S.optional($S.Number),
   observedGeneration: $S.optional($S.Number),
   readyReplicas: $S.optional($S.Number),
@@ -1071,7 +1316,7 @@ export const StatefulSetSpec: $S.Schema<StatefulSetSpec> = $S.Struct({
 export const StatefulSetStatus: $S.Schema<StatefulSetStatus> = $S.Struct({
   availableReplicas: $S.optional($S.Number),
   collisionCount: $S.optional($S.Number),
-  conditions: $S.optional($S.Array($S.suspend((): $S.Schema<StatefulSetCondition> => StatefulSetCondition))),
+  conditions: $S.optional($S.Array($S.suspend((): $S.Schema<StatefulSetCondition> => StatefulSetCondition)).annotations({ [$P.ListMapKeys]: ["type"] })),
   currentReplicas: $S.optional($S.Number),
   currentRevision: $S.optional($S.String),
   observedGeneration: $S.optional($S.Number),

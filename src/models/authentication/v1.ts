@@ -57,6 +57,17 @@ export interface SelfSubjectReview {
 }
 
 /**
+ * What server-side apply takes of {@link SelfSubjectReview}: any of its fields, at any depth; the items of
+ * list-map lists with their keys.
+ */
+export interface SelfSubjectReviewApply {
+  readonly apiVersion?: "authentication.k8s.io/v1" | undefined
+  readonly kind?: "SelfSubjectReview" | undefined
+  readonly metadata?: meta_v1.ObjectMetaApply | undefined
+  readonly status?: $P.DeepPartial<SelfSubjectReviewStatus> | undefined
+}
+
+/**
  * SelfSubjectReviewStatus is filled by the kube-apiserver and sent back to a user.
  */
 export interface SelfSubjectReviewStatus {
@@ -90,6 +101,18 @@ export interface TokenRequest {
    * Status is filled in by the server and indicates whether the token can be authenticated.
    */
   readonly status?: TokenRequestStatus | undefined
+}
+
+/**
+ * What server-side apply takes of {@link TokenRequest}: any of its fields, at any depth; the items of
+ * list-map lists with their keys.
+ */
+export interface TokenRequestApply {
+  readonly apiVersion?: "authentication.k8s.io/v1" | undefined
+  readonly kind?: "TokenRequest" | undefined
+  readonly metadata?: meta_v1.ObjectMetaApply | undefined
+  readonly spec?: $P.DeepPartial<TokenRequestSpec> | undefined
+  readonly status?: $P.DeepPartial<TokenRequestStatus> | undefined
 }
 
 /**
@@ -151,6 +174,18 @@ export interface TokenReview {
 }
 
 /**
+ * What server-side apply takes of {@link TokenReview}: any of its fields, at any depth; the items of
+ * list-map lists with their keys.
+ */
+export interface TokenReviewApply {
+  readonly apiVersion?: "authentication.k8s.io/v1" | undefined
+  readonly kind?: "TokenReview" | undefined
+  readonly metadata?: meta_v1.ObjectMetaApply | undefined
+  readonly spec?: $P.DeepPartial<TokenReviewSpec> | undefined
+  readonly status?: $P.DeepPartial<TokenReviewStatus> | undefined
+}
+
+/**
  * TokenReviewSpec is a description of the token authentication request.
  */
 export interface TokenReviewSpec {
@@ -206,6 +241,13 @@ export interface UserInfo {
    * The name that uniquely identifies this user among all active users.
    */
   readonly username?: string | undefined
+}
+
+declare module "../../resource/Resource.js" {
+  interface ApplyConfigurations {
+    "authentication.k8s.io/v1/SelfSubjectReview": SelfSubjectReviewApply
+    "authentication.k8s.io/v1/TokenReview": TokenReviewApply
+  }
 }
 
 /**

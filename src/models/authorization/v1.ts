@@ -9,6 +9,7 @@
 
 import * as $S from "effect/Schema"
 import * as $R from "../../resource/Resource.js"
+import * as $P from "../../resource/Primitives.js"
 import * as meta_v1 from "../meta/v1.js"
 
 /**
@@ -63,6 +64,18 @@ export interface LocalSubjectAccessReview {
    * Status is filled in by the server and indicates whether the request is allowed or not
    */
   readonly status?: SubjectAccessReviewStatus | undefined
+}
+
+/**
+ * What server-side apply takes of {@link LocalSubjectAccessReview}: any of its fields, at any depth; the items of
+ * list-map lists with their keys.
+ */
+export interface LocalSubjectAccessReviewApply {
+  readonly apiVersion?: "authorization.k8s.io/v1" | undefined
+  readonly kind?: "LocalSubjectAccessReview" | undefined
+  readonly metadata?: meta_v1.ObjectMetaApply | undefined
+  readonly spec?: $P.DeepPartial<SubjectAccessReviewSpec> | undefined
+  readonly status?: $P.DeepPartial<SubjectAccessReviewStatus> | undefined
 }
 
 /**
@@ -185,6 +198,18 @@ export interface SelfSubjectAccessReview {
 }
 
 /**
+ * What server-side apply takes of {@link SelfSubjectAccessReview}: any of its fields, at any depth; the items of
+ * list-map lists with their keys.
+ */
+export interface SelfSubjectAccessReviewApply {
+  readonly apiVersion?: "authorization.k8s.io/v1" | undefined
+  readonly kind?: "SelfSubjectAccessReview" | undefined
+  readonly metadata?: meta_v1.ObjectMetaApply | undefined
+  readonly spec?: $P.DeepPartial<SelfSubjectAccessReviewSpec> | undefined
+  readonly status?: $P.DeepPartial<SubjectAccessReviewStatus> | undefined
+}
+
+/**
  * SelfSubjectAccessReviewSpec is a description of the access request.  Exactly one of ResourceAuthorizationAttributes and NonResourceAuthorizationAttributes must be set
  */
 export interface SelfSubjectAccessReviewSpec {
@@ -225,6 +250,18 @@ export interface SelfSubjectRulesReview {
 }
 
 /**
+ * What server-side apply takes of {@link SelfSubjectRulesReview}: any of its fields, at any depth; the items of
+ * list-map lists with their keys.
+ */
+export interface SelfSubjectRulesReviewApply {
+  readonly apiVersion?: "authorization.k8s.io/v1" | undefined
+  readonly kind?: "SelfSubjectRulesReview" | undefined
+  readonly metadata?: meta_v1.ObjectMetaApply | undefined
+  readonly spec?: $P.DeepPartial<SelfSubjectRulesReviewSpec> | undefined
+  readonly status?: $P.DeepPartial<SubjectRulesReviewStatus> | undefined
+}
+
+/**
  * SelfSubjectRulesReviewSpec defines the specification for SelfSubjectRulesReview.
  */
 export interface SelfSubjectRulesReviewSpec {
@@ -258,6 +295,18 @@ export interface SubjectAccessReview {
    * Status is filled in by the server and indicates whether the request is allowed or not
    */
   readonly status?: SubjectAccessReviewStatus | undefined
+}
+
+/**
+ * What server-side apply takes of {@link SubjectAccessReview}: any of its fields, at any depth; the items of
+ * list-map lists with their keys.
+ */
+export interface SubjectAccessReviewApply {
+  readonly apiVersion?: "authorization.k8s.io/v1" | undefined
+  readonly kind?: "SubjectAccessReview" | undefined
+  readonly metadata?: meta_v1.ObjectMetaApply | undefined
+  readonly spec?: $P.DeepPartial<SubjectAccessReviewSpec> | undefined
+  readonly status?: $P.DeepPartial<SubjectAccessReviewStatus> | undefined
 }
 
 /**
@@ -332,6 +381,15 @@ export interface SubjectRulesReviewStatus {
    * ResourceRules is the list of actions the subject is allowed to perform on resources. The list ordering isn't significant, may contain duplicates, and possibly be incomplete.
    */
   readonly resourceRules: ReadonlyArray<ResourceRule>
+}
+
+declare module "../../resource/Resource.js" {
+  interface ApplyConfigurations {
+    "authorization.k8s.io/v1/LocalSubjectAccessReview": LocalSubjectAccessReviewApply
+    "authorization.k8s.io/v1/SelfSubjectAccessReview": SelfSubjectAccessReviewApply
+    "authorization.k8s.io/v1/SelfSubjectRulesReview": SelfSubjectRulesReviewApply
+    "authorization.k8s.io/v1/SubjectAccessReview": SubjectAccessReviewApply
+  }
 }
 
 /**

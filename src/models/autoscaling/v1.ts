@@ -57,6 +57,18 @@ export interface HorizontalPodAutoscaler {
 }
 
 /**
+ * What server-side apply takes of {@link HorizontalPodAutoscaler}: any of its fields, at any depth; the items of
+ * list-map lists with their keys.
+ */
+export interface HorizontalPodAutoscalerApply {
+  readonly apiVersion?: "autoscaling/v1" | undefined
+  readonly kind?: "HorizontalPodAutoscaler" | undefined
+  readonly metadata?: meta_v1.ObjectMetaApply | undefined
+  readonly spec?: $P.DeepPartial<HorizontalPodAutoscalerSpec> | undefined
+  readonly status?: $P.DeepPartial<HorizontalPodAutoscalerStatus> | undefined
+}
+
+/**
  * list of horizontal pod autoscaler objects.
  */
 export interface HorizontalPodAutoscalerList {
@@ -76,6 +88,17 @@ export interface HorizontalPodAutoscalerList {
    * Standard list metadata.
    */
   readonly metadata?: meta_v1.ListMeta | undefined
+}
+
+/**
+ * What server-side apply takes of {@link HorizontalPodAutoscalerList}: any of its fields, at any depth; the items of
+ * list-map lists with their keys.
+ */
+export interface HorizontalPodAutoscalerListApply {
+  readonly apiVersion?: "autoscaling/v1" | undefined
+  readonly items?: ReadonlyArray<HorizontalPodAutoscalerApply> | undefined
+  readonly kind?: "HorizontalPodAutoscalerList" | undefined
+  readonly metadata?: $P.DeepPartial<meta_v1.ListMeta> | undefined
 }
 
 /**
@@ -153,6 +176,18 @@ export interface Scale {
 }
 
 /**
+ * What server-side apply takes of {@link Scale}: any of its fields, at any depth; the items of
+ * list-map lists with their keys.
+ */
+export interface ScaleApply {
+  readonly apiVersion?: "autoscaling/v1" | undefined
+  readonly kind?: "Scale" | undefined
+  readonly metadata?: meta_v1.ObjectMetaApply | undefined
+  readonly spec?: $P.DeepPartial<ScaleSpec> | undefined
+  readonly status?: $P.DeepPartial<ScaleStatus> | undefined
+}
+
+/**
  * ScaleSpec describes the attributes of a scale subresource.
  */
 export interface ScaleSpec {
@@ -174,6 +209,12 @@ export interface ScaleStatus {
    * selector is the label query over pods that should match the replicas count. This is same as the label selector but in the string format to avoid introspection by clients. The string will be in the same format as the query-param syntax. More info about label selectors: https://kubernetes.io/docs/concepts/overview/working-with-objects/labels/
    */
   readonly selector?: string | undefined
+}
+
+declare module "../../resource/Resource.js" {
+  interface ApplyConfigurations {
+    "autoscaling/v1/HorizontalPodAutoscaler": HorizontalPodAutoscalerApply
+  }
 }
 
 /**

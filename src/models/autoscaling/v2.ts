@@ -170,6 +170,18 @@ export interface HorizontalPodAutoscaler {
 }
 
 /**
+ * What server-side apply takes of {@link HorizontalPodAutoscaler}: any of its fields, at any depth; the items of
+ * list-map lists with their keys.
+ */
+export interface HorizontalPodAutoscalerApply {
+  readonly apiVersion?: "autoscaling/v2" | undefined
+  readonly kind?: "HorizontalPodAutoscaler" | undefined
+  readonly metadata?: meta_v1.ObjectMetaApply | undefined
+  readonly spec?: $P.DeepPartial<HorizontalPodAutoscalerSpec> | undefined
+  readonly status?: HorizontalPodAutoscalerStatusApply | undefined
+}
+
+/**
  * HorizontalPodAutoscalerBehavior configures the scaling behavior of the target in both Up and Down directions (scaleUp and scaleDown fields respectively).
  */
 export interface HorizontalPodAutoscalerBehavior {
@@ -235,6 +247,17 @@ export interface HorizontalPodAutoscalerList {
 }
 
 /**
+ * What server-side apply takes of {@link HorizontalPodAutoscalerList}: any of its fields, at any depth; the items of
+ * list-map lists with their keys.
+ */
+export interface HorizontalPodAutoscalerListApply {
+  readonly apiVersion?: "autoscaling/v2" | undefined
+  readonly items?: ReadonlyArray<HorizontalPodAutoscalerApply> | undefined
+  readonly kind?: "HorizontalPodAutoscalerList" | undefined
+  readonly metadata?: $P.DeepPartial<meta_v1.ListMeta> | undefined
+}
+
+/**
  * HorizontalPodAutoscalerSpec describes the desired functionality of the HorizontalPodAutoscaler.
  */
 export interface HorizontalPodAutoscalerSpec {
@@ -287,6 +310,19 @@ export interface HorizontalPodAutoscalerStatus {
   /**
    * observedGeneration is the most recent generation observed by this autoscaler.
    */
+  readonly observedGeneration?: number | undefined
+}
+
+/**
+ * What server-side apply takes of {@link HorizontalPodAutoscalerStatus}: any of its fields, at any depth; the items of
+ * list-map lists with their keys.
+ */
+export interface HorizontalPodAutoscalerStatusApply {
+  readonly conditions?: ReadonlyArray<$P.Keyed<$P.DeepPartial<HorizontalPodAutoscalerCondition>, "type">> | undefined
+  readonly currentMetrics?: $P.DeepPartial<ReadonlyArray<MetricStatus>> | undefined
+  readonly currentReplicas?: number | undefined
+  readonly desiredReplicas?: number | undefined
+  readonly lastScaleTime?: $P.DeepPartial<$P.Time> | undefined
   readonly observedGeneration?: number | undefined
 }
 
@@ -496,6 +532,12 @@ export interface ResourceMetricStatus {
   readonly name: string
 }
 
+declare module "../../resource/Resource.js" {
+  interface ApplyConfigurations {
+    "autoscaling/v2/HorizontalPodAutoscaler": HorizontalPodAutoscalerApply
+  }
+}
+
 /**
  * ContainerResourceMetricSource indicates how to scale on a resource metric known to Kubernetes, as specified in requests and limits, describing each pod in the current scale target (e.g. CPU or memory).  The values will be averaged together before being compared to the target.  Such metrics are built in to Kubernetes, and have special scaling options on top of those available to normal per-pod metrics using the "pods" source.  Only one "target" type should be set.
  */
@@ -613,7 +655,7 @@ export const HorizontalPodAutoscalerSpec: $S.Schema<HorizontalPodAutoscalerSpec>
  * HorizontalPodAutoscalerStatus describes the current status of a horizontal pod autoscaler.
  */
 export const HorizontalPodAutoscalerStatus: $S.Schema<HorizontalPodAutoscalerStatus> = $S.Struct({
-  conditions: $S.optional($S.Array($S.suspend((): $S.Schema<HorizontalPodAutoscalerCondition> => HorizontalPodAutoscalerCondition))),
+  conditions: $S.optional($S.Array($S.suspend((): $S.Schema<HorizontalPodAutoscalerCondition> => HorizontalPodAutoscalerCondition)).annotations({ [$P.ListMapKeys]: ["type"] })),
   currentMetrics: $S.optional($S.Array($S.suspend((): $S.Schema<MetricStatus> => MetricStatus))),
   currentReplicas: $S.optional($S.Number),
   desiredReplicas: $S.Number,

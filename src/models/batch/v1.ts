@@ -40,6 +40,18 @@ export interface CronJob {
 }
 
 /**
+ * What server-side apply takes of {@link CronJob}: any of its fields, at any depth; the items of
+ * list-map lists with their keys.
+ */
+export interface CronJobApply {
+  readonly apiVersion?: "batch/v1" | undefined
+  readonly kind?: "CronJob" | undefined
+  readonly metadata?: meta_v1.ObjectMetaApply | undefined
+  readonly spec?: CronJobSpecApply | undefined
+  readonly status?: $P.DeepPartial<CronJobStatus> | undefined
+}
+
+/**
  * CronJobList is a collection of cron jobs.
  */
 export interface CronJobList {
@@ -59,6 +71,17 @@ export interface CronJobList {
    * Standard list metadata. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata
    */
   readonly metadata?: meta_v1.ListMeta | undefined
+}
+
+/**
+ * What server-side apply takes of {@link CronJobList}: any of its fields, at any depth; the items of
+ * list-map lists with their keys.
+ */
+export interface CronJobListApply {
+  readonly apiVersion?: "batch/v1" | undefined
+  readonly items?: ReadonlyArray<CronJobApply> | undefined
+  readonly kind?: "CronJobList" | undefined
+  readonly metadata?: $P.DeepPartial<meta_v1.ListMeta> | undefined
 }
 
 /**
@@ -98,6 +121,21 @@ export interface CronJobSpec {
   /**
    * The time zone name for the given schedule, see https://en.wikipedia.org/wiki/List_of_tz_database_time_zones. If not specified, this will default to the time zone of the kube-controller-manager process. The set of valid time zone names and the time zone offset is loaded from the system-wide time zone database by the API server during CronJob validation and the controller manager during execution. If no system-wide time zone database can be found a bundled version of the database is used instead. If the time zone name becomes invalid during the lifetime of a CronJob or due to a change in host configuration, the controller will stop creating new new Jobs and will create a system event with the reason UnknownTimeZone. More information can be found in https://kubernetes.io/docs/concepts/workloads/controllers/cron-jobs/#time-zones
    */
+  readonly timeZone?: string | undefined
+}
+
+/**
+ * What server-side apply takes of {@link CronJobSpec}: any of its fields, at any depth; the items of
+ * list-map lists with their keys.
+ */
+export interface CronJobSpecApply {
+  readonly concurrencyPolicy?: string | undefined
+  readonly failedJobsHistoryLimit?: number | undefined
+  readonly jobTemplate?: JobTemplateSpecApply | undefined
+  readonly schedule?: string | undefined
+  readonly startingDeadlineSeconds?: number | undefined
+  readonly successfulJobsHistoryLimit?: number | undefined
+  readonly suspend?: boolean | undefined
   readonly timeZone?: string | undefined
 }
 
@@ -143,6 +181,18 @@ export interface Job {
    * Current status of a job. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#spec-and-status
    */
   readonly status?: JobStatus | undefined
+}
+
+/**
+ * What server-side apply takes of {@link Job}: any of its fields, at any depth; the items of
+ * list-map lists with their keys.
+ */
+export interface JobApply {
+  readonly apiVersion?: "batch/v1" | undefined
+  readonly kind?: "Job" | undefined
+  readonly metadata?: meta_v1.ObjectMetaApply | undefined
+  readonly spec?: JobSpecApply | undefined
+  readonly status?: $P.DeepPartial<JobStatus> | undefined
 }
 
 /**
@@ -195,6 +245,17 @@ export interface JobList {
    * Standard list metadata. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata
    */
   readonly metadata?: meta_v1.ListMeta | undefined
+}
+
+/**
+ * What server-side apply takes of {@link JobList}: any of its fields, at any depth; the items of
+ * list-map lists with their keys.
+ */
+export interface JobListApply {
+  readonly apiVersion?: "batch/v1" | undefined
+  readonly items?: ReadonlyArray<JobApply> | undefined
+  readonly kind?: "JobList" | undefined
+  readonly metadata?: $P.DeepPartial<meta_v1.ListMeta> | undefined
 }
 
 /**
@@ -279,6 +340,29 @@ export interface JobSpec {
 }
 
 /**
+ * What server-side apply takes of {@link JobSpec}: any of its fields, at any depth; the items of
+ * list-map lists with their keys.
+ */
+export interface JobSpecApply {
+  readonly activeDeadlineSeconds?: number | undefined
+  readonly backoffLimit?: number | undefined
+  readonly backoffLimitPerIndex?: number | undefined
+  readonly completionMode?: string | undefined
+  readonly completions?: number | undefined
+  readonly managedBy?: string | undefined
+  readonly manualSelector?: boolean | undefined
+  readonly maxFailedIndexes?: number | undefined
+  readonly parallelism?: number | undefined
+  readonly podFailurePolicy?: $P.DeepPartial<PodFailurePolicy> | undefined
+  readonly podReplacementPolicy?: string | undefined
+  readonly selector?: $P.DeepPartial<meta_v1.LabelSelector> | undefined
+  readonly successPolicy?: $P.DeepPartial<SuccessPolicy> | undefined
+  readonly suspend?: boolean | undefined
+  readonly template?: core_v1.PodTemplateSpecApply | undefined
+  readonly ttlSecondsAfterFinished?: number | undefined
+}
+
+/**
  * JobStatus represents the current state of a Job.
  */
 export interface JobStatus {
@@ -355,6 +439,15 @@ export interface JobTemplateSpec {
    * Specification of the desired behavior of the job. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#spec-and-status
    */
   readonly spec?: JobSpec | undefined
+}
+
+/**
+ * What server-side apply takes of {@link JobTemplateSpec}: any of its fields, at any depth; the items of
+ * list-map lists with their keys.
+ */
+export interface JobTemplateSpecApply {
+  readonly metadata?: meta_v1.ObjectMetaApply | undefined
+  readonly spec?: JobSpecApply | undefined
 }
 
 /**
@@ -471,6 +564,13 @@ export interface UncountedTerminatedPods {
    * succeeded holds UIDs of succeeded Pods.
    */
   readonly succeeded?: ReadonlyArray<string> | undefined
+}
+
+declare module "../../resource/Resource.js" {
+  interface ApplyConfigurations {
+    "batch/v1/CronJob": CronJobApply
+    "batch/v1/Job": JobApply
+  }
 }
 
 /** The Schema of {@link CronJob}. */

@@ -42,6 +42,18 @@ export interface CertificateSigningRequest {
 }
 
 /**
+ * What server-side apply takes of {@link CertificateSigningRequest}: any of its fields, at any depth; the items of
+ * list-map lists with their keys.
+ */
+export interface CertificateSigningRequestApply {
+  readonly apiVersion?: "certificates.k8s.io/v1" | undefined
+  readonly kind?: "CertificateSigningRequest" | undefined
+  readonly metadata?: meta_v1.ObjectMetaApply | undefined
+  readonly spec?: $P.DeepPartial<CertificateSigningRequestSpec> | undefined
+  readonly status?: CertificateSigningRequestStatusApply | undefined
+}
+
+/**
  * CertificateSigningRequestCondition describes a condition of a CertificateSigningRequest object
  */
 export interface CertificateSigningRequestCondition {
@@ -98,6 +110,17 @@ export interface CertificateSigningRequestList {
    */
   readonly kind: "CertificateSigningRequestList"
   readonly metadata?: meta_v1.ListMeta | undefined
+}
+
+/**
+ * What server-side apply takes of {@link CertificateSigningRequestList}: any of its fields, at any depth; the items of
+ * list-map lists with their keys.
+ */
+export interface CertificateSigningRequestListApply {
+  readonly apiVersion?: "certificates.k8s.io/v1" | undefined
+  readonly items?: ReadonlyArray<CertificateSigningRequestApply> | undefined
+  readonly kind?: "CertificateSigningRequestList" | undefined
+  readonly metadata?: $P.DeepPartial<meta_v1.ListMeta> | undefined
 }
 
 /**
@@ -217,6 +240,21 @@ export interface CertificateSigningRequestStatus {
   readonly conditions?: ReadonlyArray<CertificateSigningRequestCondition> | undefined
 }
 
+/**
+ * What server-side apply takes of {@link CertificateSigningRequestStatus}: any of its fields, at any depth; the items of
+ * list-map lists with their keys.
+ */
+export interface CertificateSigningRequestStatusApply {
+  readonly certificate?: string | undefined
+  readonly conditions?: ReadonlyArray<$P.Keyed<$P.DeepPartial<CertificateSigningRequestCondition>, "type">> | undefined
+}
+
+declare module "../../resource/Resource.js" {
+  interface ApplyConfigurations {
+    "certificates.k8s.io/v1/CertificateSigningRequest": CertificateSigningRequestApply
+  }
+}
+
 /** The Schema of {@link CertificateSigningRequest}. */
 export const CertificateSigningRequestSchema: $S.Schema<CertificateSigningRequest> = $S.Struct({
   apiVersion: $S.Literal("certificates.k8s.io/v1"),
@@ -265,7 +303,7 @@ export const CertificateSigningRequestSpec: $S.Schema<CertificateSigningRequestS
  */
 export const CertificateSigningRequestStatus: $S.Schema<CertificateSigningRequestStatus> = $S.Struct({
   certificate: $S.optional($S.String),
-  conditions: $S.optional($S.Array($S.suspend((): $S.Schema<CertificateSigningRequestCondition> => CertificateSigningRequestCondition)))
+  conditions: $S.optional($S.Array($S.suspend((): $S.Schema<CertificateSigningRequestCondition> => CertificateSigningRequestCondition)).annotations({ [$P.ListMapKeys]: ["type"] }))
 }).annotations({ identifier: "io.k8s.api.certificates.v1.CertificateSigningRequestStatus" })
 
 /**

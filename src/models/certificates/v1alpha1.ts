@@ -9,6 +9,7 @@
 
 import * as $S from "effect/Schema"
 import * as $R from "../../resource/Resource.js"
+import * as $P from "../../resource/Primitives.js"
 import * as meta_v1 from "../meta/v1.js"
 
 /**
@@ -38,6 +39,17 @@ export interface ClusterTrustBundle {
 }
 
 /**
+ * What server-side apply takes of {@link ClusterTrustBundle}: any of its fields, at any depth; the items of
+ * list-map lists with their keys.
+ */
+export interface ClusterTrustBundleApply {
+  readonly apiVersion?: "certificates.k8s.io/v1alpha1" | undefined
+  readonly kind?: "ClusterTrustBundle" | undefined
+  readonly metadata?: meta_v1.ObjectMetaApply | undefined
+  readonly spec?: $P.DeepPartial<ClusterTrustBundleSpec> | undefined
+}
+
+/**
  * ClusterTrustBundleList is a collection of ClusterTrustBundle objects
  */
 export interface ClusterTrustBundleList {
@@ -57,6 +69,17 @@ export interface ClusterTrustBundleList {
    * metadata contains the list metadata.
    */
   readonly metadata?: meta_v1.ListMeta | undefined
+}
+
+/**
+ * What server-side apply takes of {@link ClusterTrustBundleList}: any of its fields, at any depth; the items of
+ * list-map lists with their keys.
+ */
+export interface ClusterTrustBundleListApply {
+  readonly apiVersion?: "certificates.k8s.io/v1alpha1" | undefined
+  readonly items?: ReadonlyArray<ClusterTrustBundleApply> | undefined
+  readonly kind?: "ClusterTrustBundleList" | undefined
+  readonly metadata?: $P.DeepPartial<meta_v1.ListMeta> | undefined
 }
 
 /**
@@ -83,6 +106,12 @@ export interface ClusterTrustBundleSpec {
    * Users of ClusterTrustBundles, including Kubelet, are free to reorder and deduplicate certificate blocks in this file according to their own logic, as well as to drop PEM block headers and inter-block data.
    */
   readonly trustBundle: string
+}
+
+declare module "../../resource/Resource.js" {
+  interface ApplyConfigurations {
+    "certificates.k8s.io/v1alpha1/ClusterTrustBundle": ClusterTrustBundleApply
+  }
 }
 
 /** The Schema of {@link ClusterTrustBundle}. */

@@ -39,6 +39,17 @@ export interface ClusterTrustBundle {
 }
 
 /**
+ * What server-side apply takes of {@link ClusterTrustBundle}: any of its fields, at any depth; the items of
+ * list-map lists with their keys.
+ */
+export interface ClusterTrustBundleApply {
+  readonly apiVersion?: "certificates.k8s.io/v1beta1" | undefined
+  readonly kind?: "ClusterTrustBundle" | undefined
+  readonly metadata?: meta_v1.ObjectMetaApply | undefined
+  readonly spec?: $P.DeepPartial<ClusterTrustBundleSpec> | undefined
+}
+
+/**
  * ClusterTrustBundleList is a collection of ClusterTrustBundle objects
  */
 export interface ClusterTrustBundleList {
@@ -58,6 +69,17 @@ export interface ClusterTrustBundleList {
    * metadata contains the list metadata.
    */
   readonly metadata?: meta_v1.ListMeta | undefined
+}
+
+/**
+ * What server-side apply takes of {@link ClusterTrustBundleList}: any of its fields, at any depth; the items of
+ * list-map lists with their keys.
+ */
+export interface ClusterTrustBundleListApply {
+  readonly apiVersion?: "certificates.k8s.io/v1beta1" | undefined
+  readonly items?: ReadonlyArray<ClusterTrustBundleApply> | undefined
+  readonly kind?: "ClusterTrustBundleList" | undefined
+  readonly metadata?: $P.DeepPartial<meta_v1.ListMeta> | undefined
 }
 
 /**
@@ -115,6 +137,18 @@ export interface PodCertificateRequest {
 }
 
 /**
+ * What server-side apply takes of {@link PodCertificateRequest}: any of its fields, at any depth; the items of
+ * list-map lists with their keys.
+ */
+export interface PodCertificateRequestApply {
+  readonly apiVersion?: "certificates.k8s.io/v1beta1" | undefined
+  readonly kind?: "PodCertificateRequest" | undefined
+  readonly metadata?: meta_v1.ObjectMetaApply | undefined
+  readonly spec?: $P.DeepPartial<PodCertificateRequestSpec> | undefined
+  readonly status?: PodCertificateRequestStatusApply | undefined
+}
+
+/**
  * PodCertificateRequestList is a collection of PodCertificateRequest objects
  */
 export interface PodCertificateRequestList {
@@ -134,6 +168,17 @@ export interface PodCertificateRequestList {
    * metadata contains the list metadata.
    */
   readonly metadata?: meta_v1.ListMeta | undefined
+}
+
+/**
+ * What server-side apply takes of {@link PodCertificateRequestList}: any of its fields, at any depth; the items of
+ * list-map lists with their keys.
+ */
+export interface PodCertificateRequestListApply {
+  readonly apiVersion?: "certificates.k8s.io/v1beta1" | undefined
+  readonly items?: ReadonlyArray<PodCertificateRequestApply> | undefined
+  readonly kind?: "PodCertificateRequestList" | undefined
+  readonly metadata?: $P.DeepPartial<meta_v1.ListMeta> | undefined
 }
 
 /**
@@ -251,6 +296,25 @@ export interface PodCertificateRequestStatus {
   readonly notBefore?: $P.Time | undefined
 }
 
+/**
+ * What server-side apply takes of {@link PodCertificateRequestStatus}: any of its fields, at any depth; the items of
+ * list-map lists with their keys.
+ */
+export interface PodCertificateRequestStatusApply {
+  readonly beginRefreshAt?: $P.DeepPartial<$P.Time> | undefined
+  readonly certificateChain?: string | undefined
+  readonly conditions?: ReadonlyArray<$P.Keyed<$P.DeepPartial<meta_v1.Condition>, "type">> | undefined
+  readonly notAfter?: $P.DeepPartial<$P.Time> | undefined
+  readonly notBefore?: $P.DeepPartial<$P.Time> | undefined
+}
+
+declare module "../../resource/Resource.js" {
+  interface ApplyConfigurations {
+    "certificates.k8s.io/v1beta1/ClusterTrustBundle": ClusterTrustBundleApply
+    "certificates.k8s.io/v1beta1/PodCertificateRequest": PodCertificateRequestApply
+  }
+}
+
 /** The Schema of {@link ClusterTrustBundle}. */
 export const ClusterTrustBundleSchema: $S.Schema<ClusterTrustBundle> = $S.Struct({
   apiVersion: $S.Literal("certificates.k8s.io/v1beta1"),
@@ -315,7 +379,7 @@ export const PodCertificateRequestSpec: $S.Schema<PodCertificateRequestSpec> = $
 export const PodCertificateRequestStatus: $S.Schema<PodCertificateRequestStatus> = $S.Struct({
   beginRefreshAt: $S.optional($P.Time),
   certificateChain: $S.optional($S.String),
-  conditions: $S.optional($S.Array($S.suspend((): $S.Schema<meta_v1.Condition> => meta_v1.Condition))),
+  conditions: $S.optional($S.Array($S.suspend((): $S.Schema<meta_v1.Condition> => meta_v1.Condition)).annotations({ [$P.ListMapKeys]: ["type"] })),
   notAfter: $S.optional($P.Time),
   notBefore: $S.optional($P.Time)
 }).annotations({ identifier: "io.k8s.api.certificates.v1beta1.PodCertificateRequestStatus" })

@@ -35,6 +35,17 @@ export interface Lease {
 }
 
 /**
+ * What server-side apply takes of {@link Lease}: any of its fields, at any depth; the items of
+ * list-map lists with their keys.
+ */
+export interface LeaseApply {
+  readonly apiVersion?: "coordination.k8s.io/v1" | undefined
+  readonly kind?: "Lease" | undefined
+  readonly metadata?: meta_v1.ObjectMetaApply | undefined
+  readonly spec?: $P.DeepPartial<LeaseSpec> | undefined
+}
+
+/**
  * LeaseList is a list of Lease objects.
  */
 export interface LeaseList {
@@ -54,6 +65,17 @@ export interface LeaseList {
    * Standard list metadata. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata
    */
   readonly metadata?: meta_v1.ListMeta | undefined
+}
+
+/**
+ * What server-side apply takes of {@link LeaseList}: any of its fields, at any depth; the items of
+ * list-map lists with their keys.
+ */
+export interface LeaseListApply {
+  readonly apiVersion?: "coordination.k8s.io/v1" | undefined
+  readonly items?: ReadonlyArray<LeaseApply> | undefined
+  readonly kind?: "LeaseList" | undefined
+  readonly metadata?: $P.DeepPartial<meta_v1.ListMeta> | undefined
 }
 
 /**
@@ -88,6 +110,12 @@ export interface LeaseSpec {
    * Strategy indicates the strategy for picking the leader for coordinated leader election. If the field is not specified, there is no active coordination for this lease. (Alpha) Using this field requires the CoordinatedLeaderElection feature gate to be enabled.
    */
   readonly strategy?: string | undefined
+}
+
+declare module "../../resource/Resource.js" {
+  interface ApplyConfigurations {
+    "coordination.k8s.io/v1/Lease": LeaseApply
+  }
 }
 
 /** The Schema of {@link Lease}. */

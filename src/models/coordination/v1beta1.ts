@@ -35,6 +35,17 @@ export interface LeaseCandidate {
 }
 
 /**
+ * What server-side apply takes of {@link LeaseCandidate}: any of its fields, at any depth; the items of
+ * list-map lists with their keys.
+ */
+export interface LeaseCandidateApply {
+  readonly apiVersion?: "coordination.k8s.io/v1beta1" | undefined
+  readonly kind?: "LeaseCandidate" | undefined
+  readonly metadata?: meta_v1.ObjectMetaApply | undefined
+  readonly spec?: $P.DeepPartial<LeaseCandidateSpec> | undefined
+}
+
+/**
  * LeaseCandidateList is a list of Lease objects.
  */
 export interface LeaseCandidateList {
@@ -54,6 +65,17 @@ export interface LeaseCandidateList {
    * Standard list metadata. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata
    */
   readonly metadata?: meta_v1.ListMeta | undefined
+}
+
+/**
+ * What server-side apply takes of {@link LeaseCandidateList}: any of its fields, at any depth; the items of
+ * list-map lists with their keys.
+ */
+export interface LeaseCandidateListApply {
+  readonly apiVersion?: "coordination.k8s.io/v1beta1" | undefined
+  readonly items?: ReadonlyArray<LeaseCandidateApply> | undefined
+  readonly kind?: "LeaseCandidateList" | undefined
+  readonly metadata?: $P.DeepPartial<meta_v1.ListMeta> | undefined
 }
 
 /**
@@ -84,6 +106,12 @@ export interface LeaseCandidateSpec {
    * Strategy is the strategy that coordinated leader election will use for picking the leader. If multiple candidates for the same Lease return different strategies, the strategy provided by the candidate with the latest BinaryVersion will be used. If there is still conflict, this is a user error and coordinated leader election will not operate the Lease until resolved.
    */
   readonly strategy: string
+}
+
+declare module "../../resource/Resource.js" {
+  interface ApplyConfigurations {
+    "coordination.k8s.io/v1beta1/LeaseCandidate": LeaseCandidateApply
+  }
 }
 
 /** The Schema of {@link LeaseCandidate}. */

@@ -179,6 +179,17 @@ export interface Binding {
 }
 
 /**
+ * What server-side apply takes of {@link Binding}: any of its fields, at any depth; the items of
+ * list-map lists with their keys.
+ */
+export interface BindingApply {
+  readonly apiVersion?: "v1" | undefined
+  readonly kind?: "Binding" | undefined
+  readonly metadata?: meta_v1.ObjectMetaApply | undefined
+  readonly target?: $P.DeepPartial<ObjectReference> | undefined
+}
+
+/**
  * Represents storage that is managed by an external CSI volume driver
  */
 export interface CSIPersistentVolumeSource {
@@ -449,6 +460,17 @@ export interface ComponentStatus {
 }
 
 /**
+ * What server-side apply takes of {@link ComponentStatus}: any of its fields, at any depth; the items of
+ * list-map lists with their keys.
+ */
+export interface ComponentStatusApply {
+  readonly apiVersion?: "v1" | undefined
+  readonly conditions?: ReadonlyArray<$P.Keyed<$P.DeepPartial<ComponentCondition>, "type">> | undefined
+  readonly kind?: "ComponentStatus" | undefined
+  readonly metadata?: meta_v1.ObjectMetaApply | undefined
+}
+
+/**
  * Status of all the conditions for the component as a list of ComponentStatus objects. Deprecated: This API is deprecated in v1.19+
  */
 export interface ComponentStatusList {
@@ -468,6 +490,17 @@ export interface ComponentStatusList {
    * Standard list metadata. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds
    */
   readonly metadata?: meta_v1.ListMeta | undefined
+}
+
+/**
+ * What server-side apply takes of {@link ComponentStatusList}: any of its fields, at any depth; the items of
+ * list-map lists with their keys.
+ */
+export interface ComponentStatusListApply {
+  readonly apiVersion?: "v1" | undefined
+  readonly items?: ReadonlyArray<ComponentStatusApply> | undefined
+  readonly kind?: "ComponentStatusList" | undefined
+  readonly metadata?: $P.DeepPartial<meta_v1.ListMeta> | undefined
 }
 
 /**
@@ -498,6 +531,19 @@ export interface ConfigMap {
    * Standard object's metadata. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata
    */
   readonly metadata?: meta_v1.ObjectMeta | undefined
+}
+
+/**
+ * What server-side apply takes of {@link ConfigMap}: any of its fields, at any depth; the items of
+ * list-map lists with their keys.
+ */
+export interface ConfigMapApply {
+  readonly apiVersion?: "v1" | undefined
+  readonly binaryData?: $P.DeepPartial<{ readonly [key: string]: string }> | undefined
+  readonly data?: $P.DeepPartial<{ readonly [key: string]: string }> | undefined
+  readonly immutable?: boolean | undefined
+  readonly kind?: "ConfigMap" | undefined
+  readonly metadata?: meta_v1.ObjectMetaApply | undefined
 }
 
 /**
@@ -554,6 +600,17 @@ export interface ConfigMapList {
    * More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata
    */
   readonly metadata?: meta_v1.ListMeta | undefined
+}
+
+/**
+ * What server-side apply takes of {@link ConfigMapList}: any of its fields, at any depth; the items of
+ * list-map lists with their keys.
+ */
+export interface ConfigMapListApply {
+  readonly apiVersion?: "v1" | undefined
+  readonly items?: ReadonlyArray<ConfigMapApply> | undefined
+  readonly kind?: "ConfigMapList" | undefined
+  readonly metadata?: $P.DeepPartial<meta_v1.ListMeta> | undefined
 }
 
 /**
@@ -729,6 +786,38 @@ export interface Container {
   /**
    * Container's working directory. If not specified, the container runtime's default will be used, which might be configured in the container image. Cannot be updated.
    */
+  readonly workingDir?: string | undefined
+}
+
+/**
+ * What server-side apply takes of {@link Container}: any of its fields, at any depth; the items of
+ * list-map lists with their keys.
+ */
+export interface ContainerApply {
+  readonly args?: $P.DeepPartial<ReadonlyArray<string>> | undefined
+  readonly command?: $P.DeepPartial<ReadonlyArray<string>> | undefined
+  readonly env?: ReadonlyArray<$P.Keyed<$P.DeepPartial<EnvVar>, "name">> | undefined
+  readonly envFrom?: $P.DeepPartial<ReadonlyArray<EnvFromSource>> | undefined
+  readonly image?: string | undefined
+  readonly imagePullPolicy?: string | undefined
+  readonly lifecycle?: $P.DeepPartial<Lifecycle> | undefined
+  readonly livenessProbe?: $P.DeepPartial<Probe> | undefined
+  readonly name?: string | undefined
+  readonly ports?: ReadonlyArray<$P.Keyed<$P.DeepPartial<ContainerPort>, "containerPort">> | undefined
+  readonly readinessProbe?: $P.DeepPartial<Probe> | undefined
+  readonly resizePolicy?: $P.DeepPartial<ReadonlyArray<ContainerResizePolicy>> | undefined
+  readonly resources?: ResourceRequirementsApply | undefined
+  readonly restartPolicy?: string | undefined
+  readonly restartPolicyRules?: $P.DeepPartial<ReadonlyArray<ContainerRestartRule>> | undefined
+  readonly securityContext?: $P.DeepPartial<SecurityContext> | undefined
+  readonly startupProbe?: $P.DeepPartial<Probe> | undefined
+  readonly stdin?: boolean | undefined
+  readonly stdinOnce?: boolean | undefined
+  readonly terminationMessagePath?: string | undefined
+  readonly terminationMessagePolicy?: string | undefined
+  readonly tty?: boolean | undefined
+  readonly volumeDevices?: ReadonlyArray<$P.Keyed<$P.DeepPartial<VolumeDevice>, "devicePath">> | undefined
+  readonly volumeMounts?: ReadonlyArray<$P.Keyed<$P.DeepPartial<VolumeMount>, "mountPath">> | undefined
   readonly workingDir?: string | undefined
 }
 
@@ -980,6 +1069,28 @@ export interface ContainerStatus {
 }
 
 /**
+ * What server-side apply takes of {@link ContainerStatus}: any of its fields, at any depth; the items of
+ * list-map lists with their keys.
+ */
+export interface ContainerStatusApply {
+  readonly allocatedResources?: $P.DeepPartial<{ readonly [key: string]: $Q.Quantity }> | undefined
+  readonly allocatedResourcesStatus?: ReadonlyArray<$P.Keyed<ResourceStatusApply, "name">> | undefined
+  readonly containerID?: string | undefined
+  readonly image?: string | undefined
+  readonly imageID?: string | undefined
+  readonly lastState?: $P.DeepPartial<ContainerState> | undefined
+  readonly name?: string | undefined
+  readonly ready?: boolean | undefined
+  readonly resources?: ResourceRequirementsApply | undefined
+  readonly restartCount?: number | undefined
+  readonly started?: boolean | undefined
+  readonly state?: $P.DeepPartial<ContainerState> | undefined
+  readonly stopSignal?: string | undefined
+  readonly user?: $P.DeepPartial<ContainerUser> | undefined
+  readonly volumeMounts?: ReadonlyArray<$P.Keyed<$P.DeepPartial<VolumeMountStatus>, "mountPath">> | undefined
+}
+
+/**
  * ContainerUser represents user identity information
  */
 export interface ContainerUser {
@@ -1181,6 +1292,17 @@ export interface Endpoints {
 }
 
 /**
+ * What server-side apply takes of {@link Endpoints}: any of its fields, at any depth; the items of
+ * list-map lists with their keys.
+ */
+export interface EndpointsApply {
+  readonly apiVersion?: "v1" | undefined
+  readonly kind?: "Endpoints" | undefined
+  readonly metadata?: meta_v1.ObjectMetaApply | undefined
+  readonly subsets?: $P.DeepPartial<ReadonlyArray<EndpointSubset>> | undefined
+}
+
+/**
  * EndpointsList is a list of endpoints. Deprecated: This API is deprecated in v1.33+.
  */
 export interface EndpointsList {
@@ -1200,6 +1322,17 @@ export interface EndpointsList {
    * Standard list metadata. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds
    */
   readonly metadata?: meta_v1.ListMeta | undefined
+}
+
+/**
+ * What server-side apply takes of {@link EndpointsList}: any of its fields, at any depth; the items of
+ * list-map lists with their keys.
+ */
+export interface EndpointsListApply {
+  readonly apiVersion?: "v1" | undefined
+  readonly items?: ReadonlyArray<EndpointsApply> | undefined
+  readonly kind?: "EndpointsList" | undefined
+  readonly metadata?: $P.DeepPartial<meta_v1.ListMeta> | undefined
 }
 
 /**
@@ -1379,6 +1512,39 @@ export interface EphemeralContainer {
 }
 
 /**
+ * What server-side apply takes of {@link EphemeralContainer}: any of its fields, at any depth; the items of
+ * list-map lists with their keys.
+ */
+export interface EphemeralContainerApply {
+  readonly args?: $P.DeepPartial<ReadonlyArray<string>> | undefined
+  readonly command?: $P.DeepPartial<ReadonlyArray<string>> | undefined
+  readonly env?: ReadonlyArray<$P.Keyed<$P.DeepPartial<EnvVar>, "name">> | undefined
+  readonly envFrom?: $P.DeepPartial<ReadonlyArray<EnvFromSource>> | undefined
+  readonly image?: string | undefined
+  readonly imagePullPolicy?: string | undefined
+  readonly lifecycle?: $P.DeepPartial<Lifecycle> | undefined
+  readonly livenessProbe?: $P.DeepPartial<Probe> | undefined
+  readonly name?: string | undefined
+  readonly ports?: ReadonlyArray<$P.Keyed<$P.DeepPartial<ContainerPort>, "containerPort">> | undefined
+  readonly readinessProbe?: $P.DeepPartial<Probe> | undefined
+  readonly resizePolicy?: $P.DeepPartial<ReadonlyArray<ContainerResizePolicy>> | undefined
+  readonly resources?: ResourceRequirementsApply | undefined
+  readonly restartPolicy?: string | undefined
+  readonly restartPolicyRules?: $P.DeepPartial<ReadonlyArray<ContainerRestartRule>> | undefined
+  readonly securityContext?: $P.DeepPartial<SecurityContext> | undefined
+  readonly startupProbe?: $P.DeepPartial<Probe> | undefined
+  readonly stdin?: boolean | undefined
+  readonly stdinOnce?: boolean | undefined
+  readonly targetContainerName?: string | undefined
+  readonly terminationMessagePath?: string | undefined
+  readonly terminationMessagePolicy?: string | undefined
+  readonly tty?: boolean | undefined
+  readonly volumeDevices?: ReadonlyArray<$P.Keyed<$P.DeepPartial<VolumeDevice>, "devicePath">> | undefined
+  readonly volumeMounts?: ReadonlyArray<$P.Keyed<$P.DeepPartial<VolumeMount>, "mountPath">> | undefined
+  readonly workingDir?: string | undefined
+}
+
+/**
  * Represents an ephemeral volume that is handled by a normal storage driver.
  */
 export interface EphemeralVolumeSource {
@@ -1392,6 +1558,14 @@ export interface EphemeralVolumeSource {
    * Required, must not be nil.
    */
   readonly volumeClaimTemplate?: PersistentVolumeClaimTemplate | undefined
+}
+
+/**
+ * What server-side apply takes of {@link EphemeralVolumeSource}: any of its fields, at any depth; the items of
+ * list-map lists with their keys.
+ */
+export interface EphemeralVolumeSourceApply {
+  readonly volumeClaimTemplate?: PersistentVolumeClaimTemplateApply | undefined
 }
 
 /**
@@ -1469,6 +1643,30 @@ export interface Event {
 }
 
 /**
+ * What server-side apply takes of {@link Event}: any of its fields, at any depth; the items of
+ * list-map lists with their keys.
+ */
+export interface EventApply {
+  readonly action?: string | undefined
+  readonly apiVersion?: "v1" | undefined
+  readonly count?: number | undefined
+  readonly eventTime?: $P.DeepPartial<$P.Time> | undefined
+  readonly firstTimestamp?: $P.DeepPartial<$P.Time> | undefined
+  readonly involvedObject?: $P.DeepPartial<ObjectReference> | undefined
+  readonly kind?: "Event" | undefined
+  readonly lastTimestamp?: $P.DeepPartial<$P.Time> | undefined
+  readonly message?: string | undefined
+  readonly metadata?: meta_v1.ObjectMetaApply | undefined
+  readonly reason?: string | undefined
+  readonly related?: $P.DeepPartial<ObjectReference> | undefined
+  readonly reportingComponent?: string | undefined
+  readonly reportingInstance?: string | undefined
+  readonly series?: $P.DeepPartial<EventSeries> | undefined
+  readonly source?: $P.DeepPartial<EventSource> | undefined
+  readonly type?: string | undefined
+}
+
+/**
  * EventList is a list of events.
  */
 export interface EventList {
@@ -1488,6 +1686,17 @@ export interface EventList {
    * Standard list metadata. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds
    */
   readonly metadata?: meta_v1.ListMeta | undefined
+}
+
+/**
+ * What server-side apply takes of {@link EventList}: any of its fields, at any depth; the items of
+ * list-map lists with their keys.
+ */
+export interface EventListApply {
+  readonly apiVersion?: "v1" | undefined
+  readonly items?: ReadonlyArray<EventApply> | undefined
+  readonly kind?: "EventList" | undefined
+  readonly metadata?: $P.DeepPartial<meta_v1.ListMeta> | undefined
 }
 
 /**
@@ -2017,6 +2226,17 @@ export interface LimitRange {
 }
 
 /**
+ * What server-side apply takes of {@link LimitRange}: any of its fields, at any depth; the items of
+ * list-map lists with their keys.
+ */
+export interface LimitRangeApply {
+  readonly apiVersion?: "v1" | undefined
+  readonly kind?: "LimitRange" | undefined
+  readonly metadata?: meta_v1.ObjectMetaApply | undefined
+  readonly spec?: $P.DeepPartial<LimitRangeSpec> | undefined
+}
+
+/**
  * LimitRangeItem defines a min/max usage limit for any resource that matches on kind.
  */
 export interface LimitRangeItem {
@@ -2066,6 +2286,17 @@ export interface LimitRangeList {
    * Standard list metadata. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds
    */
   readonly metadata?: meta_v1.ListMeta | undefined
+}
+
+/**
+ * What server-side apply takes of {@link LimitRangeList}: any of its fields, at any depth; the items of
+ * list-map lists with their keys.
+ */
+export interface LimitRangeListApply {
+  readonly apiVersion?: "v1" | undefined
+  readonly items?: ReadonlyArray<LimitRangeApply> | undefined
+  readonly kind?: "LimitRangeList" | undefined
+  readonly metadata?: $P.DeepPartial<meta_v1.ListMeta> | undefined
 }
 
 /**
@@ -2220,6 +2451,18 @@ export interface Namespace {
 }
 
 /**
+ * What server-side apply takes of {@link Namespace}: any of its fields, at any depth; the items of
+ * list-map lists with their keys.
+ */
+export interface NamespaceApply {
+  readonly apiVersion?: "v1" | undefined
+  readonly kind?: "Namespace" | undefined
+  readonly metadata?: meta_v1.ObjectMetaApply | undefined
+  readonly spec?: $P.DeepPartial<NamespaceSpec> | undefined
+  readonly status?: NamespaceStatusApply | undefined
+}
+
+/**
  * NamespaceCondition contains details about state of namespace.
  */
 export interface NamespaceCondition {
@@ -2268,6 +2511,17 @@ export interface NamespaceList {
 }
 
 /**
+ * What server-side apply takes of {@link NamespaceList}: any of its fields, at any depth; the items of
+ * list-map lists with their keys.
+ */
+export interface NamespaceListApply {
+  readonly apiVersion?: "v1" | undefined
+  readonly items?: ReadonlyArray<NamespaceApply> | undefined
+  readonly kind?: "NamespaceList" | undefined
+  readonly metadata?: $P.DeepPartial<meta_v1.ListMeta> | undefined
+}
+
+/**
  * NamespaceSpec describes the attributes on a Namespace.
  */
 export interface NamespaceSpec {
@@ -2288,6 +2542,15 @@ export interface NamespaceStatus {
   /**
    * Phase is the current lifecycle phase of the namespace. More info: https://kubernetes.io/docs/tasks/administer-cluster/namespaces/
    */
+  readonly phase?: string | undefined
+}
+
+/**
+ * What server-side apply takes of {@link NamespaceStatus}: any of its fields, at any depth; the items of
+ * list-map lists with their keys.
+ */
+export interface NamespaceStatusApply {
+  readonly conditions?: ReadonlyArray<$P.Keyed<$P.DeepPartial<NamespaceCondition>, "type">> | undefined
   readonly phase?: string | undefined
 }
 
@@ -2315,6 +2578,18 @@ export interface Node {
    * Most recently observed status of the node. Populated by the system. Read-only. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#spec-and-status
    */
   readonly status?: NodeStatus | undefined
+}
+
+/**
+ * What server-side apply takes of {@link Node}: any of its fields, at any depth; the items of
+ * list-map lists with their keys.
+ */
+export interface NodeApply {
+  readonly apiVersion?: "v1" | undefined
+  readonly kind?: "Node" | undefined
+  readonly metadata?: meta_v1.ObjectMetaApply | undefined
+  readonly spec?: $P.DeepPartial<NodeSpec> | undefined
+  readonly status?: NodeStatusApply | undefined
 }
 
 /**
@@ -2447,6 +2722,17 @@ export interface NodeList {
    * Standard list metadata. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds
    */
   readonly metadata?: meta_v1.ListMeta | undefined
+}
+
+/**
+ * What server-side apply takes of {@link NodeList}: any of its fields, at any depth; the items of
+ * list-map lists with their keys.
+ */
+export interface NodeListApply {
+  readonly apiVersion?: "v1" | undefined
+  readonly items?: ReadonlyArray<NodeApply> | undefined
+  readonly kind?: "NodeList" | undefined
+  readonly metadata?: $P.DeepPartial<meta_v1.ListMeta> | undefined
 }
 
 /**
@@ -2616,6 +2902,27 @@ export interface NodeStatus {
 }
 
 /**
+ * What server-side apply takes of {@link NodeStatus}: any of its fields, at any depth; the items of
+ * list-map lists with their keys.
+ */
+export interface NodeStatusApply {
+  readonly addresses?: ReadonlyArray<$P.Keyed<$P.DeepPartial<NodeAddress>, "type">> | undefined
+  readonly allocatable?: $P.DeepPartial<{ readonly [key: string]: $Q.Quantity }> | undefined
+  readonly capacity?: $P.DeepPartial<{ readonly [key: string]: $Q.Quantity }> | undefined
+  readonly conditions?: ReadonlyArray<$P.Keyed<$P.DeepPartial<NodeCondition>, "type">> | undefined
+  readonly config?: $P.DeepPartial<NodeConfigStatus> | undefined
+  readonly daemonEndpoints?: $P.DeepPartial<NodeDaemonEndpoints> | undefined
+  readonly declaredFeatures?: $P.DeepPartial<ReadonlyArray<string>> | undefined
+  readonly features?: $P.DeepPartial<NodeFeatures> | undefined
+  readonly images?: $P.DeepPartial<ReadonlyArray<ContainerImage>> | undefined
+  readonly nodeInfo?: $P.DeepPartial<NodeSystemInfo> | undefined
+  readonly phase?: string | undefined
+  readonly runtimeHandlers?: $P.DeepPartial<ReadonlyArray<NodeRuntimeHandler>> | undefined
+  readonly volumesAttached?: $P.DeepPartial<ReadonlyArray<AttachedVolume>> | undefined
+  readonly volumesInUse?: $P.DeepPartial<ReadonlyArray<string>> | undefined
+}
+
+/**
  * NodeSwapStatus represents swap memory information.
  */
 export interface NodeSwapStatus {
@@ -2750,6 +3057,18 @@ export interface PersistentVolume {
 }
 
 /**
+ * What server-side apply takes of {@link PersistentVolume}: any of its fields, at any depth; the items of
+ * list-map lists with their keys.
+ */
+export interface PersistentVolumeApply {
+  readonly apiVersion?: "v1" | undefined
+  readonly kind?: "PersistentVolume" | undefined
+  readonly metadata?: meta_v1.ObjectMetaApply | undefined
+  readonly spec?: $P.DeepPartial<PersistentVolumeSpec> | undefined
+  readonly status?: $P.DeepPartial<PersistentVolumeStatus> | undefined
+}
+
+/**
  * PersistentVolumeClaim is a user's request for and claim to a persistent volume
  */
 export interface PersistentVolumeClaim {
@@ -2773,6 +3092,18 @@ export interface PersistentVolumeClaim {
    * status represents the current information/status of a persistent volume claim. Read-only. More info: https://kubernetes.io/docs/concepts/storage/persistent-volumes#persistentvolumeclaims
    */
   readonly status?: PersistentVolumeClaimStatus | undefined
+}
+
+/**
+ * What server-side apply takes of {@link PersistentVolumeClaim}: any of its fields, at any depth; the items of
+ * list-map lists with their keys.
+ */
+export interface PersistentVolumeClaimApply {
+  readonly apiVersion?: "v1" | undefined
+  readonly kind?: "PersistentVolumeClaim" | undefined
+  readonly metadata?: meta_v1.ObjectMetaApply | undefined
+  readonly spec?: $P.DeepPartial<PersistentVolumeClaimSpec> | undefined
+  readonly status?: PersistentVolumeClaimStatusApply | undefined
 }
 
 /**
@@ -2825,6 +3156,17 @@ export interface PersistentVolumeClaimList {
    * Standard list metadata. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds
    */
   readonly metadata?: meta_v1.ListMeta | undefined
+}
+
+/**
+ * What server-side apply takes of {@link PersistentVolumeClaimList}: any of its fields, at any depth; the items of
+ * list-map lists with their keys.
+ */
+export interface PersistentVolumeClaimListApply {
+  readonly apiVersion?: "v1" | undefined
+  readonly items?: ReadonlyArray<PersistentVolumeClaimApply> | undefined
+  readonly kind?: "PersistentVolumeClaimList" | undefined
+  readonly metadata?: $P.DeepPartial<meta_v1.ListMeta> | undefined
 }
 
 /**
@@ -2950,6 +3292,21 @@ export interface PersistentVolumeClaimStatus {
 }
 
 /**
+ * What server-side apply takes of {@link PersistentVolumeClaimStatus}: any of its fields, at any depth; the items of
+ * list-map lists with their keys.
+ */
+export interface PersistentVolumeClaimStatusApply {
+  readonly accessModes?: $P.DeepPartial<ReadonlyArray<string>> | undefined
+  readonly allocatedResourceStatuses?: $P.DeepPartial<{ readonly [key: string]: string }> | undefined
+  readonly allocatedResources?: $P.DeepPartial<{ readonly [key: string]: $Q.Quantity }> | undefined
+  readonly capacity?: $P.DeepPartial<{ readonly [key: string]: $Q.Quantity }> | undefined
+  readonly conditions?: ReadonlyArray<$P.Keyed<$P.DeepPartial<PersistentVolumeClaimCondition>, "type">> | undefined
+  readonly currentVolumeAttributesClassName?: string | undefined
+  readonly modifyVolumeStatus?: $P.DeepPartial<ModifyVolumeStatus> | undefined
+  readonly phase?: string | undefined
+}
+
+/**
  * PersistentVolumeClaimTemplate is used to produce PersistentVolumeClaim objects as part of an EphemeralVolumeSource.
  */
 export interface PersistentVolumeClaimTemplate {
@@ -2961,6 +3318,15 @@ export interface PersistentVolumeClaimTemplate {
    * The specification for the PersistentVolumeClaim. The entire content is copied unchanged into the PVC that gets created from this template. The same fields as in a PersistentVolumeClaim are also valid here.
    */
   readonly spec: PersistentVolumeClaimSpec
+}
+
+/**
+ * What server-side apply takes of {@link PersistentVolumeClaimTemplate}: any of its fields, at any depth; the items of
+ * list-map lists with their keys.
+ */
+export interface PersistentVolumeClaimTemplateApply {
+  readonly metadata?: meta_v1.ObjectMetaApply | undefined
+  readonly spec?: $P.DeepPartial<PersistentVolumeClaimSpec> | undefined
 }
 
 /**
@@ -2997,6 +3363,17 @@ export interface PersistentVolumeList {
    * Standard list metadata. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds
    */
   readonly metadata?: meta_v1.ListMeta | undefined
+}
+
+/**
+ * What server-side apply takes of {@link PersistentVolumeList}: any of its fields, at any depth; the items of
+ * list-map lists with their keys.
+ */
+export interface PersistentVolumeListApply {
+  readonly apiVersion?: "v1" | undefined
+  readonly items?: ReadonlyArray<PersistentVolumeApply> | undefined
+  readonly kind?: "PersistentVolumeList" | undefined
+  readonly metadata?: $P.DeepPartial<meta_v1.ListMeta> | undefined
 }
 
 /**
@@ -3189,6 +3566,18 @@ export interface Pod {
    * Most recently observed status of the pod. This data may not be up to date. Populated by the system. Read-only. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#spec-and-status
    */
   readonly status?: PodStatus | undefined
+}
+
+/**
+ * What server-side apply takes of {@link Pod}: any of its fields, at any depth; the items of
+ * list-map lists with their keys.
+ */
+export interface PodApply {
+  readonly apiVersion?: "v1" | undefined
+  readonly kind?: "Pod" | undefined
+  readonly metadata?: meta_v1.ObjectMetaApply | undefined
+  readonly spec?: PodSpecApply | undefined
+  readonly status?: PodStatusApply | undefined
 }
 
 /**
@@ -3417,6 +3806,17 @@ export interface PodList {
    * Standard list metadata. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds
    */
   readonly metadata?: meta_v1.ListMeta | undefined
+}
+
+/**
+ * What server-side apply takes of {@link PodList}: any of its fields, at any depth; the items of
+ * list-map lists with their keys.
+ */
+export interface PodListApply {
+  readonly apiVersion?: "v1" | undefined
+  readonly items?: ReadonlyArray<PodApply> | undefined
+  readonly kind?: "PodList" | undefined
+  readonly metadata?: $P.DeepPartial<meta_v1.ListMeta> | undefined
 }
 
 /**
@@ -3754,6 +4154,55 @@ export interface PodSpec {
 }
 
 /**
+ * What server-side apply takes of {@link PodSpec}: any of its fields, at any depth; the items of
+ * list-map lists with their keys.
+ */
+export interface PodSpecApply {
+  readonly activeDeadlineSeconds?: number | undefined
+  readonly affinity?: $P.DeepPartial<Affinity> | undefined
+  readonly automountServiceAccountToken?: boolean | undefined
+  readonly containers?: ReadonlyArray<$P.Keyed<ContainerApply, "name">> | undefined
+  readonly dnsConfig?: $P.DeepPartial<PodDNSConfig> | undefined
+  readonly dnsPolicy?: string | undefined
+  readonly enableServiceLinks?: boolean | undefined
+  readonly ephemeralContainers?: ReadonlyArray<$P.Keyed<EphemeralContainerApply, "name">> | undefined
+  readonly hostAliases?: ReadonlyArray<$P.Keyed<$P.DeepPartial<HostAlias>, "ip">> | undefined
+  readonly hostIPC?: boolean | undefined
+  readonly hostNetwork?: boolean | undefined
+  readonly hostPID?: boolean | undefined
+  readonly hostUsers?: boolean | undefined
+  readonly hostname?: string | undefined
+  readonly hostnameOverride?: string | undefined
+  readonly imagePullSecrets?: ReadonlyArray<$P.DeepPartial<LocalObjectReference>> | undefined
+  readonly initContainers?: ReadonlyArray<$P.Keyed<ContainerApply, "name">> | undefined
+  readonly nodeName?: string | undefined
+  readonly nodeSelector?: $P.DeepPartial<{ readonly [key: string]: string }> | undefined
+  readonly os?: $P.DeepPartial<PodOS> | undefined
+  readonly overhead?: $P.DeepPartial<{ readonly [key: string]: $Q.Quantity }> | undefined
+  readonly preemptionPolicy?: string | undefined
+  readonly priority?: number | undefined
+  readonly priorityClassName?: string | undefined
+  readonly readinessGates?: $P.DeepPartial<ReadonlyArray<PodReadinessGate>> | undefined
+  readonly resourceClaims?: ReadonlyArray<$P.Keyed<$P.DeepPartial<PodResourceClaim>, "name">> | undefined
+  readonly resources?: ResourceRequirementsApply | undefined
+  readonly restartPolicy?: string | undefined
+  readonly runtimeClassName?: string | undefined
+  readonly schedulerName?: string | undefined
+  readonly schedulingGates?: ReadonlyArray<$P.Keyed<$P.DeepPartial<PodSchedulingGate>, "name">> | undefined
+  readonly securityContext?: $P.DeepPartial<PodSecurityContext> | undefined
+  readonly serviceAccount?: string | undefined
+  readonly serviceAccountName?: string | undefined
+  readonly setHostnameAsFQDN?: boolean | undefined
+  readonly shareProcessNamespace?: boolean | undefined
+  readonly subdomain?: string | undefined
+  readonly terminationGracePeriodSeconds?: number | undefined
+  readonly tolerations?: $P.DeepPartial<ReadonlyArray<Toleration>> | undefined
+  readonly topologySpreadConstraints?: ReadonlyArray<$P.Keyed<$P.DeepPartial<TopologySpreadConstraint>, "topologyKey" | "whenUnsatisfiable">> | undefined
+  readonly volumes?: ReadonlyArray<$P.Keyed<VolumeApply, "name">> | undefined
+  readonly workloadRef?: $P.DeepPartial<WorkloadReference> | undefined
+}
+
+/**
  * PodStatus represents information about the status of a pod. Status may trail the actual state of a system, especially if the node that hosts the pod cannot contact the control plane.
  */
 export interface PodStatus {
@@ -3844,6 +4293,33 @@ export interface PodStatus {
 }
 
 /**
+ * What server-side apply takes of {@link PodStatus}: any of its fields, at any depth; the items of
+ * list-map lists with their keys.
+ */
+export interface PodStatusApply {
+  readonly allocatedResources?: $P.DeepPartial<{ readonly [key: string]: $Q.Quantity }> | undefined
+  readonly conditions?: ReadonlyArray<$P.Keyed<$P.DeepPartial<PodCondition>, "type">> | undefined
+  readonly containerStatuses?: ReadonlyArray<ContainerStatusApply> | undefined
+  readonly ephemeralContainerStatuses?: ReadonlyArray<ContainerStatusApply> | undefined
+  readonly extendedResourceClaimStatus?: $P.DeepPartial<PodExtendedResourceClaimStatus> | undefined
+  readonly hostIP?: string | undefined
+  readonly hostIPs?: $P.DeepPartial<ReadonlyArray<HostIP>> | undefined
+  readonly initContainerStatuses?: ReadonlyArray<ContainerStatusApply> | undefined
+  readonly message?: string | undefined
+  readonly nominatedNodeName?: string | undefined
+  readonly observedGeneration?: number | undefined
+  readonly phase?: string | undefined
+  readonly podIP?: string | undefined
+  readonly podIPs?: ReadonlyArray<$P.Keyed<$P.DeepPartial<PodIP>, "ip">> | undefined
+  readonly qosClass?: string | undefined
+  readonly reason?: string | undefined
+  readonly resize?: string | undefined
+  readonly resourceClaimStatuses?: ReadonlyArray<$P.Keyed<$P.DeepPartial<PodResourceClaimStatus>, "name">> | undefined
+  readonly resources?: ResourceRequirementsApply | undefined
+  readonly startTime?: $P.DeepPartial<$P.Time> | undefined
+}
+
+/**
  * PodTemplate describes a template for creating copies of a predefined pod.
  */
 export interface PodTemplate {
@@ -3863,6 +4339,17 @@ export interface PodTemplate {
    * Template defines the pods that will be created from this pod template. https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#spec-and-status
    */
   readonly template?: PodTemplateSpec | undefined
+}
+
+/**
+ * What server-side apply takes of {@link PodTemplate}: any of its fields, at any depth; the items of
+ * list-map lists with their keys.
+ */
+export interface PodTemplateApply {
+  readonly apiVersion?: "v1" | undefined
+  readonly kind?: "PodTemplate" | undefined
+  readonly metadata?: meta_v1.ObjectMetaApply | undefined
+  readonly template?: PodTemplateSpecApply | undefined
 }
 
 /**
@@ -3888,6 +4375,17 @@ export interface PodTemplateList {
 }
 
 /**
+ * What server-side apply takes of {@link PodTemplateList}: any of its fields, at any depth; the items of
+ * list-map lists with their keys.
+ */
+export interface PodTemplateListApply {
+  readonly apiVersion?: "v1" | undefined
+  readonly items?: ReadonlyArray<PodTemplateApply> | undefined
+  readonly kind?: "PodTemplateList" | undefined
+  readonly metadata?: $P.DeepPartial<meta_v1.ListMeta> | undefined
+}
+
+/**
  * PodTemplateSpec describes the data a pod should have when created from a template
  */
 export interface PodTemplateSpec {
@@ -3899,6 +4397,15 @@ export interface PodTemplateSpec {
    * Specification of the desired behavior of the pod. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#spec-and-status
    */
   readonly spec?: PodSpec | undefined
+}
+
+/**
+ * What server-side apply takes of {@link PodTemplateSpec}: any of its fields, at any depth; the items of
+ * list-map lists with their keys.
+ */
+export interface PodTemplateSpecApply {
+  readonly metadata?: meta_v1.ObjectMetaApply | undefined
+  readonly spec?: PodSpecApply | undefined
 }
 
 /**
@@ -4147,6 +4654,18 @@ export interface ReplicationController {
 }
 
 /**
+ * What server-side apply takes of {@link ReplicationController}: any of its fields, at any depth; the items of
+ * list-map lists with their keys.
+ */
+export interface ReplicationControllerApply {
+  readonly apiVersion?: "v1" | undefined
+  readonly kind?: "ReplicationController" | undefined
+  readonly metadata?: meta_v1.ObjectMetaApply | undefined
+  readonly spec?: ReplicationControllerSpecApply | undefined
+  readonly status?: ReplicationControllerStatusApply | undefined
+}
+
+/**
  * ReplicationControllerCondition describes the state of a replication controller at a certain point.
  */
 export interface ReplicationControllerCondition {
@@ -4195,6 +4714,17 @@ export interface ReplicationControllerList {
 }
 
 /**
+ * What server-side apply takes of {@link ReplicationControllerList}: any of its fields, at any depth; the items of
+ * list-map lists with their keys.
+ */
+export interface ReplicationControllerListApply {
+  readonly apiVersion?: "v1" | undefined
+  readonly items?: ReadonlyArray<ReplicationControllerApply> | undefined
+  readonly kind?: "ReplicationControllerList" | undefined
+  readonly metadata?: $P.DeepPartial<meta_v1.ListMeta> | undefined
+}
+
+/**
  * ReplicationControllerSpec is the specification of a replication controller.
  */
 export interface ReplicationControllerSpec {
@@ -4214,6 +4744,17 @@ export interface ReplicationControllerSpec {
    * Template is the object that describes the pod that will be created if insufficient replicas are detected. This takes precedence over a TemplateRef. The only allowed template.spec.restartPolicy value is "Always". More info: https://kubernetes.io/docs/concepts/workloads/controllers/replicationcontroller#pod-template
    */
   readonly template?: PodTemplateSpec | undefined
+}
+
+/**
+ * What server-side apply takes of {@link ReplicationControllerSpec}: any of its fields, at any depth; the items of
+ * list-map lists with their keys.
+ */
+export interface ReplicationControllerSpecApply {
+  readonly minReadySeconds?: number | undefined
+  readonly replicas?: number | undefined
+  readonly selector?: $P.DeepPartial<{ readonly [key: string]: string }> | undefined
+  readonly template?: PodTemplateSpecApply | undefined
 }
 
 /**
@@ -4244,6 +4785,19 @@ export interface ReplicationControllerStatus {
    * Replicas is the most recently observed number of replicas. More info: https://kubernetes.io/docs/concepts/workloads/controllers/replicationcontroller#what-is-a-replicationcontroller
    */
   readonly replicas: number
+}
+
+/**
+ * What server-side apply takes of {@link ReplicationControllerStatus}: any of its fields, at any depth; the items of
+ * list-map lists with their keys.
+ */
+export interface ReplicationControllerStatusApply {
+  readonly availableReplicas?: number | undefined
+  readonly conditions?: ReadonlyArray<$P.Keyed<$P.DeepPartial<ReplicationControllerCondition>, "type">> | undefined
+  readonly fullyLabeledReplicas?: number | undefined
+  readonly observedGeneration?: number | undefined
+  readonly readyReplicas?: number | undefined
+  readonly replicas?: number | undefined
 }
 
 /**
@@ -4327,6 +4881,18 @@ export interface ResourceQuota {
 }
 
 /**
+ * What server-side apply takes of {@link ResourceQuota}: any of its fields, at any depth; the items of
+ * list-map lists with their keys.
+ */
+export interface ResourceQuotaApply {
+  readonly apiVersion?: "v1" | undefined
+  readonly kind?: "ResourceQuota" | undefined
+  readonly metadata?: meta_v1.ObjectMetaApply | undefined
+  readonly spec?: $P.DeepPartial<ResourceQuotaSpec> | undefined
+  readonly status?: $P.DeepPartial<ResourceQuotaStatus> | undefined
+}
+
+/**
  * ResourceQuotaList is a list of ResourceQuota items.
  */
 export interface ResourceQuotaList {
@@ -4346,6 +4912,17 @@ export interface ResourceQuotaList {
    * Standard list metadata. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds
    */
   readonly metadata?: meta_v1.ListMeta | undefined
+}
+
+/**
+ * What server-side apply takes of {@link ResourceQuotaList}: any of its fields, at any depth; the items of
+ * list-map lists with their keys.
+ */
+export interface ResourceQuotaListApply {
+  readonly apiVersion?: "v1" | undefined
+  readonly items?: ReadonlyArray<ResourceQuotaApply> | undefined
+  readonly kind?: "ResourceQuotaList" | undefined
+  readonly metadata?: $P.DeepPartial<meta_v1.ListMeta> | undefined
 }
 
 /**
@@ -4403,6 +4980,16 @@ export interface ResourceRequirements {
 }
 
 /**
+ * What server-side apply takes of {@link ResourceRequirements}: any of its fields, at any depth; the items of
+ * list-map lists with their keys.
+ */
+export interface ResourceRequirementsApply {
+  readonly claims?: ReadonlyArray<$P.Keyed<$P.DeepPartial<ResourceClaim>, "name">> | undefined
+  readonly limits?: $P.DeepPartial<{ readonly [key: string]: $Q.Quantity }> | undefined
+  readonly requests?: $P.DeepPartial<{ readonly [key: string]: $Q.Quantity }> | undefined
+}
+
+/**
  * ResourceStatus represents the status of a single resource allocated to a Pod.
  */
 export interface ResourceStatus {
@@ -4414,6 +5001,15 @@ export interface ResourceStatus {
    * List of unique resources health. Each element in the list contains an unique resource ID and its health. At a minimum, for the lifetime of a Pod, resource ID must uniquely identify the resource allocated to the Pod on the Node. If other Pod on the same Node reports the status with the same resource ID, it must be the same resource they share. See ResourceID type definition for a specific format it has in various use cases.
    */
   readonly resources?: ReadonlyArray<ResourceHealth> | undefined
+}
+
+/**
+ * What server-side apply takes of {@link ResourceStatus}: any of its fields, at any depth; the items of
+ * list-map lists with their keys.
+ */
+export interface ResourceStatusApply {
+  readonly name?: string | undefined
+  readonly resources?: ReadonlyArray<$P.Keyed<$P.DeepPartial<ResourceHealth>, "resourceID">> | undefined
 }
 
 /**
@@ -4609,6 +5205,20 @@ export interface Secret {
 }
 
 /**
+ * What server-side apply takes of {@link Secret}: any of its fields, at any depth; the items of
+ * list-map lists with their keys.
+ */
+export interface SecretApply {
+  readonly apiVersion?: "v1" | undefined
+  readonly data?: $P.DeepPartial<{ readonly [key: string]: string }> | undefined
+  readonly immutable?: boolean | undefined
+  readonly kind?: "Secret" | undefined
+  readonly metadata?: meta_v1.ObjectMetaApply | undefined
+  readonly stringData?: $P.DeepPartial<{ readonly [key: string]: string }> | undefined
+  readonly type?: string | undefined
+}
+
+/**
  * SecretEnvSource selects a Secret to populate the environment variables with.
  *
  * The contents of the target Secret's Data field will represent the key-value pairs as environment variables.
@@ -4662,6 +5272,17 @@ export interface SecretList {
    * Standard list metadata. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds
    */
   readonly metadata?: meta_v1.ListMeta | undefined
+}
+
+/**
+ * What server-side apply takes of {@link SecretList}: any of its fields, at any depth; the items of
+ * list-map lists with their keys.
+ */
+export interface SecretListApply {
+  readonly apiVersion?: "v1" | undefined
+  readonly items?: ReadonlyArray<SecretApply> | undefined
+  readonly kind?: "SecretList" | undefined
+  readonly metadata?: $P.DeepPartial<meta_v1.ListMeta> | undefined
 }
 
 /**
@@ -4803,6 +5424,18 @@ export interface Service {
 }
 
 /**
+ * What server-side apply takes of {@link Service}: any of its fields, at any depth; the items of
+ * list-map lists with their keys.
+ */
+export interface ServiceApply {
+  readonly apiVersion?: "v1" | undefined
+  readonly kind?: "Service" | undefined
+  readonly metadata?: meta_v1.ObjectMetaApply | undefined
+  readonly spec?: ServiceSpecApply | undefined
+  readonly status?: ServiceStatusApply | undefined
+}
+
+/**
  * ServiceAccount binds together: * a name, understood by users, and perhaps by peripheral systems, for an identity * a principal that can be authenticated and authorized * a set of secrets
  */
 export interface ServiceAccount {
@@ -4833,6 +5466,19 @@ export interface ServiceAccount {
 }
 
 /**
+ * What server-side apply takes of {@link ServiceAccount}: any of its fields, at any depth; the items of
+ * list-map lists with their keys.
+ */
+export interface ServiceAccountApply {
+  readonly apiVersion?: "v1" | undefined
+  readonly automountServiceAccountToken?: boolean | undefined
+  readonly imagePullSecrets?: $P.DeepPartial<ReadonlyArray<LocalObjectReference>> | undefined
+  readonly kind?: "ServiceAccount" | undefined
+  readonly metadata?: meta_v1.ObjectMetaApply | undefined
+  readonly secrets?: ReadonlyArray<$P.DeepPartial<ObjectReference>> | undefined
+}
+
+/**
  * ServiceAccountList is a list of ServiceAccount objects
  */
 export interface ServiceAccountList {
@@ -4852,6 +5498,17 @@ export interface ServiceAccountList {
    * Standard list metadata. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds
    */
   readonly metadata?: meta_v1.ListMeta | undefined
+}
+
+/**
+ * What server-side apply takes of {@link ServiceAccountList}: any of its fields, at any depth; the items of
+ * list-map lists with their keys.
+ */
+export interface ServiceAccountListApply {
+  readonly apiVersion?: "v1" | undefined
+  readonly items?: ReadonlyArray<ServiceAccountApply> | undefined
+  readonly kind?: "ServiceAccountList" | undefined
+  readonly metadata?: $P.DeepPartial<meta_v1.ListMeta> | undefined
 }
 
 /**
@@ -4892,6 +5549,17 @@ export interface ServiceList {
    * Standard list metadata. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds
    */
   readonly metadata?: meta_v1.ListMeta | undefined
+}
+
+/**
+ * What server-side apply takes of {@link ServiceList}: any of its fields, at any depth; the items of
+ * list-map lists with their keys.
+ */
+export interface ServiceListApply {
+  readonly apiVersion?: "v1" | undefined
+  readonly items?: ReadonlyArray<ServiceApply> | undefined
+  readonly kind?: "ServiceList" | undefined
+  readonly metadata?: $P.DeepPartial<meta_v1.ListMeta> | undefined
 }
 
 /**
@@ -5024,6 +5692,33 @@ export interface ServiceSpec {
 }
 
 /**
+ * What server-side apply takes of {@link ServiceSpec}: any of its fields, at any depth; the items of
+ * list-map lists with their keys.
+ */
+export interface ServiceSpecApply {
+  readonly allocateLoadBalancerNodePorts?: boolean | undefined
+  readonly clusterIP?: string | undefined
+  readonly clusterIPs?: $P.DeepPartial<ReadonlyArray<string>> | undefined
+  readonly externalIPs?: $P.DeepPartial<ReadonlyArray<string>> | undefined
+  readonly externalName?: string | undefined
+  readonly externalTrafficPolicy?: string | undefined
+  readonly healthCheckNodePort?: number | undefined
+  readonly internalTrafficPolicy?: string | undefined
+  readonly ipFamilies?: $P.DeepPartial<ReadonlyArray<string>> | undefined
+  readonly ipFamilyPolicy?: string | undefined
+  readonly loadBalancerClass?: string | undefined
+  readonly loadBalancerIP?: string | undefined
+  readonly loadBalancerSourceRanges?: $P.DeepPartial<ReadonlyArray<string>> | undefined
+  readonly ports?: ReadonlyArray<$P.Keyed<$P.DeepPartial<ServicePort>, "port">> | undefined
+  readonly publishNotReadyAddresses?: boolean | undefined
+  readonly selector?: $P.DeepPartial<{ readonly [key: string]: string }> | undefined
+  readonly sessionAffinity?: string | undefined
+  readonly sessionAffinityConfig?: $P.DeepPartial<SessionAffinityConfig> | undefined
+  readonly trafficDistribution?: string | undefined
+  readonly type?: string | undefined
+}
+
+/**
  * ServiceStatus represents the current status of a service.
  */
 export interface ServiceStatus {
@@ -5035,6 +5730,15 @@ export interface ServiceStatus {
    * LoadBalancer contains the current status of the load-balancer, if one is present.
    */
   readonly loadBalancer?: LoadBalancerStatus | undefined
+}
+
+/**
+ * What server-side apply takes of {@link ServiceStatus}: any of its fields, at any depth; the items of
+ * list-map lists with their keys.
+ */
+export interface ServiceStatusApply {
+  readonly conditions?: ReadonlyArray<$P.Keyed<$P.DeepPartial<meta_v1.Condition>, "type">> | undefined
+  readonly loadBalancer?: $P.DeepPartial<LoadBalancerStatus> | undefined
 }
 
 /**
@@ -5446,6 +6150,44 @@ export interface Volume {
 }
 
 /**
+ * What server-side apply takes of {@link Volume}: any of its fields, at any depth; the items of
+ * list-map lists with their keys.
+ */
+export interface VolumeApply {
+  readonly awsElasticBlockStore?: $P.DeepPartial<AWSElasticBlockStoreVolumeSource> | undefined
+  readonly azureDisk?: $P.DeepPartial<AzureDiskVolumeSource> | undefined
+  readonly azureFile?: $P.DeepPartial<AzureFileVolumeSource> | undefined
+  readonly cephfs?: $P.DeepPartial<CephFSVolumeSource> | undefined
+  readonly cinder?: $P.DeepPartial<CinderVolumeSource> | undefined
+  readonly configMap?: $P.DeepPartial<ConfigMapVolumeSource> | undefined
+  readonly csi?: $P.DeepPartial<CSIVolumeSource> | undefined
+  readonly downwardAPI?: $P.DeepPartial<DownwardAPIVolumeSource> | undefined
+  readonly emptyDir?: $P.DeepPartial<EmptyDirVolumeSource> | undefined
+  readonly ephemeral?: EphemeralVolumeSourceApply | undefined
+  readonly fc?: $P.DeepPartial<FCVolumeSource> | undefined
+  readonly flexVolume?: $P.DeepPartial<FlexVolumeSource> | undefined
+  readonly flocker?: $P.DeepPartial<FlockerVolumeSource> | undefined
+  readonly gcePersistentDisk?: $P.DeepPartial<GCEPersistentDiskVolumeSource> | undefined
+  readonly gitRepo?: $P.DeepPartial<GitRepoVolumeSource> | undefined
+  readonly glusterfs?: $P.DeepPartial<GlusterfsVolumeSource> | undefined
+  readonly hostPath?: $P.DeepPartial<HostPathVolumeSource> | undefined
+  readonly image?: $P.DeepPartial<ImageVolumeSource> | undefined
+  readonly iscsi?: $P.DeepPartial<ISCSIVolumeSource> | undefined
+  readonly name?: string | undefined
+  readonly nfs?: $P.DeepPartial<NFSVolumeSource> | undefined
+  readonly persistentVolumeClaim?: $P.DeepPartial<PersistentVolumeClaimVolumeSource> | undefined
+  readonly photonPersistentDisk?: $P.DeepPartial<PhotonPersistentDiskVolumeSource> | undefined
+  readonly portworxVolume?: $P.DeepPartial<PortworxVolumeSource> | undefined
+  readonly projected?: $P.DeepPartial<ProjectedVolumeSource> | undefined
+  readonly quobyte?: $P.DeepPartial<QuobyteVolumeSource> | undefined
+  readonly rbd?: $P.DeepPartial<RBDVolumeSource> | undefined
+  readonly scaleIO?: $P.DeepPartial<ScaleIOVolumeSource> | undefined
+  readonly secret?: $P.DeepPartial<SecretVolumeSource> | undefined
+  readonly storageos?: $P.DeepPartial<StorageOSVolumeSource> | undefined
+  readonly vsphereVolume?: $P.DeepPartial<VsphereVirtualDiskVolumeSource> | undefined
+}
+
+/**
  * volumeDevice describes a mapping of a raw block device within a container.
  */
 export interface VolumeDevice {
@@ -5671,6 +6413,28 @@ export interface WorkloadReference {
   readonly podGroupReplicaKey?: string | undefined
 }
 
+declare module "../../resource/Resource.js" {
+  interface ApplyConfigurations {
+    "v1/Binding": BindingApply
+    "v1/ComponentStatus": ComponentStatusApply
+    "v1/ConfigMap": ConfigMapApply
+    "v1/Endpoints": EndpointsApply
+    "v1/Event": EventApply
+    "v1/LimitRange": LimitRangeApply
+    "v1/Namespace": NamespaceApply
+    "v1/Node": NodeApply
+    "v1/PersistentVolume": PersistentVolumeApply
+    "v1/PersistentVolumeClaim": PersistentVolumeClaimApply
+    "v1/Pod": PodApply
+    "v1/PodTemplate": PodTemplateApply
+    "v1/ReplicationController": ReplicationControllerApply
+    "v1/ResourceQuota": ResourceQuotaApply
+    "v1/Secret": SecretApply
+    "v1/Service": ServiceApply
+    "v1/ServiceAccount": ServiceAccountApply
+  }
+}
+
 /**
  * Represents a Persistent Disk resource in AWS.
  *
@@ -5857,7 +6621,7 @@ export const ComponentCondition: $S.Schema<ComponentCondition> = $S.Struct({
 /** The Schema of {@link ComponentStatus}. */
 export const ComponentStatusSchema: $S.Schema<ComponentStatus> = $S.Struct({
   apiVersion: $S.Literal("v1"),
-  conditions: $S.optional($S.Array($S.suspend((): $S.Schema<ComponentCondition> => ComponentCondition))),
+  conditions: $S.optional($S.Array($S.suspend((): $S.Schema<ComponentCondition> => ComponentCondition)).annotations({ [$P.ListMapKeys]: ["type"] })),
   kind: $S.Literal("ComponentStatus"),
   metadata: $S.optional($S.suspend((): $S.Schema<meta_v1.ObjectMeta> => meta_v1.ObjectMeta))
 }).annotations({ identifier: "io.k8s.api.core.v1.ComponentStatus" })
@@ -5947,14 +6711,14 @@ export const ConfigMapVolumeSource: $S.Schema<ConfigMapVolumeSource> = $S.Struct
 export const Container: $S.Schema<Container> = $S.Struct({
   args: $S.optional($S.Array($S.String)),
   command: $S.optional($S.Array($S.String)),
-  env: $S.optional($S.Array($S.suspend((): $S.Schema<EnvVar> => EnvVar))),
+  env: $S.optional($S.Array($S.suspend((): $S.Schema<EnvVar> => EnvVar)).annotations({ [$P.ListMapKeys]: ["name"] })),
   envFrom: $S.optional($S.Array($S.suspend((): $S.Schema<EnvFromSource> => EnvFromSource))),
   image: $S.optional($S.String),
   imagePullPolicy: $S.optional($S.String),
   lifecycle: $S.optional($S.suspend((): $S.Schema<Lifecycle> => Lifecycle)),
   livenessProbe: $S.optional($S.suspend((): $S.Schema<Probe> => Probe)),
   name: $S.String,
-  ports: $S.optional($S.Array($S.suspend((): $S.Schema<ContainerPort> => ContainerPort))),
+  ports: $S.optional($S.Array($S.suspend((): $S.Schema<ContainerPort> => ContainerPort)).annotations({ [$P.ListMapKeys]: ["containerPort","protocol"] })),
   readinessProbe: $S.optional($S.suspend((): $S.Schema<Probe> => Probe)),
   resizePolicy: $S.optional($S.Array($S.suspend((): $S.Schema<ContainerResizePolicy> => ContainerResizePolicy))),
   resources: $S.optional($S.suspend((): $S.Schema<ResourceRequirements> => ResourceRequirements)),
@@ -5967,8 +6731,8 @@ export const Container: $S.Schema<Container> = $S.Struct({
   terminationMessagePath: $S.optional($S.String),
   terminationMessagePolicy: $S.optional($S.String),
   tty: $S.optional($S.Boolean),
-  volumeDevices: $S.optional($S.Array($S.suspend((): $S.Schema<VolumeDevice> => VolumeDevice))),
-  volumeMounts: $S.optional($S.Array($S.suspend((): $S.Schema<VolumeMount> => VolumeMount))),
+  volumeDevices: $S.optional($S.Array($S.suspend((): $S.Schema<VolumeDevice> => VolumeDevice)).annotations({ [$P.ListMapKeys]: ["devicePath"] })),
+  volumeMounts: $S.optional($S.Array($S.suspend((): $S.Schema<VolumeMount> => VolumeMount)).annotations({ [$P.ListMapKeys]: ["mountPath"] })),
   workingDir: $S.optional($S.String)
 }).annotations({ identifier: "io.k8s.api.core.v1.Container" })
 
@@ -6066,7 +6830,7 @@ export const ContainerStateWaiting: $S.Schema<ContainerStateWaiting> = $S.Struct
  */
 export const ContainerStatus: $S.Schema<ContainerStatus> = $S.Struct({
   allocatedResources: $S.optional($S.Record({ key: $S.String, value: $Q.Quantity })),
-  allocatedResourcesStatus: $S.optional($S.Array($S.suspend((): $S.Schema<ResourceStatus> => ResourceStatus))),
+  allocatedResourcesStatus: $S.optional($S.Array($S.suspend((): $S.Schema<ResourceStatus> => ResourceStatus)).annotations({ [$P.ListMapKeys]: ["name"] })),
   containerID: $S.optional($S.String),
   image: $S.String,
   imageID: $S.String,
@@ -6079,7 +6843,7 @@ export const ContainerStatus: $S.Schema<ContainerStatus> = $S.Struct({
   state: $S.optional($S.suspend((): $S.Schema<ContainerState> => ContainerState)),
   stopSignal: $S.optional($S.String),
   user: $S.optional($S.suspend((): $S.Schema<ContainerUser> => ContainerUser)),
-  volumeMounts: $S.optional($S.Array($S.suspend((): $S.Schema<VolumeMountStatus> => VolumeMountStatus)))
+  volumeMounts: $S.optional($S.Array($S.suspend((): $S.Schema<VolumeMountStatus> => VolumeMountStatus)).annotations({ [$P.ListMapKeys]: ["mountPath"] }))
 }).annotations({ identifier: "io.k8s.api.core.v1.ContainerStatus" })
 
 /**
@@ -6223,14 +6987,14 @@ export const EnvVarSource: $S.Schema<EnvVarSource> = $S.Struct({
 export const EphemeralContainer: $S.Schema<EphemeralContainer> = $S.Struct({
   args: $S.optional($S.Array($S.String)),
   command: $S.optional($S.Array($S.String)),
-  env: $S.optional($S.Array($S.suspend((): $S.Schema<EnvVar> => EnvVar))),
+  env: $S.optional($S.Array($S.suspend((): $S.Schema<EnvVar> => EnvVar)).annotations({ [$P.ListMapKeys]: ["name"] })),
   envFrom: $S.optional($S.Array($S.suspend((): $S.Schema<EnvFromSource> => EnvFromSource))),
   image: $S.optional($S.String),
   imagePullPolicy: $S.optional($S.String),
   lifecycle: $S.optional($S.suspend((): $S.Schema<Lifecycle> => Lifecycle)),
   livenessProbe: $S.optional($S.suspend((): $S.Schema<Probe> => Probe)),
   name: $S.String,
-  ports: $S.optional($S.Array($S.suspend((): $S.Schema<ContainerPort> => ContainerPort))),
+  ports: $S.optional($S.Array($S.suspend((): $S.Schema<ContainerPort> => ContainerPort)).annotations({ [$P.ListMapKeys]: ["containerPort","protocol"] })),
   readinessProbe: $S.optional($S.suspend((): $S.Schema<Probe> => Probe)),
   resizePolicy: $S.optional($S.Array($S.suspend((): $S.Schema<ContainerResizePolicy> => ContainerResizePolicy))),
   resources: $S.optional($S.suspend((): $S.Schema<ResourceRequirements> => ResourceRequirements)),
@@ -6244,8 +7008,8 @@ export const EphemeralContainer: $S.Schema<EphemeralContainer> = $S.Struct({
   terminationMessagePath: $S.optional($S.String),
   terminationMessagePolicy: $S.optional($S.String),
   tty: $S.optional($S.Boolean),
-  volumeDevices: $S.optional($S.Array($S.suspend((): $S.Schema<VolumeDevice> => VolumeDevice))),
-  volumeMounts: $S.optional($S.Array($S.suspend((): $S.Schema<VolumeMount> => VolumeMount))),
+  volumeDevices: $S.optional($S.Array($S.suspend((): $S.Schema<VolumeDevice> => VolumeDevice)).annotations({ [$P.ListMapKeys]: ["devicePath"] })),
+  volumeMounts: $S.optional($S.Array($S.suspend((): $S.Schema<VolumeMount> => VolumeMount)).annotations({ [$P.ListMapKeys]: ["mountPath"] })),
   workingDir: $S.optional($S.String)
 }).annotations({ identifier: "io.k8s.api.core.v1.EphemeralContainer" })
 
@@ -6653,7 +7417,7 @@ export const NamespaceSpec: $S.Schema<NamespaceSpec> = $S.Struct({
  * NamespaceStatus is information about the current status of a Namespace.
  */
 export const NamespaceStatus: $S.Schema<NamespaceStatus> = $S.Struct({
-  conditions: $S.optional($S.Array($S.suspend((): $S.Schema<NamespaceCondition> => NamespaceCondition))),
+  conditions: $S.optional($S.Array($S.suspend((): $S.Schema<NamespaceCondition> => NamespaceCondition)).annotations({ [$P.ListMapKeys]: ["type"] })),
   phase: $S.optional($S.String)
 }).annotations({ identifier: "io.k8s.api.core.v1.NamespaceStatus" })
 
@@ -6790,10 +7554,10 @@ export const NodeSpec: $S.Schema<NodeSpec> = $S.Struct({
  * NodeStatus is information about the current status of a node.
  */
 export const NodeStatus: $S.Schema<NodeStatus> = $S.Struct({
-  addresses: $S.optional($S.Array($S.suspend((): $S.Schema<NodeAddress> => NodeAddress))),
+  addresses: $S.optional($S.Array($S.suspend((): $S.Schema<NodeAddress> => NodeAddress)).annotations({ [$P.ListMapKeys]: ["type"] })),
   allocatable: $S.optional($S.Record({ key: $S.String, value: $Q.Quantity })),
   capacity: $S.optional($S.Record({ key: $S.String, value: $Q.Quantity })),
-  conditions: $S.optional($S.Array($S.suspend((): $S.Schema<NodeCondition> => NodeCondition))),
+  conditions: $S.optional($S.Array($S.suspend((): $S.Schema<NodeCondition> => NodeCondition)).annotations({ [$P.ListMapKeys]: ["type"] })),
   config: $S.optional($S.suspend((): $S.Schema<NodeConfigStatus> => NodeConfigStatus)),
   daemonEndpoints: $S.optional($S.suspend((): $S.Schema<NodeDaemonEndpoints> => NodeDaemonEndpoints)),
   declaredFeatures: $S.optional($S.Array($S.String)),
@@ -6912,7 +7676,7 @@ export const PersistentVolumeClaimStatus: $S.Schema<PersistentVolumeClaimStatus>
   allocatedResourceStatuses: $S.optional($S.Record({ key: $S.String, value: $S.String })),
   allocatedResources: $S.optional($S.Record({ key: $S.String, value: $Q.Quantity })),
   capacity: $S.optional($S.Record({ key: $S.String, value: $Q.Quantity })),
-  conditions: $S.optional($S.Array($S.suspend((): $S.Schema<PersistentVolumeClaimCondition> => PersistentVolumeClaimCondition))),
+  conditions: $S.optional($S.Array($S.suspend((): $S.Schema<PersistentVolumeClaimCondition> => PersistentVolumeClaimCondition)).annotations({ [$P.ListMapKeys]: ["type"] })),
   currentVolumeAttributesClassName: $S.optional($S.String),
   modifyVolumeStatus: $S.optional($S.suspend((): $S.Schema<ModifyVolumeStatus> => ModifyVolumeStatus)),
   phase: $S.optional($S.String)
@@ -7166,20 +7930,20 @@ export const PodSpec: $S.Schema<PodSpec> = $S.Struct({
   activeDeadlineSeconds: $S.optional($S.Number),
   affinity: $S.optional($S.suspend((): $S.Schema<Affinity> => Affinity)),
   automountServiceAccountToken: $S.optional($S.Boolean),
-  containers: $S.Array($S.suspend((): $S.Schema<Container> => Container)),
+  containers: $S.Array($S.suspend((): $S.Schema<Container> => Container)).annotations({ [$P.ListMapKeys]: ["name"] }),
   dnsConfig: $S.optional($S.suspend((): $S.Schema<PodDNSConfig> => PodDNSConfig)),
   dnsPolicy: $S.optional($S.String),
   enableServiceLinks: $S.optional($S.Boolean),
-  ephemeralContainers: $S.optional($S.Array($S.suspend((): $S.Schema<EphemeralContainer> => EphemeralContainer))),
-  hostAliases: $S.optional($S.Array($S.suspend((): $S.Schema<HostAlias> => HostAlias))),
+  ephemeralContainers: $S.optional($S.Array($S.suspend((): $S.Schema<EphemeralContainer> => EphemeralContainer)).annotations({ [$P.ListMapKeys]: ["name"] })),
+  hostAliases: $S.optional($S.Array($S.suspend((): $S.Schema<HostAlias> => HostAlias)).annotations({ [$P.ListMapKeys]: ["ip"] })),
   hostIPC: $S.optional($S.Boolean),
   hostNetwork: $S.optional($S.Boolean),
   hostPID: $S.optional($S.Boolean),
   hostUsers: $S.optional($S.Boolean),
   hostname: $S.optional($S.String),
   hostnameOverride: $S.optional($S.String),
-  imagePullSecrets: $S.optional($S.Array($S.suspend((): $S.Schema<LocalObjectReference> => LocalObjectReference))),
-  initContainers: $S.optional($S.Array($S.suspend((): $S.Schema<Container> => Container))),
+  imagePullSecrets: $S.optional($S.Array($S.suspend((): $S.Schema<LocalObjectReference> => LocalObjectReference)).annotations({ [$P.ListMapKeys]: ["name"] })),
+  initContainers: $S.optional($S.Array($S.suspend((): $S.Schema<Container> => Container)).annotations({ [$P.ListMapKeys]: ["name"] })),
   nodeName: $S.optional($S.String),
   nodeSelector: $S.optional($S.Record({ key: $S.String, value: $S.String })),
   os: $S.optional($S.suspend((): $S.Schema<PodOS> => PodOS)),
@@ -7188,12 +7952,12 @@ export const PodSpec: $S.Schema<PodSpec> = $S.Struct({
   priority: $S.optional($S.Number),
   priorityClassName: $S.optional($S.String),
   readinessGates: $S.optional($S.Array($S.suspend((): $S.Schema<PodReadinessGate> => PodReadinessGate))),
-  resourceClaims: $S.optional($S.Array($S.suspend((): $S.Schema<PodResourceClaim> => PodResourceClaim))),
+  resourceClaims: $S.optional($S.Array($S.suspend((): $S.Schema<PodResourceClaim> => PodResourceClaim)).annotations({ [$P.ListMapKeys]: ["name"] })),
   resources: $S.optional($S.suspend((): $S.Schema<ResourceRequirements> => ResourceRequirements)),
   restartPolicy: $S.optional($S.String),
   runtimeClassName: $S.optional($S.String),
   schedulerName: $S.optional($S.String),
-  schedulingGates: $S.optional($S.Array($S.suspend((): $S.Schema<PodSchedulingGate> => PodSchedulingGate))),
+  schedulingGates: $S.optional($S.Array($S.suspend((): $S.Schema<PodSchedulingGate> => PodSchedulingGate)).annotations({ [$P.ListMapKeys]: ["name"] })),
   securityContext: $S.optional($S.suspend((): $S.Schema<PodSecurityContext> => PodSecurityContext)),
   serviceAccount: $S.optional($S.String),
   serviceAccountName: $S.optional($S.String),
@@ -7202,8 +7966,8 @@ export const PodSpec: $S.Schema<PodSpec> = $S.Struct({
   subdomain: $S.optional($S.String),
   terminationGracePeriodSeconds: $S.optional($S.Number),
   tolerations: $S.optional($S.Array($S.suspend((): $S.Schema<Toleration> => Toleration))),
-  topologySpreadConstraints: $S.optional($S.Array($S.suspend((): $S.Schema<TopologySpreadConstraint> => TopologySpreadConstraint))),
-  volumes: $S.optional($S.Array($S.suspend((): $S.Schema<Volume> => Volume))),
+  topologySpreadConstraints: $S.optional($S.Array($S.suspend((): $S.Schema<TopologySpreadConstraint> => TopologySpreadConstraint)).annotations({ [$P.ListMapKeys]: ["topologyKey","whenUnsatisfiable"] })),
+  volumes: $S.optional($S.Array($S.suspend((): $S.Schema<Volume> => Volume)).annotations({ [$P.ListMapKeys]: ["name"] })),
   workloadRef: $S.optional($S.suspend((): $S.Schema<WorkloadReference> => WorkloadReference))
 }).annotations({ identifier: "io.k8s.api.core.v1.PodSpec" })
 
@@ -7212,7 +7976,7 @@ export const PodSpec: $S.Schema<PodSpec> = $S.Struct({
  */
 export const PodStatus: $S.Schema<PodStatus> = $S.Struct({
   allocatedResources: $S.optional($S.Record({ key: $S.String, value: $Q.Quantity })),
-  conditions: $S.optional($S.Array($S.suspend((): $S.Schema<PodCondition> => PodCondition))),
+  conditions: $S.optional($S.Array($S.suspend((): $S.Schema<PodCondition> => PodCondition)).annotations({ [$P.ListMapKeys]: ["type"] })),
   containerStatuses: $S.optional($S.Array($S.suspend((): $S.Schema<ContainerStatus> => ContainerStatus))),
   ephemeralContainerStatuses: $S.optional($S.Array($S.suspend((): $S.Schema<ContainerStatus> => ContainerStatus))),
   extendedResourceClaimStatus: $S.optional($S.suspend((): $S.Schema<PodExtendedResourceClaimStatus> => PodExtendedResourceClaimStatus)),
@@ -7224,11 +7988,11 @@ export const PodStatus: $S.Schema<PodStatus> = $S.Struct({
   observedGeneration: $S.optional($S.Number),
   phase: $S.optional($S.String),
   podIP: $S.optional($S.String),
-  podIPs: $S.optional($S.Array($S.suspend((): $S.Schema<PodIP> => PodIP))),
+  podIPs: $S.optional($S.Array($S.suspend((): $S.Schema<PodIP> => PodIP)).annotations({ [$P.ListMapKeys]: ["ip"] })),
   qosClass: $S.optional($S.String),
   reason: $S.optional($S.String),
   resize: $S.optional($S.String),
-  resourceClaimStatuses: $S.optional($S.Array($S.suspend((): $S.Schema<PodResourceClaimStatus> => PodResourceClaimStatus))),
+  resourceClaimStatuses: $S.optional($S.Array($S.suspend((): $S.Schema<PodResourceClaimStatus> => PodResourceClaimStatus)).annotations({ [$P.ListMapKeys]: ["name"] })),
   resources: $S.optional($S.suspend((): $S.Schema<ResourceRequirements> => ResourceRequirements)),
   startTime: $S.optional($P.Time)
 }).annotations({ identifier: "io.k8s.api.core.v1.PodStatus" })
@@ -7390,7 +8154,7 @@ export const ReplicationControllerSpec: $S.Schema<ReplicationControllerSpec> = $
  */
 export const ReplicationControllerStatus: $S.Schema<ReplicationControllerStatus> = $S.Struct({
   availableReplicas: $S.optional($S.Number),
-  conditions: $S.optional($S.Array($S.suspend((): $S.Schema<ReplicationControllerCondition> => ReplicationControllerCondition))),
+  conditions: $S.optional($S.Array($S.suspend((): $S.Schema<ReplicationControllerCondition> => ReplicationControllerCondition)).annotations({ [$P.ListMapKeys]: ["type"] })),
   fullyLabeledReplicas: $S.optional($S.Number),
   observedGeneration: $S.optional($S.Number),
   readyReplicas: $S.optional($S.Number),
@@ -7460,7 +8224,7 @@ export const ResourceQuotaStatus: $S.Schema<ResourceQuotaStatus> = $S.Struct({
  * ResourceRequirements describes the compute resource requirements.
  */
 export const ResourceRequirements: $S.Schema<ResourceRequirements> = $S.Struct({
-  claims: $S.optional($S.Array($S.suspend((): $S.Schema<ResourceClaim> => ResourceClaim))),
+  claims: $S.optional($S.Array($S.suspend((): $S.Schema<ResourceClaim> => ResourceClaim)).annotations({ [$P.ListMapKeys]: ["name"] })),
   limits: $S.optional($S.Record({ key: $S.String, value: $Q.Quantity })),
   requests: $S.optional($S.Record({ key: $S.String, value: $Q.Quantity }))
 }).annotations({ identifier: "io.k8s.api.core.v1.ResourceRequirements" })
@@ -7470,7 +8234,7 @@ export const ResourceRequirements: $S.Schema<ResourceRequirements> = $S.Struct({
  */
 export const ResourceStatus: $S.Schema<ResourceStatus> = $S.Struct({
   name: $S.String,
-  resources: $S.optional($S.Array($S.suspend((): $S.Schema<ResourceHealth> => ResourceHealth)))
+  resources: $S.optional($S.Array($S.suspend((): $S.Schema<ResourceHealth> => ResourceHealth)).annotations({ [$P.ListMapKeys]: ["resourceID"] }))
 }).annotations({ identifier: "io.k8s.api.core.v1.ResourceStatus" })
 
 /**
@@ -7642,7 +8406,7 @@ export const ServiceAccountSchema: $S.Schema<ServiceAccount> = $S.Struct({
   imagePullSecrets: $S.optional($S.Array($S.suspend((): $S.Schema<LocalObjectReference> => LocalObjectReference))),
   kind: $S.Literal("ServiceAccount"),
   metadata: $S.optional($S.suspend((): $S.Schema<meta_v1.ObjectMeta> => meta_v1.ObjectMeta)),
-  secrets: $S.optional($S.Array($S.suspend((): $S.Schema<ObjectReference> => ObjectReference)))
+  secrets: $S.optional($S.Array($S.suspend((): $S.Schema<ObjectReference> => ObjectReference)).annotations({ [$P.ListMapKeys]: ["name"] }))
 }).annotations({ identifier: "io.k8s.api.core.v1.ServiceAccount" })
 
 /** The Schema of {@link ServiceAccountList}. */
@@ -7699,7 +8463,7 @@ export const ServiceSpec: $S.Schema<ServiceSpec> = $S.Struct({
   loadBalancerClass: $S.optional($S.String),
   loadBalancerIP: $S.optional($S.String),
   loadBalancerSourceRanges: $S.optional($S.Array($S.String)),
-  ports: $S.optional($S.Array($S.suspend((): $S.Schema<ServicePort> => ServicePort))),
+  ports: $S.optional($S.Array($S.suspend((): $S.Schema<ServicePort> => ServicePort)).annotations({ [$P.ListMapKeys]: ["port","protocol"] })),
   publishNotReadyAddresses: $S.optional($S.Boolean),
   selector: $S.optional($S.Record({ key: $S.String, value: $S.String })),
   sessionAffinity: $S.optional($S.String),
@@ -7712,7 +8476,7 @@ export const ServiceSpec: $S.Schema<ServiceSpec> = $S.Struct({
  * ServiceStatus represents the current status of a service.
  */
 export const ServiceStatus: $S.Schema<ServiceStatus> = $S.Struct({
-  conditions: $S.optional($S.Array($S.suspend((): $S.Schema<meta_v1.Condition> => meta_v1.Condition))),
+  conditions: $S.optional($S.Array($S.suspend((): $S.Schema<meta_v1.Condition> => meta_v1.Condition)).annotations({ [$P.ListMapKeys]: ["type"] })),
   loadBalancer: $S.optional($S.suspend((): $S.Schema<LoadBalancerStatus> => LoadBalancerStatus))
 }).annotations({ identifier: "io.k8s.api.core.v1.ServiceStatus" })
 

@@ -9,6 +9,7 @@
 
 import * as $S from "effect/Schema"
 import * as $R from "../../resource/Resource.js"
+import * as $P from "../../resource/Primitives.js"
 import * as core_v1 from "../core/v1.js"
 import * as meta_v1 from "../meta/v1.js"
 
@@ -144,6 +145,19 @@ export interface EndpointSlice {
 }
 
 /**
+ * What server-side apply takes of {@link EndpointSlice}: any of its fields, at any depth; the items of
+ * list-map lists with their keys.
+ */
+export interface EndpointSliceApply {
+  readonly addressType?: string | undefined
+  readonly apiVersion?: "discovery.k8s.io/v1" | undefined
+  readonly endpoints?: $P.DeepPartial<ReadonlyArray<Endpoint>> | undefined
+  readonly kind?: "EndpointSlice" | undefined
+  readonly metadata?: meta_v1.ObjectMetaApply | undefined
+  readonly ports?: $P.DeepPartial<ReadonlyArray<EndpointPort>> | undefined
+}
+
+/**
  * EndpointSliceList represents a list of endpoint slices
  */
 export interface EndpointSliceList {
@@ -166,6 +180,17 @@ export interface EndpointSliceList {
 }
 
 /**
+ * What server-side apply takes of {@link EndpointSliceList}: any of its fields, at any depth; the items of
+ * list-map lists with their keys.
+ */
+export interface EndpointSliceListApply {
+  readonly apiVersion?: "discovery.k8s.io/v1" | undefined
+  readonly items?: ReadonlyArray<EndpointSliceApply> | undefined
+  readonly kind?: "EndpointSliceList" | undefined
+  readonly metadata?: $P.DeepPartial<meta_v1.ListMeta> | undefined
+}
+
+/**
  * ForNode provides information about which nodes should consume this endpoint.
  */
 export interface ForNode {
@@ -183,6 +208,12 @@ export interface ForZone {
    * name represents the name of the zone.
    */
   readonly name: string
+}
+
+declare module "../../resource/Resource.js" {
+  interface ApplyConfigurations {
+    "discovery.k8s.io/v1/EndpointSlice": EndpointSliceApply
+  }
 }
 
 /**

@@ -88,6 +88,30 @@ export interface Event {
 }
 
 /**
+ * What server-side apply takes of {@link Event}: any of its fields, at any depth; the items of
+ * list-map lists with their keys.
+ */
+export interface EventApply {
+  readonly action?: string | undefined
+  readonly apiVersion?: "events.k8s.io/v1" | undefined
+  readonly deprecatedCount?: number | undefined
+  readonly deprecatedFirstTimestamp?: $P.DeepPartial<$P.Time> | undefined
+  readonly deprecatedLastTimestamp?: $P.DeepPartial<$P.Time> | undefined
+  readonly deprecatedSource?: $P.DeepPartial<core_v1.EventSource> | undefined
+  readonly eventTime?: $P.DeepPartial<$P.Time> | undefined
+  readonly kind?: "Event" | undefined
+  readonly metadata?: meta_v1.ObjectMetaApply | undefined
+  readonly note?: string | undefined
+  readonly reason?: string | undefined
+  readonly regarding?: $P.DeepPartial<core_v1.ObjectReference> | undefined
+  readonly related?: $P.DeepPartial<core_v1.ObjectReference> | undefined
+  readonly reportingController?: string | undefined
+  readonly reportingInstance?: string | undefined
+  readonly series?: $P.DeepPartial<EventSeries> | undefined
+  readonly type?: string | undefined
+}
+
+/**
  * EventList is a list of Event objects.
  */
 export interface EventList {
@@ -110,6 +134,17 @@ export interface EventList {
 }
 
 /**
+ * What server-side apply takes of {@link EventList}: any of its fields, at any depth; the items of
+ * list-map lists with their keys.
+ */
+export interface EventListApply {
+  readonly apiVersion?: "events.k8s.io/v1" | undefined
+  readonly items?: ReadonlyArray<EventApply> | undefined
+  readonly kind?: "EventList" | undefined
+  readonly metadata?: $P.DeepPartial<meta_v1.ListMeta> | undefined
+}
+
+/**
  * EventSeries contain information on series of events, i.e. thing that was/is happening continuously for some time. How often to update the EventSeries is up to the event reporters. The default event reporter in "k8s.io/client-go/tools/events/event_broadcaster.go" shows how this struct is updated on heartbeats and can guide customized reporter implementations.
  */
 export interface EventSeries {
@@ -121,6 +156,12 @@ export interface EventSeries {
    * lastObservedTime is the time when last Event from the series was seen before last heartbeat.
    */
   readonly lastObservedTime: $P.Time
+}
+
+declare module "../../resource/Resource.js" {
+  interface ApplyConfigurations {
+    "events.k8s.io/v1/Event": EventApply
+  }
 }
 
 /** The Schema of {@link Event}. */

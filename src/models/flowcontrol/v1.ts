@@ -69,6 +69,18 @@ export interface FlowSchema {
 }
 
 /**
+ * What server-side apply takes of {@link FlowSchema}: any of its fields, at any depth; the items of
+ * list-map lists with their keys.
+ */
+export interface FlowSchemaApply {
+  readonly apiVersion?: "flowcontrol.apiserver.k8s.io/v1" | undefined
+  readonly kind?: "FlowSchema" | undefined
+  readonly metadata?: meta_v1.ObjectMetaApply | undefined
+  readonly spec?: $P.DeepPartial<FlowSchemaSpec> | undefined
+  readonly status?: FlowSchemaStatusApply | undefined
+}
+
+/**
  * FlowSchemaCondition describes conditions for a FlowSchema.
  */
 export interface FlowSchemaCondition {
@@ -117,6 +129,17 @@ export interface FlowSchemaList {
 }
 
 /**
+ * What server-side apply takes of {@link FlowSchemaList}: any of its fields, at any depth; the items of
+ * list-map lists with their keys.
+ */
+export interface FlowSchemaListApply {
+  readonly apiVersion?: "flowcontrol.apiserver.k8s.io/v1" | undefined
+  readonly items?: ReadonlyArray<FlowSchemaApply> | undefined
+  readonly kind?: "FlowSchemaList" | undefined
+  readonly metadata?: $P.DeepPartial<meta_v1.ListMeta> | undefined
+}
+
+/**
  * FlowSchemaSpec describes how the FlowSchema's specification looks like.
  */
 export interface FlowSchemaSpec {
@@ -146,6 +169,14 @@ export interface FlowSchemaStatus {
    * `conditions` is a list of the current states of FlowSchema.
    */
   readonly conditions?: ReadonlyArray<FlowSchemaCondition> | undefined
+}
+
+/**
+ * What server-side apply takes of {@link FlowSchemaStatus}: any of its fields, at any depth; the items of
+ * list-map lists with their keys.
+ */
+export interface FlowSchemaStatusApply {
+  readonly conditions?: ReadonlyArray<$P.DeepPartial<FlowSchemaCondition>> | undefined
 }
 
 /**
@@ -275,6 +306,18 @@ export interface PriorityLevelConfiguration {
 }
 
 /**
+ * What server-side apply takes of {@link PriorityLevelConfiguration}: any of its fields, at any depth; the items of
+ * list-map lists with their keys.
+ */
+export interface PriorityLevelConfigurationApply {
+  readonly apiVersion?: "flowcontrol.apiserver.k8s.io/v1" | undefined
+  readonly kind?: "PriorityLevelConfiguration" | undefined
+  readonly metadata?: meta_v1.ObjectMetaApply | undefined
+  readonly spec?: $P.DeepPartial<PriorityLevelConfigurationSpec> | undefined
+  readonly status?: PriorityLevelConfigurationStatusApply | undefined
+}
+
+/**
  * PriorityLevelConfigurationCondition defines the condition of priority level.
  */
 export interface PriorityLevelConfigurationCondition {
@@ -323,6 +366,17 @@ export interface PriorityLevelConfigurationList {
 }
 
 /**
+ * What server-side apply takes of {@link PriorityLevelConfigurationList}: any of its fields, at any depth; the items of
+ * list-map lists with their keys.
+ */
+export interface PriorityLevelConfigurationListApply {
+  readonly apiVersion?: "flowcontrol.apiserver.k8s.io/v1" | undefined
+  readonly items?: ReadonlyArray<PriorityLevelConfigurationApply> | undefined
+  readonly kind?: "PriorityLevelConfigurationList" | undefined
+  readonly metadata?: $P.DeepPartial<meta_v1.ListMeta> | undefined
+}
+
+/**
  * PriorityLevelConfigurationReference contains information that points to the "request-priority" being used.
  */
 export interface PriorityLevelConfigurationReference {
@@ -358,6 +412,14 @@ export interface PriorityLevelConfigurationStatus {
    * `conditions` is the current state of "request-priority".
    */
   readonly conditions?: ReadonlyArray<PriorityLevelConfigurationCondition> | undefined
+}
+
+/**
+ * What server-side apply takes of {@link PriorityLevelConfigurationStatus}: any of its fields, at any depth; the items of
+ * list-map lists with their keys.
+ */
+export interface PriorityLevelConfigurationStatusApply {
+  readonly conditions?: ReadonlyArray<$P.DeepPartial<PriorityLevelConfigurationCondition>> | undefined
 }
 
 /**
@@ -450,6 +512,13 @@ export interface UserSubject {
   readonly name: string
 }
 
+declare module "../../resource/Resource.js" {
+  interface ApplyConfigurations {
+    "flowcontrol.apiserver.k8s.io/v1/FlowSchema": FlowSchemaApply
+    "flowcontrol.apiserver.k8s.io/v1/PriorityLevelConfiguration": PriorityLevelConfigurationApply
+  }
+}
+
 /**
  * ExemptPriorityLevelConfiguration describes the configurable aspects of the handling of exempt requests. In the mandatory exempt configuration object the values in the fields here can be modified by authorized users, unlike the rest of the `spec`.
  */
@@ -507,7 +576,7 @@ export const FlowSchemaSpec: $S.Schema<FlowSchemaSpec> = $S.Struct({
  * FlowSchemaStatus represents the current state of a FlowSchema.
  */
 export const FlowSchemaStatus: $S.Schema<FlowSchemaStatus> = $S.Struct({
-  conditions: $S.optional($S.Array($S.suspend((): $S.Schema<FlowSchemaCondition> => FlowSchemaCondition)))
+  conditions: $S.optional($S.Array($S.suspend((): $S.Schema<FlowSchemaCondition> => FlowSchemaCondition)).annotations({ [$P.ListMapKeys]: ["type"] }))
 }).annotations({ identifier: "io.k8s.api.flowcontrol.v1.FlowSchemaStatus" })
 
 /**
@@ -602,7 +671,7 @@ export const PriorityLevelConfigurationSpec: $S.Schema<PriorityLevelConfiguratio
  * PriorityLevelConfigurationStatus represents the current state of a "request-priority".
  */
 export const PriorityLevelConfigurationStatus: $S.Schema<PriorityLevelConfigurationStatus> = $S.Struct({
-  conditions: $S.optional($S.Array($S.suspend((): $S.Schema<PriorityLevelConfigurationCondition> => PriorityLevelConfigurationCondition)))
+  conditions: $S.optional($S.Array($S.suspend((): $S.Schema<PriorityLevelConfigurationCondition> => PriorityLevelConfigurationCondition)).annotations({ [$P.ListMapKeys]: ["type"] }))
 }).annotations({ identifier: "io.k8s.api.flowcontrol.v1.PriorityLevelConfigurationStatus" })
 
 /**

@@ -425,6 +425,28 @@ export interface ObjectMeta {
 }
 
 /**
+ * What server-side apply takes of {@link ObjectMeta}: any of its fields, at any depth; the items of
+ * list-map lists with their keys.
+ */
+export interface ObjectMetaApply {
+  readonly annotations?: $P.DeepPartial<{ readonly [key: string]: string }> | undefined
+  readonly creationTimestamp?: $P.DeepPartial<$P.Time> | undefined
+  readonly deletionGracePeriodSeconds?: number | undefined
+  readonly deletionTimestamp?: $P.DeepPartial<$P.Time> | undefined
+  readonly finalizers?: $P.DeepPartial<ReadonlyArray<string>> | undefined
+  readonly generateName?: string | undefined
+  readonly generation?: number | undefined
+  readonly labels?: $P.DeepPartial<{ readonly [key: string]: string }> | undefined
+  readonly managedFields?: $P.DeepPartial<ReadonlyArray<ManagedFieldsEntry>> | undefined
+  readonly name?: string | undefined
+  readonly namespace?: string | undefined
+  readonly ownerReferences?: ReadonlyArray<$P.Keyed<$P.DeepPartial<OwnerReference>, "uid">> | undefined
+  readonly resourceVersion?: string | undefined
+  readonly selfLink?: string | undefined
+  readonly uid?: string | undefined
+}
+
+/**
  * OwnerReference contains enough information to let you identify an owning object. An owning object must be in the same namespace as the dependent, or be cluster-scoped, so there is no namespace field.
  */
 export interface OwnerReference {
@@ -624,6 +646,7 @@ export interface Info {
   readonly platform: string
 }
 
+
 /** The Schema of {@link APIGroup}. */
 export const APIGroupSchema: $S.Schema<APIGroup> = $S.Struct({
   apiVersion: $S.Literal("v1"),
@@ -779,7 +802,7 @@ export const ObjectMeta: $S.Schema<ObjectMeta> = $S.Struct({
   managedFields: $S.optional($S.Array($S.suspend((): $S.Schema<ManagedFieldsEntry> => ManagedFieldsEntry))),
   name: $S.optional($S.String),
   namespace: $S.optional($S.String),
-  ownerReferences: $S.optional($S.Array($S.suspend((): $S.Schema<OwnerReference> => OwnerReference))),
+  ownerReferences: $S.optional($S.Array($S.suspend((): $S.Schema<OwnerReference> => OwnerReference)).annotations({ [$P.ListMapKeys]: ["uid"] })),
   resourceVersion: $S.optional($S.String),
   selfLink: $S.optional($S.String),
   uid: $S.optional($S.String)

@@ -74,6 +74,17 @@ export interface IPAddress {
 }
 
 /**
+ * What server-side apply takes of {@link IPAddress}: any of its fields, at any depth; the items of
+ * list-map lists with their keys.
+ */
+export interface IPAddressApply {
+  readonly apiVersion?: "networking.k8s.io/v1" | undefined
+  readonly kind?: "IPAddress" | undefined
+  readonly metadata?: meta_v1.ObjectMetaApply | undefined
+  readonly spec?: $P.DeepPartial<IPAddressSpec> | undefined
+}
+
+/**
  * IPAddressList contains a list of IPAddress.
  */
 export interface IPAddressList {
@@ -93,6 +104,17 @@ export interface IPAddressList {
    * Standard object's metadata. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata
    */
   readonly metadata?: meta_v1.ListMeta | undefined
+}
+
+/**
+ * What server-side apply takes of {@link IPAddressList}: any of its fields, at any depth; the items of
+ * list-map lists with their keys.
+ */
+export interface IPAddressListApply {
+  readonly apiVersion?: "networking.k8s.io/v1" | undefined
+  readonly items?: ReadonlyArray<IPAddressApply> | undefined
+  readonly kind?: "IPAddressList" | undefined
+  readonly metadata?: $P.DeepPartial<meta_v1.ListMeta> | undefined
 }
 
 /**
@@ -146,6 +168,18 @@ export interface Ingress {
 }
 
 /**
+ * What server-side apply takes of {@link Ingress}: any of its fields, at any depth; the items of
+ * list-map lists with their keys.
+ */
+export interface IngressApply {
+  readonly apiVersion?: "networking.k8s.io/v1" | undefined
+  readonly kind?: "Ingress" | undefined
+  readonly metadata?: meta_v1.ObjectMetaApply | undefined
+  readonly spec?: $P.DeepPartial<IngressSpec> | undefined
+  readonly status?: $P.DeepPartial<IngressStatus> | undefined
+}
+
+/**
  * IngressBackend describes all endpoints for a given service and port.
  */
 export interface IngressBackend {
@@ -182,6 +216,17 @@ export interface IngressClass {
 }
 
 /**
+ * What server-side apply takes of {@link IngressClass}: any of its fields, at any depth; the items of
+ * list-map lists with their keys.
+ */
+export interface IngressClassApply {
+  readonly apiVersion?: "networking.k8s.io/v1" | undefined
+  readonly kind?: "IngressClass" | undefined
+  readonly metadata?: meta_v1.ObjectMetaApply | undefined
+  readonly spec?: $P.DeepPartial<IngressClassSpec> | undefined
+}
+
+/**
  * IngressClassList is a collection of IngressClasses.
  */
 export interface IngressClassList {
@@ -201,6 +246,17 @@ export interface IngressClassList {
    * Standard list metadata.
    */
   readonly metadata?: meta_v1.ListMeta | undefined
+}
+
+/**
+ * What server-side apply takes of {@link IngressClassList}: any of its fields, at any depth; the items of
+ * list-map lists with their keys.
+ */
+export interface IngressClassListApply {
+  readonly apiVersion?: "networking.k8s.io/v1" | undefined
+  readonly items?: ReadonlyArray<IngressClassApply> | undefined
+  readonly kind?: "IngressClassList" | undefined
+  readonly metadata?: $P.DeepPartial<meta_v1.ListMeta> | undefined
 }
 
 /**
@@ -263,6 +319,17 @@ export interface IngressList {
    * Standard object's metadata. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata
    */
   readonly metadata?: meta_v1.ListMeta | undefined
+}
+
+/**
+ * What server-side apply takes of {@link IngressList}: any of its fields, at any depth; the items of
+ * list-map lists with their keys.
+ */
+export interface IngressListApply {
+  readonly apiVersion?: "networking.k8s.io/v1" | undefined
+  readonly items?: ReadonlyArray<IngressApply> | undefined
+  readonly kind?: "IngressList" | undefined
+  readonly metadata?: $P.DeepPartial<meta_v1.ListMeta> | undefined
 }
 
 /**
@@ -415,6 +482,17 @@ export interface NetworkPolicy {
 }
 
 /**
+ * What server-side apply takes of {@link NetworkPolicy}: any of its fields, at any depth; the items of
+ * list-map lists with their keys.
+ */
+export interface NetworkPolicyApply {
+  readonly apiVersion?: "networking.k8s.io/v1" | undefined
+  readonly kind?: "NetworkPolicy" | undefined
+  readonly metadata?: meta_v1.ObjectMetaApply | undefined
+  readonly spec?: $P.DeepPartial<NetworkPolicySpec> | undefined
+}
+
+/**
  * NetworkPolicyEgressRule describes a particular set of traffic that is allowed out of pods matched by a NetworkPolicySpec's podSelector. The traffic must match both ports and to. This type is beta-level in 1.8
  */
 export interface NetworkPolicyEgressRule {
@@ -462,6 +540,17 @@ export interface NetworkPolicyList {
    * Standard list metadata. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata
    */
   readonly metadata?: meta_v1.ListMeta | undefined
+}
+
+/**
+ * What server-side apply takes of {@link NetworkPolicyList}: any of its fields, at any depth; the items of
+ * list-map lists with their keys.
+ */
+export interface NetworkPolicyListApply {
+  readonly apiVersion?: "networking.k8s.io/v1" | undefined
+  readonly items?: ReadonlyArray<NetworkPolicyApply> | undefined
+  readonly kind?: "NetworkPolicyList" | undefined
+  readonly metadata?: $P.DeepPartial<meta_v1.ListMeta> | undefined
 }
 
 /**
@@ -589,6 +678,18 @@ export interface ServiceCIDR {
 }
 
 /**
+ * What server-side apply takes of {@link ServiceCIDR}: any of its fields, at any depth; the items of
+ * list-map lists with their keys.
+ */
+export interface ServiceCIDRApply {
+  readonly apiVersion?: "networking.k8s.io/v1" | undefined
+  readonly kind?: "ServiceCIDR" | undefined
+  readonly metadata?: meta_v1.ObjectMetaApply | undefined
+  readonly spec?: $P.DeepPartial<ServiceCIDRSpec> | undefined
+  readonly status?: ServiceCIDRStatusApply | undefined
+}
+
+/**
  * ServiceCIDRList contains a list of ServiceCIDR objects.
  */
 export interface ServiceCIDRList {
@@ -611,6 +712,17 @@ export interface ServiceCIDRList {
 }
 
 /**
+ * What server-side apply takes of {@link ServiceCIDRList}: any of its fields, at any depth; the items of
+ * list-map lists with their keys.
+ */
+export interface ServiceCIDRListApply {
+  readonly apiVersion?: "networking.k8s.io/v1" | undefined
+  readonly items?: ReadonlyArray<ServiceCIDRApply> | undefined
+  readonly kind?: "ServiceCIDRList" | undefined
+  readonly metadata?: $P.DeepPartial<meta_v1.ListMeta> | undefined
+}
+
+/**
  * ServiceCIDRSpec define the CIDRs the user wants to use for allocating ClusterIPs for Services.
  */
 export interface ServiceCIDRSpec {
@@ -628,6 +740,24 @@ export interface ServiceCIDRStatus {
    * conditions holds an array of metav1.Condition that describe the state of the ServiceCIDR. Current service state
    */
   readonly conditions?: ReadonlyArray<meta_v1.Condition> | undefined
+}
+
+/**
+ * What server-side apply takes of {@link ServiceCIDRStatus}: any of its fields, at any depth; the items of
+ * list-map lists with their keys.
+ */
+export interface ServiceCIDRStatusApply {
+  readonly conditions?: ReadonlyArray<$P.Keyed<$P.DeepPartial<meta_v1.Condition>, "type">> | undefined
+}
+
+declare module "../../resource/Resource.js" {
+  interface ApplyConfigurations {
+    "networking.k8s.io/v1/IPAddress": IPAddressApply
+    "networking.k8s.io/v1/Ingress": IngressApply
+    "networking.k8s.io/v1/IngressClass": IngressClassApply
+    "networking.k8s.io/v1/NetworkPolicy": NetworkPolicyApply
+    "networking.k8s.io/v1/ServiceCIDR": ServiceCIDRApply
+  }
 }
 
 /**
@@ -909,7 +1039,7 @@ export const ServiceCIDRSpec: $S.Schema<ServiceCIDRSpec> = $S.Struct({
  * ServiceCIDRStatus describes the current state of the ServiceCIDR.
  */
 export const ServiceCIDRStatus: $S.Schema<ServiceCIDRStatus> = $S.Struct({
-  conditions: $S.optional($S.Array($S.suspend((): $S.Schema<meta_v1.Condition> => meta_v1.Condition)))
+  conditions: $S.optional($S.Array($S.suspend((): $S.Schema<meta_v1.Condition> => meta_v1.Condition)).annotations({ [$P.ListMapKeys]: ["type"] }))
 }).annotations({ identifier: "io.k8s.api.networking.v1.ServiceCIDRStatus" })
 
 /**

@@ -9,6 +9,7 @@
 
 import * as $S from "effect/Schema"
 import * as $R from "../../resource/Resource.js"
+import * as $P from "../../resource/Primitives.js"
 import * as meta_v1 from "../meta/v1.js"
 
 /**
@@ -34,6 +35,17 @@ export interface IPAddress {
 }
 
 /**
+ * What server-side apply takes of {@link IPAddress}: any of its fields, at any depth; the items of
+ * list-map lists with their keys.
+ */
+export interface IPAddressApply {
+  readonly apiVersion?: "networking.k8s.io/v1beta1" | undefined
+  readonly kind?: "IPAddress" | undefined
+  readonly metadata?: meta_v1.ObjectMetaApply | undefined
+  readonly spec?: $P.DeepPartial<IPAddressSpec> | undefined
+}
+
+/**
  * IPAddressList contains a list of IPAddress.
  */
 export interface IPAddressList {
@@ -53,6 +65,17 @@ export interface IPAddressList {
    * Standard object's metadata. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata
    */
   readonly metadata?: meta_v1.ListMeta | undefined
+}
+
+/**
+ * What server-side apply takes of {@link IPAddressList}: any of its fields, at any depth; the items of
+ * list-map lists with their keys.
+ */
+export interface IPAddressListApply {
+  readonly apiVersion?: "networking.k8s.io/v1beta1" | undefined
+  readonly items?: ReadonlyArray<IPAddressApply> | undefined
+  readonly kind?: "IPAddressList" | undefined
+  readonly metadata?: $P.DeepPartial<meta_v1.ListMeta> | undefined
 }
 
 /**
@@ -114,6 +137,18 @@ export interface ServiceCIDR {
 }
 
 /**
+ * What server-side apply takes of {@link ServiceCIDR}: any of its fields, at any depth; the items of
+ * list-map lists with their keys.
+ */
+export interface ServiceCIDRApply {
+  readonly apiVersion?: "networking.k8s.io/v1beta1" | undefined
+  readonly kind?: "ServiceCIDR" | undefined
+  readonly metadata?: meta_v1.ObjectMetaApply | undefined
+  readonly spec?: $P.DeepPartial<ServiceCIDRSpec> | undefined
+  readonly status?: ServiceCIDRStatusApply | undefined
+}
+
+/**
  * ServiceCIDRList contains a list of ServiceCIDR objects.
  */
 export interface ServiceCIDRList {
@@ -136,6 +171,17 @@ export interface ServiceCIDRList {
 }
 
 /**
+ * What server-side apply takes of {@link ServiceCIDRList}: any of its fields, at any depth; the items of
+ * list-map lists with their keys.
+ */
+export interface ServiceCIDRListApply {
+  readonly apiVersion?: "networking.k8s.io/v1beta1" | undefined
+  readonly items?: ReadonlyArray<ServiceCIDRApply> | undefined
+  readonly kind?: "ServiceCIDRList" | undefined
+  readonly metadata?: $P.DeepPartial<meta_v1.ListMeta> | undefined
+}
+
+/**
  * ServiceCIDRSpec define the CIDRs the user wants to use for allocating ClusterIPs for Services.
  */
 export interface ServiceCIDRSpec {
@@ -153,6 +199,21 @@ export interface ServiceCIDRStatus {
    * conditions holds an array of metav1.Condition that describe the state of the ServiceCIDR. Current service state
    */
   readonly conditions?: ReadonlyArray<meta_v1.Condition> | undefined
+}
+
+/**
+ * What server-side apply takes of {@link ServiceCIDRStatus}: any of its fields, at any depth; the items of
+ * list-map lists with their keys.
+ */
+export interface ServiceCIDRStatusApply {
+  readonly conditions?: ReadonlyArray<$P.Keyed<$P.DeepPartial<meta_v1.Condition>, "type">> | undefined
+}
+
+declare module "../../resource/Resource.js" {
+  interface ApplyConfigurations {
+    "networking.k8s.io/v1beta1/IPAddress": IPAddressApply
+    "networking.k8s.io/v1beta1/ServiceCIDR": ServiceCIDRApply
+  }
 }
 
 /** The Schema of {@link IPAddress}. */
@@ -216,7 +277,7 @@ export const ServiceCIDRSpec: $S.Schema<ServiceCIDRSpec> = $S.Struct({
  * ServiceCIDRStatus describes the current state of the ServiceCIDR.
  */
 export const ServiceCIDRStatus: $S.Schema<ServiceCIDRStatus> = $S.Struct({
-  conditions: $S.optional($S.Array($S.suspend((): $S.Schema<meta_v1.Condition> => meta_v1.Condition)))
+  conditions: $S.optional($S.Array($S.suspend((): $S.Schema<meta_v1.Condition> => meta_v1.Condition)).annotations({ [$P.ListMapKeys]: ["type"] }))
 }).annotations({ identifier: "io.k8s.api.networking.v1beta1.ServiceCIDRStatus" })
 
 /**

@@ -9,6 +9,7 @@
 
 import * as $S from "effect/Schema"
 import * as $R from "../../resource/Resource.js"
+import * as $P from "../../resource/Primitives.js"
 import * as $Q from "../../resource/Quantity.js"
 import * as core_v1 from "../core/v1.js"
 import * as meta_v1 from "../meta/v1.js"
@@ -55,6 +56,19 @@ export interface RuntimeClass {
 }
 
 /**
+ * What server-side apply takes of {@link RuntimeClass}: any of its fields, at any depth; the items of
+ * list-map lists with their keys.
+ */
+export interface RuntimeClassApply {
+  readonly apiVersion?: "node.k8s.io/v1" | undefined
+  readonly handler?: string | undefined
+  readonly kind?: "RuntimeClass" | undefined
+  readonly metadata?: meta_v1.ObjectMetaApply | undefined
+  readonly overhead?: $P.DeepPartial<Overhead> | undefined
+  readonly scheduling?: $P.DeepPartial<Scheduling> | undefined
+}
+
+/**
  * RuntimeClassList is a list of RuntimeClass objects.
  */
 export interface RuntimeClassList {
@@ -77,6 +91,17 @@ export interface RuntimeClassList {
 }
 
 /**
+ * What server-side apply takes of {@link RuntimeClassList}: any of its fields, at any depth; the items of
+ * list-map lists with their keys.
+ */
+export interface RuntimeClassListApply {
+  readonly apiVersion?: "node.k8s.io/v1" | undefined
+  readonly items?: ReadonlyArray<RuntimeClassApply> | undefined
+  readonly kind?: "RuntimeClassList" | undefined
+  readonly metadata?: $P.DeepPartial<meta_v1.ListMeta> | undefined
+}
+
+/**
  * Scheduling specifies the scheduling constraints for nodes supporting a RuntimeClass.
  */
 export interface Scheduling {
@@ -88,6 +113,12 @@ export interface Scheduling {
    * tolerations are appended (excluding duplicates) to pods running with this RuntimeClass during admission, effectively unioning the set of nodes tolerated by the pod and the RuntimeClass.
    */
   readonly tolerations?: ReadonlyArray<core_v1.Toleration> | undefined
+}
+
+declare module "../../resource/Resource.js" {
+  interface ApplyConfigurations {
+    "node.k8s.io/v1/RuntimeClass": RuntimeClassApply
+  }
 }
 
 /**

@@ -35,6 +35,17 @@ export interface Eviction {
 }
 
 /**
+ * What server-side apply takes of {@link Eviction}: any of its fields, at any depth; the items of
+ * list-map lists with their keys.
+ */
+export interface EvictionApply {
+  readonly apiVersion?: "policy/v1" | undefined
+  readonly deleteOptions?: $P.DeepPartial<meta_v1.DeleteOptions> | undefined
+  readonly kind?: "Eviction" | undefined
+  readonly metadata?: meta_v1.ObjectMetaApply | undefined
+}
+
+/**
  * PodDisruptionBudget is an object to define the max disruption that can be caused to a collection of pods
  */
 export interface PodDisruptionBudget {
@@ -61,6 +72,18 @@ export interface PodDisruptionBudget {
 }
 
 /**
+ * What server-side apply takes of {@link PodDisruptionBudget}: any of its fields, at any depth; the items of
+ * list-map lists with their keys.
+ */
+export interface PodDisruptionBudgetApply {
+  readonly apiVersion?: "policy/v1" | undefined
+  readonly kind?: "PodDisruptionBudget" | undefined
+  readonly metadata?: meta_v1.ObjectMetaApply | undefined
+  readonly spec?: $P.DeepPartial<PodDisruptionBudgetSpec> | undefined
+  readonly status?: PodDisruptionBudgetStatusApply | undefined
+}
+
+/**
  * PodDisruptionBudgetList is a collection of PodDisruptionBudgets.
  */
 export interface PodDisruptionBudgetList {
@@ -80,6 +103,17 @@ export interface PodDisruptionBudgetList {
    * Standard object's metadata. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata
    */
   readonly metadata?: meta_v1.ListMeta | undefined
+}
+
+/**
+ * What server-side apply takes of {@link PodDisruptionBudgetList}: any of its fields, at any depth; the items of
+ * list-map lists with their keys.
+ */
+export interface PodDisruptionBudgetListApply {
+  readonly apiVersion?: "policy/v1" | undefined
+  readonly items?: ReadonlyArray<PodDisruptionBudgetApply> | undefined
+  readonly kind?: "PodDisruptionBudgetList" | undefined
+  readonly metadata?: $P.DeepPartial<meta_v1.ListMeta> | undefined
 }
 
 /**
@@ -154,6 +188,26 @@ export interface PodDisruptionBudgetStatus {
   readonly observedGeneration?: number | undefined
 }
 
+/**
+ * What server-side apply takes of {@link PodDisruptionBudgetStatus}: any of its fields, at any depth; the items of
+ * list-map lists with their keys.
+ */
+export interface PodDisruptionBudgetStatusApply {
+  readonly conditions?: ReadonlyArray<$P.Keyed<$P.DeepPartial<meta_v1.Condition>, "type">> | undefined
+  readonly currentHealthy?: number | undefined
+  readonly desiredHealthy?: number | undefined
+  readonly disruptedPods?: $P.DeepPartial<{ readonly [key: string]: $P.Time }> | undefined
+  readonly disruptionsAllowed?: number | undefined
+  readonly expectedPods?: number | undefined
+  readonly observedGeneration?: number | undefined
+}
+
+declare module "../../resource/Resource.js" {
+  interface ApplyConfigurations {
+    "policy/v1/PodDisruptionBudget": PodDisruptionBudgetApply
+  }
+}
+
 /** The Schema of {@link Eviction}. */
 export const EvictionSchema: $S.Schema<Eviction> = $S.Struct({
   apiVersion: $S.Literal("policy/v1"),
@@ -193,7 +247,7 @@ export const PodDisruptionBudgetSpec: $S.Schema<PodDisruptionBudgetSpec> = $S.St
  * PodDisruptionBudgetStatus represents information about the status of a PodDisruptionBudget. Status may trail the actual state of a system.
  */
 export const PodDisruptionBudgetStatus: $S.Schema<PodDisruptionBudgetStatus> = $S.Struct({
-  conditions: $S.optional($S.Array($S.suspend((): $S.Schema<meta_v1.Condition> => meta_v1.Condition))),
+  conditions: $S.optional($S.Array($S.suspend((): $S.Schema<meta_v1.Condition> => meta_v1.Condition)).annotations({ [$P.ListMapKeys]: ["type"] })),
   currentHealthy: $S.Number,
   desiredHealthy: $S.Number,
   disruptedPods: $S.optional($S.Record({ key: $S.String, value: $P.Time })),

@@ -9,6 +9,7 @@
 
 import * as $S from "effect/Schema"
 import * as $R from "../../resource/Resource.js"
+import * as $P from "../../resource/Primitives.js"
 import * as meta_v1 from "../meta/v1.js"
 
 /**
@@ -48,6 +49,18 @@ export interface ClusterRole {
 }
 
 /**
+ * What server-side apply takes of {@link ClusterRole}: any of its fields, at any depth; the items of
+ * list-map lists with their keys.
+ */
+export interface ClusterRoleApply {
+  readonly aggregationRule?: $P.DeepPartial<AggregationRule> | undefined
+  readonly apiVersion?: "rbac.authorization.k8s.io/v1" | undefined
+  readonly kind?: "ClusterRole" | undefined
+  readonly metadata?: meta_v1.ObjectMetaApply | undefined
+  readonly rules?: $P.DeepPartial<ReadonlyArray<PolicyRule>> | undefined
+}
+
+/**
  * ClusterRoleBinding references a ClusterRole, but not contain it.  It can reference a ClusterRole in the global namespace, and adds who information via Subject.
  */
 export interface ClusterRoleBinding {
@@ -74,6 +87,18 @@ export interface ClusterRoleBinding {
 }
 
 /**
+ * What server-side apply takes of {@link ClusterRoleBinding}: any of its fields, at any depth; the items of
+ * list-map lists with their keys.
+ */
+export interface ClusterRoleBindingApply {
+  readonly apiVersion?: "rbac.authorization.k8s.io/v1" | undefined
+  readonly kind?: "ClusterRoleBinding" | undefined
+  readonly metadata?: meta_v1.ObjectMetaApply | undefined
+  readonly roleRef?: $P.DeepPartial<RoleRef> | undefined
+  readonly subjects?: $P.DeepPartial<ReadonlyArray<Subject>> | undefined
+}
+
+/**
  * ClusterRoleBindingList is a collection of ClusterRoleBindings
  */
 export interface ClusterRoleBindingList {
@@ -96,6 +121,17 @@ export interface ClusterRoleBindingList {
 }
 
 /**
+ * What server-side apply takes of {@link ClusterRoleBindingList}: any of its fields, at any depth; the items of
+ * list-map lists with their keys.
+ */
+export interface ClusterRoleBindingListApply {
+  readonly apiVersion?: "rbac.authorization.k8s.io/v1" | undefined
+  readonly items?: ReadonlyArray<ClusterRoleBindingApply> | undefined
+  readonly kind?: "ClusterRoleBindingList" | undefined
+  readonly metadata?: $P.DeepPartial<meta_v1.ListMeta> | undefined
+}
+
+/**
  * ClusterRoleList is a collection of ClusterRoles
  */
 export interface ClusterRoleList {
@@ -115,6 +151,17 @@ export interface ClusterRoleList {
    * Standard object's metadata.
    */
   readonly metadata?: meta_v1.ListMeta | undefined
+}
+
+/**
+ * What server-side apply takes of {@link ClusterRoleList}: any of its fields, at any depth; the items of
+ * list-map lists with their keys.
+ */
+export interface ClusterRoleListApply {
+  readonly apiVersion?: "rbac.authorization.k8s.io/v1" | undefined
+  readonly items?: ReadonlyArray<ClusterRoleApply> | undefined
+  readonly kind?: "ClusterRoleList" | undefined
+  readonly metadata?: $P.DeepPartial<meta_v1.ListMeta> | undefined
 }
 
 /**
@@ -166,6 +213,17 @@ export interface Role {
 }
 
 /**
+ * What server-side apply takes of {@link Role}: any of its fields, at any depth; the items of
+ * list-map lists with their keys.
+ */
+export interface RoleApply {
+  readonly apiVersion?: "rbac.authorization.k8s.io/v1" | undefined
+  readonly kind?: "Role" | undefined
+  readonly metadata?: meta_v1.ObjectMetaApply | undefined
+  readonly rules?: $P.DeepPartial<ReadonlyArray<PolicyRule>> | undefined
+}
+
+/**
  * RoleBinding references a role, but does not contain it.  It can reference a Role in the same namespace or a ClusterRole in the global namespace. It adds who information via Subjects and namespace information by which namespace it exists in.  RoleBindings in a given namespace only have effect in that namespace.
  */
 export interface RoleBinding {
@@ -192,6 +250,18 @@ export interface RoleBinding {
 }
 
 /**
+ * What server-side apply takes of {@link RoleBinding}: any of its fields, at any depth; the items of
+ * list-map lists with their keys.
+ */
+export interface RoleBindingApply {
+  readonly apiVersion?: "rbac.authorization.k8s.io/v1" | undefined
+  readonly kind?: "RoleBinding" | undefined
+  readonly metadata?: meta_v1.ObjectMetaApply | undefined
+  readonly roleRef?: $P.DeepPartial<RoleRef> | undefined
+  readonly subjects?: $P.DeepPartial<ReadonlyArray<Subject>> | undefined
+}
+
+/**
  * RoleBindingList is a collection of RoleBindings
  */
 export interface RoleBindingList {
@@ -214,6 +284,17 @@ export interface RoleBindingList {
 }
 
 /**
+ * What server-side apply takes of {@link RoleBindingList}: any of its fields, at any depth; the items of
+ * list-map lists with their keys.
+ */
+export interface RoleBindingListApply {
+  readonly apiVersion?: "rbac.authorization.k8s.io/v1" | undefined
+  readonly items?: ReadonlyArray<RoleBindingApply> | undefined
+  readonly kind?: "RoleBindingList" | undefined
+  readonly metadata?: $P.DeepPartial<meta_v1.ListMeta> | undefined
+}
+
+/**
  * RoleList is a collection of Roles
  */
 export interface RoleList {
@@ -233,6 +314,17 @@ export interface RoleList {
    * Standard object's metadata.
    */
   readonly metadata?: meta_v1.ListMeta | undefined
+}
+
+/**
+ * What server-side apply takes of {@link RoleList}: any of its fields, at any depth; the items of
+ * list-map lists with their keys.
+ */
+export interface RoleListApply {
+  readonly apiVersion?: "rbac.authorization.k8s.io/v1" | undefined
+  readonly items?: ReadonlyArray<RoleApply> | undefined
+  readonly kind?: "RoleList" | undefined
+  readonly metadata?: $P.DeepPartial<meta_v1.ListMeta> | undefined
 }
 
 /**
@@ -273,6 +365,15 @@ export interface Subject {
    * Namespace of the referenced object.  If the object kind is non-namespace, such as "User" or "Group", and this value is not empty the Authorizer should report an error.
    */
   readonly namespace?: string | undefined
+}
+
+declare module "../../resource/Resource.js" {
+  interface ApplyConfigurations {
+    "rbac.authorization.k8s.io/v1/ClusterRole": ClusterRoleApply
+    "rbac.authorization.k8s.io/v1/ClusterRoleBinding": ClusterRoleBindingApply
+    "rbac.authorization.k8s.io/v1/Role": RoleApply
+    "rbac.authorization.k8s.io/v1/RoleBinding": RoleBindingApply
+  }
 }
 
 /**

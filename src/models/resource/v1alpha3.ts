@@ -65,6 +65,18 @@ export interface DeviceTaintRule {
 }
 
 /**
+ * What server-side apply takes of {@link DeviceTaintRule}: any of its fields, at any depth; the items of
+ * list-map lists with their keys.
+ */
+export interface DeviceTaintRuleApply {
+  readonly apiVersion?: "resource.k8s.io/v1alpha3" | undefined
+  readonly kind?: "DeviceTaintRule" | undefined
+  readonly metadata?: meta_v1.ObjectMetaApply | undefined
+  readonly spec?: $P.DeepPartial<DeviceTaintRuleSpec> | undefined
+  readonly status?: DeviceTaintRuleStatusApply | undefined
+}
+
+/**
  * DeviceTaintRuleList is a collection of DeviceTaintRules.
  */
 export interface DeviceTaintRuleList {
@@ -84,6 +96,17 @@ export interface DeviceTaintRuleList {
    * Standard list metadata
    */
   readonly metadata?: meta_v1.ListMeta | undefined
+}
+
+/**
+ * What server-side apply takes of {@link DeviceTaintRuleList}: any of its fields, at any depth; the items of
+ * list-map lists with their keys.
+ */
+export interface DeviceTaintRuleListApply {
+  readonly apiVersion?: "resource.k8s.io/v1alpha3" | undefined
+  readonly items?: ReadonlyArray<DeviceTaintRuleApply> | undefined
+  readonly kind?: "DeviceTaintRuleList" | undefined
+  readonly metadata?: $P.DeepPartial<meta_v1.ListMeta> | undefined
 }
 
 /**
@@ -120,6 +143,14 @@ export interface DeviceTaintRuleStatus {
 }
 
 /**
+ * What server-side apply takes of {@link DeviceTaintRuleStatus}: any of its fields, at any depth; the items of
+ * list-map lists with their keys.
+ */
+export interface DeviceTaintRuleStatusApply {
+  readonly conditions?: ReadonlyArray<$P.Keyed<$P.DeepPartial<meta_v1.Condition>, "type">> | undefined
+}
+
+/**
  * DeviceTaintSelector defines which device(s) a DeviceTaintRule applies to. The empty selector matches all devices. Without a selector, no devices are matched.
  */
 export interface DeviceTaintSelector {
@@ -139,6 +170,12 @@ export interface DeviceTaintSelector {
    * Also setting the driver name may be useful to avoid ambiguity when different drivers use the same pool name, but this is not required because selecting pools from different drivers may also be useful, for example when drivers with node-local devices use the node name as their pool name.
    */
   readonly pool?: string | undefined
+}
+
+declare module "../../resource/Resource.js" {
+  interface ApplyConfigurations {
+    "resource.k8s.io/v1alpha3/DeviceTaintRule": DeviceTaintRuleApply
+  }
 }
 
 /**
@@ -180,7 +217,7 @@ export const DeviceTaintRuleSpec: $S.Schema<DeviceTaintRuleSpec> = $S.Struct({
  * DeviceTaintRuleStatus provides information about an on-going pod eviction.
  */
 export const DeviceTaintRuleStatus: $S.Schema<DeviceTaintRuleStatus> = $S.Struct({
-  conditions: $S.optional($S.Array($S.suspend((): $S.Schema<meta_v1.Condition> => meta_v1.Condition)))
+  conditions: $S.optional($S.Array($S.suspend((): $S.Schema<meta_v1.Condition> => meta_v1.Condition)).annotations({ [$P.ListMapKeys]: ["type"] }))
 }).annotations({ identifier: "io.k8s.api.resource.v1alpha3.DeviceTaintRuleStatus" })
 
 /**

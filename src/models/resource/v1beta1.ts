@@ -59,6 +59,20 @@ export interface AllocatedDeviceStatus {
 }
 
 /**
+ * What server-side apply takes of {@link AllocatedDeviceStatus}: any of its fields, at any depth; the items of
+ * list-map lists with their keys.
+ */
+export interface AllocatedDeviceStatusApply {
+  readonly conditions?: ReadonlyArray<$P.Keyed<$P.DeepPartial<meta_v1.Condition>, "type">> | undefined
+  readonly data?: $P.DeepPartial<$P.JsonObject> | undefined
+  readonly device?: string | undefined
+  readonly driver?: string | undefined
+  readonly networkData?: $P.DeepPartial<NetworkDeviceData> | undefined
+  readonly pool?: string | undefined
+  readonly shareID?: string | undefined
+}
+
+/**
  * AllocationResult contains attributes of an allocated resource.
  */
 export interface AllocationResult {
@@ -472,6 +486,17 @@ export interface DeviceClass {
 }
 
 /**
+ * What server-side apply takes of {@link DeviceClass}: any of its fields, at any depth; the items of
+ * list-map lists with their keys.
+ */
+export interface DeviceClassApply {
+  readonly apiVersion?: "resource.k8s.io/v1beta1" | undefined
+  readonly kind?: "DeviceClass" | undefined
+  readonly metadata?: meta_v1.ObjectMetaApply | undefined
+  readonly spec?: $P.DeepPartial<DeviceClassSpec> | undefined
+}
+
+/**
  * DeviceClassConfiguration is used in DeviceClass.
  */
 export interface DeviceClassConfiguration {
@@ -501,6 +526,17 @@ export interface DeviceClassList {
    * Standard list metadata
    */
   readonly metadata?: meta_v1.ListMeta | undefined
+}
+
+/**
+ * What server-side apply takes of {@link DeviceClassList}: any of its fields, at any depth; the items of
+ * list-map lists with their keys.
+ */
+export interface DeviceClassListApply {
+  readonly apiVersion?: "resource.k8s.io/v1beta1" | undefined
+  readonly items?: ReadonlyArray<DeviceClassApply> | undefined
+  readonly kind?: "DeviceClassList" | undefined
+  readonly metadata?: $P.DeepPartial<meta_v1.ListMeta> | undefined
 }
 
 /**
@@ -925,6 +961,18 @@ export interface ResourceClaim {
 }
 
 /**
+ * What server-side apply takes of {@link ResourceClaim}: any of its fields, at any depth; the items of
+ * list-map lists with their keys.
+ */
+export interface ResourceClaimApply {
+  readonly apiVersion?: "resource.k8s.io/v1beta1" | undefined
+  readonly kind?: "ResourceClaim" | undefined
+  readonly metadata?: meta_v1.ObjectMetaApply | undefined
+  readonly spec?: $P.DeepPartial<ResourceClaimSpec> | undefined
+  readonly status?: ResourceClaimStatusApply | undefined
+}
+
+/**
  * ResourceClaimConsumerReference contains enough information to let you locate the consumer of a ResourceClaim. The user must be a resource in the same namespace as the ResourceClaim.
  */
 export interface ResourceClaimConsumerReference {
@@ -969,6 +1017,17 @@ export interface ResourceClaimList {
 }
 
 /**
+ * What server-side apply takes of {@link ResourceClaimList}: any of its fields, at any depth; the items of
+ * list-map lists with their keys.
+ */
+export interface ResourceClaimListApply {
+  readonly apiVersion?: "resource.k8s.io/v1beta1" | undefined
+  readonly items?: ReadonlyArray<ResourceClaimApply> | undefined
+  readonly kind?: "ResourceClaimList" | undefined
+  readonly metadata?: $P.DeepPartial<meta_v1.ListMeta> | undefined
+}
+
+/**
  * ResourceClaimSpec defines what is being requested in a ResourceClaim and how to configure it.
  */
 export interface ResourceClaimSpec {
@@ -1003,6 +1062,16 @@ export interface ResourceClaimStatus {
 }
 
 /**
+ * What server-side apply takes of {@link ResourceClaimStatus}: any of its fields, at any depth; the items of
+ * list-map lists with their keys.
+ */
+export interface ResourceClaimStatusApply {
+  readonly allocation?: $P.DeepPartial<AllocationResult> | undefined
+  readonly devices?: ReadonlyArray<$P.Keyed<AllocatedDeviceStatusApply, "driver" | "device" | "pool">> | undefined
+  readonly reservedFor?: ReadonlyArray<$P.Keyed<$P.DeepPartial<ResourceClaimConsumerReference>, "uid">> | undefined
+}
+
+/**
  * ResourceClaimTemplate is used to produce ResourceClaim objects.
  *
  * This is an alpha type and requires enabling the DynamicResourceAllocation feature gate.
@@ -1029,6 +1098,17 @@ export interface ResourceClaimTemplate {
 }
 
 /**
+ * What server-side apply takes of {@link ResourceClaimTemplate}: any of its fields, at any depth; the items of
+ * list-map lists with their keys.
+ */
+export interface ResourceClaimTemplateApply {
+  readonly apiVersion?: "resource.k8s.io/v1beta1" | undefined
+  readonly kind?: "ResourceClaimTemplate" | undefined
+  readonly metadata?: meta_v1.ObjectMetaApply | undefined
+  readonly spec?: ResourceClaimTemplateSpecApply | undefined
+}
+
+/**
  * ResourceClaimTemplateList is a collection of claim templates.
  */
 export interface ResourceClaimTemplateList {
@@ -1051,6 +1131,17 @@ export interface ResourceClaimTemplateList {
 }
 
 /**
+ * What server-side apply takes of {@link ResourceClaimTemplateList}: any of its fields, at any depth; the items of
+ * list-map lists with their keys.
+ */
+export interface ResourceClaimTemplateListApply {
+  readonly apiVersion?: "resource.k8s.io/v1beta1" | undefined
+  readonly items?: ReadonlyArray<ResourceClaimTemplateApply> | undefined
+  readonly kind?: "ResourceClaimTemplateList" | undefined
+  readonly metadata?: $P.DeepPartial<meta_v1.ListMeta> | undefined
+}
+
+/**
  * ResourceClaimTemplateSpec contains the metadata and fields for a ResourceClaim.
  */
 export interface ResourceClaimTemplateSpec {
@@ -1062,6 +1153,15 @@ export interface ResourceClaimTemplateSpec {
    * Spec for the ResourceClaim. The entire content is copied unchanged into the ResourceClaim that gets created from this template. The same fields as in a ResourceClaim are also valid here.
    */
   readonly spec: ResourceClaimSpec
+}
+
+/**
+ * What server-side apply takes of {@link ResourceClaimTemplateSpec}: any of its fields, at any depth; the items of
+ * list-map lists with their keys.
+ */
+export interface ResourceClaimTemplateSpecApply {
+  readonly metadata?: meta_v1.ObjectMetaApply | undefined
+  readonly spec?: $P.DeepPartial<ResourceClaimSpec> | undefined
 }
 
 /**
@@ -1123,6 +1223,17 @@ export interface ResourceSlice {
 }
 
 /**
+ * What server-side apply takes of {@link ResourceSlice}: any of its fields, at any depth; the items of
+ * list-map lists with their keys.
+ */
+export interface ResourceSliceApply {
+  readonly apiVersion?: "resource.k8s.io/v1beta1" | undefined
+  readonly kind?: "ResourceSlice" | undefined
+  readonly metadata?: meta_v1.ObjectMetaApply | undefined
+  readonly spec?: $P.DeepPartial<ResourceSliceSpec> | undefined
+}
+
+/**
  * ResourceSliceList is a collection of ResourceSlices.
  */
 export interface ResourceSliceList {
@@ -1142,6 +1253,17 @@ export interface ResourceSliceList {
    * Standard list metadata
    */
   readonly metadata?: meta_v1.ListMeta | undefined
+}
+
+/**
+ * What server-side apply takes of {@link ResourceSliceList}: any of its fields, at any depth; the items of
+ * list-map lists with their keys.
+ */
+export interface ResourceSliceListApply {
+  readonly apiVersion?: "resource.k8s.io/v1beta1" | undefined
+  readonly items?: ReadonlyArray<ResourceSliceApply> | undefined
+  readonly kind?: "ResourceSliceList" | undefined
+  readonly metadata?: $P.DeepPartial<meta_v1.ListMeta> | undefined
 }
 
 /**
@@ -1206,13 +1328,22 @@ export interface ResourceSliceSpec {
   readonly sharedCounters?: ReadonlyArray<CounterSet> | undefined
 }
 
+declare module "../../resource/Resource.js" {
+  interface ApplyConfigurations {
+    "resource.k8s.io/v1beta1/DeviceClass": DeviceClassApply
+    "resource.k8s.io/v1beta1/ResourceClaim": ResourceClaimApply
+    "resource.k8s.io/v1beta1/ResourceClaimTemplate": ResourceClaimTemplateApply
+    "resource.k8s.io/v1beta1/ResourceSlice": ResourceSliceApply
+  }
+}
+
 /**
  * AllocatedDeviceStatus contains the status of an allocated device, if the driver chooses to report it. This may include driver-specific information.
  *
  * The combination of Driver, Pool, Device, and ShareID must match the corresponding key in Status.Allocation.Devices.
  */
 export const AllocatedDeviceStatus: $S.Schema<AllocatedDeviceStatus> = $S.Struct({
-  conditions: $S.optional($S.Array($S.suspend((): $S.Schema<meta_v1.Condition> => meta_v1.Condition))),
+  conditions: $S.optional($S.Array($S.suspend((): $S.Schema<meta_v1.Condition> => meta_v1.Condition)).annotations({ [$P.ListMapKeys]: ["type"] })),
   data: $S.optional($P.JsonObject),
   device: $S.String,
   driver: $S.String,
@@ -1544,8 +1675,8 @@ export const ResourceClaimSpec: $S.Schema<ResourceClaimSpec> = $S.Struct({
  */
 export const ResourceClaimStatus: $S.Schema<ResourceClaimStatus> = $S.Struct({
   allocation: $S.optional($S.suspend((): $S.Schema<AllocationResult> => AllocationResult)),
-  devices: $S.optional($S.Array($S.suspend((): $S.Schema<AllocatedDeviceStatus> => AllocatedDeviceStatus))),
-  reservedFor: $S.optional($S.Array($S.suspend((): $S.Schema<ResourceClaimConsumerReference> => ResourceClaimConsumerReference)))
+  devices: $S.optional($S.Array($S.suspend((): $S.Schema<AllocatedDeviceStatus> => AllocatedDeviceStatus)).annotations({ [$P.ListMapKeys]: ["driver","device","pool","shareID"] })),
+  reservedFor: $S.optional($S.Array($S.suspend((): $S.Schema<ResourceClaimConsumerReference> => ResourceClaimConsumerReference)).annotations({ [$P.ListMapKeys]: ["uid"] }))
 }).annotations({ identifier: "io.k8s.api.resource.v1beta1.ResourceClaimStatus" })
 
 /** The Schema of {@link ResourceClaimTemplate}. */

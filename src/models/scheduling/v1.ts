@@ -9,6 +9,7 @@
 
 import * as $S from "effect/Schema"
 import * as $R from "../../resource/Resource.js"
+import * as $P from "../../resource/Primitives.js"
 import * as meta_v1 from "../meta/v1.js"
 
 /**
@@ -46,6 +47,20 @@ export interface PriorityClass {
 }
 
 /**
+ * What server-side apply takes of {@link PriorityClass}: any of its fields, at any depth; the items of
+ * list-map lists with their keys.
+ */
+export interface PriorityClassApply {
+  readonly apiVersion?: "scheduling.k8s.io/v1" | undefined
+  readonly description?: string | undefined
+  readonly globalDefault?: boolean | undefined
+  readonly kind?: "PriorityClass" | undefined
+  readonly metadata?: meta_v1.ObjectMetaApply | undefined
+  readonly preemptionPolicy?: string | undefined
+  readonly value?: number | undefined
+}
+
+/**
  * PriorityClassList is a collection of priority classes.
  */
 export interface PriorityClassList {
@@ -65,6 +80,23 @@ export interface PriorityClassList {
    * Standard list metadata More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata
    */
   readonly metadata?: meta_v1.ListMeta | undefined
+}
+
+/**
+ * What server-side apply takes of {@link PriorityClassList}: any of its fields, at any depth; the items of
+ * list-map lists with their keys.
+ */
+export interface PriorityClassListApply {
+  readonly apiVersion?: "scheduling.k8s.io/v1" | undefined
+  readonly items?: ReadonlyArray<PriorityClassApply> | undefined
+  readonly kind?: "PriorityClassList" | undefined
+  readonly metadata?: $P.DeepPartial<meta_v1.ListMeta> | undefined
+}
+
+declare module "../../resource/Resource.js" {
+  interface ApplyConfigurations {
+    "scheduling.k8s.io/v1/PriorityClass": PriorityClassApply
+  }
 }
 
 /** The Schema of {@link PriorityClass}. */

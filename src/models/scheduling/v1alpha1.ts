@@ -96,6 +96,17 @@ export interface Workload {
 }
 
 /**
+ * What server-side apply takes of {@link Workload}: any of its fields, at any depth; the items of
+ * list-map lists with their keys.
+ */
+export interface WorkloadApply {
+  readonly apiVersion?: "scheduling.k8s.io/v1alpha1" | undefined
+  readonly kind?: "Workload" | undefined
+  readonly metadata?: meta_v1.ObjectMetaApply | undefined
+  readonly spec?: WorkloadSpecApply | undefined
+}
+
+/**
  * WorkloadList contains a list of Workload resources.
  */
 export interface WorkloadList {
@@ -118,6 +129,17 @@ export interface WorkloadList {
 }
 
 /**
+ * What server-side apply takes of {@link WorkloadList}: any of its fields, at any depth; the items of
+ * list-map lists with their keys.
+ */
+export interface WorkloadListApply {
+  readonly apiVersion?: "scheduling.k8s.io/v1alpha1" | undefined
+  readonly items?: ReadonlyArray<WorkloadApply> | undefined
+  readonly kind?: "WorkloadList" | undefined
+  readonly metadata?: $P.DeepPartial<meta_v1.ListMeta> | undefined
+}
+
+/**
  * WorkloadSpec defines the desired state of a Workload.
  */
 export interface WorkloadSpec {
@@ -129,6 +151,21 @@ export interface WorkloadSpec {
    * PodGroups is the list of pod groups that make up the Workload. The maximum number of pod groups is 8. This field is immutable.
    */
   readonly podGroups: ReadonlyArray<PodGroup>
+}
+
+/**
+ * What server-side apply takes of {@link WorkloadSpec}: any of its fields, at any depth; the items of
+ * list-map lists with their keys.
+ */
+export interface WorkloadSpecApply {
+  readonly controllerRef?: $P.DeepPartial<TypedLocalObjectReference> | undefined
+  readonly podGroups?: ReadonlyArray<$P.Keyed<$P.DeepPartial<PodGroup>, "name">> | undefined
+}
+
+declare module "../../resource/Resource.js" {
+  interface ApplyConfigurations {
+    "scheduling.k8s.io/v1alpha1/Workload": WorkloadApply
+  }
 }
 
 /**
@@ -189,7 +226,7 @@ export const WorkloadListSchema: $S.Schema<WorkloadList> = $S.Struct({
  */
 export const WorkloadSpec: $S.Schema<WorkloadSpec> = $S.Struct({
   controllerRef: $S.optional($S.suspend((): $S.Schema<TypedLocalObjectReference> => TypedLocalObjectReference)),
-  podGroups: $S.Array($S.suspend((): $S.Schema<PodGroup> => PodGroup))
+  podGroups: $S.Array($S.suspend((): $S.Schema<PodGroup> => PodGroup)).annotations({ [$P.ListMapKeys]: ["name"] })
 }).annotations({ identifier: "io.k8s.api.scheduling.v1alpha1.WorkloadSpec" })
 
 /**

@@ -37,6 +37,17 @@ export interface CSIDriver {
 }
 
 /**
+ * What server-side apply takes of {@link CSIDriver}: any of its fields, at any depth; the items of
+ * list-map lists with their keys.
+ */
+export interface CSIDriverApply {
+  readonly apiVersion?: "storage.k8s.io/v1" | undefined
+  readonly kind?: "CSIDriver" | undefined
+  readonly metadata?: meta_v1.ObjectMetaApply | undefined
+  readonly spec?: $P.DeepPartial<CSIDriverSpec> | undefined
+}
+
+/**
  * CSIDriverList is a collection of CSIDriver objects.
  */
 export interface CSIDriverList {
@@ -56,6 +67,17 @@ export interface CSIDriverList {
    * Standard list metadata More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata
    */
   readonly metadata?: meta_v1.ListMeta | undefined
+}
+
+/**
+ * What server-side apply takes of {@link CSIDriverList}: any of its fields, at any depth; the items of
+ * list-map lists with their keys.
+ */
+export interface CSIDriverListApply {
+  readonly apiVersion?: "storage.k8s.io/v1" | undefined
+  readonly items?: ReadonlyArray<CSIDriverApply> | undefined
+  readonly kind?: "CSIDriverList" | undefined
+  readonly metadata?: $P.DeepPartial<meta_v1.ListMeta> | undefined
 }
 
 /**
@@ -182,6 +204,17 @@ export interface CSINode {
 }
 
 /**
+ * What server-side apply takes of {@link CSINode}: any of its fields, at any depth; the items of
+ * list-map lists with their keys.
+ */
+export interface CSINodeApply {
+  readonly apiVersion?: "storage.k8s.io/v1" | undefined
+  readonly kind?: "CSINode" | undefined
+  readonly metadata?: meta_v1.ObjectMetaApply | undefined
+  readonly spec?: CSINodeSpecApply | undefined
+}
+
+/**
  * CSINodeDriver holds information about the specification of one CSI driver installed on a node
  */
 export interface CSINodeDriver {
@@ -226,6 +259,17 @@ export interface CSINodeList {
 }
 
 /**
+ * What server-side apply takes of {@link CSINodeList}: any of its fields, at any depth; the items of
+ * list-map lists with their keys.
+ */
+export interface CSINodeListApply {
+  readonly apiVersion?: "storage.k8s.io/v1" | undefined
+  readonly items?: ReadonlyArray<CSINodeApply> | undefined
+  readonly kind?: "CSINodeList" | undefined
+  readonly metadata?: $P.DeepPartial<meta_v1.ListMeta> | undefined
+}
+
+/**
  * CSINodeSpec holds information about the specification of all CSI drivers installed on a node
  */
 export interface CSINodeSpec {
@@ -233,6 +277,14 @@ export interface CSINodeSpec {
    * drivers is a list of information of all CSI Drivers existing on a node. If all drivers in the list are uninstalled, this can become empty.
    */
   readonly drivers: ReadonlyArray<CSINodeDriver>
+}
+
+/**
+ * What server-side apply takes of {@link CSINodeSpec}: any of its fields, at any depth; the items of
+ * list-map lists with their keys.
+ */
+export interface CSINodeSpecApply {
+  readonly drivers?: ReadonlyArray<$P.Keyed<$P.DeepPartial<CSINodeDriver>, "name">> | undefined
 }
 
 /**
@@ -286,6 +338,20 @@ export interface CSIStorageCapacity {
 }
 
 /**
+ * What server-side apply takes of {@link CSIStorageCapacity}: any of its fields, at any depth; the items of
+ * list-map lists with their keys.
+ */
+export interface CSIStorageCapacityApply {
+  readonly apiVersion?: "storage.k8s.io/v1" | undefined
+  readonly capacity?: $P.DeepPartial<$Q.Quantity> | undefined
+  readonly kind?: "CSIStorageCapacity" | undefined
+  readonly maximumVolumeSize?: $P.DeepPartial<$Q.Quantity> | undefined
+  readonly metadata?: meta_v1.ObjectMetaApply | undefined
+  readonly nodeTopology?: $P.DeepPartial<meta_v1.LabelSelector> | undefined
+  readonly storageClassName?: string | undefined
+}
+
+/**
  * CSIStorageCapacityList is a collection of CSIStorageCapacity objects.
  */
 export interface CSIStorageCapacityList {
@@ -305,6 +371,17 @@ export interface CSIStorageCapacityList {
    * Standard list metadata More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata
    */
   readonly metadata?: meta_v1.ListMeta | undefined
+}
+
+/**
+ * What server-side apply takes of {@link CSIStorageCapacityList}: any of its fields, at any depth; the items of
+ * list-map lists with their keys.
+ */
+export interface CSIStorageCapacityListApply {
+  readonly apiVersion?: "storage.k8s.io/v1" | undefined
+  readonly items?: ReadonlyArray<CSIStorageCapacityApply> | undefined
+  readonly kind?: "CSIStorageCapacityList" | undefined
+  readonly metadata?: $P.DeepPartial<meta_v1.ListMeta> | undefined
 }
 
 /**
@@ -356,6 +433,23 @@ export interface StorageClass {
 }
 
 /**
+ * What server-side apply takes of {@link StorageClass}: any of its fields, at any depth; the items of
+ * list-map lists with their keys.
+ */
+export interface StorageClassApply {
+  readonly allowVolumeExpansion?: boolean | undefined
+  readonly allowedTopologies?: $P.DeepPartial<ReadonlyArray<core_v1.TopologySelectorTerm>> | undefined
+  readonly apiVersion?: "storage.k8s.io/v1" | undefined
+  readonly kind?: "StorageClass" | undefined
+  readonly metadata?: meta_v1.ObjectMetaApply | undefined
+  readonly mountOptions?: $P.DeepPartial<ReadonlyArray<string>> | undefined
+  readonly parameters?: $P.DeepPartial<{ readonly [key: string]: string }> | undefined
+  readonly provisioner?: string | undefined
+  readonly reclaimPolicy?: string | undefined
+  readonly volumeBindingMode?: string | undefined
+}
+
+/**
  * StorageClassList is a collection of storage classes.
  */
 export interface StorageClassList {
@@ -375,6 +469,17 @@ export interface StorageClassList {
    * Standard list metadata More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata
    */
   readonly metadata?: meta_v1.ListMeta | undefined
+}
+
+/**
+ * What server-side apply takes of {@link StorageClassList}: any of its fields, at any depth; the items of
+ * list-map lists with their keys.
+ */
+export interface StorageClassListApply {
+  readonly apiVersion?: "storage.k8s.io/v1" | undefined
+  readonly items?: ReadonlyArray<StorageClassApply> | undefined
+  readonly kind?: "StorageClassList" | undefined
+  readonly metadata?: $P.DeepPartial<meta_v1.ListMeta> | undefined
 }
 
 /**
@@ -420,6 +525,18 @@ export interface VolumeAttachment {
 }
 
 /**
+ * What server-side apply takes of {@link VolumeAttachment}: any of its fields, at any depth; the items of
+ * list-map lists with their keys.
+ */
+export interface VolumeAttachmentApply {
+  readonly apiVersion?: "storage.k8s.io/v1" | undefined
+  readonly kind?: "VolumeAttachment" | undefined
+  readonly metadata?: meta_v1.ObjectMetaApply | undefined
+  readonly spec?: $P.DeepPartial<VolumeAttachmentSpec> | undefined
+  readonly status?: $P.DeepPartial<VolumeAttachmentStatus> | undefined
+}
+
+/**
  * VolumeAttachmentList is a collection of VolumeAttachment objects.
  */
 export interface VolumeAttachmentList {
@@ -439,6 +556,17 @@ export interface VolumeAttachmentList {
    * Standard list metadata More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata
    */
   readonly metadata?: meta_v1.ListMeta | undefined
+}
+
+/**
+ * What server-side apply takes of {@link VolumeAttachmentList}: any of its fields, at any depth; the items of
+ * list-map lists with their keys.
+ */
+export interface VolumeAttachmentListApply {
+  readonly apiVersion?: "storage.k8s.io/v1" | undefined
+  readonly items?: ReadonlyArray<VolumeAttachmentApply> | undefined
+  readonly kind?: "VolumeAttachmentList" | undefined
+  readonly metadata?: $P.DeepPartial<meta_v1.ListMeta> | undefined
 }
 
 /**
@@ -524,6 +652,18 @@ export interface VolumeAttributesClass {
 }
 
 /**
+ * What server-side apply takes of {@link VolumeAttributesClass}: any of its fields, at any depth; the items of
+ * list-map lists with their keys.
+ */
+export interface VolumeAttributesClassApply {
+  readonly apiVersion?: "storage.k8s.io/v1" | undefined
+  readonly driverName?: string | undefined
+  readonly kind?: "VolumeAttributesClass" | undefined
+  readonly metadata?: meta_v1.ObjectMetaApply | undefined
+  readonly parameters?: $P.DeepPartial<{ readonly [key: string]: string }> | undefined
+}
+
+/**
  * VolumeAttributesClassList is a collection of VolumeAttributesClass objects.
  */
 export interface VolumeAttributesClassList {
@@ -543,6 +683,17 @@ export interface VolumeAttributesClassList {
    * Standard list metadata More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata
    */
   readonly metadata?: meta_v1.ListMeta | undefined
+}
+
+/**
+ * What server-side apply takes of {@link VolumeAttributesClassList}: any of its fields, at any depth; the items of
+ * list-map lists with their keys.
+ */
+export interface VolumeAttributesClassListApply {
+  readonly apiVersion?: "storage.k8s.io/v1" | undefined
+  readonly items?: ReadonlyArray<VolumeAttributesClassApply> | undefined
+  readonly kind?: "VolumeAttributesClassList" | undefined
+  readonly metadata?: $P.DeepPartial<meta_v1.ListMeta> | undefined
 }
 
 /**
@@ -573,6 +724,17 @@ export interface VolumeNodeResources {
    * count indicates the maximum number of unique volumes managed by the CSI driver that can be used on a node. A volume that is both attached and mounted on a node is considered to be used once, not twice. The same rule applies for a unique volume that is shared among multiple pods on the same node. If this field is not specified, then the supported number of volumes on this node is unbounded.
    */
   readonly count?: number | undefined
+}
+
+declare module "../../resource/Resource.js" {
+  interface ApplyConfigurations {
+    "storage.k8s.io/v1/CSIDriver": CSIDriverApply
+    "storage.k8s.io/v1/CSINode": CSINodeApply
+    "storage.k8s.io/v1/CSIStorageCapacity": CSIStorageCapacityApply
+    "storage.k8s.io/v1/StorageClass": StorageClassApply
+    "storage.k8s.io/v1/VolumeAttachment": VolumeAttachmentApply
+    "storage.k8s.io/v1/VolumeAttributesClass": VolumeAttributesClassApply
+  }
 }
 
 /** The Schema of {@link CSIDriver}. */
@@ -637,7 +799,7 @@ export const CSINodeListSchema: $S.Schema<CSINodeList> = $S.Struct({
  * CSINodeSpec holds information about the specification of all CSI drivers installed on a node
  */
 export const CSINodeSpec: $S.Schema<CSINodeSpec> = $S.Struct({
-  drivers: $S.Array($S.suspend((): $S.Schema<CSINodeDriver> => CSINodeDriver))
+  drivers: $S.Array($S.suspend((): $S.Schema<CSINodeDriver> => CSINodeDriver)).annotations({ [$P.ListMapKeys]: ["name"] })
 }).annotations({ identifier: "io.k8s.api.storage.v1.CSINodeSpec" })
 
 /** The Schema of {@link CSIStorageCapacity}. */

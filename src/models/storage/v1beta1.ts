@@ -9,6 +9,7 @@
 
 import * as $S from "effect/Schema"
 import * as $R from "../../resource/Resource.js"
+import * as $P from "../../resource/Primitives.js"
 import * as meta_v1 from "../meta/v1.js"
 
 /**
@@ -40,6 +41,18 @@ export interface VolumeAttributesClass {
 }
 
 /**
+ * What server-side apply takes of {@link VolumeAttributesClass}: any of its fields, at any depth; the items of
+ * list-map lists with their keys.
+ */
+export interface VolumeAttributesClassApply {
+  readonly apiVersion?: "storage.k8s.io/v1beta1" | undefined
+  readonly driverName?: string | undefined
+  readonly kind?: "VolumeAttributesClass" | undefined
+  readonly metadata?: meta_v1.ObjectMetaApply | undefined
+  readonly parameters?: $P.DeepPartial<{ readonly [key: string]: string }> | undefined
+}
+
+/**
  * VolumeAttributesClassList is a collection of VolumeAttributesClass objects.
  */
 export interface VolumeAttributesClassList {
@@ -59,6 +72,23 @@ export interface VolumeAttributesClassList {
    * Standard list metadata More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata
    */
   readonly metadata?: meta_v1.ListMeta | undefined
+}
+
+/**
+ * What server-side apply takes of {@link VolumeAttributesClassList}: any of its fields, at any depth; the items of
+ * list-map lists with their keys.
+ */
+export interface VolumeAttributesClassListApply {
+  readonly apiVersion?: "storage.k8s.io/v1beta1" | undefined
+  readonly items?: ReadonlyArray<VolumeAttributesClassApply> | undefined
+  readonly kind?: "VolumeAttributesClassList" | undefined
+  readonly metadata?: $P.DeepPartial<meta_v1.ListMeta> | undefined
+}
+
+declare module "../../resource/Resource.js" {
+  interface ApplyConfigurations {
+    "storage.k8s.io/v1beta1/VolumeAttributesClass": VolumeAttributesClassApply
+  }
 }
 
 /** The Schema of {@link VolumeAttributesClass}. */

@@ -9,6 +9,7 @@
 
 import * as $S from "effect/Schema"
 import * as $R from "../../resource/Resource.js"
+import * as $P from "../../resource/Primitives.js"
 import * as meta_v1 from "../meta/v1.js"
 
 /**
@@ -38,6 +39,18 @@ export interface StorageVersionMigration {
 }
 
 /**
+ * What server-side apply takes of {@link StorageVersionMigration}: any of its fields, at any depth; the items of
+ * list-map lists with their keys.
+ */
+export interface StorageVersionMigrationApply {
+  readonly apiVersion?: "storagemigration.k8s.io/v1beta1" | undefined
+  readonly kind?: "StorageVersionMigration" | undefined
+  readonly metadata?: meta_v1.ObjectMetaApply | undefined
+  readonly spec?: $P.DeepPartial<StorageVersionMigrationSpec> | undefined
+  readonly status?: StorageVersionMigrationStatusApply | undefined
+}
+
+/**
  * StorageVersionMigrationList is a collection of storage version migrations.
  */
 export interface StorageVersionMigrationList {
@@ -57,6 +70,17 @@ export interface StorageVersionMigrationList {
    * Standard list metadata More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata
    */
   readonly metadata?: meta_v1.ListMeta | undefined
+}
+
+/**
+ * What server-side apply takes of {@link StorageVersionMigrationList}: any of its fields, at any depth; the items of
+ * list-map lists with their keys.
+ */
+export interface StorageVersionMigrationListApply {
+  readonly apiVersion?: "storagemigration.k8s.io/v1beta1" | undefined
+  readonly items?: ReadonlyArray<StorageVersionMigrationApply> | undefined
+  readonly kind?: "StorageVersionMigrationList" | undefined
+  readonly metadata?: $P.DeepPartial<meta_v1.ListMeta> | undefined
 }
 
 /**
@@ -81,6 +105,21 @@ export interface StorageVersionMigrationStatus {
    * ResourceVersion to compare with the GC cache for performing the migration. This is the current resource version of given group, version and resource when kube-controller-manager first observes this StorageVersionMigration resource.
    */
   readonly resourceVersion?: string | undefined
+}
+
+/**
+ * What server-side apply takes of {@link StorageVersionMigrationStatus}: any of its fields, at any depth; the items of
+ * list-map lists with their keys.
+ */
+export interface StorageVersionMigrationStatusApply {
+  readonly conditions?: ReadonlyArray<$P.Keyed<$P.DeepPartial<meta_v1.Condition>, "type">> | undefined
+  readonly resourceVersion?: string | undefined
+}
+
+declare module "../../resource/Resource.js" {
+  interface ApplyConfigurations {
+    "storagemigration.k8s.io/v1beta1/StorageVersionMigration": StorageVersionMigrationApply
+  }
 }
 
 /** The Schema of {@link StorageVersionMigration}. */
@@ -111,7 +150,7 @@ export const StorageVersionMigrationSpec: $S.Schema<StorageVersionMigrationSpec>
  * Status of the storage version migration.
  */
 export const StorageVersionMigrationStatus: $S.Schema<StorageVersionMigrationStatus> = $S.Struct({
-  conditions: $S.optional($S.Array($S.suspend((): $S.Schema<meta_v1.Condition> => meta_v1.Condition))),
+  conditions: $S.optional($S.Array($S.suspend((): $S.Schema<meta_v1.Condition> => meta_v1.Condition)).annotations({ [$P.ListMapKeys]: ["type"] })),
   resourceVersion: $S.optional($S.String)
 }).annotations({ identifier: "io.k8s.api.storagemigration.v1beta1.StorageVersionMigrationStatus" })
 

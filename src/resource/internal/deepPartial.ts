@@ -1,11 +1,13 @@
 /**
  * A Schema's AST with every property optional, at every depth (through structs, arrays, unions,
  * records and recursive references): what server-side apply's partial objects are checked by —
- * a field given must be of its type, any field may be left out.
+ * a field given must be of its type, any field may be left out, except the keys of a list-map
+ * list's items (`Primitives.ListMapKeys`) that the item requires.
  *
  * @internal
  */
 import { SchemaAST as AST } from "effect"
+import { ListMapKeys } from "../Primitives.js"
 
 /** The deep-partial form of an AST (recursive references made lazily, each node once). */
 export const deepPartial = (ast: AST.AST): AST.AST => partial(ast, new Map())
@@ -28,9 +30,16 @@ const partial = (ast: AST.AST, seen: Map<AST.AST, AST.AST>): AST.AST => {
       return made
     }
     case "TupleType": {
+      const keys = listMapKeys(ast)
       const made = new AST.TupleType(
         ast.elements.map((e) => new AST.OptionalType(partial(e.type, seen), e.isOptional, e.annotations)),
-        ast.rest.map((r) => new AST.Type(partial(r.type, seen), r.annotations)),
+        ast.rest.map(
+          (r) =>
+            new AST.Type(
+              keys === undefined ? partial(r.type, seen) : keyed(r.type, keys, seen),
+              r.annotations
+            )
+        ),
         ast.isReadonly,
         ast.annotations
       )
@@ -62,4 +71,42 @@ const partial = (ast: AST.AST, seen: Map<AST.AST, AST.AST>): AST.AST => {
     default:
       return ast
   }
+}
+
+const listMapKeys = (ast: AST.TupleType): ReadonlyArray<string> | undefined => {
+  const keys = ast.annotations[ListMapKeys]
+  return Array.isArray(keys) && keys.every((k) => typeof k === "string") ? keys : undefined
+}
+
+/** The items of a list-map list: deep-partial, but the keys the item requires stay required. */
+const keyed = (item: AST.AST, keys: ReadonlyArray<string>, seen: Map<AST.AST, AST.AST>): AST.AST => {
+  let resolved: AST.AST | undefined
+  return new AST.Suspend(() => {
+    if (resolved !== undefined) return resolved
+    const whole = structOf(item)
+    const part = structOf(partial(item, seen))
+    resolved =
+      whole === undefined || part === undefined
+        ? partial(item, seen)
+        : new AST.TypeLiteral(
+            part.propertySignatures.map((p) => {
+              const required = whole.propertySignatures.some(
+                (w) => w.name === p.name && !w.isOptional && keys.includes(String(p.name))
+              )
+              return required
+                ? new AST.PropertySignature(p.name, p.type, false, p.isReadonly, p.annotations)
+                : p
+            }),
+            part.indexSignatures,
+            part.annotations
+          )
+    return resolved
+  })
+}
+
+/** The struct under references (a model's item is a suspended struct). */
+const structOf = (ast: AST.AST): AST.TypeLiteral | undefined => {
+  let at = ast
+  while (at._tag === "Suspend") at = at.f()
+  return at._tag === "TypeLiteral" ? at : undefined
 }
