@@ -77,4 +77,6 @@ export * as PodExec from "./streams/PodExec.js"
 /** @since 0.1.0 */
 export * as PodLog from "./streams/PodLog.js"
 /** @since 0.1.0 */
+export * as PodPortForward from "./streams/PodPortForward.js"
+/** @since 0.1.0 */
 export * as Watch from "./streams/Watch.js"

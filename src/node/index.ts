@@ -9,3 +9,5 @@
 export * as NodeKube from "./NodeKube.js"
 /** @since 0.1.0 */
 export * as NodeKubeHttpClient from "./NodeKubeHttpClient.js"
+/** @since 0.1.0 */
+export * as NodePortForward from "./NodePortForward.js"

@@ -6,7 +6,6 @@
  *
  * @since 0.1.0
  */
-import { HttpClient } from "@effect/platform"
 import {
   Data,
   Deferred,
@@ -23,13 +22,13 @@ import {
 } from "effect"
 import * as ApiRequest from "../client/ApiRequest.js"
 import type * as Client from "../client/Client.js"
-import { checkedAs } from "../client/internal/answer.js"
 import { annotateTarget, kindAttributes, operation } from "../client/internal/operation.js"
 import type * as ApiError from "../http/ApiError.js"
 import * as metricKeys from "../http/internal/metricKeys.js"
 import { KubeWebSocket, type WebSocketError } from "../http/KubeWebSocket.js"
 import { concatBytes } from "../internal/bytes.js"
 import * as Meta from "../models/meta/v1.js"
+import { explainRefusal } from "./internal/upgrade.js"
 
 /** The stream protocols this client speaks, in order of preference. */
 const PROTOCOLS = ["v5.channel.k8s.io", "v4.channel.k8s.io"] as const
@@ -254,7 +253,7 @@ const open = (
       // A refused upgrade hides the apiserver's Status: ask again without upgrading to read it.
       Effect.catchTag("WebSocketError", (error) =>
         error.reason === "Connect"
-          ? Effect.flatMap(explain(target), () => Effect.fail(error))
+          ? Effect.flatMap(explainRefusal(target), () => Effect.fail(error))
           : Effect.fail(error)
       ),
       operation(`PodExec.${subresource}`, "create", {
@@ -472,12 +471,3 @@ const exitCodeOf = (status: string): Effect.Effect<number, ExecError> => {
     })
   )
 }
-
-/** Reads the error answer of a refused exec request as an ApiError. */
-const explain = (target: ApiRequest.Target) =>
-  Effect.gen(function* () {
-    // Untraced: its URL holds the command, which can hold a secret (a password in `sh -c`).
-    const http = HttpClient.withTracerDisabledWhen(yield* HttpClient.HttpClient, () => true)
-    const response = yield* http.execute(ApiRequest.toHttp(target)).pipe(Effect.option)
-    if (Option.isSome(response)) yield* checkedAs("create")(response.value)
-  })

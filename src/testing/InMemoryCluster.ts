@@ -123,7 +123,7 @@ const seedInto = (server: MemoryServer, objects: ReadonlyArray<Resource.KubeObje
 
 /**
  * The in-memory cluster: `KubeConfig`, `HttpClient` (the real request pipeline over an in-memory
- * transport), `KubeWebSocket` (exec is not served: it fails with a WebSocketError), and the
+ * transport), `KubeWebSocket` (exec, attach and port-forward are not served: they fail with a WebSocketError), and the
  * `InMemoryCluster` handle.
  *
  * @example
@@ -235,7 +235,8 @@ export const layer = (
             Effect.fail(
               new WebSocketError({
                 reason: "Connect",
-                detail: "the in-memory cluster runs no containers: exec and attach are not served"
+                detail:
+                  "the in-memory cluster runs no containers: exec, attach and port-forward are not served"
               })
             )
         })

@@ -6,6 +6,7 @@
 import * as fs from "node:fs"
 import type * as http from "node:http"
 import * as https from "node:https"
+import * as net from "node:net"
 import * as path from "node:path"
 import { Effect } from "effect"
 import { WebSocketServer, type WebSocket as WsSocket } from "ws"
@@ -40,9 +41,32 @@ export interface ExecRecord {
   readonly resizes: Array<string>
 }
 
+export interface PortForwardRecord {
+  readonly url: URL
+  readonly protocol: string
+  /** The pod side's TCP connections opened (one per forwarded port that has a target). */
+  readonly upstream: Array<net.Socket>
+  closed: boolean
+}
+
+/** How a forwarded connection ends when its pod goes away (`vanish`). */
+export type Vanish = "error" | "drop"
+
 export interface FakeKubelet {
   /** Exec sessions received. */
   readonly execs: Array<ExecRecord>
+  /**
+   * Where the pods' ports lead, by `namespace/pod/port`: a TCP port on 127.0.0.1 (the test's own
+   * server playing the container). A port without an entry is refused as the kubelet does.
+   */
+  readonly ports: Map<string, number>
+  /** Port-forward connections received. */
+  readonly portForwards: Array<PortForwardRecord>
+  /**
+   * The pod goes away under its open port-forwards: `error` writes the kubelet's error on each
+   * error channel then closes; `drop` cuts the TCP connections without a word.
+   */
+  readonly vanish: (namespace: string, pod: string, how: Vanish) => void
   /** The subprotocols this kubelet accepts, by preference (default: v5 then v4). */
   protocols: ReadonlyArray<string>
   readonly port: number
@@ -138,8 +162,26 @@ export const start = async (env: EnvtestInfo, nodeName: string): Promise<FakeKub
     noServer: true,
     handleProtocols: (offered) => self.protocols.find((p) => offered.has(p)) ?? false
   })
+  const ports = new Map<string, number>()
+  const portForwards: Array<PortForwardRecord> = []
+  const live = new Map<PortForwardRecord, { readonly pod: string; readonly ws: WsSocket }>()
+  // Port-forward speaks only the channel protocols (kubelet: "", v4.channel, v4.base64.channel).
+  const forwardWss = new WebSocketServer({
+    noServer: true,
+    handleProtocols: (offered) => (offered.has("v4.channel.k8s.io") ? "v4.channel.k8s.io" : false)
+  })
   server.on("upgrade", (req, socket, head) => {
     const url = new URL(req.url ?? "/", "https://kubelet")
+    if (/^\/portForward\/[^/]+\/[^/]+$/.test(url.pathname)) {
+      forwardWss.handleUpgrade(req, socket, head, (ws) => {
+        const record = runPortForward(ws, url, ports)
+        portForwards.push(record)
+        const [, , namespace, pod] = url.pathname.split("/")
+        live.set(record, { pod: `${namespace}/${pod}`, ws })
+        ws.on("close", () => live.delete(record))
+      })
+      return
+    }
     if (!/^\/(exec|attach)\//.test(url.pathname)) {
       socket.destroy()
       return
@@ -148,6 +190,26 @@ export const start = async (env: EnvtestInfo, nodeName: string): Promise<FakeKub
   })
   return {
     execs,
+    ports,
+    portForwards,
+    vanish: (namespace, pod, how) => {
+      for (const [record, conn] of live) {
+        if (conn.pod !== `${namespace}/${pod}`) continue
+        if (how === "drop") {
+          for (const u of record.upstream) u.destroy()
+          conn.ws.terminate()
+        } else {
+          for (const [i, port] of record.url.searchParams.getAll("port").entries()) {
+            if (conn.ws.readyState === conn.ws.OPEN)
+              conn.ws.send(
+                frame(2 * i + 1, `error forwarding port ${port} to pod ${pod}, uid : pod not found`)
+              )
+          }
+          for (const u of record.upstream) u.destroy()
+          conn.ws.close(1000)
+        }
+      }
+    },
     get protocols() {
       return self.protocols
     },
@@ -162,6 +224,7 @@ export const start = async (env: EnvtestInfo, nodeName: string): Promise<FakeKub
     close: () =>
       new Promise<void>((resolve) => {
         for (const client of wss.clients) client.terminate()
+        for (const client of forwardWss.clients) client.terminate()
         for (const s of sockets) s.destroy()
         server.close(() => resolve())
       })
@@ -262,6 +325,60 @@ const runExec = (ws: WsSocket, url: URL, execs: Array<ExecRecord>) => {
       )
       ws.close(1000)
   }
+}
+
+const le16 = (port: number) => Buffer.from([port & 0xff, port >> 8])
+
+/**
+ * A port-forward as the kubelet serves it over WebSocket (`handleWebSocketStreams`): for the i-th
+ * `port`, channel 2i carries data both ways and channel 2i+1 the kubelet's errors; each channel
+ * first gets the port as 2 bytes little-endian. The pod's port is the TCP port `ports` names; a
+ * port without one is refused with the kubelet's message. Closed (1000) once every port is done.
+ */
+const runPortForward = (ws: WsSocket, url: URL, ports: Map<string, number>): PortForwardRecord => {
+  const [, , namespace, pod] = url.pathname.split("/")
+  const wanted = url.searchParams.getAll("port").map(Number)
+  const record: PortForwardRecord = { url, protocol: ws.protocol, upstream: [], closed: false }
+  const send = (data: Buffer) => {
+    if (ws.readyState === ws.OPEN) ws.send(data)
+  }
+  let open = wanted.length
+  const done = () => {
+    open -= 1
+    if (open === 0 && ws.readyState === ws.OPEN) ws.close(1000)
+  }
+  const sockets: Array<net.Socket | undefined> = []
+  wanted.forEach((port, i) => {
+    send(frame(2 * i, le16(port)))
+    send(frame(2 * i + 1, le16(port)))
+    const target = ports.get(`${namespace}/${pod}/${port}`)
+    if (target === undefined) {
+      send(
+        frame(
+          2 * i + 1,
+          `error forwarding port ${port} to pod ${pod}, uid : failed to connect to localhost:${port} inside namespace "${pod}": connection refused`
+        )
+      )
+      sockets.push(undefined)
+      done()
+      return
+    }
+    const upstream = net.connect(target, "127.0.0.1")
+    record.upstream.push(upstream)
+    sockets.push(upstream)
+    upstream.on("data", (data: Buffer) => send(frame(2 * i, data)))
+    upstream.on("error", () => upstream.destroy())
+    upstream.on("close", done)
+  })
+  ws.on("message", (data: Buffer) => {
+    const channel = data[0] ?? -1
+    if (channel % 2 === 0) sockets[channel / 2]?.write(data.subarray(1))
+  })
+  ws.on("close", () => {
+    record.closed = true
+    for (const u of record.upstream) u.destroy()
+  })
+  return record
 }
 
 /** Registers the kubelet as a Node whose status points the apiserver at it. */

@@ -132,8 +132,8 @@ describe("examples", () => {
     expect(result.stdout).toMatch(/gitVersion: 'v1\.20/)
   })
 
-  it("logs and exec need containers: on the in-memory cluster they say so", async () => {
-    for (const file of ["examples/logs.ts", "examples/exec.ts"]) {
+  it("logs, exec and port-forward need containers: on the in-memory cluster they say so", async () => {
+    for (const file of ["examples/logs.ts", "examples/exec.ts", "examples/portforward.ts"]) {
       const result = await runExample(file, none())
       expect(result.status).toBe(0)
       expect(result.stdout).toContain("runs no containers")

@@ -1,9 +1,11 @@
 /**
- * The `KubeWebSocket` service (exec, attach) on undici's `WebSocket`, over the cluster's
- * dispatcher: messages as a stream of bytes, `send`, and the socket closed with the scope.
+ * The `KubeWebSocket` service (exec, attach, port-forward) on undici's `WebSocket`, over the
+ * cluster's dispatcher: messages as a stream of bytes, `send` (waiting while the socket's send
+ * buffer is full), and the socket closed with the scope. Messages received are not held back:
+ * undici's WebSocket cannot pause its reading.
  */
 
-import { Deferred, Effect, Exit, Queue, Stream } from "effect"
+import { Deferred, Effect, Exit, Queue, Schedule, Stream } from "effect"
 import { type Dispatcher, WebSocket } from "undici"
 import type { ConfigError } from "../../config/ConfigError.js"
 import type { Credentials, ResolvedConfig } from "../../config/KubeConfig.js"
@@ -14,6 +16,14 @@ import * as KubeWebSocket from "../../http/KubeWebSocket.js"
 export interface WebSocketOptions {
   readonly userAgent?: string | undefined
 }
+
+/**
+ * Sending waits while more than this many bytes are queued on the socket (undici's WebSocket has
+ * no drain event: `bufferedAmount` is polled), until fewer than {@link LOW_WATER} are.
+ */
+const HIGH_WATER = 1024 * 1024
+const LOW_WATER = 256 * 1024
+const DRAIN_POLL = Schedule.spaced("2 millis")
 
 type Item =
   | { readonly _tag: "data"; readonly data: Uint8Array }
@@ -96,11 +106,25 @@ export const makeWebSocket = (
               : Effect.never
         )
       )
+      const drained = Effect.sync(
+        () => ws.bufferedAmount <= LOW_WATER || ws.readyState !== WebSocket.OPEN
+      ).pipe(Effect.repeat({ until: (done) => done, schedule: DRAIN_POLL }), Effect.asVoid)
       return {
         protocol: ws.protocol,
         messages,
         send: (data: Uint8Array) =>
-          Effect.try({ try: () => ws.send(data), catch: (cause) => fail("Send", String(cause), cause) })
+          Effect.suspend(() => {
+            // undici drops what is sent on a closing or closed socket without a word.
+            if (ws.readyState !== WebSocket.OPEN) {
+              return Effect.fail(fail("Send", `the connection to ${url.pathname} is closed`))
+            }
+            try {
+              ws.send(data)
+            } catch (cause) {
+              return Effect.fail(fail("Send", String(cause), cause))
+            }
+            return ws.bufferedAmount <= HIGH_WATER ? Effect.void : drained
+          })
       }
     })
 })

@@ -1,0 +1,20 @@
+/**
+ * Why a WebSocket upgrade (exec, attach, port-forward) was refused: the upgrade's own answer is
+ * not readable through the WebSocket API, so the same request is sent again without upgrading and
+ * its error answer read as an `ApiError` (a missing pod: 404; a pod without a node: 400).
+ *
+ * @internal
+ */
+import { HttpClient } from "@effect/platform"
+import { Effect, Option } from "effect"
+import * as ApiRequest from "../../client/ApiRequest.js"
+import { checkedAs } from "../../client/internal/answer.js"
+
+/** Fails with the ApiError of `target` asked without upgrading; succeeds if it answers 2xx. */
+export const explainRefusal = (target: ApiRequest.Target) =>
+  Effect.gen(function* () {
+    // Untraced: an exec URL holds the command, which can hold a secret (a password in `sh -c`).
+    const http = HttpClient.withTracerDisabledWhen(yield* HttpClient.HttpClient, () => true)
+    const response = yield* http.execute(ApiRequest.toHttp(target)).pipe(Effect.option)
+    if (Option.isSome(response)) yield* checkedAs("create")(response.value)
+  })
