@@ -6,7 +6,7 @@
  */
 import * as net from "node:net"
 import { NodeStream } from "@effect/platform-node"
-import { Effect, FiberSet, PubSub, Ref, type Scope, Stream } from "effect"
+import { Effect, Fiber, FiberSet, PubSub, Ref, type Scope, Stream } from "effect"
 import * as Client from "../client/Client.js"
 import * as core from "../models/core/v1.js"
 import { InvalidRequest } from "../resource/InvalidRequest.js"
@@ -60,8 +60,8 @@ export interface Forwarded {
 export interface Forwarder {
   readonly ports: ReadonlyArray<Forwarded>
   /**
-   * The failures of single connections from the moment of subscribing (each is also logged as a
-   * warning); the forwarder keeps accepting connections. Ends with the forwarder.
+   * The failures of single connections (the last 16 before subscribing, then each as it comes; each
+   * is also logged as a warning); the forwarder keeps accepting connections. Ends with the forwarder.
    */
   readonly failures: Stream.Stream<PodPortForward.PortForwardFailure>
   /** The connections forwarded now. */
@@ -95,10 +95,14 @@ const endedLocally = (cause: unknown) =>
  * connection is closed). The pod must exist (an `ApiError` otherwise) and be running (a
  * `PortForwardError` `NotRunning`, as kubectl refuses); a local port that cannot be bound is a
  * `PortForwardError` `Listen`; ports out of range are an `InvalidRequest`, before any request.
- * Each accepted connection opens its own WebSocket (`PodPortForward.connect`): bytes both ways, with
- * back-pressure on the local socket; the end of either side closes both (the v4 protocol has no
- * half-close). A failing connection (nothing listening in the pod, the pod gone) is closed, logged
- * and published on `failures`; the others go on.
+ * Each accepted connection opens its own WebSocket (`PodPortForward.connect`): bytes both ways
+ * (back-pressure from the pod's side to the local reader is not possible: what the pod sends faster
+ * than the local client reads is held in memory). The local client's end of input stops the sending
+ * and the pod's answer still comes back; the pod closing its side ends the local connection once
+ * what it sent is written (the v4 protocol cannot pass a half-close to the pod: a local client that
+ * closes while the pod keeps its side open and silent holds the connection until the pod closes it).
+ * A failing connection (nothing listening in the pod, the pod gone) is closed, logged and published
+ * on `failures`; the others go on.
  *
  * @example
  * ```ts
@@ -137,8 +141,9 @@ export const forward = (
         detail: `the pod is not running (phase ${phase ?? "unknown"}): nothing to forward to`
       })
     }
+    // The last failures are kept for a subscriber that comes later.
     const failures = yield* Effect.acquireRelease(
-      PubSub.unbounded<PodPortForward.PortForwardFailure>(),
+      PubSub.unbounded<PodPortForward.PortForwardFailure>({ replay: 16 }),
       PubSub.shutdown
     )
     const open = yield* Ref.make(0)
@@ -160,14 +165,21 @@ export const forward = (
               detail: `the local connection failed: ${String(cause)}`,
               cause
             })
+          // The local end of input stops the sending only (v4 cannot pass a half-close on): the
+          // pod's answer still comes back. A connection the pod closed takes no more bytes: also
+          // the end of sending; what the pod sent before is still written out.
           const fromLocal = NodeStream.fromReadable<PodPortForward.PortForwardError>(() => socket, local, {
             closeOnDone: false
-          }).pipe(Stream.run(connection.sink))
+          }).pipe(
+            Stream.run(connection.sink),
+            Effect.catchTag("WebSocketError", () => Effect.void)
+          )
           const toLocal = connection.stream.pipe(
             Stream.runForEach((chunk) => write(socket, chunk)),
             Effect.zipRight(end(socket))
           )
-          yield* Effect.raceFirst(fromLocal, toLocal)
+          const sending = yield* Effect.fork(fromLocal)
+          yield* Effect.raceFirst(toLocal, Effect.zipRight(Fiber.join(sending), Effect.never))
         })
       ).pipe(
         Effect.catchIf(
@@ -186,7 +198,7 @@ export const forward = (
     const ports = yield* Effect.forEach(mappings, (mapping) =>
       Effect.gen(function* () {
         const accepted = new Set<net.Socket>()
-        const server = net.createServer({ allowHalfOpen: false }, (socket) => {
+        const server = net.createServer({ allowHalfOpen: true }, (socket) => {
           // A socket error with no listener would end the process: errors are read where used.
           socket.on("error", () => {})
           accepted.add(socket)
@@ -210,6 +222,26 @@ export const forward = (
             server.once("error", failed)
             server.listen(mapping.local ?? 0, address, () => {
               server.off("error", failed)
+              // Later errors (a failed accept: too many open files) are reported, not thrown.
+              server.on("error", (cause) =>
+                run(
+                  Effect.zipRight(
+                    Effect.logWarning(
+                      `port-forward listener for ${name}:${mapping.remote} failed: ${cause.message}`
+                    ),
+                    PubSub.publish(
+                      failures,
+                      new PodPortForward.PortForwardError({
+                        reason: "Listen",
+                        pod: name,
+                        port: mapping.remote,
+                        detail: `the local listener failed: ${cause.message}`,
+                        cause
+                      })
+                    )
+                  )
+                )
+              )
               resume(Effect.void)
             })
           }),
@@ -231,29 +263,36 @@ export const forward = (
     return { ports, failures: Stream.fromPubSub(failures), connections: Ref.get(open) }
   })
 
-/** Writes to the socket, waiting for it to drain when its buffer is full (or for it to close). */
-const write = (socket: net.Socket, chunk: Uint8Array): Effect.Effect<void> =>
+/** Waits for one of the socket's `events` (listeners removed on interruption too). */
+const once = (socket: net.Socket, events: ReadonlyArray<"drain" | "close">): Effect.Effect<void> =>
   Effect.async<void>((resume) => {
-    if (socket.destroyed || socket.write(chunk)) return resume(Effect.void)
     const done = () => {
-      socket.off("drain", done)
-      socket.off("close", done)
+      for (const event of events) socket.off(event, done)
       resume(Effect.void)
     }
-    socket.on("drain", done)
-    socket.on("close", done)
+    for (const event of events) socket.on(event, done)
+    return Effect.sync(() => {
+      for (const event of events) socket.off(event, done)
+    })
   })
 
-/** Ends the socket once what was written is sent (the pod closed its side). */
+/** Writes to the socket, waiting for it to drain when its buffer is full (or for it to close). */
+const write = (socket: net.Socket, chunk: Uint8Array): Effect.Effect<void> =>
+  Effect.suspend(() =>
+    socket.destroyed || socket.write(chunk) ? Effect.void : once(socket, ["drain", "close"])
+  )
+
+/**
+ * Ends the socket once what was written is sent (the pod closed its side), then waits for the
+ * local client to close its side, reading and dropping what it still sends: a socket closed with
+ * unread input is reset, and a reset can lose the last bytes sent to the client.
+ */
 const end = (socket: net.Socket): Effect.Effect<void> =>
-  Effect.async<void>((resume) => {
-    if (socket.destroyed || socket.writableFinished) return resume(Effect.void)
-    const done = () => {
-      socket.off("finish", done)
-      socket.off("close", done)
-      resume(Effect.void)
-    }
-    socket.on("finish", done)
-    socket.on("close", done)
+  Effect.suspend(() => {
+    if (socket.destroyed) return Effect.void
+    const closed = once(socket, ["close"])
+    socket.on("data", () => {})
+    socket.resume()
     socket.end()
+    return closed
   })

@@ -117,10 +117,10 @@ export interface Connection {
   /**
    * The bytes the pod sends, until either side closes the connection; it fails with a
    * `PortForwardError` (`Remote`) when the kubelet reported an error (nothing listening, the pod
-   * gone), after the bytes that came before it. Read it once.
+   * gone), after the bytes that came before it. Read it once (a second reader gets only the end).
    */
   readonly stream: Stream.Stream<Uint8Array, PortForwardError | WebSocketError>
-  /** Sends bytes to the pod (waits while the connection's send buffer is full). */
+  /** Sends bytes to the pod (waits while the connection's send buffer is full; one write at a time). */
   readonly write: (data: Uint8Array | string) => Effect.Effect<void, WebSocketError>
   /** A sink that sends every chunk to the pod (the connection stays open when it ends). */
   readonly sink: Sink.Sink<void, Uint8Array, never, WebSocketError>
@@ -202,9 +202,8 @@ export const connect = (
       subresource: "portforward",
       query: [["ports", String(port)]]
     })
-    // Its own scope, so that `close` can end the connection before the caller's scope does.
+    // Its own scope (closed with the caller's), so that `close` can end the connection sooner.
     const scope = yield* Scope.fork(yield* Effect.scope, ExecutionStrategy.sequential)
-    yield* Effect.addFinalizer((exit) => Scope.close(scope, exit))
     const connection = yield* annotateTarget(target.namespace, name).pipe(
       Effect.zipRight(Effect.annotateCurrentSpan("k8s.port_forward.port", port)),
       Effect.zipRight(webSocket.connect(target.path, target.query, [PROTOCOL])),
@@ -225,7 +224,9 @@ export const connect = (
         ...kindAttributes(Pod),
         "k8s.subresource": "portforward"
       }),
-      Scope.extend(scope)
+      Scope.extend(scope),
+      // A connection that could not open leaves nothing open behind it.
+      Effect.onError(() => Scope.close(scope, Exit.void))
     )
     const items = yield* Queue.unbounded<Item>()
     // Whatever ends the connection (the server, `close`, the scope) ends the stream too.
@@ -248,40 +249,57 @@ export const connect = (
       if (channel === ERROR) return Effect.sync(() => errorText.push(rest))
       return Queue.offer(items, { _tag: "data", data: rest })
     })
+    const remoteError = () => {
+      const text = new TextDecoder().decode(concatBytes(Chunk.fromIterable(errorText))).trim()
+      return text === "" ? undefined : fail("Remote", text)
+    }
     yield* reader.pipe(
       Effect.exit,
       Effect.flatMap((exit) => {
-        if (Exit.isFailure(exit)) {
-          // Interrupted (the connection closed): the stream just ends.
-          return Option.match(Cause.failureOption(exit.cause), {
-            onNone: () => Queue.offer(items, { _tag: "end" }),
-            onSome: (error) => Queue.offer(items, { _tag: "fail", error })
-          })
+        if (Exit.isSuccess(exit)) {
+          const error = remoteError()
+          return Effect.asVoid(
+            Queue.offer(items, error === undefined ? { _tag: "end" } : { _tag: "fail", error })
+          )
         }
-        const text = new TextDecoder().decode(concatBytes(Chunk.fromIterable(errorText))).trim()
-        return Queue.offer(
-          items,
-          text === "" ? { _tag: "end" } : { _tag: "fail", error: fail("Remote", text) }
-        )
+        // Interrupted (the connection closed): the stream just ends.
+        return Option.match(Cause.failureOption(exit.cause), {
+          onNone: () => Effect.asVoid(Queue.offer(items, { _tag: "end" })),
+          onSome: (cause) => {
+            // The kubelet's own message first, even when the connection then broke; a broken
+            // connection or protocol is closed (the reader cannot close its own scope: a daemon).
+            const error = remoteError() ?? cause
+            return Queue.offer(items, { _tag: "fail", error }).pipe(
+              Effect.zipRight(Effect.forkDaemon(Scope.close(scope, Exit.void))),
+              Effect.asVoid
+            )
+          }
+        })
       }),
       Effect.forkIn(scope)
     )
+    // One write at a time: the messages of a large write are not interleaved with another's.
+    const lock = yield* Effect.makeSemaphore(1)
     const write = (data: Uint8Array | string) => {
       const bytes = typeof data === "string" ? new TextEncoder().encode(data) : data
-      return Effect.forEach(
-        Array.from({ length: Math.ceil(bytes.length / MAX_MESSAGE) }, (_, i) =>
-          bytes.subarray(i * MAX_MESSAGE, (i + 1) * MAX_MESSAGE)
-        ),
-        (part) => {
-          const message = new Uint8Array(part.length + 1)
-          message[0] = DATA
-          message.set(part, 1)
-          return connection.send(message)
-        },
-        { discard: true }
+      return lock.withPermits(1)(
+        Effect.forEach(
+          Array.from({ length: Math.ceil(bytes.length / MAX_MESSAGE) }, (_, i) =>
+            bytes.subarray(i * MAX_MESSAGE, (i + 1) * MAX_MESSAGE)
+          ),
+          (part) => {
+            const message = new Uint8Array(part.length + 1)
+            message[0] = DATA
+            message.set(part, 1)
+            return connection.send(message)
+          },
+          { discard: true }
+        )
       )
     }
     const stream: Stream.Stream<Uint8Array, PortForwardError | WebSocketError> = Stream.fromQueue(items).pipe(
+      // The end (or failure) stays for whoever reads next: a second reader ends instead of waiting.
+      Stream.tap((item) => (item._tag === "data" ? Effect.void : Queue.offer(items, item))),
       Stream.takeWhile((item) => item._tag !== "end"),
       Stream.mapEffect((item) =>
         item._tag === "data"

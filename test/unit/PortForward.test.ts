@@ -6,7 +6,7 @@
  */
 import * as net from "node:net"
 import { describe, expect, it } from "@effect/vitest"
-import { Chunk, Deferred, Effect, Exit, Fiber, Layer, Queue, Scope, Stream } from "effect"
+import { Chunk, Deferred, Effect, Exit, Fiber, Layer, Queue, Schedule, Scope, Stream } from "effect"
 import { KubeWebSocket, PodPortForward } from "../../src/index.js"
 import type * as core from "../../src/models/core/v1.js"
 import { NodePortForward } from "../../src/node/index.js"
@@ -105,6 +105,8 @@ describe("PodPortForward.connect", () => {
       yield* kubelet.send([0, PREFIX[0] ?? 0], [0, PREFIX[1] ?? 0, 104], [1, ...PREFIX], [0, 105], [0])
       yield* kubelet.end
       expect(text(yield* Stream.runCollect(connection.stream))).toBe("hi")
+      // Read again: it ends at once (no wait for bytes that will not come).
+      expect(Chunk.size(yield* Stream.runCollect(connection.stream))).toBe(0)
     })
   )
 
@@ -142,6 +144,10 @@ describe("PodPortForward.connect", () => {
       const mismatch = yield* Effect.flip(Stream.runDrain(first.stream))
       expect(mismatch).toMatchObject({ _tag: "PortForwardError", reason: "Protocol" })
       expect(mismatch.message).toContain("port 8081, not 8080")
+      // A broken protocol closes the connection; a second reader gets the failure too.
+      yield* Deferred.await(wrongPort.closed)
+      const again = yield* Effect.flip(Stream.runDrain(first.stream))
+      expect(again).toMatchObject({ _tag: "PortForwardError", reason: "Protocol" })
       const strange = yield* scriptedKubelet
       const second = yield* PodPortForward.connect("web", 8080).pipe(Effect.provide(withKubelet(strange)))
       yield* strange.send([0, ...PREFIX], [5, 1, 2])
@@ -239,7 +245,7 @@ describe("NodePortForward.forward against a scripted kubelet", () => {
   )
 
   it.scopedLive(
-    "the local client ending closes the connection to the pod; the scope closes the listener",
+    "a local client that ends its input still gets the answer; the scope closes the listener",
     () =>
       Effect.gen(function* () {
         const kubelet = yield* scriptedKubelet
@@ -249,13 +255,65 @@ describe("NodePortForward.forward against a scripted kubelet", () => {
           Scope.extend(scope)
         )
         const local = forwarder.ports[0]?.local ?? 0
-        const done = yield* Effect.fork(client(local, "bye", true))
+        // The client sends and ends its side at once (HTTP/1.0 style); the answer comes after.
+        const answer = yield* Effect.fork(client(local, "question", true))
+        const question = yield* kubelet.next
+        expect(new TextDecoder().decode(question.subarray(1))).toBe("question")
+        yield* kubelet.send([0, ...PREFIX], [1, ...PREFIX], [0, ...new TextEncoder().encode("answer")])
+        yield* kubelet.end
+        expect(yield* Fiber.join(answer)).toBe("answer")
         yield* Deferred.await(kubelet.closed)
-        yield* Fiber.join(done)
+        yield* Effect.repeat(forwarder.connections, {
+          until: (n) => n === 0,
+          schedule: Schedule.spaced("5 millis"),
+          times: 1000
+        })
         expect(yield* forwarder.connections).toBe(0)
         yield* Scope.close(scope, Exit.void)
         const refused = yield* Effect.either(client(local, "x", true))
         expect(refused._tag).toBe("Left")
+      })
+  )
+
+  it.scopedLive(
+    "the pod closing while the local client still sends: every byte it sent arrives, no failure",
+    () =>
+      Effect.gen(function* () {
+        const kubelet = yield* scriptedKubelet
+        const forwarder = yield* NodePortForward.forward("web", { ports: [{ remote: 8080 }] }).pipe(
+          Effect.provide(withKubelet(kubelet))
+        )
+        const size = 1024 * 1024
+        const received = yield* Effect.fork(
+          Effect.async<number, Error>((resume) => {
+            const socket = net.connect(forwarder.ports[0]?.local ?? 0, "127.0.0.1")
+            let got = 0
+            const chunk = Buffer.alloc(64 * 1024, 1)
+            const pump = () => {
+              while (!socket.destroyed && socket.write(chunk)) {}
+            }
+            socket.on("connect", pump)
+            socket.on("drain", pump)
+            socket.on("data", (data: Buffer) => {
+              got += data.length
+            })
+            socket.on("close", () => resume(Effect.succeed(got)))
+            socket.on("error", () => {})
+            return Effect.sync(() => socket.destroy())
+          })
+        )
+        yield* kubelet.next
+        yield* kubelet.send(
+          [0, ...PREFIX],
+          [1, ...PREFIX],
+          ...Array.from({ length: 16 }, () => [0, ...new Uint8Array(size / 16).fill(7)])
+        )
+        yield* kubelet.end
+        expect(yield* Fiber.join(received)).toBe(size)
+        const failures = yield* Stream.runCollect(Stream.take(forwarder.failures, 1)).pipe(
+          Effect.timeoutOption("200 millis")
+        )
+        expect(failures._tag).toBe("None")
       })
   )
 

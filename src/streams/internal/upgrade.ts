@@ -10,11 +10,24 @@ import { Effect, Option } from "effect"
 import * as ApiRequest from "../../client/ApiRequest.js"
 import { checkedAs } from "../../client/internal/answer.js"
 
-/** Fails with the ApiError of `target` asked without upgrading; succeeds if it answers 2xx. */
+/**
+ * Fails with the ApiError of `target` asked without upgrading; succeeds if it answers 2xx, or with
+ * the proxy's "Upgrade request required" (the request reached the kubelet's proxy: that answer says
+ * nothing about why the upgrade failed, the caller's own error is better).
+ */
 export const explainRefusal = (target: ApiRequest.Target) =>
   Effect.gen(function* () {
     // Untraced: an exec URL holds the command, which can hold a secret (a password in `sh -c`).
     const http = HttpClient.withTracerDisabledWhen(yield* HttpClient.HttpClient, () => true)
     const response = yield* http.execute(ApiRequest.toHttp(target)).pipe(Effect.option)
-    if (Option.isSome(response)) yield* checkedAs("create")(response.value)
+    if (Option.isNone(response)) return
+    yield* checkedAs("create")(response.value).pipe(
+      Effect.catchIf(
+        (error) =>
+          error._tag === "ApiError" &&
+          error.code === 400 &&
+          error.message.includes("Upgrade request required"),
+        () => Effect.void
+      )
+    )
   })
