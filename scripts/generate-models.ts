@@ -58,6 +58,7 @@ interface Definition {
   readonly properties?: Record<string, Property>
   readonly required?: ReadonlyArray<string>
   readonly "x-kubernetes-group-version-kind"?: ReadonlyArray<Gvk>
+  readonly "x-kubernetes-map-type"?: string
 }
 interface Operation {
   readonly "x-kubernetes-action"?: string
@@ -451,7 +452,14 @@ for (const id of ids) {
     const mergeKey = prop["x-kubernetes-patch-merge-key"]
     const listType = prop["x-kubernetes-list-type"]
     const mapKeys = prop["x-kubernetes-list-map-keys"]
-    const mapType = prop["x-kubernetes-map-type"]
+    // An atomic struct (`x-kubernetes-map-type: atomic` on its definition: LabelSelector...) is
+    // atomic wherever it is used.
+    const mapType =
+      prop["x-kubernetes-map-type"] ??
+      (() => {
+        const target = prop.$ref ?? prop.items?.$ref
+        return target === undefined ? undefined : spec.definitions[refId(target)]?.["x-kubernetes-map-type"]
+      })()
     const ref = prop.$ref ?? prop.items?.$ref ?? prop.additionalProperties?.$ref
     const refTarget = ref !== undefined && PRIMITIVES[refId(ref)] === undefined ? refId(ref) : undefined
     if (
@@ -472,7 +480,11 @@ for (const id of ids) {
         mergeKey !== undefined ? `patchMergeKey: ${JSON.stringify(mergeKey)}` : undefined,
         listType !== undefined ? `listType: ${JSON.stringify(listType)}` : undefined,
         mapKeys !== undefined ? `listMapKeys: ${JSON.stringify(mapKeys)}` : undefined,
-        mapType !== undefined ? `mapType: ${JSON.stringify(mapType)}` : undefined
+        mapType !== undefined ? `mapType: ${JSON.stringify(mapType)}` : undefined,
+        // Required: present even when empty in the server's objects (server-side apply's field sets).
+        required.has(propName) && (prop.type === "array" || prop.additionalProperties !== undefined)
+          ? "required: true"
+          : undefined
       ].filter((x) => x !== undefined)
       meta.push(`    ${key(propName)}: { ${entry.join(", ")} }`)
     }

@@ -32,16 +32,32 @@ describe("apply of a part of an object", () => {
       )
       expect(scaled.spec?.replicas).toBe(3)
       expect(scaled.spec?.template.spec?.containers[0]?.image).toBe("nginx:1.27")
-      // Deep parts too: one container's image, by its key.
+      // Deep parts too: one container's image, by its key (another manager: the deployer applying
+      // only this would give up the rest it applied before, as the apiserver does).
       const image = yield* Client.apply(
         apps.Deployment,
         {
           metadata: { name: "web", namespace: "default" },
           spec: { template: { spec: { containers: [{ name: "web", image: "nginx:1.28" }] } } }
         },
-        { fieldManager: "deployer", force: true }
+        { fieldManager: "image-updater", force: true }
       )
       expect(image.spec?.template.spec?.containers[0]?.image).toBe("nginx:1.28")
+      expect(image.spec?.selector.matchLabels).toEqual({ app: "web" })
+      // The deployer applying only the image: the selector it no longer applies goes, and the
+      // Deployment without one is refused (422), as on the apiserver.
+      const pruned = yield* Effect.flip(
+        Client.apply(
+          apps.Deployment,
+          {
+            metadata: { name: "web", namespace: "default" },
+            spec: { template: { spec: { containers: [{ name: "web", image: "nginx:1.28" }] } } }
+          },
+          { fieldManager: "deployer", force: true }
+        )
+      )
+      expect(pruned).toMatchObject({ _tag: "ApiError", code: 422 })
+      expect(pruned.message).toContain("spec.selector: Required value")
     }).pipe(Effect.provide(InMemoryCluster.layer()))
   )
 

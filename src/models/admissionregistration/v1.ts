@@ -1394,17 +1394,17 @@ export const ValidatingWebhookConfigurationList = ValidatingWebhookConfiguration
 /** Strategic-merge and list metadata of this module's definitions, by definition and field. */
 export const patchMetadata = {
   "io.k8s.api.admissionregistration.v1.MatchResources": {
-    excludeResourceRules: { ref: "io.k8s.api.admissionregistration.v1.NamedRuleWithOperations", list: true, listType: "atomic" },
-    namespaceSelector: { ref: "io.k8s.apimachinery.pkg.apis.meta.v1.LabelSelector" },
-    objectSelector: { ref: "io.k8s.apimachinery.pkg.apis.meta.v1.LabelSelector" },
-    resourceRules: { ref: "io.k8s.api.admissionregistration.v1.NamedRuleWithOperations", list: true, listType: "atomic" }
+    excludeResourceRules: { ref: "io.k8s.api.admissionregistration.v1.NamedRuleWithOperations", list: true, listType: "atomic", mapType: "atomic" },
+    namespaceSelector: { ref: "io.k8s.apimachinery.pkg.apis.meta.v1.LabelSelector", mapType: "atomic" },
+    objectSelector: { ref: "io.k8s.apimachinery.pkg.apis.meta.v1.LabelSelector", mapType: "atomic" },
+    resourceRules: { ref: "io.k8s.api.admissionregistration.v1.NamedRuleWithOperations", list: true, listType: "atomic", mapType: "atomic" }
   },
   "io.k8s.api.admissionregistration.v1.MutatingWebhook": {
-    admissionReviewVersions: { list: true, listType: "atomic" },
+    admissionReviewVersions: { list: true, listType: "atomic", required: true },
     clientConfig: { ref: "io.k8s.api.admissionregistration.v1.WebhookClientConfig" },
     matchConditions: { ref: "io.k8s.api.admissionregistration.v1.MatchCondition", list: true, patchStrategy: "merge", patchMergeKey: "name", listType: "map", listMapKeys: ["name"] },
-    namespaceSelector: { ref: "io.k8s.apimachinery.pkg.apis.meta.v1.LabelSelector" },
-    objectSelector: { ref: "io.k8s.apimachinery.pkg.apis.meta.v1.LabelSelector" },
+    namespaceSelector: { ref: "io.k8s.apimachinery.pkg.apis.meta.v1.LabelSelector", mapType: "atomic" },
+    objectSelector: { ref: "io.k8s.apimachinery.pkg.apis.meta.v1.LabelSelector", mapType: "atomic" },
     rules: { ref: "io.k8s.api.admissionregistration.v1.RuleWithOperations", list: true, listType: "atomic" }
   },
   "io.k8s.api.admissionregistration.v1.MutatingWebhookConfiguration": {
@@ -1412,7 +1412,7 @@ export const patchMetadata = {
     webhooks: { ref: "io.k8s.api.admissionregistration.v1.MutatingWebhook", list: true, patchStrategy: "merge", patchMergeKey: "name", listType: "map", listMapKeys: ["name"] }
   },
   "io.k8s.api.admissionregistration.v1.MutatingWebhookConfigurationList": {
-    items: { ref: "io.k8s.api.admissionregistration.v1.MutatingWebhookConfiguration", list: true },
+    items: { ref: "io.k8s.api.admissionregistration.v1.MutatingWebhookConfiguration", list: true, required: true },
     metadata: { ref: "io.k8s.apimachinery.pkg.apis.meta.v1.ListMeta" }
   },
   "io.k8s.api.admissionregistration.v1.NamedRuleWithOperations": {
@@ -1423,7 +1423,7 @@ export const patchMetadata = {
     resources: { list: true, listType: "atomic" }
   },
   "io.k8s.api.admissionregistration.v1.ParamRef": {
-    selector: { ref: "io.k8s.apimachinery.pkg.apis.meta.v1.LabelSelector" }
+    selector: { ref: "io.k8s.apimachinery.pkg.apis.meta.v1.LabelSelector", mapType: "atomic" }
   },
   "io.k8s.api.admissionregistration.v1.RuleWithOperations": {
     apiGroups: { list: true, listType: "atomic" },
@@ -1444,36 +1444,36 @@ export const patchMetadata = {
     spec: { ref: "io.k8s.api.admissionregistration.v1.ValidatingAdmissionPolicyBindingSpec" }
   },
   "io.k8s.api.admissionregistration.v1.ValidatingAdmissionPolicyBindingList": {
-    items: { ref: "io.k8s.api.admissionregistration.v1.ValidatingAdmissionPolicyBinding", list: true },
+    items: { ref: "io.k8s.api.admissionregistration.v1.ValidatingAdmissionPolicyBinding", list: true, required: true },
     metadata: { ref: "io.k8s.apimachinery.pkg.apis.meta.v1.ListMeta" }
   },
   "io.k8s.api.admissionregistration.v1.ValidatingAdmissionPolicyBindingSpec": {
-    matchResources: { ref: "io.k8s.api.admissionregistration.v1.MatchResources" },
-    paramRef: { ref: "io.k8s.api.admissionregistration.v1.ParamRef" },
+    matchResources: { ref: "io.k8s.api.admissionregistration.v1.MatchResources", mapType: "atomic" },
+    paramRef: { ref: "io.k8s.api.admissionregistration.v1.ParamRef", mapType: "atomic" },
     validationActions: { list: true, listType: "set" }
   },
   "io.k8s.api.admissionregistration.v1.ValidatingAdmissionPolicyList": {
-    items: { ref: "io.k8s.api.admissionregistration.v1.ValidatingAdmissionPolicy", list: true },
+    items: { ref: "io.k8s.api.admissionregistration.v1.ValidatingAdmissionPolicy", list: true, required: true },
     metadata: { ref: "io.k8s.apimachinery.pkg.apis.meta.v1.ListMeta" }
   },
   "io.k8s.api.admissionregistration.v1.ValidatingAdmissionPolicySpec": {
     auditAnnotations: { ref: "io.k8s.api.admissionregistration.v1.AuditAnnotation", list: true, listType: "atomic" },
     matchConditions: { ref: "io.k8s.api.admissionregistration.v1.MatchCondition", list: true, patchStrategy: "merge", patchMergeKey: "name", listType: "map", listMapKeys: ["name"] },
-    matchConstraints: { ref: "io.k8s.api.admissionregistration.v1.MatchResources" },
-    paramKind: { ref: "io.k8s.api.admissionregistration.v1.ParamKind" },
+    matchConstraints: { ref: "io.k8s.api.admissionregistration.v1.MatchResources", mapType: "atomic" },
+    paramKind: { ref: "io.k8s.api.admissionregistration.v1.ParamKind", mapType: "atomic" },
     validations: { ref: "io.k8s.api.admissionregistration.v1.Validation", list: true, listType: "atomic" },
-    variables: { ref: "io.k8s.api.admissionregistration.v1.Variable", list: true, patchStrategy: "merge", patchMergeKey: "name", listType: "map", listMapKeys: ["name"] }
+    variables: { ref: "io.k8s.api.admissionregistration.v1.Variable", list: true, patchStrategy: "merge", patchMergeKey: "name", listType: "map", listMapKeys: ["name"], mapType: "atomic" }
   },
   "io.k8s.api.admissionregistration.v1.ValidatingAdmissionPolicyStatus": {
     conditions: { ref: "io.k8s.apimachinery.pkg.apis.meta.v1.Condition", list: true, listType: "map", listMapKeys: ["type"] },
     typeChecking: { ref: "io.k8s.api.admissionregistration.v1.TypeChecking" }
   },
   "io.k8s.api.admissionregistration.v1.ValidatingWebhook": {
-    admissionReviewVersions: { list: true, listType: "atomic" },
+    admissionReviewVersions: { list: true, listType: "atomic", required: true },
     clientConfig: { ref: "io.k8s.api.admissionregistration.v1.WebhookClientConfig" },
     matchConditions: { ref: "io.k8s.api.admissionregistration.v1.MatchCondition", list: true, patchStrategy: "merge", patchMergeKey: "name", listType: "map", listMapKeys: ["name"] },
-    namespaceSelector: { ref: "io.k8s.apimachinery.pkg.apis.meta.v1.LabelSelector" },
-    objectSelector: { ref: "io.k8s.apimachinery.pkg.apis.meta.v1.LabelSelector" },
+    namespaceSelector: { ref: "io.k8s.apimachinery.pkg.apis.meta.v1.LabelSelector", mapType: "atomic" },
+    objectSelector: { ref: "io.k8s.apimachinery.pkg.apis.meta.v1.LabelSelector", mapType: "atomic" },
     rules: { ref: "io.k8s.api.admissionregistration.v1.RuleWithOperations", list: true, listType: "atomic" }
   },
   "io.k8s.api.admissionregistration.v1.ValidatingWebhookConfiguration": {
@@ -1481,7 +1481,7 @@ export const patchMetadata = {
     webhooks: { ref: "io.k8s.api.admissionregistration.v1.ValidatingWebhook", list: true, patchStrategy: "merge", patchMergeKey: "name", listType: "map", listMapKeys: ["name"] }
   },
   "io.k8s.api.admissionregistration.v1.ValidatingWebhookConfigurationList": {
-    items: { ref: "io.k8s.api.admissionregistration.v1.ValidatingWebhookConfiguration", list: true },
+    items: { ref: "io.k8s.api.admissionregistration.v1.ValidatingWebhookConfiguration", list: true, required: true },
     metadata: { ref: "io.k8s.apimachinery.pkg.apis.meta.v1.ListMeta" }
   },
   "io.k8s.api.admissionregistration.v1.WebhookClientConfig": {

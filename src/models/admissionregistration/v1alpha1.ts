@@ -731,10 +731,10 @@ export const MutatingAdmissionPolicyList = MutatingAdmissionPolicyListSchema
 /** Strategic-merge and list metadata of this module's definitions, by definition and field. */
 export const patchMetadata = {
   "io.k8s.api.admissionregistration.v1alpha1.MatchResources": {
-    excludeResourceRules: { ref: "io.k8s.api.admissionregistration.v1alpha1.NamedRuleWithOperations", list: true, listType: "atomic" },
-    namespaceSelector: { ref: "io.k8s.apimachinery.pkg.apis.meta.v1.LabelSelector" },
-    objectSelector: { ref: "io.k8s.apimachinery.pkg.apis.meta.v1.LabelSelector" },
-    resourceRules: { ref: "io.k8s.api.admissionregistration.v1alpha1.NamedRuleWithOperations", list: true, listType: "atomic" }
+    excludeResourceRules: { ref: "io.k8s.api.admissionregistration.v1alpha1.NamedRuleWithOperations", list: true, listType: "atomic", mapType: "atomic" },
+    namespaceSelector: { ref: "io.k8s.apimachinery.pkg.apis.meta.v1.LabelSelector", mapType: "atomic" },
+    objectSelector: { ref: "io.k8s.apimachinery.pkg.apis.meta.v1.LabelSelector", mapType: "atomic" },
+    resourceRules: { ref: "io.k8s.api.admissionregistration.v1alpha1.NamedRuleWithOperations", list: true, listType: "atomic", mapType: "atomic" }
   },
   "io.k8s.api.admissionregistration.v1alpha1.MutatingAdmissionPolicy": {
     metadata: { ref: "io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta" },
@@ -745,22 +745,22 @@ export const patchMetadata = {
     spec: { ref: "io.k8s.api.admissionregistration.v1alpha1.MutatingAdmissionPolicyBindingSpec" }
   },
   "io.k8s.api.admissionregistration.v1alpha1.MutatingAdmissionPolicyBindingList": {
-    items: { ref: "io.k8s.api.admissionregistration.v1alpha1.MutatingAdmissionPolicyBinding", list: true },
+    items: { ref: "io.k8s.api.admissionregistration.v1alpha1.MutatingAdmissionPolicyBinding", list: true, required: true },
     metadata: { ref: "io.k8s.apimachinery.pkg.apis.meta.v1.ListMeta" }
   },
   "io.k8s.api.admissionregistration.v1alpha1.MutatingAdmissionPolicyBindingSpec": {
-    matchResources: { ref: "io.k8s.api.admissionregistration.v1alpha1.MatchResources" },
-    paramRef: { ref: "io.k8s.api.admissionregistration.v1alpha1.ParamRef" }
+    matchResources: { ref: "io.k8s.api.admissionregistration.v1alpha1.MatchResources", mapType: "atomic" },
+    paramRef: { ref: "io.k8s.api.admissionregistration.v1alpha1.ParamRef", mapType: "atomic" }
   },
   "io.k8s.api.admissionregistration.v1alpha1.MutatingAdmissionPolicyList": {
-    items: { ref: "io.k8s.api.admissionregistration.v1alpha1.MutatingAdmissionPolicy", list: true },
+    items: { ref: "io.k8s.api.admissionregistration.v1alpha1.MutatingAdmissionPolicy", list: true, required: true },
     metadata: { ref: "io.k8s.apimachinery.pkg.apis.meta.v1.ListMeta" }
   },
   "io.k8s.api.admissionregistration.v1alpha1.MutatingAdmissionPolicySpec": {
     matchConditions: { ref: "io.k8s.api.admissionregistration.v1alpha1.MatchCondition", list: true, patchStrategy: "merge", patchMergeKey: "name", listType: "map", listMapKeys: ["name"] },
-    matchConstraints: { ref: "io.k8s.api.admissionregistration.v1alpha1.MatchResources" },
+    matchConstraints: { ref: "io.k8s.api.admissionregistration.v1alpha1.MatchResources", mapType: "atomic" },
     mutations: { ref: "io.k8s.api.admissionregistration.v1alpha1.Mutation", list: true, listType: "atomic" },
-    paramKind: { ref: "io.k8s.api.admissionregistration.v1alpha1.ParamKind" },
+    paramKind: { ref: "io.k8s.api.admissionregistration.v1alpha1.ParamKind", mapType: "atomic" },
     variables: { ref: "io.k8s.api.admissionregistration.v1alpha1.Variable", list: true, listType: "atomic" }
   },
   "io.k8s.api.admissionregistration.v1alpha1.Mutation": {
@@ -775,6 +775,6 @@ export const patchMetadata = {
     resources: { list: true, listType: "atomic" }
   },
   "io.k8s.api.admissionregistration.v1alpha1.ParamRef": {
-    selector: { ref: "io.k8s.apimachinery.pkg.apis.meta.v1.LabelSelector" }
+    selector: { ref: "io.k8s.apimachinery.pkg.apis.meta.v1.LabelSelector", mapType: "atomic" }
   }
 } as const

@@ -741,10 +741,10 @@ export const MutatingAdmissionPolicyList = MutatingAdmissionPolicyListSchema
 /** Strategic-merge and list metadata of this module's definitions, by definition and field. */
 export const patchMetadata = {
   "io.k8s.api.admissionregistration.v1beta1.MatchResources": {
-    excludeResourceRules: { ref: "io.k8s.api.admissionregistration.v1beta1.NamedRuleWithOperations", list: true, listType: "atomic" },
-    namespaceSelector: { ref: "io.k8s.apimachinery.pkg.apis.meta.v1.LabelSelector" },
-    objectSelector: { ref: "io.k8s.apimachinery.pkg.apis.meta.v1.LabelSelector" },
-    resourceRules: { ref: "io.k8s.api.admissionregistration.v1beta1.NamedRuleWithOperations", list: true, listType: "atomic" }
+    excludeResourceRules: { ref: "io.k8s.api.admissionregistration.v1beta1.NamedRuleWithOperations", list: true, listType: "atomic", mapType: "atomic" },
+    namespaceSelector: { ref: "io.k8s.apimachinery.pkg.apis.meta.v1.LabelSelector", mapType: "atomic" },
+    objectSelector: { ref: "io.k8s.apimachinery.pkg.apis.meta.v1.LabelSelector", mapType: "atomic" },
+    resourceRules: { ref: "io.k8s.api.admissionregistration.v1beta1.NamedRuleWithOperations", list: true, listType: "atomic", mapType: "atomic" }
   },
   "io.k8s.api.admissionregistration.v1beta1.MutatingAdmissionPolicy": {
     metadata: { ref: "io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta" },
@@ -755,23 +755,23 @@ export const patchMetadata = {
     spec: { ref: "io.k8s.api.admissionregistration.v1beta1.MutatingAdmissionPolicyBindingSpec" }
   },
   "io.k8s.api.admissionregistration.v1beta1.MutatingAdmissionPolicyBindingList": {
-    items: { ref: "io.k8s.api.admissionregistration.v1beta1.MutatingAdmissionPolicyBinding", list: true },
+    items: { ref: "io.k8s.api.admissionregistration.v1beta1.MutatingAdmissionPolicyBinding", list: true, required: true },
     metadata: { ref: "io.k8s.apimachinery.pkg.apis.meta.v1.ListMeta" }
   },
   "io.k8s.api.admissionregistration.v1beta1.MutatingAdmissionPolicyBindingSpec": {
-    matchResources: { ref: "io.k8s.api.admissionregistration.v1beta1.MatchResources" },
-    paramRef: { ref: "io.k8s.api.admissionregistration.v1beta1.ParamRef" }
+    matchResources: { ref: "io.k8s.api.admissionregistration.v1beta1.MatchResources", mapType: "atomic" },
+    paramRef: { ref: "io.k8s.api.admissionregistration.v1beta1.ParamRef", mapType: "atomic" }
   },
   "io.k8s.api.admissionregistration.v1beta1.MutatingAdmissionPolicyList": {
-    items: { ref: "io.k8s.api.admissionregistration.v1beta1.MutatingAdmissionPolicy", list: true },
+    items: { ref: "io.k8s.api.admissionregistration.v1beta1.MutatingAdmissionPolicy", list: true, required: true },
     metadata: { ref: "io.k8s.apimachinery.pkg.apis.meta.v1.ListMeta" }
   },
   "io.k8s.api.admissionregistration.v1beta1.MutatingAdmissionPolicySpec": {
     matchConditions: { ref: "io.k8s.api.admissionregistration.v1beta1.MatchCondition", list: true, patchStrategy: "merge", patchMergeKey: "name", listType: "map", listMapKeys: ["name"] },
-    matchConstraints: { ref: "io.k8s.api.admissionregistration.v1beta1.MatchResources" },
+    matchConstraints: { ref: "io.k8s.api.admissionregistration.v1beta1.MatchResources", mapType: "atomic" },
     mutations: { ref: "io.k8s.api.admissionregistration.v1beta1.Mutation", list: true, listType: "atomic" },
-    paramKind: { ref: "io.k8s.api.admissionregistration.v1beta1.ParamKind" },
-    variables: { ref: "io.k8s.api.admissionregistration.v1beta1.Variable", list: true, listType: "atomic" }
+    paramKind: { ref: "io.k8s.api.admissionregistration.v1beta1.ParamKind", mapType: "atomic" },
+    variables: { ref: "io.k8s.api.admissionregistration.v1beta1.Variable", list: true, listType: "atomic", mapType: "atomic" }
   },
   "io.k8s.api.admissionregistration.v1beta1.Mutation": {
     applyConfiguration: { ref: "io.k8s.api.admissionregistration.v1beta1.ApplyConfiguration" },
@@ -785,6 +785,6 @@ export const patchMetadata = {
     resources: { list: true, listType: "atomic" }
   },
   "io.k8s.api.admissionregistration.v1beta1.ParamRef": {
-    selector: { ref: "io.k8s.apimachinery.pkg.apis.meta.v1.LabelSelector" }
+    selector: { ref: "io.k8s.apimachinery.pkg.apis.meta.v1.LabelSelector", mapType: "atomic" }
   }
 } as const

@@ -1006,7 +1006,7 @@ export const patchMetadata = {
     status: { ref: "io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.CustomResourceDefinitionStatus" }
   },
   "io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.CustomResourceDefinitionList": {
-    items: { ref: "io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.CustomResourceDefinition", list: true },
+    items: { ref: "io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.CustomResourceDefinition", list: true, required: true },
     metadata: { ref: "io.k8s.apimachinery.pkg.apis.meta.v1.ListMeta" }
   },
   "io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.CustomResourceDefinitionNames": {
@@ -1016,7 +1016,7 @@ export const patchMetadata = {
   "io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.CustomResourceDefinitionSpec": {
     conversion: { ref: "io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.CustomResourceConversion" },
     names: { ref: "io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.CustomResourceDefinitionNames" },
-    versions: { ref: "io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.CustomResourceDefinitionVersion", list: true, listType: "atomic" }
+    versions: { ref: "io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.CustomResourceDefinitionVersion", list: true, listType: "atomic", required: true }
   },
   "io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.CustomResourceDefinitionStatus": {
     acceptedNames: { ref: "io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.CustomResourceDefinitionNames" },
@@ -1059,6 +1059,6 @@ export const patchMetadata = {
   },
   "io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.WebhookConversion": {
     clientConfig: { ref: "io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.WebhookClientConfig" },
-    conversionReviewVersions: { list: true, listType: "atomic" }
+    conversionReviewVersions: { list: true, listType: "atomic", required: true }
   }
 } as const

@@ -277,7 +277,7 @@ export const patchMetadata = {
     status: { ref: "io.k8s.kube-aggregator.pkg.apis.apiregistration.v1.APIServiceStatus" }
   },
   "io.k8s.kube-aggregator.pkg.apis.apiregistration.v1.APIServiceList": {
-    items: { ref: "io.k8s.kube-aggregator.pkg.apis.apiregistration.v1.APIService", list: true },
+    items: { ref: "io.k8s.kube-aggregator.pkg.apis.apiregistration.v1.APIService", list: true, required: true },
     metadata: { ref: "io.k8s.apimachinery.pkg.apis.meta.v1.ListMeta" }
   },
   "io.k8s.kube-aggregator.pkg.apis.apiregistration.v1.APIServiceSpec": {

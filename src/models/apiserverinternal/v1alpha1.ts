@@ -266,7 +266,7 @@ export const patchMetadata = {
     status: { ref: "io.k8s.api.apiserverinternal.v1alpha1.StorageVersionStatus" }
   },
   "io.k8s.api.apiserverinternal.v1alpha1.StorageVersionList": {
-    items: { ref: "io.k8s.api.apiserverinternal.v1alpha1.StorageVersion", list: true },
+    items: { ref: "io.k8s.api.apiserverinternal.v1alpha1.StorageVersion", list: true, required: true },
     metadata: { ref: "io.k8s.apimachinery.pkg.apis.meta.v1.ListMeta" }
   },
   "io.k8s.api.apiserverinternal.v1alpha1.StorageVersionStatus": {

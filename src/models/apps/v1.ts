@@ -1478,7 +1478,7 @@ export const patchMetadata = {
     metadata: { ref: "io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta" }
   },
   "io.k8s.api.apps.v1.ControllerRevisionList": {
-    items: { ref: "io.k8s.api.apps.v1.ControllerRevision", list: true },
+    items: { ref: "io.k8s.api.apps.v1.ControllerRevision", list: true, required: true },
     metadata: { ref: "io.k8s.apimachinery.pkg.apis.meta.v1.ListMeta" }
   },
   "io.k8s.api.apps.v1.DaemonSet": {
@@ -1487,11 +1487,11 @@ export const patchMetadata = {
     status: { ref: "io.k8s.api.apps.v1.DaemonSetStatus" }
   },
   "io.k8s.api.apps.v1.DaemonSetList": {
-    items: { ref: "io.k8s.api.apps.v1.DaemonSet", list: true },
+    items: { ref: "io.k8s.api.apps.v1.DaemonSet", list: true, required: true },
     metadata: { ref: "io.k8s.apimachinery.pkg.apis.meta.v1.ListMeta" }
   },
   "io.k8s.api.apps.v1.DaemonSetSpec": {
-    selector: { ref: "io.k8s.apimachinery.pkg.apis.meta.v1.LabelSelector" },
+    selector: { ref: "io.k8s.apimachinery.pkg.apis.meta.v1.LabelSelector", mapType: "atomic" },
     template: { ref: "io.k8s.api.core.v1.PodTemplateSpec" },
     updateStrategy: { ref: "io.k8s.api.apps.v1.DaemonSetUpdateStrategy" }
   },
@@ -1507,11 +1507,11 @@ export const patchMetadata = {
     status: { ref: "io.k8s.api.apps.v1.DeploymentStatus" }
   },
   "io.k8s.api.apps.v1.DeploymentList": {
-    items: { ref: "io.k8s.api.apps.v1.Deployment", list: true },
+    items: { ref: "io.k8s.api.apps.v1.Deployment", list: true, required: true },
     metadata: { ref: "io.k8s.apimachinery.pkg.apis.meta.v1.ListMeta" }
   },
   "io.k8s.api.apps.v1.DeploymentSpec": {
-    selector: { ref: "io.k8s.apimachinery.pkg.apis.meta.v1.LabelSelector" },
+    selector: { ref: "io.k8s.apimachinery.pkg.apis.meta.v1.LabelSelector", mapType: "atomic" },
     strategy: { ref: "io.k8s.api.apps.v1.DeploymentStrategy", patchStrategy: "retainKeys" },
     template: { ref: "io.k8s.api.core.v1.PodTemplateSpec" }
   },
@@ -1527,11 +1527,11 @@ export const patchMetadata = {
     status: { ref: "io.k8s.api.apps.v1.ReplicaSetStatus" }
   },
   "io.k8s.api.apps.v1.ReplicaSetList": {
-    items: { ref: "io.k8s.api.apps.v1.ReplicaSet", list: true },
+    items: { ref: "io.k8s.api.apps.v1.ReplicaSet", list: true, required: true },
     metadata: { ref: "io.k8s.apimachinery.pkg.apis.meta.v1.ListMeta" }
   },
   "io.k8s.api.apps.v1.ReplicaSetSpec": {
-    selector: { ref: "io.k8s.apimachinery.pkg.apis.meta.v1.LabelSelector" },
+    selector: { ref: "io.k8s.apimachinery.pkg.apis.meta.v1.LabelSelector", mapType: "atomic" },
     template: { ref: "io.k8s.api.core.v1.PodTemplateSpec" }
   },
   "io.k8s.api.apps.v1.ReplicaSetStatus": {
@@ -1543,13 +1543,13 @@ export const patchMetadata = {
     status: { ref: "io.k8s.api.apps.v1.StatefulSetStatus" }
   },
   "io.k8s.api.apps.v1.StatefulSetList": {
-    items: { ref: "io.k8s.api.apps.v1.StatefulSet", list: true },
+    items: { ref: "io.k8s.api.apps.v1.StatefulSet", list: true, required: true },
     metadata: { ref: "io.k8s.apimachinery.pkg.apis.meta.v1.ListMeta" }
   },
   "io.k8s.api.apps.v1.StatefulSetSpec": {
     ordinals: { ref: "io.k8s.api.apps.v1.StatefulSetOrdinals" },
     persistentVolumeClaimRetentionPolicy: { ref: "io.k8s.api.apps.v1.StatefulSetPersistentVolumeClaimRetentionPolicy" },
-    selector: { ref: "io.k8s.apimachinery.pkg.apis.meta.v1.LabelSelector" },
+    selector: { ref: "io.k8s.apimachinery.pkg.apis.meta.v1.LabelSelector", mapType: "atomic" },
     template: { ref: "io.k8s.api.core.v1.PodTemplateSpec" },
     updateStrategy: { ref: "io.k8s.api.apps.v1.StatefulSetUpdateStrategy" },
     volumeClaimTemplates: { ref: "io.k8s.api.core.v1.PersistentVolumeClaim", list: true, listType: "atomic" }

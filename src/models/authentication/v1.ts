@@ -404,7 +404,7 @@ export const patchMetadata = {
     status: { ref: "io.k8s.api.authentication.v1.TokenRequestStatus" }
   },
   "io.k8s.api.authentication.v1.TokenRequestSpec": {
-    audiences: { list: true, listType: "atomic" },
+    audiences: { list: true, listType: "atomic", required: true },
     boundObjectRef: { ref: "io.k8s.api.authentication.v1.BoundObjectReference" }
   },
   "io.k8s.api.authentication.v1.TokenReview": {

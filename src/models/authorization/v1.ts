@@ -643,7 +643,7 @@ export const patchMetadata = {
   },
   "io.k8s.api.authorization.v1.NonResourceRule": {
     nonResourceURLs: { list: true, listType: "atomic" },
-    verbs: { list: true, listType: "atomic" }
+    verbs: { list: true, listType: "atomic", required: true }
   },
   "io.k8s.api.authorization.v1.ResourceAttributes": {
     fieldSelector: { ref: "io.k8s.api.authorization.v1.FieldSelectorAttributes" },
@@ -653,7 +653,7 @@ export const patchMetadata = {
     apiGroups: { list: true, listType: "atomic" },
     resourceNames: { list: true, listType: "atomic" },
     resources: { list: true, listType: "atomic" },
-    verbs: { list: true, listType: "atomic" }
+    verbs: { list: true, listType: "atomic", required: true }
   },
   "io.k8s.api.authorization.v1.SelfSubjectAccessReview": {
     metadata: { ref: "io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta" },
@@ -680,7 +680,7 @@ export const patchMetadata = {
     resourceAttributes: { ref: "io.k8s.api.authorization.v1.ResourceAttributes" }
   },
   "io.k8s.api.authorization.v1.SubjectRulesReviewStatus": {
-    nonResourceRules: { ref: "io.k8s.api.authorization.v1.NonResourceRule", list: true, listType: "atomic" },
-    resourceRules: { ref: "io.k8s.api.authorization.v1.ResourceRule", list: true, listType: "atomic" }
+    nonResourceRules: { ref: "io.k8s.api.authorization.v1.NonResourceRule", list: true, listType: "atomic", required: true },
+    resourceRules: { ref: "io.k8s.api.authorization.v1.ResourceRule", list: true, listType: "atomic", required: true }
   }
 } as const

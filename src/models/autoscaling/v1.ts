@@ -326,11 +326,11 @@ export const patchMetadata = {
     status: { ref: "io.k8s.api.autoscaling.v1.HorizontalPodAutoscalerStatus" }
   },
   "io.k8s.api.autoscaling.v1.HorizontalPodAutoscalerList": {
-    items: { ref: "io.k8s.api.autoscaling.v1.HorizontalPodAutoscaler", list: true },
+    items: { ref: "io.k8s.api.autoscaling.v1.HorizontalPodAutoscaler", list: true, required: true },
     metadata: { ref: "io.k8s.apimachinery.pkg.apis.meta.v1.ListMeta" }
   },
   "io.k8s.api.autoscaling.v1.HorizontalPodAutoscalerSpec": {
-    scaleTargetRef: { ref: "io.k8s.api.autoscaling.v1.CrossVersionObjectReference" }
+    scaleTargetRef: { ref: "io.k8s.api.autoscaling.v1.CrossVersionObjectReference", mapType: "atomic" }
   },
   "io.k8s.api.autoscaling.v1.Scale": {
     metadata: { ref: "io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta" },

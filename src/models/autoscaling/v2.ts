@@ -820,7 +820,7 @@ export const patchMetadata = {
     scaleUp: { ref: "io.k8s.api.autoscaling.v2.HPAScalingRules" }
   },
   "io.k8s.api.autoscaling.v2.HorizontalPodAutoscalerList": {
-    items: { ref: "io.k8s.api.autoscaling.v2.HorizontalPodAutoscaler", list: true },
+    items: { ref: "io.k8s.api.autoscaling.v2.HorizontalPodAutoscaler", list: true, required: true },
     metadata: { ref: "io.k8s.apimachinery.pkg.apis.meta.v1.ListMeta" }
   },
   "io.k8s.api.autoscaling.v2.HorizontalPodAutoscalerSpec": {
@@ -833,7 +833,7 @@ export const patchMetadata = {
     currentMetrics: { ref: "io.k8s.api.autoscaling.v2.MetricStatus", list: true, listType: "atomic" }
   },
   "io.k8s.api.autoscaling.v2.MetricIdentifier": {
-    selector: { ref: "io.k8s.apimachinery.pkg.apis.meta.v1.LabelSelector" }
+    selector: { ref: "io.k8s.apimachinery.pkg.apis.meta.v1.LabelSelector", mapType: "atomic" }
   },
   "io.k8s.api.autoscaling.v2.MetricSpec": {
     containerResource: { ref: "io.k8s.api.autoscaling.v2.ContainerResourceMetricSource" },

@@ -807,14 +807,14 @@ export const patchMetadata = {
     status: { ref: "io.k8s.api.batch.v1.CronJobStatus" }
   },
   "io.k8s.api.batch.v1.CronJobList": {
-    items: { ref: "io.k8s.api.batch.v1.CronJob", list: true },
+    items: { ref: "io.k8s.api.batch.v1.CronJob", list: true, required: true },
     metadata: { ref: "io.k8s.apimachinery.pkg.apis.meta.v1.ListMeta" }
   },
   "io.k8s.api.batch.v1.CronJobSpec": {
     jobTemplate: { ref: "io.k8s.api.batch.v1.JobTemplateSpec" }
   },
   "io.k8s.api.batch.v1.CronJobStatus": {
-    active: { ref: "io.k8s.api.core.v1.ObjectReference", list: true, listType: "atomic" }
+    active: { ref: "io.k8s.api.core.v1.ObjectReference", list: true, listType: "atomic", mapType: "atomic" }
   },
   "io.k8s.api.batch.v1.Job": {
     metadata: { ref: "io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta" },
@@ -822,12 +822,12 @@ export const patchMetadata = {
     status: { ref: "io.k8s.api.batch.v1.JobStatus" }
   },
   "io.k8s.api.batch.v1.JobList": {
-    items: { ref: "io.k8s.api.batch.v1.Job", list: true },
+    items: { ref: "io.k8s.api.batch.v1.Job", list: true, required: true },
     metadata: { ref: "io.k8s.apimachinery.pkg.apis.meta.v1.ListMeta" }
   },
   "io.k8s.api.batch.v1.JobSpec": {
     podFailurePolicy: { ref: "io.k8s.api.batch.v1.PodFailurePolicy" },
-    selector: { ref: "io.k8s.apimachinery.pkg.apis.meta.v1.LabelSelector" },
+    selector: { ref: "io.k8s.apimachinery.pkg.apis.meta.v1.LabelSelector", mapType: "atomic" },
     successPolicy: { ref: "io.k8s.api.batch.v1.SuccessPolicy" },
     template: { ref: "io.k8s.api.core.v1.PodTemplateSpec" }
   },
@@ -840,17 +840,17 @@ export const patchMetadata = {
     spec: { ref: "io.k8s.api.batch.v1.JobSpec" }
   },
   "io.k8s.api.batch.v1.PodFailurePolicy": {
-    rules: { ref: "io.k8s.api.batch.v1.PodFailurePolicyRule", list: true, listType: "atomic" }
+    rules: { ref: "io.k8s.api.batch.v1.PodFailurePolicyRule", list: true, listType: "atomic", required: true }
   },
   "io.k8s.api.batch.v1.PodFailurePolicyOnExitCodesRequirement": {
-    values: { list: true, listType: "set" }
+    values: { list: true, listType: "set", required: true }
   },
   "io.k8s.api.batch.v1.PodFailurePolicyRule": {
     onExitCodes: { ref: "io.k8s.api.batch.v1.PodFailurePolicyOnExitCodesRequirement" },
     onPodConditions: { ref: "io.k8s.api.batch.v1.PodFailurePolicyOnPodConditionsPattern", list: true, listType: "atomic" }
   },
   "io.k8s.api.batch.v1.SuccessPolicy": {
-    rules: { ref: "io.k8s.api.batch.v1.SuccessPolicyRule", list: true, listType: "atomic" }
+    rules: { ref: "io.k8s.api.batch.v1.SuccessPolicyRule", list: true, listType: "atomic", required: true }
   },
   "io.k8s.api.batch.v1.UncountedTerminatedPods": {
     failed: { list: true, listType: "set" },

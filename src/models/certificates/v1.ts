@@ -342,7 +342,7 @@ export const patchMetadata = {
     status: { ref: "io.k8s.api.certificates.v1.CertificateSigningRequestStatus" }
   },
   "io.k8s.api.certificates.v1.CertificateSigningRequestList": {
-    items: { ref: "io.k8s.api.certificates.v1.CertificateSigningRequest", list: true },
+    items: { ref: "io.k8s.api.certificates.v1.CertificateSigningRequest", list: true, required: true },
     metadata: { ref: "io.k8s.apimachinery.pkg.apis.meta.v1.ListMeta" }
   },
   "io.k8s.api.certificates.v1.CertificateSigningRequestSpec": {

@@ -172,7 +172,7 @@ export const patchMetadata = {
     spec: { ref: "io.k8s.api.certificates.v1alpha1.ClusterTrustBundleSpec" }
   },
   "io.k8s.api.certificates.v1alpha1.ClusterTrustBundleList": {
-    items: { ref: "io.k8s.api.certificates.v1alpha1.ClusterTrustBundle", list: true },
+    items: { ref: "io.k8s.api.certificates.v1alpha1.ClusterTrustBundle", list: true, required: true },
     metadata: { ref: "io.k8s.apimachinery.pkg.apis.meta.v1.ListMeta" }
   }
 } as const

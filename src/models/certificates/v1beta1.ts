@@ -445,7 +445,7 @@ export const patchMetadata = {
     spec: { ref: "io.k8s.api.certificates.v1beta1.ClusterTrustBundleSpec" }
   },
   "io.k8s.api.certificates.v1beta1.ClusterTrustBundleList": {
-    items: { ref: "io.k8s.api.certificates.v1beta1.ClusterTrustBundle", list: true },
+    items: { ref: "io.k8s.api.certificates.v1beta1.ClusterTrustBundle", list: true, required: true },
     metadata: { ref: "io.k8s.apimachinery.pkg.apis.meta.v1.ListMeta" }
   },
   "io.k8s.api.certificates.v1beta1.PodCertificateRequest": {
@@ -454,7 +454,7 @@ export const patchMetadata = {
     status: { ref: "io.k8s.api.certificates.v1beta1.PodCertificateRequestStatus" }
   },
   "io.k8s.api.certificates.v1beta1.PodCertificateRequestList": {
-    items: { ref: "io.k8s.api.certificates.v1beta1.PodCertificateRequest", list: true },
+    items: { ref: "io.k8s.api.certificates.v1beta1.PodCertificateRequest", list: true, required: true },
     metadata: { ref: "io.k8s.apimachinery.pkg.apis.meta.v1.ListMeta" }
   },
   "io.k8s.api.certificates.v1beta1.PodCertificateRequestStatus": {

@@ -181,7 +181,7 @@ export const patchMetadata = {
     spec: { ref: "io.k8s.api.coordination.v1.LeaseSpec" }
   },
   "io.k8s.api.coordination.v1.LeaseList": {
-    items: { ref: "io.k8s.api.coordination.v1.Lease", list: true },
+    items: { ref: "io.k8s.api.coordination.v1.Lease", list: true, required: true },
     metadata: { ref: "io.k8s.apimachinery.pkg.apis.meta.v1.ListMeta" }
   }
 } as const

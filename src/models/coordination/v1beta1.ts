@@ -176,7 +176,7 @@ export const patchMetadata = {
     spec: { ref: "io.k8s.api.coordination.v1beta1.LeaseCandidateSpec" }
   },
   "io.k8s.api.coordination.v1beta1.LeaseCandidateList": {
-    items: { ref: "io.k8s.api.coordination.v1beta1.LeaseCandidate", list: true },
+    items: { ref: "io.k8s.api.coordination.v1beta1.LeaseCandidate", list: true, required: true },
     metadata: { ref: "io.k8s.apimachinery.pkg.apis.meta.v1.ListMeta" }
   }
 } as const

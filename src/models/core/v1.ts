@@ -9211,52 +9211,52 @@ export const patchMetadata = {
   },
   "io.k8s.api.core.v1.Binding": {
     metadata: { ref: "io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta" },
-    target: { ref: "io.k8s.api.core.v1.ObjectReference" }
+    target: { ref: "io.k8s.api.core.v1.ObjectReference", mapType: "atomic" }
   },
   "io.k8s.api.core.v1.CSIPersistentVolumeSource": {
-    controllerExpandSecretRef: { ref: "io.k8s.api.core.v1.SecretReference" },
-    controllerPublishSecretRef: { ref: "io.k8s.api.core.v1.SecretReference" },
-    nodeExpandSecretRef: { ref: "io.k8s.api.core.v1.SecretReference" },
-    nodePublishSecretRef: { ref: "io.k8s.api.core.v1.SecretReference" },
-    nodeStageSecretRef: { ref: "io.k8s.api.core.v1.SecretReference" }
+    controllerExpandSecretRef: { ref: "io.k8s.api.core.v1.SecretReference", mapType: "atomic" },
+    controllerPublishSecretRef: { ref: "io.k8s.api.core.v1.SecretReference", mapType: "atomic" },
+    nodeExpandSecretRef: { ref: "io.k8s.api.core.v1.SecretReference", mapType: "atomic" },
+    nodePublishSecretRef: { ref: "io.k8s.api.core.v1.SecretReference", mapType: "atomic" },
+    nodeStageSecretRef: { ref: "io.k8s.api.core.v1.SecretReference", mapType: "atomic" }
   },
   "io.k8s.api.core.v1.CSIVolumeSource": {
-    nodePublishSecretRef: { ref: "io.k8s.api.core.v1.LocalObjectReference" }
+    nodePublishSecretRef: { ref: "io.k8s.api.core.v1.LocalObjectReference", mapType: "atomic" }
   },
   "io.k8s.api.core.v1.Capabilities": {
     add: { list: true, listType: "atomic" },
     drop: { list: true, listType: "atomic" }
   },
   "io.k8s.api.core.v1.CephFSPersistentVolumeSource": {
-    monitors: { list: true, listType: "atomic" },
-    secretRef: { ref: "io.k8s.api.core.v1.SecretReference" }
+    monitors: { list: true, listType: "atomic", required: true },
+    secretRef: { ref: "io.k8s.api.core.v1.SecretReference", mapType: "atomic" }
   },
   "io.k8s.api.core.v1.CephFSVolumeSource": {
-    monitors: { list: true, listType: "atomic" },
-    secretRef: { ref: "io.k8s.api.core.v1.LocalObjectReference" }
+    monitors: { list: true, listType: "atomic", required: true },
+    secretRef: { ref: "io.k8s.api.core.v1.LocalObjectReference", mapType: "atomic" }
   },
   "io.k8s.api.core.v1.CinderPersistentVolumeSource": {
-    secretRef: { ref: "io.k8s.api.core.v1.SecretReference" }
+    secretRef: { ref: "io.k8s.api.core.v1.SecretReference", mapType: "atomic" }
   },
   "io.k8s.api.core.v1.CinderVolumeSource": {
-    secretRef: { ref: "io.k8s.api.core.v1.LocalObjectReference" }
+    secretRef: { ref: "io.k8s.api.core.v1.LocalObjectReference", mapType: "atomic" }
   },
   "io.k8s.api.core.v1.ClusterTrustBundleProjection": {
-    labelSelector: { ref: "io.k8s.apimachinery.pkg.apis.meta.v1.LabelSelector" }
+    labelSelector: { ref: "io.k8s.apimachinery.pkg.apis.meta.v1.LabelSelector", mapType: "atomic" }
   },
   "io.k8s.api.core.v1.ComponentStatus": {
     conditions: { ref: "io.k8s.api.core.v1.ComponentCondition", list: true, patchStrategy: "merge", patchMergeKey: "type", listType: "map", listMapKeys: ["type"] },
     metadata: { ref: "io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta" }
   },
   "io.k8s.api.core.v1.ComponentStatusList": {
-    items: { ref: "io.k8s.api.core.v1.ComponentStatus", list: true },
+    items: { ref: "io.k8s.api.core.v1.ComponentStatus", list: true, required: true },
     metadata: { ref: "io.k8s.apimachinery.pkg.apis.meta.v1.ListMeta" }
   },
   "io.k8s.api.core.v1.ConfigMap": {
     metadata: { ref: "io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta" }
   },
   "io.k8s.api.core.v1.ConfigMapList": {
-    items: { ref: "io.k8s.api.core.v1.ConfigMap", list: true },
+    items: { ref: "io.k8s.api.core.v1.ConfigMap", list: true, required: true },
     metadata: { ref: "io.k8s.apimachinery.pkg.apis.meta.v1.ListMeta" }
   },
   "io.k8s.api.core.v1.ConfigMapProjection": {
@@ -9311,26 +9311,26 @@ export const patchMetadata = {
     items: { ref: "io.k8s.api.core.v1.DownwardAPIVolumeFile", list: true, listType: "atomic" }
   },
   "io.k8s.api.core.v1.DownwardAPIVolumeFile": {
-    fieldRef: { ref: "io.k8s.api.core.v1.ObjectFieldSelector" },
-    resourceFieldRef: { ref: "io.k8s.api.core.v1.ResourceFieldSelector" }
+    fieldRef: { ref: "io.k8s.api.core.v1.ObjectFieldSelector", mapType: "atomic" },
+    resourceFieldRef: { ref: "io.k8s.api.core.v1.ResourceFieldSelector", mapType: "atomic" }
   },
   "io.k8s.api.core.v1.DownwardAPIVolumeSource": {
     items: { ref: "io.k8s.api.core.v1.DownwardAPIVolumeFile", list: true, listType: "atomic" }
   },
   "io.k8s.api.core.v1.EndpointAddress": {
-    targetRef: { ref: "io.k8s.api.core.v1.ObjectReference" }
+    targetRef: { ref: "io.k8s.api.core.v1.ObjectReference", mapType: "atomic" }
   },
   "io.k8s.api.core.v1.EndpointSubset": {
-    addresses: { ref: "io.k8s.api.core.v1.EndpointAddress", list: true, listType: "atomic" },
-    notReadyAddresses: { ref: "io.k8s.api.core.v1.EndpointAddress", list: true, listType: "atomic" },
-    ports: { ref: "io.k8s.api.core.v1.EndpointPort", list: true, listType: "atomic" }
+    addresses: { ref: "io.k8s.api.core.v1.EndpointAddress", list: true, listType: "atomic", mapType: "atomic" },
+    notReadyAddresses: { ref: "io.k8s.api.core.v1.EndpointAddress", list: true, listType: "atomic", mapType: "atomic" },
+    ports: { ref: "io.k8s.api.core.v1.EndpointPort", list: true, listType: "atomic", mapType: "atomic" }
   },
   "io.k8s.api.core.v1.Endpoints": {
     metadata: { ref: "io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta" },
     subsets: { ref: "io.k8s.api.core.v1.EndpointSubset", list: true, listType: "atomic" }
   },
   "io.k8s.api.core.v1.EndpointsList": {
-    items: { ref: "io.k8s.api.core.v1.Endpoints", list: true },
+    items: { ref: "io.k8s.api.core.v1.Endpoints", list: true, required: true },
     metadata: { ref: "io.k8s.apimachinery.pkg.apis.meta.v1.ListMeta" }
   },
   "io.k8s.api.core.v1.EnvFromSource": {
@@ -9341,11 +9341,11 @@ export const patchMetadata = {
     valueFrom: { ref: "io.k8s.api.core.v1.EnvVarSource" }
   },
   "io.k8s.api.core.v1.EnvVarSource": {
-    configMapKeyRef: { ref: "io.k8s.api.core.v1.ConfigMapKeySelector" },
-    fieldRef: { ref: "io.k8s.api.core.v1.ObjectFieldSelector" },
-    fileKeyRef: { ref: "io.k8s.api.core.v1.FileKeySelector" },
-    resourceFieldRef: { ref: "io.k8s.api.core.v1.ResourceFieldSelector" },
-    secretKeyRef: { ref: "io.k8s.api.core.v1.SecretKeySelector" }
+    configMapKeyRef: { ref: "io.k8s.api.core.v1.ConfigMapKeySelector", mapType: "atomic" },
+    fieldRef: { ref: "io.k8s.api.core.v1.ObjectFieldSelector", mapType: "atomic" },
+    fileKeyRef: { ref: "io.k8s.api.core.v1.FileKeySelector", mapType: "atomic" },
+    resourceFieldRef: { ref: "io.k8s.api.core.v1.ResourceFieldSelector", mapType: "atomic" },
+    secretKeyRef: { ref: "io.k8s.api.core.v1.SecretKeySelector", mapType: "atomic" }
   },
   "io.k8s.api.core.v1.EphemeralContainer": {
     args: { list: true, listType: "atomic" },
@@ -9368,14 +9368,14 @@ export const patchMetadata = {
     volumeClaimTemplate: { ref: "io.k8s.api.core.v1.PersistentVolumeClaimTemplate" }
   },
   "io.k8s.api.core.v1.Event": {
-    involvedObject: { ref: "io.k8s.api.core.v1.ObjectReference" },
+    involvedObject: { ref: "io.k8s.api.core.v1.ObjectReference", mapType: "atomic" },
     metadata: { ref: "io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta" },
-    related: { ref: "io.k8s.api.core.v1.ObjectReference" },
+    related: { ref: "io.k8s.api.core.v1.ObjectReference", mapType: "atomic" },
     series: { ref: "io.k8s.api.core.v1.EventSeries" },
     source: { ref: "io.k8s.api.core.v1.EventSource" }
   },
   "io.k8s.api.core.v1.EventList": {
-    items: { ref: "io.k8s.api.core.v1.Event", list: true },
+    items: { ref: "io.k8s.api.core.v1.Event", list: true, required: true },
     metadata: { ref: "io.k8s.apimachinery.pkg.apis.meta.v1.ListMeta" }
   },
   "io.k8s.api.core.v1.ExecAction": {
@@ -9386,10 +9386,10 @@ export const patchMetadata = {
     wwids: { list: true, listType: "atomic" }
   },
   "io.k8s.api.core.v1.FlexPersistentVolumeSource": {
-    secretRef: { ref: "io.k8s.api.core.v1.SecretReference" }
+    secretRef: { ref: "io.k8s.api.core.v1.SecretReference", mapType: "atomic" }
   },
   "io.k8s.api.core.v1.FlexVolumeSource": {
-    secretRef: { ref: "io.k8s.api.core.v1.LocalObjectReference" }
+    secretRef: { ref: "io.k8s.api.core.v1.LocalObjectReference", mapType: "atomic" }
   },
   "io.k8s.api.core.v1.HTTPGetAction": {
     httpHeaders: { ref: "io.k8s.api.core.v1.HTTPHeader", list: true, listType: "atomic" }
@@ -9399,11 +9399,11 @@ export const patchMetadata = {
   },
   "io.k8s.api.core.v1.ISCSIPersistentVolumeSource": {
     portals: { list: true, listType: "atomic" },
-    secretRef: { ref: "io.k8s.api.core.v1.SecretReference" }
+    secretRef: { ref: "io.k8s.api.core.v1.SecretReference", mapType: "atomic" }
   },
   "io.k8s.api.core.v1.ISCSIVolumeSource": {
     portals: { list: true, listType: "atomic" },
-    secretRef: { ref: "io.k8s.api.core.v1.LocalObjectReference" }
+    secretRef: { ref: "io.k8s.api.core.v1.LocalObjectReference", mapType: "atomic" }
   },
   "io.k8s.api.core.v1.Lifecycle": {
     postStart: { ref: "io.k8s.api.core.v1.LifecycleHandler" },
@@ -9420,11 +9420,11 @@ export const patchMetadata = {
     spec: { ref: "io.k8s.api.core.v1.LimitRangeSpec" }
   },
   "io.k8s.api.core.v1.LimitRangeList": {
-    items: { ref: "io.k8s.api.core.v1.LimitRange", list: true },
+    items: { ref: "io.k8s.api.core.v1.LimitRange", list: true, required: true },
     metadata: { ref: "io.k8s.apimachinery.pkg.apis.meta.v1.ListMeta" }
   },
   "io.k8s.api.core.v1.LimitRangeSpec": {
-    limits: { ref: "io.k8s.api.core.v1.LimitRangeItem", list: true, listType: "atomic" }
+    limits: { ref: "io.k8s.api.core.v1.LimitRangeItem", list: true, listType: "atomic", required: true }
   },
   "io.k8s.api.core.v1.LinuxContainerUser": {
     supplementalGroups: { list: true, listType: "atomic" }
@@ -9441,7 +9441,7 @@ export const patchMetadata = {
     status: { ref: "io.k8s.api.core.v1.NamespaceStatus" }
   },
   "io.k8s.api.core.v1.NamespaceList": {
-    items: { ref: "io.k8s.api.core.v1.Namespace", list: true },
+    items: { ref: "io.k8s.api.core.v1.Namespace", list: true, required: true },
     metadata: { ref: "io.k8s.apimachinery.pkg.apis.meta.v1.ListMeta" }
   },
   "io.k8s.api.core.v1.NamespaceSpec": {
@@ -9457,7 +9457,7 @@ export const patchMetadata = {
   },
   "io.k8s.api.core.v1.NodeAffinity": {
     preferredDuringSchedulingIgnoredDuringExecution: { ref: "io.k8s.api.core.v1.PreferredSchedulingTerm", list: true, listType: "atomic" },
-    requiredDuringSchedulingIgnoredDuringExecution: { ref: "io.k8s.api.core.v1.NodeSelector" }
+    requiredDuringSchedulingIgnoredDuringExecution: { ref: "io.k8s.api.core.v1.NodeSelector", mapType: "atomic" }
   },
   "io.k8s.api.core.v1.NodeConfigSource": {
     configMap: { ref: "io.k8s.api.core.v1.ConfigMapNodeConfigSource" }
@@ -9471,14 +9471,14 @@ export const patchMetadata = {
     kubeletEndpoint: { ref: "io.k8s.api.core.v1.DaemonEndpoint" }
   },
   "io.k8s.api.core.v1.NodeList": {
-    items: { ref: "io.k8s.api.core.v1.Node", list: true },
+    items: { ref: "io.k8s.api.core.v1.Node", list: true, required: true },
     metadata: { ref: "io.k8s.apimachinery.pkg.apis.meta.v1.ListMeta" }
   },
   "io.k8s.api.core.v1.NodeRuntimeHandler": {
     features: { ref: "io.k8s.api.core.v1.NodeRuntimeHandlerFeatures" }
   },
   "io.k8s.api.core.v1.NodeSelector": {
-    nodeSelectorTerms: { ref: "io.k8s.api.core.v1.NodeSelectorTerm", list: true, listType: "atomic" }
+    nodeSelectorTerms: { ref: "io.k8s.api.core.v1.NodeSelectorTerm", list: true, listType: "atomic", mapType: "atomic", required: true }
   },
   "io.k8s.api.core.v1.NodeSelectorRequirement": {
     values: { list: true, listType: "atomic" }
@@ -9519,15 +9519,15 @@ export const patchMetadata = {
     status: { ref: "io.k8s.api.core.v1.PersistentVolumeClaimStatus" }
   },
   "io.k8s.api.core.v1.PersistentVolumeClaimList": {
-    items: { ref: "io.k8s.api.core.v1.PersistentVolumeClaim", list: true },
+    items: { ref: "io.k8s.api.core.v1.PersistentVolumeClaim", list: true, required: true },
     metadata: { ref: "io.k8s.apimachinery.pkg.apis.meta.v1.ListMeta" }
   },
   "io.k8s.api.core.v1.PersistentVolumeClaimSpec": {
     accessModes: { list: true, listType: "atomic" },
-    dataSource: { ref: "io.k8s.api.core.v1.TypedLocalObjectReference" },
+    dataSource: { ref: "io.k8s.api.core.v1.TypedLocalObjectReference", mapType: "atomic" },
     dataSourceRef: { ref: "io.k8s.api.core.v1.TypedObjectReference" },
     resources: { ref: "io.k8s.api.core.v1.VolumeResourceRequirements" },
-    selector: { ref: "io.k8s.apimachinery.pkg.apis.meta.v1.LabelSelector" }
+    selector: { ref: "io.k8s.apimachinery.pkg.apis.meta.v1.LabelSelector", mapType: "atomic" }
   },
   "io.k8s.api.core.v1.PersistentVolumeClaimStatus": {
     accessModes: { list: true, listType: "atomic" },
@@ -9540,7 +9540,7 @@ export const patchMetadata = {
     spec: { ref: "io.k8s.api.core.v1.PersistentVolumeClaimSpec" }
   },
   "io.k8s.api.core.v1.PersistentVolumeList": {
-    items: { ref: "io.k8s.api.core.v1.PersistentVolume", list: true },
+    items: { ref: "io.k8s.api.core.v1.PersistentVolume", list: true, required: true },
     metadata: { ref: "io.k8s.apimachinery.pkg.apis.meta.v1.ListMeta" }
   },
   "io.k8s.api.core.v1.PersistentVolumeSpec": {
@@ -9581,10 +9581,10 @@ export const patchMetadata = {
     requiredDuringSchedulingIgnoredDuringExecution: { ref: "io.k8s.api.core.v1.PodAffinityTerm", list: true, listType: "atomic" }
   },
   "io.k8s.api.core.v1.PodAffinityTerm": {
-    labelSelector: { ref: "io.k8s.apimachinery.pkg.apis.meta.v1.LabelSelector" },
+    labelSelector: { ref: "io.k8s.apimachinery.pkg.apis.meta.v1.LabelSelector", mapType: "atomic" },
     matchLabelKeys: { list: true, listType: "atomic" },
     mismatchLabelKeys: { list: true, listType: "atomic" },
-    namespaceSelector: { ref: "io.k8s.apimachinery.pkg.apis.meta.v1.LabelSelector" },
+    namespaceSelector: { ref: "io.k8s.apimachinery.pkg.apis.meta.v1.LabelSelector", mapType: "atomic" },
     namespaces: { list: true, listType: "atomic" }
   },
   "io.k8s.api.core.v1.PodAntiAffinity": {
@@ -9597,10 +9597,10 @@ export const patchMetadata = {
     searches: { list: true, listType: "atomic" }
   },
   "io.k8s.api.core.v1.PodExtendedResourceClaimStatus": {
-    requestMappings: { ref: "io.k8s.api.core.v1.ContainerExtendedResourceRequest", list: true, listType: "atomic" }
+    requestMappings: { ref: "io.k8s.api.core.v1.ContainerExtendedResourceRequest", list: true, listType: "atomic", required: true }
   },
   "io.k8s.api.core.v1.PodList": {
-    items: { ref: "io.k8s.api.core.v1.Pod", list: true },
+    items: { ref: "io.k8s.api.core.v1.Pod", list: true, required: true },
     metadata: { ref: "io.k8s.apimachinery.pkg.apis.meta.v1.ListMeta" }
   },
   "io.k8s.api.core.v1.PodSecurityContext": {
@@ -9613,11 +9613,11 @@ export const patchMetadata = {
   },
   "io.k8s.api.core.v1.PodSpec": {
     affinity: { ref: "io.k8s.api.core.v1.Affinity" },
-    containers: { ref: "io.k8s.api.core.v1.Container", list: true, patchStrategy: "merge", patchMergeKey: "name", listType: "map", listMapKeys: ["name"] },
+    containers: { ref: "io.k8s.api.core.v1.Container", list: true, patchStrategy: "merge", patchMergeKey: "name", listType: "map", listMapKeys: ["name"], required: true },
     dnsConfig: { ref: "io.k8s.api.core.v1.PodDNSConfig" },
     ephemeralContainers: { ref: "io.k8s.api.core.v1.EphemeralContainer", list: true, patchStrategy: "merge", patchMergeKey: "name", listType: "map", listMapKeys: ["name"] },
     hostAliases: { ref: "io.k8s.api.core.v1.HostAlias", list: true, patchStrategy: "merge", patchMergeKey: "ip", listType: "map", listMapKeys: ["ip"] },
-    imagePullSecrets: { ref: "io.k8s.api.core.v1.LocalObjectReference", list: true, patchStrategy: "merge", patchMergeKey: "name", listType: "map", listMapKeys: ["name"] },
+    imagePullSecrets: { ref: "io.k8s.api.core.v1.LocalObjectReference", list: true, patchStrategy: "merge", patchMergeKey: "name", listType: "map", listMapKeys: ["name"], mapType: "atomic" },
     initContainers: { ref: "io.k8s.api.core.v1.Container", list: true, patchStrategy: "merge", patchMergeKey: "name", listType: "map", listMapKeys: ["name"] },
     nodeSelector: { map: true, mapType: "atomic" },
     os: { ref: "io.k8s.api.core.v1.PodOS" },
@@ -9647,7 +9647,7 @@ export const patchMetadata = {
     template: { ref: "io.k8s.api.core.v1.PodTemplateSpec" }
   },
   "io.k8s.api.core.v1.PodTemplateList": {
-    items: { ref: "io.k8s.api.core.v1.PodTemplate", list: true },
+    items: { ref: "io.k8s.api.core.v1.PodTemplate", list: true, required: true },
     metadata: { ref: "io.k8s.apimachinery.pkg.apis.meta.v1.ListMeta" }
   },
   "io.k8s.api.core.v1.PodTemplateSpec": {
@@ -9655,7 +9655,7 @@ export const patchMetadata = {
     spec: { ref: "io.k8s.api.core.v1.PodSpec" }
   },
   "io.k8s.api.core.v1.PreferredSchedulingTerm": {
-    preference: { ref: "io.k8s.api.core.v1.NodeSelectorTerm" }
+    preference: { ref: "io.k8s.api.core.v1.NodeSelectorTerm", mapType: "atomic" }
   },
   "io.k8s.api.core.v1.Probe": {
     exec: { ref: "io.k8s.api.core.v1.ExecAction" },
@@ -9667,12 +9667,12 @@ export const patchMetadata = {
     sources: { ref: "io.k8s.api.core.v1.VolumeProjection", list: true, listType: "atomic" }
   },
   "io.k8s.api.core.v1.RBDPersistentVolumeSource": {
-    monitors: { list: true, listType: "atomic" },
-    secretRef: { ref: "io.k8s.api.core.v1.SecretReference" }
+    monitors: { list: true, listType: "atomic", required: true },
+    secretRef: { ref: "io.k8s.api.core.v1.SecretReference", mapType: "atomic" }
   },
   "io.k8s.api.core.v1.RBDVolumeSource": {
-    monitors: { list: true, listType: "atomic" },
-    secretRef: { ref: "io.k8s.api.core.v1.LocalObjectReference" }
+    monitors: { list: true, listType: "atomic", required: true },
+    secretRef: { ref: "io.k8s.api.core.v1.LocalObjectReference", mapType: "atomic" }
   },
   "io.k8s.api.core.v1.ReplicationController": {
     metadata: { ref: "io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta" },
@@ -9680,7 +9680,7 @@ export const patchMetadata = {
     status: { ref: "io.k8s.api.core.v1.ReplicationControllerStatus" }
   },
   "io.k8s.api.core.v1.ReplicationControllerList": {
-    items: { ref: "io.k8s.api.core.v1.ReplicationController", list: true },
+    items: { ref: "io.k8s.api.core.v1.ReplicationController", list: true, required: true },
     metadata: { ref: "io.k8s.apimachinery.pkg.apis.meta.v1.ListMeta" }
   },
   "io.k8s.api.core.v1.ReplicationControllerSpec": {
@@ -9696,11 +9696,11 @@ export const patchMetadata = {
     status: { ref: "io.k8s.api.core.v1.ResourceQuotaStatus" }
   },
   "io.k8s.api.core.v1.ResourceQuotaList": {
-    items: { ref: "io.k8s.api.core.v1.ResourceQuota", list: true },
+    items: { ref: "io.k8s.api.core.v1.ResourceQuota", list: true, required: true },
     metadata: { ref: "io.k8s.apimachinery.pkg.apis.meta.v1.ListMeta" }
   },
   "io.k8s.api.core.v1.ResourceQuotaSpec": {
-    scopeSelector: { ref: "io.k8s.api.core.v1.ScopeSelector" },
+    scopeSelector: { ref: "io.k8s.api.core.v1.ScopeSelector", mapType: "atomic" },
     scopes: { list: true, listType: "atomic" }
   },
   "io.k8s.api.core.v1.ResourceRequirements": {
@@ -9710,10 +9710,10 @@ export const patchMetadata = {
     resources: { ref: "io.k8s.api.core.v1.ResourceHealth", list: true, listType: "map", listMapKeys: ["resourceID"] }
   },
   "io.k8s.api.core.v1.ScaleIOPersistentVolumeSource": {
-    secretRef: { ref: "io.k8s.api.core.v1.SecretReference" }
+    secretRef: { ref: "io.k8s.api.core.v1.SecretReference", mapType: "atomic" }
   },
   "io.k8s.api.core.v1.ScaleIOVolumeSource": {
-    secretRef: { ref: "io.k8s.api.core.v1.LocalObjectReference" }
+    secretRef: { ref: "io.k8s.api.core.v1.LocalObjectReference", mapType: "atomic" }
   },
   "io.k8s.api.core.v1.ScopeSelector": {
     matchExpressions: { ref: "io.k8s.api.core.v1.ScopedResourceSelectorRequirement", list: true, listType: "atomic" }
@@ -9725,7 +9725,7 @@ export const patchMetadata = {
     metadata: { ref: "io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta" }
   },
   "io.k8s.api.core.v1.SecretList": {
-    items: { ref: "io.k8s.api.core.v1.Secret", list: true },
+    items: { ref: "io.k8s.api.core.v1.Secret", list: true, required: true },
     metadata: { ref: "io.k8s.apimachinery.pkg.apis.meta.v1.ListMeta" }
   },
   "io.k8s.api.core.v1.SecretProjection": {
@@ -9747,16 +9747,16 @@ export const patchMetadata = {
     status: { ref: "io.k8s.api.core.v1.ServiceStatus" }
   },
   "io.k8s.api.core.v1.ServiceAccount": {
-    imagePullSecrets: { ref: "io.k8s.api.core.v1.LocalObjectReference", list: true, listType: "atomic" },
+    imagePullSecrets: { ref: "io.k8s.api.core.v1.LocalObjectReference", list: true, listType: "atomic", mapType: "atomic" },
     metadata: { ref: "io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta" },
-    secrets: { ref: "io.k8s.api.core.v1.ObjectReference", list: true, patchStrategy: "merge", patchMergeKey: "name", listType: "map", listMapKeys: ["name"] }
+    secrets: { ref: "io.k8s.api.core.v1.ObjectReference", list: true, patchStrategy: "merge", patchMergeKey: "name", listType: "map", listMapKeys: ["name"], mapType: "atomic" }
   },
   "io.k8s.api.core.v1.ServiceAccountList": {
-    items: { ref: "io.k8s.api.core.v1.ServiceAccount", list: true },
+    items: { ref: "io.k8s.api.core.v1.ServiceAccount", list: true, required: true },
     metadata: { ref: "io.k8s.apimachinery.pkg.apis.meta.v1.ListMeta" }
   },
   "io.k8s.api.core.v1.ServiceList": {
-    items: { ref: "io.k8s.api.core.v1.Service", list: true },
+    items: { ref: "io.k8s.api.core.v1.Service", list: true, required: true },
     metadata: { ref: "io.k8s.apimachinery.pkg.apis.meta.v1.ListMeta" }
   },
   "io.k8s.api.core.v1.ServiceSpec": {
@@ -9776,19 +9776,19 @@ export const patchMetadata = {
     clientIP: { ref: "io.k8s.api.core.v1.ClientIPConfig" }
   },
   "io.k8s.api.core.v1.StorageOSPersistentVolumeSource": {
-    secretRef: { ref: "io.k8s.api.core.v1.ObjectReference" }
+    secretRef: { ref: "io.k8s.api.core.v1.ObjectReference", mapType: "atomic" }
   },
   "io.k8s.api.core.v1.StorageOSVolumeSource": {
-    secretRef: { ref: "io.k8s.api.core.v1.LocalObjectReference" }
+    secretRef: { ref: "io.k8s.api.core.v1.LocalObjectReference", mapType: "atomic" }
   },
   "io.k8s.api.core.v1.TopologySelectorLabelRequirement": {
-    values: { list: true, listType: "atomic" }
+    values: { list: true, listType: "atomic", required: true }
   },
   "io.k8s.api.core.v1.TopologySelectorTerm": {
     matchLabelExpressions: { ref: "io.k8s.api.core.v1.TopologySelectorLabelRequirement", list: true, listType: "atomic" }
   },
   "io.k8s.api.core.v1.TopologySpreadConstraint": {
-    labelSelector: { ref: "io.k8s.apimachinery.pkg.apis.meta.v1.LabelSelector" },
+    labelSelector: { ref: "io.k8s.apimachinery.pkg.apis.meta.v1.LabelSelector", mapType: "atomic" },
     matchLabelKeys: { list: true, listType: "atomic" }
   },
   "io.k8s.api.core.v1.Volume": {
@@ -9824,7 +9824,7 @@ export const patchMetadata = {
     vsphereVolume: { ref: "io.k8s.api.core.v1.VsphereVirtualDiskVolumeSource" }
   },
   "io.k8s.api.core.v1.VolumeNodeAffinity": {
-    required: { ref: "io.k8s.api.core.v1.NodeSelector" }
+    required: { ref: "io.k8s.api.core.v1.NodeSelector", mapType: "atomic" }
   },
   "io.k8s.api.core.v1.VolumeProjection": {
     clusterTrustBundle: { ref: "io.k8s.api.core.v1.ClusterTrustBundleProjection" },

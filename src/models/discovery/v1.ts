@@ -319,22 +319,22 @@ export const EndpointSliceList = EndpointSliceListSchema
 /** Strategic-merge and list metadata of this module's definitions, by definition and field. */
 export const patchMetadata = {
   "io.k8s.api.discovery.v1.Endpoint": {
-    addresses: { list: true, listType: "set" },
+    addresses: { list: true, listType: "set", required: true },
     conditions: { ref: "io.k8s.api.discovery.v1.EndpointConditions" },
     hints: { ref: "io.k8s.api.discovery.v1.EndpointHints" },
-    targetRef: { ref: "io.k8s.api.core.v1.ObjectReference" }
+    targetRef: { ref: "io.k8s.api.core.v1.ObjectReference", mapType: "atomic" }
   },
   "io.k8s.api.discovery.v1.EndpointHints": {
     forNodes: { ref: "io.k8s.api.discovery.v1.ForNode", list: true, listType: "atomic" },
     forZones: { ref: "io.k8s.api.discovery.v1.ForZone", list: true, listType: "atomic" }
   },
   "io.k8s.api.discovery.v1.EndpointSlice": {
-    endpoints: { ref: "io.k8s.api.discovery.v1.Endpoint", list: true, listType: "atomic" },
+    endpoints: { ref: "io.k8s.api.discovery.v1.Endpoint", list: true, listType: "atomic", required: true },
     metadata: { ref: "io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta" },
-    ports: { ref: "io.k8s.api.discovery.v1.EndpointPort", list: true, listType: "atomic" }
+    ports: { ref: "io.k8s.api.discovery.v1.EndpointPort", list: true, listType: "atomic", mapType: "atomic" }
   },
   "io.k8s.api.discovery.v1.EndpointSliceList": {
-    items: { ref: "io.k8s.api.discovery.v1.EndpointSlice", list: true },
+    items: { ref: "io.k8s.api.discovery.v1.EndpointSlice", list: true, required: true },
     metadata: { ref: "io.k8s.apimachinery.pkg.apis.meta.v1.ListMeta" }
   }
 } as const

@@ -233,12 +233,12 @@ export const patchMetadata = {
   "io.k8s.api.events.v1.Event": {
     deprecatedSource: { ref: "io.k8s.api.core.v1.EventSource" },
     metadata: { ref: "io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta" },
-    regarding: { ref: "io.k8s.api.core.v1.ObjectReference" },
-    related: { ref: "io.k8s.api.core.v1.ObjectReference" },
+    regarding: { ref: "io.k8s.api.core.v1.ObjectReference", mapType: "atomic" },
+    related: { ref: "io.k8s.api.core.v1.ObjectReference", mapType: "atomic" },
     series: { ref: "io.k8s.api.events.v1.EventSeries" }
   },
   "io.k8s.api.events.v1.EventList": {
-    items: { ref: "io.k8s.api.events.v1.Event", list: true },
+    items: { ref: "io.k8s.api.events.v1.Event", list: true, required: true },
     metadata: { ref: "io.k8s.apimachinery.pkg.apis.meta.v1.ListMeta" }
   }
 } as const

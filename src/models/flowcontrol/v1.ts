@@ -781,7 +781,7 @@ export const patchMetadata = {
     status: { ref: "io.k8s.api.flowcontrol.v1.FlowSchemaStatus" }
   },
   "io.k8s.api.flowcontrol.v1.FlowSchemaList": {
-    items: { ref: "io.k8s.api.flowcontrol.v1.FlowSchema", list: true },
+    items: { ref: "io.k8s.api.flowcontrol.v1.FlowSchema", list: true, required: true },
     metadata: { ref: "io.k8s.apimachinery.pkg.apis.meta.v1.ListMeta" }
   },
   "io.k8s.api.flowcontrol.v1.FlowSchemaSpec": {
@@ -799,13 +799,13 @@ export const patchMetadata = {
     limitResponse: { ref: "io.k8s.api.flowcontrol.v1.LimitResponse" }
   },
   "io.k8s.api.flowcontrol.v1.NonResourcePolicyRule": {
-    nonResourceURLs: { list: true, listType: "set" },
-    verbs: { list: true, listType: "set" }
+    nonResourceURLs: { list: true, listType: "set", required: true },
+    verbs: { list: true, listType: "set", required: true }
   },
   "io.k8s.api.flowcontrol.v1.PolicyRulesWithSubjects": {
     nonResourceRules: { ref: "io.k8s.api.flowcontrol.v1.NonResourcePolicyRule", list: true, listType: "atomic" },
     resourceRules: { ref: "io.k8s.api.flowcontrol.v1.ResourcePolicyRule", list: true, listType: "atomic" },
-    subjects: { ref: "io.k8s.api.flowcontrol.v1.Subject", list: true, listType: "atomic" }
+    subjects: { ref: "io.k8s.api.flowcontrol.v1.Subject", list: true, listType: "atomic", required: true }
   },
   "io.k8s.api.flowcontrol.v1.PriorityLevelConfiguration": {
     metadata: { ref: "io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta" },
@@ -813,7 +813,7 @@ export const patchMetadata = {
     status: { ref: "io.k8s.api.flowcontrol.v1.PriorityLevelConfigurationStatus" }
   },
   "io.k8s.api.flowcontrol.v1.PriorityLevelConfigurationList": {
-    items: { ref: "io.k8s.api.flowcontrol.v1.PriorityLevelConfiguration", list: true },
+    items: { ref: "io.k8s.api.flowcontrol.v1.PriorityLevelConfiguration", list: true, required: true },
     metadata: { ref: "io.k8s.apimachinery.pkg.apis.meta.v1.ListMeta" }
   },
   "io.k8s.api.flowcontrol.v1.PriorityLevelConfigurationSpec": {
@@ -824,10 +824,10 @@ export const patchMetadata = {
     conditions: { ref: "io.k8s.api.flowcontrol.v1.PriorityLevelConfigurationCondition", list: true, patchStrategy: "merge", patchMergeKey: "type", listType: "map", listMapKeys: ["type"] }
   },
   "io.k8s.api.flowcontrol.v1.ResourcePolicyRule": {
-    apiGroups: { list: true, listType: "set" },
+    apiGroups: { list: true, listType: "set", required: true },
     namespaces: { list: true, listType: "set" },
-    resources: { list: true, listType: "set" },
-    verbs: { list: true, listType: "set" }
+    resources: { list: true, listType: "set", required: true },
+    verbs: { list: true, listType: "set", required: true }
   },
   "io.k8s.api.flowcontrol.v1.Subject": {
     group: { ref: "io.k8s.api.flowcontrol.v1.GroupSubject" },

@@ -916,21 +916,21 @@ export const patchMetadata = {
   "io.k8s.apimachinery.pkg.apis.meta.v1.APIGroup": {
     preferredVersion: { ref: "io.k8s.apimachinery.pkg.apis.meta.v1.GroupVersionForDiscovery" },
     serverAddressByClientCIDRs: { ref: "io.k8s.apimachinery.pkg.apis.meta.v1.ServerAddressByClientCIDR", list: true, listType: "atomic" },
-    versions: { ref: "io.k8s.apimachinery.pkg.apis.meta.v1.GroupVersionForDiscovery", list: true, listType: "atomic" }
+    versions: { ref: "io.k8s.apimachinery.pkg.apis.meta.v1.GroupVersionForDiscovery", list: true, listType: "atomic", required: true }
   },
   "io.k8s.apimachinery.pkg.apis.meta.v1.APIGroupList": {
-    groups: { ref: "io.k8s.apimachinery.pkg.apis.meta.v1.APIGroup", list: true, listType: "atomic" }
+    groups: { ref: "io.k8s.apimachinery.pkg.apis.meta.v1.APIGroup", list: true, listType: "atomic", required: true }
   },
   "io.k8s.apimachinery.pkg.apis.meta.v1.APIResource": {
     categories: { list: true, listType: "atomic" },
     shortNames: { list: true, listType: "atomic" }
   },
   "io.k8s.apimachinery.pkg.apis.meta.v1.APIResourceList": {
-    resources: { ref: "io.k8s.apimachinery.pkg.apis.meta.v1.APIResource", list: true, listType: "atomic" }
+    resources: { ref: "io.k8s.apimachinery.pkg.apis.meta.v1.APIResource", list: true, listType: "atomic", required: true }
   },
   "io.k8s.apimachinery.pkg.apis.meta.v1.APIVersions": {
-    serverAddressByClientCIDRs: { ref: "io.k8s.apimachinery.pkg.apis.meta.v1.ServerAddressByClientCIDR", list: true, listType: "atomic" },
-    versions: { list: true, listType: "atomic" }
+    serverAddressByClientCIDRs: { ref: "io.k8s.apimachinery.pkg.apis.meta.v1.ServerAddressByClientCIDR", list: true, listType: "atomic", required: true },
+    versions: { list: true, listType: "atomic", required: true }
   },
   "io.k8s.apimachinery.pkg.apis.meta.v1.DeleteOptions": {
     dryRun: { list: true, listType: "atomic" },
@@ -948,7 +948,7 @@ export const patchMetadata = {
   "io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta": {
     finalizers: { list: true, patchStrategy: "merge", listType: "set" },
     managedFields: { ref: "io.k8s.apimachinery.pkg.apis.meta.v1.ManagedFieldsEntry", list: true, listType: "atomic" },
-    ownerReferences: { ref: "io.k8s.apimachinery.pkg.apis.meta.v1.OwnerReference", list: true, patchStrategy: "merge", patchMergeKey: "uid", listType: "map", listMapKeys: ["uid"] }
+    ownerReferences: { ref: "io.k8s.apimachinery.pkg.apis.meta.v1.OwnerReference", list: true, patchStrategy: "merge", patchMergeKey: "uid", listType: "map", listMapKeys: ["uid"], mapType: "atomic" }
   },
   "io.k8s.apimachinery.pkg.apis.meta.v1.Status": {
     details: { ref: "io.k8s.apimachinery.pkg.apis.meta.v1.StatusDetails" },

@@ -1183,14 +1183,14 @@ export const patchMetadata = {
     backend: { ref: "io.k8s.api.networking.v1.IngressBackend" }
   },
   "io.k8s.api.networking.v1.HTTPIngressRuleValue": {
-    paths: { ref: "io.k8s.api.networking.v1.HTTPIngressPath", list: true, listType: "atomic" }
+    paths: { ref: "io.k8s.api.networking.v1.HTTPIngressPath", list: true, listType: "atomic", required: true }
   },
   "io.k8s.api.networking.v1.IPAddress": {
     metadata: { ref: "io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta" },
     spec: { ref: "io.k8s.api.networking.v1.IPAddressSpec" }
   },
   "io.k8s.api.networking.v1.IPAddressList": {
-    items: { ref: "io.k8s.api.networking.v1.IPAddress", list: true },
+    items: { ref: "io.k8s.api.networking.v1.IPAddress", list: true, required: true },
     metadata: { ref: "io.k8s.apimachinery.pkg.apis.meta.v1.ListMeta" }
   },
   "io.k8s.api.networking.v1.IPAddressSpec": {
@@ -1205,7 +1205,7 @@ export const patchMetadata = {
     status: { ref: "io.k8s.api.networking.v1.IngressStatus" }
   },
   "io.k8s.api.networking.v1.IngressBackend": {
-    resource: { ref: "io.k8s.api.core.v1.TypedLocalObjectReference" },
+    resource: { ref: "io.k8s.api.core.v1.TypedLocalObjectReference", mapType: "atomic" },
     service: { ref: "io.k8s.api.networking.v1.IngressServiceBackend" }
   },
   "io.k8s.api.networking.v1.IngressClass": {
@@ -1213,14 +1213,14 @@ export const patchMetadata = {
     spec: { ref: "io.k8s.api.networking.v1.IngressClassSpec" }
   },
   "io.k8s.api.networking.v1.IngressClassList": {
-    items: { ref: "io.k8s.api.networking.v1.IngressClass", list: true },
+    items: { ref: "io.k8s.api.networking.v1.IngressClass", list: true, required: true },
     metadata: { ref: "io.k8s.apimachinery.pkg.apis.meta.v1.ListMeta" }
   },
   "io.k8s.api.networking.v1.IngressClassSpec": {
     parameters: { ref: "io.k8s.api.networking.v1.IngressClassParametersReference" }
   },
   "io.k8s.api.networking.v1.IngressList": {
-    items: { ref: "io.k8s.api.networking.v1.Ingress", list: true },
+    items: { ref: "io.k8s.api.networking.v1.Ingress", list: true, required: true },
     metadata: { ref: "io.k8s.apimachinery.pkg.apis.meta.v1.ListMeta" }
   },
   "io.k8s.api.networking.v1.IngressLoadBalancerIngress": {
@@ -1233,7 +1233,7 @@ export const patchMetadata = {
     http: { ref: "io.k8s.api.networking.v1.HTTPIngressRuleValue" }
   },
   "io.k8s.api.networking.v1.IngressServiceBackend": {
-    port: { ref: "io.k8s.api.networking.v1.ServiceBackendPort" }
+    port: { ref: "io.k8s.api.networking.v1.ServiceBackendPort", mapType: "atomic" }
   },
   "io.k8s.api.networking.v1.IngressSpec": {
     defaultBackend: { ref: "io.k8s.api.networking.v1.IngressBackend" },
@@ -1259,18 +1259,18 @@ export const patchMetadata = {
     ports: { ref: "io.k8s.api.networking.v1.NetworkPolicyPort", list: true, listType: "atomic" }
   },
   "io.k8s.api.networking.v1.NetworkPolicyList": {
-    items: { ref: "io.k8s.api.networking.v1.NetworkPolicy", list: true },
+    items: { ref: "io.k8s.api.networking.v1.NetworkPolicy", list: true, required: true },
     metadata: { ref: "io.k8s.apimachinery.pkg.apis.meta.v1.ListMeta" }
   },
   "io.k8s.api.networking.v1.NetworkPolicyPeer": {
     ipBlock: { ref: "io.k8s.api.networking.v1.IPBlock" },
-    namespaceSelector: { ref: "io.k8s.apimachinery.pkg.apis.meta.v1.LabelSelector" },
-    podSelector: { ref: "io.k8s.apimachinery.pkg.apis.meta.v1.LabelSelector" }
+    namespaceSelector: { ref: "io.k8s.apimachinery.pkg.apis.meta.v1.LabelSelector", mapType: "atomic" },
+    podSelector: { ref: "io.k8s.apimachinery.pkg.apis.meta.v1.LabelSelector", mapType: "atomic" }
   },
   "io.k8s.api.networking.v1.NetworkPolicySpec": {
     egress: { ref: "io.k8s.api.networking.v1.NetworkPolicyEgressRule", list: true, listType: "atomic" },
     ingress: { ref: "io.k8s.api.networking.v1.NetworkPolicyIngressRule", list: true, listType: "atomic" },
-    podSelector: { ref: "io.k8s.apimachinery.pkg.apis.meta.v1.LabelSelector" },
+    podSelector: { ref: "io.k8s.apimachinery.pkg.apis.meta.v1.LabelSelector", mapType: "atomic" },
     policyTypes: { list: true, listType: "atomic" }
   },
   "io.k8s.api.networking.v1.ServiceCIDR": {
@@ -1279,7 +1279,7 @@ export const patchMetadata = {
     status: { ref: "io.k8s.api.networking.v1.ServiceCIDRStatus" }
   },
   "io.k8s.api.networking.v1.ServiceCIDRList": {
-    items: { ref: "io.k8s.api.networking.v1.ServiceCIDR", list: true },
+    items: { ref: "io.k8s.api.networking.v1.ServiceCIDR", list: true, required: true },
     metadata: { ref: "io.k8s.apimachinery.pkg.apis.meta.v1.ListMeta" }
   },
   "io.k8s.api.networking.v1.ServiceCIDRSpec": {

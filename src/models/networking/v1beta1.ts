@@ -341,7 +341,7 @@ export const patchMetadata = {
     spec: { ref: "io.k8s.api.networking.v1beta1.IPAddressSpec" }
   },
   "io.k8s.api.networking.v1beta1.IPAddressList": {
-    items: { ref: "io.k8s.api.networking.v1beta1.IPAddress", list: true },
+    items: { ref: "io.k8s.api.networking.v1beta1.IPAddress", list: true, required: true },
     metadata: { ref: "io.k8s.apimachinery.pkg.apis.meta.v1.ListMeta" }
   },
   "io.k8s.api.networking.v1beta1.IPAddressSpec": {
@@ -353,7 +353,7 @@ export const patchMetadata = {
     status: { ref: "io.k8s.api.networking.v1beta1.ServiceCIDRStatus" }
   },
   "io.k8s.api.networking.v1beta1.ServiceCIDRList": {
-    items: { ref: "io.k8s.api.networking.v1beta1.ServiceCIDR", list: true },
+    items: { ref: "io.k8s.api.networking.v1beta1.ServiceCIDR", list: true, required: true },
     metadata: { ref: "io.k8s.apimachinery.pkg.apis.meta.v1.ListMeta" }
   },
   "io.k8s.api.networking.v1beta1.ServiceCIDRSpec": {

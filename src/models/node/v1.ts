@@ -189,7 +189,7 @@ export const patchMetadata = {
     scheduling: { ref: "io.k8s.api.node.v1.Scheduling" }
   },
   "io.k8s.api.node.v1.RuntimeClassList": {
-    items: { ref: "io.k8s.api.node.v1.RuntimeClass", list: true },
+    items: { ref: "io.k8s.api.node.v1.RuntimeClass", list: true, required: true },
     metadata: { ref: "io.k8s.apimachinery.pkg.apis.meta.v1.ListMeta" }
   },
   "io.k8s.api.node.v1.Scheduling": {

@@ -298,11 +298,11 @@ export const patchMetadata = {
     status: { ref: "io.k8s.api.policy.v1.PodDisruptionBudgetStatus" }
   },
   "io.k8s.api.policy.v1.PodDisruptionBudgetList": {
-    items: { ref: "io.k8s.api.policy.v1.PodDisruptionBudget", list: true },
+    items: { ref: "io.k8s.api.policy.v1.PodDisruptionBudget", list: true, required: true },
     metadata: { ref: "io.k8s.apimachinery.pkg.apis.meta.v1.ListMeta" }
   },
   "io.k8s.api.policy.v1.PodDisruptionBudgetSpec": {
-    selector: { ref: "io.k8s.apimachinery.pkg.apis.meta.v1.LabelSelector", patchStrategy: "replace" }
+    selector: { ref: "io.k8s.apimachinery.pkg.apis.meta.v1.LabelSelector", patchStrategy: "replace", mapType: "atomic" }
   },
   "io.k8s.api.policy.v1.PodDisruptionBudgetStatus": {
     conditions: { ref: "io.k8s.apimachinery.pkg.apis.meta.v1.Condition", list: true, patchStrategy: "merge", patchMergeKey: "type", listType: "map", listMapKeys: ["type"] }

@@ -591,7 +591,7 @@ export const RoleList = RoleListSchema
 /** Strategic-merge and list metadata of this module's definitions, by definition and field. */
 export const patchMetadata = {
   "io.k8s.api.rbac.v1.AggregationRule": {
-    clusterRoleSelectors: { ref: "io.k8s.apimachinery.pkg.apis.meta.v1.LabelSelector", list: true, listType: "atomic" }
+    clusterRoleSelectors: { ref: "io.k8s.apimachinery.pkg.apis.meta.v1.LabelSelector", list: true, listType: "atomic", mapType: "atomic" }
   },
   "io.k8s.api.rbac.v1.ClusterRole": {
     aggregationRule: { ref: "io.k8s.api.rbac.v1.AggregationRule" },
@@ -600,15 +600,15 @@ export const patchMetadata = {
   },
   "io.k8s.api.rbac.v1.ClusterRoleBinding": {
     metadata: { ref: "io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta" },
-    roleRef: { ref: "io.k8s.api.rbac.v1.RoleRef" },
-    subjects: { ref: "io.k8s.api.rbac.v1.Subject", list: true, listType: "atomic" }
+    roleRef: { ref: "io.k8s.api.rbac.v1.RoleRef", mapType: "atomic" },
+    subjects: { ref: "io.k8s.api.rbac.v1.Subject", list: true, listType: "atomic", mapType: "atomic" }
   },
   "io.k8s.api.rbac.v1.ClusterRoleBindingList": {
-    items: { ref: "io.k8s.api.rbac.v1.ClusterRoleBinding", list: true },
+    items: { ref: "io.k8s.api.rbac.v1.ClusterRoleBinding", list: true, required: true },
     metadata: { ref: "io.k8s.apimachinery.pkg.apis.meta.v1.ListMeta" }
   },
   "io.k8s.api.rbac.v1.ClusterRoleList": {
-    items: { ref: "io.k8s.api.rbac.v1.ClusterRole", list: true },
+    items: { ref: "io.k8s.api.rbac.v1.ClusterRole", list: true, required: true },
     metadata: { ref: "io.k8s.apimachinery.pkg.apis.meta.v1.ListMeta" }
   },
   "io.k8s.api.rbac.v1.PolicyRule": {
@@ -616,7 +616,7 @@ export const patchMetadata = {
     nonResourceURLs: { list: true, listType: "atomic" },
     resourceNames: { list: true, listType: "atomic" },
     resources: { list: true, listType: "atomic" },
-    verbs: { list: true, listType: "atomic" }
+    verbs: { list: true, listType: "atomic", required: true }
   },
   "io.k8s.api.rbac.v1.Role": {
     metadata: { ref: "io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta" },
@@ -624,15 +624,15 @@ export const patchMetadata = {
   },
   "io.k8s.api.rbac.v1.RoleBinding": {
     metadata: { ref: "io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta" },
-    roleRef: { ref: "io.k8s.api.rbac.v1.RoleRef" },
-    subjects: { ref: "io.k8s.api.rbac.v1.Subject", list: true, listType: "atomic" }
+    roleRef: { ref: "io.k8s.api.rbac.v1.RoleRef", mapType: "atomic" },
+    subjects: { ref: "io.k8s.api.rbac.v1.Subject", list: true, listType: "atomic", mapType: "atomic" }
   },
   "io.k8s.api.rbac.v1.RoleBindingList": {
-    items: { ref: "io.k8s.api.rbac.v1.RoleBinding", list: true },
+    items: { ref: "io.k8s.api.rbac.v1.RoleBinding", list: true, required: true },
     metadata: { ref: "io.k8s.apimachinery.pkg.apis.meta.v1.ListMeta" }
   },
   "io.k8s.api.rbac.v1.RoleList": {
-    items: { ref: "io.k8s.api.rbac.v1.Role", list: true },
+    items: { ref: "io.k8s.api.rbac.v1.Role", list: true, required: true },
     metadata: { ref: "io.k8s.apimachinery.pkg.apis.meta.v1.ListMeta" }
   }
 } as const

@@ -1848,14 +1848,14 @@ export const patchMetadata = {
   },
   "io.k8s.api.resource.v1.AllocationResult": {
     devices: { ref: "io.k8s.api.resource.v1.DeviceAllocationResult" },
-    nodeSelector: { ref: "io.k8s.api.core.v1.NodeSelector" }
+    nodeSelector: { ref: "io.k8s.api.core.v1.NodeSelector", mapType: "atomic" }
   },
   "io.k8s.api.resource.v1.CapacityRequestPolicy": {
     validRange: { ref: "io.k8s.api.resource.v1.CapacityRequestPolicyRange" },
     validValues: { list: true, listType: "atomic" }
   },
   "io.k8s.api.resource.v1.CounterSet": {
-    counters: { ref: "io.k8s.api.resource.v1.Counter", map: true }
+    counters: { ref: "io.k8s.api.resource.v1.Counter", map: true, required: true }
   },
   "io.k8s.api.resource.v1.Device": {
     attributes: { ref: "io.k8s.api.resource.v1.DeviceAttribute", map: true },
@@ -1863,7 +1863,7 @@ export const patchMetadata = {
     bindingFailureConditions: { list: true, listType: "atomic" },
     capacity: { ref: "io.k8s.api.resource.v1.DeviceCapacity", map: true },
     consumesCounters: { ref: "io.k8s.api.resource.v1.DeviceCounterConsumption", list: true, listType: "atomic" },
-    nodeSelector: { ref: "io.k8s.api.core.v1.NodeSelector" },
+    nodeSelector: { ref: "io.k8s.api.core.v1.NodeSelector", mapType: "atomic" },
     taints: { ref: "io.k8s.api.resource.v1.DeviceTaint", list: true, listType: "atomic" }
   },
   "io.k8s.api.resource.v1.DeviceAllocationConfiguration": {
@@ -1894,7 +1894,7 @@ export const patchMetadata = {
     opaque: { ref: "io.k8s.api.resource.v1.OpaqueDeviceConfiguration" }
   },
   "io.k8s.api.resource.v1.DeviceClassList": {
-    items: { ref: "io.k8s.api.resource.v1.DeviceClass", list: true },
+    items: { ref: "io.k8s.api.resource.v1.DeviceClass", list: true, required: true },
     metadata: { ref: "io.k8s.apimachinery.pkg.apis.meta.v1.ListMeta" }
   },
   "io.k8s.api.resource.v1.DeviceClassSpec": {
@@ -1905,7 +1905,7 @@ export const patchMetadata = {
     requests: { list: true, listType: "atomic" }
   },
   "io.k8s.api.resource.v1.DeviceCounterConsumption": {
-    counters: { ref: "io.k8s.api.resource.v1.Counter", map: true }
+    counters: { ref: "io.k8s.api.resource.v1.Counter", map: true, required: true }
   },
   "io.k8s.api.resource.v1.DeviceRequest": {
     exactly: { ref: "io.k8s.api.resource.v1.ExactDeviceRequest" },
@@ -1938,7 +1938,7 @@ export const patchMetadata = {
     status: { ref: "io.k8s.api.resource.v1.ResourceClaimStatus" }
   },
   "io.k8s.api.resource.v1.ResourceClaimList": {
-    items: { ref: "io.k8s.api.resource.v1.ResourceClaim", list: true },
+    items: { ref: "io.k8s.api.resource.v1.ResourceClaim", list: true, required: true },
     metadata: { ref: "io.k8s.apimachinery.pkg.apis.meta.v1.ListMeta" }
   },
   "io.k8s.api.resource.v1.ResourceClaimSpec": {
@@ -1954,7 +1954,7 @@ export const patchMetadata = {
     spec: { ref: "io.k8s.api.resource.v1.ResourceClaimTemplateSpec" }
   },
   "io.k8s.api.resource.v1.ResourceClaimTemplateList": {
-    items: { ref: "io.k8s.api.resource.v1.ResourceClaimTemplate", list: true },
+    items: { ref: "io.k8s.api.resource.v1.ResourceClaimTemplate", list: true, required: true },
     metadata: { ref: "io.k8s.apimachinery.pkg.apis.meta.v1.ListMeta" }
   },
   "io.k8s.api.resource.v1.ResourceClaimTemplateSpec": {
@@ -1966,12 +1966,12 @@ export const patchMetadata = {
     spec: { ref: "io.k8s.api.resource.v1.ResourceSliceSpec" }
   },
   "io.k8s.api.resource.v1.ResourceSliceList": {
-    items: { ref: "io.k8s.api.resource.v1.ResourceSlice", list: true },
+    items: { ref: "io.k8s.api.resource.v1.ResourceSlice", list: true, required: true },
     metadata: { ref: "io.k8s.apimachinery.pkg.apis.meta.v1.ListMeta" }
   },
   "io.k8s.api.resource.v1.ResourceSliceSpec": {
     devices: { ref: "io.k8s.api.resource.v1.Device", list: true, listType: "atomic" },
-    nodeSelector: { ref: "io.k8s.api.core.v1.NodeSelector" },
+    nodeSelector: { ref: "io.k8s.api.core.v1.NodeSelector", mapType: "atomic" },
     pool: { ref: "io.k8s.api.resource.v1.ResourcePool" },
     sharedCounters: { ref: "io.k8s.api.resource.v1.CounterSet", list: true, listType: "atomic" }
   }

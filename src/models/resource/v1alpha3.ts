@@ -264,7 +264,7 @@ export const patchMetadata = {
     status: { ref: "io.k8s.api.resource.v1alpha3.DeviceTaintRuleStatus" }
   },
   "io.k8s.api.resource.v1alpha3.DeviceTaintRuleList": {
-    items: { ref: "io.k8s.api.resource.v1alpha3.DeviceTaintRule", list: true },
+    items: { ref: "io.k8s.api.resource.v1alpha3.DeviceTaintRule", list: true, required: true },
     metadata: { ref: "io.k8s.apimachinery.pkg.apis.meta.v1.ListMeta" }
   },
   "io.k8s.api.resource.v1alpha3.DeviceTaintRuleSpec": {

@@ -1858,7 +1858,7 @@ export const patchMetadata = {
   },
   "io.k8s.api.resource.v1beta1.AllocationResult": {
     devices: { ref: "io.k8s.api.resource.v1beta1.DeviceAllocationResult" },
-    nodeSelector: { ref: "io.k8s.api.core.v1.NodeSelector" }
+    nodeSelector: { ref: "io.k8s.api.core.v1.NodeSelector", mapType: "atomic" }
   },
   "io.k8s.api.resource.v1beta1.BasicDevice": {
     attributes: { ref: "io.k8s.api.resource.v1beta1.DeviceAttribute", map: true },
@@ -1866,7 +1866,7 @@ export const patchMetadata = {
     bindingFailureConditions: { list: true, listType: "atomic" },
     capacity: { ref: "io.k8s.api.resource.v1beta1.DeviceCapacity", map: true },
     consumesCounters: { ref: "io.k8s.api.resource.v1beta1.DeviceCounterConsumption", list: true, listType: "atomic" },
-    nodeSelector: { ref: "io.k8s.api.core.v1.NodeSelector" },
+    nodeSelector: { ref: "io.k8s.api.core.v1.NodeSelector", mapType: "atomic" },
     taints: { ref: "io.k8s.api.resource.v1beta1.DeviceTaint", list: true, listType: "atomic" }
   },
   "io.k8s.api.resource.v1beta1.CapacityRequestPolicy": {
@@ -1874,7 +1874,7 @@ export const patchMetadata = {
     validValues: { list: true, listType: "atomic" }
   },
   "io.k8s.api.resource.v1beta1.CounterSet": {
-    counters: { ref: "io.k8s.api.resource.v1beta1.Counter", map: true }
+    counters: { ref: "io.k8s.api.resource.v1beta1.Counter", map: true, required: true }
   },
   "io.k8s.api.resource.v1beta1.Device": {
     basic: { ref: "io.k8s.api.resource.v1beta1.BasicDevice" }
@@ -1907,7 +1907,7 @@ export const patchMetadata = {
     opaque: { ref: "io.k8s.api.resource.v1beta1.OpaqueDeviceConfiguration" }
   },
   "io.k8s.api.resource.v1beta1.DeviceClassList": {
-    items: { ref: "io.k8s.api.resource.v1beta1.DeviceClass", list: true },
+    items: { ref: "io.k8s.api.resource.v1beta1.DeviceClass", list: true, required: true },
     metadata: { ref: "io.k8s.apimachinery.pkg.apis.meta.v1.ListMeta" }
   },
   "io.k8s.api.resource.v1beta1.DeviceClassSpec": {
@@ -1918,7 +1918,7 @@ export const patchMetadata = {
     requests: { list: true, listType: "atomic" }
   },
   "io.k8s.api.resource.v1beta1.DeviceCounterConsumption": {
-    counters: { ref: "io.k8s.api.resource.v1beta1.Counter", map: true }
+    counters: { ref: "io.k8s.api.resource.v1beta1.Counter", map: true, required: true }
   },
   "io.k8s.api.resource.v1beta1.DeviceRequest": {
     capacity: { ref: "io.k8s.api.resource.v1beta1.CapacityRequirements" },
@@ -1948,7 +1948,7 @@ export const patchMetadata = {
     status: { ref: "io.k8s.api.resource.v1beta1.ResourceClaimStatus" }
   },
   "io.k8s.api.resource.v1beta1.ResourceClaimList": {
-    items: { ref: "io.k8s.api.resource.v1beta1.ResourceClaim", list: true },
+    items: { ref: "io.k8s.api.resource.v1beta1.ResourceClaim", list: true, required: true },
     metadata: { ref: "io.k8s.apimachinery.pkg.apis.meta.v1.ListMeta" }
   },
   "io.k8s.api.resource.v1beta1.ResourceClaimSpec": {
@@ -1964,7 +1964,7 @@ export const patchMetadata = {
     spec: { ref: "io.k8s.api.resource.v1beta1.ResourceClaimTemplateSpec" }
   },
   "io.k8s.api.resource.v1beta1.ResourceClaimTemplateList": {
-    items: { ref: "io.k8s.api.resource.v1beta1.ResourceClaimTemplate", list: true },
+    items: { ref: "io.k8s.api.resource.v1beta1.ResourceClaimTemplate", list: true, required: true },
     metadata: { ref: "io.k8s.apimachinery.pkg.apis.meta.v1.ListMeta" }
   },
   "io.k8s.api.resource.v1beta1.ResourceClaimTemplateSpec": {
@@ -1976,12 +1976,12 @@ export const patchMetadata = {
     spec: { ref: "io.k8s.api.resource.v1beta1.ResourceSliceSpec" }
   },
   "io.k8s.api.resource.v1beta1.ResourceSliceList": {
-    items: { ref: "io.k8s.api.resource.v1beta1.ResourceSlice", list: true },
+    items: { ref: "io.k8s.api.resource.v1beta1.ResourceSlice", list: true, required: true },
     metadata: { ref: "io.k8s.apimachinery.pkg.apis.meta.v1.ListMeta" }
   },
   "io.k8s.api.resource.v1beta1.ResourceSliceSpec": {
     devices: { ref: "io.k8s.api.resource.v1beta1.Device", list: true, listType: "atomic" },
-    nodeSelector: { ref: "io.k8s.api.core.v1.NodeSelector" },
+    nodeSelector: { ref: "io.k8s.api.core.v1.NodeSelector", mapType: "atomic" },
     pool: { ref: "io.k8s.api.resource.v1beta1.ResourcePool" },
     sharedCounters: { ref: "io.k8s.api.resource.v1beta1.CounterSet", list: true, listType: "atomic" }
   }

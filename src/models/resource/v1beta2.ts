@@ -1848,14 +1848,14 @@ export const patchMetadata = {
   },
   "io.k8s.api.resource.v1beta2.AllocationResult": {
     devices: { ref: "io.k8s.api.resource.v1beta2.DeviceAllocationResult" },
-    nodeSelector: { ref: "io.k8s.api.core.v1.NodeSelector" }
+    nodeSelector: { ref: "io.k8s.api.core.v1.NodeSelector", mapType: "atomic" }
   },
   "io.k8s.api.resource.v1beta2.CapacityRequestPolicy": {
     validRange: { ref: "io.k8s.api.resource.v1beta2.CapacityRequestPolicyRange" },
     validValues: { list: true, listType: "atomic" }
   },
   "io.k8s.api.resource.v1beta2.CounterSet": {
-    counters: { ref: "io.k8s.api.resource.v1beta2.Counter", map: true }
+    counters: { ref: "io.k8s.api.resource.v1beta2.Counter", map: true, required: true }
   },
   "io.k8s.api.resource.v1beta2.Device": {
     attributes: { ref: "io.k8s.api.resource.v1beta2.DeviceAttribute", map: true },
@@ -1863,7 +1863,7 @@ export const patchMetadata = {
     bindingFailureConditions: { list: true, listType: "atomic" },
     capacity: { ref: "io.k8s.api.resource.v1beta2.DeviceCapacity", map: true },
     consumesCounters: { ref: "io.k8s.api.resource.v1beta2.DeviceCounterConsumption", list: true, listType: "atomic" },
-    nodeSelector: { ref: "io.k8s.api.core.v1.NodeSelector" },
+    nodeSelector: { ref: "io.k8s.api.core.v1.NodeSelector", mapType: "atomic" },
     taints: { ref: "io.k8s.api.resource.v1beta2.DeviceTaint", list: true, listType: "atomic" }
   },
   "io.k8s.api.resource.v1beta2.DeviceAllocationConfiguration": {
@@ -1894,7 +1894,7 @@ export const patchMetadata = {
     opaque: { ref: "io.k8s.api.resource.v1beta2.OpaqueDeviceConfiguration" }
   },
   "io.k8s.api.resource.v1beta2.DeviceClassList": {
-    items: { ref: "io.k8s.api.resource.v1beta2.DeviceClass", list: true },
+    items: { ref: "io.k8s.api.resource.v1beta2.DeviceClass", list: true, required: true },
     metadata: { ref: "io.k8s.apimachinery.pkg.apis.meta.v1.ListMeta" }
   },
   "io.k8s.api.resource.v1beta2.DeviceClassSpec": {
@@ -1905,7 +1905,7 @@ export const patchMetadata = {
     requests: { list: true, listType: "atomic" }
   },
   "io.k8s.api.resource.v1beta2.DeviceCounterConsumption": {
-    counters: { ref: "io.k8s.api.resource.v1beta2.Counter", map: true }
+    counters: { ref: "io.k8s.api.resource.v1beta2.Counter", map: true, required: true }
   },
   "io.k8s.api.resource.v1beta2.DeviceRequest": {
     exactly: { ref: "io.k8s.api.resource.v1beta2.ExactDeviceRequest" },
@@ -1938,7 +1938,7 @@ export const patchMetadata = {
     status: { ref: "io.k8s.api.resource.v1beta2.ResourceClaimStatus" }
   },
   "io.k8s.api.resource.v1beta2.ResourceClaimList": {
-    items: { ref: "io.k8s.api.resource.v1beta2.ResourceClaim", list: true },
+    items: { ref: "io.k8s.api.resource.v1beta2.ResourceClaim", list: true, required: true },
     metadata: { ref: "io.k8s.apimachinery.pkg.apis.meta.v1.ListMeta" }
   },
   "io.k8s.api.resource.v1beta2.ResourceClaimSpec": {
@@ -1954,7 +1954,7 @@ export const patchMetadata = {
     spec: { ref: "io.k8s.api.resource.v1beta2.ResourceClaimTemplateSpec" }
   },
   "io.k8s.api.resource.v1beta2.ResourceClaimTemplateList": {
-    items: { ref: "io.k8s.api.resource.v1beta2.ResourceClaimTemplate", list: true },
+    items: { ref: "io.k8s.api.resource.v1beta2.ResourceClaimTemplate", list: true, required: true },
     metadata: { ref: "io.k8s.apimachinery.pkg.apis.meta.v1.ListMeta" }
   },
   "io.k8s.api.resource.v1beta2.ResourceClaimTemplateSpec": {
@@ -1966,12 +1966,12 @@ export const patchMetadata = {
     spec: { ref: "io.k8s.api.resource.v1beta2.ResourceSliceSpec" }
   },
   "io.k8s.api.resource.v1beta2.ResourceSliceList": {
-    items: { ref: "io.k8s.api.resource.v1beta2.ResourceSlice", list: true },
+    items: { ref: "io.k8s.api.resource.v1beta2.ResourceSlice", list: true, required: true },
     metadata: { ref: "io.k8s.apimachinery.pkg.apis.meta.v1.ListMeta" }
   },
   "io.k8s.api.resource.v1beta2.ResourceSliceSpec": {
     devices: { ref: "io.k8s.api.resource.v1beta2.Device", list: true, listType: "atomic" },
-    nodeSelector: { ref: "io.k8s.api.core.v1.NodeSelector" },
+    nodeSelector: { ref: "io.k8s.api.core.v1.NodeSelector", mapType: "atomic" },
     pool: { ref: "io.k8s.api.resource.v1beta2.ResourcePool" },
     sharedCounters: { ref: "io.k8s.api.resource.v1beta2.CounterSet", list: true, listType: "atomic" }
   }

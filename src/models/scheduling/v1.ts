@@ -151,7 +151,7 @@ export const patchMetadata = {
     metadata: { ref: "io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta" }
   },
   "io.k8s.api.scheduling.v1.PriorityClassList": {
-    items: { ref: "io.k8s.api.scheduling.v1.PriorityClass", list: true },
+    items: { ref: "io.k8s.api.scheduling.v1.PriorityClass", list: true, required: true },
     metadata: { ref: "io.k8s.apimachinery.pkg.apis.meta.v1.ListMeta" }
   }
 } as const

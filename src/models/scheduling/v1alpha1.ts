@@ -270,11 +270,11 @@ export const patchMetadata = {
     spec: { ref: "io.k8s.api.scheduling.v1alpha1.WorkloadSpec" }
   },
   "io.k8s.api.scheduling.v1alpha1.WorkloadList": {
-    items: { ref: "io.k8s.api.scheduling.v1alpha1.Workload", list: true },
+    items: { ref: "io.k8s.api.scheduling.v1alpha1.Workload", list: true, required: true },
     metadata: { ref: "io.k8s.apimachinery.pkg.apis.meta.v1.ListMeta" }
   },
   "io.k8s.api.scheduling.v1alpha1.WorkloadSpec": {
     controllerRef: { ref: "io.k8s.api.scheduling.v1alpha1.TypedLocalObjectReference" },
-    podGroups: { ref: "io.k8s.api.scheduling.v1alpha1.PodGroup", list: true, listType: "map", listMapKeys: ["name"] }
+    podGroups: { ref: "io.k8s.api.scheduling.v1alpha1.PodGroup", list: true, listType: "map", listMapKeys: ["name"], required: true }
   }
 } as const

@@ -1097,7 +1097,7 @@ export const patchMetadata = {
     spec: { ref: "io.k8s.api.storage.v1.CSIDriverSpec" }
   },
   "io.k8s.api.storage.v1.CSIDriverList": {
-    items: { ref: "io.k8s.api.storage.v1.CSIDriver", list: true },
+    items: { ref: "io.k8s.api.storage.v1.CSIDriver", list: true, required: true },
     metadata: { ref: "io.k8s.apimachinery.pkg.apis.meta.v1.ListMeta" }
   },
   "io.k8s.api.storage.v1.CSIDriverSpec": {
@@ -1113,27 +1113,27 @@ export const patchMetadata = {
     topologyKeys: { list: true, listType: "atomic" }
   },
   "io.k8s.api.storage.v1.CSINodeList": {
-    items: { ref: "io.k8s.api.storage.v1.CSINode", list: true },
+    items: { ref: "io.k8s.api.storage.v1.CSINode", list: true, required: true },
     metadata: { ref: "io.k8s.apimachinery.pkg.apis.meta.v1.ListMeta" }
   },
   "io.k8s.api.storage.v1.CSINodeSpec": {
-    drivers: { ref: "io.k8s.api.storage.v1.CSINodeDriver", list: true, patchStrategy: "merge", patchMergeKey: "name", listType: "map", listMapKeys: ["name"] }
+    drivers: { ref: "io.k8s.api.storage.v1.CSINodeDriver", list: true, patchStrategy: "merge", patchMergeKey: "name", listType: "map", listMapKeys: ["name"], required: true }
   },
   "io.k8s.api.storage.v1.CSIStorageCapacity": {
     metadata: { ref: "io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta" },
-    nodeTopology: { ref: "io.k8s.apimachinery.pkg.apis.meta.v1.LabelSelector" }
+    nodeTopology: { ref: "io.k8s.apimachinery.pkg.apis.meta.v1.LabelSelector", mapType: "atomic" }
   },
   "io.k8s.api.storage.v1.CSIStorageCapacityList": {
-    items: { ref: "io.k8s.api.storage.v1.CSIStorageCapacity", list: true },
+    items: { ref: "io.k8s.api.storage.v1.CSIStorageCapacity", list: true, required: true },
     metadata: { ref: "io.k8s.apimachinery.pkg.apis.meta.v1.ListMeta" }
   },
   "io.k8s.api.storage.v1.StorageClass": {
-    allowedTopologies: { ref: "io.k8s.api.core.v1.TopologySelectorTerm", list: true, listType: "atomic" },
+    allowedTopologies: { ref: "io.k8s.api.core.v1.TopologySelectorTerm", list: true, listType: "atomic", mapType: "atomic" },
     metadata: { ref: "io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta" },
     mountOptions: { list: true, listType: "atomic" }
   },
   "io.k8s.api.storage.v1.StorageClassList": {
-    items: { ref: "io.k8s.api.storage.v1.StorageClass", list: true },
+    items: { ref: "io.k8s.api.storage.v1.StorageClass", list: true, required: true },
     metadata: { ref: "io.k8s.apimachinery.pkg.apis.meta.v1.ListMeta" }
   },
   "io.k8s.api.storage.v1.VolumeAttachment": {
@@ -1142,7 +1142,7 @@ export const patchMetadata = {
     status: { ref: "io.k8s.api.storage.v1.VolumeAttachmentStatus" }
   },
   "io.k8s.api.storage.v1.VolumeAttachmentList": {
-    items: { ref: "io.k8s.api.storage.v1.VolumeAttachment", list: true },
+    items: { ref: "io.k8s.api.storage.v1.VolumeAttachment", list: true, required: true },
     metadata: { ref: "io.k8s.apimachinery.pkg.apis.meta.v1.ListMeta" }
   },
   "io.k8s.api.storage.v1.VolumeAttachmentSource": {
@@ -1159,7 +1159,7 @@ export const patchMetadata = {
     metadata: { ref: "io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta" }
   },
   "io.k8s.api.storage.v1.VolumeAttributesClassList": {
-    items: { ref: "io.k8s.api.storage.v1.VolumeAttributesClass", list: true },
+    items: { ref: "io.k8s.api.storage.v1.VolumeAttributesClass", list: true, required: true },
     metadata: { ref: "io.k8s.apimachinery.pkg.apis.meta.v1.ListMeta" }
   }
 } as const

@@ -141,7 +141,7 @@ export const patchMetadata = {
     metadata: { ref: "io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta" }
   },
   "io.k8s.api.storage.v1beta1.VolumeAttributesClassList": {
-    items: { ref: "io.k8s.api.storage.v1beta1.VolumeAttributesClass", list: true },
+    items: { ref: "io.k8s.api.storage.v1beta1.VolumeAttributesClass", list: true, required: true },
     metadata: { ref: "io.k8s.apimachinery.pkg.apis.meta.v1.ListMeta" }
   }
 } as const

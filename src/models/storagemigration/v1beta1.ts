@@ -189,7 +189,7 @@ export const patchMetadata = {
     status: { ref: "io.k8s.api.storagemigration.v1beta1.StorageVersionMigrationStatus" }
   },
   "io.k8s.api.storagemigration.v1beta1.StorageVersionMigrationList": {
-    items: { ref: "io.k8s.api.storagemigration.v1beta1.StorageVersionMigration", list: true },
+    items: { ref: "io.k8s.api.storagemigration.v1beta1.StorageVersionMigration", list: true, required: true },
     metadata: { ref: "io.k8s.apimachinery.pkg.apis.meta.v1.ListMeta" }
   },
   "io.k8s.api.storagemigration.v1beta1.StorageVersionMigrationSpec": {

@@ -5,10 +5,12 @@
  *
  * @internal
  */
+
+import { patchMetadata } from "../../models/all.js"
 import type { ResourceInfo } from "../../resource/Resource.js"
 import { matching, selectionOf } from "./list.js"
 import { meta, now, str } from "./objects.js"
-import { isObject, type Json, type JsonObject } from "./patch.js"
+import { definitionOf, isObject, type Json, type JsonObject } from "./patch.js"
 import { json, notFound, preconditionFailed } from "./responses.js"
 import { objectKey, type Stored } from "./store.js"
 import { lookup, type State, stamp } from "./writes.js"
@@ -17,7 +19,8 @@ import { lookup, type State, stamp } from "./writes.js"
 export const remove = (s: State, stored: Stored, key: string, q: URLSearchParams): Response => {
   const m = { ...meta(stored.object) }
   const finalizers: Array<Json> = Array.isArray(m.finalizers) ? [...m.finalizers] : []
-  const policy = q.get("propagationPolicy")
+  // Kinds whose default policy is to orphan (kept for compatibility by the apiserver).
+  const policy = q.get("propagationPolicy") ?? (orphansByDefault(stored.info) ? "Orphan" : null)
   // As the apiserver without a garbage collector: the policy's finalizer stays.
   if (policy === "Foreground" && !finalizers.includes("foregroundDeletion"))
     finalizers.push("foregroundDeletion")
@@ -32,21 +35,58 @@ export const remove = (s: State, stored: Stored, key: string, q: URLSearchParams
   if (finalizers.length === 0 && !isNamespace && !scheduledPod) {
     if (q.get("dryRun") === "All") return json(200, stored.object)
     s.store.delete(key)
-    s.fields.forget(key)
     const gone = { ...stored.object, metadata: { ...m, resourceVersion: String(s.store.nextVersion()) } }
     s.store.record("DELETED", stored.info, gone)
-    return json(200, gone)
+    return json(200, returnsObject(stored.info) ? gone : deletedStatus(stored.info, m))
   }
   if (q.get("dryRun") === "All") return json(200, stored.object)
   m.finalizers = finalizers
-  if (m.deletionTimestamp === undefined) m.deletionTimestamp = now()
+  if (m.deletionTimestamp === undefined) {
+    m.deletionTimestamp = now()
+    // As the apiserver's BeforeDelete: the grace period (0 but for pods), and a new generation.
+    const grace = Number(q.get("gracePeriodSeconds") ?? "")
+    m.deletionGracePeriodSeconds = scheduledPod
+      ? Number.isInteger(grace) && q.get("gracePeriodSeconds") !== null
+        ? grace
+        : 30
+      : 0
+  }
+  const bump = m.deletionTimestamp !== undefined && meta(stored.object).deletionTimestamp === undefined
   if (finalizers.length === 0) delete m.finalizers
   const next: JsonObject = { ...stored.object, metadata: m }
   if (isNamespace) next.status = { phase: "Terminating" }
-  stored.object = stamp(s.store, stored.info, next, stored.object, str(m.namespace))
+  const stamped = stamp(s.store, stored.info, next, stored.object, str(m.namespace))
+  const sm = meta(stamped)
+  if (bump && typeof sm.generation === "number" && sm.generation > 0)
+    stamped.metadata = { ...sm, generation: sm.generation + 1 }
+  stored.object = stamped
   s.store.record("MODIFIED", stored.info, stored.object)
   return json(200, stored.object)
 }
+
+/** Kinds the apiserver answers a finished delete of with the object (others: a Success Status). */
+const returnsObject = (info: ResourceInfo): boolean =>
+  info.group === ""
+    ? ["pods", "serviceaccounts", "resourcequotas"].includes(info.plural)
+    : definitionOf(info, patchMetadata) === undefined // custom resources
+
+const orphansByDefault = (info: ResourceInfo): boolean =>
+  (info.group === "" && info.plural === "replicationcontrollers") ||
+  (info.group === "batch" && info.plural === "jobs")
+
+/** The Success Status of a finished delete, with the object's name, kind and uid. */
+const deletedStatus = (info: ResourceInfo, m: JsonObject): JsonObject => ({
+  kind: "Status",
+  apiVersion: "v1",
+  metadata: {},
+  status: "Success",
+  details: {
+    name: str(m.name) ?? "",
+    ...(info.group !== "" ? { group: info.group } : {}),
+    kind: info.plural,
+    uid: str(m.uid) ?? ""
+  }
+})
 
 export const deleteOne = (
   s: State,
@@ -79,7 +119,7 @@ export const deleteCollection = (
   namespace: string | undefined,
   q: URLSearchParams
 ): Response => {
-  const sel = selectionOf(q)
+  const sel = selectionOf(info, q)
   if (sel instanceof Response) return sel
   const items = matching(s.store, info, namespace, sel)
   for (const [key, stored] of items) remove(s, stored, key, q)

@@ -9,8 +9,19 @@ import type { ResourceInfo } from "../../resource/Resource.js"
 export class Kinds {
   private readonly byPath = new Map<string, ResourceInfo>()
 
+  private readonly decoders = new Map<string, Registry.Entry["decode"]>()
+
   register(entries: ReadonlyArray<Registry.Entry>) {
-    for (const e of entries) this.byPath.set(`${e.info.group}/${e.info.version}/${e.info.plural}`, e.info)
+    for (const e of entries) {
+      const key = `${e.info.group}/${e.info.version}/${e.info.plural}`
+      this.byPath.set(key, e.info)
+      this.decoders.set(key, e.decode)
+    }
+  }
+
+  /** The full check of an object of a kind (its Schema), when the kind has one. */
+  decoder(info: ResourceInfo): Registry.Entry["decode"] | undefined {
+    return this.decoders.get(`${info.group}/${info.version}/${info.plural}`)
   }
 
   get(group: string, version: string, plural: string): ResourceInfo | undefined {

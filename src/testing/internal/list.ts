@@ -7,17 +7,26 @@
 import type { ResourceInfo } from "../../resource/Resource.js"
 import { meta } from "./objects.js"
 import { json, status } from "./responses.js"
-import { parseFieldSelector, parseLabelSelector, type Selection, selects } from "./selectors.js"
+import {
+  parseFieldSelector,
+  parseLabelSelector,
+  type Selection,
+  selects,
+  unsupportedField
+} from "./selectors.js"
 import { resourceKey, type Store, type Stored } from "./store.js"
 
 /** The request's `labelSelector` and `fieldSelector`, or the 400 when one does not parse. */
-export const selectionOf = (q: URLSearchParams): Selection | Response => {
+export const selectionOf = (info: ResourceInfo, q: URLSearchParams): Selection | Response => {
   const labels = parseLabelSelector(q.get("labelSelector") ?? "")
   if (labels === undefined)
     return status(400, "BadRequest", `unable to parse requirement: ${q.get("labelSelector")}`)
   const fields = parseFieldSelector(q.get("fieldSelector") ?? "")
   if (fields === undefined)
     return status(400, "BadRequest", `invalid field selector: ${q.get("fieldSelector")}`)
+  // Custom resources: only the metadata fields too (their CRD's selectableFields aside).
+  const unsupported = unsupportedField(info.group, info.plural, fields)
+  if (unsupported !== undefined) return status(400, "BadRequest", `field label not supported: ${unsupported}`)
   return { labels, fields }
 }
 
@@ -52,7 +61,7 @@ export const list = (
   namespace: string | undefined,
   q: URLSearchParams
 ): Response => {
-  const sel = selectionOf(q)
+  const sel = selectionOf(info, q)
   if (sel instanceof Response) return sel
   let items = matching(store, info, namespace, sel)
   let listRv = store.version

@@ -17,7 +17,6 @@
 import { crdKinds } from "../../kinds/internal/crd.js"
 import * as Registry from "../../kinds/Registry.js"
 import type { ResourceInfo } from "../../resource/Resource.js"
-import { FieldManager } from "./apply.js"
 import { Faults } from "./faults.js"
 import { Kinds, namespaces } from "./kinds.js"
 import type { JsonObject, PatchMeta } from "./patch.js"
@@ -44,7 +43,7 @@ export class MemoryServer {
       kinds,
       store,
       hub: new WatchHub(store),
-      fields: new FieldManager(),
+      request: { userAgent: "" },
       faults: new Faults(),
       patchMetadata: options.patchMetadata
     }

@@ -138,6 +138,8 @@ export interface PatchMeta {
       readonly listType?: string
       readonly listMapKeys?: ReadonlyArray<string>
       readonly mapType?: string
+      /** A required list or map (present even when empty). */
+      readonly required?: boolean
     }
   }
 }
@@ -178,7 +180,8 @@ export const strategicMergePatch = (
     }
     const existing = base[k]
     if (field?.list === true && field.patchStrategy?.includes("merge") === true && isArray(v)) {
-      const current: Array<Json> = isArray(existing) ? [...existing] : []
+      const original: Array<Json> = isArray(existing) ? [...existing] : []
+      const current: Array<Json> = [...original]
       const key = field.patchMergeKey
       for (const item of v) {
         if (key === undefined || !isObject(item)) {
@@ -194,7 +197,7 @@ export const strategicMergePatch = (
           current.push(strategicMergePatch(null, item, meta, field.ref))
         }
       }
-      base[k] = current
+      base[k] = key === undefined ? current : ordered(current, original, v, key)
     } else if (field?.map === true && isObject(v)) {
       base[k] = mergePatch(base[k] ?? null, v)
     } else if (isObject(v) && field?.list !== true) {
@@ -204,4 +207,48 @@ export const strategicMergePatch = (
     }
   }
   return base
+}
+
+/**
+ * The order of a merged keyed list, as the apiserver's strategic merge (`normalizeElementOrder`):
+ * the items the patch names in the patch's order, the others in their stored order, interleaved —
+ * a stored item goes first only where it came before the patch item in the stored list (so a new
+ * item goes before the stored items after it, first when the stored list does not name it).
+ */
+const ordered = (
+  merged: Array<Json>,
+  original: Array<Json>,
+  patch: Array<Json>,
+  key: string
+): Array<Json> => {
+  const keyOf = (item: Json) => (isObject(item) ? JSON.stringify(item[key] ?? null) : JSON.stringify(item))
+  const patchKeys = patch.map(keyOf)
+  const serverKeys = original.map(keyOf)
+  const byPatch = merged
+    .filter((item) => patchKeys.includes(keyOf(item)))
+    .sort((a, b) => patchKeys.indexOf(keyOf(a)) - patchKeys.indexOf(keyOf(b)))
+  const serverOnly = merged
+    .filter((item) => !patchKeys.includes(keyOf(item)))
+    .sort((a, b) => serverKeys.indexOf(keyOf(a)) - serverKeys.indexOf(keyOf(b)))
+  const out: Array<Json> = []
+  let i = 0
+  let j = 0
+  while (i < serverOnly.length || j < byPatch.length) {
+    const left = serverOnly[i]
+    const right = byPatch[j]
+    if (right === undefined || left === undefined) {
+      out.push(...serverOnly.slice(i), ...byPatch.slice(j))
+      break
+    }
+    const li = serverKeys.indexOf(keyOf(left))
+    const ri = serverKeys.indexOf(keyOf(right))
+    if (li >= 0 && ri >= 0 && li < ri) {
+      out.push(left)
+      i++
+    } else {
+      out.push(right)
+      j++
+    }
+  }
+  return out
 }

@@ -6,7 +6,8 @@
  * @internal
  */
 import type { ResourceInfo } from "../../resource/Resource.js"
-import { withManager } from "./apply.js"
+import { managedApply, managedUpdate } from "./managed.js"
+import { meta, str } from "./objects.js"
 import {
   definitionOf,
   isObject,
@@ -18,8 +19,18 @@ import {
   toJson
 } from "./patch.js"
 import { notFound, status } from "./responses.js"
-import { partialWrite, resized, scaleOf, statusRule } from "./subresources.js"
-import { commit, create, lookup, namespaceMismatch, type State as WriteState, writeScale } from "./writes.js"
+import { prepared } from "./strategies.js"
+import { hasStatus, partialWrite, resized, scaleOf, statusRule } from "./subresources.js"
+import {
+  commit,
+  conflicts,
+  create,
+  lookup,
+  namespaceMismatch,
+  updater,
+  type State as WriteState,
+  writeScale
+} from "./writes.js"
 
 /** What patches need beside the objects: the models' patch metadata (strategic merge patch). */
 export interface State extends WriteState {
@@ -49,17 +60,24 @@ export const patch = (
       return sub === undefined ? create(s, info, namespace, body, q, manager, "Apply") : notFound(info, name)
     // An apply of a `Scale` sets the replicas (its ownership is not tracked through the view).
     if (sub === "scale") return writeScale(s, stored, key, body, q)
-    const next = s.fields.apply(
-      stored.info,
-      key,
-      stored.object,
-      body,
-      manager,
-      q.get("force") === "true",
-      sub,
-      s.patchMetadata
-    )
-    return next instanceof Response ? next : commit(s, stored, key, next, q)
+    const bodyName = str(meta(body).name)
+    if (bodyName !== undefined && bodyName !== name)
+      return status(
+        400,
+        "BadRequest",
+        `the name of the object (${bodyName}) does not match the name on the URL (${name})`
+      )
+    // Through /status only the status is applied; through the main resource the status stays.
+    const applied = sub === "status" ? { ...body, status: body.status ?? {} } : body
+    const merged = managedApply(stored.info, stored.object, applied, manager, q.get("force") === "true", sub)
+    if (!isObject(merged)) return conflicts(merged, stored.info.apiVersion)
+    const next =
+      sub === "status"
+        ? { ...stored.object, status: merged.status ?? {}, metadata: merged.metadata ?? {} }
+        : hasStatus(stored.info)
+          ? { ...merged, status: stored.object.status ?? {} }
+          : merged
+    return commit(s, stored, key, prepared(stored.info, next), q)
   }
   if (stored === undefined) return notFound(info, name)
   if (sub === "scale") {
@@ -86,6 +104,11 @@ export const patch = (
       ? resized(stored.object, patched)
       : ((sub === undefined ? undefined : partialWrite(sub, patched, stored.object)) ??
         statusRule(info, sub, patched, stored.object))
-  s.fields.update(key, isObject(body) ? body : {}, manager)
-  return commit(s, stored, key, withManager(next, manager, "Update"), q)
+  return commit(
+    s,
+    stored,
+    key,
+    managedUpdate(info, stored.object, prepared(info, next), updater(s, q), sub),
+    q
+  )
 }

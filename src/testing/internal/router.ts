@@ -172,6 +172,7 @@ export const handle = async (s: Server, req: Request): Promise<Response> => {
       return status(400, "BadRequest", "the request body is not JSON")
     }
   }
+  s.request.userAgent = req.headers["user-agent"] ?? ""
   try {
     const response = dispatch(s, req, target, body)
     const form = req.method === "POST" || req.method === "PUT" ? undefined : formOf(req.headers.accept)

@@ -155,3 +155,53 @@ const labelsOf = (o: JsonObject): { [key: string]: string } => {
 /** Whether an object matches both selectors. */
 export const selects = (selection: Selection, object: JsonObject): boolean =>
   matchesLabels(labelsOf(object), selection.labels) && matchesFields(object, selection.fields)
+
+/**
+ * The fields a kind can be selected by (the apiserver's field label conversions): every kind's
+ * `metadata.name` and `metadata.namespace`, and these; any other is a 400.
+ */
+const FIELD_LABELS: { readonly [groupPlural: string]: ReadonlyArray<string> } = {
+  "/pods": [
+    "spec.nodeName",
+    "spec.restartPolicy",
+    "spec.schedulerName",
+    "spec.serviceAccountName",
+    "spec.hostNetwork",
+    "status.phase",
+    "status.podIP",
+    "status.podIPs",
+    "status.nominatedNodeName"
+  ],
+  "/secrets": ["type"],
+  "/namespaces": ["status.phase"],
+  "/nodes": ["spec.unschedulable"],
+  "/replicationcontrollers": ["status.replicas"],
+  "/events": [
+    "involvedObject.kind",
+    "involvedObject.namespace",
+    "involvedObject.name",
+    "involvedObject.uid",
+    "involvedObject.apiVersion",
+    "involvedObject.resourceVersion",
+    "involvedObject.fieldPath",
+    "reason",
+    "reportingComponent",
+    "source",
+    "type"
+  ],
+  "apps/replicasets": ["status.replicas"],
+  "batch/jobs": ["status.successful"],
+  "certificates.k8s.io/certificatesigningrequests": ["spec.signerName"]
+}
+
+/** The first field of a selector the kind cannot be selected by, if any. */
+export const unsupportedField = (
+  group: string,
+  plural: string,
+  fields: ReadonlyArray<FieldRequirement>
+): string | undefined => {
+  const extra = FIELD_LABELS[`${group}/${plural}`] ?? []
+  return fields.find(
+    (f) => f.key !== "metadata.name" && f.key !== "metadata.namespace" && !extra.includes(f.key)
+  )?.key
+}

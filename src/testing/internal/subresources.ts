@@ -38,6 +38,8 @@ export const scaleOf = (object: JsonObject) => {
   const m = meta(object)
   const spec = isObject(object.spec) ? object.spec : {}
   const st = isObject(object.status) ? object.status : {}
+  const replicas = typeof spec.replicas === "number" ? spec.replicas : 1
+  const selector = selectorString(spec.selector)
   return {
     kind: "Scale",
     apiVersion: "autoscaling/v1",
@@ -48,9 +50,47 @@ export const scaleOf = (object: JsonObject) => {
       resourceVersion: m.resourceVersion,
       creationTimestamp: m.creationTimestamp
     },
-    spec: { replicas: typeof spec.replicas === "number" ? spec.replicas : 1 },
-    status: { replicas: typeof st.replicas === "number" ? st.replicas : 0 }
+    // autoscaling/v1 Scale: spec.replicas is omitted when 0 (omitempty), status.replicas is not.
+    spec: replicas === 0 ? {} : { replicas },
+    status: {
+      replicas: typeof st.replicas === "number" ? st.replicas : 0,
+      ...(selector !== undefined && selector !== "" ? { selector } : {})
+    }
   }
+}
+
+/** A label selector as its string (`LabelSelectorAsSelector(...).String()`: requirements by key). */
+const selectorString = (selector: Json | undefined): string | undefined => {
+  if (!isObject(selector)) return undefined
+  const requirements: Array<readonly [string, string]> = []
+  // A ReplicationController's selector is a plain map of labels.
+  const matchLabels = isObject(selector.matchLabels)
+    ? selector.matchLabels
+    : selector.matchExpressions === undefined
+      ? selector
+      : {}
+  for (const [key, value] of Object.entries(matchLabels))
+    if (typeof value === "string") requirements.push([key, `${key}=${value}`])
+  for (const expression of Array.isArray(selector.matchExpressions) ? selector.matchExpressions : []) {
+    if (!isObject(expression) || typeof expression.key !== "string") continue
+    const key = expression.key
+    const values = Array.isArray(expression.values)
+      ? expression.values.filter((v): v is string => typeof v === "string").sort()
+      : []
+    const text =
+      expression.operator === "In"
+        ? `${key} in (${values.join(",")})`
+        : expression.operator === "NotIn"
+          ? `${key} notin (${values.join(",")})`
+          : expression.operator === "Exists"
+            ? key
+            : `!${key}`
+    requirements.push([key, text])
+  }
+  return requirements
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([, text]) => text)
+    .join(",")
 }
 
 /** The object with the replicas of a `Scale` written to it (1 when it has none). */

@@ -52,7 +52,7 @@ export class WatchHub {
     q: URLSearchParams,
     signal: AbortSignal
   ): Response {
-    const sel = selectionOf(q)
+    const sel = selectionOf(info, q)
     if (sel instanceof Response) return sel
     const refused = refusedWatchOptions(q)
     if (refused !== undefined) return refused

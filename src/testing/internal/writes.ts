@@ -6,19 +6,50 @@
  * @internal
  */
 import type { ResourceInfo } from "../../resource/Resource.js"
-import { type FieldManager, type Operation, withManager } from "./apply.js"
+import type { Kinds } from "./kinds.js"
+import {
+  type Conflict,
+  managedApply,
+  managedUpdate,
+  managerFromUserAgent,
+  type Operation
+} from "./managed.js"
 import { meta, now, str } from "./objects.js"
 import { isObject, type Json, type JsonObject } from "./patch.js"
 import { alreadyExists, conflict, json, notFound, status } from "./responses.js"
 import { objectKey, type Store, type Stored } from "./store.js"
-import { approvalProblem, partialWrite, scaled, scaleOf, statusRule } from "./subresources.js"
-import { nameRequired, validateName } from "./validation.js"
+import { prepared } from "./strategies.js"
+import { approvalProblem, hasStatus, partialWrite, scaled, scaleOf, statusRule } from "./subresources.js"
+import { nameRequired, validateName, validateRequired } from "./validation.js"
 
 /** What writes change: the objects (and their history) and the owners of their fields. */
 export interface State {
   readonly store: Store
-  readonly fields: FieldManager
+  readonly kinds: Kinds
+  /** The request being answered: its user agent names the manager of updates without one. */
+  readonly request: { userAgent: string }
 }
+
+/** The manager of an update: `fieldManager`, else the user agent up to its first `/`. */
+export const updater = (s: State, q: URLSearchParams): string =>
+  q.get("fieldManager") ?? managerFromUserAgent(s.request.userAgent)
+
+/** The 409 of an apply that conflicts with other managers' fields. */
+export const conflicts = (found: ReadonlyArray<Conflict>, apiVersion: string): Response =>
+  status(
+    409,
+    "Conflict",
+    `Apply failed with ${found.length} conflict${found.length > 1 ? "s" : ""}: ${found
+      .map((c) => `conflict with "${c.manager}" using ${apiVersion}: ${c.field}`)
+      .join(", ")}`,
+    {
+      causes: found.map((c) => ({
+        reason: "FieldManagerConflict",
+        message: `conflict with "${c.manager}" using ${apiVersion}`,
+        field: c.field
+      }))
+    }
+  )
 
 /** The stored object of a request's kind, namespace and name (the namespace of cluster-scoped kinds ignored). */
 export const lookup = (
@@ -125,12 +156,42 @@ export const create = (
   const ns = info.namespaced ? (namespace ?? str(m.namespace) ?? "default") : undefined
   const key = objectKey(info, ns, name)
   if (s.store.has(key)) return alreadyExists(info, name)
-  const managerName = manager ?? q.get("fieldManager") ?? undefined
-  const draft = withManager({ ...body, metadata: { ...m, name } }, managerName, operation)
+  // The status of a kind with a status sub-resource is the server's to write: reset on create.
+  const { status: _sent, ...rest } = body
+  const content = hasStatus(info) ? { ...rest, status: {} } : body
+  let draft: JsonObject
+  if (operation === "Apply") {
+    const bare: JsonObject = {
+      apiVersion: info.apiVersion,
+      kind: info.kind,
+      metadata: { name, ...(ns !== undefined ? { namespace: ns } : {}) },
+      ...(hasStatus(info) ? { status: {} } : {})
+    }
+    const applied = managedApply(
+      info,
+      bare,
+      { ...content, metadata: { ...m, name } },
+      manager ?? "",
+      true,
+      undefined
+    )
+    if (!isObject(applied)) return conflicts(applied, info.apiVersion)
+    draft = prepared(info, applied)
+  } else {
+    const managerName = manager ?? updater(s, q)
+    draft = managedUpdate(
+      info,
+      undefined,
+      prepared(info, { ...content, metadata: { ...m, name } }),
+      managerName,
+      undefined
+    )
+  }
   const stamped = stamp(s.store, info, draft, undefined, ns)
+  const incomplete = validateRequired(s.kinds, info, stamped)
+  if (incomplete !== undefined) return incomplete
   if (q.get("dryRun") === "All") return json(201, stamped)
   s.store.set(key, { info, object: stamped })
-  s.fields.update(key, body, managerName)
   s.store.record("ADDED", info, stamped)
   return json(201, stamped)
 }
@@ -159,11 +220,13 @@ export const commit = (
   const stamped = stamp(
     s.store,
     stored.info,
-    next,
+    prepared(stored.info, next),
     stored.object,
     str(meta(stored.object).namespace),
     current
   )
+  const invalid = validateRequired(s.kinds, stored.info, stamped)
+  if (invalid !== undefined) return invalid
   // A write that changes nothing is not a write (the apiserver's no-op update): same version, no
   // watch event — a controller applying its desired state again must not trigger itself.
   if (!(deleting && finalizers.length === 0) && sameObject(stamped, stored.object))
@@ -172,7 +235,6 @@ export const commit = (
   if (q.get("dryRun") === "All") return json(200, stamped)
   if (deleting && finalizers.length === 0) {
     s.store.delete(key)
-    s.fields.forget(key)
     s.store.record("DELETED", stored.info, stamped)
     return json(200, stamped)
   }
@@ -189,7 +251,14 @@ export const writeScale = (
   scale: Json,
   q: URLSearchParams
 ): Response => {
-  const answer = commit(s, stored, key, scaled(stored.object, scale), q)
+  const next = managedUpdate(
+    stored.info,
+    stored.object,
+    prepared(stored.info, scaled(stored.object, scale)),
+    updater(s, q),
+    "scale"
+  )
+  const answer = commit(s, stored, key, next, q)
   return answer.ok ? json(200, scaleOf(stored.object)) : answer
 }
 
@@ -207,19 +276,23 @@ export const replace = (
   if (!isObject(body)) return status(400, "BadRequest", "the body of a replace must be an object")
   const mismatch = namespaceMismatch(info, namespace, body)
   if (mismatch !== undefined) return mismatch
-  if (sub === "scale") return writeScale(s, stored, key, body, q)
   const rv = str(meta(body).resourceVersion)
   if (rv !== undefined && rv !== "" && rv !== str(meta(stored.object).resourceVersion))
     return conflict(info, name)
+  if (sub === "scale") return writeScale(s, stored, key, body, q)
   const next =
     (sub === undefined ? undefined : partialWrite(sub, body, stored.object)) ??
     statusRule(info, sub, body, stored.object)
   const problem = sub === "approval" ? approvalProblem(next) : undefined
   if (problem !== undefined)
     return status(422, "Invalid", `${info.kind}.${info.group} "${name}" is invalid: ${problem}`)
-  const manager = q.get("fieldManager") ?? undefined
-  s.fields.update(key, body, manager)
-  return commit(s, stored, key, withManager(next, manager, "Update"), q)
+  return commit(
+    s,
+    stored,
+    key,
+    managedUpdate(info, stored.object, prepared(info, next), updater(s, q), sub),
+    q
+  )
 }
 
 /** Whether two versions of an object hold the same content (managed fields' times aside). */

@@ -1,0 +1,105 @@
+/**
+ * What the apiserver's strategies do to an object of some kinds before it is stored, beyond the
+ * generic writes: a Secret's `stringData` is merged into its `data` (base64) and not stored; the
+ * empty lists and maps of a built-in kind's optional fields are left out (Go's `omitempty`).
+ *
+ * @internal
+ */
+import { patchMetadata } from "../../models/all.js"
+import type { ResourceInfo } from "../../resource/Resource.js"
+import { definitionOf, isObject, type Json, type JsonObject } from "./patch.js"
+import { omitEmpty, Schema } from "./structured.js"
+
+const schema = new Schema(patchMetadata)
+
+/** The object as the kind's strategy stores it. */
+export const prepared = (info: ResourceInfo, object: JsonObject): JsonObject => {
+  const withData = defaulted(info, secretData(info, object))
+  const definition = definitionOf(info, patchMetadata)
+  if (definition === undefined) return withData
+  const stored = omitEmpty(schema, withData, { _tag: "struct", definition })
+  return isObject(stored) ? stored : withData
+}
+
+const secretData = (info: ResourceInfo, object: JsonObject): JsonObject => {
+  if (info.group === "" && info.kind === "Secret" && object.stringData !== undefined) {
+    const { stringData, ...rest } = object
+    const data: JsonObject = isObject(rest.data) ? { ...rest.data } : {}
+    if (isObject(stringData)) {
+      for (const [key, value] of Object.entries(stringData))
+        if (typeof value === "string") data[key] = Buffer.from(value, "utf8").toString("base64")
+    }
+    return { ...rest, data }
+  }
+  return object
+}
+
+/**
+ * The defaults the apiserver gives the fields left out (its `SetDefaults_*`), for the kinds the
+ * in-memory cluster knows them of: Secrets, Deployments, ReplicaSets, and the pod specs of Pods
+ * and of those kinds', ReplicationControllers' and Jobs' templates. Other kinds get none (README).
+ */
+const defaulted = (info: ResourceInfo, object: JsonObject): JsonObject => {
+  const spec = isObject(object.spec) ? object.spec : undefined
+  if (info.group === "" && info.kind === "Secret") return { type: "Opaque", ...object }
+  if (info.group === "" && info.kind === "Pod" && spec !== undefined)
+    return { ...object, spec: podSpec(spec) }
+  if (spec === undefined) return object
+  const templated = (extra: JsonObject): JsonObject => ({
+    ...object,
+    spec: { ...extra, ...spec, ...template(spec) }
+  })
+  if (info.group === "apps" && info.kind === "Deployment")
+    return templated({
+      replicas: 1,
+      strategy: { type: "RollingUpdate", rollingUpdate: { maxUnavailable: "25%", maxSurge: "25%" } },
+      revisionHistoryLimit: 10,
+      progressDeadlineSeconds: 600
+    })
+  if (info.group === "apps" && info.kind === "ReplicaSet") return templated({ replicas: 1 })
+  if (info.group === "" && info.kind === "ReplicationController") return templated({ replicas: 1 })
+  if (info.group === "batch" && info.kind === "Job") return templated({})
+  return object
+}
+
+/** A spec's `template` with its pod spec defaulted (and Go's null creation time in its metadata). */
+const template = (spec: JsonObject): JsonObject => {
+  const t = spec.template
+  if (!isObject(t)) return {}
+  const metadata = isObject(t.metadata) ? t.metadata : {}
+  return {
+    template: {
+      ...t,
+      metadata: { creationTimestamp: null, ...metadata },
+      ...(isObject(t.spec) ? { spec: podSpec(t.spec) } : {})
+    }
+  }
+}
+
+const podSpec = (spec: JsonObject): JsonObject => ({
+  restartPolicy: "Always",
+  terminationGracePeriodSeconds: 30,
+  dnsPolicy: "ClusterFirst",
+  securityContext: {},
+  schedulerName: "default-scheduler",
+  ...spec,
+  ...(Array.isArray(spec.containers) ? { containers: spec.containers.map(container) } : {}),
+  ...(Array.isArray(spec.initContainers) ? { initContainers: spec.initContainers.map(container) } : {})
+})
+
+const container = (c: Json): Json => {
+  if (!isObject(c)) return c
+  const image = typeof c.image === "string" ? c.image : ""
+  // The tag: after the last `/`, after a `:`; a digest (`@`) pins it.
+  const tag = image.includes("@") ? "digest" : (image.split("/").pop() ?? "").split(":")[1]
+  return {
+    terminationMessagePath: "/dev/termination-log",
+    terminationMessagePolicy: "File",
+    imagePullPolicy: tag === undefined || tag === "latest" ? "Always" : "IfNotPresent",
+    resources: {},
+    ...c,
+    ...(Array.isArray(c.ports)
+      ? { ports: c.ports.map((p: Json) => (isObject(p) ? { protocol: "TCP", ...p } : p)) }
+      : {})
+  }
+}

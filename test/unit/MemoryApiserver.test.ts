@@ -1,0 +1,153 @@
+/**
+ * The in-memory cluster where differential testing against the real apiserver found it differed
+ * (issue 14): server-side apply as structured-merge-diff, the strategies' effects, validation of
+ * required fields, field selectors per kind, delete answers. Each expectation here is what the
+ * 1.20 apiserver answered in test/integration/differential.integration.test.ts.
+ */
+import { describe, expect, it } from "@effect/vitest"
+import { Effect } from "effect"
+import { Client } from "../../src/index.js"
+import * as apps from "../../src/models/apps/v1.js"
+import * as core from "../../src/models/core/v1.js"
+import { InMemoryCluster } from "../../src/testing/index.js"
+
+const cluster = InMemoryCluster.layer()
+const fieldsOf = (
+  object: { readonly metadata?: core.ConfigMap["metadata"] },
+  manager: string,
+  operation: string
+) => object.metadata?.managedFields?.find((e) => e.manager === manager && e.operation === operation)?.fieldsV1
+
+describe("the in-memory cluster as the apiserver", () => {
+  it.effect("updates record their fields under the user agent's name (fieldsV1, '.' for maps added)", () =>
+    Effect.gen(function* () {
+      const created = yield* Client.create(core.ConfigMap, {
+        metadata: { name: "a", labels: { app: "x" } },
+        data: { k: "1" }
+      })
+      expect(fieldsOf(created, "effect-kube", "Update")).toEqual({
+        "f:data": { ".": {}, "f:k": {} },
+        "f:metadata": { "f:labels": { ".": {}, "f:app": {} } }
+      })
+      const named = yield* Client.patch(core.ConfigMap, "a", { data: { j: "2" } }, { fieldManager: "editor" })
+      expect(fieldsOf(named, "editor", "Update")).toEqual({ "f:data": { "f:j": {} } })
+    }).pipe(Effect.provide(cluster))
+  )
+
+  it.effect(
+    "apply: equal values co-owned, a differing one conflicts naming the owner, dropped fields go",
+    () =>
+      Effect.gen(function* () {
+        yield* Client.apply(
+          core.ConfigMap,
+          { metadata: { name: "s" }, data: { k: "1", j: "1" } },
+          { fieldManager: "m1" }
+        )
+        // The same value: no conflict, both own it.
+        const shared = yield* Client.apply(
+          core.ConfigMap,
+          { metadata: { name: "s" }, data: { k: "1" } },
+          { fieldManager: "m2" }
+        )
+        expect(fieldsOf(shared, "m1", "Apply")).toEqual({ "f:data": { "f:j": {}, "f:k": {} } })
+        expect(fieldsOf(shared, "m2", "Apply")).toEqual({ "f:data": { "f:k": {} } })
+        const conflict = yield* Effect.flip(
+          Client.apply(core.ConfigMap, { metadata: { name: "s" }, data: { k: "2" } }, { fieldManager: "m2" })
+        )
+        expect(conflict).toMatchObject({ _tag: "ApiError", code: 409, reason: "Conflict" })
+        expect(conflict.message).toContain('conflict with "m1"')
+        expect(conflict._tag === "ApiError" ? conflict.causes.map((c) => c.field) : []).toEqual([".data.k"])
+        // m1 stops applying j (nobody else owns it: removed) and k (m2 still owns it: kept).
+        const released = yield* Client.apply(
+          core.ConfigMap,
+          { metadata: { name: "s" } },
+          { fieldManager: "m1" }
+        )
+        expect(released.data).toEqual({ k: "1" })
+      }).pipe(Effect.provide(cluster))
+  )
+
+  it.effect("list-map items are owned by their keys; a manager's container survives another's apply", () =>
+    Effect.gen(function* () {
+      const base = {
+        metadata: { name: "d" },
+        spec: {
+          selector: { matchLabels: { app: "d" } },
+          template: {
+            metadata: { labels: { app: "d" } },
+            spec: { containers: [{ name: "web", image: "nginx:1" }] }
+          }
+        }
+      }
+      yield* Client.apply(apps.Deployment, base, { fieldManager: "owner" })
+      const sidecar = yield* Client.apply(
+        apps.Deployment,
+        {
+          metadata: { name: "d" },
+          spec: { template: { spec: { containers: [{ name: "side", image: "envoy" }] } } }
+        },
+        { fieldManager: "mesh" }
+      )
+      expect(sidecar.spec?.template.spec?.containers.map((c) => c.name)).toEqual(["web", "side"])
+      expect(fieldsOf(sidecar, "mesh", "Apply")).toEqual({
+        "f:spec": {
+          "f:template": {
+            "f:spec": { "f:containers": { 'k:{"name":"side"}': { ".": {}, "f:image": {}, "f:name": {} } } }
+          }
+        }
+      })
+      // The owner applies again without the sidecar: it was never the owner's, it stays.
+      const again = yield* Client.apply(apps.Deployment, base, { fieldManager: "owner" })
+      expect(again.spec?.template.spec?.containers.map((c) => c.name)).toEqual(["web", "side"])
+    }).pipe(Effect.provide(cluster))
+  )
+
+  it.effect(
+    "strategies: defaults, status reset on create, stringData into data, empty lists and maps left out",
+    () =>
+      Effect.gen(function* () {
+        const deployment = yield* Client.create(apps.Deployment, {
+          metadata: { name: "web", labels: {} },
+          spec: {
+            selector: { matchLabels: { app: "web" } },
+            template: {
+              metadata: { labels: { app: "web" } },
+              spec: { containers: [{ name: "web", image: "nginx" }] }
+            }
+          },
+          status: { replicas: 5 }
+        })
+        expect(deployment.metadata?.labels).toBeUndefined()
+        expect(deployment.spec?.replicas).toBe(1)
+        expect(deployment.spec?.strategy?.type).toBe("RollingUpdate")
+        expect(deployment.spec?.template.spec?.containers[0]?.imagePullPolicy).toBe("Always")
+        expect(deployment.status).toEqual({})
+        const secret = yield* Client.create(core.Secret, {
+          metadata: { name: "s" },
+          stringData: { password: "p" }
+        })
+        expect(secret).toMatchObject({ type: "Opaque", data: { password: "cA==" } })
+        expect(secret.stringData).toBeUndefined()
+      }).pipe(Effect.provide(cluster))
+  )
+
+  it.effect("a missing required field is a 422 naming it; an unsupported field selector a 400", () =>
+    Effect.gen(function* () {
+      const invalid = yield* Effect.flip(
+        Client.apply(
+          apps.Deployment,
+          { metadata: { name: "bad" }, spec: { replicas: 2 } },
+          { fieldManager: "m" }
+        )
+      )
+      expect(invalid).toMatchObject({ _tag: "ApiError", code: 422, reason: "Invalid" })
+      expect(invalid._tag === "ApiError" ? invalid.causes.map((c) => c.field) : []).toContain("spec.selector")
+      const unsupported = yield* Effect.flip(Client.listAll(core.ConfigMap, { fields: { type: "Opaque" } }))
+      expect(unsupported).toMatchObject({ _tag: "ApiError", code: 400 })
+      expect(unsupported.message).toContain("field label not supported: type")
+      yield* Client.create(core.Secret, { metadata: { name: "t" } })
+      const opaque = yield* Client.listAll(core.Secret, { fields: { type: "Opaque" } })
+      expect(opaque.items.map((s) => s.metadata?.name)).toEqual(["t"])
+    }).pipe(Effect.provide(cluster))
+  )
+})
