@@ -12,7 +12,6 @@ import {
   Duration,
   Effect,
   Exit,
-  Metric,
   Option,
   Queue,
   Schema,
@@ -24,11 +23,10 @@ import * as ApiRequest from "../client/ApiRequest.js"
 import type * as Client from "../client/Client.js"
 import { annotateTarget, kindAttributes, operation } from "../client/internal/operation.js"
 import type * as ApiError from "../http/ApiError.js"
-import * as metricKeys from "../http/internal/metricKeys.js"
-import { KubeWebSocket, type WebSocketError } from "../http/KubeWebSocket.js"
+import type { KubeWebSocket, WebSocketError } from "../http/KubeWebSocket.js"
 import { concatBytes } from "../internal/bytes.js"
 import * as Meta from "../models/meta/v1.js"
-import { explainRefusal } from "./internal/upgrade.js"
+import { openUpgrade } from "./internal/upgrade.js"
 
 /** The stream protocols this client speaks, in order of preference. */
 const PROTOCOLS = ["v5.channel.k8s.io", "v4.channel.k8s.io"] as const
@@ -218,7 +216,6 @@ const open = (
   options: SessionOptions
 ): Effect.Effect<Session, ExecFailure, Requirements | Scope.Scope> =>
   Effect.gen(function* () {
-    const webSocket = yield* KubeWebSocket
     const { Pod } = yield* Effect.promise(() => import("../models/core/v1.js"))
     const tty = options.tty === true
     const wantStdout = options.stdout !== false
@@ -240,22 +237,7 @@ const open = (
       query
     })
     const connection = yield* annotateTarget(target.namespace, name).pipe(
-      Effect.zipRight(webSocket.connect(target.path, target.query, PROTOCOLS)),
-      // The upgraded connection is an answer too (101 Switching Protocols).
-      Effect.tap(() =>
-        Metric.increment(
-          metricKeys.counter(metricKeys.requests, [
-            ["verb", "create"],
-            ["code", "101"]
-          ])
-        )
-      ),
-      // A refused upgrade hides the apiserver's Status: ask again without upgrading to read it.
-      Effect.catchTag("WebSocketError", (error) =>
-        error.reason === "Connect"
-          ? Effect.flatMap(explainRefusal(target), () => Effect.fail(error))
-          : Effect.fail(error)
-      ),
+      Effect.zipRight(openUpgrade(target, PROTOCOLS)),
       operation(`PodExec.${subresource}`, "create", {
         ...kindAttributes(Pod),
         "k8s.subresource": subresource

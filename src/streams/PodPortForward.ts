@@ -22,7 +22,6 @@ import {
   Effect,
   ExecutionStrategy,
   Exit,
-  Metric,
   Option,
   Queue,
   Scope,
@@ -33,11 +32,10 @@ import * as ApiRequest from "../client/ApiRequest.js"
 import type * as Client from "../client/Client.js"
 import { annotateTarget, kindAttributes, operation } from "../client/internal/operation.js"
 import type * as ApiError from "../http/ApiError.js"
-import * as metricKeys from "../http/internal/metricKeys.js"
-import { KubeWebSocket, type WebSocketError } from "../http/KubeWebSocket.js"
+import type { KubeWebSocket, WebSocketError } from "../http/KubeWebSocket.js"
 import { concatBytes } from "../internal/bytes.js"
 import { InvalidRequest } from "../resource/InvalidRequest.js"
-import { explainRefusal } from "./internal/upgrade.js"
+import { openUpgrade } from "./internal/upgrade.js"
 
 /** The only subprotocol offered (see the module's description). */
 const PROTOCOL = "v4.channel.k8s.io"
@@ -192,7 +190,6 @@ export const connect = (
 ): Effect.Effect<Connection, PortForwardFailure, Requirements | Scope.Scope> =>
   Effect.gen(function* () {
     yield* checkPort(port)
-    const webSocket = yield* KubeWebSocket
     const { Pod } = yield* Effect.promise(() => import("../models/core/v1.js"))
     const target = yield* ApiRequest.target({
       resource: Pod,
@@ -206,20 +203,7 @@ export const connect = (
     const scope = yield* Scope.fork(yield* Effect.scope, ExecutionStrategy.sequential)
     const connection = yield* annotateTarget(target.namespace, name).pipe(
       Effect.zipRight(Effect.annotateCurrentSpan("k8s.port_forward.port", port)),
-      Effect.zipRight(webSocket.connect(target.path, target.query, [PROTOCOL])),
-      Effect.tap(() =>
-        Metric.increment(
-          metricKeys.counter(metricKeys.requests, [
-            ["verb", "create"],
-            ["code", "101"]
-          ])
-        )
-      ),
-      Effect.catchTag("WebSocketError", (error) =>
-        error.reason === "Connect"
-          ? Effect.flatMap(explainRefusal(target), () => Effect.fail(error))
-          : Effect.fail(error)
-      ),
+      Effect.zipRight(openUpgrade(target, [PROTOCOL])),
       operation("PodPortForward.connect", "create", {
         ...kindAttributes(Pod),
         "k8s.subresource": "portforward"

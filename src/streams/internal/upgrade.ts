@@ -6,9 +6,11 @@
  * @internal
  */
 import { HttpClient } from "@effect/platform"
-import { Effect, Option } from "effect"
+import { Effect, Metric, Option } from "effect"
 import * as ApiRequest from "../../client/ApiRequest.js"
 import { checkedAs } from "../../client/internal/answer.js"
+import * as metricKeys from "../../http/internal/metricKeys.js"
+import { KubeWebSocket } from "../../http/KubeWebSocket.js"
 
 /**
  * Fails with the ApiError of `target` asked without upgrading; succeeds if it answers 2xx, or with
@@ -31,3 +33,25 @@ export const explainRefusal = (target: ApiRequest.Target) =>
       )
     )
   })
+
+/**
+ * Opens the WebSocket of `target`, offering `protocols`: the upgraded connection is counted as an
+ * answer (101, verb create); a refused upgrade hides the apiserver's Status, so the request is sent
+ * again without upgrading to read it (`explainRefusal`).
+ */
+export const openUpgrade = (target: ApiRequest.Target, protocols: ReadonlyArray<string>) =>
+  Effect.flatMap(KubeWebSocket, (webSocket) => webSocket.connect(target.path, target.query, protocols)).pipe(
+    Effect.tap(() =>
+      Metric.increment(
+        metricKeys.counter(metricKeys.requests, [
+          ["verb", "create"],
+          ["code", "101"]
+        ])
+      )
+    ),
+    Effect.catchTag("WebSocketError", (error) =>
+      error.reason === "Connect"
+        ? Effect.flatMap(explainRefusal(target), () => Effect.fail(error))
+        : Effect.fail(error)
+    )
+  )
