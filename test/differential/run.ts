@@ -150,23 +150,10 @@ const withoutFields = (fields: Json, path: ReadonlyArray<string>): Json => {
 }
 
 /**
- * Differences known and being worked on (issue 14), taken out unless DIFF_STRICT=1: the fields each
- * manager owns (`managedFields[].fieldsV1`, and the entries of updates without a field manager),
- * and empty maps and lists the apiserver leaves out (Go's omitempty) where the in-memory cluster
- * keeps them.
+ * A difference known and being worked on (issue 14), left out unless DIFF_STRICT=1: the causes of
+ * a 422 (the in-memory cluster finds missing required fields, not the kinds' own rules).
  */
 const STRICT = process.env.DIFF_STRICT === "1"
-
-const withoutEmpty = (value: Json): Json => {
-  if (Array.isArray(value)) return value.map(withoutEmpty)
-  if (!isObject(value)) return value
-  const out: { [key: string]: Json } = {}
-  for (const [k, v] of Object.entries(value)) {
-    if ((Array.isArray(v) && v.length === 0) || (isObject(v) && Object.keys(v).length === 0)) continue
-    out[k] = withoutEmpty(v)
-  }
-  return out
-}
 
 export class Transcriber {
   private readonly versions = new Map<string, string>()
@@ -213,9 +200,9 @@ export class Transcriber {
           .sort(([a], [b]) => (a < b ? -1 : 1))
           .map(([, entry]) => entry)
       : undefined
-    const compared = STRICT ? managed : undefined
-    const body = STRICT ? out : withoutEmpty(out)
-    const kept = STRICT ? rest : withoutEmpty(rest)
+    const compared = managed
+    const body = out
+    const kept = rest
     return {
       ...(isObject(body) ? body : { value: body }),
       metadata: {
@@ -369,8 +356,8 @@ export const run = (
               contentType: "application/strategic-merge-patch+json"
             })
           case "apply":
-            // Not generated: an apply that would create an invalid Deployment (the in-memory
-            // cluster does not validate a kind's required fields yet: issue 14).
+            // Not generated: an apply that would create an invalid Deployment (the 422's causes
+            // differ: the in-memory cluster checks required fields, not a Deployment's own rules).
             if (kind === "deploy" && op.variant !== 0 && op.variant !== 2) {
               const now = yield* current(kind, op.name)
               if (now.code === 404) return now

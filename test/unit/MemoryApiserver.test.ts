@@ -8,10 +8,19 @@ import { describe, expect, it } from "@effect/vitest"
 import { Effect } from "effect"
 import { Client } from "../../src/index.js"
 import * as apps from "../../src/models/apps/v1.js"
+import * as batch from "../../src/models/batch/v1.js"
 import * as core from "../../src/models/core/v1.js"
+import * as networking from "../../src/models/networking/v1.js"
 import { InMemoryCluster } from "../../src/testing/index.js"
 
 const cluster = InMemoryCluster.layer()
+/** A Deployment seeded without its required selector and template. */
+const seeded = {
+  apiVersion: "apps/v1",
+  kind: "Deployment",
+  metadata: { name: "seeded", namespace: "default" },
+  spec: { replicas: 2 }
+}
 const fieldsOf = (
   object: { readonly metadata?: core.ConfigMap["metadata"] },
   manager: string,
@@ -149,5 +158,101 @@ describe("the in-memory cluster as the apiserver", () => {
       const opaque = yield* Client.listAll(core.Secret, { fields: { type: "Opaque" } })
       expect(opaque.items.map((s) => s.metadata?.name)).toEqual(["t"])
     }).pipe(Effect.provide(cluster))
+  )
+
+  it.effect(
+    "after review: kinds with required status scalars are created; jobs go when deleted; seeds stay writable",
+    () =>
+      Effect.gen(function* () {
+        const template = {
+          metadata: { labels: { app: "r" } },
+          spec: { containers: [{ name: "c", image: "x" }] }
+        }
+        const rs = yield* Client.create(apps.ReplicaSet, {
+          metadata: { name: "r" },
+          spec: { selector: { matchLabels: { app: "r" } }, template }
+        })
+        expect(rs.spec?.replicas).toBe(1)
+        yield* Client.create(apps.DaemonSet, {
+          metadata: { name: "d" },
+          spec: { selector: { matchLabels: { app: "r" } }, template }
+        })
+        yield* Client.create(batch.Job, {
+          metadata: { name: "j" },
+          spec: { template: { spec: { restartPolicy: "Never", containers: [{ name: "c", image: "x" }] } } }
+        })
+        yield* Client.delete(batch.Job, "j")
+        expect(yield* Client.getOption(batch.Job, "j")).toMatchObject({ _tag: "None" })
+        // An empty selector is a selector (not dropped); a null replicas gets the default.
+        const policy = yield* Client.create(networking.NetworkPolicy, {
+          metadata: { name: "all" },
+          spec: { podSelector: {} }
+        })
+        expect(policy.spec?.podSelector).toEqual({})
+      }).pipe(
+        Effect.provide(
+          InMemoryCluster.layer({
+            objects: [seeded]
+          })
+        )
+      )
+  )
+
+  it.effect(
+    "after review: a seed without required fields takes a label; an apply's status neither conflicts nor is owned",
+    () =>
+      Effect.gen(function* () {
+        const labelled = yield* Client.patch(apps.Deployment, "seeded", { metadata: { labels: { a: "b" } } })
+        expect(labelled.metadata?.labels).toEqual({ a: "b" })
+        yield* Client.applyStatus(
+          apps.Deployment,
+          { metadata: { name: "seeded" }, status: { replicas: 2 } },
+          { fieldManager: "ctrl" }
+        )
+        const applied = yield* Client.apply(
+          apps.Deployment,
+          { metadata: { name: "seeded", labels: { c: "d" } }, status: { replicas: 7 } },
+          { fieldManager: "a" }
+        )
+        expect(applied.status?.replicas).toBe(2)
+      }).pipe(
+        Effect.provide(
+          InMemoryCluster.layer({
+            objects: [seeded]
+          })
+        )
+      )
+  )
+
+  it.effect(
+    "after review: a pruned list item goes whole even when another manager changed a field of it",
+    () =>
+      Effect.gen(function* () {
+        const spec = (containers: ReadonlyArray<{ readonly name: string; readonly image: string }>) => ({
+          metadata: { name: "p" },
+          spec: {
+            selector: { matchLabels: { app: "p" } },
+            template: { metadata: { labels: { app: "p" } }, spec: { containers } }
+          }
+        })
+        yield* Client.apply(
+          apps.Deployment,
+          spec([
+            { name: "web", image: "a" },
+            { name: "side", image: "a" }
+          ]),
+          { fieldManager: "a" }
+        )
+        yield* Client.patch(
+          apps.Deployment,
+          "p",
+          { spec: { template: { spec: { containers: [{ name: "web", image: "b" }] } } } },
+          { patchType: "strategic", fieldManager: "upd" }
+        )
+        const pruned = yield* Client.apply(apps.Deployment, spec([{ name: "side", image: "a" }]), {
+          fieldManager: "a"
+        })
+        expect(pruned.spec?.template.spec?.containers.map((c) => c.name)).toEqual(["side"])
+      }).pipe(Effect.provide(cluster))
   )
 })

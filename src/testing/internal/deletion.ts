@@ -19,8 +19,9 @@ import { lookup, type State, stamp } from "./writes.js"
 export const remove = (s: State, stored: Stored, key: string, q: URLSearchParams): Response => {
   const m = { ...meta(stored.object) }
   const finalizers: Array<Json> = Array.isArray(m.finalizers) ? [...m.finalizers] : []
-  // Kinds whose default policy is to orphan (kept for compatibility by the apiserver).
-  const policy = q.get("propagationPolicy") ?? (orphansByDefault(stored.info) ? "Orphan" : null)
+  // (Jobs and ReplicationControllers default to orphaning: a garbage collector orphans their
+  // dependents at once, so they go as any other; only an explicit policy's finalizer stays.)
+  const policy = q.get("propagationPolicy")
   // As the apiserver without a garbage collector: the policy's finalizer stays.
   if (policy === "Foreground" && !finalizers.includes("foregroundDeletion"))
     finalizers.push("foregroundDeletion")
@@ -69,10 +70,6 @@ const returnsObject = (info: ResourceInfo): boolean =>
   info.group === ""
     ? ["pods", "serviceaccounts", "resourcequotas"].includes(info.plural)
     : definitionOf(info, patchMetadata) === undefined // custom resources
-
-const orphansByDefault = (info: ResourceInfo): boolean =>
-  (info.group === "" && info.plural === "replicationcontrollers") ||
-  (info.group === "batch" && info.plural === "jobs")
 
 /** The Success Status of a finished delete, with the object's name, kind and uid. */
 const deletedStatus = (info: ResourceInfo, m: JsonObject): JsonObject => ({

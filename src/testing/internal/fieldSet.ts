@@ -52,10 +52,15 @@ export class FieldSet {
   }
 
   /** Every member path. */
-  paths(prefix: ReadonlyArray<string> = []): Array<ReadonlyArray<string>> {
+  paths(): Array<ReadonlyArray<string>> {
     const out: Array<ReadonlyArray<string>> = []
-    if (this.member) out.push(prefix)
-    for (const [element, child] of this.children) out.push(...child.paths([...prefix, element]))
+    // Iterative: an object of 100,000 keys is no deeper, but a spread of that many arguments fails.
+    const stack: Array<readonly [FieldSet, ReadonlyArray<string>]> = [[this, []]]
+    for (let next = stack.pop(); next !== undefined; next = stack.pop()) {
+      const [set, prefix] = next
+      if (set.member) out.push(prefix)
+      for (const [element, child] of set.children) stack.push([child, [...prefix, element]])
+    }
     return out
   }
 

@@ -13,7 +13,7 @@ import type { ResourceInfo } from "../../resource/Resource.js"
 import { FieldSet, showPath } from "./fieldSet.js"
 import { meta, now, str } from "./objects.js"
 import { definitionOf, isObject, type Json, type JsonObject } from "./patch.js"
-import { compare, merge, removeItems, Schema, type Shape, toFieldSet } from "./structured.js"
+import { compare, equalJson, merge, removeItems, Schema, type Shape, toFieldSet } from "./structured.js"
 import { hasStatus } from "./subresources.js"
 
 export type Operation = "Update" | "Apply"
@@ -188,16 +188,24 @@ export const managedApply = (
     mine = { manager, operation: "Apply", apiVersion, time: now(), set }
     entries.push(mine)
   } else mine.set = set
-  // Fields applied before and not now, that no manager owns any more, go.
+  // Fields applied before and not now, that no manager owns any more, go: a list item or map
+  // entry unless it is owned itself (owned fields within it do not keep it), a struct's field
+  // unless something within it is owned.
   if (last !== undefined) {
     const owned = entries.reduce((all, e) => all.union(e.set), new FieldSet())
     const gone = new FieldSet()
-    for (const path of last.paths()) if (!owned.ownsWithin(path)) gone.insert(path)
+    for (const path of last.paths()) {
+      const element = path[path.length - 1] ?? ""
+      const item = element.startsWith("k:") || element.startsWith("v:") || element.startsWith("i:")
+      if (item ? !owned.has(path) : !owned.ownsWithin(path)) gone.insert(path)
+    }
     const pruned = removeItems(schema, merged, gone, shape)
     if (isObject(pruned)) merged = pruned
   }
   const cmp = compare(schema, live, merged, shape)
-  const changed = cmp.added.union(cmp.modified)
+  // The reset fields (the status through the main resource) neither conflict nor are taken.
+  const changed = cmp.added.union(cmp.modified).recursiveDifference(ignored)
+  const removed = cmp.removed.recursiveDifference(ignored)
   const conflicts: Array<Conflict> = []
   for (const entry of entries) {
     if (entry === mine) continue
@@ -207,13 +215,12 @@ export const managedApply = (
   if (conflicts.length > 0 && !force) return conflicts
   for (const entry of entries) {
     if (entry === mine) continue
-    entry.set = entry.set.difference(changed).difference(cmp.removed)
+    entry.set = entry.set.difference(changed).difference(removed)
   }
-  if (last === undefined || !equalSets(last, set)) mine.time = now()
+  // The time of the apply: when it changed the object (not when only its field set changed).
+  if (last === undefined || !equalJson(live, merged)) mine.time = now()
   return withEntries(merged, entries)
 }
-
-const equalSets = (a: FieldSet, b: FieldSet) => a.difference(b).isEmpty() && b.difference(a).isEmpty()
 
 /** The manager of an update without `fieldManager`: the user agent up to its first `/`. */
 export const managerFromUserAgent = (userAgent: string | undefined): string => {

@@ -189,6 +189,19 @@ const FIELD_LABELS: { readonly [groupPlural: string]: ReadonlyArray<string> } = 
     "source",
     "type"
   ],
+  "/services": ["spec.clusterIP", "spec.type"],
+  "events.k8s.io/events": [
+    "regarding.kind",
+    "regarding.namespace",
+    "regarding.name",
+    "regarding.uid",
+    "regarding.apiVersion",
+    "regarding.resourceVersion",
+    "regarding.fieldPath",
+    "reportingController",
+    "reason",
+    "type"
+  ],
   "apps/replicasets": ["status.replicas"],
   "batch/jobs": ["status.successful"],
   "certificates.k8s.io/certificatesigningrequests": ["spec.signerName"]

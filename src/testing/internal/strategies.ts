@@ -40,7 +40,7 @@ const secretData = (info: ResourceInfo, object: JsonObject): JsonObject => {
  * and of those kinds', ReplicationControllers' and Jobs' templates. Other kinds get none (README).
  */
 const defaulted = (info: ResourceInfo, object: JsonObject): JsonObject => {
-  const spec = isObject(object.spec) ? object.spec : undefined
+  const spec = isObject(object.spec) ? withoutNulls(object.spec) : undefined
   if (info.group === "" && info.kind === "Secret") return { type: "Opaque", ...object }
   if (info.group === "" && info.kind === "Pod" && spec !== undefined)
     return { ...object, spec: podSpec(spec) }
@@ -76,19 +76,27 @@ const template = (spec: JsonObject): JsonObject => {
   }
 }
 
-const podSpec = (spec: JsonObject): JsonObject => ({
-  restartPolicy: "Always",
-  terminationGracePeriodSeconds: 30,
-  dnsPolicy: "ClusterFirst",
-  securityContext: {},
-  schedulerName: "default-scheduler",
-  ...spec,
-  ...(Array.isArray(spec.containers) ? { containers: spec.containers.map(container) } : {}),
-  ...(Array.isArray(spec.initContainers) ? { initContainers: spec.initContainers.map(container) } : {})
-})
+/** An object's fields that are not null (null is Go's zero: the default applies). */
+const withoutNulls = (object: JsonObject): JsonObject =>
+  Object.fromEntries(Object.entries(object).filter(([, value]) => value !== null))
 
-const container = (c: Json): Json => {
-  if (!isObject(c)) return c
+const podSpec = (given: JsonObject): JsonObject => {
+  const spec = withoutNulls(given)
+  return {
+    restartPolicy: "Always",
+    terminationGracePeriodSeconds: 30,
+    dnsPolicy: "ClusterFirst",
+    securityContext: {},
+    schedulerName: "default-scheduler",
+    ...spec,
+    ...(Array.isArray(spec.containers) ? { containers: spec.containers.map(container) } : {}),
+    ...(Array.isArray(spec.initContainers) ? { initContainers: spec.initContainers.map(container) } : {})
+  }
+}
+
+const container = (given: Json): Json => {
+  if (!isObject(given)) return given
+  const c = withoutNulls(given)
   const image = typeof c.image === "string" ? c.image : ""
   // The tag: after the last `/`, after a `:`; a digest (`@`) pins it.
   const tag = image.includes("@") ? "digest" : (image.split("/").pop() ?? "").split(":")[1]

@@ -30,6 +30,13 @@ export class Schema {
     return shape._tag === "struct" && this.meta[shape.definition]?.[name]?.required === true
   }
 
+  /** Whether field `name` of a struct holds a struct (atomic or not): kept even empty. */
+  holdsStruct(shape: Shape, name: string): boolean {
+    if (shape._tag !== "struct") return false
+    const field = this.meta[shape.definition]?.[name]
+    return field?.ref !== undefined && field.list !== true && field.map !== true
+  }
+
   /** The shape of field `name` of a value of shape `shape`. */
   field(shape: Shape, name: string): Shape {
     if (shape._tag === "map") return shape.item
@@ -64,7 +71,8 @@ const itemElement = (keys: ReadonlyArray<string> | "set", item: Json): string | 
   if (!isObject(item)) return undefined
   const picked: JsonObject = {}
   for (const key of [...keys].sort()) {
-    const value = item[key]
+    // A key the schema defaults (a port's protocol) counts with its default, as the apiserver's.
+    const value = item[key] ?? (key === "protocol" ? "TCP" : undefined)
     if (value === undefined) return undefined
     picked[key] = value
   }
@@ -332,14 +340,10 @@ export const omitEmpty = (schema: Schema, value: Json, shape: Shape): Json => {
     const out: JsonObject = {}
     for (const [key, child] of Object.entries(value)) {
       const childShape = schema.field(c, key)
+      // null is Go's zero: a field left out (Go's null creation time of a template aside).
+      if (child === null && c._tag === "struct" && key !== "creationTimestamp") continue
       const empty = (Array.isArray(child) && child.length === 0) || isEmptyObject(child)
-      if (
-        empty &&
-        c._tag === "struct" &&
-        !schema.required(c, key) &&
-        concrete(childShape, child)._tag !== "struct"
-      )
-        continue
+      if (empty && c._tag === "struct" && !schema.required(c, key) && !schema.holdsStruct(c, key)) continue
       out[key] = omitEmpty(schema, child, childShape)
     }
     return out

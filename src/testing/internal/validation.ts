@@ -6,7 +6,7 @@
  *
  * @internal
  */
-import { Either, ParseResult } from "effect"
+import { type SchemaAST as AST, Either, type ParseResult } from "effect"
 import { patchMetadata } from "../../models/all.js"
 import type { ResourceInfo } from "../../resource/Resource.js"
 import type { Kinds } from "./kinds.js"
@@ -52,39 +52,93 @@ const fieldPath = (path: ReadonlyArray<PropertyKey>): string =>
     ""
   )
 
-/** The required lists and maps left empty (Go's validation takes them as missing). */
-const emptyRequired = (value: Json, shape: Shape, path: ReadonlyArray<PropertyKey>, out: Array<string>) => {
+/** A pod spec's `containers` left empty (its validation requires one; other required lists may be empty). */
+const emptyContainers = (value: Json, shape: Shape, path: ReadonlyArray<PropertyKey>, out: Array<string>) => {
   if (!isObject(value) || shape._tag !== "struct") return
   for (const [key, child] of Object.entries(value)) {
     const childPath = [...path, key]
-    const empty =
-      (Array.isArray(child) && child.length === 0) || (isObject(child) && Object.keys(child).length === 0)
-    if (empty && schema.required(shape, key)) out.push(fieldPath(childPath))
+    if (
+      key === "containers" &&
+      shape.definition === "io.k8s.api.core.v1.PodSpec" &&
+      Array.isArray(child) &&
+      child.length === 0
+    )
+      out.push(fieldPath(childPath))
     const childShape = schema.field(shape, key)
-    if (Array.isArray(child) && childShape._tag === "list")
-      child.forEach((item, i) => emptyRequired(item, childShape.item, [...childPath, i], out))
-    else emptyRequired(child, childShape, childPath, out)
+    if (!Array.isArray(child)) emptyContainers(child, childShape, childPath, out)
   }
 }
 
-/** The 422 of a built-in kind's object that lacks required fields, or `undefined`. */
+/** Whether a missing field's type is a number or a boolean: Go's zero value, present for the apiserver. */
+const isScalar = (ast: AST.AST): boolean => {
+  switch (ast._tag) {
+    case "NumberKeyword":
+    case "BooleanKeyword":
+      return true
+    case "Refinement":
+      return isScalar(ast.from)
+    case "Suspend":
+      return isScalar(ast.f())
+    default:
+      return false
+  }
+}
+
+/** The missing fields of a failed decode: their paths, without Go zero values and the status. */
+const missingFields = (
+  issue: ParseResult.ParseIssue,
+  path: ReadonlyArray<PropertyKey>,
+  out: Array<string>
+) => {
+  switch (issue._tag) {
+    case "Missing":
+      if (!isScalar(issue.ast.type) && path[0] !== "status") out.push(fieldPath(path))
+      return
+    case "Pointer":
+      return missingFields(
+        issue.issue,
+        [...path, ...(Array.isArray(issue.path) ? issue.path : [issue.path])],
+        out
+      )
+    case "Composite":
+      for (const inner of Array.isArray(issue.issues) ? issue.issues : [issue.issues])
+        missingFields(inner, path, out)
+      return
+    case "Refinement":
+    case "Transformation":
+      return missingFields(issue.issue, path, out)
+    default:
+      return
+  }
+}
+
+/** The required fields an object lacks (built-in kinds). */
+const missingOf = (kinds: Kinds, info: ResourceInfo, object: JsonObject): Array<string> => {
+  const definition = definitionOf(info, patchMetadata)
+  const decode = kinds.decoder(info)
+  if (definition === undefined || decode === undefined) return []
+  const missing: Array<string> = []
+  const decoded = decode(object)
+  if (Either.isLeft(decoded)) missingFields(decoded.left.issue, [], missing)
+  emptyContainers(object, { _tag: "struct", definition }, [], missing)
+  return [...new Set(missing)].sort()
+}
+
+/**
+ * The 422 of a built-in kind's object that lacks required fields, or `undefined`. Against a
+ * previous version, only the fields it had are required (an object seeded without them can still
+ * be written to, as through its status).
+ */
 export const validateRequired = (
   kinds: Kinds,
   info: ResourceInfo,
-  object: JsonObject
+  object: JsonObject,
+  previous?: JsonObject
 ): Response | undefined => {
-  const definition = definitionOf(info, patchMetadata)
-  const decode = kinds.decoder(info)
-  if (definition === undefined || decode === undefined) return undefined
-  const missing: Array<string> = []
-  const decoded = decode(object)
-  if (Either.isLeft(decoded)) {
-    for (const issue of ParseResult.ArrayFormatter.formatErrorSync(decoded.left))
-      if (issue._tag === "Missing") missing.push(fieldPath(issue.path))
-  }
-  emptyRequired(object, { _tag: "struct", definition }, [], missing)
+  const before = previous === undefined ? [] : missingOf(kinds, info, previous)
+  const missing = missingOf(kinds, info, object).filter((field) => !before.includes(field))
   if (missing.length === 0) return undefined
-  const fields = [...new Set(missing)].sort()
+  const fields = missing
   const name =
     isObject(object.metadata) && typeof object.metadata.name === "string" ? object.metadata.name : ""
   const qualified = info.group === "" ? info.kind : `${info.kind}.${info.group}`

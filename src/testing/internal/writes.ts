@@ -19,6 +19,7 @@ import { isObject, type Json, type JsonObject } from "./patch.js"
 import { alreadyExists, conflict, json, notFound, status } from "./responses.js"
 import { objectKey, type Store, type Stored } from "./store.js"
 import { prepared } from "./strategies.js"
+import { equalJson as sameJson } from "./structured.js"
 import { approvalProblem, hasStatus, partialWrite, scaled, scaleOf, statusRule } from "./subresources.js"
 import { nameRequired, validateName, validateRequired } from "./validation.js"
 
@@ -84,12 +85,7 @@ export const stamp = (
   m.resourceVersion = version ?? String(store.nextVersion())
   if (object.spec !== undefined) {
     const gen = typeof pm?.generation === "number" ? pm.generation : 0
-    m.generation =
-      previous === undefined
-        ? 1
-        : JSON.stringify(previous.spec) !== JSON.stringify(object.spec)
-          ? gen + 1
-          : gen
+    m.generation = previous === undefined ? 1 : sameJson(previous.spec, object.spec) ? gen : gen + 1
   }
   return { ...object, apiVersion: info.apiVersion, kind: info.kind, metadata: m }
 }
@@ -109,7 +105,8 @@ export const put = (
     name
   )
   const existing = store.get(key)
-  const stamped = stamp(store, info, object, existing?.object, namespace)
+  // Seeds are stored as a write would store them (defaults, empty fields left out).
+  const stamped = stamp(store, info, prepared(info, object), existing?.object, namespace)
   store.set(key, { info, object: stamped })
   store.record(existing === undefined ? "ADDED" : "MODIFIED", info, stamped)
   return stamped
@@ -225,7 +222,7 @@ export const commit = (
     str(meta(stored.object).namespace),
     current
   )
-  const invalid = validateRequired(s.kinds, stored.info, stamped)
+  const invalid = validateRequired(s.kinds, stored.info, stamped, stored.object)
   if (invalid !== undefined) return invalid
   // A write that changes nothing is not a write (the apiserver's no-op update): same version, no
   // watch event — a controller applying its desired state again must not trigger itself.
@@ -251,13 +248,9 @@ export const writeScale = (
   scale: Json,
   q: URLSearchParams
 ): Response => {
-  const next = managedUpdate(
-    stored.info,
-    stored.object,
-    prepared(stored.info, scaled(stored.object, scale)),
-    updater(s, q),
-    "scale"
-  )
+  // Scale writes leave the managed fields alone (as 1.20; newer servers record them with
+  // subresource "scale", which the in-memory cluster's entries do not have yet).
+  const next = prepared(stored.info, scaled(stored.object, scale))
   const answer = commit(s, stored, key, next, q)
   return answer.ok ? json(200, scaleOf(stored.object)) : answer
 }
