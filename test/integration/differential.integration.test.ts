@@ -2,7 +2,7 @@
  * Differential testing of the in-memory cluster against the real apiserver: random sequences of
  * operations (test/differential/model.ts), each run in a fresh namespace on both, their normalized
  * transcripts compared; a difference is shrunk by fast-check to a minimal sequence. Seeded and
- * reproducible: DIFF_SEED, DIFF_RUNS (default 300), DIFF_FAMILIES (comma-separated; default all),
+ * reproducible: DIFF_SEED (default 21; `random` to explore), DIFF_RUNS (default 300), DIFF_FAMILIES (comma-separated; default all),
  * DIFF_LENGTH (default 8), DIFF_STRICT=1 (also what run.ts leaves out), DIFF_REPLAY=<file> (one
  * JSON sequence, both transcripts printed).
  */
@@ -35,7 +35,12 @@ const families = new Set(
   })
 )
 const runs = Number(process.env.DIFF_RUNS ?? 300)
-const seed = Number(process.env.DIFF_SEED ?? Math.floor(Math.random() * 2 ** 31))
+// A fixed seed by default (the CI run is reproducible and lands only what it has seen agree);
+// DIFF_SEED=random explores, DIFF_SEED=<n> reproduces.
+const seed =
+  process.env.DIFF_SEED === "random"
+    ? Math.floor(Math.random() * 2 ** 31)
+    : Number(process.env.DIFF_SEED ?? 21)
 const length = Number(process.env.DIFF_LENGTH ?? 8)
 
 const real = clientLayer(inject("envtest").kubeconfigs["admin-cert"])

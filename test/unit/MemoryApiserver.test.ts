@@ -181,6 +181,19 @@ describe("the in-memory cluster as the apiserver", () => {
           metadata: { name: "j" },
           spec: { template: { spec: { restartPolicy: "Never", containers: [{ name: "c", image: "x" }] } } }
         })
+        // A replace of an object being deleted keeps its deletion marks (found by the differential).
+        yield* Client.create(core.ConfigMap, { metadata: { name: "held", finalizers: ["example.com/keep"] } })
+        yield* Client.delete(core.ConfigMap, "held")
+        const held = yield* Client.get(core.ConfigMap, "held")
+        const replaced = yield* Client.replace(core.ConfigMap, {
+          metadata: {
+            name: "held",
+            resourceVersion: held.metadata?.resourceVersion,
+            finalizers: ["example.com/keep"]
+          }
+        })
+        expect(replaced.metadata?.deletionTimestamp).toBe(held.metadata?.deletionTimestamp)
+        expect(replaced.metadata?.resourceVersion).toBe(held.metadata?.resourceVersion)
         yield* Client.delete(batch.Job, "j")
         expect(yield* Client.getOption(batch.Job, "j")).toMatchObject({ _tag: "None" })
         // An empty selector is a selector (not dropped); a null replicas gets the default.

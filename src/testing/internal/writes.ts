@@ -80,6 +80,16 @@ export const stamp = (
   const pm = previous !== undefined ? meta(previous) : undefined
   if (info.namespaced) m.namespace = namespace ?? str(m.namespace) ?? "default"
   else delete m.namespace
+  // The deletion marks are the server's: kept from the previous version (an update cannot clear
+  // them), never taken from a create.
+  if (pm?.deletionTimestamp !== undefined) {
+    m.deletionTimestamp = pm.deletionTimestamp
+    if (pm.deletionGracePeriodSeconds !== undefined)
+      m.deletionGracePeriodSeconds = pm.deletionGracePeriodSeconds
+  } else if (pm === undefined) {
+    delete m.deletionTimestamp
+    delete m.deletionGracePeriodSeconds
+  }
   m.uid = pm?.uid ?? crypto.randomUUID()
   m.creationTimestamp = pm?.creationTimestamp ?? now()
   m.resourceVersion = version ?? String(store.nextVersion())
