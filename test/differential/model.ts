@@ -11,7 +11,7 @@ export type Name = "a" | "b"
 export type Manager = "m1" | "m2"
 
 /** The families of operations; a run uses some of them (DIFF_FAMILIES, default all). */
-export type Family = "crud" | "patch" | "apply" | "delete" | "status" | "scale" | "list"
+export type Family = "crud" | "patch" | "apply" | "delete" | "status" | "scale" | "list" | "watch"
 
 export type Op =
   | {
@@ -65,6 +65,16 @@ export type Op =
       readonly fieldSelector: string
       readonly limit: number
     }
+  | {
+      /**
+       * Opens a watch of each kind that stays open to the end of the sequence (their events are the
+       * answer): from the start (the current objects as ADDED first) or from the version of a list
+       * taken now.
+       */
+      readonly op: "watch"
+      readonly labelSelector: string
+      readonly from: "start" | "now"
+    }
 
 export type Labels = { readonly [key: string]: string }
 export interface Container {
@@ -83,7 +93,8 @@ export const FAMILY_OF: { readonly [K in Op["op"]]: Family } = {
   finalizer: "delete",
   status: "status",
   scale: "scale",
-  list: "list"
+  list: "list",
+  watch: "watch"
 }
 
 const kind = fc.constantFrom<Kind>("cm", "secret", "deploy")
@@ -174,7 +185,22 @@ const ops: { readonly [K in Op["op"]]: fc.Arbitrary<Extract<Op, { op: K }>> } = 
       "type=Opaque"
     ),
     limit: fc.constantFrom(0, 1, 2)
+  }),
+  watch: fc.record({
+    op: fc.constant("watch" as const),
+    labelSelector: fc.constantFrom("", "app=x", "app!=x", "tier in (x,y)", "!tier", "app"),
+    from: fc.constantFrom("start" as const, "now" as const)
   })
+}
+
+/** Labels that a watch's label selector matches (the object that marks the end of its events). */
+export const MATCHING: { readonly [selector: string]: Labels } = {
+  "": {},
+  "app=x": { app: "x" },
+  "app!=x": {},
+  "tier in (x,y)": { tier: "x" },
+  "!tier": {},
+  app: { app: "x" }
 }
 
 const widen = <O extends Op>(arbitrary: fc.Arbitrary<O>): fc.Arbitrary<Op> => arbitrary.map((o): Op => o)
@@ -189,15 +215,24 @@ const ALL: ReadonlyArray<readonly [Op["op"], fc.Arbitrary<Op>]> = [
   ["finalizer", widen(ops.finalizer)],
   ["status", widen(ops.status)],
   ["scale", widen(ops.scale)],
-  ["list", widen(ops.list)]
+  ["list", widen(ops.list)],
+  ["watch", widen(ops.watch)]
 ]
 
-/** Sequences of operations of the given families (at most `maxLength`). */
+/**
+ * Sequences of operations of the given families (at most `maxLength`); with watches, half of them
+ * open one first (a watch opened late sees few changes).
+ */
 export const sequences = (
   families: ReadonlySet<Family>,
   maxLength: number
-): fc.Arbitrary<ReadonlyArray<Op>> =>
-  fc.array(fc.oneof(...ALL.filter(([op]) => families.has(FAMILY_OF[op])).map(([, arbitrary]) => arbitrary)), {
-    minLength: 1,
-    maxLength
-  })
+): fc.Arbitrary<ReadonlyArray<Op>> => {
+  const rest = fc.array(
+    fc.oneof(...ALL.filter(([op]) => families.has(FAMILY_OF[op])).map(([, arbitrary]) => arbitrary)),
+    { minLength: 1, maxLength }
+  )
+  if (!families.has("watch")) return rest
+  return fc
+    .tuple(fc.option(widen(ops.watch), { nil: undefined }), rest)
+    .map(([first, others]) => (first === undefined ? others : [first, ...others]))
+}

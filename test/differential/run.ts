@@ -5,9 +5,9 @@
  * without their times, errors as code, reason and the fields of their causes.
  */
 import { HttpClient, HttpClientRequest } from "@effect/platform"
-import { Effect } from "effect"
+import { Duration, Effect, Schedule, Stream } from "effect"
 import type { Client } from "../../src/index.js"
-import type { Kind, Name, Op } from "./model.js"
+import { type Kind, MATCHING, type Name, type Op } from "./model.js"
 
 type Json = null | boolean | number | string | ReadonlyArray<Json> | { readonly [key: string]: Json }
 type JsonObject = { readonly [key: string]: Json }
@@ -31,6 +31,7 @@ const TYPE: { readonly [K in Kind]: { readonly apiVersion: string; readonly kind
   secret: { apiVersion: "v1", kind: "Secret" },
   deploy: { apiVersion: "apps/v1", kind: "Deployment" }
 }
+const KINDS: ReadonlyArray<Kind> = ["cm", "secret", "deploy"]
 const FINALIZER = "example.com/keep"
 const WRONG_UID = "00000000-0000-0000-0000-000000000000"
 
@@ -272,6 +273,99 @@ const send = (
 
 const json = (value: Json) => ({ json: value, contentType: "application/json" })
 
+/** An open watch: where its entry is, and the events read so far. */
+interface OpenWatch {
+  readonly entry: number
+  readonly kind: Kind
+  readonly labelSelector: string
+  /** How many events are the objects there when it opened (in no defined order: 1.20 sends them as its cache's map holds them). */
+  readonly initial: number
+  readonly events: Array<JsonObject>
+}
+
+/**
+ * Opens a watch and reads its events into `events` until the scope closes.
+ */
+const openWatch = (
+  path: string,
+  query: ReadonlyArray<readonly [string, string]>,
+  events: Array<JsonObject>
+) =>
+  Effect.gen(function* () {
+    const http = yield* HttpClient.HttpClient
+    const response = yield* http.execute(
+      HttpClientRequest.get(path).pipe(HttpClientRequest.setUrlParams([...query, ["watch", "true"]]))
+    )
+    if (response.status !== 200) {
+      return { code: response.status, body: yield* response.text }
+    }
+    yield* response.stream.pipe(
+      Stream.decodeText(),
+      Stream.splitLines,
+      Stream.runForEach((line) =>
+        Effect.sync(() => {
+          const event: Json = JSON.parse(line)
+          if (isObject(event)) events.push(event)
+        })
+      ),
+      Effect.forkScoped
+    )
+    return { code: 200, body: null }
+  }).pipe(Effect.orDie)
+
+/** The name of the object that marks the end of watch `i`'s events (left out of every transcript). */
+const SENTINEL = "zz-end-"
+
+/**
+ * Ends a watch: writes an object that it matches and waits for its event (the apiserver sends a
+ * watch's events in order, so every event of the sequence came before), then gives the events as
+ * compared (each object normalized as in a transcript, its version compared with its previous event).
+ */
+const closeWatch = (namespace: string, w: OpenWatch) =>
+  Effect.gen(function* () {
+    const name = `${SENTINEL}${w.entry}-${w.kind}`
+    const created = yield* send(
+      "POST",
+      PATHS[w.kind](namespace),
+      json({
+        ...TYPE[w.kind],
+        metadata: { name, labels: MATCHING[w.labelSelector] ?? {} },
+        ...content(w.kind, 0)
+      })
+    )
+    if (created.code !== 201)
+      return yield* Effect.dieMessage(`sentinel not created: ${JSON.stringify(created)}`)
+    const seen = () =>
+      w.events.some(
+        (e) => isObject(e.object) && isObject(e.object.metadata) && e.object.metadata.name === name
+      )
+    yield* Effect.sync(seen).pipe(
+      Effect.repeat({ schedule: Schedule.spaced(Duration.millis(10)), until: (done) => done }),
+      Effect.timeoutFail({
+        duration: Duration.seconds(30),
+        onTimeout: () => new Error(`watch ${w.entry} never saw ${name}: ${JSON.stringify(w.events)}`)
+      }),
+      Effect.orDie
+    )
+    const t = new Transcriber(namespace)
+    const events: Array<Json> = []
+    const nameOf = (e: JsonObject) =>
+      isObject(e.object) && isObject(e.object.metadata) ? String(e.object.metadata.name) : ""
+    const ordered = [
+      ...w.events.slice(0, w.initial).sort((a, b) => (nameOf(a) < nameOf(b) ? -1 : 1)),
+      ...w.events.slice(w.initial)
+    ]
+    for (const e of ordered) {
+      const object = isObject(e.object) ? e.object : {}
+      const metadata = isObject(object.metadata) ? object.metadata : {}
+      const objectName = typeof metadata.name === "string" ? metadata.name : ""
+      if (objectName.startsWith(SENTINEL)) continue
+      events.push({ type: e.type ?? null, object: t.object(w.kind, object) })
+      if (e.type === "DELETED" && (objectName === "a" || objectName === "b")) t.forget(w.kind, objectName)
+    }
+    return events
+  })
+
 /** Runs the operations in `namespace` (already made) and writes down every answer. */
 export const run = (
   namespace: string,
@@ -280,6 +374,7 @@ export const run = (
   Effect.gen(function* () {
     const t = new Transcriber(namespace)
     const entries: Array<Entry> = []
+    const watches: Array<OpenWatch> = []
     const objectOf = (kind: Kind) => (body: JsonObject) => t.object(kind, body)
     const current = (kind: Kind, name: Name) => send("GET", `${PATHS[kind](namespace)}/${name}`)
     for (const op of ops) {
@@ -454,10 +549,35 @@ export const run = (
             }
             return { code: 200, body: { pages } }
           }
+          case "watch": {
+            for (const watched of KINDS) {
+              const query: Array<readonly [string, string]> = []
+              if (op.labelSelector !== "") query.push(["labelSelector", op.labelSelector])
+              // What the watch starts from: the objects it will send first (from the start) or the
+              // version after which it sends changes (now).
+              const listed = yield* send("GET", PATHS[watched](namespace), undefined, query)
+              if (!isObject(listed.body) || !isObject(listed.body.metadata)) return listed
+              const version = listed.body.metadata.resourceVersion
+              if (op.from === "now" && typeof version === "string") query.push(["resourceVersion", version])
+              const initial =
+                op.from === "start" && Array.isArray(listed.body.items) ? listed.body.items.length : 0
+              const events: Array<JsonObject> = []
+              const opened = yield* openWatch(PATHS[watched](namespace), query, events)
+              if (opened.code !== 200) return opened
+              watches.push({
+                entry: entries.length,
+                kind: watched,
+                labelSelector: op.labelSelector,
+                initial,
+                events
+              })
+            }
+            return { code: 200, body: {} }
+          }
         }
       })
       const read =
-        op.op === "list"
+        op.op === "list" || op.op === "watch"
           ? (body: JsonObject): Json => body
           : op.op === "scale"
             ? (body: JsonObject): Json => ({ spec: body.spec ?? null, status: body.status ?? null })
@@ -468,5 +588,16 @@ export const run = (
         if (isObject(body) && body.kind === "Status") t.forget(kind, op.name)
       }
     }
+    // Each watch's events, by kind, as the answer of the operation that opened them.
+    const answers = new Map<number, { [kind: string]: Json }>()
+    for (const w of watches) {
+      const answer = answers.get(w.entry) ?? {}
+      answer[w.kind] = yield* closeWatch(namespace, w)
+      answers.set(w.entry, answer)
+    }
+    for (const [index, answer] of answers) {
+      const entry = entries[index]
+      if (entry !== undefined) entries[index] = { op: entry.op, answer }
+    }
     return entries
-  })
+  }).pipe(Effect.scoped)

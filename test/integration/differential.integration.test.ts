@@ -24,11 +24,12 @@ const DEFAULT_FAMILIES: ReadonlyArray<Family> = [
   "delete",
   "status",
   "scale",
-  "list"
+  "list",
+  "watch"
 ]
 const families = new Set(
   (process.env.DIFF_FAMILIES?.split(",").filter((f) => f !== "") ?? DEFAULT_FAMILIES).map((f): Family => {
-    const known: ReadonlyArray<Family> = ["crud", "patch", "apply", "delete", "status", "scale", "list"]
+    const known: ReadonlyArray<Family> = DEFAULT_FAMILIES
     const family = known.find((k) => k === f)
     if (family === undefined) throw new Error(`unknown DIFF_FAMILIES entry ${f}`)
     return family

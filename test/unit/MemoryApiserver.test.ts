@@ -5,8 +5,8 @@
  * 1.20 apiserver answered in test/integration/differential.integration.test.ts.
  */
 import { describe, expect, it } from "@effect/vitest"
-import { Effect } from "effect"
-import { Client } from "../../src/index.js"
+import { Effect, Stream } from "effect"
+import { Client, Watch } from "../../src/index.js"
 import * as apps from "../../src/models/apps/v1.js"
 import * as batch from "../../src/models/batch/v1.js"
 import * as core from "../../src/models/core/v1.js"
@@ -28,6 +28,54 @@ const fieldsOf = (
 ) => object.metadata?.managedFields?.find((e) => e.manager === manager && e.operation === operation)?.fieldsV1
 
 describe("the in-memory cluster as the apiserver", () => {
+  it.effect(
+    "a watch with a label selector: DELETED when an object stops matching, ADDED when it starts again",
+    () =>
+      Effect.gen(function* () {
+        const { resourceVersion } = yield* Client.listAll(core.ConfigMap)
+        yield* Client.create(core.ConfigMap, { metadata: { name: "w", labels: { app: "x" } } })
+        const left = yield* Client.patch(core.ConfigMap, "w", { metadata: { labels: { app: "y" } } })
+        yield* Client.patch(core.ConfigMap, "w", { data: { unseen: "1" } })
+        yield* Client.patch(core.ConfigMap, "w", { metadata: { labels: { app: "x" } } })
+        yield* Client.create(core.ConfigMap, {
+          metadata: { name: "v", labels: { app: "x" }, finalizers: ["example.com/keep"] }
+        })
+        yield* Client.delete(core.ConfigMap, "v")
+        const last = yield* Client.patch(core.ConfigMap, "v", { metadata: { finalizers: null } })
+        const events = yield* Watch.watch(core.ConfigMap, { resourceVersion, labels: { app: "x" } }).pipe(
+          Stream.take(6),
+          Stream.runCollect
+        )
+        const seen = [...events].map((e) =>
+          e._tag === "Bookmark"
+            ? ["Bookmark"]
+            : [
+                e._tag,
+                e.object.metadata?.name,
+                e.object.metadata?.labels?.app,
+                e.object.metadata?.resourceVersion
+              ]
+        )
+        expect(seen.map(([tag, name, app]) => [tag, name, app])).toEqual([
+          ["Added", "w", "x"],
+          // The last state that matched, at the version of the change that made it leave.
+          ["Deleted", "w", "x"],
+          ["Added", "w", "x"],
+          ["Added", "v", "x"],
+          ["Modified", "v", "x"],
+          ["Deleted", "v", "x"]
+        ])
+        expect(seen[1]?.[3]).toBe(left.metadata?.resourceVersion)
+        // The last finalizer removed: the answer keeps the version it had, the watch's DELETED
+        // carries the stored object (finalizer still listed) at the version of the delete.
+        const deleted = [...events][5]
+        expect(deleted?._tag === "Deleted" ? deleted.object.metadata?.finalizers : undefined).toEqual([
+          "example.com/keep"
+        ])
+        expect(Number(seen[5]?.[3])).toBeGreaterThan(Number(last.metadata?.resourceVersion))
+      }).pipe(Effect.provide(cluster))
+  )
+
   it.effect("updates record their fields under the user agent's name (fieldsV1, '.' for maps added)", () =>
     Effect.gen(function* () {
       const created = yield* Client.create(core.ConfigMap, {

@@ -37,7 +37,7 @@ export const remove = (s: State, stored: Stored, key: string, q: URLSearchParams
     if (q.get("dryRun") === "All") return json(200, stored.object)
     s.store.delete(key)
     const gone = { ...stored.object, metadata: { ...m, resourceVersion: String(s.store.nextVersion()) } }
-    s.store.record("DELETED", stored.info, gone)
+    s.store.record("DELETED", stored.info, gone, stored.object)
     return json(200, returnsObject(stored.info) ? gone : deletedStatus(stored.info, m))
   }
   if (q.get("dryRun") === "All") return json(200, stored.object)
@@ -60,8 +60,9 @@ export const remove = (s: State, stored: Stored, key: string, q: URLSearchParams
   const sm = meta(stamped)
   if (bump && typeof sm.generation === "number" && sm.generation > 0)
     stamped.metadata = { ...sm, generation: sm.generation + 1 }
+  const before = stored.object
   stored.object = stamped
-  s.store.record("MODIFIED", stored.info, stored.object)
+  s.store.record("MODIFIED", stored.info, stamped, before)
   return json(200, stored.object)
 }
 

@@ -20,6 +20,8 @@ export interface Event {
   readonly resource: string
   readonly type: "ADDED" | "MODIFIED" | "DELETED"
   readonly object: JsonObject
+  /** The object before the change (MODIFIED and DELETED): a watch with selectors needs both. */
+  readonly previous: JsonObject | undefined
 }
 
 /** The key of a kind's objects (every version of a kind shares them). */
@@ -82,9 +84,12 @@ export class Store {
     return this.history.filter((event) => event.rv > rv)
   }
 
-  /** Records a change at the current version (the history keeps the last `historyWindow`) and tells the listeners. */
-  record(type: Event["type"], info: ResourceInfo, object: JsonObject) {
-    const event: Event = { rv: this.rv, resource: resourceKey(info), type, object }
+  /**
+   * Records a change at the current version (the history keeps the last `historyWindow`) and tells
+   * the listeners; `previous` is the object before the change.
+   */
+  record(type: Event["type"], info: ResourceInfo, object: JsonObject, previous?: JsonObject) {
+    const event: Event = { rv: this.rv, resource: resourceKey(info), type, object, previous }
     this.history.push(event)
     while (this.history.length > this.historyWindow) {
       const dropped = this.history.shift()

@@ -9,6 +9,7 @@
 import type { ResourceInfo } from "../../resource/Resource.js"
 import { matching, selectionOf } from "./list.js"
 import { meta } from "./objects.js"
+import type { JsonObject } from "./patch.js"
 import { status } from "./responses.js"
 import { type Selection, selects } from "./selectors.js"
 import { type Event, resourceKey, type Store } from "./store.js"
@@ -22,12 +23,27 @@ interface Watcher {
   readonly end: () => void
 }
 
+/**
+ * Sends a change to a watcher as the apiserver's watch does with selectors: an object that starts
+ * to match is ADDED, one that stops matching is DELETED (its last matching state, at the version of
+ * the change), one that matched before and after is MODIFIED, and one that matches neither is not
+ * sent (apiserver/pkg/storage/cacher: cacheWatcher.convertToWatchEvent).
+ */
 const deliver = (w: Watcher, event: Event) => {
   if (w.resource !== event.resource) return
-  const m = meta(event.object)
-  if (w.namespace !== undefined && m.namespace !== w.namespace) return
-  if (!selects(w.selection, event.object)) return
-  w.send(`${JSON.stringify({ type: event.type, object: event.object })}\n`)
+  const passes = (object: JsonObject | undefined) =>
+    object !== undefined &&
+    (w.namespace === undefined || meta(object).namespace === w.namespace) &&
+    selects(w.selection, object)
+  const now = event.type !== "DELETED" && passes(event.object)
+  const before = event.type === "ADDED" ? false : passes(event.previous ?? event.object)
+  const send = (type: Event["type"], object: JsonObject) => w.send(`${JSON.stringify({ type, object })}\n`)
+  if (now && before) send("MODIFIED", event.object)
+  else if (now) send("ADDED", event.object)
+  else if (before) {
+    const last = event.previous ?? event.object
+    send("DELETED", { ...last, metadata: { ...meta(last), resourceVersion: String(event.rv) } })
+  }
 }
 
 export class WatchHub {

@@ -118,7 +118,7 @@ export const put = (
   // Seeds are stored as a write would store them (defaults, empty fields left out).
   const stamped = stamp(store, info, prepared(info, object), existing?.object, namespace)
   store.set(key, { info, object: stamped })
-  store.record(existing === undefined ? "ADDED" : "MODIFIED", info, stamped)
+  store.record(existing === undefined ? "ADDED" : "MODIFIED", info, stamped, existing?.object)
   return stamped
 }
 
@@ -242,11 +242,14 @@ export const commit = (
   if (q.get("dryRun") === "All") return json(200, stamped)
   if (deleting && finalizers.length === 0) {
     s.store.delete(key)
-    s.store.record("DELETED", stored.info, stamped)
-    return json(200, stamped)
+    s.store.record("DELETED", stored.info, stamped, stored.object)
+    // As the apiserver's deleteWithoutFinalizers: the answer is the updated object as sent, at the
+    // version it had (the watch's DELETED carries the stored object at the version of the delete).
+    return json(200, { ...stamped, metadata: { ...meta(stamped), resourceVersion: current } })
   }
+  const before = stored.object
   stored.object = stamped
-  s.store.record("MODIFIED", stored.info, stamped)
+  s.store.record("MODIFIED", stored.info, stamped, before)
   return json(200, stamped)
 }
 
