@@ -28,6 +28,65 @@ const fieldsOf = (
 ) => object.metadata?.managedFields?.find((e) => e.manager === manager && e.operation === operation)?.fieldsV1
 
 describe("the in-memory cluster as the apiserver", () => {
+  it.effect("a list's later pages are read at the version of its first (a snapshot), as from etcd", () =>
+    Effect.gen(function* () {
+      for (const name of ["p-a", "p-b", "p-c", "p-d"])
+        yield* Client.create(core.ConfigMap, {
+          metadata: { name, labels: { page: "yes" } },
+          data: { v: "1" }
+        })
+      const pages = yield* Client.listPages(core.ConfigMap, { chunkSize: 2, labels: { page: "yes" } }).pipe(
+        Stream.tap((page) =>
+          // Changes between the pages: not seen by the second.
+          page.items[0]?.metadata?.name === "p-a"
+            ? Effect.all([
+                Client.delete(core.ConfigMap, "p-c"),
+                Client.create(core.ConfigMap, { metadata: { name: "p-bb", labels: { page: "yes" } } }),
+                Client.patch(core.ConfigMap, "p-d", { data: { v: "2" } })
+              ])
+            : Effect.void
+        ),
+        Stream.runCollect
+      )
+      const [first, second] = [...pages]
+      expect(first?.items.map((o) => o.metadata?.name)).toEqual(["p-a", "p-b"])
+      expect(second?.items.map((o) => [o.metadata?.name, o.data?.v])).toEqual([
+        ["p-c", "1"],
+        ["p-d", "1"]
+      ])
+      expect(second?.resourceVersion).toBe(first?.resourceVersion)
+      const now = yield* Client.listAll(core.ConfigMap, { labels: { page: "yes" } })
+      expect(now.items.map((o) => [o.metadata?.name, o.data?.v])).toEqual([
+        ["p-a", "1"],
+        ["p-b", "1"],
+        ["p-bb", undefined],
+        ["p-d", "2"]
+      ])
+    }).pipe(Effect.provide(cluster))
+  )
+
+  it.effect(
+    "a full page has a continue token when any object follows, matching or not; metadata.name= reads one",
+    () =>
+      Effect.gen(function* () {
+        yield* Client.create(core.ConfigMap, { metadata: { name: "q-a", labels: { q: "x" } } })
+        yield* Client.create(core.ConfigMap, { metadata: { name: "q-b" } })
+        const pages = yield* Client.listPages(core.ConfigMap, { chunkSize: 1, labels: { q: "x" } }).pipe(
+          Stream.map((page) => page.items.map((o) => o.metadata?.name)),
+          Stream.runCollect
+        )
+        expect([...pages]).toEqual([["q-a"], []])
+        const named = yield* Client.listPages(core.ConfigMap, {
+          chunkSize: 1,
+          fields: { "metadata.name": "q-a" }
+        }).pipe(
+          Stream.map((page) => page.items.map((o) => o.metadata?.name)),
+          Stream.runCollect
+        )
+        expect([...named]).toEqual([["q-a"]])
+      }).pipe(Effect.provide(cluster))
+  )
+
   it.effect(
     "a watch with a label selector: DELETED when an object stops matching, ADDED when it starts again",
     () =>

@@ -5,7 +5,7 @@
  * @internal
  */
 import type { ResourceInfo } from "../../resource/Resource.js"
-import { meta } from "./objects.js"
+import { isObject } from "./patch.js"
 import { json, status } from "./responses.js"
 import {
   parseFieldSelector,
@@ -14,7 +14,7 @@ import {
   selects,
   unsupportedField
 } from "./selectors.js"
-import { resourceKey, type Store, type Stored } from "./store.js"
+import { objectKey, resourceKey, type Store, type Stored } from "./store.js"
 
 /** The request's `labelSelector` and `fieldSelector`, or the 400 when one does not parse. */
 export const selectionOf = (info: ResourceInfo, q: URLSearchParams): Selection | Response => {
@@ -30,6 +30,10 @@ export const selectionOf = (info: ResourceInfo, q: URLSearchParams): Selection |
   return { labels, fields }
 }
 
+/** The key prefix of a kind's objects in a namespace (or in all). */
+const prefixOf = (info: ResourceInfo, namespace: string | undefined) =>
+  namespace === undefined ? `${resourceKey(info)}/` : `${resourceKey(info)}/${namespace}/`
+
 /** The stored objects of a kind (in a namespace, or all) that the selection matches, by key. */
 export const matching = (
   store: Store,
@@ -37,14 +41,11 @@ export const matching = (
   namespace: string | undefined,
   selection: Selection
 ): Array<[string, Stored]> => {
-  const prefix = `${resourceKey(info)}/`
-  return [...store.entries()]
-    .filter(
-      ([key, s]) =>
-        key.startsWith(prefix) && (namespace === undefined || meta(s.object).namespace === namespace)
-    )
-    .filter(([, s]) => selects(selection, s.object))
-    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+  const out: Array<[string, Stored]> = []
+  for (const entry of store.scan(resourceKey(info), prefixOf(info, namespace), "")) {
+    if (selects(selection, entry[1].object)) out.push(entry)
+  }
+  return out
 }
 
 /** A continue token: the version the list was read at and the last key sent. */
@@ -55,6 +56,24 @@ interface Continue {
 
 const encodeContinue = (token: Continue) => Buffer.from(JSON.stringify(token)).toString("base64url")
 
+const decodeContinue = (token: string): Continue | undefined => {
+  try {
+    const parsed: unknown = JSON.parse(Buffer.from(token, "base64url").toString("utf8"))
+    return isObject(parsed) && typeof parsed.rv === "number" && typeof parsed.after === "string"
+      ? { rv: parsed.rv, after: parsed.after }
+      : undefined
+  } catch {
+    return undefined
+  }
+}
+
+/**
+ * A list, as the apiserver reads one from etcd: a page holds at most `limit` matching objects and
+ * has a continue token when any object (matching or not) follows its last one; later pages are
+ * read at the version of the first (the changes since undone from the history, 410 once it is
+ * compacted). A page costs the keys it reads, not the objects stored. A field selector naming one
+ * object (`metadata.name=`) in a namespace reads that object only, without pages.
+ */
 export const list = (
   store: Store,
   info: ResourceInfo,
@@ -63,16 +82,25 @@ export const list = (
 ): Response => {
   const sel = selectionOf(info, q)
   if (sel instanceof Response) return sel
-  let items = matching(store, info, namespace, sel)
+  const answer = (items: ReadonlyArray<Stored>, rv: number, next?: string) =>
+    json(200, {
+      kind: info.listKind,
+      apiVersion: info.apiVersion,
+      metadata: { resourceVersion: String(rv), ...(next !== undefined ? { continue: next } : {}) },
+      items: items.map((s) => s.object)
+    })
+  const token = q.get("continue") ?? ""
+  const single = sel.fields.find((f) => f.key === "metadata.name" && f.op === "=")
+  if (token === "" && single !== undefined && (namespace !== undefined || !info.namespaced)) {
+    const stored = store.get(objectKey(info, namespace, single.value))
+    return answer(stored !== undefined && selects(sel, stored.object) ? [stored] : [], store.version)
+  }
   let listRv = store.version
-  const token = q.get("continue")
-  if (token !== null && token !== "") {
-    let parsed: Continue
-    try {
-      parsed = JSON.parse(Buffer.from(token, "base64url").toString("utf8"))
-    } catch {
-      return status(400, "BadRequest", "invalid continue token")
-    }
+  let after = ""
+  let at: number | undefined
+  if (token !== "") {
+    const parsed = decodeContinue(token)
+    if (parsed === undefined) return status(400, "BadRequest", "invalid continue token")
     if (parsed.rv < store.compactedBelow) {
       return status(
         410,
@@ -81,19 +109,18 @@ export const list = (
       )
     }
     listRv = parsed.rv
-    items = items.filter(([key]) => key > parsed.after)
+    after = parsed.after
+    at = parsed.rv
   }
   const limit = Number(q.get("limit") ?? "0")
-  let next: string | undefined
-  if (limit > 0 && items.length > limit) {
-    items = items.slice(0, limit)
-    const last = items[items.length - 1]?.[0] ?? ""
-    next = encodeContinue({ rv: listRv, after: last })
+  const items: Array<Stored> = []
+  let last = ""
+  for (const [key, stored] of store.scan(resourceKey(info), prefixOf(info, namespace), after, at)) {
+    // A full page with an object after it: the next page starts after the last one sent.
+    if (limit > 0 && items.length >= limit)
+      return answer(items, listRv, encodeContinue({ rv: listRv, after: last }))
+    last = key
+    if (selects(sel, stored.object)) items.push(stored)
   }
-  return json(200, {
-    kind: info.listKind,
-    apiVersion: info.apiVersion,
-    metadata: { resourceVersion: String(listRv), ...(next !== undefined ? { continue: next } : {}) },
-    items: items.map(([, s]) => s.object)
-  })
+  return answer(items, listRv)
 }

@@ -6,7 +6,7 @@
  */
 import type { ResourceInfo } from "../../resource/Resource.js"
 import { type Kinds, namespaces } from "./kinds.js"
-import type { JsonObject } from "./patch.js"
+import { isObject, type JsonObject } from "./patch.js"
 
 /** A stored object and its kind. */
 export interface Stored {
@@ -18,6 +18,9 @@ export interface Stored {
 export interface Event {
   readonly rv: number
   readonly resource: string
+  readonly info: ResourceInfo
+  /** The changed object's key. */
+  readonly key: string
   readonly type: "ADDED" | "MODIFIED" | "DELETED"
   readonly object: JsonObject
   /** The object before the change (MODIFIED and DELETED): a watch with selectors needs both. */
@@ -31,8 +34,39 @@ export const resourceKey = (info: ResourceInfo) => `${info.group}/${info.plural}
 export const objectKey = (info: ResourceInfo, namespace: string | undefined, name: string) =>
   `${resourceKey(info)}/${namespace ?? ""}/${name}`
 
+/** The index of the first of the sorted `keys` not before `key` (binary search). */
+const lowerBound = (keys: ReadonlyArray<string>, key: string): number => {
+  let lo = 0
+  let hi = keys.length
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1
+    if ((keys[mid] ?? "") < key) lo = mid + 1
+    else hi = mid
+  }
+  return lo
+}
+
+/** The index of the first of the sorted `keys` after `key`. */
+const upperBound = (keys: ReadonlyArray<string>, key: string): number => {
+  const i = lowerBound(keys, key)
+  return keys[i] === key ? i + 1 : i
+}
+
+/** A key if it starts with `prefix`. */
+const inRange = (key: string | undefined, prefix: string): string | undefined =>
+  key?.startsWith(prefix) ? key : undefined
+
+/** The first of two keys in order (either may be missing). */
+const first = (a: string | undefined, b: string | undefined): string | undefined => {
+  if (a === undefined) return b
+  if (b === undefined) return a
+  return b < a ? b : a
+}
+
 export class Store {
   private readonly objects = new Map<string, Stored>()
+  /** Each kind's keys in order (a page of a list reads its keys from here: O(page), not O(objects)). */
+  private readonly sorted = new Map<string, Array<string>>()
   private readonly history: Array<Event> = []
   private readonly listeners: Array<(event: Event) => void> = []
   private rv = 1000
@@ -49,19 +83,65 @@ export class Store {
   }
 
   set(key: string, stored: Stored) {
+    if (!this.objects.has(key)) {
+      const keys = this.keysOf(resourceKey(stored.info))
+      keys.splice(lowerBound(keys, key), 0, key)
+    }
     this.objects.set(key, stored)
   }
 
   delete(key: string) {
+    const stored = this.objects.get(key)
+    if (stored === undefined) return
     this.objects.delete(key)
-  }
-
-  entries(): IterableIterator<[string, Stored]> {
-    return this.objects.entries()
+    const keys = this.keysOf(resourceKey(stored.info))
+    const i = lowerBound(keys, key)
+    if (keys[i] === key) keys.splice(i, 1)
   }
 
   values(): IterableIterator<Stored> {
     return this.objects.values()
+  }
+
+  private keysOf(resource: string): Array<string> {
+    let keys = this.sorted.get(resource)
+    if (keys === undefined) {
+      keys = []
+      this.sorted.set(resource, keys)
+    }
+    return keys
+  }
+
+  /**
+   * The objects of a kind whose keys start with `prefix`, after the key `after` (all when ""), in
+   * key order, as they are now or, given `at`, as they were at version `at` (the history's
+   * changes since then undone: a list's later pages are read at the version of its first).
+   */
+  *scan(resource: string, prefix: string, after: string, at?: number): Generator<[string, Stored]> {
+    const keys = this.sorted.get(resource) ?? []
+    // The state at `at` of the keys changed since: the object before the first change, or none.
+    const then = new Map<string, Stored | undefined>()
+    if (at !== undefined) {
+      for (const event of this.eventsAfter(at)) {
+        if (event.resource !== resource || then.has(event.key) || !event.key.startsWith(prefix)) continue
+        const before = event.type === "ADDED" ? undefined : event.previous
+        then.set(event.key, before === undefined ? undefined : { info: event.info, object: before })
+      }
+    }
+    const changed = [...then.keys()].sort()
+    const start = after === "" || after < prefix ? prefix : after
+    let i = after === "" || after < prefix ? lowerBound(keys, start) : upperBound(keys, start)
+    let j = after === "" || after < prefix ? lowerBound(changed, start) : upperBound(changed, start)
+    while (true) {
+      const current = keys[i]
+      const past = changed[j]
+      const next = first(inRange(current, prefix), inRange(past, prefix))
+      if (next === undefined) return
+      if (next === current) i++
+      if (next === past) j++
+      const stored = then.has(next) ? then.get(next) : this.objects.get(next)
+      if (stored !== undefined) yield [next, stored]
+    }
   }
 
   /** The current resourceVersion. */
@@ -81,7 +161,14 @@ export class Store {
 
   /** The changes after a version, oldest first. */
   eventsAfter(rv: number): ReadonlyArray<Event> {
-    return this.history.filter((event) => event.rv > rv)
+    let lo = 0
+    let hi = this.history.length
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1
+      if ((this.history[mid]?.rv ?? 0) <= rv) lo = mid + 1
+      else hi = mid
+    }
+    return this.history.slice(lo)
   }
 
   /**
@@ -89,7 +176,12 @@ export class Store {
    * the listeners; `previous` is the object before the change.
    */
   record(type: Event["type"], info: ResourceInfo, object: JsonObject, previous?: JsonObject) {
-    const event: Event = { rv: this.rv, resource: resourceKey(info), type, object, previous }
+    const m = object.metadata
+    const namespace =
+      info.namespaced && isObject(m) && typeof m.namespace === "string" ? m.namespace : undefined
+    const name = isObject(m) && typeof m.name === "string" ? m.name : ""
+    const key = objectKey(info, namespace, name)
+    const event: Event = { rv: this.rv, resource: resourceKey(info), info, key, type, object, previous }
     this.history.push(event)
     while (this.history.length > this.historyWindow) {
       const dropped = this.history.shift()
