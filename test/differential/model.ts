@@ -11,7 +11,7 @@ export type Name = "a" | "b"
 export type Manager = "m1" | "m2"
 
 /** The families of operations; a run uses some of them (DIFF_FAMILIES, default all). */
-export type Family = "crud" | "patch" | "apply" | "delete" | "status" | "scale" | "list" | "watch"
+export type Family = "crud" | "patch" | "apply" | "delete" | "status" | "scale" | "list" | "watch" | "managed"
 
 export type Op =
   | {
@@ -75,6 +75,28 @@ export type Op =
       readonly labelSelector: string
       readonly from: "start" | "now"
     }
+  | {
+      /** Managed fields overwritten by a merge patch: `[]` (kept) or `[{}]` (the reset). */
+      readonly op: "reset"
+      readonly kind: Kind
+      readonly name: Name
+      readonly value: "empty" | "empty-entry"
+      /** Whether the patch also changes a label (the reset and a change in one write). */
+      readonly label: boolean
+    }
+  | {
+      /** A merge patch with an empty `fieldManager` (the user agent's name, as none). */
+      readonly op: "unnamed"
+      readonly kind: Kind
+      readonly name: Name
+    }
+  | {
+      /** An apply the apiserver refuses or reads specially. */
+      readonly op: "oddApply"
+      readonly kind: Kind
+      readonly name: Name
+      readonly oddity: "managedFields" | "no-manager" | "other-name" | "other-kind"
+    }
 
 export type Labels = { readonly [key: string]: string }
 export interface Container {
@@ -94,7 +116,10 @@ export const FAMILY_OF: { readonly [K in Op["op"]]: Family } = {
   status: "status",
   scale: "scale",
   list: "list",
-  watch: "watch"
+  watch: "watch",
+  reset: "managed",
+  unnamed: "managed",
+  oddApply: "managed"
 }
 
 const kind = fc.constantFrom<Kind>("cm", "secret", "deploy")
@@ -190,6 +215,25 @@ const ops: { readonly [K in Op["op"]]: fc.Arbitrary<Extract<Op, { op: K }>> } = 
     op: fc.constant("watch" as const),
     labelSelector: fc.constantFrom("", "app=x", "app!=x", "tier in (x,y)", "!tier", "app"),
     from: fc.constantFrom("start" as const, "now" as const)
+  }),
+  reset: fc.record({
+    op: fc.constant("reset" as const),
+    kind,
+    name,
+    value: fc.constantFrom("empty" as const, "empty-entry" as const),
+    label: fc.boolean()
+  }),
+  unnamed: fc.record({ op: fc.constant("unnamed" as const), kind, name }),
+  oddApply: fc.record({
+    op: fc.constant("oddApply" as const),
+    kind,
+    name,
+    oddity: fc.constantFrom(
+      "managedFields" as const,
+      "no-manager" as const,
+      "other-name" as const,
+      "other-kind" as const
+    )
   })
 }
 
@@ -216,7 +260,10 @@ const ALL: ReadonlyArray<readonly [Op["op"], fc.Arbitrary<Op>]> = [
   ["status", widen(ops.status)],
   ["scale", widen(ops.scale)],
   ["list", widen(ops.list)],
-  ["watch", widen(ops.watch)]
+  ["watch", widen(ops.watch)],
+  ["reset", widen(ops.reset)],
+  ["unnamed", widen(ops.unnamed)],
+  ["oddApply", widen(ops.oddApply)]
 ]
 
 /**

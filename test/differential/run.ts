@@ -549,6 +549,54 @@ export const run = (
             }
             return { code: 200, body: { pages } }
           }
+          case "reset":
+            return yield* send("PATCH", at, {
+              json: {
+                metadata: {
+                  managedFields: op.value === "empty" ? [] : [{}],
+                  ...(op.label ? { labels: { reset: "yes" } } : {})
+                }
+              },
+              contentType: "application/merge-patch+json"
+            })
+          case "unnamed":
+            return yield* send(
+              "PATCH",
+              at,
+              { json: { metadata: { labels: { unnamed: "yes" } } }, contentType: "application/merge-patch+json" },
+              [["fieldManager", ""]]
+            )
+          case "oddApply": {
+            const { metadata, ...rest } = applied(kind, 0)
+            const body: JsonObject = {
+              ...TYPE[kind],
+              ...(op.oddity === "other-kind" ? { kind: "Other" } : {}),
+              metadata: {
+                ...(isObject(metadata) ? metadata : {}),
+                name: op.oddity === "other-name" ? "other" : op.name,
+                ...(op.oddity === "managedFields"
+                  ? {
+                      managedFields: [
+                        {
+                          manager: "m1",
+                          operation: "Apply",
+                          apiVersion: TYPE[kind].apiVersion,
+                          fieldsType: "FieldsV1",
+                          fieldsV1: {}
+                        }
+                      ]
+                    }
+                  : {})
+              },
+              ...rest
+            }
+            return yield* send(
+              "PATCH",
+              at,
+              { json: body, contentType: "application/apply-patch+yaml" },
+              op.oddity === "no-manager" ? [] : [["fieldManager", "m1"]]
+            )
+          }
           case "watch": {
             for (const watched of KINDS) {
               const query: Array<readonly [string, string]> = []

@@ -25,7 +25,8 @@ const DEFAULT_FAMILIES: ReadonlyArray<Family> = [
   "status",
   "scale",
   "list",
-  "watch"
+  "watch",
+  "managed"
 ]
 const families = new Set(
   (process.env.DIFF_FAMILIES?.split(",").filter((f) => f !== "") ?? DEFAULT_FAMILIES).map((f): Family => {

@@ -4,6 +4,8 @@
  * required fields, field selectors per kind, delete answers. Each expectation here is what the
  * 1.20 apiserver answered in test/integration/differential.integration.test.ts.
  */
+
+import { HttpClient, HttpClientRequest } from "@effect/platform"
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Stream } from "effect"
 import { Client, Watch } from "../../src/index.js"
@@ -28,6 +30,79 @@ const fieldsOf = (
 ) => object.metadata?.managedFields?.find((e) => e.manager === manager && e.operation === operation)?.fieldsV1
 
 describe("the in-memory cluster as the apiserver", () => {
+  it.effect(
+    "managedFields [] or [{}] sent clears them; an apply to an unmanaged object meets 'before-first-apply'",
+    () =>
+      Effect.gen(function* () {
+        yield* Client.create(core.ConfigMap, { metadata: { name: "r" }, data: { k: "1" } })
+        yield* Client.apply(
+          core.ConfigMap,
+          { metadata: { name: "r" }, data: { j: "1" } },
+          { fieldManager: "m1" }
+        )
+        // Even the fields this write changes are not recorded: the object has no managed fields.
+        const reset = yield* Client.patch(core.ConfigMap, "r", {
+          metadata: { managedFields: [], labels: { l: "1" } }
+        })
+        expect(reset.metadata?.managedFields).toBeUndefined()
+        expect(reset.metadata?.labels).toEqual({ l: "1" })
+        yield* Client.patch(core.ConfigMap, "r", { metadata: { managedFields: [{}] } })
+        // Every field now belongs to "before-first-apply": a differing apply conflicts with it.
+        const conflict = yield* Effect.flip(
+          Client.apply(core.ConfigMap, { metadata: { name: "r" }, data: { k: "2" } }, { fieldManager: "m2" })
+        )
+        expect(conflict).toMatchObject({ code: 409 })
+        expect(conflict.message).toContain("before-first-apply")
+        const forced = yield* Client.apply(
+          core.ConfigMap,
+          { metadata: { name: "r" }, data: { k: "2" } },
+          { fieldManager: "m2", force: true }
+        )
+        expect(forced.metadata?.managedFields?.map((e) => [e.manager, e.operation])).toEqual([
+          ["m2", "Apply"],
+          ["before-first-apply", "Update"]
+        ])
+      }).pipe(Effect.provide(cluster))
+  )
+
+  it.effect(
+    "applies refused as the apiserver refuses them: managed fields sent, another version or kind",
+    () =>
+      Effect.gen(function* () {
+        const refusal = (body: unknown, fieldManager = "m") =>
+          Effect.gen(function* () {
+            const http = yield* HttpClient.HttpClient
+            const response = yield* http.execute(
+              HttpClientRequest.patch("/api/v1/namespaces/default/configmaps/o").pipe(
+                HttpClientRequest.setUrlParams([["fieldManager", fieldManager]]),
+                HttpClientRequest.bodyText(JSON.stringify(body), "application/apply-patch+yaml")
+              )
+            )
+            const answer: unknown = yield* response.json
+            return { code: response.status, ...(typeof answer === "object" && answer !== null ? answer : {}) }
+          })
+        const base = { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "o" } }
+        expect(yield* refusal(base, "")).toMatchObject({ code: 422, reason: "Invalid" })
+        expect(yield* refusal({ ...base, metadata: { name: "o", managedFields: [] } })).toMatchObject({
+          code: 400,
+          message: expect.stringContaining("metadata.managedFields must be nil")
+        })
+        expect(yield* refusal({ ...base, apiVersion: "v2" })).toMatchObject({
+          code: 400,
+          message: expect.stringContaining("Specified patch version: v2, expected: v1")
+        })
+        expect(yield* refusal({ ...base, kind: "Other" })).toMatchObject({ code: 500 })
+        expect(yield* refusal({ ...base, metadata: { name: "other" } })).toMatchObject({
+          code: 400,
+          message: expect.stringContaining("does not match the name on the URL")
+        })
+        // An update with an empty fieldManager is recorded under the user agent's name.
+        yield* Client.create(core.ConfigMap, { metadata: { name: "u" } })
+        const unnamed = yield* Client.patch(core.ConfigMap, "u", { data: { k: "1" } }, { fieldManager: "" })
+        expect(unnamed.metadata?.managedFields?.map((e) => e.manager)).toEqual(["effect-kube"])
+      }).pipe(Effect.provide(cluster))
+  )
+
   it.effect("a list's later pages are read at the version of its first (a snapshot), as from etcd", () =>
     Effect.gen(function* () {
       for (const name of ["p-a", "p-b", "p-c", "p-d"])

@@ -111,6 +111,11 @@ const withEntries = (object: JsonObject, entries: ReadonlyArray<Entry>): JsonObj
   return { ...object, metadata: m }
 }
 
+/** The managed fields that clear an object's: an empty list, or a list of one empty entry. */
+const isReset = (sent: Json | undefined): boolean =>
+  Array.isArray(sent) &&
+  (sent.length === 0 || (sent.length === 1 && isObject(sent[0]) && Object.keys(sent[0]).length === 0))
+
 /** The managed fields the next version starts from: the ones sent, unless none were (the stored ones). */
 const base = (previous: JsonObject | undefined, next: JsonObject): Array<Entry> => {
   const sent = decode(next)
@@ -128,6 +133,8 @@ export const managedUpdate = (
   manager: string,
   sub: string | undefined
 ): JsonObject => {
+  // `managedFields: []` or `[{}]` sent: the reset (the object keeps no managed fields at all).
+  if (isReset(meta(next).managedFields)) return withEntries(next, [])
   const entries = base(previous, next)
   const shape = shapeOf(info)
   const ignored = resetFields(info, sub)
@@ -177,6 +184,19 @@ export const managedApply = (
   const shape = shapeOf(info)
   const ignored = resetFields(info, sub)
   const live = content(current)
+  // An object nobody manages (its managed fields reset): its fields are first given to
+  // "before-first-apply", as an update from nothing would (the apiserver's skipNonAppliedManager).
+  if (entries.length === 0) {
+    const all = compare(schema, {}, live, shape).added.recursiveDifference(ignored).difference(STRIPPED)
+    if (!all.isEmpty())
+      entries.push({
+        manager: "before-first-apply",
+        operation: "Update",
+        apiVersion: info.apiVersion,
+        time: now(),
+        set: all
+      })
+  }
   const config = content(applied)
   const set = toFieldSet(schema, config, shape).difference(STRIPPED).recursiveDifference(ignored)
   let merged = merge(schema, live, config, shape)

@@ -18,7 +18,7 @@ import {
   strategicMergePatch,
   toJson
 } from "./patch.js"
-import { notFound, status } from "./responses.js"
+import { failure, notFound, status } from "./responses.js"
 import { prepared } from "./strategies.js"
 import { hasStatus, partialWrite, resized, scaleOf, statusRule } from "./subresources.js"
 import {
@@ -37,6 +37,59 @@ export interface State extends WriteState {
   readonly patchMetadata: PatchMeta
 }
 
+/**
+ * The apiserver's refusals of an apply before it reads the object: no field manager (422), managed
+ * fields in the body (400), another version (400) or kind (500, as the 1.20 apiserver answers:
+ * its field manager finds no type for it).
+ */
+const refusedApply = (
+  info: ResourceInfo,
+  sub: string | undefined,
+  manager: string,
+  body: Json
+): Response | undefined => {
+  if (manager === "")
+    return status(
+      422,
+      "Invalid",
+      'PatchOptions.meta.k8s.io "" is invalid: fieldManager: Required value: is required for apply patch',
+      {
+        group: "meta.k8s.io",
+        kind: "PatchOptions",
+        causes: [
+          {
+            reason: "FieldValueRequired",
+            message: "Required value: is required for apply patch",
+            field: "fieldManager"
+          }
+        ]
+      }
+    )
+  if (!isObject(body)) return undefined
+  const m = body.metadata
+  if (isObject(m) && m.managedFields !== undefined && m.managedFields !== null)
+    return status(400, "BadRequest", "metadata.managedFields must be nil")
+  // The Scale sub-resource takes an autoscaling/v1 Scale.
+  const expected =
+    sub === "scale"
+      ? { apiVersion: "autoscaling/v1", kind: "Scale", group: "autoscaling", version: "v1" }
+      : info
+  const version = str(body.apiVersion) ?? ""
+  if (version !== expected.apiVersion)
+    return status(
+      400,
+      "BadRequest",
+      `Incorrect version specified in apply patch. Specified patch version: ${version}, expected: ${expected.apiVersion}`
+    )
+  const kind = str(body.kind) ?? ""
+  if (kind !== expected.kind)
+    return failure(
+      500,
+      `failed to create typed patch object: no corresponding type for ${expected.group}/${expected.version}, Kind=${kind}`
+    )
+  return undefined
+}
+
 export const patch = (
   s: State,
   info: ResourceInfo,
@@ -48,29 +101,35 @@ export const patch = (
   q: URLSearchParams
 ): Response => {
   const { key, stored } = lookup(s.store, info, namespace, name)
-  const manager = q.get("fieldManager") ?? undefined
   if (contentType.startsWith("application/apply-patch")) {
-    if (manager === undefined)
-      return status(400, "BadRequest", "PATCH, application/apply-patch+yaml requires fieldManager to be set")
+    const manager = q.get("fieldManager") ?? ""
+    const refused = refusedApply(info, sub, manager, body)
+    if (refused !== undefined) return refused
     if (!isObject(body)) return status(400, "BadRequest", "an apply patch must be an object")
     const mismatch = namespaceMismatch(info, namespace, body)
     if (mismatch !== undefined) return mismatch
+    const bodyName = str(meta(body).name)
+    const nameMismatch =
+      bodyName !== undefined && bodyName !== name
+        ? status(
+            400,
+            "BadRequest",
+            `the name of the object (${bodyName}) does not match the name on the URL (${name})`
+          )
+        : undefined
     // An apply creates a missing object, but not through a sub-resource (no object to show).
     if (stored === undefined)
-      return sub === undefined ? create(s, info, namespace, body, q, manager, "Apply") : notFound(info, name)
+      return sub === undefined
+        ? (nameMismatch ?? create(s, info, namespace, body, q, manager, "Apply"))
+        : notFound(info, name)
     // An apply of a `Scale` sets the replicas (its ownership is not tracked through the view).
     if (sub === "scale") return writeScale(s, stored, key, body, q)
-    const bodyName = str(meta(body).name)
-    if (bodyName !== undefined && bodyName !== name)
-      return status(
-        400,
-        "BadRequest",
-        `the name of the object (${bodyName}) does not match the name on the URL (${name})`
-      )
     // Through /status only the status is applied; through the main resource the status stays.
     const applied = sub === "status" ? { ...body, status: body.status ?? {} } : body
     const merged = managedApply(stored.info, stored.object, applied, manager, q.get("force") === "true", sub)
     if (!isObject(merged)) return conflicts(merged, stored.info.apiVersion)
+    // As the apiserver: the object's name is checked after the apply merged (conflicts first).
+    if (nameMismatch !== undefined) return nameMismatch
     const next =
       sub === "status"
         ? { ...stored.object, status: merged.status ?? {}, metadata: merged.metadata ?? {} }

@@ -33,6 +33,10 @@ export const status = (
     code
   })
 
+/** A failure without a reason (the apiserver's internal errors: 500). */
+export const failure = (code: number, message: string) =>
+  json(code, { kind: "Status", apiVersion: "v1", metadata: {}, status: "Failure", message, code })
+
 /** A kind as messages name it: its plural, qualified by its group (`deployments.apps`). */
 const qualified = (info: ResourceInfo) => `${info.plural}${info.group !== "" ? `.${info.group}` : ""}`
 

@@ -18,7 +18,12 @@ export const prepared = (info: ResourceInfo, object: JsonObject): JsonObject => 
   const definition = definitionOf(info, patchMetadata)
   if (definition === undefined) return withData
   const stored = omitEmpty(schema, withData, { _tag: "struct", definition })
-  return isObject(stored) ? stored : withData
+  if (!isObject(stored)) return withData
+  // Managed fields as sent: an empty list is the field manager's reset, not an empty field.
+  const sent = isObject(object.metadata) ? object.metadata.managedFields : undefined
+  return sent !== undefined && isObject(stored.metadata)
+    ? { ...stored, metadata: { ...stored.metadata, managedFields: sent } }
+    : stored
 }
 
 const secretData = (info: ResourceInfo, object: JsonObject): JsonObject => {

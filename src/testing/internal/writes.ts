@@ -33,7 +33,7 @@ export interface State {
 
 /** The manager of an update: `fieldManager`, else the user agent up to its first `/`. */
 export const updater = (s: State, q: URLSearchParams): string =>
-  q.get("fieldManager") ?? managerFromUserAgent(s.request.userAgent)
+  q.get("fieldManager") || managerFromUserAgent(s.request.userAgent)
 
 /** The 409 of an apply that conflicts with other managers' fields. */
 export const conflicts = (found: ReadonlyArray<Conflict>, apiVersion: string): Response =>
