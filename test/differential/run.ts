@@ -563,7 +563,10 @@ export const run = (
             return yield* send(
               "PATCH",
               at,
-              { json: { metadata: { labels: { unnamed: "yes" } } }, contentType: "application/merge-patch+json" },
+              {
+                json: { metadata: { labels: { unnamed: "yes" } } },
+                contentType: "application/merge-patch+json"
+              },
               [["fieldManager", ""]]
             )
           case "oddApply": {
