@@ -56,6 +56,23 @@ export interface SubresourceInfo {
   readonly version?: string | undefined
   readonly kind?: string | undefined
   readonly verbs: ReadonlyArray<Verb | "connect">
+  /** A custom kind's `scale`: where its objects keep the replicas and selector ({@link ScalePaths}). */
+  readonly paths?: ScalePaths | undefined
+}
+
+/**
+ * Where a custom kind's objects keep what its `scale` sub-resource shows, as its CRD says
+ * (`.spec.replicas`-style paths). Built-in kinds use `.spec.replicas`, `.status.replicas` and
+ * their `.spec.selector`.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface ScalePaths {
+  readonly specReplicasPath: string
+  readonly statusReplicasPath: string
+  /** Where the label selector is, as a string (`.status.selector`); none when left out. */
+  readonly labelSelectorPath?: string | undefined
 }
 
 /**
@@ -604,6 +621,8 @@ export interface CustomKind {
   readonly verbs?: ReadonlyArray<Verb> | undefined
   /** Sub-resources the CRD enables (`status`, `scale`). */
   readonly subresources?: ReadonlyArray<"status" | "scale"> | undefined
+  /** Where the `scale` sub-resource reads and writes (the CRD's `subresources.scale`). */
+  readonly scale?: ScalePaths | undefined
 }
 
 /**
@@ -663,7 +682,8 @@ const custom = <N extends boolean, A extends KubeObject, I>(
       group: "autoscaling",
       version: "v1",
       kind: "Scale",
-      verbs: ["get", "update", "patch"]
+      verbs: ["get", "update", "patch"],
+      ...(kind.scale !== undefined ? { paths: kind.scale } : {})
     }
   }
   return make<A, N, "status" | "scale", I>({

@@ -6,7 +6,10 @@
  */
 import fc from "fast-check"
 
-export type Kind = "cm" | "secret" | "deploy"
+/** ConfigMaps, Secrets, Deployments and a custom kind (Widget, with a structural schema). */
+export type Kind = "cm" | "secret" | "deploy" | "widget"
+/** The kinds with status and scale sub-resources. */
+export type Scaled = "deploy" | "widget"
 export type Name = "a" | "b"
 export type Manager = "m1" | "m2"
 
@@ -56,8 +59,14 @@ export type Op =
       readonly precondition: "none" | "uid-current" | "uid-wrong"
     }
   | { readonly op: "finalizer"; readonly kind: Kind; readonly name: Name; readonly add: boolean }
-  | { readonly op: "status"; readonly name: Name; readonly replicas: number }
-  | { readonly op: "scale"; readonly name: Name; readonly replicas: number; readonly version: boolean }
+  | { readonly op: "status"; readonly kind: Scaled; readonly name: Name; readonly replicas: number }
+  | {
+      readonly op: "scale"
+      readonly kind: Scaled
+      readonly name: Name
+      readonly replicas: number
+      readonly version: boolean
+    }
   | {
       readonly op: "list"
       readonly kind: Kind
@@ -95,7 +104,7 @@ export type Op =
       readonly op: "oddApply"
       readonly kind: Kind
       readonly name: Name
-      readonly oddity: "managedFields" | "no-manager" | "other-name" | "other-kind"
+      readonly oddity: "managedFields" | "no-manager" | "other-name" | "other-kind" | "undeclared"
     }
 
 export type Labels = { readonly [key: string]: string }
@@ -122,7 +131,8 @@ export const FAMILY_OF: { readonly [K in Op["op"]]: Family } = {
   oddApply: "managed"
 }
 
-const kind = fc.constantFrom<Kind>("cm", "secret", "deploy")
+const kind = fc.constantFrom<Kind>("cm", "secret", "deploy", "widget")
+const scaled = fc.constantFrom<Scaled>("deploy", "widget")
 const name = fc.constantFrom<Name>("a", "b")
 const labels: fc.Arbitrary<Labels> = fc.dictionary(
   fc.constantFrom("app", "tier"),
@@ -191,9 +201,15 @@ const ops: { readonly [K in Op["op"]]: fc.Arbitrary<Extract<Op, { op: K }>> } = 
   finalizer: fc.record({ op: fc.constant("finalizer" as const), kind, name, add: fc.boolean() }),
   // From 1: a zero in a Go field without a pointer is left out by the apiserver (omitempty), which
   // the in-memory cluster does not know field by field (README: deliberate differences).
-  status: fc.record({ op: fc.constant("status" as const), name, replicas: fc.integer({ min: 1, max: 3 }) }),
+  status: fc.record({
+    op: fc.constant("status" as const),
+    kind: scaled,
+    name,
+    replicas: fc.integer({ min: 1, max: 3 })
+  }),
   scale: fc.record({
     op: fc.constant("scale" as const),
+    kind: scaled,
     name,
     replicas: fc.integer({ min: 0, max: 3 }),
     version: fc.boolean()
@@ -232,7 +248,8 @@ const ops: { readonly [K in Op["op"]]: fc.Arbitrary<Extract<Op, { op: K }>> } = 
       "managedFields" as const,
       "no-manager" as const,
       "other-name" as const,
-      "other-kind" as const
+      "other-kind" as const,
+      "undeclared" as const
     )
   })
 }

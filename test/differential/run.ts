@@ -24,14 +24,68 @@ export interface Entry {
 const PATHS: { readonly [K in Kind]: (ns: string) => string } = {
   cm: (ns) => `/api/v1/namespaces/${ns}/configmaps`,
   secret: (ns) => `/api/v1/namespaces/${ns}/secrets`,
-  deploy: (ns) => `/apis/apps/v1/namespaces/${ns}/deployments`
+  deploy: (ns) => `/apis/apps/v1/namespaces/${ns}/deployments`,
+  widget: (ns) => `/apis/diff.example.com/v1/namespaces/${ns}/widgets`
 }
 const TYPE: { readonly [K in Kind]: { readonly apiVersion: string; readonly kind: string } } = {
   cm: { apiVersion: "v1", kind: "ConfigMap" },
   secret: { apiVersion: "v1", kind: "Secret" },
-  deploy: { apiVersion: "apps/v1", kind: "Deployment" }
+  deploy: { apiVersion: "apps/v1", kind: "Deployment" },
+  widget: { apiVersion: "diff.example.com/v1", kind: "Widget" }
 }
-const KINDS: ReadonlyArray<Kind> = ["cm", "secret", "deploy"]
+const KINDS: ReadonlyArray<Kind> = ["cm", "secret", "deploy", "widget"]
+
+/**
+ * The custom kind: a structural schema with a required enum, a defaulted bounded integer, a
+ * pattern, a bounded list, a field that keeps unknown fields, and status and scale sub-resources.
+ */
+export const WIDGET_CRD = {
+  apiVersion: "apiextensions.k8s.io/v1",
+  kind: "CustomResourceDefinition",
+  metadata: { name: "widgets.diff.example.com" },
+  spec: {
+    group: "diff.example.com",
+    scope: "Namespaced",
+    names: { plural: "widgets", singular: "widget", kind: "Widget", listKind: "WidgetList" },
+    versions: [
+      {
+        name: "v1",
+        served: true,
+        storage: true,
+        subresources: {
+          status: {},
+          scale: {
+            specReplicasPath: ".spec.replicas",
+            statusReplicasPath: ".status.replicas",
+            labelSelectorPath: ".status.selector"
+          }
+        },
+        schema: {
+          openAPIV3Schema: {
+            type: "object",
+            properties: {
+              spec: {
+                type: "object",
+                required: ["size"],
+                properties: {
+                  size: { type: "string", enum: ["S", "M", "L"] },
+                  replicas: { type: "integer", minimum: 0, maximum: 5, default: 1 },
+                  note: { type: "string", maxLength: 8, pattern: "^[a-z]*$" },
+                  tags: { type: "array", maxItems: 2, items: { type: "string" } },
+                  extra: { type: "object", "x-kubernetes-preserve-unknown-fields": true }
+                }
+              },
+              status: {
+                type: "object",
+                properties: { replicas: { type: "integer" }, selector: { type: "string" } }
+              }
+            }
+          }
+        }
+      }
+    ]
+  }
+} as const
 const FINALIZER = "example.com/keep"
 const WRONG_UID = "00000000-0000-0000-0000-000000000000"
 
@@ -55,6 +109,16 @@ const content = (kind: Kind, variant: number): JsonObject => {
           }
         }
       }
+    case "widget":
+      // Valid with a default; valid with a field to prune; a value out of the enum; three rules broken.
+      return (
+        [
+          { spec: { size: "S" } },
+          { spec: { size: "M", replicas: 3, note: "ok", unknown: "x", extra: { kept: 1 } } },
+          { spec: { size: "XL" } },
+          { spec: { size: "L", replicas: 9, note: "Bad1", tags: ["a", "b", "c"] } }
+        ][variant] ?? {}
+      )
   }
 }
 
@@ -104,6 +168,15 @@ const applied = (kind: Kind, variant: number): JsonObject => {
         ][variant] ?? {}
       )
     }
+    case "widget":
+      return (
+        [
+          { spec: { size: "S" } },
+          { spec: { size: "M", replicas: 2 } },
+          { spec: { tags: ["a"] } },
+          { metadata: { labels: { tier: "x" } } }
+        ][variant] ?? {}
+      )
   }
 }
 
@@ -116,7 +189,8 @@ interface Answer {
 const DEFAULTED: { readonly [K in Kind]: ReadonlyArray<ReadonlyArray<string>> } = {
   cm: [],
   secret: [],
-  deploy: []
+  deploy: [],
+  widget: []
 }
 
 const without = (value: Json, path: ReadonlyArray<string>): Json => {
@@ -366,6 +440,32 @@ const closeWatch = (namespace: string, w: OpenWatch) =>
     return events
   })
 
+/**
+ * Makes sure the custom kind is served: creates its CRD (once: a 409 says it is there) and waits
+ * until its objects can be listed (the real apiserver serves a new CRD after a moment).
+ */
+export const ensureWidgets = (namespace: string) =>
+  Effect.gen(function* () {
+    const created = yield* send(
+      "POST",
+      "/apis/apiextensions.k8s.io/v1/customresourcedefinitions",
+      json(JSON.parse(JSON.stringify(WIDGET_CRD)))
+    )
+    if (created.code !== 201 && created.code !== 409)
+      return yield* Effect.dieMessage(`CRD not created: ${JSON.stringify(created)}`)
+    yield* send("GET", PATHS.widget(namespace)).pipe(
+      Effect.repeat({
+        schedule: Schedule.spaced(Duration.millis(50)),
+        until: (listed) => listed.code === 200
+      }),
+      Effect.timeoutFail({
+        duration: Duration.seconds(30),
+        onTimeout: () => new Error("widgets never served")
+      }),
+      Effect.orDie
+    )
+  })
+
 /** Runs the operations in `namespace` (already made) and writes down every answer. */
 export const run = (
   namespace: string,
@@ -397,7 +497,9 @@ export const run = (
                 ...content(kind, op.variant),
                 ...(op.withStatus && kind === "deploy"
                   ? { status: { replicas: 5, observedGeneration: 3 } }
-                  : {})
+                  : op.withStatus && kind === "widget"
+                    ? { status: { replicas: 5 } }
+                    : {})
               })
             )
           case "replace": {
@@ -433,7 +535,14 @@ export const run = (
                 ? { data: { k: `m${op.variant}` } }
                 : kind === "secret"
                   ? { stringData: { k: `m${op.variant}` } }
-                  : { spec: { replicas: op.variant } }
+                  : kind === "widget"
+                    ? ([
+                        { spec: { replicas: 0 } },
+                        { spec: { replicas: 7 } },
+                        { spec: { size: null } },
+                        { spec: { note: null, extra: { a: 1 } } }
+                      ][op.variant] ?? {})
+                    : { spec: { replicas: op.variant } }
             return yield* send("PATCH", at, {
               json: { metadata: { labels: op.labels }, ...part },
               contentType: "application/merge-patch+json"
@@ -502,7 +611,12 @@ export const run = (
           }
           case "status":
             return yield* send("PATCH", `${at}/status`, {
-              json: { status: { replicas: op.replicas } },
+              json: {
+                status: {
+                  replicas: op.replicas,
+                  ...(kind === "widget" ? { selector: `app=w${op.replicas}` } : {})
+                }
+              },
               contentType: "application/merge-patch+json"
             })
           case "scale": {
@@ -591,7 +705,9 @@ export const run = (
                     }
                   : {})
               },
-              ...rest
+              ...rest,
+              // A field the custom kind's schema does not declare (built-in kinds: not generated).
+              ...(op.oddity === "undeclared" && kind === "widget" ? { spec: { size: "S", unknown: 1 } } : {})
             }
             return yield* send(
               "PATCH",

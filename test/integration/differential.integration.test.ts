@@ -14,7 +14,7 @@ import { Client } from "../../src/index.js"
 import * as core from "../../src/models/core/v1.js"
 import { InMemoryCluster } from "../../src/testing/index.js"
 import { type Family, sequences } from "../differential/model.js"
-import { run } from "../differential/run.js"
+import { ensureWidgets, run } from "../differential/run.js"
 import { clientLayer, unique } from "../harness/Namespace.js"
 
 const DEFAULT_FAMILIES: ReadonlyArray<Family> = [
@@ -55,6 +55,7 @@ const transcript = (
 ) =>
   Effect.runPromise(
     Client.create(core.Namespace, { metadata: { name: namespace } }).pipe(
+      Effect.zipRight(ensureWidgets(namespace)),
       Effect.zipRight(run(namespace, ops)),
       Effect.provide(layer)
     )

@@ -8,7 +8,8 @@
 import { HttpClient, HttpClientRequest } from "@effect/platform"
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Stream } from "effect"
-import { Client, Watch } from "../../src/index.js"
+import { Client, Registry, Watch } from "../../src/index.js"
+import * as apiextensions from "../../src/models/apiextensions/v1.js"
 import * as apps from "../../src/models/apps/v1.js"
 import * as batch from "../../src/models/batch/v1.js"
 import * as core from "../../src/models/core/v1.js"
@@ -16,6 +17,54 @@ import * as networking from "../../src/models/networking/v1.js"
 import { InMemoryCluster } from "../../src/testing/index.js"
 
 const cluster = InMemoryCluster.layer()
+
+/** A custom kind with a structural schema and a scale sub-resource at its own paths. */
+const WIDGETS: apiextensions.CustomResourceDefinition = {
+  apiVersion: "apiextensions.k8s.io/v1",
+  kind: "CustomResourceDefinition",
+  metadata: { name: "widgets.diff.example.com" },
+  spec: {
+    group: "diff.example.com",
+    scope: "Namespaced",
+    names: { plural: "widgets", kind: "Widget" },
+    versions: [
+      {
+        name: "v1",
+        served: true,
+        storage: true,
+        subresources: {
+          status: {},
+          scale: {
+            specReplicasPath: ".spec.count",
+            statusReplicasPath: ".status.count",
+            labelSelectorPath: ".status.selector"
+          }
+        },
+        schema: {
+          openAPIV3Schema: {
+            type: "object",
+            properties: {
+              spec: {
+                type: "object",
+                required: ["size"],
+                properties: {
+                  size: { type: "string", enum: ["S", "M", "L"] },
+                  count: { type: "integer", minimum: 0, maximum: 5, default: 1 },
+                  note: { type: "string", pattern: "^[a-z]*$" },
+                  extra: { type: "object", "x-kubernetes-preserve-unknown-fields": true }
+                }
+              },
+              status: {
+                type: "object",
+                properties: { count: { type: "integer" }, selector: { type: "string" } }
+              }
+            }
+          }
+        }
+      }
+    ]
+  }
+}
 /** A Deployment seeded without its required selector and template. */
 const seeded = {
   apiVersion: "apps/v1",
@@ -30,6 +79,61 @@ const fieldsOf = (
 ) => object.metadata?.managedFields?.find((e) => e.manager === manager && e.operation === operation)?.fieldsV1
 
 describe("the in-memory cluster as the apiserver", () => {
+  it.effect(
+    "a CRD's structural schema prunes, defaults and validates its objects; its scale paths are served",
+    () =>
+      Effect.gen(function* () {
+        yield* Client.create(apiextensions.CustomResourceDefinition, WIDGETS)
+        const entry = Registry.fromCustomResourceDefinition(WIDGETS)[0]
+        if (entry === undefined) return yield* Effect.dieMessage("no kind in the CRD")
+        expect(entry.info.subresources.scale?.paths).toEqual({
+          specReplicasPath: ".spec.count",
+          statusReplicasPath: ".status.count",
+          labelSelectorPath: ".status.selector"
+        })
+        const Widget = entry.generic
+        const made = yield* Client.create(Widget, {
+          apiVersion: "diff.example.com/v1",
+          kind: "Widget",
+          metadata: { name: "w", labels: {} },
+          spec: { size: "M", unknown: "x", extra: { kept: 1 } },
+          status: { count: 9 }
+        })
+        // Unknown fields pruned (not under a field that keeps them), the default filled in, the
+        // status dropped on create, empty labels left out, a generation from the start.
+        expect(made.spec).toEqual({ size: "M", count: 1, extra: { kept: 1 } })
+        expect(made.status).toBeUndefined()
+        expect(made.metadata?.labels).toBeUndefined()
+        expect(made.metadata?.generation).toBe(1)
+        const invalid = yield* Effect.flip(
+          Client.patch(Widget, "w", { spec: { size: "XL", count: 9, note: "Bad" } })
+        )
+        expect(invalid).toMatchObject({ code: 422, reason: "Invalid" })
+        expect(
+          invalid._tag === "ApiError" ? invalid.status.details?.causes?.map((c) => [c.reason, c.field]) : []
+        ).toEqual([
+          ["FieldValueNotSupported", "spec.size"],
+          ["FieldValueInvalid", "spec.count"],
+          ["FieldValueInvalid", "spec.note"]
+        ])
+        const missing = yield* Effect.flip(Client.patch(Widget, "w", { spec: { size: null } }))
+        expect(missing).toMatchObject({ code: 422 })
+        expect(missing.message).toContain("spec.size: Required value")
+        // The scale sub-resource reads and writes where the CRD says.
+        yield* Client.patchStatus(Widget, "w", { status: { count: 2, selector: "app=w" } })
+        const scale = yield* Client.getScale(Widget, "w")
+        expect([scale.spec?.replicas, scale.status?.replicas, scale.status?.selector]).toEqual([
+          1,
+          2,
+          "app=w"
+        ])
+        yield* Client.replaceScale(Widget, "w", { ...scale, spec: { replicas: 3 } })
+        const scaledUp = yield* Client.get(Widget, "w")
+        expect(scaledUp.spec).toEqual({ size: "M", count: 3, extra: { kept: 1 } })
+        expect(scaledUp.metadata?.generation).toBe(2)
+      }).pipe(Effect.provide(cluster))
+  )
+
   it.effect(
     "managedFields [] or [{}] sent clears them; an apply to an unmanaged object meets 'before-first-apply'",
     () =>
@@ -97,9 +201,13 @@ describe("the in-memory cluster as the apiserver", () => {
           message: expect.stringContaining("does not match the name on the URL")
         })
         // An update with an empty fieldManager is recorded under the user agent's name.
-        yield* Client.create(core.ConfigMap, { metadata: { name: "u" } })
+        yield* Client.create(core.ConfigMap, { metadata: { name: "u" }, data: { a: "1" } })
         const unnamed = yield* Client.patch(core.ConfigMap, "u", { data: { k: "1" } }, { fieldManager: "" })
         expect(unnamed.metadata?.managedFields?.map((e) => e.manager)).toEqual(["effect-kube"])
+      // An object nobody manages (created with no field of its own) is not tracked by updates.
+      yield* Client.create(core.ConfigMap, { metadata: { name: "bare" } })
+      const untracked = yield* Client.patch(core.ConfigMap, "bare", { data: { k: "1" } })
+      expect(untracked.metadata?.managedFields).toBeUndefined()
       }).pipe(Effect.provide(cluster))
   )
 

@@ -41,7 +41,24 @@ export const crdKinds = (
     if (version === undefined) continue
     const enabled = isRecord(v) && isRecord(v.subresources) ? v.subresources : {}
     const subresources = SUBRESOURCES.filter((name) => enabled[name] !== undefined)
-    const definition = { group, version, kind, plural, listKind, subresources }
+    const scale = enabled.scale
+    const paths =
+      isRecord(scale) && typeof scale.specReplicasPath === "string" && typeof scale.statusReplicasPath === "string"
+        ? {
+            specReplicasPath: scale.specReplicasPath,
+            statusReplicasPath: scale.statusReplicasPath,
+            ...(typeof scale.labelSelectorPath === "string" ? { labelSelectorPath: scale.labelSelectorPath } : {})
+          }
+        : undefined
+    const definition = {
+      group,
+      version,
+      kind,
+      plural,
+      listKind,
+      subresources,
+      ...(paths !== undefined ? { scale: paths } : {})
+    }
     out.push(spec.scope === "Namespaced" ? Resource.namespaced(definition) : Resource.global(definition))
   }
   return out

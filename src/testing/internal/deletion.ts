@@ -6,11 +6,10 @@
  * @internal
  */
 
-import { patchMetadata } from "../../models/all.js"
 import type { ResourceInfo } from "../../resource/Resource.js"
 import { matching, selectionOf } from "./list.js"
 import { meta, now, str } from "./objects.js"
-import { definitionOf, isObject, type Json, type JsonObject } from "./patch.js"
+import { isObject, type Json, type JsonObject } from "./patch.js"
 import { json, notFound, preconditionFailed } from "./responses.js"
 import { objectKey, type Stored } from "./store.js"
 import { lookup, type State, stamp } from "./writes.js"
@@ -68,9 +67,7 @@ export const remove = (s: State, stored: Stored, key: string, q: URLSearchParams
 
 /** Kinds the apiserver answers a finished delete of with the object (others: a Success Status). */
 const returnsObject = (info: ResourceInfo): boolean =>
-  info.group === ""
-    ? ["pods", "serviceaccounts", "resourcequotas"].includes(info.plural)
-    : definitionOf(info, patchMetadata) === undefined // custom resources
+  info.group === "" && ["pods", "serviceaccounts", "resourcequotas"].includes(info.plural)
 
 /** The Success Status of a finished delete, with the object's name, kind and uid. */
 const deletedStatus = (info: ResourceInfo, m: JsonObject): JsonObject => ({

@@ -5,11 +5,25 @@
  */
 import type * as Registry from "../../kinds/Registry.js"
 import type { ResourceInfo } from "../../resource/Resource.js"
+import type { Structural } from "./structural.js"
 
 export class Kinds {
   private readonly byPath = new Map<string, ResourceInfo>()
 
   private readonly decoders = new Map<string, Registry.Entry["decode"]>()
+
+  /** The structural schemas of custom kinds (from their CRDs), by group, version and plural. */
+  private readonly schemas = new Map<string, Structural>()
+
+  /** Keeps the structural schema of a custom kind's version (a CRD written). */
+  setSchema(group: string, version: string, plural: string, schema: Structural) {
+    this.schemas.set(`${group}/${version}/${plural}`, schema)
+  }
+
+  /** The structural schema of a custom kind, when its CRD gave one. */
+  schema(info: ResourceInfo): Structural | undefined {
+    return this.schemas.get(`${info.group}/${info.version}/${info.plural}`)
+  }
 
   register(entries: ReadonlyArray<Registry.Entry>) {
     for (const e of entries) {

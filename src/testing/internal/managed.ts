@@ -13,6 +13,7 @@ import type { ResourceInfo } from "../../resource/Resource.js"
 import { FieldSet, showPath } from "./fieldSet.js"
 import { meta, now, str } from "./objects.js"
 import { definitionOf, isObject, type Json, type JsonObject } from "./patch.js"
+import type { Structural } from "./structural.js"
 import { compare, equalJson, merge, removeItems, Schema, type Shape, toFieldSet } from "./structured.js"
 import { hasStatus } from "./subresources.js"
 
@@ -54,9 +55,56 @@ const resetFields = (info: ResourceInfo, sub: string | undefined): FieldSet => {
   return sub === "status" ? FieldSet.fromJson({ "f:spec": {} }) : FieldSet.fromJson({ "f:status": {} })
 }
 
-const shapeOf = (info: ResourceInfo): Shape => {
+const OBJECT_META = "io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta"
+
+/**
+ * The shape of a kind's objects: its model's; a custom kind's from its structural schema (objects
+ * with declared fields, maps of `additionalProperties`, lists by `x-kubernetes-list-type`, atomic
+ * by default) or deduced from the values, with its `metadata` an ObjectMeta (finalizers a set,
+ * owner references keyed by uid...).
+ */
+const shapeOf = (info: ResourceInfo, structural: Structural | undefined): Shape => {
   const definition = definitionOf(info, patchMetadata)
-  return definition === undefined ? { _tag: "deduced" } : { _tag: "struct", definition }
+  if (definition !== undefined) return { _tag: "struct", definition }
+  const root = structural === undefined ? undefined : fromStructural(structural)
+  const fields = root?._tag === "map" ? (root.fields ?? {}) : {}
+  return {
+    _tag: "map",
+    item: root?._tag === "map" ? root.item : { _tag: "deduced" },
+    fields: {
+      ...fields,
+      ...(Object.hasOwn(patchMetadata, OBJECT_META)
+        ? { metadata: { _tag: "struct", definition: OBJECT_META } }
+        : {})
+    }
+  }
+}
+
+/** A structural schema's shape (as structured-merge-diff reads a CRD's schema). */
+const fromStructural = (schema: Structural): Shape => {
+  const properties = isObject(schema.properties) ? schema.properties : undefined
+  const additional = isObject(schema.additionalProperties) ? schema.additionalProperties : undefined
+  if (schema.type === "object" || properties !== undefined || additional !== undefined) {
+    if (schema["x-kubernetes-map-type"] === "atomic") return { _tag: "atomic" }
+    const fields: { [name: string]: Shape } = {}
+    for (const [name, sub] of Object.entries(properties ?? {}))
+      if (isObject(sub)) fields[name] = fromStructural(sub)
+    return {
+      _tag: "map",
+      item: additional !== undefined ? fromStructural(additional) : { _tag: "deduced" },
+      fields
+    }
+  }
+  if (schema.type === "array") {
+    const item: Shape = isObject(schema.items) ? fromStructural(schema.items) : { _tag: "deduced" }
+    const listType = schema["x-kubernetes-list-type"]
+    const keys = schema["x-kubernetes-list-map-keys"]
+    if (listType === "map" && Array.isArray(keys))
+      return { _tag: "list", item, keys: keys.filter((k): k is string => typeof k === "string") }
+    if (listType === "set") return { _tag: "list", item, keys: "set" }
+    return { _tag: "atomic" }
+  }
+  return { _tag: "deduced" }
 }
 
 /** The object without its managed fields (what ownership is computed on). */
@@ -131,12 +179,16 @@ export const managedUpdate = (
   previous: JsonObject | undefined,
   next: JsonObject,
   manager: string,
-  sub: string | undefined
+  sub: string | undefined,
+  structural?: Structural
 ): JsonObject => {
   // `managedFields: []` or `[{}]` sent: the reset (the object keeps no managed fields at all).
   if (isReset(meta(next).managedFields)) return withEntries(next, [])
   const entries = base(previous, next)
-  const shape = shapeOf(info)
+  // An update of an object nobody manages is not tracked (skipNonAppliedManager): only an apply
+  // starts tracking it again.
+  if (previous !== undefined && entries.length === 0) return withEntries(next, [])
+  const shape = shapeOf(info, structural)
   const ignored = resetFields(info, sub)
   const cmp = compare(schema, previous === undefined ? {} : content(previous), content(next), shape)
   const changed = cmp.added.union(cmp.modified).recursiveDifference(ignored)
@@ -178,10 +230,11 @@ export const managedApply = (
   applied: JsonObject,
   manager: string,
   force: boolean,
-  sub: string | undefined
+  sub: string | undefined,
+  structural?: Structural
 ): JsonObject | ReadonlyArray<Conflict> => {
   const entries = decode(current)
-  const shape = shapeOf(info)
+  const shape = shapeOf(info, structural)
   const ignored = resetFields(info, sub)
   const live = content(current)
   // An object nobody manages (its managed fields reset): its fields are first given to

@@ -19,9 +19,10 @@ import * as Registry from "../../kinds/Registry.js"
 import type { ResourceInfo } from "../../resource/Resource.js"
 import { Faults } from "./faults.js"
 import { Kinds, namespaces } from "./kinds.js"
-import type { JsonObject, PatchMeta } from "./patch.js"
+import { isObject, type JsonObject, type PatchMeta } from "./patch.js"
 import { handle, type Request, type Server } from "./router.js"
 import { hasNamespace, Store } from "./store.js"
+import { crdSchemas } from "./structural.js"
 import { WatchHub } from "./watchHub.js"
 import { put } from "./writes.js"
 
@@ -50,8 +51,19 @@ export class MemoryServer {
     kinds.register(options.entries)
     // As the apiserver: a CustomResourceDefinition written serves its kinds (here at once).
     store.listen((event) => {
-      if (event.type !== "DELETED" && event.resource === "apiextensions.k8s.io/customresourcedefinitions")
+      if (event.type !== "DELETED" && event.resource === "apiextensions.k8s.io/customresourcedefinitions") {
         kinds.register(crdKinds(event.object).map(Registry.entry))
+        const spec = event.object.spec
+        const names = isObject(spec) ? spec.names : undefined
+        if (
+          isObject(spec) &&
+          isObject(names) &&
+          typeof spec.group === "string" &&
+          typeof names.plural === "string"
+        )
+          for (const [version, schema] of crdSchemas(event.object))
+            kinds.setSchema(spec.group, version, names.plural, schema)
+      }
     })
     for (const name of ["default", "kube-system", "kube-public", "kube-node-lease"]) {
       put(

@@ -20,6 +20,7 @@ import {
 } from "./patch.js"
 import { failure, notFound, status } from "./responses.js"
 import { prepared } from "./strategies.js"
+import { undeclaredField } from "./structural.js"
 import { hasStatus, partialWrite, resized, scaleOf, statusRule } from "./subresources.js"
 import {
   commit,
@@ -106,6 +107,10 @@ export const patch = (
     const refused = refusedApply(info, sub, manager, body)
     if (refused !== undefined) return refused
     if (!isObject(body)) return status(400, "BadRequest", "an apply patch must be an object")
+    const structural = s.kinds.schema(info)
+    const undeclared = structural === undefined ? undefined : undeclaredField(structural, body)
+    if (undeclared !== undefined)
+      return failure(500, `failed to create typed patch object: ${undeclared}: field not declared in schema`)
     const mismatch = namespaceMismatch(info, namespace, body)
     if (mismatch !== undefined) return mismatch
     const bodyName = str(meta(body).name)
@@ -126,7 +131,15 @@ export const patch = (
     if (sub === "scale") return writeScale(s, stored, key, body, q)
     // Through /status only the status is applied; through the main resource the status stays.
     const applied = sub === "status" ? { ...body, status: body.status ?? {} } : body
-    const merged = managedApply(stored.info, stored.object, applied, manager, q.get("force") === "true", sub)
+    const merged = managedApply(
+      stored.info,
+      stored.object,
+      applied,
+      manager,
+      q.get("force") === "true",
+      sub,
+      s.kinds.schema(stored.info)
+    )
     if (!isObject(merged)) return conflicts(merged, stored.info.apiVersion)
     // As the apiserver: the object's name is checked after the apply merged (conflicts first).
     if (nameMismatch !== undefined) return nameMismatch
@@ -136,11 +149,11 @@ export const patch = (
         : hasStatus(stored.info)
           ? { ...merged, status: stored.object.status ?? {} }
           : merged
-    return commit(s, stored, key, prepared(stored.info, next), q)
+    return commit(s, stored, key, prepared(stored.info, next, s.kinds), q)
   }
   if (stored === undefined) return notFound(info, name)
   if (sub === "scale") {
-    const current = toJson(scaleOf(stored.object))
+    const current = toJson(scaleOf(stored.info, stored.object))
     const patched = contentType.includes("json-patch") ? jsonPatch(current, body) : mergePatch(current, body)
     return writeScale(s, stored, key, patched, q)
   }
@@ -167,7 +180,14 @@ export const patch = (
     s,
     stored,
     key,
-    managedUpdate(info, stored.object, prepared(info, next), updater(s, q), sub),
+    managedUpdate(
+      info,
+      stored.object,
+      prepared(info, next, s.kinds),
+      updater(s, q),
+      sub,
+      s.kinds.schema(info)
+    ),
     q
   )
 }

@@ -7,16 +7,25 @@
  */
 import { patchMetadata } from "../../models/all.js"
 import type { ResourceInfo } from "../../resource/Resource.js"
+import type { Kinds } from "./kinds.js"
 import { definitionOf, isObject, type Json, type JsonObject } from "./patch.js"
+import { pruneAndDefault } from "./structural.js"
 import { omitEmpty, Schema } from "./structured.js"
 
 const schema = new Schema(patchMetadata)
 
-/** The object as the kind's strategy stores it. */
-export const prepared = (info: ResourceInfo, object: JsonObject): JsonObject => {
-  const withData = defaulted(info, secretData(info, object))
+/**
+ * The object as the kind's strategy stores it; a custom kind's as its structural schema (from
+ * `kinds`) prunes and defaults it.
+ */
+export const prepared = (info: ResourceInfo, object: JsonObject, kinds?: Kinds): JsonObject => {
   const definition = definitionOf(info, patchMetadata)
-  if (definition === undefined) return withData
+  if (definition === undefined) {
+    const structural = kinds?.schema(info)
+    const pruned = structural === undefined ? object : pruneAndDefault(structural, object)
+    return isObject(pruned) ? customMetadata(pruned) : object
+  }
+  const withData = defaulted(info, secretData(info, object))
   const stored = omitEmpty(schema, withData, { _tag: "struct", definition })
   if (!isObject(stored)) return withData
   // Managed fields as sent: an empty list is the field manager's reset, not an empty field.
@@ -24,6 +33,23 @@ export const prepared = (info: ResourceInfo, object: JsonObject): JsonObject => 
   return sent !== undefined && isObject(stored.metadata)
     ? { ...stored, metadata: { ...stored.metadata, managedFields: sent } }
     : stored
+}
+
+const OBJECT_META = "io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta"
+
+/**
+ * A custom object's metadata as the apiserver stores it (read through Go's ObjectMeta: empty
+ * labels, annotations and lists left out); its managed fields as sent (see above).
+ */
+const customMetadata = (object: JsonObject): JsonObject => {
+  const m = object.metadata
+  if (!isObject(m) || !Object.hasOwn(patchMetadata, OBJECT_META)) return object
+  const stored = omitEmpty(schema, m, { _tag: "struct", definition: OBJECT_META })
+  if (!isObject(stored)) return object
+  return {
+    ...object,
+    metadata: m.managedFields !== undefined ? { ...stored, managedFields: m.managedFields } : stored
+  }
 }
 
 const secretData = (info: ResourceInfo, object: JsonObject): JsonObject => {

@@ -14,7 +14,12 @@ import { isObject, type Json, type JsonObject, type PatchMeta } from "./patch.js
 
 export type Shape =
   | { readonly _tag: "struct"; readonly definition: string }
-  | { readonly _tag: "map"; readonly item: Shape }
+  | {
+      readonly _tag: "map"
+      readonly item: Shape
+      /** Fields of their own shape (a custom object's typed `metadata`). */
+      readonly fields?: { readonly [name: string]: Shape } | undefined
+    }
   | { readonly _tag: "list"; readonly item: Shape; readonly keys: ReadonlyArray<string> | "set" }
   | { readonly _tag: "atomic" }
   | { readonly _tag: "deduced" }
@@ -39,7 +44,7 @@ export class Schema {
 
   /** The shape of field `name` of a value of shape `shape`. */
   field(shape: Shape, name: string): Shape {
-    if (shape._tag === "map") return shape.item
+    if (shape._tag === "map") return shape.fields?.[name] ?? shape.item
     if (shape._tag !== "struct") return DEDUCED
     const field = this.meta[shape.definition]?.[name]
     if (field === undefined) return DEDUCED
@@ -153,7 +158,9 @@ export const toFieldSet = (schema: Schema, value: Json, shape: Shape): FieldSet 
     for (const [key, child] of Object.entries(v)) {
       const childPath = [...path, `f:${key}`]
       walk(child, schema.field(c, key), childPath)
-      if (child === null || isEmptyObject(child) || c._tag === "map") out.insert(childPath)
+      // A map's entries are members; a struct's (or a map's declared) fields only when null or empty.
+      const declared = c._tag === "map" && c.fields !== undefined && Object.hasOwn(c.fields, key)
+      if (child === null || isEmptyObject(child) || (c._tag === "map" && !declared)) out.insert(childPath)
     }
   }
   walk(value, shape, [])

@@ -33,13 +33,39 @@ export const statusRule = (
   return next
 }
 
-/** The `Scale` of an object. */
-export const scaleOf = (object: JsonObject) => {
+/** The fields of a `.spec.replicas`-style path. */
+const fieldsOf = (path: string): ReadonlyArray<string> => path.split(".").filter((f) => f !== "")
+
+const at = (object: Json, path: ReadonlyArray<string>): Json | undefined => {
+  let value: Json | undefined = object
+  for (const field of path) value = isObject(value) ? value[field] : undefined
+  return value
+}
+
+const withAt = (object: JsonObject, path: ReadonlyArray<string>, value: Json): JsonObject => {
+  const [head, ...rest] = path
+  if (head === undefined) return object
+  const inner = object[head]
+  return { ...object, [head]: rest.length === 0 ? value : withAt(isObject(inner) ? inner : {}, rest, value) }
+}
+
+/** The `Scale` of an object (a custom kind's from the paths its CRD gives). */
+export const scaleOf = (info: ResourceInfo, object: JsonObject) => {
   const m = meta(object)
+  const paths = info.subresources.scale?.paths
   const spec = isObject(object.spec) ? object.spec : {}
   const st = isObject(object.status) ? object.status : {}
-  const replicas = typeof spec.replicas === "number" ? spec.replicas : 1
-  const selector = selectorString(spec.selector)
+  const specReplicas = paths === undefined ? spec.replicas : at(object, fieldsOf(paths.specReplicasPath))
+  const statusReplicas = paths === undefined ? st.replicas : at(object, fieldsOf(paths.statusReplicasPath))
+  // A custom kind's missing replicas read 0; a built-in kind's spec.replicas defaults to 1.
+  const replicas = typeof specReplicas === "number" ? specReplicas : paths === undefined ? 1 : 0
+  const selectorAt =
+    paths === undefined
+      ? selectorString(spec.selector)
+      : paths.labelSelectorPath !== undefined
+        ? at(object, fieldsOf(paths.labelSelectorPath))
+        : undefined
+  const selector = typeof selectorAt === "string" ? selectorAt : undefined
   return {
     kind: "Scale",
     apiVersion: "autoscaling/v1",
@@ -53,7 +79,7 @@ export const scaleOf = (object: JsonObject) => {
     // autoscaling/v1 Scale: spec.replicas is omitted when 0 (omitempty), status.replicas is not.
     spec: replicas === 0 ? {} : { replicas },
     status: {
-      replicas: typeof st.replicas === "number" ? st.replicas : 0,
+      replicas: typeof statusReplicas === "number" ? statusReplicas : 0,
       ...(selector !== undefined && selector !== "" ? { selector } : {})
     }
   }
@@ -93,13 +119,19 @@ const selectorString = (selector: Json | undefined): string | undefined => {
     .join(",")
 }
 
-/** The object with the replicas of a `Scale` written to it (1 when it has none). */
-export const scaled = (object: JsonObject, scale: Json): JsonObject => {
+/**
+ * The object with the replicas of a `Scale` written to it (0 when it has none: the omitted zero),
+ * at its CRD's `specReplicasPath` for a custom kind.
+ */
+export const scaled = (info: ResourceInfo, object: JsonObject, scale: Json): JsonObject => {
   const spec = isObject(scale) && isObject(scale.spec) ? scale.spec : {}
-  return {
-    ...object,
-    spec: { ...(isObject(object.spec) ? object.spec : {}), replicas: spec.replicas ?? 1 }
-  }
+  const replicas = spec.replicas ?? 0
+  const paths = info.subresources.scale?.paths
+  return withAt(
+    object,
+    paths === undefined ? ["spec", "replicas"] : fieldsOf(paths.specReplicasPath),
+    replicas
+  )
 }
 
 const part = (object: JsonObject, key: string): JsonObject => {

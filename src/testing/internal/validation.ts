@@ -12,6 +12,7 @@ import type { ResourceInfo } from "../../resource/Resource.js"
 import type { Kinds } from "./kinds.js"
 import { definitionOf, isObject, type Json, type JsonObject } from "./patch.js"
 import { status } from "./responses.js"
+import { validateStructural } from "./structural.js"
 import { Schema, type Shape } from "./structured.js"
 
 const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/
@@ -135,6 +136,8 @@ export const validateRequired = (
   object: JsonObject,
   previous?: JsonObject
 ): Response | undefined => {
+  const structural = kinds.schema(info)
+  if (structural !== undefined) return validateStructural(structural, info, object)
   const before = previous === undefined ? [] : missingOf(kinds, info, previous)
   const missing = missingOf(kinds, info, object).filter((field) => !before.includes(field))
   if (missing.length === 0) return undefined

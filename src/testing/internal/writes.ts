@@ -5,6 +5,7 @@
  *
  * @internal
  */
+import { patchMetadata } from "../../models/all.js"
 import type { ResourceInfo } from "../../resource/Resource.js"
 import type { Kinds } from "./kinds.js"
 import {
@@ -15,7 +16,7 @@ import {
   type Operation
 } from "./managed.js"
 import { meta, now, str } from "./objects.js"
-import { isObject, type Json, type JsonObject } from "./patch.js"
+import { definitionOf, isObject, type Json, type JsonObject } from "./patch.js"
 import { alreadyExists, conflict, json, notFound, status } from "./responses.js"
 import { objectKey, type Store, type Stored } from "./store.js"
 import { prepared } from "./strategies.js"
@@ -93,8 +94,17 @@ export const stamp = (
   m.uid = pm?.uid ?? crypto.randomUUID()
   m.creationTimestamp = pm?.creationTimestamp ?? now()
   m.resourceVersion = version ?? String(store.nextVersion())
-  if (object.spec !== undefined) {
-    const gen = typeof pm?.generation === "number" ? pm.generation : 0
+  const gen = typeof pm?.generation === "number" ? pm.generation : 0
+  if (definitionOf(info, patchMetadata) === undefined) {
+    // A custom object always has a generation, counting changes of anything but its metadata
+    // (and its status, when that is a sub-resource).
+    const content = (o: JsonObject) => {
+      const { metadata: _m, ...rest } = o
+      if (hasStatus(info)) delete rest.status
+      return rest
+    }
+    m.generation = previous === undefined ? 1 : sameJson(content(previous), content(object)) ? gen : gen + 1
+  } else if (object.spec !== undefined) {
     m.generation = previous === undefined ? 1 : sameJson(previous.spec, object.spec) ? gen : gen + 1
   }
   return { ...object, apiVersion: info.apiVersion, kind: info.kind, metadata: m }
@@ -165,14 +175,16 @@ export const create = (
   if (s.store.has(key)) return alreadyExists(info, name)
   // The status of a kind with a status sub-resource is the server's to write: reset on create.
   const { status: _sent, ...rest } = body
-  const content = hasStatus(info) ? { ...rest, status: {} } : body
+  // (A custom kind's is dropped: its strategy deletes it; a built-in kind's is Go's zero struct.)
+  const custom = definitionOf(info, patchMetadata) === undefined
+  const content = hasStatus(info) ? (custom ? rest : { ...rest, status: {} }) : body
   let draft: JsonObject
   if (operation === "Apply") {
     const bare: JsonObject = {
       apiVersion: info.apiVersion,
       kind: info.kind,
       metadata: { name, ...(ns !== undefined ? { namespace: ns } : {}) },
-      ...(hasStatus(info) ? { status: {} } : {})
+      ...(hasStatus(info) && !custom ? { status: {} } : {})
     }
     const applied = managedApply(
       info,
@@ -180,18 +192,20 @@ export const create = (
       { ...content, metadata: { ...m, name } },
       manager ?? "",
       true,
-      undefined
+      undefined,
+      s.kinds.schema(info)
     )
     if (!isObject(applied)) return conflicts(applied, info.apiVersion)
-    draft = prepared(info, applied)
+    draft = prepared(info, applied, s.kinds)
   } else {
     const managerName = manager ?? updater(s, q)
     draft = managedUpdate(
       info,
       undefined,
-      prepared(info, { ...content, metadata: { ...m, name } }),
+      prepared(info, { ...content, metadata: { ...m, name } }, s.kinds),
       managerName,
-      undefined
+      undefined,
+      s.kinds.schema(info)
     )
   }
   const stamped = stamp(s.store, info, draft, undefined, ns)
@@ -227,7 +241,7 @@ export const commit = (
   const stamped = stamp(
     s.store,
     stored.info,
-    prepared(stored.info, next),
+    prepared(stored.info, next, s.kinds),
     stored.object,
     str(meta(stored.object).namespace),
     current
@@ -263,9 +277,9 @@ export const writeScale = (
 ): Response => {
   // Scale writes leave the managed fields alone (as 1.20; newer servers record them with
   // subresource "scale", which the in-memory cluster's entries do not have yet).
-  const next = prepared(stored.info, scaled(stored.object, scale))
+  const next = prepared(stored.info, scaled(stored.info, stored.object, scale), s.kinds)
   const answer = commit(s, stored, key, next, q)
-  return answer.ok ? json(200, scaleOf(stored.object)) : answer
+  return answer.ok ? json(200, scaleOf(stored.info, stored.object)) : answer
 }
 
 export const replace = (
@@ -296,7 +310,14 @@ export const replace = (
     s,
     stored,
     key,
-    managedUpdate(info, stored.object, prepared(info, next), updater(s, q), sub),
+    managedUpdate(
+      info,
+      stored.object,
+      prepared(info, next, s.kinds),
+      updater(s, q),
+      sub,
+      s.kinds.schema(info)
+    ),
     q
   )
 }
