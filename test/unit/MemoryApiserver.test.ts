@@ -204,10 +204,10 @@ describe("the in-memory cluster as the apiserver", () => {
         yield* Client.create(core.ConfigMap, { metadata: { name: "u" }, data: { a: "1" } })
         const unnamed = yield* Client.patch(core.ConfigMap, "u", { data: { k: "1" } }, { fieldManager: "" })
         expect(unnamed.metadata?.managedFields?.map((e) => e.manager)).toEqual(["effect-kube"])
-      // An object nobody manages (created with no field of its own) is not tracked by updates.
-      yield* Client.create(core.ConfigMap, { metadata: { name: "bare" } })
-      const untracked = yield* Client.patch(core.ConfigMap, "bare", { data: { k: "1" } })
-      expect(untracked.metadata?.managedFields).toBeUndefined()
+        // An object nobody manages (created with no field of its own) is not tracked by updates.
+        yield* Client.create(core.ConfigMap, { metadata: { name: "bare" } })
+        const untracked = yield* Client.patch(core.ConfigMap, "bare", { data: { k: "1" } })
+        expect(untracked.metadata?.managedFields).toBeUndefined()
       }).pipe(Effect.provide(cluster))
   )
 

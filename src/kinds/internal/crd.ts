@@ -43,11 +43,15 @@ export const crdKinds = (
     const subresources = SUBRESOURCES.filter((name) => enabled[name] !== undefined)
     const scale = enabled.scale
     const paths =
-      isRecord(scale) && typeof scale.specReplicasPath === "string" && typeof scale.statusReplicasPath === "string"
+      isRecord(scale) &&
+      typeof scale.specReplicasPath === "string" &&
+      typeof scale.statusReplicasPath === "string"
         ? {
             specReplicasPath: scale.specReplicasPath,
             statusReplicasPath: scale.statusReplicasPath,
-            ...(typeof scale.labelSelectorPath === "string" ? { labelSelectorPath: scale.labelSelectorPath } : {})
+            ...(typeof scale.labelSelectorPath === "string"
+              ? { labelSelectorPath: scale.labelSelectorPath }
+              : {})
           }
         : undefined
     const definition = {
