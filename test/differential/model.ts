@@ -14,7 +14,17 @@ export type Name = "a" | "b"
 export type Manager = "m1" | "m2"
 
 /** The families of operations; a run uses some of them (DIFF_FAMILIES, default all). */
-export type Family = "crud" | "patch" | "apply" | "delete" | "status" | "scale" | "list" | "watch" | "managed"
+export type Family =
+  | "crud"
+  | "patch"
+  | "apply"
+  | "delete"
+  | "status"
+  | "scale"
+  | "list"
+  | "watch"
+  | "managed"
+  | "validation"
 
 export type Op =
   | {
@@ -106,6 +116,14 @@ export type Op =
       readonly name: Name
       readonly oddity: "managedFields" | "no-manager" | "other-name" | "other-kind" | "undeclared"
     }
+  | {
+      /** Metadata the apiserver refuses (422), in a create or a merge patch. */
+      readonly op: "badMeta"
+      readonly kind: Kind
+      readonly name: Name
+      readonly what: "label-key" | "label-value" | "label-long" | "annotation-key" | "finalizer" | "prefix"
+      readonly create: boolean
+    }
 
 export type Labels = { readonly [key: string]: string }
 export interface Container {
@@ -128,7 +146,8 @@ export const FAMILY_OF: { readonly [K in Op["op"]]: Family } = {
   watch: "watch",
   reset: "managed",
   unnamed: "managed",
-  oddApply: "managed"
+  oddApply: "managed",
+  badMeta: "validation"
 }
 
 const kind = fc.constantFrom<Kind>("cm", "secret", "deploy", "widget")
@@ -240,6 +259,20 @@ const ops: { readonly [K in Op["op"]]: fc.Arbitrary<Extract<Op, { op: K }>> } = 
     label: fc.boolean()
   }),
   unnamed: fc.record({ op: fc.constant("unnamed" as const), kind, name }),
+  badMeta: fc.record({
+    op: fc.constant("badMeta" as const),
+    kind,
+    name,
+    what: fc.constantFrom(
+      "label-key" as const,
+      "label-value" as const,
+      "label-long" as const,
+      "annotation-key" as const,
+      "finalizer" as const,
+      "prefix" as const
+    ),
+    create: fc.boolean()
+  }),
   oddApply: fc.record({
     op: fc.constant("oddApply" as const),
     kind,
@@ -280,7 +313,8 @@ const ALL: ReadonlyArray<readonly [Op["op"], fc.Arbitrary<Op>]> = [
   ["watch", widen(ops.watch)],
   ["reset", widen(ops.reset)],
   ["unnamed", widen(ops.unnamed)],
-  ["oddApply", widen(ops.oddApply)]
+  ["oddApply", widen(ops.oddApply)],
+  ["badMeta", widen(ops.badMeta)]
 ]
 
 /**

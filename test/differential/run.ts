@@ -299,6 +299,8 @@ export class Transcriber {
         ? details.causes
             .filter(isObject)
             .map((c) => `${String(c.reason)} ${String(c.field)}`)
+            // A set: the 1.20 apiserver repeats a metadata cause on updates (3 or 4 times by kind).
+            .filter((c, i, all) => all.indexOf(c) === i)
             .sort()
         : []
       // The causes of a 422: only in DIFF_STRICT (the kinds' own rules are not the in-memory
@@ -673,6 +675,30 @@ export const run = (
               },
               contentType: "application/merge-patch+json"
             })
+          case "badMeta": {
+            const bad: JsonObject =
+              op.what === "label-key"
+                ? { labels: { "bad key": "x" } }
+                : op.what === "label-value"
+                  ? { labels: { app: "bad value!" } }
+                  : op.what === "label-long"
+                    ? { labels: { app: "x".repeat(64) } }
+                    : op.what === "annotation-key"
+                      ? { annotations: { "-bad": "x" } }
+                      : op.what === "finalizer"
+                        ? { finalizers: ["bad finalizer!"] }
+                        : { labels: { "Bad_Prefix.com/app": "x" } }
+            return op.create
+              ? yield* send(
+                  "POST",
+                  collection,
+                  json({ ...TYPE[kind], metadata: { name: op.name, ...bad }, ...content(kind, 0) })
+                )
+              : yield* send("PATCH", at, {
+                  json: { metadata: bad },
+                  contentType: "application/merge-patch+json"
+                })
+          }
           case "unnamed":
             return yield* send(
               "PATCH",

@@ -26,7 +26,8 @@ const DEFAULT_FAMILIES: ReadonlyArray<Family> = [
   "scale",
   "list",
   "watch",
-  "managed"
+  "managed",
+  "validation"
 ]
 const families = new Set(
   (process.env.DIFF_FAMILIES?.split(",").filter((f) => f !== "") ?? DEFAULT_FAMILIES).map((f): Family => {

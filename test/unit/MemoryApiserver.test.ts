@@ -79,6 +79,36 @@ const fieldsOf = (
 ) => object.metadata?.managedFields?.find((e) => e.manager === manager && e.operation === operation)?.fieldsV1
 
 describe("the in-memory cluster as the apiserver", () => {
+  it.effect("metadata validated as the apiserver does, before the store is asked (422 before 409)", () =>
+    Effect.gen(function* () {
+      yield* Client.create(core.ConfigMap, { metadata: { name: "m" } })
+      const refused = (metadata: core.ConfigMap["metadata"]) =>
+        Effect.flip(Client.create(core.ConfigMap, { metadata: { name: "m", ...metadata } }))
+      const badKey = yield* refused({ labels: { "bad key": "x" } })
+      expect(badKey).toMatchObject({ code: 422, reason: "Invalid" })
+      expect(badKey.message).toContain('metadata.labels: Invalid value: "bad key": name part must consist of')
+      expect(badKey._tag === "ApiError" ? badKey.status.details?.causes?.map((c) => c.field) : []).toEqual([
+        "metadata.labels"
+      ])
+      expect((yield* refused({ labels: { app: "x".repeat(64) } })).message).toContain(
+        "must be no more than 63 characters"
+      )
+      expect((yield* refused({ labels: { app: "bad value!" } })).message).toContain("a valid label must be")
+      expect((yield* refused({ annotations: { "-bad": "x" } })).message).toContain("metadata.annotations")
+      expect((yield* refused({ labels: { "Bad_Prefix.com/app": "x" } })).message).toContain("prefix part")
+      const finalizer = yield* refused({ finalizers: ["keep"] })
+      expect(finalizer.message).toContain(
+        'metadata.finalizers[0]: Invalid value: "keep": name is neither a standard finalizer name nor is it fully qualified'
+      )
+      // Valid metadata of an existing name: the 409.
+      expect(
+        yield* refused({ labels: { "example.com/app": "x" }, finalizers: ["kubernetes"] })
+      ).toMatchObject({
+        code: 409
+      })
+    }).pipe(Effect.provide(cluster))
+  )
+
   it.effect(
     "a CRD's structural schema prunes, defaults and validates its objects; its scale paths are served",
     () =>

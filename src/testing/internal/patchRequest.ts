@@ -12,6 +12,7 @@ import {
   definitionOf,
   isObject,
   type Json,
+  type JsonObject,
   jsonPatch,
   mergePatch,
   type PatchMeta,
@@ -91,6 +92,12 @@ const refusedApply = (
   return undefined
 }
 
+/** The object with the stored one's status (none when it has none: a custom object's). */
+const withStatusOf = (object: JsonObject, stored: JsonObject): JsonObject => {
+  const { status: _applied, ...rest } = object
+  return stored.status === undefined ? rest : { ...rest, status: stored.status }
+}
+
 export const patch = (
   s: State,
   info: ResourceInfo,
@@ -147,7 +154,7 @@ export const patch = (
       sub === "status"
         ? { ...stored.object, status: merged.status ?? {}, metadata: merged.metadata ?? {} }
         : hasStatus(stored.info)
-          ? { ...merged, status: stored.object.status ?? {} }
+          ? withStatusOf(merged, stored.object)
           : merged
     return commit(s, stored, key, prepared(stored.info, next, s.kinds), q)
   }

@@ -130,6 +130,22 @@ const hasType = (schema: Structural, value: Json): boolean => {
   return actual === type || (type === "number" && actual === "integer")
 }
 
+const patterns = new Map<string, RegExp | undefined>()
+
+/** A schema's `pattern` as a RegExp (one JavaScript cannot read is not checked, not a crash). */
+const compiled = (pattern: string): RegExp | undefined => {
+  if (!patterns.has(pattern)) {
+    let regexp: RegExp | undefined
+    try {
+      regexp = new RegExp(pattern, "u")
+    } catch {
+      regexp = undefined
+    }
+    patterns.set(pattern, regexp)
+  }
+  return patterns.get(pattern)
+}
+
 const validate = (schema: Structural, value: Json, path: string, out: Array<Cause>) => {
   const name = path === "" ? "." : path
   const invalid = (detail: string) =>
@@ -178,7 +194,8 @@ const validate = (schema: Structural, value: Json, path: string, out: Array<Caus
       invalid(`${name} in body should be at most ${schema.maxLength} chars long`)
     if (typeof schema.minLength === "number" && length < schema.minLength)
       invalid(`${name} in body should be at least ${schema.minLength} chars long`)
-    if (typeof schema.pattern === "string" && !new RegExp(schema.pattern, "u").test(value))
+    const pattern = typeof schema.pattern === "string" ? compiled(schema.pattern) : undefined
+    if (pattern !== undefined && !pattern.test(value))
       invalid(`${name} in body should match '${schema.pattern}'`)
   }
   if (Array.isArray(value)) {

@@ -125,6 +125,107 @@ const missingOf = (kinds: Kinds, info: ResourceInfo, object: JsonObject): Array<
   return [...new Set(missing)].sort()
 }
 
+const NAME_PART = /^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$/
+const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/
+const NAME_PART_MESSAGE =
+  "name part must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyName',  or 'my.name',  or '123-abc', regex used for validation is '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]')"
+const LABEL_VALUE_MESSAGE =
+  "a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyValue',  or 'my_value',  or '12345', regex used for validation is '(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?')"
+
+/** The problems of a qualified name (`prefix/name`), as apimachinery's IsQualifiedName words them. */
+const qualifiedNameProblems = (value: string): Array<string> => {
+  const parts = value.split("/")
+  const out: Array<string> = []
+  let name = value
+  if (parts.length === 2) {
+    const [prefix = "", rest = ""] = parts
+    name = rest
+    if (prefix === "") out.push("prefix part must be non-empty")
+    else if (prefix.length > 253 || !DNS_SUBDOMAIN.test(prefix))
+      out.push(
+        "prefix part a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')"
+      )
+  } else if (parts.length > 2) {
+    return [
+      "a qualified name must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyName',  or 'my.name',  or '123-abc', regex used for validation is '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]') with an optional DNS subdomain prefix and '/' (e.g. 'example.com/MyName')"
+    ]
+  }
+  if (name === "") out.push("name part must be non-empty")
+  else if (name.length > 63) out.push("name part must be no more than 63 characters")
+  if (name !== "" && !NAME_PART.test(name)) out.push(NAME_PART_MESSAGE)
+  return out
+}
+
+/** The finalizers that need no domain (apimachinery's standard finalizer names). */
+const STANDARD_FINALIZERS = new Set(["kubernetes", "orphan", "foregroundDeletion"])
+
+interface MetaCause {
+  readonly field: string
+  readonly value: string
+  readonly detail: string
+}
+
+/**
+ * The 422 of an object whose metadata the apiserver refuses (ValidateObjectMeta): label keys and
+ * values, annotation keys, finalizer names (on create also whether they are qualified);
+ * `undefined` when they are valid.
+ */
+export const validateMetadata = (
+  info: ResourceInfo,
+  object: JsonObject,
+  creating: boolean
+): Response | undefined => {
+  const m = isObject(object.metadata) ? object.metadata : {}
+  const causes: Array<MetaCause> = []
+  if (isObject(m.labels)) {
+    for (const [key, value] of Object.entries(m.labels)) {
+      for (const detail of qualifiedNameProblems(key))
+        causes.push({ field: "metadata.labels", value: key, detail })
+      if (typeof value !== "string") continue
+      if (value.length > 63)
+        causes.push({ field: "metadata.labels", value, detail: "must be no more than 63 characters" })
+      if (!LABEL_VALUE.test(value))
+        causes.push({ field: "metadata.labels", value, detail: LABEL_VALUE_MESSAGE })
+    }
+  }
+  if (isObject(m.annotations))
+    for (const key of Object.keys(m.annotations))
+      for (const detail of qualifiedNameProblems(key.toLowerCase()))
+        causes.push({ field: "metadata.annotations", value: key, detail })
+  if (Array.isArray(m.finalizers))
+    m.finalizers.forEach((finalizer: Json, i: number) => {
+      if (typeof finalizer !== "string") return
+      for (const detail of qualifiedNameProblems(finalizer))
+        causes.push({ field: "metadata.finalizers", value: finalizer, detail })
+      // (Checked on create only, as the 1.20 apiserver does.)
+      if (creating && !finalizer.includes("/") && !STANDARD_FINALIZERS.has(finalizer))
+        causes.push({
+          field: `metadata.finalizers[${i}]`,
+          value: finalizer,
+          detail: "name is neither a standard finalizer name nor is it fully qualified"
+        })
+    })
+  if (causes.length === 0) return undefined
+  const name = typeof m.name === "string" ? m.name : ""
+  const qualified = info.group === "" ? info.kind : `${info.kind}.${info.group}`
+  const listed = causes.map((c) => `${c.field}: Invalid value: "${c.value}": ${c.detail}`)
+  return status(
+    422,
+    "Invalid",
+    `${qualified} "${name}" is invalid: ${listed.length === 1 ? listed[0] : `[${listed.join(", ")}]`}`,
+    {
+      name,
+      ...(info.group !== "" ? { group: info.group } : {}),
+      kind: info.kind,
+      causes: causes.map((c) => ({
+        reason: "FieldValueInvalid",
+        message: `Invalid value: "${c.value}": ${c.detail}`,
+        field: c.field
+      }))
+    }
+  )
+}
+
 /**
  * The 422 of a built-in kind's object that lacks required fields, or `undefined`. Against a
  * previous version, only the fields it had are required (an object seeded without them can still
@@ -136,6 +237,8 @@ export const validateRequired = (
   object: JsonObject,
   previous?: JsonObject
 ): Response | undefined => {
+  const badMeta = validateMetadata(info, object, previous === undefined)
+  if (badMeta !== undefined) return badMeta
   const structural = kinds.schema(info)
   if (structural !== undefined) return validateStructural(structural, info, object)
   const before = previous === undefined ? [] : missingOf(kinds, info, previous)

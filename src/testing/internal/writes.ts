@@ -172,7 +172,6 @@ export const create = (
   if (invalid !== undefined) return invalid
   const ns = info.namespaced ? (namespace ?? str(m.namespace) ?? "default") : undefined
   const key = objectKey(info, ns, name)
-  if (s.store.has(key)) return alreadyExists(info, name)
   // The status of a kind with a status sub-resource is the server's to write: reset on create.
   const { status: _sent, ...rest } = body
   // (A custom kind's is dropped: its strategy deletes it; a built-in kind's is Go's zero struct.)
@@ -208,9 +207,16 @@ export const create = (
       s.kinds.schema(info)
     )
   }
-  const stamped = stamp(s.store, info, draft, undefined, ns)
-  const incomplete = validateRequired(s.kinds, info, stamped)
+  // Validated before the store is asked (an invalid object that exists too is a 422, not a 409);
+  // the version is taken once it is stored.
+  const validated = stamp(s.store, info, draft, undefined, ns, "0")
+  const incomplete = validateRequired(s.kinds, info, validated)
   if (incomplete !== undefined) return incomplete
+  if (s.store.has(key)) return alreadyExists(info, name)
+  const stamped = {
+    ...validated,
+    metadata: { ...meta(validated), resourceVersion: String(s.store.nextVersion()) }
+  }
   if (q.get("dryRun") === "All") return json(201, stamped)
   s.store.set(key, { info, object: stamped })
   s.store.record("ADDED", info, stamped)
