@@ -79,6 +79,36 @@ const fieldsOf = (
 ) => object.metadata?.managedFields?.find((e) => e.manager === manager && e.operation === operation)?.fieldsV1
 
 describe("the in-memory cluster as the apiserver", () => {
+  it.effect(
+    "a continue token holds while the history has every change after it; managedFields [] on create",
+    () =>
+      Effect.gen(function* () {
+        for (const name of ["c1", "c2", "c3", "c4"])
+          yield* Client.create(core.ConfigMap, { metadata: { name } })
+        const pages = yield* Client.listPages(core.ConfigMap, { chunkSize: 2 }).pipe(
+          Stream.tap((page) =>
+            page.items[0]?.metadata?.name === "c1"
+              ? Effect.forEach(["c1", "c2", "c3"], (name) =>
+                  Client.patch(core.ConfigMap, name, { data: { k: "1" } })
+                )
+              : Effect.void
+          ),
+          Stream.map((page) => page.items.map((o) => o.metadata?.name)),
+          Stream.runCollect
+        )
+        expect([...pages]).toEqual([
+          ["c1", "c2"],
+          ["c3", "c4"]
+        ])
+        // An empty list sent on create is no reset: the creator is recorded.
+        const created = yield* Client.create(core.ConfigMap, {
+          metadata: { name: "c5", managedFields: [] },
+          data: { k: "1" }
+        })
+        expect(created.metadata?.managedFields?.map((e) => e.manager)).toEqual(["effect-kube"])
+      }).pipe(Effect.provide(InMemoryCluster.layer({ historyWindow: 3 })))
+  )
+
   it.effect("metadata validated as the apiserver does, before the store is asked (422 before 409)", () =>
     Effect.gen(function* () {
       yield* Client.create(core.ConfigMap, { metadata: { name: "m" } })
@@ -161,6 +191,14 @@ describe("the in-memory cluster as the apiserver", () => {
         const scaledUp = yield* Client.get(Widget, "w")
         expect(scaledUp.spec).toEqual({ size: "M", count: 3, extra: { kept: 1 } })
         expect(scaledUp.metadata?.generation).toBe(2)
+        // An apply of the Scale is not checked against the custom kind's own schema.
+        const applied = yield* Client.applyScale(Widget, "w", 4, { fieldManager: "autoscaler" })
+        expect(applied.spec?.replicas).toBe(4)
+        // A custom object is not replaced without a resourceVersion.
+        const { resourceVersion: _rv, ...metadata } = scaledUp.metadata ?? {}
+        expect(yield* Effect.flip(Client.replace(Widget, { ...scaledUp, metadata }))).toMatchObject({
+          code: 422
+        })
       }).pipe(Effect.provide(cluster))
   )
 

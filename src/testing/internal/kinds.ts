@@ -42,6 +42,11 @@ export class Kinds {
     return this.byPath.get(`${group}/${version}/${plural}`)
   }
 
+  /** A kind as served now (a stored object keeps the kind it was written as). */
+  current(info: ResourceInfo): ResourceInfo {
+    return this.get(info.group, info.version, info.plural) ?? info
+  }
+
   has(group: string, version: string, plural: string): boolean {
     return this.byPath.has(`${group}/${version}/${plural}`)
   }

@@ -101,7 +101,8 @@ export const list = (
   if (token !== "") {
     const parsed = decodeContinue(token)
     if (parsed === undefined) return status(400, "BadRequest", "invalid continue token")
-    if (parsed.rv < store.compactedBelow) {
+    // (The history still holds every change after the version: as a watch from it.)
+    if (parsed.rv < store.compactedBelow - 1) {
       return status(
         410,
         "Expired",

@@ -159,10 +159,14 @@ const withEntries = (object: JsonObject, entries: ReadonlyArray<Entry>): JsonObj
   return { ...object, metadata: m }
 }
 
-/** The managed fields that clear an object's: an empty list, or a list of one empty entry. */
-const isReset = (sent: Json | undefined): boolean =>
+/**
+ * The managed fields that clear an object's: a list of one empty entry, or an empty list (but for
+ * a custom object, whose empty list reads as none sent).
+ */
+const isReset = (info: ResourceInfo, sent: Json | undefined): boolean =>
   Array.isArray(sent) &&
-  (sent.length === 0 || (sent.length === 1 && isObject(sent[0]) && Object.keys(sent[0]).length === 0))
+  ((sent.length === 0 && definitionOf(info, patchMetadata) !== undefined) ||
+    (sent.length === 1 && isObject(sent[0]) && Object.keys(sent[0]).length === 0))
 
 /** The managed fields the next version starts from: the ones sent, unless none were (the stored ones). */
 const base = (previous: JsonObject | undefined, next: JsonObject): Array<Entry> => {
@@ -183,8 +187,9 @@ export const managedUpdate = (
   structural?: Structural
 ): JsonObject => {
   // `managedFields: []` or `[{}]` sent: the reset (the object keeps no managed fields at all).
-  if (isReset(meta(next).managedFields)) return withEntries(next, [])
-  const entries = base(previous, next)
+  // (On create the object has no uid yet: the field manager tracks it from nothing.)
+  if (isReset(info, meta(next).managedFields) && previous !== undefined) return withEntries(next, [])
+  const entries = isReset(info, meta(next).managedFields) ? [] : base(previous, next)
   // An update of an object nobody manages is not tracked (skipNonAppliedManager): only an apply
   // starts tracking it again.
   if (previous !== undefined && entries.length === 0) return withEntries(next, [])

@@ -34,6 +34,9 @@ export interface ServerOptions {
   readonly historyWindow: number
 }
 
+/** The manager seeded objects are recorded under (as if the client had created them). */
+const SEED_MANAGER = "effect-kube"
+
 export class MemoryServer {
   private readonly server: Server
 
@@ -68,6 +71,7 @@ export class MemoryServer {
     for (const name of ["default", "kube-system", "kube-public", "kube-node-lease"]) {
       put(
         store,
+        kinds,
         namespaces(kinds),
         {
           apiVersion: "v1",
@@ -76,7 +80,8 @@ export class MemoryServer {
           spec: { finalizers: ["kubernetes"] },
           status: { phase: "Active" }
         },
-        undefined
+        undefined,
+        "kube-apiserver"
       )
     }
   }
@@ -96,7 +101,7 @@ export class MemoryServer {
 
   /** Stores an object as a write would, without the checks (seeding). */
   put(info: ResourceInfo, object: JsonObject, namespace: string | undefined): JsonObject {
-    return put(this.server.store, info, object, namespace)
+    return put(this.server.store, this.server.kinds, info, object, namespace, SEED_MANAGER)
   }
 
   // --- hooks for tests -----------------------------------------------------------------

@@ -114,7 +114,8 @@ export const patch = (
     const refused = refusedApply(info, sub, manager, body)
     if (refused !== undefined) return refused
     if (!isObject(body)) return status(400, "BadRequest", "an apply patch must be an object")
-    const structural = s.kinds.schema(info)
+    // (A Scale is not the custom kind's own schema's.)
+    const structural = sub === "scale" ? undefined : s.kinds.schema(info)
     const undeclared = structural === undefined ? undefined : undeclaredField(structural, body)
     if (undeclared !== undefined)
       return failure(500, `failed to create typed patch object: ${undeclared}: field not declared in schema`)
@@ -160,7 +161,7 @@ export const patch = (
   }
   if (stored === undefined) return notFound(info, name)
   if (sub === "scale") {
-    const current = toJson(scaleOf(stored.info, stored.object))
+    const current = toJson(scaleOf(s.kinds.current(stored.info), stored.object))
     const patched = contentType.includes("json-patch") ? jsonPatch(current, body) : mergePatch(current, body)
     return writeScale(s, stored, key, patched, q)
   }

@@ -112,7 +112,7 @@ const get = (
 ) => {
   const { stored } = lookup(s.store, info, namespace, name)
   if (stored === undefined) return notFound(info, name)
-  if (sub === "scale") return json(200, scaleOf(stored.info, stored.object))
+  if (sub === "scale") return json(200, scaleOf(s.kinds.current(stored.info), stored.object))
   // exec, attach, portforward: WebSocket upgrades, refused by the cluster's KubeWebSocket with a
   // typed error (their plain GET, read to explain a refusal, finds the pod).
   if (sub !== undefined && sub !== "status" && !UPGRADES.has(sub)) return notRunning(info, sub)

@@ -16,7 +16,7 @@ export type Structural = JsonObject
 
 const child = (schema: Structural, key: string): Structural | undefined => {
   const properties = schema.properties
-  if (isObject(properties)) {
+  if (isObject(properties) && Object.hasOwn(properties, key)) {
     const p = properties[key]
     if (isObject(p)) return p
   }
@@ -41,30 +41,33 @@ export const pruneAndDefault = (schema: Structural, value: Json, root = true): J
   }
   if (!isObject(value)) return value
   const out: JsonObject = {}
+  // (A field named `__proto__` is a field: defined, not assigned.)
+  const set = (key: string, v: Json) =>
+    Object.defineProperty(out, key, { value: v, enumerable: true, writable: true, configurable: true })
   const known = isObject(schema.properties)
   const additional = isObject(schema.additionalProperties) || schema.additionalProperties === true
   for (const [key, v] of Object.entries(value)) {
     if (root && ROOT_FIELDS.has(key)) {
-      out[key] = v
+      set(key, v)
       continue
     }
     if (embedded(schema) && ROOT_FIELDS.has(key)) {
-      out[key] = v
+      set(key, v)
       continue
     }
     const sub = child(schema, key)
     if (sub === undefined) {
-      if (preserves(schema) || (additional && !known)) out[key] = v
+      if (preserves(schema) || (additional && !known)) set(key, v)
       continue
     }
     if (v === null && sub.nullable !== true) continue
-    out[key] = pruneAndDefault(sub, v, false)
+    set(key, pruneAndDefault(sub, v, false))
   }
   const properties = schema.properties
   if (isObject(properties)) {
     for (const [key, sub] of Object.entries(properties)) {
-      if (out[key] !== undefined || !isObject(sub) || sub.default === undefined) continue
-      out[key] = pruneAndDefault(sub, sub.default, false)
+      if (Object.hasOwn(out, key) || !isObject(sub) || sub.default === undefined) continue
+      set(key, pruneAndDefault(sub, sub.default, false))
     }
   }
   return out
@@ -121,25 +124,60 @@ const typeOf = (value: Json): string =>
         : typeof value
 
 const hasType = (schema: Structural, value: Json): boolean => {
+  if (value === null) return schema.nullable === true
   if (schema["x-kubernetes-int-or-string"] === true)
     return typeof value === "string" || (typeof value === "number" && Number.isInteger(value))
   const type = schema.type
   if (typeof type !== "string" || type === "") return true
-  if (value === null) return schema.nullable === true
   const actual = typeOf(value)
   return actual === type || (type === "number" && actual === "integer")
 }
 
 const patterns = new Map<string, RegExp | undefined>()
 
-/** A schema's `pattern` as a RegExp (one JavaScript cannot read is not checked, not a crash). */
+/** POSIX classes of Go's regular expressions, as JavaScript ranges. */
+const POSIX: { readonly [name: string]: string } = {
+  alnum: "0-9A-Za-z",
+  alpha: "A-Za-z",
+  ascii: "\\x00-\\x7F",
+  blank: "\\t ",
+  cntrl: "\\x00-\\x1F\\x7F",
+  digit: "0-9",
+  graph: "!-~",
+  lower: "a-z",
+  print: " -~",
+  punct: "!-\\/:-@\\[-`{-~",
+  space: "\\t\\n\\v\\f\\r ",
+  upper: "A-Z",
+  word: "0-9A-Za-z_",
+  xdigit: "0-9A-Fa-f"
+}
+
+/**
+ * A Go (RE2) pattern in JavaScript's syntax: `\pL` as `\p{L}`, POSIX classes as ranges, a
+ * backslash before punctuation JavaScript's unicode mode does not take dropped.
+ */
+const fromGo = (pattern: string): string =>
+  pattern
+    .replace(/\[:([a-z]+):\]/g, (whole, name: string) => POSIX[name] ?? whole)
+    .replace(/\\([pP])([A-Za-z])/g, "\\$1{$2}")
+    .replace(/\\([^A-Za-z0-9\\^$.|?*+()[\]{}/-])/g, "$1")
+
+/**
+ * A schema's `pattern` as a RegExp (a pattern JavaScript cannot read even translated is not
+ * checked rather than a crash). JavaScript's engine backtracks where Go's does not: a pattern with
+ * nested repetition can be slow on long values (README).
+ */
 const compiled = (pattern: string): RegExp | undefined => {
   if (!patterns.has(pattern)) {
     let regexp: RegExp | undefined
-    try {
-      regexp = new RegExp(pattern, "u")
-    } catch {
-      regexp = undefined
+    for (const source of [pattern, fromGo(pattern)]) {
+      try {
+        regexp = new RegExp(source, "u")
+        break
+      } catch {
+        regexp = undefined
+      }
     }
     patterns.set(pattern, regexp)
   }
@@ -155,7 +193,8 @@ const validate = (schema: Structural, value: Json, path: string, out: Array<Caus
       message: `Invalid value: ${show(value)}: ${detail}`
     })
   if (!hasType(schema, value)) {
-    invalid(`${name} in body must be of type ${String(schema.type)}: "${typeOf(value)}"`)
+    const expected = schema["x-kubernetes-int-or-string"] === true ? "integer,string" : String(schema.type)
+    invalid(`${name} in body must be of type ${expected}: "${typeOf(value)}"`)
     return
   }
   if (value === null) return
@@ -185,7 +224,9 @@ const validate = (schema: Structural, value: Json, path: string, out: Array<Caus
       invalid(
         `${name} in body should be less than ${schema.exclusiveMaximum === true ? "" : "or equal to "}${maximum}`
       )
-    if (typeof schema.multipleOf === "number" && value % schema.multipleOf !== 0)
+    // (go-openapi allows a float's rounding: 0.3 is a multiple of 0.1.)
+    const quotient = typeof schema.multipleOf === "number" ? value / schema.multipleOf : 0
+    if (typeof schema.multipleOf === "number" && Math.abs(quotient - Math.round(quotient)) > 1e-9)
       invalid(`${name} in body should be a multiple of ${schema.multipleOf}`)
   }
   if (typeof value === "string") {
@@ -210,7 +251,7 @@ const validate = (schema: Structural, value: Json, path: string, out: Array<Caus
     const at = (key: string) => (path === "" ? key : `${path}.${key}`)
     if (Array.isArray(schema.required))
       for (const key of schema.required)
-        if (typeof key === "string" && value[key] === undefined)
+        if (typeof key === "string" && !Object.hasOwn(value, key))
           out.push({ reason: "FieldValueRequired", field: at(key), message: "Required value" })
     for (const [key, v] of Object.entries(value)) {
       if (path === "" && ROOT_FIELDS.has(key)) continue

@@ -99,7 +99,7 @@ export const stamp = (
     // A custom object always has a generation, counting changes of anything but its metadata
     // (and its status, when that is a sub-resource).
     const content = (o: JsonObject) => {
-      const { metadata: _m, ...rest } = o
+      const { metadata: _m, apiVersion: _v, kind: _k, ...rest } = o
       if (hasStatus(info)) delete rest.status
       return rest
     }
@@ -113,9 +113,11 @@ export const stamp = (
 /** Stores an object as a write would, without the checks (seeding). */
 export const put = (
   store: Store,
+  kinds: Kinds,
   info: ResourceInfo,
   object: JsonObject,
-  namespace: string | undefined
+  namespace: string | undefined,
+  manager: string
 ): JsonObject => {
   const m = meta(object)
   const name = str(m.name) ?? ""
@@ -125,8 +127,17 @@ export const put = (
     name
   )
   const existing = store.get(key)
-  // Seeds are stored as a write would store them (defaults, empty fields left out).
-  const stamped = stamp(store, info, prepared(info, object), existing?.object, namespace)
+  // Seeds are stored as a write would store them (defaults, empty fields left out, a custom
+  // kind's schema applied, the fields recorded under `manager`, as a create records its manager).
+  const written = managedUpdate(
+    info,
+    existing?.object,
+    prepared(info, object, kinds),
+    manager,
+    undefined,
+    kinds.schema(info)
+  )
+  const stamped = stamp(store, info, written, existing?.object, namespace)
   store.set(key, { info, object: stamped })
   store.record(existing === undefined ? "ADDED" : "MODIFIED", info, stamped, existing?.object)
   return stamped
@@ -283,9 +294,11 @@ export const writeScale = (
 ): Response => {
   // Scale writes leave the managed fields alone (as 1.20; newer servers record them with
   // subresource "scale", which the in-memory cluster's entries do not have yet).
-  const next = prepared(stored.info, scaled(stored.info, stored.object, scale), s.kinds)
+  // The kind as served now (its CRD may have changed its scale paths since the object was stored).
+  const info = s.kinds.current(stored.info)
+  const next = prepared(stored.info, scaled(info, stored.object, scale), s.kinds)
   const answer = commit(s, stored, key, next, q)
-  return answer.ok ? json(200, scaleOf(stored.info, stored.object)) : answer
+  return answer.ok ? json(200, scaleOf(info, stored.object)) : answer
 }
 
 export const replace = (
@@ -306,6 +319,25 @@ export const replace = (
   if (rv !== undefined && rv !== "" && rv !== str(meta(stored.object).resourceVersion))
     return conflict(info, name)
   if (sub === "scale") return writeScale(s, stored, key, body, q)
+  // A custom object cannot be replaced unconditionally (its strategy does not allow it).
+  if ((rv === undefined || rv === "") && definitionOf(info, patchMetadata) === undefined)
+    return status(
+      422,
+      "Invalid",
+      `${info.kind}.${info.group} "${name}" is invalid: metadata.resourceVersion: Invalid value: 0x0: must be specified for an update`,
+      {
+        name,
+        group: info.group,
+        kind: info.kind,
+        causes: [
+          {
+            reason: "FieldValueInvalid",
+            message: "Invalid value: 0x0: must be specified for an update",
+            field: "metadata.resourceVersion"
+          }
+        ]
+      }
+    )
   const next =
     (sub === undefined ? undefined : partialWrite(sub, body, stored.object)) ??
     statusRule(info, sub, body, stored.object)
