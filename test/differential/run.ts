@@ -654,12 +654,15 @@ export const run = (
               const got = yield* send("GET", collection, undefined, query)
               if (got.code !== 200 || !isObject(got.body)) return got
               const items = Array.isArray(got.body.items) ? got.body.items : []
-              pages.push(
-                items.map((item: Json) =>
-                  isObject(item) && isObject(item.metadata) ? (item.metadata.name ?? null) : null
-                )
-              )
               const metadata = isObject(got.body.metadata) ? got.body.metadata : {}
+              const names = items.map((item: Json) =>
+                isObject(item) && isObject(item.metadata) ? (item.metadata.name ?? null) : null
+              )
+              pages.push(
+                metadata.remainingItemCount !== undefined
+                  ? { names, remaining: metadata.remainingItemCount }
+                  : names
+              )
               token = typeof metadata.continue === "string" ? metadata.continue : ""
               if (token === "") break
             }

@@ -100,6 +100,34 @@ describe("the in-memory cluster as the apiserver", () => {
           ["c1", "c2"],
           ["c3", "c4"]
         ])
+        // Without selectors, a page says how many objects are left (at the version of the first).
+        const remaining = (query: ReadonlyArray<readonly [string, string]>) =>
+          Effect.gen(function* () {
+            const http = yield* HttpClient.HttpClient
+            const response = yield* http.execute(
+              HttpClientRequest.get("/api/v1/namespaces/default/configmaps").pipe(
+                HttpClientRequest.setUrlParams(query)
+              )
+            )
+            const body: unknown = yield* response.json
+            const metadata =
+              typeof body === "object" &&
+              body !== null &&
+              "metadata" in body &&
+              typeof body.metadata === "object"
+                ? body.metadata
+                : null
+            return metadata !== null && "remainingItemCount" in metadata
+              ? metadata.remainingItemCount
+              : undefined
+          })
+        expect(yield* remaining([["limit", "1"]])).toBe(3)
+        expect(
+          yield* remaining([
+            ["limit", "1"],
+            ["labelSelector", "x!=y"]
+          ])
+        ).toBeUndefined()
         // An empty list sent on create is no reset: the creator is recorded.
         const created = yield* Client.create(core.ConfigMap, {
           metadata: { name: "c5", managedFields: [] },
@@ -191,6 +219,23 @@ describe("the in-memory cluster as the apiserver", () => {
         const scaledUp = yield* Client.get(Widget, "w")
         expect(scaledUp.spec).toEqual({ size: "M", count: 3, extra: { kept: 1 } })
         expect(scaledUp.metadata?.generation).toBe(2)
+        // Metadata fields ObjectMeta does not have are dropped.
+        const http = yield* HttpClient.HttpClient
+        const raw = yield* http.execute(
+          HttpClientRequest.post("/apis/diff.example.com/v1/namespaces/default/widgets").pipe(
+            HttpClientRequest.bodyText(
+              JSON.stringify({
+                apiVersion: "diff.example.com/v1",
+                kind: "Widget",
+                metadata: { name: "odd", foo: "bar" },
+                spec: { size: "S" }
+              }),
+              "application/json"
+            )
+          )
+        )
+        expect(raw.status).toBe(201)
+        expect((yield* Client.get(Widget, "odd")).metadata).not.toHaveProperty("foo")
         // An apply of the Scale is not checked against the custom kind's own schema.
         const applied = yield* Client.applyScale(Widget, "w", 4, { fieldManager: "autoscaler" })
         expect(applied.spec?.replicas).toBe(4)

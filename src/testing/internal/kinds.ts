@@ -20,6 +20,12 @@ export class Kinds {
     this.schemas.set(`${group}/${version}/${plural}`, schema)
   }
 
+  /** Forgets the schemas of a custom kind's versions (its CRD deleted or written again). */
+  dropSchemas(group: string, plural: string) {
+    for (const key of [...this.schemas.keys()])
+      if (key.startsWith(`${group}/`) && key.endsWith(`/${plural}`)) this.schemas.delete(key)
+  }
+
   /** The structural schema of a custom kind, when its CRD gave one. */
   schema(info: ResourceInfo): Structural | undefined {
     return this.schemas.get(`${info.group}/${info.version}/${info.plural}`)

@@ -71,7 +71,8 @@ const decodeContinue = (token: string): Continue | undefined => {
  * A list, as the apiserver reads one from etcd: a page holds at most `limit` matching objects and
  * has a continue token when any object (matching or not) follows its last one; later pages are
  * read at the version of the first (the changes since undone from the history, 410 once it is
- * compacted). A page costs the keys it reads, not the objects stored. A field selector naming one
+ * compacted), and without selectors the count of the objects left (`remainingItemCount`). A page
+ * costs the keys it reads, not the objects stored. A field selector naming one
  * object (`metadata.name=`) in a namespace reads that object only, without pages.
  */
 export const list = (
@@ -82,11 +83,15 @@ export const list = (
 ): Response => {
   const sel = selectionOf(info, q)
   if (sel instanceof Response) return sel
-  const answer = (items: ReadonlyArray<Stored>, rv: number, next?: string) =>
+  const answer = (items: ReadonlyArray<Stored>, rv: number, next?: string, remaining?: number) =>
     json(200, {
       kind: info.listKind,
       apiVersion: info.apiVersion,
-      metadata: { resourceVersion: String(rv), ...(next !== undefined ? { continue: next } : {}) },
+      metadata: {
+        resourceVersion: String(rv),
+        ...(next !== undefined ? { continue: next } : {}),
+        ...(remaining !== undefined ? { remainingItemCount: remaining } : {})
+      },
       items: items.map((s) => s.object)
     })
   const token = q.get("continue") ?? ""
@@ -118,8 +123,14 @@ export const list = (
   let last = ""
   for (const [key, stored] of store.scan(resourceKey(info), prefixOf(info, namespace), after, at)) {
     // A full page with an object after it: the next page starts after the last one sent.
-    if (limit > 0 && items.length >= limit)
-      return answer(items, listRv, encodeContinue({ rv: listRv, after: last }))
+    if (limit > 0 && items.length >= limit) {
+      // Without selectors, how many objects the next pages hold (as etcd counts them).
+      const remaining =
+        sel.labels.length === 0 && sel.fields.length === 0
+          ? store.countAfter(resourceKey(info), prefixOf(info, namespace), last, at)
+          : undefined
+      return answer(items, listRv, encodeContinue({ rv: listRv, after: last }), remaining)
+    }
     last = key
     if (selects(sel, stored.object)) items.push(stored)
   }

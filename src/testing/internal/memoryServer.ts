@@ -54,19 +54,23 @@ export class MemoryServer {
     kinds.register(options.entries)
     // As the apiserver: a CustomResourceDefinition written serves its kinds (here at once).
     store.listen((event) => {
-      if (event.type !== "DELETED" && event.resource === "apiextensions.k8s.io/customresourcedefinitions") {
-        kinds.register(crdKinds(event.object).map(Registry.entry))
-        const spec = event.object.spec
-        const names = isObject(spec) ? spec.names : undefined
-        if (
-          isObject(spec) &&
-          isObject(names) &&
-          typeof spec.group === "string" &&
-          typeof names.plural === "string"
-        )
-          for (const [version, schema] of crdSchemas(event.object))
-            kinds.setSchema(spec.group, version, names.plural, schema)
-      }
+      if (event.resource !== "apiextensions.k8s.io/customresourcedefinitions") return
+      const spec = event.object.spec
+      const names = isObject(spec) ? spec.names : undefined
+      const named =
+        isObject(spec) &&
+        isObject(names) &&
+        typeof spec.group === "string" &&
+        typeof names.plural === "string"
+          ? { group: spec.group, plural: names.plural }
+          : undefined
+      // The schemas are the CRD's current ones (none once it is deleted).
+      if (named !== undefined) kinds.dropSchemas(named.group, named.plural)
+      if (event.type === "DELETED") return
+      kinds.register(crdKinds(event.object).map(Registry.entry))
+      if (named !== undefined)
+        for (const [version, schema] of crdSchemas(event.object))
+          kinds.setSchema(named.group, version, named.plural, schema)
     })
     for (const name of ["default", "kube-system", "kube-public", "kube-node-lease"]) {
       put(

@@ -113,6 +113,27 @@ export class Store {
   }
 
   /**
+   * How many objects of a kind whose keys start with `prefix` come after the key `after`, now or
+   * at version `at` (a list's `remainingItemCount`): O(log n + changes since `at`).
+   */
+  countAfter(resource: string, prefix: string, after: string, at?: number): number {
+    const keys = this.sorted.get(resource) ?? []
+    const from = after < prefix ? lowerBound(keys, prefix) : upperBound(keys, after)
+    let count = Math.max(0, lowerBound(keys, `${prefix}\uffff`) - from)
+    if (at !== undefined) {
+      const seen = new Set<string>()
+      for (const event of this.eventsAfter(at)) {
+        if (event.resource !== resource || seen.has(event.key)) continue
+        if (!event.key.startsWith(prefix) || event.key <= after) continue
+        seen.add(event.key)
+        // The first change since `at`: an ADDED object was not there then.
+        count += (event.type !== "ADDED" ? 1 : 0) - (this.objects.has(event.key) ? 1 : 0)
+      }
+    }
+    return count
+  }
+
+  /**
    * The objects of a kind whose keys start with `prefix`, after the key `after` (all when ""), in
    * key order, as they are now or, given `at`, as they were at version `at` (the history's
    * changes since then undone: a list's later pages are read at the version of its first).

@@ -36,14 +36,35 @@ export const prepared = (info: ResourceInfo, object: JsonObject, kinds?: Kinds):
 }
 
 const OBJECT_META = "io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta"
+const OBJECT_META_FIELDS = new Set([
+  "name",
+  "generateName",
+  "namespace",
+  "selfLink",
+  "uid",
+  "resourceVersion",
+  "generation",
+  "creationTimestamp",
+  "deletionTimestamp",
+  "deletionGracePeriodSeconds",
+  "labels",
+  "annotations",
+  "ownerReferences",
+  "finalizers",
+  "clusterName",
+  "managedFields"
+])
 
 /**
  * A custom object's metadata as the apiserver stores it (read through Go's ObjectMeta: empty
  * labels, annotations and lists left out); its managed fields as sent (see above).
  */
 const customMetadata = (object: JsonObject): JsonObject => {
-  const m = object.metadata
-  if (!isObject(m) || !Object.hasOwn(patchMetadata, OBJECT_META)) return object
+  const given = object.metadata
+  if (!isObject(given) || !Object.hasOwn(patchMetadata, OBJECT_META)) return object
+  // Only ObjectMeta's fields (the apiserver drops the others of a custom object's metadata).
+  const m: JsonObject = {}
+  for (const [key, value] of Object.entries(given)) if (OBJECT_META_FIELDS.has(key)) m[key] = value
   const stored = omitEmpty(schema, m, { _tag: "struct", definition: OBJECT_META })
   if (!isObject(stored)) return object
   return {
