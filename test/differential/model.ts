@@ -6,10 +6,10 @@
  */
 import fc from "fast-check"
 
-/** ConfigMaps, Secrets, Deployments and a custom kind (Widget, with a structural schema). */
-export type Kind = "cm" | "secret" | "deploy" | "widget"
+/** ConfigMaps, Secrets, Deployments, ReplicaSets and a custom kind (Widget, with a structural schema). */
+export type Kind = "cm" | "secret" | "deploy" | "rs" | "widget"
 /** The kinds with status and scale sub-resources. */
-export type Scaled = "deploy" | "widget"
+export type Scaled = "deploy" | "rs" | "widget"
 export type Name = "a" | "b"
 export type Manager = "m1" | "m2"
 
@@ -150,8 +150,8 @@ export const FAMILY_OF: { readonly [K in Op["op"]]: Family } = {
   badMeta: "validation"
 }
 
-const kind = fc.constantFrom<Kind>("cm", "secret", "deploy", "widget")
-const scaled = fc.constantFrom<Scaled>("deploy", "widget")
+const kind = fc.constantFrom<Kind>("cm", "secret", "deploy", "rs", "widget")
+const scaled = fc.constantFrom<Scaled>("deploy", "rs", "widget")
 const name = fc.constantFrom<Name>("a", "b")
 const labels: fc.Arbitrary<Labels> = fc.dictionary(
   fc.constantFrom("app", "tier"),

@@ -25,15 +25,17 @@ const PATHS: { readonly [K in Kind]: (ns: string) => string } = {
   cm: (ns) => `/api/v1/namespaces/${ns}/configmaps`,
   secret: (ns) => `/api/v1/namespaces/${ns}/secrets`,
   deploy: (ns) => `/apis/apps/v1/namespaces/${ns}/deployments`,
+  rs: (ns) => `/apis/apps/v1/namespaces/${ns}/replicasets`,
   widget: (ns) => `/apis/diff.example.com/v1/namespaces/${ns}/widgets`
 }
 const TYPE: { readonly [K in Kind]: { readonly apiVersion: string; readonly kind: string } } = {
   cm: { apiVersion: "v1", kind: "ConfigMap" },
   secret: { apiVersion: "v1", kind: "Secret" },
   deploy: { apiVersion: "apps/v1", kind: "Deployment" },
+  rs: { apiVersion: "apps/v1", kind: "ReplicaSet" },
   widget: { apiVersion: "diff.example.com/v1", kind: "Widget" }
 }
-const KINDS: ReadonlyArray<Kind> = ["cm", "secret", "deploy", "widget"]
+const KINDS: ReadonlyArray<Kind> = ["cm", "secret", "deploy", "rs", "widget"]
 
 /**
  * The custom kind: a structural schema with a required enum, a defaulted bounded integer, a
@@ -99,6 +101,7 @@ const content = (kind: Kind, variant: number): JsonObject => {
     case "secret":
       return variant % 2 === 0 ? { data: { k: base64(`v${variant}`) } } : { stringData: { k: `s${variant}` } }
     case "deploy":
+    case "rs":
       return {
         spec: {
           replicas: variant,
@@ -145,7 +148,8 @@ const applied = (kind: Kind, variant: number): JsonObject => {
           { metadata: { labels: { tier: "x" } } }
         ][variant] ?? {}
       )
-    case "deploy": {
+    case "deploy":
+    case "rs": {
       const selector = { matchLabels: { app: "d" } }
       const template = (containers: ReadonlyArray<JsonObject>) => ({
         metadata: { labels: { app: "d" } },
@@ -190,6 +194,7 @@ const DEFAULTED: { readonly [K in Kind]: ReadonlyArray<ReadonlyArray<string>> } 
   cm: [],
   secret: [],
   deploy: [],
+  rs: [],
   widget: []
 }
 
@@ -497,7 +502,7 @@ export const run = (
                   ...(op.finalizer ? { finalizers: [FINALIZER] } : {})
                 },
                 ...content(kind, op.variant),
-                ...(op.withStatus && kind === "deploy"
+                ...(op.withStatus && (kind === "deploy" || kind === "rs")
                   ? { status: { replicas: 5, observedGeneration: 3 } }
                   : op.withStatus && kind === "widget"
                     ? { status: { replicas: 5 } }
@@ -564,7 +569,7 @@ export const run = (
           case "apply":
             // Not generated: an apply that would create an invalid Deployment (the 422's causes
             // differ: the in-memory cluster checks required fields, not a Deployment's own rules).
-            if (kind === "deploy" && op.variant !== 0 && op.variant !== 2) {
+            if ((kind === "deploy" || kind === "rs") && op.variant !== 0 && op.variant !== 2) {
               const now = yield* current(kind, op.name)
               if (now.code === 404) return now
             }

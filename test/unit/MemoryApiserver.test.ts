@@ -79,6 +79,26 @@ const fieldsOf = (
 ) => object.metadata?.managedFields?.find((e) => e.manager === manager && e.operation === operation)?.fieldsV1
 
 describe("the in-memory cluster as the apiserver", () => {
+  it.effect("a created object's status is Go's zero struct: required scalars as zeros", () =>
+    Effect.gen(function* () {
+      const template = {
+        metadata: { labels: { app: "z" } },
+        spec: { containers: [{ name: "c", image: "x" }] }
+      }
+      const rs = yield* Client.create(apps.ReplicaSet, {
+        metadata: { name: "z" },
+        spec: { selector: { matchLabels: { app: "z" } }, template },
+        status: { replicas: 7 }
+      })
+      expect(rs.status).toEqual({ replicas: 0 })
+      const deployment = yield* Client.create(apps.Deployment, {
+        metadata: { name: "z" },
+        spec: { selector: { matchLabels: { app: "z" } }, template }
+      })
+      expect(deployment.status).toEqual({})
+    }).pipe(Effect.provide(cluster))
+  )
+
   it.effect(
     "a continue token holds while the history has every change after it; managedFields [] on create",
     () =>

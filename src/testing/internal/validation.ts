@@ -113,6 +113,70 @@ const missingFields = (
   }
 }
 
+/** The Go zero of a required scalar (`0`, `false`), or `undefined` for another type. */
+const zeroOf = (ast: AST.AST): Json | undefined => {
+  switch (ast._tag) {
+    case "NumberKeyword":
+      return 0
+    case "BooleanKeyword":
+      return false
+    case "Refinement":
+      return zeroOf(ast.from)
+    case "Suspend":
+      return zeroOf(ast.f())
+    default:
+      return undefined
+  }
+}
+
+/** The required scalars of a failed decode directly under `status`, with their Go zeros. */
+const statusZeros = (
+  issue: ParseResult.ParseIssue,
+  path: ReadonlyArray<PropertyKey>,
+  out: { [field: string]: Json }
+) => {
+  switch (issue._tag) {
+    case "Missing": {
+      const zero = zeroOf(issue.ast.type)
+      if (path.length === 2 && path[0] === "status" && zero !== undefined) out[String(path[1])] = zero
+      return
+    }
+    case "Pointer":
+      return statusZeros(
+        issue.issue,
+        [...path, ...(Array.isArray(issue.path) ? issue.path : [issue.path])],
+        out
+      )
+    case "Composite":
+      for (const inner of Array.isArray(issue.issues) ? issue.issues : [issue.issues])
+        statusZeros(inner, path, out)
+      return
+    case "Refinement":
+    case "Transformation":
+      return statusZeros(issue.issue, path, out)
+    default:
+      return
+  }
+}
+
+/**
+ * The status a built-in kind's object is created with: Go's zero struct, whose required scalars
+ * are there as zeros (a ReplicaSet's `{ replicas: 0 }`, a Deployment's `{}`).
+ */
+export const zeroStatus = (kinds: Kinds, info: ResourceInfo): JsonObject => {
+  const decode = kinds.decoder(info)
+  if (decode === undefined) return {}
+  const decoded = decode({
+    apiVersion: info.apiVersion,
+    kind: info.kind,
+    metadata: { name: "x" },
+    status: {}
+  })
+  const out: { [field: string]: Json } = {}
+  if (Either.isLeft(decoded)) statusZeros(decoded.left.issue, [], out)
+  return out
+}
+
 /** The required fields an object lacks (built-in kinds). */
 const missingOf = (kinds: Kinds, info: ResourceInfo, object: JsonObject): Array<string> => {
   const definition = definitionOf(info, patchMetadata)

@@ -22,7 +22,7 @@ import { objectKey, type Store, type Stored } from "./store.js"
 import { prepared } from "./strategies.js"
 import { equalJson as sameJson } from "./structured.js"
 import { approvalProblem, hasStatus, partialWrite, scaled, scaleOf, statusRule } from "./subresources.js"
-import { nameRequired, validateName, validateRequired } from "./validation.js"
+import { nameRequired, validateName, validateRequired, zeroStatus } from "./validation.js"
 
 /** What writes change: the objects (and their history) and the owners of their fields. */
 export interface State {
@@ -187,14 +187,14 @@ export const create = (
   const { status: _sent, ...rest } = body
   // (A custom kind's is dropped: its strategy deletes it; a built-in kind's is Go's zero struct.)
   const custom = definitionOf(info, patchMetadata) === undefined
-  const content = hasStatus(info) ? (custom ? rest : { ...rest, status: {} }) : body
+  const content = hasStatus(info) ? (custom ? rest : { ...rest, status: zeroStatus(s.kinds, info) }) : body
   let draft: JsonObject
   if (operation === "Apply") {
     const bare: JsonObject = {
       apiVersion: info.apiVersion,
       kind: info.kind,
       metadata: { name, ...(ns !== undefined ? { namespace: ns } : {}) },
-      ...(hasStatus(info) && !custom ? { status: {} } : {})
+      ...(hasStatus(info) && !custom ? { status: zeroStatus(s.kinds, info) } : {})
     }
     const applied = managedApply(
       info,
