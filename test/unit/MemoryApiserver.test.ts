@@ -264,6 +264,11 @@ describe("the in-memory cluster as the apiserver", () => {
         expect(yield* Effect.flip(Client.replace(Widget, { ...scaledUp, metadata }))).toMatchObject({
           code: 422
         })
+        // Its CRD deleted, the kind's objects go and it is no longer served.
+        yield* Client.delete(apiextensions.CustomResourceDefinition, "widgets.diff.example.com")
+        expect(yield* Effect.flip(Client.get(Widget, "w"))).toMatchObject({ code: 404 })
+        const memory = yield* InMemoryCluster.InMemoryCluster
+        expect((yield* memory.objects).filter((o) => o.kind === "Widget")).toEqual([])
       }).pipe(Effect.provide(cluster))
   )
 

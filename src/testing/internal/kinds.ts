@@ -20,6 +20,15 @@ export class Kinds {
     this.schemas.set(`${group}/${version}/${plural}`, schema)
   }
 
+  /** Stops serving a custom kind (every version): its CRD is gone. */
+  unregister(group: string, plural: string) {
+    for (const key of [...this.byPath.keys()])
+      if (key.startsWith(`${group}/`) && key.endsWith(`/${plural}`)) {
+        this.byPath.delete(key)
+        this.decoders.delete(key)
+      }
+  }
+
   /** Forgets the schemas of a custom kind's versions (its CRD deleted or written again). */
   dropSchemas(group: string, plural: string) {
     for (const key of [...this.schemas.keys()])

@@ -34,6 +34,19 @@ export interface ServerOptions {
   readonly historyWindow: number
 }
 
+/** Removes every object of a custom kind (each a DELETED event), as a CRD's deletion does. */
+const removeKind = (store: Store, group: string, plural: string) => {
+  const resource = `${group}/${plural}`
+  const gone = [...store.scan(resource, `${resource}/`, "")]
+  for (const [key, stored] of gone) {
+    store.delete(key)
+    store.nextVersion()
+    const m = isObject(stored.object.metadata) ? stored.object.metadata : {}
+    const object = { ...stored.object, metadata: { ...m, resourceVersion: String(store.version) } }
+    store.record("DELETED", stored.info, object, stored.object)
+  }
+}
+
 /** The manager seeded objects are recorded under (as if the client had created them). */
 const SEED_MANAGER = "effect-kube"
 
@@ -66,7 +79,12 @@ export class MemoryServer {
           : undefined
       // The schemas are the CRD's current ones (none once it is deleted).
       if (named !== undefined) kinds.dropSchemas(named.group, named.plural)
-      if (event.type === "DELETED") return
+      if (event.type === "DELETED") {
+        // As the apiserver's CRD cleanup: the kind's objects go, then it is no longer served.
+        if (named !== undefined) removeKind(store, named.group, named.plural)
+        if (named !== undefined) kinds.unregister(named.group, named.plural)
+        return
+      }
       kinds.register(crdKinds(event.object).map(Registry.entry))
       if (named !== undefined)
         for (const [version, schema] of crdSchemas(event.object))
