@@ -6,7 +6,7 @@
  * @internal
  */
 import type { ResourceInfo } from "../../resource/Resource.js"
-import { managedApply, managedUpdate } from "./managed.js"
+import { managedApply } from "./managed.js"
 import { meta, str } from "./objects.js"
 import {
   definitionOf,
@@ -29,7 +29,7 @@ import {
   create,
   lookup,
   namespaceMismatch,
-  updater,
+  update,
   type State as WriteState,
   writeScale
 } from "./writes.js"
@@ -184,18 +184,5 @@ export const patch = (
       ? resized(stored.object, patched)
       : ((sub === undefined ? undefined : partialWrite(sub, patched, stored.object)) ??
         statusRule(info, sub, patched, stored.object))
-  return commit(
-    s,
-    stored,
-    key,
-    managedUpdate(
-      info,
-      stored.object,
-      prepared(info, next, s.kinds),
-      updater(s, q),
-      sub,
-      s.kinds.schema(info)
-    ),
-    q
-  )
+  return update(s, info, stored, key, next, sub, q)
 }

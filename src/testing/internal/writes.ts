@@ -344,7 +344,23 @@ export const replace = (
   const problem = sub === "approval" ? approvalProblem(next) : undefined
   if (problem !== undefined)
     return status(422, "Invalid", `${info.kind}.${info.group} "${name}" is invalid: ${problem}`)
-  return commit(
+  return update(s, info, stored, key, next, sub, q)
+}
+
+/**
+ * An update (replace, or a patch other than an apply) of a stored object with `next`: prepared
+ * by its kind's strategy, its fields recorded under the request's manager, committed.
+ */
+export const update = (
+  s: State,
+  info: ResourceInfo,
+  stored: Stored,
+  key: string,
+  next: JsonObject,
+  sub: string | undefined,
+  q: URLSearchParams
+): Response =>
+  commit(
     s,
     stored,
     key,
@@ -358,7 +374,6 @@ export const replace = (
     ),
     q
   )
-}
 
 /** Whether two versions of an object hold the same content (managed fields' times aside). */
 const sameObject = (a: Json, b: Json): boolean => equalJson(a, b, false)
