@@ -12,7 +12,7 @@ import { patchMetadata } from "../../models/all.js"
 import type { ResourceInfo } from "../../resource/Resource.js"
 import { FieldSet, showPath } from "./fieldSet.js"
 import { meta, now, str } from "./objects.js"
-import { definitionOf, isObject, type Json, type JsonObject } from "./patch.js"
+import { definitionOf, isCustom, isObject, type Json, type JsonObject, OBJECT_META } from "./patch.js"
 import type { Structural } from "./structural.js"
 import { compare, equalJson, merge, removeItems, Schema, type Shape, toFieldSet } from "./structured.js"
 import { hasStatus } from "./subresources.js"
@@ -54,8 +54,6 @@ const resetFields = (info: ResourceInfo, sub: string | undefined): FieldSet => {
   if (!hasStatus(info)) return new FieldSet()
   return sub === "status" ? FieldSet.fromJson({ "f:spec": {} }) : FieldSet.fromJson({ "f:status": {} })
 }
-
-const OBJECT_META = "io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta"
 
 /**
  * The shape of a kind's objects: its model's; a custom kind's from its structural schema (objects
@@ -165,7 +163,7 @@ const withEntries = (object: JsonObject, entries: ReadonlyArray<Entry>): JsonObj
  */
 const isReset = (info: ResourceInfo, sent: Json | undefined): boolean =>
   Array.isArray(sent) &&
-  ((sent.length === 0 && definitionOf(info, patchMetadata) !== undefined) ||
+  ((sent.length === 0 && !isCustom(info)) ||
     (sent.length === 1 && isObject(sent[0]) && Object.keys(sent[0]).length === 0))
 
 /** The managed fields the next version starts from: the ones sent, unless none were (the stored ones). */

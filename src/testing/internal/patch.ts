@@ -5,6 +5,7 @@
  * @internal
  */
 
+import { patchMetadata } from "../../models/all.js"
 import type { ResourceInfo } from "../../resource/Resource.js"
 
 /** JSON, mutable: patches work on a private copy. */
@@ -157,6 +158,12 @@ export const definitionOf = (info: ResourceInfo, meta: PatchMeta): string | unde
   ]
   return candidates.find((c) => meta[c] !== undefined)
 }
+
+/** Whether a kind is a custom one (no model defines it: a CRD's, or one registered by a test). */
+export const isCustom = (info: ResourceInfo): boolean => definitionOf(info, patchMetadata) === undefined
+
+/** The models' definition of ObjectMeta (a custom object's `metadata` is read as one). */
+export const OBJECT_META = "io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta"
 
 /**
  * Strategic merge patch: as JSON merge patch, except lists with a `merge` strategy, merged by their

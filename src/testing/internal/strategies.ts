@@ -8,7 +8,7 @@
 import { patchMetadata } from "../../models/all.js"
 import type { ResourceInfo } from "../../resource/Resource.js"
 import type { Kinds } from "./kinds.js"
-import { definitionOf, isObject, type Json, type JsonObject } from "./patch.js"
+import { definitionOf, isObject, type Json, type JsonObject, OBJECT_META } from "./patch.js"
 import { pruneAndDefault } from "./structural.js"
 import { omitEmpty, Schema } from "./structured.js"
 
@@ -35,7 +35,6 @@ export const prepared = (info: ResourceInfo, object: JsonObject, kinds?: Kinds):
     : stored
 }
 
-const OBJECT_META = "io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta"
 const OBJECT_META_FIELDS = new Set([
   "name",
   "generateName",

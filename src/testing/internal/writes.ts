@@ -5,7 +5,6 @@
  *
  * @internal
  */
-import { patchMetadata } from "../../models/all.js"
 import type { ResourceInfo } from "../../resource/Resource.js"
 import type { Kinds } from "./kinds.js"
 import {
@@ -16,7 +15,7 @@ import {
   type Operation
 } from "./managed.js"
 import { meta, now, str } from "./objects.js"
-import { definitionOf, isObject, type Json, type JsonObject } from "./patch.js"
+import { isCustom, isObject, type Json, type JsonObject } from "./patch.js"
 import { alreadyExists, conflict, json, notFound, status } from "./responses.js"
 import { objectKey, type Store, type Stored } from "./store.js"
 import { prepared } from "./strategies.js"
@@ -95,7 +94,7 @@ export const stamp = (
   m.creationTimestamp = pm?.creationTimestamp ?? now()
   m.resourceVersion = version ?? String(store.nextVersion())
   const gen = typeof pm?.generation === "number" ? pm.generation : 0
-  if (definitionOf(info, patchMetadata) === undefined) {
+  if (isCustom(info)) {
     // A custom object always has a generation, counting changes of anything but its metadata
     // (and its status, when that is a sub-resource).
     const content = (o: JsonObject) => {
@@ -186,7 +185,7 @@ export const create = (
   // The status of a kind with a status sub-resource is the server's to write: reset on create.
   const { status: _sent, ...rest } = body
   // (A custom kind's is dropped: its strategy deletes it; a built-in kind's is Go's zero struct.)
-  const custom = definitionOf(info, patchMetadata) === undefined
+  const custom = isCustom(info)
   const content = hasStatus(info) ? (custom ? rest : { ...rest, status: zeroStatus(s.kinds, info) }) : body
   let draft: JsonObject
   if (operation === "Apply") {
@@ -320,7 +319,7 @@ export const replace = (
     return conflict(info, name)
   if (sub === "scale") return writeScale(s, stored, key, body, q)
   // A custom object cannot be replaced unconditionally (its strategy does not allow it).
-  if ((rv === undefined || rv === "") && definitionOf(info, patchMetadata) === undefined)
+  if ((rv === undefined || rv === "") && isCustom(info))
     return status(
       422,
       "Invalid",
