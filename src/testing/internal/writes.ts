@@ -375,30 +375,18 @@ export const update = (
   )
 
 /** Whether two versions of an object hold the same content (managed fields' times aside). */
-const sameObject = (a: Json, b: Json): boolean => equalJson(a, b, false)
+const sameObject = (a: JsonObject, b: JsonObject): boolean => sameJson(untimed(a), untimed(b))
 
-const equalJson = (a: Json, b: Json, inManagedFields: boolean): boolean => {
-  if (a === b) return true
-  if (Array.isArray(a)) {
-    if (!Array.isArray(b) || a.length !== b.length) return false
-    return a.every((x, i) => {
-      const y = b[i]
-      return y !== undefined && equalJson(x, y, inManagedFields)
-    })
-  }
-  if (!isObject(a) || !isObject(b) || Array.isArray(b)) return false
-  const keys = new Set([...Object.keys(a), ...Object.keys(b)])
-  for (const k of keys) {
-    if (inManagedFields && k === "time") continue
-    const x = a[k]
-    const y = b[k]
-    if (x === undefined || y === undefined) {
-      if (x !== y) return false
-      continue
-    }
-    if (!equalJson(x, y, inManagedFields || k === "managedFields")) return false
-  }
-  return true
+/** An object without the times of its managed fields. */
+const untimed = (object: JsonObject): JsonObject => {
+  const m = meta(object)
+  if (!Array.isArray(m.managedFields)) return object
+  const managedFields = m.managedFields.map((entry: Json) => {
+    if (!isObject(entry)) return entry
+    const { time: _time, ...rest } = entry
+    return rest
+  })
+  return { ...object, metadata: { ...m, managedFields } }
 }
 
 /**
