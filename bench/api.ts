@@ -17,24 +17,11 @@ import { Client, KubeConfig, Watch } from "../src/index.js"
 import * as core from "../src/models/core/v1.js"
 import { NodeKube } from "../src/node/index.js"
 import { start } from "../test/harness/Envtest.js"
+import { median, row, timeRuns } from "./timing.js"
 
 const MemoryResult = Schema.Struct({ peakMiB: Schema.Number, count: Schema.Number })
 const RUNS = Number(process.env.BENCH_RUNS ?? 5)
 const ROOT = path.resolve(import.meta.dirname, "..")
-
-const median = (xs: ReadonlyArray<number>) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0
-const timeRuns = async (f: () => Promise<unknown>): Promise<number> => {
-  await f() // warm-up
-  const samples: Array<number> = []
-  for (let i = 0; i < RUNS; i++) {
-    const t = performance.now()
-    await f()
-    samples.push(performance.now() - t)
-  }
-  return median(samples)
-}
-const row = (label: string, ms: number, base: number) =>
-  console.log(`  ${label.padEnd(44)} ${ms.toFixed(1).padStart(8)} ms  ${(ms / base).toFixed(2)}x`)
 
 const env = await start({ log: (l) => console.error(l) })
 try {
@@ -99,11 +86,12 @@ try {
         .on("error", reject)
     })
   console.log(`\n1. list 5,000 ConfigMaps, decoded (median of ${RUNS})`)
-  const tBare = await timeRuns(bare)
-  const tOne = await timeRuns(() =>
-    run(Client.listAll(core.ConfigMap, { namespace: "list5k", chunkSize: 10_000 }))
+  const tBare = await timeRuns(bare, RUNS)
+  const tOne = await timeRuns(
+    () => run(Client.listAll(core.ConfigMap, { namespace: "list5k", chunkSize: 10_000 })),
+    RUNS
   )
-  const tPaged = await timeRuns(() => run(Client.listAll(core.ConfigMap, { namespace: "list5k" })))
+  const tPaged = await timeRuns(() => run(Client.listAll(core.ConfigMap, { namespace: "list5k" })), RUNS)
   const plain = ManagedRuntime.make(
     NodeKube.layer({
       config: KubeConfig.fromObject({
@@ -123,11 +111,12 @@ try {
       })
     })
   )
-  const tPlain = await timeRuns(() =>
-    plain.runPromise(Client.listAll(core.ConfigMap, { namespace: "list5k", chunkSize: 10_000 }))
+  const tPlain = await timeRuns(
+    () => plain.runPromise(Client.listAll(core.ConfigMap, { namespace: "list5k", chunkSize: 10_000 })),
+    RUNS
   )
   await plain.dispose()
-  const tNode = await timeRuns(() => coreApi.listNamespacedConfigMap({ namespace: "list5k" }))
+  const tNode = await timeRuns(() => coreApi.listNamespacedConfigMap({ namespace: "list5k" }), RUNS)
   row("https GET + JSON.parse (baseline)", tBare, tBare)
   row("effect-kube listAll (one page)", tOne, tBare)
   row("effect-kube listAll (one page, no gzip)", tPlain, tBare)
@@ -231,9 +220,9 @@ try {
     )
   }
   const before = connections()
-  const tCn = await timeRuns(cnGets)
+  const tCn = await timeRuns(cnGets, RUNS)
   const afterCn = connections()
-  const tEk = await timeRuns(ekGets)
+  const tEk = await timeRuns(ekGets, RUNS)
   const afterEk = connections()
   row("client-node (baseline)", tCn, tCn)
   row("effect-kube", tEk, tCn)

@@ -13,6 +13,9 @@ import { Effect, ManagedRuntime, Stream } from "effect"
 import { Client, KubeConfig, Watch } from "effect-kube"
 import * as core from "effect-kube/models/core/v1"
 import { NodeKube } from "effect-kube/node"
+import { median } from "./timing.js"
+
+export { median }
 
 export const ROOT = path.resolve(import.meta.dirname, "..")
 
@@ -343,9 +346,6 @@ export const relistBenchmark = (clients: Clients, count: number): Benchmark => (
       expect("client-node list", await clientNodeList(clients, "small", count, 500), count)
   }
 })
-
-export const median = (xs: ReadonlyArray<number>) =>
-  [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0
 
 /**
  * A minor GC (the young generation only) before each timed run, so that no run pays for the

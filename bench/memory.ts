@@ -10,23 +10,11 @@ import { Effect, Layer, ManagedRuntime, Stream } from "effect"
 import { Client } from "../src/index.js"
 import * as core from "../src/models/core/v1.js"
 import { InMemoryCluster } from "../src/testing/index.js"
+import { row, timeRuns } from "./timing.js"
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 3)
 const SIZES = (process.env.BENCH_SIZES ?? "1000,10000,50000").split(",").map(Number)
 
-const median = (xs: ReadonlyArray<number>) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0
-const timeRuns = async (f: () => Promise<unknown>): Promise<number> => {
-  await f() // warm-up
-  const samples: Array<number> = []
-  for (let i = 0; i < RUNS; i++) {
-    const t = performance.now()
-    await f()
-    samples.push(performance.now() - t)
-  }
-  return median(samples)
-}
-const row = (label: string, ms: number, base: number) =>
-  console.log(`  ${label.padEnd(44)} ${ms.toFixed(1).padStart(9)} ms  ${(ms / base).toFixed(2)}x`)
 const perGet = (label: string, ms: number) =>
   console.log(`  ${label.padEnd(44)} ${((ms / 1000) * 1000).toFixed(0).padStart(9)} µs each`)
 
@@ -68,10 +56,10 @@ for (const size of SIZES) {
       )
     )
   if ((await whole()) !== size || (await paged()) !== size) throw new Error("lists did not see every object")
-  const base = await timeRuns(whole)
+  const base = await timeRuns(whole, RUNS)
   console.log(`${size} ConfigMaps (and ${size} Secrets):`)
-  row("one list (baseline)", base, base)
-  row(`list in pages of 500 (${Math.ceil(size / 500)} pages)`, await timeRuns(paged), base)
-  perGet("1,000 gets", await timeRuns(gets))
+  row("one list (baseline)", base, base, 9)
+  row(`list in pages of 500 (${Math.ceil(size / 500)} pages)`, await timeRuns(paged, RUNS), base, 9)
+  perGet("1,000 gets", await timeRuns(gets, RUNS))
   await runtime.dispose()
 }
