@@ -34,9 +34,7 @@ export const remove = (s: State, stored: Stored, key: string, q: URLSearchParams
     q.get("gracePeriodSeconds") !== "0"
   if (finalizers.length === 0 && !isNamespace && !scheduledPod) {
     if (q.get("dryRun") === "All") return json(200, stored.object)
-    s.store.delete(key)
-    const gone = { ...stored.object, metadata: { ...m, resourceVersion: String(s.store.nextVersion()) } }
-    s.store.record("DELETED", stored.info, gone, stored.object)
+    const gone = s.store.remove(key, stored)
     return json(200, returnsObject(stored.info) ? gone : deletedStatus(stored.info, m))
   }
   if (q.get("dryRun") === "All") return json(200, stored.object)

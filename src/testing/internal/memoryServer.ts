@@ -38,13 +38,7 @@ export interface ServerOptions {
 const removeKind = (store: Store, group: string, plural: string) => {
   const resource = `${group}/${plural}`
   const gone = [...store.scan(resource, `${resource}/`, "")]
-  for (const [key, stored] of gone) {
-    store.delete(key)
-    store.nextVersion()
-    const m = isObject(stored.object.metadata) ? stored.object.metadata : {}
-    const object = { ...stored.object, metadata: { ...m, resourceVersion: String(store.version) } }
-    store.record("DELETED", stored.info, object, stored.object)
-  }
+  for (const [key, stored] of gone) store.remove(key, stored)
 }
 
 /** The manager seeded objects are recorded under (as if the client had created them). */

@@ -12,7 +12,6 @@ import {
   definitionOf,
   isObject,
   type Json,
-  type JsonObject,
   jsonPatch,
   mergePatch,
   type PatchMeta,
@@ -22,7 +21,7 @@ import {
 import { failure, notFound, status } from "./responses.js"
 import { prepared } from "./strategies.js"
 import { undeclaredField } from "./structural.js"
-import { hasStatus, partialWrite, resized, scaleOf, statusRule } from "./subresources.js"
+import { partialWrite, resized, scaleOf, statusRule } from "./subresources.js"
 import {
   commit,
   conflicts,
@@ -92,12 +91,6 @@ const refusedApply = (
   return undefined
 }
 
-/** The object with the stored one's status (none when it has none: a custom object's). */
-const withStatusOf = (object: JsonObject, stored: JsonObject): JsonObject => {
-  const { status: _applied, ...rest } = object
-  return stored.status === undefined ? rest : { ...rest, status: stored.status }
-}
-
 export const patch = (
   s: State,
   info: ResourceInfo,
@@ -154,9 +147,7 @@ export const patch = (
     const next =
       sub === "status"
         ? { ...stored.object, status: merged.status ?? {}, metadata: merged.metadata ?? {} }
-        : hasStatus(stored.info)
-          ? withStatusOf(merged, stored.object)
-          : merged
+        : statusRule(stored.info, undefined, merged, stored.object)
     return commit(s, stored, key, prepared(stored.info, next, s.kinds), q)
   }
   if (stored === undefined) return notFound(info, name)

@@ -99,6 +99,18 @@ export class Store {
     if (keys[i] === key) keys.splice(i, 1)
   }
 
+  /**
+   * Removes a stored object for good: the object as it went (at the next version) is recorded as
+   * DELETED and returned.
+   */
+  remove(key: string, stored: Stored): JsonObject {
+    this.delete(key)
+    const m = isObject(stored.object.metadata) ? stored.object.metadata : {}
+    const gone = { ...stored.object, metadata: { ...m, resourceVersion: String(this.nextVersion()) } }
+    this.record("DELETED", stored.info, gone, stored.object)
+    return gone
+  }
+
   values(): IterableIterator<Stored> {
     return this.objects.values()
   }
