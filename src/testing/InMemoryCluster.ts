@@ -10,6 +10,7 @@
 import { HttpClient, HttpClientResponse } from "@effect/platform"
 import { Context, Duration, Effect, Layer, Option } from "effect"
 import * as ClientDefaults from "../client/ClientDefaults.js"
+import { ConfigError } from "../config/ConfigError.js"
 import { KubeConfig } from "../config/KubeConfig.js"
 import * as KubeHttpClient from "../http/KubeHttpClient.js"
 import { KubeWebSocket, WebSocketError } from "../http/KubeWebSocket.js"
@@ -20,6 +21,7 @@ import { patchMetadata } from "../models/all.js"
 import type * as Resource from "../resource/Resource.js"
 import { MemoryServer } from "./internal/memoryServer.js"
 import { isObject, toJson } from "./internal/patch.js"
+import { parsePorts, parseRange } from "./internal/services.js"
 
 /**
  * Inspecting and steering the in-memory cluster from a test.
@@ -91,6 +93,29 @@ export interface Options {
   /** Client-wide defaults of the KubeConfig. */
   readonly fieldManager?: string | undefined
   readonly dryRun?: boolean | undefined
+  /**
+   * The IPv4 CIDR Services' cluster IPs are allocated from (the apiserver's
+   * `--service-cluster-ip-range`). Default: `10.96.0.0/12`.
+   */
+  readonly serviceClusterIPRange?: string | undefined
+  /** The node ports of NodePort Services (`--service-node-port-range`). Default: `30000-32767`. */
+  readonly serviceNodePortRange?: string | undefined
+}
+
+/** The Service ranges of the options, or the ConfigError that names the bad one. */
+const serviceRanges = (options: Options) => {
+  const clusterIPRange = options.serviceClusterIPRange ?? "10.96.0.0/12"
+  const clusterIPs = parseRange(clusterIPRange)
+  const nodePorts = parsePorts(options.serviceNodePortRange ?? "30000-32767")
+  if (typeof clusterIPs === "string")
+    return Effect.fail(
+      new ConfigError({ reason: "InvalidConfig", detail: `serviceClusterIPRange: ${clusterIPs}` })
+    )
+  if (typeof nodePorts === "string")
+    return Effect.fail(
+      new ConfigError({ reason: "InvalidConfig", detail: `serviceNodePortRange: ${nodePorts}` })
+    )
+  return Effect.succeed({ clusterIPs, clusterIPRange, nodePorts })
 }
 
 /** The server URL of the in-memory cluster's KubeConfig. */
@@ -143,14 +168,18 @@ const seedInto = (server: MemoryServer, objects: ReadonlyArray<Resource.KubeObje
  */
 export const layer = (
   options: Options = {}
-): Layer.Layer<InMemoryCluster | KubeConfig | HttpClient.HttpClient | KubeWebSocket, Codec.ManifestError> =>
+): Layer.Layer<
+  InMemoryCluster | KubeConfig | HttpClient.HttpClient | KubeWebSocket,
+  Codec.ManifestError | ConfigError
+> =>
   Layer.scopedContext(
     Effect.gen(function* () {
       const builtin = yield* Builtin.registry
       const server = new MemoryServer({
         entries: [...builtin.entries.values(), ...(options.resources ?? [])],
         patchMetadata,
-        historyWindow: options.historyWindow ?? 1000
+        historyWindow: options.historyWindow ?? 1000,
+        serviceRanges: yield* serviceRanges(options)
       })
       const registry = Registry.add(builtin, options.resources ?? [])
       if (options.objects !== undefined) seedInto(server, options.objects)

@@ -6,8 +6,8 @@
  */
 import fc from "fast-check"
 
-/** ConfigMaps, Secrets, Deployments, ReplicaSets and a custom kind (Widget, with a structural schema). */
-export type Kind = "cm" | "secret" | "deploy" | "rs" | "widget"
+/** ConfigMaps, Secrets, Deployments, ReplicaSets, Services and a custom kind (Widget, with a structural schema). */
+export type Kind = "cm" | "secret" | "deploy" | "rs" | "svc" | "widget"
 /** The kinds with status and scale sub-resources. */
 export type Scaled = "deploy" | "rs" | "widget"
 export type Name = "a" | "b"
@@ -150,7 +150,7 @@ export const FAMILY_OF: { readonly [K in Op["op"]]: Family } = {
   badMeta: "validation"
 }
 
-const kind = fc.constantFrom<Kind>("cm", "secret", "deploy", "rs", "widget")
+const kind = fc.constantFrom<Kind>("cm", "secret", "deploy", "rs", "svc", "widget")
 const scaled = fc.constantFrom<Scaled>("deploy", "rs", "widget")
 const name = fc.constantFrom<Name>("a", "b")
 const labels: fc.Arbitrary<Labels> = fc.dictionary(

@@ -26,6 +26,7 @@ const PATHS: { readonly [K in Kind]: (ns: string) => string } = {
   secret: (ns) => `/api/v1/namespaces/${ns}/secrets`,
   deploy: (ns) => `/apis/apps/v1/namespaces/${ns}/deployments`,
   rs: (ns) => `/apis/apps/v1/namespaces/${ns}/replicasets`,
+  svc: (ns) => `/api/v1/namespaces/${ns}/services`,
   widget: (ns) => `/apis/diff.example.com/v1/namespaces/${ns}/widgets`
 }
 const TYPE: { readonly [K in Kind]: { readonly apiVersion: string; readonly kind: string } } = {
@@ -33,9 +34,10 @@ const TYPE: { readonly [K in Kind]: { readonly apiVersion: string; readonly kind
   secret: { apiVersion: "v1", kind: "Secret" },
   deploy: { apiVersion: "apps/v1", kind: "Deployment" },
   rs: { apiVersion: "apps/v1", kind: "ReplicaSet" },
+  svc: { apiVersion: "v1", kind: "Service" },
   widget: { apiVersion: "diff.example.com/v1", kind: "Widget" }
 }
-const KINDS: ReadonlyArray<Kind> = ["cm", "secret", "deploy", "rs", "widget"]
+const KINDS: ReadonlyArray<Kind> = ["cm", "secret", "deploy", "rs", "svc", "widget"]
 
 /**
  * The custom kind: a structural schema with a required enum, a defaulted bounded integer, a
@@ -112,6 +114,24 @@ const content = (kind: Kind, variant: number): JsonObject => {
           }
         }
       }
+    case "svc":
+      // Cluster IPs allocated, never given (the test server's are random: one given here could be
+      // taken); a headless one; a NodePort one; two named ports, one by name.
+      return (
+        [
+          { spec: { ports: [{ port: 80 }], selector: { app: "x" } } },
+          {
+            spec: {
+              ports: [
+                { name: "http", port: 80, targetPort: "web" },
+                { name: "dns", port: 53, protocol: "UDP" }
+              ]
+            }
+          },
+          { spec: { clusterIP: "None", selector: { app: "x" }, ports: [{ port: 80 }] } },
+          { spec: { type: "NodePort", ports: [{ port: 80 }] } }
+        ][variant] ?? {}
+      )
     case "widget":
       // Valid with a default; valid with a field to prune; a value out of the enum; three rules broken.
       return (
@@ -172,6 +192,23 @@ const applied = (kind: Kind, variant: number): JsonObject => {
         ][variant] ?? {}
       )
     }
+    case "svc":
+      // Ports with their protocol (the 1.20 test server's apply needs it: a key of the list).
+      return (
+        [
+          { spec: { ports: [{ port: 80, protocol: "TCP" }], selector: { app: "x" } } },
+          {
+            spec: {
+              ports: [
+                { name: "http", port: 80, protocol: "TCP" },
+                { name: "dns", port: 53, protocol: "UDP" }
+              ]
+            }
+          },
+          { spec: { selector: { app: "y" } } },
+          { metadata: { labels: { tier: "x" } } }
+        ][variant] ?? {}
+      )
     case "widget":
       return (
         [
@@ -189,13 +226,61 @@ interface Answer {
   readonly body: Json
 }
 
-/** The defaults the apiserver fills in that the in-memory cluster does not: none for these kinds. */
+/**
+ * Fields one server sets and the other does not, left out of both transcripts: a Service's IP
+ * families and internal traffic policy, which 1.21+ servers set (the in-memory cluster does, as
+ * they do; the 1.20 test server does not know them).
+ */
 const DEFAULTED: { readonly [K in Kind]: ReadonlyArray<ReadonlyArray<string>> } = {
   cm: [],
   secret: [],
   deploy: [],
   rs: [],
+  svc: [
+    ["spec", "ipFamilies"],
+    ["spec", "ipFamilyPolicy"],
+    ["spec", "internalTrafficPolicy"]
+  ],
   widget: []
+}
+
+const IPV4 = /^[0-9]+\.[0-9]+\.[0-9]+\.[0-9]+$/
+
+/**
+ * A Service as compared: its allocated cluster IPs and node ports as `allocated` (the servers
+ * allocate from different ranges, the test server at random); its selector's ownership as one
+ * field (atomic in 1.22+ servers' schema, which the in-memory cluster follows; per key in 1.20).
+ */
+const allocatedAway = (value: JsonObject): JsonObject => {
+  const spec = isObject(value.spec) ? value.spec : undefined
+  if (spec === undefined) return value
+  const ip = (v: Json): Json => (typeof v === "string" && IPV4.test(v) ? "allocated" : v)
+  return {
+    ...value,
+    spec: {
+      ...spec,
+      ...(spec.clusterIP !== undefined ? { clusterIP: ip(spec.clusterIP) } : {}),
+      ...(Array.isArray(spec.clusterIPs) ? { clusterIPs: spec.clusterIPs.map(ip) } : {}),
+      ...(Array.isArray(spec.ports)
+        ? {
+            ports: spec.ports.map((p: Json) =>
+              isObject(p) && typeof p.nodePort === "number" ? { ...p, nodePort: "allocated" } : p
+            )
+          }
+        : {})
+    }
+  }
+}
+
+/** A conflict's field, a Service's selector as one field (see `allocatedAway`). */
+const selectorField = (kind: Kind, field: string): string =>
+  kind === "svc" && field.startsWith(".spec.selector.") ? ".spec.selector" : field
+
+/** A Service's managed fields with `f:selector` as one field (see `allocatedAway`). */
+const atomicSelector = (fields: Json): Json => {
+  if (!isObject(fields) || !isObject(fields["f:spec"])) return fields
+  const spec = fields["f:spec"]
+  return "f:selector" in spec ? { ...fields, "f:spec": { ...spec, "f:selector": {} } } : fields
 }
 
 const without = (value: Json, path: ReadonlyArray<string>): Json => {
@@ -244,7 +329,7 @@ export class Transcriber {
   /** An object as compared: the volatile fields out, the version as "changed since last seen". */
   object(kind: Kind, value: Json): Json {
     if (!isObject(value)) return value
-    let out: Json = value
+    let out: Json = kind === "svc" ? allocatedAway(value) : value
     for (const path of DEFAULTED[kind]) out = without(out, path)
     if (!isObject(out)) return out
     const metadata = isObject(out.metadata) ? out.metadata : {}
@@ -274,6 +359,7 @@ export class Transcriber {
             // (reset by the strategy after the field manager ran; newer servers ignore them: the
             // in-memory cluster does as they do). Status ownership is not compared.
             fields = withoutFields(fields, ["status"])
+            if (kind === "svc") fields = atomicSelector(fields)
             const { time: _time, fieldsV1: _fields, ...others } = entry
             return [`${String(entry.manager)}/${String(entry.operation)}`, { ...others, fieldsV1: fields }]
           })
@@ -296,14 +382,14 @@ export class Transcriber {
   }
 
   /** An answer as compared: an error as code, reason and its causes' fields; a success by kind. */
-  answer(answer: Answer, read: (body: JsonObject) => Json): Json {
+  answer(answer: Answer, read: (body: JsonObject) => Json, kind: Kind): Json {
     const body = answer.body
     if (answer.code >= 400 || (isObject(body) && body.kind === "Status" && body.status === "Failure")) {
       const details = isObject(body) && isObject(body.details) ? body.details : {}
       const causes = Array.isArray(details.causes)
         ? details.causes
             .filter(isObject)
-            .map((c) => `${String(c.reason)} ${String(c.field)}`)
+            .map((c) => `${String(c.reason)} ${selectorField(kind, String(c.field))}`)
             // A set: the 1.20 apiserver repeats a metadata cause on updates (3 or 4 times by kind).
             .filter((c, i, all) => all.indexOf(c) === i)
             .sort()
@@ -511,12 +597,24 @@ export const run = (
             )
           case "replace": {
             const now = yield* current(kind, op.name)
+            // A Service is replaced as read (its allocated cluster IP sent back, with a version):
+            // 1.20 refuses one without either, 1.22+ servers keep the stored ones (README).
+            const readFirst = kind === "svc" && op.version === "none" ? "current" : op.version
             const version =
-              op.version === "current" && isObject(now.body) && isObject(now.body.metadata)
+              readFirst === "current" && isObject(now.body) && isObject(now.body.metadata)
                 ? now.body.metadata.resourceVersion
-                : op.version === "stale"
+                : readFirst === "stale"
                   ? (t.previous.get(`${kind}/${op.name}`) ?? "1")
                   : undefined
+            const spec = isObject(now.body) && isObject(now.body.spec) ? now.body.spec : {}
+            const body = content(kind, op.variant)
+            const sent =
+              kind === "svc" &&
+              isObject(body.spec) &&
+              body.spec.clusterIP === undefined &&
+              spec.clusterIP !== undefined
+                ? { ...body, spec: { ...body.spec, clusterIP: spec.clusterIP } }
+                : body
             const finalizers =
               isObject(now.body) && isObject(now.body.metadata) ? now.body.metadata.finalizers : undefined
             return yield* send(
@@ -530,7 +628,7 @@ export const run = (
                   ...(version !== undefined ? { resourceVersion: version } : {}),
                   ...(finalizers !== undefined ? { finalizers } : {})
                 },
-                ...content(kind, op.variant)
+                ...sent
               })
             )
           }
@@ -542,14 +640,21 @@ export const run = (
                 ? { data: { k: `m${op.variant}` } }
                 : kind === "secret"
                   ? { stringData: { k: `m${op.variant}` } }
-                  : kind === "widget"
+                  : kind === "svc"
                     ? ([
-                        { spec: { replicas: 0 } },
-                        { spec: { replicas: 7 } },
-                        { spec: { size: null } },
-                        { spec: { note: null, extra: { a: 1 } } }
+                        { spec: { selector: { app: "y" } } },
+                        { spec: { sessionAffinity: "ClientIP" } },
+                        { spec: { type: "NodePort" } },
+                        { spec: { type: "ClusterIP" } }
                       ][op.variant] ?? {})
-                    : { spec: { replicas: op.variant } }
+                    : kind === "widget"
+                      ? ([
+                          { spec: { replicas: 0 } },
+                          { spec: { replicas: 7 } },
+                          { spec: { size: null } },
+                          { spec: { note: null, extra: { a: 1 } } }
+                        ][op.variant] ?? {})
+                      : { spec: { replicas: op.variant } }
             return yield* send("PATCH", at, {
               json: { metadata: { labels: op.labels }, ...part },
               contentType: "application/merge-patch+json"
@@ -783,10 +888,16 @@ export const run = (
           : op.op === "scale"
             ? (body: JsonObject): Json => ({ spec: body.spec ?? null, status: body.status ?? null })
             : objectOf(kind)
-      entries.push({ op, answer: t.answer(answer, read) })
+      // A Service's delete answers a Status on 1.20 and the Service on 1.22+ servers (as the
+      // in-memory cluster): compared by its code; what it did shows in the reads that follow.
+      const serviceDelete = op.op === "delete" && kind === "svc" && answer.code === 200
+      entries.push({
+        op,
+        answer: serviceDelete ? { code: 200, body: "deleted or marked" } : t.answer(answer, read, kind)
+      })
       if (op.op === "delete" && answer.code === 200) {
         const body = answer.body
-        if (isObject(body) && body.kind === "Status") t.forget(kind, op.name)
+        if (serviceDelete || (isObject(body) && body.kind === "Status")) t.forget(kind, op.name)
       }
     }
     // Each watch's events, by kind, as the answer of the operation that opened them.

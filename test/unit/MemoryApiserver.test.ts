@@ -8,7 +8,7 @@
 import { HttpClient, HttpClientRequest } from "@effect/platform"
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Stream } from "effect"
-import { Client, Registry, Watch } from "../../src/index.js"
+import { ApiError, Client, Registry, Watch } from "../../src/index.js"
 import * as apiextensions from "../../src/models/apiextensions/v1.js"
 import * as apps from "../../src/models/apps/v1.js"
 import * as batch from "../../src/models/batch/v1.js"
@@ -696,4 +696,185 @@ describe("the in-memory cluster as the apiserver", () => {
         expect(pruned.spec?.template.spec?.containers.map((c) => c.name)).toEqual(["side"])
       }).pipe(Effect.provide(cluster))
   )
+
+  describe("Services: allocation, defaults and validation as the apiserver's Service registry", () => {
+    const service = (name: string, spec: core.Service["spec"]): core.Service => ({
+      apiVersion: "v1",
+      kind: "Service",
+      metadata: { name },
+      ...(spec !== undefined ? { spec } : {})
+    })
+    const causes = (error: unknown) =>
+      error instanceof ApiError.ApiError ? error.causes.map((c) => `${c.reason} ${c.field}`) : []
+
+    it.effect(
+      "a cluster IP from the range (its first address the kubernetes Service's), defaults, zero status",
+      () =>
+        Effect.gen(function* () {
+          const kubernetes = yield* Client.get(core.Service, "kubernetes", { namespace: "default" })
+          expect(kubernetes.spec?.clusterIP).toBe("10.96.0.1")
+          const made = yield* Client.create(
+            core.Service,
+            service("web", { ports: [{ port: 80 }], selector: { app: "web" } })
+          )
+          expect(made.spec).toMatchObject({
+            type: "ClusterIP",
+            sessionAffinity: "None",
+            internalTrafficPolicy: "Cluster",
+            ipFamilyPolicy: "SingleStack",
+            ipFamilies: ["IPv4"],
+            ports: [{ port: 80, protocol: "TCP", targetPort: 80 }]
+          })
+          const ip = made.spec?.clusterIP ?? ""
+          expect(ip).toMatch(/^10\.(9[6-9]|10[0-9]|11[01])\.[0-9]+\.[0-9]+$/)
+          expect(ip).not.toBe("10.96.0.1")
+          expect(made.spec?.clusterIPs).toEqual([ip])
+          expect(made.status).toEqual({ loadBalancer: {} })
+          // A Service's strategy keeps no generation.
+          expect(made.metadata?.generation).toBeUndefined()
+          // The allocated address is the server's: not owned by the creator.
+          expect(JSON.stringify(fieldsOf(made, "effect-kube", "Update"))).not.toContain("clusterIP")
+          const headless = yield* Client.create(core.Service, service("h", { clusterIP: "None" }))
+          expect(headless.spec).toMatchObject({
+            clusterIPs: ["None"],
+            ipFamilyPolicy: "RequireDualStack",
+            ipFamilies: ["IPv4", "IPv6"]
+          })
+        }).pipe(Effect.provide(cluster))
+    )
+
+    it.effect("a given cluster IP must be in the range and free; a deleted Service's is free again", () =>
+      Effect.gen(function* () {
+        yield* Client.create(core.Service, service("a", { clusterIP: "10.0.0.50", ports: [{ port: 80 }] }))
+        const taken = yield* Effect.flip(
+          Client.create(core.Service, service("b", { clusterIP: "10.0.0.50", ports: [{ port: 80 }] }))
+        )
+        expect(taken).toMatchObject({ code: 422, reason: "Invalid" })
+        expect(taken.message).toContain("provided IP is already allocated")
+        expect(causes(taken)).toEqual(["FieldValueInvalid spec.clusterIPs"])
+        const outside = yield* Effect.flip(
+          Client.create(core.Service, service("c", { clusterIP: "10.9.0.50", ports: [{ port: 80 }] }))
+        )
+        expect(outside.message).toContain("The range of valid IPs is 10.0.0.0/24")
+        // A dry run holds nothing.
+        yield* Client.create(core.Service, service("d", { clusterIP: "10.0.0.51", ports: [{ port: 80 }] }), {
+          dryRun: true
+        })
+        yield* Client.create(core.Service, service("e", { clusterIP: "10.0.0.51", ports: [{ port: 80 }] }))
+        yield* Client.del(core.Service, "a")
+        const again = yield* Client.create(
+          core.Service,
+          service("b", { clusterIP: "10.0.0.50", ports: [{ port: 80 }] })
+        )
+        expect(again.spec?.clusterIPs).toEqual(["10.0.0.50"])
+      }).pipe(Effect.provide(InMemoryCluster.layer({ serviceClusterIPRange: "10.0.0.0/24" })))
+    )
+
+    it.effect("a replace without the cluster IP keeps it (1.22+); a changed one is refused", () =>
+      Effect.gen(function* () {
+        const made = yield* Client.create(core.Service, service("web", { ports: [{ port: 80 }] }))
+        const replaced = yield* Client.replace(core.Service, service("web", { ports: [{ port: 81 }] }))
+        expect(replaced.spec?.clusterIP).toBe(made.spec?.clusterIP)
+        expect(replaced.spec?.ports).toEqual([{ port: 81, protocol: "TCP", targetPort: 81 }])
+        const moved = yield* Effect.flip(
+          Client.patch(core.Service, "web", { spec: { clusterIP: "10.96.9.9" } }, { patchType: "merge" })
+        )
+        expect(moved).toMatchObject({ code: 422 })
+        expect(moved.message).toContain("spec.clusterIPs[0]")
+        expect(moved.message).toContain("may not change once set")
+      }).pipe(Effect.provide(cluster))
+    )
+
+    it.effect("node ports from their range; a taken one refused; dropped with the NodePort type", () =>
+      Effect.gen(function* () {
+        const first = yield* Client.create(
+          core.Service,
+          service("n1", { type: "NodePort", ports: [{ port: 80 }] })
+        )
+        const port = first.spec?.ports?.[0]?.nodePort ?? 0
+        expect(port).toBeGreaterThanOrEqual(30000)
+        expect(port).toBeLessThanOrEqual(32767)
+        expect(first.spec?.externalTrafficPolicy).toBe("Cluster")
+        const taken = yield* Effect.flip(
+          Client.create(
+            core.Service,
+            service("n2", { type: "NodePort", ports: [{ port: 80, nodePort: port }] })
+          )
+        )
+        expect(causes(taken)).toEqual(["FieldValueInvalid spec.ports[0].nodePort"])
+        // The same node port kept by an update that leaves it out.
+        const kept = yield* Client.patch(
+          core.Service,
+          "n1",
+          { spec: { sessionAffinity: "ClientIP" } },
+          { patchType: "merge" }
+        )
+        expect(kept.spec?.ports?.[0]?.nodePort).toBe(port)
+        expect(kept.spec?.sessionAffinityConfig).toEqual({ clientIP: { timeoutSeconds: 10800 } })
+        const plain = yield* Client.patch(
+          core.Service,
+          "n1",
+          { spec: { type: "ClusterIP" } },
+          { patchType: "merge" }
+        )
+        expect(plain.spec?.ports?.[0]?.nodePort).toBeUndefined()
+        expect(plain.spec?.externalTrafficPolicy).toBeUndefined()
+        // Released: another Service may have it now.
+        const reused = yield* Client.create(
+          core.Service,
+          service("n3", { type: "NodePort", ports: [{ port: 80, nodePort: port }] })
+        )
+        expect(reused.spec?.ports?.[0]?.nodePort).toBe(port)
+      }).pipe(Effect.provide(cluster))
+    )
+
+    it.effect(
+      "ports, their names and an ExternalName's name validated (422 with the apiserver's causes)",
+      () =>
+        Effect.gen(function* () {
+          const refused = (name: string, spec: core.Service["spec"]) =>
+            Effect.flip(Client.create(core.Service, service(name, spec))).pipe(Effect.map(causes))
+          expect(yield* refused("none", {})).toEqual(["FieldValueRequired spec.ports"])
+          expect(yield* refused("two", { ports: [{ port: 80 }, { port: 81 }] })).toEqual([
+            "FieldValueRequired spec.ports[0].name",
+            "FieldValueRequired spec.ports[1].name"
+          ])
+          expect(
+            yield* refused("bad", {
+              ports: [
+                { name: "x", port: 80 },
+                { name: "y", port: 80 },
+                { name: "z", port: 0, protocol: "FOO" }
+              ]
+            })
+          ).toEqual([
+            "FieldValueInvalid spec.ports[2].port",
+            "FieldValueNotSupported spec.ports[2].protocol",
+            "FieldValueInvalid spec.ports[2].targetPort",
+            "FieldValueDuplicate spec.ports[1]"
+          ])
+          expect(yield* refused("ext", { type: "ExternalName" })).toEqual([
+            "FieldValueRequired spec.externalName"
+          ])
+          const external = yield* Client.create(
+            core.Service,
+            service("ext", { type: "ExternalName", externalName: "example.com" })
+          )
+          expect(external.spec?.clusterIP).toBeUndefined()
+          expect(external.spec?.internalTrafficPolicy).toBeUndefined()
+        }).pipe(Effect.provide(cluster))
+    )
+
+    it.effect("a bad range is a ConfigError of the layer", () =>
+      Effect.gen(function* () {
+        const error = yield* Effect.flip(
+          Client.get(core.Service, "kubernetes", { namespace: "default" }).pipe(
+            Effect.provide(InMemoryCluster.layer({ serviceClusterIPRange: "10.0.0.0" }))
+          )
+        )
+        expect(error).toMatchObject({ _tag: "ConfigError", reason: "InvalidConfig" })
+        expect(error.message).toContain("serviceClusterIPRange")
+      })
+    )
+  })
 })

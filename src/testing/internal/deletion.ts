@@ -63,9 +63,12 @@ export const remove = (s: State, stored: Stored, key: string, q: URLSearchParams
   return json(200, stored.object)
 }
 
-/** Kinds the apiserver answers a finished delete of with the object (others: a Success Status). */
+/**
+ * Kinds the apiserver answers a finished delete of with the object (others: a Success Status);
+ * Services as 1.22+ servers (1.20 answers a Status).
+ */
 const returnsObject = (info: ResourceInfo): boolean =>
-  info.group === "" && ["pods", "serviceaccounts", "resourcequotas"].includes(info.plural)
+  info.group === "" && ["pods", "serviceaccounts", "resourcequotas", "services"].includes(info.plural)
 
 /** The Success Status of a finished delete, with the object's name, kind and uid. */
 const deletedStatus = (info: ResourceInfo, m: JsonObject): JsonObject => ({

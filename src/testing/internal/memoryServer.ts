@@ -21,6 +21,7 @@ import { Faults } from "./faults.js"
 import { Kinds, namespaces } from "./kinds.js"
 import { isObject, type JsonObject, type PatchMeta } from "./patch.js"
 import { handle, type Request, type Server } from "./router.js"
+import { ServiceAllocator } from "./services.js"
 import { hasNamespace, Store } from "./store.js"
 import { crdSchemas } from "./structural.js"
 import { WatchHub } from "./watchHub.js"
@@ -32,6 +33,12 @@ export interface ServerOptions {
   readonly entries: ReadonlyArray<Registry.Entry>
   readonly patchMetadata: PatchMeta
   readonly historyWindow: number
+  /** Where Services' cluster IPs and node ports come from (parsed: `services.ts`). */
+  readonly serviceRanges: {
+    readonly clusterIPs: { readonly first: number; readonly last: number }
+    readonly clusterIPRange: string
+    readonly nodePorts: { readonly first: number; readonly last: number }
+  }
 }
 
 /** Removes every object of a custom kind (each a DELETED event), as a CRD's deletion does. */
@@ -50,9 +57,13 @@ export class MemoryServer {
   constructor(options: ServerOptions) {
     const kinds = new Kinds()
     const store = new Store(options.historyWindow)
+    const ranges = options.serviceRanges
+    const services = new ServiceAllocator(ranges.clusterIPs, ranges.nodePorts, ranges.clusterIPRange)
+    store.listen((event) => services.observe(event))
     this.server = {
       kinds,
       store,
+      services,
       hub: new WatchHub(store),
       request: { userAgent: "" },
       faults: new Faults(),
@@ -86,8 +97,7 @@ export class MemoryServer {
     })
     for (const name of ["default", "kube-system", "kube-public", "kube-node-lease"]) {
       put(
-        store,
-        kinds,
+        this.server,
         namespaces(kinds),
         {
           apiVersion: "v1",
@@ -100,6 +110,21 @@ export class MemoryServer {
         "kube-apiserver"
       )
     }
+    // As the apiserver: the `kubernetes` Service in `default`, with the range's first address.
+    const service = kinds.find("v1", "Service")
+    if (service !== undefined)
+      put(
+        this.server,
+        service,
+        {
+          apiVersion: "v1",
+          kind: "Service",
+          metadata: { name: "kubernetes", labels: { component: "apiserver", provider: "kubernetes" } },
+          spec: { ports: [{ name: "https", port: 443, protocol: "TCP", targetPort: 6443 }] }
+        },
+        "default",
+        "kube-apiserver"
+      )
   }
 
   /** Every request waits this long first. */
@@ -117,7 +142,7 @@ export class MemoryServer {
 
   /** Stores an object as a write would, without the checks (seeding). */
   put(info: ResourceInfo, object: JsonObject, namespace: string | undefined): JsonObject {
-    return put(this.server.store, this.server.kinds, info, object, namespace, SEED_MANAGER)
+    return put(this.server, info, object, namespace, SEED_MANAGER)
   }
 
   // --- hooks for tests -----------------------------------------------------------------

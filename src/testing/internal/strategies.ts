@@ -87,12 +87,13 @@ const secretData = (info: ResourceInfo, object: JsonObject): JsonObject => {
 
 /**
  * The defaults the apiserver gives the fields left out (its `SetDefaults_*`), for the kinds the
- * in-memory cluster knows them of: Secrets, Deployments, ReplicaSets, and the pod specs of Pods
+ * in-memory cluster knows them of: Secrets, Services, Deployments, ReplicaSets, and the pod specs of Pods
  * and of those kinds', ReplicationControllers' and Jobs' templates. Other kinds get none (README).
  */
 const defaulted = (info: ResourceInfo, object: JsonObject): JsonObject => {
   const spec = isObject(object.spec) ? withoutNulls(object.spec) : undefined
   if (info.group === "" && info.kind === "Secret") return { type: "Opaque", ...object }
+  if (info.group === "" && info.kind === "Service") return { ...object, spec: serviceSpec(spec ?? {}) }
   if (info.group === "" && info.kind === "Pod" && spec !== undefined)
     return { ...object, spec: podSpec(spec) }
   if (spec === undefined) return object
@@ -111,6 +112,46 @@ const defaulted = (info: ResourceInfo, object: JsonObject): JsonObject => {
   if (info.group === "" && info.kind === "ReplicationController") return templated({ replicas: 1 })
   if (info.group === "batch" && info.kind === "Job") return templated({})
   return object
+}
+
+/**
+ * A Service's defaults (`SetDefaults_Service`, as 1.22+ servers): type ClusterIP, no session
+ * affinity (ClientIP's timeout three hours), each port TCP to the same target port, the traffic
+ * policies `Cluster`.
+ */
+const serviceSpec = (given: JsonObject): JsonObject => {
+  const type = typeof given.type === "string" && given.type !== "" ? given.type : "ClusterIP"
+  const affinity =
+    typeof given.sessionAffinity === "string" && given.sessionAffinity !== "" ? given.sessionAffinity : "None"
+  const config = isObject(given.sessionAffinityConfig) ? given.sessionAffinityConfig : {}
+  const clientIP = isObject(config.clientIP) ? config.clientIP : {}
+  return {
+    ...given,
+    type,
+    sessionAffinity: affinity,
+    ...(affinity === "ClientIP"
+      ? { sessionAffinityConfig: { ...config, clientIP: { timeoutSeconds: 10800, ...clientIP } } }
+      : {}),
+    ...(Array.isArray(given.ports) ? { ports: given.ports.map(servicePort) } : {}),
+    ...(type === "NodePort" || type === "LoadBalancer"
+      ? { externalTrafficPolicy: given.externalTrafficPolicy ?? "Cluster" }
+      : {}),
+    ...(type === "LoadBalancer"
+      ? { allocateLoadBalancerNodePorts: given.allocateLoadBalancerNodePorts ?? true }
+      : {}),
+    ...(type !== "ExternalName" ? { internalTrafficPolicy: given.internalTrafficPolicy ?? "Cluster" } : {})
+  }
+}
+
+const servicePort = (given: Json): Json => {
+  if (!isObject(given)) return given
+  const target = given.targetPort
+  const unset = target === undefined || target === null || target === 0 || target === ""
+  return {
+    ...given,
+    protocol: typeof given.protocol === "string" && given.protocol !== "" ? given.protocol : "TCP",
+    ...(unset && given.port !== undefined ? { targetPort: given.port } : {})
+  }
 }
 
 /** A spec's `template` with its pod spec defaulted (and Go's null creation time in its metadata). */

@@ -164,6 +164,8 @@ const statusZeros = (
  * are there as zeros (a ReplicaSet's `{ replicas: 0 }`, a Deployment's `{}`).
  */
 export const zeroStatus = (kinds: Kinds, info: ResourceInfo): JsonObject => {
+  // A struct that is not a pointer is never left out (Go's omitempty does not apply to structs).
+  if (info.group === "" && info.kind === "Service") return { loadBalancer: {} }
   const decode = kinds.decoder(info)
   if (decode === undefined) return {}
   const decoded = decode({
@@ -322,5 +324,29 @@ export const validateRequired = (
       kind: info.kind,
       causes: fields.map((field) => ({ reason: "FieldValueRequired", message: "Required value", field }))
     }
+  )
+}
+
+/** One reason the apiserver gives for a 422 (a `StatusCause`). */
+export interface Cause {
+  readonly reason:
+    | "FieldValueInvalid"
+    | "FieldValueRequired"
+    | "FieldValueNotSupported"
+    | "FieldValueDuplicate"
+    | "FieldValueForbidden"
+  readonly message: string
+  readonly field: string
+}
+
+/** The 422 of an invalid object with its causes, worded as the apiserver's (`Kind "name" is invalid: ...`). */
+export const invalid = (info: ResourceInfo, name: string, causes: ReadonlyArray<Cause>): Response => {
+  const qualified = info.group === "" ? info.kind : `${info.kind}.${info.group}`
+  const listed = causes.map((c) => `${c.field}: ${c.message}`)
+  return status(
+    422,
+    "Invalid",
+    `${qualified} "${name}" is invalid: ${listed.length === 1 ? listed[0] : `[${listed.join(", ")}]`}`,
+    { name, ...(info.group !== "" ? { group: info.group } : {}), kind: info.kind, causes }
   )
 }

@@ -17,16 +17,19 @@ import {
 import { meta, now, str } from "./objects.js"
 import { isCustom, isObject, type Json, type JsonObject } from "./patch.js"
 import { alreadyExists, conflict, json, notFound, status } from "./responses.js"
+import { isService, type ServiceAllocator } from "./services.js"
 import { objectKey, type Store, type Stored } from "./store.js"
 import { prepared } from "./strategies.js"
 import { equalJson as sameJson } from "./structured.js"
 import { approvalProblem, hasStatus, partialWrite, scaled, scaleOf, statusRule } from "./subresources.js"
-import { nameRequired, validateName, validateRequired, zeroStatus } from "./validation.js"
+import { invalid, nameRequired, validateName, validateRequired, zeroStatus } from "./validation.js"
 
 /** What writes change: the objects (and their history) and the owners of their fields. */
 export interface State {
   readonly store: Store
   readonly kinds: Kinds
+  /** The cluster IPs and node ports Services hold. */
+  readonly services: ServiceAllocator
   /** The request being answered: its user agent names the manager of updates without one. */
   readonly request: { userAgent: string }
 }
@@ -68,6 +71,17 @@ export const lookup = (
  * creationTimestamp (kept from the previous version), the next resourceVersion, and a generation
  * that counts the changes of its spec.
  */
+/** Core kinds with a spec whose strategy keeps no generation. */
+const WITHOUT_GENERATION = new Set([
+  "Service",
+  "Namespace",
+  "Node",
+  "PersistentVolume",
+  "PersistentVolumeClaim",
+  "ResourceQuota",
+  "LimitRange"
+])
+
 export const stamp = (
   store: Store,
   info: ResourceInfo,
@@ -103,21 +117,39 @@ export const stamp = (
       return rest
     }
     m.generation = previous === undefined ? 1 : sameJson(content(previous), content(object)) ? gen : gen + 1
-  } else if (object.spec !== undefined) {
+  } else if (object.spec !== undefined && !(info.group === "" && WITHOUT_GENERATION.has(info.kind))) {
     m.generation = previous === undefined ? 1 : sameJson(previous.spec, object.spec) ? gen : gen + 1
   }
   return { ...object, apiVersion: info.apiVersion, kind: info.kind, metadata: m }
 }
 
+/**
+ * The object as its kind's registry stores it after the generic checks (a Service's allocated
+ * values), or the failure to answer.
+ */
+const registered = (
+  s: State,
+  info: ResourceInfo,
+  key: string,
+  object: JsonObject,
+  previous: JsonObject | undefined
+): JsonObject | Response => {
+  if (!isService(info)) return object
+  const prepared = s.services.prepare(key, object, previous)
+  if ("object" in prepared) return prepared.object
+  if ("full" in prepared) return status(500, "InternalError", `Internal error occurred: ${prepared.full}`)
+  return invalid(info, str(meta(object).name) ?? "", prepared.causes)
+}
+
 /** Stores an object as a write would, without the checks (seeding). */
 export const put = (
-  store: Store,
-  kinds: Kinds,
+  s: State,
   info: ResourceInfo,
   object: JsonObject,
   namespace: string | undefined,
   manager: string
 ): JsonObject => {
+  const { store, kinds } = s
   const m = meta(object)
   const name = str(m.name) ?? ""
   const key = objectKey(
@@ -136,7 +168,10 @@ export const put = (
     undefined,
     kinds.schema(info)
   )
-  const stamped = stamp(store, info, written, existing?.object, namespace)
+  const seeded = stamp(store, info, written, existing?.object, namespace)
+  // (A seed the registry would refuse is stored as it is.)
+  const allocated = registered(s, info, key, seeded, existing?.object)
+  const stamped = allocated instanceof Response ? seeded : allocated
   store.set(key, { info, object: stamped })
   store.record(existing === undefined ? "ADDED" : "MODIFIED", info, stamped, existing?.object)
   return stamped
@@ -219,9 +254,11 @@ export const create = (
   }
   // Validated before the store is asked (an invalid object that exists too is a 422, not a 409);
   // the version is taken once it is stored.
-  const validated = stamp(s.store, info, draft, undefined, ns, "0")
-  const incomplete = validateRequired(s.kinds, info, validated)
+  const checked = stamp(s.store, info, draft, undefined, ns, "0")
+  const incomplete = validateRequired(s.kinds, info, checked)
   if (incomplete !== undefined) return incomplete
+  const validated = registered(s, info, key, checked, undefined)
+  if (validated instanceof Response) return validated
   if (s.store.has(key)) return alreadyExists(info, name)
   const stamped = {
     ...validated,
@@ -254,7 +291,7 @@ export const commit = (
     finalizers.push(...spec.finalizers)
   const deleting = meta(stored.object).deletionTimestamp !== undefined
   const current = str(meta(stored.object).resourceVersion)
-  const stamped = stamp(
+  const checked = stamp(
     s.store,
     stored.info,
     prepared(stored.info, next, s.kinds),
@@ -262,8 +299,10 @@ export const commit = (
     str(meta(stored.object).namespace),
     current
   )
-  const invalid = validateRequired(s.kinds, stored.info, stamped, stored.object)
-  if (invalid !== undefined) return invalid
+  const incomplete = validateRequired(s.kinds, stored.info, checked, stored.object)
+  if (incomplete !== undefined) return incomplete
+  const stamped = registered(s, stored.info, key, checked, stored.object)
+  if (stamped instanceof Response) return stamped
   // A write that changes nothing is not a write (the apiserver's no-op update): same version, no
   // watch event — a controller applying its desired state again must not trigger itself.
   if (!(deleting && finalizers.length === 0) && sameObject(stamped, stored.object))
