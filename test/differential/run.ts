@@ -480,6 +480,26 @@ const openWatch = (
     return { code: 200, body: null }
   }).pipe(Effect.orDie)
 
+/**
+ * Deletes the sequence's Services (their finalizers first): their cluster IPs are the test
+ * server's to reuse (a namespace left behind keeps them, there being no namespace controller).
+ */
+const releaseServices = (namespace: string) =>
+  Effect.gen(function* () {
+    const listed = yield* send("GET", PATHS.svc(namespace))
+    const items = isObject(listed.body) && Array.isArray(listed.body.items) ? listed.body.items : []
+    for (const item of items) {
+      const name = isObject(item) && isObject(item.metadata) ? item.metadata.name : undefined
+      if (typeof name !== "string") continue
+      const at = `${PATHS.svc(namespace)}/${name}`
+      yield* send("PATCH", at, {
+        json: { metadata: { finalizers: null } },
+        contentType: "application/merge-patch+json"
+      })
+      yield* send("DELETE", at)
+    }
+  })
+
 /** The name of the object that marks the end of watch `i`'s events (left out of every transcript). */
 const SENTINEL = "zz-end-"
 
@@ -911,5 +931,6 @@ export const run = (
       const entry = entries[index]
       if (entry !== undefined) entries[index] = { op: entry.op, answer }
     }
+    yield* releaseServices(namespace)
     return entries
   }).pipe(Effect.scoped)

@@ -302,7 +302,7 @@ export const start = async (options: { readonly log?: (line: string) => void } =
           "--service-account-issuer=https://kubernetes.default.svc",
           `--service-account-key-file=${path.join(certs, "sa.pub")}`,
           `--service-account-signing-key-file=${path.join(certs, "sa.key")}`,
-          "--service-cluster-ip-range=10.0.0.0/24",
+          "--service-cluster-ip-range=10.0.0.0/16",
           "--authorization-mode=RBAC",
           `--token-auth-file=${tokens}`,
           `--client-ca-file=${caFile}`,
