@@ -6,14 +6,14 @@
  *
  * @since 0.1.0
  */
-import { HttpClient } from "@effect/platform"
-import { Duration, Effect, Either, Option, Ref, Schedule, Stream } from "effect"
-import { identity } from "effect/Function"
+import { HttpClient, HttpClientError, type HttpClientResponse } from "@effect/platform"
+import { Channel, Chunk, Duration, Effect, Either, Schedule, Stream } from "effect"
 import * as ApiRequest from "../client/ApiRequest.js"
 import type * as Client from "../client/Client.js"
 import { checkedAs } from "../client/internal/answer.js"
 import { annotateTarget, kindAttributes, operation } from "../client/internal/operation.js"
 import * as InvalidRequest from "../resource/InvalidRequest.js"
+import { Lines } from "./internal/lines.js"
 
 /**
  * Options of {@link log}.
@@ -42,20 +42,21 @@ export interface LogOptions {
   /** Keep the newline at the end of each line (lightkube's `newlines`). Default: false. */
   readonly newlines?: boolean | undefined
   /**
-   * With `follow`: when the connection drops (a transport error, or an end of the answer that
-   * brought new lines: the apiserver turns a kubelet's dropped connection into a clean end),
-   * reconnect with `sinceTime` set to the timestamp of the last line received, skipping the lines
-   * already emitted; a reconnection that brings nothing new ends the stream (the container is
-   * done). Guarantee: no line is lost and none repeated, as long as the kubelet's timestamps
-   * (nanoseconds) tell lines apart; lines sharing the last timestamp seen are skipped by count.
-   * Default: false.
+   * With `follow`: when the answer ends or the connection drops, follow on: reconnect with
+   * `sinceTime` at the timestamp of the last whole line received and skip what was already
+   * emitted (by timestamp, nanoseconds, and by count among lines sharing the last one). The
+   * stream ends only when the container has ended (its pod says so, or the pod is gone); an end
+   * while it runs is retried with `resumeSchedule` (reset by every line), and when that gives up
+   * the stream fails with a `ResponseError` saying so. A line that the connection cut before its
+   * newline is never emitted as it is: it is read again whole on the next connection (a last line
+   * without a newline is emitted once the container has ended). Guarantee: no line is lost,
+   * repeated or invented, as long as the kubelet's timestamps tell lines apart or keep their order
+   * within a timestamp. Default: false.
    */
   readonly resume?: boolean | undefined
   /** When to reconnect with `resume`. Default: exponential from 200 ms, jittered, capped at 10 s, 10 times. */
   readonly resumeSchedule?: Schedule.Schedule<unknown, unknown> | undefined
 }
-
-const TIMESTAMP = /^(\S+) (.*)$/s
 
 /** An RFC 3339 timestamp with its fraction padded to nanoseconds, so that strings compare as times. */
 const sortable = (time: string): string => {
@@ -109,6 +110,42 @@ const query = (
   return Either.right(q)
 }
 
+/** Where a resumed follow is: the timestamp of the last line emitted and how many shared it. */
+interface Position {
+  time: string | undefined
+  sameTime: number
+}
+
+/** What a pod says of a container: still running (or not known to have ended), or ended. */
+const containerEnded = (pod: unknown, container: string | undefined): boolean => {
+  if (!isRecord(pod)) return false
+  const status = isRecord(pod.status) ? pod.status : {}
+  if (status.phase === "Succeeded" || status.phase === "Failed") return true
+  const spec = isRecord(pod.spec) ? pod.spec : {}
+  const containers = Array.isArray(spec.containers) ? spec.containers : []
+  const only = containers.length === 1 && isRecord(containers[0]) ? containers[0].name : undefined
+  const name = container !== undefined && container !== "" ? container : only
+  const statuses = [
+    ...(Array.isArray(status.containerStatuses) ? status.containerStatuses : []),
+    ...(Array.isArray(status.initContainerStatuses) ? status.initContainerStatuses : [])
+  ]
+  const own = statuses.find((s) => isRecord(s) && s.name === name)
+  const state = isRecord(own) && isRecord(own.state) ? own.state : undefined
+  return state !== undefined && state.running === undefined
+}
+
+const isRecord = (value: unknown): value is { readonly [key: string]: unknown } =>
+  typeof value === "object" && value !== null && !Array.isArray(value)
+
+/** An answer that ended while the container runs: the follow goes on (retried as a dropped connection). */
+const endedEarly = (response: HttpClientResponse.HttpClientResponse, container: string | undefined) =>
+  new HttpClientError.ResponseError({
+    request: response.request,
+    response,
+    reason: "Decode",
+    description: `the log answer ended while container ${container ?? "(the pod's only one)"} still runs: following on`
+  })
+
 /**
  * The log of a pod's container, line by line.
  *
@@ -147,81 +184,154 @@ export const log = (
       // Resuming needs the timestamps; they are stripped again unless asked for.
       const wantTimestamps = options.timestamps === true
       const timestamps = wantTimestamps || resume
-      const last = yield* Ref.make<{ readonly time: string | undefined; readonly sameTime: number }>({
-        time: undefined,
-        sameTime: 0
-      })
+      const newline = options.newlines === true
+      // This run's position (a new run of the stream starts again).
+      const position: Position = { time: undefined, sameTime: 0 }
 
-      const connect = Stream.unwrapScoped(
-        Effect.gen(function* () {
-          const position = yield* Ref.get(last)
-          const request = ApiRequest.toHttp({
-            ...target,
-            query: yield* ApiRequest.checkQuery(
-              Object.entries(yield* query(options, timestamps, position.time))
-            )
-          })
-          const response = yield* annotateTarget(target.namespace, name).pipe(
-            Effect.zipRight(Effect.flatMap(http.execute(request), checkedAs("get"))),
-            operation("PodLog.log", "get", { ...kindAttributes(Pod), "k8s.subresource": "log" })
-          )
-          // On reconnect, skip what was already emitted at the resume time.
-          let skip = position.time !== undefined ? position.sameTime : 0
-          return response.stream.pipe(
-            Stream.decodeText(),
-            Stream.splitLines,
-            Stream.mapEffect((line) =>
-              Effect.gen(function* () {
-                if (!timestamps) return line
-                const match = TIMESTAMP.exec(line)
-                const time = match?.[1]
-                if (resume && time !== undefined) {
-                  const current = yield* Ref.get(last)
-                  const at = sortable(time)
-                  if (position.time !== undefined) {
-                    // The apiserver passes sinceTime on with second precision: the kubelet sends
-                    // again the lines of that second; drop what was already emitted.
-                    const resumeAt = sortable(position.time)
-                    if (at < resumeAt) return undefined
-                    if (at === resumeAt && skip > 0) {
-                      skip--
-                      return undefined
-                    }
-                  }
-                  yield* Ref.set(last, { time, sameTime: current.time === time ? current.sameTime + 1 : 1 })
-                }
-                return wantTimestamps ? line : (match?.[2] ?? line)
-              }).pipe(Effect.map(Option.fromNullable))
-            ),
-            Stream.filterMap(identity)
+      /** The answer of one connection from the current position (an error answer fails). */
+      const open = Effect.gen(function* () {
+        const request = ApiRequest.toHttp({
+          ...target,
+          query: yield* ApiRequest.checkQuery(
+            Object.entries(yield* query(options, timestamps, position.time))
           )
         })
-      )
-      // A kubelet that drops the connection shows up as the end of the answer, like a container
-      // that stopped: reconnect after an end that brought new lines; an answer with nothing new
-      // (the container is done) ends the stream.
-      const followOn = (): Stream.Stream<string, Client.ClientError> =>
-        Stream.unwrap(
-          Effect.map(Ref.make(false), (gotLines) =>
-            Stream.concat(
-              connect.pipe(Stream.tap(() => Ref.set(gotLines, true))),
-              Stream.unwrap(Effect.map(Ref.get(gotLines), (got) => (got ? followOn() : Stream.empty)))
-            )
-          )
+        return yield* annotateTarget(target.namespace, name).pipe(
+          Effect.zipRight(Effect.flatMap(http.execute(request), checkedAs("get"))),
+          operation("PodLog.log", "get", { ...kindAttributes(Pod), "k8s.subresource": "log" })
         )
-      const lines = resume
-        ? followOn().pipe(
-            Stream.retry(
-              (options.resumeSchedule ?? defaultResumeSchedule).pipe(
-                Schedule.intersect(
-                  Schedule.recurWhile<Client.ClientError>(
-                    (e) => e._tag === "RequestError" || e._tag === "ResponseError"
-                  )
-                )
+      })
+
+      /**
+       * The lines of one answer, a chunk at a time; its text after the last newline goes to `end`
+       * (emitted there, or held: a cut line is read again).
+       */
+      const linesOf = (
+        response: HttpClientResponse.HttpClientResponse,
+        end: (
+          rest: string,
+          emit: (line: string) => string | undefined
+        ) => Stream.Stream<string, Client.ClientError>
+      ): Stream.Stream<string, Client.ClientError> => {
+        const lines = new Lines()
+        // On reconnect, what was already emitted at the resume time is skipped: the apiserver passes
+        // sinceTime on with second precision, so the kubelet sends that second's lines again.
+        const resumeAt = resume && position.time !== undefined ? sortable(position.time) : undefined
+        let skipping = resumeAt !== undefined
+        let skip = position.sameTime
+        const emit = (line: string): string | undefined => {
+          if (!timestamps) return newline ? `${line}\n` : line
+          const space = line.indexOf(" ")
+          const time = space === -1 ? undefined : line.slice(0, space)
+          if (resume && time !== undefined) {
+            if (skipping && resumeAt !== undefined) {
+              const at = sortable(time)
+              if (at < resumeAt) return undefined
+              if (at === resumeAt && skip > 0) {
+                skip--
+                return undefined
+              }
+              skipping = false
+            }
+            if (position.time === time) position.sameTime++
+            else {
+              position.time = time
+              position.sameTime = 1
+            }
+          }
+          const text = wantTimestamps || space === -1 ? line : line.slice(space + 1)
+          return newline ? `${text}\n` : text
+        }
+        const raw: Array<string> = []
+        // A chunk of bytes in, its lines out (none written when none is whole: an empty chunk
+        // would count as progress and reset the resume schedule).
+        const split: Channel.Channel<
+          Chunk.Chunk<string>,
+          Chunk.Chunk<Uint8Array>,
+          Client.ClientError,
+          Client.ClientError,
+          unknown,
+          unknown
+        > = Channel.readWithCause({
+          onInput: (input: Chunk.Chunk<Uint8Array>) => {
+            for (const bytes of input) lines.push(bytes, raw)
+            const out: Array<string> = []
+            for (const line of raw) {
+              const kept = emit(line)
+              if (kept !== undefined) out.push(kept)
+            }
+            raw.length = 0
+            return out.length === 0
+              ? split
+              : Channel.zipRight(Channel.write(Chunk.unsafeFromArray(out)), split)
+          },
+          onFailure: Channel.failCause,
+          onDone: () => Channel.void
+        })
+        return response.stream.pipe(
+          Stream.pipeThroughChannel(split),
+          Stream.concat(Stream.suspend(() => end(lines.rest(), emit)))
+        )
+      }
+
+      /** The last line of an answer that is all there is, emitted if not empty. */
+      const final = (rest: string, emit: (line: string) => string | undefined) => {
+        const kept = rest === "" ? undefined : emit(rest)
+        return kept === undefined ? Stream.empty : Stream.make(kept)
+      }
+
+      if (!resume) return Stream.unwrapScoped(Effect.map(open, (response) => linesOf(response, final)))
+
+      /** Whether the container is known to have ended (its pod gone counts: nothing more to read). */
+      const podTarget = yield* ApiRequest.target({
+        resource: Pod,
+        method: "GET",
+        namespace: options.namespace,
+        name
+      })
+      const ended = http.execute(ApiRequest.toHttp(podTarget)).pipe(
+        Effect.flatMap((response) =>
+          response.status === 404
+            ? Effect.succeed(true)
+            : response.status >= 400
+              ? Effect.succeed(false)
+              : Effect.map(response.json, (pod) => containerEnded(pod, options.container))
+        ),
+        Effect.scoped,
+        Effect.withSpan("PodLog.log.containerEnded")
+      )
+
+      /**
+       * One connection of a follow: its whole lines; then, if the container has ended, its last
+       * line (read again whole first when the connection cut it); else a failure that reconnects.
+       */
+      const follow: Stream.Stream<string, Client.ClientError> = Stream.unwrapScoped(
+        Effect.map(open, (response) =>
+          linesOf(response, (rest) =>
+            Stream.unwrap(
+              Effect.map(ended, (done) =>
+                !done
+                  ? Stream.fail(endedEarly(response, options.container))
+                  : rest === ""
+                    ? Stream.empty
+                    : // A piece of a line: read from here once more; the container is done, so the
+                      // kubelet ends the answer after its last line, which is then whole as it is.
+                      Stream.unwrapScoped(Effect.map(open, (again) => linesOf(again, final)))
               )
             )
           )
-        : connect
-      return options.newlines === true ? Stream.map(lines, (l) => `${l}\n`) : lines
+        )
+      )
+      return follow.pipe(
+        Stream.retry(
+          (options.resumeSchedule ?? defaultResumeSchedule).pipe(
+            Schedule.intersect(
+              Schedule.recurWhile<Client.ClientError>(
+                (e) => e._tag === "RequestError" || e._tag === "ResponseError"
+              )
+            )
+          )
+        )
+      )
     })
   )

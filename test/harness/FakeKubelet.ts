@@ -30,6 +30,11 @@ export interface ContainerLog {
   readonly noFinalNewline?: boolean
   /** With follow: the first connection is cut (socket destroyed) after this many ms. */
   readonly dropFirstFollowAfterMs?: number
+  /**
+   * With follow and `dropFirstFollowAfterMs`: the first bytes of the next line (this many) are
+   * written before the cut (the line is in the log: a reconnection reads it whole).
+   */
+  readonly cutLineAtByte?: number
 }
 
 export interface ExecRecord {
@@ -137,10 +142,17 @@ export const start = async (env: EnvtestInfo, nodeName: string): Promise<FakeKub
       follows.add(res)
       const key = url.pathname
       followCounts.set(key, (followCounts.get(key) ?? 0) + 1)
-      if (followCounts.get(key) === 1 && log.dropFirstFollowAfterMs !== undefined) {
-        setTimeout(() => res.socket?.destroy(), log.dropFirstFollowAfterMs)
-      }
       let n = log.lines.filter((l) => l.text.startsWith("tick ")).length
+      if (followCounts.get(key) === 1 && log.dropFirstFollowAfterMs !== undefined) {
+        setTimeout(() => {
+          if (log.cutLineAtByte !== undefined) {
+            const line: LogLine = { time: new Date(), text: `tick ${++n}` }
+            log.lines.push(line)
+            res.write(`${format(line)}\n`.slice(0, log.cutLineAtByte))
+          }
+          res.socket?.destroy()
+        }, log.dropFirstFollowAfterMs)
+      }
       const timer = setInterval(() => {
         const line: LogLine = { time: new Date(), text: `tick ${++n}` }
         log.lines.push(line)

@@ -34,6 +34,19 @@ beforeAll(async () => {
   kubelet.logs.set(`${ns}/multi/b`, { lines: [{ time: at(0), text: "from b" }] })
   kubelet.logs.set(`${ns}/follow/main`, { lines: [{ time: new Date(), text: "start" }], trickleMs: 20 })
   kubelet.logs.set(`${ns}/dropped/main`, { lines: [], trickleMs: 15, dropFirstFollowAfterMs: 250 })
+  // Cut inside a line's text, and inside a line's timestamp (the apiserver passes the piece on).
+  kubelet.logs.set(`${ns}/cut-text/main`, {
+    lines: [],
+    trickleMs: 15,
+    dropFirstFollowAfterMs: 200,
+    cutLineAtByte: 33
+  })
+  kubelet.logs.set(`${ns}/cut-stamp/main`, {
+    lines: [],
+    trickleMs: 15,
+    dropFirstFollowAfterMs: 200,
+    cutLineAtByte: 12
+  })
   await Effect.runPromise(
     Effect.gen(function* () {
       yield* Client.create(core.Namespace, { apiVersion: "v1", kind: "Namespace", metadata: { name: ns } })
@@ -42,6 +55,8 @@ beforeAll(async () => {
       yield* Client.create(core.Pod, pod("multi", ["a", "b"]))
       yield* Client.create(core.Pod, pod("follow", ["main"]))
       yield* Client.create(core.Pod, pod("dropped", ["main"]))
+      yield* Client.create(core.Pod, pod("cut-text", ["main"]))
+      yield* Client.create(core.Pod, pod("cut-stamp", ["main"]))
     }).pipe(Effect.provide(admin))
   )
 }, 60_000)
@@ -134,5 +149,23 @@ describe("log through the real apiserver and a fake kubelet", () => {
       expect(follows.length).toBeGreaterThanOrEqual(2)
       expect(follows[1]?.searchParams.get("sinceTime")).toMatch(/^2\d{3}-/)
     })
+  )
+
+  it.live(
+    "a follow cut inside a line (its text or its timestamp) resumes without a piece of it or a loss",
+    () =>
+      Effect.gen(function* () {
+        for (const name of ["cut-text", "cut-stamp"]) {
+          const got = yield* PodLog.log(name, { follow: true, resume: true }).pipe(
+            Stream.take(30),
+            Stream.runCollect,
+            Effect.map(Chunk.toReadonlyArray),
+            Effect.provide(admin)
+          )
+          expect(got).toEqual(Array.from({ length: 30 }, (_, i) => `tick ${i + 1}`))
+          const follows = kubelet.requests.filter((u) => u.pathname.endsWith(`/${name}/main`))
+          expect(follows.length).toBeGreaterThanOrEqual(2)
+        }
+      })
   )
 })

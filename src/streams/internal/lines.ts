@@ -41,10 +41,15 @@ export class Lines {
     if (last + 1 < bytes.length) this.pending.push(bytes.slice(last + 1))
   }
 
-  /** The text after the last newline (a line not ended when the body ended); empties it. */
+  /**
+   * The text after the last newline (a line not ended when the body ended); empties it. A
+   * character the body ended in the middle of is left out (as a streaming decoder leaves it).
+   */
   rest(): string {
     if (this.pending.length === 0) return ""
-    const text = this.decoder.decode(concat(this.pending))
+    const text = this.decoder.decode(concat(this.pending), { stream: true })
+    // Forget the incomplete character held back (the decoder is reused by `push`).
+    this.decoder.decode()
     this.pending = []
     return text
   }
