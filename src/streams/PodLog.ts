@@ -187,6 +187,29 @@ export const log = (
       const newline = options.newlines === true
       // This run's position (a new run of the stream starts again).
       const position: Position = { time: undefined, sameTime: 0 }
+      /** The position after the lines `raw[from..]` were emitted: the last timestamp, and how many share it. */
+      const moveTo = (raw: ReadonlyArray<string>, from: number) => {
+        let i = raw.length - 1
+        let time: string | undefined
+        for (; i >= from && time === undefined; i--) {
+          const line = raw[i] ?? ""
+          const space = line.indexOf(" ")
+          if (space !== -1) time = line.slice(0, space)
+        }
+        if (time === undefined) return
+        let count = 1
+        for (; i >= from; i--) {
+          const line = raw[i] ?? ""
+          if (line.length > time.length && line.charCodeAt(time.length) === 32 && line.startsWith(time))
+            count++
+          else break
+        }
+        if (i < from && position.time === time) position.sameTime += count
+        else {
+          position.time = time
+          position.sameTime = count
+        }
+      }
 
       /** The answer of one connection from the current position (an error answer fails). */
       const open = Effect.gen(function* () {
@@ -210,7 +233,7 @@ export const log = (
         response: HttpClientResponse.HttpClientResponse,
         end: (
           rest: string,
-          emit: (line: string) => string | undefined
+          emit: (raw: ReadonlyArray<string>, out: Array<string>) => void
         ) => Stream.Stream<string, Client.ClientError>
       ): Stream.Stream<string, Client.ClientError> => {
         const lines = new Lines()
@@ -219,28 +242,36 @@ export const log = (
         const resumeAt = resume && position.time !== undefined ? sortable(position.time) : undefined
         let skipping = resumeAt !== undefined
         let skip = position.sameTime
-        const emit = (line: string): string | undefined => {
-          if (!timestamps) return newline ? `${line}\n` : line
-          const space = line.indexOf(" ")
-          const time = space === -1 ? undefined : line.slice(0, space)
-          if (resume && time !== undefined) {
-            if (skipping && resumeAt !== undefined) {
-              const at = sortable(time)
-              if (at < resumeAt) return undefined
-              if (at === resumeAt && skip > 0) {
-                skip--
-                return undefined
-              }
-              skipping = false
+        /**
+         * The lines of `raw` to emit, appended to `out`: those already emitted skipped (after a
+         * reconnection), the position moved to the last one, timestamps stripped unless asked for.
+         * Per line only what the options need (no timestamp is parsed without `resume`).
+         */
+        const emit = (raw: ReadonlyArray<string>, out: Array<string>): void => {
+          let from = 0
+          if (skipping && resumeAt !== undefined) {
+            for (; from < raw.length; from++) {
+              const line = raw[from] ?? ""
+              const space = line.indexOf(" ")
+              if (space === -1) break
+              const at = sortable(line.slice(0, space))
+              if (at > resumeAt || (at === resumeAt && skip === 0)) break
+              if (at === resumeAt) skip--
             }
-            if (position.time === time) position.sameTime++
-            else {
-              position.time = time
-              position.sameTime = 1
-            }
+            if (from < raw.length) skipping = false
           }
-          const text = wantTimestamps || space === -1 ? line : line.slice(space + 1)
-          return newline ? `${text}\n` : text
+          if (from >= raw.length) return
+          if (resume) moveTo(raw, from)
+          const strip = timestamps && !wantTimestamps
+          if (!strip && !newline) {
+            for (let i = from; i < raw.length; i++) out.push(raw[i] ?? "")
+            return
+          }
+          for (let i = from; i < raw.length; i++) {
+            const line = raw[i] ?? ""
+            const text = strip ? line.slice(line.indexOf(" ") + 1) : line
+            out.push(newline ? `${text}\n` : text)
+          }
         }
         const raw: Array<string> = []
         // A chunk of bytes in, its lines out (none written when none is whole: an empty chunk
@@ -256,10 +287,7 @@ export const log = (
           onInput: (input: Chunk.Chunk<Uint8Array>) => {
             for (const bytes of input) lines.push(bytes, raw)
             const out: Array<string> = []
-            for (const line of raw) {
-              const kept = emit(line)
-              if (kept !== undefined) out.push(kept)
-            }
+            emit(raw, out)
             raw.length = 0
             return out.length === 0
               ? split
@@ -275,9 +303,10 @@ export const log = (
       }
 
       /** The last line of an answer that is all there is, emitted if not empty. */
-      const final = (rest: string, emit: (line: string) => string | undefined) => {
-        const kept = rest === "" ? undefined : emit(rest)
-        return kept === undefined ? Stream.empty : Stream.make(kept)
+      const final = (rest: string, emit: (raw: ReadonlyArray<string>, out: Array<string>) => void) => {
+        const out: Array<string> = []
+        if (rest !== "") emit([rest], out)
+        return out.length === 0 ? Stream.empty : Stream.fromIterable(out)
       }
 
       if (!resume) return Stream.unwrapScoped(Effect.map(open, (response) => linesOf(response, final)))

@@ -26,13 +26,14 @@ import {
   HttpIncomingMessage,
   UrlParams
 } from "@effect/platform"
-import { NodeHttpClient, NodeStream } from "@effect/platform-node"
+import { NodeHttpClient } from "@effect/platform-node"
 import { Context, Duration, Effect, Either, Inspectable, Option, Stream } from "effect"
 import { identity } from "effect/Function"
 import type { Dispatcher } from "undici"
 import * as BodyIdleTimeout from "../../http/BodyIdleTimeout.js"
 import { noResponseWithin } from "../../http/internal/timeouts.js"
 import { spansSeenBy } from "../../internal/tracing.js"
+import { bodyStream } from "./bodyStream.js"
 import { isUndiciError } from "./timeout.js"
 
 /** The body the lean path sends as it is; undefined for one it leaves to the platform's client. */
@@ -262,10 +263,7 @@ class UndiciResponse extends Inspectable.Class implements HttpClientResponse.Htt
     return Stream.suspend(() => {
       unread.unregister(this)
       // Destroyed when the stream ends or is interrupted (aborting the request).
-      return NodeStream.fromReadable<HttpClientError.ResponseError, Uint8Array>(
-        () => this.#source.body,
-        this.#failure
-      )
+      return bodyStream(this.#source.body, this.#failure)
     })
   }
   // Read once: `json` after `text` (or twice) sees the same text.
