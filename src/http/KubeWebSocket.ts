@@ -23,9 +23,18 @@ import { originOf, parseUrl } from "../internal/urls.js"
  * @category errors
  */
 export class WebSocketError extends Data.TaggedError("WebSocketError")<{
-  readonly reason: "Connect" | "Send" | "Closed"
+  /**
+   * `Connect`: the upgrade failed (refused: `status` and `answer` say how); `Timeout`: the server
+   * did not answer the upgrade within the transport's timeout; `Send`: a message could not be
+   * sent; `Closed`: the connection broke (the close code, its reason or the protocol error).
+   */
+  readonly reason: "Connect" | "Timeout" | "Send" | "Closed"
   readonly detail: string
   readonly cause?: unknown
+  /** The HTTP status the server refused the upgrade with. */
+  readonly status?: number | undefined
+  /** The body of that refusal (at most 64 KiB of it). */
+  readonly answer?: string | undefined
 }> {
   override get message(): string {
     return `WebSocket ${this.reason}: ${this.detail}`

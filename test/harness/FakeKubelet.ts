@@ -82,6 +82,10 @@ export interface FakeKubelet {
   readonly requests: Array<URL>
   /** Follow connections currently open. */
   readonly openFollows: () => number
+  /** Pods (`namespace/pod`) whose exec/attach upgrades the kubelet refuses: 404 "pod does not exist". */
+  readonly refuse: Set<string>
+  /** Pods whose exec/attach upgrades the kubelet never answers (the connection stays open). */
+  readonly silent: Set<string>
   readonly close: () => Promise<void>
 }
 
@@ -182,6 +186,8 @@ export const start = async (env: EnvtestInfo, nodeName: string): Promise<FakeKub
     noServer: true,
     handleProtocols: (offered) => (offered.has("v4.channel.k8s.io") ? "v4.channel.k8s.io" : false)
   })
+  const refuse = new Set<string>()
+  const silent = new Set<string>()
   server.on("upgrade", (req, socket, head) => {
     const url = new URL(req.url ?? "/", "https://kubelet")
     if (/^\/portForward\/[^/]+\/[^/]+$/.test(url.pathname)) {
@@ -198,9 +204,20 @@ export const start = async (env: EnvtestInfo, nodeName: string): Promise<FakeKub
       socket.destroy()
       return
     }
+    const [, , namespace, pod] = url.pathname.split("/")
+    if (refuse.has(`${namespace}/${pod}`)) {
+      // As the kubelet for a pod it does not run.
+      socket.end(
+        "HTTP/1.1 404 Not Found\r\ncontent-type: text/plain\r\ncontent-length: 18\r\n\r\npod does not exist"
+      )
+      return
+    }
+    if (silent.has(`${namespace}/${pod}`)) return
     wss.handleUpgrade(req, socket, head, (ws) => runExec(ws, url, execs))
   })
   return {
+    refuse,
+    silent,
     execs,
     ports,
     portForwards,

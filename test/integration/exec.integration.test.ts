@@ -21,12 +21,16 @@ const pod = (name: string, containers: ReadonlyArray<string>) => podOn(kubelet.n
 
 beforeAll(async () => {
   kubelet = await Kubelet.start(env, unique("exec-node"))
+  kubelet.refuse.add(`${ns}/gone`)
+  kubelet.silent.add(`${ns}/mute`)
   await Effect.runPromise(
     Effect.gen(function* () {
       yield* Client.create(core.Namespace, { apiVersion: "v1", kind: "Namespace", metadata: { name: ns } })
       yield* Kubelet.registerNode(kubelet)
       yield* Client.create(core.Pod, pod("box", ["main"]))
       yield* Client.create(core.Pod, pod("two", ["a", "b"]))
+      yield* Client.create(core.Pod, pod("gone", ["main"]))
+      yield* Client.create(core.Pod, pod("mute", ["main"]))
       yield* Client.create(core.Pod, {
         ...pod("nowhere", ["main"]),
         spec: { containers: [{ name: "main", image: "x" }] }
@@ -194,6 +198,36 @@ describe("exec through the real apiserver and a fake kubelet", () => {
         expect(notFound).toMatchObject({ _tag: "ExecError", exitCode: -1 })
       })
     )
+  )
+})
+
+describe("exec upgrades the kubelet refuses or never answers, through the real apiserver", () => {
+  it.live("a refused upgrade is the kubelet's own answer: 404 pod does not exist", () =>
+    run(
+      Effect.gen(function* () {
+        const refused = yield* Effect.flip(PodExec.exec("gone", { command: ["print", "x"] }))
+        expect(refused).toMatchObject({ _tag: "ApiError", code: 404 })
+        expect(refused.message).toContain("pod does not exist")
+      })
+    )
+  )
+
+  it.live("an upgrade never answered ends at the client's timeout with a WebSocketError Timeout", () =>
+    Effect.gen(function* () {
+      const quick = NodeKube.layer({
+        config: KubeConfig.fromFile(env.kubeconfigs["admin-cert"], { namespace: ns }),
+        timeout: "1 second"
+      })
+      const silent = yield* Effect.flip(
+        PodExec.exec("mute", { command: ["print", "x"] }).pipe(Effect.provide(quick))
+      )
+      expect(silent).toMatchObject({ _tag: "WebSocketError", reason: "Timeout" })
+      // And the exec timeout, when shorter, bounds it too.
+      const bounded = yield* Effect.flip(
+        PodExec.exec("mute", { command: ["print", "x"], timeout: "300 millis" }).pipe(Effect.provide(admin))
+      )
+      expect(bounded).toMatchObject({ _tag: "ExecTimeout" })
+    })
   )
 })
 

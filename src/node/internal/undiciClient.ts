@@ -280,6 +280,14 @@ class UndiciResponse extends Inspectable.Class implements HttpClientResponse.Htt
   #textNow(): string | undefined {
     if (this.#text !== undefined) return undefined
     const body = this.#source.body
+    // An empty body (or one whose end was already emitted: nothing was in it, or it would have
+    // been read): "" at once. undici's own read of a body whose end it already emitted throws from
+    // a microtask (consumeStart calls consumeEnd with no `this`), where no caller can catch it.
+    if (this.#source.headers["content-length"] === "0" || body.readableEnded) {
+      unread.unregister(this)
+      this.#text = Promise.resolve("")
+      return ""
+    }
     const length = Number(this.#source.headers["content-length"])
     if (!(length > 0) || body.readableLength !== length) return undefined
     const bytes: unknown = body.read()

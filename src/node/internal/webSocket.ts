@@ -5,17 +5,100 @@
  * undici's WebSocket cannot pause its reading.
  */
 
-import { Deferred, Effect, Exit, Queue, Schedule, Stream } from "effect"
+import { randomBytes } from "node:crypto"
+import { Deferred, Duration, Effect, Exit, Queue, Schedule, Stream } from "effect"
 import { type Dispatcher, WebSocket } from "undici"
 import type { ConfigError } from "../../config/ConfigError.js"
 import type { Credentials, ResolvedConfig } from "../../config/KubeConfig.js"
+import { DEFAULT_TIMEOUT } from "../../http/internal/timeouts.js"
 import * as KubeHttpClient from "../../http/KubeHttpClient.js"
 import * as KubeWebSocket from "../../http/KubeWebSocket.js"
 
 /** The options of the WebSocket (a part of the transport's `Options`). */
 export interface WebSocketOptions {
   readonly userAgent?: string | undefined
+  /** How long the server may take to answer the upgrade (the transport's request timeout). */
+  readonly timeout?: Duration.DurationInput | undefined
 }
+
+/** At most this much of a refusal's body is kept. */
+const MAX_ANSWER = 64 * 1024
+
+/** What the close codes of RFC 6455 mean, for the errors that carry them. */
+const CLOSE_CODES: Readonly<Record<number, string>> = {
+  1001: "going away",
+  1002: "protocol error",
+  1003: "unsupported data",
+  1006: "closed abnormally (the connection dropped without a close frame)",
+  1007: "invalid payload data",
+  1008: "policy violation",
+  1009: "message too big",
+  1011: "internal server error",
+  1012: "service restart",
+  1013: "try again later",
+  1015: "TLS handshake failure"
+}
+
+/**
+ * How the server answers the upgrade of `url` when it refuses it: the same upgrade request sent
+ * again through the dispatcher, its status and body read (undici's WebSocket reports a refusal
+ * without either). Undefined when it is accepted this time, or fails without an answer.
+ */
+const refusal = (
+  dispatcher: Dispatcher,
+  url: URL,
+  headers: ReadonlyArray<readonly [string, string]>,
+  protocols: ReadonlyArray<string>
+) =>
+  Effect.async<{ readonly status: number; readonly answer: string } | undefined>((resume, signal) => {
+    const http = new URL(url)
+    http.protocol = url.protocol === "wss:" ? "https:" : "http:"
+    const chunks: Array<Buffer> = []
+    let size = 0
+    let status = 0
+    let done = false
+    const finish = (value: { readonly status: number; readonly answer: string } | undefined) => {
+      if (done) return
+      done = true
+      resume(Effect.succeed(value))
+    }
+    let abort: ((reason: Error) => void) | undefined
+    signal.addEventListener("abort", () => abort?.(new Error("interrupted")))
+    dispatcher.dispatch(
+      {
+        origin: http.origin,
+        path: `${http.pathname}${http.search}`,
+        method: "GET",
+        upgrade: "websocket",
+        headers: [
+          ...headers.flat(),
+          "sec-websocket-key",
+          randomBytes(16).toString("base64"),
+          "sec-websocket-version",
+          "13",
+          ...(protocols.length > 0 ? ["sec-websocket-protocol", protocols.join(", ")] : [])
+        ]
+      },
+      {
+        onRequestStart: (controller) => {
+          abort = (reason) => controller.abort(reason)
+        },
+        onRequestUpgrade: (_controller, _status, _headers, socket) => {
+          socket.destroy()
+          finish(undefined)
+        },
+        onResponseStart: (_controller, statusCode) => {
+          status = statusCode
+        },
+        onResponseData: (_controller, chunk) => {
+          if (size < MAX_ANSWER) chunks.push(chunk.subarray(0, MAX_ANSWER - size))
+          size += chunk.length
+        },
+        onResponseEnd: () => finish({ status, answer: Buffer.concat(chunks).toString("utf8") }),
+        onResponseError: () => finish(undefined)
+      }
+    )
+  })
 
 /**
  * Sending waits while more than this many bytes are queued on the socket (undici's WebSocket has
@@ -53,6 +136,7 @@ export const makeWebSocket = (
       const headers: Array<[string, string]> = [
         ["user-agent", options.userAgent ?? `effect-kube/${KubeHttpClient.VERSION}`]
       ]
+      const timeout = Duration.decode(options.timeout ?? DEFAULT_TIMEOUT)
       const queue = yield* Queue.unbounded<Item>()
       const ws = yield* Effect.acquireRelease(
         Effect.try({
@@ -74,28 +158,67 @@ export const makeWebSocket = (
       })
       const opened = yield* Deferred.make<void, KubeWebSocket.WebSocketError>()
       ws.addEventListener("open", () => Deferred.unsafeDone(opened, Exit.void))
+      // An error is followed by the close that says how the connection ended: reported there.
+      let problem: string | undefined
       ws.addEventListener("error", (event) => {
-        const error = fail(
-          "Closed",
-          `WebSocket error on ${url.pathname}: ${"message" in event ? String(event.message) : "unknown"}`
-        )
+        const message = "message" in event && typeof event.message === "string" ? event.message : ""
+        const error: unknown = "error" in event ? event.error : undefined
+        problem = [message, error instanceof Error ? error.message : ""].filter((m) => m !== "").join(": ")
         Deferred.unsafeDone(
           opened,
           Exit.fail(fail("Connect", `the server refused the WebSocket for ${url.pathname}`))
         )
-        Queue.unsafeOffer(queue, { _tag: "error", error })
       })
       ws.addEventListener("close", (event) => {
         Deferred.unsafeDone(opened, Exit.fail(fail("Connect", `closed before opening (code ${event.code})`)))
-        Queue.unsafeOffer(
-          queue,
-          event.code === 1000 || event.code === 1005
-            ? { _tag: "end" }
-            : { _tag: "error", error: fail("Closed", `closed with code ${event.code} ${event.reason}`) }
-        )
+        if (event.code !== 1000 && event.code !== 1005) {
+          const meaning = CLOSE_CODES[event.code]
+          const detail = [
+            `closed with code ${event.code}${meaning !== undefined ? ` (${meaning})` : ""}`,
+            event.reason !== "" ? `reason: ${event.reason}` : undefined,
+            problem !== undefined && problem !== "" ? problem : undefined
+          ]
+            .filter((part) => part !== undefined)
+            .join("; ")
+          Queue.unsafeOffer(queue, { _tag: "error", error: fail("Closed", detail) })
+        }
         Queue.unsafeOffer(queue, { _tag: "end" })
       })
-      yield* Deferred.await(opened)
+      yield* Deferred.await(opened).pipe(
+        // Bounded: a server that never answers the upgrade is a Timeout (the socket is closed
+        // with the scope), not a hang.
+        Duration.isFinite(timeout)
+          ? Effect.timeoutFail({
+              duration: timeout,
+              onTimeout: () =>
+                fail(
+                  "Timeout",
+                  `no answer to the WebSocket upgrade of ${url.pathname} within ${Duration.format(timeout)}`
+                )
+            })
+          : (effect) => effect,
+        // A refusal: the server's own status and body (a kubelet's "pod does not exist").
+        Effect.catchIf(
+          (error) => error.reason === "Connect",
+          (error) =>
+            Effect.flatMap(
+              refusal(dispatcher, url, headers, protocols).pipe(
+                Effect.timeoutTo({ duration: timeout, onSuccess: (r) => r, onTimeout: () => undefined })
+              ),
+              (refused) =>
+                Effect.fail(
+                  refused === undefined || refused.status < 400
+                    ? error
+                    : new KubeWebSocket.WebSocketError({
+                        reason: "Connect",
+                        detail: `the server refused the upgrade of ${url.pathname}: ${refused.status} ${refused.answer.slice(0, 200).trim()}`,
+                        status: refused.status,
+                        answer: refused.answer
+                      })
+                )
+            )
+        )
+      )
       const messages: Stream.Stream<Uint8Array, KubeWebSocket.WebSocketError> = Stream.fromQueue(queue).pipe(
         Stream.takeWhile((item) => item._tag !== "end"),
         Stream.mapEffect((item) =>

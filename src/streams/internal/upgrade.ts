@@ -9,6 +9,7 @@ import { HttpClient } from "@effect/platform"
 import { Effect, Metric, Option } from "effect"
 import * as ApiRequest from "../../client/ApiRequest.js"
 import { checkedAs } from "../../client/internal/answer.js"
+import * as ApiError from "../../http/ApiError.js"
 import * as metricKeys from "../../http/internal/metricKeys.js"
 import { KubeWebSocket } from "../../http/KubeWebSocket.js"
 
@@ -36,8 +37,10 @@ export const explainRefusal = (target: ApiRequest.Target) =>
 
 /**
  * Opens the WebSocket of `target`, offering `protocols`: the upgraded connection is counted as an
- * answer (101, verb create); a refused upgrade hides the apiserver's Status, so the request is sent
- * again without upgrading to read it (`explainRefusal`).
+ * answer (101, verb create); a refused upgrade is the `ApiError` of the server's own answer to it
+ * (status and body, as the transport read them); a transport that cannot say (a test double) has
+ * the request sent again without upgrading to read a Status (`explainRefusal`). A `Timeout` (no
+ * answer to the upgrade) is left as it is.
  */
 export const openUpgrade = (target: ApiRequest.Target, protocols: ReadonlyArray<string>) =>
   Effect.flatMap(KubeWebSocket, (webSocket) => webSocket.connect(target.path, target.query, protocols)).pipe(
@@ -50,8 +53,18 @@ export const openUpgrade = (target: ApiRequest.Target, protocols: ReadonlyArray<
       )
     ),
     Effect.catchTag("WebSocketError", (error) =>
-      error.reason === "Connect"
-        ? Effect.flatMap(explainRefusal(target), () => Effect.fail(error))
-        : Effect.fail(error)
+      error.status !== undefined
+        ? // The server's own refusal (as kubectl's "unable to upgrade connection: ..."); the URL
+          // without its query (an exec's command can hold a secret).
+          Effect.fail(
+            new ApiError.ApiError({
+              status: ApiError.statusFromBody(error.status, error.answer ?? ""),
+              method: "GET",
+              url: target.path
+            })
+          )
+        : error.reason === "Connect"
+          ? Effect.flatMap(explainRefusal(target), () => Effect.fail(error))
+          : Effect.fail(error)
     )
   )
