@@ -45,13 +45,14 @@ export interface LogOptions {
    * With `follow`: when the answer ends or the connection drops, follow on: reconnect with
    * `sinceTime` at the timestamp of the last whole line received and skip what was already
    * emitted (by timestamp, nanoseconds, and by count among lines sharing the last one). The
-   * stream ends only when the container has ended (its pod says so, or the pod is gone); an end
-   * while it runs is retried with `resumeSchedule` (reset by every line), and when that gives up
-   * the stream fails with a `ResponseError` saying so. A line that the connection cut before its
-   * newline is never emitted as it is: it is read again whole on the next connection (a last line
-   * without a newline is emitted once the container has ended). Guarantee: no line is lost,
+   * stream ends only when the container has ended (its pod says so, or the pod is gone; where the
+   * pod cannot be read, when an answer brought nothing new), after a last read from the last
+   * position (the lines written before it ended, the last one whole even without a newline); an
+   * end while it runs is retried with `resumeSchedule` (reset by every line), and when that gives
+   * up the stream fails with a `ResponseError` saying so. A line that the connection cut before its
+   * newline is never emitted as it is: it is read again whole. Guarantee: no line is lost,
    * repeated or invented, as long as the kubelet's timestamps tell lines apart or keep their order
-   * within a timestamp. Default: false.
+   * within a timestamp. Not with `previous` or `limitBytes` (read once, as they are). Default: false.
    */
   readonly resume?: boolean | undefined
   /** When to reconnect with `resume`. Default: exponential from 200 ms, jittered, capped at 10 s, 10 times. */
@@ -127,7 +128,8 @@ const containerEnded = (pod: unknown, container: string | undefined): boolean =>
   const name = container !== undefined && container !== "" ? container : only
   const statuses = [
     ...(Array.isArray(status.containerStatuses) ? status.containerStatuses : []),
-    ...(Array.isArray(status.initContainerStatuses) ? status.initContainerStatuses : [])
+    ...(Array.isArray(status.initContainerStatuses) ? status.initContainerStatuses : []),
+    ...(Array.isArray(status.ephemeralContainerStatuses) ? status.ephemeralContainerStatuses : [])
   ]
   const own = statuses.find((s) => isRecord(s) && s.name === name)
   const state = isRecord(own) && isRecord(own.state) ? own.state : undefined
@@ -180,13 +182,20 @@ export const log = (
       } as const
       // Checked before anything is sent (the query is checked with each connection's position).
       const target = yield* ApiRequest.target(call)
-      const resume = options.resume === true && options.follow === true
+      // (Not for a previous instance's log or a bounded one: those end once, as they are.)
+      const resume =
+        options.resume === true &&
+        options.follow === true &&
+        options.previous !== true &&
+        options.limitBytes === undefined
       // Resuming needs the timestamps; they are stripped again unless asked for.
       const wantTimestamps = options.timestamps === true
       const timestamps = wantTimestamps || resume
       const newline = options.newlines === true
       // This run's position (a new run of the stream starts again).
       const position: Position = { time: undefined, sameTime: 0 }
+      /** Lines emitted so far (whether a connection brought any). */
+      const progress = { lines: 0 }
       /** The position after the lines `raw[from..]` were emitted: the last timestamp, and how many share it. */
       const moveTo = (raw: ReadonlyArray<string>, from: number) => {
         let i = raw.length - 1
@@ -261,6 +270,7 @@ export const log = (
             if (from < raw.length) skipping = false
           }
           if (from >= raw.length) return
+          progress.lines += raw.length - from
           if (resume) moveTo(raw, from)
           const strip = timestamps && !wantTimestamps
           if (!strip && !newline) {
@@ -321,10 +331,13 @@ export const log = (
       const ended = http.execute(ApiRequest.toHttp(podTarget)).pipe(
         Effect.flatMap((response) =>
           response.status === 404
-            ? Effect.succeed(true)
+            ? Effect.succeed<boolean | undefined>(true)
             : response.status >= 400
-              ? Effect.succeed(false)
-              : Effect.map(response.json, (pod) => containerEnded(pod, options.container))
+              ? // Not known (reading the pod is not allowed, say).
+                Effect.succeed<boolean | undefined>(undefined)
+              : Effect.map(response.json, (pod): boolean | undefined =>
+                  containerEnded(pod, options.container)
+                )
         ),
         Effect.scoped,
         Effect.withSpan("PodLog.log.containerEnded")
@@ -334,22 +347,35 @@ export const log = (
        * One connection of a follow: its whole lines; then, if the container has ended, its last
        * line (read again whole first when the connection cut it); else a failure that reconnects.
        */
+      /**
+       * The last read, once the container has ended: from the last position, all that it wrote
+       * (the connection that ended may have been cut at a line's end before its last lines), its
+       * last line whole even without a newline; a pod gone meanwhile has nothing more.
+       */
+      const lastRead = Stream.unwrapScoped(
+        open.pipe(
+          Effect.map((again) => linesOf(again, final)),
+          Effect.catchIf(
+            (error) => error._tag === "ApiError" && error.code === 404,
+            () => Effect.succeed(Stream.empty)
+          )
+        )
+      )
       const follow: Stream.Stream<string, Client.ClientError> = Stream.unwrapScoped(
-        Effect.map(open, (response) =>
-          linesOf(response, (rest) =>
+        Effect.map(open, (response) => {
+          const before = progress.lines
+          return linesOf(response, () =>
             Stream.unwrap(
               Effect.map(ended, (done) =>
-                !done
-                  ? Stream.fail(endedEarly(response, options.container))
-                  : rest === ""
-                    ? Stream.empty
-                    : // A piece of a line: read from here once more; the container is done, so the
-                      // kubelet ends the answer after its last line, which is then whole as it is.
-                      Stream.unwrapScoped(Effect.map(open, (again) => linesOf(again, final)))
+                done === true ||
+                // Not known: as before the pod could be read, an answer that brought nothing ends.
+                (done === undefined && progress.lines === before)
+                  ? lastRead
+                  : Stream.fail(endedEarly(response, options.container))
               )
             )
           )
-        )
+        })
       )
       return follow.pipe(
         Stream.retry(

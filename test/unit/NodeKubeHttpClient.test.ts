@@ -565,18 +565,16 @@ describe("NodeKubeHttpClient", () => {
         expect(raw).toHaveLength(0)
         const { webSocket } = yield* NodeKubeHttpClient.makeWithWebSocket(configFor(srv.url))
         // The upgrade is refused (plain HTTP answer): what matters is where it went and with what.
-        // (Sent twice: the second time to read the refusal's status and body.)
         yield* Effect.flip(webSocket.connect("/api/v1/x", [["a", "b"]], ["v5.channel.k8s.io"]))
         upgrades.push(...srv.hits.map((h) => h.headers))
-        expect(srv.hits.map((h) => h.url)).toEqual(["/api/v1/x?a=b", "/api/v1/x?a=b"])
-        expect(upgrades.map((h) => h.authorization)).toEqual(["Bearer tok", "Bearer tok"])
-        expect(upgrades.map((h) => h.upgrade)).toEqual(["websocket", "websocket"])
+        expect(srv.hits.map((h) => h.url)).toEqual(["/api/v1/x?a=b"])
+        expect(upgrades[0]?.authorization).toBe("Bearer tok")
         for (const path of ["@evil.test/x", ".evil.test/x", "x", "https://evil.test/x"]) {
           const error = yield* Effect.flip(webSocket.connect(path, [], []))
           expect(error).toBeInstanceOf(KubeWebSocket.WebSocketError)
           expect(error.reason).toBe("Connect")
         }
-        expect(srv.hits).toHaveLength(2)
+        expect(srv.hits).toHaveLength(1)
       })
     )
   })

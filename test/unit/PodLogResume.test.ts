@@ -38,11 +38,30 @@ interface Answer {
 }
 
 /** A scripted server for pod `p`'s log: `log` is the container's whole log, `answers` one per connection. */
-const kubelet = (log: ReadonlyArray<Line>, answers: ReadonlyArray<Answer>) => {
+const kubelet = (
+  log: ReadonlyArray<Line>,
+  answers: ReadonlyArray<Answer>,
+  options: { readonly goneAfter?: number } = {}
+) => {
   let connection = 0
   let state = true
   return fakeServer({
     handle: (url: URL, res: http.ServerResponse) => {
+      // The pod deleted after that many log answers: everything is a 404 from then on.
+      if (options.goneAfter !== undefined && connection >= options.goneAfter) {
+        res.writeHead(404, { "content-type": "application/json" })
+        res.end(
+          JSON.stringify({
+            kind: "Status",
+            apiVersion: "v1",
+            status: "Failure",
+            code: 404,
+            reason: "NotFound",
+            message: 'pods "p" not found'
+          })
+        )
+        return
+      }
       if (url.pathname === "/api/v1/namespaces/ns/pods/p") {
         res.writeHead(200, { "content-type": "application/json" })
         res.end(
@@ -76,7 +95,8 @@ const kubelet = (log: ReadonlyArray<Line>, answers: ReadonlyArray<Answer>) => {
       const from = since === null ? Number.NEGATIVE_INFINITY : Math.floor((Date.parse(since) - START) / 1000)
       const shown = log.filter((l) => Math.floor(l.at) >= from)
       const sent = answer.lines === "all" ? shown : shown.slice(0, answer.lines)
-      const text = (l: Line) => `${stamp(l.at)} ${l.text}\n`
+      const text = (l: Line) =>
+        url.searchParams.get("timestamps") === "true" ? `${stamp(l.at)} ${l.text}\n` : `${l.text}\n`
       let body = sent.map(text).join("")
       if (answer.noFinalNewline === true) body = body.replace(/\n$/, "")
       const next = answer.lines === "all" ? undefined : shown[answer.lines]
@@ -140,7 +160,8 @@ describe("PodLog.log with resume: what a cut connection does", () => {
           { lines: "all", running: false }
         ])
         expect(yield* follow(server)).toEqual(texts(12))
-        expect(server.requests.filter((u) => u.pathname.endsWith("/log")).length).toBe(5)
+        // Five answers, then the last read once the container has ended.
+        expect(server.requests.filter((u) => u.pathname.endsWith("/log")).length).toBe(6)
       })
     )
   )
@@ -152,6 +173,41 @@ describe("PodLog.log with resume: what a cut connection does", () => {
         expect(yield* follow(server)).toEqual(texts(4))
         // Read once more to know that it was whole (the first answer might have cut it).
         expect(server.requests.filter((u) => u.pathname.endsWith("/log")).length).toBe(2)
+      })
+    )
+  )
+
+  it.live("an answer cut at a line's end, then the container ends: the last read brings what it wrote", () =>
+    Effect.scoped(
+      Effect.gen(function* () {
+        // The first answer ends after 3 whole lines; by the time the pod is read, the container
+        // has written 3 more and ended.
+        const server = yield* kubelet(lines(6), [
+          { lines: 3, running: false },
+          { lines: "all", running: false }
+        ])
+        expect(yield* follow(server)).toEqual(texts(6))
+      })
+    )
+  )
+
+  it.live("the pod gone before the last read: what was read is all there is", () =>
+    Effect.scoped(
+      Effect.gen(function* () {
+        const server = yield* kubelet(lines(3), [{ lines: "all", running: false }], { goneAfter: 1 })
+        expect(yield* follow(server)).toEqual(texts(3))
+      })
+    )
+  )
+
+  it.live("resume is off for a previous instance's log and a bounded one (read once)", () =>
+    Effect.scoped(
+      Effect.gen(function* () {
+        const server = yield* kubelet(lines(3), [{ lines: "all", running: true }])
+        expect(yield* follow(server, { previous: true })).toEqual(texts(3))
+        expect(yield* follow(server, { limitBytes: 100_000 })).toEqual(texts(3))
+        // Neither asked for the pod.
+        expect(server.requests.filter((u) => u.pathname.endsWith("/p")).length).toBe(0)
       })
     )
   )

@@ -4,6 +4,7 @@
  * transport's timeout; a refused one is the server's own answer (a kubelet's "pod does not
  * exist"); a connection that drops or breaks the framing says how (close code, protocol error).
  */
+import { createHash } from "node:crypto"
 import * as http from "node:http"
 import type * as net from "node:net"
 import { describe, expect, it } from "@effect/vitest"
@@ -105,6 +106,30 @@ describe("WebSocket upgrades: bounded, and saying why they failed", () => {
           ).pipe(Effect.provide(layerFor(srv.url)))
         )
         expect(raw).toMatchObject({ reason: "Connect", status: 404, answer: "pod does not exist" })
+        // Each refusal read from the upgrade's own answer: never sent again.
+        expect(srv.upgrades).toHaveLength(2)
+      })
+    )
+  )
+
+  it.live("an upgrade that fails after a 101 (a subprotocol not offered) is not sent again", () =>
+    Effect.scoped(
+      Effect.gen(function* () {
+        const srv = yield* upgradeServer((req, socket) => {
+          const key = req.headers["sec-websocket-key"] ?? ""
+          const accept = createHash("sha1")
+            .update(`${key}258EAFA5-E914-47DA-95CA-C5AB0DC85B11`)
+            .digest("base64")
+          socket.write(
+            `HTTP/1.1 101 Switching Protocols\r\nupgrade: websocket\r\nconnection: Upgrade\r\nsec-websocket-accept: ${accept}\r\nsec-websocket-protocol: bogus.k8s.io\r\n\r\n`
+          )
+        })
+        const error = yield* Effect.flip(
+          PodExec.exec("p", { command: ["rm", "-rf", "/data"] }).pipe(Effect.provide(layerFor(srv.url)))
+        )
+        expect(error._tag).toBe("WebSocketError")
+        // The command's upgrade went once: asking again could run it a second time.
+        expect(srv.upgrades).toHaveLength(1)
       })
     )
   )

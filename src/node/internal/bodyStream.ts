@@ -17,7 +17,10 @@ const HIGH_WATER = 16
 export const bodyStream = <E>(body: Readable, onError: (error: unknown) => E): Stream.Stream<Uint8Array, E> =>
   Stream.fromChannel(
     Channel.suspend(() => {
-      if (body.destroyed || body.readableEnded) return Channel.void
+      if (body.readableEnded) return Channel.void
+      // Destroyed before its end (undici destroys a body with the error that broke it): cut short.
+      if (body.destroyed)
+        return Channel.fail(onError(body.errored ?? new Error("the body was destroyed before its end")))
       const queue: Array<Uint8Array> = []
       let exit: Exit.Exit<void, E> | undefined
       const latch = Effect.unsafeMakeLatch(false)
@@ -40,6 +43,8 @@ export const bodyStream = <E>(body: Readable, onError: (error: unknown) => E): S
       // A body destroyed without an error ends with `close` only: cut short, not complete.
       const onClose = () => onFailure(new Error("the body was closed before its end"))
       body.on("close", onClose)
+      // A body paused before (flowing: false) stays paused when a `data` listener comes.
+      if (body.isPaused()) body.resume()
       const loop: Channel.Channel<Chunk.Chunk<Uint8Array>, unknown, E> = Channel.suspend(() => {
         if (queue.length > 0) {
           const taken = queue.splice(0, queue.length)

@@ -7,7 +7,7 @@
 
 import { randomBytes } from "node:crypto"
 import { Deferred, Duration, Effect, Exit, Queue, Schedule, Stream } from "effect"
-import { type Dispatcher, WebSocket } from "undici"
+import { Dispatcher, WebSocket } from "undici"
 import type { ConfigError } from "../../config/ConfigError.js"
 import type { Credentials, ResolvedConfig } from "../../config/KubeConfig.js"
 import { DEFAULT_TIMEOUT } from "../../http/internal/timeouts.js"
@@ -39,6 +39,122 @@ const CLOSE_CODES: Readonly<Record<number, string>> = {
   1015: "TLS handshake failure"
 }
 
+/** What the server answered the upgrade with, as seen passing through {@link Watching}. */
+interface Seen {
+  status: number | undefined
+  readonly body: Array<Buffer>
+  size: number
+}
+
+const record = (seen: Seen, chunk: Buffer) => {
+  if (seen.status === undefined || seen.status < 400 || seen.size >= MAX_ANSWER) return
+  seen.body.push(chunk.subarray(0, MAX_ANSWER - seen.size))
+  seen.size += chunk.length
+}
+
+/** A handler that tells `seen` the status and the body of a refusal, and otherwise does what `h` does. */
+const watched = (h: Dispatcher.DispatchHandler, seen: Seen): Dispatcher.DispatchHandler => ({
+  ...(h.onRequestStart !== undefined
+    ? { onRequestStart: (c, context) => h.onRequestStart?.(c, context) }
+    : {}),
+  ...(h.onRequestUpgrade !== undefined
+    ? {
+        onRequestUpgrade: (c, status, headers, socket) => {
+          seen.status = status
+          h.onRequestUpgrade?.(c, status, headers, socket)
+        }
+      }
+    : {}),
+  ...(h.onResponseStart !== undefined
+    ? {
+        onResponseStart: (c, status, headers, message) => {
+          seen.status = status
+          h.onResponseStart?.(c, status, headers, message)
+        }
+      }
+    : {}),
+  ...(h.onResponseData !== undefined
+    ? {
+        onResponseData: (c, chunk) => {
+          record(seen, chunk)
+          h.onResponseData?.(c, chunk)
+        }
+      }
+    : {}),
+  ...(h.onResponseEnd !== undefined
+    ? { onResponseEnd: (c, trailers) => h.onResponseEnd?.(c, trailers) }
+    : {}),
+  ...(h.onResponseError !== undefined
+    ? { onResponseError: (c, error) => h.onResponseError?.(c, error) }
+    : {}),
+  ...(h.onConnect !== undefined ? { onConnect: (abort) => h.onConnect?.(abort) } : {}),
+  ...(h.onError !== undefined ? { onError: (error) => h.onError?.(error) } : {}),
+  ...(h.onUpgrade !== undefined
+    ? {
+        onUpgrade: (status, headers, socket) => {
+          seen.status = status
+          h.onUpgrade?.(status, headers, socket)
+        }
+      }
+    : {}),
+  ...(h.onResponseStarted !== undefined ? { onResponseStarted: () => h.onResponseStarted?.() } : {}),
+  ...(h.onHeaders !== undefined
+    ? {
+        onHeaders: (status, headers, resume, text) => {
+          seen.status = status
+          return h.onHeaders?.(status, headers, resume, text) ?? true
+        }
+      }
+    : {}),
+  ...(h.onData !== undefined
+    ? {
+        onData: (chunk) => {
+          record(seen, chunk)
+          return h.onData?.(chunk) ?? true
+        }
+      }
+    : {}),
+  ...(h.onComplete !== undefined ? { onComplete: (trailers) => h.onComplete?.(trailers) } : {}),
+  ...(h.onBodySent !== undefined ? { onBodySent: (size, total) => h.onBodySent?.(size, total) } : {})
+})
+
+/**
+ * The cluster's dispatcher for one WebSocket, noting what the server answered its upgrade: a
+ * refusal's status and body are known without asking again (asking again would run an exec's
+ * command twice if the first failure was not a refusal). Closing it leaves the cluster's alone.
+ */
+class Watching extends Dispatcher {
+  readonly #inner: Dispatcher
+  readonly #seen: Seen
+
+  constructor(inner: Dispatcher, seen: Seen) {
+    super()
+    this.#inner = inner
+    this.#seen = seen
+  }
+
+  override dispatch(opts: Dispatcher.DispatchOptions, handler: Dispatcher.DispatchHandler): boolean {
+    return this.#inner.dispatch(opts, watched(handler, this.#seen))
+  }
+
+  override close(callback: () => void): void
+  override close(): Promise<void>
+  override close(callback?: () => void): Promise<void> | void {
+    if (callback === undefined) return Promise.resolve()
+    callback()
+  }
+
+  override destroy(err: Error | null, callback: () => void): void
+  override destroy(callback: () => void): void
+  override destroy(err: Error | null): Promise<void>
+  override destroy(): Promise<void>
+  override destroy(first?: Error | null | (() => void), second?: () => void): Promise<void> | void {
+    const callback = typeof first === "function" ? first : second
+    if (callback === undefined) return Promise.resolve()
+    callback()
+  }
+}
+
 /**
  * How the server answers the upgrade of `url` when it refuses it: the same upgrade request sent
  * again through the dispatcher, its status and body read (undici's WebSocket reports a refusal
@@ -64,40 +180,44 @@ const refusal = (
     }
     let abort: ((reason: Error) => void) | undefined
     signal.addEventListener("abort", () => abort?.(new Error("interrupted")))
-    dispatcher.dispatch(
-      {
-        origin: http.origin,
-        path: `${http.pathname}${http.search}`,
-        method: "GET",
-        upgrade: "websocket",
-        headers: [
-          ...headers.flat(),
-          "sec-websocket-key",
-          randomBytes(16).toString("base64"),
-          "sec-websocket-version",
-          "13",
-          ...(protocols.length > 0 ? ["sec-websocket-protocol", protocols.join(", ")] : [])
-        ]
-      },
-      {
-        onRequestStart: (controller) => {
-          abort = (reason) => controller.abort(reason)
+    try {
+      dispatcher.dispatch(
+        {
+          origin: http.origin,
+          path: `${http.pathname}${http.search}`,
+          method: "GET",
+          upgrade: "websocket",
+          headers: [
+            ...headers.flat(),
+            "sec-websocket-key",
+            randomBytes(16).toString("base64"),
+            "sec-websocket-version",
+            "13",
+            ...(protocols.length > 0 ? ["sec-websocket-protocol", protocols.join(", ")] : [])
+          ]
         },
-        onRequestUpgrade: (_controller, _status, _headers, socket) => {
-          socket.destroy()
-          finish(undefined)
-        },
-        onResponseStart: (_controller, statusCode) => {
-          status = statusCode
-        },
-        onResponseData: (_controller, chunk) => {
-          if (size < MAX_ANSWER) chunks.push(chunk.subarray(0, MAX_ANSWER - size))
-          size += chunk.length
-        },
-        onResponseEnd: () => finish({ status, answer: Buffer.concat(chunks).toString("utf8") }),
-        onResponseError: () => finish(undefined)
-      }
-    )
+        {
+          onRequestStart: (controller) => {
+            abort = (reason) => controller.abort(reason)
+          },
+          onRequestUpgrade: (_controller, _status, _headers, socket) => {
+            socket.destroy()
+            finish(undefined)
+          },
+          onResponseStart: (_controller, statusCode) => {
+            status = statusCode
+          },
+          onResponseData: (_controller, chunk) => {
+            if (size < MAX_ANSWER) chunks.push(chunk.subarray(0, MAX_ANSWER - size))
+            size += chunk.length
+          },
+          onResponseEnd: () => finish({ status, answer: Buffer.concat(chunks).toString("utf8") }),
+          onResponseError: () => finish(undefined)
+        }
+      )
+    } catch {
+      finish(undefined)
+    }
   })
 
 /**
@@ -138,9 +258,15 @@ export const makeWebSocket = (
       ]
       const timeout = Duration.decode(options.timeout ?? DEFAULT_TIMEOUT)
       const queue = yield* Queue.unbounded<Item>()
+      const seen: Seen = { status: undefined, body: [], size: 0 }
       const ws = yield* Effect.acquireRelease(
         Effect.try({
-          try: () => new WebSocket(url, { protocols: [...protocols], dispatcher, headers }),
+          try: () =>
+            new WebSocket(url, {
+              protocols: [...protocols],
+              dispatcher: new Watching(dispatcher, seen),
+              headers
+            }),
           catch: (cause) => fail("Connect", `cannot open ${url.pathname}: ${String(cause)}`, cause)
         }),
         (socket) => Effect.sync(() => socket.close())
@@ -198,25 +324,34 @@ export const makeWebSocket = (
             })
           : (effect) => effect,
         // A refusal: the server's own status and body (a kubelet's "pod does not exist").
+        // Asked again only when the first answer was a refusal whose body did not come through
+        // (nothing ran then); never after a 101 or a failure without an answer.
         Effect.catchIf(
-          (error) => error.reason === "Connect",
-          (error) =>
-            Effect.flatMap(
-              refusal(dispatcher, url, headers, protocols).pipe(
-                Effect.timeoutTo({ duration: timeout, onSuccess: (r) => r, onTimeout: () => undefined })
-              ),
-              (refused) =>
-                Effect.fail(
-                  refused === undefined || refused.status < 400
-                    ? error
-                    : new KubeWebSocket.WebSocketError({
-                        reason: "Connect",
-                        detail: `the server refused the upgrade of ${url.pathname}: ${refused.status} ${refused.answer.slice(0, 200).trim()}`,
-                        status: refused.status,
-                        answer: refused.answer
-                      })
-                )
+          (error) => error.reason === "Connect" && seen.status !== undefined && seen.status >= 400,
+          (error) => {
+            const status = seen.status ?? 0
+            const first = Buffer.concat(seen.body).toString("utf8")
+            const answer =
+              first !== ""
+                ? Effect.succeed({ status, answer: first })
+                : refusal(dispatcher, url, headers, protocols).pipe(
+                    Effect.timeoutTo({ duration: timeout, onSuccess: (r) => r, onTimeout: () => undefined }),
+                    Effect.map((again) =>
+                      again !== undefined && again.status >= 400 ? again : { status, answer: "" }
+                    )
+                  )
+            return Effect.flatMap(answer, (refused) =>
+              Effect.fail(
+                new KubeWebSocket.WebSocketError({
+                  reason: "Connect",
+                  detail: `the server refused the upgrade of ${url.pathname}: ${refused.status} ${refused.answer.slice(0, 200).trim()}`,
+                  cause: error,
+                  status: refused.status,
+                  answer: refused.answer
+                })
+              )
             )
+          }
         )
       )
       const messages: Stream.Stream<Uint8Array, KubeWebSocket.WebSocketError> = Stream.fromQueue(queue).pipe(

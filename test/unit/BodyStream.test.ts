@@ -1,0 +1,65 @@
+/**
+ * The Node transport's body stream (flowing mode with backpressure): chunks in order, an error
+ * after some data, a body destroyed before it is read, a paused body, and backpressure.
+ */
+import { Readable } from "node:stream"
+import { describe, expect, it } from "@effect/vitest"
+import { Chunk, Effect, Either, Stream } from "effect"
+import { bodyStream } from "../../src/node/internal/bodyStream.js"
+
+const bytes = (s: string) => new TextEncoder().encode(s)
+const text = (chunks: Chunk.Chunk<Uint8Array>) =>
+  Chunk.toReadonlyArray(chunks)
+    .map((c) => new TextDecoder().decode(c))
+    .join("")
+const onError = (e: unknown) => (e instanceof Error ? e.message : String(e))
+
+describe("bodyStream", () => {
+  it.live("every chunk, in order, also when the consumer is slower than the body (paused, resumed)", () =>
+    Effect.gen(function* () {
+      const parts = Array.from({ length: 100 }, (_, i) => `part ${i};`)
+      const body = Readable.from(parts.map(bytes), { objectMode: false })
+      const got = yield* bodyStream(body, onError).pipe(
+        // A slow consumer: the body's chunks pile up to the high-water mark meanwhile.
+        Stream.tap(() => Effect.sleep("1 millis")),
+        Stream.runCollect
+      )
+      expect(text(got)).toBe(parts.join(""))
+      expect(body.destroyed).toBe(true)
+    })
+  )
+
+  it.live("an error after some data fails the stream with it", () =>
+    Effect.gen(function* () {
+      const body = new Readable({ read() {} })
+      body.push(bytes("a"))
+      setTimeout(() => body.destroy(new Error("reset")), 10)
+      const result = yield* Effect.either(Stream.runCollect(bodyStream(body, onError)))
+      expect(Either.isLeft(result) ? result.left : "no failure").toBe("reset")
+    })
+  )
+
+  it.live("a body destroyed by an error before it is read is a failure, not an empty body", () =>
+    Effect.gen(function* () {
+      const body = new Readable({ read() {} })
+      // (The transport listens for a body's errors from the start.)
+      body.on("error", () => {})
+      body.push(bytes("data"))
+      body.destroy(new Error("broken"))
+      yield* Effect.sleep("5 millis")
+      const result = yield* Effect.either(Stream.runCollect(bodyStream(body, onError)))
+      expect(Either.isLeft(result) ? result.left : "no failure").toBe("broken")
+    })
+  )
+
+  it.live("a body paused before it is read is read all the same", () =>
+    Effect.gen(function* () {
+      const body = new Readable({ read() {} })
+      body.pause()
+      body.push(bytes("x"))
+      body.push(null)
+      const got = yield* Stream.runCollect(bodyStream(body, onError)).pipe(Effect.timeout("2 seconds"))
+      expect(text(got)).toBe("x")
+    })
+  )
+})
