@@ -865,6 +865,110 @@ describe("the in-memory cluster as the apiserver", () => {
         }).pipe(Effect.provide(cluster))
     )
 
+    it.effect("after review: node ports kept, shared and checked as the registry does", () =>
+      Effect.gen(function* () {
+        const made = yield* Client.create(
+          core.Service,
+          service("np", { type: "NodePort", ports: [{ name: "a", port: 80 }] })
+        )
+        const a = made.spec?.ports?.[0]?.nodePort ?? 0
+        // A port added before the existing one: the kept node port is not taken by the new one.
+        const grown = yield* Client.replace(
+          core.Service,
+          service("np", {
+            type: "NodePort",
+            clusterIP: made.spec?.clusterIP,
+            ports: [
+              { name: "b", port: 81 },
+              { name: "a", port: 80 }
+            ]
+          })
+        )
+        expect(grown.spec?.ports?.find((p) => p.name === "a")?.nodePort).toBe(a)
+        expect(grown.spec?.ports?.find((p) => p.name === "b")?.nodePort).not.toBe(a)
+        // TCP and UDP on one number share a node port; a given one may be named by both.
+        const dns = yield* Client.create(
+          core.Service,
+          service("dns", {
+            type: "NodePort",
+            ports: [
+              { name: "tcp", port: 53, protocol: "TCP" },
+              { name: "udp", port: 53, protocol: "UDP" }
+            ]
+          })
+        )
+        const [tcp, udp] = dns.spec?.ports ?? []
+        expect(tcp?.nodePort).toBe(udp?.nodePort)
+        const both = yield* Client.create(
+          core.Service,
+          service("both", {
+            type: "NodePort",
+            ports: [
+              { name: "tcp", port: 54, protocol: "TCP", nodePort: 32001 },
+              { name: "udp", port: 54, protocol: "UDP", nodePort: 32001 }
+            ]
+          })
+        )
+        expect(both.spec?.ports?.map((p) => p.nodePort)).toEqual([32001, 32001])
+        // A LoadBalancer without node port allocation keeps the ones it names.
+        const lb = yield* Client.create(
+          core.Service,
+          service("lb", {
+            type: "LoadBalancer",
+            allocateLoadBalancerNodePorts: false,
+            ports: [
+              { name: "x", port: 80, nodePort: 32002 },
+              { name: "y", port: 81 }
+            ]
+          })
+        )
+        expect(lb.spec?.ports?.map((p) => p.nodePort)).toEqual([32002, undefined])
+      }).pipe(Effect.provide(cluster))
+    )
+
+    it.effect(
+      "after review: a seeded address outside the range stays writable; status writes skip the spec rules",
+      () =>
+        Effect.gen(function* () {
+          const seeded: core.Service = {
+            apiVersion: "v1",
+            kind: "Service",
+            metadata: { name: "dns", namespace: "kube-system" },
+            spec: { clusterIP: "10.0.0.10", ports: [{ name: "dns", port: 53, protocol: "UDP" }] }
+          }
+          const other: core.Service = {
+            apiVersion: "v1",
+            kind: "Service",
+            metadata: { name: "bare", namespace: "default" },
+            spec: {}
+          }
+          const cluster = yield* InMemoryCluster.InMemoryCluster
+          yield* cluster.seed([seeded, other])
+          const labelled = yield* Client.patch(
+            core.Service,
+            "dns",
+            { metadata: { labels: { app: "dns" } } },
+            { patchType: "merge", namespace: "kube-system" }
+          )
+          expect(labelled.spec?.clusterIP).toBe("10.0.0.10")
+          const status = yield* Client.patchStatus(
+            core.Service,
+            "bare",
+            { status: { loadBalancer: { ingress: [{ ip: "1.2.3.4" }] } } },
+            { namespace: "default" }
+          )
+          expect(status.status?.loadBalancer?.ingress?.[0]?.ip).toBe("1.2.3.4")
+          // An ExternalName holds no address.
+          const refused = yield* Effect.flip(
+            Client.create(
+              core.Service,
+              service("ext", { type: "ExternalName", externalName: "x.example", clusterIP: "10.96.0.9" })
+            )
+          )
+          expect(causes(refused)).toEqual(["FieldValueForbidden spec.clusterIPs"])
+        }).pipe(Effect.provide(cluster))
+    )
+
     it.effect("a bad range is a ConfigError of the layer", () =>
       Effect.gen(function* () {
         const error = yield* Effect.flip(

@@ -148,7 +148,7 @@ export const patch = (
       sub === "status"
         ? { ...stored.object, status: merged.status ?? {}, metadata: merged.metadata ?? {} }
         : statusRule(stored.info, undefined, merged, stored.object)
-    return commit(s, stored, key, prepared(stored.info, next, s.kinds), q)
+    return commit(s, stored, key, prepared(stored.info, next, s.kinds), q, sub)
   }
   if (stored === undefined) return notFound(info, name)
   if (sub === "scale") {

@@ -59,10 +59,10 @@ const list = (value: Json | undefined): ReadonlyArray<Json> => (Array.isArray(va
 const specOf = (object: JsonObject): JsonObject => (isObject(object.spec) ? object.spec : {})
 
 const needsClusterIP = (spec: JsonObject): boolean => spec.type !== "ExternalName"
-const needsNodePorts = (spec: JsonObject): boolean =>
-  spec.type === "NodePort" || (spec.type === "LoadBalancer" && spec.allocateLoadBalancerNodePorts !== false)
-const needsExternalTraffic = (spec: JsonObject): boolean =>
-  spec.type === "NodePort" || spec.type === "LoadBalancer"
+/** Whether a type has node ports (a LoadBalancer's, unless it asks for none, allocated too). */
+const needsNodePorts = (spec: JsonObject): boolean => spec.type === "NodePort" || spec.type === "LoadBalancer"
+const allocatesNodePorts = (spec: JsonObject): boolean =>
+  needsNodePorts(spec) && !(spec.type === "LoadBalancer" && spec.allocateLoadBalancerNodePorts === false)
 const nodePortOf = (port: Json): number =>
   isObject(port) && typeof port.nodePort === "number" ? port.nodePort : 0
 
@@ -79,12 +79,13 @@ const patched = (spec: JsonObject, previous: JsonObject | undefined): JsonObject
       out.clusterIPs = previous.clusterIPs ?? null
   }
   if (previous !== undefined && needsNodePorts(previous) && needsNodePorts(out)) {
+    // By name, the old node ports the new spec does not use elsewhere already.
+    const used = new Set(list(out.ports).map(nodePortOf))
     const byName = new Map(list(previous.ports).map((p) => [isObject(p) ? str(p.name) : "", nodePortOf(p)]))
-    out.ports = list(out.ports).map((p) =>
-      isObject(p) && nodePortOf(p) === 0 && (byName.get(str(p.name)) ?? 0) !== 0
-        ? { ...p, nodePort: byName.get(str(p.name)) ?? 0 }
-        : p
-    )
+    out.ports = list(out.ports).map((p) => {
+      const old = isObject(p) ? (byName.get(str(p.name)) ?? 0) : 0
+      return isObject(p) && nodePortOf(p) === 0 && old !== 0 && !used.has(old) ? { ...p, nodePort: old } : p
+    })
   }
   const ip = str(out.clusterIP)
   const ips = list(out.clusterIPs)
@@ -106,17 +107,22 @@ const patched = (spec: JsonObject, previous: JsonObject | undefined): JsonObject
   }
   if (
     previous !== undefined &&
-    !needsExternalTraffic(out) &&
+    !needsNodePorts(out) &&
     out.externalTrafficPolicy === previous.externalTrafficPolicy
   )
     delete out.externalTrafficPolicy
+  if (previous !== undefined && out.type !== "LoadBalancer" && previous.type === "LoadBalancer")
+    delete out.allocateLoadBalancerNodePorts
   if (previous !== undefined && !needsNodePorts(out) && needsNodePorts(previous)) {
-    const before = new Set(list(previous.ports).map(nodePortOf))
-    out.ports = list(out.ports).map((p) => {
-      if (!isObject(p) || !before.has(nodePortOf(p))) return p
-      const { nodePort: _dropped, ...rest } = p
-      return rest
-    })
+    // Dropped when the ports' node ports are the stored ones (a changed list keeps them: a 422).
+    const same =
+      JSON.stringify(list(out.ports).map(nodePortOf)) === JSON.stringify(list(previous.ports).map(nodePortOf))
+    if (same)
+      out.ports = list(out.ports).map((p) => {
+        if (!isObject(p) || nodePortOf(p) === 0) return p
+        const { nodePort: _dropped, ...rest } = p
+        return rest
+      })
   }
   return out
 }
@@ -189,14 +195,31 @@ const problems = (spec: JsonObject, previous: JsonObject | undefined): Array<Cau
         field: `${at}.nodePort`
       })
   })
-  // Then the ports that repeat a (port, protocol) pair.
+  // Then the ports that repeat a (port, protocol) pair, and the node ports a (nodePort, protocol) one.
+  const nodePorts = new Set<string>()
   ports.forEach((port, i) => {
     if (!isObject(port)) return
     const key = `${String(port.port)}/${str(port.protocol)}`
     if (seen.has(key))
       causes.push({ reason: "FieldValueDuplicate", message: "Duplicate value", field: `spec.ports[${i}]` })
     seen.add(key)
+    const nodePort = nodePortOf(port)
+    if (nodePort === 0) return
+    const nodeKey = `${nodePort}/${str(port.protocol)}`
+    if (nodePorts.has(nodeKey))
+      causes.push({
+        reason: "FieldValueDuplicate",
+        message: `Duplicate value: ${nodePort}`,
+        field: `spec.ports[${i}].nodePort`
+      })
+    nodePorts.add(nodeKey)
   })
+  if (type === "ExternalName" && (str(spec.clusterIP) !== "" || list(spec.clusterIPs).length > 0))
+    causes.push({
+      reason: "FieldValueForbidden",
+      message: "Forbidden: may not be set for ExternalName services",
+      field: "spec.clusterIPs"
+    })
   if (headless && type !== "ClusterIP" && type !== "ExternalName")
     causes.push(invalidValue("spec.clusterIPs[0]", '"None"', `may not be set to 'None' for ${type} services`))
   const ips = list(spec.clusterIPs).map(str)
@@ -240,12 +263,13 @@ export class ServiceAllocator {
     this.held.delete(event.key)
     if (event.type === "DELETED") return
     const spec = specOf(event.object)
-    const ips = list(spec.clusterIPs)
+    // What it holds, of what nobody else holds (a seed may name another's address).
+    const ips = (needsClusterIP(spec) ? list(spec.clusterIPs) : [])
       .map((ip) => parseIPv4(str(ip)))
-      .filter((ip): ip is number => ip !== undefined)
-    const ports = list(spec.ports)
-      .map(nodePortOf)
-      .filter((port) => port !== 0)
+      .filter((ip): ip is number => ip !== undefined && !this.ips.has(ip))
+    const ports = (needsNodePorts(spec) ? list(spec.ports).map(nodePortOf) : []).filter(
+      (port) => port !== 0 && !this.ports.has(port)
+    )
     for (const ip of ips) this.ips.set(ip, event.key)
     for (const port of ports) this.ports.set(port, event.key)
     this.held.set(event.key, { ips, ports })
@@ -269,7 +293,12 @@ export class ServiceAllocator {
       if (ip === undefined) return { full: `failed to allocate a serviceIP: range is full` }
       spec.clusterIP = formatIPv4(ip)
       spec.clusterIPs = [formatIPv4(ip)]
-    } else if (needsClusterIP(spec) && str(spec.clusterIP) !== "None") {
+    } else if (
+      needsClusterIP(spec) &&
+      str(spec.clusterIP) !== "None" &&
+      // An update keeps its address unchecked (the range may have changed since, or it was seeded).
+      str(spec.clusterIP) !== str(before?.clusterIP)
+    ) {
       const wanted = str(spec.clusterIP)
       const ip = parseIPv4(wanted)
       const owner = ip === undefined ? undefined : this.ips.get(ip)
@@ -285,40 +314,49 @@ export class ServiceAllocator {
         return { causes: [invalidValue("spec.clusterIPs", quoted(list(spec.clusterIPs).map(str)), detail)] }
     }
     if (needsClusterIP(spec) && list(spec.ipFamilies).length === 0) {
-      // A single-stack IPv4 cluster: a headless Service without a selector may serve either family.
+      // The policy given, else the stored one, else the default; a single-stack IPv4 cluster,
+      // where a headless Service without a selector may serve either family unless single-stack.
       const selectorless = !isObject(spec.selector) || Object.keys(spec.selector).length === 0
-      const dual = str(spec.clusterIP) === "None" && selectorless
-      // The policy given, else the stored one, else the default.
-      const policy = str(spec.ipFamilyPolicy) !== "" ? str(spec.ipFamilyPolicy) : str(before?.ipFamilyPolicy)
-      spec.ipFamilyPolicy = policy !== "" ? policy : dual ? "RequireDualStack" : "SingleStack"
-      spec.ipFamilies = dual ? ["IPv4", "IPv6"] : ["IPv4"]
+      const headlessAny = str(spec.clusterIP) === "None" && selectorless
+      const given = str(spec.ipFamilyPolicy) !== "" ? str(spec.ipFamilyPolicy) : str(before?.ipFamilyPolicy)
+      const policy = given !== "" ? given : headlessAny ? "RequireDualStack" : "SingleStack"
+      spec.ipFamilyPolicy = policy
+      spec.ipFamilies = headlessAny && policy !== "SingleStack" ? ["IPv4", "IPv6"] : ["IPv4"]
     }
     if (needsNodePorts(spec)) {
+      const kept = new Set(list(before?.ports).map(nodePortOf))
+      // First the node ports given (checked unless kept from the stored version), then the
+      // others (ports of one number share one, as `initNodePorts` gives them).
       const taken = new Set<number>()
-      const ports: Array<Json> = []
       for (const [i, port] of list(spec.ports).entries()) {
-        if (!isObject(port)) {
-          ports.push(port)
-          continue
-        }
         const given = nodePortOf(port)
-        if (given !== 0) {
-          const owner = this.ports.get(given)
-          const detail =
-            given < this.nodePorts.first || given > this.nodePorts.last
-              ? `provided port is not in the valid range. The range of valid ports is ${this.nodePorts.first}-${this.nodePorts.last}`
-              : (owner !== undefined && owner !== key) || taken.has(given)
-                ? "provided port is already allocated"
-                : undefined
-          if (detail !== undefined)
-            return { causes: [invalidValue(`spec.ports[${i}].nodePort`, String(given), detail)] }
-          taken.add(given)
+        if (given === 0 || kept.has(given) || taken.has(given)) {
+          if (given !== 0) taken.add(given)
+          continue
+        }
+        const owner = this.ports.get(given)
+        const detail =
+          given < this.nodePorts.first || given > this.nodePorts.last
+            ? `provided port is not in the valid range. The range of valid ports is ${this.nodePorts.first}-${this.nodePorts.last}`
+            : owner !== undefined && owner !== key
+              ? "provided port is already allocated"
+              : undefined
+        if (detail !== undefined)
+          return { causes: [invalidValue(`spec.ports[${i}].nodePort`, String(given), detail)] }
+        taken.add(given)
+      }
+      const byNumber = new Map<number, number>()
+      const ports: Array<Json> = []
+      for (const port of list(spec.ports)) {
+        if (!isObject(port) || nodePortOf(port) !== 0 || !allocatesNodePorts(spec)) {
           ports.push(port)
           continue
         }
-        const free = this.free(this.ports, this.nodePorts, key, taken)
+        const number = typeof port.port === "number" ? port.port : 0
+        const free = byNumber.get(number) ?? this.free(this.ports, this.nodePorts, key, taken)
         if (free === undefined) return { full: "failed to allocate a nodePort: range is full" }
         taken.add(free)
+        byNumber.set(number, free)
         ports.push({ ...port, nodePort: free })
       }
       spec.ports = ports

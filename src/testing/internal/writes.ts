@@ -66,11 +66,6 @@ export const lookup = (
   return { key, stored: store.get(key) }
 }
 
-/**
- * The object as the server stores it: its kind's apiVersion and kind, its namespace, uid and
- * creationTimestamp (kept from the previous version), the next resourceVersion, and a generation
- * that counts the changes of its spec.
- */
 /** Core kinds with a spec whose strategy keeps no generation. */
 const WITHOUT_GENERATION = new Set([
   "Service",
@@ -82,6 +77,11 @@ const WITHOUT_GENERATION = new Set([
   "LimitRange"
 ])
 
+/**
+ * The object as the server stores it: its kind's apiVersion and kind, its namespace, uid and
+ * creationTimestamp (kept from the previous version), the next resourceVersion, and a generation
+ * that counts the changes of its spec.
+ */
 export const stamp = (
   store: Store,
   info: ResourceInfo,
@@ -276,7 +276,8 @@ export const commit = (
   stored: Stored,
   key: string,
   next: JsonObject,
-  q: URLSearchParams
+  q: URLSearchParams,
+  sub?: string
 ): Response => {
   const m = meta(next)
   const finalizers = Array.isArray(m.finalizers) ? [...m.finalizers] : []
@@ -301,7 +302,8 @@ export const commit = (
   )
   const incomplete = validateRequired(s.kinds, stored.info, checked, stored.object)
   if (incomplete !== undefined) return incomplete
-  const stamped = registered(s, stored.info, key, checked, stored.object)
+  // (A status write is validated as a status: the registry's spec rules are not asked.)
+  const stamped = sub === "status" ? checked : registered(s, stored.info, key, checked, stored.object)
   if (stamped instanceof Response) return stamped
   // A write that changes nothing is not a write (the apiserver's no-op update): same version, no
   // watch event — a controller applying its desired state again must not trigger itself.
@@ -410,7 +412,8 @@ export const update = (
       sub,
       s.kinds.schema(info)
     ),
-    q
+    q,
+    sub
   )
 
 /** Whether two versions of an object hold the same content (managed fields' times aside). */
