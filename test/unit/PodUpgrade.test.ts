@@ -112,6 +112,42 @@ describe("WebSocket upgrades: bounded, and saying why they failed", () => {
     )
   )
 
+  it.live("a 401 to the upgrade: an ApiError, and the credentials are refreshed for the next attempt", () =>
+    Effect.scoped(
+      Effect.gen(function* () {
+        let invalidated = 0
+        const srv = yield* upgradeServer((_req, socket) => {
+          socket.end(
+            "HTTP/1.1 401 Unauthorized\r\ncontent-type: text/plain\r\ncontent-length: 12\r\n\r\nUnauthorized"
+          )
+        })
+        // Plain requests get a 401 too.
+        srv.server.removeAllListeners("request")
+        srv.server.on("request", (_req: http.IncomingMessage, res: http.ServerResponse) => {
+          res.writeHead(401)
+          res.end("Unauthorized")
+        })
+        const layer = NodeKubeHttpClient.layer().pipe(
+          Layer.provideMerge(
+            KubeConfig.layer({
+              source: "test",
+              cluster: { server: srv.url, insecureSkipTlsVerify: false, disableCompression: true },
+              namespace: "ns",
+              credentials: Effect.succeed({ token: Redacted.make("t") }),
+              invalidateCredentials: Effect.sync(() => {
+                invalidated++
+              }),
+              refreshable: true
+            })
+          )
+        )
+        const error = yield* Effect.flip(PodExec.exec("p", { command: ["date"] }).pipe(Effect.provide(layer)))
+        expect(error).toMatchObject({ _tag: "ApiError", code: 401 })
+        expect(invalidated).toBeGreaterThan(0)
+      })
+    )
+  )
+
   it.live("an upgrade that fails after a 101 (a subprotocol not offered) is not sent again", () =>
     Effect.scoped(
       Effect.gen(function* () {

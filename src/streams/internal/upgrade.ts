@@ -55,13 +55,17 @@ export const openUpgrade = (target: ApiRequest.Target, protocols: ReadonlyArray<
     Effect.catchTag("WebSocketError", (error) =>
       error.status !== undefined
         ? // The server's own refusal (as kubectl's "unable to upgrade connection: ..."); the URL
-          // without its query (an exec's command can hold a secret).
-          Effect.fail(
-            new ApiError.ApiError({
-              status: ApiError.statusFromBody(error.status, error.answer ?? ""),
-              method: "GET",
-              url: target.path
-            })
+          // without its query (an exec's command can hold a secret). A 401 is also asked through
+          // the HttpClient, whose 401 refreshes the credentials for the next attempt.
+          Effect.zipRight(
+            error.status === 401 ? Effect.ignore(explainRefusal(target)) : Effect.void,
+            Effect.fail(
+              new ApiError.ApiError({
+                status: ApiError.statusFromBody(error.status, error.answer ?? ""),
+                method: "GET",
+                url: target.path
+              })
+            )
           )
         : error.reason === "Connect"
           ? Effect.flatMap(explainRefusal(target), () => Effect.fail(error))
