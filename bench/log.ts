@@ -23,6 +23,18 @@ const entries = Array.from({ length: LINES }, (_, i) => {
 })
 const plain = Buffer.from(entries.map((e) => `${e.text}\n`).join(""))
 const stamped = Buffer.from(entries.map((e) => `${e.time} ${e.text}\n`).join(""))
+/** Where each line starts (100 lines a second: line i at i * 10 ms). */
+const offsets = (lines: ReadonlyArray<string>) => {
+  const at: Array<number> = []
+  let offset = 0
+  for (const line of lines) {
+    at.push(offset)
+    offset += Buffer.byteLength(line) + 1
+  }
+  return at
+}
+const plainAt = offsets(entries.map((e) => e.text))
+const stampedAt = offsets(entries.map((e) => `${e.time} ${e.text}`))
 
 const pod = JSON.stringify({
   apiVersion: "v1",
@@ -51,7 +63,14 @@ const server = http.createServer((req, res) => {
     res.end(pod)
     return
   }
-  const body = url.searchParams.get("timestamps") === "true" ? stamped : plain
+  const all = url.searchParams.get("timestamps") === "true" ? stamped : plain
+  // As the kubelet: from `sinceTime` (cut to the second by the apiserver) on.
+  const since = url.searchParams.get("sinceTime")
+  const from = since === null ? 0 : Math.floor((Date.parse(since) - start) / 1000) * 100
+  const body =
+    from <= 0
+      ? all
+      : all.subarray(url.searchParams.get("timestamps") === "true" ? stampedAt[from] : plainAt[from])
   res.writeHead(200, { "content-type": "text/plain" })
   // In 64 KiB writes, as a kubelet's log stream arrives.
   for (let i = 0; i < body.length; i += 65536) res.write(body.subarray(i, i + 65536))
