@@ -966,6 +966,19 @@ describe("the in-memory cluster as the apiserver", () => {
             )
           )
           expect(causes(refused)).toEqual(["FieldValueForbidden spec.clusterIPs"])
+          // A single-stack cluster: dual stack demanded is a 422 (a headless one without a selector aside).
+          const dual = yield* Effect.flip(
+            Client.create(
+              core.Service,
+              service("dual", { ipFamilyPolicy: "RequireDualStack", ports: [{ port: 80 }] })
+            )
+          )
+          expect(causes(dual)).toEqual(["FieldValueInvalid spec.ipFamilyPolicy"])
+          const single = yield* Client.create(
+            core.Service,
+            service("single", { clusterIP: "None", ipFamilyPolicy: "SingleStack" })
+          )
+          expect(single.spec?.ipFamilies).toEqual(["IPv4"])
         }).pipe(Effect.provide(cluster))
     )
 

@@ -173,13 +173,20 @@ const refusal = (
     let size = 0
     let status = 0
     let done = false
+    let abort: ((reason: Error) => void) | undefined
+    // Interrupted before the request started: it is aborted as soon as it does.
+    let interrupted = false
+    const onAbort = () => {
+      interrupted = true
+      abort?.(new Error("interrupted"))
+    }
     const finish = (value: { readonly status: number; readonly answer: string } | undefined) => {
       if (done) return
       done = true
+      signal.removeEventListener("abort", onAbort)
       resume(Effect.succeed(value))
     }
-    let abort: ((reason: Error) => void) | undefined
-    signal.addEventListener("abort", () => abort?.(new Error("interrupted")))
+    signal.addEventListener("abort", onAbort, { once: true })
     try {
       dispatcher.dispatch(
         {
@@ -199,6 +206,7 @@ const refusal = (
         {
           onRequestStart: (controller) => {
             abort = (reason) => controller.abort(reason)
+            if (interrupted) controller.abort(new Error("interrupted"))
           },
           onRequestUpgrade: (_controller, _status, _headers, socket) => {
             socket.destroy()

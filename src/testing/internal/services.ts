@@ -320,6 +320,17 @@ export class ServiceAllocator {
       const headlessAny = str(spec.clusterIP) === "None" && selectorless
       const given = str(spec.ipFamilyPolicy) !== "" ? str(spec.ipFamilyPolicy) : str(before?.ipFamilyPolicy)
       const policy = given !== "" ? given : headlessAny ? "RequireDualStack" : "SingleStack"
+      // Dual stack demanded of a single-stack cluster (a headless Service without a selector aside).
+      if (policy === "RequireDualStack" && !headlessAny)
+        return {
+          causes: [
+            invalidValue(
+              "spec.ipFamilyPolicy",
+              '"RequireDualStack"',
+              "this cluster is not configured for dual-stack services"
+            )
+          ]
+        }
       spec.ipFamilyPolicy = policy
       spec.ipFamilies = headlessAny && policy !== "SingleStack" ? ["IPv4", "IPv6"] : ["IPv4"]
     }
