@@ -12,6 +12,7 @@ import * as ApiRequest from "../client/ApiRequest.js"
 import type * as Client from "../client/Client.js"
 import { checkedAs } from "../client/internal/answer.js"
 import { annotateTarget, kindAttributes, operation } from "../client/internal/operation.js"
+import { isRecord } from "../internal/json.js"
 import * as InvalidRequest from "../resource/InvalidRequest.js"
 import { Lines } from "./internal/lines.js"
 
@@ -135,9 +136,6 @@ const containerEnded = (pod: unknown, container: string | undefined): boolean =>
   const state = isRecord(own) && isRecord(own.state) ? own.state : undefined
   return state !== undefined && state.running === undefined
 }
-
-const isRecord = (value: unknown): value is { readonly [key: string]: unknown } =>
-  typeof value === "object" && value !== null && !Array.isArray(value)
 
 /** An answer that ended while the container runs: the follow goes on (retried as a dropped connection). */
 const endedEarly = (response: HttpClientResponse.HttpClientResponse, container: string | undefined) =>

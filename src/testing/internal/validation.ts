@@ -272,23 +272,14 @@ export const validateMetadata = (
         })
     })
   if (causes.length === 0) return undefined
-  const name = typeof m.name === "string" ? m.name : ""
-  const qualified = info.group === "" ? info.kind : `${info.kind}.${info.group}`
-  const listed = causes.map((c) => `${c.field}: Invalid value: "${c.value}": ${c.detail}`)
-  return status(
-    422,
-    "Invalid",
-    `${qualified} "${name}" is invalid: ${listed.length === 1 ? listed[0] : `[${listed.join(", ")}]`}`,
-    {
-      name,
-      ...(info.group !== "" ? { group: info.group } : {}),
-      kind: info.kind,
-      causes: causes.map((c) => ({
-        reason: "FieldValueInvalid",
-        message: `Invalid value: "${c.value}": ${c.detail}`,
-        field: c.field
-      }))
-    }
+  return invalid(
+    info,
+    typeof m.name === "string" ? m.name : "",
+    causes.map((c) => ({
+      reason: "FieldValueInvalid",
+      message: `Invalid value: "${c.value}": ${c.detail}`,
+      field: c.field
+    }))
   )
 }
 
