@@ -8,9 +8,10 @@ import { spawn } from "node:child_process"
 import * as http from "node:http"
 import * as path from "node:path"
 import * as readline from "node:readline"
+import { Writable } from "node:stream"
 import type * as k8s from "@kubernetes/client-node"
 import { Effect, ManagedRuntime, Stream } from "effect"
-import { Client, KubeConfig, Watch } from "effect-kube"
+import { Client, KubeConfig, PodLog, Watch } from "effect-kube"
 import * as core from "effect-kube/models/core/v1"
 import { NodeKube } from "effect-kube/node"
 import { median } from "./timing.js"
@@ -84,7 +85,9 @@ export interface Clients {
   readonly agent: http.Agent
   readonly runtime: ManagedRuntime.ManagedRuntime<Client.Requirements, unknown>
   /** client-node's clients, when asked for (its import alone takes a while). */
-  readonly clientNode: { readonly coreApi: k8s.CoreV1Api; readonly watch: k8s.Watch } | undefined
+  readonly clientNode:
+    | { readonly coreApi: k8s.CoreV1Api; readonly watch: k8s.Watch; readonly log: k8s.Log }
+    | undefined
   readonly dispose: () => Promise<void>
 }
 
@@ -102,7 +105,7 @@ export const makeClients = async (
       { name: "bench", server: url, skipTLSVerify: true },
       { name: "bench", token: "t" }
     )
-    return { coreApi: kc.makeApiClient(k8s.CoreV1Api), watch: new k8s.Watch(kc) }
+    return { coreApi: kc.makeApiClient(k8s.CoreV1Api), watch: new k8s.Watch(kc), log: new k8s.Log(kc) }
   }
   return {
     url,
@@ -266,6 +269,119 @@ export const watchBenchmark = (clients: Clients, size: "small" | "large", count:
                   reject(err instanceof Error ? err : new Error(`client-node watch ended at ${n}`))
               }
             )
+            .catch(reject)
+        })
+    }
+  }
+}
+
+/**
+ * A line splitter as a program without a client would write it: a streaming UTF-8 decoder, the
+ * text split at its newlines, the unfinished line kept for the next chunk; each line's length
+ * summed (so that every line is looked at), `strip` leaving out its timestamp first.
+ */
+const lineCounter = (strip: boolean) => {
+  const decoder = new TextDecoder()
+  let rest = ""
+  let lines = 0
+  let chars = 0
+  return {
+    push: (chunk: Uint8Array) => {
+      const parts = (rest + decoder.decode(chunk, { stream: true })).split("\n")
+      rest = parts.pop() ?? ""
+      for (const line of parts) chars += strip ? line.length - line.indexOf(" ") - 1 : line.length
+      lines += parts.length
+    },
+    /** The lines read (the last one even without a newline). */
+    end: () => (chars > 0 ? lines + (rest === "" ? 0 : 1) : 0)
+  }
+}
+
+/**
+ * A pod's log of `count` lines (~75 B each, 5.5 MB for 75,000), read line by line: `plain`;
+ * `timestamps` kept; `resume`, a follow with `resume` (effect-kube reads the timestamps, keeps its
+ * position, strips them, reads the pod at the end and the log once more from the last position;
+ * the others read the timestamped log once and strip them).
+ */
+export const logBenchmark = (
+  clients: Clients,
+  count: number,
+  mode: "plain" | "timestamps" | "resume"
+): Benchmark => {
+  const name = `log-${count}`
+  const timestamps = mode !== "plain"
+  const strip = mode === "resume"
+  return {
+    name: mode === "plain" ? "log" : `log-${mode}`,
+    label:
+      mode === "plain"
+        ? `pod log: ${count.toLocaleString("en")} lines of ~75 B`
+        : mode === "timestamps"
+          ? `pod log: the same with timestamps`
+          : `pod log: follow + resume (timestamps read, stripped)`,
+    bareLabel: `http.get + TextDecoder + split${timestamps ? " (timestamped log)" : ""}`,
+    runs: {
+      bare: () =>
+        new Promise<number>((resolve, reject) => {
+          http
+            .get(
+              `${clients.url}/api/v1/namespaces/bench/pods/${name}/log${timestamps ? "?timestamps=true" : ""}`,
+              { agent: clients.agent, headers: { authorization: "Bearer t" } },
+              (res) => {
+                const lines = lineCounter(strip)
+                res.on("data", lines.push)
+                res.on("end", () => {
+                  try {
+                    resolve(expect("bare log", lines.end(), count))
+                  } catch (e) {
+                    reject(e)
+                  }
+                })
+                res.on("error", reject)
+              }
+            )
+            .on("error", reject)
+        }),
+      "effect-kube": () =>
+        clients.runtime.runPromise(
+          Effect.suspend(() => {
+            let lines = 0
+            let chars = 0
+            return PodLog.log(name, {
+              namespace: "bench",
+              ...(mode === "timestamps" ? { timestamps: true } : {}),
+              ...(mode === "resume" ? { follow: true, resume: true } : {})
+            }).pipe(
+              Stream.runForEachChunk((chunk) =>
+                Effect.sync(() => {
+                  for (const line of chunk) chars += line.length
+                  lines += chunk.length
+                })
+              ),
+              Effect.map(() => expect("effect-kube log", chars > 0 ? lines : 0, count))
+            )
+          })
+        ),
+      // client-node pipes the body into a Writable (it splits nothing): this one splits it.
+      "client-node": () =>
+        new Promise<number>((resolve, reject) => {
+          const lines = lineCounter(strip)
+          const sink = new Writable({
+            write: (chunk: Uint8Array, _encoding, done) => {
+              lines.push(chunk)
+              done()
+            }
+          })
+          sink.on("finish", () => {
+            try {
+              resolve(expect("client-node log", lines.end(), count))
+            } catch (e) {
+              reject(e)
+            }
+          })
+          sink.on("error", reject)
+          clientNodeOf(clients)
+            .log.log("bench", name, "main", sink, { timestamps, follow: mode === "resume" })
             .catch(reject)
         })
     }

@@ -12,6 +12,10 @@
  *       (`limit`, `continue`: the offset of the next page), items without apiVersion and kind as
  *       the apiserver serves them;
  *   GET /api/v1/namespaces/bench/configmaps/<name>       one ConfigMap.
+ *   GET /api/v1/namespaces/bench/pods/log-<N>/log        as a kubelet's log stream: N lines of
+ *       ~75 B (`timestamps=true`: each after its RFC 3339 timestamp, 100 lines a second;
+ *       `sinceTime`: from that second on), in writes of 64 KiB;
+ *   GET /api/v1/namespaces/bench/pods/log-<N>            that pod, its container terminated.
  *
  *   node --import tsx bench/client-server.ts
  */
@@ -138,6 +142,55 @@ const getBody = (name: string) =>
     return [Buffer.from(JSON.stringify(configMap(i, "small", true)))]
   })
 
+/** Log lines of a pod: line i at i * 10 ms from the start (and where each one starts, in bytes). */
+const LOG_START = Date.parse("2026-01-01T00:00:00Z")
+const logLines = (count: number, timestamps: boolean) =>
+  cached(`log:${count}:${timestamps}`, () => {
+    const lines: Array<string> = []
+    for (let i = 0; i < count; i++) {
+      const text = `level=info msg="request served" path=/api/items/${i} status=200 µs=${i % 997}\n`
+      const time = `${new Date(LOG_START + i * 10).toISOString().slice(0, 19)}.${String(i).padStart(9, "0")}Z`
+      lines.push(timestamps ? `${time} ${text}` : text)
+    }
+    return lines.map((line) => Buffer.from(line))
+  })
+
+/** The log from `sinceTime` on (cut to the second, as the apiserver passes it on), in 64 KiB writes. */
+const logBody = (count: number, query: URLSearchParams) =>
+  cached(`log-body:${count}:${query.get("timestamps")}:${query.get("sinceTime")}`, () => {
+    const since = query.get("sinceTime")
+    const from = since === null ? 0 : Math.max(0, Math.floor((Date.parse(since) - LOG_START) / 1000) * 100)
+    const all = Buffer.concat(logLines(count, query.get("timestamps") === "true").slice(from))
+    const writes: Array<Buffer> = []
+    for (let i = 0; i < all.length; i += 65536) writes.push(all.subarray(i, i + 65536))
+    return writes
+  })
+
+const logPod = (name: string) =>
+  cached(`pod:${name}`, () => [
+    Buffer.from(
+      JSON.stringify({
+        apiVersion: "v1",
+        kind: "Pod",
+        metadata: { name, namespace: "bench" },
+        spec: { containers: [{ name: "main", image: "bench" }] },
+        status: {
+          phase: "Succeeded",
+          containerStatuses: [
+            {
+              name: "main",
+              ready: false,
+              restartCount: 0,
+              image: "bench",
+              imageID: "bench",
+              state: { terminated: { exitCode: 0 } }
+            }
+          ]
+        }
+      })
+    )
+  ])
+
 const notFound = Buffer.from(
   JSON.stringify({ kind: "Status", apiVersion: "v1", status: "Failure", reason: "NotFound", code: 404 })
 )
@@ -146,9 +199,9 @@ const COLLECTION = "/api/v1/namespaces/bench/configmaps"
 
 const server = http.createServer((req, res) => {
   const url = new URL(req.url ?? "/", "http://127.0.0.1")
-  const send = (status: number, body: ReadonlyArray<Buffer>, chunked = false) => {
+  const send = (status: number, body: ReadonlyArray<Buffer>, chunked = false, type = "application/json") => {
     res.writeHead(status, {
-      "content-type": "application/json",
+      "content-type": type,
       ...(chunked ? {} : { "content-length": String(body.reduce((n, b) => n + b.length, 0)) })
     })
     // One write for a body of one piece (headers and body go out together).
@@ -162,6 +215,13 @@ const server = http.createServer((req, res) => {
     const offset = Number(url.searchParams.get("continue") ?? "0")
     const limit = Number(url.searchParams.get("limit") ?? "0")
     return send(200, listPage(size, count, Number.isFinite(offset) ? offset : 0, limit))
+  }
+  const pod = /^\/api\/v1\/namespaces\/bench\/pods\/(log-(\d+))(\/log)?$/.exec(url.pathname)
+  if (pod !== null) {
+    const [, name = "", count = "0", log] = pod
+    return log === undefined
+      ? send(200, logPod(name))
+      : send(200, logBody(Number(count), url.searchParams), true, "text/plain")
   }
   if (url.pathname.startsWith(`${COLLECTION}/`))
     return send(200, getBody(url.pathname.slice(COLLECTION.length + 1)))

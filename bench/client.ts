@@ -3,13 +3,15 @@
  * process of its own) that answers at once from pre-rendered bodies, so that what is measured is
  * the client. Three contenders in the same run, interleaved rounds (order rotated), medians:
  *   bare        the limit: node:http with a keep-alive agent + JSON.parse (split lines for watch);
- *   effect-kube Watch.watch, Watch.watcher, Client.get, Client.listAll: the built package (dist/,
- *               what users run; `npm run bench:client` builds it first), imported by its name;
- *   client-node @kubernetes/client-node 1.4: Watch, CoreV1Api.
+ *   effect-kube Watch.watch, Watch.watcher, Client.get, Client.listAll, PodLog.log: the built
+ *               package (dist/, what users run; `npm run bench:client` builds it first), imported
+ *               by its name;
+ *   client-node @kubernetes/client-node 1.4: Watch, CoreV1Api, Log (into a Writable that splits).
  * Then memory (a Map by name of 100,000 small objects from Watch.watcher vs the raw parsed
  * objects, each in a process of its own) and cold start (import time and first request, each in
  * a fresh process).
  *
+ *   npm run bench:log    (the pod log rows only)
  *   npm run bench:client [-- --json out.json] [--rounds 7] [--scale 1] [--only watch-small,gets]
  *                                             [--no-memory] [--no-cold]
  */
@@ -24,6 +26,7 @@ import {
   getsBenchmark,
   kubeconfig,
   listBenchmark,
+  logBenchmark,
   makeClients,
   measure,
   median,
@@ -95,7 +98,10 @@ try {
     relistBenchmark(clients, n(20_000)),
     getsBenchmark(clients, n(1_000), 50),
     getsBenchmark(clients, latencyCount, 1),
-    listBenchmark(clients, n(5_000))
+    listBenchmark(clients, n(5_000)),
+    logBenchmark(clients, n(75_000), "plain"),
+    logBenchmark(clients, n(75_000), "timestamps"),
+    logBenchmark(clients, n(75_000), "resume")
   ].filter((b) => ONLY === undefined || ONLY.includes(b.name))
 
   for (const benchmark of benchmarks) {

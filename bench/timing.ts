@@ -22,27 +22,3 @@ export const timeRuns = async (f: () => Promise<unknown>, runs: number): Promise
 /** Prints a row: its label, its time and its ratio to `base` (the time padded to `width`). */
 export const row = (label: string, ms: number, base: number, width = 8) =>
   console.log(`  ${label.padEnd(44)} ${ms.toFixed(1).padStart(width)} ms  ${(ms / base).toFixed(2)}x`)
-
-/**
- * The median times of `base` and `f` in ms, run alternately `runs` times after a warm-up of each:
- * on a noisy machine both see the same conditions (a ratio from two separate series drifts).
- */
-export const timePairs = async (
-  base: () => Promise<unknown>,
-  f: () => Promise<unknown>,
-  runs: number
-): Promise<readonly [number, number]> => {
-  await base()
-  await f()
-  const a: Array<number> = []
-  const b: Array<number> = []
-  for (let i = 0; i < runs; i++) {
-    let t = performance.now()
-    await base()
-    a.push(performance.now() - t)
-    t = performance.now()
-    await f()
-    b.push(performance.now() - t)
-  }
-  return [median(a), median(b)]
-}

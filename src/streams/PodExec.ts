@@ -26,6 +26,7 @@ import type * as ApiError from "../http/ApiError.js"
 import type { KubeWebSocket, WebSocketError } from "../http/KubeWebSocket.js"
 import { concatBytes } from "../internal/bytes.js"
 import * as Meta from "../models/meta/v1.js"
+import { podModel } from "./internal/pod.js"
 import { openUpgrade } from "./internal/upgrade.js"
 
 /** The stream protocols this client speaks, in order of preference. */
@@ -216,7 +217,7 @@ const open = (
   options: SessionOptions
 ): Effect.Effect<Session, ExecFailure, Requirements | Scope.Scope> =>
   Effect.gen(function* () {
-    const { Pod } = yield* Effect.promise(() => import("../models/core/v1.js"))
+    const Pod = yield* podModel
     const tty = options.tty === true
     const wantStdout = options.stdout !== false
     const wantStderr = options.stderr !== false && !tty

@@ -15,6 +15,7 @@ import { annotateTarget, kindAttributes, operation } from "../client/internal/op
 import { isRecord } from "../internal/json.js"
 import * as InvalidRequest from "../resource/InvalidRequest.js"
 import { Lines } from "./internal/lines.js"
+import { podModel } from "./internal/pod.js"
 
 /**
  * Options of {@link log}.
@@ -169,7 +170,7 @@ export const log = (
   Stream.unwrap(
     Effect.gen(function* () {
       const http = yield* HttpClient.HttpClient
-      const { Pod } = yield* Effect.promise(() => import("../models/core/v1.js"))
+      const Pod = yield* podModel
       const call = {
         resource: Pod,
         method: "GET",
@@ -240,7 +241,7 @@ export const log = (
         response: HttpClientResponse.HttpClientResponse,
         end: (
           rest: string,
-          emit: (raw: ReadonlyArray<string>, out: Array<string>) => void
+          emit: (raw: Array<string>) => Array<string>
         ) => Stream.Stream<string, Client.ClientError>
       ): Stream.Stream<string, Client.ClientError> => {
         const lines = new Lines()
@@ -249,12 +250,15 @@ export const log = (
         const resumeAt = resume && position.time !== undefined ? sortable(position.time) : undefined
         let skipping = resumeAt !== undefined
         let skip = position.sameTime
+        const strip = timestamps && !wantTimestamps
         /**
-         * The lines of `raw` to emit, appended to `out`: those already emitted skipped (after a
-         * reconnection), the position moved to the last one, timestamps stripped unless asked for.
-         * Per line only what the options need (no timestamp is parsed without `resume`).
+         * The lines of `raw` to emit: those already emitted skipped (after a reconnection), the
+         * position moved to the last one, timestamps stripped unless asked for. Per line only what
+         * the options need (no timestamp is parsed without `resume`). Changes `raw` in place and
+         * answers it (or its tail after a reconnection): no array of ours holds the lines (see
+         * `Lines`).
          */
-        const emit = (raw: ReadonlyArray<string>, out: Array<string>): void => {
+        const emit = (raw: Array<string>): Array<string> => {
           let from = 0
           if (skipping && resumeAt !== undefined) {
             for (; from < raw.length; from++) {
@@ -267,40 +271,45 @@ export const log = (
             }
             if (from < raw.length) skipping = false
           }
-          if (from >= raw.length) return
-          progress.lines += raw.length - from
-          if (resume) moveTo(raw, from)
-          const strip = timestamps && !wantTimestamps
-          if (!strip && !newline) {
-            for (let i = from; i < raw.length; i++) out.push(raw[i] ?? "")
-            return
-          }
-          for (let i = from; i < raw.length; i++) {
-            const line = raw[i] ?? ""
-            const text = strip ? line.slice(line.indexOf(" ") + 1) : line
-            out.push(newline ? `${text}\n` : text)
-          }
+          const out = from === 0 ? raw : raw.slice(from)
+          if (out.length === 0) return out
+          progress.lines += out.length
+          if (resume) moveTo(out, 0)
+          if (strip || newline)
+            for (let i = 0; i < out.length; i++) {
+              const line = out[i] ?? ""
+              const text = strip ? line.slice(line.indexOf(" ") + 1) : line
+              out[i] = newline ? `${text}\n` : text
+            }
+          return out
         }
-        const raw: Array<string> = []
-        // A chunk of bytes in, its lines out (none written when none is whole: an empty chunk
-        // would count as progress and reset the resume schedule).
-        const split: Channel.Channel<
+        type Split = Channel.Channel<
           Chunk.Chunk<string>,
           Chunk.Chunk<Uint8Array>,
           Client.ClientError,
           Client.ClientError,
           unknown,
           unknown
-        > = Channel.readWithCause({
-          onInput: (input: Chunk.Chunk<Uint8Array>) => {
-            for (const bytes of input) lines.push(bytes, raw)
-            const out: Array<string> = []
-            emit(raw, out)
-            raw.length = 0
-            return out.length === 0
-              ? split
-              : Channel.zipRight(Channel.write(Chunk.unsafeFromArray(out)), split)
-          },
+        >
+        /**
+         * The lines of `input[from..]`, one piece of bytes at a time: a piece is split only once
+         * the lines of the one before were taken downstream, so that only one piece's lines are
+         * alive at a time. None written for a piece that completes no line (an empty chunk would
+         * count as progress and reset the resume schedule).
+         */
+        const pieces = (input: ReadonlyArray<Uint8Array>, from: number): Split =>
+          Channel.suspend(() => {
+            for (let i = from; i < input.length; i++) {
+              const piece = input[i]
+              const got = piece === undefined ? undefined : lines.next(piece)
+              const out = got === undefined ? undefined : emit(got)
+              if (out !== undefined && out.length > 0)
+                return Channel.zipRight(Channel.write(Chunk.unsafeFromArray(out)), pieces(input, i + 1))
+            }
+            return split
+          })
+        const split: Split = Channel.readWithCause({
+          onInput: (input: Chunk.Chunk<Uint8Array>) => pieces(Chunk.toReadonlyArray(input), 0),
           onFailure: Channel.failCause,
           onDone: () => Channel.void
         })
@@ -311,9 +320,8 @@ export const log = (
       }
 
       /** The last line of an answer that is all there is, emitted if not empty. */
-      const final = (rest: string, emit: (raw: ReadonlyArray<string>, out: Array<string>) => void) => {
-        const out: Array<string> = []
-        if (rest !== "") emit([rest], out)
+      const final = (rest: string, emit: (raw: Array<string>) => Array<string>) => {
+        const out = rest === "" ? [] : emit([rest])
         return out.length === 0 ? Stream.empty : Stream.fromIterable(out)
       }
 

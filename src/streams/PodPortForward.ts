@@ -35,6 +35,7 @@ import type * as ApiError from "../http/ApiError.js"
 import type { KubeWebSocket, WebSocketError } from "../http/KubeWebSocket.js"
 import { concatBytes } from "../internal/bytes.js"
 import { InvalidRequest } from "../resource/InvalidRequest.js"
+import { podModel } from "./internal/pod.js"
 import { openUpgrade } from "./internal/upgrade.js"
 
 /** The only subprotocol offered (see the module's description). */
@@ -190,7 +191,7 @@ export const connect = (
 ): Effect.Effect<Connection, PortForwardFailure, Requirements | Scope.Scope> =>
   Effect.gen(function* () {
     yield* checkPort(port)
-    const { Pod } = yield* Effect.promise(() => import("../models/core/v1.js"))
+    const Pod = yield* podModel
     const target = yield* ApiRequest.target({
       resource: Pod,
       method: "GET",

@@ -789,8 +789,13 @@ const eventsOf = <A, E>(
     unknown
   > = Channel.readWithCause({
     onInput: (input: Chunk.Chunk<Uint8Array>) => {
-      const complete: Array<string> = []
-      for (const bytes of input) lines.push(bytes, complete)
+      let complete: Array<string> = []
+      for (const bytes of input) {
+        const got = lines.next(bytes)
+        if (got === undefined) continue
+        if (complete.length === 0) complete = got
+        else for (const line of got) complete.push(line)
+      }
       const decoded = handlers.decode(complete)
       return decoded.error === undefined ? Channel.zipRight(emit(decoded), loop) : emit(decoded)
     },

@@ -31,7 +31,7 @@ describe("watch body lines", () => {
           const bytes = new TextEncoder().encode(text)
           const splitter = new Lines()
           const got: Array<string> = []
-          for (const chunk of split(bytes, cuts)) splitter.push(chunk, got)
+          for (const chunk of split(bytes, cuts)) got.push(...(splitter.next(chunk) ?? []))
           const expected = text.split("\n")
           const last = expected.pop() ?? ""
           expect(got).toEqual(expected)
@@ -47,9 +47,9 @@ describe("watch body lines", () => {
     const chunk = new TextEncoder().encode('{"a":1}\n{"b"')
     const splitter = new Lines()
     const got: Array<string> = []
-    splitter.push(chunk, got)
+    got.push(...(splitter.next(chunk) ?? []))
     chunk.fill(0)
-    splitter.push(new TextEncoder().encode(":2}\n"), got)
+    got.push(...(splitter.next(new TextEncoder().encode(":2}\n")) ?? []))
     expect(got).toEqual(['{"a":1}', '{"b":2}'])
   })
 })

@@ -4,6 +4,12 @@
  * newlines; the text after the last newline waits for the next chunk as pieces, joined once when
  * its line ends (a line spread over many chunks costs its length, not its length times the
  * chunks).
+ *
+ * The lines of a chunk come in the array `String.prototype.split` made, not copied into one of
+ * ours: V8 may start allocating the arrays of a literal `[]` whose arrays tend to outlive a young
+ * generation GC straight into the old generation ("pretenuring"); an old array of young strings
+ * then keeps them alive through every young GC until the next full one, which copies and promotes
+ * them all. Measured on a 5.5 MB log: two thirds of the time went to GC that way.
  */
 
 /** The line splitter of one body (it keeps the unfinished line between chunks). */
@@ -11,12 +17,15 @@ export class Lines {
   private readonly decoder = new TextDecoder()
   private pending: Array<string> = []
 
-  /** Appends the lines that `bytes` completes to `into` (without their newlines). */
-  push(bytes: Uint8Array, into: Array<string>): void {
+  /**
+   * The lines that `bytes` completes (without their newlines), in an array of their own that the
+   * caller may keep or change; undefined when it completes none.
+   */
+  next(bytes: Uint8Array): Array<string> | undefined {
     const text = this.decoder.decode(bytes, { stream: true })
     if (text.indexOf("\n") === -1) {
       if (text !== "") this.pending.push(text)
-      return
+      return undefined
     }
     let whole = text
     if (this.pending.length > 0) {
@@ -24,11 +33,10 @@ export class Lines {
       whole = this.pending.join("")
       this.pending = []
     }
-    const parts = whole.split("\n")
-    const last = parts.length - 1
-    for (let i = 0; i < last; i++) into.push(parts[i] ?? "")
-    const rest = parts[last] ?? ""
+    const lines = whole.split("\n")
+    const rest = lines.pop() ?? ""
     if (rest !== "") this.pending.push(rest)
+    return lines
   }
 
   /**
