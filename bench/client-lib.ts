@@ -352,12 +352,14 @@ export const logBenchmark = (
               ...(mode === "timestamps" ? { timestamps: true } : {}),
               ...(mode === "resume" ? { follow: true, resume: true } : {})
             }).pipe(
-              Stream.runForEachChunk((chunk) =>
-                Effect.sync(() => {
-                  for (const line of chunk) chars += line.length
-                  lines += chunk.length
-                })
-              ),
+              // The work done in the function itself, as bare does it in its `data` handler. (Wrapped
+              // in `Effect.sync`, the closure holding the chunk keeps it alive through young GCs in
+              // Effect 3's runtime until a full GC: measured, the whole log promoted, ~1.3x the time.)
+              Stream.runForEachChunk((chunk) => {
+                for (const line of chunk) chars += line.length
+                lines += chunk.length
+                return Effect.void
+              }),
               Effect.map(() => expect("effect-kube log", chars > 0 ? lines : 0, count))
             )
           })

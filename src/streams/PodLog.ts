@@ -7,13 +7,14 @@
  * @since 0.1.0
  */
 import { HttpClient, HttpClientError, type HttpClientResponse } from "@effect/platform"
-import { Channel, Chunk, Duration, Effect, Either, Schedule, Stream } from "effect"
+import { Channel, type Chunk, Duration, Effect, Either, Schedule, Stream } from "effect"
 import * as ApiRequest from "../client/ApiRequest.js"
 import type * as Client from "../client/Client.js"
 import { checkedAs } from "../client/internal/answer.js"
 import { annotateTarget, kindAttributes, operation } from "../client/internal/operation.js"
 import { isRecord } from "../internal/json.js"
 import * as InvalidRequest from "../resource/InvalidRequest.js"
+import { writeBounded } from "./internal/chunks.js"
 import { Lines } from "./internal/lines.js"
 import { podModel } from "./internal/pod.js"
 
@@ -292,31 +293,29 @@ export const log = (
           unknown
         >
         /**
-         * The lines of `input[from..]`, one piece of bytes at a time: a piece is split only once
-         * the lines of the one before were taken downstream, so that only one piece's lines are
-         * alive at a time. None written for a piece that completes no line (an empty chunk would
-         * count as progress and reset the resume schedule).
+         * A batch of pieces of bytes in, its lines out, each piece decoded and split on its own
+         * (one decoded string per piece: a string of more than ~128 KB is made straight in V8's
+         * old generation), in chunks of at most `Stream.DefaultChunkSize`. None written when no
+         * line is whole: an empty chunk would count as
+         * progress and reset the resume schedule.
          */
-        const pieces = (input: ReadonlyArray<Uint8Array>, from: number): Split =>
-          Channel.suspend(() => {
-            for (let i = from; i < input.length; i++) {
-              const piece = input[i]
-              const got = piece === undefined ? undefined : lines.next(piece)
-              const out = got === undefined ? undefined : emit(got)
-              if (out !== undefined && out.length > 0)
-                return Channel.zipRight(Channel.write(Chunk.unsafeFromArray(out)), pieces(input, i + 1))
-            }
-            return split
-          })
         const split: Split = Channel.readWithCause({
-          onInput: (input: Chunk.Chunk<Uint8Array>) => pieces(Chunk.toReadonlyArray(input), 0),
+          onInput: (input: Chunk.Chunk<Uint8Array>) => {
+            let all: Array<string> | undefined
+            for (const piece of input) {
+              const got = lines.next(piece)
+              if (got === undefined) continue
+              if (all === undefined) all = got
+              else for (const line of got) all.push(line)
+            }
+            const out = all === undefined ? undefined : emit(all)
+            return out !== undefined && out.length > 0 ? Channel.zipRight(writeBounded(out), split) : split
+          },
           onFailure: Channel.failCause,
-          onDone: () => Channel.void
+          // The end in the same stage (a `Stream.concat` after it would be a stage every chunk crosses).
+          onDone: () => Channel.suspend(() => Stream.toChannel(end(lines.rest(), emit)))
         })
-        return response.stream.pipe(
-          Stream.pipeThroughChannel(split),
-          Stream.concat(Stream.suspend(() => end(lines.rest(), emit)))
-        )
+        return Stream.pipeThroughChannel(response.stream, split)
       }
 
       /** The last line of an answer that is all there is, emitted if not empty. */

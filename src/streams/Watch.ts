@@ -39,6 +39,7 @@ import { causeChain } from "../internal/causes.js"
 import { isRecord } from "../internal/json.js"
 import * as InvalidRequest from "../resource/InvalidRequest.js"
 import * as Resource from "../resource/Resource.js"
+import { writeBounded } from "./internal/chunks.js"
 import { Lines } from "./internal/lines.js"
 
 /**
@@ -776,8 +777,7 @@ const eventsOf = <A, E>(
   const lines = new Lines()
   const emit = (decoded: Decoded<A>) => {
     handlers.onChunk(decoded)
-    const out =
-      decoded.events.length === 0 ? Channel.void : Channel.write(Chunk.unsafeFromArray(decoded.events))
+    const out = decoded.events.length === 0 ? Channel.void : writeBounded(decoded.events)
     return decoded.error === undefined ? out : Channel.zipRight(out, Channel.fail(decoded.error))
   }
   const loop: Channel.Channel<

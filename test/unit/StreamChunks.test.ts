@@ -1,0 +1,67 @@
+/**
+ * The chunks of the line and event streams stay within `Stream.DefaultChunkSize`, as Effect's own
+ * streams do: a fast body completes tens of thousands of lines at once, and `Stream.runFold`
+ * (Effect's `Sink.fold` recurses once per element of a chunk) overflowed the stack on a chunk of
+ * 32,768 lines.
+ */
+import { describe, expect, it } from "@effect/vitest"
+import { Effect, Stream } from "effect"
+import { PodLog, Watch } from "../../src/index.js"
+import * as core from "../../src/models/core/v1.js"
+import { cmObject, fakeServer, layerFor, line } from "../harness/ScriptedServer.js"
+
+/**
+ * The sizes of the chunks a stream emits, and what `Stream.runFold` counts of it. The first chunk
+ * is held a moment, so that the body's pieces queue up meanwhile and come in one batch.
+ */
+const chunkSizes = <A, E, R>(stream: Stream.Stream<A, E, R>) =>
+  Effect.gen(function* () {
+    const sizes: Array<number> = []
+    const count = yield* stream.pipe(
+      Stream.mapChunksEffect((chunk) => {
+        sizes.push(chunk.length)
+        return sizes.length === 1 ? Effect.as(Effect.sleep("100 millis"), chunk) : Effect.succeed(chunk)
+      }),
+      Stream.runFold(0, (n) => n + 1)
+    )
+    return { sizes, count }
+  })
+
+describe("chunks of at most Stream.DefaultChunkSize", () => {
+  it.scopedLive("a log of 100,000 two-byte lines, written at once: runFold counts them all", () =>
+    Effect.gen(function* () {
+      const srv = yield* fakeServer({
+        handle: (_url, res) => {
+          res.writeHead(200, { "content-type": "text/plain" })
+          res.end("x\n".repeat(100_000))
+        }
+      })
+      const { sizes, count } = yield* chunkSizes(
+        PodLog.log("p", { namespace: "ns" }).pipe(Stream.provideLayer(layerFor(srv.url)))
+      )
+      expect(count).toBe(100_000)
+      expect(Math.max(...sizes)).toBeLessThanOrEqual(Stream.DefaultChunkSize)
+    })
+  )
+
+  it.scopedLive("a watch answer of 30,000 events written at once: runFold counts them all", () =>
+    Effect.gen(function* () {
+      const srv = yield* fakeServer({
+        handle: (_url, res) => {
+          res.writeHead(200, { "content-type": "application/json" })
+          const events: Array<string> = []
+          for (let i = 0; i < 30_000; i++) events.push(line("ADDED", cmObject(`c${i}`, String(10 + i))))
+          res.end(events.join(""))
+        }
+      })
+      const { sizes, count } = yield* chunkSizes(
+        Watch.watch(core.ConfigMap, { resourceVersion: "5" }).pipe(
+          Stream.take(30_000),
+          Stream.provideLayer(layerFor(srv.url))
+        )
+      )
+      expect(count).toBe(30_000)
+      expect(Math.max(...sizes)).toBeLessThanOrEqual(Stream.DefaultChunkSize)
+    })
+  )
+})
