@@ -1,6 +1,6 @@
 /**
  * The client-bound benchmarks, shared by bench/client.ts (all of them, three contenders) and
- * scripts/bench-guard.ts (two of them, small, effect-kube against the bare limit): the scripted
+ * scripts/bench-guard.ts (three of them, small, effect-kube against the bare limit): the scripted
  * server (bench/client-server.ts, in a process of its own), the contenders pointed at it, and
  * interleaved timing.
  */

@@ -1,6 +1,7 @@
 /**
- * A CI guard on the client's hot paths that is not a timed test: runs two client-bound benchmarks
- * of bench/client.ts with small N (watch: 5,000 events of ~300 B; 300 gets at concurrency 50),
+ * A CI guard on the client's hot paths that is not a timed test: runs three client-bound benchmarks
+ * of bench/client.ts with small N (watch: 5,000 events of ~300 B; 300 gets at concurrency 50; a
+ * pod log of 20,000 lines),
  * effect-kube against the bare limit in interleaved rounds, and compares each ratio to the
  * committed baseline (bench/guard-baseline.json). Only a ratio at 2x its baseline or more fails,
  * and only if a second measurement confirms it: both contenders share the machine's load, so
@@ -16,6 +17,7 @@ import {
   type Benchmark,
   type Clients,
   getsBenchmark,
+  logBenchmark,
   makeClients,
   measure,
   ROOT,
@@ -30,7 +32,8 @@ const WRITE = process.argv.includes("--write-baseline")
 
 const guards: ReadonlyArray<{ readonly name: string; readonly make: (clients: Clients) => Benchmark }> = [
   { name: "watch-small", make: (clients) => watchBenchmark(clients, "small", 5_000) },
-  { name: "gets", make: (clients) => getsBenchmark(clients, 300, 50) }
+  { name: "gets", make: (clients) => getsBenchmark(clients, 300, 50) },
+  { name: "log", make: (clients) => logBenchmark(clients, 20_000, "plain") }
 ]
 
 const readBaseline = (): Record<string, number> => {
