@@ -5,6 +5,7 @@
 import { Readable } from "node:stream"
 import { describe, expect, it } from "@effect/vitest"
 import { Chunk, Effect, Either, Stream } from "effect"
+import { vi } from "vitest"
 import { bodyStream } from "../../src/node/internal/bodyStream.js"
 
 const bytes = (s: string) => new TextEncoder().encode(s)
@@ -15,6 +16,18 @@ const text = (chunks: Chunk.Chunk<Uint8Array>) =>
 const onError = (e: unknown) => (e instanceof Error ? e.message : String(e))
 
 describe("bodyStream", () => {
+  it.live("is read while a test fakes the global setImmediate (the reader's wake-up is Node's own)", () =>
+    Effect.gen(function* () {
+      vi.useFakeTimers({ toFake: ["setImmediate", "clearImmediate"] })
+      const parts = Array.from({ length: 20 }, (_, i) => `part ${i};`)
+      const got = yield* bodyStream(Readable.from(parts.map(bytes), { objectMode: false }), onError).pipe(
+        Stream.runCollect,
+        Effect.ensuring(Effect.sync(() => vi.useRealTimers()))
+      )
+      expect(text(got)).toBe(parts.join(""))
+    })
+  )
+
   it.live("every chunk, in order, also when the consumer is slower than the body (paused, resumed)", () =>
     Effect.gen(function* () {
       const parts = Array.from({ length: 100 }, (_, i) => `part ${i};`)

@@ -12,6 +12,9 @@
  * @internal
  */
 import type { Readable } from "node:stream"
+// Node's own, not the global ones: a test that fakes the global timers (`vi.useFakeTimers()`
+// fakes `setImmediate` too) would otherwise stop every body read.
+import { clearImmediate, setImmediate } from "node:timers"
 import { Channel, Chunk, Effect, Exit, Stream } from "effect"
 
 /** Chunks queued before the body is paused. */
