@@ -132,6 +132,15 @@ const expect = (what: string, got: number, want: number) => {
 }
 
 /** GET a path with the bare keep-alive agent; the body as text. */
+/** Resolves with `check()`'s result, or rejects with what it throws (from an event handler). */
+const settle = <A>(resolve: (a: A) => void, reject: (e: unknown) => void, check: () => A) => {
+  try {
+    resolve(check())
+  } catch (e) {
+    reject(e)
+  }
+}
+
 const bareGet = (clients: Clients, pathAndQuery: string) =>
   new Promise<string>((resolve, reject) => {
     http
@@ -229,13 +238,7 @@ export const watchBenchmark = (clients: Clients, size: "small" | "large", count:
                   }
                   pending = text.slice(start)
                 })
-                res.on("end", () => {
-                  try {
-                    resolve(expect("bare watch", n, count))
-                  } catch (e) {
-                    reject(e)
-                  }
-                })
+                res.on("end", () => settle(resolve, reject, () => expect("bare watch", n, count)))
                 res.on("error", reject)
               }
             )
@@ -330,13 +333,7 @@ export const logBenchmark = (
               (res) => {
                 const lines = lineCounter(strip)
                 res.on("data", lines.push)
-                res.on("end", () => {
-                  try {
-                    resolve(expect("bare log", lines.end(), count))
-                  } catch (e) {
-                    reject(e)
-                  }
-                })
+                res.on("end", () => settle(resolve, reject, () => expect("bare log", lines.end(), count)))
                 res.on("error", reject)
               }
             )
@@ -374,13 +371,9 @@ export const logBenchmark = (
               done()
             }
           })
-          sink.on("finish", () => {
-            try {
-              resolve(expect("client-node log", lines.end(), count))
-            } catch (e) {
-              reject(e)
-            }
-          })
+          sink.on("finish", () =>
+            settle(resolve, reject, () => expect("client-node log", lines.end(), count))
+          )
           sink.on("error", reject)
           clientNodeOf(clients)
             .log.log("bench", name, "main", sink, { timestamps, follow: mode === "resume" })

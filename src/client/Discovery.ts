@@ -7,6 +7,7 @@
 import { type HttpClient, type HttpClientError, HttpClientRequest } from "@effect/platform"
 import { Effect, Either, Option, type ParseResult, Schema } from "effect"
 import type * as ApiError from "../http/ApiError.js"
+import { loadOnce } from "../internal/loadOnce.js"
 import * as Registry from "../kinds/Registry.js"
 import * as Meta from "../models/meta/v1.js"
 import type { InvalidRequest } from "../resource/InvalidRequest.js"
@@ -50,6 +51,11 @@ const someOf = <A>(options: ReadonlyArray<Option.Option<A>>): ReadonlyArray<A> =
 
 const CrdItems = Schema.Struct({ items: Schema.Array(Schema.Unknown) })
 
+/** The CustomResourceDefinition model, loaded on first use. */
+const crdModel = /* @__PURE__ */ loadOnce(() =>
+  import("../models/apiextensions/v1.js").then((m) => m.CustomResourceDefinition)
+)
+
 /**
  * The kinds of every `CustomResourceDefinition` of the cluster.
  *
@@ -72,7 +78,7 @@ export const customResources: Effect.Effect<
   LoadError,
   HttpClient.HttpClient
 > = /* @__PURE__ */ Effect.gen(function* () {
-  const { CustomResourceDefinition } = yield* Effect.promise(() => import("../models/apiextensions/v1.js"))
+  const CustomResourceDefinition = yield* crdModel
   const list = yield* getJson("/apis/apiextensions.k8s.io/v1/customresourcedefinitions", "list").pipe(
     Effect.flatMap(Schema.decodeUnknown(CrdItems))
   )

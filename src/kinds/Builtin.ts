@@ -5,11 +5,9 @@
  *
  * @since 0.1.0
  */
-import { Effect } from "effect"
+import type { Effect } from "effect"
+import { loadOnce } from "../internal/loadOnce.js"
 import * as Registry from "./Registry.js"
-
-/** The models' registry once loaded (see `registry`). */
-let loading: Promise<Registry.Registry> | undefined
 
 /**
  * Every built-in kind (made on first use, then shared).
@@ -25,15 +23,6 @@ let loading: Promise<Registry.Registry> | undefined
  * @since 0.1.0
  * @category registries
  */
-export const registry: Effect.Effect<Registry.Registry> = /* @__PURE__ */ Effect.promise(() => {
-  // The load's promise is kept, not an Effect's result: an interrupted first caller (a timeout
-  // while the models load) only stops waiting, and a failed load is tried again by the next.
-  loading ??= import("../models/all.js").then(
-    (all) => Registry.make(all.mapKinds(Registry.entry)),
-    (error: unknown) => {
-      loading = undefined
-      throw error
-    }
-  )
-  return loading
-})
+export const registry: Effect.Effect<Registry.Registry> = /* @__PURE__ */ loadOnce(() =>
+  import("../models/all.js").then((all) => Registry.make(all.mapKinds(Registry.entry)))
+)

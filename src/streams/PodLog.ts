@@ -196,24 +196,24 @@ export const log = (
       const position: Position = { time: undefined, sameTime: 0 }
       /** Lines emitted so far (whether a connection brought any). */
       const progress = { lines: 0 }
-      /** The position after the lines `raw[from..]` were emitted: the last timestamp, and how many share it. */
-      const moveTo = (raw: ReadonlyArray<string>, from: number) => {
-        let i = raw.length - 1
+      /** The position once `emitted` went out: the last timestamp, and how many lines share it. */
+      const moveTo = (emitted: ReadonlyArray<string>) => {
+        let i = emitted.length - 1
         let time: string | undefined
-        for (; i >= from && time === undefined; i--) {
-          const line = raw[i] ?? ""
+        for (; i >= 0 && time === undefined; i--) {
+          const line = emitted[i] ?? ""
           const space = line.indexOf(" ")
           if (space !== -1) time = line.slice(0, space)
         }
         if (time === undefined) return
         let count = 1
-        for (; i >= from; i--) {
-          const line = raw[i] ?? ""
+        for (; i >= 0; i--) {
+          const line = emitted[i] ?? ""
           if (line.length > time.length && line.charCodeAt(time.length) === 32 && line.startsWith(time))
             count++
           else break
         }
-        if (i < from && position.time === time) position.sameTime += count
+        if (i < 0 && position.time === time) position.sameTime += count
         else {
           position.time = time
           position.sameTime = count
@@ -275,7 +275,7 @@ export const log = (
           const out = from === 0 ? raw : raw.slice(from)
           if (out.length === 0) return out
           progress.lines += out.length
-          if (resume) moveTo(out, 0)
+          if (resume) moveTo(out)
           if (strip || newline)
             for (let i = 0; i < out.length; i++) {
               const line = out[i] ?? ""
@@ -296,18 +296,11 @@ export const log = (
          * A batch of pieces of bytes in, its lines out, each piece decoded and split on its own
          * (one decoded string per piece: a string of more than ~128 KB is made straight in V8's
          * old generation), in chunks of at most `Stream.DefaultChunkSize`. None written when no
-         * line is whole: an empty chunk would count as
-         * progress and reset the resume schedule.
+         * line is whole: an empty chunk would count as progress and reset the resume schedule.
          */
         const split: Split = Channel.readWithCause({
           onInput: (input: Chunk.Chunk<Uint8Array>) => {
-            let all: Array<string> | undefined
-            for (const piece of input) {
-              const got = lines.next(piece)
-              if (got === undefined) continue
-              if (all === undefined) all = got
-              else for (const line of got) all.push(line)
-            }
+            const all = lines.nextAll(input)
             const out = all === undefined ? undefined : emit(all)
             return out !== undefined && out.length > 0 ? Channel.zipRight(writeBounded(out), split) : split
           },
@@ -349,10 +342,6 @@ export const log = (
       )
 
       /**
-       * One connection of a follow: its whole lines; then, if the container has ended, its last
-       * line (read again whole first when the connection cut it); else a failure that reconnects.
-       */
-      /**
        * The last read, once the container has ended: from the last position, all that it wrote
        * (the connection that ended may have been cut at a line's end before its last lines), its
        * last line whole even without a newline; a pod gone meanwhile has nothing more.
@@ -366,6 +355,10 @@ export const log = (
           )
         )
       )
+      /**
+       * One connection of a follow: its whole lines; then, if the container has ended, the last
+       * read; else a failure that reconnects.
+       */
       const follow: Stream.Stream<string, Client.ClientError> = Stream.unwrapScoped(
         Effect.map(open, (response) => {
           const before = progress.lines

@@ -789,14 +789,7 @@ const eventsOf = <A, E>(
     unknown
   > = Channel.readWithCause({
     onInput: (input: Chunk.Chunk<Uint8Array>) => {
-      let complete: Array<string> = []
-      for (const bytes of input) {
-        const got = lines.next(bytes)
-        if (got === undefined) continue
-        if (complete.length === 0) complete = got
-        else for (const line of got) complete.push(line)
-      }
-      const decoded = handlers.decode(complete)
+      const decoded = handlers.decode(lines.nextAll(input) ?? [])
       return decoded.error === undefined ? Channel.zipRight(emit(decoded), loop) : emit(decoded)
     },
     onFailure: Channel.failCause,

@@ -6,6 +6,7 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Exit, Fiber } from "effect"
 import { vi } from "vitest"
+import { loadOnce } from "../../src/internal/loadOnce.js"
 
 /** Forks `load`, interrupts it while the module loads, then loads again. */
 const interruptedThenAgain = <A>(load: Effect.Effect<A>) =>
@@ -20,6 +21,20 @@ const interruptedThenAgain = <A>(load: Effect.Effect<A>) =>
   })
 
 describe("models loaded on first use", () => {
+  it.effect("loadOnce: one load for every caller; a failed load is tried again by the next", () =>
+    Effect.gen(function* () {
+      let loads = 0
+      const load = loadOnce(() => {
+        loads++
+        return loads === 1 ? Promise.reject(new Error("unavailable")) : Promise.resolve(`model ${loads}`)
+      })
+      expect(Exit.isFailure(yield* Effect.exit(load))).toBe(true)
+      expect(yield* load).toBe("model 2")
+      expect(yield* load).toBe("model 2")
+      expect(loads).toBe(2)
+    })
+  )
+
   it.live("the Pod model: an interrupted first load does not poison the next", () =>
     Effect.gen(function* () {
       vi.resetModules()
