@@ -39,7 +39,7 @@ import { causeChain } from "../internal/causes.js"
 import { isRecord } from "../internal/json.js"
 import * as InvalidRequest from "../resource/InvalidRequest.js"
 import * as Resource from "../resource/Resource.js"
-import { writeBounded } from "./internal/chunks.js"
+import { JOIN_BELOW, joined, writeBounded } from "./internal/chunks.js"
 import { Lines } from "./internal/lines.js"
 
 /**
@@ -774,24 +774,45 @@ const eventsOf = <A, E>(
   unknown,
   unknown
 > => {
-  const lines = new Lines()
-  const emit = (decoded: Decoded<A>) => {
-    handlers.onChunk(decoded)
-    const out = decoded.events.length === 0 ? Channel.void : writeBounded(decoded.events)
-    return decoded.error === undefined ? out : Channel.zipRight(out, Channel.fail(decoded.error))
-  }
-  const loop: Channel.Channel<
+  type Loop = Channel.Channel<
     Chunk.Chunk<WatchEvent<A>>,
     Chunk.Chunk<Uint8Array>,
     E | ApiError.ApiError | ParseResult.ParseError,
     E,
     unknown,
     unknown
-  > = Channel.readWithCause({
-    onInput: (input: Chunk.Chunk<Uint8Array>) => {
-      const decoded = handlers.decode(lines.nextAll(input) ?? [])
-      return decoded.error === undefined ? Channel.zipRight(emit(decoded), loop) : emit(decoded)
-    },
+  >
+  const lines = new Lines()
+  const written = (events: Array<WatchEvent<A>> | undefined) =>
+    events === undefined || events.length === 0 ? Channel.void : writeBounded(events)
+  const emit = (decoded: Decoded<A>) => {
+    handlers.onChunk(decoded)
+    const out = written(decoded.events)
+    return decoded.error === undefined ? out : Channel.zipRight(out, Channel.fail(decoded.error))
+  }
+  /**
+   * A batch of pieces of bytes, a piece at a time (as PodLog's lines, and for the same reason: the
+   * lines and events of a whole batch in arrays of V8's old generation outlived young GCs): each
+   * piece's lines decoded into events, written as a chunk of their own (joined to the next
+   * piece's while fewer than `JOIN_BELOW`), the next piece read only once they were taken.
+   */
+  const piecesFrom = (pieces: ReadonlyArray<Uint8Array>, from: number): Loop => {
+    let out: Array<WatchEvent<A>> | undefined
+    let i = from
+    while (i < pieces.length && (out === undefined || out.length < JOIN_BELOW)) {
+      const piece = pieces[i++]
+      const got = piece === undefined ? undefined : lines.next(piece)
+      if (got === undefined) continue
+      const decoded = handlers.decode(got)
+      handlers.onChunk(decoded)
+      out = joined(out, decoded.events)
+      if (decoded.error !== undefined) return Channel.zipRight(written(out), Channel.fail(decoded.error))
+    }
+    const next = i < pieces.length ? Channel.suspend(() => piecesFrom(pieces, i)) : loop
+    return out === undefined || out.length === 0 ? next : Channel.zipRight(writeBounded(out), next)
+  }
+  const loop: Loop = Channel.readWithCause({
+    onInput: (input: Chunk.Chunk<Uint8Array>) => piecesFrom(Chunk.toReadonlyArray(input), 0),
     onFailure: Channel.failCause,
     onDone: () =>
       Channel.suspend(() => {

@@ -42,6 +42,50 @@ describe("bodyStream", () => {
     })
   )
 
+  it.live(
+    "the chunks of one turn wait for the reader's wake-up unpaused; a reader behind pauses the body",
+    () =>
+      Effect.gen(function* () {
+        // 40 chunks in one turn of the event loop (as one poll of a fast socket brings them).
+        const parts = Array.from({ length: 40 }, (_, i) => `part ${i};`)
+        const oneTurn = new Readable({ read() {} })
+        let pausedInTurn = 0
+        oneTurn.on("pause", () => pausedInTurn++)
+        setTimeout(() => {
+          for (const part of parts) oneTurn.push(bytes(part))
+          oneTurn.push(null)
+        }, 5)
+        const sizes: Array<number> = []
+        const got = yield* bodyStream(oneTurn, onError).pipe(
+          Stream.mapChunks((chunk) => {
+            sizes.push(chunk.length)
+            return chunk
+          }),
+          Stream.runCollect
+        )
+        expect(text(got)).toBe(parts.join(""))
+        // Taken together at the wake-up, never paused for being more than HIGH_WATER (16).
+        expect(sizes).toEqual([40])
+        expect(pausedInTurn).toBe(0)
+
+        // A reader that is behind (its consumer slow): the body is paused while 16 wait, then resumed.
+        const slow = new Readable({ read() {} })
+        let paused = 0
+        slow.on("pause", () => paused++)
+        const pushing = setInterval(() => {
+          for (let i = 0; i < 4; i++) slow.push(bytes("x"))
+        }, 1)
+        const taken = yield* bodyStream(slow, onError).pipe(
+          Stream.tap(() => Effect.sleep("20 millis")),
+          Stream.take(3),
+          Stream.runCollect,
+          Effect.ensuring(Effect.sync(() => clearInterval(pushing)))
+        )
+        expect(Chunk.size(taken)).toBe(3)
+        expect(paused).toBeGreaterThan(0)
+      })
+  )
+
   it.live("an error after some data fails the stream with it", () =>
     Effect.gen(function* () {
       const body = new Readable({ read() {} })

@@ -45,6 +45,37 @@ describe("chunks of at most Stream.DefaultChunkSize", () => {
     })
   )
 
+  it.scopedLive(
+    "a log's lines come a piece of the body at a time, not a batch of pieces merged into one array",
+    () =>
+      Effect.gen(function* () {
+        // Ten pieces of 100 lines (chunked: one piece each), in one turn: they come in one batch.
+        const srv = yield* fakeServer({
+          handle: (_url, res) => {
+            res.writeHead(200, { "content-type": "text/plain" })
+            for (let p = 0; p < 10; p++)
+              res.write(Array.from({ length: 100 }, (_, i) => `line ${p * 100 + i}\n`).join(""))
+            // A short piece last: its 3 lines are a chunk of their own only as the body's end.
+            res.end("a\nb\nc\n")
+          }
+        })
+        const lines: Array<string> = []
+        const { sizes } = yield* chunkSizes(
+          PodLog.log("p", { namespace: "ns" }).pipe(
+            Stream.mapChunks((chunk) => {
+              lines.push(...chunk)
+              return chunk
+            }),
+            Stream.provideLayer(layerFor(srv.url))
+          )
+        )
+        expect(lines).toEqual([...Array.from({ length: 1000 }, (_, i) => `line ${i}`), "a", "b", "c"])
+        // (Merged, the batch was one chunk of 1,003 lines.)
+        expect(sizes.slice(0, 9)).toEqual(Array.from({ length: 9 }, () => 100))
+        expect(sizes.slice(9).reduce((a, b) => a + b, 0)).toBe(103)
+      })
+  )
+
   it.scopedLive("a watch answer of 30,000 events written at once: runFold counts them all", () =>
     Effect.gen(function* () {
       const srv = yield* fakeServer({

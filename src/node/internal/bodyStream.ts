@@ -1,8 +1,8 @@
 /**
  * A response body as a `Stream` of its chunks, read in flowing mode: each `data` chunk is queued
  * as it comes (no copy, no concatenation) and handed over with the others queued meanwhile in one
- * `Chunk`; the body is paused while the queue holds `HIGH_WATER` chunks nobody took (backpressure)
- * and resumed when they are taken. About twice as fast as reading it through `readable` events and
+ * `Chunk`; the body is paused while the queue holds `HIGH_WATER` chunks and the reader, woken, has
+ * not taken them (backpressure), and resumed when they are taken. About twice as fast as reading it through `readable` events and
  * `read()` (the platform's `fromReadable`), which concatenates what is buffered at each read.
  * The reader is woken once per turn of the event loop (`setImmediate`), not once per chunk: the
  * chunks a socket read brings in one go (one `data` event each) are handed over together, which
@@ -32,13 +32,20 @@ export const bodyStream = <E>(body: Readable, onError: (error: unknown) => E): S
       const latch = Effect.unsafeMakeLatch(false)
       /** The wake-up of the reader, due at the end of this turn of the event loop. */
       let wake: ReturnType<typeof setImmediate> | undefined
+      /** Whether the reader was woken and has not taken the queue since (it is behind). */
+      let woken = false
       const open = () => {
         wake = undefined
+        woken = true
         latch.unsafeOpen()
       }
       const onData = (chunk: Uint8Array) => {
         queue.push(chunk)
-        if (queue.length >= HIGH_WATER) body.pause()
+        // Paused only when the reader is behind: the chunks of one turn (the socket reads of one
+        // poll) wait for the wake-up at its end whatever their number (bounded by what the socket
+        // holds). Pausing then, as soon as HIGH_WATER of them came, stopped the socket's reads in
+        // every turn of a fast body: ~1.5 ms more on a 5.5 MB log (9 pauses, 9 wake-ups).
+        if (woken && queue.length >= HIGH_WATER) body.pause()
         wake ??= setImmediate(open)
       }
       const onEnd = () => {
@@ -58,6 +65,7 @@ export const bodyStream = <E>(body: Readable, onError: (error: unknown) => E): S
       // A body paused before (flowing: false) stays paused when a `data` listener comes.
       if (body.isPaused()) body.resume()
       const loop: Channel.Channel<Chunk.Chunk<Uint8Array>, unknown, E> = Channel.suspend(() => {
+        woken = false
         if (queue.length > 0) {
           const taken = queue.splice(0, queue.length)
           if (body.isPaused() && exit === undefined) body.resume()

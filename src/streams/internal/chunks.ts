@@ -16,3 +16,24 @@ export const writeBounded = <A>(items: Array<A>): Channel.Channel<Chunk.Chunk<A>
   for (let i = 0; i < items.length; i += size) chunks.push(Chunk.unsafeFromArray(items.slice(i, i + size)))
   return Channel.writeAll(...chunks)
 }
+
+/**
+ * A body's pieces give their items (lines, events) as arrays of their own; those of a piece with
+ * fewer than this many join the next piece's in one chunk (each piece's in a chunk of its own
+ * would cost a stage crossing for a few items).
+ */
+export const JOIN_BELOW = 64
+
+/**
+ * The items of `first`, then those of `second`, in one of the two arrays (the shorter one's items
+ * copied into the other); `second` alone when there is no `first`.
+ */
+export const joined = <A>(first: Array<A> | undefined, second: Array<A>): Array<A> => {
+  if (first === undefined || first.length === 0) return second
+  if (first.length < second.length) {
+    second.unshift(...first)
+    return second
+  }
+  for (const item of second) first.push(item)
+  return first
+}

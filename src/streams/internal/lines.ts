@@ -40,21 +40,6 @@ export class Lines {
   }
 
   /**
-   * The lines that a batch of pieces completes, in order, in the first piece's array (the others'
-   * lines appended to it); undefined when they complete none.
-   */
-  nextAll(pieces: Iterable<Uint8Array>): Array<string> | undefined {
-    let all: Array<string> | undefined
-    for (const piece of pieces) {
-      const got = this.next(piece)
-      if (got === undefined) continue
-      if (all === undefined) all = got
-      else for (const line of got) all.push(line)
-    }
-    return all
-  }
-
-  /**
    * The text after the last newline (a line not ended when the body ended); empties it. A
    * character the body ended in the middle of is left out (as a streaming decoder leaves it).
    */
