@@ -168,237 +168,271 @@ export const log = (
   name: string,
   options: LogOptions = {}
 ): Stream.Stream<string, Client.ClientError, Client.Requirements> =>
-  Stream.unwrap(
-    Effect.gen(function* () {
-      const http = yield* HttpClient.HttpClient
-      const Pod = yield* podModel
-      const call = {
-        resource: Pod,
-        method: "GET",
-        namespace: options.namespace,
-        name,
-        subresource: "log",
-        accept: "*/*"
-      } as const
-      // Checked before anything is sent (the query is checked with each connection's position).
-      const target = yield* ApiRequest.target(call)
-      // (Not for a previous instance's log or a bounded one: those end once, as they are.)
-      const resume =
-        options.resume === true &&
-        options.follow === true &&
-        options.previous !== true &&
-        options.limitBytes === undefined
-      // Resuming needs the timestamps; they are stripped again unless asked for.
-      const wantTimestamps = options.timestamps === true
-      const timestamps = wantTimestamps || resume
-      const newline = options.newlines === true
-      // This run's position (a new run of the stream starts again).
-      const position: Position = { time: undefined, sameTime: 0 }
-      /** Lines emitted so far (whether a connection brought any). */
-      const progress = { lines: 0 }
-      /** The position once `emitted` went out: the last timestamp, and how many lines share it. */
-      const moveTo = (emitted: ReadonlyArray<string>) => {
-        let i = emitted.length - 1
-        let time: string | undefined
-        for (; i >= 0 && time === undefined; i--) {
-          const line = emitted[i] ?? ""
-          const space = line.indexOf(" ")
-          if (space !== -1) time = line.slice(0, space)
-        }
-        if (time === undefined) return
-        let count = 1
-        for (; i >= 0; i--) {
-          const line = emitted[i] ?? ""
-          if (line.length > time.length && line.charCodeAt(time.length) === 32 && line.startsWith(time))
-            count++
-          else break
-        }
-        if (i < 0 && position.time === time) position.sameTime += count
-        else {
-          position.time = time
-          position.sameTime = count
-        }
-      }
-
-      /** The answer of one connection from the current position (an error answer fails). */
-      const open = Effect.gen(function* () {
-        const request = ApiRequest.toHttp({
-          ...target,
-          query: yield* ApiRequest.checkQuery(
-            Object.entries(yield* query(options, timestamps, position.time))
-          )
-        })
-        return yield* annotateTarget(target.namespace, name).pipe(
-          Effect.zipRight(Effect.flatMap(http.execute(request), checkedAs("get"))),
-          operation("PodLog.log", "get", { ...kindAttributes(Pod), "k8s.subresource": "log" })
-        )
-      })
-
-      /**
-       * The lines of one answer, a chunk at a time; its text after the last newline goes to `end`
-       * (emitted there, or held: a cut line is read again).
-       */
-      const linesOf = (
-        response: HttpClientResponse.HttpClientResponse,
-        end: (
-          rest: string,
-          emit: (raw: Array<string>) => Array<string>
-        ) => Stream.Stream<string, Client.ClientError>
-      ): Stream.Stream<string, Client.ClientError> => {
-        const lines = new Lines()
-        // On reconnect, what was already emitted at the resume time is skipped: the apiserver passes
-        // sinceTime on with second precision, so the kubelet sends that second's lines again.
-        const resumeAt = resume && position.time !== undefined ? sortable(position.time) : undefined
-        let skipping = resumeAt !== undefined
-        let skip = position.sameTime
-        const strip = timestamps && !wantTimestamps
-        /**
-         * The lines of `raw` to emit: those already emitted skipped (after a reconnection), the
-         * position moved to the last one, timestamps stripped unless asked for. Per line only what
-         * the options need (no timestamp is parsed without `resume`). Changes `raw` in place and
-         * answers it (or its tail after a reconnection): no array of ours holds the lines (see
-         * `Lines`).
-         */
-        const emit = (raw: Array<string>): Array<string> => {
-          let from = 0
-          if (skipping && resumeAt !== undefined) {
-            for (; from < raw.length; from++) {
-              const line = raw[from] ?? ""
+  // (A channel unwrapped, not `Stream.unwrap`: that is a stage every chunk crosses.)
+  Stream.fromChannel(
+    Channel.unwrap(
+      Effect.map(
+        Effect.gen(function* () {
+          const http = yield* HttpClient.HttpClient
+          const Pod = yield* podModel
+          const call = {
+            resource: Pod,
+            method: "GET",
+            namespace: options.namespace,
+            name,
+            subresource: "log",
+            accept: "*/*"
+          } as const
+          // Checked before anything is sent (the query is checked with each connection's position).
+          const target = yield* ApiRequest.target(call)
+          // (Not for a previous instance's log or a bounded one: those end once, as they are.)
+          const resume =
+            options.resume === true &&
+            options.follow === true &&
+            options.previous !== true &&
+            options.limitBytes === undefined
+          // Resuming needs the timestamps; they are stripped again unless asked for.
+          const wantTimestamps = options.timestamps === true
+          const timestamps = wantTimestamps || resume
+          const newline = options.newlines === true
+          // This run's position (a new run of the stream starts again).
+          const position: Position = { time: undefined, sameTime: 0 }
+          /** Lines emitted so far (whether a connection brought any). */
+          const progress = { lines: 0 }
+          /** The position once `emitted` went out: the last timestamp, and how many lines share it. */
+          const moveTo = (emitted: ReadonlyArray<string>) => {
+            let i = emitted.length - 1
+            let time: string | undefined
+            for (; i >= 0 && time === undefined; i--) {
+              const line = emitted[i] ?? ""
               const space = line.indexOf(" ")
-              if (space === -1) break
-              const at = sortable(line.slice(0, space))
-              if (at > resumeAt || (at === resumeAt && skip === 0)) break
-              if (at === resumeAt) skip--
+              if (space !== -1) time = line.slice(0, space)
             }
-            if (from < raw.length) skipping = false
-          }
-          const out = from === 0 ? raw : raw.slice(from)
-          if (out.length === 0) return out
-          progress.lines += out.length
-          if (resume) moveTo(out)
-          if (strip || newline)
-            for (let i = 0; i < out.length; i++) {
-              const line = out[i] ?? ""
-              const text = strip ? line.slice(line.indexOf(" ") + 1) : line
-              out[i] = newline ? `${text}\n` : text
+            if (time === undefined) return
+            let count = 1
+            for (; i >= 0; i--) {
+              const line = emitted[i] ?? ""
+              if (line.length > time.length && line.charCodeAt(time.length) === 32 && line.startsWith(time))
+                count++
+              else break
             }
-          return out
-        }
-        type Split = Channel.Channel<
-          Chunk.Chunk<string>,
-          Chunk.Chunk<Uint8Array>,
-          Client.ClientError,
-          Client.ClientError,
-          unknown,
-          unknown
-        >
-        /**
-         * A batch of pieces of bytes in, its lines out, a piece at a time: each piece decoded and
-         * split on its own (one decoded string per piece: a string of more than ~128 KB is made
-         * straight in V8's old generation), its lines written as a chunk of their own (joined to
-         * the next piece's while fewer than `JOIN_BELOW`), the next piece split only once they were
-         * taken. Only one piece's lines are alive at a time, as when a plain `data` handler splits
-         * them; the lines of a whole batch (up to the ~2 MB a fast socket brings in one turn) in one
-         * array made an array in V8's old generation (over ~16k elements) that kept them alive
-         * through young GCs: measured, 2.5 ms more on a 5.5 MB log. None written when no line is
-         * whole: an empty chunk would count as progress and reset the resume schedule.
-         */
-        const piecesFrom = (pieces: ReadonlyArray<Uint8Array>, from: number): Split => {
-          let out: Array<string> | undefined
-          let i = from
-          while (i < pieces.length && (out === undefined || out.length < JOIN_BELOW)) {
-            const piece = pieces[i++]
-            const got = piece === undefined ? undefined : lines.next(piece)
-            const more = got === undefined ? undefined : emit(got)
-            if (more !== undefined && more.length > 0) out = joined(out, more)
+            if (i < 0 && position.time === time) position.sameTime += count
+            else {
+              position.time = time
+              position.sameTime = count
+            }
           }
-          if (out === undefined) return split
-          const next = i < pieces.length ? Channel.suspend(() => piecesFrom(pieces, i)) : split
-          return Channel.zipRight(writeBounded(out), next)
-        }
-        const split: Split = Channel.readWithCause({
-          onInput: (input: Chunk.Chunk<Uint8Array>) => piecesFrom(Chunk.toReadonlyArray(input), 0),
-          onFailure: Channel.failCause,
-          // The end in the same stage (a `Stream.concat` after it would be a stage every chunk crosses).
-          onDone: () => Channel.suspend(() => Stream.toChannel(end(lines.rest(), emit)))
-        })
-        return Stream.pipeThroughChannel(response.stream, split)
-      }
 
-      /** The last line of an answer that is all there is, emitted if not empty. */
-      const final = (rest: string, emit: (raw: Array<string>) => Array<string>) => {
-        const out = rest === "" ? [] : emit([rest])
-        return out.length === 0 ? Stream.empty : Stream.fromIterable(out)
-      }
+          /** The answer of one connection from the current position (an error answer fails). */
+          const open = Effect.gen(function* () {
+            const request = ApiRequest.toHttp({
+              ...target,
+              query: yield* ApiRequest.checkQuery(
+                Object.entries(yield* query(options, timestamps, position.time))
+              )
+            })
+            return yield* annotateTarget(target.namespace, name).pipe(
+              Effect.zipRight(Effect.flatMap(http.execute(request), checkedAs("get"))),
+              operation("PodLog.log", "get", { ...kindAttributes(Pod), "k8s.subresource": "log" })
+            )
+          })
 
-      if (!resume) return Stream.unwrapScoped(Effect.map(open, (response) => linesOf(response, final)))
+          /**
+           * The lines of one answer, a chunk at a time; its text after the last newline goes to `end`
+           * (emitted there, or held: a cut line is read again).
+           */
+          const linesOf = (
+            response: HttpClientResponse.HttpClientResponse,
+            end: (
+              rest: string,
+              emit: (raw: Array<string>) => Array<string>
+            ) => Stream.Stream<string, Client.ClientError>
+          ): Stream.Stream<string, Client.ClientError> => {
+            const lines = new Lines()
+            // On reconnect, what was already emitted at the resume time is skipped: the apiserver passes
+            // sinceTime on with second precision, so the kubelet sends that second's lines again.
+            const resumeAt = resume && position.time !== undefined ? sortable(position.time) : undefined
+            let skipping = resumeAt !== undefined
+            let skip = position.sameTime
+            const strip = timestamps && !wantTimestamps
+            /**
+             * The lines of `raw` to emit: those already emitted skipped (after a reconnection), the
+             * position moved to the last one, timestamps stripped unless asked for. Per line only what
+             * the options need (no timestamp is parsed without `resume`). Changes `raw` in place and
+             * answers it (or its tail after a reconnection): no array of ours holds the lines (see
+             * `Lines`).
+             */
+            const emit = (raw: Array<string>): Array<string> => {
+              let from = 0
+              if (skipping && resumeAt !== undefined) {
+                for (; from < raw.length; from++) {
+                  const line = raw[from] ?? ""
+                  const space = line.indexOf(" ")
+                  if (space === -1) break
+                  const at = sortable(line.slice(0, space))
+                  if (at > resumeAt || (at === resumeAt && skip === 0)) break
+                  if (at === resumeAt) skip--
+                }
+                if (from < raw.length) skipping = false
+              }
+              const out = from === 0 ? raw : raw.slice(from)
+              if (out.length === 0) return out
+              progress.lines += out.length
+              if (resume) moveTo(out)
+              if (strip || newline)
+                for (let i = 0; i < out.length; i++) {
+                  const line = out[i] ?? ""
+                  const text = strip ? line.slice(line.indexOf(" ") + 1) : line
+                  out[i] = newline ? `${text}\n` : text
+                }
+              return out
+            }
+            type Split = Channel.Channel<
+              Chunk.Chunk<string>,
+              Chunk.Chunk<Uint8Array>,
+              Client.ClientError,
+              Client.ClientError,
+              unknown,
+              unknown
+            >
+            /**
+             * A batch of pieces of bytes in, its lines out, a piece at a time: each piece decoded and
+             * split on its own (one decoded string per piece: a string of more than ~128 KB is made
+             * straight in V8's old generation), its lines written as a chunk of their own (joined to
+             * the next piece's while fewer than `JOIN_BELOW`), the next piece split only once they were
+             * taken. Only one piece's lines are alive at a time, as when a plain `data` handler splits
+             * them; the lines of a whole batch (up to the ~2 MB a fast socket brings in one turn) in one
+             * array made an array in V8's old generation (over ~16k elements) that kept them alive
+             * through young GCs: measured, 2.5 ms more on a 5.5 MB log. None written when no line is
+             * whole: an empty chunk would count as progress and reset the resume schedule.
+             */
+            const piecesFrom = (pieces: ReadonlyArray<Uint8Array>, from: number): Split => {
+              let out: Array<string> | undefined
+              let i = from
+              while (i < pieces.length && (out === undefined || out.length < JOIN_BELOW)) {
+                const piece = pieces[i++]
+                const got = piece === undefined ? undefined : lines.next(piece)
+                const more = got === undefined ? undefined : emit(got)
+                if (more !== undefined && more.length > 0) out = joined(out, more)
+              }
+              if (out === undefined) return split
+              const next = i < pieces.length ? Channel.suspend(() => piecesFrom(pieces, i)) : split
+              return Channel.zipRight(writeBounded(out), next)
+            }
+            const split: Split = Channel.readWithCause({
+              onInput: (input: Chunk.Chunk<Uint8Array>) => piecesFrom(Chunk.toReadonlyArray(input), 0),
+              onFailure: Channel.failCause,
+              // The end in the same stage (a `Stream.concat` after it would be a stage every chunk crosses).
+              onDone: () => Channel.suspend(() => Stream.toChannel(end(lines.rest(), emit)))
+            })
+            return Stream.pipeThroughChannel(response.stream, split)
+          }
 
-      /** Whether the container is known to have ended (its pod gone counts: nothing more to read). */
-      const podTarget = yield* ApiRequest.target({
-        resource: Pod,
-        method: "GET",
-        namespace: options.namespace,
-        name
-      })
-      const ended = http.execute(ApiRequest.toHttp(podTarget)).pipe(
-        Effect.flatMap((response) =>
-          response.status === 404
-            ? Effect.succeed<boolean | undefined>(true)
-            : response.status >= 400
-              ? // Not known (reading the pod is not allowed, say).
-                Effect.succeed<boolean | undefined>(undefined)
-              : Effect.map(response.json, (pod): boolean | undefined =>
-                  containerEnded(pod, options.container)
+          /** The last line of an answer that is all there is, emitted if not empty. */
+          const final = (rest: string, emit: (raw: Array<string>) => Array<string>) => {
+            const out = rest === "" ? [] : emit([rest])
+            return out.length === 0 ? Stream.empty : Stream.fromIterable(out)
+          }
+
+          if (!resume) return Stream.unwrapScoped(Effect.map(open, (response) => linesOf(response, final)))
+
+          /** Whether the container is known to have ended (its pod gone counts: nothing more to read). */
+          const podTarget = yield* ApiRequest.target({
+            resource: Pod,
+            method: "GET",
+            namespace: options.namespace,
+            name
+          })
+          const ended = http.execute(ApiRequest.toHttp(podTarget)).pipe(
+            Effect.flatMap((response) =>
+              response.status === 404
+                ? Effect.succeed<boolean | undefined>(true)
+                : response.status >= 400
+                  ? // Not known (reading the pod is not allowed, say).
+                    Effect.succeed<boolean | undefined>(undefined)
+                  : Effect.map(response.json, (pod): boolean | undefined =>
+                      containerEnded(pod, options.container)
+                    )
+            ),
+            Effect.scoped,
+            Effect.withSpan("PodLog.log.containerEnded")
+          )
+
+          /**
+           * The last read, once the container has ended: from the last position, all that it wrote
+           * (the connection that ended may have been cut at a line's end before its last lines), its
+           * last line whole even without a newline; a pod gone meanwhile has nothing more.
+           */
+          const lastRead = Stream.unwrapScoped(
+            open.pipe(
+              Effect.map((again) => linesOf(again, final)),
+              Effect.catchIf(
+                (error) => error._tag === "ApiError" && error.code === 404,
+                () => Effect.succeed(Stream.empty)
+              )
+            )
+          )
+          /**
+           * One connection of a follow: its whole lines; then, if the container has ended, the last
+           * read; else a failure that reconnects.
+           */
+          const follow: Stream.Stream<string, Client.ClientError> = Stream.unwrapScoped(
+            Effect.map(open, (response) => {
+              const before = progress.lines
+              return linesOf(response, () =>
+                Stream.unwrap(
+                  Effect.map(ended, (done) =>
+                    done === true ||
+                    // Not known: as before the pod could be read, an answer that brought nothing ends.
+                    (done === undefined && progress.lines === before)
+                      ? lastRead
+                      : Stream.fail(endedEarly(response, options.container))
+                  )
                 )
-        ),
-        Effect.scoped,
-        Effect.withSpan("PodLog.log.containerEnded")
-      )
-
-      /**
-       * The last read, once the container has ended: from the last position, all that it wrote
-       * (the connection that ended may have been cut at a line's end before its last lines), its
-       * last line whole even without a newline; a pod gone meanwhile has nothing more.
-       */
-      const lastRead = Stream.unwrapScoped(
-        open.pipe(
-          Effect.map((again) => linesOf(again, final)),
-          Effect.catchIf(
-            (error) => error._tag === "ApiError" && error.code === 404,
-            () => Effect.succeed(Stream.empty)
-          )
-        )
-      )
-      /**
-       * One connection of a follow: its whole lines; then, if the container has ended, the last
-       * read; else a failure that reconnects.
-       */
-      const follow: Stream.Stream<string, Client.ClientError> = Stream.unwrapScoped(
-        Effect.map(open, (response) => {
-          const before = progress.lines
-          return linesOf(response, () =>
-            Stream.unwrap(
-              Effect.map(ended, (done) =>
-                done === true ||
-                // Not known: as before the pod could be read, an answer that brought nothing ends.
-                (done === undefined && progress.lines === before)
-                  ? lastRead
-                  : Stream.fail(endedEarly(response, options.container))
               )
+            })
+          )
+          /**
+           * The follow, reconnected after an end or a dropped connection as the schedule says (other
+           * failures end it), the schedule reset when lines came since its last decision. (As
+           * `Stream.retry` does, without an Effect per chunk to reset it: measured, that and its
+           * stages were a third of what a resumed read of a 5.5 MB log cost more than a plain one.)
+           */
+          const schedule = options.resumeSchedule ?? defaultResumeSchedule
+          return Stream.fromChannel(
+            Channel.unwrap(
+              Effect.map(Schedule.driver(schedule), (driver) => {
+                let seen = progress.lines
+                const reconnecting: Channel.Channel<
+                  Chunk.Chunk<string>,
+                  unknown,
+                  Client.ClientError
+                > = Channel.catchAll(Stream.toChannel(follow), (error) =>
+                  error._tag !== "RequestError" && error._tag !== "ResponseError"
+                    ? Channel.fail(error)
+                    : Channel.unwrap(
+                        Effect.zipRight(
+                          progress.lines === seen
+                            ? Effect.void
+                            : Effect.zipRight(
+                                Effect.sync(() => {
+                                  seen = progress.lines
+                                }),
+                                driver.reset
+                              ),
+                          Effect.match(driver.next(error), {
+                            onFailure: () => Channel.fail(error),
+                            onSuccess: () => reconnecting
+                          })
+                        )
+                      )
+                )
+                return reconnecting
+              })
             )
           )
-        })
+        }),
+        Stream.toChannel
       )
-      return follow.pipe(
-        Stream.retry(
-          (options.resumeSchedule ?? defaultResumeSchedule).pipe(
-            Schedule.intersect(
-              Schedule.recurWhile<Client.ClientError>(
-                (e) => e._tag === "RequestError" || e._tag === "ResponseError"
-              )
-            )
-          )
-        )
-      )
-    })
+    )
   )

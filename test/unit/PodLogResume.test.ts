@@ -227,6 +227,30 @@ describe("PodLog.log with resume: what a cut connection does", () => {
       )
   )
 
+  it.live(
+    "the schedule starts again after lines: connections that each bring lines go on past its count",
+    () =>
+      Effect.scoped(
+        Effect.gen(function* () {
+          // Each connection reads on from the last one's second and brings three new lines, then ends.
+          const server = yield* kubelet(lines(12), [
+            { lines: 3, running: true },
+            { lines: 6, running: true },
+            { lines: 6, running: true },
+            { lines: 6, running: true },
+            { lines: "all", running: false }
+          ])
+          // One reconnection allowed in a row: five connections (and the last read) all the same.
+          expect(yield* follow(server, { resumeSchedule: Schedule.recurs(1) })).toEqual(texts(12))
+          // Without lines in between, the second reconnection in a row is one too many.
+          const idle = yield* kubelet(lines(3), [{ lines: "all", running: true }])
+          const error = yield* Effect.flip(follow(idle, { resumeSchedule: Schedule.recurs(1) }))
+          expect(error).toMatchObject({ _tag: "ResponseError" })
+          expect(idle.requests.filter((u) => u.pathname.endsWith("/log")).length).toBe(2)
+        })
+      )
+  )
+
   it.live("timestamps kept when asked for; newlines kept when asked for", () =>
     Effect.scoped(
       Effect.gen(function* () {
