@@ -10,7 +10,7 @@ import * as path from "node:path"
 import * as readline from "node:readline"
 import { Writable } from "node:stream"
 import type * as k8s from "@kubernetes/client-node"
-import { Effect, ManagedRuntime, Stream } from "effect"
+import { Chunk, Effect, ManagedRuntime, Stream } from "effect"
 import { Client, KubeConfig, PodLog, Watch } from "effect-kube"
 import * as core from "effect-kube/models/core/v1"
 import { NodeKube } from "effect-kube/node"
@@ -352,8 +352,11 @@ export const logBenchmark = (
               // The work done in the function itself, as bare does it in its `data` handler. (Wrapped
               // in `Effect.sync`, the closure holding the chunk keeps it alive through young GCs in
               // Effect 3's runtime until a full GC: measured, the whole log promoted, ~1.3x the time.)
+              // The lines iterated as an array, as bare iterates split's: `Chunk.toReadonlyArray` is
+              // the chunk's own array (no copy). (`for…of` over the Chunk itself allocates an
+              // iterator result per line: measured, 2.6 ms more on the 75,000 lines, 1.16x -> 1.25x.)
               Stream.runForEachChunk((chunk) => {
-                for (const line of chunk) chars += line.length
+                for (const line of Chunk.toReadonlyArray(chunk)) chars += line.length
                 lines += chunk.length
                 return Effect.void
               }),
