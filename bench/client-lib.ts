@@ -292,7 +292,8 @@ const lineCounter = (strip: boolean) => {
     push: (chunk: Uint8Array) => {
       const parts = (rest + decoder.decode(chunk, { stream: true })).split("\n")
       rest = parts.pop() ?? ""
-      for (const line of parts) chars += strip ? line.length - line.indexOf(" ") - 1 : line.length
+      // Stripped, each line's text is made (a string of its own), as a client hands it over.
+      for (const line of parts) chars += strip ? line.slice(line.indexOf(" ") + 1).length : line.length
       lines += parts.length
     },
     /** The lines read (the last one even without a newline). */
@@ -475,9 +476,21 @@ const collect = (): void => {
 
 const WARM_UP_ROUNDS = 3
 
+/** What `measure` found: each contender's median time (ms), and its ratio to bare. */
+export interface Measured {
+  readonly ms: Partial<Record<Contender, number>>
+  /**
+   * The median of the contender's ratios to bare round by round (each round's runs follow each
+   * other: they share the machine's state of that moment; on a shared VM bare's own time varied
+   * 15–30 ms from one run of the log benchmark to the next, which a ratio of medians takes in).
+   */
+  readonly ratio: Partial<Record<Contender, number>>
+}
+
 /**
  * Times the contenders in interleaved rounds (the order rotated each round, so that none always
- * runs first or after the same one); the median of each, in ms. With `--expose-gc`, a full GC first
+ * runs first or after the same one); the median of each, in ms, and the median of its ratios to
+ * bare round by round (see `Measured`). With `--expose-gc`, a full GC first
  * (no benchmark pays for the old garbage of the one before: measured, the gets ran 1.6x bare alone
  * and 2.6x after the watches), then three warm-up rounds (the state a full GC resets comes back
  * over ~4 runs), and a minor GC before each timed run (see `collect`).
@@ -486,7 +499,7 @@ export const measure = async (
   benchmark: Benchmark,
   contenders: ReadonlyArray<Contender>,
   rounds: number
-): Promise<Partial<Record<Contender, number>>> => {
+): Promise<Measured> => {
   globalThis.gc?.()
   for (let r = 0; r < WARM_UP_ROUNDS; r++) for (const c of contenders) await benchmark.runs[c]()
   const samples = new Map<Contender, Array<number>>(contenders.map((c) => [c, []]))
@@ -500,5 +513,10 @@ export const measure = async (
       samples.get(c)?.push(performance.now() - t)
     }
   }
-  return Object.fromEntries(contenders.map((c) => [c, median(samples.get(c) ?? [])]))
+  const bare = samples.get("bare") ?? []
+  const ratios = (c: Contender) => (samples.get(c) ?? []).map((t, r) => t / (bare[r] ?? Number.NaN))
+  return {
+    ms: Object.fromEntries(contenders.map((c) => [c, median(samples.get(c) ?? [])])),
+    ratio: Object.fromEntries(contenders.map((c) => [c, median(ratios(c))]))
+  }
 }

@@ -1,7 +1,9 @@
 /**
  * Client-bound benchmarks: no apiserver, a local scripted server (bench/client-server.ts, in a
  * process of its own) that answers at once from pre-rendered bodies, so that what is measured is
- * the client. Three contenders in the same run, interleaved rounds (order rotated), medians:
+ * the client. Three contenders in the same run, interleaved rounds (order rotated): the median
+ * time of each, and its ratio to bare as the median of its ratios round by round (a round's runs
+ * share the machine's state of that moment):
  *   bare        the limit: node:http with a keep-alive agent + JSON.parse (split lines for watch);
  *   effect-kube Watch.watch, Watch.watcher, Client.get, Client.listAll, PodLog.log: the built
  *               package (dist/, what users run; `npm run bench:client` builds it first), imported
@@ -65,7 +67,7 @@ const started = performance.now()
 const load = os.loadavg()
 console.log(
   `client-bound benchmarks: ${os.cpus().length} cores (${os.cpus()[0]?.model ?? "?"}), Node ${process.version}, ` +
-    `load average ${load.map((l) => l.toFixed(2)).join(" ")} at start; ${ROUNDS} interleaved rounds, medians` +
+    `load average ${load.map((l) => l.toFixed(2)).join(" ")} at start; ${ROUNDS} interleaved rounds, medians (ratios: round by round)` +
     (globalThis.gc === undefined ? " (no --expose-gc: no GC between runs)" : "")
 )
 
@@ -108,7 +110,8 @@ try {
     console.error(`[bench] ${benchmark.label}`)
     const t = await measure(benchmark, CONTENDERS, ROUNDS)
     const per = benchmark.name === "get-latency" ? 1000 / latencyCount : 1
-    const ms = (c: Contender) => (t[c] ?? Number.NaN) * per
+    const ms = (c: Contender) => (t.ms[c] ?? Number.NaN) * per
+    const ratio = (c: Contender) => t.ratio[c] ?? Number.NaN
     rows.push({
       name: benchmark.name,
       label: benchmark.label,
@@ -116,9 +119,9 @@ try {
       unit: per === 1 ? "ms" : "µs per get",
       bare: ms("bare"),
       effectKube: ms("effect-kube"),
-      effectKubeRatio: ms("effect-kube") / ms("bare"),
+      effectKubeRatio: ratio("effect-kube"),
       clientNode: ms("client-node"),
-      clientNodeRatio: ms("client-node") / ms("bare")
+      clientNodeRatio: ratio("client-node")
     })
   }
 

@@ -60,7 +60,7 @@ const server = await startServer()
 const clients = await makeClients(server.url, { clientNode: false })
 const ratioOf = async (benchmark: Benchmark) => {
   const t = await measure(benchmark, ["bare", "effect-kube"], ROUNDS)
-  return (t["effect-kube"] ?? Number.NaN) / (t.bare ?? Number.NaN)
+  return t.ratio["effect-kube"] ?? Number.NaN
 }
 const baseline = readBaseline()
 const ratios: Record<string, number> = {}
