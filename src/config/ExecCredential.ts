@@ -152,14 +152,18 @@ const MAX_STDERR = 4096
 /** An ExecCredential is a few KiB (a token, or a certificate and its key). */
 const MAX_STDOUT = 1024 * 1024
 
+/** The first `limit` bytes of `stream` as text (one decoder: a character split between chunks stays whole). */
 const collect = <E>(stream: Stream.Stream<Uint8Array, E>, limit: number) =>
-  Stream.runFold(stream, { text: "", bytes: 0 }, (acc, chunk) => {
-    if (acc.bytes >= limit) return acc
-    return {
-      text: acc.text + new TextDecoder().decode(chunk.subarray(0, limit - acc.bytes)),
-      bytes: acc.bytes + chunk.length
-    }
-  }).pipe(Effect.map((acc) => acc.text))
+  Effect.suspend(() => {
+    const decoder = new TextDecoder()
+    return Stream.runFold(stream, { text: "", bytes: 0 }, (acc, chunk) => {
+      if (acc.bytes >= limit) return acc
+      return {
+        text: acc.text + decoder.decode(chunk.subarray(0, limit - acc.bytes), { stream: true }),
+        bytes: acc.bytes + chunk.length
+      }
+    }).pipe(Effect.map((acc) => acc.text + decoder.decode()))
+  })
 
 class OutputTooLarge {
   readonly _tag = "OutputTooLarge"

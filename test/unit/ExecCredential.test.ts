@@ -111,6 +111,17 @@ describe("ExecCredential.run", () => {
   )
 
   it.effect(
+    "stderr is decoded as one text: a character split between two chunks stays whole",
+    () =>
+      Effect.gen(function* () {
+        const error = yield* Effect.flip(run(plugin({ PLUGIN_MODE: "failsplit" })))
+        expect(error).toMatchObject({ reason: "NonZeroExit", exitCode: 3 })
+        expect(error.stderr).toContain("connexion refusée, réessayez")
+      }),
+    SLOW
+  )
+
+  it.effect(
     "output that is not an ExecCredential is BadOutput, without echoing it",
     () =>
       Effect.gen(function* () {
