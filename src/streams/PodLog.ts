@@ -58,7 +58,12 @@ export interface LogOptions {
    * within a timestamp. Not with `previous` or `limitBytes` (read once, as they are). Default: false.
    */
   readonly resume?: boolean | undefined
-  /** When to reconnect with `resume`. Default: exponential from 200 ms, jittered, capped at 10 s, 10 times. */
+  /**
+   * When to reconnect with `resume`: its input is each failure that may be retried (an end while
+   * the container runs, a dropped connection: `RequestError`, `ResponseError`; others end the
+   * stream at once); it starts again after lines came. Default: exponential from 200 ms,
+   * jittered, capped at 10 s, 10 times.
+   */
   readonly resumeSchedule?: Schedule.Schedule<unknown, unknown> | undefined
 }
 
@@ -303,8 +308,7 @@ export const log = (
              * taken. Only one piece's lines are alive at a time, as when a plain `data` handler splits
              * them; the lines of a whole batch (up to the ~2 MB a fast socket brings in one turn) in one
              * array made an array in V8's old generation (over ~16k elements) that kept them alive
-             * through young GCs: measured, 2.5 ms more on a 5.5 MB log. None written when no line is
-             * whole: an empty chunk would count as progress and reset the resume schedule.
+             * through young GCs: measured, 2.5 ms more on a 5.5 MB log. No chunk is written empty.
              */
             const piecesFrom = (pieces: ReadonlyArray<Uint8Array>, from: number): Split => {
               let out: Array<string> | undefined

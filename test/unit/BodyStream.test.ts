@@ -68,22 +68,49 @@ describe("bodyStream", () => {
         expect(sizes).toEqual([40])
         expect(pausedInTurn).toBe(0)
 
-        // A reader that is behind (its consumer slow): the body is paused while 16 wait, then resumed.
+        // A reader that is behind (its consumer slow): the body is paused while 16 wait, then
+        // resumed: every chunk comes all the same.
         const slow = new Readable({ read() {} })
         let paused = 0
         slow.on("pause", () => paused++)
+        let pushed = 0
         const pushing = setInterval(() => {
-          for (let i = 0; i < 4; i++) slow.push(bytes("x"))
+          for (let i = 0; i < 4; i++) slow.push(bytes(String(pushed++ % 10)))
+          if (pushed >= 200) {
+            clearInterval(pushing)
+            slow.push(null)
+          }
         }, 1)
-        const taken = yield* bodyStream(slow, onError).pipe(
-          Stream.tap(() => Effect.sleep("20 millis")),
-          Stream.take(3),
+        const all = yield* bodyStream(slow, onError).pipe(
+          Stream.mapChunksEffect((chunk) => Effect.as(Effect.sleep("20 millis"), chunk)),
           Stream.runCollect,
           Effect.ensuring(Effect.sync(() => clearInterval(pushing)))
         )
-        expect(Chunk.size(taken)).toBe(3)
+        expect(text(all)).toBe(Array.from({ length: 200 }, (_, i) => String(i % 10)).join(""))
         expect(paused).toBeGreaterThan(0)
       })
+  )
+
+  it.live("tens of thousands of chunks in one turn: chunks of at most Stream.DefaultChunkSize", () =>
+    Effect.gen(function* () {
+      // (A body of tiny HTTP chunks is one `data` event each.)
+      const body = new Readable({ read() {} })
+      setTimeout(() => {
+        for (let i = 0; i < 40_000; i++) body.push(bytes("x\n"))
+        body.push(null)
+      }, 5)
+      const sizes: Array<number> = []
+      const count = yield* bodyStream(body, onError).pipe(
+        Stream.mapChunks((chunk) => {
+          sizes.push(chunk.length)
+          return chunk
+        }),
+        // Effect's `Sink.fold` recurses once per element of a chunk.
+        Stream.runFold(0, (n) => n + 1)
+      )
+      expect(count).toBe(40_000)
+      expect(Math.max(...sizes)).toBeLessThanOrEqual(Stream.DefaultChunkSize)
+    })
   )
 
   it.live("an error after some data fails the stream with it", () =>

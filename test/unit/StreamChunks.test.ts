@@ -76,6 +76,85 @@ describe("chunks of at most Stream.DefaultChunkSize", () => {
       })
   )
 
+  it.scopedLive(
+    "a piece's few lines join the next piece's, in order; pieces of few lines make one chunk",
+    () =>
+      Effect.gen(function* () {
+        const srv = yield* fakeServer({
+          handle: (url, res) => {
+            res.writeHead(200, { "content-type": "text/plain" })
+            if (url.searchParams.get("container") === "few") {
+              // Twenty pieces of three lines (60 in all, never 64): one chunk.
+              for (let p = 0; p < 20; p++) res.write(`${p}a\n${p}b\n${p}c\n`)
+              res.end()
+              return
+            }
+            // Two lines, then a piece of 100: the two come first, in the bigger piece's chunk.
+            res.write("first\nsecond\n")
+            res.end(Array.from({ length: 100 }, (_, i) => `line ${i}\n`).join(""))
+          }
+        })
+        const read = (container: string) =>
+          Effect.gen(function* () {
+            const lines: Array<string> = []
+            const { sizes } = yield* chunkSizes(
+              PodLog.log("p", { namespace: "ns", container }).pipe(
+                Stream.mapChunks((chunk) => {
+                  lines.push(...chunk)
+                  return chunk
+                }),
+                Stream.provideLayer(layerFor(srv.url))
+              )
+            )
+            return { lines, sizes }
+          })
+        const mixed = yield* read("main")
+        expect(mixed.lines).toEqual([
+          "first",
+          "second",
+          ...Array.from({ length: 100 }, (_, i) => `line ${i}`)
+        ])
+        expect(mixed.sizes).toEqual([102])
+        const few = yield* read("few")
+        expect(few.lines).toEqual(Array.from({ length: 20 }, (_, p) => [`${p}a`, `${p}b`, `${p}c`]).flat())
+        expect(few.sizes).toEqual([60])
+      })
+  )
+
+  it.scopedLive("a watch's events come a piece of the body at a time, in order", () =>
+    Effect.gen(function* () {
+      // Ten pieces of 100 events (chunked: one piece each), in one turn: they come in one batch.
+      const srv = yield* fakeServer({
+        handle: (_url, res) => {
+          res.writeHead(200, { "content-type": "application/json" })
+          for (let p = 0; p < 10; p++) {
+            const events: Array<string> = []
+            for (let i = 0; i < 100; i++)
+              events.push(line("ADDED", cmObject(`c${p * 100 + i}`, String(10 + p * 100 + i))))
+            res.write(events.join(""))
+          }
+        }
+      })
+      const names: Array<string> = []
+      const { sizes } = yield* chunkSizes(
+        Watch.watch(core.ConfigMap, { resourceVersion: "5" }).pipe(
+          Stream.mapChunks((chunk) => {
+            for (const event of chunk)
+              if (event._tag === "Added") names.push(event.object.metadata?.name ?? "")
+            return chunk
+          }),
+          Stream.take(1000),
+          Stream.provideLayer(layerFor(srv.url))
+        )
+      )
+      expect(names).toEqual(Array.from({ length: 1000 }, (_, i) => `c${i}`))
+      // A chunk per piece as the socket cut them (a piece's fewer than 64 joined to the next's: at
+      // most 100 + 63). (Merged, the batch was one chunk of 1,000 events.)
+      expect(sizes.reduce((a, b) => a + b, 0)).toBe(1000)
+      expect(Math.max(...sizes)).toBeLessThan(164)
+    })
+  )
+
   it.scopedLive("a watch answer of 30,000 events written at once: runFold counts them all", () =>
     Effect.gen(function* () {
       const srv = yield* fakeServer({

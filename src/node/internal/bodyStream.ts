@@ -41,11 +41,13 @@ export const bodyStream = <E>(body: Readable, onError: (error: unknown) => E): S
       }
       const onData = (chunk: Uint8Array) => {
         queue.push(chunk)
-        // Paused only when the reader is behind: the chunks of one turn (the socket reads of one
-        // poll) wait for the wake-up at its end whatever their number (bounded by what the socket
-        // holds). Pausing then, as soon as HIGH_WATER of them came, stopped the socket's reads in
-        // every turn of a fast body: ~1.5 ms more on a 5.5 MB log (9 pauses, 9 wake-ups).
-        if (woken && queue.length >= HIGH_WATER) body.pause()
+        // Paused when the reader is behind: the chunks of one turn (the socket reads of one poll:
+        // their bytes are bounded by what the socket holds) wait for the wake-up at its end.
+        // Pausing as soon as HIGH_WATER of them came stopped the socket's reads in every turn of a
+        // fast body: ~1.5 ms more on a 5.5 MB log (9 pauses, 9 wake-ups). Their number is bounded
+        // all the same (a body of tiny HTTP chunks is one `data` event each: tens of thousands in a
+        // turn), at what one `Chunk` may hold (`Sink.fold` recurses once per element).
+        if ((woken && queue.length >= HIGH_WATER) || queue.length >= Stream.DefaultChunkSize) body.pause()
         wake ??= setImmediate(open)
       }
       const onEnd = () => {

@@ -25,12 +25,14 @@ export const writeBounded = <A>(items: Array<A>): Channel.Channel<Chunk.Chunk<A>
 export const JOIN_BELOW = 64
 
 /**
- * The items of `first`, then those of `second`, in one of the two arrays (the shorter one's items
- * copied into the other); `second` alone when there is no `first`.
+ * The items of `first`, then those of `second`, in one of the two arrays (a short `first`'s items
+ * put before `second`'s in its array when it is the longer; else `second`'s appended to `first`);
+ * `second` alone when there is no `first`.
  */
 export const joined = <A>(first: Array<A> | undefined, second: Array<A>): Array<A> => {
   if (first === undefined || first.length === 0) return second
-  if (first.length < second.length) {
+  // (Spread as arguments: only a short one.)
+  if (first.length < JOIN_BELOW && first.length < second.length) {
     second.unshift(...first)
     return second
   }
