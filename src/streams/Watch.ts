@@ -686,9 +686,9 @@ const connections = <A extends Resource.KubeObject, N extends boolean, S extends
                 `the watch of ${Resource.groupResource(resource)} was cut in the middle of an event (${partial.length} characters dropped); resuming from resourceVersion ${from}`
               )
             )
-          // The hot path works a chunk of bytes at a time, in one stage: split into lines and
-          // decoded (once per chunk), parsed into events in one loop, the resume point and the
-          // counter updated once per chunk, without an Effect (an Effect per chunk of decoded
+          // The hot path works a piece of the body at a time, in one stage: decoded and split into
+          // lines (once per piece), parsed into events in one loop, the resume point and the
+          // counter updated once per piece, without an Effect (an Effect per chunk of decoded
           // events costs dearly in garbage collection); no Effect and no timer per event.
           const labels = yield* FiberRef.get(FiberRef.currentMetricLabels)
           const body = eventsOf<A, HttpClientError.ResponseError | WatchIdle>({
