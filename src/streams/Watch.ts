@@ -39,8 +39,7 @@ import { causeChain } from "../internal/causes.js"
 import { isRecord } from "../internal/json.js"
 import * as InvalidRequest from "../resource/InvalidRequest.js"
 import * as Resource from "../resource/Resource.js"
-import { JOIN_BELOW, joined, writeBounded } from "./internal/chunks.js"
-import { Lines } from "./internal/lines.js"
+import { linesStage, type Made, writeBounded } from "./internal/chunks.js"
 
 /**
  * An event of the raw watch, tagged as the watcher's are (`_tag`): `Added`, `Modified`, `Deleted`
@@ -757,10 +756,10 @@ interface BodyHandlers<A> {
 }
 
 /**
- * The events of a watch body, a chunk at a time. A failure inside a chunk (a line that does not
- * decode, an `ERROR` event) is raised right after the chunk's earlier events went out; nothing more
+ * The events of a watch body, a piece of it at a time. A failure inside a piece (a line that does not
+ * decode, an `ERROR` event) is raised right after the events before it went out; nothing more
  * is read. A last line without its newline is an event only if it is whole JSON; otherwise the
- * connection was cut in the middle of an event: the piece is dropped (and `onCut` told), the body
+ * connection was cut in the middle of an event: the fragment is dropped (and `onCut` told), the body
  * ends there, and the next connection resumes from the last whole event (as client-go does on an
  * unexpected end of the stream).
  */
@@ -774,54 +773,22 @@ const eventsOf = <A, E>(
   unknown,
   unknown
 > => {
-  type Loop = Channel.Channel<
-    Chunk.Chunk<WatchEvent<A>>,
-    Chunk.Chunk<Uint8Array>,
-    E | ApiError.ApiError | ParseResult.ParseError,
-    E,
-    unknown,
-    unknown
-  >
-  const lines = new Lines()
-  const written = (events: Array<WatchEvent<A>> | undefined) =>
-    events === undefined || events.length === 0 ? Channel.void : writeBounded(events)
-  const emit = (decoded: Decoded<A>) => {
+  /** The events of some lines (the resume point and the counter told), and the failure among them. */
+  const make = (
+    got: ReadonlyArray<string>
+  ): Made<WatchEvent<A>, E | ApiError.ApiError | ParseResult.ParseError> => {
+    const decoded = handlers.decode(got)
     handlers.onChunk(decoded)
-    const out = written(decoded.events)
-    return decoded.error === undefined ? out : Channel.zipRight(out, Channel.fail(decoded.error))
+    return { items: decoded.events, error: decoded.error }
   }
-  /**
-   * A batch of pieces of bytes, a piece at a time (as PodLog's lines, and for the same reason: the
-   * lines and events of a whole batch in arrays of V8's old generation outlived young GCs): each
-   * piece's lines decoded into events, written as a chunk of their own (joined to the next
-   * piece's while fewer than `JOIN_BELOW`), the next piece read only once they were taken.
-   */
-  const piecesFrom = (pieces: ReadonlyArray<Uint8Array>, from: number): Loop => {
-    let out: Array<WatchEvent<A>> | undefined
-    let i = from
-    while (i < pieces.length && (out === undefined || out.length < JOIN_BELOW)) {
-      const piece = pieces[i++]
-      const got = piece === undefined ? undefined : lines.next(piece)
-      if (got === undefined) continue
-      const decoded = handlers.decode(got)
-      handlers.onChunk(decoded)
-      out = joined(out, decoded.events)
-      if (decoded.error !== undefined) return Channel.zipRight(written(out), Channel.fail(decoded.error))
-    }
-    const next = i < pieces.length ? Channel.suspend(() => piecesFrom(pieces, i)) : loop
-    return out === undefined || out.length === 0 ? next : Channel.zipRight(writeBounded(out), next)
-  }
-  const loop: Loop = Channel.readWithCause({
-    onInput: (input: Chunk.Chunk<Uint8Array>) => piecesFrom(Chunk.toReadonlyArray(input), 0),
-    onFailure: Channel.failCause,
-    onDone: () =>
-      Channel.suspend(() => {
-        const rest = lines.rest()
-        if (rest.trim() === "") return Channel.void
-        return isJson(rest) ? emit(handlers.decode([rest])) : Channel.fromEffect(handlers.onCut(rest))
-      })
+  // A piece of the body at a time (see `linesStage`; as PodLog's lines).
+  return linesStage(make, (rest) => {
+    if (rest.trim() === "") return Channel.void
+    if (!isJson(rest)) return Channel.fromEffect(handlers.onCut(rest))
+    const made = make([rest])
+    const out = writeBounded(made.items)
+    return made.error === undefined ? out : Channel.zipRight(out, Channel.fail(made.error))
   })
-  return loop
 }
 
 const isJson = (text: string): boolean => {

@@ -13,6 +13,14 @@ const text = (chunks: Chunk.Chunk<Uint8Array>) =>
   Chunk.toReadonlyArray(chunks)
     .map((c) => new TextDecoder().decode(c))
     .join("")
+/** The stream as it is, the size of each of its chunks pushed into `sizes`. */
+const sizesInto =
+  (sizes: Array<number>) =>
+  <A, E>(stream: Stream.Stream<A, E>): Stream.Stream<A, E> =>
+    Stream.mapChunks(stream, (chunk) => {
+      sizes.push(chunk.length)
+      return chunk
+    })
 const onError = (e: unknown) => (e instanceof Error ? e.message : String(e))
 
 describe("bodyStream", () => {
@@ -56,13 +64,7 @@ describe("bodyStream", () => {
           oneTurn.push(null)
         }, 5)
         const sizes: Array<number> = []
-        const got = yield* bodyStream(oneTurn, onError).pipe(
-          Stream.mapChunks((chunk) => {
-            sizes.push(chunk.length)
-            return chunk
-          }),
-          Stream.runCollect
-        )
+        const got = yield* bodyStream(oneTurn, onError).pipe(sizesInto(sizes), Stream.runCollect)
         expect(text(got)).toBe(parts.join(""))
         // Taken together at the wake-up, never paused for being more than HIGH_WATER (16).
         expect(sizes).toEqual([40])
@@ -101,10 +103,7 @@ describe("bodyStream", () => {
       }, 5)
       const sizes: Array<number> = []
       const count = yield* bodyStream(body, onError).pipe(
-        Stream.mapChunks((chunk) => {
-          sizes.push(chunk.length)
-          return chunk
-        }),
+        sizesInto(sizes),
         // Effect's `Sink.fold` recurses once per element of a chunk.
         Stream.runFold(0, (n) => n + 1)
       )

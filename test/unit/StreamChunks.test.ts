@@ -11,20 +11,22 @@ import * as core from "../../src/models/core/v1.js"
 import { cmObject, fakeServer, layerFor, line } from "../harness/ScriptedServer.js"
 
 /**
- * The sizes of the chunks a stream emits, and what `Stream.runFold` counts of it. The first chunk
+ * The sizes of the chunks a stream emits, what `Stream.runFold` counts of it, and its elements. The first chunk
  * is held a moment, so that the body's pieces queue up meanwhile and come in one batch.
  */
 const chunkSizes = <A, E, R>(stream: Stream.Stream<A, E, R>) =>
   Effect.gen(function* () {
     const sizes: Array<number> = []
+    const items: Array<A> = []
     const count = yield* stream.pipe(
       Stream.mapChunksEffect((chunk) => {
         sizes.push(chunk.length)
+        items.push(...chunk)
         return sizes.length === 1 ? Effect.as(Effect.sleep("100 millis"), chunk) : Effect.succeed(chunk)
       }),
       Stream.runFold(0, (n) => n + 1)
     )
-    return { sizes, count }
+    return { sizes, count, items }
   })
 
 describe("chunks of at most Stream.DefaultChunkSize", () => {
@@ -59,17 +61,10 @@ describe("chunks of at most Stream.DefaultChunkSize", () => {
             res.end("a\nb\nc\n")
           }
         })
-        const lines: Array<string> = []
-        const { sizes } = yield* chunkSizes(
-          PodLog.log("p", { namespace: "ns" }).pipe(
-            Stream.mapChunks((chunk) => {
-              lines.push(...chunk)
-              return chunk
-            }),
-            Stream.provideLayer(layerFor(srv.url))
-          )
+        const { sizes, items } = yield* chunkSizes(
+          PodLog.log("p", { namespace: "ns" }).pipe(Stream.provideLayer(layerFor(srv.url)))
         )
-        expect(lines).toEqual([...Array.from({ length: 1000 }, (_, i) => `line ${i}`), "a", "b", "c"])
+        expect(items).toEqual([...Array.from({ length: 1000 }, (_, i) => `line ${i}`), "a", "b", "c"])
         // (Merged, the batch was one chunk of 1,003 lines.)
         expect(sizes.slice(0, 9)).toEqual(Array.from({ length: 9 }, () => 100))
         expect(sizes.slice(9).reduce((a, b) => a + b, 0)).toBe(103)
@@ -95,28 +90,18 @@ describe("chunks of at most Stream.DefaultChunkSize", () => {
           }
         })
         const read = (container: string) =>
-          Effect.gen(function* () {
-            const lines: Array<string> = []
-            const { sizes } = yield* chunkSizes(
-              PodLog.log("p", { namespace: "ns", container }).pipe(
-                Stream.mapChunks((chunk) => {
-                  lines.push(...chunk)
-                  return chunk
-                }),
-                Stream.provideLayer(layerFor(srv.url))
-              )
-            )
-            return { lines, sizes }
-          })
+          chunkSizes(
+            PodLog.log("p", { namespace: "ns", container }).pipe(Stream.provideLayer(layerFor(srv.url)))
+          )
         const mixed = yield* read("main")
-        expect(mixed.lines).toEqual([
+        expect(mixed.items).toEqual([
           "first",
           "second",
           ...Array.from({ length: 100 }, (_, i) => `line ${i}`)
         ])
         expect(mixed.sizes).toEqual([102])
         const few = yield* read("few")
-        expect(few.lines).toEqual(Array.from({ length: 20 }, (_, p) => [`${p}a`, `${p}b`, `${p}c`]).flat())
+        expect(few.items).toEqual(Array.from({ length: 20 }, (_, p) => [`${p}a`, `${p}b`, `${p}c`]).flat())
         expect(few.sizes).toEqual([60])
       })
   )
@@ -135,19 +120,15 @@ describe("chunks of at most Stream.DefaultChunkSize", () => {
           }
         }
       })
-      const names: Array<string> = []
-      const { sizes } = yield* chunkSizes(
+      const { sizes, items } = yield* chunkSizes(
         Watch.watch(core.ConfigMap, { resourceVersion: "5" }).pipe(
-          Stream.mapChunks((chunk) => {
-            for (const event of chunk)
-              if (event._tag === "Added") names.push(event.object.metadata?.name ?? "")
-            return chunk
-          }),
           Stream.take(1000),
           Stream.provideLayer(layerFor(srv.url))
         )
       )
-      expect(names).toEqual(Array.from({ length: 1000 }, (_, i) => `c${i}`))
+      expect(
+        items.map((event) => (event._tag === "Added" ? event.object.metadata?.name : event._tag))
+      ).toEqual(Array.from({ length: 1000 }, (_, i) => `c${i}`))
       // A chunk per piece as the socket cut them (a piece's fewer than 64 joined to the next's: at
       // most 100 + 63). (Merged, the batch was one chunk of 1,000 events.)
       expect(sizes.reduce((a, b) => a + b, 0)).toBe(1000)
