@@ -55,6 +55,8 @@ describe("chunks of at most Stream.DefaultChunkSize", () => {
         const srv = yield* fakeServer({
           handle: (_url, res) => {
             res.writeHead(200, { "content-type": "text/plain" })
+            // Corked: one socket write, so that the pieces come in one read whatever the load.
+            res.cork()
             for (let p = 0; p < 10; p++)
               res.write(Array.from({ length: 100 }, (_, i) => `line ${p * 100 + i}\n`).join(""))
             // A short piece last: its 3 lines are a chunk of their own only as the body's end.
@@ -78,6 +80,8 @@ describe("chunks of at most Stream.DefaultChunkSize", () => {
         const srv = yield* fakeServer({
           handle: (url, res) => {
             res.writeHead(200, { "content-type": "text/plain" })
+            // Corked: one socket write, so that the pieces come in one read whatever the load.
+            res.cork()
             if (url.searchParams.get("container") === "few") {
               // Twenty pieces of three lines (60 in all, never 64): one chunk.
               for (let p = 0; p < 20; p++) res.write(`${p}a\n${p}b\n${p}c\n`)
